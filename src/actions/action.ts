@@ -1,0 +1,26 @@
+import type { KmsKeys } from '../aws/kms-keys';
+
+export interface ActionDeps {
+  kms: KmsKeys;
+}
+
+export interface ActionContext {
+  /** True when an earlier attempt at the same plan was interrupted: an action may find its own half-done work. */
+  resuming: boolean;
+}
+
+export type ActionResult =
+  | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
+  | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
+  | { outcome: 'failed'; error: string; message: string };
+
+export interface Action<P> {
+  type: string;
+  /** Every IAM action apply and undo may call; the function roles are checked against these. */
+  iamActions: readonly string[];
+  reversible: boolean;
+  /** A one-line description for people, e.g. in a notification. */
+  describe: (params: P) => string;
+  apply: (params: P, deps: ActionDeps, context: ActionContext) => Promise<ActionResult>;
+  undo: (params: P, deps: ActionDeps, result: ActionResult) => Promise<void>;
+}

@@ -1,0 +1,38 @@
+import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
+import { cancelKeyDeletion } from './cancel-key-deletion';
+
+/** Every action, by type, explicitly. */
+export const actions = {
+  'cancel-key-deletion': cancelKeyDeletion,
+} as const satisfies Record<string, Action<never>>;
+
+export type ActionType = keyof typeof actions;
+export type ActionParams<T extends ActionType> = Parameters<(typeof actions)[T]['apply']>[0];
+
+/** A step of a plan: plain data that can be stored, shown to a person and applied later. */
+export type PlannedAction = { [T in ActionType]: { type: T; params: ActionParams<T> } }[ActionType];
+
+const actionFor = <T extends ActionType>(step: { type: T }) => actions[step.type] as unknown as Action<ActionParams<T>>;
+
+export const describeAction = (step: PlannedAction): string => actionFor(step).describe(step.params);
+
+/**
+ * Applies each step in order and records what happened. A step that throws is recorded as failed and the rest
+ * still run: one stuck action must not leave the others undone.
+ */
+export const applyPlan = async (
+  steps: readonly PlannedAction[],
+  deps: ActionDeps,
+  context: ActionContext,
+): Promise<ActionResult[]> => {
+  const results: ActionResult[] = [];
+  for (const step of steps) {
+    try {
+      results.push(await actionFor(step).apply(step.params, deps, context));
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      results.push({ outcome: 'failed', error: failure.name, message: failure.message });
+    }
+  }
+  return results;
+};

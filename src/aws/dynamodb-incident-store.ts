@@ -1,0 +1,96 @@
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ActionResult } from '../actions/action';
+import { StateConflictError } from '../errors';
+import { containmentSucceeded, type Incident } from '../incidents/incident';
+import type { IncidentStore, OpenResult } from '../incidents/incident-store';
+import { canMove, type IncidentStatus } from '../incidents/lifecycle';
+
+// Named conditions: each state change says what it expects to find.
+const isNew = 'attribute_not_exists(pk)';
+const isOpen = '#status = :open';
+const notYetNotifiedOfStatus = '(attribute_not_exists(notifiedStatus) OR notifiedStatus <> :status)';
+
+const keyOf = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+
+const toIncident = (item: Record<string, unknown>): Incident => {
+  const { pk: _pk, sk: _sk, ...incident } = item;
+  return incident as unknown as Incident;
+};
+
+const oldItemOf = (error: ConditionalCheckFailedException): Incident | undefined =>
+  error.Item ? toIncident(unmarshall(error.Item as Record<string, AttributeValue>)) : undefined;
+
+export class DynamoDbIncidentStore implements IncidentStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async open(incident: Incident): Promise<OpenResult> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keyOf(incident.id), ...incident },
+          ConditionExpression: isNew,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { created: true, incident };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = oldItemOf(error) ?? (await this.get(incident.id));
+      if (!existing) throw new StateConflictError(incident.id, undefined, { cause: error });
+      return { created: false, incident: existing };
+    }
+  }
+
+  async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
+    const next = containmentSucceeded(results) && canMove('open', 'contained') ? 'contained' : 'open';
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET #status = :next, results = :results, updatedAt = :at',
+          ConditionExpression: isOpen,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': 'open', ':next': next, ':results': results, ':at': at },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return toIncident(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, oldItemOf(error), { cause: error });
+      throw error;
+    }
+  }
+
+  async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at',
+          ConditionExpression: `attribute_exists(pk) AND ${notYetNotifiedOfStatus}`,
+          ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),
+    );
+    return Item ? toIncident(Item) : undefined;
+  }
+}

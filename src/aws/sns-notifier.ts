@@ -1,0 +1,30 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Notification, Notifier } from '../notify/notifier';
+
+/** SNS subjects are ASCII, at most 100 characters, with no line breaks. */
+const subjectFor = (text: string): string => {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '-');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+};
+
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async send(notification: Notification): Promise<string> {
+    const { MessageId } = await this.client.send(
+      new PublishCommand({
+        TopicArn: this.topicArn,
+        Subject: subjectFor(notification.subject),
+        Message: notification.text,
+        MessageAttributes: {
+          incidentId: { DataType: 'String', StringValue: notification.incidentId },
+          severity: { DataType: 'String', StringValue: notification.severity },
+        },
+      }),
+    );
+    return MessageId ?? 'unknown';
+  }
+}

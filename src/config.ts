@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * The only place that reads process.env. Validated once at cold start; a bad value fails the function's start
+ * with an error that names the variable.
+ */
+
+const arnList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'each entry must be an IAM or STS ARN')));
+
+const environment = z.object({
+  INCIDENT_TABLE: z.string().min(1),
+  NOTIFICATION_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN'),
+  DEAD_LETTER_QUEUE_URL: z.url(),
+  /** IAM path shared by every responder role; calls made by roles on it are the responder's own. */
+  RESPONDER_ROLE_PATH: z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /kms-warden/prod/'),
+  /** Principals allowed to schedule key deletion without kms-warden undoing it. */
+  KEY_ADMINISTRATORS: arnList,
+  /** Prior state assumed for a key scheduled for deletion when no earlier DisableKey/EnableKey was seen. */
+  UNKNOWN_PRIOR_KEY_STATE: z.enum(['Enabled', 'Disabled']).default('Enabled'),
+  INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+});
+
+export type Config = {
+  incidentTable: string;
+  notificationTopicArn: string;
+  deadLetterQueueUrl: string;
+  responderRolePath: string;
+  keyAdministrators: string[];
+  unknownPriorKeyState: 'Enabled' | 'Disabled';
+  incidentRetentionDays: number;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const problem = env[variable] === undefined ? 'is not set' : issue.message;
+    throw new ConfigError(variable, problem);
+  }
+  const e = parsed.data;
+  return {
+    incidentTable: e.INCIDENT_TABLE,
+    notificationTopicArn: e.NOTIFICATION_TOPIC_ARN,
+    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
+    responderRolePath: e.RESPONDER_ROLE_PATH,
+    keyAdministrators: e.KEY_ADMINISTRATORS,
+    unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
+    incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,
+  };
+};

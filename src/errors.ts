@@ -1,0 +1,42 @@
+/**
+ * Named errors. Adapters translate the AWS errors they understand into these (keeping the original as `cause`)
+ * and rethrow everything else unchanged.
+ */
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+/** The input is not an event this function can handle. Retrying cannot help, so it is dead-lettered, not thrown. */
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+  constructor(readonly problems: string[], options?: ErrorOptions) {
+    super(`malformed event: ${problems.join('; ')}`, options);
+  }
+}
+
+export class KeyNotFoundError extends Error {
+  override readonly name = 'KeyNotFoundError';
+  constructor(readonly keyArn: string, options?: ErrorOptions) {
+    super(`KMS key not found: ${keyArn}`, options);
+  }
+}
+
+/** KMS refused the call because of the key's state (KMSInvalidStateException). */
+export class KeyStateConflictError extends Error {
+  override readonly name = 'KeyStateConflictError';
+  constructor(readonly keyArn: string, readonly operation: string, options?: ErrorOptions) {
+    super(`${operation} refused for ${keyArn}: the key is not in a state that allows it`, options);
+  }
+}
+
+/** A conditional write lost: someone else moved the record first. Carries the winner's state. */
+export class StateConflictError<T> extends Error {
+  override readonly name = 'StateConflictError';
+  constructor(readonly id: string, readonly current: T | undefined, options?: ErrorOptions) {
+    super(`state of ${id} changed concurrently`, options);
+  }
+}

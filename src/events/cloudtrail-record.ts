@@ -1,0 +1,66 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/**
+ * CloudTrail records as AWS writes them. Unknown fields are tolerated (AWS adds fields over time); the fields
+ * kms-warden relies on are checked. Reference: CloudTrail record contents,
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
+ */
+
+const sessionIssuer = z.object({
+  type: z.string().optional(),
+  principalId: z.string().optional(),
+  arn: z.string().optional(),
+  accountId: z.string().optional(),
+  userName: z.string().optional(),
+});
+
+export const userIdentitySchema = z.object({
+  type: z.string().optional(),
+  principalId: z.string().optional(),
+  arn: z.string().optional(),
+  accountId: z.string().optional(),
+  accessKeyId: z.string().optional(),
+  userName: z.string().optional(),
+  invokedBy: z.string().optional(),
+  sessionContext: z
+    .object({
+      sessionIssuer: sessionIssuer.optional(),
+      attributes: z.object({ creationDate: z.string().optional(), mfaAuthenticated: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+const resource = z.object({ ARN: z.string().optional(), accountId: z.string().optional(), type: z.string().optional() });
+
+export const cloudTrailRecordSchema = z.object({
+  eventVersion: z.string().optional(),
+  userIdentity: userIdentitySchema.optional(),
+  eventTime: z.iso.datetime({ offset: true }),
+  eventSource: z.string().min(1),
+  eventName: z.string().min(1),
+  awsRegion: z.string().min(1),
+  sourceIPAddress: z.string().optional(),
+  userAgent: z.string().optional(),
+  errorCode: z.string().optional(),
+  errorMessage: z.string().optional(),
+  requestParameters: z.record(z.string(), z.unknown()).nullish(),
+  responseElements: z.record(z.string(), z.unknown()).nullish(),
+  eventID: z.string().min(1),
+  eventType: z.string().optional(),
+  readOnly: z.boolean().optional(),
+  resources: z.array(resource).nullish(),
+  recipientAccountId: z.string().optional(),
+  vpcEndpointId: z.string().optional(),
+});
+
+export type CloudTrailRecord = z.infer<typeof cloudTrailRecordSchema>;
+export type UserIdentity = z.infer<typeof userIdentitySchema>;
+
+/** "AWS API Call via CloudTrail" as EventBridge delivers it. */
+export const cloudTrailApiCallEventSchema = EventBridgeSchema.extend({
+  'detail-type': z.literal('AWS API Call via CloudTrail'),
+  detail: cloudTrailRecordSchema,
+});
+
+export type CloudTrailApiCallEvent = z.infer<typeof cloudTrailApiCallEventSchema>;

@@ -1,0 +1,87 @@
+import type { CloudTrailRecord } from './cloudtrail-record';
+import { normalisePrincipal, type Principal } from './principal';
+
+/** One KMS API call, normalised from a CloudTrail record: what every detector reads. */
+export interface KmsApiCall {
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+  region: string;
+  accountId: string | undefined;
+  keyArn: string | undefined;
+  principal: Principal;
+  succeeded: boolean;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  sourceIp: string | undefined;
+  userAgent: string | undefined;
+  vpcEndpointId: string | undefined;
+  /** Set when an AWS service made the call for a customer (userIdentity.invokedBy, or a service as the source). */
+  invokedBy: string | undefined;
+  /** Made by one of kms-warden's own roles: never reacted to. */
+  byResponder: boolean;
+  requestParameters: Record<string, unknown>;
+  responseElements: Record<string, unknown>;
+}
+
+export interface NormaliseOptions {
+  /** IAM path of the responder's roles, e.g. /kms-warden/prod/. */
+  responderRolePath: string;
+}
+
+const keyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
+const bareKeyId = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * The key a call acted on. resources[] carries the full ARN even when the request named the key by id, alias or
+ * not at all (symmetric Decrypt omits keyId); then the request or the response; then an id completed with the
+ * record's region and account.
+ */
+export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
+  const fromResources = record.resources?.find((r) => r.type === 'AWS::KMS::Key' && r.ARN && keyArnPattern.test(r.ARN))?.ARN;
+  if (fromResources) return fromResources;
+  const requested = asString(record.requestParameters?.keyId);
+  if (requested && keyArnPattern.test(requested)) return requested;
+  const responded = asString(record.responseElements?.keyId);
+  if (responded && keyArnPattern.test(responded)) return responded;
+  const account = record.recipientAccountId ?? record.userIdentity?.accountId;
+  if (requested && bareKeyId.test(requested) && account) return `arn:aws:kms:${record.awsRegion}:${account}:key/${requested}`;
+  return undefined;
+};
+
+const serviceHost = /\.amazonaws\.com$/;
+
+const invokedByOf = (record: CloudTrailRecord): string | undefined => {
+  if (record.userIdentity?.invokedBy) return record.userIdentity.invokedBy;
+  const source = record.sourceIPAddress;
+  if (source && (source === 'AWS Internal' || serviceHost.test(source))) return source;
+  if (record.userIdentity?.type === 'AWSService') return record.userIdentity.invokedBy ?? 'AWS service';
+  return undefined;
+};
+
+export const normaliseKmsApiCall = (record: CloudTrailRecord, options: NormaliseOptions): KmsApiCall => {
+  const accountId = record.recipientAccountId ?? record.userIdentity?.accountId;
+  const principal = normalisePrincipal(record.userIdentity, accountId);
+  const byResponder = principal.kind === 'assumed-role' && (principal.path?.startsWith(options.responderRolePath) ?? false);
+  return {
+    eventId: record.eventID,
+    eventName: record.eventName,
+    eventTime: new Date(record.eventTime).toISOString(),
+    region: record.awsRegion,
+    accountId,
+    keyArn: keyArnOf(record),
+    principal,
+    succeeded: record.errorCode === undefined,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    sourceIp: record.sourceIPAddress,
+    userAgent: record.userAgent,
+    vpcEndpointId: record.vpcEndpointId,
+    invokedBy: invokedByOf(record),
+    byResponder,
+    requestParameters: record.requestParameters ?? {},
+    responseElements: record.responseElements ?? {},
+  };
+};

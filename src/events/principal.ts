@@ -1,0 +1,88 @@
+import type { UserIdentity } from './cloudtrail-record';
+
+export type PrincipalKind =
+  | 'iam-user'
+  | 'assumed-role'
+  | 'identity-center'
+  | 'root'
+  | 'federated-user'
+  | 'aws-service'
+  | 'unknown';
+
+/**
+ * Who made a call, reduced to what a responder acts on. For sessions `arn` is the role that issued the session
+ * (what a key policy or an inline policy can name); the session itself is kept beside it.
+ */
+export interface Principal {
+  kind: PrincipalKind;
+  arn: string;
+  accountId?: string;
+  sessionArn?: string;
+  sessionName?: string;
+  accessKeyId?: string;
+  /** The IAM path of the role or user, when CloudTrail gives the issuer's ARN (it includes the path). */
+  path?: string;
+}
+
+const iamArn = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)$/;
+
+/** IAM names are unique per account whatever their path, so two ARNs name the same principal when these match. */
+const identityOf = (arn: string): string | undefined => {
+  const match = iamArn.exec(arn);
+  if (!match) return undefined;
+  const [, , , account, resource] = match;
+  if (resource === 'root') return `${account}:root`;
+  const [type, ...rest] = resource!.split('/');
+  const name = rest.at(-1);
+  if (!name) return undefined;
+  if (type === 'assumed-role') return `${account}:role:${rest[0]}`;
+  return `${account}:${type}:${name}`;
+};
+
+export const isSamePrincipal = (a: string, b: string): boolean => {
+  const left = identityOf(a);
+  return left !== undefined && left === identityOf(b);
+};
+
+export const principalIsListed = (principal: Principal, listed: readonly string[]): boolean =>
+  listed.some((arn) => isSamePrincipal(principal.arn, arn));
+
+const pathOf = (arn: string): string | undefined => {
+  const resource = iamArn.exec(arn)?.[4];
+  if (!resource) return undefined;
+  const parts = resource.split('/');
+  return parts.length > 2 ? `/${parts.slice(1, -1).join('/')}/` : '/';
+};
+
+export const normalisePrincipal = (identity: UserIdentity | undefined, recipientAccountId?: string): Principal => {
+  if (!identity) return { kind: 'unknown', arn: 'unknown' };
+  const { type, arn, accountId, accessKeyId } = identity;
+  const base = { accountId: accountId ?? recipientAccountId, ...(accessKeyId ? { accessKeyId } : {}) };
+  switch (type) {
+    case 'IAMUser':
+      return { kind: 'iam-user', arn: arn ?? `unknown-user:${identity.userName ?? identity.principalId}`, ...base, ...(arn ? { path: pathOf(arn) } : {}) };
+    case 'Root':
+      return { kind: 'root', arn: arn ?? `arn:aws:iam::${base.accountId}:root`, ...base };
+    case 'AssumedRole': {
+      const issuer = identity.sessionContext?.sessionIssuer;
+      const roleArn = issuer?.arn ?? arn ?? 'unknown-role';
+      const path = issuer?.arn ? pathOf(issuer.arn) : undefined;
+      const sessionName = arn?.split('/').at(-1);
+      const ssoManaged = path?.startsWith('/aws-reserved/sso.amazonaws.com/') ?? false;
+      return {
+        kind: ssoManaged ? 'identity-center' : 'assumed-role',
+        arn: roleArn,
+        ...base,
+        ...(arn ? { sessionArn: arn } : {}),
+        ...(sessionName && arn?.includes(':assumed-role/') ? { sessionName } : {}),
+        ...(path ? { path } : {}),
+      };
+    }
+    case 'FederatedUser':
+      return { kind: 'federated-user', arn: identity.sessionContext?.sessionIssuer?.arn ?? arn ?? 'unknown-federated', ...base, ...(arn ? { sessionArn: arn } : {}) };
+    case 'AWSService':
+      return { kind: 'aws-service', arn: identity.invokedBy ?? 'unknown-service', ...base };
+    default:
+      return { kind: 'unknown', arn: arn ?? identity.principalId ?? 'unknown', ...base };
+  }
+};

@@ -1,0 +1,16 @@
+import type { ActionResult } from '../actions/action';
+import type { Incident } from './incident';
+import type { IncidentStatus } from './lifecycle';
+
+export type OpenResult = { created: true; incident: Incident } | { created: false; incident: Incident };
+
+/** Where incidents live. Every change is a conditional write; a lost race raises StateConflictError. */
+export interface IncidentStore {
+  /** Creates the incident unless one with its id exists, in which case that one is returned untouched. */
+  open(incident: Incident): Promise<OpenResult>;
+  /** Stores the action results; moves open -> contained when every action finished, else stays open. */
+  recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident>;
+  /** Records that people were told of the incident in this status; false when that was already recorded. */
+  markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
+  get(id: string): Promise<Incident | undefined>;
+}

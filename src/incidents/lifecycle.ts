@@ -1,0 +1,21 @@
+/**
+ * Every status an incident can have and the moves allowed between them. Stores check a move against this
+ * table before the conditional write that makes it.
+ */
+export const transitions = {
+  open: ['contained', 'released'],
+  contained: ['awaiting-approval', 'released', 'closed'],
+  'awaiting-approval': ['approved', 'rejected'],
+  approved: ['re-keying'],
+  rejected: ['released'],
+  're-keying': ['re-keyed'],
+  're-keyed': ['deletion-scheduled'],
+  'deletion-scheduled': ['closed'],
+  released: [],
+  closed: [],
+} as const satisfies Record<string, readonly string[]>;
+
+export type IncidentStatus = keyof typeof transitions;
+
+export const canMove = (from: IncidentStatus, to: IncidentStatus): boolean =>
+  (transitions[from] as readonly IncidentStatus[]).includes(to);

@@ -1,0 +1,66 @@
+import type { ActionResult } from '../actions/action';
+import { describeAction } from '../actions';
+import type { Incident } from '../incidents/incident';
+import type { Notification } from './notifier';
+
+const resultLine = (result: ActionResult | undefined): string => {
+  if (!result) return 'not run';
+  switch (result.outcome) {
+    case 'applied':
+      return `done: key state ${String(result.before.state)} -> ${String(result.after.state)}`;
+    case 'skipped':
+      return `skipped: ${result.reason}`;
+    case 'failed':
+      return `FAILED: ${result.error}: ${result.message}`;
+  }
+};
+
+const nextStepFor = (incident: Incident): string => {
+  const failed = incident.results?.some((r) => r.outcome === 'failed');
+  const principal = incident.signal.principal.arn;
+  if (failed) {
+    return `Containment did not finish and will be retried. Check the key now: aws kms describe-key --key-id ${incident.keyArn}`;
+  }
+  if (incident.plan.length === 0) {
+    return `No action was taken. Confirm with the owner of ${principal} that this was intended.`;
+  }
+  return [
+    `Ask the owner of ${principal} whether the call was intended.`,
+    `If it was, add the principal to the keyAdministrators setting and schedule the deletion again.`,
+    `If not, treat its credentials as compromised: revoke its sessions and keys, and review what else it did`,
+    `(CloudTrail, event ${incident.signal.source.eventId}).`,
+  ].join(' ');
+};
+
+/** The readable text an on-call person gets by email or SMS through the SNS topic. */
+export const composeNotification = (incident: Incident): Notification => {
+  const { signal } = incident;
+  const failed = incident.results?.some((r) => r.outcome === 'failed') ?? false;
+  const outcome = incident.plan.length === 0 ? 'no action taken' : failed ? 'containment FAILED' : 'contained';
+  const steps = incident.plan.map((step, index) => `  - ${describeAction(step)}: ${resultLine(incident.results?.[index])}`);
+  const text = [
+    `${signal.title}: ${outcome}.`,
+    '',
+    `Incident:   ${incident.id} (${incident.status})`,
+    `Severity:   ${signal.severity}`,
+    `Key:        ${incident.keyArn}`,
+    `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
+    '',
+    'What happened:',
+    `  ${signal.summary}.`,
+    `  ${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown address'}` +
+      ` (user agent ${signal.source.userAgent ?? 'unknown'}), CloudTrail event ${signal.source.eventId}.`,
+    `  Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`,
+    '',
+    'What kms-warden did:',
+    ...(steps.length > 0 ? steps : ['  - nothing (the caller is a key administrator)']),
+    '',
+    `Next step: ${nextStepFor(incident)}`,
+  ].join('\n');
+  return {
+    incidentId: incident.id,
+    severity: signal.severity,
+    subject: `[kms-warden] ${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
+    text,
+  };
+};

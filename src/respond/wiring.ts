@@ -1,0 +1,28 @@
+import { createClients, type Clients } from '../aws/clients';
+import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
+import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-state-journal';
+import { KmsKeys } from '../aws/kms-keys';
+import { SnsNotifier } from '../aws/sns-notifier';
+import { SqsDeadLetters } from '../aws/sqs-dead-letters';
+import type { Config } from '../config';
+import { logger } from '../logger';
+import type { ResponderDeps } from './respond-to-kms-api-call';
+
+/** The composition root: adapters over clients, settings from the validated config. */
+export const responderDeps = (config: Config, clients: Clients = createClients()) => {
+  const deps: ResponderDeps = {
+    kms: new KmsKeys(clients.kmsIn),
+    incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
+    keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
+    notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
+    logger,
+    settings: {
+      keyAdministrators: config.keyAdministrators,
+      responderRolePath: config.responderRolePath,
+      unknownPriorKeyState: config.unknownPriorKeyState,
+      incidentRetentionDays: config.incidentRetentionDays,
+    },
+    now: () => new Date(),
+  };
+  return { deps, deadLetters: new SqsDeadLetters(clients.sqs, config.deadLetterQueueUrl) };
+};

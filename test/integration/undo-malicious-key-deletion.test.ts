@@ -1,0 +1,226 @@
+import { GetItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
+import { localLambdaContext } from '../../src/local/lambda-context';
+import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { useMoto } from '../support/moto';
+
+const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
+const keyAdministrator: Caller = { roleArn: 'arn:aws:iam::123456789012:role/platform/KeyAdmins', sessionName: 'alice' };
+
+describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto', () => {
+  useMoto();
+  let stack: ResponderStack;
+  let handler: (event: unknown, context: unknown) => Promise<unknown>;
+  let kms: KMSClient;
+  let dynamodb: DynamoDBClient;
+  let sqs: SQSClient;
+  let inboxUrl: string;
+
+  beforeAll(async () => {
+    stack = await provisionResponderStack('test');
+    Object.assign(process.env, responderEnvironment(stack, { keyAdministrators: [keyAdministrator.roleArn] }));
+    kms = new KMSClient({});
+    dynamodb = new DynamoDBClient({});
+    sqs = new SQSClient({});
+    // An on-call inbox: an SQS queue subscribed to the notification topic.
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'on-call-inbox' }));
+    inboxUrl = QueueUrl!;
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await new SNSClient({}).send(
+      new SubscribeCommand({
+        TopicArn: stack.notificationTopicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes!.QueueArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    ({ handler } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof handler });
+  });
+
+  const createKey = async () => (await kms.send(new CreateKeyCommand({ Description: 'payments' }))).KeyMetadata!.Arn!;
+
+  const scheduleDeletion = async (keyArn: string, caller: Caller, pendingWindowInDays = 7) => {
+    // moto resolves only bare key ids for these calls; real KMS takes either.
+    const KeyId = keyArn.split('/').at(-1);
+    const response = await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: pendingWindowInDays }));
+    return viaEventBridge(
+      kmsApiCallRecord({
+        eventName: 'ScheduleKeyDeletion',
+        keyArn,
+        caller,
+        requestParameters: { keyId: keyArn, pendingWindowInDays },
+        responseElements: {
+          keyId: keyArn,
+          keyState: 'PendingDeletion',
+          deletionDate: response.DeletionDate?.toISOString(),
+          pendingWindowInDays,
+        },
+      }),
+    );
+  };
+
+  const keyMetadata = async (keyArn: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
+
+  const incidentsFor = async (keyArn: string) => {
+    const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: stack.incidentTable }));
+    return Items.map((item) => unmarshall(item)).filter((item) => item.pk.startsWith('INCIDENT#') && item.keyArn === keyArn);
+  };
+
+  const drainInbox = async () => {
+    const messages: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: inboxUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      if (Messages.length === 0) return messages;
+      messages.push(...Messages.map((m) => m.Body!));
+    }
+  };
+
+  beforeEach(async () => {
+    await drainInbox();
+  });
+
+  it('cancels the deletion, enables the key again, records the incident and tells on-call', async () => {
+    // Prepare
+    const keyArn = await createKey();
+    const event = await scheduleDeletion(keyArn, attacker);
+    expect((await keyMetadata(keyArn)).KeyState).toBe('PendingDeletion');
+    // Act
+    const outcome = await handler(event, localLambdaContext('onKmsApiCall'));
+    // Assess
+    const key = await keyMetadata(keyArn);
+    expect(key.KeyState).toBe('Enabled');
+    expect(key.DeletionDate).toBeUndefined();
+
+    const [incident, ...others] = await incidentsFor(keyArn);
+    expect(others).toHaveLength(0);
+    expect(outcome).toEqual({ status: 'responded', incidents: [{ id: incident!.id, status: 'contained', duplicate: false }] });
+    expect(incident).toMatchObject({
+      status: 'contained',
+      keyArn,
+      signal: {
+        detector: 'key-deletion-scheduled',
+        severity: 'critical',
+        principal: { kind: 'assumed-role', arn: attacker.roleArn, sessionName: 'mallory' },
+        source: { eventId: event.detail.eventID, eventName: 'ScheduleKeyDeletion' },
+      },
+      plan: [{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' } }],
+      results: [{ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }],
+      notifiedStatus: 'contained',
+    });
+    expect(incident!.results[0].before.deletionDate).toEqual(expect.any(String));
+
+    const messages = await drainInbox();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(incident!.id);
+    expect(messages[0]).toContain(keyArn);
+    expect(messages[0]).toContain(attacker.roleArn);
+    expect(messages[0]).toContain('key state PendingDeletion -> Enabled');
+  });
+
+  it('acts once when EventBridge delivers the same event twice', async () => {
+    const keyArn = await createKey();
+    const event = await scheduleDeletion(keyArn, attacker);
+
+    await handler(event, localLambdaContext('onKmsApiCall'));
+    // The owner disables the key after the response: a second delivery must not touch it again.
+    await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));
+    const second = await handler(event, localLambdaContext('onKmsApiCall'));
+
+    expect(second).toMatchObject({ status: 'responded', incidents: [{ status: 'contained', duplicate: true }] });
+    expect((await keyMetadata(keyArn)).KeyState).toBe('Disabled');
+    expect(await incidentsFor(keyArn)).toHaveLength(1);
+    expect(await drainInbox()).toHaveLength(1);
+  });
+
+  it('leaves a key that was Disabled before the deletion Disabled', async () => {
+    const keyArn = await createKey();
+    await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));
+    await handler(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'DisableKey',
+          keyArn,
+          caller: keyAdministrator,
+          requestParameters: { keyId: keyArn },
+          eventTime: new Date(Date.now() - 60_000),
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    const event = await scheduleDeletion(keyArn, attacker);
+
+    await handler(event, localLambdaContext('onKmsApiCall'));
+
+    const key = await keyMetadata(keyArn);
+    expect(key.KeyState).toBe('Disabled');
+    expect(key.DeletionDate).toBeUndefined();
+    const [incident] = await incidentsFor(keyArn);
+    expect(incident!.priorKeyState.state).toBe('Disabled');
+  });
+
+  it('does nothing but log when the ScheduleKeyDeletion call failed', async () => {
+    const keyArn = await createKey();
+    const event = viaEventBridge(
+      kmsApiCallRecord({
+        eventName: 'ScheduleKeyDeletion',
+        keyArn,
+        caller: attacker,
+        requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+        errorCode: 'AccessDeniedException',
+      }),
+    );
+
+    const outcome = await handler(event, localLambdaContext('onKmsApiCall'));
+
+    expect(outcome).toEqual({ status: 'ignored', reason: 'call failed with AccessDeniedException' });
+    expect((await keyMetadata(keyArn)).KeyState).toBe('Enabled');
+    expect(await incidentsFor(keyArn)).toHaveLength(0);
+    expect(await drainInbox()).toHaveLength(0);
+  });
+
+  it('reports but does not undo a deletion scheduled by a key administrator', async () => {
+    const keyArn = await createKey();
+    const event = await scheduleDeletion(keyArn, keyAdministrator, 30);
+
+    await handler(event, localLambdaContext('onKmsApiCall'));
+
+    expect((await keyMetadata(keyArn)).KeyState).toBe('PendingDeletion');
+    const [incident] = await incidentsFor(keyArn);
+    expect(incident).toMatchObject({ status: 'contained', plan: [], results: [], signal: { severity: 'high' } });
+    const messages = await drainInbox();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('no action taken');
+  });
+
+  it('keeps a malformed event in the dead-letter queue with the reason, without throwing', async () => {
+    const malformed = { version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.kms', detail: { eventName: 42 } };
+
+    const outcome = await handler(malformed, localLambdaContext('onKmsApiCall'));
+
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('detail.eventName') });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+    );
+    expect(Messages).toHaveLength(1);
+    const kept = JSON.parse(Messages[0]!.Body!);
+    expect(kept.event).toEqual(malformed);
+    expect(kept.reason).toContain('malformed event');
+  });
+
+  it('stores the incident under a key derived from the event, readable by id', async () => {
+    const keyArn = await createKey();
+    const event = await scheduleDeletion(keyArn, attacker);
+    const outcome = (await handler(event, localLambdaContext('onKmsApiCall'))) as { incidents: Array<{ id: string }> };
+    const id = outcome.incidents[0]!.id;
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: `INCIDENT#${id}` }, sk: { S: 'INCIDENT' } } }),
+    );
+    expect(unmarshall(Item!)).toMatchObject({ id, keyArn, expiresAt: expect.any(Number) });
+  });
+});

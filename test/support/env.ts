@@ -1,0 +1,2 @@
+// Runs before every test file's imports: keep the process logger quiet unless a run asks for it.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
