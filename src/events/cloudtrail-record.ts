@@ -31,12 +31,28 @@ export const userIdentitySchema = z.object({
     .optional(),
 });
 
+const cloudTrailTime = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * CloudTrail writes ISO 8601 UTC with second precision. Pipelines that re-emit records (Panther, Athena exports)
+ * write "2024-01-01 00:00:00.000" with a space and up to nanoseconds: read both as UTC, keep milliseconds.
+ */
+export const eventTimeSchema = z.string().transform((value, context) => {
+  const match = cloudTrailTime.exec(value.trim());
+  const time = match ? Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}${match[4] ?? 'Z'}`) : Number.NaN;
+  if (Number.isNaN(time)) {
+    context.addIssue({ code: 'custom', message: `not a CloudTrail time: ${JSON.stringify(value).slice(0, 40)}` });
+    return z.NEVER;
+  }
+  return new Date(time).toISOString();
+});
+
 const resource = z.object({ ARN: z.string().optional(), accountId: z.string().optional(), type: z.string().optional() });
 
 export const cloudTrailRecordSchema = z.object({
   eventVersion: z.string().optional(),
   userIdentity: userIdentitySchema.optional(),
-  eventTime: z.iso.datetime({ offset: true }),
+  eventTime: eventTimeSchema,
   eventSource: z.string().min(1),
   eventName: z.string().min(1),
   awsRegion: z.string().min(1),

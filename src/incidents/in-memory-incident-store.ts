@@ -1,0 +1,37 @@
+import type { ActionResult } from '../actions/action';
+import { StateConflictError } from '../errors';
+import { containmentSucceeded, type Incident } from './incident';
+import type { IncidentStore, OpenResult } from './incident-store';
+import type { IncidentStatus } from './lifecycle';
+
+/** The incident store in process memory, with the same conditions as the DynamoDB one (replay, tests). */
+export class InMemoryIncidentStore implements IncidentStore {
+  readonly incidents = new Map<string, Incident>();
+
+  async open(incident: Incident): Promise<OpenResult> {
+    const existing = this.incidents.get(incident.id);
+    if (existing) return { created: false, incident: structuredClone(existing) };
+    this.incidents.set(incident.id, structuredClone(incident));
+    return { created: true, incident };
+  }
+
+  async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (current?.status !== 'open') throw new StateConflictError(id, current);
+    const next: Incident = { ...current, status: containmentSucceeded(results) ? 'contained' : 'open', results, updatedAt: at };
+    this.incidents.set(id, next);
+    return structuredClone(next);
+  }
+
+  async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
+    const current = this.incidents.get(id);
+    if (!current || current.notifiedStatus === status) return false;
+    this.incidents.set(id, { ...current, notifiedAt: at, notifiedStatus: status, notificationId, updatedAt: at });
+    return true;
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const incident = this.incidents.get(id);
+    return incident && structuredClone(incident);
+  }
+}

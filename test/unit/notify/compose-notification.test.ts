@@ -1,0 +1,54 @@
+import { detectSignals } from '../../../src/detectors';
+import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
+import type { Incident } from '../../../src/incidents/incident';
+import { incidentIdFor } from '../../../src/incidents/incident';
+import { composeNotification } from '../../../src/notify/compose-notification';
+import { record } from '../../support/records';
+
+const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.assumed-role'), { responderRolePath: '/kw/' }), {
+  keyAdministrators: [],
+})[0]!;
+
+const incident = (overrides: Partial<Incident> = {}): Incident => ({
+  id: incidentIdFor(signal),
+  status: 'contained',
+  createdAt: '2026-11-28T12:00:00.000Z',
+  updatedAt: '2026-11-28T12:00:00.000Z',
+  keyArn: signal.keyArn,
+  signal,
+  priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
+  plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: 'Enabled' } }],
+  results: [{ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }],
+  expiresAt: 0,
+  ...overrides,
+});
+
+describe('the on-call notification', () => {
+  it('names the incident, the key, the principal, what was done and the next step', () => {
+    const { subject, text, incidentId } = composeNotification(incident());
+    expect(incidentId).toMatch(/^kw-20190101-[0-9a-f]{12}$/);
+    expect(subject).toBe(`[kms-warden] CRITICAL A KMS key was scheduled for deletion: contained (${incidentId})`);
+    expect(text).toContain(`Incident:   ${incidentId} (contained)`);
+    expect(text).toContain('Key:        arn:aws:kms:us-west-2:123456789012:key/1');
+    expect(text).toContain('Principal:  arn:aws:iam::123456789012:role/tester');
+    expect(text).toContain('cancel the scheduled deletion of arn:aws:kms:us-west-2:123456789012:key/1 and enable it again: done: key state PendingDeletion -> Enabled');
+    expect(text).toContain('from 111.111.111.111 (user agent Mozilla), CloudTrail event 1.');
+    expect(text).toContain('assumed Enabled');
+    expect(text).toMatch(/Next step: Ask the owner of arn:aws:iam::123456789012:role\/tester/);
+  });
+
+  it('says plainly when containment failed and what to check', () => {
+    const { subject, text } = composeNotification(
+      incident({ status: 'open', results: [{ outcome: 'failed', error: 'ThrottlingException', message: 'Rate exceeded' }] }),
+    );
+    expect(subject).toContain('containment FAILED');
+    expect(text).toContain('FAILED: ThrottlingException: Rate exceeded');
+    expect(text).toContain('Next step: Containment did not finish and will be retried.');
+  });
+
+  it('says when nothing was done', () => {
+    const { subject, text } = composeNotification(incident({ plan: [], results: [] }));
+    expect(subject).toContain('no action taken');
+    expect(text).toContain('nothing (the caller is a key administrator)');
+  });
+});

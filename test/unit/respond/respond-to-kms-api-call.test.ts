@@ -1,0 +1,117 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { KmsKeys } from '../../../src/aws/kms-keys';
+import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
+import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
+import type { Notification } from '../../../src/notify/notifier';
+import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/respond-to-kms-api-call';
+import { InMemoryKeyStateJournal } from '../../../src/state/in-memory-key-state-journal';
+import { failed, record } from '../../support/records';
+
+const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
+const kms = mockClient(KMSClient);
+
+const setup = (keyAdministrators: string[] = []) => {
+  const sent: Notification[] = [];
+  const incidents = new InMemoryIncidentStore();
+  const deps: ResponderDeps = {
+    kms: new KmsKeys((region) => new KMSClient({ region })),
+    incidents,
+    keyStates: new InMemoryKeyStateJournal(),
+    notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    settings: { keyAdministrators, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    now: () => new Date('2026-11-28T12:00:00.000Z'),
+  };
+  return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
+};
+
+const pendingThenEnabled = () =>
+  kms
+    .on(DescribeKeyCommand)
+    .resolvesOnce({ KeyMetadata: { KeyId: '1', KeyState: 'PendingDeletion', DeletionDate: new Date('2026-12-05T00:00:00Z') } })
+    .resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Enabled' } });
+
+const scheduled = record('ScheduleKeyDeletion.assumed-role');
+const event = (detail: CloudTrailRecord) => ({ detail });
+
+beforeEach(() => kms.reset());
+
+describe('responding to a KMS API call', () => {
+  it('runs one set of actions and sends one message when the same event arrives twice', async () => {
+    const { respond, sent } = setup();
+    pendingThenEnabled();
+
+    const first = await respond(event(scheduled));
+    const second = await respond(event(scheduled));
+
+    expect(first).toMatchObject({ status: 'responded', incidents: [{ status: 'contained', duplicate: false }] });
+    expect(second).toMatchObject({ status: 'responded', incidents: [{ status: 'contained', duplicate: true }] });
+    expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 1);
+    expect(kms).toHaveReceivedCommandTimes(EnableKeyCommand, 1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.subject).toContain('CRITICAL');
+  });
+
+  it('ignores a failed call without touching KMS or anyone', async () => {
+    const { respond, sent, incidents } = setup();
+    const outcome = await respond(event(failed(scheduled)));
+    expect(outcome).toEqual({ status: 'ignored', reason: 'call failed with AccessDeniedException' });
+    expect(kms.calls()).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+    expect(incidents.incidents.size).toBe(0);
+  });
+
+  it('tells on-call when containment fails, throws for a retry, and reports again once the retry succeeds', async () => {
+    const { respond, sent, incidents } = setup();
+    kms.on(DescribeKeyCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
+    expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED')]);
+    expect([...incidents.incidents.values()][0]).toMatchObject({ status: 'open', results: [{ outcome: 'failed', error: 'ThrottlingException' }] });
+
+    kms.reset();
+    pendingThenEnabled();
+    const retried = await respond(event(scheduled));
+
+    expect(retried).toMatchObject({ incidents: [{ status: 'contained' }] });
+    expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED'), expect.stringContaining(': contained')]);
+    expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 1);
+  });
+
+  it("restores the state a key administrator left the key in, not the suspect's", async () => {
+    const { respond, incidents } = setup();
+    const admin = 'arn:aws:iam::123456789012:role/KeyAdmins';
+    const disabledByAdmin: CloudTrailRecord = {
+      ...record('DisableKey.assumed-role'),
+      eventID: 'disable-by-admin',
+      eventTime: '2018-12-31T00:00:00.000Z',
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::123456789012:assumed-role/KeyAdmins/alice',
+        sessionContext: { sessionIssuer: { arn: admin } },
+      },
+    };
+    kms
+      .on(DescribeKeyCommand)
+      .resolvesOnce({ KeyMetadata: { KeyId: '1', KeyState: 'PendingDeletion' } })
+      .resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Disabled' } });
+
+    expect(await respond(event(disabledByAdmin))).toEqual({ status: 'ignored', reason: 'no detector fired' });
+    await respond(event(scheduled));
+
+    const [incident] = incidents.incidents.values();
+    expect(incident!.priorKeyState).toMatchObject({ state: 'Disabled' });
+    expect(incident!.plan).toEqual([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Disabled' } }]);
+    expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
+  });
+
+  it('keeps the incident for the retention period', async () => {
+    const { respond, incidents } = setup();
+    pendingThenEnabled();
+    await respond(event(scheduled));
+    const [incident] = incidents.incidents.values();
+    expect(incident!.expiresAt).toBe(Date.parse('2026-11-28T12:00:00.000Z') / 1000 + 30 * 86_400);
+  });
+});

@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actions } from '../../../src/actions';
+import { projectRoot } from '../../../src/local/stack-definition';
+
+/** The actions each function may run; its role must allow exactly what they need, and no more. */
+const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
+  OnKmsApiCallLambdaFunction: ['cancel-key-deletion'],
+};
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
+
+describe('the packaged CloudFormation template', () => {
+  let dir: string;
+  let resources: Record<string, Resource>;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kms-warden-package-'));
+    // osls packages offline: no AWS account or credentials needed.
+    execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', dir], {
+      cwd: projectRoot,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'kms-warden-no-such-profile' },
+      stdio: 'pipe',
+    });
+    resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  }, 180_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the lifecycle rule pattern from rules/, with a dead-letter queue on its target', () => {
+    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Resource]];
+    const pattern = JSON.parse(readFileSync(join(projectRoot, 'rules', 'kms-key-lifecycle.json'), 'utf8'));
+    expect(rule.Properties.EventPattern).toEqual(pattern);
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['OnKmsApiCallLambdaFunction', 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+      }),
+    ]);
+  });
+
+  it('keeps incidents in an on-demand table with point-in-time recovery and a TTL', () => {
+    const table = resources.IncidentsTable!;
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('publishes to an encrypted SNS topic and sends failures after retries to the dead-letter queue', () => {
+    expect(resources.NotificationTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
+    expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
+    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig') as [[string, Resource]];
+    expect(invokeConfig.Properties).toMatchObject({
+      FunctionName: { Ref: 'OnKmsApiCallLambdaFunction' },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+    });
+  });
+
+  it('runs the function on nodejs22.x with the settings it validates at start', () => {
+    const fn = resources.OnKmsApiCallLambdaFunction!;
+    expect(fn.Properties.Runtime).toBe('nodejs22.x');
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      INCIDENT_TABLE: { Ref: 'IncidentsTable' },
+      NOTIFICATION_TOPIC_ARN: { Ref: 'NotificationTopic' },
+      DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
+      RESPONDER_ROLE_PATH: '/kms-warden/test/',
+    });
+  });
+
+  describe.each(Object.entries(actionsRunBy))('%s', (functionId, actionTypes) => {
+    const statementsOf = () => {
+      const roleId = resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
+      const role = resources[roleId]!;
+      return { role, statements: role.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[] };
+    };
+    const actionsOf = (s: Statement) => [s.Action].flat();
+
+    it('has a role of its own, on the responder path', () => {
+      const { role } = statementsOf();
+      expect(role.Type).toBe('AWS::IAM::Role');
+      expect(role.Properties.Path).toBe('/kms-warden/test/');
+      const sharing = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Role === resources[functionId]!.Properties.Role);
+      expect(sharing).toHaveLength(1);
+    });
+
+    it('grants every IAM action its actions declare, and no KMS action beyond them', () => {
+      const { statements } = statementsOf();
+      const granted = new Set(statements.flatMap(actionsOf));
+      const needed = new Set(actionTypes.flatMap((type) => actions[type].iamActions));
+      for (const action of needed) expect(granted).toContain(action);
+      expect([...granted].filter((a) => a.startsWith('kms:')).sort()).toEqual([...needed].sort());
+    });
+
+    it('grants no wildcard action and no wildcard resource', () => {
+      const { statements } = statementsOf();
+      for (const statement of statements) {
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+        expect(statement.Resource).not.toEqual('*');
+        expect([statement.Resource].flat()).not.toContain('*');
+      }
+    });
+  });
+
+  it('bundles the function into one small file', () => {
+    const size = statSync(join(dir, 'onKmsApiCall.zip')).size;
+    expect(size).toBeGreaterThan(10_000);
+    expect(size).toBeLessThan(2_000_000);
+  });
+});
