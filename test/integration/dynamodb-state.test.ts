@@ -1,0 +1,101 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-state-journal';
+import { detectSignals } from '../../src/detectors';
+import { StateConflictError } from '../../src/errors';
+import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
+import { incidentIdFor, type Incident } from '../../src/incidents/incident';
+import { provisionResponderStack } from '../../src/local/responder-stack';
+import { useMoto } from '../support/moto';
+import { record } from '../support/records';
+
+const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+describe('conditional writes in the incident table, against moto', () => {
+  useMoto();
+  let incidents: DynamoDbIncidentStore;
+  let journal: DynamoDbKeyStateJournal;
+
+  beforeAll(async () => {
+    const stack = await provisionResponderStack('state');
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    incidents = new DynamoDbIncidentStore(documents, stack.incidentTable);
+    journal = new DynamoDbKeyStateJournal(documents, stack.incidentTable);
+  });
+
+  const incident = (eventID: string): Incident => {
+    const signal = detectSignals(
+      normaliseKmsApiCall({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }, { responderRolePath: '/kw/' }),
+      { keyAdministrators: [] },
+    )[0]!;
+    return {
+      id: incidentIdFor(signal),
+      status: 'open',
+      createdAt: '2026-11-28T12:00:00.000Z',
+      updatedAt: '2026-11-28T12:00:00.000Z',
+      keyArn: signal.keyArn,
+      signal,
+      priorKeyState: { state: 'Enabled', basis: 'assumed' },
+      plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: 'Enabled' } }],
+      expiresAt: 1_900_000_000,
+    };
+  };
+
+  it('opens an incident once and hands back the stored one on a second open', async () => {
+    const draft = incident('open-once');
+    expect(await incidents.open(draft)).toEqual({ created: true, incident: draft });
+    const second = await incidents.open({ ...draft, createdAt: '2030-01-01T00:00:00.000Z' });
+    expect(second).toEqual({ created: false, incident: draft });
+  });
+
+  it('records containment once: a second writer loses and learns the current state', async () => {
+    const draft = incident('contain-once');
+    await incidents.open(draft);
+    const results = [{ outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }];
+
+    const stored = await incidents.recordContainment(draft.id, results, '2026-11-28T12:00:01.000Z');
+    const lost = await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:02.000Z').catch((e: unknown) => e);
+
+    expect(stored).toMatchObject({ status: 'contained', results });
+    expect(lost).toBeInstanceOf(StateConflictError);
+    expect((lost as StateConflictError<Incident>).current).toMatchObject({ status: 'contained', results });
+  });
+
+  it('keeps an incident open when an action failed', async () => {
+    const draft = incident('contain-failed');
+    await incidents.open(draft);
+    const stored = await incidents.recordContainment(draft.id, [{ outcome: 'failed', error: 'X', message: 'y' }], '2026-11-28T12:00:01.000Z');
+    expect(stored.status).toBe('open');
+  });
+
+  it('records a notification once per status', async () => {
+    const draft = incident('notify-once');
+    await incidents.open(draft);
+    expect(await incidents.markNotified(draft.id, 'open', 'm1', '2026-11-28T12:00:01.000Z')).toBe(true);
+    expect(await incidents.markNotified(draft.id, 'open', 'm2', '2026-11-28T12:00:02.000Z')).toBe(false);
+    expect(await incidents.markNotified(draft.id, 'contained', 'm3', '2026-11-28T12:00:03.000Z')).toBe(true);
+    expect(await incidents.get(draft.id)).toMatchObject({ notifiedStatus: 'contained', notificationId: 'm3' });
+  });
+
+  it('refuses to mark a notification on an incident that does not exist', async () => {
+    expect(await incidents.markNotified('kw-none', 'open', 'm', '2026-11-28T12:00:00.000Z')).toBe(false);
+    expect(await incidents.get('kw-none')).toBeUndefined();
+  });
+
+  it('keeps the newest key state and the one before it, whatever order events arrive in', async () => {
+    const change = (state: 'Enabled' | 'Disabled', eventId: string, eventTime: string) => ({ state, eventId, eventTime, changedBy: 'arn:aws:iam::123456789012:role/a' });
+    expect(await journal.record(keyArn, change('Disabled', 'e2', '2026-11-28T10:00:00.000Z'))).toBe(true);
+    expect(await journal.record(keyArn, change('Enabled', 'e1', '2026-11-28T09:00:00.000Z'))).toBe(false);
+    expect(await journal.record(keyArn, change('Disabled', 'e2', '2026-11-28T10:00:00.000Z'))).toBe(false);
+    expect(await journal.record(keyArn, change('Enabled', 'e3', '2026-11-28T11:00:00.000Z'))).toBe(true);
+    expect(await journal.history(keyArn)).toEqual({
+      current: change('Enabled', 'e3', '2026-11-28T11:00:00.000Z'),
+      previous: change('Disabled', 'e2', '2026-11-28T10:00:00.000Z'),
+    });
+  });
+
+  it('knows nothing of a key it never saw', async () => {
+    expect(await journal.history(keyArn.replace('1234abcd', 'ffffffff'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { main } from '../../src/cli/main';
+import { projectRoot } from '../../src/local/stack-definition';
+import { useMoto } from '../support/moto';
+
+type Line = { step: string; [key: string]: unknown };
+
+describe('npm start: the local demo', () => {
+  const moto = useMoto();
+
+  it('uses the emulator AWS_ENDPOINT_URL names, and shows the deletion undone', async () => {
+    const lines: string[] = [];
+    const code = await main(['local', '--auto-approve', '--json'], (line) => lines.push(line));
+    expect(code).toBe(0);
+    const steps = lines.map((line) => JSON.parse(line) as Line);
+    expect(steps.map((s) => s.step)).toEqual(['emulator', 'stack', 'key', 'attack', 'response', 'incident', 'notification', 'redelivery']);
+    expect(steps[0]).toMatchObject({ endpoint: moto.endpoint, started: false });
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null });
+    expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'contained' } });
+    expect(steps.find((s) => s.step === 'redelivery')).toMatchObject({ outcome: { incidents: [{ duplicate: true }] } });
+  });
+
+  it('starts its own moto through the real entry point and runs to the end without waiting', () => {
+    const env = { ...process.env };
+    delete env.AWS_ENDPOINT_URL;
+    const run = spawnSync('npm', ['start', '--silent', '--', '--auto-approve', '--json'], {
+      cwd: projectRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const steps = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    expect(steps[0]).toMatchObject({ step: 'emulator', started: true });
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled' });
+  });
+
+  it('answers --help and refuses an unknown command with exit code 2', async () => {
+    const out: string[] = [];
+    expect(await main(['--help'], (line) => out.push(line))).toBe(0);
+    expect(out.join('\n')).toContain('kms-warden local');
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(['launch-missiles'])).toBe(2);
+    expect(stderr).toHaveBeenCalledWith('kms-warden: unknown command "launch-missiles". See kms-warden --help.\n');
+    stderr.mockRestore();
+  });
+});
