@@ -19,7 +19,10 @@ Exit codes: 0 done, 1 failed, 2 usage error.`;
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export const main = async (argv: string[], write = (line: string) => process.stdout.write(`${line}\n`)): Promise<number> => {
+export const main = async (
+  argv: string[],
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+): Promise<number> => {
   let parsed;
   try {
     parsed = parseArgs({
