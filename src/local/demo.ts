@@ -1,12 +1,11 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from './cloudtrail-records';
 import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
-import { provisionResponderStack, responderEnvironment } from './responder-stack';
+import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
 
 export interface DemoOptions {
   json: boolean;
@@ -51,16 +50,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
 
     const kms = new KMSClient({});
     const sqs = new SQSClient({});
-    const { QueueUrl: inbox } = await sqs.send(new CreateQueueCommand({ QueueName: `${stage}-on-call-inbox` }));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: inbox, AttributeNames: ['QueueArn'] }));
-    await new SNSClient({}).send(
-      new SubscribeCommand({
-        TopicArn: stack.notificationTopicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes!.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
+    const inbox = await subscribeInbox(stack.notificationTopicArn, `${stage}-on-call-inbox`);
 
     const { KeyMetadata } = await kms.send(
       new CreateKeyCommand({

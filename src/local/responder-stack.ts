@@ -5,7 +5,7 @@ import {
   waitUntilTableExists,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadServerlessDefinition, resourceProperties } from './stack-definition';
 
@@ -76,3 +76,16 @@ export const responderEnvironment = (stack: ResponderStack, settings: { keyAdmin
   RESPONDER_ROLE_PATH: stack.responderRolePath,
   KEY_ADMINISTRATORS: (settings.keyAdministrators ?? []).join(','),
 });
+
+/** An SQS queue subscribed to the notification topic, standing in for on-call's inbox. Returns its URL. */
+export const subscribeInbox = async (topicArn: string, queueName: string): Promise<string> => {
+  const sqs = new SQSClient({});
+  const sns = new SNSClient({});
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(
+    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }),
+  );
+  [sqs, sns].forEach((client) => client.destroy());
+  return QueueUrl!;
+};

@@ -2,10 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
 import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-state-journal';
-import { detectSignals } from '../../src/detectors';
 import { StateConflictError } from '../../src/errors';
-import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
-import { incidentIdFor, type Incident } from '../../src/incidents/incident';
+import type { Incident } from '../../src/incidents/incident';
+import { incidentFrom } from '../support/incidents';
 import { provisionResponderStack } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 import { record } from '../support/records';
@@ -24,23 +23,7 @@ describe('conditional writes in the incident table, against moto', () => {
     journal = new DynamoDbKeyStateJournal(documents, stack.incidentTable);
   });
 
-  const incident = (eventID: string): Incident => {
-    const signal = detectSignals(
-      normaliseKmsApiCall({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }, { responderRolePath: '/kw/' }),
-      { keyAdministrators: [] },
-    )[0]!;
-    return {
-      id: incidentIdFor(signal),
-      status: 'open',
-      createdAt: '2026-11-28T12:00:00.000Z',
-      updatedAt: '2026-11-28T12:00:00.000Z',
-      keyArn: signal.keyArn,
-      signal,
-      priorKeyState: { state: 'Enabled', basis: 'assumed' },
-      plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: 'Enabled' } }],
-      expiresAt: 1_900_000_000,
-    };
-  };
+  const incident = (eventID: string): Incident => incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID });
 
   it('opens an incident once and hands back the stored one on a second open', async () => {
     const draft = incident('open-once');

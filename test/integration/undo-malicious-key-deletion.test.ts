@@ -1,11 +1,10 @@
 import { GetItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
-import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 
 const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
@@ -26,18 +25,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     kms = new KMSClient({});
     dynamodb = new DynamoDBClient({});
     sqs = new SQSClient({});
-    // An on-call inbox: an SQS queue subscribed to the notification topic.
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'on-call-inbox' }));
-    inboxUrl = QueueUrl!;
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    await new SNSClient({}).send(
-      new SubscribeCommand({
-        TopicArn: stack.notificationTopicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes!.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
+    inboxUrl = await subscribeInbox(stack.notificationTopicArn, 'on-call-inbox');
     ({ handler } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof handler });
   });
 

@@ -1,27 +1,14 @@
-import { detectSignals } from '../../../src/detectors';
-import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
 import type { Incident } from '../../../src/incidents/incident';
-import { incidentIdFor } from '../../../src/incidents/incident';
+import { incidentFrom } from '../../support/incidents';
 import { composeNotification } from '../../../src/notify/compose-notification';
 import { record } from '../../support/records';
 
-const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.assumed-role'), { responderRolePath: '/kw/' }), {
-  keyAdministrators: [],
-})[0]!;
-
-const incident = (overrides: Partial<Incident> = {}): Incident => ({
-  id: incidentIdFor(signal),
-  status: 'contained',
-  createdAt: '2026-11-28T12:00:00.000Z',
-  updatedAt: '2026-11-28T12:00:00.000Z',
-  keyArn: signal.keyArn,
-  signal,
-  priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
-  plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: 'Enabled' } }],
-  results: [{ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }],
-  expiresAt: 0,
-  ...overrides,
-});
+const incident = (overrides: Partial<Incident> = {}): Incident =>
+  incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
+    status: 'contained',
+    results: [{ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }],
+    ...overrides,
+  });
 
 describe('the on-call notification', () => {
   it('names the incident, the key, the principal, what was done and the next step', () => {
