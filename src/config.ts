@@ -20,6 +20,12 @@ const environment = z.object({
   RESPONDER_ROLE_PATH: z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /kms-warden/prod/'),
   /** Principals allowed to schedule key deletion without kms-warden undoing it. */
   KEY_ADMINISTRATORS: arnList,
+  /** Accounts that are not external although they do not own the key (comma-separated 12-digit ids). */
+  TRUSTED_ACCOUNTS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d{12}$/, 'each entry must be a 12-digit account id'))),
   /** Prior state assumed for a key scheduled for deletion when no earlier DisableKey/EnableKey was seen. */
   UNKNOWN_PRIOR_KEY_STATE: z.enum(['Enabled', 'Disabled']).default('Enabled'),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
@@ -31,6 +37,7 @@ export type Config = {
   deadLetterQueueUrl: string;
   responderRolePath: string;
   keyAdministrators: string[];
+  trustedAccounts: string[];
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   incidentRetentionDays: number;
 };
@@ -50,6 +57,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     responderRolePath: e.RESPONDER_ROLE_PATH,
     keyAdministrators: e.KEY_ADMINISTRATORS,
+    trustedAccounts: e.TRUSTED_ACCOUNTS,
     unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
     incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,
   };

@@ -1,5 +1,5 @@
 import { principalIsListed } from '../events/principal';
-import type { Detector } from './detector';
+import { isDirectSuccessfulCall, type Detector } from './detector';
 
 /** The shortest window KMS allows; an attacker who wants the key gone picks it. */
 const shortestPendingWindow = 7;
@@ -11,7 +11,7 @@ export const keyDeletionScheduled: Detector = {
   mitre: ['T1485'],
   appliesTo: ['ScheduleKeyDeletion'],
   detect: (event, settings) => {
-    if (!event.succeeded || event.byResponder || event.invokedBy || !event.keyArn) return null;
+    if (!isDirectSuccessfulCall(event) || !event.keyArn) return null;
     const pendingWindowInDays = Number(event.requestParameters.pendingWindowInDays ?? 30);
     const callerIsKeyAdministrator = principalIsListed(event.principal, settings.keyAdministrators);
     const critical = pendingWindowInDays <= shortestPendingWindow || !callerIsKeyAdministrator;

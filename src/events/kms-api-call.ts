@@ -4,6 +4,7 @@ import { normalisePrincipal, type Principal } from './principal';
 /** One KMS API call, normalised from a CloudTrail record: what every detector reads. */
 export interface KmsApiCall {
   eventId: string;
+  eventSource: string;
   eventName: string;
   eventTime: string;
   region: string;
@@ -40,7 +41,8 @@ const asString = (value: unknown): string | undefined => (typeof value === 'stri
  * record's region and account.
  */
 export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
-  const fromResources = record.resources?.find((r) => r.type === 'AWS::KMS::Key' && r.ARN && keyArnPattern.test(r.ARN))?.ARN;
+  // Alias operations list the alias and the key, not always typed: the key is the entry with a key ARN.
+  const fromResources = record.resources?.find((r) => r.ARN && keyArnPattern.test(r.ARN))?.ARN;
   if (fromResources) return fromResources;
   const requested = asString(record.requestParameters?.keyId);
   if (requested && keyArnPattern.test(requested)) return requested;
@@ -67,6 +69,7 @@ export const normaliseKmsApiCall = (record: CloudTrailRecord, options: Normalise
   const byResponder = principal.kind === 'assumed-role' && (principal.path?.startsWith(options.responderRolePath) ?? false);
   return {
     eventId: record.eventID,
+    eventSource: record.eventSource,
     eventName: record.eventName,
     eventTime: new Date(record.eventTime).toISOString(),
     region: record.awsRegion,

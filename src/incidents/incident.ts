@@ -10,7 +10,7 @@ export interface Incident {
   status: IncidentStatus;
   createdAt: string;
   updatedAt: string;
-  keyArn: string;
+  keyArn: string | undefined;
   signal: Signal;
   priorKeyState: PriorKeyState;
   plan: PlannedAction[];

@@ -12,7 +12,7 @@ export type Playbook = (signal: Signal, facts: PlanningFacts) => PlannedAction[]
 /** The response to each detector's signal, by detector id. A detector without a playbook is reported only. */
 export const playbooks: Record<string, Playbook> = {
   'key-deletion-scheduled': (signal, { priorKeyState }) =>
-    signal.evidence.callerIsKeyAdministrator === true
+    signal.evidence.callerIsKeyAdministrator === true || !signal.keyArn
       ? []
       : [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: priorKeyState.state } }],
 };

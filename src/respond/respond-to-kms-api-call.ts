@@ -61,7 +61,7 @@ const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime(
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
-  const history = await deps.keyStates.history(signal.keyArn);
+  const history = signal.keyArn ? await deps.keyStates.history(signal.keyArn) : undefined;
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const draft: Incident = {
     id: incidentIdFor(signal),

@@ -18,6 +18,7 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     logger,
     settings: {
       keyAdministrators: config.keyAdministrators,
+      trustedAccounts: config.trustedAccounts,
       responderRolePath: config.responderRolePath,
       unknownPriorKeyState: config.unknownPriorKeyState,
       incidentRetentionDays: config.incidentRetentionDays,

@@ -148,8 +148,10 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     const key = await keyMetadata(keyArn);
     expect(key.KeyState).toBe('Disabled');
     expect(key.DeletionDate).toBeUndefined();
-    const [incident] = await incidentsFor(keyArn);
-    expect(incident!.priorKeyState.state).toBe('Disabled');
+    const incidents = await incidentsFor(keyArn);
+    expect(incidents.map((i) => i.signal.detector).sort()).toEqual(['key-deletion-scheduled', 'key-disabled']);
+    const deletion = incidents.find((i) => i.signal.detector === 'key-deletion-scheduled');
+    expect(deletion!.priorKeyState.state).toBe('Disabled');
   });
 
   it('does nothing but log when the ScheduleKeyDeletion call failed', async () => {

@@ -1,11 +1,12 @@
 import { detectSignals } from '../../src/detectors';
+import { defaultDetectionSettings } from '../../src/detectors/detector';
 import type { CloudTrailRecord } from '../../src/events/cloudtrail-record';
 import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { incidentIdFor, type Incident } from '../../src/incidents/incident';
 
 /** A contained-or-open incident for the first signal a record raises (no key administrators configured). */
 export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incident> = {}): Incident => {
-  const signal = detectSignals(normaliseKmsApiCall(record, { responderRolePath: '/kms-warden/test/' }), { keyAdministrators: [] })[0]!;
+  const signal = detectSignals(normaliseKmsApiCall(record, { responderRolePath: '/kms-warden/test/' }), defaultDetectionSettings)[0]!;
   return {
     id: incidentIdFor(signal),
     status: 'open',
@@ -14,7 +15,7 @@ export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incide
     keyArn: signal.keyArn,
     signal,
     priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
-    plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: 'Enabled' } }],
+    plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' } }],
     expiresAt: 1_900_000_000,
     ...overrides,
   };

@@ -52,3 +52,25 @@ export const invokedByService = (r: CloudTrailRecord, service = 'cloudformation.
   userIdentity: { ...r.userIdentity, invokedBy: service },
   sourceIPAddress: service,
 });
+
+export const withRequest = (r: CloudTrailRecord, requestParameters: Record<string, unknown>): CloudTrailRecord => ({
+  ...r,
+  requestParameters: { ...r.requestParameters, ...requestParameters },
+});
+
+export const renamed = (r: CloudTrailRecord, eventName: string): CloudTrailRecord => ({ ...r, eventName });
+
+/** The same call made by a principal of another account (its own user named like the original). */
+export const fromAccount = (r: CloudTrailRecord, account: string): CloudTrailRecord => ({
+  ...r,
+  userIdentity: {
+    ...r.userIdentity,
+    accountId: account,
+    arn: r.userIdentity?.arn?.replace(/::\d{12}:/, `::${account}:`),
+  },
+});
+
+export const byRoot = (r: CloudTrailRecord): CloudTrailRecord => {
+  const account = r.recipientAccountId ?? '111122223333';
+  return { ...r, userIdentity: { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account } };
+};

@@ -16,6 +16,7 @@ describe('configuration', () => {
       deadLetterQueueUrl: valid.DEAD_LETTER_QUEUE_URL,
       responderRolePath: '/kms-warden/prod/',
       keyAdministrators: ['arn:aws:iam::123456789012:role/KeyAdmins', 'arn:aws:iam::123456789012:user/alice'],
+      trustedAccounts: [],
       unknownPriorKeyState: 'Enabled',
       incidentRetentionDays: 365,
     });

@@ -4,7 +4,7 @@ import { planResponse } from '../../../src/policy/playbooks';
 import { record } from '../../support/records';
 
 const signalFor = (name: string, keyAdministrators: string[] = []) =>
-  detectSignals(normaliseKmsApiCall(record(name), { responderRolePath: '/kms-warden/test/' }), { keyAdministrators })[0]!;
+  detectSignals(normaliseKmsApiCall(record(name), { responderRolePath: '/kms-warden/test/' }), { keyAdministrators, trustedAccounts: [] })[0]!;
 
 describe('response plans', () => {
   it("cancels a deletion scheduled by someone who is not a key administrator, restoring the key's prior state", () => {

@@ -21,7 +21,7 @@ const setup = (keyAdministrators: string[] = []) => {
     keyStates: new InMemoryKeyStateJournal(),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    settings: { keyAdministrators, trustedAccounts: [], responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
@@ -98,10 +98,10 @@ describe('responding to a KMS API call', () => {
       .resolvesOnce({ KeyMetadata: { KeyId: '1', KeyState: 'PendingDeletion' } })
       .resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Disabled' } });
 
-    expect(await respond(event(disabledByAdmin))).toEqual({ status: 'ignored', reason: 'no detector fired' });
+    expect(await respond(event(disabledByAdmin))).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
     await respond(event(scheduled));
 
-    const [incident] = incidents.incidents.values();
+    const incident = [...incidents.incidents.values()].find((i) => i.signal.detector === 'key-deletion-scheduled');
     expect(incident!.priorKeyState).toMatchObject({ state: 'Disabled' });
     expect(incident!.plan).toEqual([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Disabled' } }]);
     expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);

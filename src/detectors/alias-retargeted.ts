@@ -1,0 +1,22 @@
+import { isDirectSuccessfulCall, type Detector } from './detector';
+
+export const aliasRetargeted: Detector = {
+  id: 'alias-retargeted',
+  title: 'A KMS alias was pointed at another key or deleted',
+  severity: 'medium',
+  mitre: ['T1565'],
+  appliesTo: ['UpdateAlias', 'DeleteAlias'],
+  detect: (event) => {
+    if (!isDirectSuccessfulCall(event)) return null;
+    const aliasName = event.requestParameters.aliasName;
+    const target = event.requestParameters.targetKeyId;
+    return {
+      keyArn: event.keyArn,
+      summary:
+        event.eventName === 'DeleteAlias'
+          ? `${event.principal.arn} deleted alias ${String(aliasName)}`
+          : `${event.principal.arn} pointed alias ${String(aliasName)} at ${String(target)}`,
+      evidence: { aliasName, targetKeyId: target },
+    };
+  },
+};

@@ -1,0 +1,17 @@
+import { isDirectSuccessfulCall, type Detector } from './detector';
+
+export const importedMaterialDeleted: Detector = {
+  id: 'imported-material-deleted',
+  title: 'Imported key material was deleted',
+  severity: 'critical',
+  mitre: ['T1485'],
+  appliesTo: ['DeleteImportedKeyMaterial'],
+  detect: (event) =>
+    isDirectSuccessfulCall(event) && event.keyArn
+      ? {
+          keyArn: event.keyArn,
+          summary: `${event.principal.arn} deleted the imported key material of ${event.keyArn}: the key is unusable at once, with no waiting period, until the same material is imported again`,
+          evidence: { keyMaterialId: event.requestParameters.keyMaterialId },
+        }
+      : null,
+};

@@ -1,0 +1,20 @@
+import { principalIsListed } from '../events/principal';
+import { isDirectSuccessfulCall, type Detector } from './detector';
+
+export const keyDisabled: Detector = {
+  id: 'key-disabled',
+  title: 'A KMS key was disabled',
+  severity: 'high',
+  mitre: ['T1485', 'T1486'],
+  appliesTo: ['DisableKey'],
+  detect: (event, settings) => {
+    if (!isDirectSuccessfulCall(event) || !event.keyArn) return null;
+    const callerIsKeyAdministrator = principalIsListed(event.principal, settings.keyAdministrators);
+    return {
+      keyArn: event.keyArn,
+      severity: callerIsKeyAdministrator ? 'medium' : 'high',
+      summary: `${event.principal.arn} disabled ${event.keyArn}: every workload that uses it now fails`,
+      evidence: { callerIsKeyAdministrator },
+    };
+  },
+};

@@ -1,0 +1,26 @@
+import { accountOfKey, accountOfPrincipal, isExternalAccount } from '../events/accounts';
+import { policyOf } from '../events/key-policy';
+import { isDirectSuccessfulCall, type Detector } from './detector';
+
+export const keyPolicyCrossAccount: Detector = {
+  id: 'key-policy-cross-account',
+  title: 'A key policy grants another account',
+  severity: 'high',
+  mitre: ['T1098'],
+  appliesTo: ['PutKeyPolicy', 'CreateKey'],
+  detect: (event, settings) => {
+    if (!isDirectSuccessfulCall(event)) return null;
+    const own = (event.keyArn && accountOfKey(event.keyArn)) ?? event.accountId;
+    const external = (policyOf(event.requestParameters) ?? [])
+      .filter((s) => s.effect === 'Allow')
+      .flatMap((s) => s.principals.map((principal) => ({ principal, actions: s.actions, sid: s.sid })))
+      .filter(({ principal }) => isExternalAccount(accountOfPrincipal(principal), own, settings.trustedAccounts));
+    if (external.length === 0) return null;
+    const accounts = [...new Set(external.map(({ principal }) => accountOfPrincipal(principal)!))];
+    return {
+      keyArn: event.keyArn,
+      summary: `${event.principal.arn} granted account(s) ${accounts.join(', ')} access to ${event.keyArn ?? 'a key'} in its key policy`,
+      evidence: { accounts, grants: external },
+    };
+  },
+};

@@ -1,0 +1,18 @@
+import { isDirectSuccessfulCall, type Detector } from './detector';
+
+export const keyPolicyLockout: Detector = {
+  id: 'key-policy-lockout',
+  title: 'A key policy was set with the lockout safety check bypassed',
+  severity: 'high',
+  mitre: ['T1531'],
+  appliesTo: ['PutKeyPolicy', 'CreateKey'],
+  detect: (event) => {
+    if (!isDirectSuccessfulCall(event)) return null;
+    if (event.requestParameters.bypassPolicyLockoutSafetyCheck !== true) return null;
+    return {
+      keyArn: event.keyArn,
+      summary: `${event.principal.arn} set the policy of ${event.keyArn ?? 'a key'} with BypassPolicyLockoutSafetyCheck: the account may no longer be able to manage the key`,
+      evidence: { bypassPolicyLockoutSafetyCheck: true },
+    };
+  },
+};
