@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Thresholds } from './detectors/detector';
+import { thresholdsSchema } from './detectors/settings';
 import { ConfigError } from './errors';
 
 /**
@@ -28,6 +30,19 @@ const environment = z.object({
     .pipe(z.array(z.string().regex(/^\d{12}$/, 'each entry must be a 12-digit account id'))),
   /** Prior state assumed for a key scheduled for deletion when no earlier DisableKey/EnableKey was seen. */
   UNKNOWN_PRIOR_KEY_STATE: z.enum(['Enabled', 'Disabled']).default('Enabled'),
+  /** Detection thresholds as JSON, any subset of them (see README); the rest keep their defaults. */
+  DETECTION_THRESHOLDS: z
+    .string()
+    .default('{}')
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(thresholdsSchema),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
 });
 
@@ -38,6 +53,7 @@ export type Config = {
   responderRolePath: string;
   keyAdministrators: string[];
   trustedAccounts: string[];
+  thresholds: Thresholds;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   incidentRetentionDays: number;
 };
@@ -58,6 +74,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     responderRolePath: e.RESPONDER_ROLE_PATH,
     keyAdministrators: e.KEY_ADMINISTRATORS,
     trustedAccounts: e.TRUSTED_ACCOUNTS,
+    thresholds: e.DETECTION_THRESHOLDS,
     unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
     incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,
   };

@@ -1,5 +1,8 @@
+import type { ConfigComplianceChange } from '../events/config-compliance-change';
+import type { GuardDutyFinding } from '../events/guardduty-finding';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { Principal } from '../events/principal';
+import type { DetectionMemory } from '../state/detection-memory';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
@@ -8,9 +11,27 @@ export interface DetectionSettings {
   keyAdministrators: readonly string[];
   /** Accounts that are not "external" even though they do not own the key. */
   trustedAccounts: readonly string[];
+  thresholds: Thresholds;
 }
 
-export const defaultDetectionSettings: DetectionSettings = { keyAdministrators: [], trustedAccounts: [] };
+export interface Thresholds {
+  accessDeniedBurst: { count: number; windowMinutes: number };
+  keyEnumeration: { distinctKeys: number; windowMinutes: number };
+  /** Days of observed history before a key's new principals and sources are reported. */
+  learningPeriodDays: number;
+  usageSpike: { factor: number; minimumCalls: number };
+  guardDutyMinimumSeverity: number;
+}
+
+export const defaultThresholds: Thresholds = {
+  accessDeniedBurst: { count: 20, windowMinutes: 10 },
+  keyEnumeration: { distinctKeys: 20, windowMinutes: 10 },
+  learningPeriodDays: 7,
+  usageSpike: { factor: 10, minimumCalls: 1000 },
+  guardDutyMinimumSeverity: 4,
+};
+
+export const defaultDetectionSettings: DetectionSettings = { keyAdministrators: [], trustedAccounts: [], thresholds: defaultThresholds };
 
 /** What a detector says about one event; the engine turns it into a Signal. */
 export interface Detection {
@@ -34,6 +55,25 @@ export interface Detector extends DetectorInfo {
   appliesTo: readonly string[];
   detect: (event: KmsApiCall, settings: DetectionSettings) => Detection | null;
 }
+
+/** A detector over API calls that also reads what earlier events left in detection memory. */
+export interface StatefulDetector extends DetectorInfo {
+  appliesTo: readonly string[];
+  stateful: true;
+  detect: (event: KmsApiCall, settings: DetectionSettings, memory: DetectionMemory, at: number) => Detection | null;
+}
+
+export interface FindingDetector extends DetectorInfo {
+  input: 'guardduty-finding';
+  detect: (finding: GuardDutyFinding, settings: DetectionSettings) => Detection | null;
+}
+
+export interface ComplianceDetector extends DetectorInfo {
+  input: 'config-compliance';
+  detect: (change: ConfigComplianceChange, settings: DetectionSettings) => Detection | null;
+}
+
+export type AnyDetector = Detector | StatefulDetector | FindingDetector | ComplianceDetector;
 
 export interface Signal {
   detector: string;

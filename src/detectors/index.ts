@@ -1,22 +1,33 @@
+import type { ConfigComplianceChange } from '../events/config-compliance-change';
+import type { GuardDutyFinding } from '../events/guardduty-finding';
 import type { KmsApiCall } from '../events/kms-api-call';
+import type { DetectionMemory } from '../state/detection-memory';
+import { accessDeniedBurst } from './access-denied-burst';
 import { aliasRetargeted } from './alias-retargeted';
 import { crossAccountKeyUse } from './cross-account-key-use';
-import type { DetectionSettings, Detector, Signal } from './detector';
+import type { AnyDetector, ComplianceDetector, Detection, DetectionSettings, Detector, FindingDetector, Signal, StatefulDetector } from './detector';
 import { externalKeyEncryption } from './external-key-encryption';
 import { grantExternalPrincipal } from './grant-external-principal';
+import { guardDutyCredentialCompromise } from './guardduty-credential-compromise';
 import { importedMaterialDeleted } from './imported-material-deleted';
 import { keyDeletionScheduled } from './key-deletion-scheduled';
 import { keyDisabled } from './key-disabled';
+import { keyEnumeration } from './key-enumeration';
 import { keyMaterialImported } from './key-material-imported';
 import { keyPolicyCrossAccount } from './key-policy-cross-account';
 import { keyPolicyLockout } from './key-policy-lockout';
 import { keyPolicyPublic } from './key-policy-public';
 import { keyReplicated } from './key-replicated';
+import { learn } from './learn';
+import { newPrincipalForKey } from './new-principal-for-key';
+import { newSourceForPrincipal } from './new-source-for-principal';
 import { rootKeyUse } from './root-key-use';
 import { rotationDisabled } from './rotation-disabled';
+import { rotationNoncompliant } from './rotation-noncompliant';
+import { usageSpike } from './usage-spike';
 
-/** Every detector over API calls, explicitly. A detector not listed here does not run. */
-export const detectors: readonly Detector[] = [
+/** Every detector, explicitly. A detector not listed here does not run. */
+export const detectors: readonly AnyDetector[] = [
   keyDeletionScheduled,
   keyDisabled,
   keyPolicyPublic,
@@ -31,42 +42,113 @@ export const detectors: readonly Detector[] = [
   crossAccountKeyUse,
   rootKeyUse,
   externalKeyEncryption,
+  accessDeniedBurst,
+  keyEnumeration,
+  newPrincipalForKey,
+  newSourceForPrincipal,
+  usageSpike,
+  guardDutyCredentialCompromise,
+  rotationNoncompliant,
 ];
 
-/** Detectors by event name, built once: the hot path looks up, it does not scan. */
-const byEventName = new Map<string, Detector[]>();
-const forEveryEvent: Detector[] = [];
-for (const detector of detectors) {
+type ApiCallDetector = Detector | StatefulDetector;
+const isApiCallDetector = (d: AnyDetector): d is ApiCallDetector => 'appliesTo' in d;
+const isStateful = (d: ApiCallDetector): d is StatefulDetector => 'stateful' in d;
+
+/** API-call detectors by event name, built once: the hot path looks up, it does not scan. */
+const byEventName = new Map<string, ApiCallDetector[]>();
+const forEveryEvent: ApiCallDetector[] = [];
+for (const detector of detectors.filter(isApiCallDetector)) {
   for (const name of detector.appliesTo) {
     if (name === '*') forEveryEvent.push(detector);
     else byEventName.set(name, [...(byEventName.get(name) ?? []), detector]);
   }
 }
+const findingDetectors = detectors.filter((d): d is FindingDetector => 'input' in d && d.input === 'guardduty-finding');
+const complianceDetectors = detectors.filter((d): d is ComplianceDetector => 'input' in d && d.input === 'config-compliance');
 
-export const detectSignals = (event: KmsApiCall, settings: DetectionSettings): Signal[] => {
+const signalOf = (
+  detector: AnyDetector,
+  detection: Detection,
+  principal: Signal['principal'],
+  source: Signal['source'],
+): Signal => ({
+  detector: detector.id,
+  title: detector.title,
+  severity: detection.severity ?? detector.severity,
+  mitre: detector.mitre,
+  keyArn: detection.keyArn,
+  principal,
+  summary: detection.summary,
+  evidence: detection.evidence,
+  source,
+});
+
+/**
+ * Runs every detector that applies to an API call. With a memory, stateful detectors run too and the call is
+ * learnt afterwards; without one (a single event out of context), only the stateless detectors run.
+ */
+export const detectSignals = (event: KmsApiCall, settings: DetectionSettings, memory?: DetectionMemory): Signal[] => {
+  const at = Date.parse(event.eventTime);
   const signals: Signal[] = [];
-  for (const detector of [...(byEventName.get(event.eventName) ?? []), ...forEveryEvent]) {
-    const detection = detector.detect(event, settings);
-    if (!detection) continue;
-    signals.push({
-      detector: detector.id,
-      title: detector.title,
-      severity: detection.severity ?? detector.severity,
-      mitre: detector.mitre,
-      keyArn: detection.keyArn,
-      principal: event.principal,
-      summary: detection.summary,
-      evidence: detection.evidence,
-      source: {
-        eventId: event.eventId,
-        eventName: event.eventName,
-        eventTime: event.eventTime,
-        region: event.region,
-        accountId: event.accountId,
-        sourceIp: event.sourceIp,
-        userAgent: event.userAgent,
-      },
-    });
+  const source = {
+    eventId: event.eventId,
+    eventName: event.eventName,
+    eventTime: event.eventTime,
+    region: event.region,
+    accountId: event.accountId,
+    sourceIp: event.sourceIp,
+    userAgent: event.userAgent,
+  };
+  const named = byEventName.get(event.eventName);
+  for (const list of named ? [named, forEveryEvent] : [forEveryEvent]) {
+    for (const detector of list) {
+      let detection: Detection | null;
+      if (isStateful(detector)) {
+        if (!memory) continue;
+        detection = detector.detect(event, settings, memory, at);
+      } else {
+        detection = detector.detect(event, settings);
+      }
+      if (detection) signals.push(signalOf(detector, detection, event.principal, source));
+    }
   }
+  if (memory) learn(event, memory, settings, at, new Set(signals.map((s) => s.detector)));
   return signals;
 };
+
+export const detectInFinding = (finding: GuardDutyFinding, settings: DetectionSettings): Signal[] =>
+  findingDetectors.flatMap((detector) => {
+    const detection = detector.detect(finding, settings);
+    return detection
+      ? [
+          signalOf(detector, detection, finding.principal, {
+            eventId: finding.id,
+            eventName: finding.type,
+            eventTime: finding.updatedAt,
+            region: finding.region,
+            accountId: finding.accountId,
+            sourceIp: finding.sourceIp,
+            userAgent: undefined,
+          }),
+        ]
+      : [];
+  });
+
+export const detectInComplianceChange = (change: ConfigComplianceChange, settings: DetectionSettings): Signal[] =>
+  complianceDetectors.flatMap((detector) => {
+    const detection = detector.detect(change, settings);
+    return detection
+      ? [
+          signalOf(detector, detection, { kind: 'aws-service', arn: 'config.amazonaws.com', accountId: change.awsAccountId }, {
+            eventId: change.eventId,
+            eventName: 'ConfigRulesComplianceChange',
+            eventTime: change.notificationCreationTime,
+            region: change.awsRegion,
+            accountId: change.awsAccountId,
+            sourceIp: undefined,
+            userAgent: undefined,
+          }),
+        ]
+      : [];
+  });

@@ -19,6 +19,7 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     settings: {
       keyAdministrators: config.keyAdministrators,
       trustedAccounts: config.trustedAccounts,
+      thresholds: config.thresholds,
       responderRolePath: config.responderRolePath,
       unknownPriorKeyState: config.unknownPriorKeyState,
       incidentRetentionDays: config.incidentRetentionDays,

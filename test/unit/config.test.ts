@@ -1,4 +1,5 @@
 import { loadConfig } from '../../src/config';
+import { defaultThresholds } from '../../src/detectors/detector';
 import { ConfigError } from '../../src/errors';
 
 const valid = {
@@ -17,6 +18,7 @@ describe('configuration', () => {
       responderRolePath: '/kms-warden/prod/',
       keyAdministrators: ['arn:aws:iam::123456789012:role/KeyAdmins', 'arn:aws:iam::123456789012:user/alice'],
       trustedAccounts: [],
+      thresholds: defaultThresholds,
       unknownPriorKeyState: 'Enabled',
       incidentRetentionDays: 365,
     });

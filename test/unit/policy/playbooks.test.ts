@@ -1,10 +1,11 @@
 import { detectSignals } from '../../../src/detectors';
+import { defaultDetectionSettings } from '../../../src/detectors/detector';
 import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
 import { planResponse } from '../../../src/policy/playbooks';
 import { record } from '../../support/records';
 
 const signalFor = (name: string, keyAdministrators: string[] = []) =>
-  detectSignals(normaliseKmsApiCall(record(name), { responderRolePath: '/kms-warden/test/' }), { keyAdministrators, trustedAccounts: [] })[0]!;
+  detectSignals(normaliseKmsApiCall(record(name), { responderRolePath: '/kms-warden/test/' }), { ...defaultDetectionSettings, keyAdministrators })[0]!;
 
 describe('response plans', () => {
   it("cancels a deletion scheduled by someone who is not a key administrator, restoring the key's prior state", () => {

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { KmsKeys } from '../../../src/aws/kms-keys';
+import { defaultThresholds } from '../../../src/detectors/detector';
 import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { Notification } from '../../../src/notify/notifier';
@@ -21,7 +22,7 @@ const setup = (keyAdministrators: string[] = []) => {
     keyStates: new InMemoryKeyStateJournal(),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };

@@ -1,0 +1,31 @@
+import type { KmsApiCall } from '../events/kms-api-call';
+import type { StatefulDetector } from './detector';
+
+const deniedErrors = /^(AccessDenied|IncorrectKey|InvalidCiphertext|Disabled|KMSInvalidState)/;
+
+/** A KMS call that failed the way a caller probing for access fails. */
+export const isDeniedKmsCall = (event: KmsApiCall): boolean =>
+  !event.succeeded && event.eventSource === 'kms.amazonaws.com' && deniedErrors.test(event.errorCode ?? '') && !event.byResponder;
+
+export const accessDeniedBurst: StatefulDetector = {
+  id: 'access-denied-burst',
+  title: 'A burst of refused KMS calls by one principal',
+  severity: 'high',
+  mitre: ['T1110', 'T1580'],
+  appliesTo: ['*'],
+  stateful: true,
+  detect: (event, settings, memory, at) => {
+    if (!isDeniedKmsCall(event)) return null;
+    const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
+    const windowMs = windowMinutes * 60_000;
+    const seen = memory.principal(event.principal.arn);
+    const recent = (seen?.denied ?? []).filter((time) => time > at - windowMs).length + 1;
+    const alertedRecently = seen?.deniedAlertedAt !== undefined && at - seen.deniedAlertedAt < windowMs;
+    if (recent < count || alertedRecently) return null;
+    return {
+      keyArn: event.keyArn,
+      summary: `${event.principal.arn} had ${recent} KMS calls refused within ${windowMinutes} minutes (last: ${event.eventName}, ${event.errorCode})`,
+      evidence: { refusedCalls: recent, windowMinutes, lastErrorCode: event.errorCode, sourceIp: event.sourceIp },
+    };
+  },
+};

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { defaultThresholds, type DetectionSettings } from './detector';
+
+const positive = z.number().positive();
+
+/** Thresholds as a person writes them: any subset, the rest defaulted. */
+export const thresholdsSchema = z
+  .object({
+    accessDeniedBurst: z.object({ count: positive.int(), windowMinutes: positive }).partial(),
+    keyEnumeration: z.object({ distinctKeys: positive.int(), windowMinutes: positive }).partial(),
+    learningPeriodDays: z.number().min(0),
+    usageSpike: z.object({ factor: positive, minimumCalls: positive.int() }).partial(),
+    guardDutyMinimumSeverity: z.number().min(0).max(10),
+  })
+  .partial()
+  .strict()
+  .transform((given) => ({
+    accessDeniedBurst: { ...defaultThresholds.accessDeniedBurst, ...given.accessDeniedBurst },
+    keyEnumeration: { ...defaultThresholds.keyEnumeration, ...given.keyEnumeration },
+    learningPeriodDays: given.learningPeriodDays ?? defaultThresholds.learningPeriodDays,
+    usageSpike: { ...defaultThresholds.usageSpike, ...given.usageSpike },
+    guardDutyMinimumSeverity: given.guardDutyMinimumSeverity ?? defaultThresholds.guardDutyMinimumSeverity,
+  }));
+
+/** A settings file (replay's --config) or the DETECTION_SETTINGS variable. Unknown fields are refused: a typo must not pass silently. */
+export const detectionSettingsSchema = z
+  .object({
+    keyAdministrators: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM or STS ARN')).default([]),
+    trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default([]),
+    thresholds: thresholdsSchema.default(defaultThresholds),
+  })
+  .strict();
+
+export const parseDetectionSettings = (value: unknown): DetectionSettings => detectionSettingsSchema.parse(value);

@@ -1,0 +1,42 @@
+import type { PairMemory } from '../state/detection-memory';
+import type { StatefulDetector } from './detector';
+import { isKeyUse } from './new-principal-for-key';
+
+export const hourOf = (at: number): number => Math.floor(at / 3_600_000);
+const baselineHours = 7 * 24;
+
+/** Mean calls per hour over the week before the current hour, counting quiet hours since the pair was first seen. */
+export const baselineHourlyMean = (pair: PairMemory, hour: number): number => {
+  const from = Math.max(hourOf(pair.firstSeen), hour - baselineHours);
+  const hours = hour - from;
+  if (hours <= 0) return 0;
+  let calls = 0;
+  for (const [h, count] of Object.entries(pair.hourly)) if (Number(h) >= from && Number(h) < hour) calls += count;
+  return calls / hours;
+};
+
+export const usageSpike: StatefulDetector = {
+  id: 'usage-spike',
+  title: "A principal's use of a KMS key spiked",
+  severity: 'high',
+  mitre: ['T1530', 'T1005'],
+  appliesTo: ['*'],
+  stateful: true,
+  detect: (event, settings, memory, at) => {
+    if (!isKeyUse(event)) return null;
+    const pair = memory.pair(event.keyArn!, event.principal.arn);
+    const learnedFor = settings.thresholds.learningPeriodDays * 86_400_000;
+    if (!pair || at - pair.firstSeen < learnedFor) return null;
+    const hour = hourOf(at);
+    if (pair.spikeAlertedHour === hour) return null;
+    const calls = (pair.hourly[hour] ?? 0) + 1;
+    const mean = baselineHourlyMean(pair, hour);
+    const { factor, minimumCalls } = settings.thresholds.usageSpike;
+    if (calls < minimumCalls || calls <= factor * mean) return null;
+    return {
+      keyArn: event.keyArn,
+      summary: `${event.principal.arn} made ${calls} calls on ${event.keyArn} this hour against a baseline of ${mean.toFixed(1)} an hour`,
+      evidence: { callsThisHour: calls, baselineHourlyMean: Number(mean.toFixed(2)), factor },
+    };
+  },
+};

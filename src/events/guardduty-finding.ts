@@ -1,0 +1,129 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { eventTimeSchema } from './cloudtrail-record';
+import type { Principal } from './principal';
+
+/**
+ * GuardDuty findings as EventBridge delivers them ("GuardDuty Finding", camelCase detail). Findings read with the
+ * GetFindings API or CLI are PascalCase; they are accepted after their keys are camel-cased.
+ * Reference: https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html
+ */
+
+const accessKeyDetails = z.object({
+  accessKeyId: z.string().optional(),
+  principalId: z.string().optional(),
+  userName: z.string().optional(),
+  userType: z.string().optional(),
+});
+
+export const guardDutyFindingSchema = z.object({
+  schemaVersion: z.string().optional(),
+  accountId: z.string().regex(/^\d{12}$/),
+  region: z.string().min(1),
+  id: z.string().min(1),
+  arn: z.string().optional(),
+  type: z.string().min(1),
+  severity: z.number().min(0).max(10),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  createdAt: eventTimeSchema.optional(),
+  updatedAt: eventTimeSchema,
+  resource: z
+    .object({ resourceType: z.string().optional(), accessKeyDetails: accessKeyDetails.optional() })
+    .nullish(),
+  service: z
+    .object({
+      count: z.number().optional(),
+      eventFirstSeen: eventTimeSchema.optional(),
+      eventLastSeen: eventTimeSchema.optional(),
+      archived: z.boolean().optional(),
+      additionalInfo: z.object({ sample: z.boolean().optional() }).nullish(),
+      action: z
+        .object({
+          actionType: z.string().optional(),
+          awsApiCallAction: z
+            .object({ remoteIpDetails: z.object({ ipAddressV4: z.string().optional() }).optional(), api: z.string().optional() })
+            .optional(),
+        })
+        .optional(),
+    })
+    .nullish(),
+});
+
+export type GuardDutyFindingRecord = z.infer<typeof guardDutyFindingSchema>;
+
+export const guardDutyFindingEventSchema = EventBridgeSchema.extend({
+  'detail-type': z.literal('GuardDuty Finding'),
+  detail: guardDutyFindingSchema,
+});
+
+const camel = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
+
+/** GetFindings' PascalCase into EventBridge's camelCase, recursively. */
+export const camelCaseKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(camelCaseKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [camel(key), camelCaseKeys(inner)]));
+  }
+  return value;
+};
+
+/** A finding reduced to what detection and containment read. */
+export interface GuardDutyFinding {
+  id: string;
+  type: string;
+  severity: number;
+  accountId: string;
+  region: string;
+  updatedAt: string;
+  eventFirstSeen: string | undefined;
+  eventLastSeen: string | undefined;
+  count: number;
+  sample: boolean;
+  resourceType: string | undefined;
+  accessKeyId: string | undefined;
+  principal: Principal;
+  sourceIp: string | undefined;
+  title: string | undefined;
+}
+
+/** The principal a finding is about: accessKeyDetails, or for attack sequences the "IAMUser/name" in the title. */
+const principalOf = (finding: GuardDutyFindingRecord): Principal => {
+  const details = finding.resource?.accessKeyDetails;
+  const account = finding.accountId;
+  const fromTitle = /\b(IAMUser|AssumedRole|Root)\/([\w+=,.@-]+)/.exec(finding.title ?? '');
+  const userType = details?.userType ?? fromTitle?.[1];
+  const name = details?.userName ?? fromTitle?.[2];
+  const base = { accountId: account, ...(details?.accessKeyId ? { accessKeyId: details.accessKeyId } : {}) };
+  switch (userType) {
+    case 'IAMUser':
+      return { kind: 'iam-user', arn: `arn:aws:iam::${account}:user/${name}`, ...base };
+    case 'AssumedRole':
+      // GuardDuty gives the role name without its path; IAM role names are unique per account.
+      return { kind: 'assumed-role', arn: `arn:aws:iam::${account}:role/${name}`, ...base };
+    case 'Root':
+      return { kind: 'root', arn: `arn:aws:iam::${account}:root`, ...base };
+    case 'FederatedUser':
+      return { kind: 'federated-user', arn: `arn:aws:sts::${account}:federated-user/${name}`, ...base };
+    default:
+      return { kind: 'unknown', arn: name ? `unknown:${name}` : 'unknown', ...base };
+  }
+};
+
+export const normaliseGuardDutyFinding = (finding: GuardDutyFindingRecord): GuardDutyFinding => ({
+  id: finding.id,
+  type: finding.type,
+  severity: finding.severity,
+  accountId: finding.accountId,
+  region: finding.region,
+  updatedAt: finding.updatedAt,
+  eventFirstSeen: finding.service?.eventFirstSeen,
+  eventLastSeen: finding.service?.eventLastSeen,
+  count: finding.service?.count ?? 1,
+  sample: finding.service?.additionalInfo?.sample === true,
+  resourceType: finding.resource?.resourceType,
+  accessKeyId: finding.resource?.accessKeyDetails?.accessKeyId,
+  principal: principalOf(finding),
+  sourceIp: finding.service?.action?.awsApiCallAction?.remoteIpDetails?.ipAddressV4,
+  title: finding.title,
+});
