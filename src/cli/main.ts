@@ -1,53 +1,70 @@
 import { parseArgs } from 'node:util';
 import { runLocalDemo } from '../local/demo';
+import { processIo, type CommandIo } from './io';
+import { replayCommand } from './replay-command';
+
+// The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage = `kms-warden: incident response for AWS KMS
 
 Usage:
   kms-warden local [--auto-approve] [--json]   run the local demo against an emulator (npm start)
-  kms-warden --help
+  kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
+  kms-warden COMMAND --help
+
+Environment:
+  AWS_ENDPOINT_URL  an emulator for "local" to use instead of starting moto_server
+
+Exit codes: 0 done, 1 failed, 2 usage error or unreadable input.`;
+
+const localUsage = `Usage: kms-warden local [--auto-approve] [--json]
+
+Starts moto_server (or uses AWS_ENDPOINT_URL), creates kms-warden's resources from serverless.yml, plays an attack
+through the real handler and prints what happened.
 
 Options:
   --auto-approve   never wait for a person (CI and scripts)
-  --json           one JSON object per line instead of text
+  --json           one JSON object per step and line`;
 
-Environment:
-  AWS_ENDPOINT_URL  an emulator to use instead of starting moto_server
-
-Exit codes: 0 done, 1 failed, 2 usage error.`;
-
-// The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-export const main = async (
-  argv: string[],
-  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
-): Promise<number> => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, 'auto-approve': { type: 'boolean' } },
-    });
-  } catch (error) {
-    process.stderr.write(`kms-warden: ${(error as Error).message}. See kms-warden --help.\n`);
-    return 2;
-  }
-  const [command] = parsed.positionals;
-  if (parsed.values.help || !command) {
-    write(usage);
-    return parsed.values.help ? 0 : 2;
-  }
-  if (command !== 'local') {
-    process.stderr.write(`kms-warden: unknown command "${command}". See kms-warden --help.\n`);
-    return 2;
-  }
-  try {
-    await runLocalDemo({ json: parsed.values.json ?? false, autoApprove: parsed.values['auto-approve'] ?? false, write });
+const localCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, 'auto-approve': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(localUsage);
     return 0;
+  }
+  await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, write: io.out });
+  return 0;
+};
+
+const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number>> = {
+  local: localCommand,
+  replay: replayCommand,
+};
+
+export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(usage);
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run) {
+    io.err(`kms-warden: unknown command "${command}". See kms-warden --help.`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
   } catch (error) {
-    process.stderr.write(`kms-warden: ${(error as Error).message}\n`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`kms-warden ${command}: ${(error as Error).message}. See kms-warden ${command} --help.`);
+      return 2;
+    }
+    io.err(`kms-warden ${command}: ${(error as Error).message}`);
     return 1;
   }
 };

@@ -10,7 +10,7 @@ describe('npm start: the local demo', () => {
 
   it('uses the emulator AWS_ENDPOINT_URL names, and shows the deletion undone', async () => {
     const lines: string[] = [];
-    const code = await main(['local', '--auto-approve', '--json'], (line) => lines.push(line));
+    const code = await main(['local', '--auto-approve', '--json'], { out: (line) => lines.push(line), err: (line) => lines.push(`stderr: ${line}`) });
     expect(code).toBe(0);
     const steps = lines.map((line) => JSON.parse(line) as Line);
     expect(steps.map((s) => s.step)).toEqual(['emulator', 'stack', 'key', 'attack', 'response', 'incident', 'notification', 'redelivery']);
@@ -39,11 +39,13 @@ describe('npm start: the local demo', () => {
 
   it('answers --help and refuses an unknown command with exit code 2', async () => {
     const out: string[] = [];
-    expect(await main(['--help'], (line) => out.push(line))).toBe(0);
+    const err: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => err.push(line) };
+    expect(await main(['--help'], io)).toBe(0);
     expect(out.join('\n')).toContain('kms-warden local');
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    expect(await main(['launch-missiles'])).toBe(2);
-    expect(stderr).toHaveBeenCalledWith('kms-warden: unknown command "launch-missiles". See kms-warden --help.\n');
-    stderr.mockRestore();
+    expect(await main(['launch-missiles'], io)).toBe(2);
+    expect(err).toEqual(['kms-warden: unknown command "launch-missiles". See kms-warden --help.']);
+    expect(await main(['local', '--no-such-flag'], io)).toBe(2);
+    expect(err[1]).toMatch(/^kms-warden local: Unknown option '--no-such-flag'/);
   });
 });

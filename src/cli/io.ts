@@ -1,0 +1,10 @@
+/** Where a command writes: stdout for results, stderr for progress and errors. Tests pass their own. */
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const processIo: CommandIo = {
+  out: (line) => void process.stdout.write(`${line}\n`),
+  err: (line) => void process.stderr.write(`${line}\n`),
+};

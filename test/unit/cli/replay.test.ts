@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { main } from '../../../src/cli/main';
+import { projectRoot } from '../../../src/local/stack-definition';
+import { record, viaEventBridge, withRequest } from '../../support/records';
+
+const run = async (...argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['replay', ...argv], { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+};
+
+describe('kms-warden replay', () => {
+  let dir: string;
+  const file = (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const scheduled = record('ScheduleKeyDeletion.assumed-role');
+  const disabled = record('DisableKey.assumed-role');
+  const externalGrant = withRequest(record('CreateGrant.iam-user'), { granteePrincipal: 'arn:aws:iam::999988887777:role/exfil' });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kms-warden-replay-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a CloudTrail log file as S3 receives it, gzipped, and prints one JSON object per signal', async () => {
+    const path = file('111122223333_CloudTrail_us-west-2_20190101T0000Z_abc.json.gz', gzipSync(JSON.stringify({ Records: [disabled, scheduled] })));
+    const { code, out, err } = await run('--json', path);
+    expect(code).toBe(0);
+    const signals = out.map((line) => JSON.parse(line));
+    expect(signals.map((s) => s.detector)).toEqual(['key-disabled', 'key-deletion-scheduled']);
+    expect(signals[1]).toEqual(
+      expect.objectContaining({
+        detector: 'key-deletion-scheduled',
+        severity: 'critical',
+        eventId: '1',
+        eventName: 'ScheduleKeyDeletion',
+        eventTime: '2019-01-01T00:00:00.000Z',
+        keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1',
+        principalArn: 'arn:aws:iam::123456789012:role/tester',
+        summary: expect.stringContaining('scheduled'),
+      }),
+    );
+    expect(err.at(-1)).toMatch(/^replayed 2 events from 1 file\(s\) in .* 2 signals, 0 malformed, 0 out of order$/);
+  });
+
+  it('reads NDJSON of records and EventBridge events, counts malformed lines on stderr and still exits 0', async () => {
+    const lines = [JSON.stringify(viaEventBridge(scheduled)), '{"not": "an event"}', 'this is not json', JSON.stringify(externalGrant)];
+    const { code, out, err } = await run('--json', file('mixed.ndjson', lines.join('\n')));
+    expect(code).toBe(0);
+    expect(out.map((line) => JSON.parse(line).detector)).toEqual(['grant-external-principal', 'key-deletion-scheduled']);
+    expect(err.filter((line) => line.startsWith('malformed: '))).toEqual([
+      expect.stringMatching(/mixed\.ndjson:2: \(event\): neither/),
+      expect.stringMatching(/mixed\.ndjson:3: not JSON/),
+    ]);
+    expect(err.at(-1)).toContain('2 malformed');
+  });
+
+  it('puts events from several files in time order', async () => {
+    const later = { ...scheduled, eventID: 'later', eventTime: '2019-01-01T00:05:00Z' };
+    const earlier = { ...disabled, eventID: 'earlier', eventTime: '2019-01-01T00:01:00Z' };
+    const { out } = await run('--json', file('a.ndjson', JSON.stringify(later)), file('b.ndjson', JSON.stringify(earlier)));
+    expect(out.map((line) => JSON.parse(line).eventId)).toEqual(['earlier', 'later']);
+  });
+
+  it('reads a pretty-printed EventBridge event file', async () => {
+    const path = file('event.json', JSON.stringify(viaEventBridge(scheduled), null, 2));
+    const { out } = await run(path);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^2019-01-01T00:00:00Z {2}critical {2}key-deletion-scheduled {11}arn:aws:iam::123456789012:role\/tester scheduled/);
+  });
+
+  it('takes trusted accounts from the command line and settings from a file', async () => {
+    const path = file('grant.ndjson', JSON.stringify(externalGrant));
+    expect((await run('--json', path)).out).toHaveLength(1);
+    expect((await run('--json', '--trusted-accounts', '999988887777', path)).out).toHaveLength(0);
+    const config = file('settings.json', JSON.stringify({ trustedAccounts: ['999988887777'] }));
+    expect((await run('--json', '--config', config, path)).out).toHaveLength(0);
+  });
+
+  it.each([
+    ['a file that does not exist', ['/no/such/file.json'], /^kms-warden replay: cannot read \/no\/such\/file.json/],
+    ['no file at all', [], /name at least one file/],
+    ['a settings file with an unknown field', ['--config', 'CONFIG', 'x'], /bad settings/],
+  ])('exits 2 for %s', async (_name, args, message) => {
+    const config = file('bad-settings.json', JSON.stringify({ trustedAcounts: ['999988887777'] }));
+    const { code, err } = await run(...args.map((a) => (a === 'CONFIG' ? config : a)));
+    expect(code).toBe(2);
+    expect(err.at(-1)).toMatch(message);
+  });
+
+  it('runs through the installed entry point', () => {
+    const path = file('entry.ndjson', JSON.stringify(scheduled));
+    const result = spawnSync(process.execPath, [join(projectRoot, 'src/cli/kms-warden.cjs'), 'replay', '--json', path], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ detector: 'key-deletion-scheduled' });
+    expect(readFileSync(path, 'utf8')).toContain('ScheduleKeyDeletion');
+  });
+});
