@@ -44,6 +44,8 @@ const environment = z.object({
     })
     .pipe(thresholdsSchema),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  /** Days detection memory (baselines, windows) is kept after its last use. */
+  DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
 export type Config = {
@@ -56,6 +58,7 @@ export type Config = {
   thresholds: Thresholds;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   incidentRetentionDays: number;
+  detectionMemoryDays: number;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
@@ -77,5 +80,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     thresholds: e.DETECTION_THRESHOLDS,
     unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
     incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,
+    detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

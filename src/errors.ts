@@ -40,3 +40,11 @@ export class StateConflictError<T> extends Error {
     super(`state of ${id} changed concurrently`, options);
   }
 }
+
+/** Detection memory was changed by another invocation between reading and writing it. */
+export class MemoryConflictError extends Error {
+  override readonly name = 'MemoryConflictError';
+  constructor(readonly entry: string, options?: ErrorOptions) {
+    super(`detection memory entry ${entry} changed concurrently`, options);
+  }
+}

@@ -1,4 +1,5 @@
 import { createClients, type Clients } from '../aws/clients';
+import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-state-journal';
 import { KmsKeys } from '../aws/kms-keys';
@@ -6,7 +7,7 @@ import { SnsNotifier } from '../aws/sns-notifier';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
 import type { Config } from '../config';
 import { logger } from '../logger';
-import type { ResponderDeps } from './respond-to-kms-api-call';
+import type { ResponderDeps } from './respond-to-signals';
 
 /** The composition root: adapters over clients, settings from the validated config. */
 export const responderDeps = (config: Config, clients: Clients = createClients()) => {
@@ -14,6 +15,7 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     kms: new KmsKeys(clients.kmsIn),
     incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
     keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
+    memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
     notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
     logger,
     settings: {

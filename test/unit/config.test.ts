@@ -21,6 +21,7 @@ describe('configuration', () => {
       thresholds: defaultThresholds,
       unknownPriorKeyState: 'Enabled',
       incidentRetentionDays: 365,
+      detectionMemoryDays: 30,
     });
   });
 

@@ -7,6 +7,7 @@ import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { Notification } from '../../../src/notify/notifier';
 import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/respond-to-kms-api-call';
+import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
 import { InMemoryKeyStateJournal } from '../../../src/state/in-memory-key-state-journal';
 import { failed, record } from '../../support/records';
 
@@ -20,6 +21,7 @@ const setup = (keyAdministrators: string[] = []) => {
     kms: new KmsKeys((region) => new KMSClient({ region })),
     incidents,
     keyStates: new InMemoryKeyStateJournal(),
+    memory: new InMemoryDetectionMemory(),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
     settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },

@@ -1,14 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
 import { projectRoot } from '../../../src/local/stack-definition';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
 const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
   OnKmsApiCallLambdaFunction: ['cancel-key-deletion'],
+  // The same handler: its playbooks can plan cancel-key-deletion only for ScheduleKeyDeletion, which its rules never deliver.
+  OnKmsActivityLambdaFunction: [],
+  OnSecurityFindingLambdaFunction: [],
 };
+
+/** Every rule file, the state its rule needs, and the function it feeds. */
+const rules: Array<[file: string, state: string, target: string]> = [
+  ['kms-key-lifecycle.json', 'ENABLED', 'OnKmsApiCallLambdaFunction'],
+  ['kms-key-activity.json', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS', 'OnKmsActivityLambdaFunction'],
+  ['s3-object-kms-key.json', 'ENABLED', 'OnKmsActivityLambdaFunction'],
+  ['guardduty-credential-findings.json', 'ENABLED', 'OnSecurityFindingLambdaFunction'],
+  ['config-kms-compliance.json', 'ENABLED', 'OnSecurityFindingLambdaFunction'],
+];
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field
@@ -33,17 +46,30 @@ describe('the packaged CloudFormation template', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loads the lifecycle rule pattern from rules/, with a dead-letter queue on its target', () => {
-    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Resource]];
-    const pattern = JSON.parse(readFileSync(join(projectRoot, 'rules', 'kms-key-lifecycle.json'), 'utf8'));
-    expect(rule.Properties.EventPattern).toEqual(pattern);
-    expect(rule.Properties.State).toBe('ENABLED');
+  it('defines one rule per file in rules/, and no other', () => {
+    expect(readdirSync(join(projectRoot, 'rules')).sort()).toEqual(rules.map(([file]) => file).sort());
+    expect(ofType('AWS::Events::Rule')).toHaveLength(rules.length);
+  });
+
+  it.each(rules)('loads %s as a rule in state %s feeding %s, with a dead-letter queue', (file, state, target) => {
+    const pattern = JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8'));
+    const matching = ofType('AWS::Events::Rule').filter(([, rule]) => isDeepStrictEqual(rule.Properties.EventPattern, pattern));
+    expect(matching).toHaveLength(1);
+    const [[, rule]] = matching as [[string, Resource]];
+    expect(rule.Properties.State).toBe(state);
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({
-        Arn: { 'Fn::GetAtt': ['OnKmsApiCallLambdaFunction', 'Arn'] },
+        Arn: { 'Fn::GetAtt': [target, 'Arn'] },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
       }),
     ]);
+  });
+
+  it('lets EventBridge invoke the function behind the rule defined in resources', () => {
+    const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    expect(permissions).toContainEqual(
+      expect.objectContaining({ FunctionName: { 'Fn::GetAtt': ['OnKmsActivityLambdaFunction', 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['KmsKeyActivityRule', 'Arn'] } }),
+    );
   });
 
   it('keeps incidents in an on-demand table with point-in-time recovery and a TTL', () => {
@@ -64,16 +90,18 @@ describe('the packaged CloudFormation template', () => {
   it('publishes to an encrypted SNS topic and sends failures after retries to the dead-letter queue', () => {
     expect(resources.NotificationTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
     expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
-    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig') as [[string, Resource]];
-    expect(invokeConfig.Properties).toMatchObject({
-      FunctionName: { Ref: 'OnKmsApiCallLambdaFunction' },
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
-    });
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
+    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(Object.keys(actionsRunBy).sort());
+    for (const config of invokeConfigs) {
+      expect(config).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+      });
+    }
   });
 
-  it('runs the function on nodejs22.x with the settings it validates at start', () => {
-    const fn = resources.OnKmsApiCallLambdaFunction!;
+  it.each(Object.keys(actionsRunBy))('runs %s on nodejs22.x with the settings it validates at start', (functionId) => {
+    const fn = resources[functionId]!;
     expect(fn.Properties.Runtime).toBe('nodejs22.x');
     expect(fn.Properties.Environment.Variables).toMatchObject({
       INCIDENT_TABLE: { Ref: 'IncidentsTable' },
@@ -117,8 +145,8 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it('bundles the function into one small file', () => {
-    const size = statSync(join(dir, 'onKmsApiCall.zip')).size;
+  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding'])('bundles %s into one small file', (name) => {
+    const size = statSync(join(dir, `${name}.zip`)).size;
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(2_000_000);
   });
