@@ -22,7 +22,7 @@ const nextStepFor = (incident: Incident): string => {
     return `Containment did not finish and will be retried. Check the key now: aws kms describe-key --key-id ${incident.keyArn}`;
   }
   if (incident.plan.length === 0) {
-    return `No action was taken. Confirm with the owner of ${principal} that this was intended.`;
+    return `No action was taken. Confirm with the owner of ${principal} that this was intended; if it was not, contain the principal (revoke its sessions and keys) and review CloudTrail event ${incident.signal.source.eventId}.`;
   }
   return [
     `Ask the owner of ${principal} whether the call was intended.`,
@@ -43,17 +43,25 @@ export const composeNotification = (incident: Incident): Notification => {
     '',
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${signal.severity}`,
-    `Key:        ${incident.keyArn}`,
+    `Key:        ${incident.keyArn ?? 'not one key (see what happened)'}`,
     `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
     '',
     'What happened:',
     `  ${signal.summary}.`,
     `  ${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown address'}` +
       ` (user agent ${signal.source.userAgent ?? 'unknown'}), CloudTrail event ${signal.source.eventId}.`,
-    `  Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`,
+    ...(signal.detector === 'key-deletion-scheduled'
+      ? [`  Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`]
+      : []),
     '',
     'What kms-warden did:',
-    ...(steps.length > 0 ? steps : ['  - nothing (the caller is a key administrator)']),
+    ...(steps.length > 0
+      ? steps
+      : [
+          signal.evidence.callerIsKeyAdministrator === true
+            ? '  - nothing (the caller is a key administrator)'
+            : '  - nothing automatic: this signal is reported for a person to judge',
+        ]),
     '',
     `Next step: ${nextStepFor(incident)}`,
   ].join('\n');

@@ -39,3 +39,12 @@ describe('the on-call notification', () => {
     expect(text).toContain('nothing (the caller is a key administrator)');
   });
 });
+
+describe('notifications for signals other than a deletion', () => {
+  it('leaves out the prior key state and says nothing automatic was done', () => {
+    const { text } = composeNotification(incidentFrom(record('DisableKeyRotation.iam-user'), { plan: [], results: [], status: 'contained' }));
+    expect(text).not.toContain('Key state before');
+    expect(text).toContain('nothing automatic: this signal is reported for a person to judge');
+    expect(text).toContain('Next step: No action was taken.');
+  });
+});

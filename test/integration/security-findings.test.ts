@@ -1,0 +1,81 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { localLambdaContext } from '../../src/local/lambda-context';
+import { projectRoot } from '../../src/local/stack-definition';
+import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
+import { useMoto } from '../support/moto';
+import { realRecords } from '../support/records';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; duplicate: boolean }> }>;
+
+/** The aws-samples IAM finding (Recon:IAMUser/MaliciousIPCaller.Custom), in its EventBridge envelope. */
+const findingEvent = (sample: boolean) => {
+  const finding = realRecords('aws-samples-guardduty-automated-response.ndjson')[1] as Record<string, any>;
+  return {
+    version: '0',
+    id: `gd-${sample}`,
+    'detail-type': 'GuardDuty Finding',
+    source: 'aws.guardduty',
+    account: finding.accountId,
+    time: '2026-11-28T10:00:00Z',
+    region: finding.region,
+    resources: [],
+    detail: { ...finding, service: { ...finding.service, additionalInfo: sample ? { sample: true } : {} } },
+  };
+};
+
+describe('GuardDuty findings and Config changes through the findings handler, against moto', () => {
+  useMoto();
+  let stack: ResponderStack;
+  let handler: Handler;
+  let inbox: string;
+
+  beforeAll(async () => {
+    stack = await provisionResponderStack('findings');
+    inbox = await subscribeInbox(stack.notificationTopicArn, 'findings-inbox');
+    Object.assign(process.env, responderEnvironment(stack));
+    ({ handler } = (await import('../../handlers/on-security-finding')) as unknown as { handler: Handler });
+  });
+
+  const incidents = async () => {
+    const { Items = [] } = await new DynamoDBClient({}).send(new ScanCommand({ TableName: stack.incidentTable }));
+    return Items.map((item) => unmarshall(item)).filter((item) => String(item.pk).startsWith('INCIDENT#'));
+  };
+  const messages = async () => (await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }))).Messages ?? [];
+
+  it('opens one incident for a credential finding, however often GuardDuty re-publishes it, and tells on-call once', async () => {
+    const first = await handler(findingEvent(false), localLambdaContext('onSecurityFinding'));
+    const again = await handler(findingEvent(false), localLambdaContext('onSecurityFinding'));
+    expect(first).toMatchObject({ status: 'responded', incidents: [{ duplicate: false }] });
+    expect(again).toMatchObject({ status: 'responded', incidents: [{ duplicate: true }] });
+    const [incident, ...rest] = await incidents();
+    expect(rest).toHaveLength(0);
+    expect(incident).toMatchObject({
+      status: 'contained',
+      signal: { detector: 'guardduty-credential-compromise', principal: { kind: 'iam-user', arn: 'arn:aws:iam::123456789012:user/GeneratedFindingUserName' } },
+    });
+    expect(await messages()).toHaveLength(1);
+  });
+
+  it('ignores a sample finding', async () => {
+    expect(await handler(findingEvent(true), localLambdaContext('onSecurityFinding'))).toEqual({ status: 'ignored', reason: 'no detector fired' });
+  });
+
+  it('reports a KMS key found without rotation by AWS Config', async () => {
+    const change = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+    const outcome = await handler(change, localLambdaContext('onSecurityFinding'));
+    expect(outcome).toMatchObject({ status: 'responded' });
+    const reported = (await incidents()).find((i) => i.signal.detector === 'rotation-noncompliant');
+    expect(reported).toMatchObject({ keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', plan: [] });
+  });
+
+  it('keeps an event of another kind in the dead-letter queue', async () => {
+    const outcome = await handler({ ...findingEvent(false), 'detail-type': 'EC2 Instance State-change Notification' }, localLambdaContext('onSecurityFinding'));
+    expect(outcome).toMatchObject({ status: 'rejected' });
+    const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+    expect(Messages).toHaveLength(1);
+  });
+});
