@@ -13,7 +13,7 @@ type Handler = (event: unknown, context: unknown) => Promise<{ status: string; i
 
 /** The aws-samples IAM finding (Recon:IAMUser/MaliciousIPCaller.Custom), in its EventBridge envelope. */
 const findingEvent = (sample: boolean) => {
-  const finding = realRecords('aws-samples-guardduty-automated-response.ndjson')[1] as Record<string, any>;
+  const finding = realRecords('aws-samples-guardduty-automated-response.ndjson')[1] as { accountId: string; region: string; service: object };
   return {
     version: '0',
     id: `gd-${sample}`,

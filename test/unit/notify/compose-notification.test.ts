@@ -34,7 +34,9 @@ describe('the on-call notification', () => {
   });
 
   it('says when nothing was done', () => {
-    const { subject, text } = composeNotification(incident({ plan: [], results: [] }));
+    const reported = incident({ plan: [], results: [] });
+    const byAdministrator = { ...reported, signal: { ...reported.signal, evidence: { ...reported.signal.evidence, callerIsKeyAdministrator: true } } };
+    const { subject, text } = composeNotification(byAdministrator);
     expect(subject).toContain('no action taken');
     expect(text).toContain('nothing (the caller is a key administrator)');
   });
