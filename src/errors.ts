@@ -48,3 +48,11 @@ export class MemoryConflictError extends Error {
     super(`detection memory entry ${entry} changed concurrently`, options);
   }
 }
+
+/** A replay input file that cannot be opened or decompressed. */
+export class UnreadableFileError extends Error {
+  override readonly name = 'UnreadableFileError';
+  constructor(readonly file: string, options?: ErrorOptions) {
+    super(`cannot read ${file}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
+  }
+}

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { defaultDetectionSettings, type DetectionSettings, type Signal } from '../detectors/detector';
 import { parseDetectionSettings } from '../detectors/settings';
-import { readInputs, UnreadableFileError, type RawInput } from '../replay/read-inputs';
+import { UnreadableFileError } from '../errors';
+import { preparedInParallel, preparedInProcess } from '../replay/prepared-batches';
 import { replay } from '../replay/replay';
 import type { CommandIo } from './io';
 
@@ -15,6 +17,7 @@ Options:
   --json                   one JSON object per signal and line
   --trusted-accounts IDS   comma-separated account ids that are not external
   --config FILE            settings as JSON: {"keyAdministrators": [...], "trustedAccounts": [...], "thresholds": {...}}
+  --workers N              threads that parse and validate (default: CPUs - 1 above two CPUs, else 0: all in the main thread)
 
 Exit codes: 0 input read (malformed lines are counted on stderr), 2 a file or the config cannot be read, or bad usage.`;
 
@@ -36,10 +39,6 @@ const jsonLine = (signal: Signal) =>
 const tableLine = (signal: Signal) =>
   [signal.source.eventTime.replace(/\.\d{3}Z$/, 'Z'), signal.severity.padEnd(8), signal.detector.padEnd(31), signal.summary].join('  ');
 
-async function* allInputs(files: string[]): AsyncGenerator<RawInput> {
-  for (const file of files) yield* readInputs(file);
-}
-
 const loadSettings = async (configFile: string | undefined, trustedAccounts: string | undefined): Promise<DetectionSettings> => {
   const fromFile = configFile ? parseDetectionSettings(JSON.parse(await readFile(configFile, 'utf8'))) : defaultDetectionSettings;
   if (!trustedAccounts) return fromFile;
@@ -47,11 +46,23 @@ const loadSettings = async (configFile: string | undefined, trustedAccounts: str
   return parseDetectionSettings({ ...fromFile, trustedAccounts: [...fromFile.trustedAccounts, ...extra] });
 };
 
+/**
+ * Moving prepared events between threads costs about as much as parsing them (measured: npm run bench:replay), so
+ * worker threads pay off only with cores to spare beyond the main thread's detection work.
+ */
+const defaultWorkers = () => (availableParallelism() > 2 ? availableParallelism() - 1 : 0);
+
 export const replayCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, 'trusted-accounts': { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      'trusted-accounts': { type: 'string' },
+      config: { type: 'string' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.out(replayUsage);
@@ -68,9 +79,16 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     io.err(`kms-warden replay: bad settings: ${(error as Error).message.split('\n')[0]}`);
     return 2;
   }
+  const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0) {
+    io.err('kms-warden replay: --workers takes a whole number (0 parses in the main thread).');
+    return 2;
+  }
+  const options = { responderRolePath: '/kms-warden/', settings };
+  const batches = workers === 0 ? preparedInProcess(positionals, options) : preparedInParallel(positionals, options, workers);
   const started = process.hrtime.bigint();
   try {
-    const stats = await replay(allInputs(positionals), settings, (signal) => io.out(values.json ? jsonLine(signal) : tableLine(signal)));
+    const stats = await replay(batches, settings, (signal) => io.out(values.json ? jsonLine(signal) : tableLine(signal)));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const problem of stats.problems) io.err(`malformed: ${problem}`);
     io.err(

@@ -55,6 +55,8 @@ type ApiCallDetector = Detector | StatefulDetector;
 const isApiCallDetector = (d: AnyDetector): d is ApiCallDetector => 'appliesTo' in d;
 const isStateful = (d: ApiCallDetector): d is StatefulDetector => 'stateful' in d;
 
+const noneFired: ReadonlySet<string> = new Set();
+
 /** API-call detectors by event name, built once: the hot path looks up, it does not scan. */
 const byEventName = new Map<string, ApiCallDetector[]>();
 const forEveryEvent: ApiCallDetector[] = [];
@@ -84,37 +86,59 @@ const signalOf = (
   source,
 });
 
+const sourceOf = (event: KmsApiCall): Signal['source'] => ({
+  eventId: event.eventId,
+  eventName: event.eventName,
+  eventTime: event.eventTime,
+  region: event.region,
+  accountId: event.accountId,
+  sourceIp: event.sourceIp,
+  userAgent: event.userAgent,
+});
+
+const statelessFor = (eventName: string) => [...(byEventName.get(eventName) ?? []), ...forEveryEvent].filter((d) => !isStateful(d)) as Detector[];
+const statefulFor = (eventName: string) => [...(byEventName.get(eventName) ?? []), ...forEveryEvent].filter(isStateful);
+/** Detector lists per event name, computed on first sight. */
+const statelessByName = new Map<string, Detector[]>();
+const statefulByName = new Map<string, StatefulDetector[]>();
+
+/** The detectors that need nothing but the event itself. They may read the request and the response. */
+export const detectStateless = (event: KmsApiCall, settings: DetectionSettings): Signal[] => {
+  let list = statelessByName.get(event.eventName);
+  if (!list) statelessByName.set(event.eventName, (list = statelessFor(event.eventName)));
+  const signals: Signal[] = [];
+  for (const detector of list) {
+    const detection = detector.detect(event, settings);
+    if (detection) signals.push(signalOf(detector, detection, event.principal, sourceOf(event)));
+  }
+  return signals;
+};
+
+/**
+ * The detectors that read detection memory, then the learn step that updates it. They never read the request or
+ * the response, so callers may drop those before calling (replay does, to move events between threads cheaply).
+ */
+export const detectStateful = (event: KmsApiCall, settings: DetectionSettings, memory: DetectionMemory, alreadyFired: readonly Signal[] = []): Signal[] => {
+  let list = statefulByName.get(event.eventName);
+  if (!list) statefulByName.set(event.eventName, (list = statefulFor(event.eventName)));
+  const at = Date.parse(event.eventTime);
+  const signals: Signal[] = [];
+  for (const detector of list) {
+    const detection = detector.detect(event, settings, memory, at);
+    if (detection) signals.push(signalOf(detector, detection, event.principal, sourceOf(event)));
+  }
+  const fired = signals.length + alreadyFired.length === 0 ? noneFired : new Set([...alreadyFired, ...signals].map((s) => s.detector));
+  learn(event, memory, settings, at, fired);
+  return signals;
+};
+
 /**
  * Runs every detector that applies to an API call. With a memory, stateful detectors run too and the call is
  * learnt afterwards; without one (a single event out of context), only the stateless detectors run.
  */
 export const detectSignals = (event: KmsApiCall, settings: DetectionSettings, memory?: DetectionMemory): Signal[] => {
-  const at = Date.parse(event.eventTime);
-  const signals: Signal[] = [];
-  const source = {
-    eventId: event.eventId,
-    eventName: event.eventName,
-    eventTime: event.eventTime,
-    region: event.region,
-    accountId: event.accountId,
-    sourceIp: event.sourceIp,
-    userAgent: event.userAgent,
-  };
-  const named = byEventName.get(event.eventName);
-  for (const list of named ? [named, forEveryEvent] : [forEveryEvent]) {
-    for (const detector of list) {
-      let detection: Detection | null;
-      if (isStateful(detector)) {
-        if (!memory) continue;
-        detection = detector.detect(event, settings, memory, at);
-      } else {
-        detection = detector.detect(event, settings);
-      }
-      if (detection) signals.push(signalOf(detector, detection, event.principal, source));
-    }
-  }
-  if (memory) learn(event, memory, settings, at, new Set(signals.map((s) => s.detector)));
-  return signals;
+  const stateless = detectStateless(event, settings);
+  return memory ? [...stateless, ...detectStateful(event, settings, memory, stateless)] : stateless;
 };
 
 export const detectInFinding = (finding: GuardDutyFinding, settings: DetectionSettings): Signal[] =>

@@ -30,9 +30,10 @@ export const usageSpike: StatefulDetector = {
     const hour = hourOf(at);
     if (pair.spikeAlertedHour === hour) return null;
     const calls = (pair.hourly[hour] ?? 0) + 1;
-    const mean = baselineHourlyMean(pair, hour);
     const { factor, minimumCalls } = settings.thresholds.usageSpike;
-    if (calls < minimumCalls || calls <= factor * mean) return null;
+    if (calls < minimumCalls) return null;
+    const mean = baselineHourlyMean(pair, hour);
+    if (calls <= factor * mean) return null;
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} made ${calls} calls on ${event.keyArn} this hour against a baseline of ${mean.toFixed(1)} an hour`,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { cloudTrailApiCallEventSchema, cloudTrailRecordSchema, type CloudTrailRecord } from './cloudtrail-record';
+import { cloudTrailRecordFastPath } from './cloudtrail-fast-path';
 import { configComplianceChangeEventSchema, type ConfigComplianceChange } from './config-compliance-change';
 import {
   camelCaseKeys,
@@ -53,6 +54,8 @@ export const classifyInput = (value: unknown): Classified => {
     }
   }
   if ('eventID' in object || 'eventSource' in object) {
+    const fast = cloudTrailRecordFastPath(value);
+    if (fast) return { ok: true, event: { kind: 'api-call', record: fast } };
     const parsed = cloudTrailRecordSchema.safeParse(value);
     return parsed.success ? { ok: true, event: { kind: 'api-call', record: parsed.data } } : failure(problemsOf(parsed.error));
   }

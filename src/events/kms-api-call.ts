@@ -54,6 +54,8 @@ export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
 };
 
 const serviceHost = /\.amazonaws\.com$/;
+/** Already in the form the schemas produce: no need to parse and print it again. */
+const isoMillis = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const invokedByOf = (record: CloudTrailRecord): string | undefined => {
   if (record.userIdentity?.invokedBy) return record.userIdentity.invokedBy;
@@ -71,7 +73,7 @@ export const normaliseKmsApiCall = (record: CloudTrailRecord, options: Normalise
     eventId: record.eventID,
     eventSource: record.eventSource,
     eventName: record.eventName,
-    eventTime: new Date(record.eventTime).toISOString(),
+    eventTime: isoMillis.test(record.eventTime) ? record.eventTime : new Date(record.eventTime).toISOString(),
     region: record.awsRegion,
     accountId,
     keyArn: keyArnOf(record),

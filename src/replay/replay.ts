@@ -1,9 +1,8 @@
-import { detectInComplianceChange, detectInFinding, detectSignals } from '../detectors';
+import { detectInComplianceChange, detectInFinding, detectStateful, detectStateless } from '../detectors';
+import type { KmsApiCall } from '../events/kms-api-call';
 import type { DetectionSettings, Signal } from '../detectors/detector';
-import { classifyInput, type InputEvent } from '../events/input';
-import { normaliseKmsApiCall } from '../events/kms-api-call';
 import { InMemoryDetectionMemory } from '../state/in-memory-detection-memory';
-import type { RawInput } from './read-inputs';
+import type { Prepared, PreparedEvent } from './prepare';
 
 export interface ReplayStats {
   events: number;
@@ -15,10 +14,10 @@ export interface ReplayStats {
   problems: string[];
 }
 
-/** Events are put in time order within this window; CloudTrail files overlap by minutes, not hours. */
-const reorderWindowMs = 15 * 60_000;
+/** Events are put in time order within this window: CloudTrail delivers a file about every five minutes. */
+const reorderWindowMs = 5 * 60_000;
 
-type Timed = { at: number; event: InputEvent };
+type Timed = PreparedEvent;
 
 /** A binary min-heap on event time. */
 class TimeHeap {
@@ -62,32 +61,27 @@ class TimeHeap {
   }
 }
 
-const timeOf = (event: InputEvent): number =>
-  Date.parse(
-    event.kind === 'api-call' ? event.record.eventTime : event.kind === 'guardduty-finding' ? event.finding.updatedAt : event.change.notificationCreationTime,
-  );
-
 /**
- * Runs every detector over a stream of inputs in event-time order, with in-memory detection state, and hands
- * each signal to `onSignal`. Malformed inputs are counted and skipped.
+ * Runs every detector over prepared events in event-time order, with in-memory detection state, and hands each
+ * signal to `onSignal`. Malformed inputs are counted and skipped.
  */
 export const replay = async (
-  inputs: AsyncIterable<RawInput>,
+  batches: AsyncIterable<Prepared[]>,
   settings: DetectionSettings,
   onSignal: (signal: Signal) => void,
-  options: { responderRolePath?: string } = {},
 ): Promise<ReplayStats> => {
   const stats: ReplayStats = { events: 0, malformed: 0, late: 0, signals: 0, problems: [] };
   const memory = new InMemoryDetectionMemory();
-  const normalise = { responderRolePath: options.responderRolePath ?? '/kms-warden/' };
   const heap = new TimeHeap();
   let watermark = -Infinity;
   let newest = -Infinity;
 
-  const detect = ({ event }: Timed) => {
+  const withStateful = (call: KmsApiCall, stateless: Signal[]) => [...stateless, ...detectStateful(call, settings, memory, stateless)];
+
+  const detect = (event: PreparedEvent) => {
     const signals =
       event.kind === 'api-call'
-        ? detectSignals(normaliseKmsApiCall(event.record, normalise), settings, memory)
+        ? withStateful(event.call, event.signals ?? detectStateless(event.call, settings))
         : event.kind === 'guardduty-finding'
           ? detectInFinding(event.finding, settings)
           : detectInComplianceChange(event.change, settings);
@@ -95,34 +89,27 @@ export const replay = async (
     for (const signal of signals) onSignal(signal);
   };
 
-  const malformed = (where: string, problem: string) => {
-    stats.malformed += 1;
-    if (stats.problems.length < 20) stats.problems.push(`${where}: ${problem}`);
-  };
-
-  for await (const input of inputs) {
-    if (!input.ok) {
-      malformed(input.where, input.problem);
-      continue;
-    }
-    const classified = classifyInput(input.value);
-    if (!classified.ok) {
-      malformed(input.where, classified.problems.join('; '));
-      continue;
-    }
-    stats.events += 1;
-    const timed = { at: timeOf(classified.event), event: classified.event };
-    if (timed.at < watermark) {
-      stats.late += 1;
-      detect(timed);
-      continue;
-    }
-    heap.push(timed);
-    if (timed.at > newest) newest = timed.at;
-    while (heap.size > 0 && heap.peek()!.at < newest - reorderWindowMs) {
-      const next = heap.pop()!;
-      watermark = next.at;
-      detect(next);
+  for await (const batch of batches) {
+    for (const item of batch) {
+      if (!item.ok) {
+        stats.malformed += 1;
+        if (stats.problems.length < 20) stats.problems.push(`${item.where}: ${item.problem}`);
+        continue;
+      }
+      const event = item.event;
+      stats.events += 1;
+      if (event.at < watermark) {
+        stats.late += 1;
+        detect(event);
+        continue;
+      }
+      heap.push(event);
+      if (event.at > newest) newest = event.at;
+      while (heap.size > 0 && heap.peek()!.at < newest - reorderWindowMs) {
+        const next = heap.pop()!;
+        watermark = next.at;
+        detect(next);
+      }
     }
   }
   while (heap.size > 0) detect(heap.pop()!);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -94,6 +94,20 @@ describe('kms-warden replay', () => {
     const { code, err } = await run(...args.map((a) => (a === 'CONFIG' ? config : a)));
     expect(code).toBe(2);
     expect(err.at(-1)).toMatch(message);
+  });
+
+  it('finds the same signals with worker threads as in the main thread, on every real record', async () => {
+    const real = readdirSync(join(projectRoot, 'test/fixtures/real')).filter((f) => f.endsWith('.ndjson')).map((f) => join(projectRoot, 'test/fixtures/real', f));
+    const inProcess = await run('--json', '--workers', '0', ...real);
+    const threaded = await run('--json', '--workers', '2', ...real);
+    expect(threaded.code).toBe(0);
+    expect(threaded.out).toEqual(inProcess.out);
+    expect(threaded.out.length).toBeGreaterThan(10);
+    expect(threaded.err.at(-1)).toEqual(expect.stringContaining(inProcess.err.at(-1)!.replace(/^replayed (\d+ events from \d+ file\(s\)).*$/, '$1')));
+  });
+
+  it('refuses a negative worker count', async () => {
+    expect((await run('--workers', '-1', 'x')).code).toBe(2);
   });
 
   it('runs through the installed entry point', () => {

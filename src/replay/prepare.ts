@@ -1,0 +1,71 @@
+import { detectStateless } from '../detectors';
+import type { DetectionSettings, Signal } from '../detectors/detector';
+import type { ConfigComplianceChange } from '../events/config-compliance-change';
+import type { GuardDutyFinding } from '../events/guardduty-finding';
+import { classifyInput } from '../events/input';
+import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
+
+/** One JSON value read from a file, or a line that is not JSON. */
+export type RawInput = { ok: true; value: unknown; where: string } | { ok: false; problem: string; where: string };
+
+/** An input made ready for detection: validated, normalised and timed; or why it could not be. */
+export type PreparedEvent =
+  /** `signals`: the stateless detectors' findings, when they already ran where the event was prepared. */
+  | { kind: 'api-call'; at: number; call: KmsApiCall; signals?: Signal[] }
+  | { kind: 'guardduty-finding'; at: number; finding: GuardDutyFinding }
+  | { kind: 'config-compliance'; at: number; change: ConfigComplianceChange };
+
+export type Prepared = { ok: true; event: PreparedEvent } | { ok: false; where: string; problem: string };
+
+export interface PrepareOptions {
+  responderRolePath: string;
+  /** When given, stateless detection runs here too and the request and response are dropped: what is left is
+   * all the stateful detectors read, and cheap to move between threads. */
+  settings?: DetectionSettings;
+}
+
+/** Validation and normalisation: the per-event work that does not need detection state, so it can run anywhere. */
+export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
+  if (!input.ok) return { ok: false, where: input.where, problem: input.problem };
+  const classified = classifyInput(input.value);
+  if (!classified.ok) return { ok: false, where: input.where, problem: classified.problems.join('; ') };
+  const event = classified.event;
+  switch (event.kind) {
+    case 'api-call': {
+      const call = normaliseKmsApiCall(event.record, options);
+      const at = Date.parse(call.eventTime);
+      if (!options.settings) return { ok: true, event: { kind: 'api-call', at, call } };
+      const signals = detectStateless(call, options.settings);
+      const lean = { ...call, requestParameters: {}, responseElements: {}, errorMessage: undefined };
+      return { ok: true, event: { kind: 'api-call', at, call: lean, ...(signals.length > 0 ? { signals } : {}) } };
+    }
+    case 'guardduty-finding':
+      return { ok: true, event: { kind: 'guardduty-finding', at: Date.parse(event.finding.updatedAt), finding: event.finding } };
+    case 'config-compliance':
+      return { ok: true, event: { kind: 'config-compliance', at: Date.parse(event.change.notificationCreationTime), change: event.change } };
+  }
+};
+
+/** A CloudTrail log file's {"Records": [...]}, or a JSON array, is many events; anything else is one. */
+export function* expand(value: unknown, where: string): Generator<RawInput> {
+  const records = value && typeof value === 'object' && !Array.isArray(value) ? (value as { Records?: unknown }).Records : undefined;
+  const many = Array.isArray(records) ? records : Array.isArray(value) ? value : undefined;
+  if (!many) {
+    yield { ok: true, value, where };
+    return;
+  }
+  for (let i = 0; i < many.length; i += 1) yield { ok: true, value: many[i], where: `${where}[${i}]` };
+}
+
+/** Parses one line or document and prepares every event in it. */
+export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
+  }
+  const prepared: Prepared[] = [];
+  for (const input of expand(value, where)) prepared.push(prepare(input, options));
+  return prepared;
+};
