@@ -1,9 +1,17 @@
 import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
 import { cancelKeyDeletion } from './cancel-key-deletion';
+import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
+import { disableKey } from './disable-key';
+import { enableKeyRotation } from './enable-key-rotation';
+import { revokeGrants } from './revoke-grants';
 
 /** Every action, by type, explicitly. */
 export const actions = {
   'cancel-key-deletion': cancelKeyDeletion,
+  'deny-principal-in-key-policy': denyPrincipalInKeyPolicy,
+  'revoke-grants': revokeGrants,
+  'enable-key-rotation': enableKeyRotation,
+  'disable-key': disableKey,
 } as const satisfies Record<string, Action<never>>;
 
 export type ActionType = keyof typeof actions;

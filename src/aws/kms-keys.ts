@@ -1,17 +1,38 @@
 import {
   CancelKeyDeletionCommand,
+  CreateGrantCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
+  DisableKeyRotationCommand,
   EnableKeyCommand,
+  EnableKeyRotationCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
   KMSClient,
   KMSInvalidStateException,
+  ListGrantsCommand,
   NotFoundException,
+  PutKeyPolicyCommand,
+  RevokeGrantCommand,
+  type GrantConstraints,
+  type GrantOperation,
 } from '@aws-sdk/client-kms';
 import { KeyNotFoundError, KeyStateConflictError } from '../errors';
 
 export interface KeyStatus {
   state: string;
   deletionDate: string | undefined;
+}
+
+/** A grant as ListGrants returns it, reduced to what revoking and recreating it needs. */
+export interface Grant {
+  grantId: string;
+  name?: string | undefined;
+  granteePrincipal?: string | undefined;
+  retiringPrincipal?: string | undefined;
+  operations: string[];
+  constraints?: GrantConstraints | undefined;
+  issuingAccount?: string | undefined;
 }
 
 const keyArnPattern = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/([\w-]+)$/;
@@ -47,6 +68,80 @@ export class KmsKeys {
 
   async disableKey(keyArn: string): Promise<void> {
     await this.call(keyArn, 'DisableKey', (client, KeyId) => client.send(new DisableKeyCommand({ KeyId })));
+  }
+
+  async rotationEnabled(keyArn: string): Promise<boolean> {
+    const { KeyRotationEnabled } = await this.call(keyArn, 'GetKeyRotationStatus', (client, KeyId) =>
+      client.send(new GetKeyRotationStatusCommand({ KeyId })),
+    );
+    return KeyRotationEnabled === true;
+  }
+
+  async enableKeyRotation(keyArn: string): Promise<void> {
+    await this.call(keyArn, 'EnableKeyRotation', (client, KeyId) => client.send(new EnableKeyRotationCommand({ KeyId })));
+  }
+
+  async disableKeyRotation(keyArn: string): Promise<void> {
+    await this.call(keyArn, 'DisableKeyRotation', (client, KeyId) => client.send(new DisableKeyRotationCommand({ KeyId })));
+  }
+
+  /** The key policy as its JSON text (keys have one policy, named "default"). */
+  async keyPolicy(keyArn: string): Promise<string> {
+    const { Policy } = await this.call(keyArn, 'GetKeyPolicy', (client, KeyId) =>
+      client.send(new GetKeyPolicyCommand({ KeyId, PolicyName: 'default' })),
+    );
+    return Policy ?? '{}';
+  }
+
+  /** Never bypasses KMS's lockout safety check: a policy that would lock the caller out is refused by KMS. */
+  async putKeyPolicy(keyArn: string, policy: string): Promise<void> {
+    await this.call(keyArn, 'PutKeyPolicy', (client, KeyId) =>
+      client.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: false })),
+    );
+  }
+
+  /** Every grant on the key, through all pages of ListGrants. */
+  async grants(keyArn: string): Promise<Grant[]> {
+    const grants: Grant[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.call(keyArn, 'ListGrants', (client, KeyId) => client.send(new ListGrantsCommand({ KeyId, Limit: 100, Marker: marker })));
+      for (const grant of page.Grants ?? []) {
+        if (!grant.GrantId) continue;
+        grants.push({
+          grantId: grant.GrantId,
+          name: grant.Name,
+          granteePrincipal: grant.GranteePrincipal,
+          retiringPrincipal: grant.RetiringPrincipal,
+          operations: grant.Operations ?? [],
+          constraints: grant.Constraints,
+          issuingAccount: grant.IssuingAccount,
+        });
+      }
+      marker = page.Truncated ? page.NextMarker : undefined;
+    } while (marker);
+    return grants;
+  }
+
+  async revokeGrant(keyArn: string, grantId: string): Promise<void> {
+    await this.call(keyArn, 'RevokeGrant', (client, KeyId) => client.send(new RevokeGrantCommand({ KeyId, GrantId: grantId })));
+  }
+
+  /** Creates a grant like one that was revoked; returns the new grant id. */
+  async createGrant(keyArn: string, grant: Omit<Grant, 'grantId' | 'issuingAccount'>): Promise<string> {
+    const { GrantId } = await this.call(keyArn, 'CreateGrant', (client, KeyId) =>
+      client.send(
+        new CreateGrantCommand({
+          KeyId,
+          GranteePrincipal: grant.granteePrincipal,
+          RetiringPrincipal: grant.retiringPrincipal,
+          Operations: grant.operations as GrantOperation[],
+          Constraints: grant.constraints,
+          Name: grant.name,
+        }),
+      ),
+    );
+    return GrantId ?? 'unknown';
   }
 
   private async call<T>(keyArn: string, operation: string, send: (client: KMSClient, keyId: string) => Promise<T>): Promise<T> {

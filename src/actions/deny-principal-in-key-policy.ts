@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Action } from './action';
+
+export interface DenyPrincipalParams {
+  keyArn: string;
+  /** The suspect: a role (every session of it) or a user. */
+  principalArn: string;
+}
+
+/** Sids kms-warden adds start with this; re-keying copies a policy without them. */
+export const denySidPrefix = 'KmsWardenDeny';
+
+export const denySidFor = (principalArn: string) => `${denySidPrefix}${createHash('sha256').update(principalArn).digest('hex').slice(0, 16)}`;
+
+type Policy = { Version?: string; Id?: string; Statement?: Array<Record<string, unknown>> | Record<string, unknown> };
+
+const statementsOf = (policy: Policy): Array<Record<string, unknown>> =>
+  Array.isArray(policy.Statement) ? policy.Statement : policy.Statement ? [policy.Statement] : [];
+
+/**
+ * The ARNs aws:PrincipalArn takes for the suspect. For a role that is the role's ARN for every one of its
+ * sessions. GuardDuty names roles without their path, so a path-less ARN also matches the same name under any path.
+ */
+export const principalArnPatterns = (principalArn: string): string[] => {
+  const match = /^(arn:aws[a-z-]*:iam::\d{12}:(?:role|user))\/([^/]+)$/.exec(principalArn);
+  return match ? [principalArn, `${match[1]}/*/${match[2]}`] : [principalArn];
+};
+
+const refusal = (principalArn: string): string | undefined => {
+  if (/:root$/.test(principalArn)) return 'the root user is never denied automatically: it is offered for approval instead';
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
+  return undefined;
+};
+
+export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
+  type: 'deny-principal-in-key-policy',
+  iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
+  reversible: true,
+  describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} in the key policy (statement ${denySidFor(principalArn)})`,
+  apply: async ({ keyArn, principalArn }, { kms }) => {
+    const refused = refusal(principalArn);
+    if (refused) return { outcome: 'skipped', reason: refused };
+    const text = await kms.keyPolicy(keyArn);
+    const policy = JSON.parse(text) as Policy;
+    const sid = denySidFor(principalArn);
+    const statements = statementsOf(policy);
+    if (statements.some((s) => s.Sid === sid)) return { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
+    const deny = {
+      Sid: sid,
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'kms:*',
+      Resource: '*',
+      Condition: { ArnLike: { 'aws:PrincipalArn': principalArnPatterns(principalArn) } },
+    };
+    // Every other statement stays as it was: only the suspect loses access.
+    await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: [...statements, deny] }));
+    return { outcome: 'applied', before: { policy: text }, after: { sid, statements: statements.length + 1 } };
+  },
+  undo: async ({ keyArn, principalArn }, { kms }, result) => {
+    if (result.outcome !== 'applied') return;
+    const policy = JSON.parse(await kms.keyPolicy(keyArn)) as Policy;
+    const sid = denySidFor(principalArn);
+    const statements = statementsOf(policy);
+    if (!statements.some((s) => s.Sid === sid)) return;
+    await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: statements.filter((s) => s.Sid !== sid) }));
+  },
+};

@@ -1,0 +1,75 @@
+import type { Grant } from '../aws/kms-keys';
+import { accountOfPrincipal, isAwsServicePrincipal, isExternalAccount } from '../events/accounts';
+import { isSamePrincipal } from '../events/principal';
+import type { Action } from './action';
+import { forEachPaced } from './paced';
+
+export interface RevokeGrantsParams {
+  keyArn: string;
+  /** The suspect whose grants go; absent when only outside grants are revoked. */
+  suspectArn?: string;
+  ownAccount: string;
+  trustedAccounts: string[];
+  /** Grants to revoke even though an AWS service holds them for a customer resource: a person named them. */
+  alsoRevoke?: string[];
+  /** Under the account's RevokeGrant request quota (see the KMS request quotas page), with room for others. */
+  revokesPerSecond?: number;
+}
+
+/**
+ * Grants AWS services create for customer resources: the grantee is a service, or the constraints carry the
+ * service's own encryption context (aws:ebs:id, aws:dynamodb:tableName, ...). Revoking them breaks that resource.
+ */
+export const isServiceGrant = (grant: Grant): boolean => {
+  const context = { ...grant.constraints?.EncryptionContextSubset, ...grant.constraints?.EncryptionContextEquals };
+  return (
+    (grant.granteePrincipal !== undefined && isAwsServicePrincipal(grant.granteePrincipal)) ||
+    (grant.granteePrincipal?.includes(':aws:ec2-infrastructure:') ?? false) ||
+    Object.keys(context).some((key) => key.startsWith('aws:'))
+  );
+};
+
+/** Why a grant goes, or undefined if it stays. */
+export const reasonToRevoke = (grant: Grant, params: RevokeGrantsParams): string | undefined => {
+  if (params.alsoRevoke?.includes(grant.grantId)) return 'named in the plan';
+  if (isServiceGrant(grant)) return undefined;
+  const holders = [grant.granteePrincipal, grant.retiringPrincipal].filter((p): p is string => typeof p === 'string');
+  if (params.suspectArn && holders.some((p) => isSamePrincipal(p, params.suspectArn!))) return 'held by the suspect';
+  const outside = holders.find((p) => isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts));
+  return outside ? `held outside the account (${accountOfPrincipal(outside)})` : undefined;
+};
+
+export const revokeGrants: Action<RevokeGrantsParams> = {
+  type: 'revoke-grants',
+  iamActions: ['kms:ListGrants', 'kms:RevokeGrant', 'kms:CreateGrant'],
+  reversible: true,
+  describe: ({ keyArn, suspectArn }) =>
+    `revoke the grants on ${keyArn} held by ${suspectArn ?? 'nobody in particular'} or outside the account (grants AWS services hold for your resources stay)`,
+  apply: async (params, { kms }) => {
+    const grants = await kms.grants(params.keyArn);
+    const doomed = grants.flatMap((grant) => {
+      const reason = reasonToRevoke(grant, params);
+      return reason ? [{ grant, reason }] : [];
+    });
+    if (doomed.length === 0) return { outcome: 'skipped', reason: 'no grant is held by the suspect or outside the account', before: { grants: grants.length } };
+    const results = await forEachPaced(doomed, params.revokesPerSecond ?? 10, ({ grant }) => kms.revokeGrant(params.keyArn, grant.grantId));
+    const revoked = results.filter((r) => r.ok).map((r) => ({ ...r.item.grant, reason: r.item.reason }));
+    const failed = results.flatMap((r) => (r.ok ? [] : [{ grantId: r.item.grant.grantId, error: r.error.name, message: r.error.message }]));
+    if (failed.length > 0 && revoked.length === 0) {
+      return { outcome: 'failed', error: failed[0]!.error, message: `no grant revoked: ${failed.map((f) => `${f.grantId}: ${f.message}`).join('; ')}` };
+    }
+    return { outcome: 'applied', before: { grants: grants.length, revoked }, after: { grants: grants.length - revoked.length, failed } };
+  },
+  undo: async ({ keyArn }, { kms }, result) => {
+    if (result.outcome !== 'applied') return;
+    for (const grant of (result.before.revoked ?? []) as Grant[]) {
+      await kms.createGrant(keyArn, {
+        name: grant.name,
+        granteePrincipal: grant.granteePrincipal,
+        retiringPrincipal: grant.retiringPrincipal,
+        operations: grant.operations,
+        constraints: grant.constraints,
+      });
+    }
+  },
+};

@@ -1,0 +1,139 @@
+import {
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
+import type { ActionDeps, ActionResult } from '../../src/actions/action';
+import { cancelKeyDeletion } from '../../src/actions/cancel-key-deletion';
+import { denyPrincipalInKeyPolicy, denySidFor } from '../../src/actions/deny-principal-in-key-policy';
+import { disableKey } from '../../src/actions/disable-key';
+import { enableKeyRotation } from '../../src/actions/enable-key-rotation';
+import { revokeGrants } from '../../src/actions/revoke-grants';
+import { createClients } from '../../src/aws/clients';
+import { KmsKeys } from '../../src/aws/kms-keys';
+import { useMoto } from '../support/moto';
+
+const account = '123456789012';
+const suspect = `arn:aws:iam::${account}:role/ci-deployer`;
+
+describe('containment actions against moto: apply, apply again, undo', () => {
+  useMoto();
+  let kms: KMSClient;
+  let deps: ActionDeps;
+  const first = { resuming: false };
+
+  beforeAll(() => {
+    kms = new KMSClient({});
+    deps = { kms: new KmsKeys(createClients().kmsIn) };
+  });
+
+  const newKey = async () => {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments' }));
+    return { keyArn: KeyMetadata!.Arn!, keyId: KeyMetadata!.KeyId! };
+  };
+  const state = async (keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+  const policy = async (keyId: string) => JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!);
+  const grantIds = async (keyId: string) => ((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? []).map((g) => g.GranteePrincipal).sort();
+
+  it('cancel-key-deletion', async () => {
+    const { keyArn, keyId } = await newKey();
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+    const params = { keyArn, restoreState: 'Enabled' as const };
+
+    const applied = await cancelKeyDeletion.apply(params, deps, first);
+    expect(applied.outcome).toBe('applied');
+    expect((await state(keyId)).KeyState).toBe('Enabled');
+    expect(await cancelKeyDeletion.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'key is Enabled' });
+    await cancelKeyDeletion.undo(params, deps, applied);
+    // Undo takes back the EnableKey; scheduling the deletion again is a person's decision.
+    expect(await state(keyId)).toMatchObject({ KeyState: 'Disabled' });
+  });
+
+  it('disable-key', async () => {
+    const { keyArn, keyId } = await newKey();
+    const applied = await disableKey.apply({ keyArn }, deps, first);
+    expect(applied).toMatchObject({ outcome: 'applied', before: { state: 'Enabled' }, after: { state: 'Disabled' } });
+    expect((await state(keyId)).KeyState).toBe('Disabled');
+    expect(await disableKey.apply({ keyArn }, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'key is Disabled' });
+    await disableKey.undo({ keyArn }, deps, applied);
+    expect((await state(keyId)).KeyState).toBe('Enabled');
+  });
+
+  it('enable-key-rotation', async () => {
+    const { keyArn, keyId } = await newKey();
+    const rotation = async () => (await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled;
+    expect(await rotation()).toBe(false);
+    const applied = await enableKeyRotation.apply({ keyArn }, deps, first);
+    expect(applied).toMatchObject({ outcome: 'applied', after: { rotationEnabled: true } });
+    expect(await rotation()).toBe(true);
+    expect(await enableKeyRotation.apply({ keyArn }, deps, first)).toMatchObject({ outcome: 'skipped' });
+    await enableKeyRotation.undo({ keyArn }, deps, applied);
+    expect(await rotation()).toBe(false);
+  });
+
+  it('deny-principal-in-key-policy', async () => {
+    const { keyArn, keyId } = await newKey();
+    const before = await policy(keyId);
+    const params = { keyArn, principalArn: suspect };
+
+    const applied = await denyPrincipalInKeyPolicy.apply(params, deps, first);
+    const after = await policy(keyId);
+    expect(applied.outcome).toBe('applied');
+    expect(after.Statement).toEqual([
+      ...before.Statement,
+      {
+        Sid: denySidFor(suspect),
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:*',
+        Resource: '*',
+        Condition: { ArnLike: { 'aws:PrincipalArn': [suspect, `arn:aws:iam::${account}:role/*/ci-deployer`] } },
+      },
+    ]);
+    expect(await denyPrincipalInKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
+    expect((await policy(keyId)).Statement).toHaveLength(before.Statement.length + 1);
+    await denyPrincipalInKeyPolicy.undo(params, deps, applied);
+    expect(await policy(keyId)).toEqual(before);
+  });
+
+  it('deny-principal-in-key-policy never denies root', async () => {
+    const { keyArn, keyId } = await newKey();
+    const before = await policy(keyId);
+    expect(await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn: `arn:aws:iam::${account}:root` }, deps, first)).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringContaining('root user is never denied'),
+    });
+    expect(await policy(keyId)).toEqual(before);
+  });
+
+  it('revoke-grants: the suspect and outsiders lose theirs, the grant EBS holds for a volume stays', async () => {
+    const { keyArn, keyId } = await newKey();
+    const grant = (GranteePrincipal: string, context?: Record<string, string>) =>
+      kms.send(
+        new CreateGrantCommand({
+          KeyId: keyId,
+          GranteePrincipal,
+          Operations: ['Decrypt', 'GenerateDataKey'],
+          ...(context ? { Constraints: { EncryptionContextSubset: context } } : {}),
+        }),
+      );
+    await grant(suspect);
+    await grant('arn:aws:iam::999988887777:role/exfil');
+    await grant(`arn:aws:iam::${account}:role/payments-app`);
+    await grant(`arn:aws:iam::${account}:role/ebs-helper`, { 'aws:ebs:id': 'vol-0abc' });
+    const everyone = await grantIds(keyId);
+    const params = { keyArn, suspectArn: suspect, ownAccount: account, trustedAccounts: [] };
+
+    const applied = (await revokeGrants.apply(params, deps, first)) as Extract<ActionResult, { outcome: 'applied' }>;
+    expect(applied.outcome).toBe('applied');
+    expect(await grantIds(keyId)).toEqual([`arn:aws:iam::${account}:role/ebs-helper`, `arn:aws:iam::${account}:role/payments-app`]);
+    expect(await revokeGrants.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
+    await revokeGrants.undo(params, deps, applied);
+    expect(await grantIds(keyId)).toEqual(everyone);
+  });
+});
