@@ -56,3 +56,10 @@ export class UnreadableFileError extends Error {
     super(`cannot read ${file}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
   }
 }
+
+export class PrincipalNotFoundError extends Error {
+  override readonly name = 'PrincipalNotFoundError';
+  constructor(readonly principal: string, options?: ErrorOptions) {
+    super(`IAM principal not found: ${principal}`, options);
+  }
+}

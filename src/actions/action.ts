@@ -1,7 +1,9 @@
+import type { IamPrincipals } from '../aws/iam-principals';
 import type { KmsKeys } from '../aws/kms-keys';
 
 export interface ActionDeps {
   kms: KmsKeys;
+  iam: IamPrincipals;
 }
 
 export interface ActionContext {

@@ -3,6 +3,7 @@ import { cancelKeyDeletion } from './cancel-key-deletion';
 import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
 import { disableKey } from './disable-key';
 import { enableKeyRotation } from './enable-key-rotation';
+import { quarantinePrincipal } from './quarantine-principal';
 import { revokeGrants } from './revoke-grants';
 
 /** Every action, by type, explicitly. */
@@ -12,6 +13,7 @@ export const actions = {
   'revoke-grants': revokeGrants,
   'enable-key-rotation': enableKeyRotation,
   'disable-key': disableKey,
+  'quarantine-principal': quarantinePrincipal,
 } as const satisfies Record<string, Action<never>>;
 
 export type ActionType = keyof typeof actions;

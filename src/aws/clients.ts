@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -23,6 +24,8 @@ export const createClients = () => {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     }),
     sns: new SNSClient(common),
+    // IAM is global: its endpoint does not depend on the function's Region.
+    iam: new IAMClient(common),
     sqs: new SQSClient(common),
   };
 };

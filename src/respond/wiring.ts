@@ -2,6 +2,7 @@ import { createClients, type Clients } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-state-journal';
+import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SnsNotifier } from '../aws/sns-notifier';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
@@ -13,6 +14,7 @@ import type { ResponderDeps } from './respond-to-signals';
 export const responderDeps = (config: Config, clients: Clients = createClients()) => {
   const deps: ResponderDeps = {
     kms: new KmsKeys(clients.kmsIn),
+    iam: new IamPrincipals(clients.iam),
     incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
     keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
     memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),

@@ -8,13 +8,25 @@ import {
   ListGrantsCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
 import type { ActionDeps, ActionResult } from '../../src/actions/action';
+import { quarantinePolicyName, quarantinePrincipal } from '../../src/actions/quarantine-principal';
 import { cancelKeyDeletion } from '../../src/actions/cancel-key-deletion';
 import { denyPrincipalInKeyPolicy, denySidFor } from '../../src/actions/deny-principal-in-key-policy';
 import { disableKey } from '../../src/actions/disable-key';
 import { enableKeyRotation } from '../../src/actions/enable-key-rotation';
 import { revokeGrants } from '../../src/actions/revoke-grants';
 import { createClients } from '../../src/aws/clients';
+import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
 import { useMoto } from '../support/moto';
 
@@ -29,7 +41,8 @@ describe('containment actions against moto: apply, apply again, undo', () => {
 
   beforeAll(() => {
     kms = new KMSClient({});
-    deps = { kms: new KmsKeys(createClients().kmsIn) };
+    const clients = createClients();
+    deps = { kms: new KmsKeys(clients.kmsIn), iam: new IamPrincipals(clients.iam) };
   });
 
   const newKey = async () => {
@@ -135,5 +148,55 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(await revokeGrants.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
     await revokeGrants.undo(params, deps, applied);
     expect(await grantIds(keyId)).toEqual(everyone);
+  });
+
+  describe('quarantine-principal', () => {
+    const iam = () => new IAMClient({});
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const at = '2026-11-28T12:00:00.000Z';
+
+    it('denies a role everything for older sessions and KMS for all, then takes it back', async () => {
+      const { Role } = await iam().send(new CreateRoleCommand({ RoleName: 'ci-deployer', Path: '/ci/', AssumeRolePolicyDocument: trust }));
+      const params = { principalArn: Role!.Arn!, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' };
+      const policies = async () => (await iam().send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames;
+
+      const applied = await quarantinePrincipal.apply(params, deps, first);
+      expect(applied.outcome).toBe('applied');
+      const { PolicyDocument } = await iam().send(new GetRolePolicyCommand({ RoleName: 'ci-deployer', PolicyName: quarantinePolicyName }));
+      expect(JSON.parse(decodeURIComponent(PolicyDocument!)).Statement).toEqual([
+        { Sid: 'KmsWardenRevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': at } } },
+        { Sid: 'KmsWardenDenyKms', Effect: 'Deny', Action: 'kms:*', Resource: '*' },
+      ]);
+      expect(await quarantinePrincipal.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'already quarantined' });
+      await quarantinePrincipal.undo(params, deps, applied);
+      expect(await policies()).toEqual([]);
+    });
+
+    it("deactivates a user's access keys and reactivates them on undo", async () => {
+      await iam().send(new CreateUserCommand({ UserName: 'mallory' }));
+      const { AccessKey } = await iam().send(new CreateAccessKeyCommand({ UserName: 'mallory' }));
+      const params = { principalArn: `arn:aws:iam::${account}:user/mallory`, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' };
+      const status = async () => (await iam().send(new ListAccessKeysCommand({ UserName: 'mallory' }))).AccessKeyMetadata!.map((k) => k.Status);
+
+      const applied = await quarantinePrincipal.apply(params, deps, first);
+      expect(applied).toMatchObject({ outcome: 'applied', after: { deactivatedAccessKeys: [AccessKey!.AccessKeyId] } });
+      expect(await status()).toEqual(['Inactive']);
+      expect((await iam().send(new ListUserPoliciesCommand({ UserName: 'mallory' }))).PolicyNames).toEqual([quarantinePolicyName]);
+      expect(await quarantinePrincipal.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
+      await quarantinePrincipal.undo(params, deps, applied);
+      expect(await status()).toEqual(['Active']);
+      expect((await iam().send(new ListUserPoliciesCommand({ UserName: 'mallory' }))).PolicyNames).toEqual([]);
+    });
+
+    it.each([
+      ['root', `arn:aws:iam::${account}:root`, 'root user'],
+      ['a service-linked role', `arn:aws:iam::${account}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway`, 'service-linked'],
+      ["kms-warden's own role", `arn:aws:iam::${account}:role/kms-warden/test/OnKmsApiCallRole`, "kms-warden's own role"],
+    ])('never quarantines %s', async (_name, principalArn, reason) => {
+      expect(await quarantinePrincipal.apply({ principalArn, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' }, deps, first)).toMatchObject({
+        outcome: 'skipped',
+        reason: expect.stringContaining(reason),
+      });
+    });
   });
 });

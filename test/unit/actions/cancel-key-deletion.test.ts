@@ -1,3 +1,4 @@
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
@@ -11,6 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { cancelKeyDeletion } from '../../../src/actions/cancel-key-deletion';
 import { applyPlan } from '../../../src/actions';
+import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
 import { KeyNotFoundError, KeyStateConflictError } from '../../../src/errors';
 
@@ -25,6 +27,7 @@ const deps = {
     regions.push(region);
     return new KMSClient({ region });
   }),
+  iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
 };
 const first = { resuming: false };
 

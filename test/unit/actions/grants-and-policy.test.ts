@@ -1,13 +1,15 @@
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand, PutKeyPolicyCommand, RevokeGrantCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { denyPrincipalInKeyPolicy, denySidFor, principalArnPatterns } from '../../../src/actions/deny-principal-in-key-policy';
 import { forEachPaced } from '../../../src/actions/paced';
 import { isServiceGrant, reasonToRevoke, revokeGrants } from '../../../src/actions/revoke-grants';
+import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
 
 const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
-const deps = { kms: new KmsKeys((region) => new KMSClient({ region })) };
+const deps = { kms: new KmsKeys((region) => new KMSClient({ region })), iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })) };
 const first = { resuming: false };
 const params = { keyArn, suspectArn: 'arn:aws:iam::111122223333:role/ci', ownAccount: '111122223333', trustedAccounts: ['444455556666'] };
 

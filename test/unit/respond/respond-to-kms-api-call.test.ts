@@ -1,6 +1,8 @@
+import { IAMClient } from '@aws-sdk/client-iam';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
 import { defaultThresholds } from '../../../src/detectors/detector';
 import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
@@ -19,6 +21,7 @@ const setup = (keyAdministrators: string[] = []) => {
   const incidents = new InMemoryIncidentStore();
   const deps: ResponderDeps = {
     kms: new KmsKeys((region) => new KMSClient({ region })),
+    iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
     incidents,
     keyStates: new InMemoryKeyStateJournal(),
     memory: new InMemoryDetectionMemory(),
