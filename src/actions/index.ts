@@ -4,6 +4,7 @@ import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
 import { disableKey } from './disable-key';
 import { enableKeyRotation } from './enable-key-rotation';
 import { quarantinePrincipal } from './quarantine-principal';
+import { restoreKeyPolicy } from './restore-key-policy';
 import { revokeGrants } from './revoke-grants';
 
 /** Every action, by type, explicitly. */
@@ -14,6 +15,7 @@ export const actions = {
   'enable-key-rotation': enableKeyRotation,
   'disable-key': disableKey,
   'quarantine-principal': quarantinePrincipal,
+  'restore-key-policy': restoreKeyPolicy,
 } as const satisfies Record<string, Action<never>>;
 
 export type ActionType = keyof typeof actions;

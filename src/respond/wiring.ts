@@ -1,7 +1,7 @@
 import { createClients, type Clients } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
-import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-state-journal';
+import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SnsNotifier } from '../aws/sns-notifier';

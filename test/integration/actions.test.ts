@@ -24,7 +24,9 @@ import { cancelKeyDeletion } from '../../src/actions/cancel-key-deletion';
 import { denyPrincipalInKeyPolicy, denySidFor } from '../../src/actions/deny-principal-in-key-policy';
 import { disableKey } from '../../src/actions/disable-key';
 import { enableKeyRotation } from '../../src/actions/enable-key-rotation';
+import { restoreKeyPolicy } from '../../src/actions/restore-key-policy';
 import { revokeGrants } from '../../src/actions/revoke-grants';
+import { PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { createClients } from '../../src/aws/clients';
 import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
@@ -148,6 +150,26 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(await revokeGrants.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
     await revokeGrants.undo(params, deps, applied);
     expect(await grantIds(keyId)).toEqual(everyone);
+  });
+
+  it('restore-key-policy puts back the earlier policy, and only over the suspect\'s', async () => {
+    const { keyArn, keyId } = await newKey();
+    const earlier = JSON.stringify(await policy(keyId));
+    const open = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Open', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] });
+    await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: open }));
+    const params = { keyArn, policy: earlier, replacedPolicy: open };
+
+    const applied = await restoreKeyPolicy.apply(params, deps, first);
+    expect(applied.outcome).toBe('applied');
+    expect(await policy(keyId)).toEqual(JSON.parse(earlier));
+    expect(await restoreKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'the earlier policy is already in place' });
+    await restoreKeyPolicy.undo(params, deps, applied);
+    expect(await policy(keyId)).toEqual(JSON.parse(open));
+
+    const third = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Third', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] });
+    await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: third }));
+    expect(await restoreKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: expect.stringContaining('changed again') });
+    expect(await policy(keyId)).toEqual(JSON.parse(third));
   });
 
   describe('quarantine-principal', () => {

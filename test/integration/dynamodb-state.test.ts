@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
-import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-state-journal';
+import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
 import { StateConflictError } from '../../src/errors';
 import type { Incident } from '../../src/incidents/incident';
 import { incidentFrom } from '../support/incidents';

@@ -1,33 +1,38 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KeyStateChange, KeyStateHistory, KeyStateJournal } from '../state/key-state-journal';
+import type { KeyPolicyChange, KeyPolicyJournal } from '../state/key-policy-journal';
+import type { KeyStateChange, KeyStateJournal } from '../state/key-state-journal';
 
 // Events can arrive late or twice: only a newer, different event moves the journal.
 const isFirstChange = 'attribute_not_exists(#current)';
 const isNewerChange = '(#current.#eventTime <= :eventTime AND #current.#eventId <> :eventId)';
 
-const keyOf = (keyArn: string) => ({ pk: `KEY#${keyArn}`, sk: 'STATE' });
+type Change = { eventId: string; eventTime: string };
 
-export class DynamoDbKeyStateJournal implements KeyStateJournal {
+/** A per-key journal of the latest change and the one before it, under sort key `sk` of the key's item. */
+class DynamoDbKeyJournal<C extends Change> {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly sk: string,
   ) {}
 
-  async history(keyArn: string): Promise<KeyStateHistory | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(keyArn), ConsistentRead: true }),
-    );
-    if (!Item?.current) return undefined;
-    return { current: Item.current as KeyStateChange, previous: (Item.previous ?? undefined) as KeyStateChange | undefined };
+  private keyOf(keyArn: string) {
+    return { pk: `KEY#${keyArn}`, sk: this.sk };
   }
 
-  async record(keyArn: string, change: KeyStateChange): Promise<boolean> {
+  async history(keyArn: string): Promise<{ current: C; previous: C | undefined } | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.keyOf(keyArn), ConsistentRead: true }));
+    if (!Item?.current) return undefined;
+    return { current: Item.current as C, previous: (Item.previous ?? undefined) as C | undefined };
+  }
+
+  async record(keyArn: string, change: C): Promise<boolean> {
     try {
       await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(keyArn),
+          Key: this.keyOf(keyArn),
           // Every SET reads the item as it was, so previous gets the old current.
           UpdateExpression: 'SET #previous = if_not_exists(#current, :none), #current = :change, keyArn = :keyArn',
           ConditionExpression: `${isFirstChange} OR ${isNewerChange}`,
@@ -46,5 +51,17 @@ export class DynamoDbKeyStateJournal implements KeyStateJournal {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+}
+
+export class DynamoDbKeyStateJournal extends DynamoDbKeyJournal<KeyStateChange> implements KeyStateJournal {
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, 'STATE');
+  }
+}
+
+export class DynamoDbKeyPolicyJournal extends DynamoDbKeyJournal<KeyPolicyChange> implements KeyPolicyJournal {
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, 'POLICY');
   }
 }
