@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Thresholds } from './detectors/detector';
+import type { KeyMode } from './policy/key-facts';
 import { thresholdsSchema } from './detectors/settings';
 import { ConfigError } from './errors';
 
@@ -43,6 +44,18 @@ const environment = z.object({
       }
     })
     .pipe(thresholdsSchema),
+  /** The mode of keys without a kms-warden:mode tag: observe (notify only), contain, lockdown (contain and disable). */
+  DEFAULT_MODE: z.enum(['observe', 'contain', 'lockdown']).default('contain'),
+  /** Comma-separated key ARNs never disabled automatically (besides keys tagged kms-warden:protected=true). */
+  PROTECTED_KEYS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'each entry must be a KMS key ARN'))),
+  /** true: plan, record and notify, but apply nothing. */
+  DRY_RUN: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Automatic disable-key per account per hour before further ones are offered for approval. */
+  DISABLE_KEYS_PER_HOUR: z.coerce.number().int().min(0).max(100).default(3),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -58,6 +71,10 @@ export type Config = {
   thresholds: Thresholds;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   incidentRetentionDays: number;
+  defaultMode: KeyMode;
+  protectedKeys: string[];
+  dryRun: boolean;
+  disableKeysPerHour: number;
   detectionMemoryDays: number;
 };
 
@@ -80,6 +97,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     thresholds: e.DETECTION_THRESHOLDS,
     unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
     incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,
+    defaultMode: e.DEFAULT_MODE,
+    protectedKeys: e.PROTECTED_KEYS,
+    dryRun: e.DRY_RUN,
+    disableKeysPerHour: e.DISABLE_KEYS_PER_HOUR,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

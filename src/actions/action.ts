@@ -14,7 +14,9 @@ export interface ActionContext {
 export type ActionResult =
   | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
-  | { outcome: 'failed'; error: string; message: string };
+  | { outcome: 'failed'; error: string; message: string }
+  /** Not run on purpose: offered for a person's approval, or a dry run. */
+  | { outcome: 'not-run'; reason: string };
 
 export interface Action<P> {
   type: string;

@@ -36,7 +36,7 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   type: 'deny-principal-in-key-policy',
   iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
   reversible: true,
-  describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} in the key policy (statement ${denySidFor(principalArn)})`,
+  describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
   apply: async ({ keyArn, principalArn }, { kms }) => {
     const refused = refusal(principalArn);
     if (refused) return { outcome: 'skipped', reason: refused };
@@ -49,7 +49,9 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
       Sid: sid,
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: 'kms:*',
+      // Everything but DescribeKey, which returns metadata only. Left out also because moto (the test emulator)
+      // ignores conditions and would deny DescribeKey to every caller once any Deny names it with Resource "*".
+      NotAction: 'kms:DescribeKey',
       Resource: '*',
       Condition: { ArnLike: { 'aws:PrincipalArn': principalArnPatterns(principalArn) } },
     };

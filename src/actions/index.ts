@@ -1,3 +1,4 @@
+import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
 import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
 import { cancelKeyDeletion } from './cancel-key-deletion';
 import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
@@ -21,8 +22,11 @@ export const actions = {
 export type ActionType = keyof typeof actions;
 export type ActionParams<T extends ActionType> = Parameters<(typeof actions)[T]['apply']>[0];
 
+/** How a step runs: now, on its own, or only once a person approves it. */
+export type RunMode = 'automatic' | 'approval';
+
 /** A step of a plan: plain data that can be stored, shown to a person and applied later. */
-export type PlannedAction = { [T in ActionType]: { type: T; params: ActionParams<T> } }[ActionType];
+export type PlannedAction = { [T in ActionType]: { type: T; params: ActionParams<T>; run: RunMode; why?: string } }[ActionType];
 
 const actionFor = <T extends ActionType>(step: { type: T }) => actions[step.type] as unknown as Action<ActionParams<T>>;
 
@@ -35,13 +39,26 @@ export const describeAction = (step: PlannedAction): string => actionFor(step).d
 export const applyPlan = async (
   steps: readonly PlannedAction[],
   deps: ActionDeps,
-  context: ActionContext,
+  context: ActionContext & { dryRun?: boolean },
 ): Promise<ActionResult[]> => {
   const results: ActionResult[] = [];
   for (const step of steps) {
+    if (step.run !== 'automatic') {
+      results.push({ outcome: 'not-run', reason: step.why ?? 'offered for approval' });
+      continue;
+    }
+    if (context.dryRun) {
+      results.push({ outcome: 'not-run', reason: 'dry run: planned, not applied' });
+      continue;
+    }
     try {
       results.push(await actionFor(step).apply(step.params, deps, context));
     } catch (error) {
+      // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
+      if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) {
+        results.push({ outcome: 'skipped', reason: error.message });
+        continue;
+      }
       const failure = error instanceof Error ? error : new Error(String(error));
       results.push({ outcome: 'failed', error: failure.name, message: failure.message });
     }

@@ -1,3 +1,4 @@
+import { PrincipalNotFoundError } from '../errors';
 import type { Action } from './action';
 
 export interface QuarantineParams {
@@ -64,9 +65,23 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     if (refused) return { outcome: 'skipped', reason: refused };
     const { kind, name } = parseIamPrincipal(principalArn)!;
     const existing = await iam.inlinePolicy(kind, name, quarantinePolicyName);
-    const deactivated = kind === 'user' ? await iam.activeAccessKeys(name) : [];
+    let deactivated: string[];
+    try {
+      deactivated = kind === 'user' ? await iam.activeAccessKeys(name) : [];
+    } catch (error) {
+      if (error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` };
+      throw error;
+    }
     if (existing && deactivated.length === 0) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing } };
-    if (!existing) await iam.putInlinePolicy(kind, name, quarantinePolicyName, quarantinePolicy(sessionsIssuedBefore));
+    if (!existing) {
+      try {
+        await iam.putInlinePolicy(kind, name, quarantinePolicyName, quarantinePolicy(sessionsIssuedBefore));
+      } catch (error) {
+        // A principal that no longer exists has no sessions left to cut.
+        if (error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` };
+        throw error;
+      }
+    }
     // Deactivated, not deleted: undo can bring them back.
     await Promise.all(deactivated.map((accessKeyId) => iam.setAccessKeyStatus(name, accessKeyId, 'Inactive')));
     return {

@@ -56,7 +56,12 @@ export class IamPrincipals {
     const keys: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.client.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker }));
+      const page = await this.client
+        .send(new ListAccessKeysCommand({ UserName: userName, Marker: marker }))
+        .catch((error: unknown) => {
+          if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`user/${userName}`, { cause: error });
+          throw error;
+        });
       for (const key of page.AccessKeyMetadata ?? []) if (key.Status === 'Active' && key.AccessKeyId) keys.push(key.AccessKeyId);
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);

@@ -11,6 +11,7 @@ import {
   KMSClient,
   KMSInvalidStateException,
   ListGrantsCommand,
+  ListResourceTagsCommand,
   NotFoundException,
   PutKeyPolicyCommand,
   RevokeGrantCommand,
@@ -68,6 +69,18 @@ export class KmsKeys {
 
   async disableKey(keyArn: string): Promise<void> {
     await this.call(keyArn, 'DisableKey', (client, KeyId) => client.send(new DisableKeyCommand({ KeyId })));
+  }
+
+  /** The key's tags as a map (ListResourceTags, every page). */
+  async tags(keyArn: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    let marker: string | undefined;
+    do {
+      const page = await this.call(keyArn, 'ListResourceTags', (client, KeyId) => client.send(new ListResourceTagsCommand({ KeyId, Marker: marker })));
+      for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
+      marker = page.Truncated ? page.NextMarker : undefined;
+    } while (marker);
+    return tags;
   }
 
   async rotationEnabled(keyArn: string): Promise<boolean> {

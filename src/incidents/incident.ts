@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
+import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
 import type { IncidentStatus } from './lifecycle';
 
@@ -13,6 +14,10 @@ export interface Incident {
   keyArn: string | undefined;
   signal: Signal;
   priorKeyState: PriorKeyState;
+  /** The key's mode and protection when the plan was made. */
+  keyMode?: KeyFacts;
+  /** Planned and recorded, not applied. */
+  dryRun?: boolean;
   plan: PlannedAction[];
   /** One per plan step, in plan order, once containment ran. */
   results?: ActionResult[];

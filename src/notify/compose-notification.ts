@@ -12,6 +12,8 @@ const resultLine = (result: ActionResult | undefined): string => {
       return `skipped: ${result.reason}`;
     case 'failed':
       return `FAILED: ${result.error}: ${result.message}`;
+    case 'not-run':
+      return `not run: ${result.reason}`;
   }
 };
 

@@ -15,7 +15,20 @@ const stateChanges: Record<string, KeyStateChange['state']> = {
   CancelKeyDeletion: 'Disabled',
 };
 
+/** Policies set by PutKeyPolicy or CreateKey, kept so a malicious one can be replaced by the one before it. */
+const recordPolicy = async (call: KmsApiCall, deps: ResponderDeps): Promise<void> => {
+  const policy = call.requestParameters.policy;
+  if (!call.keyArn || policy === undefined || !['PutKeyPolicy', 'CreateKey'].includes(call.eventName)) return;
+  await deps.keyPolicies.record(call.keyArn, {
+    policy: typeof policy === 'string' ? policy : JSON.stringify(policy),
+    changedBy: call.principal.arn,
+    eventId: call.eventId,
+    eventTime: call.eventTime,
+  });
+};
+
 const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<void> => {
+  await recordPolicy(call, deps);
   const state = stateChanges[call.eventName];
   // The responder's own CancelKeyDeletion is always followed by its decision to enable or not: not a change of intent.
   if (!state || !call.keyArn || (call.byResponder && call.eventName === 'CancelKeyDeletion')) return;

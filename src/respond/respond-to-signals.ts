@@ -1,12 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { applyPlan } from '../actions';
+import { applyPlan, type PlannedAction } from '../actions';
 import type { ActionDeps } from '../actions/action';
 import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { composeNotification } from '../notify/compose-notification';
 import type { Notifier } from '../notify/notifier';
-import { planResponse } from '../policy/playbooks';
+import { planResponse } from '../policy/plan-response';
+import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
+import type { CircuitBreaker } from '../policy/circuit-breaker';
+import type { KeyPolicyJournal } from '../state/key-policy-journal';
+import { accountOfKey } from '../events/accounts';
+import { KeyNotFoundError } from '../errors';
 import { priorKeyState } from '../policy/prior-key-state';
 import type { DetectionMemoryStore } from '../state/detection-memory';
 import type { KeyStateJournal } from '../state/key-state-journal';
@@ -15,11 +20,20 @@ export interface ResponderSettings extends DetectionSettings {
   responderRolePath: string;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   incidentRetentionDays: number;
+  /** The mode of keys without a kms-warden:mode tag. */
+  defaultMode: KeyMode;
+  /** Keys never disabled automatically, besides those tagged kms-warden:protected=true. */
+  protectedKeys: readonly string[];
+  /** Plan, record and notify; apply nothing. */
+  dryRun: boolean;
+  disableKeysPerHour: number;
 }
 
 export interface ResponderDeps extends ActionDeps {
   incidents: IncidentStore;
   keyStates: KeyStateJournal;
+  keyPolicies: KeyPolicyJournal;
+  breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
   notifier: Notifier;
   logger: Logger;
@@ -31,6 +45,34 @@ export type Outcome =
   | { status: 'ignored'; reason: string }
   | { status: 'responded'; incidents: Array<{ id: string; status: string; duplicate: boolean }> };
 
+const policyDetectors = new Set(['key-policy-public', 'key-policy-cross-account', 'key-policy-lockout']);
+
+/** The key's mode and protection, from its tags. Keys of other accounts (an attacker's key) have no say here. */
+const keyFactsFor = async (signal: Signal, deps: ResponderDeps): Promise<KeyFacts> => {
+  const ours = signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId;
+  if (!ours) return keyFactsFrom(undefined, {}, deps.settings);
+  try {
+    return keyFactsFrom(signal.keyArn, await deps.kms.tags(signal.keyArn!), deps.settings);
+  } catch (error) {
+    if (!(error instanceof KeyNotFoundError)) throw error;
+    deps.logger.warn('key not found while reading its tags; planning with the default mode', { keyArn: signal.keyArn });
+    return keyFactsFrom(signal.keyArn, {}, deps.settings);
+  }
+};
+
+/** An automatic disable-key beyond the hourly cap becomes an offer for approval. */
+const throughCircuitBreaker = async (plan: PlannedAction[], signal: Signal, incidentId: string, deps: ResponderDeps): Promise<PlannedAction[]> => {
+  const checked: PlannedAction[] = [];
+  for (const step of plan) {
+    if (step.type === 'disable-key' && step.run === 'automatic' && !(await deps.breaker.allowDisable(signal.source.accountId ?? 'unknown', incidentId, deps.now()))) {
+      checked.push({ ...step, run: 'approval', why: `circuit breaker: ${deps.settings.disableKeysPerHour} keys already disabled automatically this hour` });
+    } else {
+      checked.push(step);
+    }
+  }
+  return checked;
+};
+
 const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime() / 1000) + days * 86_400;
 
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
@@ -38,15 +80,27 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const now = deps.now().toISOString();
   const history = signal.keyArn ? await deps.keyStates.history(signal.keyArn) : undefined;
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
+  const id = incidentIdFor(signal);
+  const key = await keyFactsFor(signal, deps);
+  const planned = planResponse(signal, {
+    priorKeyState: prior,
+    policyHistory: signal.keyArn && policyDetectors.has(signal.detector) ? await deps.keyPolicies.history(signal.keyArn) : undefined,
+    key,
+    trustedAccounts: deps.settings.trustedAccounts,
+    responderRolePath: deps.settings.responderRolePath,
+    now,
+  });
   const draft: Incident = {
-    id: incidentIdFor(signal),
+    id,
     status: 'open',
     createdAt: now,
     updatedAt: now,
     keyArn: signal.keyArn,
     signal,
     priorKeyState: prior,
-    plan: planResponse(signal, { priorKeyState: prior }),
+    keyMode: key,
+    plan: await throughCircuitBreaker(planned, signal, id, deps),
+    dryRun: deps.settings.dryRun,
     expiresAt: expiresAt(deps.now(), deps.settings.incidentRetentionDays),
   };
 
@@ -58,7 +112,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   } else {
     if (resuming) logger.warn('resuming an interrupted response', { incidentId: incident.id });
     // The stored plan is the one to finish, even if settings changed since it was made.
-    const results = await applyPlan(incident.plan, deps, { resuming });
+    const results = await applyPlan(incident.plan, deps, { resuming, dryRun: incident.dryRun });
     incident = await deps.incidents.recordContainment(incident.id, results, deps.now().toISOString());
     logger.info('containment recorded', { incidentId: incident.id, status: incident.status, results });
   }

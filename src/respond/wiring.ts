@@ -1,7 +1,8 @@
 import { createClients, type Clients } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
-import { DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
+import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
+import { DynamoDbKeyPolicyJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SnsNotifier } from '../aws/sns-notifier';
@@ -17,6 +18,8 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     iam: new IamPrincipals(clients.iam),
     incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
     keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
+    keyPolicies: new DynamoDbKeyPolicyJournal(clients.documents, config.incidentTable),
+    breaker: new DynamoDbCircuitBreaker(clients.documents, config.incidentTable, config.disableKeysPerHour),
     memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
     notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
     logger,
@@ -27,6 +30,10 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
       responderRolePath: config.responderRolePath,
       unknownPriorKeyState: config.unknownPriorKeyState,
       incidentRetentionDays: config.incidentRetentionDays,
+      defaultMode: config.defaultMode,
+      protectedKeys: config.protectedKeys,
+      dryRun: config.dryRun,
+      disableKeysPerHour: config.disableKeysPerHour,
     },
     now: () => new Date(),
   };

@@ -105,7 +105,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
         Sid: denySidFor(suspect),
         Effect: 'Deny',
         Principal: { AWS: '*' },
-        Action: 'kms:*',
+        NotAction: 'kms:DescribeKey',
         Resource: '*',
         Condition: { ArnLike: { 'aws:PrincipalArn': [suspect, `arn:aws:iam::${account}:role/*/ci-deployer`] } },
       },

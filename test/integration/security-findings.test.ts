@@ -1,5 +1,6 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateKeyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,12 +65,19 @@ describe('GuardDuty findings and Config changes through the findings handler, ag
     expect(await handler(findingEvent(true), localLambdaContext('onSecurityFinding'))).toEqual({ status: 'ignored', reason: 'no detector fired' });
   });
 
-  it('reports a KMS key found without rotation by AWS Config', async () => {
-    const change = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+  it('turns rotation back on for a key AWS Config found without it', async () => {
+    const kms = new KMSClient({});
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'no rotation' }));
+    const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+    // The fixture's key, account and Region, moved to the emulator's.
+    const change = { ...fixture, account: '123456789012', detail: { ...fixture.detail, resourceId: KeyMetadata!.KeyId, awsAccountId: '123456789012' } };
+
     const outcome = await handler(change, localLambdaContext('onSecurityFinding'));
-    expect(outcome).toMatchObject({ status: 'responded' });
+
+    expect(outcome).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: KeyMetadata!.KeyId }))).KeyRotationEnabled).toBe(true);
     const reported = (await incidents()).find((i) => i.signal.detector === 'rotation-noncompliant');
-    expect(reported).toMatchObject({ keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', plan: [] });
+    expect(reported).toMatchObject({ keyArn: KeyMetadata!.Arn, plan: [{ type: 'enable-key-rotation', run: 'automatic' }], results: [{ outcome: 'applied' }] });
   });
 
   it('keeps an event of another kind in the dead-letter queue', async () => {

@@ -15,7 +15,7 @@ export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incide
     keyArn: signal.keyArn,
     signal,
     priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
-    plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' } }],
+    plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' }, run: 'automatic' }],
     expiresAt: 1_900_000_000,
     ...overrides,
   };

@@ -22,6 +22,10 @@ describe('configuration', () => {
       unknownPriorKeyState: 'Enabled',
       incidentRetentionDays: 365,
       detectionMemoryDays: 30,
+      defaultMode: 'contain',
+      protectedKeys: [],
+      dryRun: false,
+      disableKeysPerHour: 3,
     });
   });
 

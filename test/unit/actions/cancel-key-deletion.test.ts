@@ -137,19 +137,33 @@ describe('the KMS adapter', () => {
 describe('applying a plan', () => {
   it('records a failed step and still runs the rest', async () => {
     const otherKey = keyArn.replace(keyId, 'ffffffff-12ab-34cd-56ef-1234567890ab');
-    kms.on(DescribeKeyCommand, { KeyId: keyId }).rejects(new NotFoundException({ message: 'gone', $metadata: {} }));
+    kms.on(DescribeKeyCommand, { KeyId: keyId }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     kms.on(DescribeKeyCommand, { KeyId: 'ffffffff-12ab-34cd-56ef-1234567890ab' }).resolves({ KeyMetadata: { KeyId: 'x', KeyState: 'Enabled' } });
     const results = await applyPlan(
       [
-        { type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' } },
-        { type: 'cancel-key-deletion', params: { keyArn: otherKey, restoreState: 'Enabled' } },
+        { type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' },
+        { type: 'cancel-key-deletion', params: { keyArn: otherKey, restoreState: 'Enabled' }, run: 'automatic' },
       ],
       deps,
       first,
     );
     expect(results).toEqual([
-      { outcome: 'failed', error: 'KeyNotFoundError', message: `KMS key not found: ${keyArn}` },
+      { outcome: 'failed', error: 'ThrottlingException', message: 'Rate exceeded' },
       { outcome: 'skipped', reason: 'key is Enabled', before: { state: 'Enabled', deletionDate: undefined } },
     ]);
+  });
+
+  it('skips, rather than fails, a step on a key that does not exist: a retry cannot bring it back', async () => {
+    kms.on(DescribeKeyCommand).rejects(new NotFoundException({ message: 'gone', $metadata: {} }));
+    expect(await applyPlan([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' }], deps, first)).toEqual([
+      { outcome: 'skipped', reason: `KMS key not found: ${keyArn}` },
+    ]);
+  });
+
+  it('runs only automatic steps, and none in a dry run', async () => {
+    const step = { type: 'cancel-key-deletion' as const, params: { keyArn, restoreState: 'Enabled' as const } };
+    expect(await applyPlan([{ ...step, run: 'approval', why: 'a person decides' }], deps, first)).toEqual([{ outcome: 'not-run', reason: 'a person decides' }]);
+    expect(await applyPlan([{ ...step, run: 'automatic' }], deps, { ...first, dryRun: true })).toEqual([{ outcome: 'not-run', reason: 'dry run: planned, not applied' }]);
+    expect(kms.calls()).toHaveLength(0);
   });
 });

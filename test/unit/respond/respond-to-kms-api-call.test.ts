@@ -1,6 +1,6 @@
-import { IAMClient } from '@aws-sdk/client-iam';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListResourceTagsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
@@ -10,11 +10,24 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { Notification } from '../../../src/notify/notifier';
 import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/respond-to-kms-api-call';
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
+import { InMemoryKeyPolicyJournal } from '../../../src/state/in-memory-key-policy-journal';
+import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
 import { InMemoryKeyStateJournal } from '../../../src/state/in-memory-key-state-journal';
 import { failed, record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
 const kms = mockClient(KMSClient);
+const iam = mockClient(IAMClient);
+
+/** What the rest of the plan reads and writes: a default key policy, no grants, no tags, a role to quarantine. */
+const otherCalls = () => {
+  kms.on(ListResourceTagsCommand).resolves({ Tags: [] });
+  kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) });
+  kms.on(PutKeyPolicyCommand).resolves({});
+  kms.on(ListGrantsCommand).resolves({ Grants: [] });
+  iam.on(GetRolePolicyCommand).rejects(new NoSuchEntityException({ message: 'no policy', $metadata: {} }));
+  iam.on(PutRolePolicyCommand).resolves({});
+};
 
 const setup = (keyAdministrators: string[] = []) => {
   const sent: Notification[] = [];
@@ -25,9 +38,11 @@ const setup = (keyAdministrators: string[] = []) => {
     incidents,
     keyStates: new InMemoryKeyStateJournal(),
     memory: new InMemoryDetectionMemory(),
+    keyPolicies: new InMemoryKeyPolicyJournal(),
+    breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
@@ -42,7 +57,11 @@ const pendingThenEnabled = () =>
 const scheduled = record('ScheduleKeyDeletion.assumed-role');
 const event = (detail: CloudTrailRecord) => ({ detail });
 
-beforeEach(() => kms.reset());
+beforeEach(() => {
+  kms.reset();
+  iam.reset();
+  otherCalls();
+});
 
 describe('responding to a KMS API call', () => {
   it('runs one set of actions and sends one message when the same event arrives twice', async () => {
@@ -75,9 +94,14 @@ describe('responding to a KMS API call', () => {
 
     await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
     expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED')]);
-    expect([...incidents.incidents.values()][0]).toMatchObject({ status: 'open', results: [{ outcome: 'failed', error: 'ThrottlingException' }] });
+    const stored = [...incidents.incidents.values()][0]!;
+    expect(stored.status).toBe('open');
+    expect(stored.results![0]).toMatchObject({ outcome: 'failed', error: 'ThrottlingException' });
+    // The other steps of the plan still ran.
+    expect(stored.results!.slice(1).map((r) => r.outcome)).toEqual(['applied', 'skipped', 'applied']);
 
     kms.reset();
+    otherCalls();
     pendingThenEnabled();
     const retried = await respond(event(scheduled));
 
@@ -109,7 +133,13 @@ describe('responding to a KMS API call', () => {
 
     const incident = [...incidents.incidents.values()].find((i) => i.signal.detector === 'key-deletion-scheduled');
     expect(incident!.priorKeyState).toMatchObject({ state: 'Disabled' });
-    expect(incident!.plan).toEqual([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Disabled' } }]);
+    expect(incident!.plan[0]).toEqual({ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Disabled' }, run: 'automatic' });
+    expect(incident!.plan.map((step) => `${step.type}:${step.run}`)).toEqual([
+      'cancel-key-deletion:automatic',
+      'deny-principal-in-key-policy:automatic',
+      'revoke-grants:automatic',
+      'quarantine-principal:automatic',
+    ]);
     expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
   });
 

@@ -7,12 +7,15 @@ import { actions } from '../../../src/actions';
 import { projectRoot } from '../../../src/local/stack-definition';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
+// Every function plans through the same response policy, and a person's approval can run any action on its signals.
+const everyAction = Object.keys(actions) as Array<keyof typeof actions>;
 const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
-  OnKmsApiCallLambdaFunction: ['cancel-key-deletion'],
-  // The same handler: its playbooks can plan cancel-key-deletion only for ScheduleKeyDeletion, which its rules never deliver.
-  OnKmsActivityLambdaFunction: [],
-  OnSecurityFindingLambdaFunction: [],
+  OnKmsApiCallLambdaFunction: everyAction,
+  OnKmsActivityLambdaFunction: everyAction,
+  OnSecurityFindingLambdaFunction: everyAction,
 };
+/** Reads the response policy makes beyond the actions' own: the key's tags (its mode). */
+const policyReads = ['kms:ListResourceTags'];
 
 /** Every rule file, the state its rule needs, and the function it feeds. */
 const rules: Array<[file: string, state: string, target: string]> = [
@@ -127,12 +130,20 @@ describe('the packaged CloudFormation template', () => {
       expect(sharing).toHaveLength(1);
     });
 
-    it('grants every IAM action its actions declare, and no KMS action beyond them', () => {
+    it('grants every IAM action its actions declare, and no KMS or IAM action beyond them', () => {
       const { statements } = statementsOf();
-      const granted = new Set(statements.flatMap(actionsOf));
-      const needed = new Set(actionTypes.flatMap((type) => actions[type].iamActions));
+      const granted = new Set(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf));
+      const needed = new Set([...actionTypes.flatMap((type) => actions[type].iamActions), ...policyReads]);
       for (const action of needed) expect(granted).toContain(action);
-      expect([...granted].filter((a) => a.startsWith('kms:')).sort()).toEqual([...needed].sort());
+      expect([...granted].filter((a) => a.startsWith('kms:') || a.startsWith('iam:')).sort()).toEqual([...needed].sort());
+    });
+
+    it("denies itself quarantining kms-warden's own roles and service-linked roles", () => {
+      const { statements } = statementsOf();
+      const deny = statements.find((s) => s.Effect === 'Deny')!;
+      expect(actionsOf(deny).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+      expect(JSON.stringify(deny.Resource)).toContain('role/kms-warden/*');
+      expect(JSON.stringify(deny.Resource)).toContain('role/aws-service-role/*');
     });
 
     it('grants no wildcard action and no wildcard resource', () => {

@@ -1,0 +1,45 @@
+import type { PlannedAction } from '../actions';
+import type { Signal } from '../detectors/detector';
+import { accountOfKey } from '../events/accounts';
+import { playbooks, type PlanningFacts } from './playbooks';
+
+const serious = new Set(['high', 'critical']);
+/** Signals where disabling adds nothing: the key is already disabled, or its deletion is being undone. */
+const noDisable = new Set(['key-disabled', 'key-deletion-scheduled', 'imported-material-deleted']);
+
+/**
+ * The plan for a signal: the detector's playbook, shaped by the key's mode.
+ * - observe: nothing runs on its own; every step is offered for approval.
+ * - contain (the default): the playbook as it is, and disabling the key offered for approval.
+ * - lockdown: the playbook, and the key disabled at once, unless it is protected.
+ * A protected key is never disabled automatically. The circuit breaker (applied when the plan runs) may still
+ * turn an automatic disable-key into an offer.
+ */
+export const planResponse = (signal: Signal, facts: PlanningFacts): PlannedAction[] => {
+  const { mode } = facts.key;
+  const lockdown = mode === 'lockdown' && !facts.key.protected;
+  const steps = (playbooks[signal.detector]?.(signal, facts) ?? []).map((step) =>
+    // In lockdown an undone deletion leaves the key Disabled: contained and disabled in one step.
+    step.type === 'cancel-key-deletion' && lockdown
+      ? { ...step, params: { ...step.params, restoreState: 'Disabled' as const }, why: 'lockdown: the key stays disabled after the deletion is cancelled' }
+      : step,
+  );
+  const ours = signal.keyArn !== undefined && accountOfKey(signal.keyArn) === signal.source.accountId;
+  const disable: PlannedAction[] =
+    signal.keyArn && ours && serious.has(signal.severity) && !noDisable.has(signal.detector)
+      ? [
+          {
+            type: 'disable-key',
+            params: { keyArn: signal.keyArn },
+            run: mode === 'lockdown' && !facts.key.protected ? 'automatic' : 'approval',
+            why:
+              mode === 'lockdown' && facts.key.protected
+                ? 'the key is protected: never disabled automatically'
+                : 'disabling a key stops every workload that uses it: a person decides',
+          },
+        ]
+      : [];
+  const planned = [...steps, ...disable];
+  if (mode !== 'observe') return planned;
+  return planned.map((step) => ({ ...step, run: 'approval' as const, why: `the key is in observe mode (${facts.key.modeSource})` }));
+};

@@ -1,0 +1,108 @@
+import { detectInFinding, detectSignals } from '../../../src/detectors';
+import { defaultDetectionSettings, type Signal } from '../../../src/detectors/detector';
+import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
+import { keyFactsFrom, type KeyMode } from '../../../src/policy/key-facts';
+import { planResponse } from '../../../src/policy/plan-response';
+import type { PlanningFacts } from '../../../src/policy/playbooks';
+import { classified } from '../detectors/input-cases';
+import { inputCases } from '../detectors/input-cases';
+import { apiCallCases } from '../detectors/api-call-cases';
+import { statefulCases } from '../detectors/stateful-cases';
+import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
+import { byRoot, record, withRequest } from '../../support/records';
+
+const settings = { ...defaultDetectionSettings, keyAdministrators: ['arn:aws:iam::111122223333:user/Alice'] };
+const options = { responderRolePath: '/kms-warden/test/' };
+
+/** The signal a detector raises on its first match fixture. */
+const signalOf = (detector: string): Signal => {
+  if (apiCallCases[detector]) {
+    // The first fixture not made by a key administrator.
+    const fixture = apiCallCases[detector].match.find((c) => !c.record.userIdentity?.arn?.endsWith('user/Alice')) ?? apiCallCases[detector].match[0]!;
+    return detectSignals(normaliseKmsApiCall(fixture.record, options), settings).find((s) => s.detector === detector)!;
+  }
+  if (statefulCases[detector]) {
+    const memory = new InMemoryDetectionMemory();
+    const signals = statefulCases[detector].match[0]!.records.flatMap((r) => detectSignals(normaliseKmsApiCall(r, options), settings, memory));
+    return signals.find((s) => s.detector === detector)!;
+  }
+  const event = classified(inputCases[detector]!.match[0]!.input);
+  return event.kind === 'guardduty-finding' ? detectInFinding(event.finding, settings)[0]! : (undefined as never);
+};
+
+const facts = (mode: KeyMode, overrides: { protected?: boolean; tags?: Record<string, string> } = {}): PlanningFacts => ({
+  priorKeyState: { state: 'Enabled', basis: 'assumed' },
+  key: { ...keyFactsFrom('k', overrides.tags ?? { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), ...(overrides.protected ? { protected: true } : {}) },
+  trustedAccounts: [],
+  responderRolePath: '/kms-warden/test/',
+  now: '2026-11-28T12:00:00.000Z',
+});
+
+const shape = (signal: Signal, f: PlanningFacts) => planResponse(signal, f).map((step) => `${step.type}:${step.run}`);
+
+const isolateAuto = ['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'quarantine-principal:automatic'];
+const isolateOffered = ['deny-principal-in-key-policy:approval', 'revoke-grants:approval', 'quarantine-principal:approval'];
+
+describe('the response policy: detector x key mode x guards -> plan', () => {
+  it.each([
+    ['key-deletion-scheduled', 'contain', {}, ['cancel-key-deletion:automatic', ...isolateAuto]],
+    ['key-deletion-scheduled', 'observe', {}, ['cancel-key-deletion:approval', ...isolateOffered]],
+    ['key-disabled', 'contain', {}, isolateAuto],
+    ['key-disabled', 'lockdown', {}, isolateAuto],
+    ['key-policy-cross-account', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'lockdown', {}, [...isolateAuto, 'disable-key:automatic']],
+    ['key-policy-cross-account', 'lockdown', { protected: true }, [...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'observe', {}, [...isolateOffered, 'disable-key:approval']],
+    ['grant-external-principal', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    ['rotation-disabled', 'contain', {}, ['enable-key-rotation:automatic']],
+    ['rotation-disabled', 'lockdown', {}, ['enable-key-rotation:automatic']],
+    ['imported-material-deleted', 'lockdown', {}, isolateAuto],
+    ['key-material-imported', 'contain', {}, isolateOffered],
+    ['alias-retargeted', 'contain', {}, isolateOffered],
+    ['cross-account-key-use', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    ['access-denied-burst', 'contain', {}, [...isolateOffered, 'disable-key:approval']],
+    ['usage-spike', 'lockdown', {}, [...isolateOffered, 'disable-key:automatic']],
+    ['new-principal-for-key', 'contain', {}, isolateOffered],
+    ['guardduty-credential-compromise', 'lockdown', {}, ['quarantine-principal:automatic']],
+  ] as const)('%s in %s mode %j', (detector, mode, guards, expected) => {
+    expect(shape(signalOf(detector), facts(mode, guards))).toEqual(expected);
+  });
+
+  it('does nothing to a key administrator scheduling a deletion', () => {
+    const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.iam-user'), options), settings)[0]!;
+    expect(planResponse(signal, facts('lockdown'))).toEqual([]);
+  });
+
+  it('keeps a cancelled deletion Disabled in lockdown', () => {
+    const [cancel] = planResponse(signalOf('key-deletion-scheduled'), facts('lockdown'));
+    expect(cancel).toMatchObject({ type: 'cancel-key-deletion', params: { restoreState: 'Disabled' }, run: 'automatic' });
+  });
+
+  it('restores the policy the suspect replaced, when kms-warden saw the one before', () => {
+    const signal = detectSignals(
+      normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}' }), options),
+      settings,
+    ).find((s) => s.detector === 'key-policy-public')!;
+    const policyHistory = {
+      current: { policy: 'open', changedBy: signal.principal.arn, eventId: signal.source.eventId, eventTime: signal.source.eventTime },
+      previous: { policy: 'earlier', changedBy: 'admin', eventId: 'e0', eventTime: '2020-01-01T00:00:00.000Z' },
+    };
+    expect(planResponse(signal, { ...facts('contain'), policyHistory })[0]).toEqual({
+      type: 'restore-key-policy',
+      params: { keyArn: signal.keyArn, policy: 'earlier', replacedPolicy: 'open' },
+      run: 'automatic',
+    });
+  });
+
+  it('offers, never runs, the quarantine of root', () => {
+    const signal = detectSignals(normaliseKmsApiCall(byRoot(record('DisableKey.iam-user')), options), settings).find((s) => s.detector === 'key-disabled')!;
+    expect(shape(signal, facts('contain'))).toContain('quarantine-principal:approval');
+  });
+
+  it('reads the mode from the tag, falls back to the default, and says which', () => {
+    expect(keyFactsFrom('k', { 'kms-warden:mode': 'LOCKDOWN' }, { defaultMode: 'contain', protectedKeys: [] })).toMatchObject({ mode: 'lockdown' });
+    expect(keyFactsFrom('k', { 'kms-warden:mode': 'panic' }, { defaultMode: 'observe', protectedKeys: [] })).toMatchObject({ mode: 'observe', modeSource: expect.stringContaining('not a mode') });
+    expect(keyFactsFrom('k', { 'kms-warden:protected': 'true' }, { defaultMode: 'contain', protectedKeys: [] })).toMatchObject({ protected: true });
+    expect(keyFactsFrom('k', {}, { defaultMode: 'contain', protectedKeys: ['k'] })).toMatchObject({ protected: true });
+  });
+});
