@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { DynamoDbCircuitBreaker } from '../../src/aws/dynamodb-circuit-breaker';
 import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
 import { StateConflictError } from '../../src/errors';
 import type { Incident } from '../../src/incidents/incident';
@@ -15,12 +16,14 @@ describe('conditional writes in the incident table, against moto', () => {
   useMoto();
   let incidents: DynamoDbIncidentStore;
   let journal: DynamoDbKeyStateJournal;
+  let breaker: DynamoDbCircuitBreaker;
 
   beforeAll(async () => {
     const stack = await provisionResponderStack('state');
     const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     incidents = new DynamoDbIncidentStore(documents, stack.incidentTable);
     journal = new DynamoDbKeyStateJournal(documents, stack.incidentTable);
+    breaker = new DynamoDbCircuitBreaker(documents, stack.incidentTable, 2);
   });
 
   const incident = (eventID: string): Incident => incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID });
@@ -80,5 +83,16 @@ describe('conditional writes in the incident table, against moto', () => {
 
   it('knows nothing of a key it never saw', async () => {
     expect(await journal.history(keyArn.replace('1234abcd', 'ffffffff'))).toBeUndefined();
+  });
+
+  it('lets two incidents an hour disable keys automatically, keeps their slots on redelivery, and refuses a third', async () => {
+    const at = new Date('2026-11-28T12:10:00.000Z');
+    expect(await breaker.allowDisable('123456789012', 'kw-a', at)).toBe(true);
+    expect(await breaker.allowDisable('123456789012', 'kw-b', at)).toBe(true);
+    expect(await breaker.allowDisable('123456789012', 'kw-a', at)).toBe(true);
+    expect(await breaker.allowDisable('123456789012', 'kw-c', at)).toBe(false);
+    // Another account, and the next hour, have slots of their own.
+    expect(await breaker.allowDisable('210987654321', 'kw-c', at)).toBe(true);
+    expect(await breaker.allowDisable('123456789012', 'kw-c', new Date('2026-11-28T13:00:00.000Z'))).toBe(true);
   });
 });
