@@ -56,6 +56,8 @@ const environment = z.object({
   DRY_RUN: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Automatic disable-key per account per hour before further ones are offered for approval. */
   DISABLE_KEYS_PER_HOUR: z.coerce.number().int().min(0).max(100).default(3),
+  /** RevokeGrant calls per second, under its request quota (15 by default in KMS). */
+  REVOKES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -75,6 +77,7 @@ export type Config = {
   protectedKeys: string[];
   dryRun: boolean;
   disableKeysPerHour: number;
+  revokesPerSecond: number;
   detectionMemoryDays: number;
 };
 
@@ -101,6 +104,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     protectedKeys: e.PROTECTED_KEYS,
     dryRun: e.DRY_RUN,
     disableKeysPerHour: e.DISABLE_KEYS_PER_HOUR,
+    revokesPerSecond: e.REVOKES_PER_SECOND,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

@@ -23,6 +23,8 @@ export interface Action<P> {
   /** Every IAM action apply and undo may call; the function roles are checked against these. */
   iamActions: readonly string[];
   reversible: boolean;
+  /** Steps in the same lane touch the same thing and run in plan order; different lanes run at the same time. */
+  lane: (params: P) => string;
   /** A one-line description for people, e.g. in a notification. */
   describe: (params: P) => string;
   apply: (params: P, deps: ActionDeps, context: ActionContext) => Promise<ActionResult>;

@@ -10,6 +10,7 @@ export const cancelKeyDeletion: Action<CancelKeyDeletionParams> = {
   type: 'cancel-key-deletion',
   iamActions: ['kms:DescribeKey', 'kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:DisableKey'],
   reversible: true,
+  lane: ({ keyArn }) => `key-state:${keyArn}`,
   describe: ({ keyArn, restoreState }) =>
     `cancel the scheduled deletion of ${keyArn}${restoreState === 'Enabled' ? ' and enable it again' : ', leaving it Disabled'}`,
   apply: async ({ keyArn, restoreState }, { kms }, { resuming }) => {

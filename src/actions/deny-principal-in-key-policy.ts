@@ -36,6 +36,7 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   type: 'deny-principal-in-key-policy',
   iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
   reversible: true,
+  lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
   apply: async ({ keyArn, principalArn }, { kms }) => {
     const refused = refusal(principalArn);

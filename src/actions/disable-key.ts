@@ -8,6 +8,7 @@ export const disableKey: Action<DisableKeyParams> = {
   type: 'disable-key',
   iamActions: ['kms:DescribeKey', 'kms:DisableKey', 'kms:EnableKey'],
   reversible: true,
+  lane: ({ keyArn }) => `key-state:${keyArn}`,
   describe: ({ keyArn }) =>
     `disable ${keyArn}: every workload that uses the key fails until it is enabled again`,
   apply: async ({ keyArn }, { kms }) => {

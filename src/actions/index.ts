@@ -32,36 +32,39 @@ const actionFor = <T extends ActionType>(step: { type: T }) => actions[step.type
 
 export const describeAction = (step: PlannedAction): string => actionFor(step).describe(step.params);
 
+const runStep = async (step: PlannedAction, deps: ActionDeps, context: ActionContext & { dryRun?: boolean }): Promise<ActionResult> => {
+  if (step.run !== 'automatic') return { outcome: 'not-run', reason: step.why ?? 'offered for approval' };
+  if (context.dryRun) return { outcome: 'not-run', reason: 'dry run: planned, not applied' };
+  try {
+    return await actionFor(step).apply(step.params, deps, context);
+  } catch (error) {
+    // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
+    if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: error.message };
+    const failure = error instanceof Error ? error : new Error(String(error));
+    return { outcome: 'failed', error: failure.name, message: failure.message };
+  }
+};
+
 /**
- * Applies each step in order and records what happened. A step that throws is recorded as failed and the rest
- * still run: one stuck action must not leave the others undone.
+ * Applies a plan and records what happened, one result per step in plan order. Steps on different things (the
+ * key's state, its policy, its grants, the suspect) run at the same time; steps on the same thing run in plan
+ * order (a restored policy before the deny added to it). A step that fails is recorded and the rest still run.
  */
 export const applyPlan = async (
   steps: readonly PlannedAction[],
   deps: ActionDeps,
   context: ActionContext & { dryRun?: boolean },
 ): Promise<ActionResult[]> => {
-  const results: ActionResult[] = [];
-  for (const step of steps) {
-    if (step.run !== 'automatic') {
-      results.push({ outcome: 'not-run', reason: step.why ?? 'offered for approval' });
-      continue;
-    }
-    if (context.dryRun) {
-      results.push({ outcome: 'not-run', reason: 'dry run: planned, not applied' });
-      continue;
-    }
-    try {
-      results.push(await actionFor(step).apply(step.params, deps, context));
-    } catch (error) {
-      // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
-      if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) {
-        results.push({ outcome: 'skipped', reason: error.message });
-        continue;
-      }
-      const failure = error instanceof Error ? error : new Error(String(error));
-      results.push({ outcome: 'failed', error: failure.name, message: failure.message });
-    }
-  }
+  const results: ActionResult[] = new Array(steps.length);
+  const lanes = new Map<string, number[]>();
+  steps.forEach((step, index) => {
+    const lane = actionFor(step).lane(step.params);
+    lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
+  });
+  await Promise.all(
+    [...lanes.values()].map(async (indexes) => {
+      for (const index of indexes) results[index] = await runStep(steps[index]!, deps, context);
+    }),
+  );
   return results;
 };

@@ -58,6 +58,7 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     'iam:UpdateAccessKey',
   ],
   reversible: true,
+  lane: ({ principalArn }) => `principal:${principalArn}`,
   describe: ({ principalArn, sessionsIssuedBefore }) =>
     `quarantine ${principalArn}: refuse everything to its sessions issued before ${sessionsIssuedBefore}, refuse it KMS entirely, and deactivate a user's access keys`,
   apply: async ({ principalArn, sessionsIssuedBefore, responderRolePath }, { iam }) => {

@@ -24,6 +24,7 @@ export const restoreKeyPolicy: Action<RestoreKeyPolicyParams> = {
   type: 'restore-key-policy',
   iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
   reversible: true,
+  lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn }) => `put back the policy ${keyArn} had before the suspect changed it`,
   apply: async ({ keyArn, policy, replacedPolicy }, { kms }) => {
     const current = await kms.keyPolicy(keyArn);

@@ -12,7 +12,10 @@ export interface RevokeGrantsParams {
   trustedAccounts: string[];
   /** Grants to revoke even though an AWS service holds them for a customer resource: a person named them. */
   alsoRevoke?: string[];
-  /** Under the account's RevokeGrant request quota (see the KMS request quotas page), with room for others. */
+  /**
+   * Under the account's RevokeGrant request quota, with room for others: the KMS request quotas table gives
+   * RevokeGrant 15 per second by default (docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html).
+   */
   revokesPerSecond?: number;
 }
 
@@ -43,6 +46,7 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
   type: 'revoke-grants',
   iamActions: ['kms:ListGrants', 'kms:RevokeGrant', 'kms:CreateGrant'],
   reversible: true,
+  lane: ({ keyArn }) => `grants:${keyArn}`,
   describe: ({ keyArn, suspectArn }) =>
     `revoke the grants on ${keyArn} held by ${suspectArn ?? 'nobody in particular'} or outside the account (grants AWS services hold for your resources stay)`,
   apply: async (params, { kms }) => {

@@ -14,6 +14,7 @@ export interface PlanningFacts {
   responderRolePath: string;
   /** When the plan is made: sessions issued before it are cut off by quarantine. */
   now: string;
+  revokesPerSecond?: number;
 }
 
 export type Playbook = (signal: Signal, facts: PlanningFacts) => PlannedAction[];
@@ -28,7 +29,13 @@ const isolate = (signal: Signal, facts: PlanningFacts, run: 'automatic' | 'appro
     steps.push({ type: 'deny-principal-in-key-policy', params: { keyArn: signal.keyArn, principalArn: suspect }, run });
     steps.push({
       type: 'revoke-grants',
-      params: { keyArn: signal.keyArn, suspectArn: suspect, ownAccount: accountOfKey(signal.keyArn) ?? '', trustedAccounts: [...facts.trustedAccounts] },
+      params: {
+        keyArn: signal.keyArn,
+        suspectArn: suspect,
+        ownAccount: accountOfKey(signal.keyArn) ?? '',
+        trustedAccounts: [...facts.trustedAccounts],
+        ...(facts.revokesPerSecond ? { revokesPerSecond: facts.revokesPerSecond } : {}),
+      },
       run,
     });
   }

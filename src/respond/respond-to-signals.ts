@@ -27,6 +27,8 @@ export interface ResponderSettings extends DetectionSettings {
   /** Plan, record and notify; apply nothing. */
   dryRun: boolean;
   disableKeysPerHour: number;
+  /** RevokeGrant calls started per second. */
+  revokesPerSecond: number;
 }
 
 export interface ResponderDeps extends ActionDeps {
@@ -78,17 +80,22 @@ const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime(
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
-  const history = signal.keyArn ? await deps.keyStates.history(signal.keyArn) : undefined;
+  // Independent reads go out together: the plan waits for one round trip, not three.
+  const [history, key, policyHistory] = await Promise.all([
+    signal.keyArn ? deps.keyStates.history(signal.keyArn) : undefined,
+    keyFactsFor(signal, deps),
+    signal.keyArn && policyDetectors.has(signal.detector) ? deps.keyPolicies.history(signal.keyArn) : undefined,
+  ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const id = incidentIdFor(signal);
-  const key = await keyFactsFor(signal, deps);
   const planned = planResponse(signal, {
     priorKeyState: prior,
-    policyHistory: signal.keyArn && policyDetectors.has(signal.detector) ? await deps.keyPolicies.history(signal.keyArn) : undefined,
+    policyHistory,
     key,
     trustedAccounts: deps.settings.trustedAccounts,
     responderRolePath: deps.settings.responderRolePath,
     now,
+    revokesPerSecond: deps.settings.revokesPerSecond,
   });
   const draft: Incident = {
     id,

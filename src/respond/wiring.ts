@@ -34,6 +34,7 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
       protectedKeys: config.protectedKeys,
       dryRun: config.dryRun,
       disableKeysPerHour: config.disableKeysPerHour,
+      revokesPerSecond: config.revokesPerSecond,
     },
     now: () => new Date(),
   };

@@ -26,6 +26,7 @@ describe('configuration', () => {
       protectedKeys: [],
       dryRun: false,
       disableKeysPerHour: 3,
+      revokesPerSecond: 10,
     });
   });
 

@@ -42,7 +42,7 @@ const setup = (keyAdministrators: string[] = []) => {
     breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
