@@ -110,7 +110,11 @@ const run = async (revokesPerSecond: number) => {
     const times = calls.map((c) => c.at).sort((a, b) => a - b);
     let count = 0;
     let roundStart = -Infinity;
-    for (const at of times) if (at - roundStart >= delayMs * 0.8) (count += 1), (roundStart = at);
+    for (const at of times) {
+      if (at - roundStart < delayMs * 0.8) continue;
+      count += 1;
+      roundStart = at;
+    }
     return count;
   };
   const containment = starts.filter((c) => c.call.startsWith('kms:') || c.call.startsWith('iam:'));
