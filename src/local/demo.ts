@@ -1,5 +1,6 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from './cloudtrail-records';
@@ -51,6 +52,19 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     const kms = new KMSClient({});
     const sqs = new SQSClient({});
     const inbox = await subscribeInbox(stack.notificationTopicArn, `${stage}-on-call-inbox`);
+
+    // The stolen role exists in the account, so quarantining it has something to act on.
+    await new IAMClient({}).send(
+      new CreateRoleCommand({
+        RoleName: 'ci-deployer',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    ).catch((error: Error) => {
+      if (error.name !== 'EntityAlreadyExistsException') throw error;
+    });
 
     const { KeyMetadata } = await kms.send(
       new CreateKeyCommand({

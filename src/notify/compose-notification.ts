@@ -7,7 +7,9 @@ const resultLine = (result: ActionResult | undefined): string => {
   if (!result) return 'not run';
   switch (result.outcome) {
     case 'applied':
-      return `done: key state ${String(result.before.state)} -> ${String(result.after.state)}`;
+      return result.before.state !== undefined && result.after.state !== undefined
+        ? `done: key state ${String(result.before.state)} -> ${String(result.after.state)}`
+        : 'done';
     case 'skipped':
       return `skipped: ${result.reason}`;
     case 'failed':
