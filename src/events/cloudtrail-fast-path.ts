@@ -68,5 +68,7 @@ export const cloudTrailRecordFastPath = (value: unknown): CloudTrailRecord | und
     return undefined;
   }
   if (!resourcesOk(r.resources)) return undefined;
-  return { ...r, eventTime: new Date(Date.parse(r.eventTime)).toISOString() } as CloudTrailRecord;
+  // CloudTrail's own form has whole seconds: adding the milliseconds as text is much cheaper than a Date round trip.
+  const eventTime = r.eventTime.length === 20 ? `${r.eventTime.slice(0, 19)}.000Z` : new Date(Date.parse(r.eventTime)).toISOString();
+  return { ...r, eventTime } as CloudTrailRecord;
 };

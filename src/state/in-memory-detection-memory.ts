@@ -4,7 +4,10 @@ import type { DetectionMemoryStore, KeyMemory, PairMemory, PrincipalMemory } fro
 export class InMemoryDetectionMemory implements DetectionMemoryStore {
   private readonly principals = new Map<string, PrincipalMemory>();
   private readonly keys = new Map<string, KeyMemory>();
-  private readonly pairs = new Map<string, PairMemory>();
+  /** Key ARN -> principal ARN -> memory: no joined strings to build and hash on every lookup. */
+  private readonly pairs = new Map<string, Map<string, PairMemory>>();
+  // The detectors of one event all ask for the same pair in a row: remember the last answer.
+  private last: { keyArn: string; principalArn: string; pair: PairMemory | undefined } | undefined;
 
   principal(principalArn: string) {
     return this.principals.get(principalArn);
@@ -13,7 +16,11 @@ export class InMemoryDetectionMemory implements DetectionMemoryStore {
     return this.keys.get(keyArn);
   }
   pair(keyArn: string, principalArn: string) {
-    return this.pairs.get(`${keyArn}\n${principalArn}`);
+    const last = this.last;
+    if (last && last.keyArn === keyArn && last.principalArn === principalArn) return last.pair;
+    const pair = this.pairs.get(keyArn)?.get(principalArn);
+    this.last = { keyArn, principalArn, pair };
+    return pair;
   }
   putPrincipal(principalArn: string, memory: PrincipalMemory) {
     this.principals.set(principalArn, memory);
@@ -22,7 +29,10 @@ export class InMemoryDetectionMemory implements DetectionMemoryStore {
     this.keys.set(keyArn, memory);
   }
   putPair(keyArn: string, principalArn: string, memory: PairMemory) {
-    this.pairs.set(`${keyArn}\n${principalArn}`, memory);
+    let byPrincipal = this.pairs.get(keyArn);
+    if (!byPrincipal) this.pairs.set(keyArn, (byPrincipal = new Map()));
+    byPrincipal.set(principalArn, memory);
+    this.last = { keyArn, principalArn, pair: memory };
   }
   async prefetch() {}
   async flush() {}
