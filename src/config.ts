@@ -58,6 +58,8 @@ const environment = z.object({
   DISABLE_KEYS_PER_HOUR: z.coerce.number().int().min(0).max(100).default(3),
   /** RevokeGrant calls per second, under its request quota (15 by default in KMS). */
   REVOKES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Look up in CloudTrail's event history which keys a leaked access key used (needs cloudtrail:LookupEvents). */
+  CLOUDTRAIL_LOOKUP: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -78,6 +80,7 @@ export type Config = {
   dryRun: boolean;
   disableKeysPerHour: number;
   revokesPerSecond: number;
+  cloudTrailLookup: boolean;
   detectionMemoryDays: number;
 };
 
@@ -105,6 +108,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     dryRun: e.DRY_RUN,
     disableKeysPerHour: e.DISABLE_KEYS_PER_HOUR,
     revokesPerSecond: e.REVOKES_PER_SECOND,
+    cloudTrailLookup: e.CLOUDTRAIL_LOOKUP,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -24,6 +25,7 @@ export const createClients = () => {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     }),
     sns: new SNSClient(common),
+    cloudtrail: new CloudTrailClient(common),
     // IAM is global: its endpoint does not depend on the function's Region.
     iam: new IAMClient(common),
     sqs: new SQSClient(common),

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/c
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
+import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
 import { containmentSucceeded, type Incident } from '../incidents/incident';
 import type { IncidentStore, OpenResult } from '../incidents/incident-store';
@@ -83,6 +84,25 @@ export class DynamoDbIncidentStore implements IncidentStore {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'ADD occurrences :one SET lastSeenAt = :at, lastEvidence = :evidence, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1, ':at': at, ':evidence': signal.evidence },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toIncident(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, undefined, { cause: error });
       throw error;
     }
   }

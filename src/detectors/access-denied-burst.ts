@@ -1,3 +1,4 @@
+import { principalKey } from '../events/principal';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { StatefulDetector } from './detector';
 
@@ -18,7 +19,7 @@ export const accessDeniedBurst: StatefulDetector = {
     if (!isDeniedKmsCall(event)) return null;
     const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
     const windowMs = windowMinutes * 60_000;
-    const seen = memory.principal(event.principal.arn);
+    const seen = memory.principal(principalKey(event.principal.arn));
     const recent = (seen?.denied ?? []).filter((time) => time > at - windowMs).length + 1;
     const alertedRecently = seen?.deniedAlertedAt !== undefined && at - seen.deniedAlertedAt < windowMs;
     if (recent < count || alertedRecently) return null;

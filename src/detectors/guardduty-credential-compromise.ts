@@ -31,6 +31,7 @@ export const guardDutyCredentialCompromise: FindingDetector = {
         count: finding.count,
         eventFirstSeen: finding.eventFirstSeen,
         eventLastSeen: finding.eventLastSeen,
+        updatedAt: finding.updatedAt,
       },
     };
   },

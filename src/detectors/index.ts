@@ -141,22 +141,23 @@ export const detectSignals = (event: KmsApiCall, settings: DetectionSettings, me
   return memory ? [...stateless, ...detectStateful(event, settings, memory, stateless)] : stateless;
 };
 
+/** One signal per principal the finding names: each suspect gets its own incident and containment. */
 export const detectInFinding = (finding: GuardDutyFinding, settings: DetectionSettings): Signal[] =>
   findingDetectors.flatMap((detector) => {
     const detection = detector.detect(finding, settings);
-    return detection
-      ? [
-          signalOf(detector, detection, finding.principal, {
-            eventId: finding.id,
+    if (!detection) return [];
+    return finding.principals.map((principal, index) =>
+          signalOf(detector, detection, principal, {
+            eventId: index === 0 ? finding.id : `${finding.id}#${principal.arn}`,
             eventName: finding.type,
-            eventTime: finding.updatedAt,
+            // The finding's first publication: its re-publications name the same incident.
+            eventTime: finding.createdAt,
             region: finding.region,
             accountId: finding.accountId,
             sourceIp: finding.sourceIp,
             userAgent: undefined,
           }),
-        ]
-      : [];
+    );
   });
 
 export const detectInComplianceChange = (change: ConfigComplianceChange, settings: DetectionSettings): Signal[] =>

@@ -1,3 +1,4 @@
+import { principalKey } from '../events/principal';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { StatefulDetector } from './detector';
 
@@ -17,7 +18,7 @@ export const keyEnumeration: StatefulDetector = {
     if (!isKeyRead(event)) return null;
     const { distinctKeys, windowMinutes } = settings.thresholds.keyEnumeration;
     const windowMs = windowMinutes * 60_000;
-    const seen = memory.principal(event.principal.arn);
+    const seen = memory.principal(principalKey(event.principal.arn));
     const keys = new Set(Object.entries(seen?.enumerated ?? {}).filter(([, time]) => time > at - windowMs).map(([key]) => key));
     keys.add(event.keyArn!);
     const alertedRecently = seen?.enumerationAlertedAt !== undefined && at - seen.enumerationAlertedAt < windowMs;

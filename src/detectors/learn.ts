@@ -1,4 +1,5 @@
 import type { KmsApiCall } from '../events/kms-api-call';
+import { principalKey } from '../events/principal';
 import type { DetectionMemory } from '../state/detection-memory';
 import { isDeniedKmsCall } from './access-denied-burst';
 import type { DetectionSettings } from './detector';
@@ -8,13 +9,26 @@ import { networkSourceOf } from './new-source-for-principal';
 import { hourOf } from './usage-spike';
 
 const weekOfHours = 7 * 24;
+/** Keys remembered per principal, the most recently used kept. */
+const maxKeysUsed = 50;
+
+/** Records that a principal used a key; written at most once an hour per key, so busy principals cost no extra writes. */
+const rememberKeyUsed = (memory: DetectionMemory, principalArn: string, keyArn: string, at: number) => {
+  const seen = memory.principal(principalArn) ?? { denied: [], enumerated: {} };
+  const used = seen.keysUsed ?? {};
+  if (used[keyArn] !== undefined && hourOf(used[keyArn]!) === hourOf(at)) return;
+  used[keyArn] = at;
+  const entries = Object.entries(used);
+  seen.keysUsed = entries.length > maxKeysUsed ? Object.fromEntries(entries.sort(([, a], [, b]) => b - a).slice(0, maxKeysUsed)) : used;
+  memory.putPrincipal(principalArn, seen);
+};
 
 /**
  * Updates detection memory with one event, after the detectors have read it. `fired` names the detectors that
  * fired on it, so a burst is reported once per window and a spike once per hour.
  */
 export const learn = (event: KmsApiCall, memory: DetectionMemory, settings: DetectionSettings, at: number, fired: ReadonlySet<string>) => {
-  const principalArn = event.principal.arn;
+  const principalArn = principalKey(event.principal.arn);
   const denied = isDeniedKmsCall(event);
   const read = isKeyRead(event);
   if (denied || read) {
@@ -38,6 +52,7 @@ export const learn = (event: KmsApiCall, memory: DetectionMemory, settings: Dete
   if (!event.keyArn) return;
   if (!memory.key(event.keyArn)) memory.putKey(event.keyArn, { firstSeen: at });
   if (!isKeyUse(event)) return;
+  rememberKeyUsed(memory, principalArn, event.keyArn, at);
   const pair = memory.pair(event.keyArn, principalArn) ?? { firstSeen: at, sources: {}, hourly: {} };
   const source = networkSourceOf(event);
   if (source && pair.sources[source] === undefined) pair.sources[source] = at;

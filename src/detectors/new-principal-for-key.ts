@@ -1,3 +1,4 @@
+import { principalKey } from '../events/principal';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { StatefulDetector } from './detector';
 
@@ -17,7 +18,7 @@ export const newPrincipalForKey: StatefulDetector = {
     const key = memory.key(event.keyArn!);
     const learnedFor = settings.thresholds.learningPeriodDays * 86_400_000;
     if (!key || at - key.firstSeen < learnedFor) return null;
-    if (memory.pair(event.keyArn!, event.principal.arn)) return null;
+    if (memory.pair(event.keyArn!, principalKey(event.principal.arn))) return null;
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} used ${event.keyArn} (${event.eventName}) for the first time since kms-warden started watching it on ${new Date(key.firstSeen).toISOString()}`,

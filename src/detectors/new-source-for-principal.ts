@@ -1,3 +1,4 @@
+import { principalKey } from '../events/principal';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { StatefulDetector } from './detector';
 import { isKeyUse } from './new-principal-for-key';
@@ -15,7 +16,7 @@ export const newSourceForPrincipal: StatefulDetector = {
   detect: (event, settings, memory, at) => {
     const source = networkSourceOf(event);
     if (!isKeyUse(event) || !source) return null;
-    const pair = memory.pair(event.keyArn!, event.principal.arn);
+    const pair = memory.pair(event.keyArn!, principalKey(event.principal.arn));
     const learnedFor = settings.thresholds.learningPeriodDays * 86_400_000;
     if (!pair || at - pair.firstSeen < learnedFor || pair.sources[source] !== undefined) return null;
     return {

@@ -1,3 +1,4 @@
+import { principalKey } from '../events/principal';
 import type { PairMemory } from '../state/detection-memory';
 import type { StatefulDetector } from './detector';
 import { isKeyUse } from './new-principal-for-key';
@@ -24,7 +25,7 @@ export const usageSpike: StatefulDetector = {
   stateful: true,
   detect: (event, settings, memory, at) => {
     if (!isKeyUse(event)) return null;
-    const pair = memory.pair(event.keyArn!, event.principal.arn);
+    const pair = memory.pair(event.keyArn!, principalKey(event.principal.arn));
     const learnedFor = settings.thresholds.learningPeriodDays * 86_400_000;
     if (!pair || at - pair.firstSeen < learnedFor) return null;
     const hour = hourOf(at);

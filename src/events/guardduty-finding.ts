@@ -38,6 +38,30 @@ export const guardDutyFindingSchema = z.object({
       eventLastSeen: eventTimeSchema.optional(),
       archived: z.boolean().optional(),
       additionalInfo: z.object({ sample: z.boolean().optional() }).nullish(),
+      // Extended Threat Detection's attack sequences name their actors (Security Hub's Sequence/Actor/ActorUser).
+      detection: z
+        .object({
+          sequence: z
+            .object({
+              actors: z
+                .array(
+                  z.object({
+                    user: z
+                      .object({
+                        name: z.string().optional(),
+                        uid: z.string().optional(),
+                        type: z.string().optional(),
+                        credentialUid: z.string().optional(),
+                        account: z.object({ uid: z.string().optional() }).optional(),
+                      })
+                      .optional(),
+                  }),
+                )
+                .optional(),
+            })
+            .optional(),
+        })
+        .optional(),
       action: z
         .object({
           actionType: z.string().optional(),
@@ -76,6 +100,8 @@ export interface GuardDutyFinding {
   accountId: string;
   region: string;
   updatedAt: string;
+  /** Stable across GuardDuty's re-publications of the finding, unlike updatedAt. */
+  createdAt: string;
   eventFirstSeen: string | undefined;
   eventLastSeen: string | undefined;
   count: number;
@@ -83,6 +109,8 @@ export interface GuardDutyFinding {
   resourceType: string | undefined;
   accessKeyId: string | undefined;
   principal: Principal;
+  /** Every principal the finding names: its actors for an attack sequence, else the one above. */
+  principals: Principal[];
   sourceIp: string | undefined;
   title: string | undefined;
 }
@@ -110,6 +138,31 @@ const principalOf = (finding: GuardDutyFindingRecord): Principal => {
   }
 };
 
+const principalFromActor = (user: { name?: string; type?: string; credentialUid?: string; account?: { uid?: string } }, fallbackAccount: string): Principal | undefined => {
+  const account = user.account?.uid ?? fallbackAccount;
+  const base = { accountId: account, ...(user.credentialUid ? { accessKeyId: user.credentialUid } : {}) };
+  if (!user.name) return undefined;
+  switch (user.type) {
+    case 'IAMUser':
+      return { kind: 'iam-user', arn: `arn:aws:iam::${account}:user/${user.name}`, ...base };
+    case 'AssumedRole':
+      return { kind: 'assumed-role', arn: `arn:aws:iam::${account}:role/${user.name}`, ...base };
+    case 'Root':
+      return { kind: 'root', arn: `arn:aws:iam::${account}:root`, ...base };
+    default:
+      return undefined;
+  }
+};
+
+const principalsOf = (finding: GuardDutyFindingRecord, principal: Principal): Principal[] => {
+  const actors = (finding.service?.detection?.sequence?.actors ?? [])
+    .map((actor) => (actor.user ? principalFromActor(actor.user, finding.accountId) : undefined))
+    .filter((p): p is Principal => p !== undefined);
+  const unique = new Map<string, Principal>();
+  for (const actor of actors) if (!unique.has(actor.arn)) unique.set(actor.arn, actor);
+  return unique.size > 0 ? [...unique.values()] : [principal];
+};
+
 export const normaliseGuardDutyFinding = (finding: GuardDutyFindingRecord): GuardDutyFinding => ({
   id: finding.id,
   type: finding.type,
@@ -117,6 +170,7 @@ export const normaliseGuardDutyFinding = (finding: GuardDutyFindingRecord): Guar
   accountId: finding.accountId,
   region: finding.region,
   updatedAt: finding.updatedAt,
+  createdAt: finding.createdAt ?? finding.updatedAt,
   eventFirstSeen: finding.service?.eventFirstSeen,
   eventLastSeen: finding.service?.eventLastSeen,
   count: finding.service?.count ?? 1,
@@ -124,6 +178,7 @@ export const normaliseGuardDutyFinding = (finding: GuardDutyFindingRecord): Guar
   resourceType: finding.resource?.resourceType,
   accessKeyId: finding.resource?.accessKeyDetails?.accessKeyId,
   principal: principalOf(finding),
+  principals: principalsOf(finding, principalOf(finding)),
   sourceIp: finding.service?.action?.awsApiCallAction?.remoteIpDetails?.ipAddressV4,
   title: finding.title,
 });

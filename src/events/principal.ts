@@ -39,6 +39,15 @@ const identityOf = (arn: string): string | undefined => {
   return `${account}:${type}:${name}`;
 };
 
+/**
+ * The ARN detection memory files a principal under: a role or user without its path. GuardDuty names roles without
+ * their path, CloudTrail with it; both must find the same memory.
+ */
+export const principalKey = (arn: string): string => {
+  const match = /^(arn:aws[a-z-]*:iam::\d{12}:(?:role|user))\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return match ? `${match[1]}/${match[2]}` : arn;
+};
+
 export const isSamePrincipal = (a: string, b: string): boolean => {
   const left = identityOf(a);
   return left !== undefined && left === identityOf(b);

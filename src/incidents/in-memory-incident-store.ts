@@ -1,4 +1,5 @@
 import type { ActionResult } from '../actions/action';
+import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
 import { containmentSucceeded, type Incident } from './incident';
 import type { IncidentStore, OpenResult } from './incident-store';
@@ -28,6 +29,14 @@ export class InMemoryIncidentStore implements IncidentStore {
     if (!current || current.notifiedStatus === status) return false;
     this.incidents.set(id, { ...current, notifiedAt: at, notifiedStatus: status, notificationId, updatedAt: at });
     return true;
+  }
+
+  async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current) throw new StateConflictError(id, undefined);
+    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: signal.evidence, updatedAt: at };
+    this.incidents.set(id, next);
+    return structuredClone(next);
   }
 
   async get(id: string): Promise<Incident | undefined> {

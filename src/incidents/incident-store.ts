@@ -1,4 +1,5 @@
 import type { ActionResult } from '../actions/action';
+import type { Signal } from '../detectors/detector';
 import type { Incident } from './incident';
 import type { IncidentStatus } from './lifecycle';
 
@@ -13,4 +14,6 @@ export interface IncidentStore {
   /** Records that people were told of the incident in this status; false when that was already recorded. */
   markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
+  /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */
+  recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;
 }

@@ -21,6 +21,10 @@ export interface Incident {
   plan: PlannedAction[];
   /** One per plan step, in plan order, once containment ran. */
   results?: ActionResult[];
+  /** Deliveries of the signal after the first (redeliveries, GuardDuty re-publications), and the latest one. */
+  occurrences?: number;
+  lastSeenAt?: string;
+  lastEvidence?: Record<string, unknown>;
   notifiedAt?: string;
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;

@@ -75,6 +75,8 @@ export const responderEnvironment = (stack: ResponderStack, settings: { keyAdmin
   DEAD_LETTER_QUEUE_URL: stack.deadLetterQueueUrl,
   RESPONDER_ROLE_PATH: stack.responderRolePath,
   KEY_ADMINISTRATORS: (settings.keyAdministrators ?? []).join(','),
+  // moto has no CloudTrail event history.
+  CLOUDTRAIL_LOOKUP: 'false',
 });
 
 /** An SQS queue subscribed to the notification topic, standing in for on-call's inbox. Returns its URL. */

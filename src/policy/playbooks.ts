@@ -15,30 +15,35 @@ export interface PlanningFacts {
   /** When the plan is made: sessions issued before it are cut off by quarantine. */
   now: string;
   revokesPerSecond?: number;
+  /** For signals about a principal rather than a key (GuardDuty): the keys it used recently, with their modes. */
+  keysUsed?: Array<{ keyArn: string; key: KeyFacts }>;
 }
 
 export type Playbook = (signal: Signal, facts: PlanningFacts) => PlannedAction[];
 
 const suspectIsIam = (signal: Signal) => /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(signal.principal.arn);
 
+type Run = 'automatic' | 'approval';
+
+const denyStep = (keyArn: string, suspect: string, run: Run): PlannedAction => ({ type: 'deny-principal-in-key-policy', params: { keyArn, principalArn: suspect }, run });
+
+const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts, run: Run): PlannedAction => ({
+  type: 'revoke-grants',
+  params: {
+    keyArn,
+    suspectArn: suspect,
+    ownAccount: accountOfKey(keyArn) ?? '',
+    trustedAccounts: [...facts.trustedAccounts],
+    ...(facts.revokesPerSecond ? { revokesPerSecond: facts.revokesPerSecond } : {}),
+  },
+  run,
+});
+
 /** Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps. */
-const isolate = (signal: Signal, facts: PlanningFacts, run: 'automatic' | 'approval' = 'automatic'): PlannedAction[] => {
+const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automatic'): PlannedAction[] => {
   const steps: PlannedAction[] = [];
   const suspect = signal.principal.arn;
-  if (signal.keyArn && suspectIsIam(signal)) {
-    steps.push({ type: 'deny-principal-in-key-policy', params: { keyArn: signal.keyArn, principalArn: suspect }, run });
-    steps.push({
-      type: 'revoke-grants',
-      params: {
-        keyArn: signal.keyArn,
-        suspectArn: suspect,
-        ownAccount: accountOfKey(signal.keyArn) ?? '',
-        trustedAccounts: [...facts.trustedAccounts],
-        ...(facts.revokesPerSecond ? { revokesPerSecond: facts.revokesPerSecond } : {}),
-      },
-      run,
-    });
-  }
+  if (signal.keyArn && suspectIsIam(signal)) steps.push(denyStep(signal.keyArn, suspect, run), revokeStep(signal.keyArn, suspect, facts, run));
   if (suspectIsIam(signal) || signal.principal.kind === 'root') {
     steps.push({
       type: 'quarantine-principal',
@@ -46,6 +51,29 @@ const isolate = (signal: Signal, facts: PlanningFacts, run: 'automatic' | 'appro
       // Root cannot be quarantined with a policy: it is always a person's call.
       run: signal.principal.kind === 'root' ? 'approval' : run,
     });
+  }
+  return steps;
+};
+
+/**
+ * A leaked credential: cut its sessions first, then shut it out of every key it used recently, each key as its
+ * mode says (observe: offered; lockdown: also disabled unless protected).
+ */
+const containLeakedCredential: Playbook = (signal, facts) => {
+  const steps = isolate(signal, facts);
+  if (!suspectIsIam(signal)) return steps;
+  for (const { keyArn, key } of facts.keysUsed ?? []) {
+    const run: Run = key.mode === 'observe' ? 'approval' : 'automatic';
+    steps.push(denyStep(keyArn, signal.principal.arn, run), revokeStep(keyArn, signal.principal.arn, facts, run));
+    if (signal.severity === 'high' || signal.severity === 'critical') {
+      const disable = key.mode === 'lockdown' && !key.protected;
+      steps.push({
+        type: 'disable-key',
+        params: { keyArn },
+        run: disable ? 'automatic' : 'approval',
+        why: disable ? 'lockdown: the key is disabled along with the credential that used it' : key.mode === 'lockdown' ? 'the key is protected: never disabled automatically' : 'disabling a key stops every workload that uses it: a person decides',
+      });
+    }
   }
   return steps;
 };
@@ -91,5 +119,5 @@ export const playbooks: Record<string, Playbook> = {
   'new-principal-for-key': (signal, facts) => isolate(signal, facts, 'approval'),
   'new-source-for-principal': (signal, facts) => isolate(signal, facts, 'approval'),
   'usage-spike': (signal, facts) => isolate(signal, facts, 'approval'),
-  'guardduty-credential-compromise': (signal, facts) => isolate(signal, facts),
+  'guardduty-credential-compromise': containLeakedCredential,
 };

@@ -1,6 +1,7 @@
 import { detectSignals } from '../detectors';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
+import { principalKey } from '../events/principal';
 import { MemoryConflictError } from '../errors';
 import type { KeyStateChange } from '../state/key-state-journal';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
@@ -47,7 +48,7 @@ const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<voi
 /** Detects with detection memory: prefetch, detect and learn, flush; a lost race re-reads and runs again. */
 const detectWithMemory = async (call: KmsApiCall, deps: ResponderDeps) => {
   for (let attempt = 1; ; attempt += 1) {
-    await deps.memory.prefetch({ principalArn: call.principal.arn, keyArn: call.keyArn });
+    await deps.memory.prefetch({ principalArn: principalKey(call.principal.arn), keyArn: call.keyArn });
     const signals = detectSignals(call, deps.settings, deps.memory);
     try {
       await deps.memory.flush();

@@ -10,6 +10,8 @@ import { planResponse } from '../policy/plan-response';
 import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
 import type { KeyPolicyJournal } from '../state/key-policy-journal';
+import type { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
+import { principalKey } from '../events/principal';
 import { accountOfKey } from '../events/accounts';
 import { KeyNotFoundError } from '../errors';
 import { priorKeyState } from '../policy/prior-key-state';
@@ -34,6 +36,8 @@ export interface ResponderSettings extends DetectionSettings {
 export interface ResponderDeps extends ActionDeps {
   incidents: IncidentStore;
   keyStates: KeyStateJournal;
+  /** CloudTrail's event history of what an access key did; absent where it cannot be read (the local emulator). */
+  keyUsage?: CloudTrailKeyUsage;
   keyPolicies: KeyPolicyJournal;
   breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
@@ -62,6 +66,25 @@ const keyFactsFor = async (signal: Signal, deps: ResponderDeps): Promise<KeyFact
   }
 };
 
+/** How far back to look for the keys a leaked credential used. */
+const keyUsageLookback = 7 * 86_400_000;
+
+/**
+ * The keys a principal named by a finding used recently: first what detection memory remembers, then CloudTrail's
+ * event history for its access key. Only keys of the finding's own account are kept.
+ */
+const keysUsedBySuspect = async (signal: Signal, deps: ResponderDeps): Promise<Array<{ keyArn: string; key: KeyFacts }>> => {
+  if (signal.keyArn || signal.detector !== 'guardduty-credential-compromise') return [];
+  const principal = principalKey(signal.principal.arn);
+  await deps.memory.prefetch({ principalArn: principal });
+  const remembered = Object.keys(deps.memory.principal(principal)?.keysUsed ?? {});
+  const accessKeyId = signal.principal.accessKeyId;
+  const now = deps.now();
+  const looked = deps.keyUsage && accessKeyId ? await deps.keyUsage.keysUsedBy(accessKeyId, new Date(now.getTime() - keyUsageLookback), now) : [];
+  const keys = [...new Set([...remembered, ...looked])].filter((keyArn) => accountOfKey(keyArn) === signal.source.accountId);
+  return Promise.all(keys.map(async (keyArn) => ({ keyArn, key: await keyFactsFor({ ...signal, keyArn }, deps) })));
+};
+
 /** An automatic disable-key beyond the hourly cap becomes an offer for approval. */
 const throughCircuitBreaker = async (plan: PlannedAction[], signal: Signal, incidentId: string, deps: ResponderDeps): Promise<PlannedAction[]> => {
   const checked: PlannedAction[] = [];
@@ -81,10 +104,11 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
   // Independent reads go out together: the plan waits for one round trip, not three.
-  const [history, key, policyHistory] = await Promise.all([
+  const [history, key, policyHistory, keysUsed] = await Promise.all([
     signal.keyArn ? deps.keyStates.history(signal.keyArn) : undefined,
     keyFactsFor(signal, deps),
     signal.keyArn && policyDetectors.has(signal.detector) ? deps.keyPolicies.history(signal.keyArn) : undefined,
+    keysUsedBySuspect(signal, deps),
   ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const id = incidentIdFor(signal);
@@ -96,6 +120,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     responderRolePath: deps.settings.responderRolePath,
     now,
     revokesPerSecond: deps.settings.revokesPerSecond,
+    keysUsed,
   });
   const draft: Incident = {
     id,
@@ -115,7 +140,9 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   let incident = opened.incident;
   const resuming = !opened.created;
   if (resuming && incident.status !== 'open') {
-    logger.info('duplicate delivery of a handled event', { incidentId: incident.id, status: incident.status });
+    // GuardDuty re-publishes a finding as it goes on: count it, and act no more.
+    incident = await deps.incidents.recordRepeat(incident.id, signal, deps.now().toISOString());
+    logger.info('the signal of a handled incident again', { incidentId: incident.id, status: incident.status, occurrences: incident.occurrences });
   } else {
     if (resuming) logger.warn('resuming an interrupted response', { incidentId: incident.id });
     // The stored plan is the one to finish, even if settings changed since it was made.

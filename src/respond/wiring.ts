@@ -1,6 +1,7 @@
 import { createClients, type Clients } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
+import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
 import { DynamoDbKeyPolicyJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
 import { IamPrincipals } from '../aws/iam-principals';
@@ -20,6 +21,7 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
     keyPolicies: new DynamoDbKeyPolicyJournal(clients.documents, config.incidentTable),
     breaker: new DynamoDbCircuitBreaker(clients.documents, config.incidentTable, config.disableKeysPerHour),
+    ...(config.cloudTrailLookup ? { keyUsage: new CloudTrailKeyUsage(clients.cloudtrail) } : {}),
     memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
     notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
     logger,

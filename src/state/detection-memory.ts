@@ -10,6 +10,8 @@ export interface PrincipalMemory {
   /** Key ARN -> last read-only management call on it, within the enumeration window. */
   enumerated: Record<string, number>;
   enumerationAlertedAt?: number;
+  /** Key ARN -> last use by this principal (to the hour): the keys to protect when its credentials leak. */
+  keysUsed?: Record<string, number>;
 }
 
 export interface KeyMemory {

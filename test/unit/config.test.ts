@@ -27,6 +27,7 @@ describe('configuration', () => {
       dryRun: false,
       disableKeysPerHour: 3,
       revokesPerSecond: 10,
+      cloudTrailLookup: true,
     });
   });
 
