@@ -105,4 +105,33 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     expect(keyFactsFrom('k', { 'kms-warden:protected': 'true' }, { defaultMode: 'contain', protectedKeys: [] })).toMatchObject({ protected: true });
     expect(keyFactsFrom('k', {}, { defaultMode: 'contain', protectedKeys: ['k'] })).toMatchObject({ protected: true });
   });
+
+  it('shuts a leaked credential out of every key it used, each key as its mode says', () => {
+    const signal = signalOf('guardduty-credential-compromise');
+    const keyFacts = (mode: KeyMode, isProtected = false) => ({ ...keyFactsFrom('k', { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), protected: isProtected });
+    const plan = planResponse({ ...signal, severity: 'high' }, {
+      ...facts('contain'),
+      keysUsed: [
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/a', key: keyFacts('contain') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/b', key: keyFacts('lockdown') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/c', key: keyFacts('observe') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/d', key: keyFacts('lockdown', true) },
+      ],
+    });
+    expect(plan.map((step) => `${step.type}:${'keyArn' in step.params ? step.params.keyArn.slice(-1) : '-'}:${step.run}`)).toEqual([
+      'quarantine-principal:-:automatic',
+      'deny-principal-in-key-policy:a:automatic',
+      'revoke-grants:a:automatic',
+      'disable-key:a:approval',
+      'deny-principal-in-key-policy:b:automatic',
+      'revoke-grants:b:automatic',
+      'disable-key:b:automatic',
+      'deny-principal-in-key-policy:c:approval',
+      'revoke-grants:c:approval',
+      'disable-key:c:approval',
+      'deny-principal-in-key-policy:d:automatic',
+      'revoke-grants:d:automatic',
+      'disable-key:d:approval',
+    ]);
+  });
 });
