@@ -19,28 +19,43 @@ const resultLine = (result: ActionResult | undefined): string => {
   }
 };
 
-const nextStepFor = (incident: Incident): string => {
-  const failed = incident.results?.some((r) => r.outcome === 'failed');
+/** In a word, where the incident stands: the first line and the subject say it. */
+export const outcomeOf = (incident: Incident): string => {
+  const results = incident.results ?? [];
+  if (results.some((r) => r.outcome === 'failed')) return 'containment FAILED';
+  if (incident.dryRun && incident.plan.length > 0) return 'DRY RUN, nothing applied';
+  if (results.some((r) => r.outcome === 'applied')) return 'contained';
+  if (results.some((r) => r.outcome === 'not-run')) return 'awaiting a decision';
+  return 'no action taken';
+};
+
+const nextStepFor = (incident: Incident, outcome: string): string => {
   const principal = incident.signal.principal.arn;
-  if (failed) {
-    return `Containment did not finish and will be retried. Check the key now: aws kms describe-key --key-id ${incident.keyArn}`;
+  const evidence = `CloudTrail event ${incident.signal.source.eventId}`;
+  const offered = (incident.results ?? []).some((r) => r.outcome === 'not-run' && !incident.dryRun);
+  switch (outcome) {
+    case 'containment FAILED':
+      return `Containment did not finish and will be retried. Check the key now: aws kms describe-key --key-id ${incident.keyArn ?? '<key>'}`;
+    case 'DRY RUN, nothing applied':
+      return `kms-warden is in dry run: apply the steps above by hand if they are right, and review ${evidence}.`;
+    case 'no action taken':
+      return `No action was taken. Confirm with the owner of ${principal} that this was intended; if it was not, treat its credentials as compromised and review ${evidence}.`;
+    default:
+      return [
+        `Ask the owner of ${principal} whether this was intended.`,
+        incident.signal.detector === 'key-deletion-scheduled'
+          ? 'If it was, add the principal to the keyAdministrators setting and schedule the deletion again.'
+          : 'If it was, undo the steps above (each is reversible).',
+        `If not, treat its credentials as compromised and review what else it did (${evidence}).`,
+        ...(offered ? ['Then decide on each step marked "not run": it was offered, not applied.'] : []),
+      ].join(' ');
   }
-  if (incident.plan.length === 0) {
-    return `No action was taken. Confirm with the owner of ${principal} that this was intended; if it was not, contain the principal (revoke its sessions and keys) and review CloudTrail event ${incident.signal.source.eventId}.`;
-  }
-  return [
-    `Ask the owner of ${principal} whether the call was intended.`,
-    `If it was, add the principal to the keyAdministrators setting and schedule the deletion again.`,
-    `If not, treat its credentials as compromised: revoke its sessions and keys, and review what else it did`,
-    `(CloudTrail, event ${incident.signal.source.eventId}).`,
-  ].join(' ');
 };
 
 /** The readable text an on-call person gets by email or SMS through the SNS topic. */
 export const composeNotification = (incident: Incident): Notification => {
   const { signal } = incident;
-  const failed = incident.results?.some((r) => r.outcome === 'failed') ?? false;
-  const outcome = incident.plan.length === 0 ? 'no action taken' : failed ? 'containment FAILED' : 'contained';
+  const outcome = outcomeOf(incident);
   const steps = incident.plan.map((step, index) => `  - ${describeAction(step)}: ${resultLine(incident.results?.[index])}`);
   const text = [
     `${signal.title}: ${outcome}.`,
@@ -67,7 +82,7 @@ export const composeNotification = (incident: Incident): Notification => {
             : '  - nothing automatic: this signal is reported for a person to judge',
         ]),
     '',
-    `Next step: ${nextStepFor(incident)}`,
+    `Next step: ${nextStepFor(incident, outcome)}`,
   ].join('\n');
   return {
     incidentId: incident.id,

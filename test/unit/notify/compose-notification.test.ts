@@ -50,3 +50,31 @@ describe('notifications for signals other than a deletion', () => {
     expect(text).toContain('Next step: No action was taken.');
   });
 });
+
+describe('where the incident stands, in the first line', () => {
+  const plan = (run: 'automatic' | 'approval') => [{ type: 'disable-key' as const, params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run }];
+
+  it('says a dry run applied nothing', () => {
+    const dry = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
+      status: 'contained',
+      dryRun: true,
+      plan: plan('automatic'),
+      results: [{ outcome: 'not-run', reason: 'dry run: planned, not applied' }],
+    });
+    const { subject, text } = composeNotification(dry);
+    expect(subject).toContain('DRY RUN, nothing applied');
+    expect(text).toContain('Next step: kms-warden is in dry run');
+  });
+
+  it('says a decision is awaited when steps were only offered, and names the risk of disabling', () => {
+    const offered = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
+      status: 'contained',
+      plan: plan('approval'),
+      results: [{ outcome: 'not-run', reason: 'disabling a key stops every workload that uses it: a person decides' }],
+    });
+    const { subject, text } = composeNotification(offered);
+    expect(subject).toContain('awaiting a decision');
+    expect(text).toContain('every workload that uses the key fails until it is enabled again: not run: disabling a key stops every workload');
+    expect(text).toContain('decide on each step marked "not run"');
+  });
+});
