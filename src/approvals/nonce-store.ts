@@ -1,0 +1,5 @@
+/** Where used token nonces are kept: a token works once. */
+export interface NonceStore {
+  /** Marks the nonce used; false when it already was (a replayed link). */
+  consume(nonce: string, incidentId: string, expiresAt: number): Promise<boolean>;
+}

@@ -1,0 +1,25 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/**
+ * A secret read from Secrets Manager once per container and kept for a while: every approval click would otherwise
+ * pay a Secrets Manager call. A rotated secret is picked up when the cache expires.
+ */
+export class CachedSecret {
+  private value: { bytes: Buffer; until: number } | undefined;
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly secretId: string,
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async bytes(): Promise<Buffer> {
+    if (this.value && this.value.until > this.now()) return this.value.bytes;
+    const { SecretString, SecretBinary } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const bytes = SecretBinary ? Buffer.from(SecretBinary) : Buffer.from(SecretString ?? '', 'utf8');
+    if (bytes.length < 32) throw new Error(`secret ${this.secretId} is shorter than 32 bytes: refusing to sign with it`);
+    this.value = { bytes, until: this.now() + this.ttlMs };
+    return bytes;
+  }
+}
