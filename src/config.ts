@@ -60,6 +60,10 @@ const environment = z.object({
   REVOKES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
   /** Look up in CloudTrail's event history which keys a leaked access key used (needs cloudtrail:LookupEvents). */
   CLOUDTRAIL_LOOKUP: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** The Secrets Manager secret approval links are signed with (the approval endpoint only). */
+  APPROVAL_SECRET_ARN: z.string().min(1).optional(),
+  /** Hours an approval link stays valid. */
+  APPROVAL_TOKEN_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -81,6 +85,8 @@ export type Config = {
   disableKeysPerHour: number;
   revokesPerSecond: number;
   cloudTrailLookup: boolean;
+  approvalSecretArn: string | undefined;
+  approvalTokenHours: number;
   detectionMemoryDays: number;
 };
 
@@ -109,6 +115,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     disableKeysPerHour: e.DISABLE_KEYS_PER_HOUR,
     revokesPerSecond: e.REVOKES_PER_SECOND,
     cloudTrailLookup: e.CLOUDTRAIL_LOOKUP,
+    approvalSecretArn: e.APPROVAL_SECRET_ARN,
+    approvalTokenHours: e.APPROVAL_TOKEN_HOURS,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Incident } from '../incidents/incident';
+import { containmentSucceeded, type Decision, type Incident } from '../incidents/incident';
 import type { IncidentStore, OpenResult } from '../incidents/incident-store';
 import { canMove, type IncidentStatus } from '../incidents/lifecycle';
 
@@ -105,6 +105,51 @@ export class DynamoDbIncidentStore implements IncidentStore {
       if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, undefined, { cause: error });
       throw error;
     }
+  }
+
+  async decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident> {
+    const allowed = from.filter((status) => canMove(status, to));
+    if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
+    const names = allowed.map((_, i) => `:from${i}`);
+    try {
+      const { Attributes } = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'SET #status = :to, decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
+          // Named condition: the incident is still in a status this decision may leave.
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${names.join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
+            ':to': to,
+            ':none': [],
+            ':decision': [decision],
+            ':at': decision.at,
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return toIncident(Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, oldItemOf(error) ?? (await this.get(id)), { cause: error });
+      throw error;
+    }
+  }
+
+  async recordDecision(id: string, decision: Decision): Promise<Incident> {
+    const { Attributes } = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keyOf(id),
+        UpdateExpression: 'SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':none': [], ':decision': [decision], ':at': decision.at },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toIncident(Attributes ?? {});
   }
 
   async get(id: string): Promise<Incident | undefined> {

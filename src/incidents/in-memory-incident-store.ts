@@ -1,7 +1,8 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Incident } from './incident';
+import { containmentSucceeded, type Decision, type Incident } from './incident';
+import { canMove } from './lifecycle';
 import type { IncidentStore, OpenResult } from './incident-store';
 import type { IncidentStatus } from './lifecycle';
 
@@ -35,6 +36,22 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
     const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: signal.evidence, updatedAt: at };
+    this.incidents.set(id, next);
+    return structuredClone(next);
+  }
+
+  async decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current || !from.includes(current.status) || !canMove(current.status, to)) throw new StateConflictError(id, current);
+    const next: Incident = { ...current, status: to, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at };
+    this.incidents.set(id, next);
+    return structuredClone(next);
+  }
+
+  async recordDecision(id: string, decision: Decision): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current) throw new StateConflictError(id, undefined);
+    const next: Incident = { ...current, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at };
     this.incidents.set(id, next);
     return structuredClone(next);
   }

@@ -1,6 +1,6 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
-import type { Incident } from './incident';
+import type { Decision, Incident } from './incident';
 import type { IncidentStatus } from './lifecycle';
 
 export type OpenResult = { created: true; incident: Incident } | { created: false; incident: Incident };
@@ -14,6 +14,13 @@ export interface IncidentStore {
   /** Records that people were told of the incident in this status; false when that was already recorded. */
   markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
+  /**
+   * Moves the incident to `to` if it is in one of `from`, recording the decision. A lost race raises
+   * StateConflictError carrying the winner's state.
+   */
+  decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident>;
+  /** Records a decision that changes no status (an approved disable-key). */
+  recordDecision(id: string, decision: Decision): Promise<Incident>;
   /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */
   recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;
 }

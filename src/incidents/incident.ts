@@ -6,6 +6,14 @@ import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
 import type { IncidentStatus } from './lifecycle';
 
+export interface Decision {
+  action: string;
+  by: string;
+  channel: 'approval-link' | 'slack' | 'cli';
+  at: string;
+  results?: ActionResult[];
+}
+
 export interface Incident {
   id: string;
   status: IncidentStatus;
@@ -25,6 +33,8 @@ export interface Incident {
   occurrences?: number;
   lastSeenAt?: string;
   lastEvidence?: Record<string, unknown>;
+  /** What people decided, in order: who, when, through which channel, and what it did. */
+  decisions?: Decision[];
   notifiedAt?: string;
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;

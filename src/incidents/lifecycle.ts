@@ -4,8 +4,8 @@
  */
 export const transitions = {
   open: ['contained', 'released'],
-  contained: ['awaiting-approval', 'released', 'closed'],
-  'awaiting-approval': ['approved', 'rejected'],
+  contained: ['awaiting-approval', 'approved', 'released', 'closed'],
+  'awaiting-approval': ['approved', 'rejected', 'released'],
   approved: ['re-keying'],
   rejected: ['released'],
   're-keying': ['re-keyed'],

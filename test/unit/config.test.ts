@@ -28,6 +28,8 @@ describe('configuration', () => {
       disableKeysPerHour: 3,
       revokesPerSecond: 10,
       cloudTrailLookup: true,
+      approvalSecretArn: undefined,
+      approvalTokenHours: 24,
     });
   });
 

@@ -13,6 +13,8 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
   OnKmsApiCallLambdaFunction: everyAction,
   OnKmsActivityLambdaFunction: everyAction,
   OnSecurityFindingLambdaFunction: everyAction,
+  // Approving disable-key runs it; releasing undoes any step.
+  ApprovalsLambdaFunction: everyAction,
 };
 /** IAM actions that support no resource-level permissions. */
 const actionsWithoutResources = ['cloudtrail:LookupEvents'];
@@ -97,7 +99,8 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.NotificationTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
     expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
     const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
-    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(Object.keys(actionsRunBy).sort());
+    // Every function EventBridge invokes (asynchronously); the approval endpoint answers HTTP requests and has none.
+    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(Object.keys(actionsRunBy).filter((f) => f !== 'ApprovalsLambdaFunction').sort());
     for (const config of invokeConfigs) {
       expect(config).toMatchObject({
         MaximumRetryAttempts: 2,
@@ -160,7 +163,14 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding'])('bundles %s into one small file', (name) => {
+  it('serves approval links over an HTTP API: GET shows, POST decides, signed with a generated secret', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(['GET /approvals/{token}', 'POST /approvals/{token}']);
+    expect(resources.ApprovalSigningSecret).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 64 } } });
+    expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.APPROVAL_SECRET_ARN).toEqual({ Ref: 'ApprovalSigningSecret' });
+  });
+
+  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals'])('bundles %s into one small file', (name) => {
     const size = statSync(join(dir, `${name}.zip`)).size;
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(2_000_000);

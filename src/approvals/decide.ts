@@ -1,0 +1,162 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { actions, applyPlan, type ActionType, type PlannedAction } from '../actions';
+import type { Action, ActionDeps, ActionResult } from '../actions/action';
+import { StateConflictError } from '../errors';
+import type { Decision, Incident } from '../incidents/incident';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { IncidentStatus } from '../incidents/lifecycle';
+import type { NonceStore } from './nonce-store';
+import { confirmationPage, refusalPage, resultPage } from './page';
+import type { AuditLog, RekeyWorkflow } from './ports';
+import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from './token';
+
+export interface ApprovalDeps extends ActionDeps {
+  incidents: IncidentStore;
+  nonces: NonceStore;
+  secret: { bytes(): Promise<Buffer> };
+  audit: AuditLog;
+  rekey: RekeyWorkflow;
+  logger: Logger;
+  now: () => Date;
+  /** How long a link signed on the page (its Reject button) stays valid. */
+  tokenTtlSeconds: number;
+}
+
+export interface Requester {
+  sourceIp?: string | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface HttpReply {
+  status: number;
+  html: string;
+}
+
+const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late', number> = {
+  malformed: 400,
+  forged: 403,
+  'wrong-action': 403,
+  'wrong-incident': 403,
+  expired: 410,
+  replayed: 410,
+  'unknown-incident': 404,
+  'too-late': 409,
+};
+
+const refusalTitle: Record<keyof typeof refusalStatus, string> = {
+  malformed: 'This is not a kms-warden link',
+  forged: 'This link is not valid',
+  'wrong-action': 'This link is for another decision',
+  'wrong-incident': 'This link is for another incident',
+  expired: 'This link has expired',
+  replayed: 'This link was already used',
+  'unknown-incident': 'No such incident',
+  'too-late': 'This decision can no longer be made',
+};
+
+/** Which statuses each decision may be taken from, and the one it leads to (undefined: the status stays). */
+const moves: Record<ApprovalAction, { from: readonly IncidentStatus[]; to: IncidentStatus | undefined }> = {
+  'approve-rekey': { from: ['contained', 'awaiting-approval'], to: 'approved' },
+  'disable-key': { from: ['open', 'contained', 'awaiting-approval'], to: undefined },
+  reject: { from: ['awaiting-approval'], to: 'rejected' },
+  release: { from: ['contained', 'awaiting-approval', 'rejected'], to: 'released' },
+};
+
+const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
+
+/** Undoes every applied, reversible step, last first. Failures are reported, and the rest still undone. */
+const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<string[]> => {
+  const problems: string[] = [];
+  const applied = incident.plan.map((step, i) => ({ step, result: incident.results?.[i] })).filter(({ result }) => result?.outcome === 'applied');
+  for (const { step, result } of applied.reverse()) {
+    const action = actionFor(step);
+    if (!action.reversible) continue;
+    try {
+      await action.undo(step.params, deps, result as ActionResult);
+    } catch (error) {
+      problems.push(`${step.type}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+};
+
+const refuse = async (deps: ApprovalDeps, reason: keyof typeof refusalStatus, detail: string, requester: Requester, claims?: { incidentId?: string; action?: string }): Promise<HttpReply> => {
+  await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `${reason}: ${detail}`, incidentId: claims?.incidentId, action: claims?.action, ...requester });
+  deps.logger.warn('approval refused', { reason, detail, ...claims, ...requester });
+  return { status: refusalStatus[reason], html: refusalPage(refusalTitle[reason], detail) };
+};
+
+const checked = async (token: string, deps: ApprovalDeps, requester: Requester) => {
+  const check = verifyToken(token, await deps.secret.bytes(), { now: deps.now() });
+  if (!check.ok) return { reply: await refuse(deps, check.refusal, check.detail, requester) };
+  const incident = await deps.incidents.get(check.claims.incidentId);
+  if (!incident) return { reply: await refuse(deps, 'unknown-incident', `incident ${check.claims.incidentId} does not exist`, requester, check.claims) };
+  return { claims: check.claims, incident };
+};
+
+/** GET: the confirmation page. Changes nothing. */
+export const showApproval =
+  (deps: ApprovalDeps) =>
+  async (token: string, requester: Requester): Promise<HttpReply> => {
+    const result = await checked(token, deps, requester);
+    if ('reply' in result) return result.reply!;
+    const { claims, incident } = result;
+    const rejectToken =
+      claims.action === 'approve-rekey'
+        ? signToken({ incidentId: incident.id, action: 'reject', expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds }, await deps.secret.bytes())
+        : undefined;
+    return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken) };
+  };
+
+/** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */
+export const decideApproval =
+  (deps: ApprovalDeps) =>
+  async (token: string, requester: Requester, by = 'approval link holder'): Promise<HttpReply> => {
+    const result = await checked(token, deps, requester);
+    if ('reply' in result) return result.reply!;
+    const { claims, incident } = result;
+    if (!moves[claims.action].from.includes(incident.status)) {
+      return refuse(deps, 'too-late', `the incident is ${incident.status}`, requester, claims);
+    }
+    if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
+      return refuse(deps, 'replayed', 'each link works once', requester, claims);
+    }
+    const at = deps.now().toISOString();
+    const decision: Decision = { action: claims.action, by, channel: 'approval-link', at };
+    let detail: string;
+    let updated: Incident;
+    try {
+      switch (claims.action) {
+        case 'approve-rekey': {
+          updated = await deps.incidents.decide(incident.id, moves['approve-rekey'].from, 'approved', decision);
+          const started = incident.keyArn ? await deps.rekey.start(incident.id, incident.keyArn) : { started: false, detail: 'the incident names no key' };
+          detail = started.detail;
+          break;
+        }
+        case 'disable-key': {
+          const results = incident.keyArn
+            ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, { resuming: false })
+            : [];
+          updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
+          detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
+          break;
+        }
+        case 'reject':
+        case 'release': {
+          if (claims.action === 'reject') await deps.incidents.decide(incident.id, moves.reject.from, 'rejected', decision);
+          const problems = await undoContainment(incident, deps);
+          updated = await deps.incidents.decide(incident.id, moves.release.from, 'released', { ...decision, action: 'release' });
+          detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
+          break;
+        }
+      }
+    } catch (error) {
+      if (error instanceof StateConflictError) {
+        const current = (error.current as Incident | undefined)?.status ?? 'changed';
+        return refuse(deps, 'too-late', `someone decided first: the incident is ${current}`, requester, claims);
+      }
+      throw error;
+    }
+    await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action: claims.action, ...requester });
+    return { status: 200, html: resultPage(updated, claims.action, detail) };
+  };

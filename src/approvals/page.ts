@@ -1,0 +1,72 @@
+import { describeAction } from '../actions';
+import type { Incident } from '../incidents/incident';
+import { outcomeOf } from '../notify/compose-notification';
+import type { ApprovalAction } from './token';
+
+const escape = (text: unknown): string =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const layout = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex,nofollow"><meta name="referrer" content="no-referrer">
+<title>${escape(title)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#111}
+h1{font-size:1.4rem}dt{font-weight:600}code{word-break:break-all}.risk{border-left:4px solid #b00;padding:.5rem 1rem;background:#fff4f4}
+form{display:inline-block;margin-right:1rem}button{font-size:1rem;padding:.6rem 1.2rem;cursor:pointer}
+.approve{background:#0a5;color:#fff;border:0}.reject{background:#eee;border:1px solid #999}</style></head>
+<body>${body}</body></html>`;
+
+/** What each decision does, and what it risks: the page says it before anyone clicks. */
+export const decisionText: Record<ApprovalAction, { label: string; risk: string }> = {
+  'approve-rekey': {
+    label: 'Approve re-key',
+    risk: 'Creates a replacement key, moves the aliases and re-encrypts what the old key protects; the old key is scheduled for deletion only after verification and a second approval.',
+  },
+  'disable-key': {
+    label: 'Disable key',
+    risk: 'Every workload that uses this key fails until the key is enabled again.',
+  },
+  release: {
+    label: 'Release (false positive)',
+    risk: 'Undoes every reversible step kms-warden took for this incident: the principal and any grants regain their access.',
+  },
+  reject: {
+    label: 'Reject',
+    risk: 'Nothing is re-keyed, and the containment is released: every reversible step is undone.',
+  },
+};
+
+const incidentDetails = (incident: Incident) => {
+  const { signal } = incident;
+  const steps = incident.plan
+    .map((step, i) => `<li>${escape(describeAction(step))}: <strong>${escape(incident.results?.[i]?.outcome ?? 'not run')}</strong></li>`)
+    .join('');
+  return `<dl>
+<dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}, ${escape(outcomeOf(incident))})</dd>
+<dt>Key</dt><dd><code>${escape(incident.keyArn ?? 'not one key')}</code></dd>
+<dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
+<dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>
+<dt>Severity</dt><dd>${escape(signal.severity)}</dd>
+</dl>
+<h2>The plan</h2><ul>${steps || '<li>no steps</li>'}</ul>`;
+};
+
+/** The confirmation page a link opens. Showing it changes nothing: link scanners and unfurlers may fetch it freely. */
+export const confirmationPage = (incident: Incident, action: ApprovalAction, token: string, rejectToken?: string) =>
+  layout(
+    `kms-warden: ${decisionText[action].label} for ${incident.id}`,
+    `<h1>${escape(decisionText[action].label)}?</h1>
+${incidentDetails(incident)}
+<p class="risk"><strong>What this does:</strong> ${escape(decisionText[action].risk)}</p>
+<form method="post" action="${escape(token)}"><button class="approve" type="submit">${escape(decisionText[action].label)}</button></form>
+${rejectToken ? `<form method="post" action="${escape(rejectToken)}"><button class="reject" type="submit">Reject</button></form>` : ''}`,
+  );
+
+export const resultPage = (incident: Incident, action: ApprovalAction, detail: string) =>
+  layout(
+    `kms-warden: ${incident.id}`,
+    `<h1>Done: ${escape(decisionText[action].label)}</h1><p>${escape(detail)}</p>${incidentDetails(incident)}`,
+  );
+
+export const refusalPage = (title: string, detail: string) =>
+  layout(`kms-warden: ${title}`, `<h1>${escape(title)}</h1><p>${escape(detail)}</p><p>Nothing was changed. This attempt was recorded.</p>`);

@@ -1,0 +1,31 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createClients } from '../aws/clients';
+import { CachedSecret } from '../aws/cached-secret';
+import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
+import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
+import { DynamoDbNonceStore } from '../aws/dynamodb-nonce-store';
+import { IamPrincipals } from '../aws/iam-principals';
+import { KmsKeys } from '../aws/kms-keys';
+import type { Config } from '../config';
+import { ConfigError } from '../errors';
+import { logger } from '../logger';
+import type { ApprovalDeps } from './decide';
+import { rekeyNotYetAvailable } from './ports';
+
+/** The approval endpoint's composition root. */
+export const approvalDeps = (config: Config): ApprovalDeps => {
+  if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
+  const clients = createClients();
+  return {
+    kms: new KmsKeys(clients.kmsIn),
+    iam: new IamPrincipals(clients.iam),
+    incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
+    nonces: new DynamoDbNonceStore(clients.documents, config.incidentTable),
+    audit: new DynamoDbAuditLog(clients.documents, config.incidentTable, config.incidentRetentionDays),
+    secret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.approvalSecretArn),
+    rekey: rekeyNotYetAvailable,
+    logger,
+    now: () => new Date(),
+    tokenTtlSeconds: config.approvalTokenHours * 3600,
+  };
+};

@@ -1,0 +1,156 @@
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { signToken, type ApprovalAction } from '../../src/approvals/token';
+import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
+import { localLambdaContext } from '../../src/local/lambda-context';
+import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { useMoto } from '../support/moto';
+
+type Reply = { statusCode: number; headers: Record<string, string>; body: string };
+type Handler = (event: unknown, context: unknown) => Promise<Reply>;
+const secretText = 's'.repeat(64);
+const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
+
+const request = (method: 'GET' | 'POST', token: string) => ({
+  version: '2.0',
+  routeKey: `${method} /approvals/{token}`,
+  rawPath: `/approvals/${token}`,
+  pathParameters: { token },
+  requestContext: { http: { method, path: `/approvals/${token}`, sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' } },
+});
+
+describe('the approval endpoint, against moto', () => {
+  useMoto();
+  let stack: ResponderStack;
+  let approvals: Handler;
+  let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
+  let kms: KMSClient;
+
+  beforeAll(async () => {
+    stack = await provisionResponderStack('approve');
+    const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
+    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
+    await new IAMClient({}).send(
+      new CreateRoleCommand({
+        RoleName: 'ci-deployer',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    kms = new KMSClient({});
+    ({ handler: approvals } = (await import('../../handlers/approvals')) as unknown as { handler: Handler });
+    ({ handler: respond } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof respond });
+  });
+
+  /** A contained incident: the attacker scheduled a deletion, kms-warden undid it and isolated the role. */
+  const containedIncident = async (suspect: Caller = attacker) => {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments' }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }));
+    const outcome = await respond(
+      viaEventBridge(
+        kmsApiCallRecord({ eventName: 'ScheduleKeyDeletion', keyArn: KeyMetadata!.Arn!, caller: suspect, requestParameters: { keyId: KeyMetadata!.KeyId, pendingWindowInDays: 7 } }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    return { incidentId: outcome.incidents![0]!.id, keyArn: KeyMetadata!.Arn!, keyId: KeyMetadata!.KeyId! };
+  };
+  const token = (incidentId: string, action: ApprovalAction, expiresIn = 3600, key = secretText) =>
+    signToken({ incidentId, action, expiresAt: Math.floor(Date.now() / 1000) + expiresIn }, Buffer.from(key));
+  const statusOf = async (incidentId: string) => {
+    const { Items = [] } = await new DynamoDBClient({}).send(
+      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } } }),
+    );
+    return unmarshall(Items[0]!);
+  };
+  const audit = async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const { Items = [] } = await new DynamoDBClient({}).send(
+      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `AUDIT#${day}` } } }),
+    );
+    return Items.map((item) => unmarshall(item));
+  };
+
+  it('shows the incident, the plan and the risk on GET, and changes nothing', async () => {
+    const { incidentId, keyArn } = await containedIncident();
+    const page = await approvals(request('GET', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain(keyArn);
+    expect(page.body).toContain('cancel the scheduled deletion');
+    expect(page.body).toContain('Approve re-key');
+    expect(page.body).toContain('>Reject</button>');
+    expect(page.body).not.toContain('<script');
+    expect((await statusOf(incidentId)).status).toBe('contained');
+  });
+
+  it('approves once: the incident is approved, the same link again is refused', async () => {
+    const { incidentId } = await containedIncident();
+    const approve = token(incidentId, 'approve-rekey');
+    const first = await approvals(request('POST', approve), localLambdaContext('approvals'));
+    const again = await approvals(request('POST', approve), localLambdaContext('approvals'));
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('re-key workflow is not deployed yet');
+    expect(again.statusCode).toBe(409);
+    const stored = await statusOf(incidentId);
+    expect(stored.status).toBe('approved');
+    expect(stored.decisions).toEqual([expect.objectContaining({ action: 'approve-rekey', channel: 'approval-link' })]);
+  });
+
+  it('lets one of two simultaneous approvals win', async () => {
+    const { incidentId } = await containedIncident();
+    const replies = await Promise.all([
+      approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals')),
+      approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals')),
+    ]);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect((await statusOf(incidentId)).decisions).toHaveLength(1);
+  });
+
+  it('releases a false positive: every reversible step undone, in moto', async () => {
+    // A role of its own: the quarantine this incident applied is the one its release must take back.
+    await new IAMClient({}).send(
+      new CreateRoleCommand({
+        RoleName: 'batch-job',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    const { incidentId, keyId } = await containedIncident({ roleArn: 'arn:aws:iam::123456789012:role/batch-job', sessionName: 'nightly' });
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual(['KmsWardenQuarantine']);
+    const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
+    expect(reply.statusCode).toBe(200);
+    expect((await statusOf(incidentId)).status).toBe('released');
+    const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!);
+    expect(policy.Statement.some((s: { Sid?: string }) => s.Sid?.startsWith('KmsWardenDeny'))).toBe(false);
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual([]);
+    // The cancelled deletion's EnableKey is taken back too: the key is Disabled, not pending deletion.
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
+  });
+
+  it('disables the key on an approved disable-key link', async () => {
+    const { incidentId, keyId } = await containedIncident();
+    const reply = await approvals(request('POST', token(incidentId, 'disable-key')), localLambdaContext('approvals'));
+    expect(reply.statusCode).toBe(200);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
+    expect((await statusOf(incidentId)).decisions[0]).toMatchObject({ action: 'disable-key', results: [{ outcome: 'applied' }] });
+  });
+
+  it.each([
+    ['forged', (id: string) => token(id, 'approve-rekey', 3600, 'f'.repeat(64)), 403, 'This link is not valid'],
+    ['expired', (id: string) => token(id, 'approve-rekey', -10), 410, 'This link has expired'],
+    ['garbage', () => 'not-a-token', 400, 'This is not a kms-warden link'],
+    ['for a missing incident', () => token('kw-20990101-000000000000', 'approve-rekey'), 404, 'No such incident'],
+  ])('refuses a %s link with a page and an audit entry, never a 500', async (_name, make, status, title) => {
+    const { incidentId } = await containedIncident();
+    const before = (await audit()).length;
+    const reply = await approvals(request('POST', make(incidentId)), localLambdaContext('approvals'));
+    expect(reply.statusCode).toBe(status);
+    expect(reply.body).toContain(title);
+    expect(reply.body).toContain('Nothing was changed');
+    expect((await statusOf(incidentId)).status).toBe('contained');
+    const entries = await audit();
+    expect(entries).toHaveLength(before + 1);
+    expect(entries.at(-1) ?? entries[0]).toMatchObject({ outcome: 'refused', sourceIp: '198.51.100.7' });
+  });
+});
