@@ -42,7 +42,7 @@ const incidentDetails = (incident: Incident) => {
     .map((step, i) => `<li>${escape(describeAction(step))}: <strong>${escape(incident.results?.[i]?.outcome ?? 'not run')}</strong></li>`)
     .join('');
   return `<dl>
-<dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}, ${escape(outcomeOf(incident))})</dd>
+<dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}${outcomeOf(incident) === incident.status ? '' : `: ${escape(outcomeOf(incident))}`})</dd>
 <dt>Key</dt><dd><code>${escape(incident.keyArn ?? 'not one key')}</code></dd>
 <dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
 <dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>

@@ -1,0 +1,40 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type HttpHandler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+
+/**
+ * Serves the approval handler on loopback, turning each request into the API Gateway HTTP API event the deployed
+ * function receives: the local demo's links and the browser test open real pages this way.
+ */
+export const serveApprovals = async (handler: HttpHandler, context: () => unknown): Promise<{ url: string; close: () => Promise<void> }> => {
+  const server: Server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const match = /^\/approvals\/([^/]+)$/.exec(path);
+    const method = req.method ?? 'GET';
+    for await (const _chunk of req) {
+      // The decision is in the path; the form's body carries nothing.
+    }
+    const event = {
+      version: '2.0',
+      routeKey: match ? `${method} /approvals/{token}` : '$default',
+      rawPath: path,
+      ...(match ? { pathParameters: { token: decodeURIComponent(match[1]!) } } : {}),
+      requestContext: { http: { method, path, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' } },
+    };
+    try {
+      const reply = await handler(event, context());
+      res.writeHead(reply.statusCode, reply.headers ?? {});
+      res.end(reply.body ?? '');
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`kms-warden local approval server: ${(error as Error).message}`);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/approvals/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};

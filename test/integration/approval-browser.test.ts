@@ -1,0 +1,84 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { chromium, type Browser } from 'playwright-core';
+import { signToken } from '../../src/approvals/token';
+import { serveApprovals } from '../../src/local/approval-server';
+import { kmsApiCallRecord, viaEventBridge } from '../../src/local/cloudtrail-records';
+import { localLambdaContext } from '../../src/local/lambda-context';
+import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { projectRoot } from '../../src/local/stack-definition';
+import { useMoto } from '../support/moto';
+
+const chromiumPath = '/usr/bin/chromium';
+const secretText = 'b'.repeat(64);
+
+describe('an approval link in a real browser (Debian chromium, headless)', () => {
+  useMoto();
+  let stack: ResponderStack;
+  let browser: Browser;
+  let server: { url: string; close: () => Promise<void> };
+  let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
+
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install chromium)`);
+    stack = await provisionResponderStack('browser');
+    const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }));
+    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
+    const { handler } = (await import('../../handlers/approvals')) as unknown as { handler: Parameters<typeof serveApprovals>[0] };
+    ({ handler: respond } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof respond });
+    server = await serveApprovals(handler, () => localLambdaContext('approvals'));
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the key and the plan, approves on click, and the incident is approved in DynamoDB', async () => {
+    const kms = new KMSClient({});
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments' }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }));
+    const outcome = await respond(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn: KeyMetadata!.Arn!,
+          caller: { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' },
+          requestParameters: { keyId: KeyMetadata!.KeyId, pendingWindowInDays: 7 },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    const incidentId = outcome.incidents![0]!.id;
+    const token = signToken({ incidentId, action: 'approve-rekey', expiresAt: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(secretText));
+
+    const page = await browser.newPage();
+    await page.goto(`${server.url}${token}`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Approve re-key?');
+    const body = (await page.locator('body').textContent()) ?? '';
+    expect(body).toContain(KeyMetadata!.Arn!);
+    expect(body).toContain('cancel the scheduled deletion');
+    expect(body).toContain('What this does');
+    const output = join(projectRoot, 'test-output');
+    mkdirSync(output, { recursive: true });
+    await page.screenshot({ path: join(output, 'approval-page.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Approve re-key' }).click();
+    await page.waitForSelector('text=Done: Approve re-key');
+
+    const { Items = [] } = await new DynamoDBClient({}).send(
+      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } } }),
+    );
+    expect(unmarshall(Items[0]!)).toMatchObject({ status: 'approved', decisions: [{ action: 'approve-rekey', channel: 'approval-link' }] });
+    await page.close();
+  });
+});
