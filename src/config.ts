@@ -62,6 +62,8 @@ const environment = z.object({
   CLOUDTRAIL_LOOKUP: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** The Secrets Manager secret approval links are signed with (the approval endpoint only). */
   APPROVAL_SECRET_ARN: z.string().min(1).optional(),
+  /** The approval endpoint up to /approvals/; links go in messages only when it is set. */
+  APPROVALS_URL: z.url().optional(),
   /** Hours an approval link stays valid. */
   APPROVAL_TOKEN_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
@@ -87,6 +89,7 @@ export type Config = {
   cloudTrailLookup: boolean;
   approvalSecretArn: string | undefined;
   approvalTokenHours: number;
+  approvalsUrl: string | undefined;
   detectionMemoryDays: number;
 };
 
@@ -117,6 +120,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     cloudTrailLookup: e.CLOUDTRAIL_LOOKUP,
     approvalSecretArn: e.APPROVAL_SECRET_ARN,
     approvalTokenHours: e.APPROVAL_TOKEN_HOURS,
+    approvalsUrl: e.APPROVALS_URL,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

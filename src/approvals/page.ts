@@ -1,6 +1,7 @@
 import { describeAction } from '../actions';
 import type { Incident } from '../incidents/incident';
 import { outcomeOf } from '../notify/compose-notification';
+import { decisionText } from './decision-text';
 import type { ApprovalAction } from './token';
 
 const escape = (text: unknown): string =>
@@ -15,26 +16,6 @@ h1{font-size:1.4rem}dt{font-weight:600}code{word-break:break-all}.risk{border-le
 form{display:inline-block;margin-right:1rem}button{font-size:1rem;padding:.6rem 1.2rem;cursor:pointer}
 .approve{background:#0a5;color:#fff;border:0}.reject{background:#eee;border:1px solid #999}</style></head>
 <body>${body}</body></html>`;
-
-/** What each decision does, and what it risks: the page says it before anyone clicks. */
-export const decisionText: Record<ApprovalAction, { label: string; risk: string }> = {
-  'approve-rekey': {
-    label: 'Approve re-key',
-    risk: 'Creates a replacement key, moves the aliases and re-encrypts what the old key protects; the old key is scheduled for deletion only after verification and a second approval.',
-  },
-  'disable-key': {
-    label: 'Disable key',
-    risk: 'Every workload that uses this key fails until the key is enabled again.',
-  },
-  release: {
-    label: 'Release (false positive)',
-    risk: 'Undoes every reversible step kms-warden took for this incident: the principal and any grants regain their access.',
-  },
-  reject: {
-    label: 'Reject',
-    risk: 'Nothing is re-keyed, and the containment is released: every reversible step is undone.',
-  },
-};
 
 const incidentDetails = (incident: Incident) => {
   const { signal } = incident;

@@ -2,6 +2,8 @@ import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
 import type { Incident } from '../incidents/incident';
 import type { Notification } from './notifier';
+import type { DecisionLink } from '../approvals/links';
+import { decisionText } from '../approvals/decision-text';
 
 const resultLine = (result: ActionResult | undefined): string => {
   if (!result) return 'not run';
@@ -53,7 +55,7 @@ const nextStepFor = (incident: Incident, outcome: string): string => {
 };
 
 /** The readable text an on-call person gets by email or SMS through the SNS topic. */
-export const composeNotification = (incident: Incident): Notification => {
+export const composeNotification = (incident: Incident, links: readonly DecisionLink[] = []): Notification => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
   const steps = incident.plan.map((step, index) => `  - ${describeAction(step)}: ${resultLine(incident.results?.[index])}`);
@@ -83,6 +85,9 @@ export const composeNotification = (incident: Incident): Notification => {
         ]),
     '',
     `Next step: ${nextStepFor(incident, outcome)}`,
+    ...(links.length > 0
+      ? ['', 'Decide (each link opens a page that shows the incident and asks you to confirm; it works once):', ...links.map((link) => `  ${decisionText[link.action].label}: ${link.url}`)]
+      : []),
   ].join('\n');
   return {
     incidentId: incident.id,

@@ -5,6 +5,7 @@ import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { composeNotification } from '../notify/compose-notification';
+import { decisionLinks, type LinkSigner } from '../approvals/links';
 import type { Notifier } from '../notify/notifier';
 import { planResponse } from '../policy/plan-response';
 import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
@@ -42,6 +43,8 @@ export interface ResponderDeps extends ActionDeps {
   breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
   notifier: Notifier;
+  /** Signs the decision links put in messages; absent when no approval endpoint is configured. */
+  links?: LinkSigner;
   logger: Logger;
   settings: ResponderSettings;
   now: () => Date;
@@ -152,7 +155,8 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   }
 
   if (incident.notifiedStatus !== incident.status) {
-    const notificationId = await deps.notifier.send(composeNotification(incident));
+    const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
+    const notificationId = await deps.notifier.send(composeNotification(incident, links));
     await deps.incidents.markNotified(incident.id, incident.status, notificationId, deps.now().toISOString());
   }
 

@@ -1,3 +1,5 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CachedSecret } from '../aws/cached-secret';
 import { createClients, type Clients } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
@@ -24,6 +26,15 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     ...(config.cloudTrailLookup ? { keyUsage: new CloudTrailKeyUsage(clients.cloudtrail) } : {}),
     memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
     notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
+    ...(config.approvalsUrl && config.approvalSecretArn
+      ? {
+          links: {
+            baseUrl: config.approvalsUrl,
+            secret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.approvalSecretArn),
+            ttlSeconds: config.approvalTokenHours * 3600,
+          },
+        }
+      : {}),
     logger,
     settings: {
       keyAdministrators: config.keyAdministrators,

@@ -6,7 +6,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { signToken, type ApprovalAction } from '../../src/approvals/token';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
-import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { useMoto } from '../support/moto';
 
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
@@ -28,11 +29,13 @@ describe('the approval endpoint, against moto', () => {
   let approvals: Handler;
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
   let kms: KMSClient;
+  let inbox: string;
 
   beforeAll(async () => {
     stack = await provisionResponderStack('approve');
     const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
-    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
+    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN, APPROVALS_URL: 'https://approvals.example.test/approvals/' });
+    inbox = await subscribeInbox(stack.notificationTopicArn, 'approvals-inbox');
     await new IAMClient({}).send(
       new CreateRoleCommand({
         RoleName: 'ci-deployer',
@@ -71,6 +74,17 @@ describe('the approval endpoint, against moto', () => {
     );
     return Items.map((item) => unmarshall(item));
   };
+
+  it('puts working decision links in the message on-call receives', async () => {
+    const { incidentId } = await containedIncident();
+    const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
+    const message = Messages.map((m) => m.Body!).find((body) => body.includes(incidentId))!;
+    const links = Object.fromEntries([...message.matchAll(/^ {2}(.+): https:\/\/approvals\.example\.test\/approvals\/(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(links)).toEqual(['Approve re-key', 'Release (false positive)']);
+    const page = await approvals(request('GET', links['Approve re-key']!), localLambdaContext('approvals'));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(incidentId);
+  });
 
   it('shows the incident, the plan and the risk on GET, and changes nothing', async () => {
     const { incidentId, keyArn } = await containedIncident();
