@@ -3,6 +3,8 @@ export interface Notification {
   severity: string;
   subject: string;
   text: string;
+  /** The same news for chat (Amazon Q Developer in chat applications' custom notification JSON). */
+  chat?: object;
 }
 
 export interface Notifier {

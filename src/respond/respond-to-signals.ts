@@ -5,6 +5,7 @@ import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { composeNotification } from '../notify/compose-notification';
+import { composeChatNotification } from '../notify/compose-chat-notification';
 import { decisionLinks, type LinkSigner } from '../approvals/links';
 import type { Notifier } from '../notify/notifier';
 import { planResponse } from '../policy/plan-response';
@@ -156,7 +157,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
 
   if (incident.notifiedStatus !== incident.status) {
     const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
-    const notificationId = await deps.notifier.send(composeNotification(incident, links));
+    const notificationId = await deps.notifier.send({ ...composeNotification(incident, links), chat: composeChatNotification(incident, links) });
     await deps.incidents.markNotified(incident.id, incident.status, notificationId, deps.now().toISOString());
   }
 

@@ -1,0 +1,41 @@
+import type { DecisionLink } from '../approvals/links';
+import { decisionText } from '../approvals/decision-text';
+import { describeAction } from '../actions';
+import type { Incident } from '../incidents/incident';
+import { outcomeOf } from './compose-notification';
+
+/**
+ * The custom notification Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack and
+ * Teams. threadId is the incident id, so every update about an incident lands in one thread.
+ * https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html
+ */
+export const composeChatNotification = (incident: Incident, links: readonly DecisionLink[] = []) => {
+  const { signal } = incident;
+  const outcome = outcomeOf(incident);
+  const steps = incident.plan.map((step, i) => `• ${describeAction(step)}: *${incident.results?.[i]?.outcome ?? 'not run'}*`);
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${incident.id}:${incident.status}`,
+    content: {
+      textType: 'client-markdown',
+      title: `:rotating_light: ${signal.severity.toUpperCase()} ${signal.title}: ${outcome}`,
+      description: [
+        `*Incident* \`${incident.id}\` (${incident.status})`,
+        `*Key* \`${incident.keyArn ?? 'not one key'}\``,
+        `*Principal* \`${signal.principal.arn}\``,
+        `*What happened* ${signal.summary} (${signal.source.eventName} at ${signal.source.eventTime}, event \`${signal.source.eventId}\`)`,
+        ...(steps.length > 0 ? ['*What kms-warden did*', ...steps] : []),
+      ].join('\n'),
+      nextSteps: links.length > 0 ? links.map((link) => `${decisionText[link.action].label}: ${link.url}`) : [`Review CloudTrail event ${signal.source.eventId}`],
+      keywords: [signal.detector, signal.severity, outcome],
+    },
+    metadata: {
+      threadId: incident.id,
+      summary: `${signal.title}: ${outcome} (${incident.id})`,
+      eventType: signal.detector,
+      relatedResources: [incident.keyArn, signal.principal.arn].filter((r): r is string => typeof r === 'string'),
+      additionalContext: { incidentId: incident.id, status: incident.status, severity: signal.severity },
+    },
+  };
+};
