@@ -64,6 +64,13 @@ const environment = z.object({
   APPROVAL_SECRET_ARN: z.string().min(1).optional(),
   /** The approval endpoint up to /approvals/; links go in messages only when it is set. */
   APPROVALS_URL: z.url().optional(),
+  /** The Secrets Manager secret holding Slack's signing secret; Slack buttons are answered only when set. */
+  SLACK_SIGNING_SECRET_ARN: z.string().optional().transform((value) => value || undefined),
+  /** Comma-separated Slack user ids allowed to decide from Slack. */
+  SLACK_APPROVERS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
   /** Hours an approval link stays valid. */
   APPROVAL_TOKEN_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
@@ -90,6 +97,8 @@ export type Config = {
   approvalSecretArn: string | undefined;
   approvalTokenHours: number;
   approvalsUrl: string | undefined;
+  slackSigningSecretArn: string | undefined;
+  slackApprovers: string[];
   detectionMemoryDays: number;
 };
 
@@ -121,6 +130,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     approvalSecretArn: e.APPROVAL_SECRET_ARN,
     approvalTokenHours: e.APPROVAL_TOKEN_HOURS,
     approvalsUrl: e.APPROVALS_URL,
+    slackSigningSecretArn: e.SLACK_SIGNING_SECRET_ARN,
+    slackApprovers: e.SLACK_APPROVERS,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

@@ -30,6 +30,8 @@ export interface Requester {
 export interface HttpReply {
   status: number;
   html: string;
+  /** The same outcome in one line, for channels that are not a browser (Slack). */
+  summary: string;
 }
 
 const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late', number> = {
@@ -83,7 +85,7 @@ const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<st
 const refuse = async (deps: ApprovalDeps, reason: keyof typeof refusalStatus, detail: string, requester: Requester, claims?: { incidentId?: string; action?: string }): Promise<HttpReply> => {
   await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `${reason}: ${detail}`, incidentId: claims?.incidentId, action: claims?.action, ...requester });
   deps.logger.warn('approval refused', { reason, detail, ...claims, ...requester });
-  return { status: refusalStatus[reason], html: refusalPage(refusalTitle[reason], detail) };
+  return { status: refusalStatus[reason], html: refusalPage(refusalTitle[reason], detail), summary: `${refusalTitle[reason]}: ${detail}` };
 };
 
 const checked = async (token: string, deps: ApprovalDeps, requester: Requester) => {
@@ -105,13 +107,13 @@ export const showApproval =
       claims.action === 'approve-rekey'
         ? signToken({ incidentId: incident.id, action: 'reject', expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds }, await deps.secret.bytes())
         : undefined;
-    return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken) };
+    return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken), summary: `confirm ${claims.action} for ${incident.id}` };
   };
 
 /** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */
 export const decideApproval =
   (deps: ApprovalDeps) =>
-  async (token: string, requester: Requester, by = 'approval link holder'): Promise<HttpReply> => {
+  async (token: string, requester: Requester, by = 'approval link holder', channel: Decision['channel'] = 'approval-link'): Promise<HttpReply> => {
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
@@ -122,7 +124,7 @@ export const decideApproval =
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
     const at = deps.now().toISOString();
-    const decision: Decision = { action: claims.action, by, channel: 'approval-link', at };
+    const decision: Decision = { action: claims.action, by, channel, at };
     let detail: string;
     let updated: Incident;
     try {
@@ -158,5 +160,5 @@ export const decideApproval =
       throw error;
     }
     await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action: claims.action, ...requester });
-    return { status: 200, html: resultPage(updated, claims.action, detail) };
+    return { status: 200, html: resultPage(updated, claims.action, detail), summary: `${claims.action} for ${incident.id}: ${detail}` };
   };

@@ -4,6 +4,9 @@ import type { HttpReply, Requester } from './decide';
 /** The parts of an API Gateway HTTP API (payload 2.0) request the approval routes read. */
 export const approvalRequestSchema = z.object({
   routeKey: z.string(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
   pathParameters: z.object({ token: z.string().max(2048) }).partial().optional(),
   requestContext: z.object({
     http: z.object({ method: z.string(), sourceIp: z.string().optional(), userAgent: z.string().optional() }),
@@ -24,6 +27,10 @@ export const htmlResponse = ({ status, html }: HttpReply) => ({
   },
   body: html,
 });
+
+/** The body as the client sent it: Slack's signature covers the exact bytes. */
+export const rawBodyOf = (request: ApprovalRequest): string =>
+  request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString('utf8') : (request.body ?? '');
 
 export const requesterOf = (request: ApprovalRequest): Requester => ({
   sourceIp: request.requestContext.http.sourceIp,

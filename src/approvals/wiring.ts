@@ -10,7 +10,17 @@ import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import { logger } from '../logger';
 import type { ApprovalDeps } from './decide';
+import type { SlackDeps } from './slack-actions';
 import { rekeyNotYetAvailable } from './ports';
+
+/** Slack interactivity's deps, when a signing secret is configured. */
+export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | undefined =>
+  config.slackSigningSecretArn
+    ? {
+        ...approval,
+        slack: { signingSecret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.slackSigningSecretArn, 5 * 60_000, Date.now, 16), approvers: config.slackApprovers },
+      }
+    : undefined;
 
 /** The approval endpoint's composition root. */
 export const approvalDeps = (config: Config): ApprovalDeps => {

@@ -12,13 +12,15 @@ export class CachedSecret {
     private readonly secretId: string,
     private readonly ttlMs = 5 * 60_000,
     private readonly now: () => number = Date.now,
+    /** Signing with a short secret is refused: approval links need 32 bytes, Slack's own secrets are shorter. */
+    private readonly minimumBytes = 32,
   ) {}
 
   async bytes(): Promise<Buffer> {
     if (this.value && this.value.until > this.now()) return this.value.bytes;
     const { SecretString, SecretBinary } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const bytes = SecretBinary ? Buffer.from(SecretBinary) : Buffer.from(SecretString ?? '', 'utf8');
-    if (bytes.length < 32) throw new Error(`secret ${this.secretId} is shorter than 32 bytes: refusing to sign with it`);
+    if (bytes.length < this.minimumBytes) throw new Error(`secret ${this.secretId} is shorter than ${this.minimumBytes} bytes: refusing to use it`);
     this.value = { bytes, until: this.now() + this.ttlMs };
     return bytes;
   }

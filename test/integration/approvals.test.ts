@@ -4,6 +4,7 @@ import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, S
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { signToken, type ApprovalAction } from '../../src/approvals/token';
+import { signSlackRequest } from '../../src/approvals/slack-signature';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
@@ -13,6 +14,7 @@ import { useMoto } from '../support/moto';
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
 type Handler = (event: unknown, context: unknown) => Promise<Reply>;
 const secretText = 's'.repeat(64);
+const slackSigningSecret = '8f742231b10e8888abcd99yyyzzz85a5';
 const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
 
 const request = (method: 'GET' | 'POST', token: string) => ({
@@ -33,8 +35,15 @@ describe('the approval endpoint, against moto', () => {
 
   beforeAll(async () => {
     stack = await provisionResponderStack('approve');
-    const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
-    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN, APPROVALS_URL: 'https://approvals.example.test/approvals/' });
+    const secrets = new SecretsManagerClient({});
+    const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
+    const { ARN: slackSecretArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/slack', SecretString: slackSigningSecret }));
+    Object.assign(process.env, responderEnvironment(stack), {
+      APPROVAL_SECRET_ARN: ARN,
+      APPROVALS_URL: 'https://approvals.example.test/approvals/',
+      SLACK_SIGNING_SECRET_ARN: slackSecretArn,
+      SLACK_APPROVERS: 'U0ONCALL,U0LEAD',
+    });
     inbox = await subscribeInbox(stack.notificationTopicArn, 'approvals-inbox');
     await new IAMClient({}).send(
       new CreateRoleCommand({
@@ -166,5 +175,46 @@ describe('the approval endpoint, against moto', () => {
     const entries = await audit();
     expect(entries).toHaveLength(before + 1);
     expect(entries.at(-1) ?? entries[0]).toMatchObject({ outcome: 'refused', sourceIp: '198.51.100.7' });
+  });
+
+  describe('Slack buttons', () => {
+    const press = (userId: string, value: string, secret = slackSigningSecret, age = 0) => {
+      const body = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: userId, username: 'someone' }, actions: [{ action_id: 'approve-rekey', value }] }))}`;
+      const timestamp = String(Math.floor(Date.now() / 1000) - age);
+      return {
+        version: '2.0',
+        routeKey: 'POST /slack/actions',
+        rawPath: '/slack/actions',
+        body,
+        isBase64Encoded: false,
+        headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(secret, timestamp, body) },
+        requestContext: { http: { method: 'POST', path: '/slack/actions', sourceIp: '203.0.113.9', userAgent: 'Slackbot 1.0' } },
+      };
+    };
+
+    it('lets a listed approver decide, once, recorded as a Slack decision', async () => {
+      const { incidentId } = await containedIncident();
+      const value = token(incidentId, 'approve-rekey');
+      const reply = await approvals(press('U0ONCALL', value), localLambdaContext('approvals'));
+      expect(reply.statusCode).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`approve-rekey for ${incidentId}`) });
+      const stored = await statusOf(incidentId);
+      expect(stored).toMatchObject({ status: 'approved', decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }] });
+      const again = JSON.parse((await approvals(press('U0LEAD', value), localLambdaContext('approvals'))).body);
+      expect(again.text).toContain('can no longer be made');
+    });
+
+    it.each([
+      ['someone not on the approver list', () => ['U0INTERN', undefined, 0] as const, 200, 'not on the list of kms-warden approvers'],
+      ['a forged signature', () => ['U0ONCALL', 'not-the-secret-0000000000000000', 0] as const, 401, 'request not verified'],
+      ['a request older than five minutes', () => ['U0ONCALL', undefined, 400] as const, 401, 'request not verified'],
+    ])('refuses %s and changes nothing', async (_name, args, status, text) => {
+      const { incidentId } = await containedIncident();
+      const [user, secret, age] = args();
+      const reply = await approvals(press(user, token(incidentId, 'approve-rekey'), secret ?? slackSigningSecret, age), localLambdaContext('approvals'));
+      expect(reply.statusCode).toBe(status);
+      expect(reply.body).toContain(text);
+      expect((await statusOf(incidentId)).status).toBe('contained');
+    });
   });
 });

@@ -31,6 +31,8 @@ describe('configuration', () => {
       approvalSecretArn: undefined,
       approvalTokenHours: 24,
       approvalsUrl: undefined,
+      slackSigningSecretArn: undefined,
+      slackApprovers: [],
     });
   });
 

@@ -165,7 +165,7 @@ describe('the packaged CloudFormation template', () => {
 
   it('serves approval links over an HTTP API: GET shows, POST decides, signed with a generated secret', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
-    expect(routes).toEqual(['GET /approvals/{token}', 'POST /approvals/{token}']);
+    expect(routes).toEqual(['GET /approvals/{token}', 'POST /approvals/{token}', 'POST /slack/actions']);
     expect(resources.ApprovalSigningSecret).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 64 } } });
     expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.APPROVAL_SECRET_ARN).toEqual({ Ref: 'ApprovalSigningSecret' });
   });
