@@ -66,6 +66,8 @@ const environment = z.object({
   APPROVALS_URL: z.url().optional(),
   /** The Secrets Manager secret holding Slack's signing secret; Slack buttons are answered only when set. */
   SLACK_SIGNING_SECRET_ARN: z.string().optional().transform((value) => value || undefined),
+  /** The Secrets Manager secret holding a Slack incoming webhook URL; messages go to Slack too when set. */
+  SLACK_WEBHOOK_SECRET_ARN: z.string().optional().transform((value) => value || undefined),
   /** Comma-separated Slack user ids allowed to decide from Slack. */
   SLACK_APPROVERS: z
     .string()
@@ -99,6 +101,7 @@ export type Config = {
   approvalsUrl: string | undefined;
   slackSigningSecretArn: string | undefined;
   slackApprovers: string[];
+  slackWebhookSecretArn: string | undefined;
   detectionMemoryDays: number;
 };
 
@@ -132,6 +135,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     approvalsUrl: e.APPROVALS_URL,
     slackSigningSecretArn: e.SLACK_SIGNING_SECRET_ARN,
     slackApprovers: e.SLACK_APPROVERS,
+    slackWebhookSecretArn: e.SLACK_WEBHOOK_SECRET_ARN,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
   };
 };

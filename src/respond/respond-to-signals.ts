@@ -6,6 +6,7 @@ import { containmentSucceeded, incidentIdFor, type Incident } from '../incidents
 import type { IncidentStore } from '../incidents/incident-store';
 import { composeNotification } from '../notify/compose-notification';
 import { composeChatNotification } from '../notify/compose-chat-notification';
+import type { SlackWebhook } from '../notify/slack-webhook-notifier';
 import { decisionLinks, type LinkSigner } from '../approvals/links';
 import type { Notifier } from '../notify/notifier';
 import { planResponse } from '../policy/plan-response';
@@ -44,6 +45,8 @@ export interface ResponderDeps extends ActionDeps {
   breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
   notifier: Notifier;
+  /** Posts to Slack too, when a webhook is configured. A Slack failure is logged, never fatal: SNS already went out. */
+  slack?: SlackWebhook;
   /** Signs the decision links put in messages; absent when no approval endpoint is configured. */
   links?: LinkSigner;
   logger: Logger;
@@ -158,6 +161,9 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   if (incident.notifiedStatus !== incident.status) {
     const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
     const notificationId = await deps.notifier.send({ ...composeNotification(incident, links), chat: composeChatNotification(incident, links) });
+    if (deps.slack) {
+      await deps.slack.send(incident, links).catch((error: Error) => logger.error('Slack webhook failed; SNS was sent', { incidentId: incident.id, error }));
+    }
     await deps.incidents.markNotified(incident.id, incident.status, notificationId, deps.now().toISOString());
   }
 

@@ -12,6 +12,7 @@ import { SnsNotifier } from '../aws/sns-notifier';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
 import type { Config } from '../config';
 import { logger } from '../logger';
+import { SlackWebhook } from '../notify/slack-webhook-notifier';
 import type { ResponderDeps } from './respond-to-signals';
 
 /** The composition root: adapters over clients, settings from the validated config. */
@@ -26,6 +27,9 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
     ...(config.cloudTrailLookup ? { keyUsage: new CloudTrailKeyUsage(clients.cloudtrail) } : {}),
     memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
     notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
+    ...(config.slackWebhookSecretArn
+      ? { slack: new SlackWebhook(new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.slackWebhookSecretArn, 5 * 60_000, Date.now, 1)) }
+      : {}),
     ...(config.approvalsUrl && config.approvalSecretArn
       ? {
           links: {

@@ -3,6 +3,8 @@ import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/
 import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { signToken, type ApprovalAction } from '../../src/approvals/token';
 import { signSlackRequest } from '../../src/approvals/slack-signature';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
@@ -32,17 +34,34 @@ describe('the approval endpoint, against moto', () => {
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
   let kms: KMSClient;
   let inbox: string;
+  let slackServer: Server;
+  const slackPosts: Array<{ text: string; blocks: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }> = [];
+
+  afterAll(() => new Promise<void>((resolve) => slackServer.close(() => resolve())));
 
   beforeAll(async () => {
     stack = await provisionResponderStack('approve');
     const secrets = new SecretsManagerClient({});
     const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
     const { ARN: slackSecretArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/slack', SecretString: slackSigningSecret }));
+    // A stand-in for Slack's incoming webhook, on loopback: it keeps what it is sent.
+    slackServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        slackPosts.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => slackServer.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(slackServer.address() as AddressInfo).port}/services/T000/B000/XXXX`;
+    const { ARN: webhookArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/webhook', SecretString: webhookUrl }));
     Object.assign(process.env, responderEnvironment(stack), {
       APPROVAL_SECRET_ARN: ARN,
       APPROVALS_URL: 'https://approvals.example.test/approvals/',
       SLACK_SIGNING_SECRET_ARN: slackSecretArn,
       SLACK_APPROVERS: 'U0ONCALL,U0LEAD',
+      SLACK_WEBHOOK_SECRET_ARN: webhookArn,
     });
     inbox = await subscribeInbox(stack.notificationTopicArn, 'approvals-inbox');
     await new IAMClient({}).send(
@@ -191,6 +210,17 @@ describe('the approval endpoint, against moto', () => {
         requestContext: { http: { method: 'POST', path: '/slack/actions', sourceIp: '203.0.113.9', userAgent: 'Slackbot 1.0' } },
       };
     };
+
+    it('posts a Block Kit message whose button, pressed by an approver, decides', async () => {
+      const { incidentId } = await containedIncident();
+      const message = slackPosts.find((post) => post.text.includes(incidentId))!;
+      expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions']);
+      const buttons = message.blocks.at(-1)!.elements!;
+      expect(buttons.map((b) => b.action_id)).toEqual(['approve-rekey', 'release']);
+      const reply = await approvals(press('U0LEAD', buttons[0]!.value), localLambdaContext('approvals'));
+      expect(JSON.parse(reply.body).text).toContain(`approve-rekey for ${incidentId}`);
+      expect((await statusOf(incidentId)).status).toBe('approved');
+    });
 
     it('lets a listed approver decide, once, recorded as a Slack decision', async () => {
       const { incidentId } = await containedIncident();

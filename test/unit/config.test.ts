@@ -33,6 +33,7 @@ describe('configuration', () => {
       approvalsUrl: undefined,
       slackSigningSecretArn: undefined,
       slackApprovers: [],
+      slackWebhookSecretArn: undefined,
     });
   });
 

@@ -1,0 +1,58 @@
+import { describeAction } from '../actions';
+import { decisionText } from '../approvals/decision-text';
+import type { DecisionLink } from '../approvals/links';
+import type { Incident } from '../incidents/incident';
+import { outcomeOf } from './compose-notification';
+
+const text = (value: string) => ({ type: 'mrkdwn', text: value });
+
+/** The token at the end of a decision link: Slack's button carries it back to /slack/actions. */
+const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
+/**
+ * A Slack Block Kit message for an incident: what happened, the evidence, what was done, and buttons for the
+ * decisions. Each button's value is a signed, single-use decision token, the same as the link beside it.
+ * https://api.slack.com/reference/block-kit/blocks
+ */
+export const composeSlackMessage = (incident: Incident, links: readonly DecisionLink[] = []) => {
+  const { signal } = incident;
+  const outcome = outcomeOf(incident);
+  const steps = incident.plan.map((step, i) => `• ${describeAction(step)}: *${incident.results?.[i]?.outcome ?? 'not run'}*`).join('\n');
+  return {
+    text: `${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: `${signal.title}: ${outcome}`.slice(0, 150) } },
+      {
+        type: 'section',
+        fields: [
+          text(`*Incident*\n\`${incident.id}\``),
+          text(`*Severity*\n${signal.severity}`),
+          text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\``),
+          text(`*Principal*\n\`${signal.principal.arn}\``),
+        ],
+      },
+      { type: 'section', text: text(`*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'}, event \`${signal.source.eventId}\``) },
+      ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
+      ...(links.length > 0
+        ? [
+            {
+              type: 'actions',
+              elements: links.map((link) => ({
+                type: 'button',
+                action_id: link.action,
+                text: { type: 'plain_text', text: decisionText[link.action].label },
+                value: tokenOf(link.url),
+                ...(link.action === 'disable-key' || link.action === 'release' ? { style: 'danger' } : link.action === 'approve-rekey' ? { style: 'primary' } : {}),
+                confirm: {
+                  title: { type: 'plain_text', text: `${decisionText[link.action].label}?` },
+                  text: { type: 'plain_text', text: decisionText[link.action].risk.slice(0, 300) },
+                  confirm: { type: 'plain_text', text: 'Yes' },
+                  deny: { type: 'plain_text', text: 'Cancel' },
+                },
+              })),
+            },
+          ]
+        : []),
+    ],
+  };
+};
