@@ -73,6 +73,8 @@ const environment = z.object({
     .string()
     .default('')
     .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
+  /** Hours a decision may wait before on-call is reminded. */
+  REMIND_AFTER_HOURS: z.coerce.number().min(0.25).max(168).default(4),
   /** Hours an approval link stays valid. */
   APPROVAL_TOKEN_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
@@ -98,6 +100,7 @@ export type Config = {
   cloudTrailLookup: boolean;
   approvalSecretArn: string | undefined;
   approvalTokenHours: number;
+  remindAfterHours: number;
   approvalsUrl: string | undefined;
   slackSigningSecretArn: string | undefined;
   slackApprovers: string[];
@@ -132,6 +135,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     cloudTrailLookup: e.CLOUDTRAIL_LOOKUP,
     approvalSecretArn: e.APPROVAL_SECRET_ARN,
     approvalTokenHours: e.APPROVAL_TOKEN_HOURS,
+    remindAfterHours: e.REMIND_AFTER_HOURS,
     approvalsUrl: e.APPROVALS_URL,
     slackSigningSecretArn: e.SLACK_SIGNING_SECRET_ARN,
     slackApprovers: e.SLACK_APPROVERS,

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
@@ -150,6 +150,47 @@ export class DynamoDbIncidentStore implements IncidentStore {
       }),
     );
     return toIncident(Attributes ?? {});
+  }
+
+  async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
+    const incidents: Incident[] = [];
+    for (const status of statuses) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.documents.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byStatus',
+            KeyConditionExpression: '#status = :status AND updatedAt < :before',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ':before': before },
+            ExclusiveStartKey: start,
+          }),
+        );
+        incidents.push(...(page.Items ?? []).map(toIncident));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return incidents;
+  }
+
+  async markReminded(id: string, at: string, since: string): Promise<boolean> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          // Not updatedAt: a reminder is not a change of the incident, and must not reset its age.
+          UpdateExpression: 'SET remindedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(remindedAt) OR remindedAt < :since)',
+          ExpressionAttributeValues: { ':at': at, ':since': since },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async get(id: string): Promise<Incident | undefined> {

@@ -56,6 +56,17 @@ export class InMemoryIncidentStore implements IncidentStore {
     return structuredClone(next);
   }
 
+  async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
+    return [...this.incidents.values()].filter((i) => statuses.includes(i.status) && i.updatedAt < before).map((i) => structuredClone(i));
+  }
+
+  async markReminded(id: string, at: string, since: string): Promise<boolean> {
+    const current = this.incidents.get(id);
+    if (!current || (current.remindedAt !== undefined && current.remindedAt >= since)) return false;
+    this.incidents.set(id, { ...current, remindedAt: at });
+    return true;
+  }
+
   async get(id: string): Promise<Incident | undefined> {
     const incident = this.incidents.get(id);
     return incident && structuredClone(incident);

@@ -21,6 +21,10 @@ export interface IncidentStore {
   decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident>;
   /** Records a decision that changes no status (an approved disable-key). */
   recordDecision(id: string, decision: Decision): Promise<Incident>;
+  /** Incidents in one of these statuses whose last change is older than `before`, oldest first. */
+  listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]>;
+  /** Records a reminder; false when one was already sent since `since` (another run got there first). */
+  markReminded(id: string, at: string, since: string): Promise<boolean>;
   /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */
   recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;
 }

@@ -35,6 +35,7 @@ export interface Incident {
   lastEvidence?: Record<string, unknown>;
   /** What people decided, in order: who, when, through which channel, and what it did. */
   decisions?: Decision[];
+  remindedAt?: string;
   notifiedAt?: string;
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;

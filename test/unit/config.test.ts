@@ -30,6 +30,7 @@ describe('configuration', () => {
       cloudTrailLookup: true,
       approvalSecretArn: undefined,
       approvalTokenHours: 24,
+      remindAfterHours: 4,
       approvalsUrl: undefined,
       slackSigningSecretArn: undefined,
       slackApprovers: [],

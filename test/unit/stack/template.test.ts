@@ -16,6 +16,8 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
   // Approving disable-key runs it; releasing undoes any step.
   ApprovalsLambdaFunction: everyAction,
 };
+/** Every function: the containing ones, and the reminder, which runs no action. */
+const allFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambdaFunction'];
 /** IAM actions that support no resource-level permissions. */
 const actionsWithoutResources = ['cloudtrail:LookupEvents'];
 
@@ -56,7 +58,7 @@ describe('the packaged CloudFormation template', () => {
 
   it('defines one rule per file in rules/, and no other', () => {
     expect(readdirSync(join(projectRoot, 'rules')).sort()).toEqual(rules.map(([file]) => file).sort());
-    expect(ofType('AWS::Events::Rule')).toHaveLength(rules.length);
+    expect(ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.EventPattern)).toHaveLength(rules.length);
   });
 
   it.each(rules)('loads %s as a rule in state %s feeding %s, with a dead-letter queue', (file, state, target) => {
@@ -100,16 +102,16 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
     const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
     // Every function EventBridge invokes (asynchronously); the approval endpoint answers HTTP requests and has none.
-    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(Object.keys(actionsRunBy).filter((f) => f !== 'ApprovalsLambdaFunction').sort());
+    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(allFunctions.filter((f) => f !== 'ApprovalsLambdaFunction').sort());
     for (const config of invokeConfigs) {
       expect(config).toMatchObject({
-        MaximumRetryAttempts: 2,
+        MaximumRetryAttempts: config.FunctionName.Ref === 'RemindPendingDecisionsLambdaFunction' ? 0 : 2,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
       });
     }
   });
 
-  it.each(Object.keys(actionsRunBy))('runs %s on nodejs22.x with the settings it validates at start', (functionId) => {
+  it.each(allFunctions)('runs %s on nodejs22.x with the settings it validates at start', (functionId) => {
     const fn = resources[functionId]!;
     expect(fn.Properties.Runtime).toBe('nodejs22.x');
     expect(fn.Properties.Environment.Variables).toMatchObject({
@@ -163,6 +165,15 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
+  it('runs the reminder hourly with a role that reads incidents by status and touches no key or principal', () => {
+    const [[, schedule]] = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression) as [[string, Resource]];
+    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }] });
+    const statements = resources.RemindersRole!.Properties.Policies[0].PolicyDocument.Statement as Statement[];
+    const granted = statements.flatMap((s) => [s.Action].flat());
+    expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish']));
+  });
+
   it('serves approval links over an HTTP API: GET shows, POST decides, signed with a generated secret', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     expect(routes).toEqual(['GET /approvals/{token}', 'POST /approvals/{token}', 'POST /slack/actions']);
@@ -170,7 +181,7 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.APPROVAL_SECRET_ARN).toEqual({ Ref: 'ApprovalSigningSecret' });
   });
 
-  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals'])('bundles %s into one small file', (name) => {
+  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals', 'remindPendingDecisions'])('bundles %s into one small file', (name) => {
     const size = statSync(join(dir, `${name}.zip`)).size;
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(2_000_000);
