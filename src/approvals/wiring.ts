@@ -1,5 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createClients } from '../aws/clients';
+import { documentClient, iamClient, kmsClients, secretsClient } from '../aws/clients';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
@@ -18,21 +17,21 @@ export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | u
   config.slackSigningSecretArn
     ? {
         ...approval,
-        slack: { signingSecret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.slackSigningSecretArn, 5 * 60_000, Date.now, 16), approvers: config.slackApprovers },
+        slack: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, 5 * 60_000, Date.now, 16), approvers: config.slackApprovers },
       }
     : undefined;
 
 /** The approval endpoint's composition root. */
 export const approvalDeps = (config: Config): ApprovalDeps => {
   if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
-  const clients = createClients();
+  const documents = documentClient();
   return {
-    kms: new KmsKeys(clients.kmsIn),
-    iam: new IamPrincipals(clients.iam),
-    incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
-    nonces: new DynamoDbNonceStore(clients.documents, config.incidentTable),
-    audit: new DynamoDbAuditLog(clients.documents, config.incidentTable, config.incidentRetentionDays),
-    secret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.approvalSecretArn),
+    kms: new KmsKeys(kmsClients()),
+    iam: new IamPrincipals(iamClient()),
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
+    nonces: new DynamoDbNonceStore(documents, config.incidentTable),
+    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+    secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
     rekey: rekeyNotYetAvailable,
     logger,
     now: () => new Date(),

@@ -1,9 +1,7 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CachedSecret } from '../aws/cached-secret';
-import { createClients, type Clients } from '../aws/clients';
+import { documentClient, iamClient, kmsClients, secretsClient, snsClient, sqsClient } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
-import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
 import { DynamoDbKeyPolicyJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
 import { IamPrincipals } from '../aws/iam-principals';
@@ -15,31 +13,34 @@ import { logger } from '../logger';
 import { SlackWebhook } from '../notify/slack-webhook-notifier';
 import type { ResponderDeps } from './respond-to-signals';
 
-/** The composition root: adapters over clients, settings from the validated config. */
-export const responderDeps = (config: Config, clients: Clients = createClients()) => {
-  const deps: ResponderDeps = {
-    kms: new KmsKeys(clients.kmsIn),
-    iam: new IamPrincipals(clients.iam),
-    incidents: new DynamoDbIncidentStore(clients.documents, config.incidentTable),
-    keyStates: new DynamoDbKeyStateJournal(clients.documents, config.incidentTable),
-    keyPolicies: new DynamoDbKeyPolicyJournal(clients.documents, config.incidentTable),
-    breaker: new DynamoDbCircuitBreaker(clients.documents, config.incidentTable, config.disableKeysPerHour),
-    ...(config.cloudTrailLookup ? { keyUsage: new CloudTrailKeyUsage(clients.cloudtrail) } : {}),
-    memory: new DynamoDbDetectionMemory(clients.documents, config.incidentTable, config.detectionMemoryDays),
-    notifier: new SnsNotifier(clients.sns, config.notificationTopicArn),
-    ...(config.slackWebhookSecretArn
-      ? { slack: new SlackWebhook(new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.slackWebhookSecretArn, 5 * 60_000, Date.now, 1)) }
+/** How people are told: SNS always, Slack and decision links when configured. Shared by every responder. */
+export const tellers = (config: Config, documents = documentClient()) => {
+  const secrets = config.slackWebhookSecretArn || config.approvalSecretArn ? secretsClient() : undefined;
+  return {
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
+    notifier: new SnsNotifier(snsClient(), config.notificationTopicArn),
+    ...(secrets && config.slackWebhookSecretArn
+      ? { slack: new SlackWebhook(new CachedSecret(secrets, config.slackWebhookSecretArn, 5 * 60_000, Date.now, 1)) }
       : {}),
-    ...(config.approvalsUrl && config.approvalSecretArn
-      ? {
-          links: {
-            baseUrl: config.approvalsUrl,
-            secret: new CachedSecret(new SecretsManagerClient({ maxAttempts: 5 }), config.approvalSecretArn),
-            ttlSeconds: config.approvalTokenHours * 3600,
-          },
-        }
+    ...(secrets && config.approvalsUrl && config.approvalSecretArn
+      ? { links: { baseUrl: config.approvalsUrl, secret: new CachedSecret(secrets, config.approvalSecretArn), ttlSeconds: config.approvalTokenHours * 3600 } }
       : {}),
     logger,
+    now: () => new Date(),
+  };
+};
+
+/** The responders' composition root: adapters over clients, settings from the validated config. */
+export const responderDeps = (config: Config) => {
+  const documents = documentClient();
+  const deps: ResponderDeps = {
+    ...tellers(config, documents),
+    kms: new KmsKeys(kmsClients()),
+    iam: new IamPrincipals(iamClient()),
+    keyStates: new DynamoDbKeyStateJournal(documents, config.incidentTable),
+    keyPolicies: new DynamoDbKeyPolicyJournal(documents, config.incidentTable),
+    breaker: new DynamoDbCircuitBreaker(documents, config.incidentTable, config.disableKeysPerHour),
+    memory: new DynamoDbDetectionMemory(documents, config.incidentTable, config.detectionMemoryDays),
     settings: {
       keyAdministrators: config.keyAdministrators,
       trustedAccounts: config.trustedAccounts,
@@ -53,7 +54,6 @@ export const responderDeps = (config: Config, clients: Clients = createClients()
       disableKeysPerHour: config.disableKeysPerHour,
       revokesPerSecond: config.revokesPerSecond,
     },
-    now: () => new Date(),
   };
-  return { deps, deadLetters: new SqsDeadLetters(clients.sqs, config.deadLetterQueueUrl) };
+  return { deps, deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl) };
 };

@@ -27,7 +27,7 @@ import { enableKeyRotation } from '../../src/actions/enable-key-rotation';
 import { restoreKeyPolicy } from '../../src/actions/restore-key-policy';
 import { revokeGrants } from '../../src/actions/revoke-grants';
 import { PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { createClients } from '../../src/aws/clients';
+import { iamClient, kmsClients } from '../../src/aws/clients';
 import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
 import { useMoto } from '../support/moto';
@@ -43,8 +43,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
 
   beforeAll(() => {
     kms = new KMSClient({});
-    const clients = createClients();
-    deps = { kms: new KmsKeys(clients.kmsIn), iam: new IamPrincipals(clients.iam) };
+    deps = { kms: new KmsKeys(kmsClients()), iam: new IamPrincipals(iamClient()) };
   });
 
   const newKey = async () => {
