@@ -174,6 +174,26 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return incidents;
   }
 
+  async listByKey(keyArn: string): Promise<Incident[]> {
+    const incidents: Incident[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byKey',
+          KeyConditionExpression: 'keyArn = :keyArn',
+          ExpressionAttributeValues: { ':keyArn': keyArn },
+          ScanIndexForward: false,
+          ExclusiveStartKey: start,
+        }),
+      );
+      incidents.push(...(page.Items ?? []).map(toIncident));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return incidents;
+  }
+
   async markReminded(id: string, at: string, since: string): Promise<boolean> {
     try {
       await this.documents.send(

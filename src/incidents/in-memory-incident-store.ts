@@ -60,6 +60,13 @@ export class InMemoryIncidentStore implements IncidentStore {
     return [...this.incidents.values()].filter((i) => statuses.includes(i.status) && i.updatedAt < before).map((i) => structuredClone(i));
   }
 
+  async listByKey(keyArn: string): Promise<Incident[]> {
+    return [...this.incidents.values()]
+      .filter((i) => i.keyArn === keyArn)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map((i) => structuredClone(i));
+  }
+
   async markReminded(id: string, at: string, since: string): Promise<boolean> {
     const current = this.incidents.get(id);
     if (!current || (current.remindedAt !== undefined && current.remindedAt >= since)) return false;

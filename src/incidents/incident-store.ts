@@ -23,6 +23,8 @@ export interface IncidentStore {
   recordDecision(id: string, decision: Decision): Promise<Incident>;
   /** Incidents in one of these statuses whose last change is older than `before`, oldest first. */
   listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]>;
+  /** Every incident about a key, newest first. */
+  listByKey(keyArn: string): Promise<Incident[]>;
   /** Records a reminder; false when one was already sent since `since` (another run got there first). */
   markReminded(id: string, at: string, since: string): Promise<boolean>;
   /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */

@@ -95,4 +95,20 @@ describe('conditional writes in the incident table, against moto', () => {
     expect(await breaker.allowDisable('210987654321', 'kw-c', at)).toBe(true);
     expect(await breaker.allowDisable('123456789012', 'kw-c', new Date('2026-11-28T13:00:00.000Z'))).toBe(true);
   });
+
+  it('lists incidents by key, newest first, and by status, oldest change first', async () => {
+    const first = { ...incident('by-key-1'), createdAt: '2026-11-20T00:00:00.000Z', updatedAt: '2026-11-20T00:00:00.000Z' };
+    const second = { ...incident('by-key-2'), createdAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T00:00:00.000Z', status: 'contained' as const };
+    await incidents.open(first);
+    await incidents.open(second);
+    const byKey = await incidents.listByKey(first.keyArn!);
+    // Other tests in this suite opened incidents on the same key: all of them come back, newest first.
+    expect(byKey.map((i) => i.createdAt)).toEqual(byKey.map((i) => i.createdAt).sort().reverse());
+    expect(byKey.findIndex((i) => i.id === second.id)).toBeLessThan(byKey.findIndex((i) => i.id === first.id));
+    expect(byKey.findIndex((i) => i.id === first.id)).toBeGreaterThanOrEqual(0);
+    expect(byKey.every((i) => i.keyArn === first.keyArn)).toBe(true);
+    const open = await incidents.listByStatus(['open'], '2026-11-20T12:00:00.000Z');
+    expect(open.map((i) => i.id)).toContain(first.id);
+    expect(open.map((i) => i.id)).not.toContain(second.id);
+  });
 });

@@ -95,6 +95,10 @@ describe('the packaged CloudFormation template', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
     });
+    expect(table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string; KeySchema: Array<{ AttributeName: string }> }) => [index.IndexName, ...index.KeySchema.map((k) => k.AttributeName)])).toEqual([
+      ['byStatus', 'status', 'updatedAt'],
+      ['byKey', 'keyArn', 'createdAt'],
+    ]);
   });
 
   it('publishes to an encrypted SNS topic and sends failures after retries to the dead-letter queue', () => {
