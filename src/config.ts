@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Thresholds } from './detectors/detector';
-import type { KeyMode } from './policy/key-facts';
-import { thresholdsSchema } from './detectors/settings';
+import { accountIdSchema, principalArnSchema, thresholdsSchema } from './detectors/settings';
 import { ConfigError } from './errors';
 
 /**
@@ -9,11 +7,27 @@ import { ConfigError } from './errors';
  * with an error that names the variable.
  */
 
-const arnList = z
+/** A comma-separated list, each entry checked: "a, b,,c" is ["a", "b", "c"]. */
+const commaList = (entry: z.ZodString) =>
+  z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(entry));
+
+const flag = (byDefault: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(byDefault)
+    .transform((value) => value === 'true');
+
+/** A value that may be absent; an empty string (an unset stack parameter) counts as absent. */
+const optionalText = z
   .string()
-  .default('')
-  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
-  .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'each entry must be an IAM or STS ARN')));
+  .optional()
+  .transform((value) => value || undefined);
+
+const keyArnSchema = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN');
 
 const environment = z.object({
   INCIDENT_TABLE: z.string().min(1),
@@ -22,13 +36,9 @@ const environment = z.object({
   /** IAM path shared by every responder role; calls made by roles on it are the responder's own. */
   RESPONDER_ROLE_PATH: z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /kms-warden/prod/'),
   /** Principals allowed to schedule key deletion without kms-warden undoing it. */
-  KEY_ADMINISTRATORS: arnList,
+  KEY_ADMINISTRATORS: commaList(principalArnSchema),
   /** Accounts that are not external although they do not own the key (comma-separated 12-digit ids). */
-  TRUSTED_ACCOUNTS: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^\d{12}$/, 'each entry must be a 12-digit account id'))),
+  TRUSTED_ACCOUNTS: commaList(accountIdSchema),
   /** Prior state assumed for a key scheduled for deletion when no earlier DisableKey/EnableKey was seen. */
   UNKNOWN_PRIOR_KEY_STATE: z.enum(['Enabled', 'Disabled']).default('Enabled'),
   /** Detection thresholds as JSON, any subset of them (see README); the rest keep their defaults. */
@@ -47,32 +57,25 @@ const environment = z.object({
   /** The mode of keys without a kms-warden:mode tag: observe (notify only), contain, lockdown (contain and disable). */
   DEFAULT_MODE: z.enum(['observe', 'contain', 'lockdown']).default('contain'),
   /** Comma-separated key ARNs never disabled automatically (besides keys tagged kms-warden:protected=true). */
-  PROTECTED_KEYS: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, 'each entry must be a KMS key ARN'))),
+  PROTECTED_KEYS: commaList(keyArnSchema),
   /** true: plan, record and notify, but apply nothing. */
-  DRY_RUN: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  DRY_RUN: flag('false'),
   /** Automatic disable-key per account per hour before further ones are offered for approval. */
   DISABLE_KEYS_PER_HOUR: z.coerce.number().int().min(0).max(100).default(3),
   /** RevokeGrant calls per second, under its request quota (15 by default in KMS). */
   REVOKES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
   /** Look up in CloudTrail's event history which keys a leaked access key used (needs cloudtrail:LookupEvents). */
-  CLOUDTRAIL_LOOKUP: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  CLOUDTRAIL_LOOKUP: flag('true'),
   /** The Secrets Manager secret approval links are signed with (the approval endpoint only). */
-  APPROVAL_SECRET_ARN: z.string().min(1).optional(),
+  APPROVAL_SECRET_ARN: optionalText,
   /** The approval endpoint up to /approvals/; links go in messages only when it is set. */
   APPROVALS_URL: z.url().optional(),
   /** The Secrets Manager secret holding Slack's signing secret; Slack buttons are answered only when set. */
-  SLACK_SIGNING_SECRET_ARN: z.string().optional().transform((value) => value || undefined),
+  SLACK_SIGNING_SECRET_ARN: optionalText,
   /** The Secrets Manager secret holding a Slack incoming webhook URL; messages go to Slack too when set. */
-  SLACK_WEBHOOK_SECRET_ARN: z.string().optional().transform((value) => value || undefined),
+  SLACK_WEBHOOK_SECRET_ARN: optionalText,
   /** Comma-separated Slack user ids allowed to decide from Slack. */
-  SLACK_APPROVERS: z
-    .string()
-    .default('')
-    .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean)),
+  SLACK_APPROVERS: commaList(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id')),
   /** Hours a decision may wait before on-call is reminded. */
   REMIND_AFTER_HOURS: z.coerce.number().min(0.25).max(168).default(4),
   /** Hours an approval link stays valid. */
@@ -82,33 +85,9 @@ const environment = z.object({
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
-export type Config = {
-  incidentTable: string;
-  notificationTopicArn: string;
-  deadLetterQueueUrl: string;
-  responderRolePath: string;
-  keyAdministrators: string[];
-  trustedAccounts: string[];
-  thresholds: Thresholds;
-  unknownPriorKeyState: 'Enabled' | 'Disabled';
-  incidentRetentionDays: number;
-  defaultMode: KeyMode;
-  protectedKeys: string[];
-  dryRun: boolean;
-  disableKeysPerHour: number;
-  revokesPerSecond: number;
-  cloudTrailLookup: boolean;
-  approvalSecretArn: string | undefined;
-  approvalTokenHours: number;
-  remindAfterHours: number;
-  approvalsUrl: string | undefined;
-  slackSigningSecretArn: string | undefined;
-  slackApprovers: string[];
-  slackWebhookSecretArn: string | undefined;
-  detectionMemoryDays: number;
-};
+export type Config = ReturnType<typeof loadConfig>;
 
-export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
   const parsed = environment.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

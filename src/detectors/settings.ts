@@ -3,6 +3,10 @@ import { defaultThresholds, type DetectionSettings } from './detector';
 
 const positive = z.number().positive();
 
+/** A principal named in settings: an IAM or STS ARN. */
+export const principalArnSchema = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM or STS ARN');
+export const accountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+
 /** Thresholds as a person writes them: any subset, the rest defaulted. */
 export const thresholdsSchema = z
   .object({
@@ -22,11 +26,11 @@ export const thresholdsSchema = z
     guardDutyMinimumSeverity: given.guardDutyMinimumSeverity ?? defaultThresholds.guardDutyMinimumSeverity,
   }));
 
-/** A settings file (replay's --config) or the DETECTION_SETTINGS variable. Unknown fields are refused: a typo must not pass silently. */
+/** Replay's --config file. Unknown fields are refused: a typo must not pass silently. */
 export const detectionSettingsSchema = z
   .object({
-    keyAdministrators: z.array(z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/, 'must be an IAM or STS ARN')).default([]),
-    trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default([]),
+    keyAdministrators: z.array(principalArnSchema).default([]),
+    trustedAccounts: z.array(accountIdSchema).default([]),
     thresholds: thresholdsSchema.default(defaultThresholds),
   })
   .strict();

@@ -18,7 +18,8 @@ export type InputEvent =
 
 export type Classified = { ok: true; event: InputEvent } | { ok: false; problems: string[] };
 
-const problemsOf = (error: z.ZodError): string[] =>
+/** What is wrong with an input, field by field ("detail.eventID: expected string"), the first ten. */
+export const problemsOf = (error: z.ZodError): string[] =>
   error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
 
 const failure = (problems: string[]): Classified => ({ ok: false, problems });

@@ -2,15 +2,13 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import { MalformedEventError } from '../errors';
+import { problemsOf } from '../events/input';
 
 export interface DeadLetters {
   keep(event: unknown, reason: string): Promise<void>;
 }
 
 export type Rejected = { status: 'rejected'; reason: string };
-
-const problemsOf = (error: z.ZodError): string[] =>
-  error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
 
 /**
  * Validates the incoming event against a schema and hands the parsed value on. An event that does not match is

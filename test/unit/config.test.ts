@@ -38,6 +38,15 @@ describe('configuration', () => {
     });
   });
 
+  it('reads flags and treats an empty optional value as absent', () => {
+    expect(loadConfig({ ...valid, DRY_RUN: 'true', CLOUDTRAIL_LOOKUP: 'false', SLACK_WEBHOOK_SECRET_ARN: '', SLACK_APPROVERS: 'U0ONCALL, W0LEAD' })).toMatchObject({
+      dryRun: true,
+      cloudTrailLookup: false,
+      slackWebhookSecretArn: undefined,
+      slackApprovers: ['U0ONCALL', 'W0LEAD'],
+    });
+  });
+
   it.each(Object.keys(valid))('names %s when it is missing', (variable) => {
     const env: Record<string, string> = { ...valid };
     delete env[variable];
@@ -45,7 +54,11 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['KEY_ADMINISTRATORS', 'KeyAdmins', 'each entry must be an IAM or STS ARN'],
+    ['KEY_ADMINISTRATORS', 'KeyAdmins', 'KEY_ADMINISTRATORS: must be an IAM or STS ARN'],
+    ['TRUSTED_ACCOUNTS', '1234', 'TRUSTED_ACCOUNTS: must be a 12-digit account id'],
+    ['PROTECTED_KEYS', 'alias/payments', 'PROTECTED_KEYS: must be a KMS key ARN'],
+    ['SLACK_APPROVERS', 'alice', 'SLACK_APPROVERS: must be a Slack user id'],
+    ['DRY_RUN', 'yes', 'DRY_RUN:'],
     ['RESPONDER_ROLE_PATH', 'kms-warden', 'must be an IAM path'],
     ['UNKNOWN_PRIOR_KEY_STATE', 'PendingDeletion', ''],
     ['INCIDENT_RETENTION_DAYS', '0', ''],
