@@ -1,16 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KeyPolicyChange, KeyPolicyJournal } from '../state/key-policy-journal';
-import type { KeyStateChange, KeyStateJournal } from '../state/key-state-journal';
+import type { JournalEntry, KeyHistory, KeyJournal, KeyPolicyChange, KeyStateChange } from '../state/key-journal';
 
-// Events can arrive late or twice: only a newer, different event moves the journal.
+// Events can arrive late or twice: only a newer, different event moves the journal (supersedes() in key-journal.ts).
 const isFirstChange = 'attribute_not_exists(#current)';
 const isNewerChange = '(#current.#eventTime <= :eventTime AND #current.#eventId <> :eventId)';
 
-type Change = { eventId: string; eventTime: string };
-
 /** A per-key journal of the latest change and the one before it, under sort key `sk` of the key's item. */
-class DynamoDbKeyJournal<C extends Change> {
+class DynamoDbKeyJournal<C extends JournalEntry> implements KeyJournal<C> {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -21,7 +18,7 @@ class DynamoDbKeyJournal<C extends Change> {
     return { pk: `KEY#${keyArn}`, sk: this.sk };
   }
 
-  async history(keyArn: string): Promise<{ current: C; previous: C | undefined } | undefined> {
+  async history(keyArn: string): Promise<KeyHistory<C> | undefined> {
     const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.keyOf(keyArn), ConsistentRead: true }));
     if (!Item?.current) return undefined;
     return { current: Item.current as C, previous: (Item.previous ?? undefined) as C | undefined };
@@ -54,13 +51,13 @@ class DynamoDbKeyJournal<C extends Change> {
   }
 }
 
-export class DynamoDbKeyStateJournal extends DynamoDbKeyJournal<KeyStateChange> implements KeyStateJournal {
+export class DynamoDbKeyStateJournal extends DynamoDbKeyJournal<KeyStateChange> {
   constructor(documents: DynamoDBDocumentClient, tableName: string) {
     super(documents, tableName, 'STATE');
   }
 }
 
-export class DynamoDbKeyPolicyJournal extends DynamoDbKeyJournal<KeyPolicyChange> implements KeyPolicyJournal {
+export class DynamoDbKeyPolicyJournal extends DynamoDbKeyJournal<KeyPolicyChange> {
   constructor(documents: DynamoDBDocumentClient, tableName: string) {
     super(documents, tableName, 'POLICY');
   }

@@ -1,7 +1,7 @@
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { accountOfKey } from '../events/accounts';
-import type { KeyPolicyHistory } from '../state/key-policy-journal';
+import type { KeyPolicyHistory } from '../state/key-journal';
 import type { KeyFacts } from './key-facts';
 import type { PriorKeyState } from './prior-key-state';
 

@@ -1,5 +1,5 @@
 import { isSamePrincipal, type Principal } from '../events/principal';
-import type { KeyStateHistory } from '../state/key-state-journal';
+import type { KeyStateHistory } from '../state/key-journal';
 
 export interface PriorKeyState {
   state: 'Enabled' | 'Disabled';

@@ -3,7 +3,7 @@ import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
 import { principalKey } from '../events/principal';
 import { MemoryConflictError } from '../errors';
-import type { KeyStateChange } from '../state/key-state-journal';
+import type { KeyStateChange } from '../state/key-journal';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
 
 export type { Outcome, ResponderDeps, ResponderSettings } from './respond-to-signals';

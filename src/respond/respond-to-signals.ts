@@ -12,14 +12,14 @@ import type { Notifier } from '../notify/notifier';
 import { planResponse } from '../policy/plan-response';
 import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
-import type { KeyPolicyJournal } from '../state/key-policy-journal';
+import type { KeyPolicyJournal } from '../state/key-journal';
 import type { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { principalKey } from '../events/principal';
 import { accountOfKey } from '../events/accounts';
 import { KeyNotFoundError } from '../errors';
 import { priorKeyState } from '../policy/prior-key-state';
 import type { DetectionMemoryStore } from '../state/detection-memory';
-import type { KeyStateJournal } from '../state/key-state-journal';
+import type { KeyStateJournal } from '../state/key-journal';
 
 export interface ResponderSettings extends DetectionSettings {
   responderRolePath: string;

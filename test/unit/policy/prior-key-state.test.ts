@@ -1,6 +1,6 @@
 import type { Principal } from '../../../src/events/principal';
 import { priorKeyState } from '../../../src/policy/prior-key-state';
-import type { KeyStateChange } from '../../../src/state/key-state-journal';
+import type { KeyStateChange } from '../../../src/state/key-journal';
 
 const suspect: Principal = { kind: 'assumed-role', arn: 'arn:aws:iam::123456789012:role/deployer' };
 const change = (state: KeyStateChange['state'], changedBy: string, eventTime = '2026-11-01T00:00:00.000Z'): KeyStateChange => ({

@@ -10,9 +10,8 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { Notification } from '../../../src/notify/notifier';
 import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/respond-to-kms-api-call';
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
-import { InMemoryKeyPolicyJournal } from '../../../src/state/in-memory-key-policy-journal';
 import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
-import { InMemoryKeyStateJournal } from '../../../src/state/in-memory-key-state-journal';
+import { InMemoryKeyJournal } from '../../../src/state/in-memory-key-journal';
 import { failed, record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -36,9 +35,9 @@ const setup = (keyAdministrators: string[] = []) => {
     kms: new KmsKeys((region) => new KMSClient({ region })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
     incidents,
-    keyStates: new InMemoryKeyStateJournal(),
+    keyStates: new InMemoryKeyJournal(),
     memory: new InMemoryDetectionMemory(),
-    keyPolicies: new InMemoryKeyPolicyJournal(),
+    keyPolicies: new InMemoryKeyJournal(),
     breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
