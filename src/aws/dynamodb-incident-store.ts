@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
@@ -153,44 +153,34 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
-    const incidents: Incident[] = [];
-    for (const status of statuses) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byStatus',
-            KeyConditionExpression: '#status = :status AND updatedAt < :before',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':before': before },
-            ExclusiveStartKey: start,
-          }),
-        );
-        incidents.push(...(page.Items ?? []).map(toIncident));
-        start = page.LastEvaluatedKey;
-      } while (start);
-    }
-    return incidents;
+    const pages = await Promise.all(
+      statuses.map((status) =>
+        this.queryAll({
+          IndexName: 'byStatus',
+          KeyConditionExpression: '#status = :status AND updatedAt < :before',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':before': before },
+        }),
+      ),
+    );
+    return pages.flat().sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   }
 
   async listByKey(keyArn: string): Promise<Incident[]> {
+    return this.queryAll({
+      IndexName: 'byKey',
+      KeyConditionExpression: 'keyArn = :keyArn',
+      ExpressionAttributeValues: { ':keyArn': keyArn },
+      ScanIndexForward: false,
+    });
+  }
+
+  /** Every page of a query on one of the table's indexes. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Incident[]> {
     const incidents: Incident[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byKey',
-          KeyConditionExpression: 'keyArn = :keyArn',
-          ExpressionAttributeValues: { ':keyArn': keyArn },
-          ScanIndexForward: false,
-          ExclusiveStartKey: start,
-        }),
-      );
+    for await (const page of paginateQuery({ client: this.documents }, { TableName: this.tableName, ...input })) {
       incidents.push(...(page.Items ?? []).map(toIncident));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return incidents;
   }
 

@@ -4,11 +4,11 @@ import {
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   IAMClient,
-  ListAccessKeysCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
+  paginateListAccessKeys,
 } from '@aws-sdk/client-iam';
 import { PrincipalNotFoundError } from '../errors';
 
@@ -54,17 +54,14 @@ export class IamPrincipals {
 
   async activeAccessKeys(userName: string): Promise<string[]> {
     const keys: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.client
-        .send(new ListAccessKeysCommand({ UserName: userName, Marker: marker }))
-        .catch((error: unknown) => {
-          if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`user/${userName}`, { cause: error });
-          throw error;
-        });
-      for (const key of page.AccessKeyMetadata ?? []) if (key.Status === 'Active' && key.AccessKeyId) keys.push(key.AccessKeyId);
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    try {
+      for await (const page of paginateListAccessKeys({ client: this.client }, { UserName: userName })) {
+        for (const key of page.AccessKeyMetadata ?? []) if (key.Status === 'Active' && key.AccessKeyId) keys.push(key.AccessKeyId);
+      }
+    } catch (error) {
+      if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`user/${userName}`, { cause: error });
+      throw error;
+    }
     return keys;
   }
 

@@ -10,11 +10,11 @@ import {
   GetKeyRotationStatusCommand,
   KMSClient,
   KMSInvalidStateException,
-  ListGrantsCommand,
-  ListResourceTagsCommand,
   NotFoundException,
   PutKeyPolicyCommand,
   RevokeGrantCommand,
+  paginateListGrants,
+  paginateListResourceTags,
   type GrantConstraints,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
@@ -73,14 +73,13 @@ export class KmsKeys {
 
   /** The key's tags as a map (ListResourceTags, every page). */
   async tags(keyArn: string): Promise<Record<string, string>> {
-    const tags: Record<string, string> = {};
-    let marker: string | undefined;
-    do {
-      const page = await this.call(keyArn, 'ListResourceTags', (client, KeyId) => client.send(new ListResourceTagsCommand({ KeyId, Marker: marker })));
-      for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
-      marker = page.Truncated ? page.NextMarker : undefined;
-    } while (marker);
-    return tags;
+    return this.call(keyArn, 'ListResourceTags', async (client, KeyId) => {
+      const tags: Record<string, string> = {};
+      for await (const page of paginateListResourceTags({ client }, { KeyId })) {
+        for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
+      }
+      return tags;
+    });
   }
 
   async rotationEnabled(keyArn: string): Promise<boolean> {
@@ -115,25 +114,24 @@ export class KmsKeys {
 
   /** Every grant on the key, through all pages of ListGrants. */
   async grants(keyArn: string): Promise<Grant[]> {
-    const grants: Grant[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.call(keyArn, 'ListGrants', (client, KeyId) => client.send(new ListGrantsCommand({ KeyId, Limit: 100, Marker: marker })));
-      for (const grant of page.Grants ?? []) {
-        if (!grant.GrantId) continue;
-        grants.push({
-          grantId: grant.GrantId,
-          name: grant.Name,
-          granteePrincipal: grant.GranteePrincipal,
-          retiringPrincipal: grant.RetiringPrincipal,
-          operations: grant.Operations ?? [],
-          constraints: grant.Constraints,
-          issuingAccount: grant.IssuingAccount,
-        });
+    return this.call(keyArn, 'ListGrants', async (client, KeyId) => {
+      const grants: Grant[] = [];
+      for await (const page of paginateListGrants({ client, pageSize: 100 }, { KeyId })) {
+        for (const grant of page.Grants ?? []) {
+          if (!grant.GrantId) continue;
+          grants.push({
+            grantId: grant.GrantId,
+            name: grant.Name,
+            granteePrincipal: grant.GranteePrincipal,
+            retiringPrincipal: grant.RetiringPrincipal,
+            operations: grant.Operations ?? [],
+            constraints: grant.Constraints,
+            issuingAccount: grant.IssuingAccount,
+          });
+        }
       }
-      marker = page.Truncated ? page.NextMarker : undefined;
-    } while (marker);
-    return grants;
+      return grants;
+    });
   }
 
   async revokeGrant(keyArn: string, grantId: string): Promise<void> {
