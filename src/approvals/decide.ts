@@ -4,7 +4,7 @@ import type { Action, ActionDeps, ActionResult } from '../actions/action';
 import { StateConflictError } from '../errors';
 import type { Decision, Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
-import type { IncidentStatus } from '../incidents/lifecycle';
+import { canMove, isActive, type IncidentStatus } from '../incidents/lifecycle';
 import type { NonceStore } from './nonce-store';
 import { confirmationPage, refusalPage, resultPage } from './page';
 import type { AuditLog, RekeyWorkflow } from './ports';
@@ -56,12 +56,17 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
   'too-late': 'This decision can no longer be made',
 };
 
-/** Which statuses each decision may be taken from, and the one it leads to (undefined: the status stays). */
-const moves: Record<ApprovalAction, { from: readonly IncidentStatus[]; to: IncidentStatus | undefined }> = {
-  'approve-rekey': { from: ['contained', 'awaiting-approval'], to: 'approved' },
-  'disable-key': { from: ['open', 'contained', 'awaiting-approval'], to: undefined },
-  reject: { from: ['awaiting-approval'], to: 'rejected' },
-  release: { from: ['contained', 'awaiting-approval', 'rejected'], to: 'released' },
+/** The status each decision leads to (undefined: it stays); the lifecycle table says from where. */
+const leadsTo: Record<ApprovalAction, IncidentStatus | undefined> = {
+  'approve-rekey': 'approved',
+  'disable-key': undefined,
+  reject: 'rejected',
+  release: 'released',
+};
+
+const canDecide = (action: ApprovalAction, status: IncidentStatus): boolean => {
+  const to = leadsTo[action];
+  return to ? canMove(status, to) : isActive(status);
 };
 
 const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
@@ -117,7 +122,7 @@ export const decideApproval =
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
-    if (!moves[claims.action].from.includes(incident.status)) {
+    if (!canDecide(claims.action, incident.status)) {
       return refuse(deps, 'too-late', `the incident is ${incident.status}`, requester, claims);
     }
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
@@ -130,7 +135,7 @@ export const decideApproval =
     try {
       switch (claims.action) {
         case 'approve-rekey': {
-          updated = await deps.incidents.decide(incident.id, moves['approve-rekey'].from, 'approved', decision);
+          updated = await deps.incidents.decide(incident.id, 'approved', decision);
           const started = incident.keyArn ? await deps.rekey.start(incident.id, incident.keyArn) : { started: false, detail: 'the incident names no key' };
           detail = started.detail;
           break;
@@ -145,9 +150,9 @@ export const decideApproval =
         }
         case 'reject':
         case 'release': {
-          if (claims.action === 'reject') await deps.incidents.decide(incident.id, moves.reject.from, 'rejected', decision);
+          if (claims.action === 'reject') await deps.incidents.decide(incident.id, 'rejected', decision);
           const problems = await undoContainment(incident, deps);
-          updated = await deps.incidents.decide(incident.id, moves.release.from, 'released', { ...decision, action: 'release' });
+          updated = await deps.incidents.decide(incident.id, 'released', { ...decision, action: 'release' });
           detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
           break;
         }

@@ -6,7 +6,7 @@ import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
 import { containmentSucceeded, type Decision, type Incident } from '../incidents/incident';
 import type { IncidentStore, OpenResult } from '../incidents/incident-store';
-import { canMove, type IncidentStatus } from '../incidents/lifecycle';
+import { canMove, statusesLeadingTo, type IncidentStatus } from '../incidents/lifecycle';
 
 // Named conditions: each state change says what it expects to find.
 const isNew = 'attribute_not_exists(pk)';
@@ -107,9 +107,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
     }
   }
 
-  async decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident> {
-    const allowed = from.filter((status) => canMove(status, to));
-    if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
+  async decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident> {
+    const allowed = statusesLeadingTo(to);
     const names = allowed.map((_, i) => `:from${i}`);
     try {
       const { Attributes } = await this.documents.send(

@@ -40,9 +40,9 @@ export class InMemoryIncidentStore implements IncidentStore {
     return structuredClone(next);
   }
 
-  async decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident> {
+  async decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident> {
     const current = this.incidents.get(id);
-    if (!current || !from.includes(current.status) || !canMove(current.status, to)) throw new StateConflictError(id, current);
+    if (!current || !canMove(current.status, to)) throw new StateConflictError(id, current);
     const next: Incident = { ...current, status: to, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at };
     this.incidents.set(id, next);
     return structuredClone(next);

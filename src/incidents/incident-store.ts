@@ -15,10 +15,10 @@ export interface IncidentStore {
   markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
   /**
-   * Moves the incident to `to` if it is in one of `from`, recording the decision. A lost race raises
-   * StateConflictError carrying the winner's state.
+   * Moves the incident to `to`, recording the decision, if the lifecycle allows that move from its status. A lost
+   * race raises StateConflictError carrying the winner's state.
    */
-  decide(id: string, from: readonly IncidentStatus[], to: IncidentStatus, decision: Decision): Promise<Incident>;
+  decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident>;
   /** Records a decision that changes no status (an approved disable-key). */
   recordDecision(id: string, decision: Decision): Promise<Incident>;
   /** Incidents in one of these statuses whose last change is older than `before`, oldest first. */

@@ -19,3 +19,10 @@ export type IncidentStatus = keyof typeof transitions;
 
 export const canMove = (from: IncidentStatus, to: IncidentStatus): boolean =>
   (transitions[from] as readonly IncidentStatus[]).includes(to);
+
+/** Every status from which an incident may move to `to`. */
+export const statusesLeadingTo = (to: IncidentStatus): IncidentStatus[] =>
+  (Object.keys(transitions) as IncidentStatus[]).filter((from) => canMove(from, to));
+
+/** An incident still being handled: it can move on. Released and closed ones cannot, and take no more decisions. */
+export const isActive = (status: IncidentStatus): boolean => transitions[status].length > 0;
