@@ -1,6 +1,5 @@
-import { describeAction } from '../actions';
 import type { Incident } from '../incidents/incident';
-import { outcomeOf } from '../notify/compose-notification';
+import { outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from './decision-text';
 import type { ApprovalAction } from './token';
 
@@ -19,8 +18,8 @@ form{display:inline-block;margin-right:1rem}button{font-size:1rem;padding:.6rem 
 
 const incidentDetails = (incident: Incident) => {
   const { signal } = incident;
-  const steps = incident.plan
-    .map((step, i) => `<li>${escape(describeAction(step))}: <strong>${escape(incident.results?.[i]?.outcome ?? 'not run')}</strong></li>`)
+  const steps = stepOutcomes(incident)
+    .map(({ description, outcome }) => `<li>${escape(description)}: <strong>${escape(outcome)}</strong></li>`)
     .join('');
   return `<dl>
 <dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}${outcomeOf(incident) === incident.status ? '' : `: ${escape(outcomeOf(incident))}`})</dd>

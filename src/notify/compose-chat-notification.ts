@@ -1,8 +1,7 @@
 import type { DecisionLink } from '../approvals/links';
 import { decisionText } from '../approvals/decision-text';
-import { describeAction } from '../actions';
 import type { Incident } from '../incidents/incident';
-import { outcomeOf } from './compose-notification';
+import { outcomeOf, stepBullets } from './compose-notification';
 
 /**
  * The custom notification Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack and
@@ -12,7 +11,7 @@ import { outcomeOf } from './compose-notification';
 export const composeChatNotification = (incident: Incident, links: readonly DecisionLink[] = []) => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
-  const steps = incident.plan.map((step, i) => `• ${describeAction(step)}: *${incident.results?.[i]?.outcome ?? 'not run'}*`);
+  const steps = stepBullets(incident);
   return {
     version: '1.0',
     source: 'custom',

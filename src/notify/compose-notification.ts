@@ -21,6 +21,13 @@ const resultLine = (result: ActionResult | undefined): string => {
   }
 };
 
+/** Each planned step as people read it, with the one word for what became of it. */
+export const stepOutcomes = (incident: Incident) =>
+  incident.plan.map((step, i) => ({ description: describeAction(step), outcome: incident.results?.[i]?.outcome ?? 'not run', result: incident.results?.[i] }));
+
+/** Chat markdown: one bullet per step. */
+export const stepBullets = (incident: Incident): string[] => stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
+
 /** In a word, where the incident stands: the first line and the subject say it. */
 export const outcomeOf = (incident: Incident): string => {
   const results = incident.results ?? [];
@@ -58,7 +65,7 @@ const nextStepFor = (incident: Incident, outcome: string): string => {
 export const composeNotification = (incident: Incident, links: readonly DecisionLink[] = []): Notification => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
-  const steps = incident.plan.map((step, index) => `  - ${describeAction(step)}: ${resultLine(incident.results?.[index])}`);
+  const steps = stepOutcomes(incident).map(({ description, result }) => `  - ${description}: ${resultLine(result)}`);
   const text = [
     `${signal.title}: ${outcome}.`,
     '',

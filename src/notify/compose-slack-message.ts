@@ -1,8 +1,7 @@
-import { describeAction } from '../actions';
 import { decisionText } from '../approvals/decision-text';
 import type { DecisionLink } from '../approvals/links';
 import type { Incident } from '../incidents/incident';
-import { outcomeOf } from './compose-notification';
+import { outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
 
@@ -17,7 +16,7 @@ const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 export const composeSlackMessage = (incident: Incident, links: readonly DecisionLink[] = []) => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
-  const steps = incident.plan.map((step, i) => `• ${describeAction(step)}: *${incident.results?.[i]?.outcome ?? 'not run'}*`).join('\n');
+  const steps = stepBullets(incident).join('\n');
   return {
     text: `${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
     blocks: [
