@@ -17,7 +17,7 @@ export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | u
   config.slackSigningSecretArn
     ? {
         ...approval,
-        slack: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, 5 * 60_000, Date.now, 16), approvers: config.slackApprovers },
+        slack: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }), approvers: config.slackApprovers },
       }
     : undefined;
 

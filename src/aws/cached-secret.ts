@@ -7,14 +7,20 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 export class CachedSecret {
   private value: { bytes: Buffer; until: number } | undefined;
 
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly minimumBytes: number;
+
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly secretId: string,
-    private readonly ttlMs = 5 * 60_000,
-    private readonly now: () => number = Date.now,
-    /** Signing with a short secret is refused: approval links need 32 bytes, Slack's own secrets are shorter. */
-    private readonly minimumBytes = 32,
-  ) {}
+    /** minimumBytes: a shorter secret is refused. Signing keys need 32; Slack's signing secrets and URLs are shorter. */
+    options: { ttlMs?: number; now?: () => number; minimumBytes?: number } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+    this.minimumBytes = options.minimumBytes ?? 32;
+  }
 
   async bytes(): Promise<Buffer> {
     if (this.value && this.value.until > this.now()) return this.value.bytes;

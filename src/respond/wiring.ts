@@ -20,7 +20,7 @@ export const tellers = (config: Config, documents = documentClient()) => {
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
     notifier: new SnsNotifier(snsClient(), config.notificationTopicArn),
     ...(secrets && config.slackWebhookSecretArn
-      ? { slack: new SlackWebhook(new CachedSecret(secrets, config.slackWebhookSecretArn, 5 * 60_000, Date.now, 1)) }
+      ? { slack: new SlackWebhook(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }
       : {}),
     ...(secrets && config.approvalsUrl && config.approvalSecretArn
       ? { links: { baseUrl: config.approvalsUrl, secret: new CachedSecret(secrets, config.approvalSecretArn), ttlSeconds: config.approvalTokenHours * 3600 } }

@@ -28,7 +28,7 @@ describe('approval tokens against moto: the secret and single use', () => {
     const client = new SecretsManagerClient({});
     await client.send(new CreateSecretCommand({ Name: 'kms-warden/approvals', SecretString: 'x'.repeat(48) }));
     let clock = 0;
-    const secret = new CachedSecret(client, 'kms-warden/approvals', 1000, () => clock);
+    const secret = new CachedSecret(client, 'kms-warden/approvals', { ttlMs: 1000, now: () => clock });
     const first = await secret.bytes();
     await client.send(new PutSecretValueCommand({ SecretId: 'kms-warden/approvals', SecretString: 'y'.repeat(48) }));
     expect(await secret.bytes()).toEqual(first);
