@@ -1,15 +1,16 @@
 import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
 import { containmentSucceeded, type Decision, type Incident } from '../incidents/incident';
 import type { IncidentStore, OpenResult } from '../incidents/incident-store';
-import { canMove, statusesLeadingTo, type IncidentStatus } from '../incidents/lifecycle';
+import { statusesLeadingTo, type IncidentStatus } from '../incidents/lifecycle';
 
 // Named conditions: each state change says what it expects to find.
 const isNew = 'attribute_not_exists(pk)';
+const exists = 'attribute_exists(pk)';
 const isOpen = '#status = :open';
 const notYetNotifiedOfStatus = '(attribute_not_exists(notifiedStatus) OR notifiedStatus <> :status)';
 
@@ -49,106 +50,93 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
-    const next = containmentSucceeded(results) && canMove('open', 'contained') ? 'contained' : 'open';
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(id),
-          UpdateExpression: 'SET #status = :next, results = :results, updatedAt = :at',
-          ConditionExpression: isOpen,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': 'open', ':next': next, ':results': results, ':at': at },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return toIncident(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, oldItemOf(error), { cause: error });
-      throw error;
-    }
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: 'SET #status = :next, results = :results, updatedAt = :at',
+        ConditionExpression: isOpen,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':open': 'open', ':next': containmentSucceeded(results) ? 'contained' : 'open', ':results': results, ':at': at },
+      }),
+    );
   }
 
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(id),
-          UpdateExpression: 'SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at',
-          ConditionExpression: `attribute_exists(pk) AND ${notYetNotifiedOfStatus}`,
-          ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const written = await this.update(id, {
+      UpdateExpression: 'SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at',
+      ConditionExpression: `${exists} AND ${notYetNotifiedOfStatus}`,
+      ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId },
+    });
+    return written.ok;
   }
 
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(id),
-          UpdateExpression: 'ADD occurrences :one SET lastSeenAt = :at, lastEvidence = :evidence, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1, ':at': at, ':evidence': signal.evidence },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toIncident(Attributes ?? {});
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, undefined, { cause: error });
-      throw error;
-    }
+    // Not updatedAt: a repeat of the same signal is no change of the incident, and must not reset how long a
+    // decision has been waiting.
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: 'ADD occurrences :one SET lastSeenAt = :at, lastEvidence = :evidence',
+        ConditionExpression: exists,
+        ExpressionAttributeValues: { ':one': 1, ':at': at, ':evidence': signal.evidence },
+      }),
+    );
   }
 
   async decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident> {
     const allowed = statusesLeadingTo(to);
+    // No status leads there: nothing to condition on, and nothing a write could do.
+    if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
     const names = allowed.map((_, i) => `:from${i}`);
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: 'SET #status = :to, decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
+        // Named condition: the incident is still in a status this decision may leave.
+        ConditionExpression: `${exists} AND #status IN (${names.join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
+          ':to': to,
+          ':none': [],
+          ':decision': [decision],
+          ':at': decision.at,
+        },
+      }),
+    );
+  }
+
+  async recordDecision(id: string, decision: Decision): Promise<Incident> {
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: 'SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
+        ConditionExpression: exists,
+        ExpressionAttributeValues: { ':none': [], ':decision': [decision], ':at': decision.at },
+      }),
+    );
+  }
+
+  /** A conditional update of an incident: the item after it, or the item as it was when the condition failed. */
+  private async update(
+    id: string,
+    input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+  ): Promise<{ ok: true; incident: Incident } | { ok: false; current: Incident | undefined; error: ConditionalCheckFailedException }> {
     try {
       const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(id),
-          UpdateExpression: 'SET #status = :to, decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
-          // Named condition: the incident is still in a status this decision may leave.
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${names.join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
-            ':to': to,
-            ':none': [],
-            ':decision': [decision],
-            ':at': decision.at,
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: keyOf(id), ...input, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
       );
-      return toIncident(Attributes ?? {});
+      return { ok: true, incident: toIncident(Attributes ?? {}) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(id, oldItemOf(error) ?? (await this.get(id)), { cause: error });
+      if (error instanceof ConditionalCheckFailedException) return { ok: false, current: oldItemOf(error), error };
       throw error;
     }
   }
 
-  async recordDecision(id: string, decision: Decision): Promise<Incident> {
-    const { Attributes } = await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keyOf(id),
-        UpdateExpression: 'SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':none': [], ':decision': [decision], ':at': decision.at },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return toIncident(Attributes ?? {});
+  /** A lost race is a StateConflictError carrying the winner's state. */
+  private async orConflict(id: string, written: Awaited<ReturnType<DynamoDbIncidentStore['update']>>): Promise<Incident> {
+    if (written.ok) return written.incident;
+    throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
   }
 
   async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
@@ -184,22 +172,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async markReminded(id: string, at: string, since: string): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keyOf(id),
-          // Not updatedAt: a reminder is not a change of the incident, and must not reset its age.
-          UpdateExpression: 'SET remindedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(remindedAt) OR remindedAt < :since)',
-          ExpressionAttributeValues: { ':at': at, ':since': since },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    // Not updatedAt: a reminder is not a change of the incident, and must not reset its age.
+    const written = await this.update(id, {
+      UpdateExpression: 'SET remindedAt = :at',
+      ConditionExpression: `${exists} AND (attribute_not_exists(remindedAt) OR remindedAt < :since)`,
+      ExpressionAttributeValues: { ':at': at, ':since': since },
+    });
+    return written.ok;
   }
 
   async get(id: string): Promise<Incident | undefined> {

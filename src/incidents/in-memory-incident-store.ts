@@ -35,7 +35,7 @@ export class InMemoryIncidentStore implements IncidentStore {
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
-    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: signal.evidence, updatedAt: at };
+    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: signal.evidence };
     this.incidents.set(id, next);
     return structuredClone(next);
   }
