@@ -111,4 +111,12 @@ describe('conditional writes in the incident table, against moto', () => {
     expect(open.map((i) => i.id)).toContain(first.id);
     expect(open.map((i) => i.id)).not.toContain(second.id);
   });
+
+  it('counts a repeated signal without resetting how long the incident has waited', async () => {
+    const draft = incident('repeat');
+    await incidents.open(draft);
+    const repeated = await incidents.recordRepeat(draft.id, { ...draft.signal, evidence: { count: 2 } }, '2026-11-28T15:00:00.000Z');
+    expect(repeated).toMatchObject({ occurrences: 1, lastSeenAt: '2026-11-28T15:00:00.000Z', lastEvidence: { count: 2 }, updatedAt: draft.updatedAt });
+    await expect(incidents.recordRepeat('kw-none', draft.signal, '2026-11-28T15:00:00.000Z')).rejects.toThrow(StateConflictError);
+  });
 });
