@@ -1,20 +1,33 @@
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
+import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident } from '../incidents/incident';
-import type { IncidentStore, OpenResult } from '../incidents/incident-store';
-import { statusesLeadingTo, type IncidentStatus } from '../incidents/lifecycle';
+import { containmentSucceeded, type Decision, type Incident, type SignalEntry, type TimelineEntry } from '../incidents/incident';
+import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
+import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
+import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
 
 // Named conditions: each state change says what it expects to find.
 const isNew = 'attribute_not_exists(pk)';
 const exists = 'attribute_exists(pk)';
 const isOpen = '#status = :open';
 const notYetNotifiedOfStatus = '(attribute_not_exists(notifiedStatus) OR notifiedStatus <> :status)';
+const heldByNobody = 'attribute_not_exists(pk)';
+const heldBy = 'incidentId = :holder';
+
+/** Every write that changes an incident adds a line to its timeline. */
+const appendTimeline = 'timeline = list_append(if_not_exists(timeline, :none), :note)';
+const timelineValues = (entry: TimelineEntry) => ({ ':none': [], ':note': [entry] });
+
+/** Statuses a later signal may attach in: active, and past its own containment. */
+const attachable = (Object.keys(transitions) as IncidentStatus[]).filter((status) => isActive(status) && status !== 'open');
 
 const keyOf = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+/** The item naming the incident that holds a group (key, principal, family) while it is active. */
+const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
 const toIncident = (item: Record<string, unknown>): Incident => {
   const { pk: _pk, sk: _sk, ...incident } = item;
@@ -31,41 +44,106 @@ export class DynamoDbIncidentStore implements IncidentStore {
   ) {}
 
   async open(incident: Incident): Promise<OpenResult> {
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keyOf(incident.id), ...incident },
-          ConditionExpression: isNew,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { created: true, incident };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = oldItemOf(error) ?? (await this.get(incident.id));
-      if (!existing) throw new StateConflictError(incident.id, undefined, { cause: error });
-      return { created: false, incident: existing };
+    // The incident and its group's holder are written together: two signals of one group racing make one incident.
+    let staleHolder: string | undefined;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.documents.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: { TableName: this.tableName, Item: { ...keyOf(incident.id), ...incident }, ConditionExpression: isNew, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt, expiresAt: incident.expiresAt },
+                  // Named condition: nobody holds the group, or the holder found inactive still does (no one took over).
+                  ConditionExpression: staleHolder ? heldBy : heldByNobody,
+                  ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+            ],
+          }),
+        );
+        return { outcome: 'created', incident };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [ownReason, groupReason] = error.CancellationReasons ?? [];
+        if (ownReason?.Code === 'ConditionalCheckFailed') {
+          const existing = (ownReason.Item && toIncident(unmarshall(ownReason.Item))) || (await this.get(incident.id));
+          if (!existing) throw new StateConflictError(incident.id, undefined, { cause: error });
+          return { outcome: 'exists', incident: existing };
+        }
+        // A TransactionConflict (another writer at the same moment) is thrown: Lambda retries the event.
+        if (groupReason?.Code !== 'ConditionalCheckFailed') throw error;
+        const holderId = groupReason.Item ? (unmarshall(groupReason.Item).incidentId as string) : await this.holderOf(incident.group);
+        const holder = holderId === undefined ? undefined : await this.get(holderId);
+        if (holder && holder.id === incident.id) return { outcome: 'exists', incident: holder };
+        if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: holder };
+        // Released, closed or expired: the group is free; take it over from that holder.
+        staleHolder = holderId;
+      }
     }
+    throw new StateConflictError(incident.id, undefined);
+  }
+
+  private async holderOf(group: string): Promise<string | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: groupKeyOf(group), ConsistentRead: true }));
+    return Item?.incidentId as string | undefined;
+  }
+
+  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult> {
+    const names = attachable.map((_, i) => `:active${i}`);
+    const written = await this.update(id, {
+      // Not updatedAt: a new signal is no decision, and must not reset how long one has been waiting.
+      UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(if_not_exists(#results, :none), :results), lastSeenAt = :at, ${appendTimeline}`,
+      // Named condition: the signal is not attached yet, and the incident is active and past its own containment.
+      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND #status IN (${names.join(', ')})`,
+      // PLAN is one of DynamoDB's reserved words.
+      ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan', '#results': 'results' },
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(attachable.map((status, i) => [names[i]!, status])),
+        ':entry': [entry],
+        ':signalIds': [entry.id],
+        ':signalId': entry.id,
+        ':steps': steps,
+        ':results': results,
+        ':at': at,
+        ...timelineValues({ at, what: attachNote(entry, results) }),
+      },
+    });
+    if (written.ok) return { attached: true, incident: written.incident };
+    if (written.current?.signalIds.includes(entry.id)) return { attached: false, incident: written.current };
+    throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
+  }
+
+  async awaitDecision(id: string, at: string): Promise<Incident> {
+    return this.move(id, 'awaiting-approval', at, 'decision links sent');
   }
 
   async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: 'SET #status = :next, results = :results, updatedAt = :at',
+        UpdateExpression: `SET #status = :next, results = :results, updatedAt = :at, ${appendTimeline}`,
         ConditionExpression: isOpen,
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':open': 'open', ':next': containmentSucceeded(results) ? 'contained' : 'open', ':results': results, ':at': at },
+        ExpressionAttributeValues: {
+          ':open': 'open',
+          ':next': containmentSucceeded(results) ? 'contained' : 'open',
+          ':results': results,
+          ':at': at,
+          ...timelineValues({ at, status: containmentSucceeded(results) ? 'contained' : 'open', what: containmentNote(results) }),
+        },
       }),
     );
   }
 
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
     const written = await this.update(id, {
-      UpdateExpression: 'SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at',
+      UpdateExpression: `SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at, ${appendTimeline}`,
       ConditionExpression: `${exists} AND ${notYetNotifiedOfStatus}`,
-      ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId },
+      ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId, ...timelineValues({ at, what: `people told of ${status} (${notificationId})` }) },
     });
     return written.ok;
   }
@@ -84,6 +162,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident> {
+    return this.move(id, to, decision.at, decisionNote(decision), decision);
+  }
+
+  /** A conditional move to `to` from a status the lifecycle allows, with the decision that made it, if one did. */
+  private async move(id: string, to: IncidentStatus, at: string, what: string, decision?: Decision): Promise<Incident> {
     const allowed = statusesLeadingTo(to);
     // No status leads there: nothing to condition on, and nothing a write could do.
     if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
@@ -91,16 +174,16 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: 'SET #status = :to, decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
-        // Named condition: the incident is still in a status this decision may leave.
+        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}updatedAt = :at, ${appendTimeline}`,
+        // Named condition: the incident is still in a status this move may leave.
         ConditionExpression: `${exists} AND #status IN (${names.join(', ')})`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
           ':to': to,
-          ':none': [],
-          ':decision': [decision],
-          ':at': decision.at,
+          ...(decision ? { ':decision': [decision] } : {}),
+          ':at': at,
+          ...timelineValues({ at, status: to, what }),
         },
       }),
     );
@@ -110,9 +193,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: 'SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at',
+        UpdateExpression: `SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at, ${appendTimeline}`,
         ConditionExpression: exists,
-        ExpressionAttributeValues: { ':none': [], ':decision': [decision], ':at': decision.at },
+        ExpressionAttributeValues: { ':decision': [decision], ':at': decision.at, ...timelineValues({ at: decision.at, what: decisionNote(decision) }) },
       }),
     );
   }

@@ -10,6 +10,7 @@ export const isDeniedKmsCall = (event: KmsApiCall): boolean =>
 
 export const accessDeniedBurst: StatefulDetector = {
   id: 'access-denied-burst',
+  family: 'suspicious-use',
   title: 'A burst of refused KMS calls by one principal',
   severity: 'high',
   mitre: ['T1110', 'T1580'],

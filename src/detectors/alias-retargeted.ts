@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const aliasRetargeted: Detector = {
   id: 'alias-retargeted',
+  family: 'access-widened',
   title: 'A KMS alias was pointed at another key or deleted',
   severity: 'medium',
   mitre: ['T1565'],

@@ -19,6 +19,7 @@ export const cryptographicOperations = [
 
 export const crossAccountKeyUse: Detector = {
   id: 'cross-account-key-use',
+  family: 'suspicious-use',
   title: 'A KMS key was used from another account',
   severity: 'high',
   mitre: ['T1552'],

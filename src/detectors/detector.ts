@@ -42,9 +42,26 @@ export interface Detection {
   evidence: Record<string, unknown>;
 }
 
+/**
+ * What a signal threatens. Signals of one family about the same key and principal are one incident while it is
+ * open: a second ScheduleKeyDeletion after a DisableKey by the same caller is the same attack, not a new page.
+ */
+export type DetectorFamily =
+  /** Making data unreadable: deletion, disabling, lockout, deleted key material, data encrypted under a foreign key. */
+  | 'key-sabotage'
+  /** Letting someone else use the key: policy, grants, replicas, aliases pointed elsewhere. */
+  | 'access-widened'
+  /** Weakening the key's protection: rotation off, key material brought from outside. */
+  | 'protection-weakened'
+  /** Use that does not fit: another account, bursts of denials, enumeration, new principals or networks, spikes. */
+  | 'suspicious-use'
+  /** A finding that a principal's credentials are in someone else's hands. */
+  | 'credential-compromise';
+
 interface DetectorInfo {
   /** Same as the file name and stable: alerts, playbooks and tests key on it. */
   id: string;
+  family: DetectorFamily;
   title: string;
   severity: Severity;
   mitre: readonly string[];

@@ -5,6 +5,7 @@ const kmsKeyHeader = 'x-amz-server-side-encryption-aws-kms-key-id';
 
 export const externalKeyEncryption: Detector = {
   id: 'external-key-encryption',
+  family: 'key-sabotage',
   title: "S3 objects encrypted with another account's KMS key",
   severity: 'critical',
   mitre: ['T1486'],

@@ -3,6 +3,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const grantExternalPrincipal: Detector = {
   id: 'grant-external-principal',
+  family: 'access-widened',
   title: 'A grant on a KMS key was given to another account',
   severity: 'high',
   mitre: ['T1098'],

@@ -9,6 +9,7 @@ const severityOf = (score: number): Severity => (score >= 9 ? 'critical' : score
 
 export const guardDutyCredentialCompromise: FindingDetector = {
   id: 'guardduty-credential-compromise',
+  family: 'credential-compromise',
   title: 'GuardDuty found a compromised IAM credential',
   severity: 'high',
   mitre: ['T1078.004'],

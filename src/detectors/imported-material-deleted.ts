@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const importedMaterialDeleted: Detector = {
   id: 'imported-material-deleted',
+  family: 'key-sabotage',
   title: 'Imported key material was deleted',
   severity: 'critical',
   mitre: ['T1485'],

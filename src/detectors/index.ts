@@ -69,6 +69,11 @@ for (const detector of detectors.filter(isApiCallDetector)) {
 const findingDetectors = detectors.filter((d): d is FindingDetector => 'input' in d && d.input === 'guardduty-finding');
 const complianceDetectors = detectors.filter((d): d is ComplianceDetector => 'input' in d && d.input === 'config-compliance');
 
+const familyById = new Map(detectors.map((detector) => [detector.id, detector.family]));
+
+/** The family of a detector by its id; an id no detector has (an incident stored by an older version) is its own. */
+export const familyOf = (detectorId: string): string => familyById.get(detectorId) ?? detectorId;
+
 const signalOf = (
   detector: AnyDetector,
   detection: Detection,

@@ -6,6 +6,7 @@ const shortestPendingWindow = 7;
 
 export const keyDeletionScheduled: Detector = {
   id: 'key-deletion-scheduled',
+  family: 'key-sabotage',
   title: 'A KMS key was scheduled for deletion',
   severity: 'high',
   mitre: ['T1485'],

@@ -3,6 +3,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyDisabled: Detector = {
   id: 'key-disabled',
+  family: 'key-sabotage',
   title: 'A KMS key was disabled',
   severity: 'high',
   mitre: ['T1485', 'T1486'],

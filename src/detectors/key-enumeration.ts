@@ -9,6 +9,7 @@ export const isKeyRead = (event: KmsApiCall): boolean =>
 
 export const keyEnumeration: StatefulDetector = {
   id: 'key-enumeration',
+  family: 'suspicious-use',
   title: 'One principal read the settings of many KMS keys',
   severity: 'medium',
   mitre: ['T1580', 'T1526'],

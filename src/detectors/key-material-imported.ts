@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyMaterialImported: Detector = {
   id: 'key-material-imported',
+  family: 'protection-weakened',
   title: 'Key material was imported into a KMS key',
   severity: 'medium',
   mitre: ['T1486'],

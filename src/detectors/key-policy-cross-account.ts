@@ -4,6 +4,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyPolicyCrossAccount: Detector = {
   id: 'key-policy-cross-account',
+  family: 'access-widened',
   title: 'A key policy grants another account',
   severity: 'high',
   mitre: ['T1098'],

@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyPolicyLockout: Detector = {
   id: 'key-policy-lockout',
+  family: 'key-sabotage',
   title: 'A key policy was set with the lockout safety check bypassed',
   severity: 'high',
   mitre: ['T1531'],

@@ -3,6 +3,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyPolicyPublic: Detector = {
   id: 'key-policy-public',
+  family: 'access-widened',
   title: 'A key policy lets anyone use the key',
   severity: 'critical',
   mitre: ['T1098', 'T1537'],

@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const keyReplicated: Detector = {
   id: 'key-replicated',
+  family: 'access-widened',
   title: 'A multi-Region key was replicated or its primary Region moved',
   severity: 'medium',
   mitre: ['T1537'],

@@ -8,6 +8,7 @@ export const isKeyUse = (event: KmsApiCall): boolean =>
 
 export const newPrincipalForKey: StatefulDetector = {
   id: 'new-principal-for-key',
+  family: 'suspicious-use',
   title: 'A principal used a KMS key for the first time',
   severity: 'medium',
   mitre: ['T1078'],

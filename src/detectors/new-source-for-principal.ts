@@ -8,6 +8,7 @@ export const networkSourceOf = (event: KmsApiCall): string | undefined => event.
 
 export const newSourceForPrincipal: StatefulDetector = {
   id: 'new-source-for-principal',
+  family: 'suspicious-use',
   title: 'A principal used a KMS key from a new network source',
   severity: 'medium',
   mitre: ['T1078', 'T1550'],

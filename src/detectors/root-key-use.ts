@@ -2,6 +2,7 @@ import type { Detector } from './detector';
 
 export const rootKeyUse: Detector = {
   id: 'root-key-use',
+  family: 'suspicious-use',
   title: 'The root user called KMS',
   severity: 'high',
   mitre: ['T1078.004'],

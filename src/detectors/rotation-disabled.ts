@@ -2,6 +2,7 @@ import { isDirectSuccessfulCall, type Detector } from './detector';
 
 export const rotationDisabled: Detector = {
   id: 'rotation-disabled',
+  family: 'protection-weakened',
   title: 'Automatic rotation turned off for a KMS key',
   severity: 'medium',
   mitre: ['T1562'],

@@ -5,6 +5,7 @@ const rotationRule = /cmk-backing-key-rotation-enabled/i;
 
 export const rotationNoncompliant: ComplianceDetector = {
   id: 'rotation-noncompliant',
+  family: 'protection-weakened',
   title: 'AWS Config found a KMS key without automatic rotation',
   severity: 'medium',
   mitre: ['T1562'],

@@ -18,6 +18,7 @@ export const baselineHourlyMean = (pair: PairMemory, hour: number): number => {
 
 export const usageSpike: StatefulDetector = {
   id: 'usage-spike',
+  family: 'suspicious-use',
   title: "A principal's use of a KMS key spiked",
   severity: 'high',
   mitre: ['T1530', 'T1005'],

@@ -1,34 +1,63 @@
 import type { ActionResult } from '../actions/action';
+import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident } from './incident';
-import { canMove } from './lifecycle';
-import type { IncidentStore, OpenResult } from './incident-store';
+import { containmentSucceeded, type Decision, type Incident, type SignalEntry, type TimelineEntry } from './incident';
+import { canMove, isActive } from './lifecycle';
+import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
 import type { IncidentStatus } from './lifecycle';
+import { containmentNote, decisionNote, attachNote } from './timeline';
 
 /** The incident store in process memory, with the same conditions as the DynamoDB one (replay, tests). */
 export class InMemoryIncidentStore implements IncidentStore {
   readonly incidents = new Map<string, Incident>();
+  /** Group -> the incident holding it. */
+  readonly groups = new Map<string, string>();
 
   async open(incident: Incident): Promise<OpenResult> {
     const existing = this.incidents.get(incident.id);
-    if (existing) return { created: false, incident: structuredClone(existing) };
+    if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
+    const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
+    if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: structuredClone(holder) };
     this.incidents.set(incident.id, structuredClone(incident));
-    return { created: true, incident };
+    this.groups.set(incident.group, incident.id);
+    return { outcome: 'created', incident };
+  }
+
+  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult> {
+    const current = this.incidents.get(id);
+    if (!current || current.status === 'open' || !isActive(current.status)) throw new StateConflictError(id, current);
+    if (current.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
+    const next: Incident = {
+      ...current,
+      signals: [...current.signals, entry],
+      signalIds: [...current.signalIds, entry.id],
+      plan: [...current.plan, ...steps],
+      results: [...(current.results ?? []), ...results],
+      lastSeenAt: at,
+      timeline: [...current.timeline, { at, what: attachNote(entry, results) }],
+    };
+    this.incidents.set(id, next);
+    return { attached: true, incident: structuredClone(next) };
   }
 
   async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (current?.status !== 'open') throw new StateConflictError(id, current);
-    const next: Incident = { ...current, status: containmentSucceeded(results) ? 'contained' : 'open', results, updatedAt: at };
-    this.incidents.set(id, next);
-    return structuredClone(next);
+    const status = containmentSucceeded(results) ? 'contained' : 'open';
+    return this.put({ ...current, status, results, updatedAt: at }, { at, status, what: containmentNote(results) });
+  }
+
+  async awaitDecision(id: string, at: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current || !canMove(current.status, 'awaiting-approval')) throw new StateConflictError(id, current);
+    return this.put({ ...current, status: 'awaiting-approval', updatedAt: at }, { at, status: 'awaiting-approval', what: 'decision links sent' });
   }
 
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
     const current = this.incidents.get(id);
     if (!current || current.notifiedStatus === status) return false;
-    this.incidents.set(id, { ...current, notifiedAt: at, notifiedStatus: status, notificationId, updatedAt: at });
+    this.put({ ...current, notifiedAt: at, notifiedStatus: status, notificationId }, { at, what: `people told of ${status} (${notificationId})` });
     return true;
   }
 
@@ -43,17 +72,19 @@ export class InMemoryIncidentStore implements IncidentStore {
   async decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current || !canMove(current.status, to)) throw new StateConflictError(id, current);
-    const next: Incident = { ...current, status: to, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at };
-    this.incidents.set(id, next);
-    return structuredClone(next);
+    return this.put(
+      { ...current, status: to, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at },
+      { at: decision.at, status: to, what: decisionNote(decision) },
+    );
   }
 
   async recordDecision(id: string, decision: Decision): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
-    const next: Incident = { ...current, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at };
-    this.incidents.set(id, next);
-    return structuredClone(next);
+    return this.put(
+      { ...current, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at },
+      { at: decision.at, what: decisionNote(decision) },
+    );
   }
 
   async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
@@ -77,5 +108,11 @@ export class InMemoryIncidentStore implements IncidentStore {
   async get(id: string): Promise<Incident | undefined> {
     const incident = this.incidents.get(id);
     return incident && structuredClone(incident);
+  }
+
+  private put(next: Incident, entry: TimelineEntry): Incident {
+    const stored = { ...next, timeline: [...next.timeline, entry] };
+    this.incidents.set(next.id, stored);
+    return structuredClone(stored);
   }
 }

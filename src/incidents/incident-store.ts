@@ -1,14 +1,34 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
-import type { Decision, Incident } from './incident';
+import type { PlannedAction } from '../actions';
+import type { Decision, Incident, SignalEntry } from './incident';
 import type { IncidentStatus } from './lifecycle';
 
-export type OpenResult = { created: true; incident: Incident } | { created: false; incident: Incident };
+export type OpenResult =
+  | { outcome: 'created'; incident: Incident }
+  /** The signal's own incident exists: a redelivery, a re-published finding, or an interrupted response. */
+  | { outcome: 'exists'; incident: Incident }
+  /** Another active incident holds the signal's group (key, principal, family): the signal belongs to it. */
+  | { outcome: 'grouped'; incident: Incident };
+
+export type AttachResult = { attached: true; incident: Incident } | { attached: false; incident: Incident };
 
 /** Where incidents live. Every change is a conditional write; a lost race raises StateConflictError. */
 export interface IncidentStore {
-  /** Creates the incident unless one with its id exists, in which case that one is returned untouched. */
+  /**
+   * Creates the incident and makes it the holder of its group, unless one with its id exists or another active
+   * incident holds the group: those are returned untouched. An incident that was released or closed holds its group
+   * no longer.
+   */
   open(incident: Incident): Promise<OpenResult>;
+  /**
+   * Adds a later signal to an active incident that is past containment, with the steps its response added and their
+   * results; attached: false when the signal was already attached. An incident still open (its own containment
+   * unfinished) or no longer active raises StateConflictError.
+   */
+  attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult>;
+  /** Moves contained -> awaiting-approval when decision links go out to people. */
+  awaitDecision(id: string, at: string): Promise<Incident>;
   /** Stores the action results; moves open -> contained when every action finished, else stays open. */
   recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident>;
   /** Records that people were told of the incident in this status; false when that was already recorded. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
-import type { Signal } from '../detectors/detector';
+import type { Severity, Signal } from '../detectors/detector';
+import { familyOf } from '../detectors';
+import { principalKey } from '../events/principal';
 import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
 import type { IncidentStatus } from './lifecycle';
@@ -14,18 +16,52 @@ export interface Decision {
   results?: ActionResult[];
 }
 
+/** One signal attached to an incident, with the evidence people need to judge it. */
+export interface SignalEntry {
+  /** detector#eventId: the same signal delivered again attaches once. */
+  id: string;
+  detector: string;
+  severity: Severity;
+  summary: string;
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+  region: string;
+  sourceIp: string | undefined;
+  userAgent: string | undefined;
+  evidence: Record<string, unknown>;
+  receivedAt: string;
+}
+
+/** What happened to an incident, in order: created, contained, signals attached, messages sent, decisions. */
+export interface TimelineEntry {
+  at: string;
+  /** The status the change moved the incident to, when it moved it. */
+  status?: IncidentStatus;
+  what: string;
+}
+
 export interface Incident {
   id: string;
   status: IncidentStatus;
   createdAt: string;
   updatedAt: string;
   keyArn: string | undefined;
+  /** Key, principal and detector family: while the incident is active, later signals of its group attach to it. */
+  group: string;
+  /** The signal that opened the incident. */
   signal: Signal;
+  /** Every signal of the incident, the first included, in the order they arrived. */
+  signals: SignalEntry[];
+  /** The ids of `signals`, for the condition that attaches a signal once. */
+  signalIds: string[];
+  timeline: TimelineEntry[];
   priorKeyState: PriorKeyState;
   /** The key's mode and protection when the plan was made. */
   keyMode?: KeyFacts;
   /** Planned and recorded, not applied. */
   dryRun?: boolean;
+  /** The first signal's steps, then the steps later signals added that changed something or wait for a decision. */
   plan: PlannedAction[];
   /** One per plan step, in plan order, once containment ran. */
   results?: ActionResult[];
@@ -43,6 +79,46 @@ export interface Incident {
   /** Epoch seconds: DynamoDB's TTL removes the record after this. */
   expiresAt: number;
 }
+
+export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;
+
+/** Signals about the same key, from the same principal (sessions of one role are one principal), in one family. */
+export const incidentGroupOf = (signal: Pick<Signal, 'detector' | 'keyArn' | 'principal'>): string =>
+  [signal.keyArn ?? 'no-key', principalKey(signal.principal.arn), familyOf(signal.detector)].join('|');
+
+export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry => ({
+  id: signalIdOf(signal),
+  detector: signal.detector,
+  severity: signal.severity,
+  summary: signal.summary,
+  eventId: signal.source.eventId,
+  eventName: signal.source.eventName,
+  eventTime: signal.source.eventTime,
+  region: signal.source.region,
+  sourceIp: signal.source.sourceIp,
+  userAgent: signal.source.userAgent,
+  evidence: signal.evidence,
+  receivedAt,
+});
+
+/** A new incident for a signal, not yet stored: the fields every incident starts with. */
+export const newIncident = (
+  signal: Signal,
+  at: string,
+  fields: Pick<Incident, 'priorKeyState' | 'plan' | 'expiresAt'> & Partial<Pick<Incident, 'keyMode' | 'dryRun'>>,
+): Incident => ({
+  id: incidentIdFor(signal),
+  status: 'open',
+  createdAt: at,
+  updatedAt: at,
+  keyArn: signal.keyArn,
+  group: incidentGroupOf(signal),
+  signal,
+  signals: [signalEntryOf(signal, at)],
+  signalIds: [signalIdOf(signal)],
+  timeline: [{ at, status: 'open', what: `opened on ${signal.detector} (${signal.source.eventName} ${signal.source.eventId})` }],
+  ...fields,
+});
 
 /** EventBridge delivers at least once: the same source event always names the same incident. */
 export const incidentIdFor = (signal: Pick<Signal, 'detector' | 'source'>): string => {

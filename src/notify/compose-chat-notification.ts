@@ -1,7 +1,7 @@
 import type { DecisionLink } from '../approvals/links';
 import { decisionText } from '../approvals/decision-text';
 import type { Incident } from '../incidents/incident';
-import { outcomeOf, stepBullets } from './compose-notification';
+import { laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
 
 /**
  * The custom notification Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack and
@@ -15,7 +15,7 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
   return {
     version: '1.0',
     source: 'custom',
-    id: `${incident.id}:${incident.status}`,
+    id: `${incident.id}:${incident.status}:${incident.signals?.length ?? 1}`,
     content: {
       textType: 'client-markdown',
       title: `:rotating_light: ${signal.severity.toUpperCase()} ${signal.title}: ${outcome}`,
@@ -24,6 +24,7 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
         `*Key* \`${incident.keyArn ?? 'not one key'}\``,
         `*Principal* \`${signal.principal.arn}\``,
         `*What happened* ${signal.summary} (${signal.source.eventName} at ${signal.source.eventTime}, event \`${signal.source.eventId}\`)`,
+        ...(laterSignalLines(incident).length > 0 ? ['*Then, from the same principal on the same key*', ...laterSignalLines(incident).map((line) => `• ${line}`)] : []),
         ...(steps.length > 0 ? ['*What kms-warden did*', ...steps] : []),
       ].join('\n'),
       nextSteps: links.length > 0 ? links.map((link) => `${decisionText[link.action].label}: ${link.url}`) : [`Review CloudTrail event ${signal.source.eventId}`],

@@ -28,6 +28,18 @@ export const stepOutcomes = (incident: Incident) =>
 /** Chat markdown: one bullet per step. */
 export const stepBullets = (incident: Incident): string[] => stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
 
+/** How many later signals a message lists; the count of the rest is given. */
+const laterSignalsShown = 5;
+
+/** The signals that attached after the first, newest last, as one line each: what, when, from where, which event. */
+export const laterSignalLines = (incident: Incident): string[] => {
+  const later = (incident.signals ?? []).slice(1);
+  const shown = later.slice(-laterSignalsShown).map(
+    (entry) => `${entry.eventName} at ${entry.eventTime} from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary} (${entry.detector}, event ${entry.eventId})`,
+  );
+  return later.length > shown.length ? [`${later.length - shown.length} earlier ones not shown`, ...shown] : shown;
+};
+
 /** In a word, where the incident stands: the first line and the subject say it. */
 export const outcomeOf = (incident: Incident): string => {
   const results = incident.results ?? [];
@@ -81,6 +93,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     ...(signal.detector === 'key-deletion-scheduled'
       ? [`  Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`]
       : []),
+    ...(laterSignalLines(incident).length > 0 ? ['', 'Then, from the same principal on the same key:', ...laterSignalLines(incident).map((line) => `  - ${line}`)] : []),
     '',
     'What kms-warden did:',
     ...(steps.length > 0

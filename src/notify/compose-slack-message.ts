@@ -1,7 +1,7 @@
 import { decisionText } from '../approvals/decision-text';
 import type { DecisionLink } from '../approvals/links';
 import type { Incident } from '../incidents/incident';
-import { outcomeOf, stepBullets } from './compose-notification';
+import { laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
 
@@ -31,6 +31,9 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
         ],
       },
       { type: 'section', text: text(`*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'}, event \`${signal.source.eventId}\``) },
+      ...(laterSignalLines(incident).length > 0
+        ? [{ type: 'section', text: text(`*Then, from the same principal on the same key*\n${laterSignalLines(incident).map((line) => `• ${line}`).join('\n')}`.slice(0, 3000)) }]
+        : []),
       ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
       ...(links.length > 0
         ? [

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyPlan, type PlannedAction } from '../actions';
 import type { ActionDeps } from '../actions/action';
 import type { DetectionSettings, Signal } from '../detectors/detector';
-import { containmentSucceeded, incidentIdFor, type Incident } from '../incidents/incident';
+import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { composeNotification } from '../notify/compose-notification';
 import { composeChatNotification } from '../notify/compose-chat-notification';
@@ -107,6 +107,60 @@ const throughCircuitBreaker = async (plan: PlannedAction[], signal: Signal, inci
 
 const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime() / 1000) + days * 86_400;
 
+/** Tells people where the incident stands: SNS (email and chat), and Slack when configured. Returns the SNS id. */
+const tell = async (incident: Incident, deps: ResponderDeps, links: Awaited<ReturnType<typeof decisionLinks>>): Promise<string> => {
+  const notificationId = await deps.notifier.send({ ...composeNotification(incident, links), chat: composeChatNotification(incident, links) });
+  if (deps.slack) {
+    await deps.slack.send(incident, links).catch((error: Error) => deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error }));
+  }
+  return notificationId;
+};
+
+/**
+ * Tells people of a status they have not been told of. When the incident has decisions to take and links can be
+ * signed, it first moves to awaiting-approval: the message that carries the links is the request for a decision.
+ */
+const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Promise<Incident> => {
+  if (incident.notifiedStatus === incident.status) return incident;
+  const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
+  let current = incident;
+  if (links.length > 0 && current.status === 'contained') current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
+  const notificationId = await tell(current, deps, links);
+  await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
+  return current;
+};
+
+/**
+ * A later signal of an active incident's group (same key, principal and family): its own plan still runs, since
+ * an attacker who schedules the deletion again must be stopped again, and the incident gains the signal, the steps
+ * that changed something or wait for a decision, and their results. People hear of it when something was done.
+ */
+const attachToIncident = async (holder: Incident, signal: Signal, plan: PlannedAction[], deps: ResponderDeps) => {
+  const duplicate = { id: holder.id, status: holder.status, duplicate: true };
+  if (holder.signalIds.includes(signalIdOf(signal))) {
+    await deps.incidents.recordRepeat(holder.id, signal, deps.now().toISOString());
+    return duplicate;
+  }
+  // Thrown so Lambda retries: by then the holder's own containment has finished and its steps are known.
+  if (holder.status === 'open') throw new Error(`incident ${holder.id} of the same group is still being contained; ${signalIdOf(signal)} will attach on retry`);
+  const results = await applyPlan(plan, deps, { resuming: false, dryRun: deps.settings.dryRun });
+  // Thrown before attaching: attaching records the signal as handled, and Lambda's retry must find it unhandled.
+  if (!containmentSucceeded(results)) throw new Error(`containment of ${signalIdOf(signal)} (incident ${holder.id}) did not finish: ${JSON.stringify(results)}`);
+  const offered = new Set(holder.plan.map((step, i) => (holder.results?.[i]?.outcome === 'not-run' ? JSON.stringify([step.type, step.params]) : '')));
+  const kept = plan
+    .map((step, i) => ({ step, result: results[i]! }))
+    .filter(({ step, result }) => result.outcome === 'applied' || (result.outcome === 'not-run' && !offered.has(JSON.stringify([step.type, step.params]))));
+  const at = deps.now().toISOString();
+  const attached = await deps.incidents.attachSignal(holder.id, signalEntryOf(signal, at), kept.map((k) => k.step), kept.map((k) => k.result), at);
+  if (!attached.attached) return duplicate;
+  deps.logger.info('signal attached to an open incident', { incidentId: holder.id, signal: signalIdOf(signal), steps: kept.length });
+  if (kept.length > 0) {
+    const links = deps.links ? await decisionLinks(attached.incident, deps.links, deps.now()) : [];
+    await tell(attached.incident, deps, links);
+  }
+  return { id: attached.incident.id, status: attached.incident.status, duplicate: false };
+};
+
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
@@ -118,7 +172,6 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     keysUsedBySuspect(signal, deps),
   ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
-  const id = incidentIdFor(signal);
   const planned = planResponse(signal, {
     priorKeyState: prior,
     policyHistory,
@@ -129,23 +182,19 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     revokesPerSecond: deps.settings.revokesPerSecond,
     keysUsed,
   });
-  const draft: Incident = {
-    id,
-    status: 'open',
-    createdAt: now,
-    updatedAt: now,
-    keyArn: signal.keyArn,
-    signal,
+  const plan = await throughCircuitBreaker(planned, signal, incidentIdFor(signal), deps);
+  const draft = newIncident(signal, now, {
     priorKeyState: prior,
     keyMode: key,
-    plan: await throughCircuitBreaker(planned, signal, id, deps),
+    plan,
     dryRun: deps.settings.dryRun,
     expiresAt: expiresAt(deps.now(), deps.settings.incidentRetentionDays),
-  };
+  });
 
   const opened = await deps.incidents.open(draft);
+  if (opened.outcome === 'grouped') return attachToIncident(opened.incident, signal, plan, deps);
   let incident = opened.incident;
-  const resuming = !opened.created;
+  const resuming = opened.outcome === 'exists';
   if (resuming && incident.status !== 'open') {
     // GuardDuty re-publishes a finding as it goes on: count it, and act no more.
     incident = await deps.incidents.recordRepeat(incident.id, signal, deps.now().toISOString());
@@ -158,14 +207,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     logger.info('containment recorded', { incidentId: incident.id, status: incident.status, results });
   }
 
-  if (incident.notifiedStatus !== incident.status) {
-    const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
-    const notificationId = await deps.notifier.send({ ...composeNotification(incident, links), chat: composeChatNotification(incident, links) });
-    if (deps.slack) {
-      await deps.slack.send(incident, links).catch((error: Error) => logger.error('Slack webhook failed; SNS was sent', { incidentId: incident.id, error }));
-    }
-    await deps.incidents.markNotified(incident.id, incident.status, notificationId, deps.now().toISOString());
-  }
+  incident = await tellOfStatus(incident, deps);
 
   if (incident.results && !containmentSucceeded(incident.results)) {
     // Thrown so Lambda retries; the stored plan resumes and finished actions find nothing left to do.

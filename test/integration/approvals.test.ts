@@ -124,7 +124,7 @@ describe('the approval endpoint, against moto', () => {
     expect(page.body).toContain('Approve re-key');
     expect(page.body).toContain('>Reject</button>');
     expect(page.body).not.toContain('<script');
-    expect((await statusOf(incidentId)).status).toBe('contained');
+    expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
   });
 
   it('approves once: the incident is approved, the same link again is refused', async () => {
@@ -190,7 +190,7 @@ describe('the approval endpoint, against moto', () => {
     expect(reply.statusCode).toBe(status);
     expect(reply.body).toContain(title);
     expect(reply.body).toContain('Nothing was changed');
-    expect((await statusOf(incidentId)).status).toBe('contained');
+    expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
     const added = (await audit()).filter((entry) => !before.has(entry.sk));
     expect(added).toEqual([
       expect.objectContaining({ outcome: 'refused', reason: expect.stringMatching(new RegExp(`^${reason}`)), sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' }),
@@ -245,7 +245,7 @@ describe('the approval endpoint, against moto', () => {
       const reply = await approvals(press(user, token(incidentId, 'approve-rekey'), secret ?? slackSigningSecret, age), localLambdaContext('approvals'));
       expect(reply.statusCode).toBe(status);
       expect(reply.body).toContain(text);
-      expect((await statusOf(incidentId)).status).toBe('contained');
+      expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
     });
   });
 });

@@ -6,11 +6,17 @@ import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
 import { StateConflictError } from '../../src/errors';
 import type { Incident } from '../../src/incidents/incident';
 import { incidentFrom } from '../support/incidents';
+import { describeIncidentStore } from '../support/incident-store-contract';
 import { provisionResponderStack } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 import { record } from '../support/records';
 
 const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+describeIncidentStore('the DynamoDB incident store, against moto', async () => {
+  const stack = await provisionResponderStack('incident-contract');
+  return new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
+}, useMoto);
 
 describe('conditional writes in the incident table, against moto', () => {
   useMoto();
@@ -26,14 +32,8 @@ describe('conditional writes in the incident table, against moto', () => {
     breaker = new DynamoDbCircuitBreaker(documents, stack.incidentTable, 2);
   });
 
-  const incident = (eventID: string): Incident => incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID });
-
-  it('opens an incident once and hands back the stored one on a second open', async () => {
-    const draft = incident('open-once');
-    expect(await incidents.open(draft)).toEqual({ created: true, incident: draft });
-    const second = await incidents.open({ ...draft, createdAt: '2030-01-01T00:00:00.000Z' });
-    expect(second).toEqual({ created: false, incident: draft });
-  });
+  /** Each test's incidents get a group of their own, unless a test shares one on purpose. */
+  const incident = (eventID: string, group = `test|${eventID}`): Incident => ({ ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }), group });
 
   it('records containment once: a second writer loses and learns the current state', async () => {
     const draft = incident('contain-once');

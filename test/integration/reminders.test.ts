@@ -22,8 +22,10 @@ describe('reminders of decisions waiting too long, against moto', () => {
       incidentFrom(
         { ...record('ScheduleKeyDeletion.assumed-role'), eventID },
         {
-          status: 'contained',
+          status: 'awaiting-approval',
           updatedAt,
+          // One group each: they are separate incidents here, not later signals of one.
+          group: eventID,
           plan: [{ type: 'disable-key', params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run: 'approval' }],
           results: [{ outcome: 'not-run', reason: 'a person decides' }],
           ...overrides,

@@ -134,6 +134,35 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     expect(await drainInbox()).toHaveLength(1);
   });
 
+  it('stops the same caller scheduling the deletion again, within the same incident', async () => {
+    const keyArn = await createKey();
+    await handler(await scheduleDeletion(keyArn, attacker), localLambdaContext('onKmsApiCall'));
+    const [first] = await incidentsFor(keyArn);
+    await drainInbox();
+
+    // The attacker tries again after the deletion was cancelled.
+    const again = await scheduleDeletion(keyArn, attacker, 10);
+    const outcome = await handler(again, localLambdaContext('onKmsApiCall'));
+    expect(outcome).toEqual({ status: 'responded', incidents: [{ id: first!.id, status: first!.status, duplicate: false }] });
+    expect((await keyMetadata(keyArn)).KeyState).toBe('Enabled');
+
+    const [incident, ...others] = await incidentsFor(keyArn);
+    expect(others).toHaveLength(0);
+    expect(incident!.signals.map((s: { eventId: string }) => s.eventId)).toEqual([first!.signal.source.eventId, again.detail.eventID]);
+    // The second cancellation did something; the deny statement and the revocations were already in place.
+    expect(incident!.plan.slice(first!.plan.length)).toEqual([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' }]);
+    expect(incident!.results.at(-1)).toMatchObject({ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } });
+    const messages = await drainInbox();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('Then, from the same principal on the same key:');
+    expect(messages[0]).toContain(`event ${again.detail.eventID}`);
+
+    // The same event delivered again changes nothing and tells nobody.
+    await handler(again, localLambdaContext('onKmsApiCall'));
+    expect((await incidentsFor(keyArn))[0]!.plan).toHaveLength(incident!.plan.length);
+    expect(await drainInbox()).toHaveLength(0);
+  });
+
   it('leaves a key that was Disabled before the deletion Disabled', async () => {
     const keyArn = await createKey();
     await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));

@@ -1,0 +1,98 @@
+import type { PlannedAction } from '../../src/actions';
+import { StateConflictError } from '../../src/errors';
+import type { Incident } from '../../src/incidents/incident';
+import type { IncidentStore } from '../../src/incidents/incident-store';
+import { incidentFrom } from './incidents';
+import { record } from './records';
+
+/**
+ * What every incident store must do, run against each of them: the DynamoDB one against moto, the in-memory one
+ * that replay and unit tests use. A store that passes here keeps the same conditions as the others.
+ */
+export const describeIncidentStore = (name: string, makeStore: () => Promise<IncidentStore>, setup: () => void = () => {}) =>
+  describe(name, () => {
+    setup();
+    let incidents: IncidentStore;
+    beforeAll(async () => {
+      incidents = await makeStore();
+    });
+
+    /** Each test's incidents get a group of their own, unless a test shares one on purpose. */
+    const incident = (eventID: string, group = `test|${eventID}`): Incident => ({ ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }), group });
+    const decision = { action: 'release', by: 'alice', channel: 'cli' as const, at: '2026-11-28T13:00:00.000Z' };
+
+    it('opens an incident once and hands back the stored one on a second open', async () => {
+      const draft = incident('open-once');
+      expect(await incidents.open(draft)).toEqual({ outcome: 'created', incident: draft });
+      const second = await incidents.open({ ...draft, createdAt: '2030-01-01T00:00:00.000Z' });
+      expect(second).toEqual({ outcome: 'exists', incident: draft });
+    });
+
+    it('opens one incident per group while it is active, and a new one once it was released', async () => {
+      const first = incident('group-1', 'shared-group');
+      expect((await incidents.open(first)).outcome).toBe('created');
+      const second = await incidents.open(incident('group-2', 'shared-group'));
+      expect(second).toMatchObject({ outcome: 'grouped', incident: { id: first.id } });
+      expect(await incidents.get(incident('group-2').id)).toBeUndefined();
+
+      await incidents.recordContainment(first.id, [], '2026-11-28T12:00:01.000Z');
+      await incidents.decide(first.id, 'released', decision);
+      const third = await incidents.open(incident('group-3', 'shared-group'));
+      expect(third.outcome).toBe('created');
+      expect((await incidents.open(incident('group-4', 'shared-group'))).incident.id).toBe(third.incident.id);
+    });
+
+    it('makes one incident of two signals of a group that arrive at the same moment', async () => {
+      const drafts = ['race-1', 'race-2', 'race-3'].map((id) => incident(id, 'racing-group'));
+      const settled = await Promise.allSettled(drafts.map((draft) => incidents.open(draft)));
+      const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      // A writer that collided mid-transaction gets an error (Lambda retries it); none makes a second incident.
+      expect(opened.filter((o) => o.outcome === 'created')).toHaveLength(1);
+      const winner = opened.find((o) => o.outcome === 'created')!.incident.id;
+      expect(opened.filter((o) => o.outcome === 'grouped').every((o) => o.incident.id === winner)).toBe(true);
+      const stored = await Promise.all(drafts.map((draft) => incidents.get(draft.id)));
+      expect(stored.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('attaches a later signal once, only past containment and while active, with its steps and a timeline line', async () => {
+      const holder = incident('attach-holder');
+      const later = incident('attach-later');
+      const entry = later.signals[0]!;
+      const step: PlannedAction = { type: 'cancel-key-deletion', params: { keyArn: holder.keyArn!, restoreState: 'Enabled' }, run: 'automatic' };
+      const result = { outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } };
+      await incidents.open(holder);
+      // Still open: its own containment has not finished, so nothing may be appended to its plan yet.
+      await expect(incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
+
+      await incidents.recordContainment(holder.id, [result], '2026-11-28T12:00:02.000Z');
+      const attached = await incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:03.000Z');
+      expect(attached.attached).toBe(true);
+      expect(attached.incident).toMatchObject({ status: 'contained', signalIds: [holder.signalIds[0], entry.id], results: [result, result], lastSeenAt: '2026-11-28T12:00:03.000Z', updatedAt: '2026-11-28T12:00:02.000Z' });
+      expect(attached.incident.plan).toHaveLength(2);
+      expect(attached.incident.signals.map((s) => s.eventId)).toEqual(['attach-holder', 'attach-later']);
+      expect(attached.incident.timeline.map((t) => t.what)).toEqual([
+        expect.stringMatching(/^opened on key-deletion-scheduled/),
+        'containment ran: 1 applied',
+        expect.stringMatching(/^signal attached: key-deletion-scheduled \(ScheduleKeyDeletion attach-later\); its steps: 1 applied$/),
+      ]);
+
+      const again = await incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:04.000Z');
+      expect(again.attached).toBe(false);
+      expect((await incidents.get(holder.id))!.plan).toHaveLength(2);
+
+      await incidents.decide(holder.id, 'released', decision);
+      await expect(incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], [], '2026-11-28T14:00:00.000Z')).rejects.toThrow(StateConflictError);
+    });
+
+    it('moves a contained incident to awaiting-approval once', async () => {
+      const draft = incident('await');
+      await incidents.open(draft);
+      await expect(incidents.awaitDecision(draft.id, '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
+      await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:02.000Z');
+      expect(await incidents.awaitDecision(draft.id, '2026-11-28T12:00:03.000Z')).toMatchObject({ status: 'awaiting-approval', updatedAt: '2026-11-28T12:00:03.000Z' });
+      const lost = await incidents.awaitDecision(draft.id, '2026-11-28T12:00:04.000Z').catch((e: unknown) => e);
+      expect((lost as StateConflictError<Incident>).current).toMatchObject({ status: 'awaiting-approval' });
+      expect((await incidents.get(draft.id))!.timeline.at(-1)).toEqual({ at: '2026-11-28T12:00:03.000Z', status: 'awaiting-approval', what: 'decision links sent' });
+    });
+
+  });
