@@ -1,5 +1,5 @@
 import type { Incident } from '../incidents/incident';
-import { outcomeOf, stepOutcomes } from '../notify/compose-notification';
+import { keyAliasesText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from './decision-text';
 import type { ApprovalAction } from './token';
 
@@ -23,7 +23,7 @@ const incidentDetails = (incident: Incident) => {
     .join('');
   return `<dl>
 <dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}${outcomeOf(incident) === incident.status ? '' : `: ${escape(outcomeOf(incident))}`})</dd>
-<dt>Key</dt><dd><code>${escape(incident.keyArn ?? 'not one key')}</code></dd>
+<dt>Key</dt><dd><code>${escape(incident.keyArn ?? 'not one key')}</code>${escape(keyAliasesText(incident))}</dd>
 <dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
 <dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>
 <dt>Severity</dt><dd>${escape(signal.severity)}</dd>

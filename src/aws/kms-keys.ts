@@ -13,6 +13,7 @@ import {
   NotFoundException,
   PutKeyPolicyCommand,
   RevokeGrantCommand,
+  paginateListAliases,
   paginateListGrants,
   paginateListResourceTags,
   type GrantConstraints,
@@ -79,6 +80,17 @@ export class KmsKeys {
         for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
       }
       return tags;
+    });
+  }
+
+  /** The key's alias names (alias/...), for people: messages name a key by what its owners call it. */
+  async aliases(keyArn: string): Promise<string[]> {
+    return this.call(keyArn, 'ListAliases', async (client, KeyId) => {
+      const names: string[] = [];
+      for await (const page of paginateListAliases({ client }, { KeyId })) {
+        for (const alias of page.Aliases ?? []) if (alias.AliasName) names.push(alias.AliasName);
+      }
+      return names.sort();
     });
   }
 

@@ -47,6 +47,8 @@ export interface Incident {
   createdAt: string;
   updatedAt: string;
   keyArn: string | undefined;
+  /** The key's aliases when the incident opened, so messages name the key as its owners know it. */
+  keyAliases?: string[];
   /** Key, principal and detector family: while the incident is active, later signals of its group attach to it. */
   group: string;
   /** The signal that opened the incident. */
@@ -105,7 +107,7 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
 export const newIncident = (
   signal: Signal,
   at: string,
-  fields: Pick<Incident, 'priorKeyState' | 'plan' | 'expiresAt'> & Partial<Pick<Incident, 'keyMode' | 'dryRun'>>,
+  fields: Pick<Incident, 'priorKeyState' | 'plan' | 'expiresAt'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyAliases'>>,
 ): Incident => ({
   id: incidentIdFor(signal),
   status: 'open',

@@ -1,7 +1,7 @@
 import type { DecisionLink } from '../approvals/links';
 import { decisionText } from '../approvals/decision-text';
 import type { Incident } from '../incidents/incident';
-import { laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
+import { keyAliasesText, laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
 
 /**
  * The custom notification Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack and
@@ -21,7 +21,7 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
       title: `:rotating_light: ${signal.severity.toUpperCase()} ${signal.title}: ${outcome}`,
       description: [
         `*Incident* \`${incident.id}\` (${incident.status})`,
-        `*Key* \`${incident.keyArn ?? 'not one key'}\``,
+        `*Key* \`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`,
         `*Principal* \`${signal.principal.arn}\``,
         `*What happened* ${signal.summary} (${signal.source.eventName} at ${signal.source.eventTime}, event \`${signal.source.eventId}\`)`,
         ...(laterSignalLines(incident).length > 0 ? ['*Then, from the same principal on the same key*', ...laterSignalLines(incident).map((line) => `• ${line}`)] : []),

@@ -28,6 +28,9 @@ export const stepOutcomes = (incident: Incident) =>
 /** Chat markdown: one bullet per step. */
 export const stepBullets = (incident: Incident): string[] => stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
 
+/** The key as people know it: its aliases after its ARN. */
+export const keyAliasesText = (incident: Incident): string => (incident.keyAliases?.length ? ` (${incident.keyAliases.join(', ')})` : '');
+
 /** How many later signals a message lists; the count of the rest is given. */
 const laterSignalsShown = 5;
 
@@ -83,7 +86,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     '',
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${signal.severity}`,
-    `Key:        ${incident.keyArn ?? 'not one key (see what happened)'}`,
+    `Key:        ${incident.keyArn ? `${incident.keyArn}${keyAliasesText(incident)}` : 'not one key (see what happened)'}`,
     `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
     '',
     'What happened:',

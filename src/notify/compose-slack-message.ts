@@ -1,7 +1,7 @@
 import { decisionText } from '../approvals/decision-text';
 import type { DecisionLink } from '../approvals/links';
 import type { Incident } from '../incidents/incident';
-import { laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
+import { keyAliasesText, laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
 
@@ -26,7 +26,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
         fields: [
           text(`*Incident*\n\`${incident.id}\``),
           text(`*Severity*\n${signal.severity}`),
-          text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\``),
+          text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`),
           text(`*Principal*\n\`${signal.principal.arn}\``),
         ],
       },

@@ -73,6 +73,17 @@ const keyFactsFor = async (signal: Signal, deps: ResponderDeps): Promise<KeyFact
   }
 };
 
+/** The key's aliases for messages. Nice to have: a failure to read them is logged and planning goes on. */
+const aliasesFor = async (signal: Signal, deps: ResponderDeps): Promise<string[]> => {
+  if (!signal.keyArn || accountOfKey(signal.keyArn) !== signal.source.accountId) return [];
+  try {
+    return await deps.kms.aliases(signal.keyArn);
+  } catch (error) {
+    deps.logger.warn('could not read the key aliases; messages name the key by ARN only', { keyArn: signal.keyArn, error: error as Error });
+    return [];
+  }
+};
+
 /** How far back to look for the keys a leaked credential used. */
 const keyUsageLookback = 7 * 86_400_000;
 
@@ -165,11 +176,12 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
   // Independent reads go out together: the plan waits for one round trip, not three.
-  const [history, key, policyHistory, keysUsed] = await Promise.all([
+  const [history, key, policyHistory, keysUsed, keyAliases] = await Promise.all([
     signal.keyArn ? deps.keyStates.history(signal.keyArn) : undefined,
     keyFactsFor(signal, deps),
     signal.keyArn && policyDetectors.has(signal.detector) ? deps.keyPolicies.history(signal.keyArn) : undefined,
     keysUsedBySuspect(signal, deps),
+    aliasesFor(signal, deps),
   ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const planned = planResponse(signal, {
@@ -186,6 +198,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const draft = newIncident(signal, now, {
     priorKeyState: prior,
     keyMode: key,
+    keyAliases,
     plan,
     dryRun: deps.settings.dryRun,
     expiresAt: expiresAt(deps.now(), deps.settings.incidentRetentionDays),

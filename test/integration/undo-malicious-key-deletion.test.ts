@@ -1,5 +1,5 @@
 import { GetItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
@@ -76,6 +76,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
   it('cancels the deletion, enables the key again, records the incident and tells on-call', async () => {
     // Prepare
     const keyArn = await createKey();
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/payments', TargetKeyId: keyArn.split('/').at(-1) }));
     const event = await scheduleDeletion(keyArn, attacker);
     expect((await keyMetadata(keyArn)).KeyState).toBe('PendingDeletion');
     // Act
@@ -98,6 +99,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
         source: { eventId: event.detail.eventID, eventName: 'ScheduleKeyDeletion' },
       },
       notifiedStatus: 'contained',
+      keyAliases: ['alias/payments'],
     });
     expect(incident!.plan.map((step: { type: string; run: string }) => `${step.type}:${step.run}`)).toEqual([
       'cancel-key-deletion:automatic',
@@ -114,7 +116,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     const messages = await drainInbox();
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain(incident!.id);
-    expect(messages[0]).toContain(keyArn);
+    expect(messages[0]).toContain(`${keyArn} (alias/payments)`);
     expect(messages[0]).toContain(attacker.roleArn);
     expect(messages[0]).toContain('key state PendingDeletion -> Enabled');
   });

@@ -19,10 +19,16 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
 /** Every function: the containing ones, and the reminder, which runs no action. */
 const allFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambdaFunction'];
 /** IAM actions that support no resource-level permissions. */
-const actionsWithoutResources = ['cloudtrail:LookupEvents'];
+const actionsWithoutResources = ['cloudtrail:LookupEvents', 'kms:ListAliases'];
 
-/** Reads the response policy makes beyond the actions' own: the key's tags (its mode). */
-const policyReads = ['kms:ListResourceTags'];
+/** Reads beyond the actions' own: the key's tags (its mode) for every planner, its aliases for the messages responders send. */
+const responderReads = ['kms:ListResourceTags', 'kms:ListAliases'];
+const readsBy: Record<string, string[]> = {
+  OnKmsApiCallLambdaFunction: responderReads,
+  OnKmsActivityLambdaFunction: responderReads,
+  OnSecurityFindingLambdaFunction: responderReads,
+  ApprovalsLambdaFunction: ['kms:ListResourceTags'],
+};
 
 /** Every rule file, the state its rule needs, and the function it feeds. */
 const rules: Array<[file: string, state: string, target: string]> = [
@@ -145,7 +151,7 @@ describe('the packaged CloudFormation template', () => {
     it('grants every IAM action its actions declare, and no KMS or IAM action beyond them', () => {
       const { statements } = statementsOf();
       const granted = new Set(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf));
-      const needed = new Set([...actionTypes.flatMap((type) => actions[type].iamActions), ...policyReads]);
+      const needed = new Set([...actionTypes.flatMap((type) => actions[type].iamActions), ...readsBy[functionId]!]);
       for (const action of needed) expect(granted).toContain(action);
       expect([...granted].filter((a) => a.startsWith('kms:') || a.startsWith('iam:')).sort()).toEqual([...needed].sort());
     });
