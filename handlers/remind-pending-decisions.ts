@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
 import { remindPendingDecisions } from '../src/respond/remind-pending-decisions';
-import { tellers } from '../src/respond/wiring';
+import { tellers } from '../src/notify/wiring';
 
 const config = loadConfig();
 

@@ -1,4 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { actions, applyPlan, type ActionType, type PlannedAction } from '../actions';
 import type { Action, ActionDeps, ActionResult } from '../actions/action';
 import { StateConflictError } from '../errors';
@@ -8,16 +7,16 @@ import { canMove, isActive, type IncidentStatus } from '../incidents/lifecycle';
 import type { NonceStore } from './nonce-store';
 import { confirmationPage, refusalPage, resultPage } from './page';
 import type { AuditLog, RekeyWorkflow } from './ports';
+import { tellPeople, type TellDeps } from '../notify/tell-people';
+import { decisionText } from './decision-text';
 import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from './token';
 
-export interface ApprovalDeps extends ActionDeps {
+export interface ApprovalDeps extends ActionDeps, TellDeps {
   incidents: IncidentStore;
   nonces: NonceStore;
   secret: { bytes(): Promise<Buffer> };
   audit: AuditLog;
   rekey: RekeyWorkflow;
-  logger: Logger;
-  now: () => Date;
   /** How long a link signed on the page (its Reject button) stays valid. */
   tokenTtlSeconds: number;
 }
@@ -32,6 +31,8 @@ export interface HttpReply {
   html: string;
   /** The same outcome in one line, for channels that are not a browser (Slack). */
   summary: string;
+  /** The incident after a decision was made. */
+  incident?: Incident;
 }
 
 const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late', number> = {
@@ -165,5 +166,9 @@ export const decideApproval =
       throw error;
     }
     await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action: claims.action, ...requester });
-    return { status: 200, html: resultPage(updated, claims.action, detail), summary: `${claims.action} for ${incident.id}: ${detail}` };
+    // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with a 500.
+    await tellPeople(updated, deps, { lead: `${decisionText[claims.action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' }).catch((error: Error) =>
+      deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error }),
+    );
+    return { status: 200, html: resultPage(updated, claims.action, detail), summary: `${claims.action} for ${incident.id}: ${detail}`, incident: updated };
   };

@@ -1,5 +1,6 @@
 import { actions, type ActionType } from '../actions';
 import type { Incident } from '../incidents/incident';
+import { canMove, isActive } from '../incidents/lifecycle';
 import { signToken, type ApprovalAction } from './token';
 
 export interface DecisionLink {
@@ -15,15 +16,21 @@ export interface LinkSigner {
 }
 
 /**
- * The decisions an incident can take next, as signed links: re-key a key that may be compromised, disable a key
- * whose disabling was only offered, release a containment that applied something reversible.
+ * The decisions an incident can still take, as signed links: re-key a key that may be compromised, disable a key
+ * whose disabling was only offered (and not yet decided), release a containment that applied something reversible.
+ * An incident past a decision offers it no more: a message updated after approval carries no Approve button.
  */
 export const decisionLinks = async (incident: Incident, signer: LinkSigner, now: Date): Promise<DecisionLink[]> => {
   const wanted: ApprovalAction[] = [];
   const results = incident.results ?? [];
-  if (incident.keyArn) wanted.push('approve-rekey');
-  if (incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run')) wanted.push('disable-key');
-  if (incident.plan.some((step, i) => results[i]?.outcome === 'applied' && actions[step.type as ActionType].reversible)) wanted.push('release');
+  const decided = new Set((incident.decisions ?? []).map((decision) => decision.action));
+  if (incident.keyArn && canMove(incident.status, 'approved')) wanted.push('approve-rekey');
+  if (isActive(incident.status) && !decided.has('disable-key') && incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run')) {
+    wanted.push('disable-key');
+  }
+  if (canMove(incident.status, 'released') && incident.plan.some((step, i) => results[i]?.outcome === 'applied' && actions[step.type as ActionType].reversible)) {
+    wanted.push('release');
+  }
   if (wanted.length === 0) return [];
   const secret = await signer.secret.bytes();
   const expiresAt = Math.floor(now.getTime() / 1000) + signer.ttlSeconds;

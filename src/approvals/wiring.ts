@@ -7,17 +7,17 @@ import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
-import { logger } from '../logger';
 import type { ApprovalDeps } from './decide';
 import type { SlackDeps } from './slack-actions';
 import { rekeyNotYetAvailable } from './ports';
+import { tellers } from '../notify/wiring';
 
 /** Slack interactivity's deps, when a signing secret is configured. */
 export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | undefined =>
   config.slackSigningSecretArn
     ? {
         ...approval,
-        slack: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }), approvers: config.slackApprovers },
+        slackInteractivity: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }), approvers: config.slackApprovers },
       }
     : undefined;
 
@@ -26,6 +26,8 @@ export const approvalDeps = (config: Config): ApprovalDeps => {
   if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
   const documents = documentClient();
   return {
+    // SNS, Slack and links, like the responders: people hear of every decision.
+    ...tellers(config, documents),
     kms: new KmsKeys(kmsClients()),
     iam: new IamPrincipals(iamClient()),
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
@@ -33,8 +35,6 @@ export const approvalDeps = (config: Config): ApprovalDeps => {
     audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
     secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
     rekey: rekeyNotYetAvailable,
-    logger,
-    now: () => new Date(),
     tokenTtlSeconds: config.approvalTokenHours * 3600,
   };
 };

@@ -4,11 +4,7 @@ import type { ActionDeps } from '../actions/action';
 import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
-import { composeNotification } from '../notify/compose-notification';
-import { composeChatNotification } from '../notify/compose-chat-notification';
-import type { SlackWebhook } from '../notify/slack-webhook-notifier';
-import { decisionLinks, type LinkSigner } from '../approvals/links';
-import type { Notifier } from '../notify/notifier';
+import { linksFor, tellPeople, type TellDeps } from '../notify/tell-people';
 import { planResponse } from '../policy/plan-response';
 import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
@@ -36,7 +32,7 @@ export interface ResponderSettings extends DetectionSettings {
   revokesPerSecond: number;
 }
 
-export interface ResponderDeps extends ActionDeps {
+export interface ResponderDeps extends ActionDeps, TellDeps {
   incidents: IncidentStore;
   keyStates: KeyStateJournal;
   /** CloudTrail's event history of what an access key did; absent where it cannot be read (the local emulator). */
@@ -44,11 +40,6 @@ export interface ResponderDeps extends ActionDeps {
   keyPolicies: KeyPolicyJournal;
   breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
-  notifier: Notifier;
-  /** Posts to Slack too, when a webhook is configured. A Slack failure is logged, never fatal: SNS already went out. */
-  slack?: SlackWebhook;
-  /** Signs the decision links put in messages; absent when no approval endpoint is configured. */
-  links?: LinkSigner;
   logger: Logger;
   settings: ResponderSettings;
   now: () => Date;
@@ -118,25 +109,16 @@ const throughCircuitBreaker = async (plan: PlannedAction[], signal: Signal, inci
 
 const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime() / 1000) + days * 86_400;
 
-/** Tells people where the incident stands: SNS (email and chat), and Slack when configured. Returns the SNS id. */
-const tell = async (incident: Incident, deps: ResponderDeps, links: Awaited<ReturnType<typeof decisionLinks>>): Promise<string> => {
-  const notificationId = await deps.notifier.send({ ...composeNotification(incident, links), chat: composeChatNotification(incident, links) });
-  if (deps.slack) {
-    await deps.slack.send(incident, links).catch((error: Error) => deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error }));
-  }
-  return notificationId;
-};
-
 /**
  * Tells people of a status they have not been told of. When the incident has decisions to take and links can be
  * signed, it first moves to awaiting-approval: the message that carries the links is the request for a decision.
  */
 const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Promise<Incident> => {
   if (incident.notifiedStatus === incident.status) return incident;
-  const links = deps.links ? await decisionLinks(incident, deps.links, deps.now()) : [];
+  const links = await linksFor(incident, deps);
   let current = incident;
   if (links.length > 0 && current.status === 'contained') current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
-  const notificationId = await tell(current, deps, links);
+  const notificationId = await tellPeople(current, deps, {}, links);
   await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
   return current;
 };
@@ -166,8 +148,8 @@ const attachToIncident = async (holder: Incident, signal: Signal, plan: PlannedA
   if (!attached.attached) return duplicate;
   deps.logger.info('signal attached to an open incident', { incidentId: holder.id, signal: signalIdOf(signal), steps: kept.length });
   if (kept.length > 0) {
-    const links = deps.links ? await decisionLinks(attached.incident, deps.links, deps.now()) : [];
-    await tell(attached.incident, deps, links);
+    const latest = attached.incident.signals.at(-1)!;
+    await tellPeople(attached.incident, deps, { lead: `Another signal from the same principal on the same key: ${latest.summary} (${latest.eventName}, event ${latest.eventId}).` });
   }
   return { id: attached.incident.id, status: attached.incident.status, duplicate: false };
 };

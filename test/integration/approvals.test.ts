@@ -89,6 +89,14 @@ describe('the approval endpoint, against moto', () => {
   };
   const token = (incidentId: string, action: ApprovalAction, expiresIn = 3600, key = secretText) =>
     signToken({ incidentId, action, expiresAt: Math.floor(Date.now() / 1000) + expiresIn }, Buffer.from(key));
+  const drainInbox = async () => {
+    const bodies: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (Messages.length === 0) return bodies;
+      bodies.push(...Messages.map((m) => m.Body!));
+    }
+  };
   const statusOf = async (incidentId: string) => {
     const { Items = [] } = await new DynamoDBClient({}).send(
       new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } } }),
@@ -218,17 +226,29 @@ describe('the approval endpoint, against moto', () => {
       expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions']);
       const buttons = message.blocks.at(-1)!.elements!;
       expect(buttons.map((b) => b.action_id)).toEqual(['approve-rekey', 'release']);
+      const postsBefore = slackPosts.length;
       const reply = await approvals(press('U0LEAD', buttons[0]!.value), localLambdaContext('approvals'));
-      expect(JSON.parse(reply.body).text).toContain(`approve-rekey for ${incidentId}`);
+      // The answer replaces the message: the incident as it now stands, with no button for a decision already made.
+      const replaced = JSON.parse(reply.body) as { replace_original: boolean; blocks: Array<{ type: string; elements?: Array<{ text?: string }> }> };
+      expect(replaced.replace_original).toBe(true);
+      expect(replaced.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+      expect(replaced.blocks.at(-1)!.elements![0]!.text).toContain(`<@U0LEAD>: approve-rekey for ${incidentId}`);
       expect((await statusOf(incidentId)).status).toBe('approved');
+      // Slack's own message was updated in place: no second Slack post.
+      expect(slackPosts.length).toBe(postsBefore);
     });
 
     it('lets a listed approver decide, once, recorded as a Slack decision', async () => {
       const { incidentId } = await containedIncident();
       const value = token(incidentId, 'approve-rekey');
+      await drainInbox();
       const reply = await approvals(press('U0ONCALL', value), localLambdaContext('approvals'));
       expect(reply.statusCode).toBe(200);
-      expect(JSON.parse(reply.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining(`approve-rekey for ${incidentId}`) });
+      expect(JSON.parse(reply.body)).toMatchObject({ replace_original: true, text: expect.stringContaining(incidentId) });
+      // Everyone else hears of the decision through SNS, in the incident's chat thread.
+      const news = (await drainInbox()).filter((body) => body.includes(incidentId));
+      expect(news).toHaveLength(1);
+      expect(news[0]).toMatch(/^Approve re-key: decided by slack:U0ONCALL \(someone\) via slack\./);
       const stored = await statusOf(incidentId);
       expect(stored).toMatchObject({ status: 'approved', decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }] });
       const again = JSON.parse((await approvals(press('U0LEAD', value), localLambdaContext('approvals'))).body);

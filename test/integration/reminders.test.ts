@@ -33,7 +33,7 @@ describe('reminders of decisions waiting too long, against moto', () => {
       );
     await incidents.open(waiting('old', '2026-11-28T06:00:00.000Z'));
     await incidents.open(waiting('recent', '2026-11-28T11:00:00.000Z'));
-    await incidents.open(waiting('decided', '2026-11-28T06:00:00.000Z', { decisions: [{ action: 'disable-key', by: 'x', channel: 'cli', at: '2026-11-28T07:00:00.000Z' }] }));
+    await incidents.open(waiting('decided', '2026-11-28T06:00:00.000Z', { status: 'approved', decisions: [{ action: 'approve-rekey', by: 'x', channel: 'cli', at: '2026-11-28T07:00:00.000Z' }] }));
     await incidents.open(waiting('released', '2026-11-28T06:00:00.000Z', { status: 'released' }));
 
     let now = new Date('2026-11-28T12:00:00.000Z');

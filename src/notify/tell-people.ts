@@ -1,0 +1,49 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { decisionLinks, type DecisionLink, type LinkSigner } from '../approvals/links';
+import type { Incident } from '../incidents/incident';
+import { composeChatNotification } from './compose-chat-notification';
+import { composeNotification } from './compose-notification';
+import type { Notifier } from './notifier';
+import type { SlackWebhook } from './slack-webhook-notifier';
+
+export interface TellDeps {
+  notifier: Notifier;
+  /** Posts to Slack too, when a webhook is configured. A Slack failure is logged, never fatal: SNS already went out. */
+  slack?: SlackWebhook;
+  /** Signs the decision links put in messages; absent when no approval endpoint is configured. */
+  links?: LinkSigner;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface Telling {
+  /** A paragraph before the incident, e.g. "Reminder: ..." or who decided what. */
+  lead?: string;
+  /** Words before the subject, e.g. "Reminder". */
+  subjectPrefix?: string;
+  /** False when the Slack message was already updated in place (a decision taken from Slack's own buttons). */
+  slack?: boolean;
+}
+
+/** The links an incident's message carries: the decisions it can still take. */
+export const linksFor = async (incident: Incident, deps: Pick<TellDeps, 'links' | 'now'>): Promise<DecisionLink[]> =>
+  deps.links ? decisionLinks(incident, deps.links, deps.now()) : [];
+
+/**
+ * Tells people where an incident stands: SNS (text for email, Amazon Q custom JSON for chat, threaded by incident
+ * id) and Slack when configured, each with links for the decisions it can still take. Returns the SNS message id.
+ */
+export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Telling = {}, links?: readonly DecisionLink[]): Promise<string> => {
+  const offered = links ?? (await linksFor(incident, deps));
+  const message = composeNotification(incident, offered);
+  const notificationId = await deps.notifier.send({
+    ...message,
+    subject: telling.subjectPrefix ? `${telling.subjectPrefix}: ${message.subject}` : message.subject,
+    text: telling.lead ? `${telling.lead}\n\n${message.text}` : message.text,
+    chat: composeChatNotification(incident, offered),
+  });
+  if (deps.slack && telling.slack !== false) {
+    await deps.slack.send(incident, offered).catch((error: Error) => deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error }));
+  }
+  return notificationId;
+};
