@@ -72,7 +72,10 @@ const environment = z.object({
   APPROVALS_URL: z.url().optional(),
   /** The Secrets Manager secret holding Slack's signing secret; Slack buttons are answered only when set. */
   SLACK_SIGNING_SECRET_ARN: optionalText,
-  /** The Secrets Manager secret holding a Slack incoming webhook URL; messages go to Slack too when set. */
+  /**
+   * The Secrets Manager secret for posting to Slack: an incoming webhook URL (a new message per change), or
+   * {"botToken":"xoxb-...","channel":"C..."} (one message per incident, updated as it moves).
+   */
   SLACK_WEBHOOK_SECRET_ARN: optionalText,
   /** Comma-separated Slack user ids allowed to decide from Slack. */
   SLACK_APPROVERS: commaList(z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id')),

@@ -264,6 +264,16 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
+  async recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean> {
+    // Not updatedAt: where the message is changes nothing about the incident.
+    const written = await this.update(id, {
+      UpdateExpression: 'SET slackMessage = :message',
+      ConditionExpression: `${exists} AND attribute_not_exists(slackMessage)`,
+      ExpressionAttributeValues: { ':message': message },
+    });
+    return written.ok;
+  }
+
   async get(id: string): Promise<Incident | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),

@@ -105,6 +105,13 @@ export class InMemoryIncidentStore implements IncidentStore {
     return true;
   }
 
+  async recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean> {
+    const current = this.incidents.get(id);
+    if (!current || current.slackMessage) return false;
+    this.incidents.set(id, { ...current, slackMessage: message });
+    return true;
+  }
+
   async get(id: string): Promise<Incident | undefined> {
     const incident = this.incidents.get(id);
     return incident && structuredClone(incident);

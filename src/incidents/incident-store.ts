@@ -33,6 +33,8 @@ export interface IncidentStore {
   recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident>;
   /** Records that people were told of the incident in this status; false when that was already recorded. */
   markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
+  /** Records where the incident's Slack message is; false when one was already recorded (another run posted first). */
+  recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
   /**
    * Moves the incident to `to`, recording the decision, if the lifecycle allows that move from its status. A lost

@@ -78,6 +78,8 @@ export interface Incident {
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;
   notificationId?: string;
+  /** The Slack message kept up to date as the incident moves (bot token configured); absent with a webhook. */
+  slackMessage?: { channel: string; ts: string };
   /** Epoch seconds: DynamoDB's TTL removes the record after this. */
   expiresAt: number;
 }

@@ -4,12 +4,15 @@ import type { Incident } from '../incidents/incident';
 import { composeChatNotification } from './compose-chat-notification';
 import { composeNotification } from './compose-notification';
 import type { Notifier } from './notifier';
-import type { SlackWebhook } from './slack-webhook-notifier';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { SlackChannel } from './slack-channel';
 
 export interface TellDeps {
   notifier: Notifier;
-  /** Posts to Slack too, when a webhook is configured. A Slack failure is logged, never fatal: SNS already went out. */
-  slack?: SlackWebhook;
+  /** Posts to Slack too, when configured. A Slack failure is logged, never fatal: SNS already went out. */
+  slack?: SlackChannel;
+  /** Where the Slack message is kept, so the next news updates it. */
+  incidents: Pick<IncidentStore, 'recordSlackMessage'>;
   /** Signs the decision links put in messages; absent when no approval endpoint is configured. */
   links?: LinkSigner;
   logger: Logger;
@@ -43,7 +46,14 @@ export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Te
     chat: composeChatNotification(incident, offered),
   });
   if (deps.slack && telling.slack !== false) {
-    await deps.slack.send(incident, offered).catch((error: Error) => deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error }));
+    try {
+      const posted = await deps.slack.publish(incident, offered);
+      if (posted && !incident.slackMessage && !(await deps.incidents.recordSlackMessage(incident.id, posted))) {
+        deps.logger.warn('another run posted this incident to Slack first; this message will not be updated', { incidentId: incident.id, posted });
+      }
+    } catch (error) {
+      deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error: error as Error });
+    }
   }
   return notificationId;
 };

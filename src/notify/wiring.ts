@@ -4,7 +4,7 @@ import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { SnsNotifier } from '../aws/sns-notifier';
 import type { Config } from '../config';
 import { logger } from '../logger';
-import { SlackWebhook } from './slack-webhook-notifier';
+import { SlackChannel } from './slack-channel';
 
 /** How people are told: SNS always, Slack and decision links when configured. Shared by every responder. */
 export const tellers = (config: Config, documents = documentClient()) => {
@@ -13,7 +13,7 @@ export const tellers = (config: Config, documents = documentClient()) => {
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
     notifier: new SnsNotifier(snsClient(), config.notificationTopicArn),
     ...(secrets && config.slackWebhookSecretArn
-      ? { slack: new SlackWebhook(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }
+      ? { slack: new SlackChannel(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }
       : {}),
     ...(secrets && config.approvalsUrl && config.approvalSecretArn
       ? { links: { baseUrl: config.approvalsUrl, secret: new CachedSecret(secrets, config.approvalSecretArn), ttlSeconds: config.approvalTokenHours * 3600 } }

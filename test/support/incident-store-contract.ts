@@ -95,4 +95,13 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect((await incidents.get(draft.id))!.timeline.at(-1)).toEqual({ at: '2026-11-28T12:00:03.000Z', status: 'awaiting-approval', what: 'decision links sent' });
     });
 
+    it('records where the Slack message is once, and nothing for an incident that does not exist', async () => {
+      const draft = incident('slack');
+      await incidents.open(draft);
+      expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '1.1' })).toBe(true);
+      expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '2.2' })).toBe(false);
+      expect((await incidents.get(draft.id))!.slackMessage).toEqual({ channel: 'C1', ts: '1.1' });
+      expect(await incidents.recordSlackMessage('kw-none', { channel: 'C1', ts: '3.3' })).toBe(false);
+      expect(await incidents.get('kw-none')).toBeUndefined();
+    });
   });

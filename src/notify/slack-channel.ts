@@ -1,0 +1,86 @@
+import type { DecisionLink } from '../approvals/links';
+import type { Incident } from '../incidents/incident';
+import { composeSlackMessage } from './compose-slack-message';
+
+/** Where a message was posted with a bot token: what chat.update needs to change it. */
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+export type SlackTarget = { kind: 'off' } | { kind: 'webhook'; url: string } | { kind: 'bot'; token: string; channel: string };
+
+/**
+ * What the Slack secret holds. An incoming webhook URL posts a new message each time (webhooks cannot edit); a bot
+ * token with a channel, as JSON {"botToken":"xoxb-...","channel":"C..."}, posts once and then updates that message
+ * as the incident moves. The stack creates the secret with a placeholder: until it holds one of these, Slack is off.
+ */
+export const slackTargetOf = (secret: string): SlackTarget => {
+  const text = secret.trim();
+  if (/^https:\/\//.test(text) || /^http:\/\/127\.0\.0\.1[:/]/.test(text)) return { kind: 'webhook', url: text };
+  if (text.startsWith('{')) {
+    try {
+      const { botToken, channel } = JSON.parse(text) as { botToken?: unknown; channel?: unknown };
+      if (typeof botToken === 'string' && botToken.startsWith('xox') && typeof channel === 'string' && channel) return { kind: 'bot', token: botToken, channel };
+    } catch {
+      // Not JSON after all: treated as not configured below.
+    }
+  }
+  return { kind: 'off' };
+};
+
+/**
+ * Incident messages in Slack, through an incoming webhook or the Web API (chat.postMessage, then chat.update).
+ * The secret is read from Secrets Manager like the signing secrets: anyone holding a webhook URL or token can post.
+ * https://api.slack.com/methods/chat.update
+ */
+export class SlackChannel {
+  constructor(
+    private readonly secret: { bytes(): Promise<Buffer> },
+    private readonly post: typeof fetch = fetch,
+    private readonly apiBase = 'https://slack.com/api/',
+  ) {}
+
+  /** Posts the incident's message, or updates the one posted before; returns where it is when it can be updated later. */
+  async publish(incident: Incident, links: readonly DecisionLink[]): Promise<SlackMessageRef | undefined> {
+    const target = slackTargetOf((await this.secret.bytes()).toString('utf8'));
+    const message = composeSlackMessage(incident, links);
+    switch (target.kind) {
+      case 'off':
+        return undefined;
+      case 'webhook': {
+        const response = await this.send(target.url, message);
+        if (!response.ok) throw new Error(`Slack webhook answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        return undefined;
+      }
+      case 'bot': {
+        const posted = incident.slackMessage;
+        if (posted) {
+          const updated = await this.call(target.token, 'chat.update', { channel: posted.channel, ts: posted.ts, ...message });
+          // Deleted by someone in the channel: post it again rather than lose the news.
+          if (updated.ok || updated.error !== 'message_not_found') return posted;
+        }
+        const created = await this.call(target.token, 'chat.postMessage', { channel: target.channel, ...message });
+        return { channel: created.channel!, ts: created.ts! };
+      }
+    }
+  }
+
+  private send(url: string, body: object, headers: Record<string, string> = {}) {
+    return this.post(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+  }
+
+  /** A Web API method: HTTP 200 with ok false is a refusal; message_not_found is returned, anything else thrown. */
+  private async call(token: string, method: string, body: object): Promise<{ ok: boolean; error?: string; channel?: string; ts?: string }> {
+    const response = await this.send(`${this.apiBase}${method}`, body, { authorization: `Bearer ${token}` });
+    if (!response.ok) throw new Error(`Slack ${method} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    const answer = (await response.json()) as { ok: boolean; error?: string; channel?: string; ts?: string };
+    if (!answer.ok && answer.error !== 'message_not_found') throw new Error(`Slack ${method} refused: ${answer.error ?? 'no reason given'}`);
+    return answer;
+  }
+}
