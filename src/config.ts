@@ -83,6 +83,7 @@ const environment = z.object({
   REMIND_AFTER_HOURS: z.coerce.number().min(0.25).max(168).default(4),
   /** Hours an approval link stays valid. */
   APPROVAL_TOKEN_HOURS: z.coerce.number().int().min(1).max(168).default(24),
+  /** Days a released or closed incident (and each audit entry) is kept before DynamoDB's TTL removes it. */
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),

@@ -30,7 +30,7 @@ export const approvalDeps = (config: Config): ApprovalDeps => {
     ...tellers(config, documents),
     kms: new KmsKeys(kmsClients()),
     iam: new IamPrincipals(iamClient()),
-    incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
     nonces: new DynamoDbNonceStore(documents, config.incidentTable),
     audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
     secret: new CachedSecret(secretsClient(), config.approvalSecretArn),

@@ -9,6 +9,7 @@ import { containmentSucceeded, type Decision, type Incident, type SignalEntry, t
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
 import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
+import { expiresAfter } from '../incidents/retention';
 
 // Named conditions: each state change says what it expects to find.
 const isNew = 'attribute_not_exists(pk)';
@@ -41,6 +42,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Days a released or closed incident is kept before DynamoDB's TTL removes it. */
+    private readonly retentionDays = 90,
   ) {}
 
   async open(incident: Incident): Promise<OpenResult> {
@@ -55,7 +58,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt, expiresAt: incident.expiresAt },
+                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt },
                   // Named condition: nobody holds the group, or the holder found inactive still does (no one took over).
                   ConditionExpression: staleHolder ? heldBy : heldByNobody,
                   ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
@@ -174,7 +177,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}updatedAt = :at, ${appendTimeline}`,
+        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}${isActive(to) ? '' : 'expiresAt = :expiresAt, '}updatedAt = :at, ${appendTimeline}`,
         // Named condition: the incident is still in a status this move may leave.
         ConditionExpression: `${exists} AND #status IN (${names.join(', ')})`,
         ExpressionAttributeNames: { '#status': 'status' },
@@ -182,6 +185,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
           ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
           ':to': to,
           ...(decision ? { ':decision': [decision] } : {}),
+          ...(isActive(to) ? {} : { ':expiresAt': expiresAfter(at, this.retentionDays) }),
           ':at': at,
           ...timelineValues({ at, status: to, what }),
         },

@@ -4,6 +4,7 @@ import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
 import { containmentSucceeded, type Decision, type Incident, type SignalEntry, type TimelineEntry } from './incident';
 import { canMove, isActive } from './lifecycle';
+import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
 import type { IncidentStatus } from './lifecycle';
 import { containmentNote, decisionNote, attachNote } from './timeline';
@@ -11,6 +12,8 @@ import { containmentNote, decisionNote, attachNote } from './timeline';
 /** The incident store in process memory, with the same conditions as the DynamoDB one (replay, tests). */
 export class InMemoryIncidentStore implements IncidentStore {
   readonly incidents = new Map<string, Incident>();
+
+  constructor(private readonly retentionDays = 90) {}
   /** Group -> the incident holding it. */
   readonly groups = new Map<string, string>();
 
@@ -73,7 +76,13 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     if (!current || !canMove(current.status, to)) throw new StateConflictError(id, current);
     return this.put(
-      { ...current, status: to, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at },
+      {
+        ...current,
+        status: to,
+        decisions: [...(current.decisions ?? []), decision],
+        updatedAt: decision.at,
+        ...(isActive(to) ? {} : { expiresAt: expiresAfter(decision.at, this.retentionDays) }),
+      },
       { at: decision.at, status: to, what: decisionNote(decision) },
     );
   }

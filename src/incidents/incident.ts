@@ -80,8 +80,11 @@ export interface Incident {
   notificationId?: string;
   /** The Slack message kept up to date as the incident moves (bot token configured); absent with a webhook. */
   slackMessage?: { channel: string; ts: string };
-  /** Epoch seconds: DynamoDB's TTL removes the record after this. */
-  expiresAt: number;
+  /**
+   * Epoch seconds: DynamoDB's TTL removes the record after this. Set when the incident is released or closed, never
+   * while it is active: an incident waiting on people must not vanish.
+   */
+  expiresAt?: number;
 }
 
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;
@@ -109,7 +112,7 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
 export const newIncident = (
   signal: Signal,
   at: string,
-  fields: Pick<Incident, 'priorKeyState' | 'plan' | 'expiresAt'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyAliases'>>,
+  fields: Pick<Incident, 'priorKeyState' | 'plan'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyAliases'>>,
 ): Incident => ({
   id: incidentIdFor(signal),
   status: 'open',

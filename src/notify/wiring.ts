@@ -10,7 +10,7 @@ import { SlackChannel } from './slack-channel';
 export const tellers = (config: Config, documents = documentClient()) => {
   const secrets = config.slackWebhookSecretArn || config.approvalSecretArn ? secretsClient() : undefined;
   return {
-    incidents: new DynamoDbIncidentStore(documents, config.incidentTable),
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
     notifier: new SnsNotifier(snsClient(), config.notificationTopicArn),
     ...(secrets && config.slackWebhookSecretArn
       ? { slack: new SlackChannel(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }

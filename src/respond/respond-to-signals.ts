@@ -20,7 +20,6 @@ import type { KeyStateJournal } from '../state/key-journal';
 export interface ResponderSettings extends DetectionSettings {
   responderRolePath: string;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
-  incidentRetentionDays: number;
   /** The mode of keys without a kms-warden:mode tag. */
   defaultMode: KeyMode;
   /** Keys never disabled automatically, besides those tagged kms-warden:protected=true. */
@@ -107,8 +106,6 @@ const throughCircuitBreaker = async (plan: PlannedAction[], signal: Signal, inci
   return checked;
 };
 
-const expiresAt = (from: Date, days: number): number => Math.floor(from.getTime() / 1000) + days * 86_400;
-
 /**
  * Tells people of a status they have not been told of. When the incident has decisions to take and links can be
  * signed, it first moves to awaiting-approval: the message that carries the links is the request for a decision.
@@ -183,7 +180,6 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     keyAliases,
     plan,
     dryRun: deps.settings.dryRun,
-    expiresAt: expiresAt(deps.now(), deps.settings.incidentRetentionDays),
   });
 
   const opened = await deps.incidents.open(draft);

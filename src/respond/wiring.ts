@@ -26,7 +26,6 @@ export const responderDeps = (config: Config) => {
       thresholds: config.thresholds,
       responderRolePath: config.responderRolePath,
       unknownPriorKeyState: config.unknownPriorKeyState,
-      incidentRetentionDays: config.incidentRetentionDays,
       defaultMode: config.defaultMode,
       protectedKeys: config.protectedKeys,
       dryRun: config.dryRun,

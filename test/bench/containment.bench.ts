@@ -85,7 +85,6 @@ const run = async (revokesPerSecond: number) => {
       thresholds: defaultThresholds,
       responderRolePath: '/kms-warden/bench/',
       unknownPriorKeyState: 'Enabled',
-      incidentRetentionDays: 30,
       defaultMode: 'contain',
       protectedKeys: [],
       dryRun: false,

@@ -250,6 +250,9 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     const { Item } = await dynamodb.send(
       new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: `INCIDENT#${id}` }, sk: { S: 'INCIDENT' } } }),
     );
-    expect(unmarshall(Item!)).toMatchObject({ id, keyArn, expiresAt: expect.any(Number) });
+    const stored = unmarshall(Item!);
+    expect(stored).toMatchObject({ id, keyArn, status: 'contained' });
+    // Active: no TTL until it is released or closed.
+    expect(stored.expiresAt).toBeUndefined();
   });
 });

@@ -95,6 +95,16 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect((await incidents.get(draft.id))!.timeline.at(-1)).toEqual({ at: '2026-11-28T12:00:03.000Z', status: 'awaiting-approval', what: 'decision links sent' });
     });
 
+    it('sets a TTL when an incident is released or closed, and none while it is active', async () => {
+      const draft = incident('ttl');
+      await incidents.open(draft);
+      await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:01.000Z');
+      expect((await incidents.awaitDecision(draft.id, '2026-11-28T12:00:02.000Z')).expiresAt).toBeUndefined();
+      const released = await incidents.decide(draft.id, 'released', decision);
+      // The stores are made with the default 90 days of retention.
+      expect(released.expiresAt).toBe(Date.parse(decision.at) / 1000 + 90 * 86_400);
+    });
+
     it('records where the Slack message is once, and nothing for an incident that does not exist', async () => {
       const draft = incident('slack');
       await incidents.open(draft);

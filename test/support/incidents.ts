@@ -11,7 +11,6 @@ export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incide
     ...newIncident(signal, '2026-11-28T12:00:00.000Z', {
       priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
       plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' }, run: 'automatic' }],
-      expiresAt: 1_900_000_000,
     }),
     ...overrides,
   };

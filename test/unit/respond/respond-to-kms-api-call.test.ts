@@ -41,7 +41,7 @@ const setup = (keyAdministrators: string[] = []) => {
     breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled', incidentRetentionDays: 30 },
+    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled' },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
@@ -142,11 +142,12 @@ describe('responding to a KMS API call', () => {
     expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
   });
 
-  it('keeps the incident for the retention period', async () => {
+  it('gives an active incident no TTL: it expires only once released or closed', async () => {
     const { respond, incidents } = setup();
     pendingThenEnabled();
     await respond(event(scheduled));
     const [incident] = incidents.incidents.values();
-    expect(incident!.expiresAt).toBe(Date.parse('2026-11-28T12:00:00.000Z') / 1000 + 30 * 86_400);
+    expect(incident!.status).toBe('contained');
+    expect(incident!.expiresAt).toBeUndefined();
   });
 });
