@@ -24,6 +24,7 @@ import { KeyNotFoundError, KeyStateConflictError } from '../errors';
 export interface KeyStatus {
   state: string;
   deletionDate: string | undefined;
+  description?: string | undefined;
 }
 
 /** A grant as ListGrants returns it, reduced to what revoking and recreating it needs. */
@@ -57,7 +58,7 @@ export class KmsKeys {
     const { KeyMetadata } = await this.call(keyArn, 'DescribeKey', (client, KeyId) =>
       client.send(new DescribeKeyCommand({ KeyId })),
     );
-    return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString() };
+    return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString(), description: KeyMetadata?.Description || undefined };
   }
 
   async cancelKeyDeletion(keyArn: string): Promise<void> {

@@ -33,6 +33,13 @@ export interface SignalEntry {
   receivedAt: string;
 }
 
+/** The key's aliases, description and tags (kms-warden's own tags left out). */
+export interface KeyProfile {
+  aliases: string[];
+  description?: string | undefined;
+  tags: Record<string, string>;
+}
+
 /** What happened to an incident, in order: created, contained, signals attached, messages sent, decisions. */
 export interface TimelineEntry {
   at: string;
@@ -47,8 +54,8 @@ export interface Incident {
   createdAt: string;
   updatedAt: string;
   keyArn: string | undefined;
-  /** The key's aliases when the incident opened, so messages name the key as its owners know it. */
-  keyAliases?: string[];
+  /** The key as its owners describe it, read when the incident opened: messages say what the key protects. */
+  keyProfile?: KeyProfile;
   /** Key, principal and detector family: while the incident is active, later signals of its group attach to it. */
   group: string;
   /** The signal that opened the incident. */
@@ -112,7 +119,7 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
 export const newIncident = (
   signal: Signal,
   at: string,
-  fields: Pick<Incident, 'priorKeyState' | 'plan'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyAliases'>>,
+  fields: Pick<Incident, 'priorKeyState' | 'plan'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyProfile'>>,
 ): Incident => ({
   id: incidentIdFor(signal),
   status: 'open',

@@ -29,7 +29,14 @@ export const stepOutcomes = (incident: Incident) =>
 export const stepBullets = (incident: Incident): string[] => stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
 
 /** The key as people know it: its aliases after its ARN. */
-export const keyAliasesText = (incident: Incident): string => (incident.keyAliases?.length ? ` (${incident.keyAliases.join(', ')})` : '');
+export const keyAliasesText = (incident: Incident): string => (incident.keyProfile?.aliases.length ? ` (${incident.keyProfile.aliases.join(', ')})` : '');
+
+/** What the key protects, as its owners describe it: its description and tags; empty when they said nothing. */
+export const keyPurposeText = (incident: Incident): string => {
+  const profile = incident.keyProfile;
+  const tags = Object.entries(profile?.tags ?? {}).map(([name, value]) => `${name}=${value}`);
+  return [profile?.description ? `"${profile.description}"` : '', tags.length > 0 ? `tags ${tags.join(', ')}` : ''].filter(Boolean).join('; ');
+};
 
 /** How many later signals a message lists; the count of the rest is given. */
 const laterSignalsShown = 5;
@@ -53,7 +60,8 @@ export const outcomeOf = (incident: Incident): string => {
   return 'no action taken';
 };
 
-const nextStepFor = (incident: Incident, outcome: string): string => {
+/** The exact next step for a person, given where the incident stands. */
+export const nextStepFor = (incident: Incident, outcome: string): string => {
   const principal = incident.signal.principal.arn;
   const evidence = `CloudTrail event ${incident.signal.source.eventId}`;
   const offered = (incident.results ?? []).some((r) => r.outcome === 'not-run' && !incident.dryRun);
@@ -87,6 +95,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${signal.severity}`,
     `Key:        ${incident.keyArn ? `${incident.keyArn}${keyAliasesText(incident)}` : 'not one key (see what happened)'}`,
+    ...(keyPurposeText(incident) ? [`Protects:   ${keyPurposeText(incident)}`] : []),
     `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
     '',
     'What happened:',

@@ -1,7 +1,7 @@
 import { decisionText } from '../approvals/decision-text';
 import type { DecisionLink } from '../approvals/links';
 import type { Incident } from '../incidents/incident';
-import { keyAliasesText, laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
+import { keyAliasesText, keyPurposeText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
 
@@ -28,13 +28,15 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
           text(`*Severity*\n${signal.severity}`),
           text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`),
           text(`*Principal*\n\`${signal.principal.arn}\``),
+          ...(keyPurposeText(incident) ? [text(`*What the key protects*\n${keyPurposeText(incident)}`.slice(0, 2000))] : []),
         ],
       },
-      { type: 'section', text: text(`*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'}, event \`${signal.source.eventId}\``) },
+      { type: 'section', text: text(`*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'} (${signal.source.userAgent ?? 'unknown user agent'}), event \`${signal.source.eventId}\``.slice(0, 3000)) },
       ...(laterSignalLines(incident).length > 0
         ? [{ type: 'section', text: text(`*Then, from the same principal on the same key*\n${laterSignalLines(incident).map((line) => `• ${line}`).join('\n')}`.slice(0, 3000)) }]
         : []),
       ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
+      { type: 'section', text: text(`*Next step*\n${nextStepFor(incident, outcome)}`.slice(0, 3000)) },
       ...(links.length > 0
         ? [
             {

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyPlan, type PlannedAction } from '../actions';
 import type { ActionDeps } from '../actions/action';
 import type { DetectionSettings, Signal } from '../detectors/detector';
-import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident } from '../incidents/incident';
+import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident, type KeyProfile } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { linksFor, tellPeople, type TellDeps } from '../notify/tell-people';
 import { planResponse } from '../policy/plan-response';
@@ -50,28 +50,43 @@ export type Outcome =
 
 const policyDetectors = new Set(['key-policy-public', 'key-policy-cross-account', 'key-policy-lockout']);
 
+const isOurs = (signal: Pick<Signal, 'keyArn' | 'source'>): boolean => Boolean(signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId);
+
 /** The key's mode and protection, from its tags. Keys of other accounts (an attacker's key) have no say here. */
-const keyFactsFor = async (signal: Signal, deps: ResponderDeps): Promise<KeyFacts> => {
-  const ours = signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId;
-  if (!ours) return keyFactsFrom(undefined, {}, deps.settings);
+const keyFactsFor = async (signal: Signal, deps: ResponderDeps, tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined): Promise<KeyFacts> =>
+  tags ? keyFactsFrom(signal.keyArn, await tags, deps.settings) : keyFactsFrom(undefined, {}, deps.settings);
+
+const tagsOf = async (keyArn: string, deps: ResponderDeps): Promise<Record<string, string>> => {
   try {
-    return keyFactsFrom(signal.keyArn, await deps.kms.tags(signal.keyArn!), deps.settings);
+    return await deps.kms.tags(keyArn);
   } catch (error) {
     if (!(error instanceof KeyNotFoundError)) throw error;
-    deps.logger.warn('key not found while reading its tags; planning with the default mode', { keyArn: signal.keyArn });
-    return keyFactsFrom(signal.keyArn, {}, deps.settings);
+    deps.logger.warn('key not found while reading its tags; planning with the default mode', { keyArn });
+    return {};
   }
 };
 
-/** The key's aliases for messages. Nice to have: a failure to read them is logged and planning goes on. */
-const aliasesFor = async (signal: Signal, deps: ResponderDeps): Promise<string[]> => {
-  if (!signal.keyArn || accountOfKey(signal.keyArn) !== signal.source.accountId) return [];
-  try {
-    return await deps.kms.aliases(signal.keyArn);
-  } catch (error) {
-    deps.logger.warn('could not read the key aliases; messages name the key by ARN only', { keyArn: signal.keyArn, error: error as Error });
-    return [];
-  }
+/**
+ * The key as its owners describe it, for people: aliases, description, tags. Nice to have: what cannot be read
+ * is logged and left out, and planning goes on.
+ */
+const keyProfileFor = async (signal: Signal, deps: ResponderDeps, tagsRead: Promise<Record<string, string>> | undefined): Promise<KeyProfile | undefined> => {
+  if (!tagsRead) return undefined;
+  const keyArn = signal.keyArn!;
+  const unread = (what: string) => (error: Error) => {
+    deps.logger.warn(`could not read the key's ${what}; messages go without it`, { keyArn, error });
+    return undefined;
+  };
+  const [aliases, status, tags] = await Promise.all([
+    deps.kms.aliases(keyArn).catch(unread('aliases')),
+    deps.kms.status(keyArn).catch(unread('description')),
+    tagsRead.catch(unread('tags')),
+  ]);
+  return {
+    aliases: aliases ?? [],
+    description: status?.description,
+    tags: Object.fromEntries(Object.entries(tags ?? {}).filter(([name]) => !name.startsWith('kms-warden:'))),
+  };
 };
 
 /** How far back to look for the keys a leaked credential used. */
@@ -155,12 +170,14 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
   const now = deps.now().toISOString();
   // Independent reads go out together: the plan waits for one round trip, not three.
-  const [history, key, policyHistory, keysUsed, keyAliases] = await Promise.all([
+  // The key's tags are read once: they give its mode to the plan and its labels to people.
+  const tagsRead = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined;
+  const [history, key, policyHistory, keysUsed, keyProfile] = await Promise.all([
     signal.keyArn ? deps.keyStates.history(signal.keyArn) : undefined,
-    keyFactsFor(signal, deps),
+    keyFactsFor(signal, deps, tagsRead),
     signal.keyArn && policyDetectors.has(signal.detector) ? deps.keyPolicies.history(signal.keyArn) : undefined,
     keysUsedBySuspect(signal, deps),
-    aliasesFor(signal, deps),
+    keyProfileFor(signal, deps, tagsRead),
   ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const planned = planResponse(signal, {
@@ -177,7 +194,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const draft = newIncident(signal, now, {
     priorKeyState: prior,
     keyMode: key,
-    keyAliases,
+    keyProfile,
     plan,
     dryRun: deps.settings.dryRun,
   });

@@ -223,7 +223,7 @@ describe('the approval endpoint, against moto', () => {
     it('posts a Block Kit message whose button, pressed by an approver, decides', async () => {
       const { incidentId } = await containedIncident();
       const message = slackPosts.find((post) => post.text.includes(incidentId))!;
-      expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'actions']);
+      expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'actions']);
       const buttons = message.blocks.at(-1)!.elements!;
       expect(buttons.map((b) => b.action_id)).toEqual(['approve-rekey', 'release']);
       const postsBefore = slackPosts.length;
@@ -231,7 +231,7 @@ describe('the approval endpoint, against moto', () => {
       // The answer replaces the message: the incident as it now stands, with no button for a decision already made.
       const replaced = JSON.parse(reply.body) as { replace_original: boolean; blocks: Array<{ type: string; elements?: Array<{ text?: string }> }> };
       expect(replaced.replace_original).toBe(true);
-      expect(replaced.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
+      expect(replaced.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context']);
       expect(replaced.blocks.at(-1)!.elements![0]!.text).toContain(`<@U0LEAD>: approve-rekey for ${incidentId}`);
       expect((await statusOf(incidentId)).status).toBe('approved');
       // Slack's own message was updated in place: no second Slack post.

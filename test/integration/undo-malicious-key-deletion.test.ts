@@ -99,7 +99,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
         source: { eventId: event.detail.eventID, eventName: 'ScheduleKeyDeletion' },
       },
       notifiedStatus: 'contained',
-      keyAliases: ['alias/payments'],
+      keyProfile: { aliases: ['alias/payments'], description: 'payments', tags: {} },
     });
     expect(incident!.plan.map((step: { type: string; run: string }) => `${step.type}:${step.run}`)).toEqual([
       'cancel-key-deletion:automatic',
@@ -117,6 +117,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain(incident!.id);
     expect(messages[0]).toContain(`${keyArn} (alias/payments)`);
+    expect(messages[0]).toContain('Protects:   "payments"');
     expect(messages[0]).toContain(attacker.roleArn);
     expect(messages[0]).toContain('key state PendingDeletion -> Enabled');
   });

@@ -47,11 +47,18 @@ const setup = (keyAdministrators: string[] = []) => {
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
 };
 
-const pendingThenEnabled = () =>
-  kms
-    .on(DescribeKeyCommand)
-    .resolvesOnce({ KeyMetadata: { KeyId: '1', KeyState: 'PendingDeletion', DeletionDate: new Date('2026-12-05T00:00:00Z') } })
-    .resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Enabled' } });
+/**
+ * The key as KMS would keep it: DescribeKey answers its current state, CancelKeyDeletion leaves it Disabled (as KMS
+ * does) and EnableKey enables it. However many times the responder reads it, it reads the truth.
+ */
+const keyPendingDeletion = () => {
+  let state = 'PendingDeletion';
+  kms.on(DescribeKeyCommand).callsFake(() => ({
+    KeyMetadata: { KeyId: '1', KeyState: state, Description: 'payments', ...(state === 'PendingDeletion' ? { DeletionDate: new Date('2026-12-05T00:00:00Z') } : {}) },
+  }));
+  kms.on(CancelKeyDeletionCommand).callsFake(() => ((state = 'Disabled'), {}));
+  kms.on(EnableKeyCommand).callsFake(() => ((state = 'Enabled'), {}));
+};
 
 const scheduled = record('ScheduleKeyDeletion.assumed-role');
 const event = (detail: CloudTrailRecord) => ({ detail });
@@ -65,7 +72,7 @@ beforeEach(() => {
 describe('responding to a KMS API call', () => {
   it('runs one set of actions and sends one message when the same event arrives twice', async () => {
     const { respond, sent } = setup();
-    pendingThenEnabled();
+    keyPendingDeletion();
 
     const first = await respond(event(scheduled));
     const second = await respond(event(scheduled));
@@ -89,7 +96,8 @@ describe('responding to a KMS API call', () => {
 
   it('tells on-call when containment fails, throws for a retry, and reports again once the retry succeeds', async () => {
     const { respond, sent, incidents } = setup();
-    kms.on(DescribeKeyCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    keyPendingDeletion();
+    kms.on(CancelKeyDeletionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
     expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED')]);
@@ -101,7 +109,7 @@ describe('responding to a KMS API call', () => {
 
     kms.reset();
     otherCalls();
-    pendingThenEnabled();
+    keyPendingDeletion();
     const retried = await respond(event(scheduled));
 
     expect(retried).toMatchObject({ incidents: [{ status: 'contained' }] });
@@ -122,10 +130,7 @@ describe('responding to a KMS API call', () => {
         sessionContext: { sessionIssuer: { arn: admin } },
       },
     };
-    kms
-      .on(DescribeKeyCommand)
-      .resolvesOnce({ KeyMetadata: { KeyId: '1', KeyState: 'PendingDeletion' } })
-      .resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Disabled' } });
+    keyPendingDeletion();
 
     expect(await respond(event(disabledByAdmin))).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
     await respond(event(scheduled));
@@ -144,7 +149,7 @@ describe('responding to a KMS API call', () => {
 
   it('gives an active incident no TTL: it expires only once released or closed', async () => {
     const { respond, incidents } = setup();
-    pendingThenEnabled();
+    keyPendingDeletion();
     await respond(event(scheduled));
     const [incident] = incidents.incidents.values();
     expect(incident!.status).toBe('contained');
