@@ -1,7 +1,7 @@
 import type { DecisionLink } from '../approvals/links';
 import { decisionText } from '../approvals/decision-text';
 import type { Incident } from '../incidents/incident';
-import { keyAliasesText, laterSignalLines, outcomeOf, stepBullets } from './compose-notification';
+import { keyAliasesText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 
 /**
  * The custom notification Amazon Q Developer in chat applications (formerly AWS Chatbot) renders in Slack and
@@ -27,7 +27,7 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
         ...(laterSignalLines(incident).length > 0 ? ['*Then, from the same principal on the same key*', ...laterSignalLines(incident).map((line) => `• ${line}`)] : []),
         ...(steps.length > 0 ? ['*What kms-warden did*', ...steps] : []),
       ].join('\n'),
-      nextSteps: links.length > 0 ? links.map((link) => `${decisionText[link.action].label}: ${link.url}`) : [`Review CloudTrail event ${signal.source.eventId}`],
+      nextSteps: [nextStepFor(incident, outcome), ...links.map((link) => `${decisionText[link.action].label}: ${link.url}`)],
       keywords: [signal.detector, signal.severity, outcome],
     },
     metadata: {

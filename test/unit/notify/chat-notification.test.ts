@@ -13,7 +13,7 @@ const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
 const links = [{ action: 'approve-rekey' as const, url: 'https://approvals.example/approvals/t0k3n' }];
 
 describe('the chat notification (Amazon Q Developer in chat applications)', () => {
-  it('is a custom notification threaded on the incident, with the decisions as next steps', () => {
+  it('is a custom notification threaded on the incident, with the next step and the decisions as next steps', () => {
     const chat = composeChatNotification(incident, links);
     expect(chat).toMatchObject({
       version: '1.0',
@@ -21,7 +21,7 @@ describe('the chat notification (Amazon Q Developer in chat applications)', () =
       content: {
         textType: 'client-markdown',
         title: expect.stringContaining('CRITICAL A KMS key was scheduled for deletion: contained'),
-        nextSteps: ['Approve re-key: https://approvals.example/approvals/t0k3n'],
+        nextSteps: [expect.stringMatching(/^Ask the owner of arn:aws:iam::123456789012:role\/tester whether this was intended\./), 'Approve re-key: https://approvals.example/approvals/t0k3n'],
       },
       metadata: { threadId: incident.id, eventType: 'key-deletion-scheduled', relatedResources: [incident.keyArn, 'arn:aws:iam::123456789012:role/tester'] },
     });
