@@ -156,6 +156,12 @@ describe('the packaged CloudFormation template', () => {
       expect([...granted].filter((a) => a.startsWith('kms:') || a.startsWith('iam:')).sort()).toEqual([...needed].sort());
     });
 
+    it('may publish to the notification topic: it tells people what it did or what was decided', () => {
+      const { statements } = statementsOf();
+      const publish = statements.filter((st) => st.Effect === 'Allow' && actionsOf(st).includes('sns:Publish'));
+      expect(publish.map((st) => st.Resource)).toEqual([{ Ref: 'NotificationTopic' }]);
+    });
+
     it("denies itself quarantining kms-warden's own roles and service-linked roles", () => {
       const { statements } = statementsOf();
       const deny = statements.find((s) => s.Effect === 'Deny')!;
