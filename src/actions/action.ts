@@ -16,7 +16,9 @@ export type ActionResult =
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
   | { outcome: 'failed'; error: string; message: string }
   /** Not run on purpose: offered for a person's approval, or a dry run. */
-  | { outcome: 'not-run'; reason: string };
+  | { outcome: 'not-run'; reason: string }
+  /** Recorded before it runs (a later signal's step): a retry finds it and finishes it. */
+  | { outcome: 'pending'; reason: string };
 
 export interface Action<P> {
   type: string;

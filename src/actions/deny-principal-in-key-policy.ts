@@ -38,14 +38,20 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
-  apply: async ({ keyArn, principalArn }, { kms }) => {
+  apply: async ({ keyArn, principalArn }, { kms }, { resuming }) => {
     const refused = refusal(principalArn);
     if (refused) return { outcome: 'skipped', reason: refused };
     const text = await kms.keyPolicy(keyArn);
     const policy = JSON.parse(text) as Policy;
     const sid = denySidFor(principalArn);
     const statements = statementsOf(policy);
-    if (statements.some((s) => s.Sid === sid)) return { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
+    if (statements.some((s) => s.Sid === sid)) {
+      // Resuming: the statement is most likely this plan's own, added before the interruption, so a release must
+      // remove it; recorded as applied. Otherwise it belongs to an earlier incident, which will remove it.
+      return resuming
+        ? { outcome: 'applied', before: { sid, note: 'found in place when resuming' }, after: { sid, statements: statements.length } }
+        : { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
+    }
     const deny = {
       Sid: sid,
       Effect: 'Deny',

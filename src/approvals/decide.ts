@@ -154,6 +154,11 @@ export const decideApproval =
           if (claims.action === 'reject') await deps.incidents.decide(incident.id, 'rejected', decision);
           const problems = await undoContainment(incident, deps);
           updated = await deps.incidents.decide(incident.id, 'released', { ...decision, action: 'release' });
+          // A later signal may have attached steps while these were undone; released, no more can come: undo those too.
+          const seen = incident.plan.length;
+          if (updated.plan.length > seen) {
+            problems.push(...(await undoContainment({ ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) }, deps)));
+          }
           detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
           break;
         }
@@ -167,8 +172,12 @@ export const decideApproval =
     }
     await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action: claims.action, ...requester });
     // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with a 500.
-    await tellPeople(updated, deps, { lead: `${decisionText[claims.action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' }).catch((error: Error) =>
-      deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error }),
-    );
+    try {
+      const notificationId = await tellPeople(updated, deps, { lead: `${decisionText[claims.action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' });
+      // People know this status now: a redelivered event must not announce it again.
+      await deps.incidents.markNotified(updated.id, updated.status, notificationId, deps.now().toISOString());
+    } catch (error) {
+      deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error: error as Error });
+    }
     return { status: 200, html: resultPage(updated, claims.action, detail), summary: `${claims.action} for ${incident.id}: ${detail}`, incident: updated };
   };

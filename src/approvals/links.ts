@@ -15,6 +15,11 @@ export interface LinkSigner {
   ttlSeconds: number;
 }
 
+const rekeyWorthy = new Set(['high', 'critical']);
+
+/** Links that ask for a decision (an incident waits for them), as opposed to release, which is always there. */
+export const asksForDecision = (links: readonly DecisionLink[]): boolean => links.some((link) => link.action === 'approve-rekey' || link.action === 'disable-key');
+
 /**
  * The decisions an incident can still take, as signed links: re-key a key that may be compromised, disable a key
  * whose disabling was only offered (and not yet decided), release a containment that applied something reversible.
@@ -24,7 +29,9 @@ export const decisionLinks = async (incident: Incident, signer: LinkSigner, now:
   const wanted: ApprovalAction[] = [];
   const results = incident.results ?? [];
   const decided = new Set((incident.decisions ?? []).map((decision) => decision.action));
-  if (incident.keyArn && canMove(incident.status, 'approved')) wanted.push('approve-rekey');
+  // Re-keying answers a key that may be in someone else's hands: offered for high and critical signals, not for a
+  // dry run or a low-severity hygiene finding.
+  if (incident.keyArn && !incident.dryRun && rekeyWorthy.has(incident.signal.severity) && canMove(incident.status, 'approved')) wanted.push('approve-rekey');
   if (isActive(incident.status) && !decided.has('disable-key') && incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run')) {
     wanted.push('disable-key');
   }

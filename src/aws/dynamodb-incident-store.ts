@@ -23,8 +23,8 @@ const heldBy = 'incidentId = :holder';
 const appendTimeline = 'timeline = list_append(if_not_exists(timeline, :none), :note)';
 const timelineValues = (entry: TimelineEntry) => ({ ':none': [], ':note': [entry] });
 
-/** Statuses a later signal may attach in: active, and past its own containment. */
-const attachable = (Object.keys(transitions) as IncidentStatus[]).filter((status) => isActive(status) && status !== 'open');
+/** Statuses a later signal may attach in: active, but not rejected (on its way to release, its steps being undone). */
+const attachable = (Object.keys(transitions) as IncidentStatus[]).filter((status) => isActive(status) && status !== 'rejected');
 
 const keyOf = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
@@ -58,7 +58,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt },
+                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt, expiresAt: expiresAfter(incident.createdAt, this.retentionDays) },
                   // Named condition: nobody holds the group, or the holder found inactive still does (no one took over).
                   ConditionExpression: staleHolder ? heldBy : heldByNobody,
                   ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
@@ -82,6 +82,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
         const holderId = groupReason.Item ? (unmarshall(groupReason.Item).incidentId as string) : await this.holderOf(incident.group);
         const holder = holderId === undefined ? undefined : await this.get(holderId);
         if (holder && holder.id === incident.id) return { outcome: 'exists', incident: holder };
+        // A signal the ended holder already had, delivered again: it is that incident's, not a new one's.
+        if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: holder };
         if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: holder };
         // Released, closed or expired: the group is free; take it over from that holder.
         staleHolder = holderId;
@@ -95,29 +97,50 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return Item?.incidentId as string | undefined;
   }
 
-  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult> {
+  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult> {
     const names = attachable.map((_, i) => `:active${i}`);
+    const pending: ActionResult[] = steps.map(() => ({ outcome: 'pending', reason: 'recorded before it runs' }));
     const written = await this.update(id, {
       // Not updatedAt: a new signal is no decision, and must not reset how long one has been waiting.
-      UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(if_not_exists(#results, :none), :results), lastSeenAt = :at, ${appendTimeline}`,
-      // Named condition: the signal is not attached yet, and the incident is active and past its own containment.
-      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND #status IN (${names.join(', ')})`,
+      UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${appendTimeline}`,
+      // Named condition: the signal is not attached yet; the incident is active; and its plan is the one read, each
+      // step with a result, so the new steps' results line up with them.
+      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND #status IN (${names.join(', ')}) AND size(#plan) = :planLength AND attribute_exists(#results) AND size(#results) = :planLength`,
       // PLAN is one of DynamoDB's reserved words.
       ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan', '#results': 'results' },
       ExpressionAttributeValues: {
         ...Object.fromEntries(attachable.map((status, i) => [names[i]!, status])),
-        ':entry': [entry],
+        ':entry': [{ ...entry, planFrom: planLength, planSteps: steps.length }],
         ':signalIds': [entry.id],
         ':signalId': entry.id,
         ':steps': steps,
-        ':results': results,
+        ':pending': pending,
+        ':planLength': planLength,
         ':at': at,
-        ...timelineValues({ at, what: attachNote(entry, results) }),
+        ...timelineValues({ at, what: attachNote(entry, steps.length) }),
       },
     });
     if (written.ok) return { attached: true, incident: written.incident };
     if (written.current?.signalIds.includes(entry.id)) return { attached: false, incident: written.current };
     throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
+  }
+
+  async recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident> {
+    const sets = results.map((_, i) => `#results[${from + i}] = :r${i}`);
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `SET ${sets.join(', ')}, ${appendTimeline}`,
+        // Named condition: the attached steps are there to record.
+        ConditionExpression: `${exists} AND size(#results) >= :end`,
+        ExpressionAttributeNames: { '#results': 'results' },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(results.map((result, i) => [`:r${i}`, result])),
+          ':end': from + results.length,
+          ...timelineValues({ at, what: containmentNote(results) }),
+        },
+      }),
+    );
   }
 
   async awaitDecision(id: string, at: string): Promise<Incident> {
@@ -144,7 +167,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
     const written = await this.update(id, {
-      UpdateExpression: `SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, updatedAt = :at, ${appendTimeline}`,
+      // Not updatedAt: telling people is no change of the incident, and must not reset how long a decision has waited.
+      UpdateExpression: `SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, ${appendTimeline}`,
       ConditionExpression: `${exists} AND ${notYetNotifiedOfStatus}`,
       ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId, ...timelineValues({ at, what: `people told of ${status} (${notificationId})` }) },
     });
@@ -268,12 +292,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
-  async recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean> {
+  async recordSlackMessage(id: string, message: { channel: string; ts: string }, previousTs?: string): Promise<boolean> {
     // Not updatedAt: where the message is changes nothing about the incident.
     const written = await this.update(id, {
       UpdateExpression: 'SET slackMessage = :message',
-      ConditionExpression: `${exists} AND attribute_not_exists(slackMessage)`,
-      ExpressionAttributeValues: { ':message': message },
+      // Named condition: no message recorded yet, or still the one this replaces.
+      ConditionExpression: previousTs ? `${exists} AND slackMessage.ts = :previous` : `${exists} AND attribute_not_exists(slackMessage)`,
+      ExpressionAttributeValues: { ':message': message, ...(previousTs ? { ':previous': previousTs } : {}) },
     });
     return written.ok;
   }

@@ -22,26 +22,34 @@ export class InMemoryIncidentStore implements IncidentStore {
     if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
     const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
     if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: structuredClone(holder) };
+    if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: structuredClone(holder) };
     this.incidents.set(incident.id, structuredClone(incident));
     this.groups.set(incident.group, incident.id);
     return { outcome: 'created', incident };
   }
 
-  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult> {
+  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult> {
     const current = this.incidents.get(id);
-    if (!current || current.status === 'open' || !isActive(current.status)) throw new StateConflictError(id, current);
-    if (current.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
+    if (current?.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
+    const aligned = current?.plan.length === planLength && current.results?.length === planLength;
+    if (!current || !aligned || !isActive(current.status) || current.status === 'rejected') throw new StateConflictError(id, current);
     const next: Incident = {
       ...current,
-      signals: [...current.signals, entry],
+      signals: [...current.signals, { ...entry, planFrom: planLength, planSteps: steps.length }],
       signalIds: [...current.signalIds, entry.id],
       plan: [...current.plan, ...steps],
-      results: [...(current.results ?? []), ...results],
+      results: [...current.results!, ...steps.map((): ActionResult => ({ outcome: 'pending', reason: 'recorded before it runs' }))],
       lastSeenAt: at,
-      timeline: [...current.timeline, { at, what: attachNote(entry, results) }],
     };
-    this.incidents.set(id, next);
-    return { attached: true, incident: structuredClone(next) };
+    return { attached: true, incident: this.put(next, { at, what: attachNote(entry, steps.length) }) };
+  }
+
+  async recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current || (current.results?.length ?? 0) < from + results.length) throw new StateConflictError(id, current);
+    const next = [...current.results!];
+    results.forEach((result, i) => (next[from + i] = result));
+    return this.put({ ...current, results: next }, { at, what: containmentNote(results) });
   }
 
   async recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident> {
@@ -114,9 +122,9 @@ export class InMemoryIncidentStore implements IncidentStore {
     return true;
   }
 
-  async recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean> {
+  async recordSlackMessage(id: string, message: { channel: string; ts: string }, previousTs?: string): Promise<boolean> {
     const current = this.incidents.get(id);
-    if (!current || current.slackMessage) return false;
+    if (!current || current.slackMessage?.ts !== previousTs) return false;
     this.incidents.set(id, { ...current, slackMessage: message });
     return true;
   }

@@ -22,19 +22,26 @@ export interface IncidentStore {
    */
   open(incident: Incident): Promise<OpenResult>;
   /**
-   * Adds a later signal to an active incident that is past containment, with the steps its response added and their
-   * results; attached: false when the signal was already attached. An incident still open (its own containment
-   * unfinished) or no longer active raises StateConflictError.
+   * Adds a later signal to an active incident, with its steps, before they run: their results are 'pending' until
+   * recordSignalResults. The steps go after the incident's `planLength` steps, and only if the incident still has
+   * exactly that many steps, each with a result (its own containment recorded). attached: false when the signal
+   * was already attached. Otherwise a lost race, an incident whose results are not recorded yet, or one that is no
+   * longer active (or rejected, on its way to release) raises StateConflictError.
    */
-  attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], results: ActionResult[], at: string): Promise<AttachResult>;
+  attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult>;
+  /** Records the results of an attached signal's steps, which start at `from` in the plan. */
+  recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident>;
   /** Moves contained -> awaiting-approval when decision links go out to people. */
   awaitDecision(id: string, at: string): Promise<Incident>;
   /** Stores the action results; moves open -> contained when every action finished, else stays open. */
   recordContainment(id: string, results: ActionResult[], at: string): Promise<Incident>;
   /** Records that people were told of the incident in this status; false when that was already recorded. */
   markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean>;
-  /** Records where the incident's Slack message is; false when one was already recorded (another run posted first). */
-  recordSlackMessage(id: string, message: { channel: string; ts: string }): Promise<boolean>;
+  /**
+   * Records where the incident's Slack message is, replacing `previousTs` (a message posted again after someone
+   * deleted it); false when another run recorded a different one first.
+   */
+  recordSlackMessage(id: string, message: { channel: string; ts: string }, previousTs?: string): Promise<boolean>;
   get(id: string): Promise<Incident | undefined>;
   /**
    * Moves the incident to `to`, recording the decision, if the lifecycle allows that move from its status. A lost

@@ -31,6 +31,9 @@ export interface SignalEntry {
   userAgent: string | undefined;
   evidence: Record<string, unknown>;
   receivedAt: string;
+  /** Where this signal's own steps sit in the incident's plan: [planFrom, planFrom + planSteps). */
+  planFrom?: number;
+  planSteps?: number;
 }
 
 /** The key's aliases, description and tags (kms-warden's own tags left out). */

@@ -11,7 +11,7 @@ const tally = (results: readonly ActionResult[]): string => {
 /** The lines incident stores add to an incident's timeline, one per kind of change. */
 export const containmentNote = (results: readonly ActionResult[]): string => `containment ran: ${tally(results)}`;
 
-export const attachNote = (entry: SignalEntry, results: readonly ActionResult[]): string =>
-  `signal attached: ${entry.detector} (${entry.eventName} ${entry.eventId}); its steps: ${tally(results)}`;
+export const attachNote = (entry: SignalEntry, steps: number): string =>
+  `signal attached: ${entry.detector} (${entry.eventName} ${entry.eventId}) with ${steps} step${steps === 1 ? '' : 's'}`;
 
 export const decisionNote = (decision: Decision): string => `${decision.action} by ${decision.by} via ${decision.channel}`;

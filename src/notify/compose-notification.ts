@@ -18,6 +18,8 @@ const resultLine = (result: ActionResult | undefined): string => {
       return `FAILED: ${result.error}: ${result.message}`;
     case 'not-run':
       return `not run: ${result.reason}`;
+    case 'pending':
+      return `running: ${result.reason}`;
   }
 };
 

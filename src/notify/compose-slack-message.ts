@@ -13,7 +13,7 @@ const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
  * decisions. Each button's value is a signed, single-use decision token, the same as the link beside it.
  * https://api.slack.com/reference/block-kit/blocks
  */
-export const composeSlackMessage = (incident: Incident, links: readonly DecisionLink[] = []) => {
+export const composeSlackMessage = (incident: Incident, links: readonly DecisionLink[] = [], lead?: string) => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
   const steps = stepBullets(incident).join('\n');
@@ -21,6 +21,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
     text: `${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: `${signal.title}: ${outcome}`.slice(0, 150) } },
+      ...(lead ? [{ type: 'context', elements: [text(lead.slice(0, 3000))] }] : []),
       {
         type: 'section',
         fields: [

@@ -42,9 +42,13 @@ export class SlackChannel {
   ) {}
 
   /** Posts the incident's message, or updates the one posted before; returns where it is when it can be updated later. */
-  async publish(incident: Incident, links: readonly DecisionLink[]): Promise<SlackMessageRef | undefined> {
+  /**
+   * `lead` is the news (a reminder, a decision, another signal): at the top of the message, and with a bot token
+   * also a reply in the message's thread, since an edited message notifies nobody.
+   */
+  async publish(incident: Incident, links: readonly DecisionLink[], lead?: string): Promise<SlackMessageRef | undefined> {
     const target = slackTargetOf((await this.secret.bytes()).toString('utf8'));
-    const message = composeSlackMessage(incident, links);
+    const message = composeSlackMessage(incident, links, lead);
     switch (target.kind) {
       case 'off':
         return undefined;
@@ -58,7 +62,10 @@ export class SlackChannel {
         if (posted) {
           const updated = await this.call(target.token, 'chat.update', { channel: posted.channel, ts: posted.ts, ...message });
           // Deleted by someone in the channel: post it again rather than lose the news.
-          if (updated.ok || updated.error !== 'message_not_found') return posted;
+          if (updated.ok || updated.error !== 'message_not_found') {
+            if (lead) await this.call(target.token, 'chat.postMessage', { channel: posted.channel, thread_ts: posted.ts, text: lead });
+            return posted;
+          }
         }
         const created = await this.call(target.token, 'chat.postMessage', { channel: target.channel, ...message });
         return { channel: created.channel!, ts: created.ts! };

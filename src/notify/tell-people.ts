@@ -47,8 +47,9 @@ export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Te
   });
   if (deps.slack && telling.slack !== false) {
     try {
-      const posted = await deps.slack.publish(incident, offered);
-      if (posted && !incident.slackMessage && !(await deps.incidents.recordSlackMessage(incident.id, posted))) {
+      const posted = await deps.slack.publish(incident, offered, telling.lead);
+      const previous = incident.slackMessage?.ts;
+      if (posted && posted.ts !== previous && !(await deps.incidents.recordSlackMessage(incident.id, posted, previous))) {
         deps.logger.warn('another run posted this incident to Slack first; this message will not be updated', { incidentId: incident.id, posted });
       }
     } catch (error) {

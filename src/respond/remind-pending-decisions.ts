@@ -13,8 +13,8 @@ export interface ReminderDeps extends TellDeps {
  * on (no approval endpoint configured, so people decide with the CLI).
  */
 const waitingForDecision = (incident: Incident) =>
-  incident.status === 'awaiting-approval' ||
-  ((incident.decisions ?? []).length === 0 && (incident.results ?? []).some((r) => r.outcome === 'not-run') && !incident.dryRun);
+  !incident.dryRun &&
+  (incident.status === 'awaiting-approval' || ((incident.decisions ?? []).length === 0 && (incident.results ?? []).some((r) => r.outcome === 'not-run')));
 
 /**
  * The scheduled reminder: incidents whose offered steps have waited longer than the setting get a reminder, with

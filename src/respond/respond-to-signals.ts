@@ -5,6 +5,7 @@ import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident, type KeyProfile } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { linksFor, tellPeople, type TellDeps } from '../notify/tell-people';
+import { asksForDecision } from '../approvals/links';
 import { planResponse } from '../policy/plan-response';
 import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
@@ -12,7 +13,7 @@ import type { KeyPolicyJournal } from '../state/key-journal';
 import type { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { principalKey } from '../events/principal';
 import { accountOfKey } from '../events/accounts';
-import { KeyNotFoundError } from '../errors';
+import { KeyNotFoundError, StateConflictError } from '../errors';
 import { priorKeyState } from '../policy/prior-key-state';
 import type { DetectionMemoryStore } from '../state/detection-memory';
 import type { KeyStateJournal } from '../state/key-journal';
@@ -129,41 +130,60 @@ const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Promise<In
   if (incident.notifiedStatus === incident.status) return incident;
   const links = await linksFor(incident, deps);
   let current = incident;
-  if (links.length > 0 && current.status === 'contained') current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
+  if (asksForDecision(links) && current.status === 'contained') current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
   const notificationId = await tellPeople(current, deps, {}, links);
   await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
   return current;
 };
 
+/** Runs a later signal's steps and records their results where they were attached in the incident's plan. */
+const finishAttached = async (incidentId: string, from: number, steps: PlannedAction[], deps: ResponderDeps, resuming: boolean, lead: string) => {
+  const results = await applyPlan(steps, deps, { resuming, dryRun: deps.settings.dryRun });
+  const incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
+  await tellPeople(incident, deps, { lead });
+  // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
+  if (!containmentSucceeded(results)) throw new Error(`containment of a later signal of ${incidentId} did not finish: ${JSON.stringify(results)}`);
+  return incident;
+};
+
+const attachedLead = (signal: Signal) =>
+  `Another signal from the same principal on the same key: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`;
+
 /**
- * A later signal of an active incident's group (same key, principal and family): its own plan still runs, since
- * an attacker who schedules the deletion again must be stopped again, and the incident gains the signal, the steps
- * that changed something or wait for a decision, and their results. People hear of it when something was done.
+ * A later signal of an active incident's group (same key, principal and family). Its own plan always runs: an
+ * attacker who schedules the deletion again must be stopped again, even while the first response is unfinished.
+ * The signal and its steps are attached to the incident before they run (results 'pending'), so a retry finds them
+ * and finishes them, and a release undoes them with the rest. People hear of every new signal.
  */
 const attachToIncident = async (holder: Incident, signal: Signal, plan: PlannedAction[], deps: ResponderDeps) => {
-  const duplicate = { id: holder.id, status: holder.status, duplicate: true };
-  if (holder.signalIds.includes(signalIdOf(signal))) {
+  const signalId = signalIdOf(signal);
+  const known = holder.signals.find((entry) => entry.id === signalId);
+  if (known) {
+    // Attached before: finish steps a crashed attempt left pending, or count a redelivery.
+    const from = known.planFrom ?? holder.plan.length;
+    const steps = holder.plan.slice(from, from + (known.planSteps ?? 0));
+    if (holder.results?.slice(from, from + steps.length).some((result) => result.outcome === 'pending')) {
+      const finished = await finishAttached(holder.id, from, steps, deps, true, attachedLead(signal));
+      return { id: finished.id, status: finished.status, duplicate: false };
+    }
     await deps.incidents.recordRepeat(holder.id, signal, deps.now().toISOString());
-    return duplicate;
+    return { id: holder.id, status: holder.status, duplicate: true };
   }
-  // Thrown so Lambda retries: by then the holder's own containment has finished and its steps are known.
-  if (holder.status === 'open') throw new Error(`incident ${holder.id} of the same group is still being contained; ${signalIdOf(signal)} will attach on retry`);
-  const results = await applyPlan(plan, deps, { resuming: false, dryRun: deps.settings.dryRun });
-  // Thrown before attaching: attaching records the signal as handled, and Lambda's retry must find it unhandled.
-  if (!containmentSucceeded(results)) throw new Error(`containment of ${signalIdOf(signal)} (incident ${holder.id}) did not finish: ${JSON.stringify(results)}`);
-  const offered = new Set(holder.plan.map((step, i) => (holder.results?.[i]?.outcome === 'not-run' ? JSON.stringify([step.type, step.params]) : '')));
-  const kept = plan
-    .map((step, i) => ({ step, result: results[i]! }))
-    .filter(({ step, result }) => result.outcome === 'applied' || (result.outcome === 'not-run' && !offered.has(JSON.stringify([step.type, step.params]))));
   const at = deps.now().toISOString();
-  const attached = await deps.incidents.attachSignal(holder.id, signalEntryOf(signal, at), kept.map((k) => k.step), kept.map((k) => k.result), at);
-  if (!attached.attached) return duplicate;
-  deps.logger.info('signal attached to an open incident', { incidentId: holder.id, signal: signalIdOf(signal), steps: kept.length });
-  if (kept.length > 0) {
-    const latest = attached.incident.signals.at(-1)!;
-    await tellPeople(attached.incident, deps, { lead: `Another signal from the same principal on the same key: ${latest.summary} (${latest.eventName}, event ${latest.eventId}).` });
+  let attached;
+  try {
+    attached = await deps.incidents.attachSignal(holder.id, signalEntryOf(signal, at), plan, holder.plan.length, at);
+  } catch (error) {
+    if (!(error instanceof StateConflictError)) throw error;
+    // The holder's own containment is unrecorded (still running, or failing) or another signal attached first:
+    // contain now all the same, then let Lambda retry the record.
+    await applyPlan(plan, deps, { resuming: true, dryRun: deps.settings.dryRun });
+    throw new Error(`${signalId} was contained but could not be attached to ${holder.id} yet (${(error.current as Incident | undefined)?.status ?? 'gone'}); retrying`, { cause: error });
   }
-  return { id: attached.incident.id, status: attached.incident.status, duplicate: false };
+  if (!attached.attached) return { id: holder.id, status: holder.status, duplicate: true };
+  deps.logger.info('signal attached to an open incident', { incidentId: holder.id, signal: signalId, steps: plan.length });
+  const incident = await finishAttached(holder.id, holder.plan.length, plan, deps, false, attachedLead(signal));
+  return { id: incident.id, status: incident.status, duplicate: false };
 };
 
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {

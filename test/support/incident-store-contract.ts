@@ -54,34 +54,50 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect(stored.filter(Boolean)).toHaveLength(1);
     });
 
-    it('attaches a later signal once, only past containment and while active, with its steps and a timeline line', async () => {
+    it('attaches a later signal once, with its steps pending, only where the results line up and while active', async () => {
       const holder = incident('attach-holder');
       const later = incident('attach-later');
       const entry = later.signals[0]!;
       const step: PlannedAction = { type: 'cancel-key-deletion', params: { keyArn: holder.keyArn!, restoreState: 'Enabled' }, run: 'automatic' };
       const result = { outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } };
       await incidents.open(holder);
-      // Still open: its own containment has not finished, so nothing may be appended to its plan yet.
-      await expect(incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
+      // Its own results are not recorded yet: steps appended now would not line up with them.
+      await expect(incidents.attachSignal(holder.id, entry, [step], 1, '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
 
       await incidents.recordContainment(holder.id, [result], '2026-11-28T12:00:02.000Z');
-      const attached = await incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:03.000Z');
+      // Another signal attached since this plan was read: refused, so the caller reads again.
+      await expect(incidents.attachSignal(holder.id, entry, [step], 0, '2026-11-28T12:00:02.500Z')).rejects.toThrow(StateConflictError);
+      const attached = await incidents.attachSignal(holder.id, entry, [step], 1, '2026-11-28T12:00:03.000Z');
       expect(attached.attached).toBe(true);
-      expect(attached.incident).toMatchObject({ status: 'contained', signalIds: [holder.signalIds[0], entry.id], results: [result, result], lastSeenAt: '2026-11-28T12:00:03.000Z', updatedAt: '2026-11-28T12:00:02.000Z' });
-      expect(attached.incident.plan).toHaveLength(2);
-      expect(attached.incident.signals.map((s) => s.eventId)).toEqual(['attach-holder', 'attach-later']);
-      expect(attached.incident.timeline.map((t) => t.what)).toEqual([
-        expect.stringMatching(/^opened on key-deletion-scheduled/),
-        'containment ran: 1 applied',
-        expect.stringMatching(/^signal attached: key-deletion-scheduled \(ScheduleKeyDeletion attach-later\); its steps: 1 applied$/),
+      expect(attached.incident).toMatchObject({
+        status: 'contained',
+        signalIds: [holder.signalIds[0], entry.id],
+        results: [result, { outcome: 'pending' }],
+        lastSeenAt: '2026-11-28T12:00:03.000Z',
+        updatedAt: '2026-11-28T12:00:02.000Z',
+      });
+      expect(attached.incident.signals.map((s) => [s.eventId, s.planFrom, s.planSteps])).toEqual([
+        ['attach-holder', undefined, undefined],
+        ['attach-later', 1, 1],
       ]);
 
-      const again = await incidents.attachSignal(holder.id, entry, [step], [result], '2026-11-28T12:00:04.000Z');
+      const recorded = await incidents.recordSignalResults(holder.id, 1, [result], '2026-11-28T12:00:04.000Z');
+      expect(recorded.results).toEqual([result, result]);
+      expect(recorded.timeline.map((t) => t.what)).toEqual([
+        expect.stringMatching(/^opened on key-deletion-scheduled/),
+        'containment ran: 1 applied',
+        'signal attached: key-deletion-scheduled (ScheduleKeyDeletion attach-later) with 1 step',
+        'containment ran: 1 applied',
+      ]);
+
+      const again = await incidents.attachSignal(holder.id, entry, [step], 2, '2026-11-28T12:00:05.000Z');
       expect(again.attached).toBe(false);
       expect((await incidents.get(holder.id))!.plan).toHaveLength(2);
 
       await incidents.decide(holder.id, 'released', decision);
-      await expect(incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], [], '2026-11-28T14:00:00.000Z')).rejects.toThrow(StateConflictError);
+      await expect(incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], 2, '2026-11-28T14:00:00.000Z')).rejects.toThrow(StateConflictError);
+      // The released holder's own signals, delivered again, are still its own: no new incident.
+      expect(await incidents.open(incident('attach-later', holder.group))).toMatchObject({ outcome: 'exists', incident: { id: holder.id } });
     });
 
     it('moves a contained incident to awaiting-approval once', async () => {
@@ -111,6 +127,10 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '1.1' })).toBe(true);
       expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '2.2' })).toBe(false);
       expect((await incidents.get(draft.id))!.slackMessage).toEqual({ channel: 'C1', ts: '1.1' });
+      // Posted again after someone deleted it: replaces the one it names, and only that one.
+      expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '4.4' }, '9.9')).toBe(false);
+      expect(await incidents.recordSlackMessage(draft.id, { channel: 'C1', ts: '4.4' }, '1.1')).toBe(true);
+      expect((await incidents.get(draft.id))!.slackMessage).toEqual({ channel: 'C1', ts: '4.4' });
       expect(await incidents.recordSlackMessage('kw-none', { channel: 'C1', ts: '3.3' })).toBe(false);
       expect(await incidents.get('kw-none')).toBeUndefined();
     });

@@ -55,6 +55,26 @@ describe('posting to Slack with a bot token', () => {
     expect((await incidents.get(first.id))!.slackMessage).toEqual({ channel: 'C0INCIDENTS', ts: '1700000000.000100' });
   });
 
+  it('replies in the thread with the news, since an edited message notifies nobody, and keeps a re-posted message', async () => {
+    const incidents = new InMemoryIncidentStore();
+    const first = incident();
+    await incidents.open(first);
+    await incidents.recordSlackMessage(first.id, { channel: 'C0INCIDENTS', ts: '1.0' });
+    const slack = fakeSlack({ 'chat.update': [{ ok: true }, { ok: false, error: 'message_not_found' }], 'chat.postMessage': [{ ok: true }, { ok: true, channel: 'C0INCIDENTS', ts: '2.0' }] });
+    const deps = { notifier: { send: async () => 'm' }, slack: new SlackChannel(secret(bot), slack.post, 'https://slack.test/api/'), incidents, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date() };
+
+    await tellPeople((await incidents.get(first.id))!, deps, { lead: 'Reminder: waited 6 hours' });
+    expect(slack.calls.map((c) => [c.url.split('/').at(-1), c.body.thread_ts, c.body.text])).toEqual([
+      ['chat.update', undefined, expect.stringContaining(first.id)],
+      ['chat.postMessage', '1.0', 'Reminder: waited 6 hours'],
+    ]);
+    expect(slack.calls[0]!.body.blocks).toEqual(expect.arrayContaining([{ type: 'context', elements: [{ type: 'mrkdwn', text: 'Reminder: waited 6 hours' }] }]));
+
+    // Someone deleted the message: it is posted again, and the next news updates the new one.
+    await tellPeople((await incidents.get(first.id))!, deps);
+    expect((await incidents.get(first.id))!.slackMessage).toEqual({ channel: 'C0INCIDENTS', ts: '2.0' });
+  });
+
   it('posts again when the message was deleted, and reports any other refusal', async () => {
     const posted = { ...incident(), slackMessage: { channel: 'C0INCIDENTS', ts: '1.0' } };
     const gone = fakeSlack({ 'chat.update': [{ ok: false, error: 'message_not_found' }], 'chat.postMessage': [{ ok: true, channel: 'C0INCIDENTS', ts: '2.0' }] });

@@ -13,6 +13,7 @@ import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-
 import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
 import { InMemoryKeyJournal } from '../../../src/state/in-memory-key-journal';
 import { failed, record } from '../../support/records';
+import { incidentFrom } from '../../support/incidents';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
 const kms = mockClient(KMSClient);
@@ -58,6 +59,12 @@ const keyPendingDeletion = () => {
   }));
   kms.on(CancelKeyDeletionCommand).callsFake(() => ((state = 'Disabled'), {}));
   kms.on(EnableKeyCommand).callsFake(() => ((state = 'Enabled'), {}));
+  return {
+    scheduleAgain: () => (state = 'PendingDeletion'),
+    get state() {
+      return state;
+    },
+  };
 };
 
 const scheduled = record('ScheduleKeyDeletion.assumed-role');
@@ -145,6 +152,35 @@ describe('responding to a KMS API call', () => {
       'quarantine-principal:automatic',
     ]);
     expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
+  });
+
+  it('contains a later signal of the group even while the first response keeps failing', async () => {
+    const { respond, incidents } = setup();
+    const key = keyPendingDeletion();
+    kms.on(PutKeyPolicyCommand).rejects(Object.assign(new Error('policy refused'), { name: 'MalformedPolicyDocumentException' }));
+    await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
+    const [holder] = incidents.incidents.values();
+    expect(holder!.status).toBe('open');
+
+    // The same caller schedules the deletion again: stopped again, and recorded on the same incident.
+    key.scheduleAgain();
+    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(/later signal .* did not finish/);
+    expect(key.state).toBe('Enabled');
+    expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 2);
+    expect(incidents.incidents.size).toBe(1);
+    expect([...incidents.incidents.values()][0]!.signals.map((entry) => entry.eventId)).toEqual([scheduled.eventID, 'second-schedule']);
+  });
+
+  it('contains a later signal even when the first response never got as far as recording anything', async () => {
+    const { respond, incidents } = setup();
+    const key = keyPendingDeletion();
+    // A holder whose function died between opening the incident and recording its containment.
+    await incidents.open(incidentFrom(scheduled));
+
+    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(/was contained but could not be attached/);
+    expect(key.state).toBe('Enabled');
+    expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 1);
+    expect(incidents.incidents.size).toBe(1);
   });
 
   it('gives an active incident no TTL: it expires only once released or closed', async () => {
