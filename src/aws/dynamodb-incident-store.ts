@@ -5,7 +5,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident, type SignalEntry, type TimelineEntry } from '../incidents/incident';
+import { containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
 import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
@@ -18,6 +18,8 @@ const isOpen = '#status = :open';
 const notYetNotifiedOfStatus = '(attribute_not_exists(notifiedStatus) OR notifiedStatus <> :status)';
 const heldByNobody = 'attribute_not_exists(pk)';
 const heldBy = 'incidentId = :holder';
+
+const rekeyStatuses = { ':rekeying': 're-keying', ':rekeyed': 're-keyed', ':scheduled': 'deletion-scheduled' };
 
 /** Every write that changes an incident adds a line to its timeline. */
 const appendTimeline = 'timeline = list_append(if_not_exists(timeline, :none), :note)';
@@ -143,6 +145,63 @@ export class DynamoDbIncidentStore implements IncidentStore {
     );
   }
 
+  async beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident> {
+    try {
+      return await this.move(id, 're-keying', at, `re-keying started by ${progress.startedBy}`, undefined, { rekey: progress });
+    } catch (error) {
+      // Resumed: the progress recorded so far is what the steps resume from.
+      if (error instanceof StateConflictError && (error.current as Incident | undefined)?.status === 're-keying') return error.current as Incident;
+      throw error;
+    }
+  }
+
+  async recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident> {
+    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `SET ${entries.map((_, i) => `rekey.#f${i} = :v${i}`).join(', ')}${entries.length > 0 ? ', ' : ''}${appendTimeline}`,
+        // Named condition: re-keying is under way.
+        ConditionExpression: `${exists} AND attribute_exists(rekey) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
+        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])) },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+          ...rekeyStatuses,
+          ...timelineValues({ at, what }),
+        },
+      }),
+    );
+  }
+
+  async claimReplacementKey(id: string, keyArn: string, at: string): Promise<string> {
+    const written = await this.update(id, {
+      UpdateExpression: `SET rekey.replacementKeyArn = :key, ${appendTimeline}`,
+      // Named condition: no replacement recorded yet, or this very one (a retried step).
+      ConditionExpression: `${exists} AND attribute_exists(rekey) AND (attribute_not_exists(rekey.replacementKeyArn) OR rekey.replacementKeyArn = :key)`,
+      ExpressionAttributeValues: { ':key': keyArn, ...timelineValues({ at, what: `replacement key ${keyArn}` }) },
+    });
+    if (written.ok) return keyArn;
+    const recorded = written.current?.rekey?.replacementKeyArn;
+    if (recorded) return recorded;
+    throw new StateConflictError(id, written.current, { cause: written.error });
+  }
+
+  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `SET rekey.resources.#key = :progress, ${appendTimeline}`,
+        ConditionExpression: `${exists} AND attribute_exists(rekey.resources) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
+        ExpressionAttributeNames: { '#status': 'status', '#key': key },
+        ExpressionAttributeValues: { ':progress': progress, ...rekeyStatuses, ...timelineValues({ at: progress.at, what: `${key}: ${progress.status} (${progress.detail})` }) },
+      }),
+    );
+  }
+
+  async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {
+    return this.move(id, to, at, what);
+  }
+
   async awaitDecision(id: string, at: string): Promise<Incident> {
     return this.move(id, 'awaiting-approval', at, 'decision links sent');
   }
@@ -193,7 +252,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   /** A conditional move to `to` from a status the lifecycle allows, with the decision that made it, if one did. */
-  private async move(id: string, to: IncidentStatus, at: string, what: string, decision?: Decision): Promise<Incident> {
+  private async move(id: string, to: IncidentStatus, at: string, what: string, decision?: Decision, also: Record<string, unknown> = {}): Promise<Incident> {
     const allowed = statusesLeadingTo(to);
     // No status leads there: nothing to condition on, and nothing a write could do.
     if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
@@ -201,12 +260,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}${isActive(to) ? '' : 'expiresAt = :expiresAt, '}updatedAt = :at, ${appendTimeline}`,
+        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}${isActive(to) ? '' : 'expiresAt = :expiresAt, '}${Object.keys(also).map((name, i) => `#also${i} = :also${i}, `).join('')}updatedAt = :at, ${appendTimeline}`,
         // Named condition: the incident is still in a status this move may leave.
         ConditionExpression: `${exists} AND #status IN (${names.join(', ')})`,
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(Object.keys(also).map((name, i) => [`#also${i}`, name])) },
         ExpressionAttributeValues: {
           ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
+          ...Object.fromEntries(Object.values(also).map((value, i) => [`:also${i}`, value])),
           ':to': to,
           ...(decision ? { ':decision': [decision] } : {}),
           ...(isActive(to) ? {} : { ':expiresAt': expiresAfter(at, this.retentionDays) }),

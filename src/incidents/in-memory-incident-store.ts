@@ -2,7 +2,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident, type SignalEntry, type TimelineEntry } from './incident';
+import { containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
 import { canMove, isActive } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
@@ -57,6 +57,48 @@ export class InMemoryIncidentStore implements IncidentStore {
     if (current?.status !== 'open') throw new StateConflictError(id, current);
     const status = containmentSucceeded(results) ? 'contained' : 'open';
     return this.put({ ...current, status, results, updatedAt: at }, { at, status, what: containmentNote(results) });
+  }
+
+  async beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (current?.status === 're-keying') return structuredClone(current);
+    if (!current || !canMove(current.status, 're-keying')) throw new StateConflictError(id, current);
+    return this.put({ ...current, status: 're-keying', rekey: progress, updatedAt: at }, { at, status: 're-keying', what: `re-keying started by ${progress.startedBy}` });
+  }
+
+  async recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident> {
+    const current = this.rekeying(id);
+    const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    return this.put({ ...current, rekey: { ...current.rekey!, ...set } }, { at, what });
+  }
+
+  async claimReplacementKey(id: string, keyArn: string, at: string): Promise<string> {
+    const current = this.incidents.get(id);
+    if (!current?.rekey) throw new StateConflictError(id, current);
+    if (current.rekey.replacementKeyArn) return current.rekey.replacementKeyArn;
+    this.put({ ...current, rekey: { ...current.rekey, replacementKeyArn: keyArn } }, { at, what: `replacement key ${keyArn}` });
+    return keyArn;
+  }
+
+  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
+    const current = this.rekeying(id);
+    return this.put(
+      { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: progress } } },
+      { at: progress.at, what: `${key}: ${progress.status} (${progress.detail})` },
+    );
+  }
+
+  async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current || !canMove(current.status, to)) throw new StateConflictError(id, current);
+    return this.put({ ...current, status: to, updatedAt: at, ...(isActive(to) ? {} : { expiresAt: expiresAfter(at, this.retentionDays) }) }, { at, status: to, what });
+  }
+
+  /** The incident, if re-keying is under way; else the conflict the DynamoDB store's condition would raise. */
+  private rekeying(id: string): Incident {
+    const current = this.incidents.get(id);
+    if (!current?.rekey || !['re-keying', 're-keyed', 'deletion-scheduled'].includes(current.status)) throw new StateConflictError(id, current);
+    return current;
   }
 
   async awaitDecision(id: string, at: string): Promise<Incident> {

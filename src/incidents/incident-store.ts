@@ -1,7 +1,7 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detectors/detector';
 import type { PlannedAction } from '../actions';
-import type { Decision, Incident, SignalEntry } from './incident';
+import type { Decision, Incident, RekeyProgress, ResourceProgress, SignalEntry } from './incident';
 import type { IncidentStatus } from './lifecycle';
 
 export type OpenResult =
@@ -31,6 +31,19 @@ export interface IncidentStore {
   attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult>;
   /** Records the results of an attached signal's steps, which start at `from` in the plan. */
   recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident>;
+  /**
+   * Moves approved -> re-keying with the run's starting progress. An incident already re-keying is a resumed run:
+   * returned as it is, its progress kept. Any other status raises StateConflictError.
+   */
+  beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident>;
+  /** Records re-keying progress (not resources) while the incident is re-keying, re-keyed or deletion-scheduled. */
+  recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident>;
+  /** Records the replacement key once; a second, different key loses and the first is returned. */
+  claimReplacementKey(id: string, keyArn: string, at: string): Promise<string>;
+  /** Records what became of one resource. */
+  recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident>;
+  /** A move the workflow makes (re-keying -> re-keyed -> deletion-scheduled), conditional on the lifecycle table. */
+  advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident>;
   /** Moves contained -> awaiting-approval when decision links go out to people. */
   awaitDecision(id: string, at: string): Promise<Incident>;
   /** Stores the action results; moves open -> contained when every action finished, else stays open. */

@@ -43,6 +43,42 @@ export interface KeyProfile {
   tags: Record<string, string>;
 }
 
+/** What became of one resource the old key protected. */
+export interface ResourceProgress {
+  service: string;
+  kind: string;
+  id: string;
+  region: string;
+  status: 'pending' | 're-encrypted' | 'needs-human' | 'skipped' | 'acknowledged';
+  detail: string;
+  notes?: string[];
+  instructions?: string[];
+  at: string;
+}
+
+/** Where re-keying stands: written by the workflow's steps, each write conditional, read by people and the CLI. */
+export interface RekeyProgress {
+  startedAt: string;
+  startedBy: string;
+  oldKeyArn: string;
+  /** Days between ScheduleKeyDeletion and the deletion: 7 to 30. */
+  pendingWindowDays: number;
+  snapshot?: import('../rekey/key-snapshot').KeySnapshot;
+  replacementKeyArn?: string;
+  aliasesMoved?: string[];
+  /** By `service:region:id`. */
+  resources: Record<string, ResourceProgress>;
+  /** Services whose inventory failed: verification cannot pass while one is unexplained. */
+  inventoryGaps?: Record<string, string>;
+  oldKeyDisabledAt?: string;
+  /** What verification last told people was left, so it tells again only when that changes. */
+  remainingReported?: string;
+  verifiedAt?: string;
+  deletionRequestedAt?: string;
+  deletionDate?: string;
+  failure?: { error: string; cause: string; at: string };
+}
+
 /** What happened to an incident, in order: created, contained, signals attached, messages sent, decisions. */
 export interface TimelineEntry {
   at: string;
@@ -88,6 +124,7 @@ export interface Incident {
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;
   notificationId?: string;
+  rekey?: RekeyProgress;
   /** The Slack message kept up to date as the incident moves (bot token configured); absent with a webhook. */
   slackMessage?: { channel: string; ts: string };
   /**

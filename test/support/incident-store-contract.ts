@@ -121,6 +121,36 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect(released.expiresAt).toBe(Date.parse(decision.at) / 1000 + 90 * 86_400);
     });
 
+    it('records re-keying: begun once from approved, resumed as it stands, the replacement key claimed once', async () => {
+      const draft = incident('rekey');
+      await incidents.open(draft);
+      const progress = { startedAt: '2026-11-28T13:00:00.000Z', startedBy: 'alice', oldKeyArn: draft.keyArn!, pendingWindowDays: 30, resources: {} };
+      await expect(incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).rejects.toThrow(StateConflictError);
+      await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:01.000Z');
+      await incidents.decide(draft.id, 'approved', { ...decision, action: 'approve-rekey' });
+
+      expect(await incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).toMatchObject({ status: 're-keying', rekey: progress });
+      await incidents.recordRekey(draft.id, { aliasesMoved: ['alias/a'] }, '2026-11-28T13:01:00.000Z', 'aliases moved');
+      // A resumed run keeps what the first one recorded.
+      expect((await incidents.beginRekey(draft.id, { ...progress, startedBy: 'bob' }, '2026-11-28T14:00:00.000Z')).rekey).toMatchObject({ startedBy: 'alice', aliasesMoved: ['alias/a'] });
+
+      expect(await incidents.claimReplacementKey(draft.id, 'arn:new-1', '2026-11-28T13:02:00.000Z')).toBe('arn:new-1');
+      expect(await incidents.claimReplacementKey(draft.id, 'arn:new-2', '2026-11-28T13:03:00.000Z')).toBe('arn:new-1');
+
+      const resource = { service: 'ssm', kind: 'parameter', id: '/app/db', region: 'us-east-1', status: 're-encrypted' as const, detail: 'moved', at: '2026-11-28T13:04:00.000Z' };
+      const recorded = await incidents.recordResource(draft.id, 'ssm:us-east-1:/app/db', resource);
+      expect(recorded.rekey!.resources).toEqual({ 'ssm:us-east-1:/app/db': resource });
+      expect(recorded.timeline.at(-1)).toEqual({ at: resource.at, what: 'ssm:us-east-1:/app/db: re-encrypted (moved)' });
+
+      expect(await incidents.advance(draft.id, 're-keyed', '2026-11-28T14:00:00.000Z', 'verified')).toMatchObject({ status: 're-keyed' });
+      await expect(incidents.advance(draft.id, 'closed', '2026-11-28T14:00:00.000Z', 'too soon')).rejects.toThrow(StateConflictError);
+      await incidents.decide(draft.id, 'released', decision).catch(() => undefined);
+      // Not re-keying any more: progress can no longer be written.
+      await incidents.advance(draft.id, 'deletion-scheduled', '2026-11-28T15:00:00.000Z', 'scheduled');
+      await incidents.advance(draft.id, 'closed', '2026-11-28T16:00:00.000Z', 'closed');
+      await expect(incidents.recordRekey(draft.id, { verifiedAt: 'x' }, '2026-11-28T16:01:00.000Z', 'late')).rejects.toThrow(StateConflictError);
+    });
+
     it('records where the Slack message is once, and nothing for an incident that does not exist', async () => {
       const draft = incident('slack');
       await incidents.open(draft);

@@ -1,0 +1,165 @@
+import {
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyRotationCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSInvalidStateException,
+  NotFoundException,
+  ScheduleKeyDeletionCommand,
+  UpdateAliasCommand,
+  paginateListAliases,
+  paginateListKeys,
+  paginateListResourceTags,
+  type KeySpec,
+  type KeyUsageType,
+  type KMSClient,
+  type OriginType,
+} from '@aws-sdk/client-kms';
+import { KeyNotFoundError, KeyStateConflictError } from '../../errors';
+import type { KeySnapshot } from '../../rekey/key-snapshot';
+import { policyWithoutContainment } from '../../rekey/key-snapshot';
+import { keyLocation } from '../kms-keys';
+
+/** The KMS calls re-keying makes: read the old key whole, create its replacement, move aliases, schedule deletion. */
+export class KeyReplacement {
+  static readonly iamActions = [
+    'kms:DescribeKey',
+    'kms:GetKeyPolicy',
+    'kms:GetKeyRotationStatus',
+    'kms:ListResourceTags',
+    'kms:ListAliases',
+    'kms:ListKeys',
+    'kms:CreateKey',
+    'kms:TagResource',
+    'kms:EnableKeyRotation',
+    'kms:UpdateAlias',
+    'kms:DisableKey',
+    'kms:ScheduleKeyDeletion',
+  ] as const;
+
+  constructor(private readonly clientIn: (region: string) => KMSClient) {}
+
+  async snapshot(keyArn: string): Promise<KeySnapshot> {
+    const { region, keyId } = keyLocation(keyArn);
+    const client = this.clientIn(region);
+    return this.translated(keyArn, 'DescribeKey', async () => {
+      const [{ KeyMetadata: key }, { Policy }, rotation, tags, aliases] = await Promise.all([
+        client.send(new DescribeKeyCommand({ KeyId: keyId })),
+        client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
+        client.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
+        this.tagsOf(client, keyId),
+        this.aliasesOf(client, keyId),
+      ]);
+      return {
+        keyArn,
+        region,
+        policy: policyWithoutContainment(Policy ?? '{"Version":"2012-10-17","Statement":[]}'),
+        tags,
+        description: key?.Description ?? '',
+        keySpec: key?.KeySpec ?? 'SYMMETRIC_DEFAULT',
+        keyUsage: key?.KeyUsage ?? 'ENCRYPT_DECRYPT',
+        origin: key?.Origin ?? 'AWS_KMS',
+        multiRegion: key?.MultiRegion === true,
+        rotationEnabled: rotation.KeyRotationEnabled === true,
+        aliases,
+        state: key?.KeyState ?? 'Unknown',
+      };
+    });
+  }
+
+  /**
+   * The replacement: same policy, spec, usage and description, the given tags, rotation on. The policy check is
+   * never bypassed: a policy that would lock out the caller is refused by KMS, and the run stops for a person.
+   */
+  async createReplacement(snapshot: KeySnapshot, tags: Record<string, string>): Promise<string> {
+    const client = this.clientIn(snapshot.region);
+    const { KeyMetadata } = await client.send(
+      new CreateKeyCommand({
+        Policy: snapshot.policy,
+        Description: snapshot.description,
+        KeySpec: snapshot.keySpec as KeySpec,
+        KeyUsage: snapshot.keyUsage as KeyUsageType,
+        Origin: 'AWS_KMS' as OriginType,
+        MultiRegion: snapshot.multiRegion,
+        Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        BypassPolicyLockoutSafetyCheck: false,
+      }),
+    );
+    const keyArn = KeyMetadata!.Arn!;
+    // Rotation applies to symmetric encryption keys only; the old key's other kinds keep their own setting (none).
+    if (snapshot.keySpec === 'SYMMETRIC_DEFAULT') await client.send(new EnableKeyRotationCommand({ KeyId: KeyMetadata!.KeyId! }));
+    return keyArn;
+  }
+
+  /** A key in `region` carrying every tag given: how a resumed run finds the replacement an earlier run made. */
+  async findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined> {
+    const client = this.clientIn(region);
+    for await (const page of paginateListKeys({ client }, {})) {
+      for (const key of page.Keys ?? []) {
+        if (!key.KeyId || !key.KeyArn) continue;
+        const tags = await this.tagsOf(client, key.KeyId).catch(() => ({}) as Record<string, string>);
+        if (Object.entries(wanted).every(([name, value]) => tags[name] === value)) return key.KeyArn;
+      }
+    }
+    return undefined;
+  }
+
+  async aliasesOfKey(keyArn: string): Promise<string[]> {
+    const { region, keyId } = keyLocation(keyArn);
+    return this.aliasesOf(this.clientIn(region), keyId);
+  }
+
+  /** Points an alias at the replacement. Already there: nothing to do, and no error. */
+  async retargetAlias(alias: string, keyArn: string): Promise<void> {
+    const { region, keyId } = keyLocation(keyArn);
+    await this.translated(keyArn, 'UpdateAlias', () => this.clientIn(region).send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: keyId })));
+  }
+
+  async state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }> {
+    const { region, keyId } = keyLocation(keyArn);
+    const { KeyMetadata } = await this.translated(keyArn, 'DescribeKey', () => this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId })));
+    return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString() };
+  }
+
+  async disable(keyArn: string): Promise<void> {
+    const { region, keyId } = keyLocation(keyArn);
+    await this.translated(keyArn, 'DisableKey', () => this.clientIn(region).send(new DisableKeyCommand({ KeyId: keyId })));
+  }
+
+  /** KMS allows a pending window of 7 to 30 days; kms-warden never asks for less than that. */
+  async scheduleDeletion(keyArn: string, pendingWindowInDays: number): Promise<string> {
+    const { region, keyId } = keyLocation(keyArn);
+    const { DeletionDate } = await this.translated(keyArn, 'ScheduleKeyDeletion', () =>
+      this.clientIn(region).send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays })),
+    );
+    return DeletionDate?.toISOString() ?? new Date(Date.now() + pendingWindowInDays * 86_400_000).toISOString();
+  }
+
+  private async tagsOf(client: KMSClient, keyId: string): Promise<Record<string, string>> {
+    const tags: Record<string, string> = {};
+    for await (const page of paginateListResourceTags({ client }, { KeyId: keyId })) {
+      for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
+    }
+    return tags;
+  }
+
+  private async aliasesOf(client: KMSClient, keyId: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of paginateListAliases({ client }, { KeyId: keyId })) {
+      for (const alias of page.Aliases ?? []) if (alias.AliasName) names.push(alias.AliasName);
+    }
+    return names.sort();
+  }
+
+  private async translated<T>(keyArn: string, operation: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
+      if (error instanceof KMSInvalidStateException) throw new KeyStateConflictError(keyArn, operation, { cause: error });
+      throw error;
+    }
+  }
+}
