@@ -87,6 +87,14 @@ const environment = z.object({
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** The re-key state machine; approving a re-key starts it (the approval endpoint and the CLI). */
+  REKEY_STATE_MACHINE_ARN: optionalText,
+  /** Days between scheduling the old key's deletion and the deletion: KMS allows 7 to 30. */
+  REKEY_DELETION_WINDOW_DAYS: z.coerce.number().int().min(7).max(30).default(30),
+  /** Minutes the old key must stay disabled and unused before re-keying is verified. */
+  REKEY_SETTLE_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
+  /** Days the second approval (to delete the old key) may take before the run ends, leaving the key disabled. */
+  REKEY_DELETION_APPROVAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -124,5 +132,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     slackApprovers: e.SLACK_APPROVERS,
     slackWebhookSecretArn: e.SLACK_WEBHOOK_SECRET_ARN,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
+    rekeyStateMachineArn: e.REKEY_STATE_MACHINE_ARN,
+    rekeyDeletionWindowDays: e.REKEY_DELETION_WINDOW_DAYS,
+    rekeySettleMinutes: e.REKEY_SETTLE_MINUTES,
+    rekeyDeletionApprovalDays: e.REKEY_DELETION_APPROVAL_DAYS,
   };
 };

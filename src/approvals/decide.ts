@@ -17,6 +17,8 @@ export interface ApprovalDeps extends ActionDeps, TellDeps {
   secret: { bytes(): Promise<Buffer> };
   audit: AuditLog;
   rekey: RekeyWorkflow;
+  /** The waiting period re-keying asks for when it schedules the old key's deletion (7 to 30). */
+  deletionWindowDays: number;
   /** How long a link signed on the page (its Reject button) stays valid. */
   tokenTtlSeconds: number;
 }
@@ -63,11 +65,14 @@ const leadsTo: Record<ApprovalAction, IncidentStatus | undefined> = {
   'disable-key': undefined,
   reject: 'rejected',
   release: 'released',
+  'approve-deletion': undefined,
 };
 
-const canDecide = (action: ApprovalAction, status: IncidentStatus): boolean => {
+const canDecide = (action: ApprovalAction, incident: Incident): boolean => {
+  // The second approval: only once re-keying verified everything and asked for it.
+  if (action === 'approve-deletion') return incident.status === 're-keyed' && Boolean(incident.rekey?.deletionRequestedAt);
   const to = leadsTo[action];
-  return to ? canMove(status, to) : isActive(status);
+  return to ? canMove(incident.status, to) : isActive(incident.status);
 };
 
 const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
@@ -123,7 +128,7 @@ export const decideApproval =
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
-    if (!canDecide(claims.action, incident.status)) {
+    if (!canDecide(claims.action, incident)) {
       return refuse(deps, 'too-late', `the incident is ${incident.status}`, requester, claims);
     }
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
@@ -137,7 +142,9 @@ export const decideApproval =
       switch (claims.action) {
         case 'approve-rekey': {
           updated = await deps.incidents.decide(incident.id, 'approved', decision);
-          const started = incident.keyArn ? await deps.rekey.start(incident.id, incident.keyArn) : { started: false, detail: 'the incident names no key' };
+          const started = incident.keyArn
+            ? await deps.rekey.start({ incidentId: incident.id, keyArn: incident.keyArn, pendingWindowDays: deps.deletionWindowDays, startedBy: by })
+            : { started: false, detail: 'the incident names no key' };
           detail = started.detail;
           break;
         }
@@ -147,6 +154,11 @@ export const decideApproval =
             : [];
           updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
           detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
+          break;
+        }
+        case 'approve-deletion': {
+          updated = await deps.incidents.recordDecision(incident.id, decision);
+          detail = 'deletion approved: the re-key workflow schedules it at its next check';
           break;
         }
         case 'reject':

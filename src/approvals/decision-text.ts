@@ -14,6 +14,10 @@ export const decisionText: Record<ApprovalAction, { label: string; risk: string 
     label: 'Release (false positive)',
     risk: 'Undoes every reversible step kms-warden took for this incident: the principal and any grants regain their access.',
   },
+  'approve-deletion': {
+    label: 'Approve key deletion',
+    risk: 'Schedules the old key for deletion after its waiting period (7 to 30 days, cancellable until then). Anything still encrypted under it, such as older secret versions, parameter history and backups, becomes unreadable for ever.',
+  },
   reject: {
     label: 'Reject',
     risk: 'Nothing is re-keyed, and the containment is released: every reversible step is undone.',

@@ -18,7 +18,7 @@ export interface LinkSigner {
 const rekeyWorthy = new Set(['high', 'critical']);
 
 /** Links that ask for a decision (an incident waits for them), as opposed to release, which is always there. */
-export const asksForDecision = (links: readonly DecisionLink[]): boolean => links.some((link) => link.action === 'approve-rekey' || link.action === 'disable-key');
+export const asksForDecision = (links: readonly DecisionLink[]): boolean => links.some((link) => link.action !== 'release' && link.action !== 'reject');
 
 /**
  * The decisions an incident can still take, as signed links: re-key a key that may be compromised, disable a key
@@ -35,6 +35,7 @@ export const decisionLinks = async (incident: Incident, signer: LinkSigner, now:
   if (isActive(incident.status) && !decided.has('disable-key') && incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run')) {
     wanted.push('disable-key');
   }
+  if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion')) wanted.push('approve-deletion');
   if (canMove(incident.status, 'released') && incident.plan.some((step, i) => results[i]?.outcome === 'applied' && actions[step.type as ActionType].reversible)) {
     wanted.push('release');
   }

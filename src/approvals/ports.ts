@@ -13,12 +13,15 @@ export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
 }
 
-/** Starts re-keying an incident's key: the Step Functions workflow of the re-key issue. */
+import type { RekeyRun } from '../rekey/step';
+
+/** Starts re-keying an incident's key: the Step Functions workflow, or the local interpreter. */
 export interface RekeyWorkflow {
-  start(incidentId: string, keyArn: string): Promise<{ started: boolean; detail: string }>;
+  /** `attempt` names a resumed run; the first run of an incident is named after it, so a second start is a no-op. */
+  start(run: RekeyRun, attempt?: string): Promise<{ started: boolean; detail: string }>;
 }
 
-/** Until the re-key workflow exists, an approval is recorded and nothing starts: said plainly on the page. */
-export const rekeyNotYetAvailable: RekeyWorkflow = {
-  start: async () => ({ started: false, detail: 'approval recorded; the re-key workflow is not deployed yet, so re-keying has to be done by hand' }),
+/** Where no state machine is configured, an approval is recorded and nothing starts: said plainly on the page. */
+export const rekeyNotConfigured: RekeyWorkflow = {
+  start: async (run) => ({ started: false, detail: `approval recorded; no re-key state machine is configured here: start it with npx kms-warden rekey run ${run.keyArn}` }),
 };

@@ -5,7 +5,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * expiry and a nonce, with a secret only kms-warden holds. A token is valid once (the nonce is consumed by a
  * conditional write when the decision is made), for one action, until it expires.
  */
-export type ApprovalAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject';
+export type ApprovalAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion';
 
 export interface TokenClaims {
   incidentId: string;
@@ -19,7 +19,7 @@ export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-action' |
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; refusal: TokenRefusal; detail: string };
 
-const actions: readonly ApprovalAction[] = ['approve-rekey', 'disable-key', 'release', 'reject'];
+const actions: readonly ApprovalAction[] = ['approve-rekey', 'disable-key', 'release', 'reject', 'approve-deletion'];
 
 const mac = (secret: Buffer, payload: string) => createHmac('sha256', secret).update(payload).digest();
 

@@ -1,4 +1,4 @@
-import { documentClient, iamClient, kmsClients, secretsClient } from '../aws/clients';
+import { documentClient, iamClient, kmsClients, secretsClient, sfnClient } from '../aws/clients';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
@@ -9,7 +9,8 @@ import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import type { ApprovalDeps } from './decide';
 import type { SlackDeps } from './slack-actions';
-import { rekeyNotYetAvailable } from './ports';
+import { rekeyNotConfigured } from './ports';
+import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import { tellers } from '../notify/wiring';
 
 /** Slack interactivity's deps, when a signing secret is configured. */
@@ -34,7 +35,8 @@ export const approvalDeps = (config: Config): ApprovalDeps => {
     nonces: new DynamoDbNonceStore(documents, config.incidentTable),
     audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
     secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
-    rekey: rekeyNotYetAvailable,
+    rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
+    deletionWindowDays: config.rekeyDeletionWindowDays,
     tokenTtlSeconds: config.approvalTokenHours * 3600,
   };
 };

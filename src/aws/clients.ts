@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -28,6 +29,17 @@ export const kmsClients = () => {
 export const documentClient = () =>
   DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
 
+/** A client per Region, made on first use: re-keying works where the old key lives. */
+export const perRegion = <C>(make: (config: { maxAttempts: number; region: string }) => C) => {
+  const byRegion = new Map<string, C>();
+  return (region: string): C => {
+    let client = byRegion.get(region);
+    if (!client) byRegion.set(region, (client = make({ ...common, region })));
+    return client;
+  };
+};
+
+export const sfnClient = () => new SFNClient(common);
 export const snsClient = () => new SNSClient(common);
 export const sqsClient = () => new SQSClient(common);
 /** IAM is global: its endpoint does not depend on the function's Region. */

@@ -47,7 +47,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
                 action_id: link.action,
                 text: { type: 'plain_text', text: decisionText[link.action].label },
                 value: tokenOf(link.url),
-                ...(link.action === 'disable-key' || link.action === 'release' ? { style: 'danger' } : link.action === 'approve-rekey' ? { style: 'primary' } : {}),
+                ...(link.action === 'disable-key' || link.action === 'release' || link.action === 'approve-deletion' ? { style: 'danger' } : link.action === 'approve-rekey' ? { style: 'primary' } : {}),
                 confirm: {
                   title: { type: 'plain_text', text: `${decisionText[link.action].label}?` },
                   text: { type: 'plain_text', text: decisionText[link.action].risk.slice(0, 300) },

@@ -40,6 +40,7 @@ const setup = async () => {
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => now,
     tokenTtlSeconds: 3600,
+    deletionWindowDays: 30,
     slackInteractivity: {
       signingSecret: { bytes: async () => Buffer.from(signingSecret) },
       approvers: ['U0ONCALL'],

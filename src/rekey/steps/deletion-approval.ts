@@ -1,0 +1,20 @@
+import { tellPeople } from '../../notify/tell-people';
+import type { RekeyRun, RekeyStep } from '../step';
+import { incidentOf } from './incident-of';
+
+/** Whether someone approved the deletion; past the setting's days without it, the run ends and the key stays disabled. */
+export const deletionApproval: RekeyStep<{ run: RekeyRun }, { approved: boolean; expired: boolean }> = {
+  name: 'deletion-approval',
+  run: async ({ run }, deps) => {
+    const incident = await incidentOf(run, deps);
+    if ((incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion')) return { approved: true, expired: false };
+    const requested = Date.parse(incident.rekey?.deletionRequestedAt ?? deps.now().toISOString());
+    const expired = deps.now().getTime() - requested > deps.settings.deletionApprovalDays * 86_400_000;
+    if (expired) {
+      await tellPeople(incident, deps, {
+        lead: `No one approved deleting ${run.keyArn} within ${deps.settings.deletionApprovalDays} days: it stays disabled. To delete it later: aws kms schedule-key-deletion --key-id ${run.keyArn} --pending-window-in-days ${run.pendingWindowDays}`,
+      });
+    }
+    return { approved: false, expired };
+  },
+};

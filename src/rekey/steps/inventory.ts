@@ -1,0 +1,24 @@
+import type { KeySnapshot } from '../key-snapshot';
+import type { ProtectedResource } from '../protected-resource';
+import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
+import { findProtected } from './find-protected';
+import { incidentOf } from './incident-of';
+
+/** What the old key protects, recorded as pending on the incident; the next state re-encrypts each. */
+export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { resources: ProtectedResource[]; gaps: Record<string, string> }> = {
+  name: 'inventory',
+  run: async ({ run, snapshot }, deps) => {
+    const incident = await incidentOf(run, deps);
+    const found = await findProtected(snapshot, deps);
+    const at = deps.now().toISOString();
+    for (const resource of found.resources) {
+      const key = resourceKeyOf(resource);
+      if (incident.rekey?.resources[key]) continue;
+      await deps.incidents.recordResource(incident.id, key, { service: resource.service, kind: resource.kind, id: resource.id, region: resource.region, status: 'pending', detail: 'found on the old key', at });
+    }
+    await deps.incidents.recordRekey(incident.id, { inventoryGaps: found.gaps }, at, `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`);
+    // Bucket defaults before objects: otherwise new writes can land on the old key between the two.
+    const order = (r: ProtectedResource) => (r.kind === 'objects' ? 1 : 0);
+    return { resources: [...found.resources].sort((a, b) => order(a) - order(b)), gaps: found.gaps };
+  },
+};

@@ -1,0 +1,12 @@
+import type { KeySnapshot } from '../key-snapshot';
+import type { RekeyRun, RekeyStep } from '../step';
+
+/** Points every alias of the old key at the replacement: code that names a key by alias uses the new one from now. */
+export const moveAliases: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, { moved: string[] }> = {
+  name: 'move-aliases',
+  run: async ({ run, snapshot, replacement }, deps) => {
+    for (const alias of snapshot.aliases) await deps.keys.retargetAlias(alias, replacement.keyArn);
+    await deps.incidents.recordRekey(run.incidentId, { aliasesMoved: snapshot.aliases }, deps.now().toISOString(), `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`);
+    return { moved: snapshot.aliases };
+  },
+};

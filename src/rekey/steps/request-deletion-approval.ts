@@ -1,0 +1,20 @@
+import { tellPeople } from '../../notify/tell-people';
+import type { RekeyRun, RekeyStep } from '../step';
+import { incidentOf } from './incident-of';
+
+/** Asks people, once, to approve scheduling the old key's deletion: a second approval, after verification. */
+export const requestDeletionApproval: RekeyStep<{ run: RekeyRun; replacement: { keyArn: string } }, Record<string, never>> = {
+  name: 'request-deletion-approval',
+  run: async ({ run, replacement }, deps) => {
+    const before = await incidentOf(run, deps);
+    if (before.rekey?.deletionRequestedAt) return {};
+    const at = deps.now().toISOString();
+    const incident = await deps.incidents.recordRekey(before.id, { deletionRequestedAt: at }, at, 'deletion approval requested');
+    await tellPeople(incident, deps, {
+      lead:
+        `Re-keyed: every resource is on ${replacement.keyArn} and ${run.keyArn} is disabled and unused. ` +
+        `Approve scheduling its deletion (a ${run.pendingWindowDays}-day waiting period, cancellable until then), or leave it disabled.`,
+    });
+    return {};
+  },
+};

@@ -1,0 +1,29 @@
+import { tellPeople } from '../../notify/tell-people';
+import type { RekeyRun, RekeyStep } from '../step';
+import { incidentOf } from './incident-of';
+
+/**
+ * Schedules the old key's deletion with the run's waiting period (7 to 30 days). Never before verification and the
+ * second approval: both are checked here again, whatever the workflow says. Once: a key already pending deletion
+ * keeps its date.
+ */
+export const scheduleDeletion: RekeyStep<{ run: RekeyRun }, { deletionDate: string }> = {
+  name: 'schedule-deletion',
+  run: async ({ run }, deps) => {
+    const incident = await incidentOf(run, deps);
+    if (incident.rekey?.deletionDate) return { deletionDate: incident.rekey.deletionDate };
+    const approved = (incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion');
+    if (incident.status !== 're-keyed' || !incident.rekey?.verifiedAt || !approved) {
+      throw new Error(`refusing to schedule the deletion of ${run.keyArn}: the incident is ${incident.status}, ${incident.rekey?.verifiedAt ? 'verified' : 'not verified'}, ${approved ? 'approved' : 'not approved'}`);
+    }
+    const key = await deps.keys.state(run.keyArn);
+    const deletionDate = key.state === 'PendingDeletion' && key.deletionDate ? key.deletionDate : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
+    const at = deps.now().toISOString();
+    await deps.incidents.recordRekey(incident.id, { deletionDate }, at, `deletion of the old key scheduled for ${deletionDate}`);
+    const scheduled = await deps.incidents.advance(incident.id, 'deletion-scheduled', at, `old key deletion scheduled for ${deletionDate}`);
+    await tellPeople(scheduled, deps, {
+      lead: `${run.keyArn} will be deleted on ${deletionDate}. Until then it can be recovered: aws kms cancel-key-deletion --key-id ${run.keyArn}`,
+    });
+    return { deletionDate };
+  },
+};

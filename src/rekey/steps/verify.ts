@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { tellPeople } from '../../notify/tell-people';
+import type { KeySnapshot } from '../key-snapshot';
+import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
+import { findProtected } from './find-protected';
+import { incidentOf } from './incident-of';
+
+export type Verification = { done: true } | { done: false; remaining: string[]; settlingUntil?: string };
+
+/**
+ * Inventories again: nothing may be left on the old key but what a person acknowledged, and no service may have
+ * gone unlisted. Then the old key is disabled (if it is not already) and must stay unused for the settle period.
+ * Only then is the incident re-keyed. People are told what is left each time that changes, with what to do.
+ */
+export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, Verification> = {
+  name: 'verify',
+  run: async ({ run, snapshot }, deps) => {
+    let incident = await incidentOf(run, deps);
+    const progress = incident.rekey!;
+    const acknowledged = new Set(Object.entries(progress.resources).flatMap(([key, p]) => (p.status === 'acknowledged' ? [key] : [])));
+    const found = await findProtected(snapshot, deps);
+    const remaining = [
+      ...found.resources.map(resourceKeyOf).filter((key) => !acknowledged.has(key)),
+      ...Object.keys(found.gaps).map((service) => `inventory:${service}`).filter((key) => !acknowledged.has(key)),
+    ].sort();
+    const at = deps.now().toISOString();
+
+    if (remaining.length > 0) {
+      const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
+      if (report !== progress.remainingReported) {
+        incident = await deps.incidents.recordRekey(incident.id, { remainingReported: report, inventoryGaps: found.gaps }, at, `verification: ${remaining.length} left on the old key`);
+        const waiting = remaining.map((key) => {
+          const recorded = incident.rekey!.resources[key];
+          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : found.gaps[key.slice('inventory:'.length)] ?? 'found on the old key'}`;
+        });
+        await tellPeople(incident, deps, {
+          lead: `Re-keying waits for people: ${remaining.length} left on the old key. Do what each says, or acknowledge it with the CLI; verification runs again by itself.\n${waiting.join('\n')}`,
+        });
+      }
+      return { done: false, remaining };
+    }
+
+    const key = await deps.keys.state(snapshot.keyArn);
+    if (key.state === 'Enabled') await deps.keys.disable(snapshot.keyArn);
+    const disabledAt = progress.oldKeyDisabledAt ?? at;
+    if (!progress.oldKeyDisabledAt) incident = await deps.incidents.recordRekey(incident.id, { oldKeyDisabledAt: disabledAt }, at, 'old key disabled: anything still using it fails now, and shows');
+    const settledAt = new Date(Date.parse(disabledAt) + deps.settings.settleMinutes * 60_000);
+    if (deps.now() < settledAt) return { done: false, remaining: [], settlingUntil: settledAt.toISOString() };
+
+    incident = await deps.incidents.recordRekey(incident.id, { verifiedAt: at }, at, 'verified: nothing left on the old key, disabled and settled');
+    if (incident.status === 're-keying') incident = await deps.incidents.advance(incident.id, 're-keyed', at, 'every resource is on the replacement key');
+    return { done: true };
+  },
+};

@@ -1,0 +1,46 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { kmsClients, perRegion } from '../aws/clients';
+import { DynamoDbTableReEncrypter } from '../aws/rekey/dynamodb';
+import { EbsReEncrypter } from '../aws/rekey/ebs';
+import { EfsReEncrypter } from '../aws/rekey/efs';
+import { KeyReplacement } from '../aws/rekey/kms-replacement';
+import { LambdaFunctionReEncrypter } from '../aws/rekey/lambda';
+import { RdsReEncrypter } from '../aws/rekey/rds';
+import { RedshiftReEncrypter } from '../aws/rekey/redshift';
+import { S3ReEncrypter } from '../aws/rekey/s3';
+import { SecretsManagerReEncrypter } from '../aws/rekey/secrets-manager';
+import { SsmParameterReEncrypter } from '../aws/rekey/ssm';
+import type { Config } from '../config';
+import { tellers } from '../notify/wiring';
+import type { ServiceReEncrypter } from './protected-resource';
+import type { RekeyDeps } from './step';
+
+/** Every service re-keying moves, each with its clients; the order is the order people read them in. */
+export const reEncrypters = (): ServiceReEncrypter[] => [
+  new SecretsManagerReEncrypter(perRegion((c) => new SecretsManagerClient(c))),
+  new SsmParameterReEncrypter(perRegion((c) => new SSMClient(c))),
+  // S3 needs path-style addressing against an emulator (AWS_ENDPOINT_URL); real S3 takes either.
+  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }))),
+  new DynamoDbTableReEncrypter(perRegion((c) => new DynamoDBClient(c))),
+  new LambdaFunctionReEncrypter(perRegion((c) => new LambdaClient(c))),
+  new EbsReEncrypter(perRegion((c) => new EC2Client(c))),
+  new RdsReEncrypter(perRegion((c) => new RDSClient(c))),
+  new EfsReEncrypter(perRegion((c) => new EFSClient(c))),
+  new RedshiftReEncrypter(perRegion((c) => new RedshiftClient(c))),
+];
+
+/** The re-key steps' composition root. */
+export const rekeyDeps = (config: Config): RekeyDeps => ({
+  ...tellers(config),
+  keys: new KeyReplacement(kmsClients()),
+  services: reEncrypters(),
+  settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays },
+});
