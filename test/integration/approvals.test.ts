@@ -11,6 +11,10 @@ import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/c
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/local/stack-definition';
 import { useMoto } from '../support/moto';
 
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
@@ -35,6 +39,7 @@ describe('the approval endpoint, against moto', () => {
   let kms: KMSClient;
   let inbox: string;
   let slackServer: Server;
+  let rekeyStateMachine: string;
   const slackPosts: Array<{ text: string; blocks: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }> = [];
 
   afterAll(() => new Promise<void>((resolve) => slackServer.close(() => resolve())));
@@ -56,7 +61,13 @@ describe('the approval endpoint, against moto', () => {
     await new Promise<void>((resolve) => slackServer.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(slackServer.address() as AddressInfo).port}/services/T000/B000/XXXX`;
     const { ARN: webhookArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/webhook', SecretString: webhookUrl }));
+    // The re-key state machine, in moto's Step Functions: approving a re-key must start an execution of it.
+    const { stateMachineArn } = await new SFNClient({}).send(
+      new CreateStateMachineCommand({ name: 'kms-warden-approve-rekey', definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'), roleArn: 'arn:aws:iam::123456789012:role/sfn' }),
+    );
+    rekeyStateMachine = stateMachineArn!;
     Object.assign(process.env, responderEnvironment(stack), {
+      REKEY_STATE_MACHINE_ARN: rekeyStateMachine,
       APPROVAL_SECRET_ARN: ARN,
       APPROVALS_URL: 'https://approvals.example.test/approvals/',
       SLACK_SIGNING_SECRET_ARN: slackSecretArn,
@@ -141,10 +152,16 @@ describe('the approval endpoint, against moto', () => {
     const first = await approvals(request('POST', approve), localLambdaContext('approvals'));
     const again = await approvals(request('POST', approve), localLambdaContext('approvals'));
     expect(first.statusCode).toBe(200);
-    expect(first.body).toContain('re-key workflow is not deployed yet');
+    expect(first.body).toContain('re-keying started (execution arn:aws:states:');
     expect(again.statusCode).toBe(409);
     const stored = await statusOf(incidentId);
     expect(stored.status).toBe('approved');
+    // One execution, named after the incident, whose input is the run.
+    const { executions = [] } = await new SFNClient({}).send(new ListExecutionsCommand({ stateMachineArn: rekeyStateMachine }));
+    const started = executions.filter((e) => e.name === incidentId);
+    expect(started).toHaveLength(1);
+    const { input } = await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }));
+    expect(JSON.parse(input!)).toEqual({ run: { incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'approval link holder' } });
     expect(stored.decisions).toEqual([expect.objectContaining({ action: 'approve-rekey', channel: 'approval-link' })]);
   });
 

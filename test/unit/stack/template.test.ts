@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
+import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
+import { reEncrypters } from '../../../src/rekey/wiring';
 import { projectRoot } from '../../../src/local/stack-definition';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
@@ -178,6 +180,33 @@ describe('the packaged CloudFormation template', () => {
         expect(statement.Resource).not.toEqual('*');
         expect([statement.Resource].flat()).not.toContain('*');
       }
+    });
+  });
+
+  describe('re-keying', () => {
+    const statementsOfRole = (roleId: string) => resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
+
+    it('runs the definition the tests run, every Task calling the re-key step function', () => {
+      const machine = resources.RekeyStateMachine!;
+      expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
+      const [template, substitutions] = machine.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, Json>];
+      const deployed = JSON.parse(template) as { States: Record<string, { Type: string }> };
+      const local = JSON.parse(readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8')) as typeof deployed;
+      expect(Object.keys(deployed.States)).toEqual(Object.keys(local.States));
+      expect(Object.values(substitutions)).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': ['RekeyStepLambdaFunction', 'Arn'] }]));
+    });
+
+    it("grants the step function exactly the IAM actions the key adapter and every service adapter declare", () => {
+      const granted = new Set(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
+      const declared = new Set([...KeyReplacement.iamActions, ...reEncrypters().flatMap((service) => service.iamActions)]);
+      const ownReads = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'];
+      expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
+    });
+
+    it('lets the approval endpoint start it, and nothing else', () => {
+      expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual({ Ref: 'RekeyStateMachine' });
+      const start = statementsOfRole('ApprovalsRole').filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+      expect(start).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'RekeyStateMachine' } })]);
     });
   });
 
