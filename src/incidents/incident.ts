@@ -74,6 +74,8 @@ export interface RekeyProgress {
   /** What verification last told people was left, so it tells again only when that changes. */
   remainingReported?: string;
   verifiedAt?: string;
+  /** The old key's last successful use GetKeyLastUsage reported at verification ('unknown' where it is unavailable). */
+  lastUsedAt?: string;
   deletionRequestedAt?: string;
   deletionDate?: string;
   failure?: { error: string; cause: string; at: string };

@@ -21,6 +21,7 @@ export interface KeyReplacementPort {
   retargetAlias(alias: string, keyArn: string): Promise<void>;
   state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }>;
   disable(keyArn: string): Promise<void>;
+  lastUsage(keyArn: string): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined>;
   scheduleDeletion(keyArn: string, pendingWindowInDays: number): Promise<string>;
 }
 

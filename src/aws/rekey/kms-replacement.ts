@@ -3,6 +3,7 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyRotationCommand,
+  GetKeyLastUsageCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   KMSInvalidStateException,
@@ -37,6 +38,7 @@ export class KeyReplacement {
     'kms:UpdateAlias',
     'kms:DisableKey',
     'kms:ScheduleKeyDeletion',
+    'kms:GetKeyLastUsage',
   ] as const;
 
   constructor(private readonly clientIn: (region: string) => KMSClient) {}
@@ -121,6 +123,23 @@ export class KeyReplacement {
     const { region, keyId } = keyLocation(keyArn);
     const { KeyMetadata } = await this.translated(keyArn, 'DescribeKey', () => this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId })));
     return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString() };
+  }
+
+  /**
+   * The key's last successful cryptographic use (GetKeyLastUsage), or null if none was recorded since tracking
+   * began. undefined where the endpoint does not implement the call (the local emulator): unknown, not "never".
+   */
+  async lastUsage(keyArn: string): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined> {
+    const { region, keyId } = keyLocation(keyArn);
+    try {
+      const { KeyLastUsage } = await this.clientIn(region).send(new GetKeyLastUsageCommand({ KeyId: keyId }));
+      return KeyLastUsage?.Timestamp ? { at: KeyLastUsage.Timestamp.toISOString(), operation: KeyLastUsage.Operation ?? 'unknown', eventId: KeyLastUsage.CloudTrailEventId } : null;
+    } catch (error) {
+      // An endpoint without the operation answers with something that is not KMS JSON at all.
+      if (error instanceof SyntaxError || (error as Error).name === 'UnknownOperationException') return undefined;
+      if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
+      throw error;
+    }
   }
 
   async disable(keyArn: string): Promise<void> {

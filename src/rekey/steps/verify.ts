@@ -40,14 +40,28 @@ export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replaceme
       return { done: false, remaining };
     }
 
+    // Disabled now (or again, if someone enabled it): the settle period counts from the last time it was disabled.
     const key = await deps.keys.state(snapshot.keyArn);
     if (key.state === 'Enabled') await deps.keys.disable(snapshot.keyArn);
-    const disabledAt = progress.oldKeyDisabledAt ?? at;
-    if (!progress.oldKeyDisabledAt) incident = await deps.incidents.recordRekey(incident.id, { oldKeyDisabledAt: disabledAt }, at, 'old key disabled: anything still using it fails now, and shows');
+    const disabledAt = key.state === 'Enabled' || !progress.oldKeyDisabledAt ? at : progress.oldKeyDisabledAt;
+    if (disabledAt !== progress.oldKeyDisabledAt) incident = await deps.incidents.recordRekey(incident.id, { oldKeyDisabledAt: disabledAt }, at, 'old key disabled: anything still using it fails now, and shows');
     const settledAt = new Date(Date.parse(disabledAt) + deps.settings.settleMinutes * 60_000);
     if (deps.now() < settledAt) return { done: false, remaining: [], settlingUntil: settledAt.toISOString() };
 
-    incident = await deps.incidents.recordRekey(incident.id, { verifiedAt: at }, at, 'verified: nothing left on the old key, disabled and settled');
+    // Disabled, nothing can use it; a successful use since means someone enabled it again and something needs it.
+    const lastUse = await deps.keys.lastUsage(snapshot.keyArn);
+    if (lastUse && lastUse.at > disabledAt) {
+      const report = `used:${lastUse.at}`;
+      if (report !== progress.remainingReported) {
+        incident = await deps.incidents.recordRekey(incident.id, { remainingReported: report, lastUsedAt: lastUse.at }, at, `old key used after it was disabled: ${lastUse.operation} at ${lastUse.at}`);
+        await tellPeople(incident, deps, {
+          lead: `The old key was used after re-keying disabled it (${lastUse.operation} at ${lastUse.at}, CloudTrail event ${lastUse.eventId ?? 'unknown'}): something still depends on it. Find it, move it, and disable the key again; verification runs again by itself.`,
+        });
+      }
+      return { done: false, remaining: [`kms:${snapshot.region}:key-used:${snapshot.keyArn}`] };
+    }
+
+    incident = await deps.incidents.recordRekey(incident.id, { verifiedAt: at, lastUsedAt: lastUse === undefined ? 'unknown' : (lastUse?.at ?? 'never') }, at, 'verified: nothing left on the old key, disabled and settled');
     if (incident.status === 're-keying') incident = await deps.incidents.advance(incident.id, 're-keyed', at, 'every resource is on the replacement key');
     return { done: true };
   },

@@ -1,0 +1,94 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
+import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
+import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
+import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
+import { verify } from '../../../src/rekey/steps/verify';
+import type { Notification } from '../../../src/notify/notifier';
+import { incidentFrom } from '../../support/incidents';
+import { record } from '../../support/records';
+
+const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
+const snapshot: KeySnapshot = { keyArn, region: 'us-west-2', policy: '{}', tags: {}, description: '', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', multiRegion: false, rotationEnabled: true, aliases: [], state: 'Enabled' };
+const run = (incidentId: string) => ({ incidentId, keyArn, pendingWindowDays: 30, startedBy: 'alice' });
+
+/** A re-keying incident, a key in a given state, services that list what is left, and a clock. */
+const setup = async (left: ProtectedResource[], lastUse: { at: string } | null | 'unavailable' = null) => {
+  const incidents = new InMemoryIncidentStore();
+  const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
+  await incidents.open(incident);
+  await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
+  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
+  await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
+  const key = { state: 'Enabled', disabled: 0 };
+  const keys = {
+    state: async () => ({ state: key.state, deletionDate: undefined }),
+    disable: async () => {
+      key.state = 'Disabled';
+      key.disabled += 1;
+    },
+    lastUsage: async () => (lastUse === 'unavailable' ? undefined : lastUse ? { ...lastUse, operation: 'Decrypt', eventId: 'e1' } : null),
+  } as unknown as KeyReplacementPort;
+  const service: ServiceReEncrypter = { service: 'ssm', iamActions: [], inventory: async () => left, reEncrypt: async () => ({ status: 'skipped', detail: '' }) };
+  const sent: Notification[] = [];
+  const clock = { now: new Date('2026-11-28T13:00:00.000Z') };
+  const deps: RekeyDeps = {
+    incidents,
+    keys,
+    services: [service],
+    notifier: { send: async (n) => (sent.push(n), 'm') },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    now: () => clock.now,
+    settings: { settleMinutes: 60, deletionApprovalDays: 14 },
+  };
+  return { incidents, incident, key, sent, clock, deps, step: () => verify.run({ run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } }, deps) };
+};
+
+describe('verifying a re-key', () => {
+  it('waits while anything is left on the old key, and tells people once per change of what is left', async () => {
+    const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
+    const { step, sent, key } = await setup(left);
+    expect(await step()).toEqual({ done: false, remaining: ['ssm:us-west-2:parameter:/app/token'] });
+    await step();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toContain('ssm:us-west-2:parameter:/app/token: found on the old key');
+    expect(key.state).toBe('Enabled');
+  });
+
+  it('passes what a person acknowledged', async () => {
+    const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
+    const { step, incidents, incident, clock } = await setup(left);
+    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', { service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2', status: 'acknowledged', detail: 'bob: gone with the app', at: '2026-11-28T12:30:00.000Z' });
+    expect(await step()).toMatchObject({ done: false, remaining: [], settlingUntil: '2026-11-28T14:00:00.000Z' });
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
+  });
+
+  it('disables the old key, waits out the settle period, then marks the incident re-keyed', async () => {
+    const { step, key, clock, incidents, incident } = await setup([], { at: '2026-11-28T12:59:00.000Z' });
+    expect(await step()).toMatchObject({ done: false, settlingUntil: '2026-11-28T14:00:00.000Z' });
+    expect(key).toMatchObject({ state: 'Disabled', disabled: 1 });
+    clock.now = new Date('2026-11-28T13:59:59.000Z');
+    expect((await step()).done).toBe(false);
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
+    expect(await incidents.get(incident.id)).toMatchObject({ status: 're-keyed', rekey: { oldKeyDisabledAt: '2026-11-28T13:00:00.000Z', verifiedAt: '2026-11-28T14:00:00.000Z', lastUsedAt: '2026-11-28T12:59:00.000Z' } });
+    expect(key.disabled).toBe(1);
+  });
+
+  it('does not pass when the key was used after it was disabled: something still needs it', async () => {
+    const { step, clock, sent } = await setup([], { at: '2026-11-28T13:30:00.000Z' });
+    await step();
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toEqual({ done: false, remaining: [`kms:us-west-2:key-used:${keyArn}`] });
+    expect(sent.at(-1)!.text).toMatch(/^The old key was used after re-keying disabled it \(Decrypt at 2026-11-28T13:30:00.000Z/);
+  });
+
+  it('says the last use is unknown where GetKeyLastUsage is not available', async () => {
+    const { step, clock, incidents, incident } = await setup([], 'unavailable');
+    await step();
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
+    expect((await incidents.get(incident.id))!.rekey!.lastUsedAt).toBe('unknown');
+  });
+});
