@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { runLocalDemo } from '../local/demo';
 import { processIo, type CommandIo } from './io';
 import { replayCommand } from './replay-command';
+import { rekeyCommand } from './rekey-command';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -11,6 +12,8 @@ const usage = `kms-warden: incident response for AWS KMS
 Usage:
   kms-warden local [--auto-approve] [--json]   run the local demo against an emulator (npm start)
   kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
+  kms-warden rekey plan|run|status|ack|approve-deletion ...
+                                               replace a key and move every resource off it
   kms-warden COMMAND --help
 
 Environment:
@@ -43,6 +46,7 @@ const localCommand = async (argv: string[], io: CommandIo): Promise<number> => {
 const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number>> = {
   local: localCommand,
   replay: replayCommand,
+  rekey: rekeyCommand,
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {

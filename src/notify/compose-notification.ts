@@ -1,6 +1,7 @@
 import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
 import type { Incident } from '../incidents/incident';
+import { renderRekeyProgress } from '../rekey/progress';
 import type { Notification } from './notifier';
 import type { DecisionLink } from '../approvals/links';
 import { decisionText } from '../approvals/decision-text';
@@ -63,7 +64,29 @@ export const outcomeOf = (incident: Incident): string => {
 };
 
 /** The exact next step for a person, given where the incident stands. */
+/** The next step once re-keying has begun: what people do while it runs, waits, or after it scheduled the deletion. */
+const rekeyNextStep = (incident: Incident): string | undefined => {
+  const progress = incident.rekey;
+  if (!progress) return undefined;
+  if (progress.failure && incident.status === 're-keying') return `Re-keying stopped (${progress.failure.error}). Fix the cause, then run it again: npx kms-warden rekey run ${progress.oldKeyArn} --incident ${incident.id}`;
+  const waiting = Object.values(progress.resources).filter((r) => r.status === 'needs-human').length;
+  switch (incident.status) {
+    case 're-keying':
+      return waiting > 0
+        ? `Do what each of the ${waiting} resources waiting for a person says, or acknowledge it (npx kms-warden rekey ack ${incident.id} RESOURCE --why ...); re-keying goes on by itself.`
+        : `Nothing: re-keying is moving resources to ${progress.replacementKeyArn ?? 'the replacement key'}. Follow it: npx kms-warden rekey status ${incident.id}`;
+    case 're-keyed':
+      return `Approve scheduling the deletion of ${progress.oldKeyArn} (the link below, or npx kms-warden rekey approve-deletion ${incident.id}), or leave it disabled.`;
+    case 'deletion-scheduled':
+      return `Nothing until ${progress.deletionDate ?? 'the deletion date'}. To keep the old key: aws kms cancel-key-deletion --key-id ${progress.oldKeyArn}`;
+    default:
+      return undefined;
+  }
+};
+
 export const nextStepFor = (incident: Incident, outcome: string): string => {
+  const rekeying = rekeyNextStep(incident);
+  if (rekeying) return rekeying;
   const principal = incident.signal.principal.arn;
   const evidence = `CloudTrail event ${incident.signal.source.eventId}`;
   const offered = (incident.results ?? []).some((r) => r.outcome === 'not-run' && !incident.dryRun);
@@ -117,6 +140,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
             ? '  - nothing (the caller is a key administrator)'
             : '  - nothing automatic: this signal is reported for a person to judge',
         ]),
+    ...(incident.rekey ? ['', 'Re-keying:', ...renderRekeyProgress(incident, { tty: false }).slice(1).map((line) => `  ${line}`)] : []),
     '',
     `Next step: ${nextStepFor(incident, outcome)}`,
     ...(links.length > 0

@@ -1,6 +1,7 @@
 import { decisionText } from '../approvals/decision-text';
 import type { DecisionLink } from '../approvals/links';
 import type { Incident } from '../incidents/incident';
+import { renderRekeyProgress } from '../rekey/progress';
 import { keyAliasesText, keyPurposeText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
@@ -37,6 +38,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
         ? [{ type: 'section', text: text(`*Then, from the same principal on the same key*\n${laterSignalLines(incident).map((line) => `• ${line}`).join('\n')}`.slice(0, 3000)) }]
         : []),
       ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
+      ...(incident.rekey ? [{ type: 'section', text: text(`*Re-keying*\n${renderRekeyProgress(incident, { tty: false }).slice(1).join('\n')}`.slice(0, 3000)) }] : []),
       { type: 'section', text: text(`*Next step*\n${nextStepFor(incident, outcome)}`.slice(0, 3000)) },
       ...(links.length > 0
         ? [

@@ -46,8 +46,10 @@ export class SlackChannel {
    * `lead` is the news (a reminder, a decision, another signal): at the top of the message, and with a bot token
    * also a reply in the message's thread, since an edited message notifies nobody.
    */
-  async publish(incident: Incident, links: readonly DecisionLink[], lead?: string): Promise<SlackMessageRef | undefined> {
+  async publish(incident: Incident, links: readonly DecisionLink[], lead?: string, options: { updateOnly?: boolean } = {}): Promise<SlackMessageRef | undefined> {
     const target = slackTargetOf((await this.secret.bytes()).toString('utf8'));
+    // Progress goes only where a message can be edited in place: a webhook would post one message per step.
+    if (options.updateOnly && (target.kind !== 'bot' || !incident.slackMessage)) return undefined;
     const message = composeSlackMessage(incident, links, lead);
     switch (target.kind) {
       case 'off':
@@ -62,7 +64,7 @@ export class SlackChannel {
         if (posted) {
           const updated = await this.call(target.token, 'chat.update', { channel: posted.channel, ts: posted.ts, ...message });
           // Deleted by someone in the channel: post it again rather than lose the news.
-          if (updated.ok || updated.error !== 'message_not_found') {
+          if (updated.ok || updated.error !== 'message_not_found' || options.updateOnly) {
             if (lead) await this.call(target.token, 'chat.postMessage', { channel: posted.channel, thread_ts: posted.ts, text: lead });
             return posted;
           }

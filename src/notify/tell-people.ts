@@ -26,6 +26,8 @@ export interface Telling {
   subjectPrefix?: string;
   /** False when the Slack message was already updated in place (a decision taken from Slack's own buttons). */
   slack?: boolean;
+  /** Progress, not news: only a Slack message that can be edited (a bot token) is updated; no SNS, no ping. */
+  quiet?: boolean;
 }
 
 /** The links an incident's message carries: the decisions it can still take. */
@@ -38,6 +40,12 @@ export const linksFor = async (incident: Incident, deps: Pick<TellDeps, 'links' 
  */
 export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Telling = {}, links?: readonly DecisionLink[]): Promise<string> => {
   const offered = links ?? (await linksFor(incident, deps));
+  if (telling.quiet) {
+    if (deps.slack && incident.slackMessage) {
+      await deps.slack.publish(incident, offered, undefined, { updateOnly: true }).catch((error: Error) => deps.logger.warn('Slack progress update failed', { incidentId: incident.id, error }));
+    }
+    return incident.notificationId ?? 'quiet';
+  }
   const message = composeNotification(incident, offered);
   const notificationId = await deps.notifier.send({
     ...message,

@@ -108,6 +108,18 @@ export class KeyReplacement {
     return undefined;
   }
 
+  /** A key's ARN from its ARN, its id or an alias, in `region`. */
+  async resolve(keyIdOrAlias: string, region: string): Promise<string> {
+    const lookIn = keyIdOrAlias.startsWith('arn:') ? keyIdOrAlias.split(':')[3]! : region;
+    try {
+      const { KeyMetadata } = await this.clientIn(lookIn).send(new DescribeKeyCommand({ KeyId: keyIdOrAlias }));
+      return KeyMetadata!.Arn!;
+    } catch (error) {
+      if (error instanceof NotFoundException) throw new KeyNotFoundError(keyIdOrAlias, { cause: error });
+      throw error;
+    }
+  }
+
   async aliasesOfKey(keyArn: string): Promise<string[]> {
     const { region, keyId } = keyLocation(keyArn);
     return this.aliasesOf(this.clientIn(region), keyId);

@@ -1,4 +1,5 @@
 import { replacementTags, type KeySnapshot } from '../key-snapshot';
+import { tellPeople } from '../../notify/tell-people';
 import type { RekeyRun, RekeyStep } from '../step';
 import { incidentOf } from './incident-of';
 
@@ -13,6 +14,8 @@ export const createReplacement: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot
     if (incident.rekey?.replacementKeyArn) return { keyArn: incident.rekey.replacementKeyArn };
     const tags = replacementTags(snapshot, incident.id);
     const made = (await deps.keys.findKeyTagged(snapshot.region, tags)) ?? (await deps.keys.createReplacement(snapshot, tags));
-    return { keyArn: await deps.incidents.claimReplacementKey(incident.id, made, deps.now().toISOString()) };
+    const keyArn = await deps.incidents.claimReplacementKey(incident.id, made, deps.now().toISOString());
+    await tellPeople((await deps.incidents.get(incident.id))!, deps, { quiet: true });
+    return { keyArn };
   },
 };

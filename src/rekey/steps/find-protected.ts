@@ -6,7 +6,7 @@ import type { RekeyDeps } from '../step';
  * Every resource still on the old key, service by service. A service whose inventory fails is a gap, not an empty
  * list: verification cannot pass while one is unexplained.
  */
-export const findProtected = async (snapshot: KeySnapshot, deps: RekeyDeps): Promise<{ resources: ProtectedResource[]; gaps: Record<string, string> }> => {
+export const findProtected = async (snapshot: KeySnapshot, deps: Pick<RekeyDeps, 'services' | 'logger'>): Promise<{ resources: ProtectedResource[]; gaps: Record<string, string> }> => {
   const oldKey = { keyArn: snapshot.keyArn, aliases: snapshot.aliases };
   const found = await Promise.all(
     deps.services.map(async (service) => {

@@ -1,5 +1,6 @@
 import type { KeySnapshot } from '../key-snapshot';
 import type { ProtectedResource } from '../protected-resource';
+import { tellPeople } from '../../notify/tell-people';
 import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
@@ -16,7 +17,8 @@ export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { re
       if (incident.rekey?.resources[key]) continue;
       await deps.incidents.recordResource(incident.id, key, { service: resource.service, kind: resource.kind, id: resource.id, region: resource.region, status: 'pending', detail: 'found on the old key', at });
     }
-    await deps.incidents.recordRekey(incident.id, { inventoryGaps: found.gaps }, at, `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`);
+    const recorded = await deps.incidents.recordRekey(incident.id, { inventoryGaps: found.gaps }, at, `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`);
+    await tellPeople(recorded, deps, { quiet: true });
     // Bucket defaults before objects: otherwise new writes can land on the old key between the two.
     const order = (r: ProtectedResource) => (r.kind === 'objects' ? 1 : 0);
     return { resources: [...found.resources].sort((a, b) => order(a) - order(b)), gaps: found.gaps };

@@ -1,4 +1,5 @@
 import type { KeySnapshot } from '../key-snapshot';
+import { tellPeople } from '../../notify/tell-people';
 import type { RekeyRun, RekeyStep } from '../step';
 
 /** Points every alias of the old key at the replacement: code that names a key by alias uses the new one from now. */
@@ -6,7 +7,8 @@ export const moveAliases: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; repl
   name: 'move-aliases',
   run: async ({ run, snapshot, replacement }, deps) => {
     for (const alias of snapshot.aliases) await deps.keys.retargetAlias(alias, replacement.keyArn);
-    await deps.incidents.recordRekey(run.incidentId, { aliasesMoved: snapshot.aliases }, deps.now().toISOString(), `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`);
+    const incident = await deps.incidents.recordRekey(run.incidentId, { aliasesMoved: snapshot.aliases }, deps.now().toISOString(), `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`);
+    await tellPeople(incident, deps, { quiet: true });
     return { moved: snapshot.aliases };
   },
 };

@@ -75,6 +75,24 @@ describe('posting to Slack with a bot token', () => {
     expect((await incidents.get(first.id))!.slackMessage).toEqual({ channel: 'C0INCIDENTS', ts: '2.0' });
   });
 
+  it('shows progress by editing the message only: no SNS, no ping, and nothing through a webhook', async () => {
+    const incidents = new InMemoryIncidentStore();
+    const first = incident();
+    await incidents.open(first);
+    await incidents.recordSlackMessage(first.id, { channel: 'C0INCIDENTS', ts: '1.0' });
+    const sent: unknown[] = [];
+    const viaBot = fakeSlack({});
+    const deps = { notifier: { send: async (n: unknown) => (sent.push(n), 'm') }, incidents, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date() };
+    await tellPeople((await incidents.get(first.id))!, { ...deps, slack: new SlackChannel(secret(bot), viaBot.post, 'https://slack.test/api/') }, { quiet: true });
+    expect(viaBot.calls.map((c) => c.url.split('/').at(-1))).toEqual(['chat.update']);
+    expect(sent).toHaveLength(0);
+
+    const viaWebhook = fakeSlack({});
+    await tellPeople((await incidents.get(first.id))!, { ...deps, slack: new SlackChannel(secret('https://hooks.slack.com/services/T/B/x'), viaWebhook.post) }, { quiet: true });
+    expect(viaWebhook.calls).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+  });
+
   it('posts again when the message was deleted, and reports any other refusal', async () => {
     const posted = { ...incident(), slackMessage: { channel: 'C0INCIDENTS', ts: '1.0' } };
     const gone = fakeSlack({ 'chat.update': [{ ok: false, error: 'message_not_found' }], 'chat.postMessage': [{ ok: true, channel: 'C0INCIDENTS', ts: '2.0' }] });

@@ -1,0 +1,164 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
+import { kmsClients, sfnClient } from '../aws/clients';
+import { KeyReplacement } from '../aws/rekey/kms-replacement';
+import { loadConfig } from '../config';
+import type { Incident } from '../incidents/incident';
+import { logger } from '../logger';
+import { LocalRekeyWorkflow } from '../local/local-rekey-workflow';
+import { tellPeople } from '../notify/tell-people';
+import { acknowledgeResource } from '../rekey/acknowledge';
+import { operatorRekeyIncident } from '../rekey/operator-request';
+import { planRekey, type RekeyPlan } from '../rekey/plan';
+import { findProtected } from '../rekey/steps/find-protected';
+import { reEncrypters, rekeyDeps } from '../rekey/wiring';
+import type { CommandIo } from './io';
+import { renderRekeyProgress } from '../rekey/progress';
+
+export const rekeyUsage = `Usage:
+  kms-warden rekey plan KEY [--region R] [--json]
+      What re-keying KEY (an ARN, id or alias) would do: the replacement and every resource it protects. Changes nothing.
+  kms-warden rekey run KEY [--incident ID] [--window-days N] [--by NAME] [--local] [--poll-seconds N]
+      Starts re-keying KEY (the deployed state machine, or with --local in this process). Without --incident, opens
+      an incident approved by you. Run it again to resume a stopped run: finished work is not done twice.
+  kms-warden rekey status INCIDENT [--json] [--watch]
+      Progress per service (bars in a terminal, plain lines otherwise), what waits for a person, the deletion.
+  kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME]
+      Takes responsibility for something left on the old key (RESOURCE as status shows it); verification stops waiting for it.
+  kms-warden rekey approve-deletion INCIDENT [--by NAME]
+      The second approval: the run schedules the old key's deletion (after its waiting period, cancellable until then).
+
+Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
+RESPONDER_ROLE_PATH, REKEY_STATE_MACHINE_ARN, ...; see the README), AWS credentials and AWS_REGION.`;
+
+const operator = () => `cli:${process.env.USER ?? userInfo().username}`;
+
+const planLines = (plan: RekeyPlan): string[] => [
+  `key:          ${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''}`,
+  `replacement:  ${plan.replacement.keySpec} ${plan.replacement.keyUsage}, rotation on, same policy (without kms-warden's deny statements), description and tags`,
+  `resources:    ${plan.resources.length} on the old key, ${plan.resources.filter((r) => r.person).length} needing a person`,
+  ...plan.resources.map((r) => `  ${r.person ? '!' : '-'} ${r.key}: ${r.how}`),
+  ...Object.entries(plan.gaps).map(([service, gap]) => `  ? ${service}: could not be listed (${gap})`),
+  'then:         verify nothing is left, disable the old key, wait for it to settle, ask for a second approval, schedule its deletion',
+];
+
+export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      region: { type: 'string' },
+      incident: { type: 'string' },
+      'window-days': { type: 'string' },
+      by: { type: 'string' },
+      why: { type: 'string' },
+      local: { type: 'boolean' },
+      'poll-seconds': { type: 'string' },
+      watch: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [sub, target, resource] = positionals;
+  if (values.help || !sub) {
+    io.out(rekeyUsage);
+    return values.help ? 0 : 2;
+  }
+  const by = values.by ?? operator();
+
+  if (sub === 'plan') {
+    if (!target) return usageError(io, 'plan needs a KEY');
+    const keys = new KeyReplacement(kmsClients());
+    const keyArn = await keys.resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+    const snapshot = await keys.snapshot(keyArn);
+    const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
+    for (const line of values.json ? [JSON.stringify(plan)] : planLines(plan)) io.out(line);
+    return 0;
+  }
+
+  const config = loadConfig();
+  const deps = rekeyDeps(config);
+
+  if (sub === 'status') {
+    if (!target) return usageError(io, 'status needs an INCIDENT');
+    const show = async () => {
+      const incident = await deps.incidents.get(target);
+      if (!incident) throw new Error(`no incident ${target}`);
+      for (const line of values.json ? [JSON.stringify({ id: incident.id, status: incident.status, rekey: incident.rekey })] : renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) })) io.out(line);
+      return incident;
+    };
+    let incident = await show();
+    while (values.watch && !['deletion-scheduled', 'closed', 'released'].includes(incident.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      incident = await show();
+    }
+    return 0;
+  }
+
+  if (sub === 'ack') {
+    if (!target || !resource || !values.why) return usageError(io, 'ack needs an INCIDENT, a RESOURCE and --why');
+    await acknowledgeResource(deps.incidents, target, resource, by, values.why, new Date().toISOString());
+    io.out(`${resource}: acknowledged by ${by}`);
+    return 0;
+  }
+
+  if (sub === 'approve-deletion') {
+    if (!target) return usageError(io, 'approve-deletion needs an INCIDENT');
+    const incident = await deps.incidents.get(target);
+    // The same rule as the approval page: only once re-keying verified everything and asked for it.
+    if (!incident || incident.status !== 're-keyed' || !incident.rekey?.deletionRequestedAt) {
+      io.err(`kms-warden rekey: ${target} is ${incident?.status ?? 'not an incident'}; deletion can be approved once re-keying is verified and asks for it`);
+      return 1;
+    }
+    const decided = await deps.incidents.recordDecision(target, { action: 'approve-deletion', by, channel: 'cli', at: new Date().toISOString() });
+    await tellPeople(decided, deps, { lead: `Approve key deletion: decided by ${by} via cli.` });
+    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check`);
+    return 0;
+  }
+
+  if (sub === 'run') {
+    if (!target) return usageError(io, 'run needs a KEY');
+    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+    const windowDays = values['window-days'] ? Number(values['window-days']) : config.rekeyDeletionWindowDays;
+    let incident: Incident;
+    if (values.incident) {
+      const found = await deps.incidents.get(values.incident);
+      if (!found || found.keyArn !== keyArn || !['approved', 're-keying'].includes(found.status)) {
+        io.err(`kms-warden rekey: incident ${values.incident} is ${found ? `${found.status}, about ${found.keyArn}` : 'unknown'}: re-keying runs for an approved incident about this key`);
+        return 1;
+      }
+      incident = found;
+    } else {
+      incident = await operatorRekeyIncident(deps.incidents, keyArn, by, new Date());
+      io.out(`incident ${incident.id}: re-key of ${keyArn} requested and approved by ${by}`);
+    }
+    const run = { incidentId: incident.id, keyArn, pendingWindowDays: windowDays, startedBy: by };
+    const attempt = incident.status === 're-keying' ? `resume-${Date.now()}` : undefined;
+    if (config.rekeyStateMachineArn && !values.local) {
+      const started = await new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn).start(run, attempt);
+      io.out(started.detail);
+      io.out(`follow it: kms-warden rekey status ${incident.id} --watch`);
+      return started.started ? 0 : 1;
+    }
+    // In this process: the deployed definition, its waits shortened to --poll-seconds (default 15 s for a person at a terminal).
+    const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : 15;
+    const workflow = new LocalRekeyWorkflow(deps, { timeScale: pollSeconds / 900, onState: (_id, state) => io.err(`state: ${state}`) });
+    const started = await workflow.start(run, attempt);
+    io.out(started.detail);
+    try {
+      await workflow.finished(incident.id, attempt);
+    } finally {
+      const final = await deps.incidents.get(incident.id);
+      if (final) for (const line of renderRekeyProgress(final, { tty: Boolean(process.stdout.isTTY) })) io.out(line);
+    }
+    return 0;
+  }
+
+  return usageError(io, `unknown rekey command "${sub}"`);
+};
+
+const usageError = (io: CommandIo, problem: string): number => {
+  io.err(`kms-warden rekey: ${problem}. See kms-warden rekey --help.`);
+  return 2;
+};
