@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -7,6 +8,19 @@ import { kmsApiCallRecord, viaEventBridge, type Caller } from './cloudtrail-reco
 import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { approvalDeps } from '../approvals/wiring';
+import { approvalRoute } from '../approvals/route';
+import { decisionLinks } from '../approvals/links';
+import { loadConfig } from '../config';
+import { rekeyDeps } from '../rekey/wiring';
+import { renderRekeyProgress } from '../rekey/progress';
+import type { Incident } from '../incidents/incident';
+import { LocalRekeyWorkflow } from './local-rekey-workflow';
+import { serveApprovals } from './approval-server';
+import { logger } from '../logger';
 
 export interface DemoOptions {
   json: boolean;
@@ -42,12 +56,26 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The shared logger was made when this module loaded, before the line above.
+  logger.setLogLevel(process.env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logger.setLogLevel>[0]);
+
+  // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
+  let route: ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
+  const approvals = await serveApprovals((event) => route!(event), () => localLambdaContext('approvals'));
 
   try {
     const stage = `demo${Date.now().toString(36)}`;
     const stack = await provisionResponderStack(stage);
-    Object.assign(process.env, responderEnvironment(stack, { keyAdministrators }));
-    say('stack', `Created the responder's table, topic and dead-letter queue (stage ${stage}) from serverless.yml`, { stack });
+    const { ARN: approvalSecretArn } = await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({ Name: `kms-warden/${stage}/approval-signing`, SecretString: randomBytes(32).toString('hex') }),
+    );
+    Object.assign(process.env, responderEnvironment(stack, { keyAdministrators }), {
+      APPROVAL_SECRET_ARN: approvalSecretArn,
+      APPROVALS_URL: approvals.url,
+      // A demo cannot wait an hour for the old key to settle.
+      REKEY_SETTLE_MINUTES: '0',
+    });
+    say('stack', `Created the responder's table, topic and dead-letter queue (stage ${stage}) from serverless.yml; approval links at ${approvals.url}`, { stack, approvalsUrl: approvals.url });
 
     const kms = new KMSClient({});
     const sqs = new SQSClient({});
@@ -78,7 +106,8 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     const keyArn = KeyMetadata!.Arn!;
     const keyId = KeyMetadata!.KeyId!;
     await kms.send(new CreateAliasCommand({ AliasName: `alias/${stage}-payments`, TargetKeyId: keyId }));
-    say('key', `Created the "payments" key ${keyArn} (Enabled)`, { keyArn });
+    const seeded = await seedPayments(stage, keyArn);
+    say('key', `Created the "payments" key ${keyArn} (Enabled), protecting ${seeded.join(', ')}`, { keyArn, seeded });
 
     const pendingWindowInDays = 7;
     const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
@@ -129,12 +158,86 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
 
     const again = await handler(event, localLambdaContext(`kms-warden-${stage}-onKmsApiCall`));
     say('redelivery', `EventBridge delivered the same event again: ${JSON.stringify(again)}; nothing was done twice`, { outcome: again });
-    if (!options.autoApprove) {
-      say('next', 'Nothing waits for approval yet in this demo; approvals and re-keying arrive with the approval issue.');
-    }
-    return { incidentId, keyState: after.KeyState ?? 'Unknown' };
+
+    // Approving the re-key runs the deployed workflow definition here, through the local interpreter.
+    const config = loadConfig();
+    const rekeySteps = rekeyDeps(config);
+    const workflow = new LocalRekeyWorkflow(rekeySteps, {
+      timeScale: options.autoApprove ? 0.0001 : 0.005,
+      onState: (_id, state) => say('rekey-state', `re-key workflow: ${state}`, { state }),
+    });
+    const deps = { ...approvalDeps(config), rekey: workflow };
+    route = approvalRoute(deps);
+    const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url });
+    if (!rekeyed) return { incidentId, keyState: after.KeyState ?? 'Unknown' };
+    const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure));
+    for (const line of renderRekeyProgress(verified, { tty: false })) say('rekey', line);
+    if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown' };
+    await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url });
+    await workflow.finished(incidentId);
+    const done = (await deps.incidents.get(incidentId))!;
+    const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    say('done', `Re-keyed: ${Object.keys(done.rekey?.resources ?? {}).length} resources moved to ${done.rekey?.replacementKeyArn}; the old key is ${old.KeyState}, deleted on ${done.rekey?.deletionDate}`, {
+      incident: { id: done.id, status: done.status, rekey: done.rekey },
+      oldKeyState: old.KeyState,
+    });
+    return { incidentId, keyState: old.KeyState ?? 'Unknown' };
   } finally {
+    await approvals.close();
     await moto?.stop();
+  }
+};
+
+/** A small account's worth of data under the key: a secret, a SecureString parameter, a bucket with objects. */
+const seedPayments = async (stage: string, keyArn: string): Promise<string[]> => {
+  await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${stage}/payments/db`, SecretString: 'correct horse battery staple', KmsKeyId: keyArn }));
+  await new SSMClient({}).send(new PutParameterCommand({ Name: `/${stage}/payments/api-token`, Value: 'tok_live_123', Type: 'SecureString', KeyId: keyArn }));
+  const s3 = new S3Client({ forcePathStyle: true });
+  const bucket = `${stage}-payments-exports`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }] } }));
+  for (const day of ['2026-11-26', '2026-11-27']) {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ledger/${day}.csv`, Body: `date,amount\n${day},100\n`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
+  }
+  return ['a Secrets Manager secret', 'a SecureString parameter', `bucket ${bucket} with 2 objects`];
+};
+
+type Say = (step: string, text: string, data?: Record<string, unknown>) => void;
+
+/**
+ * A decision, as a person makes it: its link printed; with --auto-approve the demo opens the link and presses the
+ * button itself (GET then POST, like a browser), otherwise it waits for someone to.
+ */
+const decide = async (
+  incidentId: string,
+  action: 'approve-rekey' | 'approve-deletion',
+  options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; approvalsUrl: string },
+): Promise<boolean> => {
+  const incident = (await options.deps.incidents.get(incidentId))!;
+  const links = await decisionLinks(incident, { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 }, new Date());
+  const link = links.find((l) => l.action === action);
+  if (!link) {
+    options.say('next', `Nothing to ${action} for ${incidentId} (${incident.status})`);
+    return false;
+  }
+  options.say('approval', `${action === 'approve-rekey' ? 'Approve re-key' : 'Approve key deletion'}: ${link.url}`, { action, url: link.url });
+  if (options.autoApprove) {
+    await fetch(link.url);
+    const reply = await fetch(link.url, { method: 'POST' });
+    options.say('decided', `${action}: HTTP ${reply.status}`, { action, status: reply.status });
+  } else {
+    options.say('waiting', 'Open the link in a browser and press the button; the demo goes on when you have.');
+    await until(options.deps, incidentId, (i) => (i.decisions ?? []).some((d) => d.action === action));
+  }
+  return true;
+};
+
+/** Polls the incident until `ready`: the run goes on in the background, like an execution. */
+const until = async (deps: { incidents: { get(id: string): Promise<Incident | undefined> } }, id: string, ready: (incident: Incident) => boolean): Promise<Incident> => {
+  for (;;) {
+    const incident = await deps.incidents.get(id);
+    if (incident && ready(incident)) return incident;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
 

@@ -8,15 +8,22 @@ type Line = { step: string; [key: string]: unknown };
 describe('npm start: the local demo', () => {
   const moto = useMoto();
 
-  it('uses the emulator AWS_ENDPOINT_URL names, and shows the deletion undone', async () => {
+  it('uses the emulator AWS_ENDPOINT_URL names, undoes the deletion, and re-keys through the approval links', async () => {
     const lines: string[] = [];
     const code = await main(['local', '--auto-approve', '--json'], { out: (line) => lines.push(line), err: (line) => lines.push(`stderr: ${line}`) });
     expect(code).toBe(0);
     const steps = lines.map((line) => JSON.parse(line) as Line);
-    expect(steps.map((s) => s.step)).toEqual(['emulator', 'stack', 'key', 'attack', 'response', 'incident', 'notification', 'redelivery']);
+    const kinds = steps.map((s) => s.step).filter((step) => step !== 'rekey-state' && step !== 'rekey');
+    expect(kinds).toEqual(['emulator', 'stack', 'key', 'attack', 'response', 'incident', 'notification', 'redelivery', 'approval', 'decided', 'approval', 'decided', 'done']);
+    // Approving ran the deployed workflow definition through the local interpreter, state by state.
+    expect(steps.filter((s) => s.step === 'rekey-state').map((s) => s.state)).toEqual(expect.arrayContaining(['Begin', 'Snapshot', 'CreateReplacement', 'MoveAliases', 'Inventory', 'ReEncrypt', 'Verify', 'RequestDeletionApproval', 'ScheduleDeletion']));
+    const done = steps.find((s) => s.step === 'done') as Line & { oldKeyState: string; incident: { status: string; rekey: { resources: Record<string, { service: string; status: string }> } } };
+    expect(done.oldKeyState).toBe('PendingDeletion');
+    expect(done.incident.status).toBe('deletion-scheduled');
+    expect(Object.values(done.incident.rekey.resources).map((r) => `${r.service}:${r.status}`).sort()).toEqual(['s3:re-encrypted', 's3:re-encrypted', 'secretsmanager:re-encrypted', 'ssm:re-encrypted']);
     expect(steps[0]).toMatchObject({ endpoint: moto.endpoint, started: false });
     expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null });
-    expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'contained' } });
+    expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'awaiting-approval' } });
     expect(steps.find((s) => s.step === 'redelivery')).toMatchObject({ outcome: { incidents: [{ duplicate: true }] } });
   });
 

@@ -1,0 +1,35 @@
+import { decideApproval, showApproval, type ApprovalDeps, type Requester } from './decide';
+import { approvalRequestSchema, htmlResponse, rawBodyOf, requesterOf, type ApprovalRequest } from './http';
+import { refusalPage } from './page';
+import type { SlackReply } from './slack-actions';
+
+type SlackAction = (rawBody: string, headers: Record<string, string | undefined>, requester: Requester) => Promise<SlackReply>;
+
+/**
+ * The approval endpoint's routing, shared by the deployed function and the local demo's server:
+ * GET /approvals/{token} shows, POST /approvals/{token} decides, POST /slack/actions takes Slack button presses.
+ * Anything else is refused with a page, never a 500.
+ */
+export const approvalRoute = (deps: ApprovalDeps, slackAction?: SlackAction) => {
+  const show = showApproval(deps);
+  const decide = decideApproval(deps);
+  return async (event: unknown) => {
+    const parsed = approvalRequestSchema.safeParse(event);
+    if (!parsed.success) return htmlResponse({ status: 400, html: refusalPage('Bad request', 'This request is not one the approval endpoint answers.'), summary: 'bad request' });
+    const request: ApprovalRequest = parsed.data;
+    if (request.routeKey === 'POST /slack/actions') {
+      if (!slackAction) return { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'Slack is not configured' };
+      const reply = await slackAction(rawBodyOf(request), request.headers ?? {}, requesterOf(request));
+      return { statusCode: reply.status, headers: { 'content-type': 'application/json' }, body: reply.body };
+    }
+    const token = request.pathParameters?.token ?? '';
+    switch (request.requestContext.http.method) {
+      case 'GET':
+        return htmlResponse(await show(token, requesterOf(request)));
+      case 'POST':
+        return htmlResponse(await decide(token, requesterOf(request)));
+      default:
+        return htmlResponse({ status: 405, html: refusalPage('Method not allowed', 'Open the link, then use the buttons on the page.'), summary: 'method not allowed' });
+    }
+  };
+};
