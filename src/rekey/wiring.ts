@@ -24,11 +24,13 @@ import type { ServiceReEncrypter } from './protected-resource';
 import type { RekeyDeps } from './step';
 
 /** Every service re-keying moves, each with its clients; the order is the order people read them in. */
-export const reEncrypters = (): ServiceReEncrypter[] => [
+export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = {}): ServiceReEncrypter[] => [
   new SecretsManagerReEncrypter(perRegion((c) => new SecretsManagerClient(c))),
   new SsmParameterReEncrypter(perRegion((c) => new SSMClient(c))),
   // S3 needs path-style addressing against an emulator (AWS_ENDPOINT_URL); real S3 takes either.
-  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) }))),
+  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) })), {
+    ...(options.s3BatchRoleArn ? { batchOperationsRoleArn: options.s3BatchRoleArn } : {}),
+  }),
   new DynamoDbTableReEncrypter(perRegion((c) => new DynamoDBClient(c))),
   new LambdaFunctionReEncrypter(perRegion((c) => new LambdaClient(c))),
   new EbsReEncrypter(perRegion((c) => new EC2Client(c))),
@@ -41,6 +43,6 @@ export const reEncrypters = (): ServiceReEncrypter[] => [
 export const rekeyDeps = (config: Config): RekeyDeps => ({
   ...tellers(config),
   keys: new KeyReplacement(kmsClients()),
-  services: reEncrypters(),
+  services: reEncrypters({ s3BatchRoleArn: config.rekeyS3BatchRoleArn }),
   settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays },
 });

@@ -28,6 +28,7 @@ describe('configuration', () => {
       rekeyDeletionWindowDays: 30,
       rekeySettleMinutes: 60,
       rekeyDeletionApprovalDays: 14,
+      rekeyS3BatchRoleArn: undefined,
       dryRun: false,
       disableKeysPerHour: 3,
       revokesPerSecond: 10,

@@ -17,7 +17,10 @@ import {
   type ServerSideEncryptionRule,
   type StorageClass,
 } from '@aws-sdk/client-s3';
+import { CreateJobCommand, DescribeJobCommand, S3ControlClient, S3StorageClass, type JobDescriptor, type JobReport } from '@aws-sdk/client-s3-control';
+import { createHash } from 'node:crypto';
 import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import { perRegion } from '../clients';
 
 export interface S3ReEncrypterOptions {
   /** Past this many objects on the old key in one bucket, objects are not copied one by one: an S3 Batch Operations job moves them. */
@@ -27,9 +30,61 @@ export interface S3ReEncrypterOptions {
    * per object would outlast the function, so its objects are left to a Batch Operations job, which filters by key itself.
    */
   maxObjectsExamined: number;
+  /**
+   * The role S3 Batch Operations jobs run as (trusting batchoperations.s3.amazonaws.com). With it, kms-warden creates the
+   * copy jobs itself; without it, people get the commands to create them by hand.
+   */
+  batchOperationsRoleArn?: string;
+  /** A bucket, in the objects' Region, the role may write job completion reports to (failed tasks only); none without it. */
+  reportBucket?: string;
+  /** S3 Control clients by Region; a new one per Region by default. */
+  s3ControlIn?: (region: string) => S3ControlClient;
 }
 
-const defaults: S3ReEncrypterOptions = { maxObjectsInPlace: 10_000, maxObjectsExamined: 100_000 };
+const defaults = { maxObjectsInPlace: 10_000, maxObjectsExamined: 100_000 };
+
+/** What S3 needs from the caller: listing buckets, reading and moving encryption settings, copying objects in place. */
+const inPlaceActions = [
+  's3:ListAllMyBuckets',
+  's3:GetBucketLocation',
+  's3:GetEncryptionConfiguration',
+  's3:PutEncryptionConfiguration',
+  's3:GetBucketVersioning',
+  // ListObjectsV2; also makes HeadObject answer 404 rather than 403 for an object deleted since it was listed.
+  's3:ListBucket',
+  // HeadObject, and CopyObject reading its source.
+  's3:GetObject',
+  // CopyObject writing the copy.
+  's3:PutObject',
+  // CopyObject with TaggingDirective COPY reads the source's tags and writes them on the copy (AWS's own copy policies grant both).
+  's3:GetObjectTagging',
+  's3:PutObjectTagging',
+  // S3 decrypts with the old key and encrypts with the new one as the caller: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+  'kms:Decrypt',
+  'kms:GenerateDataKey',
+] as const;
+
+/** What creating and following Batch Operations jobs needs, only when kms-warden creates them (batchOperationsRoleArn). */
+const batchJobActions = [
+  's3:CreateJob',
+  's3:DescribeJob',
+  // The creator of a job passes it the role it runs as: https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-iam-role-policies.html
+  'iam:PassRole',
+] as const;
+
+/**
+ * Jobs kms-warden creates for one bucket and storage class. A job that is still running is never doubled; a next one
+ * starts only when a run resumes after the last one ended (failed, cancelled, or done with objects still left).
+ */
+const maxJobsPerStorageClass = 3;
+
+/** Job statuses after which a job copies nothing more. */
+const endedStatuses = new Set<string>(['Complete', 'Failed', 'Cancelled']);
+
+const batchJobTag = 'kms-warden:rekey-of';
+
+/** Storage classes a Batch Operations copy can write (S3Control's S3StorageClass). */
+const copyableByJob = new Set<string>(Object.values(S3StorageClass));
 
 /** CopyObject copies at most 5 GB in one request; larger objects need a multipart copy (UploadPartCopy). */
 const maxCopyObjectBytes = 5 * 1024 ** 3;
@@ -74,39 +129,25 @@ const describeObjects = (objects: StoredObject[]): string => {
 /**
  * S3's part of re-keying: a bucket's default encryption (kind 'bucket') and the objects stored under the old key (kind
  * 'objects', one resource per bucket however many objects it holds). Objects are copied onto themselves under the new
- * key, keeping metadata, tags and storage class; a bucket with more than `maxObjectsInPlace` of them is left to an S3
- * Batch Operations job that a person starts from exact instructions.
+ * key, keeping metadata, tags and storage class; a bucket with more than `maxObjectsInPlace` of them is left to S3 Batch
+ * Operations jobs, which kms-warden creates when it has a role for them (`batchOperationsRoleArn`) and a person starts
+ * from exact instructions otherwise.
  */
 export class S3ReEncrypter implements ServiceReEncrypter {
   readonly service = 's3' as const;
 
-  readonly iamActions = [
-    's3:ListAllMyBuckets',
-    's3:GetBucketLocation',
-    's3:GetEncryptionConfiguration',
-    's3:PutEncryptionConfiguration',
-    's3:GetBucketVersioning',
-    // ListObjectsV2; also makes HeadObject answer 404 rather than 403 for an object deleted since it was listed.
-    's3:ListBucket',
-    // HeadObject, and CopyObject reading its source.
-    's3:GetObject',
-    // CopyObject writing the copy.
-    's3:PutObject',
-    // CopyObject with TaggingDirective COPY reads the source's tags and writes them on the copy (AWS's own copy policies grant both).
-    's3:GetObjectTagging',
-    's3:PutObjectTagging',
-    // S3 decrypts with the old key and encrypts with the new one as the caller: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
-    'kms:Decrypt',
-    'kms:GenerateDataKey',
-  ] as const;
+  readonly iamActions: readonly string[];
 
   private readonly clientIn: (region: string) => S3Client;
-  private readonly options: S3ReEncrypterOptions;
+  private readonly s3ControlIn: (region: string) => S3ControlClient;
+  private readonly options: Omit<S3ReEncrypterOptions, 's3ControlIn'>;
 
   /** One client for every Region (tests, one-Region accounts), or a factory giving each bucket's Region its own client. */
-  constructor(clients: S3Client | ((region: string) => S3Client), options: Partial<S3ReEncrypterOptions> = {}) {
+  constructor(clients: S3Client | ((region: string) => S3Client), { s3ControlIn, ...options }: Partial<S3ReEncrypterOptions> = {}) {
     this.clientIn = clients instanceof S3Client ? () => clients : clients;
+    this.s3ControlIn = s3ControlIn ?? perRegion((config) => new S3ControlClient(config));
     this.options = { ...defaults, ...options };
+    this.iamActions = this.options.batchOperationsRoleArn ? [...inPlaceActions, ...batchJobActions] : inPlaceActions;
   }
 
   async inventory(oldKey: OldKey, region: string): Promise<ProtectedResource[]> {
@@ -172,9 +213,11 @@ export class S3ReEncrypter implements ServiceReEncrypter {
         ]
       : [];
     if (resource.detail?.batch === true) {
+      const lead = `bucket ${bucket} is past what kms-warden copies one by one (${objectCount(Number(resource.detail.count ?? 0))} or more on the old key)`;
+      if (this.options.batchOperationsRoleArn) return await this.copyByBatchJobs(resource, newKeyArn, oldKey, this.options.batchOperationsRoleArn, lead, olderVersions);
       return {
         status: 'needs-human',
-        detail: `bucket ${bucket} is past what kms-warden copies one by one (${objectCount(Number(resource.detail.count ?? 0))} or more on the old key): an S3 Batch Operations job must copy them`,
+        detail: `${lead}: an S3 Batch Operations job must copy them`,
         instructions: [...this.batchJobInstructions(resource, newKeyArn, oldKey), ...olderVersions],
       };
     }
@@ -198,9 +241,11 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     });
 
     if (grewPastLimit || !walk.complete) {
+      const lead = `copied ${objectCount(copied)} of bucket ${bucket} onto the new key, then stopped: ${grewPastLimit ? `more than ${objectCount(this.options.maxObjectsInPlace)} are on the old key` : `the bucket holds more than ${objectCount(this.options.maxObjectsExamined)}`}`;
+      if (this.options.batchOperationsRoleArn) return await this.copyByBatchJobs(resource, newKeyArn, oldKey, this.options.batchOperationsRoleArn, lead, olderVersions);
       return {
         status: 'needs-human',
-        detail: `copied ${objectCount(copied)} of bucket ${bucket} onto the new key, then stopped: ${grewPastLimit ? `more than ${objectCount(this.options.maxObjectsInPlace)} are on the old key` : `the bucket holds more than ${objectCount(this.options.maxObjectsExamined)}`}; an S3 Batch Operations job must copy the rest`,
+        detail: `${lead}; an S3 Batch Operations job must copy the rest`,
         instructions: [...this.batchJobInstructions(resource, newKeyArn, oldKey), ...olderVersions],
       };
     }
@@ -354,26 +399,119 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     }
   }
 
-  /** What a person runs to move a bucket's objects with S3 Batch Operations, since creating and tracking the job is not automated yet. */
+  /**
+   * Creates one S3 Batch Operations job per storage class (a copy job writes one class), each copying the bucket's objects
+   * on the old key onto themselves under the new key, or finds the one a previous attempt created: a token derived from
+   * the bucket, both keys, the storage class and the attempt makes CreateJob give back the job it already made.
+   */
+  private async copyByBatchJobs(
+    resource: ProtectedResource,
+    newKeyArn: string,
+    oldKey: OldKey,
+    roleArn: string,
+    lead: string,
+    olderVersions: string[],
+  ): Promise<ReEncryptOutcome> {
+    const bucket = resource.id;
+    const region = resource.region;
+    const { partition, account } = arnParts(newKeyArn);
+    const client = this.s3ControlIn(region);
+    const storageClasses = storageClassesOf(resource);
+    const jobs: BatchJobs[] = [];
+    for (const storageClass of storageClasses.filter((c): c is S3StorageClass => copyableByJob.has(c))) {
+      const earlier: FoundJob[] = [];
+      for (let attempt = 1; ; attempt += 1) {
+        const job = await this.createOrFindJob(client, { bucket, partition, account, storageClass, attempt, oldKeyArn: oldKey.keyArn, newKeyArn, roleArn });
+        if (!endedStatuses.has(job.Status ?? '') || attempt === maxJobsPerStorageClass) {
+          jobs.push({ storageClass, job, earlier });
+          break;
+        }
+        earlier.push(job);
+      }
+    }
+    const notCopyable = storageClasses.filter((c) => !copyableByJob.has(c));
+
+    const describeJob = (jobId: string) => `aws s3control describe-job --region ${region} --account-id ${account} --job-id ${jobId}`;
+    const reportAt = this.options.reportBucket ? `s3://${this.options.reportBucket}/kms-warden-rekey/job-JOB_ID/` : undefined;
+    const detail = [
+      jobs.length > 0 ? `${lead}: S3 Batch Operations ${jobs.length === 1 ? 'job copies' : 'jobs copy'} them onto ${newKeyArn}` : lead,
+      ...jobs.flatMap(({ storageClass, job, earlier }) => [
+        `job ${job.JobId} (${storageClass}) ${endedStatuses.has(job.Status ?? '') ? 'ended' : 'is'} ${jobState(job)}`,
+        ...earlier.map((e) => `earlier job ${e.JobId} (${storageClass}) ended ${jobState(e)}`),
+        ...(endedStatuses.has(job.Status ?? '') ? [`that makes ${maxJobsPerStorageClass} ${storageClass} jobs, the most kms-warden starts: the objects left need a person`] : []),
+      ]),
+      ...(notCopyable.length > 0 ? [`no Batch Operations job can write ${notCopyable.join(', ')} (it copies to ${[...copyableByJob].join(', ')} only)`] : []),
+    ].join('; ');
+    const roleNeeds = batchRolePolicy(`arn:${partition}:s3:::${bucket}`, oldKey.keyArn, newKeyArn, this.options.reportBucket ? `arn:${partition}:s3:::${this.options.reportBucket}` : undefined);
+    const followJobs =
+      jobs.length === 0
+        ? []
+        : [
+            `Follow ${jobs.length === 1 ? 'the job' : 'each job'} until its Status is Complete: ${jobs.map(({ job }) => describeJob(job.JobId)).join(' ; ')}. ProgressSummary counts the objects copied and failed.`,
+            `If a job is Failed, or Complete with NumberOfTasksFailed above 0: describe-job's FailureReasons and StatusUpdateReason say why${reportAt ? `, and the completion report under ${reportAt} names each object that failed and the error` : ''}. ` +
+              `Most often it is the role the jobs run as, ${roleArn}: it must trust batchoperations.s3.amazonaws.com (${JSON.stringify(batchRoleTrust)}) and allow ${JSON.stringify(roleNeeds)}. ` +
+              'Objects over 5 GB fail in any case (they need a multipart copy, UploadPartCopy), and GLACIER and DEEP_ARCHIVE objects fail until restored. ' +
+              `After fixing the cause, run re-keying for ${region} again: it starts a new job for what is left once the last one has ended (at most ${maxJobsPerStorageClass} per storage class), never a second one while one still runs.`,
+            `Otherwise there is nothing to do for this bucket: verification inventories again and passes by itself once no object in ${bucket} is on the old key.`,
+          ];
+    const instructions = [
+      ...followJobs,
+      ...(resource.detail?.countIsLowerBound === true
+        ? [
+            `Counting stopped early, so objects on the old key may also sit in a storage class other than ${storageClasses.join(', ')}: if verification still lists ${bucket} after the jobs complete, run re-keying for ${region} again; its inventory then sees the classes left.`,
+          ]
+        : []),
+      ...(notCopyable.length > 0
+        ? [`Objects of bucket ${bucket} in ${notCopyable.join(', ')} on the old key: copy each onto itself by hand (CopyObject with SSEKMSKeyId ${newKeyArn}, MetadataDirective COPY, TaggingDirective COPY), or change their storage class first.`]
+        : []),
+      ...olderVersions,
+    ];
+    return { status: 'needs-human', detail, instructions };
+  }
+
+  /** CreateJob for one storage class and attempt, then DescribeJob: a job S3 already made for this token comes back as it is now. */
+  private async createOrFindJob(client: S3ControlClient, job: BatchJobRequest): Promise<FoundJob> {
+    const bucketArn = `arn:${job.partition}:s3:::${job.bucket}`;
+    const report: JobReport = this.options.reportBucket
+      ? { Enabled: true, Bucket: `arn:${job.partition}:s3:::${this.options.reportBucket}`, Prefix: 'kms-warden-rekey', Format: 'Report_CSV_20180820', ReportScope: 'FailedTasksOnly' }
+      : { Enabled: false };
+    const { JobId } = await client.send(
+      new CreateJobCommand({
+        AccountId: job.account,
+        ConfirmationRequired: false,
+        // Batch Operations hands each object to CopyObject, which writes STANDARD unless told, so one job per storage class; tags are copied unless NewObjectTagging says otherwise: https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3CopyObjectOperation.html
+        Operation: { S3PutObjectCopy: { TargetResource: bucketArn, MetadataDirective: 'COPY', SSEAwsKmsKeyId: job.newKeyArn, BucketKeyEnabled: true, StorageClass: job.storageClass } },
+        ManifestGenerator: {
+          S3JobManifestGenerator: {
+            ExpectedBucketOwner: job.account,
+            SourceBucket: bucketArn,
+            EnableManifestOutput: false,
+            Filter: { MatchAnyObjectEncryption: [{ SSEKMS: { KmsKeyArn: job.oldKeyArn } }], MatchAnyStorageClass: [job.storageClass] },
+          },
+        },
+        Report: report,
+        // "An idempotency token to ensure that you don't accidentally submit the same request twice": https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html
+        ClientRequestToken: jobToken(job),
+        Description: `kms-warden re-key of ${job.bucket} (${job.storageClass}, attempt ${job.attempt})`,
+        Priority: 10,
+        RoleArn: job.roleArn,
+        Tags: [{ Key: batchJobTag, Value: job.bucket }],
+      }),
+    );
+    if (!JobId) throw new Error(`CreateJob for bucket ${job.bucket} (${job.storageClass}) answered without a job id`);
+    const { Job } = await client.send(new DescribeJobCommand({ AccountId: job.account, JobId }));
+    return { ...Job, JobId };
+  }
+
+  /** What a person runs to move a bucket's objects with S3 Batch Operations when kms-warden has no role to create the jobs with. */
   private batchJobInstructions(resource: ProtectedResource, newKeyArn: string, oldKey: OldKey): string[] {
     const bucket = resource.id;
     const region = resource.region;
     const [, partition, , , account] = newKeyArn.split(':');
     const bucketArn = `arn:${partition}:s3:::${bucket}`;
     const roleName = 'kms-warden-s3-rekey';
-    const seen = typeof resource.detail?.storageClasses === 'string' ? resource.detail.storageClasses.split(',').filter(Boolean) : [];
-    const storageClasses = seen.length > 0 ? seen : ['STANDARD'];
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-    const policy = {
-      Version: '2012-10-17',
-      Statement: [
-        { Sid: 'CopyObjectsOntoThemselves', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'], Resource: `${bucketArn}/*` },
-        { Sid: 'ListObjectsForTheManifest', Effect: 'Allow', Action: ['s3:ListBucket', 's3:PutInventoryConfiguration'], Resource: bucketArn },
-        { Sid: 'WriteTheCompletionReport', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:${partition}:s3:::REPORT_BUCKET/kms-warden-rekey/*` },
-        { Sid: 'DecryptWithTheOldKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: oldKey.keyArn },
-        { Sid: 'EncryptWithTheNewKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: newKeyArn },
-      ],
-    };
+    const storageClasses = storageClassesOf(resource);
+    const policy = batchRolePolicy(bucketArn, oldKey.keyArn, newKeyArn, `arn:${partition}:s3:::REPORT_BUCKET`);
     const createJob = (storageClass: string) => {
       const operation = { S3PutObjectCopy: { TargetResource: bucketArn, MetadataDirective: 'COPY', SSEAwsKmsKeyId: newKeyArn, BucketKeyEnabled: true, StorageClass: storageClass } };
       const manifest = {
@@ -393,7 +531,7 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     };
     return [
       `Choose a bucket in ${region} for the job's completion report and put its name wherever REPORT_BUCKET appears below.`,
-      `Create the role the job runs as (skip create-role if it exists already): aws iam create-role --role-name ${roleName} --assume-role-policy-document '${JSON.stringify(trust)}' && aws iam put-role-policy --role-name ${roleName} --policy-name copy-${bucket} --policy-document '${JSON.stringify(policy)}'`,
+      `Create the role the job runs as (skip create-role if it exists already): aws iam create-role --role-name ${roleName} --assume-role-policy-document '${JSON.stringify(batchRoleTrust)}' && aws iam put-role-policy --role-name ${roleName} --policy-name copy-${bucket} --policy-document '${JSON.stringify(policy)}'`,
       ...storageClasses.map(createJob),
       `The jobs list the bucket themselves and copy only objects whose KMS key is ${oldKey.keyArn}, each keeping its metadata, tags and storage class, onto ${newKeyArn} with an S3 Bucket Key. ` +
         `Storage classes of the objects on the old key: ${storageClasses.join(', ')}${resource.detail?.countIsLowerBound === true ? ' as far as counting went (it stopped early: if objects on the old key sit in another class, run the same job with that class in MatchAnyStorageClass and StorageClass)' : ''}.`,
@@ -403,6 +541,67 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     ];
   }
 }
+
+/** The role S3 Batch Operations jobs run as must trust the service. */
+const batchRoleTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+
+/** What the jobs' role needs to copy a bucket's objects onto themselves under the new key, and write reports if there are any. */
+const batchRolePolicy = (bucketArn: string, oldKeyArn: string, newKeyArn: string, reportBucketArn: string | undefined) => ({
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'CopyObjectsOntoThemselves', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'], Resource: `${bucketArn}/*` },
+    { Sid: 'ListObjectsForTheManifest', Effect: 'Allow', Action: ['s3:ListBucket', 's3:PutInventoryConfiguration'], Resource: bucketArn },
+    ...(reportBucketArn ? [{ Sid: 'WriteTheCompletionReport', Effect: 'Allow', Action: 's3:PutObject', Resource: `${reportBucketArn}/kms-warden-rekey/*` }] : []),
+    { Sid: 'DecryptWithTheOldKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: oldKeyArn },
+    { Sid: 'EncryptWithTheNewKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: newKeyArn },
+  ],
+});
+
+/** The storage classes seen on the old key's objects; STANDARD when counting saw none. */
+const storageClassesOf = (resource: ProtectedResource): string[] => {
+  const seen = typeof resource.detail?.storageClasses === 'string' ? resource.detail.storageClasses.split(',').filter(Boolean) : [];
+  return seen.length > 0 ? seen : ['STANDARD'];
+};
+
+const arnParts = (arn: string): { partition: string; account: string } => {
+  const [, partition = 'aws', , , account = ''] = arn.split(':');
+  return { partition, account };
+};
+
+/** One copy job: a bucket's objects of one storage class on the old key, the attempt-th job for them. */
+interface BatchJobRequest {
+  bucket: string;
+  partition: string;
+  account: string;
+  storageClass: S3StorageClass;
+  attempt: number;
+  oldKeyArn: string;
+  newKeyArn: string;
+  roleArn: string;
+}
+
+/** The job now copying one storage class, and the ones before it that ended. */
+interface BatchJobs {
+  storageClass: string;
+  job: FoundJob;
+  earlier: FoundJob[];
+}
+
+type FoundJob = JobDescriptor & { JobId: string };
+
+/** The same bucket, keys, storage class and attempt always give the same token: 64 hex characters, CreateJob's limit. */
+const jobToken = ({ bucket, oldKeyArn, newKeyArn, storageClass, attempt }: BatchJobRequest): string =>
+  createHash('sha256').update([bucket, oldKeyArn, newKeyArn, storageClass, attempt].join('\n')).digest('hex');
+
+/** A job's status, how far it got, and why it failed when it did. */
+const jobState = (job: JobDescriptor): string => {
+  const progress = job.ProgressSummary;
+  const failed = progress?.NumberOfTasksFailed ?? 0;
+  const counts = progress?.TotalNumberOfTasks !== undefined ? `, ${progress.NumberOfTasksSucceeded ?? 0} of ${progress.TotalNumberOfTasks} objects copied, ${failed} failed` : '';
+  const withFailures = job.Status === 'Complete' && failed > 0 ? ' with failures' : '';
+  const reasons = (job.FailureReasons ?? []).map((r) => [r.FailureCode, r.FailureReason].filter(Boolean).join(': ')).filter(Boolean);
+  return `${job.Status ?? 'in an unknown state'}${withFailures}${counts}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
+};
 
 const multipartCopyInstructions = (bucket: string, objects: StoredObject[], newKeyArn: string): string[] =>
   objects.length === 0

@@ -198,9 +198,17 @@ describe('the packaged CloudFormation template', () => {
 
     it("grants the step function exactly the IAM actions the key adapter and every service adapter declare", () => {
       const granted = new Set(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
-      const declared = new Set([...KeyReplacement.iamActions, ...reEncrypters().flatMap((service) => service.iamActions)]);
+      // As deployed: with the Batch Operations role, as the function's environment sets it.
+      const declared = new Set([...KeyReplacement.iamActions, ...reEncrypters({ s3BatchRoleArn: 'arn:aws:iam::123456789012:role/batch' }).flatMap((service) => service.iamActions)]);
       const ownReads = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'];
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
+    });
+
+    it('hands S3 Batch Operations its own role and no other', () => {
+      expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_S3_BATCH_ROLE_ARN).toEqual({ 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] });
+      const pass = statementsOfRole('RekeyRole').filter((s) => [s.Action].flat().includes('iam:PassRole'));
+      expect(pass).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } } })]);
+      expect(resources.RekeyS3BatchRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
     });
 
     it('lets the approval endpoint start it, and nothing else', () => {
