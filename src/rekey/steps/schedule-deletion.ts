@@ -1,22 +1,33 @@
 import { tellPeople } from '../../notify/tell-people';
 import type { RekeyRun, RekeyStep } from '../step';
 import { incidentOf } from './incident-of';
+import { verify } from './verify';
+import type { KeySnapshot } from '../key-snapshot';
 
 /**
  * Schedules the old key's deletion with the run's waiting period (7 to 30 days). Never before verification and the
  * second approval: both are checked here again, whatever the workflow says. Once: a key already pending deletion
  * keeps its date.
  */
-export const scheduleDeletion: RekeyStep<{ run: RekeyRun }, { deletionDate: string }> = {
+export const scheduleDeletion: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, { deletionDate: string }> = {
   name: 'schedule-deletion',
-  run: async ({ run }, deps) => {
+  run: async ({ run, snapshot, replacement }, deps) => {
     const incident = await incidentOf(run, deps);
-    if (incident.rekey?.deletionDate) return { deletionDate: incident.rekey.deletionDate };
+    if (incident.rekey?.deletionDate) {
+      // Scheduled before; a retry after the status move failed finishes the move.
+      if (incident.status === 're-keyed') await deps.incidents.advance(incident.id, 'deletion-scheduled', deps.now().toISOString(), `old key deletion scheduled for ${incident.rekey.deletionDate}`);
+      return { deletionDate: incident.rekey.deletionDate };
+    }
     const approved = (incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion');
     if (incident.status !== 're-keyed' || !incident.rekey?.verifiedAt || !approved) {
       throw new Error(`refusing to schedule the deletion of ${run.keyArn}: the incident is ${incident.status}, ${incident.rekey?.verifiedAt ? 'verified' : 'not verified'}, ${approved ? 'approved' : 'not approved'}`);
     }
     const key = await deps.keys.state(run.keyArn);
+    if (key.state !== 'PendingDeletion') {
+      // The approval may come days after verification: verified again now, or nothing is scheduled.
+      const now = await verify.run({ run, snapshot, replacement }, deps);
+      if (!now.done) throw Object.assign(new Error(`verification of ${run.keyArn} no longer holds: ${JSON.stringify(now)}`), { name: 'VerificationNoLongerHolds' });
+    }
     const deletionDate = key.state === 'PendingDeletion' && key.deletionDate ? key.deletionDate : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
     const at = deps.now().toISOString();
     await deps.incidents.recordRekey(incident.id, { deletionDate }, at, `deletion of the old key scheduled for ${deletionDate}`);

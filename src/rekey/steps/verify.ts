@@ -5,6 +5,9 @@ import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
+/** How many waiting resources a message lists; the CLI shows them all. */
+const shownInMessage = 20;
+
 export type Verification = { done: true } | { done: false; remaining: string[]; settlingUntil?: string };
 
 /**
@@ -28,38 +31,38 @@ export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replaceme
     if (remaining.length > 0) {
       const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
       if (report !== progress.remainingReported) {
-        incident = await deps.incidents.recordRekey(incident.id, { remainingReported: report, inventoryGaps: found.gaps }, at, `verification: ${remaining.length} left on the old key`);
-        const waiting = remaining.map((key) => {
-          const recorded = incident.rekey!.resources[key];
-          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : found.gaps[key.slice('inventory:'.length)] ?? 'found on the old key'}`;
+        const waiting = remaining.slice(0, shownInMessage).map((key) => {
+          const recorded = progress.resources[key];
+          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : found.gaps[key.slice('inventory:'.length)] ?? 'found on the old key'}`.slice(0, 2000);
         });
+        const more = remaining.length > shownInMessage ? `\n...and ${remaining.length - shownInMessage} more: npx kms-warden rekey status ${incident.id}` : '';
+        // Told first, then recorded: if telling fails, the retry tells again rather than never.
         await tellPeople(incident, deps, {
-          lead: `Re-keying waits for people: ${remaining.length} left on the old key. Do what each says, or acknowledge it with the CLI; verification runs again by itself.\n${waiting.join('\n')}`,
+          lead: `Re-keying waits for people: ${remaining.length} left on the old key. Do what each says, or acknowledge it with the CLI; verification runs again by itself.\n${waiting.join('\n')}${more}`,
         });
+        incident = await deps.incidents.recordRekey(incident.id, { remainingReported: report, inventoryGaps: found.gaps }, at, `verification: ${remaining.length} left on the old key`);
       }
       return { done: false, remaining };
     }
 
-    // Disabled now (or again, if someone enabled it): the settle period counts from the last time it was disabled.
+    // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled.
     const key = await deps.keys.state(snapshot.keyArn);
     if (key.state === 'Enabled') await deps.keys.disable(snapshot.keyArn);
-    const disabledAt = key.state === 'Enabled' || !progress.oldKeyDisabledAt ? at : progress.oldKeyDisabledAt;
-    if (disabledAt !== progress.oldKeyDisabledAt) incident = await deps.incidents.recordRekey(incident.id, { oldKeyDisabledAt: disabledAt }, at, 'old key disabled: anything still using it fails now, and shows');
+    const lastUse = await deps.keys.lastUsage(snapshot.keyArn);
+    // Used since it was disabled: someone enabled it and something used it. Disabled again now (by a person or by the
+    // line above), the settle period starts over, so verification cannot pass on the old disabling.
+    const usedSince = Boolean(lastUse && progress.oldKeyDisabledAt && lastUse.at > progress.oldKeyDisabledAt);
+    const disabledAt = key.state === 'Enabled' || usedSince || !progress.oldKeyDisabledAt ? at : progress.oldKeyDisabledAt;
+    if (usedSince) {
+      await tellPeople(incident, deps, {
+        lead: `The old key was used after re-keying disabled it (${lastUse!.operation} at ${lastUse!.at}, CloudTrail event ${lastUse!.eventId ?? 'unknown'}): something still depends on it. It is disabled again; find what used it and move it. Verification waits ${deps.settings.settleMinutes} minutes from now.`,
+      });
+    }
+    if (disabledAt !== progress.oldKeyDisabledAt) {
+      incident = await deps.incidents.recordRekey(incident.id, { oldKeyDisabledAt: disabledAt, ...(lastUse ? { lastUsedAt: lastUse.at } : {}) }, at, 'old key disabled: anything still using it fails now, and shows');
+    }
     const settledAt = new Date(Date.parse(disabledAt) + deps.settings.settleMinutes * 60_000);
     if (deps.now() < settledAt) return { done: false, remaining: [], settlingUntil: settledAt.toISOString() };
-
-    // Disabled, nothing can use it; a successful use since means someone enabled it again and something needs it.
-    const lastUse = await deps.keys.lastUsage(snapshot.keyArn);
-    if (lastUse && lastUse.at > disabledAt) {
-      const report = `used:${lastUse.at}`;
-      if (report !== progress.remainingReported) {
-        incident = await deps.incidents.recordRekey(incident.id, { remainingReported: report, lastUsedAt: lastUse.at }, at, `old key used after it was disabled: ${lastUse.operation} at ${lastUse.at}`);
-        await tellPeople(incident, deps, {
-          lead: `The old key was used after re-keying disabled it (${lastUse.operation} at ${lastUse.at}, CloudTrail event ${lastUse.eventId ?? 'unknown'}): something still depends on it. Find it, move it, and disable the key again; verification runs again by itself.`,
-        });
-      }
-      return { done: false, remaining: [`kms:${snapshot.region}:key-used:${snapshot.keyArn}`] };
-    }
 
     incident = await deps.incidents.recordRekey(incident.id, { verifiedAt: at, lastUsedAt: lastUse === undefined ? 'unknown' : (lastUse?.at ?? 'never') }, at, 'verified: nothing left on the old key, disabled and settled');
     if (incident.status === 're-keying') incident = await deps.incidents.advance(incident.id, 're-keyed', at, 'every resource is on the replacement key');

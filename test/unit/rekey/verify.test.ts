@@ -4,6 +4,7 @@ import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { verify } from '../../../src/rekey/steps/verify';
+import { scheduleDeletion } from '../../../src/rekey/steps/schedule-deletion';
 import type { Notification } from '../../../src/notify/notifier';
 import { incidentFrom } from '../../support/incidents';
 import { record } from '../../support/records';
@@ -20,12 +21,16 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
   await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
   await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
   await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
-  const key = { state: 'Enabled', disabled: 0 };
+  const key = { state: 'Enabled', disabled: 0, scheduled: 0 };
   const keys = {
     state: async () => ({ state: key.state, deletionDate: undefined }),
     disable: async () => {
       key.state = 'Disabled';
       key.disabled += 1;
+    },
+    scheduleDeletion: async () => {
+      key.scheduled += 1;
+      return '2026-12-28T00:00:00.000Z';
     },
     lastUsage: async () => (lastUse === 'unavailable' ? undefined : lastUse ? { ...lastUse, operation: 'Decrypt', eventId: 'e1' } : null),
   } as unknown as KeyReplacementPort;
@@ -76,12 +81,20 @@ describe('verifying a re-key', () => {
     expect(key.disabled).toBe(1);
   });
 
-  it('does not pass when the key was used after it was disabled: something still needs it', async () => {
-    const { step, clock, sent } = await setup([], { at: '2026-11-28T13:30:00.000Z' });
+  it('starts the settle period over when the key was used after it was disabled, and says so', async () => {
+    const { step, clock, sent, key } = await setup([], { at: '2026-11-28T13:30:00.000Z' });
     await step();
+    // Someone enabled it and something used it at 13:30; at 14:00 it is found Enabled and disabled again.
+    key.state = 'Enabled';
     clock.now = new Date('2026-11-28T14:00:00.000Z');
-    expect(await step()).toEqual({ done: false, remaining: [`kms:us-west-2:key-used:${keyArn}`] });
+    expect(await step()).toEqual({ done: false, remaining: [], settlingUntil: '2026-11-28T15:00:00.000Z' });
+    expect(key).toMatchObject({ state: 'Disabled', disabled: 2 });
     expect(sent.at(-1)!.text).toMatch(/^The old key was used after re-keying disabled it \(Decrypt at 2026-11-28T13:30:00.000Z/);
+    // No use since: it passes once the new period is over, never on the old disabling.
+    clock.now = new Date('2026-11-28T14:59:00.000Z');
+    expect((await step()).done).toBe(false);
+    clock.now = new Date('2026-11-28T15:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
   });
 
   it('says the last use is unknown where GetKeyLastUsage is not available', async () => {
@@ -90,5 +103,27 @@ describe('verifying a re-key', () => {
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: true });
     expect((await incidents.get(incident.id))!.rekey!.lastUsedAt).toBe('unknown');
+  });
+
+  it('schedules the deletion only if verification still holds when the approval comes', async () => {
+    const { step, clock, key, incidents, incident, deps } = await setup([]);
+    await step();
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    await step();
+    await incidents.recordRekey(incident.id, { deletionRequestedAt: '2026-11-28T14:00:00.000Z' }, '2026-11-28T14:00:00.000Z', 'asked');
+    await incidents.recordDecision(incident.id, { action: 'approve-deletion', by: 'carol', channel: 'cli', at: '2026-11-28T20:00:00.000Z' });
+    const input = { run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } };
+
+    // Days later someone enabled the key again: it is disabled, the settle period starts over, nothing is scheduled.
+    key.state = 'Enabled';
+    clock.now = new Date('2026-12-01T09:00:00.000Z');
+    await expect(scheduleDeletion.run(input, deps)).rejects.toMatchObject({ name: 'VerificationNoLongerHolds' });
+    expect(key).toMatchObject({ state: 'Disabled', scheduled: 0 });
+
+    clock.now = new Date('2026-12-01T10:00:00.000Z');
+    expect(await scheduleDeletion.run(input, deps)).toEqual({ deletionDate: '2026-12-28T00:00:00.000Z' });
+    expect(await scheduleDeletion.run(input, deps)).toEqual({ deletionDate: '2026-12-28T00:00:00.000Z' });
+    expect(key.scheduled).toBe(1);
+    expect((await incidents.get(incident.id))!.status).toBe('deletion-scheduled');
   });
 });
