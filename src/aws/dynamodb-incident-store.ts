@@ -150,7 +150,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       return await this.move(id, 're-keying', at, `re-keying started by ${progress.startedBy}`, undefined, { rekey: progress });
     } catch (error) {
       // Resumed: the progress recorded so far is what the steps resume from.
-      if (error instanceof StateConflictError && (error.current as Incident | undefined)?.status === 're-keying') return error.current as Incident;
+      const status = (error as StateConflictError<Incident>).current?.status;
+      if (error instanceof StateConflictError && (status === 're-keying' || status === 're-keyed')) return error.current as Incident;
       throw error;
     }
   }

@@ -113,7 +113,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     }
     const decided = await deps.incidents.recordDecision(target, { action: 'approve-deletion', by, channel: 'cli', at: new Date().toISOString() });
     await tellPeople(decided, deps, { lead: `Approve key deletion: decided by ${by} via cli.` });
-    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check`);
+    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id})`);
     return 0;
   }
 
@@ -124,7 +124,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     let incident: Incident;
     if (values.incident) {
       const found = await deps.incidents.get(values.incident);
-      if (!found || found.keyArn !== keyArn || !['approved', 're-keying'].includes(found.status)) {
+      if (!found || found.keyArn !== keyArn || !['approved', 're-keying', 're-keyed'].includes(found.status)) {
         io.err(`kms-warden rekey: incident ${values.incident} is ${found ? `${found.status}, about ${found.keyArn}` : 'unknown'}: re-keying runs for an approved incident about this key`);
         return 1;
       }

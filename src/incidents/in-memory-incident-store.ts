@@ -61,7 +61,7 @@ export class InMemoryIncidentStore implements IncidentStore {
 
   async beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident> {
     const current = this.incidents.get(id);
-    if (current?.status === 're-keying') return structuredClone(current);
+    if (current?.status === 're-keying' || current?.status === 're-keyed') return structuredClone(current);
     if (!current || !canMove(current.status, 're-keying')) throw new StateConflictError(id, current);
     return this.put({ ...current, status: 're-keying', rekey: progress, updatedAt: at }, { at, status: 're-keying', what: `re-keying started by ${progress.startedBy}` });
   }

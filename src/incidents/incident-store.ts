@@ -32,8 +32,8 @@ export interface IncidentStore {
   /** Records the results of an attached signal's steps, which start at `from` in the plan. */
   recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident>;
   /**
-   * Moves approved -> re-keying with the run's starting progress. An incident already re-keying is a resumed run:
-   * returned as it is, its progress kept. Any other status raises StateConflictError.
+   * Moves approved -> re-keying with the run's starting progress. An incident already re-keying or re-keyed is a
+   * resumed run: returned as it is, its progress kept. Any other status raises StateConflictError.
    */
   beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident>;
   /** Records re-keying progress (not resources) while the incident is re-keying, re-keyed or deletion-scheduled. */

@@ -15,6 +15,9 @@ export const acknowledgeResource = async (
   const incident = await incidents.get(incidentId);
   if (!incident?.rekey) throw new Error(`incident ${incidentId} is not re-keying`);
   const known = incident.rekey.resources[key];
+  // A typo must not look like an acknowledgement: only what re-keying recorded, or a service it could not list.
+  const gap = key.startsWith('inventory:') && Boolean(incident.rekey.inventoryGaps?.[key.slice('inventory:'.length)]);
+  if (!known && !gap) throw new Error(`incident ${incidentId} has no ${key}: use a resource exactly as rekey status shows it`);
   const [service = 'unknown', region = '', ...rest] = key.split(':');
   await incidents.recordResource(incidentId, key, {
     service: known?.service ?? (service === 'inventory' ? region : service),

@@ -20,6 +20,7 @@ export interface KeyReplacementPort {
   findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined>;
   retargetAlias(alias: string, keyArn: string): Promise<void>;
   state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }>;
+  enable(keyArn: string): Promise<void>;
   disable(keyArn: string): Promise<void>;
   lastUsage(keyArn: string): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined>;
   scheduleDeletion(keyArn: string, pendingWindowInDays: number): Promise<string>;

@@ -69,5 +69,8 @@ describe('kms-warden rekey, against moto', () => {
     expect(err[0]).toContain('kw-none is not an incident');
     expect(await main(['rekey', 'ack', 'kw-none', 'ssm:us-east-1:parameter:/x'], io)).toBe(2);
     expect(err[1]).toBe('kms-warden rekey: ack needs an INCIDENT, a RESOURCE and --why. See kms-warden rekey --help.');
+    const [incident] = await incidents.listByKey(keyArn);
+    expect(await main(['rekey', 'ack', incident!.id, 'ssm:us-east-1:parameter:/billing/tokn', '--why', 'typo'], io)).toBe(1);
+    expect(err[2]).toBe(`kms-warden rekey: incident ${incident!.id} has no ssm:us-east-1:parameter:/billing/tokn: use a resource exactly as rekey status shows it`);
   });
 });

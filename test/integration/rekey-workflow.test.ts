@@ -5,6 +5,7 @@ import {
   CreateAliasCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   KMSClient,
@@ -136,6 +137,8 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const name = 'payments';
     const keyArn = await oldKey(name);
     const { snapshotId } = await seed(keyArn, name);
+    // Containment disabled the key: re-keying must enable it to move data off it, then disable it again.
+    await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));
     const incident = await approvedIncident(keyArn, name);
     const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 21, startedBy: 'alice' };
     const workflow = new LocalRekeyWorkflow(deps(), { timeScale: 0.0001 });

@@ -2,6 +2,7 @@ import {
   CreateKeyCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
+  EnableKeyCommand,
   EnableKeyRotationCommand,
   GetKeyLastUsageCommand,
   GetKeyPolicyCommand,
@@ -37,6 +38,7 @@ export class KeyReplacement {
     'kms:EnableKeyRotation',
     'kms:UpdateAlias',
     'kms:DisableKey',
+    'kms:EnableKey',
     'kms:ScheduleKeyDeletion',
     'kms:GetKeyLastUsage',
   ] as const;
@@ -152,6 +154,11 @@ export class KeyReplacement {
       if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
       throw error;
     }
+  }
+
+  async enable(keyArn: string): Promise<void> {
+    const { region, keyId } = keyLocation(keyArn);
+    await this.translated(keyArn, 'EnableKey', () => this.clientIn(region).send(new EnableKeyCommand({ KeyId: keyId })));
   }
 
   async disable(keyArn: string): Promise<void> {

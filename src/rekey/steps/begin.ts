@@ -12,7 +12,7 @@ export const begin: RekeyStep<{ run: RekeyRun }, { resumed: boolean }> = {
     const before = await incidentOf(run, deps);
     const at = deps.now().toISOString();
     const incident = await deps.incidents.beginRekey(before.id, { startedAt: at, startedBy: run.startedBy, oldKeyArn: run.keyArn, pendingWindowDays: run.pendingWindowDays, resources: {} }, at);
-    const resumed = before.status === 're-keying';
+    const resumed = before.status === 're-keying' || before.status === 're-keyed';
     await tellPeople(incident, deps, { lead: resumed ? `Re-keying resumed by ${run.startedBy}.` : `Re-keying started by ${run.startedBy}: a replacement key, then every resource moved to it.` });
     return { resumed };
   },

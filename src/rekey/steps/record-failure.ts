@@ -1,16 +1,31 @@
 import { tellPeople } from '../../notify/tell-people';
 import type { RekeyRun, RekeyStep } from '../step';
 
+/**
+ * What people read of a failure: Lambda's Cause is JSON with the message and a stack trace; the message's first
+ * line is what helps, and a stack trace does not belong in a chat channel.
+ */
+const causeText = (cause: string | undefined): string => {
+  let text = cause ?? '';
+  try {
+    const parsed = JSON.parse(text) as { errorMessage?: string };
+    if (typeof parsed.errorMessage === 'string') text = parsed.errorMessage;
+  } catch {
+    // Not JSON: the interpreter's plain message.
+  }
+  return (text.split('\n')[0] ?? '').slice(0, 500);
+};
+
 /** A step failed after its retries: recorded on the incident and told, so a person can fix it and resume. */
 export const recordFailure: RekeyStep<{ run: RekeyRun; error: { Error?: string; Cause?: string } }, Record<string, never>> = {
   name: 'record-failure',
   run: async ({ run, error }, deps) => {
     const at = deps.now().toISOString();
-    const failure = { error: error.Error ?? 'Error', cause: (error.Cause ?? '').slice(0, 2000), at };
+    const failure = { error: error.Error ?? 'Error', cause: causeText(error.Cause), at };
     const incident = await deps.incidents.get(run.incidentId);
     if (!incident) return {};
     const recorded = incident.rekey ? await deps.incidents.recordRekey(incident.id, { failure }, at, `re-keying stopped: ${failure.error}`).catch(() => incident) : incident;
-    await tellPeople(recorded, deps, { lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn}); finished work is not done twice.` });
+    await tellPeople(recorded, deps, { lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn} --incident ${run.incidentId}); finished work is not done twice.` });
     return {};
   },
 };
