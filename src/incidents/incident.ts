@@ -53,6 +53,8 @@ export interface ResourceProgress {
   detail: string;
   notes?: string[];
   instructions?: string[];
+  /** What the service adapter needs to move it (sizes, counts, storage classes), as its inventory found it. */
+  resourceDetail?: Record<string, string | number | boolean>;
   at: string;
 }
 

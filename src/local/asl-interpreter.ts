@@ -112,8 +112,21 @@ const placeResult = (input: Json, result: Json, resultPath: string | null | unde
   return root;
 };
 
+/** Errors States.ALL does not match in Step Functions: they end the execution whatever its Catch says. */
+const uncatchableByAll = new Set(['States.Runtime', 'States.DataLimitExceeded']);
+
 const matches = (errorEquals: string[], error: string): boolean =>
-  errorEquals.includes('States.ALL') || errorEquals.includes(error) || (errorEquals.includes('States.TaskFailed') && !error.startsWith('States.'));
+  errorEquals.includes(error) ||
+  (errorEquals.includes('States.ALL') && !uncatchableByAll.has(error)) ||
+  (errorEquals.includes('States.TaskFailed') && !error.startsWith('States.'));
+
+/** Step Functions refuses state input or output over 256 KB (its payload quota), and so does this interpreter. */
+const payloadLimitBytes = 262_144;
+const withinPayloadLimit = (data: Json, where: string): Json => {
+  const size = Buffer.byteLength(JSON.stringify(data) ?? '');
+  if (size > payloadLimitBytes) throw new ExecutionFailedError('States.DataLimitExceeded', `${where}: ${size} bytes, over the 256 KB payload quota`);
+  return data;
+};
 
 type Rule = Record<string, Json>;
 const evaluate = (rule: Rule, input: Json): boolean => {
@@ -122,7 +135,7 @@ const evaluate = (rule: Rule, input: Json): boolean => {
   if (rule.Not) return !evaluate(rule.Not as Rule, input);
   const path = rule.Variable as string;
   if ('IsPresent' in rule) return isPresent(input, path) === rule.IsPresent;
-  if (!isPresent(input, path)) return false;
+  // As in Step Functions: comparing a path that is not there is a runtime error, not false.
   const value = readPath(input, path);
   if ('BooleanEquals' in rule) return value === rule.BooleanEquals;
   if ('StringEquals' in rule) return value === rule.StringEquals;
@@ -173,6 +186,7 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
         name = catcher.Next;
         continue;
       }
+      withinPayloadLimit(output, `the output of ${name}`);
       if (state.End === true) return output;
       data = output;
       name = state.Next as string;
@@ -211,8 +225,8 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
         return state.OutputPath ? readPath(raw, state.OutputPath as string) : raw;
       }
       case 'Task': {
-        const payload = state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : effective;
-        result = await options.invokeTask(state.Resource, payload);
+        const payload = withinPayloadLimit(state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : effective, 'a task input');
+        result = withinPayloadLimit(await options.invokeTask(state.Resource, payload), 'a task result');
         if (state.ResultSelector) result = applyTemplate(state.ResultSelector, result, context);
         break;
       }

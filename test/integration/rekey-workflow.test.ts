@@ -225,11 +225,9 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const done = (await incidents.get(incident.id))!;
     expect(done.status).toBe('deletion-scheduled');
     expect(await replacementsOf(keyArn)).toEqual([done.rekey!.replacementKeyArn]);
-    // Nothing re-encrypted twice. What moved before is on the new key and not listed again; the EBS snapshot's
-    // original stays on the old key until a person deletes it, so it is listed again, and the step finds the copy
-    // it made before instead of making another.
-    const movedAgain = reEncrypted(done).slice(movedOnce.length);
-    expect(movedAgain).toEqual(movedOnce.filter((what) => what.startsWith('ebs:')));
+    // Nothing re-encrypted twice: the resumed run takes only what the incident records as still pending. (The EBS
+    // snapshot's original stays on the old key until a person deletes it; it is recorded as moved, so not copied again.)
+    expect(reEncrypted(done).slice(movedOnce.length)).toEqual([]);
     const { Snapshots = [] } = await new EC2Client({ region }).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
     expect(Snapshots.filter((s) => s.KmsKeyId === done.rekey!.replacementKeyArn)).toHaveLength(1);
     expect(done.timeline.filter((t) => t.what.startsWith('replacement key '))).toHaveLength(1);

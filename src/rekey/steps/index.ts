@@ -4,7 +4,7 @@ import { createReplacement } from './create-replacement';
 import { deletionApproval } from './deletion-approval';
 import { inventory } from './inventory';
 import { moveAliases } from './move-aliases';
-import { reEncrypt } from './re-encrypt';
+import { reEncryptBatch } from './re-encrypt-batch';
 import { recordFailure } from './record-failure';
 import { requestDeletionApproval } from './request-deletion-approval';
 import { scheduleDeletion } from './schedule-deletion';
@@ -19,7 +19,7 @@ export const rekeySteps: ReadonlyArray<RekeyStep<any, unknown>> = [
   createReplacement,
   moveAliases,
   inventory,
-  reEncrypt,
+  reEncryptBatch,
   verify,
   requestDeletionApproval,
   deletionApproval,

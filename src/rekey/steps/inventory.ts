@@ -1,12 +1,14 @@
 import type { KeySnapshot } from '../key-snapshot';
-import type { ProtectedResource } from '../protected-resource';
 import { tellPeople } from '../../notify/tell-people';
 import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
-/** What the old key protects, recorded as pending on the incident; the next state re-encrypts each. */
-export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { resources: ProtectedResource[]; gaps: Record<string, string> }> = {
+/**
+ * What the old key protects, recorded as pending on the incident; the next state re-encrypts them in batches. The
+ * list stays on the incident, not in the workflow's state: thousands of resources would pass Step Functions' 256 KB.
+ */
+export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { found: number; pending: number; gaps: Record<string, string> }> = {
   name: 'inventory',
   run: async ({ run, snapshot }, deps) => {
     const incident = await incidentOf(run, deps);
@@ -15,12 +17,20 @@ export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { re
     for (const resource of found.resources) {
       const key = resourceKeyOf(resource);
       if (incident.rekey?.resources[key]) continue;
-      await deps.incidents.recordResource(incident.id, key, { service: resource.service, kind: resource.kind, id: resource.id, region: resource.region, status: 'pending', detail: 'found on the old key', at });
+      await deps.incidents.recordResource(incident.id, key, {
+        service: resource.service,
+        kind: resource.kind,
+        id: resource.id,
+        region: resource.region,
+        status: 'pending',
+        detail: 'found on the old key',
+        ...(resource.detail ? { resourceDetail: resource.detail } : {}),
+        at,
+      });
     }
     const recorded = await deps.incidents.recordRekey(incident.id, { inventoryGaps: found.gaps }, at, `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`);
     await tellPeople(recorded, deps, { quiet: true });
-    // Bucket defaults before objects: otherwise new writes can land on the old key between the two.
-    const order = (r: ProtectedResource) => (r.kind === 'objects' ? 1 : 0);
-    return { resources: [...found.resources].sort((a, b) => order(a) - order(b)), gaps: found.gaps };
+    const pending = Object.values(recorded.rekey!.resources).filter((r) => r.status === 'pending').length;
+    return { found: found.resources.length, pending, gaps: found.gaps };
   },
 };

@@ -20,6 +20,7 @@ export const reEncrypt: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replac
       detail: outcome.detail,
       ...('notes' in outcome && outcome.notes ? { notes: outcome.notes } : {}),
       ...('instructions' in outcome ? { instructions: outcome.instructions } : {}),
+      ...(resource.detail ? { resourceDetail: resource.detail } : {}),
       at: deps.now().toISOString(),
     });
     await tellPeople(incident, deps, { quiet: true });

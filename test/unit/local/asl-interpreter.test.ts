@@ -109,3 +109,24 @@ describe('the re-key workflow definition', () => {
     expect(entered).toEqual(['Begin', 'RecordFailure', 'Failed']);
   });
 });
+
+describe('the local ASL interpreter, where Step Functions is strict', () => {
+  it('refuses state data over 256 KB with an error no Catch of States.ALL takes', async () => {
+    const definition: StateMachineDefinition = {
+      StartAt: 'Big',
+      States: {
+        Big: { Type: 'Task', Resource: 'x', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true },
+        Caught: { Type: 'Succeed' },
+      },
+    };
+    await expect(runStateMachine(definition, {}, { invokeTask: async () => 'x'.repeat(300_000) })).rejects.toMatchObject({ error: 'States.DataLimitExceeded' });
+  });
+
+  it('makes a Choice on a path that is not there a runtime error, not a false', async () => {
+    const definition: StateMachineDefinition = {
+      StartAt: 'Pick',
+      States: { Pick: { Type: 'Choice', Choices: [{ Variable: '$.missing', BooleanEquals: true, Next: 'Done' }], Default: 'Done' }, Done: { Type: 'Succeed' } },
+    };
+    await expect(runStateMachine(definition, {}, { invokeTask: async () => ({}) })).rejects.toMatchObject({ error: 'States.Runtime' });
+  });
+});
