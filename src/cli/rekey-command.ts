@@ -130,11 +130,20 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       }
       incident = found;
     } else {
-      incident = await operatorRekeyIncident(deps.incidents, keyArn, by, new Date());
-      io.out(`incident ${incident.id}: re-key of ${keyArn} requested and approved by ${by}`);
+      // One re-key per key at a time: an incident already approved or re-keying it is the one to run or resume.
+      const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
+      if (underway) {
+        incident = underway;
+        io.out(`incident ${incident.id} (${incident.status}) is already about re-keying ${keyArn}: running it`);
+      } else {
+        incident = await operatorRekeyIncident(deps.incidents, keyArn, by, new Date());
+        io.out(`incident ${incident.id}: re-key of ${keyArn} requested and approved by ${by}`);
+      }
     }
     const run = { incidentId: incident.id, keyArn, pendingWindowDays: windowDays, startedBy: by };
-    const attempt = incident.status === 're-keying' ? `resume-${Date.now()}` : undefined;
+    // The first run of an incident is named after it (an approval link starts that one); the CLI names each attempt,
+    // and the state machine adapter refuses to start one while another is still running.
+    const attempt = `cli-${Date.now()}`;
     if (config.rekeyStateMachineArn && !values.local) {
       const started = await new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn).start(run, attempt);
       io.out(started.detail);

@@ -18,6 +18,7 @@ export interface KeyReplacementPort {
   snapshot(keyArn: string): Promise<KeySnapshot>;
   createReplacement(snapshot: KeySnapshot, tags: Record<string, string>): Promise<string>;
   findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined>;
+  ensureRotation(keyArn: string, keySpec: string): Promise<void>;
   retargetAlias(alias: string, keyArn: string): Promise<void>;
   state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }>;
   enable(keyArn: string): Promise<void>;

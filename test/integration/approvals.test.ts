@@ -15,6 +15,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsComm
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/local/stack-definition';
+import { StepFunctionsRekeyWorkflow } from '../../src/aws/step-functions-rekey';
 import { useMoto } from '../support/moto';
 
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
@@ -162,6 +163,9 @@ describe('the approval endpoint, against moto', () => {
     expect(started).toHaveLength(1);
     const { input } = await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }));
     expect(JSON.parse(input!)).toEqual({ run: { incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'approval link holder' } });
+    // A resume from the CLI while that run is still going is refused: two runs must never race.
+    const resume = await new StepFunctionsRekeyWorkflow(new SFNClient({}), rekeyStateMachine).start({ incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'cli:dana' }, 'cli-1');
+    expect(resume).toEqual({ started: false, detail: `re-keying of this incident is still running (execution ${incidentId}); wait for it or stop it first` });
     expect(stored.decisions).toEqual([expect.objectContaining({ action: 'approve-rekey', channel: 'approval-link' })]);
   });
 

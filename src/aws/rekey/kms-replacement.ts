@@ -91,20 +91,29 @@ export class KeyReplacement {
         BypassPolicyLockoutSafetyCheck: false,
       }),
     );
-    const keyArn = KeyMetadata!.Arn!;
-    // Rotation applies to symmetric encryption keys only; the old key's other kinds keep their own setting (none).
-    if (snapshot.keySpec === 'SYMMETRIC_DEFAULT') await client.send(new EnableKeyRotationCommand({ KeyId: KeyMetadata!.KeyId! }));
-    return keyArn;
+    return KeyMetadata!.Arn!;
   }
 
-  /** A key in `region` carrying every tag given: how a resumed run finds the replacement an earlier run made. */
+  /** Rotation on (symmetric encryption keys only: other kinds cannot rotate). Already on: nothing changes. */
+  async ensureRotation(keyArn: string, keySpec: string): Promise<void> {
+    if (keySpec !== 'SYMMETRIC_DEFAULT') return;
+    const { region, keyId } = keyLocation(keyArn);
+    await this.translated(keyArn, 'EnableKeyRotation', () => this.clientIn(region).send(new EnableKeyRotationCommand({ KeyId: keyId })));
+  }
+
+  /**
+   * An Enabled key in `region` carrying every tag given: how a resumed run finds the replacement an earlier run made
+   * before it could record it. A key pending deletion or disabled is not one to move data to.
+   */
   async findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined> {
     const client = this.clientIn(region);
     for await (const page of paginateListKeys({ client }, {})) {
       for (const key of page.Keys ?? []) {
         if (!key.KeyId || !key.KeyArn) continue;
         const tags = await this.tagsOf(client, key.KeyId).catch(() => ({}) as Record<string, string>);
-        if (Object.entries(wanted).every(([name, value]) => tags[name] === value)) return key.KeyArn;
+        if (!Object.entries(wanted).every(([name, value]) => tags[name] === value)) continue;
+        const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
+        if (KeyMetadata?.KeyState === 'Enabled') return key.KeyArn;
       }
     }
     return undefined;

@@ -11,10 +11,19 @@ export const createReplacement: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot
   name: 'create-replacement',
   run: async ({ run, snapshot }, deps) => {
     const incident = await incidentOf(run, deps);
-    if (incident.rekey?.replacementKeyArn) return { keyArn: incident.rekey.replacementKeyArn };
+    const recorded = incident.rekey?.replacementKeyArn;
     const tags = replacementTags(snapshot, incident.id);
-    const made = (await deps.keys.findKeyTagged(snapshot.region, tags)) ?? (await deps.keys.createReplacement(snapshot, tags));
-    const keyArn = await deps.incidents.claimReplacementKey(incident.id, made, deps.now().toISOString());
+    const found = recorded ?? (await deps.keys.findKeyTagged(snapshot.region, tags));
+    const made = found ?? (await deps.keys.createReplacement(snapshot, tags));
+    const keyArn = recorded ?? (await deps.incidents.claimReplacementKey(incident.id, made, deps.now().toISOString()));
+    if (!found && keyArn !== made) {
+      // Another run recorded its replacement first: the one made here protects nothing, and must not linger.
+      await deps.keys.disable(made);
+      await deps.keys.scheduleDeletion(made, 7);
+      deps.logger.warn('a replacement key made by a concurrent run was scheduled for deletion', { incidentId: incident.id, made, kept: keyArn });
+    }
+    // Whether made now or found, rotation is on (a run that died right after CreateKey never turned it on).
+    await deps.keys.ensureRotation(keyArn, snapshot.keySpec);
     await tellPeople((await deps.incidents.get(incident.id))!, deps, { quiet: true });
     return { keyArn };
   },

@@ -1,0 +1,58 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
+import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
+import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
+import { createReplacement } from '../../../src/rekey/steps/create-replacement';
+import { incidentFrom } from '../../support/incidents';
+import { record } from '../../support/records';
+
+const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
+const snapshot = { keyArn, region: 'us-west-2', aliases: [], tags: {}, keySpec: 'SYMMETRIC_DEFAULT' } as unknown as KeySnapshot;
+
+const setup = async () => {
+  const incidents = new InMemoryIncidentStore();
+  const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
+  await incidents.open(incident);
+  await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
+  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
+  await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
+  const calls: string[] = [];
+  const keys = {
+    findKeyTagged: async () => undefined,
+    createReplacement: async () => (calls.push('create'), 'arn:aws:kms:us-west-2:123456789012:key/made-here'),
+    ensureRotation: async (arn: string) => void calls.push(`rotation ${arn}`),
+    disable: async (arn: string) => void calls.push(`disable ${arn}`),
+    scheduleDeletion: async (arn: string, days: number) => (calls.push(`delete ${arn} in ${days}`), '2026-12-05T00:00:00.000Z'),
+  } as unknown as KeyReplacementPort;
+  const deps = { incidents, keys, services: [], notifier: { send: async () => 'm' }, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date('2026-11-28T13:00:00.000Z'), settings: { settleMinutes: 0, deletionApprovalDays: 14 } } satisfies RekeyDeps;
+  const step = () => createReplacement.run({ run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' }, snapshot }, deps);
+  return { incidents, incident, calls, step };
+};
+
+describe('creating the replacement key', () => {
+  it('creates it once, turns rotation on, and a retry finds the one recorded', async () => {
+    const { step, calls } = await setup();
+    expect(await step()).toEqual({ keyArn: 'arn:aws:kms:us-west-2:123456789012:key/made-here' });
+    expect(await step()).toEqual({ keyArn: 'arn:aws:kms:us-west-2:123456789012:key/made-here' });
+    expect(calls.filter((c) => c === 'create')).toHaveLength(1);
+    expect(calls.filter((c) => c.startsWith('rotation'))).toHaveLength(2);
+  });
+
+  it('schedules the deletion of a key it made when a concurrent run recorded another first', async () => {
+    const { step, calls, incidents, incident } = await setup();
+    await incidents.claimReplacementKey(incident.id, 'arn:aws:kms:us-west-2:123456789012:key/theirs', '2026-11-28T12:59:00.000Z');
+    // This run read the incident before that claim: it creates, then loses the claim.
+    const stale = { ...(await incidents.get(incident.id))!, rekey: { ...(await incidents.get(incident.id))!.rekey!, replacementKeyArn: undefined } };
+    const get = incidents.get.bind(incidents);
+    incidents.get = async () => stale;
+    const result = await step();
+    incidents.get = get;
+    expect(result).toEqual({ keyArn: 'arn:aws:kms:us-west-2:123456789012:key/theirs' });
+    expect(calls).toEqual([
+      'create',
+      'disable arn:aws:kms:us-west-2:123456789012:key/made-here',
+      'delete arn:aws:kms:us-west-2:123456789012:key/made-here in 7',
+      'rotation arn:aws:kms:us-west-2:123456789012:key/theirs',
+    ]);
+  });
+});
