@@ -32,6 +32,8 @@ export interface RekeySettings {
   settleMinutes: number;
   /** Days the second approval (to schedule the deletion) may take before the run stops without deleting. */
   deletionApprovalDays: number;
+  /** Accounts a key policy may let in without a person confirming it (the detection setting of the same name). */
+  trustedAccounts?: readonly string[];
 }
 
 export interface RekeyDeps extends TellDeps {

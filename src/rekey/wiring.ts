@@ -44,5 +44,5 @@ export const rekeyDeps = (config: Config): RekeyDeps => ({
   ...tellers(config),
   keys: new KeyReplacement(kmsClients()),
   services: reEncrypters({ s3BatchRoleArn: config.rekeyS3BatchRoleArn }),
-  settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays },
+  settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays, trustedAccounts: config.trustedAccounts },
 });

@@ -3,12 +3,15 @@ import type { RekeyRun, RekeyStep } from '../step';
 import { tellPeople } from '../../notify/tell-people';
 import { incidentOf } from './incident-of';
 
-/** Reads the old key whole, once: later steps change it (aliases, state), so a resumed run uses the first reading. */
+/**
+ * Reads the old key whole. Once the replacement exists, later steps change the old key (aliases, state), so a
+ * resumed run uses that reading; before, it reads again (a person may have fixed the policy in between).
+ */
 export const snapshot: RekeyStep<{ run: RekeyRun }, KeySnapshot> = {
   name: 'snapshot',
   run: async ({ run }, deps) => {
     const incident = await incidentOf(run, deps);
-    if (incident.rekey?.snapshot) return incident.rekey.snapshot;
+    if (incident.rekey?.snapshot && incident.rekey.replacementKeyArn) return incident.rekey.snapshot;
     const taken = await deps.keys.snapshot(run.keyArn);
     const at = deps.now().toISOString();
     await deps.incidents.recordRekey(incident.id, { snapshot: taken }, at, `old key read: ${taken.aliases.length} aliases, rotation ${taken.rotationEnabled ? 'on' : 'off'}, ${taken.state}`);

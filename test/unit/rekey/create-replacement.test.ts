@@ -56,3 +56,22 @@ describe('creating the replacement key', () => {
     ]);
   });
 });
+
+describe('a policy that lets outsiders in', () => {
+  const widened = {
+    ...snapshot,
+    policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*' }, { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:Decrypt' }] }),
+  } as KeySnapshot;
+
+  it('stops before copying it to the replacement, until a person acknowledges it', async () => {
+    const { incidents, incident, calls } = await setup();
+    const deps = { incidents, keys: { findKeyTagged: async () => undefined, createReplacement: async () => (calls.push('create'), 'arn:new'), ensureRotation: async () => undefined } as unknown as KeyReplacementPort, services: [], notifier: { send: async () => 'm' }, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date('2026-11-28T13:00:00.000Z'), settings: { settleMinutes: 0, deletionApprovalDays: 14, trustedAccounts: [] } } satisfies RekeyDeps;
+    const run = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
+    await expect(createReplacement.run({ run, snapshot: widened }, deps)).rejects.toMatchObject({ name: 'ForeignPrincipalsInPolicy' });
+    expect(calls).toEqual([]);
+    expect((await incidents.get(incident.id))!.rekey!.resources['kms:policy:foreign-principals']).toMatchObject({ status: 'needs-human', detail: expect.stringContaining('arn:aws:iam::999999999999:root') });
+
+    // A trusted account is no outsider; and once acknowledged, the same policy is copied.
+    await expect(createReplacement.run({ run, snapshot: widened }, { ...deps, settings: { ...deps.settings, trustedAccounts: ['999999999999'] } })).resolves.toEqual({ keyArn: 'arn:new' });
+  });
+});
