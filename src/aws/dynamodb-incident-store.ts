@@ -5,7 +5,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
+import { boundedProgress, containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
 import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
@@ -29,6 +29,10 @@ const timelineValues = (entry: TimelineEntry) => ({ ':none': [], ':note': [entry
 const attachable = (Object.keys(transitions) as IncidentStatus[]).filter((status) => isActive(status) && status !== 'rejected');
 
 const keyOf = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+const resourcePrefix = 'RESOURCE#';
+const resourceKeyOf = (id: string, key: string) => ({ pk: `INCIDENT#${id}`, sk: `${resourcePrefix}${key}` });
+/** Resource items outlive their incident's last change by the retention plus this: they have no TTL of their own to move. */
+const resourceGraceDays = 60;
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
@@ -187,16 +191,40 @@ export class DynamoDbIncidentStore implements IncidentStore {
     throw new StateConflictError(id, written.current, { cause: written.error });
   }
 
+  /**
+   * One item per resource, beside the incident's (same partition): an incident re-keying thousands of resources stays
+   * far from DynamoDB's 400 KB item limit. Written only while the incident is re-keying (a condition on its item).
+   */
   async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
-    return this.orConflict(
-      id,
-      await this.update(id, {
-        UpdateExpression: `SET rekey.resources.#key = :progress, ${appendTimeline}`,
-        ConditionExpression: `${exists} AND attribute_exists(rekey.resources) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
-        ExpressionAttributeNames: { '#status': 'status', '#key': key },
-        ExpressionAttributeValues: { ':progress': progress, ...rekeyStatuses, ...timelineValues({ at: progress.at, what: `${key}: ${progress.status} (${progress.detail})` }) },
-      }),
-    );
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keyOf(id),
+                // Named condition: re-keying is under way.
+                ConditionExpression: `${exists} AND attribute_exists(rekey) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: rekeyStatuses,
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...resourceKeyOf(id, key), key, ...boundedProgress(progress), expiresAt: expiresAfter(progress.at, this.retentionDays + resourceGraceDays) },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
+      throw new StateConflictError(id, await this.get(id), { cause: error });
+    }
+    return (await this.get(id))!;
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {
@@ -307,7 +335,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   /** A lost race is a StateConflictError carrying the winner's state. */
   private async orConflict(id: string, written: Awaited<ReturnType<DynamoDbIncidentStore['update']>>): Promise<Incident> {
-    if (written.ok) return written.incident;
+    if (written.ok) return this.withResources(written.incident);
     throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
   }
 
@@ -364,10 +392,28 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
+  /** The incident with its re-keyed resources: one query over its partition. */
   async get(id: string): Promise<Incident | undefined> {
-    const { Item } = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),
-    );
-    return Item ? toIncident(Item) : undefined;
+    let incident: Incident | undefined;
+    const resources: Record<string, ResourceProgress> = {};
+    for await (const page of paginateQuery(
+      { client: this.documents },
+      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keyOf(id).pk }, ConsistentRead: true },
+    )) {
+      for (const item of page.Items ?? []) {
+        if (item.sk === 'INCIDENT') incident = toIncident(item);
+        else if (typeof item.sk === 'string' && item.sk.startsWith(resourcePrefix)) {
+          const { pk: _pk, sk: _sk, key, expiresAt: _expiresAt, ...progress } = item;
+          resources[key as string] = progress as ResourceProgress;
+        }
+      }
+    }
+    if (incident?.rekey) incident.rekey = { ...incident.rekey, resources: { ...incident.rekey.resources, ...resources } };
+    return incident;
+  }
+
+  /** An incident as an update returned it, with its resource items when it is re-keying. */
+  private async withResources(incident: Incident): Promise<Incident> {
+    return incident.rekey ? ((await this.get(incident.id)) ?? incident) : incident;
   }
 }

@@ -2,7 +2,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
+import { boundedProgress, containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
 import { canMove, isActive } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
@@ -82,10 +82,10 @@ export class InMemoryIncidentStore implements IncidentStore {
 
   async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
     const current = this.rekeying(id);
-    return this.put(
-      { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: progress } } },
-      { at: progress.at, what: `${key}: ${progress.status} (${progress.detail})` },
-    );
+    // As in DynamoDB, where each resource is an item of its own: no line in the incident's timeline.
+    const next = { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } } };
+    this.incidents.set(id, next);
+    return structuredClone(next);
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {

@@ -58,6 +58,27 @@ export interface ResourceProgress {
   at: string;
 }
 
+/**
+ * A resource's progress as stored: its texts capped, since every resource lives in the incident's one DynamoDB item
+ * (400 KB at most). The CLI and messages show what is kept; the full instructions are rebuilt by running the step.
+ */
+export const boundedProgress = (progress: ResourceProgress): ResourceProgress => {
+  const cap = (texts: string[] | undefined, total: number) => {
+    if (!texts) return undefined;
+    const kept: string[] = [];
+    let left = total;
+    for (const text of texts) {
+      if (left <= 0) break;
+      kept.push(text.length > left ? `${text.slice(0, left - 1)}…` : text);
+      left -= text.length;
+    }
+    return kept;
+  };
+  const notes = cap(progress.notes, 600);
+  const instructions = cap(progress.instructions, 1500);
+  return { ...progress, detail: progress.detail.slice(0, 300), ...(notes ? { notes } : {}), ...(instructions ? { instructions } : {}) };
+};
+
 /** Where re-keying stands: written by the workflow's steps, each write conditional, read by people and the CLI. */
 export interface RekeyProgress {
   startedAt: string;

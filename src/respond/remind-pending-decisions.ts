@@ -14,7 +14,10 @@ export interface ReminderDeps extends TellDeps {
  */
 const waitingForDecision = (incident: Incident) =>
   !incident.dryRun &&
-  (incident.status === 'awaiting-approval' || ((incident.decisions ?? []).length === 0 && (incident.results ?? []).some((r) => r.outcome === 'not-run')));
+  (incident.status === 'awaiting-approval' ||
+    // Re-keyed and asked to approve the old key's deletion: the second approval waits like the first.
+    (incident.status === 're-keyed' && Boolean(incident.rekey?.deletionRequestedAt) && !(incident.decisions ?? []).some((d) => d.action === 'approve-deletion')) ||
+    ((incident.decisions ?? []).length === 0 && (incident.results ?? []).some((r) => r.outcome === 'not-run')));
 
 /**
  * The scheduled reminder: incidents whose offered steps have waited longer than the setting get a reminder, with
@@ -23,7 +26,7 @@ const waitingForDecision = (incident: Incident) =>
 export const remindPendingDecisions = (deps: ReminderDeps) => async (): Promise<{ reminded: string[] }> => {
   const now = deps.now();
   const cutoff = new Date(now.getTime() - deps.waitHours * 3_600_000).toISOString();
-  const candidates = (await deps.incidents.listByStatus(['contained', 'awaiting-approval'], cutoff)).filter(waitingForDecision);
+  const candidates = (await deps.incidents.listByStatus(['contained', 'awaiting-approval', 're-keyed'], cutoff)).filter(waitingForDecision);
   const reminded: string[] = [];
   for (const incident of candidates) {
     if (!(await deps.incidents.markReminded(incident.id, now.toISOString(), cutoff))) continue;

@@ -9,6 +9,8 @@ export const requestDeletionApproval: RekeyStep<{ run: RekeyRun; replacement: { 
     const before = await incidentOf(run, deps);
     if (before.rekey?.deletionRequestedAt) return {};
     const at = deps.now().toISOString();
+    // Recorded first (the link is offered only once asked for), then told; a failure to tell is retried by the step,
+    // and the reminder function goes on offering the link while the incident waits.
     const incident = await deps.incidents.recordRekey(before.id, { deletionRequestedAt: at }, at, 'deletion approval requested');
     await tellPeople(incident, deps, {
       lead:

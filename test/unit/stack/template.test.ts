@@ -200,7 +200,7 @@ describe('the packaged CloudFormation template', () => {
       const granted = new Set(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
       // As deployed: with the Batch Operations role, as the function's environment sets it.
       const declared = new Set([...KeyReplacement.iamActions, ...reEncrypters({ s3BatchRoleArn: 'arn:aws:iam::123456789012:role/batch' }).flatMap((service) => service.iamActions)]);
-      const ownReads = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'];
+      const ownReads = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'];
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
     });
 
