@@ -91,6 +91,8 @@ const maxCopyObjectBytes = 5 * 1024 ** 3;
 
 /** HeadObject and CopyObject requests in flight at once for one bucket. */
 const concurrency = 16;
+/** Buckets inventoried at once. */
+const bucketConcurrency = 4;
 
 /** Objects named one by one in instructions; the rest are counted. */
 const objectsNamedInInstructions = 20;
@@ -152,21 +154,31 @@ export class S3ReEncrypter implements ServiceReEncrypter {
 
   async inventory(oldKey: OldKey, region: string): Promise<ProtectedResource[]> {
     const client = this.clientIn(region);
+    const buckets = await this.bucketsIn(client, region);
+    const found: ProtectedResource[][] = [];
+    // A few buckets at once (each heads 16 objects at a time): a Region of large buckets is listed within one
+    // invocation's time far more often than one bucket after another.
+    const next = { index: 0 };
+    const worker = async () => {
+      for (let i = next.index++; i < buckets.length; i = next.index++) found[i] = await this.inventoryBucket(client, buckets[i]!, region, oldKey);
+    };
+    await Promise.all(Array.from({ length: Math.min(bucketConcurrency, buckets.length) }, worker));
+    return found.flat();
+  }
+
+  private async inventoryBucket(client: S3Client, bucket: string, region: string, oldKey: OldKey): Promise<ProtectedResource[]> {
     const resources: ProtectedResource[] = [];
-    for (const bucket of await this.bucketsIn(client, region)) {
-      try {
-        const encryption = await this.defaultEncryption(client, bucket);
-        const defaultKeyId = encryption?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
-        if (defaultKeyId && namesOldKey(defaultKeyId, oldKey)) {
-          resources.push(bucketResource(bucket, region, { kmsKeyId: defaultKeyId, bucketKeyEnabled: encryption?.BucketKeyEnabled === true }));
-        }
-        const objects = await this.countObjectsOnOldKey(client, bucket, oldKey);
-        if (objects) resources.push({ service: 's3', kind: 'objects', id: bucket, region, detail: objects });
-      } catch (error) {
-        // Deleted since ListBuckets: it protects nothing any more.
-        if (error instanceof NoSuchBucket) continue;
-        throw error;
+    try {
+      const encryption = await this.defaultEncryption(client, bucket);
+      const defaultKeyId = encryption?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+      if (defaultKeyId && namesOldKey(defaultKeyId, oldKey)) {
+        resources.push(bucketResource(bucket, region, { kmsKeyId: defaultKeyId, bucketKeyEnabled: encryption?.BucketKeyEnabled === true }));
       }
+      const objects = await this.countObjectsOnOldKey(client, bucket, oldKey);
+      if (objects) resources.push({ service: 's3', kind: 'objects', id: bucket, region, detail: objects });
+    } catch (error) {
+      // Deleted since ListBuckets: it protects nothing any more.
+      if (!(error instanceof NoSuchBucket)) throw error;
     }
     return resources;
   }
