@@ -11,6 +11,9 @@ import { tellPeople, type TellDeps } from '../notify/tell-people';
 import { decisionText } from './decision-text';
 import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from './token';
 
+/** What making a decision needs, whoever makes it: the link endpoint adds tokens and nonces to this. */
+export type DecisionDeps = Omit<ApprovalDeps, 'nonces' | 'secret' | 'tokenTtlSeconds'>;
+
 export interface ApprovalDeps extends ActionDeps, TellDeps {
   incidents: IncidentStore;
   nonces: NonceStore;
@@ -121,6 +124,80 @@ export const showApproval =
     return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken), summary: `confirm ${claims.action} for ${incident.id}` };
   };
 
+/** What a decision did, or the status that made it too late. */
+export type DecisionOutcome = { ok: true; updated: Incident; detail: string } | { ok: false; current: string };
+
+/**
+ * Makes a decision on an incident, whoever decides and however (a link, Slack, the CLI): the move it leads to,
+ * what it runs, the audit entry and the news. The caller has checked who may decide; the lifecycle's conditional
+ * writes settle races (the loser gets the winner's status).
+ */
+export const makeDecision = async (
+  deps: DecisionDeps,
+  incident: Incident,
+  action: ApprovalAction,
+  by: string,
+  channel: Decision['channel'],
+  requester: Requester = {},
+): Promise<DecisionOutcome> => {
+  if (!canDecide(action, incident)) return { ok: false, current: incident.status };
+  const at = deps.now().toISOString();
+  const decision: Decision = { action, by, channel, at };
+  let detail: string;
+  let updated: Incident;
+  try {
+    switch (action) {
+      case 'approve-rekey': {
+        updated = await deps.incidents.decide(incident.id, 'approved', decision);
+        const started = incident.keyArn
+          ? await deps.rekey.start({ incidentId: incident.id, keyArn: incident.keyArn, pendingWindowDays: deps.deletionWindowDays, startedBy: by })
+          : { started: false, detail: 'the incident names no key' };
+        detail = started.detail;
+        break;
+      }
+      case 'disable-key': {
+        const results = incident.keyArn
+          ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, { resuming: false })
+          : [];
+        updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
+        detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
+        break;
+      }
+      case 'approve-deletion': {
+        updated = await deps.incidents.recordDecision(incident.id, decision);
+        detail = 'deletion approved: the re-key workflow schedules it at its next check';
+        break;
+      }
+      case 'reject':
+      case 'release': {
+        if (action === 'reject') await deps.incidents.decide(incident.id, 'rejected', decision);
+        const problems = await undoContainment(incident, deps);
+        updated = await deps.incidents.decide(incident.id, 'released', { ...decision, action: 'release' });
+        // A later signal may have attached steps while these were undone; released, no more can come: undo those too.
+        const seen = incident.plan.length;
+        if (updated.plan.length > seen) {
+          problems.push(...(await undoContainment({ ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) }, deps)));
+        }
+        detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
+        break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof StateConflictError) return { ok: false, current: (error.current as Incident | undefined)?.status ?? 'changed' };
+    throw error;
+  }
+  await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action, ...requester });
+  // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with an error.
+  try {
+    const notificationId = await tellPeople(updated, deps, { lead: `${decisionText[action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' });
+    // People know this status now: a redelivered event must not announce it again.
+    await deps.incidents.markNotified(updated.id, updated.status, notificationId, deps.now().toISOString());
+  } catch (error) {
+    deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error: error as Error });
+  }
+  return { ok: true, updated, detail };
+};
+
 /** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */
 export const decideApproval =
   (deps: ApprovalDeps) =>
@@ -134,62 +211,7 @@ export const decideApproval =
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
-    const at = deps.now().toISOString();
-    const decision: Decision = { action: claims.action, by, channel, at };
-    let detail: string;
-    let updated: Incident;
-    try {
-      switch (claims.action) {
-        case 'approve-rekey': {
-          updated = await deps.incidents.decide(incident.id, 'approved', decision);
-          const started = incident.keyArn
-            ? await deps.rekey.start({ incidentId: incident.id, keyArn: incident.keyArn, pendingWindowDays: deps.deletionWindowDays, startedBy: by })
-            : { started: false, detail: 'the incident names no key' };
-          detail = started.detail;
-          break;
-        }
-        case 'disable-key': {
-          const results = incident.keyArn
-            ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, { resuming: false })
-            : [];
-          updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
-          detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
-          break;
-        }
-        case 'approve-deletion': {
-          updated = await deps.incidents.recordDecision(incident.id, decision);
-          detail = 'deletion approved: the re-key workflow schedules it at its next check';
-          break;
-        }
-        case 'reject':
-        case 'release': {
-          if (claims.action === 'reject') await deps.incidents.decide(incident.id, 'rejected', decision);
-          const problems = await undoContainment(incident, deps);
-          updated = await deps.incidents.decide(incident.id, 'released', { ...decision, action: 'release' });
-          // A later signal may have attached steps while these were undone; released, no more can come: undo those too.
-          const seen = incident.plan.length;
-          if (updated.plan.length > seen) {
-            problems.push(...(await undoContainment({ ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) }, deps)));
-          }
-          detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
-          break;
-        }
-      }
-    } catch (error) {
-      if (error instanceof StateConflictError) {
-        const current = (error.current as Incident | undefined)?.status ?? 'changed';
-        return refuse(deps, 'too-late', `someone decided first: the incident is ${current}`, requester, claims);
-      }
-      throw error;
-    }
-    await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action: claims.action, ...requester });
-    // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with a 500.
-    try {
-      const notificationId = await tellPeople(updated, deps, { lead: `${decisionText[claims.action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' });
-      // People know this status now: a redelivered event must not announce it again.
-      await deps.incidents.markNotified(updated.id, updated.status, notificationId, deps.now().toISOString());
-    } catch (error) {
-      deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error: error as Error });
-    }
-    return { status: 200, html: resultPage(updated, claims.action, detail), summary: `${claims.action} for ${incident.id}: ${detail}`, incident: updated };
+    const outcome = await makeDecision(deps, incident, claims.action, by, channel, requester);
+    if (!outcome.ok) return refuse(deps, 'too-late', `someone decided first: the incident is ${outcome.current}`, requester, claims);
+    return { status: 200, html: resultPage(outcome.updated, claims.action, outcome.detail), summary: `${claims.action} for ${incident.id}: ${outcome.detail}`, incident: outcome.updated };
   };

@@ -7,7 +7,7 @@ import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
-import type { ApprovalDeps } from './decide';
+import type { ApprovalDeps, DecisionDeps } from './decide';
 import type { SlackDeps } from './slack-actions';
 import { rekeyNotConfigured } from './ports';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
@@ -21,6 +21,20 @@ export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | u
         slackInteractivity: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }), approvers: config.slackApprovers },
       }
     : undefined;
+
+/** Decisions made from the CLI: the same adapters as the endpoint, without tokens (the operator's AWS identity decides). */
+export const operatorDecisionDeps = (config: Config): DecisionDeps => {
+  const documents = documentClient();
+  return {
+    ...tellers(config, documents),
+    kms: new KmsKeys(kmsClients()),
+    iam: new IamPrincipals(iamClient()),
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+    rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
+    deletionWindowDays: config.rekeyDeletionWindowDays,
+  };
+};
 
 /** The approval endpoint's composition root. */
 export const approvalDeps = (config: Config): ApprovalDeps => {

@@ -3,6 +3,7 @@ import { runLocalDemo } from '../local/demo';
 import { processIo, type CommandIo } from './io';
 import { replayCommand } from './replay-command';
 import { rekeyCommand } from './rekey-command';
+import { decisionCommand, incidentsCommand } from './incidents-command';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -14,6 +15,9 @@ Usage:
   kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
+  kms-warden incidents list|show ...           the incidents and their timelines
+  kms-warden approve|reject|release|disable INCIDENT [--yes]
+                                               decide, as a link or a Slack button would
   kms-warden COMMAND --help
 
 Environment:
@@ -47,6 +51,11 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   local: localCommand,
   replay: replayCommand,
   rekey: rekeyCommand,
+  incidents: incidentsCommand,
+  approve: decisionCommand('approve'),
+  reject: decisionCommand('reject'),
+  release: decisionCommand('release'),
+  disable: decisionCommand('disable'),
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {

@@ -1,0 +1,114 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { makeDecision } from '../approvals/decide';
+import { decisionText } from '../approvals/decision-text';
+import type { ApprovalAction } from '../approvals/token';
+import { operatorDecisionDeps } from '../approvals/wiring';
+import { loadConfig } from '../config';
+import type { Incident } from '../incidents/incident';
+import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
+import { composeNotification } from '../notify/compose-notification';
+import type { CommandIo } from './io';
+
+export const incidentsUsage = `Usage:
+  kms-warden incidents list [--status S,...] [--key ARN] [--json]   active incidents (or those in the given statuses), oldest change first
+  kms-warden incidents show INCIDENT [--json]                       the incident as on-call was told, with its timeline
+
+Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, ...; see the README).`;
+
+export const decisionUsage = (action: string) => `Usage: kms-warden ${action} INCIDENT [--by NAME] [--yes]
+
+${decisionText[decisionOf[action]!].risk}
+Without --yes, the command says what it would do and changes nothing. Recorded as decided by --by (default cli:$USER)
+through the CLI, audited and told to on-call like a decision by link.`;
+
+/** CLI verbs and the decision each makes. */
+export const decisionOf: Record<string, ApprovalAction> = {
+  approve: 'approve-rekey',
+  reject: 'reject',
+  release: 'release',
+  disable: 'disable-key',
+};
+
+const line = (incident: Incident) =>
+  [incident.updatedAt.replace(/\.\d{3}Z$/, 'Z'), incident.status.padEnd(18), incident.signal.severity.padEnd(8), incident.id, incident.keyArn ?? '-', incident.signal.title].join('  ');
+
+export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { status: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [sub, id] = positionals;
+  if (values.help || !sub) {
+    io.out(incidentsUsage);
+    return values.help ? 0 : 2;
+  }
+  const { incidents } = operatorDecisionDeps(loadConfig());
+  if (sub === 'list') {
+    const statuses = values.status ? (values.status.split(',') as IncidentStatus[]) : (Object.keys(transitions) as IncidentStatus[]).filter(isActive);
+    const unknown = statuses.filter((s) => !(s in transitions));
+    if (unknown.length > 0) {
+      io.err(`kms-warden incidents: unknown status ${unknown.join(', ')} (one of ${Object.keys(transitions).join(', ')})`);
+      return 2;
+    }
+    const found = values.key ? (await incidents.listByKey(values.key)).filter((i) => statuses.includes(i.status)) : await incidents.listByStatus(statuses, '9999');
+    for (const incident of found) io.out(values.json ? JSON.stringify({ id: incident.id, status: incident.status, severity: incident.signal.severity, keyArn: incident.keyArn ?? null, title: incident.signal.title, updatedAt: incident.updatedAt }) : line(incident));
+    if (!values.json) io.err(`${found.length} incident${found.length === 1 ? '' : 's'}`);
+    return 0;
+  }
+  if (sub === 'show') {
+    if (!id) return usageError(io, 'incidents', 'show needs an INCIDENT');
+    const incident = await incidents.get(id);
+    if (!incident) {
+      io.err(`kms-warden incidents: no incident ${id}`);
+      return 1;
+    }
+    if (values.json) io.out(JSON.stringify(incident));
+    else {
+      io.out(composeNotification(incident).text);
+      io.out('');
+      io.out('Timeline:');
+      for (const entry of incident.timeline) io.out(`  ${entry.at}  ${entry.what}`);
+    }
+    return 0;
+  }
+  return usageError(io, 'incidents', `unknown incidents command "${sub}"`);
+};
+
+/** approve | reject | release | disable INCIDENT: a decision made by the operator's AWS identity. */
+export const decisionCommand =
+  (verb: string) =>
+  async (argv: string[], io: CommandIo): Promise<number> => {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { by: { type: 'string' }, yes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const action = decisionOf[verb]!;
+    if (values.help) {
+      io.out(decisionUsage(verb));
+      return 0;
+    }
+    const [id] = positionals;
+    if (!id) return usageError(io, verb, 'it needs an INCIDENT');
+    const deps = operatorDecisionDeps(loadConfig());
+    const incident = await deps.incidents.get(id);
+    if (!incident) {
+      io.err(`kms-warden ${verb}: no incident ${id}`);
+      return 1;
+    }
+    if (!values.yes) {
+      io.out(`${decisionText[action].label} for ${id} (${incident.status}, key ${incident.keyArn ?? 'none'}): ${decisionText[action].risk}`);
+      io.out(`Nothing changed. Run again with --yes to decide.`);
+      return 0;
+    }
+    const outcome = await makeDecision(deps, incident, action, values.by ?? `cli:${process.env.USER ?? userInfo().username}`, 'cli');
+    if (!outcome.ok) {
+      io.err(`kms-warden ${verb}: this decision can no longer be made: the incident is ${outcome.current}`);
+      return 1;
+    }
+    io.out(`${decisionText[action].label} for ${id}: ${outcome.detail} (now ${outcome.updated.status})`);
+    return 0;
+  };
+
+const usageError = (io: CommandIo, command: string, problem: string): number => {
+  io.err(`kms-warden ${command}: ${problem}. See kms-warden ${command} --help.`);
+  return 2;
+};
