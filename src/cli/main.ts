@@ -4,6 +4,7 @@ import { processIo, type CommandIo } from './io';
 import { replayCommand } from './replay-command';
 import { rekeyCommand } from './rekey-command';
 import { decisionCommand, incidentsCommand } from './incidents-command';
+import { containCommand, inventoryCommand } from './key-commands';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -16,6 +17,9 @@ Usage:
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
   kms-warden incidents list|show ...           the incidents and their timelines
+  kms-warden inventory KEY                     what a key protects, service by service
+  kms-warden contain KEY [--principal ARN] [--disable] [--yes]
+                                               the manual isolation step: plan, then apply with --yes
   kms-warden approve|reject|release|disable INCIDENT [--yes]
                                                decide, as a link or a Slack button would
   kms-warden COMMAND --help
@@ -56,6 +60,8 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   reject: decisionCommand('reject'),
   release: decisionCommand('release'),
   disable: decisionCommand('disable'),
+  inventory: inventoryCommand,
+  contain: containCommand,
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {

@@ -1,0 +1,91 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { applyPlan, describeAction } from '../actions';
+import { kmsClients } from '../aws/clients';
+import { KeyReplacement } from '../aws/rekey/kms-replacement';
+import { loadConfig } from '../config';
+import { containmentSucceeded } from '../incidents/incident';
+import { openOperatorIncident } from '../incidents/operator-incident';
+import { logger } from '../logger';
+import { tellPeople } from '../notify/tell-people';
+import { planManualContainment } from '../policy/manual-containment';
+import { planRekey } from '../rekey/plan';
+import { findProtected } from '../rekey/steps/find-protected';
+import { reEncrypters } from '../rekey/wiring';
+import { responderDeps } from '../respond/wiring';
+import type { CommandIo } from './io';
+
+export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--json]
+
+What KEY (an ARN, id or alias) protects, service by service: secrets, parameters, buckets and objects, tables,
+functions, volumes and snapshots, databases, file systems, clusters. Reads only.`;
+
+export const containUsage = `Usage: kms-warden contain KEY [--principal ARN] [--disable] [--by NAME] [--yes] [--region R]
+
+The manual isolation step: deny the principal every use of KEY in its policy, revoke its grants and grants held
+outside the account, quarantine the principal (its current sessions refused everything), and with --disable also
+disable KEY (every workload using it fails until it is enabled again). Without --yes: the plan, nothing changed.
+Recorded as an incident, told to on-call, and undone with: kms-warden release INCIDENT --yes`;
+
+const operator = () => `cli:${process.env.USER ?? userInfo().username}`;
+
+export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { region: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help || !positionals[0]) {
+    io.out(inventoryUsage);
+    return values.help ? 0 : 2;
+  }
+  const keys = new KeyReplacement(kmsClients());
+  const snapshot = await keys.snapshot(await keys.resolve(positionals[0], values.region ?? process.env.AWS_REGION ?? 'us-east-1'));
+  const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
+  if (values.json) {
+    for (const resource of plan.resources) io.out(JSON.stringify({ key: resource.key, service: resource.service, kind: resource.kind, id: resource.id, detail: resource.detail ?? null }));
+  } else {
+    io.out(`${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''} protects ${plan.resources.length} resource${plan.resources.length === 1 ? '' : 's'}:`);
+    for (const resource of plan.resources) io.out(`  ${resource.key}${resource.detail?.count !== undefined ? ` (${resource.detail.count} objects)` : ''}`);
+  }
+  for (const [service, gap] of Object.entries(plan.gaps)) io.err(`could not list ${service}: ${gap}`);
+  return Object.keys(plan.gaps).length > 0 ? 1 : 0;
+};
+
+export const containCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { principal: { type: 'string' }, disable: { type: 'boolean' }, by: { type: 'string' }, yes: { type: 'boolean' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help || !positionals[0]) {
+    io.out(containUsage);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  const { deps } = responderDeps(config);
+  const keyArn = await new KeyReplacement(kmsClients()).resolve(positionals[0], values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+  const now = new Date();
+  const plan = planManualContainment({
+    keyArn,
+    principalArn: values.principal,
+    disable: values.disable ?? false,
+    trustedAccounts: config.trustedAccounts,
+    responderRolePath: config.responderRolePath,
+    revokesPerSecond: config.revokesPerSecond,
+    now: now.toISOString(),
+  });
+  for (const step of plan) io.out(`- ${describeAction(step)}`);
+  if (!values.yes) {
+    io.out('Nothing changed. Run again with --yes to apply this plan.');
+    return 0;
+  }
+  const by = values.by ?? operator();
+  const incident = await openOperatorIncident(
+    deps.incidents,
+    { keyArn, by, detector: 'operator-contain', title: 'Containment asked for by an operator', summary: `${by} asked to contain ${keyArn}${values.principal ? ` against ${values.principal}` : ''}`, plan },
+    now,
+  );
+  const results = await applyPlan(plan, deps, { resuming: false });
+  const recorded = await deps.incidents.recordContainment(incident.id, results, new Date().toISOString());
+  await tellPeople(recorded, deps, { lead: `${by} contained ${keyArn} by hand.` });
+  plan.forEach((step, i) => io.out(`${step.type}: ${results[i]!.outcome}${'reason' in results[i]! ? ` (${(results[i] as { reason: string }).reason})` : ''}`));
+  io.out(`incident ${recorded.id}: ${recorded.status}; undo with kms-warden release ${recorded.id} --yes`);
+  return containmentSucceeded(results) ? 0 : 1;
+};

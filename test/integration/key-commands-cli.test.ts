@@ -1,0 +1,67 @@
+import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { main } from '../../src/cli/main';
+import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { documentClient } from '../../src/aws/clients';
+import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
+import { useMoto } from '../support/moto';
+
+const captured = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
+};
+
+describe('kms-warden inventory and contain, against moto', () => {
+  useMoto();
+  const suspect = 'arn:aws:iam::123456789012:role/leaky-ci';
+  let incidents: DynamoDbIncidentStore;
+  let keyArn: string;
+  let keyId: string;
+  const kms = () => new KMSClient({});
+
+  beforeAll(async () => {
+    const stack = await provisionResponderStack('cli-keys');
+    Object.assign(process.env, responderEnvironment(stack), { USER: 'frank' });
+    incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    const { KeyMetadata } = await kms().send(new CreateKeyCommand({ Description: 'orders' }));
+    keyArn = KeyMetadata!.Arn!;
+    keyId = KeyMetadata!.KeyId!;
+    await kms().send(new CreateAliasCommand({ AliasName: 'alias/orders', TargetKeyId: keyId }));
+    await new SSMClient({}).send(new PutParameterCommand({ Name: '/orders/db', Value: 'v', Type: 'SecureString', KeyId: keyArn }));
+    await new IAMClient({}).send(new CreateRoleCommand({ RoleName: 'leaky-ci', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await kms().send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: suspect, Operations: ['Decrypt'] }));
+    await kms().send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'arn:aws:iam::123456789012:role/payments-app', Operations: ['Decrypt'] }));
+  });
+
+  it('lists what a key protects, read only', async () => {
+    const { out, io } = captured();
+    expect(await main(['inventory', 'alias/orders'], io)).toBe(0);
+    expect(out).toEqual([`${keyArn} (alias/orders) protects 1 resource:`, '  ssm:us-east-1:parameter:/orders/db']);
+  });
+
+  it('shows the plan without --yes, then isolates the principal and records an incident that release undoes', async () => {
+    const dry = captured();
+    expect(await main(['contain', keyArn, '--principal', suspect], dry.io)).toBe(0);
+    expect(dry.out.at(-1)).toBe('Nothing changed. Run again with --yes to apply this plan.');
+    expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toHaveLength(2);
+
+    const applied = captured();
+    expect(await main(['contain', keyArn, '--principal', suspect, '--yes'], applied.io)).toBe(0);
+    expect(applied.out.slice(3, 6)).toEqual(['deny-principal-in-key-policy: applied', 'revoke-grants: applied', 'quarantine-principal: applied']);
+    // Only the suspect's grant went; the payments app keeps its own.
+    expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GranteePrincipal)).toEqual(['arn:aws:iam::123456789012:role/payments-app']);
+    expect((await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy).toContain('KmsWardenDeny');
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'leaky-ci' }))).PolicyNames).toEqual(['KmsWardenQuarantine']);
+    expect((await kms().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Enabled');
+
+    const incidentId = /^incident (\S+): contained/.exec(applied.out.at(-1)!)![1]!;
+    expect(await incidents.get(incidentId)).toMatchObject({ status: 'contained', signal: { detector: 'operator-contain', principal: { arn: 'cli:frank' } } });
+    const released = captured();
+    expect(await main(['release', incidentId, '--yes'], released.io)).toBe(0);
+    expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toHaveLength(2);
+    expect((await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy).not.toContain('KmsWardenDeny');
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'leaky-ci' }))).PolicyNames).toEqual([]);
+  });
+});
