@@ -1,3 +1,4 @@
+import './log-level';
 import { parseArgs } from 'node:util';
 import { runLocalDemo } from '../local/demo';
 import { processIo, type CommandIo } from './io';
@@ -5,6 +6,7 @@ import { replayCommand } from './replay-command';
 import { rekeyCommand } from './rekey-command';
 import { decisionCommand, incidentsCommand } from './incidents-command';
 import { containCommand, inventoryCommand } from './key-commands';
+import { handleCommand } from './handle-command';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -14,6 +16,7 @@ const usage = `kms-warden: incident response for AWS KMS
 Usage:
   kms-warden local [--auto-approve] [--json]   run the local demo against an emulator (npm start)
   kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
+  kms-warden handle [--json] FILE...           respond to the events in files, as the deployed functions would
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
   kms-warden incidents list|show ...           the incidents and their timelines
@@ -62,6 +65,7 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   disable: decisionCommand('disable'),
   inventory: inventoryCommand,
   contain: containCommand,
+  handle: handleCommand,
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {

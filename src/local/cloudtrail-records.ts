@@ -42,6 +42,7 @@ export const kmsApiCallRecord = (input: {
   errorCode?: string;
   eventTime?: Date;
   eventId?: string;
+  readOnly?: boolean;
 }): CloudTrailRecord => {
   const account = accountOf(input.keyArn);
   return {
@@ -57,7 +58,7 @@ export const kmsApiCallRecord = (input: {
     requestParameters: input.requestParameters,
     responseElements: input.errorCode ? null : (input.responseElements ?? null),
     eventID: input.eventId ?? randomUUID(),
-    readOnly: false,
+    readOnly: input.readOnly ?? false,
     resources: [{ accountId: account, type: 'AWS::KMS::Key', ARN: input.keyArn }],
     eventType: 'AwsApiCall',
     recipientAccountId: account,

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListGrantsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { kmsApiCallRecord, viaEventBridge, type Caller } from './cloudtrail-records';
+import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
+import type { CloudTrailRecord } from '../events/cloudtrail-record';
+import { LocalEventRouter } from './event-router';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string }> }>;
 import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
@@ -20,7 +24,6 @@ import { renderRekeyProgress } from '../rekey/progress';
 import type { Incident } from '../incidents/incident';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
-import { logger } from '../logger';
 
 export interface DemoOptions {
   json: boolean;
@@ -55,9 +58,6 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  // The shared logger was made when this module loaded, before the line above.
-  logger.setLogLevel(process.env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logger.setLogLevel>[0]);
 
   // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
   let route: ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
@@ -109,38 +109,71 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     const seeded = await seedPayments(stage, keyArn);
     say('key', `Created the "payments" key ${keyArn} (Enabled), protecting ${seeded.join(', ')}`, { keyArn, seeded });
 
+    const router = await LocalEventRouter.create(stage);
+    const handlers = {
+      kms: ((await import('../../handlers/on-kms-api-call')) as unknown as { handler: Handler }).handler,
+      findings: ((await import('../../handlers/on-security-finding')) as unknown as { handler: Handler }).handler,
+    };
+    /** Puts CloudTrail records on the emulator's bus; whatever the rules let through runs the real handler. */
+    const play = async (step: string, text: string, records: CloudTrailRecord[]) => {
+      const routed = await router.route(records.map((detail) => ({ source: 'aws.kms', detailType: 'AWS API Call via CloudTrail', detail })));
+      const incidents = new Map<string, string>();
+      for (const { fn, event } of routed) {
+        const outcome = await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(event, localLambdaContext(`kms-warden-${stage}-${fn}`));
+        for (const incident of outcome.incidents ?? []) incidents.set(incident.id, incident.status);
+      }
+      const found = [...incidents].map(([id, status]) => `${id} (${status})`);
+      say(step, `${text}: ${records.length} events, ${routed.length} passed the rules; ${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`, {
+        events: records.length,
+        routed: routed.length,
+        incidents: Object.fromEntries(incidents),
+      });
+      return [...incidents.keys()];
+    };
+    const from = (sourceIp: string): Caller => ({ ...attacker, sourceIp });
+
+    // A week of ordinary use first: the role decrypting from its build network. Detection learns it.
+    const lastWeek = (minutes: number) => new Date(Date.now() - 8 * 86_400_000 + minutes * 60_000);
+    await play('baseline', 'Eight days ago, ci-deployer decrypted with the payments key from its build network', [1, 2, 3].map((n) =>
+      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from('10.0.1.15'), requestParameters: { keyId: keyArn }, eventTime: lastWeek(n), readOnly: true }),
+    ));
+
+    // The stolen credentials, from an address the role never used.
+    const otherKeys = Array.from({ length: 20 }, (_, i) => keyArn.replace(/key\/.*/, `key/${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`));
+    await play('enumeration', 'Attack: the stolen role lists keys it never touched (DescribeKey on 20 keys)', otherKeys.map((other) =>
+      kmsApiCallRecord({ eventName: 'DescribeKey', keyArn: other, caller: from(attacker.sourceIp!), requestParameters: { keyId: other }, readOnly: true }),
+    ));
+    await play('denied', 'Attack: a burst of 20 Decrypt calls refused', Array.from({ length: 20 }, () =>
+      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn }, errorCode: 'AccessDeniedException', readOnly: true }),
+    ));
+    await play('new-source', 'Attack: then a Decrypt that works, from the new address', [
+      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn }, readOnly: true }),
+    ]);
+    const outsider = 'arn:aws:iam::999988887777:role/exfil';
+    const { GrantId } = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: outsider, Operations: ['Decrypt'] }));
+    await play('grant', `Attack: a grant letting ${outsider} decrypt`, [
+      kmsApiCallRecord({ eventName: 'CreateGrant', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn, granteePrincipal: outsider, operations: ['Decrypt'] }, responseElements: { grantId: GrantId, keyId: keyArn } }),
+    ]);
+
     const pendingWindowInDays = 7;
     const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
-    say(
-      'attack',
-      `Attack: ${attacker.roleArn} (session ${attacker.sessionName}, from ${attacker.sourceIp}) scheduled the key for ` +
-        `deletion in ${pendingWindowInDays} days, on ${scheduled.DeletionDate?.toISOString()}`,
-      { caller: attacker, deletionDate: scheduled.DeletionDate?.toISOString() },
-    );
-
-    // moto writes no CloudTrail: build the record CloudTrail would deliver for that call.
-    const event = viaEventBridge(
-      kmsApiCallRecord({
-        eventName: 'ScheduleKeyDeletion',
-        keyArn,
-        caller: attacker,
-        requestParameters: { keyId, pendingWindowInDays },
-        responseElements: { keyId: keyArn, keyState: 'PendingDeletion', deletionDate: scheduled.DeletionDate?.toISOString(), pendingWindowInDays },
-      }),
-    );
-
-    const { handler } = (await import('../../handlers/on-kms-api-call')) as unknown as {
-      handler: (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string }> }>;
-    };
-    const outcome = await handler(event, localLambdaContext(`kms-warden-${stage}-onKmsApiCall`));
-    const incidentId = outcome.incidents?.[0]?.id ?? 'none';
+    const deletion = kmsApiCallRecord({
+      eventName: 'ScheduleKeyDeletion',
+      keyArn,
+      caller: attacker,
+      requestParameters: { keyId, pendingWindowInDays },
+      responseElements: { keyId: keyArn, keyState: 'PendingDeletion', deletionDate: scheduled.DeletionDate?.toISOString(), pendingWindowInDays },
+    });
+    const [incidentId = 'none'] = await play('attack', `Attack: the key scheduled for deletion in ${pendingWindowInDays} days, on ${scheduled.DeletionDate?.toISOString()}`, [deletion]);
 
     const after = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
+    const grants = (await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? [];
+    const quarantined = (await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames ?? [];
     say(
       'response',
-      `kms-warden responded: incident ${incidentId} is ${outcome.incidents?.[0]?.status}; the key is ${after.KeyState}` +
-        `${after.DeletionDate ? `, still due for deletion on ${after.DeletionDate.toISOString()}` : ', with no deletion date'}`,
-      { outcome, keyState: after.KeyState, deletionDate: after.DeletionDate?.toISOString() ?? null },
+      `kms-warden responded: the key is ${after.KeyState}${after.DeletionDate ? `, still due for deletion on ${after.DeletionDate.toISOString()}` : ', with no deletion date'}; ` +
+        `${grants.some((g) => g.GranteePrincipal === outsider) ? `the grant to ${outsider} is still there` : `the grant to ${outsider} is revoked`}; ci-deployer ${quarantined.includes('KmsWardenQuarantine') ? 'is quarantined' : 'is not quarantined'}`,
+      { keyState: after.KeyState, deletionDate: after.DeletionDate?.toISOString() ?? null, outsiderGrant: grants.some((g) => g.GranteePrincipal === outsider), quarantined: quarantined.includes('KmsWardenQuarantine') },
     );
 
     const { Item } = await new DynamoDBClient({}).send(
@@ -152,12 +185,11 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     });
 
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
-    for (const message of Messages) {
-      say('notification', `On-call was told (SNS):\n${indent(message.Body ?? '')}`, { message: message.Body });
-    }
+    const told = Messages.find((message) => message.Body?.includes(incidentId));
+    if (told) say('notification', `On-call was told (SNS):\n${indent(told.Body ?? '')}`, { message: told.Body, messages: Messages.length });
 
-    const again = await handler(event, localLambdaContext(`kms-warden-${stage}-onKmsApiCall`));
-    say('redelivery', `EventBridge delivered the same event again: ${JSON.stringify(again)}; nothing was done twice`, { outcome: again });
+    const again = await play('redelivery', 'EventBridge delivered the deletion again', [deletion]);
+    void again;
 
     // Approving the re-key runs the deployed workflow definition here, through the local interpreter.
     const config = loadConfig();

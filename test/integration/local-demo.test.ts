@@ -14,7 +14,20 @@ describe('npm start: the local demo', () => {
     expect(code).toBe(0);
     const steps = lines.map((line) => JSON.parse(line) as Line);
     const kinds = steps.map((s) => s.step).filter((step) => step !== 'rekey-state' && step !== 'rekey');
-    expect(kinds).toEqual(['emulator', 'stack', 'key', 'attack', 'response', 'incident', 'notification', 'redelivery', 'approval', 'decided', 'approval', 'decided', 'done']);
+    expect(kinds).toEqual(['emulator', 'stack', 'key', 'baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack', 'response', 'incident', 'notification', 'redelivery', 'approval', 'decided', 'approval', 'decided', 'done']);
+    // Every scenario event went through the real rule patterns in the emulator's EventBridge.
+    const played = steps.filter((s) => ['baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack'].includes(s.step)) as Array<Line & { events: number; routed: number; incidents: Record<string, string> }>;
+    expect(played.map((s) => [s.step, s.events, s.routed, Object.keys(s.incidents).length])).toEqual([
+      ['baseline', 3, 3, 0],
+      ['enumeration', 20, 20, 1],
+      ['denied', 20, 20, 1],
+      ['new-source', 1, 1, 1],
+      ['grant', 1, 1, 1],
+      ['attack', 1, 1, 1],
+    ]);
+    // The burst of denials and the Decrypt from the new address are one incident (same key, principal, family).
+    expect(Object.keys(played[3]!.incidents)).toEqual(Object.keys(played[2]!.incidents));
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null, outsiderGrant: false, quarantined: true });
     // Approving ran the deployed workflow definition through the local interpreter, state by state.
     expect(steps.filter((s) => s.step === 'rekey-state').map((s) => s.state)).toEqual(expect.arrayContaining(['Begin', 'Snapshot', 'CreateReplacement', 'MoveAliases', 'Inventory', 'ReEncrypt', 'Verify', 'RequestDeletionApproval', 'ScheduleDeletion']));
     const done = steps.find((s) => s.step === 'done') as Line & { oldKeyState: string; incident: { status: string; rekey: { resources: Record<string, { service: string; status: string }> } } };
@@ -22,9 +35,9 @@ describe('npm start: the local demo', () => {
     expect(done.incident.status).toBe('deletion-scheduled');
     expect(Object.values(done.incident.rekey.resources).map((r) => `${r.service}:${r.status}`).sort()).toEqual(['s3:re-encrypted', 's3:re-encrypted', 'secretsmanager:re-encrypted', 'ssm:re-encrypted']);
     expect(steps[0]).toMatchObject({ endpoint: moto.endpoint, started: false });
-    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null });
     expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'awaiting-approval' } });
-    expect(steps.find((s) => s.step === 'redelivery')).toMatchObject({ outcome: { incidents: [{ duplicate: true }] } });
+    const redelivered = steps.find((s) => s.step === 'redelivery') as Line & { incidents: Record<string, string> };
+    expect(redelivered.incidents).toEqual({ [(steps.find((s) => s.step === 'incident') as Line & { incident: { id: string } }).incident.id]: 'awaiting-approval' });
   });
 
   it('starts its own moto through the real entry point and runs to the end without waiting', () => {

@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
 import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
 import { reEncrypters } from '../../../src/rekey/wiring';
+import { ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
@@ -33,13 +34,8 @@ const readsBy: Record<string, string[]> = {
 };
 
 /** Every rule file, the state its rule needs, and the function it feeds. */
-const rules: Array<[file: string, state: string, target: string]> = [
-  ['kms-key-lifecycle.json', 'ENABLED', 'OnKmsApiCallLambdaFunction'],
-  ['kms-key-activity.json', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS', 'OnKmsActivityLambdaFunction'],
-  ['s3-object-kms-key.json', 'ENABLED', 'OnKmsActivityLambdaFunction'],
-  ['guardduty-credential-findings.json', 'ENABLED', 'OnSecurityFindingLambdaFunction'],
-  ['config-kms-compliance.json', 'ENABLED', 'OnSecurityFindingLambdaFunction'],
-];
+// The table the local demo routes by (src/local/rule-targets.ts): the template must deploy exactly it.
+const rules: Array<[file: string, state: string, target: string]> = ruleTargets.map(({ file, state, fn }) => [file, state, `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]);
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field

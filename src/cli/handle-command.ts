@@ -1,0 +1,261 @@
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { gunzipSync, createGunzip } from 'node:zlib';
+import { cloudTrailClient } from '../aws/clients';
+import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
+import { loadConfig, type Config } from '../config';
+import { ConfigError, UnreadableFileError } from '../errors';
+import { camelCaseKeys } from '../events/guardduty-finding';
+import { classifyInput, type InputEvent } from '../events/input';
+import { expand, type RawInput } from '../replay/prepare';
+import { respondToKmsApiCall, type Outcome } from '../respond/respond-to-kms-api-call';
+import { respondToSecurityFinding, securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
+import { responderDeps } from '../respond/wiring';
+import type { CommandIo } from './io';
+
+export const handleUsage = `Usage: kms-warden handle [--json] FILE...
+
+Responds to the events in FILEs, in file order, as the deployed functions would: in this process, with the
+responders' own code, against the AWS account the environment points at. It acts: keys are changed, incidents
+recorded and people told. API calls go to the KMS responder, GuardDuty findings and Config compliance changes to
+the findings responder; an event already responded to is reported as a duplicate and not acted on again.
+
+Input: EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding", "Config Rules Compliance Change"),
+bare CloudTrail records, CloudTrail log files ({"Records":[...]}), bare GuardDuty findings; NDJSON or one JSON
+document per file, plain or .gz.
+
+Options:
+  --json   one JSON object per event and line
+
+Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
+RESPONDER_ROLE_PATH, ...; see the README), AWS credentials and AWS_REGION (AWS_ENDPOINT_URL for an emulator).
+
+Exit codes: 0 every file read and every response done (malformed inputs are counted and explained on stderr, not
+dead-lettered), 1 a response failed (named on stderr; the other events are still handled), 2 bad usage, the
+settings missing, or a file cannot be read (every file is opened before anything is done).`;
+
+type Responders = ReturnType<typeof responders>;
+
+/** What the handlers build at cold start (handlers/on-kms-api-call.ts, handlers/on-security-finding.ts). */
+const responders = (config: Config) => {
+  const { deps: built } = responderDeps(config);
+  // The responders log for CloudWatch on stdout, which here carries the results: only warnings and errors show
+  // (on stderr), unless debug logging was asked for.
+  const deps = built.logger.getLevelName() === 'INFO' ? { ...built, logger: built.logger.createChild({ logLevel: 'WARN' }) } : built;
+  // As in the findings function, the only one that asks CloudTrail which keys a leaked credential used.
+  const findingDeps = config.cloudTrailLookup ? { ...deps, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) } : deps;
+  return { kmsApiCall: respondToKmsApiCall(deps), securityFinding: respondToSecurityFinding(findingDeps) };
+};
+
+/** The findings function gets EventBridge's envelope: a bare GuardDuty finding gets the one EventBridge would give it. */
+const findingEventOf = (value: unknown, event: Exclude<InputEvent, { kind: 'api-call' }>): SecurityFindingEvent => {
+  const object = value as Record<string, unknown>;
+  if (typeof object['detail-type'] === 'string' || event.kind !== 'guardduty-finding') return securityFindingEventSchema.parse(value);
+  const { finding } = event;
+  return securityFindingEventSchema.parse({
+    version: '0',
+    id: finding.id,
+    'detail-type': 'GuardDuty Finding',
+    source: 'aws.guardduty',
+    account: finding.accountId,
+    time: finding.updatedAt,
+    region: finding.region,
+    resources: [],
+    // GetFindings' PascalCase, as classifyInput read it.
+    detail: 'Severity' in object ? camelCaseKeys(value) : value,
+  });
+};
+
+/** Each input to the use case its handler calls; the KMS responder reads only the record in EventBridge's detail. */
+const respondTo = (event: InputEvent, value: unknown, respond: Responders): Promise<Outcome> =>
+  event.kind === 'api-call' ? respond.kmsApiCall({ detail: event.record }) : respond.securityFinding(findingEventOf(value, event));
+
+/** What an event was, for people: its name (API call, finding type, Config rule) and the id it is known by. */
+const describe = (event: InputEvent): { kind: InputEvent['kind']; name: string; eventId: string } => {
+  switch (event.kind) {
+    case 'api-call':
+      return { kind: event.kind, name: event.record.eventName, eventId: event.record.eventID };
+    case 'guardduty-finding':
+      return { kind: event.kind, name: event.finding.type, eventId: event.finding.id };
+    case 'config-compliance':
+      return { kind: event.kind, name: `${event.change.configRuleName} ${event.change.newEvaluationResult.complianceType}`, eventId: event.change.eventId };
+  }
+};
+
+type Handled = { where: string } & ReturnType<typeof describe> & (Outcome | { status: 'failed'; error: string });
+
+const outcomeText = (handled: Handled): string => {
+  switch (handled.status) {
+    case 'ignored':
+      return `ignored: ${handled.reason}`;
+    case 'failed':
+      return `FAILED: ${handled.error}`;
+    case 'responded':
+      return handled.incidents.map((i) => `incident ${i.id} ${i.status}${i.duplicate ? ' (duplicate)' : ''}`).join(', ');
+  }
+};
+
+const tableLine = (handled: Handled) => [handled.where, handled.name, handled.eventId, outcomeText(handled)].join('  ');
+
+/** Opens the file and reads its first bytes: whether it is gzip, or that it cannot be read at all. */
+const isGzipFile = async (file: string): Promise<boolean> => {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+      return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new UnreadableFileError(file, { cause: error });
+  }
+};
+
+const parsed = (text: string, where: string): RawInput[] => {
+  try {
+    return [...expand(JSON.parse(text), where)];
+  } catch (error) {
+    return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
+  }
+};
+
+/**
+ * The JSON values of a file, one at a time, in order, framed as the replay reader frames them (NDJSON, or one
+ * document when the first line is not JSON). The replay reader hands on normalised events; the responders take the
+ * records and envelopes as delivered, so this one hands on the values.
+ */
+async function* inputsOf(file: string, gzip: boolean): AsyncGenerator<RawInput> {
+  const source = createReadStream(file);
+  const stream = gzip ? source.pipe(createGunzip()) : source;
+  if (gzip) source.on('error', (error) => stream.destroy(error));
+  stream.setEncoding('utf8');
+  let rest = '';
+  let lineNumber = 0;
+  let first = true;
+  const lines = async function* () {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const complete = (rest + chunk).split('\n');
+      rest = complete.pop()!;
+      yield* complete;
+    }
+    if (rest.trim() !== '') yield rest;
+  };
+  const reading = lines();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await reading.next();
+    } catch (error) {
+      throw new UnreadableFileError(file, { cause: error });
+    }
+    if (next.done) return;
+    lineNumber += 1;
+    const line = next.value;
+    if (line.trim() === '') continue;
+    if (first) {
+      first = false;
+      try {
+        JSON.parse(line);
+      } catch {
+        // Not line-delimited: one document (a CloudTrail log file, a pretty-printed event), read whole.
+        await reading.return(undefined);
+        source.destroy();
+        let text: string;
+        try {
+          const bytes = await readFile(file);
+          text = (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
+        } catch (error) {
+          throw new UnreadableFileError(file, { cause: error });
+        }
+        yield* parsed(text, file);
+        return;
+      }
+    }
+    yield* parsed(line, `${file}:${lineNumber}`);
+  }
+}
+
+export const handleCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(handleUsage);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    io.err('kms-warden handle: name at least one file. See kms-warden handle --help.');
+    return 2;
+  }
+  // Every file is opened before anything acts: a mistyped name stops the run, not half of it.
+  const files: Array<{ file: string; gzip: boolean }> = [];
+  for (const file of positionals) {
+    try {
+      files.push({ file, gzip: await isGzipFile(file) });
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      io.err(`kms-warden handle: ${error.message}`);
+      return 2;
+    }
+  }
+  let respond: Responders;
+  try {
+    respond = responders(loadConfig());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(`kms-warden handle: the stack's settings are not in the environment: ${error.message}`);
+    return 2;
+  }
+
+  const count = { events: 0, responded: 0, incidents: 0, duplicates: 0, ignored: 0, malformed: 0, failed: 0, unreadable: 0 };
+  const malformed = (where: string, problem: string) => {
+    count.malformed += 1;
+    io.err(`malformed: ${where}: ${problem}`);
+  };
+  for (const { file, gzip } of files) {
+    try {
+      for await (const input of inputsOf(file, gzip)) {
+        if (!input.ok) {
+          malformed(input.where, input.problem);
+          continue;
+        }
+        const classified = classifyInput(input.value);
+        if (!classified.ok) {
+          malformed(input.where, classified.problems.join('; '));
+          continue;
+        }
+        count.events += 1;
+        const what = { where: input.where, ...describe(classified.event) };
+        let handled: Handled;
+        try {
+          handled = { ...what, ...(await respondTo(classified.event, input.value, respond)) };
+        } catch (error) {
+          handled = { ...what, status: 'failed', error: (error as Error).message.split('\n')[0]! };
+          io.err(`kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`);
+        }
+        if (handled.status === 'failed') count.failed += 1;
+        else if (handled.status === 'ignored') count.ignored += 1;
+        else {
+          count.responded += 1;
+          count.incidents += handled.incidents.length;
+          count.duplicates += handled.incidents.filter((i) => i.duplicate).length;
+        }
+        io.out(values.json ? JSON.stringify(handled) : tableLine(handled));
+      }
+    } catch (error) {
+      if (!(error instanceof UnreadableFileError)) throw error;
+      count.unreadable += 1;
+      io.err(`kms-warden handle: ${error.message}`);
+    }
+  }
+  io.err(
+    `handled ${count.events} events from ${files.length} file(s): ${count.responded} responded (${count.incidents} incidents, ${count.duplicates} duplicate),` +
+      ` ${count.ignored} ignored, ${count.malformed} malformed, ${count.failed} failed` +
+      (count.unreadable > 0 ? `; ${count.unreadable} file(s) could not be read to the end` : ''),
+  );
+  return count.failed > 0 ? 1 : count.unreadable > 0 ? 2 : 0;
+};
