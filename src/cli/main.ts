@@ -7,6 +7,7 @@ import { rekeyCommand } from './rekey-command';
 import { decisionCommand, incidentsCommand } from './incidents-command';
 import { containCommand, inventoryCommand } from './key-commands';
 import { handleCommand } from './handle-command';
+import { doctorCommand } from './doctor-command';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -17,6 +18,7 @@ Usage:
   kms-warden local [--auto-approve] [--json]   run the local demo against an emulator (npm start)
   kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
   kms-warden handle [--json] FILE...           respond to the events in files, as the deployed functions would
+  kms-warden doctor [--stage S] [--region R]   check the account is set up for detection, and how to fix it
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
   kms-warden incidents list|show ...           the incidents and their timelines
@@ -66,6 +68,7 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   inventory: inventoryCommand,
   contain: containCommand,
   handle: handleCommand,
+  doctor: doctorCommand,
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {

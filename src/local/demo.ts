@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListGrantsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
@@ -13,6 +13,9 @@ import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { approvalDeps } from '../approvals/wiring';
@@ -202,6 +205,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     route = approvalRoute(deps);
     const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url });
     if (!rekeyed) return { incidentId, keyState: after.KeyState ?? 'Unknown' };
+    await actAsPerson(incidentId, { ...options, say, deps });
     const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure));
     for (const line of renderRekeyProgress(verified, { tty: false })) say('rekey', line);
     if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown' };
@@ -209,7 +213,8 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     await workflow.finished(incidentId);
     const done = (await deps.incidents.get(incidentId))!;
     const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
-    say('done', `Re-keyed: ${Object.keys(done.rekey?.resources ?? {}).length} resources moved to ${done.rekey?.replacementKeyArn}; the old key is ${old.KeyState}, deleted on ${done.rekey?.deletionDate}`, {
+    const byStatus = Object.values(done.rekey?.resources ?? {}).reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.status]: (counts[r.status] ?? 0) + 1 }), {});
+    say('done', `Re-keyed onto ${done.rekey?.replacementKeyArn}: ${Object.entries(byStatus).map(([status, n]) => `${n} ${status}`).join(', ')}; the old key is ${old.KeyState}, deleted on ${done.rekey?.deletionDate}`, {
       incident: { id: done.id, status: done.status, rekey: done.rekey },
       oldKeyState: old.KeyState,
     });
@@ -231,7 +236,50 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
   for (const day of ['2026-11-26', '2026-11-27']) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ledger/${day}.csv`, Body: `date,amount\n${day},100\n`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
   }
-  return ['a Secrets Manager secret', 'a SecureString parameter', `bucket ${bucket} with 2 objects`];
+  const ec2 = new EC2Client({});
+  const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, Encrypted: true, KmsKeyId: keyArn }));
+  const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId, Description: 'nightly backup of the ledger volume' }));
+  // moto's CreateSnapshot does not keep the volume's key: a copy onto the key stands for a snapshot under it.
+  await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: 'us-east-1', Encrypted: true, KmsKeyId: keyArn, Description: 'ledger backup' }));
+  await new DynamoDBClient({}).send(
+    new CreateTableCommand({
+      TableName: `${stage}-payments-orders`,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    }),
+  );
+  await new RDSClient({}).send(
+    new CreateDBInstanceCommand({ DBInstanceIdentifier: `${stage}-ledger`, DBInstanceClass: 'db.t3.micro', Engine: 'postgres', AllocatedStorage: 20, MasterUsername: 'ledger', MasterUserPassword: 'not-a-real-password-1', StorageEncrypted: true, KmsKeyId: keyArn }),
+  );
+  return ['a Secrets Manager secret', 'a SecureString parameter', `bucket ${bucket} with 2 objects`, `EBS volume ${VolumeId} and a snapshot`, `DynamoDB table ${stage}-payments-orders`, `RDS instance ${stage}-ledger`];
+};
+
+/**
+ * What a person does while re-keying waits: the cutovers it asked for. With --auto-approve the demo plays that
+ * person (and says so); otherwise it waits for Enter, so someone can read the instructions first.
+ */
+const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps> }) => {
+  const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure));
+  const left = Object.entries(waiting.rekey?.resources ?? {}).filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
+  if (left.length === 0) return;
+  for (const [key, resource] of left) options.say('person', `Waiting for a person: ${key}: ${resource.detail}`, { key, instructions: resource.instructions ?? [] });
+  if (!options.autoApprove) {
+    options.say('waiting', 'Press Enter once those are done (the demo then acknowledges them for you, as kms-warden rekey ack would).');
+    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  }
+  const at = new Date().toISOString();
+  for (const [key, resource] of left) {
+    // moto keeps a table's old key whatever UpdateTable asks: here a person would check DescribeTable, then acknowledge.
+    const why = resource.service === 'dynamodb' ? 'checked by hand (the emulator does not apply a table key change)' : 'cut over as instructed';
+    await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', why, at);
+  }
+  // The original EBS snapshot stays under the old key until someone deletes it, as its note says.
+  for (const [key, resource] of Object.entries(waiting.rekey?.resources ?? {})) {
+    if (resource.service === 'ebs' && resource.kind === 'snapshot') await acknowledgeResource(options.deps.incidents, incidentId, key, 'demo', 'copy verified; original kept for now', at);
+  }
+  options.say('acknowledged', `Acknowledged ${left.length} resource${left.length === 1 ? '' : 's'}; verification goes on by itself`, { acknowledged: left.map(([key]) => key) });
 };
 
 type Say = (step: string, text: string, data?: Record<string, unknown>) => void;

@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { AccountSetup, type ExpectedRule, type SetupCheck } from '../aws/account-setup';
+import { kmsClients, perRegion } from '../aws/clients';
+import { loadServerlessDefinition, type ServerlessDefinition } from '../local/stack-definition';
+import type { CommandIo } from './io';
+
+export const doctorUsage = `Usage: kms-warden doctor [--stage STAGE] [--region R] [--json]
+
+Checks that the account and Region are set up for kms-warden's detection, and prints how to fix what is not:
+  cloudtrail    a logging trail (multi-Region, or based in the Region) recording management events, read-only
+                and write, without excluding kms.amazonaws.com
+  eventbridge   each of kms-warden's rules for the stage exists in the state it needs (names and states from serverless.yml)
+  key-rotation  every enabled customer-managed symmetric key has automatic rotation on
+It only reads: cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors, events:DescribeRule, kms:ListKeys,
+DescribeKey and GetKeyRotationStatus. A call it may not make fails its check, naming the permission.
+
+Options:
+  --stage STAGE   the deployed stage (default: serverless.yml's, dev)
+  --region R      the Region to check (default: AWS_REGION, else us-east-1)
+  --json          one JSON object per check and line: {"check", "ok", "detail", "fix"}
+
+Exit codes: 0 everything is set up, 1 something needs fixing, 2 bad usage.`;
+
+type EventBridgeEvent = { name?: unknown; pattern?: unknown; eventBus?: unknown };
+type FunctionDefinition = { events?: Array<{ eventBridge?: EventBridgeEvent }> };
+
+const fileReference = /^\$\{file\(\.?\/?([^)]+)\)\}$/;
+const patternFileOf = (pattern: unknown) => (typeof pattern === 'string' ? fileReference.exec(pattern)?.[1] : undefined);
+
+/** The stage serverless.yml deploys to without --stage (provider.stage: ${opt:stage, 'dev'}). */
+export const defaultStage = (definition: ServerlessDefinition): string => {
+  const stage = (definition.provider as { stage?: unknown } | undefined)?.stage;
+  if (typeof stage !== 'string') return 'dev';
+  return /^\$\{opt:stage,\s*'([^']+)'\}$/.exec(stage)?.[1] ?? stage;
+};
+
+/**
+ * kms-warden's EventBridge rules as deployed for a stage, from serverless.yml: the functions' eventBridge events
+ * (the framework creates them ENABLED) and the AWS::Events::Rule resources with their own State.
+ */
+export const detectionRules = (definition: ServerlessDefinition, stage: string): ExpectedRule[] => {
+  const resolve = (text: unknown, where: string): string => {
+    if (typeof text !== 'string') throw new Error(`serverless.yml: ${where} has no name; kms-warden doctor finds rules by name`);
+    const resolved = text
+      .replaceAll('${sls:stage}', stage)
+      .replaceAll('${self:provider.stage}', stage)
+      .replace(/\$\{opt:stage(,\s*'[^']*')?\}/g, stage)
+      .replaceAll('${self:service}', definition.service);
+    if (resolved.includes('${')) throw new Error(`serverless.yml: cannot resolve "${text}" (${where})`);
+    return resolved;
+  };
+  const functions = (definition.functions ?? {}) as Record<string, FunctionDefinition>;
+  const fromFunctions = Object.entries(functions).flatMap(([fn, { events = [] }]) =>
+    events.flatMap(({ eventBridge }, i): ExpectedRule[] => {
+      if (!eventBridge) return [];
+      const patternFile = patternFileOf(eventBridge.pattern);
+      return [
+        {
+          name: resolve(eventBridge.name, `functions.${fn}.events[${i}].eventBridge`),
+          state: 'ENABLED',
+          ...(typeof eventBridge.eventBus === 'string' ? { eventBus: resolve(eventBridge.eventBus, `functions.${fn}.events[${i}].eventBridge.eventBus`) } : {}),
+          ...(patternFile ? { patternFile } : {}),
+        },
+      ];
+    }),
+  );
+  const fromResources = Object.entries(definition.resources.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
+    .map(([logicalId, { Properties = {} }]): ExpectedRule => {
+      const patternFile = patternFileOf(Properties.EventPattern);
+      return {
+        name: resolve(Properties.Name, `resources.${logicalId}`),
+        state: typeof Properties.State === 'string' ? Properties.State : 'ENABLED',
+        ...(typeof Properties.EventBusName === 'string' ? { eventBus: resolve(Properties.EventBusName, `resources.${logicalId}.EventBusName`) } : {}),
+        ...(patternFile ? { patternFile } : {}),
+        ...(typeof Properties.Description === 'string' ? { description: Properties.Description } : {}),
+      };
+    });
+  return [...fromFunctions, ...fromResources];
+};
+
+const textLines = (result: SetupCheck): string[] =>
+  result.ok ? [`ok   ${result.check}: ${result.detail}`] : [`FIX  ${result.check}: ${result.detail}`, ...(result.fix ? [`     ${result.fix}`] : [])];
+
+const jsonLine = (result: SetupCheck) =>
+  JSON.stringify({ check: result.check, ok: result.ok, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}) });
+
+const usageError = (io: CommandIo, problem: string): number => {
+  io.err(`kms-warden doctor: ${problem}. See kms-warden doctor --help.`);
+  return 2;
+};
+
+export const doctorCommand = async (argv: string[], io: CommandIo): Promise<number> => {
+  let values: { stage?: string; region?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return usageError(io, (error as Error).message);
+  }
+  if (values.help) {
+    io.out(doctorUsage);
+    return 0;
+  }
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) return usageError(io, `--stage takes letters, digits and hyphens, not "${values.stage}"`);
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region)) return usageError(io, `--region takes a Region name such as eu-west-1, not "${values.region}"`);
+
+  const definition = loadServerlessDefinition();
+  const stage = values.stage ?? defaultStage(definition);
+  const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const setup = new AccountSetup(
+    {
+      cloudTrail: perRegion((config) => new CloudTrailClient(config)),
+      events: perRegion((config) => new EventBridgeClient(config)),
+      kms: kmsClients(),
+    },
+    region,
+  );
+  const results = await setup.all(detectionRules(definition, stage), stage);
+  for (const result of results) for (const line of values.json ? [jsonLine(result)] : textLines(result)) io.out(line);
+  const toFix = results.filter((r) => !r.ok).length;
+  io.err(`kms-warden doctor: ${results.length - toFix} ok, ${toFix} to fix (stage ${stage}, ${region})`);
+  return toFix === 0 ? 0 : 1;
+};
