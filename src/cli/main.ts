@@ -1,6 +1,6 @@
 import './log-level';
 import { parseArgs } from 'node:util';
-import { runLocalDemo } from '../local/demo';
+import { runLocalDemo, scenarios, type ScenarioName } from '../local/demo';
 import { processIo, type CommandIo } from './io';
 import { replayCommand } from './replay-command';
 import { rekeyCommand } from './rekey-command';
@@ -29,30 +29,41 @@ Usage:
                                                decide, as a link or a Slack button would
   kms-warden COMMAND --help
 
+Every command takes --profile NAME and --region R (the standard AWS profile and Region), and --help.
+
 Environment:
-  AWS_ENDPOINT_URL  an emulator for "local" to use instead of starting moto_server
+  AWS_ENDPOINT_URL  an emulator to use instead of AWS (for "local": instead of starting moto_server)
 
 Exit codes: 0 done, 1 failed, 2 usage error or unreadable input.`;
 
-const localUsage = `Usage: kms-warden local [--auto-approve] [--json]
+const localUsage = `Usage: kms-warden local [--scenario NAME] [--auto-approve] [--json]
 
-Starts moto_server (or uses AWS_ENDPOINT_URL), creates kms-warden's resources from serverless.yml, plays an attack
-through the real handler and prints what happened.
+Starts moto_server (or uses AWS_ENDPOINT_URL), creates kms-warden's resources from serverless.yml and a small
+account (a "payments" key protecting a secret, parameters, a bucket, a volume and snapshot, a table, a database),
+plays an attack through the real rule patterns and handlers, prints each incident and an approval link served on
+localhost, and waits: approving re-keys the key with the deployed workflow definition, then asks to delete the old one.
 
 Options:
-  --auto-approve   never wait for a person (CI and scripts)
+  --scenario NAME  ${Object.entries(scenarios).map(([name, text]) => `${name}: ${text}`).join('\n                   ')}
+                   (default stolen-role)
+  --auto-approve   press the buttons and play the person; never wait (CI and scripts)
   --json           one JSON object per step and line`;
 
 const localCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, 'auto-approve': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean' }, 'auto-approve': { type: 'boolean' }, scenario: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.out(localUsage);
     return 0;
   }
-  await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, write: io.out });
+  const scenario = values.scenario ?? 'stolen-role';
+  if (!(scenario in scenarios)) {
+    io.err(`kms-warden local: no scenario "${scenario}" (one of ${Object.keys(scenarios).join(', ')}). See kms-warden local --help.`);
+    return 2;
+  }
+  await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, scenario: scenario as ScenarioName, write: io.out });
   return 0;
 };
 
@@ -71,8 +82,25 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   doctor: doctorCommand,
 };
 
+/** --profile and --region work the same for every command: they set the standard AWS environment before it runs. */
+const globalFlags = (argv: string[]): string[] => {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i]!;
+    const [name, inline] = flag.split('=', 2) as [string, string | undefined];
+    if (name === '--profile' || name === '--region') {
+      const value = inline ?? argv[++i];
+      // Commands read the Region from AWS_REGION when they are not given one, so both land there.
+      if (value) process.env[name === '--profile' ? 'AWS_PROFILE' : 'AWS_REGION'] = value;
+      continue;
+    }
+    rest.push(flag);
+  }
+  return rest;
+};
+
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {
-  const [command, ...rest] = argv;
+  const [command, ...rest] = globalFlags(argv);
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(usage);
     return command ? 0 : 2;

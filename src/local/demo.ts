@@ -28,9 +28,17 @@ import type { Incident } from '../incidents/incident';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
 
+/** The attacks the demo can play; the last step of each is the key's scheduled deletion, which is then re-keyed. */
+export const scenarios = {
+  'stolen-role': 'stolen role credentials: key enumeration, a burst of denied Decrypts, a Decrypt from a new address, a grant to an outside account, then the key scheduled for deletion',
+  deletion: 'one call: a role that is not a key administrator schedules the key for deletion in 7 days',
+} as const;
+export type ScenarioName = keyof typeof scenarios;
+
 export interface DemoOptions {
   json: boolean;
   autoApprove: boolean;
+  scenario?: ScenarioName;
   write: (line: string) => void;
 }
 
@@ -135,6 +143,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     };
     const from = (sourceIp: string): Caller => ({ ...attacker, sourceIp });
 
+    if ((options.scenario ?? 'stolen-role') === 'stolen-role') {
     // A week of ordinary use first: the role decrypting from its build network. Detection learns it.
     const lastWeek = (minutes: number) => new Date(Date.now() - 8 * 86_400_000 + minutes * 60_000);
     await play('baseline', 'Eight days ago, ci-deployer decrypted with the payments key from its build network', [1, 2, 3].map((n) =>
@@ -152,11 +161,12 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     await play('new-source', 'Attack: then a Decrypt that works, from the new address', [
       kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn }, readOnly: true }),
     ]);
-    const outsider = 'arn:aws:iam::999988887777:role/exfil';
+    const outsider = outsiderArn;
     const { GrantId } = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: outsider, Operations: ['Decrypt'] }));
     await play('grant', `Attack: a grant letting ${outsider} decrypt`, [
       kmsApiCallRecord({ eventName: 'CreateGrant', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn, granteePrincipal: outsider, operations: ['Decrypt'] }, responseElements: { grantId: GrantId, keyId: keyArn } }),
     ]);
+    }
 
     const pendingWindowInDays = 7;
     const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
@@ -171,6 +181,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
 
     const after = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
     const grants = (await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? [];
+    const outsider = outsiderArn;
     const quarantined = (await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames ?? [];
     say(
       'response',
@@ -281,6 +292,8 @@ const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say
   }
   options.say('acknowledged', `Acknowledged ${left.length} resource${left.length === 1 ? '' : 's'}; verification goes on by itself`, { acknowledged: left.map(([key]) => key) });
 };
+
+const outsiderArn = 'arn:aws:iam::999988887777:role/exfil';
 
 type Say = (step: string, text: string, data?: Record<string, unknown>) => void;
 

@@ -77,5 +77,26 @@ describe('npm start: the local demo', () => {
     expect(err).toEqual(['kms-warden: unknown command "launch-missiles". See kms-warden --help.']);
     expect(await main(['local', '--no-such-flag'], io)).toBe(2);
     expect(err[1]).toMatch(/^kms-warden local: Unknown option '--no-such-flag'/);
+    expect(await main(['local', '--scenario', 'alien-invasion'], io)).toBe(2);
+    expect(err[2]).toBe('kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion). See kms-warden local --help.');
+  });
+
+  it('plays another scenario through the real entry point: one deletion by a role that is not a key administrator', () => {
+    // A process of its own (the handlers read their settings once, when they load, as in Lambda), with its own moto.
+    const env = { ...process.env };
+    delete env.AWS_ENDPOINT_URL;
+    const run = spawnSync('npm', ['start', '--silent', '--', '--scenario', 'deletion', '--auto-approve', '--json', '--region', 'us-east-1'], {
+      cwd: projectRoot,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const steps = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    expect(steps.map((s) => s.step)).not.toContain('enumeration');
+    expect(steps.find((s) => s.step === 'attack')).toMatchObject({ routed: 1 });
+    expect(steps.find((s) => s.step === 'done')).toMatchObject({ oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
   });
 });
