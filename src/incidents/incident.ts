@@ -49,7 +49,8 @@ export interface ResourceProgress {
   kind: string;
   id: string;
   region: string;
-  status: 'pending' | 're-encrypted' | 'needs-human' | 'skipped' | 'acknowledged';
+  /** cut-over: it waited for a person, and is no longer on the old key (verification found it gone or moved). */
+  status: 'pending' | 're-encrypted' | 'needs-human' | 'cut-over' | 'skipped' | 'acknowledged';
   detail: string;
   notes?: string[];
   instructions?: string[];

@@ -13,8 +13,9 @@ import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import { rekeyOfTag, snapshotForRekeyOfTag } from '../aws/rekey/ebs';
 import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -268,29 +269,51 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
 };
 
 /**
- * What a person does while re-keying waits: the cutovers it asked for. With --auto-approve the demo plays that
- * person (and says so); otherwise it waits for Enter, so someone can read the instructions first.
+ * What a person does while re-keying waits: the cutovers it asked for, done here as its instructions say (a volume
+ * from the re-encrypted snapshot in place of the old one, a database restored from the re-encrypted copy, the old
+ * snapshot deleted). With --auto-approve the demo plays that person; otherwise it waits for Enter first.
  */
 const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps> }) => {
   const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure));
-  const left = Object.entries(waiting.rekey?.resources ?? {}).filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
+  const resources = Object.entries(waiting.rekey?.resources ?? {});
+  const left = resources.filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
   if (left.length === 0) return;
   for (const [key, resource] of left) options.say('person', `Waiting for a person: ${key}: ${resource.detail}`, { key, instructions: resource.instructions ?? [] });
   if (!options.autoApprove) {
-    options.say('waiting', 'Press Enter once those are done (the demo then acknowledges them for you, as kms-warden rekey ack would).');
+    options.say('waiting', 'Press Enter to have the demo do what those say, as the person on call would.');
     await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
   }
-  const at = new Date().toISOString();
+  const newKeyArn = waiting.rekey!.replacementKeyArn!;
+  const ec2 = new EC2Client({});
+  const rds = new RDSClient({});
+  const done: string[] = [];
   for (const [key, resource] of left) {
-    // moto keeps a table's old key whatever UpdateTable asks: here a person would check DescribeTable, then acknowledge.
-    const why = resource.service === 'dynamodb' ? 'checked by hand (the emulator does not apply a table key change)' : 'cut over as instructed';
-    await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', why, at);
+    if (resource.service === 'ebs' && resource.kind === 'volume') {
+      // The copy of the volume's snapshot under the new key, found by the tag re-keying put on it.
+      const { Snapshots: taken = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${snapshotForRekeyOfTag}`, Values: [resource.id] }] }));
+      const { Snapshots: copies = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${rekeyOfTag}`, Values: taken.map((t) => t.SnapshotId!) }] }));
+      const copy = copies.find((c) => c.KmsKeyId === newKeyArn)!;
+      const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', SnapshotId: copy.SnapshotId, Encrypted: true, KmsKeyId: newKeyArn }));
+      await ec2.send(new DeleteVolumeCommand({ VolumeId: resource.id }));
+      done.push(`volume ${resource.id} replaced by ${VolumeId} from ${copy.SnapshotId}`);
+    } else if (resource.service === 'rds' && resource.kind === 'db-instance') {
+      const { DBSnapshots = [] } = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: resource.id }));
+      const copy = DBSnapshots.find((snapshot) => snapshot.KmsKeyId === newKeyArn)!;
+      await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${resource.id}-rekeyed`, DBSnapshotIdentifier: copy.DBSnapshotIdentifier }));
+      await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: resource.id, SkipFinalSnapshot: true }));
+      done.push(`database ${resource.id} restored as ${resource.id}-rekeyed from ${copy.DBSnapshotIdentifier}`);
+    } else {
+      // moto keeps a table's old key whatever UpdateTable asks: a person would check DescribeTable, then acknowledge.
+      await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', 'checked by hand (the emulator does not apply a table key change)', new Date().toISOString());
+      done.push(`${key} acknowledged`);
+    }
   }
-  // The original EBS snapshot stays under the old key until someone deletes it, as its note says.
-  for (const [key, resource] of Object.entries(waiting.rekey?.resources ?? {})) {
-    if (resource.service === 'ebs' && resource.kind === 'snapshot') await acknowledgeResource(options.deps.incidents, incidentId, key, 'demo', 'copy verified; original kept for now', at);
+  // The originals of copied snapshots stay under the old key until someone deletes them, as their notes say.
+  for (const [, resource] of resources.filter(([, r]) => r.service === 'ebs' && r.kind === 'snapshot' && r.status === 're-encrypted')) {
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: resource.id }));
+    done.push(`old snapshot ${resource.id} deleted`);
   }
-  options.say('acknowledged', `Acknowledged ${left.length} resource${left.length === 1 ? '' : 's'}; verification goes on by itself`, { acknowledged: left.map(([key]) => key) });
+  options.say('acknowledged', `The person did: ${done.join('; ')}. Verification goes on by itself.`, { done });
 };
 
 const outsiderArn = 'arn:aws:iam::999988887777:role/exfil';

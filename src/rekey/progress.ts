@@ -1,7 +1,7 @@
 import type { Incident, ResourceProgress } from '../incidents/incident';
 
-const statuses: ReadonlyArray<ResourceProgress['status']> = ['re-encrypted', 'skipped', 'acknowledged', 'needs-human', 'pending'];
-const finished = new Set<ResourceProgress['status']>(['re-encrypted', 'skipped', 'acknowledged']);
+const statuses: ReadonlyArray<ResourceProgress['status']> = ['re-encrypted', 'cut-over', 'skipped', 'acknowledged', 'needs-human', 'pending'];
+const finished = new Set<ResourceProgress['status']>(['re-encrypted', 'cut-over', 'skipped', 'acknowledged']);
 
 const bar = (done: number, total: number, width = 20): string => {
   const filled = total === 0 ? width : Math.round((done / total) * width);

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { main } from '../../src/cli/main';
 import { projectRoot } from '../../src/local/stack-definition';
 import { useMoto } from '../support/moto';
@@ -33,17 +35,25 @@ describe('npm start: the local demo', () => {
     const done = steps.find((s) => s.step === 'done') as Line & { oldKeyState: string; incident: { status: string; rekey: { resources: Record<string, { service: string; status: string }> } } };
     expect(done.oldKeyState).toBe('PendingDeletion');
     expect(done.incident.status).toBe('deletion-scheduled');
-    // Every seeded resource: moved, or (volume, database, and the table moto will not re-key) cut over by the person the demo plays.
+    // Every seeded resource moved: by re-keying, or (the volume, the database) cut over by the person the demo plays.
+    // The DynamoDB table is acknowledged: moto keeps a table's key whatever UpdateTable asks.
     expect(Object.values(done.incident.rekey.resources).map((r) => `${r.service}:${r.status}`).sort()).toEqual([
       'dynamodb:acknowledged',
-      'ebs:acknowledged',
-      'ebs:acknowledged',
-      'rds:acknowledged',
+      'ebs:cut-over',
+      'ebs:re-encrypted',
+      'rds:cut-over',
       's3:re-encrypted',
       's3:re-encrypted',
       'secretsmanager:re-encrypted',
       'ssm:re-encrypted',
     ]);
+    // And in the emulator: nothing the demo seeded is left on the old key.
+    const oldKey = (steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn;
+    const { Volumes = [] } = await new EC2Client({}).send(new DescribeVolumesCommand({}));
+    expect(Volumes.filter((v) => v.KmsKeyId === oldKey)).toEqual([]);
+    expect(Volumes.filter((v) => v.KmsKeyId === (done.incident.rekey as unknown as { replacementKeyArn: string }).replacementKeyArn)).toHaveLength(1);
+    const { DBInstances = [] } = await new RDSClient({}).send(new DescribeDBInstancesCommand({}));
+    expect(DBInstances.filter((db) => db.KmsKeyId === oldKey)).toEqual([]);
     expect(steps[0]).toMatchObject({ endpoint: moto.endpoint, started: false });
     expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'awaiting-approval' } });
     const redelivered = steps.find((s) => s.step === 'redelivery') as Line & { incidents: Record<string, string> };

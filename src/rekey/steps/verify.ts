@@ -45,6 +45,13 @@ export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replaceme
       return { done: false, remaining };
     }
 
+    // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.
+    const stillThere = new Set(found.resources.map(resourceKeyOf));
+    for (const [key, resource] of Object.entries(progress.resources)) {
+      if (resource.status !== 'needs-human' || stillThere.has(key) || key.startsWith('kms:')) continue;
+      incident = await deps.incidents.recordResource(incident.id, key, { ...resource, status: 'cut-over', detail: `no longer on the old key (was: ${resource.detail})`, at });
+    }
+
     // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled.
     const key = await deps.keys.state(snapshot.keyArn);
     if (key.state === 'Enabled') await deps.keys.disable(snapshot.keyArn);
