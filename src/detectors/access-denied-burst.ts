@@ -21,6 +21,8 @@ export const accessDeniedBurst: StatefulDetector = {
     const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
     const windowMs = windowMinutes * 60_000;
     const seen = memory.principal(principalKey(event.principal.arn));
+    // An event delivered again is already among those counted (EventBridge delivers at least once).
+    if (seen?.deniedIds?.includes(event.eventId)) return null;
     const recent = (seen?.denied ?? []).filter((time) => time > at - windowMs).length + 1;
     const alertedRecently = seen?.deniedAlertedAt !== undefined && at - seen.deniedAlertedAt < windowMs;
     if (recent < count || alertedRecently) return null;

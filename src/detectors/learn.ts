@@ -36,8 +36,14 @@ export const learn = (event: KmsApiCall, memory: DetectionMemory, settings: Dete
     if (denied) {
       const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
       const since = at - windowMinutes * 60_000;
-      // Only the last `count` times can matter for the threshold.
-      seen.denied = [...seen.denied.filter((time) => time > since), at].slice(-count);
+      // Only the last `count` times can matter for the threshold; an event seen before is not counted again.
+      const ids = seen.deniedIds ?? [];
+      if (!ids.includes(event.eventId)) {
+        const kept = seen.denied.map((time, i) => ({ time, id: ids[i] ?? '' })).filter((d) => d.time > since);
+        const next = [...kept, { time: at, id: event.eventId }].slice(-count);
+        seen.denied = next.map((d) => d.time);
+        seen.deniedIds = next.map((d) => d.id);
+      }
       if (fired.has('access-denied-burst')) seen.deniedAlertedAt = at;
     }
     if (read) {

@@ -6,6 +6,8 @@
 export interface PrincipalMemory {
   /** Times of recent failed KMS calls, oldest first, within the burst window. */
   denied: number[];
+  /** The event ids of `denied`, same order: an event delivered twice (EventBridge is at-least-once) counts once. */
+  deniedIds?: string[];
   deniedAlertedAt?: number;
   /** Key ARN -> last read-only management call on it, within the enumeration window. */
   enumerated: Record<string, number>;

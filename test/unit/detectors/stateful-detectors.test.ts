@@ -41,6 +41,14 @@ describe('reporting once', () => {
     expect(firings(more, 'access-denied-burst')).toHaveLength(1);
   });
 
+  it('counts an event delivered twice once: 19 refused calls, each delivered twice, are no burst of 20', () => {
+    const [burst] = statefulCases['access-denied-burst']!.match;
+    const nineteen = burst!.records.slice(0, 19);
+    expect(nineteen).toHaveLength(19);
+    expect(firings([...nineteen, ...nineteen], 'access-denied-burst')).toHaveLength(0);
+    expect(firings([...nineteen, ...nineteen, burst!.records[19]!], 'access-denied-burst')).toHaveLength(1);
+  });
+
   it('honours thresholds from the settings', () => {
     const memory = new InMemoryDetectionMemory();
     const strict = { ...settings, thresholds: { ...settings.thresholds, accessDeniedBurst: { count: 3, windowMinutes: 10 } } };
