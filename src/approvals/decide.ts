@@ -125,7 +125,8 @@ export const showApproval =
   };
 
 /** What a decision did, or the status that made it too late. */
-export type DecisionOutcome = { ok: true; updated: Incident; detail: string } | { ok: false; current: string };
+/** `complete`: false when the decision was made but did not fully happen (a step not undone, a key not disabled). */
+export type DecisionOutcome = { ok: true; updated: Incident; detail: string; complete: boolean } | { ok: false; current: string };
 
 /**
  * Makes a decision on an incident, whoever decides and however (a link, Slack, the CLI): the move it leads to,
@@ -145,6 +146,7 @@ export const makeDecision = async (
   const decision: Decision = { action, by, channel, at };
   let detail: string;
   let updated: Incident;
+  let complete = true;
   try {
     switch (action) {
       case 'approve-rekey': {
@@ -161,6 +163,7 @@ export const makeDecision = async (
           : [];
         updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
         detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
+        complete = results[0]?.outcome !== 'failed';
         break;
       }
       case 'approve-deletion': {
@@ -179,6 +182,7 @@ export const makeDecision = async (
           problems.push(...(await undoContainment({ ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) }, deps)));
         }
         detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
+        complete = problems.length === 0;
         break;
       }
     }
@@ -195,7 +199,7 @@ export const makeDecision = async (
   } catch (error) {
     deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error: error as Error });
   }
-  return { ok: true, updated, detail };
+  return { ok: true, updated, detail, complete };
 };
 
 /** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */

@@ -105,7 +105,7 @@ export const decisionCommand =
       return 1;
     }
     io.out(`${decisionText[action].label} for ${id}: ${outcome.detail} (now ${outcome.updated.status})`);
-    return 0;
+    return outcome.complete ? 0 : 1;
   };
 
 const usageError = (io: CommandIo, command: string, problem: string): number => {

@@ -8,7 +8,7 @@ import { containmentSucceeded } from '../incidents/incident';
 import { openOperatorIncident } from '../incidents/operator-incident';
 import { logger } from '../logger';
 import { tellPeople } from '../notify/tell-people';
-import { planManualContainment } from '../policy/manual-containment';
+import { planManualContainment, principalRefusal } from '../policy/manual-containment';
 import { planRekey } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters } from '../rekey/wiring';
@@ -59,6 +59,11 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     return values.help ? 0 : 2;
   }
   const config = loadConfig();
+  const refused = values.principal ? principalRefusal(values.principal, config.responderRolePath) : undefined;
+  if (refused) {
+    io.err(`kms-warden contain: ${refused}.`);
+    return 2;
+  }
   const { deps } = responderDeps(config);
   const keyArn = await new KeyReplacement(kmsClients()).resolve(positionals[0], values.region ?? process.env.AWS_REGION ?? 'us-east-1');
   const now = new Date();

@@ -63,8 +63,12 @@ const localCommand = async (argv: string[], io: CommandIo): Promise<number> => {
     io.err(`kms-warden local: no scenario "${scenario}" (one of ${Object.keys(scenarios).join(', ')}). See kms-warden local --help.`);
     return 2;
   }
-  await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, scenario: scenario as ScenarioName, write: io.out });
-  return 0;
+  if (!values['auto-approve'] && !process.stdin.isTTY) {
+    io.err('kms-warden local: without a terminal nobody can press the buttons; run it with --auto-approve.');
+    return 2;
+  }
+  const result = await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, scenario: scenario as ScenarioName, write: io.out });
+  return result.failed ? 1 : 0;
 };
 
 const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number>> = {
@@ -90,6 +94,7 @@ const globalFlags = (argv: string[]): string[] => {
     const [name, inline] = flag.split('=', 2) as [string, string | undefined];
     if (name === '--profile' || name === '--region') {
       const value = inline ?? argv[++i];
+      if (!value || value.startsWith('-')) throw Object.assign(new Error(`${name} needs a value`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
       // Commands read the Region from AWS_REGION when they are not given one, so both land there.
       if (value) process.env[name === '--profile' ? 'AWS_PROFILE' : 'AWS_REGION'] = value;
       continue;
@@ -100,7 +105,14 @@ const globalFlags = (argv: string[]): string[] => {
 };
 
 export const main = async (argv: string[], io: CommandIo = processIo): Promise<number> => {
-  const [command, ...rest] = globalFlags(argv);
+  let parsed: string[];
+  try {
+    parsed = globalFlags(argv);
+  } catch (error) {
+    io.err(`kms-warden: ${(error as Error).message}. See kms-warden --help.`);
+    return 2;
+  }
+  const [command, ...rest] = parsed;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(usage);
     return command ? 0 : 2;
@@ -119,7 +131,8 @@ export const main = async (argv: string[], io: CommandIo = processIo): Promise<n
       return 2;
     }
     io.err(`kms-warden ${command}: ${(error as Error).message}`);
-    return 1;
+    // A missing or wrong setting is a usage error: the message names the variable to set.
+    return (error as Error).name === 'ConfigError' ? 2 : 1;
   }
 };
 

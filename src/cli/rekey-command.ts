@@ -4,10 +4,11 @@ import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import { kmsClients, sfnClient } from '../aws/clients';
 import { KeyReplacement } from '../aws/rekey/kms-replacement';
 import { loadConfig } from '../config';
+import { makeDecision } from '../approvals/decide';
+import { operatorDecisionDeps } from '../approvals/wiring';
 import type { Incident } from '../incidents/incident';
 import { logger } from '../logger';
 import { LocalRekeyWorkflow } from '../local/local-rekey-workflow';
-import { tellPeople } from '../notify/tell-people';
 import { acknowledgeResource } from '../rekey/acknowledge';
 import { operatorRekeyIncident } from '../rekey/operator-request';
 import { planRekey, type RekeyPlan } from '../rekey/plan';
@@ -19,14 +20,15 @@ import { renderRekeyProgress } from '../rekey/progress';
 export const rekeyUsage = `Usage:
   kms-warden rekey plan KEY [--region R] [--json]
       What re-keying KEY (an ARN, id or alias) would do: the replacement and every resource it protects. Changes nothing.
-  kms-warden rekey run KEY [--incident ID] [--window-days N] [--by NAME] [--local] [--poll-seconds N]
+  kms-warden rekey run KEY [--incident ID] [--window-days N] [--by NAME] [--local] [--poll-seconds N] [--yes]
       Starts re-keying KEY (the deployed state machine, or with --local in this process). Without --incident, opens
       an incident approved by you. Run it again to resume a stopped run: finished work is not done twice.
+      Without --yes: what it would do, nothing changed.
   kms-warden rekey status INCIDENT [--json] [--watch]
       Progress per service (bars in a terminal, plain lines otherwise), what waits for a person, the deletion.
   kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME]
       Takes responsibility for something left on the old key (RESOURCE as status shows it); verification stops waiting for it.
-  kms-warden rekey approve-deletion INCIDENT [--by NAME]
+  kms-warden rekey approve-deletion INCIDENT [--by NAME] [--yes]
       The second approval: the run schedules the old key's deletion (after its waiting period, cancellable until then).
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
@@ -57,6 +59,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       local: { type: 'boolean' },
       'poll-seconds': { type: 'string' },
       watch: { type: 'boolean' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -89,11 +92,11 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       return incident;
     };
     let incident = await show();
-    while (values.watch && !['deletion-scheduled', 'closed', 'released'].includes(incident.status)) {
+    while (values.watch && !['deletion-scheduled', 'closed', 'released'].includes(incident.status) && !incident.rekey?.failure) {
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       incident = await show();
     }
-    return 0;
+    return incident.rekey?.failure && incident.status === 're-keying' ? 1 : 0;
   }
 
   if (sub === 'ack') {
@@ -111,16 +114,34 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       io.err(`kms-warden rekey: ${target} is ${incident?.status ?? 'not an incident'}; deletion can be approved once re-keying is verified and asks for it`);
       return 1;
     }
-    const decided = await deps.incidents.recordDecision(target, { action: 'approve-deletion', by, channel: 'cli', at: new Date().toISOString() });
-    await tellPeople(decided, deps, { lead: `Approve key deletion: decided by ${by} via cli.` });
-    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id})`);
+    if (!values.yes) {
+      io.out(`Approve key deletion for ${target}: ${incident.rekey.oldKeyArn} would be scheduled for deletion after ${incident.rekey.pendingWindowDays} days. Nothing changed. Run again with --yes to decide.`);
+      return 0;
+    }
+    // Through the same code as a link or a Slack button: audited, told, marked as told.
+    const outcome = await makeDecision(operatorDecisionDeps(config), incident, 'approve-deletion', by, 'cli');
+    if (!outcome.ok) {
+      io.err(`kms-warden rekey: this decision can no longer be made: the incident is ${outcome.current}`);
+      return 1;
+    }
+    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id} --yes)`);
     return 0;
   }
 
   if (sub === 'run') {
     if (!target) return usageError(io, 'run needs a KEY');
-    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
     const windowDays = values['window-days'] ? Number(values['window-days']) : config.rekeyDeletionWindowDays;
+    if (!Number.isInteger(windowDays) || windowDays < 7 || windowDays > 30) return usageError(io, `--window-days must be 7 to 30 (KMS's limits), not ${values['window-days']}`);
+    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+    if (!values.yes) {
+      const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
+      io.out(
+        `Re-key ${keyArn}: ${values.incident ?? underway?.id ? `run incident ${values.incident ?? underway!.id}` : 'open an incident approved by you'}, ` +
+          `${config.rekeyStateMachineArn && !values.local ? 'start the deployed state machine' : 'run here'}; the old key's deletion waits for a second approval (${windowDays} days' waiting period). ` +
+          `See what it would move: kms-warden rekey plan ${target}. Nothing changed. Run again with --yes to start.`,
+      );
+      return 0;
+    }
     let incident: Incident;
     if (values.incident) {
       const found = await deps.incidents.get(values.incident);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListGrantsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -8,7 +9,7 @@ import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { LocalEventRouter } from './event-router';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string }> }>;
+type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string; duplicate?: boolean }> }>;
 import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
@@ -55,7 +56,7 @@ const keyAdministrators = ['arn:aws:iam::123456789012:role/platform/KeyAdmins'];
  * The local demo: the real handler against an emulator. Starts moto unless AWS_ENDPOINT_URL names one, creates
  * the responder's resources from serverless.yml, plays a malicious ScheduleKeyDeletion and shows the response.
  */
-export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: string; keyState: string }> => {
+export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: string; keyState: string; failed?: boolean }> => {
   const say = (step: string, text: string, data: Record<string, unknown> = {}) =>
     options.write(options.json ? JSON.stringify({ step, text, ...data }) : `${text}`);
 
@@ -130,15 +131,20 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     const play = async (step: string, text: string, records: CloudTrailRecord[]) => {
       const routed = await router.route(records.map((detail) => ({ source: 'aws.kms', detailType: 'AWS API Call via CloudTrail', detail })));
       const incidents = new Map<string, string>();
+      let duplicates = 0;
       for (const { fn, event } of routed) {
         const outcome = await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(event, localLambdaContext(`kms-warden-${stage}-${fn}`));
-        for (const incident of outcome.incidents ?? []) incidents.set(incident.id, incident.status);
+        for (const incident of outcome.incidents ?? []) {
+          incidents.set(incident.id, incident.status);
+          if (incident.duplicate) duplicates += 1;
+        }
       }
-      const found = [...incidents].map(([id, status]) => `${id} (${status})`);
+      const found = [...incidents].map(([id, status]) => `${id} (${status})${duplicates > 0 ? ', already handled: nothing done again' : ''}`);
       say(step, `${text}: ${records.length} events, ${routed.length} passed the rules; ${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`, {
         events: records.length,
         routed: routed.length,
         incidents: Object.fromEntries(incidents),
+        duplicates,
       });
       return [...incidents.keys()];
     };
@@ -215,13 +221,16 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     });
     const deps = { ...approvalDeps(config), rekey: workflow };
     route = approvalRoute(deps);
-    const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url });
-    if (!rekeyed) return { incidentId, keyState: after.KeyState ?? 'Unknown' };
-    await actAsPerson(incidentId, { ...options, say, deps });
-    const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure));
+    // Waits end when the run fails, and (never waiting for a person) after a few minutes at most.
+    const watch: Watch = { failure: undefined, deadline: options.autoApprove ? Date.now() + 5 * 60_000 : undefined };
+    const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url, watch });
+    if (!rekeyed) return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: true };
+    workflow.finished(incidentId).catch((error: Error) => (watch.failure = error));
+    await actAsPerson(incidentId, { ...options, say, deps, watch });
+    const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure), watch);
     for (const line of renderRekeyProgress(verified, { tty: false })) say('rekey', line);
-    if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown' };
-    await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url });
+    if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown', failed: true };
+    await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url, watch });
     await workflow.finished(incidentId);
     const done = (await deps.incidents.get(incidentId))!;
     const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
@@ -273,15 +282,15 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
  * from the re-encrypted snapshot in place of the old one, a database restored from the re-encrypted copy, the old
  * snapshot deleted). With --auto-approve the demo plays that person; otherwise it waits for Enter first.
  */
-const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps> }) => {
-  const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure));
+const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; watch: Watch }) => {
+  const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure), options.watch);
   const resources = Object.entries(waiting.rekey?.resources ?? {});
   const left = resources.filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
   if (left.length === 0) return;
   for (const [key, resource] of left) options.say('person', `Waiting for a person: ${key}: ${resource.detail}`, { key, instructions: resource.instructions ?? [] });
   if (!options.autoApprove) {
     options.say('waiting', 'Press Enter to have the demo do what those say, as the person on call would.');
-    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+    await pressEnter();
   }
   const newKeyArn = waiting.rekey!.replacementKeyArn!;
   const ec2 = new EC2Client({});
@@ -304,7 +313,7 @@ const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say
       done.push(`database ${resource.id} restored as ${resource.id}-rekeyed from ${copy.DBSnapshotIdentifier}`);
     } else {
       // moto keeps a table's old key whatever UpdateTable asks: a person would check DescribeTable, then acknowledge.
-      await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', 'checked by hand (the emulator does not apply a table key change)', new Date().toISOString());
+      await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', 'acknowledged without checking: the emulator does not apply a table key change', new Date().toISOString());
       done.push(`${key} acknowledged`);
     }
   }
@@ -327,7 +336,7 @@ type Say = (step: string, text: string, data?: Record<string, unknown>) => void;
 const decide = async (
   incidentId: string,
   action: 'approve-rekey' | 'approve-deletion',
-  options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; approvalsUrl: string },
+  options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; approvalsUrl: string; watch: Watch },
 ): Promise<boolean> => {
   const incident = (await options.deps.incidents.get(incidentId))!;
   const links = await decisionLinks(incident, { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 }, new Date());
@@ -341,21 +350,40 @@ const decide = async (
     await fetch(link.url);
     const reply = await fetch(link.url, { method: 'POST' });
     options.say('decided', `${action}: HTTP ${reply.status}`, { action, status: reply.status });
+    if (reply.status !== 200) throw new Error(`the ${action} link answered HTTP ${reply.status}`);
   } else {
     options.say('waiting', 'Open the link in a browser and press the button; the demo goes on when you have.');
-    await until(options.deps, incidentId, (i) => (i.decisions ?? []).some((d) => d.action === action));
+    await until(options.deps, incidentId, (i) => (i.decisions ?? []).some((d) => d.action === action), options.watch);
   }
   return true;
 };
 
+/** The run's failure, once it fails, and when to stop waiting (never, while a person may still act). */
+interface Watch {
+  failure: Error | undefined;
+  deadline: number | undefined;
+}
+
 /** Polls the incident until `ready`: the run goes on in the background, like an execution. */
-const until = async (deps: { incidents: { get(id: string): Promise<Incident | undefined> } }, id: string, ready: (incident: Incident) => boolean): Promise<Incident> => {
+const until = async (deps: { incidents: { get(id: string): Promise<Incident | undefined> } }, id: string, ready: (incident: Incident) => boolean, watch: Watch): Promise<Incident> => {
   for (;;) {
     const incident = await deps.incidents.get(id);
     if (incident && ready(incident)) return incident;
+    if (watch.failure) throw new Error(`re-keying failed: ${watch.failure.message}`);
+    if (watch.deadline !== undefined && Date.now() > watch.deadline) throw new Error(`incident ${id} did not get there in time (${incident?.status})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
+
+/** One line from the terminal, then the terminal is let go (so the demo can end). */
+const pressEnter = () =>
+  new Promise<void>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', () => {
+      lines.close();
+      resolve();
+    });
+  });
 
 const indent = (text: string) =>
   text

@@ -14,6 +14,22 @@ export interface ManualContainmentRequest {
 }
 
 /**
+ * Why a principal cannot be isolated this way, or undefined. An assumed-role session ARN (as CloudTrail shows it) is
+ * named by its role instead; kms-warden's own roles and service-linked roles are never denied or quarantined.
+ */
+export const principalRefusal = (principalArn: string, responderRolePath: string): string | undefined => {
+  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(principalArn)) {
+    const [, account, role] = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(principalArn) ?? [];
+    return `${principalArn} is a session: name its role instead (arn:aws:iam::${account}:role/${role}, with its path if it has one)`;
+  }
+  if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
+  // Any stage's roles, not only this one's: they all live under /kms-warden/ (the stack's IAM path).
+  if (principalArn.includes(`:role${responderRolePath}`) || principalArn.includes(':role/kms-warden/')) return `${principalArn} is one of kms-warden's own roles: isolating it would stop kms-warden acting on this key`;
+  if (principalArn.includes(':role/aws-service-role/')) return `${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key`;
+  return undefined;
+};
+
+/**
  * The manual isolation step a person asks for from the CLI, as a plan (plain data): deny the principal in the key
  * policy, revoke its grants and grants held outside the account, quarantine the principal, and disable the key if
  * asked. The same actions, with the same guards, as automatic containment.

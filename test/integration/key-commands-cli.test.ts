@@ -41,6 +41,19 @@ describe('kms-warden inventory and contain, against moto', () => {
     expect(out).toEqual([`${keyArn} (alias/orders) protects 1 resource:`, '  ssm:us-east-1:parameter:/orders/db']);
   });
 
+  it("refuses to isolate kms-warden's own roles, service-linked roles and sessions, changing nothing", async () => {
+    for (const [principal, why] of [
+      ['arn:aws:iam::123456789012:role/kms-warden/test/kms-warden-test-onKmsApiCall', "is one of kms-warden's own roles"],
+      ['arn:aws:iam::123456789012:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS', 'is a service-linked role'],
+      ['arn:aws:sts::123456789012:assumed-role/leaky-ci/build-42', 'is a session: name its role instead (arn:aws:iam::123456789012:role/leaky-ci'],
+    ]) {
+      const { err, io } = captured();
+      expect(await main(['contain', keyArn, '--principal', principal!, '--yes'], io)).toBe(2);
+      expect(err[0]).toContain(why);
+    }
+    expect((await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy).not.toContain('KmsWardenDeny');
+  });
+
   it('shows the plan without --yes, then isolates the principal and records an incident that release undoes', async () => {
     const dry = captured();
     expect(await main(['contain', keyArn, '--principal', suspect], dry.io)).toBe(0);

@@ -47,7 +47,7 @@ describe('npm start: the local demo', () => {
       'secretsmanager:re-encrypted',
       'ssm:re-encrypted',
     ]);
-    // And in the emulator: nothing the demo seeded is left on the old key.
+    // And in the emulator: no volume or database the demo seeded is left on the old key (the table is, as said above).
     const oldKey = (steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn;
     const { Volumes = [] } = await new EC2Client({}).send(new DescribeVolumesCommand({}));
     expect(Volumes.filter((v) => v.KmsKeyId === oldKey)).toEqual([]);

@@ -40,7 +40,16 @@ describe('kms-warden rekey, against moto', () => {
 
   it('runs to the end in this process, with the second approval given from another terminal', async () => {
     const running = captured();
-    const run = main(['rekey', 'run', keyArn, '--local', '--poll-seconds', '0.05', '--window-days', '7'], running.io);
+    // Without --yes it says what it would do and starts nothing.
+    const dry = captured();
+    expect(await main(['rekey', 'run', keyArn, '--local', '--window-days', '7'], dry.io)).toBe(0);
+    expect(dry.out[0]).toMatch(/Nothing changed\. Run again with --yes to start\.$/);
+    expect(await incidents.listByKey(keyArn)).toEqual([]);
+    const tooShort = captured();
+    expect(await main(['rekey', 'run', keyArn, '--window-days', '3', '--yes'], tooShort.io)).toBe(2);
+    expect(tooShort.err[0]).toBe("kms-warden rekey: --window-days must be 7 to 30 (KMS's limits), not 3. See kms-warden rekey --help.");
+
+    const run = main(['rekey', 'run', keyArn, '--local', '--poll-seconds', '0.05', '--window-days', '7', '--yes'], running.io);
     let incidentId: string | undefined;
     for (let i = 0; i < 200 && !incidentId; i += 1) {
       const [incident] = await incidents.listByKey(keyArn);
@@ -55,6 +64,8 @@ describe('kms-warden rekey, against moto', () => {
 
     const approving = captured();
     expect(await main(['rekey', 'approve-deletion', incidentId!], approving.io)).toBe(0);
+    expect(approving.out[0]).toMatch(/Nothing changed\. Run again with --yes to decide\.$/);
+    expect(await main(['rekey', 'approve-deletion', incidentId!, '--yes'], approving.io)).toBe(0);
     expect(await run).toBe(0);
 
     expect(running.out[0]).toBe(`incident ${incidentId}: re-key of ${keyArn} requested and approved by cli:dana`);
