@@ -23,34 +23,25 @@ export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | u
     : undefined;
 
 /** Decisions made from the CLI: the same adapters as the endpoint, without tokens (the operator's AWS identity decides). */
-export const operatorDecisionDeps = (config: Config): DecisionDeps => {
-  const documents = documentClient();
-  return {
-    ...tellers(config, documents),
-    kms: new KmsKeys(kmsClients()),
-    iam: new IamPrincipals(iamClient()),
-    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
-    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
-    rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
-    deletionWindowDays: config.rekeyDeletionWindowDays,
-  };
-};
+export const operatorDecisionDeps = (config: Config, documents = documentClient()): DecisionDeps => ({
+  // SNS, Slack and links, like the responders: people hear of every decision.
+  ...tellers(config, documents),
+  kms: new KmsKeys(kmsClients()),
+  iam: new IamPrincipals(iamClient()),
+  incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+  audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+  rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
+  deletionWindowDays: config.rekeyDeletionWindowDays,
+});
 
-/** The approval endpoint's composition root. */
+/** The approval endpoint's composition root: the decision deps, plus what signed, single-use links need. */
 export const approvalDeps = (config: Config): ApprovalDeps => {
   if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
   const documents = documentClient();
   return {
-    // SNS, Slack and links, like the responders: people hear of every decision.
-    ...tellers(config, documents),
-    kms: new KmsKeys(kmsClients()),
-    iam: new IamPrincipals(iamClient()),
-    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+    ...operatorDecisionDeps(config, documents),
     nonces: new DynamoDbNonceStore(documents, config.incidentTable),
-    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
     secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
-    rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
-    deletionWindowDays: config.rekeyDeletionWindowDays,
     tokenTtlSeconds: config.approvalTokenHours * 3600,
   };
 };

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { gunzipSync, createGunzip } from 'node:zlib';
 import { cloudTrailClient } from '../aws/clients';
@@ -13,6 +13,7 @@ import { respondToKmsApiCall, type Outcome } from '../respond/respond-to-kms-api
 import { respondToSecurityFinding, securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
 import { responderDeps } from '../respond/wiring';
 import type { CommandIo } from './io';
+import { isGzip } from '../replay/prepared-batches';
 
 export const handleUsage = `Usage: kms-warden handle [--json] FILE...
 
@@ -101,13 +102,7 @@ const tableLine = (handled: Handled) => [handled.where, handled.name, handled.ev
 /** Opens the file and reads its first bytes: whether it is gzip, or that it cannot be read at all. */
 const isGzipFile = async (file: string): Promise<boolean> => {
   try {
-    const handle = await open(file, 'r');
-    try {
-      const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-      return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-    } finally {
-      await handle.close();
-    }
+    return await isGzip(file);
   } catch (error) {
     throw new UnreadableFileError(file, { cause: error });
   }

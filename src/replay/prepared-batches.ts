@@ -12,7 +12,8 @@ import { UnreadableFileError } from '../errors';
 const batchSize = 1000;
 const chunkBytes = 1 << 20;
 
-const isGzip = async (file: string): Promise<boolean> => {
+/** Whether a file starts with gzip's magic bytes (1f 8b), whatever its name says. */
+export const isGzip = async (file: string): Promise<boolean> => {
   const handle = await open(file, 'r');
   try {
     const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);

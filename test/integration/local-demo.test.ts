@@ -7,6 +7,19 @@ import { useMoto } from '../support/moto';
 
 type Line = { step: string; [key: string]: unknown };
 
+/**
+ * `npm start -- ARGS` in a process of its own (the handlers read their settings once, when they load, as in Lambda)
+ * with its own moto; it must end cleanly, saying nothing on stderr. Returns its JSON lines.
+ */
+const npmStart = (...args: string[]): Line[] => {
+  const env = { ...process.env };
+  delete env.AWS_ENDPOINT_URL;
+  const run = spawnSync('npm', ['start', '--silent', '--', ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+};
+
 describe('npm start: the local demo', () => {
   const moto = useMoto();
 
@@ -61,18 +74,7 @@ describe('npm start: the local demo', () => {
   });
 
   it('starts its own moto through the real entry point and runs to the end without waiting', () => {
-    const env = { ...process.env };
-    delete env.AWS_ENDPOINT_URL;
-    const run = spawnSync('npm', ['start', '--silent', '--', '--auto-approve', '--json'], {
-      cwd: projectRoot,
-      env,
-      encoding: 'utf8',
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const steps = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    const steps = npmStart('--auto-approve', '--json');
     expect(steps[0]).toMatchObject({ step: 'emulator', started: true });
     expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled' });
   });
@@ -92,19 +94,7 @@ describe('npm start: the local demo', () => {
   });
 
   it('plays another scenario through the real entry point: one deletion by a role that is not a key administrator', () => {
-    // A process of its own (the handlers read their settings once, when they load, as in Lambda), with its own moto.
-    const env = { ...process.env };
-    delete env.AWS_ENDPOINT_URL;
-    const run = spawnSync('npm', ['start', '--silent', '--', '--scenario', 'deletion', '--auto-approve', '--json', '--region', 'us-east-1'], {
-      cwd: projectRoot,
-      env,
-      encoding: 'utf8',
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    const steps = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+    const steps = npmStart('--scenario', 'deletion', '--auto-approve', '--json', '--region', 'us-east-1');
     expect(steps.map((s) => s.step)).not.toContain('enumeration');
     expect(steps.find((s) => s.step === 'attack')).toMatchObject({ routed: 1 });
     expect(steps.find((s) => s.step === 'done')).toMatchObject({ oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });

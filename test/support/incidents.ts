@@ -3,6 +3,7 @@ import { defaultDetectionSettings } from '../../src/detectors/detector';
 import type { CloudTrailRecord } from '../../src/events/cloudtrail-record';
 import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { newIncident, type Incident } from '../../src/incidents/incident';
+import type { IncidentStore } from '../../src/incidents/incident-store';
 
 /** A contained-or-open incident for the first signal a record raises (no key administrators configured). */
 export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incident> = {}): Incident => {
@@ -14,4 +15,14 @@ export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incide
     }),
     ...overrides,
   };
+};
+
+/** An incident approved for re-keying `keyArn` and begun (re-keying, no progress yet), stored in `incidents`. */
+export const rekeyingIncident = async (incidents: IncidentStore, keyArn: string, record: CloudTrailRecord): Promise<Incident> => {
+  const incident = incidentFrom(record);
+  const at = '2026-11-28T12:00:00.000Z';
+  await incidents.open(incident);
+  await incidents.recordContainment(incident.id, [], at);
+  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at });
+  return incidents.beginRekey(incident.id, { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, at);
 };

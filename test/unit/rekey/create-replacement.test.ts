@@ -3,7 +3,7 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { createReplacement } from '../../../src/rekey/steps/create-replacement';
-import { incidentFrom } from '../../support/incidents';
+import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -11,11 +11,7 @@ const snapshot = { keyArn, region: 'us-west-2', aliases: [], tags: {}, keySpec: 
 
 const setup = async () => {
   const incidents = new InMemoryIncidentStore();
-  const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
-  await incidents.open(incident);
-  await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
-  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
-  await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
+  const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   const calls: string[] = [];
   const keys = {
     findKeyTagged: async () => undefined,

@@ -4,7 +4,7 @@ import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
 import { resourceKeyOf, type KeyReplacementPort, type RekeyDeps } from '../../../src/rekey/step';
 import { reEncryptBatch } from '../../../src/rekey/steps/re-encrypt-batch';
-import { incidentFrom } from '../../support/incidents';
+import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -12,11 +12,7 @@ const snapshot = { keyArn, region: 'us-west-2', aliases: [] } as unknown as KeyS
 
 const setup = async (resources: ProtectedResource[], clockStep = 0) => {
   const incidents = new InMemoryIncidentStore();
-  const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
-  await incidents.open(incident);
-  await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
-  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
-  await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
+  const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   for (const r of resources) await incidents.recordResource(incident.id, resourceKeyOf(r), { ...r, status: 'pending', detail: 'found', ...(r.detail ? { resourceDetail: r.detail } : {}), at: '2026-11-28T12:00:00.000Z' });
   const order: string[] = [];
   const service: ServiceReEncrypter = {

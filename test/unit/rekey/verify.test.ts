@@ -6,7 +6,7 @@ import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { verify } from '../../../src/rekey/steps/verify';
 import { scheduleDeletion } from '../../../src/rekey/steps/schedule-deletion';
 import type { Notification } from '../../../src/notify/notifier';
-import { incidentFrom } from '../../support/incidents';
+import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -16,11 +16,7 @@ const run = (incidentId: string) => ({ incidentId, keyArn, pendingWindowDays: 30
 /** A re-keying incident, a key in a given state, services that list what is left, and a clock. */
 const setup = async (left: ProtectedResource[], lastUse: { at: string } | null | 'unavailable' = null) => {
   const incidents = new InMemoryIncidentStore();
-  const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
-  await incidents.open(incident);
-  await incidents.recordContainment(incident.id, [], '2026-11-28T12:00:00.000Z');
-  await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: '2026-11-28T12:00:00.000Z' });
-  await incidents.beginRekey(incident.id, { startedAt: '2026-11-28T12:00:00.000Z', startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, '2026-11-28T12:00:00.000Z');
+  const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   const key = { state: 'Enabled', disabled: 0, scheduled: 0 };
   const keys = {
     state: async () => ({ state: key.state, deletionDate: undefined }),
