@@ -1,19 +1,12 @@
 import {
   CreateKeyCommand,
   DescribeKeyCommand,
-  DisableKeyCommand,
-  EnableKeyCommand,
-  EnableKeyRotationCommand,
   GetKeyLastUsageCommand,
-  GetKeyPolicyCommand,
-  GetKeyRotationStatusCommand,
   KMSInvalidStateException,
   NotFoundException,
   ScheduleKeyDeletionCommand,
   UpdateAliasCommand,
-  paginateListAliases,
   paginateListKeys,
-  paginateListResourceTags,
   type KeySpec,
   type KeyUsageType,
   type KMSClient,
@@ -22,7 +15,7 @@ import {
 import { KeyNotFoundError, KeyStateConflictError } from '../../errors';
 import type { KeySnapshot } from '../../rekey/key-snapshot';
 import { policyWithoutContainment } from '../../rekey/key-snapshot';
-import { keyLocation } from '../kms-keys';
+import { KmsKeys, keyLocation } from '../kms-keys';
 
 /** The KMS calls re-keying makes: read the old key whole, create its replacement, move aliases, schedule deletion. */
 export class KeyReplacement {
@@ -43,30 +36,36 @@ export class KeyReplacement {
     'kms:GetKeyLastUsage',
   ] as const;
 
-  constructor(private readonly clientIn: (region: string) => KMSClient) {}
+  /** The reads and state changes containment already makes, with the same error translation. */
+  private readonly keys: KmsKeys;
+
+  constructor(private readonly clientIn: (region: string) => KMSClient) {
+    this.keys = new KmsKeys(clientIn);
+  }
 
   async snapshot(keyArn: string): Promise<KeySnapshot> {
     const { region, keyId } = keyLocation(keyArn);
     const client = this.clientIn(region);
     return this.translated(keyArn, 'DescribeKey', async () => {
-      const [{ KeyMetadata: key }, { Policy }, rotation, tags, aliases] = await Promise.all([
+      // DescribeKey whole: the spec, usage, origin and multi-Region status the replacement copies.
+      const [{ KeyMetadata: key }, policy, rotationEnabled, tags, aliases] = await Promise.all([
         client.send(new DescribeKeyCommand({ KeyId: keyId })),
-        client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })),
-        client.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
-        this.tagsOf(client, keyId),
-        this.aliasesOf(client, keyId),
+        this.keys.keyPolicy(keyArn),
+        this.keys.rotationEnabled(keyArn),
+        this.keys.tags(keyArn),
+        this.keys.aliases(keyArn),
       ]);
       return {
         keyArn,
         region,
-        policy: policyWithoutContainment(Policy ?? '{"Version":"2012-10-17","Statement":[]}'),
+        policy: policyWithoutContainment(policy),
         tags,
         description: key?.Description ?? '',
         keySpec: key?.KeySpec ?? 'SYMMETRIC_DEFAULT',
         keyUsage: key?.KeyUsage ?? 'ENCRYPT_DECRYPT',
         origin: key?.Origin ?? 'AWS_KMS',
         multiRegion: key?.MultiRegion === true,
-        rotationEnabled: rotation.KeyRotationEnabled === true,
+        rotationEnabled,
         aliases,
         state: key?.KeyState ?? 'Unknown',
       };
@@ -97,8 +96,7 @@ export class KeyReplacement {
   /** Rotation on (symmetric encryption keys only: other kinds cannot rotate). Already on: nothing changes. */
   async ensureRotation(keyArn: string, keySpec: string): Promise<void> {
     if (keySpec !== 'SYMMETRIC_DEFAULT') return;
-    const { region, keyId } = keyLocation(keyArn);
-    await this.translated(keyArn, 'EnableKeyRotation', () => this.clientIn(region).send(new EnableKeyRotationCommand({ KeyId: keyId })));
+    await this.keys.enableKeyRotation(keyArn);
   }
 
   /**
@@ -109,11 +107,10 @@ export class KeyReplacement {
     const client = this.clientIn(region);
     for await (const page of paginateListKeys({ client }, {})) {
       for (const key of page.Keys ?? []) {
-        if (!key.KeyId || !key.KeyArn) continue;
-        const tags = await this.tagsOf(client, key.KeyId).catch(() => ({}) as Record<string, string>);
+        if (!key.KeyArn) continue;
+        const tags = await this.keys.tags(key.KeyArn).catch(() => ({}) as Record<string, string>);
         if (!Object.entries(wanted).every(([name, value]) => tags[name] === value)) continue;
-        const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
-        if (KeyMetadata?.KeyState === 'Enabled') return key.KeyArn;
+        if ((await this.keys.status(key.KeyArn)).state === 'Enabled') return key.KeyArn;
       }
     }
     return undefined;
@@ -131,11 +128,6 @@ export class KeyReplacement {
     }
   }
 
-  async aliasesOfKey(keyArn: string): Promise<string[]> {
-    const { region, keyId } = keyLocation(keyArn);
-    return this.aliasesOf(this.clientIn(region), keyId);
-  }
-
   /** Points an alias at the replacement. Already there: nothing to do, and no error. */
   async retargetAlias(alias: string, keyArn: string): Promise<void> {
     const { region, keyId } = keyLocation(keyArn);
@@ -143,9 +135,8 @@ export class KeyReplacement {
   }
 
   async state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }> {
-    const { region, keyId } = keyLocation(keyArn);
-    const { KeyMetadata } = await this.translated(keyArn, 'DescribeKey', () => this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId })));
-    return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString() };
+    const { state, deletionDate } = await this.keys.status(keyArn);
+    return { state, deletionDate };
   }
 
   /**
@@ -166,13 +157,11 @@ export class KeyReplacement {
   }
 
   async enable(keyArn: string): Promise<void> {
-    const { region, keyId } = keyLocation(keyArn);
-    await this.translated(keyArn, 'EnableKey', () => this.clientIn(region).send(new EnableKeyCommand({ KeyId: keyId })));
+    await this.keys.enableKey(keyArn);
   }
 
   async disable(keyArn: string): Promise<void> {
-    const { region, keyId } = keyLocation(keyArn);
-    await this.translated(keyArn, 'DisableKey', () => this.clientIn(region).send(new DisableKeyCommand({ KeyId: keyId })));
+    await this.keys.disableKey(keyArn);
   }
 
   /** KMS allows a pending window of 7 to 30 days; kms-warden never asks for less than that. */
@@ -182,22 +171,6 @@ export class KeyReplacement {
       this.clientIn(region).send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays })),
     );
     return DeletionDate?.toISOString() ?? new Date(Date.now() + pendingWindowInDays * 86_400_000).toISOString();
-  }
-
-  private async tagsOf(client: KMSClient, keyId: string): Promise<Record<string, string>> {
-    const tags: Record<string, string> = {};
-    for await (const page of paginateListResourceTags({ client }, { KeyId: keyId })) {
-      for (const tag of page.Tags ?? []) if (tag.TagKey) tags[tag.TagKey] = tag.TagValue ?? '';
-    }
-    return tags;
-  }
-
-  private async aliasesOf(client: KMSClient, keyId: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const page of paginateListAliases({ client }, { KeyId: keyId })) {
-      for (const alias of page.Aliases ?? []) if (alias.AliasName) names.push(alias.AliasName);
-    }
-    return names.sort();
   }
 
   private async translated<T>(keyArn: string, operation: string, send: () => Promise<T>): Promise<T> {
