@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { makeDecision } from '../approvals/decide';
 import { decisionText } from '../approvals/decision-text';
@@ -8,7 +7,7 @@ import { loadConfig } from '../config';
 import type { Incident } from '../incidents/incident';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { composeNotification } from '../notify/compose-notification';
-import type { CommandIo } from './io';
+import { operatorName, type CommandIo } from './io';
 
 export const incidentsUsage = `Usage:
   kms-warden incidents list [--status S,...] [--key ARN] [--json]   active incidents (or those in the given statuses), oldest change first
@@ -99,7 +98,7 @@ export const decisionCommand =
       io.out(`Nothing changed. Run again with --yes to decide.`);
       return 0;
     }
-    const outcome = await makeDecision(deps, incident, action, values.by ?? `cli:${process.env.USER ?? userInfo().username}`, 'cli');
+    const outcome = await makeDecision(deps, incident, action, values.by ?? operatorName(), 'cli');
     if (!outcome.ok) {
       io.err(`kms-warden ${verb}: this decision can no longer be made: the incident is ${outcome.current}`);
       return 1;

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { applyPlan, describeAction } from '../actions';
 import { kmsClients } from '../aws/clients';
@@ -13,7 +12,7 @@ import { planRekey } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters } from '../rekey/wiring';
 import { responderDeps } from '../respond/wiring';
-import type { CommandIo } from './io';
+import { operatorName, type CommandIo } from './io';
 
 export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--json]
 
@@ -26,8 +25,6 @@ The manual isolation step: deny the principal every use of KEY in its policy, re
 outside the account, quarantine the principal (its current sessions refused everything), and with --disable also
 disable KEY (every workload using it fails until it is enabled again). Without --yes: the plan, nothing changed.
 Recorded as an incident, told to on-call, and undone with: kms-warden release INCIDENT --yes`;
-
-const operator = () => `cli:${process.env.USER ?? userInfo().username}`;
 
 export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { region: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -81,7 +78,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     io.out('Nothing changed. Run again with --yes to apply this plan.');
     return 0;
   }
-  const by = values.by ?? operator();
+  const by = values.by ?? operatorName();
   const incident = await openOperatorIncident(
     deps.incidents,
     { keyArn, by, detector: 'operator-contain', title: 'Containment asked for by an operator', summary: `${by} asked to contain ${keyArn}${values.principal ? ` against ${values.principal}` : ''}`, plan },

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import { kmsClients, sfnClient } from '../aws/clients';
@@ -14,7 +13,7 @@ import { operatorRekeyIncident } from '../rekey/operator-request';
 import { planRekey, type RekeyPlan } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters, rekeyDeps } from '../rekey/wiring';
-import type { CommandIo } from './io';
+import { operatorName, type CommandIo } from './io';
 import { renderRekeyProgress } from '../rekey/progress';
 
 export const rekeyUsage = `Usage:
@@ -33,8 +32,6 @@ export const rekeyUsage = `Usage:
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
 RESPONDER_ROLE_PATH, REKEY_STATE_MACHINE_ARN, ...; see the README), AWS credentials and AWS_REGION.`;
-
-const operator = () => `cli:${process.env.USER ?? userInfo().username}`;
 
 const planLines = (plan: RekeyPlan): string[] => [
   `key:          ${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''}`,
@@ -68,7 +65,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     io.out(rekeyUsage);
     return values.help ? 0 : 2;
   }
-  const by = values.by ?? operator();
+  const by = values.by ?? operatorName();
 
   if (sub === 'plan') {
     if (!target) return usageError(io, 'plan needs a KEY');
