@@ -195,7 +195,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
    * One item per resource, beside the incident's (same partition): an incident re-keying thousands of resources stays
    * far from DynamoDB's 400 KB item limit. Written only while the incident is re-keying (a condition on its item).
    */
-  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
+  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<void> {
     try {
       await this.documents.send(
         new TransactWriteCommand({
@@ -224,7 +224,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
       if (error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
       throw new StateConflictError(id, await this.get(id), { cause: error });
     }
-    return (await this.get(id))!;
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {

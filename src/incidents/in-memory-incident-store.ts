@@ -80,12 +80,10 @@ export class InMemoryIncidentStore implements IncidentStore {
     return keyArn;
   }
 
-  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident> {
+  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<void> {
     const current = this.rekeying(id);
     // As in DynamoDB, where each resource is an item of its own: no line in the incident's timeline.
-    const next = { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } } };
-    this.incidents.set(id, next);
-    return structuredClone(next);
+    this.incidents.set(id, { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } } });
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {

@@ -40,8 +40,11 @@ export interface IncidentStore {
   recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident>;
   /** Records the replacement key once; a second, different key loses and the first is returned. */
   claimReplacementKey(id: string, keyArn: string, at: string): Promise<string>;
-  /** Records what became of one resource. */
-  recordResource(id: string, key: string, progress: ResourceProgress): Promise<Incident>;
+  /**
+   * Records what became of one resource. Returns nothing: re-reading an incident with thousands of resources after
+   * every one of them would be quadratic; callers that need the incident read it once, when they need it.
+   */
+  recordResource(id: string, key: string, progress: ResourceProgress): Promise<void>;
   /** A move the workflow makes (re-keying -> re-keyed -> deletion-scheduled), conditional on the lifecycle table. */
   advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident>;
   /** Moves contained -> awaiting-approval when decision links go out to people. */

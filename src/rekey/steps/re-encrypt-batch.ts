@@ -2,6 +2,7 @@ import type { KeySnapshot } from '../key-snapshot';
 import type { ProtectedResource } from '../protected-resource';
 import type { RekeyRun, RekeyStep } from '../step';
 import { incidentOf } from './incident-of';
+import { tellPeople } from '../../notify/tell-people';
 import { reEncrypt } from './re-encrypt';
 
 /** Resources one invocation takes on, at most, and how many at once. */
@@ -35,6 +36,8 @@ export const reEncryptBatch: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; r
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    // Progress for people once a batch, not once a resource: one read of the incident, one quiet Slack edit.
+    if (moved > 0) await tellPeople((await deps.incidents.get(run.incidentId))!, deps, { quiet: true });
     return { moved, pending: pending.length - moved };
   },
 };

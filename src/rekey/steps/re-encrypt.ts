@@ -1,7 +1,6 @@
 import type { KeySnapshot } from '../key-snapshot';
 import type { ProtectedResource, ReEncryptOutcome } from '../protected-resource';
 import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
-import { tellPeople } from '../../notify/tell-people';
 
 /** Moves one resource to the replacement and records what became of it. The adapter makes it idempotent. */
 export const reEncrypt: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string }; resource: ProtectedResource }, { key: string; status: ReEncryptOutcome['status'] }> = {
@@ -11,7 +10,7 @@ export const reEncrypt: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replac
     if (!service) throw new Error(`no re-encrypter for ${resource.service}`);
     const outcome = await service.reEncrypt(resource, replacement.keyArn, { keyArn: snapshot.keyArn, aliases: snapshot.aliases });
     const key = resourceKeyOf(resource);
-    const incident = await deps.incidents.recordResource(run.incidentId, key, {
+    await deps.incidents.recordResource(run.incidentId, key, {
       service: resource.service,
       kind: resource.kind,
       id: resource.id,
@@ -23,7 +22,6 @@ export const reEncrypt: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replac
       ...(resource.detail ? { resourceDetail: resource.detail } : {}),
       at: deps.now().toISOString(),
     });
-    await tellPeople(incident, deps, { quiet: true });
     return { key, status: outcome.status };
   },
 };

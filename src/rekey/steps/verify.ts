@@ -49,7 +49,7 @@ export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replaceme
     const stillThere = new Set(found.resources.map(resourceKeyOf));
     for (const [key, resource] of Object.entries(progress.resources)) {
       if (resource.status !== 'needs-human' || stillThere.has(key) || key.startsWith('kms:')) continue;
-      incident = await deps.incidents.recordResource(incident.id, key, { ...resource, status: 'cut-over', detail: `no longer on the old key (was: ${resource.detail})`, at });
+      await deps.incidents.recordResource(incident.id, key, { ...resource, status: 'cut-over', detail: `no longer on the old key (was: ${resource.detail})`, at });
     }
 
     // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled.
