@@ -1,19 +1,15 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { gunzipSync, createGunzip } from 'node:zlib';
 import { cloudTrailClient } from '../aws/clients';
 import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { loadConfig, type Config } from '../config';
 import { ConfigError, UnreadableFileError } from '../errors';
 import { camelCaseKeys } from '../events/guardduty-finding';
 import { classifyInput, type InputEvent } from '../events/input';
-import { expand, type RawInput } from '../replay/prepare';
 import { respondToKmsApiCall, type Outcome } from '../respond/respond-to-kms-api-call';
 import { respondToSecurityFinding, securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
 import { responderDeps } from '../respond/wiring';
 import type { CommandIo } from './io';
-import { isGzip } from '../replay/prepared-batches';
+import { isGzip, rawInputsOf } from '../replay/prepared-batches';
 
 export const handleUsage = `Usage: kms-warden handle [--json] FILE...
 
@@ -99,78 +95,14 @@ const outcomeText = (handled: Handled): string => {
 
 const tableLine = (handled: Handled) => [handled.where, handled.name, handled.eventId, outcomeText(handled)].join('  ');
 
-/** Opens the file and reads its first bytes: whether it is gzip, or that it cannot be read at all. */
-const isGzipFile = async (file: string): Promise<boolean> => {
+/** Opens the file and reads its first bytes: that it can be read at all, before anything acts. */
+const checkReadable = async (file: string): Promise<void> => {
   try {
-    return await isGzip(file);
+    await isGzip(file);
   } catch (error) {
     throw new UnreadableFileError(file, { cause: error });
   }
 };
-
-const parsed = (text: string, where: string): RawInput[] => {
-  try {
-    return [...expand(JSON.parse(text), where)];
-  } catch (error) {
-    return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
-  }
-};
-
-/**
- * The JSON values of a file, one at a time, in order, framed as the replay reader frames them (NDJSON, or one
- * document when the first line is not JSON). The replay reader hands on normalised events; the responders take the
- * records and envelopes as delivered, so this one hands on the values.
- */
-async function* inputsOf(file: string, gzip: boolean): AsyncGenerator<RawInput> {
-  const source = createReadStream(file);
-  const stream = gzip ? source.pipe(createGunzip()) : source;
-  if (gzip) source.on('error', (error) => stream.destroy(error));
-  stream.setEncoding('utf8');
-  let rest = '';
-  let lineNumber = 0;
-  let first = true;
-  const lines = async function* () {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const complete = (rest + chunk).split('\n');
-      rest = complete.pop()!;
-      yield* complete;
-    }
-    if (rest.trim() !== '') yield rest;
-  };
-  const reading = lines();
-  for (;;) {
-    let next: IteratorResult<string>;
-    try {
-      next = await reading.next();
-    } catch (error) {
-      throw new UnreadableFileError(file, { cause: error });
-    }
-    if (next.done) return;
-    lineNumber += 1;
-    const line = next.value;
-    if (line.trim() === '') continue;
-    if (first) {
-      first = false;
-      try {
-        JSON.parse(line);
-      } catch {
-        // Not line-delimited: one document (a CloudTrail log file, a pretty-printed event), read whole.
-        await reading.return(undefined);
-        source.destroy();
-        let text: string;
-        try {
-          const bytes = await readFile(file);
-          text = (gzip ? gunzipSync(bytes) : bytes).toString('utf8');
-        } catch (error) {
-          throw new UnreadableFileError(file, { cause: error });
-        }
-        yield* parsed(text, file);
-        return;
-      }
-    }
-    yield* parsed(line, `${file}:${lineNumber}`);
-  }
-}
 
 export const handleCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({
@@ -187,10 +119,11 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
     return 2;
   }
   // Every file is opened before anything acts: a mistyped name stops the run, not half of it.
-  const files: Array<{ file: string; gzip: boolean }> = [];
+  const files: string[] = [];
   for (const file of positionals) {
     try {
-      files.push({ file, gzip: await isGzipFile(file) });
+      await checkReadable(file);
+      files.push(file);
     } catch (error) {
       if (!(error instanceof UnreadableFileError)) throw error;
       io.err(`kms-warden handle: ${error.message}`);
@@ -211,9 +144,9 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
     count.malformed += 1;
     io.err(`malformed: ${where}: ${problem}`);
   };
-  for (const { file, gzip } of files) {
+  for (const file of files) {
     try {
-      for await (const input of inputsOf(file, gzip)) {
+      for await (const input of rawInputsOf(file)) {
         if (!input.ok) {
           malformed(input.where, input.problem);
           continue;

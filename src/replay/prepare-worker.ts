@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareText, type PrepareOptions, type Prepared } from './prepare';
+import { prepareText, whereOf, type PrepareOptions, type Prepared } from './prepare';
 
 /** A replay worker: parses and prepares batches of lines (or whole documents) sent by the reader. */
 export interface PrepareJob {
@@ -16,8 +16,7 @@ const options = workerData as PrepareOptions;
 parentPort?.on('message', (job: PrepareJob) => {
   const prepared: Prepared[] = [];
   job.texts.forEach((text, index) => {
-    const where = job.document ? job.where : `${job.where}:${job.firstLine + index}`;
-    for (const item of prepareText(text, where, options)) prepared.push(item);
+    for (const item of prepareText(text, whereOf(job, index), options)) prepared.push(item);
   });
   parentPort!.postMessage({ seq: job.seq, prepared });
 });

@@ -57,15 +57,20 @@ export function* expand(value: unknown, where: string): Generator<RawInput> {
   for (let i = 0; i < many.length; i += 1) yield { ok: true, value: many[i], where: `${where}[${i}]` };
 }
 
-/** Parses one line or document and prepares every event in it. */
-export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] => {
+/** Where a batch's text came from: the file for a document, file:line for a line (batches hold consecutive lines). */
+export const whereOf = (job: { where: string; firstLine: number; document?: boolean | undefined }, index: number): string =>
+  job.document ? job.where : `${job.where}:${job.firstLine + index}`;
+
+/** Parses one line or document into its inputs (a log file's records are many), or says it is not JSON. */
+export const parseText = (text: string, where: string): RawInput[] => {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
   }
-  const prepared: Prepared[] = [];
-  for (const input of expand(value, where)) prepared.push(prepare(input, options));
-  return prepared;
+  return [...expand(value, where)];
 };
+
+/** Parses one line or document and prepares every event in it. */
+export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] => parseText(text, where).map((input) => prepare(input, options));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { PrepareOptions, Prepared } from './prepare';
-import { prepareText } from './prepare';
+import { parseText, prepareText, whereOf, type RawInput } from './prepare';
 import type { PrepareJob } from './prepare-worker';
 import { UnreadableFileError } from '../errors';
 
@@ -61,6 +61,11 @@ async function* jobsOf(file: string): AsyncGenerator<Omit<PrepareJob, 'seq'>> {
             return;
           }
         }
+        // A batch holds consecutive lines, so each text's line number is its batch's first plus its index.
+        if (texts.length > 0 && lineNumber !== firstLine + texts.length) {
+          yield { where: file, firstLine, texts };
+          texts = [];
+        }
         if (texts.length === 0) firstLine = lineNumber;
         texts.push(line);
         if (texts.length >= batchSize) {
@@ -74,10 +79,24 @@ async function* jobsOf(file: string): AsyncGenerator<Omit<PrepareJob, 'seq'>> {
   }
   if (rest.trim() !== '') {
     lineNumber += 1;
+    if (texts.length > 0 && lineNumber !== firstLine + texts.length) {
+      yield { where: file, firstLine, texts };
+      texts = [];
+    }
     if (texts.length === 0) firstLine = lineNumber;
     texts.push(rest);
   }
   if (texts.length > 0) yield { where: file, firstLine, texts };
+}
+
+/**
+ * Every JSON value of a file, in order, as delivered (not normalised): for the handle command, which gives the
+ * responders the records and envelopes the functions would get.
+ */
+export async function* rawInputsOf(file: string): AsyncGenerator<RawInput> {
+  for await (const job of jobsOf(file)) {
+    for (const [index, text] of job.texts.entries()) yield* parseText(text, whereOf(job, index));
+  }
 }
 
 /** Prepares every file's events in this thread: for small inputs and tests. */
@@ -86,7 +105,7 @@ export async function* preparedInProcess(files: string[], options: PrepareOption
     for await (const job of jobsOf(file)) {
       const prepared: Prepared[] = [];
       job.texts.forEach((text, index) => {
-        for (const item of prepareText(text, job.document ? job.where : `${job.where}:${job.firstLine + index}`, options)) prepared.push(item);
+        for (const item of prepareText(text, whereOf(job, index), options)) prepared.push(item);
       });
       yield prepared;
     }

@@ -63,6 +63,13 @@ describe('kms-warden replay', () => {
     expect(err.at(-1)).toContain('2 malformed');
   });
 
+  it('names the true line of a malformed input when blank lines come before it', async () => {
+    const lines = [JSON.stringify(viaEventBridge(scheduled)), '', '', 'this is not json', '', JSON.stringify(externalGrant), 'nor this'];
+    const { code, err } = await run('--json', file('blank.ndjson', lines.join('\n')));
+    expect(code).toBe(0);
+    expect(err.filter((line) => line.startsWith('malformed: '))).toEqual([expect.stringMatching(/blank\.ndjson:4: not JSON/), expect.stringMatching(/blank\.ndjson:7: not JSON/)]);
+  });
+
   it('puts events from several files in time order', async () => {
     const later = { ...scheduled, eventID: 'later', eventTime: '2019-01-01T00:05:00Z' };
     const earlier = { ...disabled, eventID: 'earlier', eventTime: '2019-01-01T00:01:00Z' };
