@@ -7,7 +7,7 @@ import { loadConfig } from '../config';
 import type { Incident } from '../incidents/incident';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { composeNotification } from '../notify/compose-notification';
-import { operatorName, type CommandIo } from './io';
+import { operatorName, reporter, type CommandIo } from './io';
 
 export const incidentsUsage = `Usage:
   kms-warden incidents list [--status S,...] [--key ARN] [--json]   active incidents (or those in the given statuses), oldest change first
@@ -15,11 +15,12 @@ export const incidentsUsage = `Usage:
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, ...; see the README).`;
 
-export const decisionUsage = (action: string) => `Usage: kms-warden ${action} INCIDENT [--by NAME] [--yes]
+export const decisionUsage = (action: string) => `Usage: kms-warden ${action} INCIDENT [--by NAME] [--yes] [--json]
 
 ${decisionText[decisionOf[action]!].risk}
 Without --yes, the command says what it would do and changes nothing. Recorded as decided by --by (default cli:$USER)
-through the CLI, audited and told to on-call like a decision by link.`;
+through the CLI, audited and told to on-call like a decision by link. --json: the outcome as one JSON object
+({"incidentId", "action", "decided", "status", "detail", "complete"}).`;
 
 /** CLI verbs and the decision each makes. */
 export const decisionOf: Record<string, ApprovalAction> = {
@@ -79,8 +80,13 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
 export const decisionCommand =
   (verb: string) =>
   async (argv: string[], io: CommandIo): Promise<number> => {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { by: { type: 'string' }, yes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { by: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
     const action = decisionOf[verb]!;
+    const report = reporter(io, values.json);
     if (values.help) {
       io.out(decisionUsage(verb));
       return 0;
@@ -94,8 +100,10 @@ export const decisionCommand =
       return 1;
     }
     if (!values.yes) {
-      io.out(`${decisionText[action].label} for ${id} (${incident.status}, key ${incident.keyArn ?? 'none'}): ${decisionText[action].risk}`);
-      io.out(`Nothing changed. Run again with --yes to decide.`);
+      report(
+        [`${decisionText[action].label} for ${id} (${incident.status}, key ${incident.keyArn ?? 'none'}): ${decisionText[action].risk}`, 'Nothing changed. Run again with --yes to decide.'],
+        { incidentId: id, action, decided: false, status: incident.status, keyArn: incident.keyArn ?? null, risk: decisionText[action].risk },
+      );
       return 0;
     }
     const outcome = await makeDecision(deps, incident, action, values.by ?? operatorName(), 'cli');
@@ -103,7 +111,14 @@ export const decisionCommand =
       io.err(`kms-warden ${verb}: this decision can no longer be made: the incident is ${outcome.current}`);
       return 1;
     }
-    io.out(`${decisionText[action].label} for ${id}: ${outcome.detail} (now ${outcome.updated.status})`);
+    report(`${decisionText[action].label} for ${id}: ${outcome.detail} (now ${outcome.updated.status})`, {
+      incidentId: id,
+      action,
+      decided: true,
+      status: outcome.updated.status,
+      detail: outcome.detail,
+      complete: outcome.complete,
+    });
     return outcome.complete ? 0 : 1;
   };
 

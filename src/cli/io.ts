@@ -13,3 +13,14 @@ export const processIo: CommandIo = {
 
 /** Who is at the terminal, as decisions and operator incidents record it (`--by` overrides it). */
 export const operatorName = (): string => `cli:${process.env.USER ?? userInfo().username}`;
+
+/**
+ * How a command reports a result: the readable lines, or with --json the same result as one JSON object on one line.
+ * Errors stay one readable line on stderr either way.
+ */
+export const reporter =
+  (io: CommandIo, json: boolean | undefined) =>
+  (text: string | string[], data: Record<string, unknown>): void => {
+    if (json) io.out(JSON.stringify(data));
+    else for (const line of [text].flat()) io.out(line);
+  };

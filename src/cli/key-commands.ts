@@ -12,19 +12,20 @@ import { planRekey } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters } from '../rekey/wiring';
 import { responderDeps } from '../respond/wiring';
-import { operatorName, type CommandIo } from './io';
+import { operatorName, reporter, type CommandIo } from './io';
 
 export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--json]
 
 What KEY (an ARN, id or alias) protects, service by service: secrets, parameters, buckets and objects, tables,
 functions, volumes and snapshots, databases, file systems, clusters. Reads only.`;
 
-export const containUsage = `Usage: kms-warden contain KEY [--principal ARN] [--disable] [--by NAME] [--yes] [--region R]
+export const containUsage = `Usage: kms-warden contain KEY [--principal ARN] [--disable] [--by NAME] [--yes] [--region R] [--json]
 
 The manual isolation step: deny the principal every use of KEY in its policy, revoke its grants and grants held
 outside the account, quarantine the principal (its current sessions refused everything), and with --disable also
 disable KEY (every workload using it fails until it is enabled again). Without --yes: the plan, nothing changed.
-Recorded as an incident, told to on-call, and undone with: kms-warden release INCIDENT --yes`;
+Recorded as an incident, told to on-call, and undone with: kms-warden release INCIDENT --yes
+--json: the plan, then each step's outcome, as one JSON object ({"keyArn", "applied", "plan", "incidentId", "steps"}).`;
 
 export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { region: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -49,8 +50,17 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { principal: { type: 'string' }, disable: { type: 'boolean' }, by: { type: 'string' }, yes: { type: 'boolean' }, region: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      principal: { type: 'string' },
+      disable: { type: 'boolean' },
+      by: { type: 'string' },
+      yes: { type: 'boolean' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
+  const report = reporter(io, values.json);
   if (values.help || !positionals[0]) {
     io.out(containUsage);
     return values.help ? 0 : 2;
@@ -73,9 +83,9 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     revokesPerSecond: config.revokesPerSecond,
     now: now.toISOString(),
   });
-  for (const step of plan) io.out(`- ${describeAction(step)}`);
+  const planned = plan.map((step) => `- ${describeAction(step)}`);
   if (!values.yes) {
-    io.out('Nothing changed. Run again with --yes to apply this plan.');
+    report([...planned, 'Nothing changed. Run again with --yes to apply this plan.'], { keyArn, applied: false, plan });
     return 0;
   }
   const by = values.by ?? operatorName();
@@ -87,7 +97,14 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
   const results = await applyPlan(plan, deps, { resuming: false });
   const recorded = await deps.incidents.recordContainment(incident.id, results, new Date().toISOString());
   await tellPeople(recorded, deps, { lead: `${by} contained ${keyArn} by hand.` });
-  plan.forEach((step, i) => io.out(`${step.type}: ${results[i]!.outcome}${'reason' in results[i]! ? ` (${(results[i] as { reason: string }).reason})` : ''}`));
-  io.out(`incident ${recorded.id}: ${recorded.status}; undo with kms-warden release ${recorded.id} --yes`);
+  const steps = plan.map((step, i) => ({ type: step.type, outcome: results[i]!.outcome, reason: 'reason' in results[i]! ? (results[i] as { reason: string }).reason : undefined }));
+  report(
+    [
+      ...planned,
+      ...steps.map((step) => `${step.type}: ${step.outcome}${step.reason ? ` (${step.reason})` : ''}`),
+      `incident ${recorded.id}: ${recorded.status}; undo with kms-warden release ${recorded.id} --yes`,
+    ],
+    { keyArn, applied: true, plan, incidentId: recorded.id, status: recorded.status, steps },
+  );
   return containmentSucceeded(results) ? 0 : 1;
 };

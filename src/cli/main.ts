@@ -29,7 +29,9 @@ Usage:
                                                decide, as a link or a Slack button would
   kms-warden COMMAND --help
 
-Every command takes --profile NAME and --region R (the standard AWS profile and Region), and --help.
+Every command takes --profile NAME and --region R (the standard AWS profile and Region), --json (results as JSON
+on stdout, progress and errors on stderr) and --help. Commands that change something need --yes; without it they
+say what they would do and change nothing.
 
 Environment:
   AWS_ENDPOINT_URL  an emulator to use instead of AWS (for "local": instead of starting moto_server)
@@ -85,6 +87,9 @@ const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number
   handle: handleCommand,
   doctor: doctorCommand,
 };
+
+/** Every command's name, for the help and flag checks. */
+export const commandNames = Object.keys(commands);
 
 /** --profile and --region work the same for every command: they set the standard AWS environment before it runs. */
 const globalFlags = (argv: string[]): string[] => {

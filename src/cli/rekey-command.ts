@@ -13,22 +13,24 @@ import { operatorRekeyIncident } from '../rekey/operator-request';
 import { planRekey, type RekeyPlan } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters, rekeyDeps } from '../rekey/wiring';
-import { operatorName, type CommandIo } from './io';
+import { operatorName, reporter, type CommandIo } from './io';
 import { renderRekeyProgress } from '../rekey/progress';
 
 export const rekeyUsage = `Usage:
   kms-warden rekey plan KEY [--region R] [--json]
       What re-keying KEY (an ARN, id or alias) would do: the replacement and every resource it protects. Changes nothing.
-  kms-warden rekey run KEY [--incident ID] [--window-days N] [--by NAME] [--local] [--poll-seconds N] [--yes]
+  kms-warden rekey run KEY [--incident ID] [--window-days N] [--by NAME] [--local] [--poll-seconds N] [--yes] [--json]
       Starts re-keying KEY (the deployed state machine, or with --local in this process). Without --incident, opens
       an incident approved by you. Run it again to resume a stopped run: finished work is not done twice.
       Without --yes: what it would do, nothing changed.
   kms-warden rekey status INCIDENT [--json] [--watch]
       Progress per service (bars in a terminal, plain lines otherwise), what waits for a person, the deletion.
-  kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME]
+  kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME] [--json]
       Takes responsibility for something left on the old key (RESOURCE as status shows it); verification stops waiting for it.
-  kms-warden rekey approve-deletion INCIDENT [--by NAME] [--yes]
+  kms-warden rekey approve-deletion INCIDENT [--by NAME] [--yes] [--json]
       The second approval: the run schedules the old key's deletion (after its waiting period, cancellable until then).
+
+--json: each command's result as JSON on stdout (status: one object per refresh); progress stays on stderr.
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
 RESPONDER_ROLE_PATH, REKEY_STATE_MACHINE_ARN, ...; see the README), AWS credentials and AWS_REGION.`;
@@ -66,6 +68,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     return values.help ? 0 : 2;
   }
   const by = values.by ?? operatorName();
+  const report = reporter(io, values.json);
 
   if (sub === 'plan') {
     if (!target) return usageError(io, 'plan needs a KEY');
@@ -73,7 +76,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const keyArn = await keys.resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
     const snapshot = await keys.snapshot(keyArn);
     const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
-    for (const line of values.json ? [JSON.stringify(plan)] : planLines(plan)) io.out(line);
+    report(planLines(plan), { ...plan });
     return 0;
   }
 
@@ -85,7 +88,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const show = async () => {
       const incident = await deps.incidents.get(target);
       if (!incident) throw new Error(`no incident ${target}`);
-      for (const line of values.json ? [JSON.stringify({ id: incident.id, status: incident.status, rekey: incident.rekey })] : renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) })) io.out(line);
+      report(renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) }), { id: incident.id, status: incident.status, rekey: incident.rekey });
       return incident;
     };
     let incident = await show();
@@ -99,7 +102,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
   if (sub === 'ack') {
     if (!target || !resource || !values.why) return usageError(io, 'ack needs an INCIDENT, a RESOURCE and --why');
     await acknowledgeResource(deps.incidents, target, resource, by, values.why, new Date().toISOString());
-    io.out(`${resource}: acknowledged by ${by}`);
+    report(`${resource}: acknowledged by ${by}`, { incidentId: target, resource, acknowledgedBy: by, why: values.why });
     return 0;
   }
 
@@ -112,7 +115,10 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       return 1;
     }
     if (!values.yes) {
-      io.out(`Approve key deletion for ${target}: ${incident.rekey.oldKeyArn} would be scheduled for deletion after ${incident.rekey.pendingWindowDays} days. Nothing changed. Run again with --yes to decide.`);
+      report(
+        `Approve key deletion for ${target}: ${incident.rekey.oldKeyArn} would be scheduled for deletion after ${incident.rekey.pendingWindowDays} days. Nothing changed. Run again with --yes to decide.`,
+        { incidentId: target, decided: false, oldKeyArn: incident.rekey.oldKeyArn, pendingWindowDays: incident.rekey.pendingWindowDays },
+      );
       return 0;
     }
     // Through the same code as a link or a Slack button: audited, told, marked as told.
@@ -121,7 +127,10 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       io.err(`kms-warden rekey: this decision can no longer be made: the incident is ${outcome.current}`);
       return 1;
     }
-    io.out(`deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id} --yes)`);
+    report(
+      `deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id} --yes)`,
+      { incidentId: incident.id, decided: true, oldKeyArn: incident.rekey.oldKeyArn, status: outcome.updated.status, detail: outcome.detail },
+    );
     return 0;
   }
 
@@ -132,13 +141,18 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const keyArn = await new KeyReplacement(kmsClients()).resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
     if (!values.yes) {
       const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
-      io.out(
-        `Re-key ${keyArn}: ${values.incident ?? underway?.id ? `run incident ${values.incident ?? underway!.id}` : 'open an incident approved by you'}, ` +
-          `${config.rekeyStateMachineArn && !values.local ? 'start the deployed state machine' : 'run here'}; the old key's deletion waits for a second approval (${windowDays} days' waiting period). ` +
+      const incidentId = values.incident ?? underway?.id;
+      const where = config.rekeyStateMachineArn && !values.local ? 'state machine' : 'here';
+      report(
+        `Re-key ${keyArn}: ${incidentId ? `run incident ${incidentId}` : 'open an incident approved by you'}, ` +
+          `${where === 'here' ? 'run here' : 'start the deployed state machine'}; the old key's deletion waits for a second approval (${windowDays} days' waiting period). ` +
           `See what it would move: kms-warden rekey plan ${target}. Nothing changed. Run again with --yes to start.`,
+        { keyArn, started: false, incidentId: incidentId ?? null, runs: where, pendingWindowDays: windowDays },
       );
       return 0;
     }
+    // With --json, stdout carries only the result; what happens on the way goes to stderr.
+    const progress = values.json ? io.err : io.out;
     let incident: Incident;
     if (values.incident) {
       const found = await deps.incidents.get(values.incident);
@@ -152,10 +166,10 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
       if (underway) {
         incident = underway;
-        io.out(`incident ${incident.id} (${incident.status}) is already about re-keying ${keyArn}: running it`);
+        progress(`incident ${incident.id} (${incident.status}) is already about re-keying ${keyArn}: running it`);
       } else {
         incident = await operatorRekeyIncident(deps.incidents, keyArn, by, new Date());
-        io.out(`incident ${incident.id}: re-key of ${keyArn} requested and approved by ${by}`);
+        progress(`incident ${incident.id}: re-key of ${keyArn} requested and approved by ${by}`);
       }
     }
     const run = { incidentId: incident.id, keyArn, pendingWindowDays: windowDays, startedBy: by };
@@ -164,20 +178,19 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const attempt = `cli-${Date.now()}`;
     if (config.rekeyStateMachineArn && !values.local) {
       const started = await new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn).start(run, attempt);
-      io.out(started.detail);
-      io.out(`follow it: kms-warden rekey status ${incident.id} --watch`);
+      report([started.detail, `follow it: kms-warden rekey status ${incident.id} --watch`], { keyArn, incidentId: incident.id, ...started });
       return started.started ? 0 : 1;
     }
     // In this process: the deployed definition, its waits shortened to --poll-seconds (default 15 s for a person at a terminal).
     const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : 15;
     const workflow = new LocalRekeyWorkflow(deps, { timeScale: pollSeconds / 900, onState: (_id, state) => io.err(`state: ${state}`) });
     const started = await workflow.start(run, attempt);
-    io.out(started.detail);
+    progress(started.detail);
     try {
       await workflow.finished(incident.id, attempt);
     } finally {
       const final = await deps.incidents.get(incident.id);
-      if (final) for (const line of renderRekeyProgress(final, { tty: Boolean(process.stdout.isTTY) })) io.out(line);
+      if (final) report(renderRekeyProgress(final, { tty: Boolean(process.stdout.isTTY) }), { keyArn, incidentId: final.id, started: started.started, status: final.status, rekey: final.rekey });
     }
     return 0;
   }

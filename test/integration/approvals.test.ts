@@ -33,7 +33,7 @@ const request = (method: 'GET' | 'POST', token: string) => ({
 });
 
 describe('the approval endpoint, against moto', () => {
-  useMoto();
+  useMoto({ atomicDynamoDb: true });
   let stack: ResponderStack;
   let approvals: Handler;
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;

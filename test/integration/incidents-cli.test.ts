@@ -47,6 +47,9 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     const dry = captured();
     expect(await main(['disable', incidentId], dry.io)).toBe(0);
     expect(dry.out[1]).toBe('Nothing changed. Run again with --yes to decide.');
+    const dryJson = captured();
+    expect(await main(['disable', incidentId, '--json'], dryJson.io)).toBe(0);
+    expect(JSON.parse(dryJson.out[0]!)).toMatchObject({ incidentId, action: 'disable-key', decided: false, status: 'contained', keyArn });
     const kms = new KMSClient({});
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
 

@@ -60,19 +60,24 @@ describe('kms-warden inventory and contain, against moto', () => {
     expect(dry.out.at(-1)).toBe('Nothing changed. Run again with --yes to apply this plan.');
     expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toHaveLength(2);
 
+    // With --json the result is one object: the plan and each step's outcome.
     const applied = captured();
-    expect(await main(['contain', keyArn, '--principal', suspect, '--yes'], applied.io)).toBe(0);
-    expect(applied.out.slice(3, 6)).toEqual(['deny-principal-in-key-policy: applied', 'revoke-grants: applied', 'quarantine-principal: applied']);
+    expect(await main(['contain', keyArn, '--principal', suspect, '--yes', '--json'], applied.io)).toBe(0);
+    expect(applied.out).toHaveLength(1);
+    const result = JSON.parse(applied.out[0]!) as { applied: boolean; incidentId: string; status: string; steps: Array<{ type: string; outcome: string }> };
+    expect(result).toMatchObject({ keyArn, applied: true, status: 'contained' });
+    expect(result.steps.map((s) => `${s.type}: ${s.outcome}`)).toEqual(['deny-principal-in-key-policy: applied', 'revoke-grants: applied', 'quarantine-principal: applied']);
     // Only the suspect's grant went; the payments app keeps its own.
     expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants!.map((g) => g.GranteePrincipal)).toEqual(['arn:aws:iam::123456789012:role/payments-app']);
     expect((await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy).toContain('KmsWardenDeny');
     expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'leaky-ci' }))).PolicyNames).toEqual(['KmsWardenQuarantine']);
     expect((await kms().send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Enabled');
 
-    const incidentId = /^incident (\S+): contained/.exec(applied.out.at(-1)!)![1]!;
+    const { incidentId } = result;
     expect(await incidents.get(incidentId)).toMatchObject({ status: 'contained', signal: { detector: 'operator-contain', principal: { arn: 'cli:frank' } } });
     const released = captured();
-    expect(await main(['release', incidentId, '--yes'], released.io)).toBe(0);
+    expect(await main(['release', incidentId, '--yes', '--json'], released.io)).toBe(0);
+    expect(JSON.parse(released.out[0]!)).toEqual({ incidentId, action: 'release', decided: true, status: 'released', detail: 'every reversible step was undone', complete: true });
     expect((await kms().send(new ListGrantsCommand({ KeyId: keyId }))).Grants).toHaveLength(2);
     expect((await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy).not.toContain('KmsWardenDeny');
     expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'leaky-ci' }))).PolicyNames).toEqual([]);

@@ -65,7 +65,11 @@ describe('kms-warden rekey, against moto', () => {
     const approving = captured();
     expect(await main(['rekey', 'approve-deletion', incidentId!], approving.io)).toBe(0);
     expect(approving.out[0]).toMatch(/Nothing changed\. Run again with --yes to decide\.$/);
-    expect(await main(['rekey', 'approve-deletion', incidentId!, '--yes'], approving.io)).toBe(0);
+    const statusJson = captured();
+    expect(await main(['rekey', 'status', incidentId!, '--json'], statusJson.io)).toBe(0);
+    expect(JSON.parse(statusJson.out[0]!)).toMatchObject({ id: incidentId, status: 're-keyed', rekey: { oldKeyArn: keyArn, deletionRequestedAt: expect.any(String) } });
+    expect(await main(['rekey', 'approve-deletion', incidentId!, '--yes', '--json'], approving.io)).toBe(0);
+    expect(JSON.parse(approving.out[1]!)).toMatchObject({ incidentId, decided: true, oldKeyArn: keyArn });
     expect(await run).toBe(0);
 
     expect(running.out[0]).toBe(`incident ${incidentId}: re-key of ${keyArn} requested and approved by cli:dana`);
