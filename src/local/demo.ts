@@ -27,6 +27,8 @@ import { loadConfig } from '../config';
 import { rekeyDeps } from '../rekey/wiring';
 import { renderRekeyProgress } from '../rekey/progress';
 import type { Incident } from '../incidents/incident';
+import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
+import { documentClient } from '../aws/clients';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
 
@@ -127,6 +129,14 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
       kms: ((await import('../../handlers/on-kms-api-call')) as unknown as { handler: Handler }).handler,
       findings: ((await import('../../handlers/on-security-finding')) as unknown as { handler: Handler }).handler,
     };
+    const incidentStore = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    /** The detectors that fired on these records, as the incidents recorded them. */
+    const signalsOf = async (incidentIds: string[], records: CloudTrailRecord[]) => {
+      const played = new Set(records.map((record) => record.eventID));
+      const detectors = new Set<string>();
+      for (const id of incidentIds) for (const entry of (await incidentStore.get(id))?.signals ?? []) if (played.has(entry.eventId)) detectors.add(entry.detector);
+      return [...detectors];
+    };
     /** Puts CloudTrail records on the emulator's bus; whatever the rules let through runs the real handler. */
     const play = async (step: string, text: string, records: CloudTrailRecord[]) => {
       const routed = await router.route(records.map((detail) => ({ source: 'aws.kms', detailType: 'AWS API Call via CloudTrail', detail })));
@@ -140,12 +150,12 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
         }
       }
       const found = [...incidents].map(([id, status]) => `${id} (${status})${duplicates > 0 ? ', already handled: nothing done again' : ''}`);
-      say(step, `${text}: ${records.length} events, ${routed.length} passed the rules; ${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`, {
-        events: records.length,
-        routed: routed.length,
-        incidents: Object.fromEntries(incidents),
-        duplicates,
-      });
+      const signals = await signalsOf([...incidents.keys()], records);
+      say(
+        step,
+        `${text}: ${records.length} events, ${routed.length} passed the rules; ${signals.length > 0 ? `signals ${signals.join(', ')}; ` : ''}${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`,
+        { events: records.length, routed: routed.length, signals, incidents: Object.fromEntries(incidents), duplicates },
+      );
       return [...incidents.keys()];
     };
     const from = (sourceIp: string): Caller => ({ ...attacker, sourceIp });

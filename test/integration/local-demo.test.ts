@@ -31,14 +31,17 @@ describe('npm start: the local demo', () => {
     const kinds = steps.map((s) => s.step).filter((step) => step !== 'rekey-state' && step !== 'rekey');
     expect(kinds).toEqual(['emulator', 'stack', 'key', 'baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack', 'response', 'incident', 'notification', 'redelivery', 'approval', 'decided', 'person', 'person', 'person', 'acknowledged', 'approval', 'decided', 'done']);
     // Every scenario event went through the real rule patterns in the emulator's EventBridge.
-    const played = steps.filter((s) => ['baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack'].includes(s.step)) as Array<Line & { events: number; routed: number; incidents: Record<string, string> }>;
-    expect(played.map((s) => [s.step, s.events, s.routed, Object.keys(s.incidents).length])).toEqual([
-      ['baseline', 3, 3, 0],
-      ['enumeration', 20, 20, 1],
-      ['denied', 20, 20, 1],
-      ['new-source', 1, 1, 1],
-      ['grant', 1, 1, 1],
-      ['attack', 1, 1, 1],
+    // Each step raised the signals its attack should, as the incidents recorded them.
+    const played = steps.filter((s) => ['baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack'].includes(s.step)) as Array<
+      Line & { events: number; routed: number; signals: string[]; incidents: Record<string, string> }
+    >;
+    expect(played.map((s) => [s.step, s.events, s.routed, s.signals, Object.keys(s.incidents).length])).toEqual([
+      ['baseline', 3, 3, [], 0],
+      ['enumeration', 20, 20, ['key-enumeration'], 1],
+      ['denied', 20, 20, ['access-denied-burst'], 1],
+      ['new-source', 1, 1, ['new-source-for-principal'], 1],
+      ['grant', 1, 1, ['grant-external-principal'], 1],
+      ['attack', 1, 1, ['key-deletion-scheduled'], 1],
     ]);
     // The burst of denials and the Decrypt from the new address are one incident (same key, principal, family).
     expect(Object.keys(played[3]!.incidents)).toEqual(Object.keys(played[2]!.incidents));
@@ -76,7 +79,12 @@ describe('npm start: the local demo', () => {
   it('starts its own moto through the real entry point and runs to the end without waiting', () => {
     const steps = npmStart('--auto-approve', '--json');
     expect(steps[0]).toMatchObject({ step: 'emulator', started: true });
-    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled' });
+    // The scenario's end state, as the run reported it from its own emulator (gone with it now).
+    expect(steps.filter((s) => Array.isArray(s.signals)).flatMap((s) => s.signals as string[])).toEqual(
+      expect.arrayContaining(['key-enumeration', 'access-denied-burst', 'new-source-for-principal', 'grant-external-principal', 'key-deletion-scheduled']),
+    );
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null, outsiderGrant: false, quarantined: true });
+    expect(steps.at(-1)).toMatchObject({ step: 'done', oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
   });
 
   it('answers --help and refuses an unknown command with exit code 2', async () => {
