@@ -8,6 +8,7 @@ import { decisionCommand, incidentsCommand } from './incidents-command';
 import { containCommand, inventoryCommand } from './key-commands';
 import { handleCommand } from './handle-command';
 import { doctorCommand } from './doctor-command';
+import { errorHint } from './error-hint';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -135,7 +136,8 @@ export const main = async (argv: string[], io: CommandIo = processIo): Promise<n
       io.err(`kms-warden ${command}: ${(error as Error).message}. See kms-warden ${command} --help.`);
       return 2;
     }
-    io.err(`kms-warden ${command}: ${(error as Error).message}`);
+    const hint = errorHint(error as Error);
+    io.err(`kms-warden ${command}: ${(error as Error).message}${hint ? `; ${hint}` : ''}`);
     // A missing or wrong setting is a usage error: the message names the variable to set.
     return (error as Error).name === 'ConfigError' ? 2 : 1;
   }

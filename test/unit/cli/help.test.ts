@@ -1,4 +1,5 @@
 import { commandNames, main } from '../../../src/cli/main';
+import { errorHint } from '../../../src/cli/error-hint';
 
 const captured = () => {
   const out: string[] = [];
@@ -28,5 +29,34 @@ describe('the CLI flags every command shares', () => {
     const run = captured();
     expect(await main(['incidents', 'list', '--colour'], run.io)).toBe(2);
     expect(run.err).toEqual([expect.stringMatching(/^kms-warden incidents: Unknown option '--colour'.*See kms-warden incidents --help\.$/)]);
+  });
+});
+
+describe('errors say the fix in the same line', () => {
+  it('names the stack output that holds a missing setting, exit code 2', async () => {
+    const table = process.env.INCIDENT_TABLE;
+    delete process.env.INCIDENT_TABLE;
+    try {
+      const run = captured();
+      expect(await main(['incidents', 'list'], run.io)).toBe(2);
+      expect(run.err).toEqual([
+        `kms-warden incidents: INCIDENT_TABLE: is not set; set it from the deployed stack: export INCIDENT_TABLE=$(aws cloudformation describe-stacks --stack-name kms-warden-STAGE --query "Stacks[0].Outputs[?OutputKey=='IncidentsTableName'].OutputValue" --output text)`,
+      ]);
+    } finally {
+      if (table !== undefined) process.env.INCIDENT_TABLE = table;
+    }
+  });
+
+  it.each([
+    ['CredentialsProviderError', 'Could not load credentials from any providers', /--profile NAME/],
+    ['ExpiredTokenException', 'The security token included in the request is expired', /have expired/],
+    ['AccessDeniedException', 'User is not authorized to perform kms:ListAliases', /lacks this permission/],
+    ['ResourceNotFoundException', 'Requested resource not found: Table: x not found', /INCIDENT_TABLE and the Region/],
+  ])('%s gets a fix', (name, message, fix) => {
+    expect(errorHint(Object.assign(new Error(message), { name }))).toMatch(fix);
+  });
+
+  it('adds nothing to an error it knows no fix for', () => {
+    expect(errorHint(Object.assign(new Error('socket hang up'), { name: 'Error' }))).toBeUndefined();
   });
 });
