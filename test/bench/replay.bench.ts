@@ -14,7 +14,9 @@ const recordsPerFile = Number(process.env.BENCH_RECORDS_PER_FILE ?? 52_000);
 
 const measure = (mode: 'replay' | 'baseline', paths: string[]) =>
   JSON.parse(
-    execFileSync(process.execPath, [...process.execArgv, join(__dirname, 'replay-worker.ts'), mode, ...paths], {
+    // Loaded the way the CLI loads itself (src/cli/kms-warden.cjs: require('tsx/cjs')), not through tsx's ESM loader,
+    // whose hooks thread adds about 25 MB the CLI never has.
+    execFileSync(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'replay-worker.ts'), mode, ...paths], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     }),
