@@ -27,6 +27,7 @@ import { loadConfig } from '../config';
 import { rekeyDeps } from '../rekey/wiring';
 import { renderRekeyProgress } from '../rekey/progress';
 import type { Incident } from '../incidents/incident';
+import { isActive } from '../incidents/lifecycle';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { documentClient } from '../aws/clients';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
@@ -125,10 +126,14 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     say('key', `Created the "payments" key ${keyArn} (Enabled), protecting ${seeded.join(', ')}`, { keyArn, seeded });
 
     const router = await LocalEventRouter.create(stage);
+    // Loaded now, not at the top: a handler reads its settings once, when it loads, as in Lambda. require(), not
+    // import(): the CLI's bin loads the sources through tsx's CommonJS hooks, which do not serve import().
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const handlers = {
-      kms: ((await import('../../handlers/on-kms-api-call')) as unknown as { handler: Handler }).handler,
-      findings: ((await import('../../handlers/on-security-finding')) as unknown as { handler: Handler }).handler,
+      kms: (require('../../handlers/on-kms-api-call') as { handler: Handler }).handler,
+      findings: (require('../../handlers/on-security-finding') as { handler: Handler }).handler,
     };
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const incidentStore = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
     /** The detectors that fired on these records, as the incidents recorded them. */
     const signalsOf = async (incidentIds: string[], records: CloudTrailRecord[]) => {
@@ -234,21 +239,29 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     // Waits end when the run fails, and (never waiting for a person) after a few minutes at most.
     const watch: Watch = { failure: undefined, deadline: options.autoApprove ? Date.now() + 5 * 60_000 : undefined };
     const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url, watch });
-    if (!rekeyed) return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: true };
+    // A person who released or rejected the incident instead has ended the story: nothing is re-keyed.
+    if (rekeyed !== 'decided') return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: rekeyed === 'no-link' };
     workflow.finished(incidentId).catch((error: Error) => (watch.failure = error));
     await actAsPerson(incidentId, { ...options, say, deps, watch });
     const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure), watch);
     for (const line of renderRekeyProgress(verified, { tty: false })) say('rekey', line);
     if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown', failed: true };
-    await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url, watch });
+    if ((await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url, watch })) !== 'decided') {
+      return { incidentId, keyState: (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState ?? 'Unknown', failed: false };
+    }
     await workflow.finished(incidentId);
     const done = (await deps.incidents.get(incidentId))!;
     const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
-    const byStatus = Object.values(done.rekey?.resources ?? {}).reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.status]: (counts[r.status] ?? 0) + 1 }), {});
-    say('done', `Re-keyed onto ${done.rekey?.replacementKeyArn}: ${Object.entries(byStatus).map(([status, n]) => `${n} ${status}`).join(', ')}; the old key is ${old.KeyState}, deleted on ${done.rekey?.deletionDate}`, {
-      incident: { id: done.id, status: done.status, rekey: done.rekey },
-      oldKeyState: old.KeyState,
-    });
+    const moved = Object.entries(done.rekey?.resources ?? {}).map(([key, r]) => ({ key, service: r.service, status: r.status }));
+    say(
+      'done',
+      [
+        `Re-keyed onto ${done.rekey?.replacementKeyArn}; the old key is ${old.KeyState}, deleted on ${done.rekey?.deletionDate}`,
+        ...moved.map((r) => `  ${r.status.padEnd(14)} ${r.key}`),
+        `To keep the old key after all: aws kms cancel-key-deletion --key-id ${keyId} (before ${done.rekey?.deletionDate})`,
+      ].join('\n'),
+      { incident: { id: done.id, status: done.status, rekey: done.rekey }, resources: moved, oldKeyState: old.KeyState, deletionDate: done.rekey?.deletionDate },
+    );
     return { incidentId, keyState: old.KeyState ?? 'Unknown' };
   } finally {
     await approvals.close();
@@ -268,10 +281,10 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ledger/${day}.csv`, Body: `date,amount\n${day},100\n`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
   }
   const ec2 = new EC2Client({});
-  const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 20, Encrypted: true, KmsKeyId: keyArn }));
+  const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${process.env.AWS_REGION}a`, Size: 20, Encrypted: true, KmsKeyId: keyArn }));
   const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId, Description: 'nightly backup of the ledger volume' }));
   // moto's CreateSnapshot does not keep the volume's key: a copy onto the key stands for a snapshot under it.
-  await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: 'us-east-1', Encrypted: true, KmsKeyId: keyArn, Description: 'ledger backup' }));
+  await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: process.env.AWS_REGION, Encrypted: true, KmsKeyId: keyArn, Description: 'ledger backup' }));
   await new DynamoDBClient({}).send(
     new CreateTableCommand({
       TableName: `${stage}-payments-orders`,
@@ -312,7 +325,7 @@ const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say
       const { Snapshots: taken = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${snapshotForRekeyOfTag}`, Values: [resource.id] }] }));
       const { Snapshots: copies = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${rekeyOfTag}`, Values: taken.map((t) => t.SnapshotId!) }] }));
       const copy = copies.find((c) => c.KmsKeyId === newKeyArn)!;
-      const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', SnapshotId: copy.SnapshotId, Encrypted: true, KmsKeyId: newKeyArn }));
+      const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${process.env.AWS_REGION}a`, SnapshotId: copy.SnapshotId, Encrypted: true, KmsKeyId: newKeyArn }));
       await ec2.send(new DeleteVolumeCommand({ VolumeId: resource.id }));
       done.push(`volume ${resource.id} replaced by ${VolumeId} from ${copy.SnapshotId}`);
     } else if (resource.service === 'rds' && resource.kind === 'db-instance') {
@@ -347,13 +360,13 @@ const decide = async (
   incidentId: string,
   action: 'approve-rekey' | 'approve-deletion',
   options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; approvalsUrl: string; watch: Watch },
-): Promise<boolean> => {
+): Promise<'decided' | 'declined' | 'no-link'> => {
   const incident = (await options.deps.incidents.get(incidentId))!;
   const links = await decisionLinks(incident, { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 }, new Date());
   const link = links.find((l) => l.action === action);
   if (!link) {
     options.say('next', `Nothing to ${action} for ${incidentId} (${incident.status})`);
-    return false;
+    return 'no-link';
   }
   options.say('approval', `${action === 'approve-rekey' ? 'Approve re-key' : 'Approve key deletion'}: ${link.url}`, { action, url: link.url });
   if (options.autoApprove) {
@@ -363,9 +376,22 @@ const decide = async (
     if (reply.status !== 200) throw new Error(`the ${action} link answered HTTP ${reply.status}`);
   } else {
     options.say('waiting', 'Open the link in a browser and press the button; the demo goes on when you have.');
-    await until(options.deps, incidentId, (i) => (i.decisions ?? []).some((d) => d.action === action), options.watch);
+    // Or someone decides otherwise (Reject on the page, a Release link): then there is nothing more to wait for.
+    const seen = incident.decisions?.length ?? 0;
+    const settles = (d: { action: string }) => d.action === action || d.action === 'reject' || d.action === 'release';
+    const decisionIn = (i: Incident) => (i.decisions ?? []).slice(seen).find(settles);
+    // A rejection releases next: wait for the release too, so what is said is where the incident ends.
+    const decided = await until(options.deps, incidentId, (i) => decisionIn(i)?.action === action || (Boolean(decisionIn(i)) && !isActive(i.status)), options.watch);
+    const decision = decisionIn(decided)!;
+    if (decision.action !== action) {
+      options.say('ended', `${decision.by} chose ${decision.action} instead: the incident is ${decided.status}; nothing is re-keyed. The demo ends here.`, {
+        action: decision.action,
+        status: decided.status,
+      });
+      return 'declined';
+    }
   }
-  return true;
+  return 'decided';
 };
 
 /** The run's failure, once it fails, and when to stop waiting (never, while a person may still act). */

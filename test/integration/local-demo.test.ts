@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { join } from 'node:path';
 import { DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { main } from '../../src/cli/main';
@@ -11,10 +12,18 @@ type Line = { step: string; [key: string]: unknown };
  * `npm start -- ARGS` in a process of its own (the handlers read their settings once, when they load, as in Lambda)
  * with its own moto; it must end cleanly, saying nothing on stderr. Returns its JSON lines.
  */
-const npmStart = (...args: string[]): Line[] => {
+const npmStart = (...args: string[]): Line[] => linesOf(spawnSync('npm', ['start', '--silent', '--', ...args], spawnOptions()));
+
+/** The same through the package's bin, as `npx kms-warden local` runs it. */
+const viaBin = (...args: string[]): Line[] => linesOf(spawnSync(process.execPath, [join(projectRoot, 'src/cli/kms-warden.cjs'), 'local', ...args], spawnOptions()));
+
+const spawnOptions = () => {
   const env = { ...process.env };
   delete env.AWS_ENDPOINT_URL;
-  const run = spawnSync('npm', ['start', '--silent', '--', ...args], { cwd: projectRoot, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { cwd: projectRoot, env, encoding: 'utf8' as const, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'> };
+};
+
+const linesOf = (run: SpawnSyncReturns<string>): Line[] => {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
@@ -85,6 +94,17 @@ describe('npm start: the local demo', () => {
     );
     expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null, outsiderGrant: false, quarantined: true });
     expect(steps.at(-1)).toMatchObject({ step: 'done', oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
+    // Every seeded resource, one by one, moved or cut over (the table acknowledged: moto keeps a table's key).
+    expect((steps.at(-1)!.resources as Array<{ service: string; status: string }>).map((r) => `${r.service}:${r.status}`).sort()).toEqual([
+      'dynamodb:acknowledged',
+      'ebs:cut-over',
+      'ebs:re-encrypted',
+      'rds:cut-over',
+      's3:re-encrypted',
+      's3:re-encrypted',
+      'secretsmanager:re-encrypted',
+      'ssm:re-encrypted',
+    ]);
   });
 
   it('answers --help and refuses an unknown command with exit code 2', async () => {
@@ -101,8 +121,36 @@ describe('npm start: the local demo', () => {
     expect(err[2]).toBe('kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion). See kms-warden local --help.');
   });
 
-  it('plays another scenario through the real entry point: one deletion by a role that is not a key administrator', () => {
-    const steps = npmStart('--scenario', 'deletion', '--auto-approve', '--json', '--region', 'us-east-1');
+  it('ends, and says so, when the person at the terminal rejects instead of approving', async () => {
+    const steps: Line[] = [];
+    let rejected: Promise<number> | undefined;
+    const write = (line: string) => {
+      const step = JSON.parse(line) as Line & { url?: string };
+      steps.push(step);
+      // A person opens the approval link, reads the page and presses Reject (the page's second form).
+      if (step.step === 'waiting' && !rejected) {
+        const approve = (steps.findLast((s) => s.step === 'approval') as Line & { url: string }).url;
+        rejected = fetch(approve)
+          .then((page) => page.text())
+          .then((html) => fetch(new URL(/<form method="post" action="([^"]+)"><button class="reject"/.exec(html)![1]!, approve), { method: 'POST' }))
+          .then((reply) => reply.status);
+      }
+    };
+    // A module registry of its own: the handlers read the settings of this run's stack when they load.
+    let result: { failed?: boolean } = {};
+    await jest.isolateModulesAsync(async () => {
+      const { runLocalDemo } = await import('../../src/local/demo');
+      result = await runLocalDemo({ json: true, autoApprove: false, scenario: 'deletion', write });
+    });
+    expect(await rejected).toBe(200);
+    expect(result.failed).toBe(false);
+    expect(steps.at(-1)).toMatchObject({ step: 'ended', action: 'reject', status: 'released' });
+    expect(steps.map((s) => s.step)).not.toContain('rekey-state');
+  });
+
+  it("plays another scenario through the package's bin, in another Region: one deletion by a role that is not a key administrator", () => {
+    const steps = viaBin('--scenario', 'deletion', '--auto-approve', '--json', '--region', 'eu-west-1');
+    expect((steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn).toMatch(/^arn:aws:kms:eu-west-1:/);
     expect(steps.map((s) => s.step)).not.toContain('enumeration');
     expect(steps.find((s) => s.step === 'attack')).toMatchObject({ routed: 1 });
     expect(steps.find((s) => s.step === 'done')).toMatchObject({ oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
