@@ -4,7 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AccountSetup, type ExpectedRule, type SetupCheck } from '../aws/account-setup';
 import { kmsClients, perRegion } from '../aws/clients';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../local/stack-definition';
-import type { CommandIo } from './io';
+import { cliRegion, type CommandIo } from './io';
 
 export const doctorUsage = `Usage: kms-warden doctor [--stage STAGE] [--region R] [--json]
 
@@ -18,7 +18,7 @@ DescribeKey and GetKeyRotationStatus. A call it may not make fails its check, na
 
 Options:
   --stage STAGE   the deployed stage (default: serverless.yml's, dev)
-  --region R      the Region to check (default: AWS_REGION, else us-east-1)
+  --region R      the Region to check (default: the profile's)
   --json          one JSON object per check and line: {"check", "ok", "detail", "fix"}
 
 Exit codes: 0 everything is set up, 1 something needs fixing, 2 bad usage.`;
@@ -93,13 +93,12 @@ const usageError = (io: CommandIo, problem: string): number => {
 };
 
 export const doctorCommand = async (argv: string[], io: CommandIo): Promise<number> => {
-  let values: { stage?: string; region?: string; json?: boolean; help?: boolean };
+  let values: { stage?: string; json?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         stage: { type: 'string' },
-        region: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -112,11 +111,10 @@ export const doctorCommand = async (argv: string[], io: CommandIo): Promise<numb
     return 0;
   }
   if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) return usageError(io, `--stage takes letters, digits and hyphens, not "${values.stage}"`);
-  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(values.region)) return usageError(io, `--region takes a Region name such as eu-west-1, not "${values.region}"`);
 
   const definition = loadServerlessDefinition();
   const stage = values.stage ?? defaultStage(definition);
-  const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const region = await cliRegion();
   const setup = new AccountSetup(
     {
       cloudTrail: perRegion((config) => new CloudTrailClient(config)),

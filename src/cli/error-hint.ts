@@ -20,10 +20,16 @@ export const errorHint = (error: Error & { variable?: string; $metadata?: unknow
   if (error.name === 'ConfigError' && error.variable) {
     const output = stackOutputOf[error.variable];
     if (output) return fromStack(error.variable, output);
-    if (error.variable === 'RESPONDER_ROLE_PATH') return 'set it to the stage\'s role path, /kms-warden/STAGE/';
+    if (error.variable === 'RESPONDER_ROLE_PATH') return "set it to the stage's role path, /kms-warden/STAGE/";
+    if (error.variable === 'AWS_REGION') return 'pass --region R, or give the profile one (aws configure set region R)';
     return "see the README's Settings for what it takes";
   }
-  if (error.name === 'CredentialsProviderError') return 'no AWS credentials: pass --profile NAME or set AWS_PROFILE (or AWS_ENDPOINT_URL for an emulator)';
+  if (error.name === 'CredentialsProviderError') {
+    const profile = process.env.AWS_PROFILE;
+    return profile
+      ? `no credentials for profile ${profile}: check it exists and is signed in (aws configure list --profile ${profile}; aws sso login --profile ${profile})`
+      : 'no AWS credentials: pass --profile NAME or set AWS_PROFILE (or AWS_ENDPOINT_URL for an emulator)';
+  }
   if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'].includes(error.name)) return 'the credentials have expired: refresh them (aws sso login, or new keys) and run again';
   if (['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId'].includes(error.name)) return 'the credentials are not valid for this account: check --profile';
   if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(error.name)) return 'the identity running the CLI lacks this permission (aws sts get-caller-identity says which identity it is)';

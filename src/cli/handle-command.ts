@@ -11,11 +11,12 @@ import { responderDeps } from '../respond/wiring';
 import type { CommandIo } from './io';
 import { isGzip, rawInputsOf } from '../replay/prepared-batches';
 
-export const handleUsage = `Usage: kms-warden handle [--json] FILE...
+export const handleUsage = `Usage: kms-warden handle [--yes] [--json] FILE...
 
 Responds to the events in FILEs, in file order, as the deployed functions would: in this process, with the
-responders' own code, against the AWS account the environment points at. It acts: keys are changed, incidents
-recorded and people told. API calls go to the KMS responder, GuardDuty findings and Config compliance changes to
+responders' own code, against the AWS account the environment points at. With --yes it acts: keys are changed,
+incidents recorded and people told. Without --yes it reads every event and says which responder would get it,
+and changes nothing. API calls go to the KMS responder, GuardDuty findings and Config compliance changes to
 the findings responder; an event already responded to is reported as a duplicate and not acted on again.
 
 Input: EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding", "Config Rules Compliance Change"),
@@ -23,6 +24,7 @@ bare CloudTrail records, CloudTrail log files ({"Records":[...]}), bare GuardDut
 document per file, plain or .gz.
 
 Options:
+  --yes    respond (without it: a preview, nothing changed)
   --json   one JSON object per event and line
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
@@ -80,7 +82,7 @@ const describe = (event: InputEvent): { kind: InputEvent['kind']; name: string; 
   }
 };
 
-type Handled = { where: string } & ReturnType<typeof describe> & (Outcome | { status: 'failed'; error: string });
+type Handled = { where: string } & ReturnType<typeof describe> & (Outcome | { status: 'failed'; error: string } | { status: 'preview'; responder: string });
 
 const outcomeText = (handled: Handled): string => {
   switch (handled.status) {
@@ -88,6 +90,8 @@ const outcomeText = (handled: Handled): string => {
       return `ignored: ${handled.reason}`;
     case 'failed':
       return `FAILED: ${handled.error}`;
+    case 'preview':
+      return `would go to ${handled.responder}`;
     case 'responded':
       return handled.incidents.map((i) => `incident ${i.id} ${i.status}${i.duplicate ? ' (duplicate)' : ''}`).join(', ');
   }
@@ -108,7 +112,7 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { json: { type: 'boolean' }, yes: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.out(handleUsage);
@@ -130,9 +134,9 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
       return 2;
     }
   }
-  let respond: Responders;
+  let respond: Responders | undefined;
   try {
-    respond = responders(loadConfig());
+    if (values.yes) respond = responders(loadConfig());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(`kms-warden handle: the stack's settings are not in the environment: ${error.message}`);
@@ -160,14 +164,16 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
         const what = { where: input.where, ...describe(classified.event) };
         let handled: Handled;
         try {
-          handled = { ...what, ...(await respondTo(classified.event, input.value, respond)) };
+          handled = respond
+            ? { ...what, ...(await respondTo(classified.event, input.value, respond)) }
+            : { ...what, status: 'preview', responder: classified.event.kind === 'api-call' ? 'onKmsApiCall' : 'onSecurityFinding' };
         } catch (error) {
           handled = { ...what, status: 'failed', error: (error as Error).message.split('\n')[0]! };
           io.err(`kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`);
         }
         if (handled.status === 'failed') count.failed += 1;
         else if (handled.status === 'ignored') count.ignored += 1;
-        else {
+        else if (handled.status === 'responded') {
           count.responded += 1;
           count.incidents += handled.incidents.length;
           count.duplicates += handled.incidents.filter((i) => i.duplicate).length;
@@ -179,6 +185,10 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
       count.unreadable += 1;
       io.err(`kms-warden handle: ${error.message}`);
     }
+  }
+  if (!respond) {
+    io.err(`read ${count.events} events from ${files.length} file(s), ${count.malformed} malformed. Nothing changed. Run again with --yes to respond as the deployed functions would.`);
+    return count.unreadable > 0 ? 2 : 0;
   }
   io.err(
     `handled ${count.events} events from ${files.length} file(s): ${count.responded} responded (${count.incidents} incidents, ${count.duplicates} duplicate),` +

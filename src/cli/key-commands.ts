@@ -12,7 +12,7 @@ import { planRekey } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters } from '../rekey/wiring';
 import { responderDeps } from '../respond/wiring';
-import { operatorName, reporter, type CommandIo } from './io';
+import { cliRegion, operatorName, reporter, type CommandIo } from './io';
 
 export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--json]
 
@@ -28,13 +28,13 @@ Recorded as an incident, told to on-call, and undone with: kms-warden release IN
 --json: the plan, then each step's outcome, as one JSON object ({"keyArn", "applied", "plan", "incidentId", "steps"}).`;
 
 export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { region: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || !positionals[0]) {
     io.out(inventoryUsage);
     return values.help ? 0 : 2;
   }
   const keys = new KeyReplacement(kmsClients());
-  const snapshot = await keys.snapshot(await keys.resolve(positionals[0], values.region ?? process.env.AWS_REGION ?? 'us-east-1'));
+  const snapshot = await keys.snapshot(await keys.resolve(positionals[0], await cliRegion()));
   const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
   if (values.json) {
     for (const resource of plan.resources) io.out(JSON.stringify({ key: resource.key, service: resource.service, kind: resource.kind, id: resource.id, detail: resource.detail ?? null }));
@@ -55,7 +55,6 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
       disable: { type: 'boolean' },
       by: { type: 'string' },
       yes: { type: 'boolean' },
-      region: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -72,7 +71,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     return 2;
   }
   const { deps } = responderDeps(config);
-  const keyArn = await new KeyReplacement(kmsClients()).resolve(positionals[0], values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+  const keyArn = await new KeyReplacement(kmsClients()).resolve(positionals[0], await cliRegion());
   const now = new Date();
   const plan = planManualContainment({
     keyArn,

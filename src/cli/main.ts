@@ -16,9 +16,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const usage = `kms-warden: incident response for AWS KMS
 
 Usage:
-  kms-warden local [--auto-approve] [--json]   run the local demo against an emulator (npm start)
-  kms-warden replay [--json] FILE...           run the detectors over CloudTrail files
-  kms-warden handle [--json] FILE...           respond to the events in files, as the deployed functions would
+  kms-warden local [--scenario NAME] [--auto-approve] [--json]
+                                               run the local demo against an emulator (npm start)
+  kms-warden replay [--json] FILE...           run the detectors over CloudTrail files; changes nothing
+  kms-warden handle [--yes] [--json] FILE...   respond to the events in files, as the deployed functions would
   kms-warden doctor [--stage S] [--region R]   check the account is set up for detection, and how to fix it
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
@@ -101,6 +102,8 @@ const globalFlags = (argv: string[]): string[] => {
     if (name === '--profile' || name === '--region') {
       const value = inline ?? argv[++i];
       if (!value || value.startsWith('-')) throw Object.assign(new Error(`${name} needs a value`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+      if (name === '--region' && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new Error(`--region takes a Region name such as eu-west-1, not "${value}"`);
+      if (name === '--profile' && !/^[\w+=,.@-]+$/.test(value)) throw new Error(`--profile takes a profile name from ~/.aws/config, not "${value}"`);
       // Commands read the Region from AWS_REGION when they are not given one, so both land there.
       if (value) process.env[name === '--profile' ? 'AWS_PROFILE' : 'AWS_REGION'] = value;
       continue;

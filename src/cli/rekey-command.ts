@@ -8,12 +8,12 @@ import { operatorDecisionDeps } from '../approvals/wiring';
 import type { Incident } from '../incidents/incident';
 import { logger } from '../logger';
 import { LocalRekeyWorkflow } from '../local/local-rekey-workflow';
-import { acknowledgeResource } from '../rekey/acknowledge';
+import { acknowledgeable, acknowledgeResource } from '../rekey/acknowledge';
 import { operatorRekeyIncident } from '../rekey/operator-request';
 import { planRekey, type RekeyPlan } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
 import { reEncrypters, rekeyDeps } from '../rekey/wiring';
-import { operatorName, reporter, type CommandIo } from './io';
+import { cliRegion, operatorName, reporter, type CommandIo } from './io';
 import { renderRekeyProgress } from '../rekey/progress';
 
 export const rekeyUsage = `Usage:
@@ -25,7 +25,7 @@ export const rekeyUsage = `Usage:
       Without --yes: what it would do, nothing changed.
   kms-warden rekey status INCIDENT [--json] [--watch]
       Progress per service (bars in a terminal, plain lines otherwise), what waits for a person, the deletion.
-  kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME] [--json]
+  kms-warden rekey ack INCIDENT RESOURCE --why TEXT [--by NAME] [--yes] [--json]
       Takes responsibility for something left on the old key (RESOURCE as status shows it); verification stops waiting for it.
   kms-warden rekey approve-deletion INCIDENT [--by NAME] [--yes] [--json]
       The second approval: the run schedules the old key's deletion (after its waiting period, cancellable until then).
@@ -50,7 +50,6 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },
-      region: { type: 'string' },
       incident: { type: 'string' },
       'window-days': { type: 'string' },
       by: { type: 'string' },
@@ -73,7 +72,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
   if (sub === 'plan') {
     if (!target) return usageError(io, 'plan needs a KEY');
     const keys = new KeyReplacement(kmsClients());
-    const keyArn = await keys.resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+    const keyArn = await keys.resolve(target, await cliRegion());
     const snapshot = await keys.snapshot(keyArn);
     const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
     report(planLines(plan), { ...plan });
@@ -101,6 +100,14 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
 
   if (sub === 'ack') {
     if (!target || !resource || !values.why) return usageError(io, 'ack needs an INCIDENT, a RESOURCE and --why');
+    if (!values.yes) {
+      const known = acknowledgeable(await deps.incidents.get(target), target, resource);
+      report(
+        `Acknowledge ${resource}${known ? ` (${known.status})` : ''}: verification stops waiting for it, and the old key may then be deleted while it still uses it. Nothing changed. Run again with --yes to acknowledge.`,
+        { incidentId: target, resource, acknowledged: false, status: known?.status ?? null },
+      );
+      return 0;
+    }
     await acknowledgeResource(deps.incidents, target, resource, by, values.why, new Date().toISOString());
     report(`${resource}: acknowledged by ${by}`, { incidentId: target, resource, acknowledgedBy: by, why: values.why });
     return 0;
@@ -138,7 +145,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     if (!target) return usageError(io, 'run needs a KEY');
     const windowDays = values['window-days'] ? Number(values['window-days']) : config.rekeyDeletionWindowDays;
     if (!Number.isInteger(windowDays) || windowDays < 7 || windowDays > 30) return usageError(io, `--window-days must be 7 to 30 (KMS's limits), not ${values['window-days']}`);
-    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, values.region ?? process.env.AWS_REGION ?? 'us-east-1');
+    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, await cliRegion());
     if (!values.yes) {
       const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
       const incidentId = values.incident ?? underway?.id;

@@ -1,4 +1,17 @@
+import type { Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
+
+/**
+ * What re-keying recorded under `key`, if a person may acknowledge it: a resource it found, or a service it could
+ * not list. A typo must not look like an acknowledgement, so anything else is refused.
+ */
+export const acknowledgeable = (incident: Incident | undefined, incidentId: string, key: string) => {
+  if (!incident?.rekey) throw new Error(`incident ${incidentId} is not re-keying`);
+  const known = incident.rekey.resources[key];
+  const gap = key.startsWith('inventory:') && Boolean(incident.rekey.inventoryGaps?.[key.slice('inventory:'.length)]);
+  if (!known && !gap) throw new Error(`incident ${incidentId} has no ${key}: use a resource exactly as rekey status shows it`);
+  return known;
+};
 
 /**
  * A person takes responsibility for something left on the old key (a cutover done another way, data that may go,
@@ -12,12 +25,7 @@ export const acknowledgeResource = async (
   why: string,
   at: string,
 ): Promise<void> => {
-  const incident = await incidents.get(incidentId);
-  if (!incident?.rekey) throw new Error(`incident ${incidentId} is not re-keying`);
-  const known = incident.rekey.resources[key];
-  // A typo must not look like an acknowledgement: only what re-keying recorded, or a service it could not list.
-  const gap = key.startsWith('inventory:') && Boolean(incident.rekey.inventoryGaps?.[key.slice('inventory:'.length)]);
-  if (!known && !gap) throw new Error(`incident ${incidentId} has no ${key}: use a resource exactly as rekey status shows it`);
+  const known = acknowledgeable(await incidents.get(incidentId), incidentId, key);
   const [service = 'unknown', region = '', ...rest] = key.split(':');
   await incidents.recordResource(incidentId, key, {
     service: known?.service ?? (service === 'inventory' ? region : service),

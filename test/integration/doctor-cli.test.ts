@@ -8,7 +8,7 @@ import {
 import { EventBridgeClient, PutRuleCommand, type RuleState } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, DisableKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { doctorCommand } from '../../src/cli/doctor-command';
+import { main } from '../../src/cli/main';
 import { useMoto } from '../support/moto';
 
 /**
@@ -36,7 +36,7 @@ const captured = () => {
 
 const doctor = async (...argv: string[]) => {
   const run = captured();
-  const code = await doctorCommand(['--stage', stage, ...argv], run.io);
+  const code = await main(['doctor', '--stage', stage, ...argv], run.io);
   return { code, out: run.out, err: run.err };
 };
 

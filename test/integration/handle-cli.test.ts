@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { handleCommand } from '../../src/cli/handle-command';
+import { main } from '../../src/cli/main';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
 import { projectRoot } from '../../src/local/stack-definition';
@@ -82,9 +82,20 @@ describe('kms-warden handle: events from files through the responders, against m
     await drainInbox();
     expect(await keyState(keyArn)).toBe('PendingDeletion');
 
+    // Without --yes: what each event would go to, and nothing changed.
+    const preview = captured();
+    expect(await main(['handle', '--json', file], preview.io)).toBe(0);
+    expect(preview.out.map((line) => JSON.parse(line) as Line)).toEqual([
+      expect.objectContaining({ where: `${file}:1`, name: 'ScheduleKeyDeletion', status: 'preview', responder: 'onKmsApiCall' }),
+      expect.objectContaining({ where: `${file}:3`, name: 'EnableKeyRotation', status: 'preview', responder: 'onKmsApiCall' }),
+    ]);
+    expect(preview.err.at(-1)).toBe('read 2 events from 1 file(s), 1 malformed. Nothing changed. Run again with --yes to respond as the deployed functions would.');
+    expect(await keyState(keyArn)).toBe('PendingDeletion');
+    expect(await incidentsAbout(keyArn)).toEqual([]);
+
     // Act
     const first = captured();
-    const code = await handleCommand(['--json', file], first.io);
+    const code = await main(['handle', '--yes', '--json', file], first.io);
 
     // Assess
     expect(code).toBe(0);
@@ -113,7 +124,7 @@ describe('kms-warden handle: events from files through the responders, against m
     // The owner disables the key after the response: running the file again must not touch it.
     await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));
     const again = captured();
-    expect(await handleCommand(['--json', file], again.io)).toBe(0);
+    expect(await main(['handle', '--yes', '--json', file], again.io)).toBe(0);
     expect(again.out.map((line) => JSON.parse(line) as Line)).toEqual([
       expect.objectContaining({ eventId: event.detail.eventID, status: 'responded', incidents: [{ id: incident!.id, status: 'contained', duplicate: true }] }),
       expect.objectContaining({ eventId: otherCall.eventID, status: 'ignored' }),
@@ -136,7 +147,7 @@ describe('kms-warden handle: events from files through the responders, against m
 
     // Act
     const run = captured();
-    const code = await handleCommand(['--json', configFile, findingFile], run.io);
+    const code = await main(['handle', '--yes', '--json', configFile, findingFile], run.io);
 
     // Assess
     expect(code).toBe(0);
@@ -169,7 +180,7 @@ describe('kms-warden handle: events from files through the responders, against m
     const missing = join(dir, 'missing.ndjson');
 
     const run = captured();
-    expect(await handleCommand([readable, missing], run.io)).toBe(2);
+    expect(await main(['handle', '--yes', readable, missing], run.io)).toBe(2);
 
     expect(run.err).toEqual([expect.stringMatching(new RegExp(`^kms-warden handle: cannot read ${missing}: ENOENT`))]);
     expect(run.out).toEqual([]);

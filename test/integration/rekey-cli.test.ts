@@ -76,6 +76,16 @@ describe('kms-warden rekey, against moto', () => {
     expect(running.out).toEqual(expect.arrayContaining([expect.stringMatching(/^deletion: {8}scheduled for .*; to cancel: aws kms cancel-key-deletion --key-id /)]));
     expect((await new KMSClient({}).send(new DescribeKeyCommand({ KeyId: keyArn.split('/').at(-1) }))).KeyMetadata!.KeyState).toBe('PendingDeletion');
     expect((await incidents.get(incidentId!))!.decisions!.map((d) => `${d.action} by ${d.by} via ${d.channel}`)).toEqual(['approve-rekey by cli:dana via cli', 'approve-deletion by cli:dana via cli']);
+
+    // Acknowledging: without --yes it says what it would mean and changes nothing; with it, it is recorded.
+    const parameter = Object.keys((await incidents.get(incidentId!))!.rekey!.resources).find((key) => key.startsWith('ssm:'))!;
+    const ack = captured();
+    expect(await main(['rekey', 'ack', incidentId!, parameter, '--why', 'checked by hand'], ack.io)).toBe(0);
+    expect(ack.out[0]).toMatch(/^Acknowledge ssm:.* \(re-encrypted\): .* Nothing changed\. Run again with --yes to acknowledge\.$/);
+    expect((await incidents.get(incidentId!))!.rekey!.resources[parameter]!.status).toBe('re-encrypted');
+    expect(await main(['rekey', 'ack', incidentId!, parameter, '--why', 'checked by hand', '--yes', '--json'], ack.io)).toBe(0);
+    expect(JSON.parse(ack.out[1]!)).toEqual({ incidentId, resource: parameter, acknowledgedBy: 'cli:dana', why: 'checked by hand' });
+    expect((await incidents.get(incidentId!))!.rekey!.resources[parameter]).toMatchObject({ status: 'acknowledged', detail: 'acknowledged by cli:dana: checked by hand' });
   });
 
   it('refuses to approve a deletion that was not asked for, and explains usage errors', async () => {
@@ -85,7 +95,10 @@ describe('kms-warden rekey, against moto', () => {
     expect(await main(['rekey', 'ack', 'kw-none', 'ssm:us-east-1:parameter:/x'], io)).toBe(2);
     expect(err[1]).toBe('kms-warden rekey: ack needs an INCIDENT, a RESOURCE and --why. See kms-warden rekey --help.');
     const [incident] = await incidents.listByKey(keyArn);
-    expect(await main(['rekey', 'ack', incident!.id, 'ssm:us-east-1:parameter:/billing/tokn', '--why', 'typo'], io)).toBe(1);
-    expect(err[2]).toBe(`kms-warden rekey: incident ${incident!.id} has no ssm:us-east-1:parameter:/billing/tokn: use a resource exactly as rekey status shows it`);
+    // A typo is refused whether or not --yes is given.
+    for (const yes of [[], ['--yes']]) {
+      expect(await main(['rekey', 'ack', incident!.id, 'ssm:us-east-1:parameter:/billing/tokn', '--why', 'typo', ...yes], io)).toBe(1);
+      expect(err.at(-1)).toBe(`kms-warden rekey: incident ${incident!.id} has no ssm:us-east-1:parameter:/billing/tokn: use a resource exactly as rekey status shows it`);
+    }
   });
 });

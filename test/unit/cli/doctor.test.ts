@@ -4,6 +4,7 @@ import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListKeysCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { AccountSetup, recordingSelectors, selectorProblems, type TrailSelectors } from '../../../src/aws/account-setup';
 import { defaultStage, detectionRules, doctorCommand, doctorUsage } from '../../../src/cli/doctor-command';
+import { main } from '../../../src/cli/main';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../../../src/local/stack-definition';
 
 /** What moto cannot show (test/integration/doctor-cli.test.ts): refused calls, paging, replicas, the selector logic in full. */
@@ -34,10 +35,11 @@ describe('kms-warden doctor usage', () => {
     [['extra'], /^kms-warden doctor: Unexpected argument 'extra'/],
     [['--stage'], /^kms-warden doctor: Option '--stage <value>' argument missing/],
     [['--stage', 'prod/1'], /^kms-warden doctor: --stage takes letters, digits and hyphens, not "prod\/1"/],
-    [['--region', 'Europe'], /^kms-warden doctor: --region takes a Region name such as eu-west-1, not "Europe"/],
+    // --region is every command's: the CLI checks it before the command runs.
+    [['--region', 'Europe'], /^kms-warden: --region takes a Region name such as eu-west-1, not "Europe"\. See kms-warden --help\.$/],
   ])('refuses %j with exit code 2 before calling AWS', async (argv, message) => {
     const run = captured();
-    expect(await doctorCommand(argv, run.io)).toBe(2);
+    expect(await main(['doctor', ...argv], run.io)).toBe(2);
     expect(run.err).toEqual([expect.stringMatching(message)]);
     expect(run.out).toEqual([]);
   });

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliRegion } from '../../../src/cli/io';
 import { commandNames, main } from '../../../src/cli/main';
 import { errorHint } from '../../../src/cli/error-hint';
 
@@ -58,5 +62,38 @@ describe('errors say the fix in the same line', () => {
 
   it('adds nothing to an error it knows no fix for', () => {
     expect(errorHint(Object.assign(new Error('socket hang up'), { name: 'Error' }))).toBeUndefined();
+  });
+});
+
+describe("the CLI's Region", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+  });
+
+  const withProfile = (config: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-warden-profile-'));
+    writeFileSync(join(dir, 'config'), config);
+    writeFileSync(join(dir, 'credentials'), '');
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    Object.assign(process.env, { AWS_PROFILE: 'p2', AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+  };
+
+  it("is the profile's when --region is not given, and --region's when it is", async () => {
+    withProfile('[profile p2]\nregion = eu-west-1\n');
+    expect(await cliRegion()).toBe('eu-west-1');
+    process.env.AWS_REGION = 'ap-southeast-2';
+    expect(await cliRegion()).toBe('ap-southeast-2');
+  });
+
+  it('is never guessed: without one, the error says how to give it, exit code 2', async () => {
+    withProfile('[profile p2]\noutput = json\n');
+    const run = captured();
+    expect(await main(['inventory', 'alias/payments'], run.io)).toBe(2);
+    expect(run.err).toEqual(['kms-warden inventory: AWS_REGION: is not set, and the profile names no Region; pass --region R, or give the profile one (aws configure set region R)']);
   });
 });
