@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { composeSlackMessage } from '../notify/compose-slack-message';
 import { linksFor } from '../notify/tell-people';
 import type { ApprovalDeps, Requester } from './decide';
@@ -11,7 +12,31 @@ export interface SlackDeps extends ApprovalDeps {
     approvers: readonly string[];
     /** Posts to the press's response_url; fetch, unless a test puts something else here. */
     post?: typeof fetch;
+    /**
+     * Hands a verified press to be decided after Slack has its answer (Slack wants one within 3 seconds, and a
+     * decision can take longer: a release undoes every step). Absent: decided before answering (local runs).
+     */
+    later?: SlackDeferral;
   };
+}
+
+/** A press that passed every check Slack's request allows: signature, age, payload, approver. */
+export const verifiedPressSchema = z.object({
+  token: z.string().min(1).max(2000),
+  user: z.string().min(1).max(50),
+  username: z.string().max(100).optional(),
+  responseUrl: z.string().max(2000).optional(),
+  requester: z.object({ sourceIp: z.string().max(100).optional(), userAgent: z.string().max(500).optional() }),
+});
+export type VerifiedPress = z.infer<typeof verifiedPressSchema>;
+
+/** The event the approvals function sends itself with a verified press (an asynchronous invocation, never HTTP). */
+export const pressKey = 'kmsWardenSlackPress';
+export const pressEvent = (press: VerifiedPress) => ({ [pressKey]: press });
+
+/** Where a verified press goes to be decided later: the approvals function invoking itself asynchronously. */
+export interface SlackDeferral {
+  defer(press: VerifiedPress): Promise<void>;
 }
 
 export interface SlackReply {
@@ -61,38 +86,69 @@ export const handleSlackAction =
       await deps.audit.record({ at, outcome: 'refused', reason: 'slack payload is not JSON', ...requester });
       return { status: 400, body: JSON.stringify(ephemeral('kms-warden could not read this Slack request.')) };
     }
-    const respond = async (message: object): Promise<SlackReply> => {
-      const url = payload.response_url;
-      if (url && slackResponseUrl.test(url)) {
-        const response = await (interactivity.post ?? fetch)(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(message),
-          signal: AbortSignal.timeout(5000),
-        }).catch((error: Error) => ({ ok: false, status: 0, text: async () => error.message }));
-        if (!response.ok) deps.logger.error('Slack response_url refused the reply', { status: response.status, body: (await response.text()).slice(0, 200) });
-      } else if (url) {
-        deps.logger.warn('a response_url not on hooks.slack.com was ignored', { url: url.slice(0, 100) });
-      }
-      return { status: 200, body: JSON.stringify(message) };
-    };
-
     const user = payload.user?.id;
     const token = payload.actions?.[0]?.value;
     if (payload.type !== 'block_actions' || !user || !token) {
       await deps.audit.record({ at, outcome: 'refused', reason: 'slack payload is not a button press', ...requester });
       return { status: 400, body: JSON.stringify(ephemeral('kms-warden only answers its own buttons.')) };
     }
-    if (!interactivity.approvers.includes(user)) {
-      await deps.audit.record({ at, outcome: 'refused', reason: `slack user ${user} is not an approver`, ...requester });
-      return respond(ephemeral('You are not on the list of kms-warden approvers: nothing was changed.'));
+    const press: VerifiedPress = { token, user, username: payload.user?.username, responseUrl: payload.response_url, requester };
+    if (!interactivity.approvers.includes(user)) return refuseNonApprover(deps, press);
+    if (interactivity.later) {
+      // Answered at once; the decision and its message follow through response_url. If the hand-over fails, the
+      // decision is made now: late is better than not at all.
+      try {
+        await interactivity.later.defer(press);
+        return { status: 200, body: '' };
+      } catch (error) {
+        deps.logger.error('a Slack press could not be handed over; deciding it now', { error: error as Error });
+      }
     }
-    const reply = await decideApproval(deps)(token, requester, `slack:${user}${payload.user?.username ? ` (${payload.user.username})` : ''}`, 'slack');
-    if (!reply.incident) return respond(ephemeral(reply.summary));
-    const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
-    return respond({
-      replace_original: true,
-      text: updated.text,
-      blocks: [...updated.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `<@${user}>: ${reply.summary}`.slice(0, 3000) }] }],
-    });
+    return completeSlackPress(deps)(press);
+  };
+
+const refuseNonApprover = async (deps: SlackDeps, press: VerifiedPress): Promise<SlackReply> => {
+  await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `slack user ${press.user} is not an approver`, ...press.requester });
+  return respondTo(deps, press, ephemeral('You are not on the list of kms-warden approvers: nothing was changed.'));
+};
+
+/** Posts a reply to the press's response_url (Slack's hosts only); returns it as the HTTP answer too. */
+const respondTo = async (deps: SlackDeps, press: VerifiedPress, message: object): Promise<SlackReply> => {
+  const url = press.responseUrl;
+  if (url && slackResponseUrl.test(url)) {
+    const response = await (deps.slackInteractivity.post ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(message),
+      signal: AbortSignal.timeout(5000),
+    }).catch((error: Error) => ({ ok: false, status: 0, text: async () => error.message }));
+    if (!response.ok) deps.logger.error('Slack response_url refused the reply', { status: response.status, body: (await response.text()).slice(0, 200) });
+  } else if (url) {
+    deps.logger.warn('a response_url not on hooks.slack.com was ignored', { url: url.slice(0, 100) });
+  }
+  return { status: 200, body: JSON.stringify(message) };
+};
+
+/**
+ * Decides a verified press and replaces the Slack message with the incident as it now stands. The approver list is
+ * checked again (a press handed over may have waited while the list changed), and the token is verified and spent
+ * as for any link. Never throws: an asynchronous invocation that threw would be retried, and the press told twice.
+ */
+export const completeSlackPress =
+  (deps: SlackDeps) =>
+  async (press: VerifiedPress): Promise<SlackReply> => {
+    if (!deps.slackInteractivity.approvers.includes(press.user)) return refuseNonApprover(deps, press);
+    try {
+      const reply = await decideApproval(deps)(press.token, press.requester, `slack:${press.user}${press.username ? ` (${press.username})` : ''}`, 'slack');
+      if (!reply.incident) return await respondTo(deps, press, ephemeral(reply.summary));
+      const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
+      return await respondTo(deps, press, {
+        replace_original: true,
+        text: updated.text,
+        blocks: [...updated.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `<@${press.user}>: ${reply.summary}`.slice(0, 3000) }] }],
+      });
+    } catch (error) {
+      deps.logger.error('a Slack decision failed', { error: error as Error });
+      return respondTo(deps, press, ephemeral(`kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`));
+    }
   };

@@ -1,4 +1,5 @@
-import { documentClient, iamClient, kmsClients, secretsClient, sfnClient } from '../aws/clients';
+import { documentClient, iamClient, kmsClients, lambdaClient, secretsClient, sfnClient } from '../aws/clients';
+import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
@@ -13,12 +14,19 @@ import { rekeyNotConfigured } from './ports';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import { tellers } from '../notify/wiring';
 
-/** Slack interactivity's deps, when a signing secret is configured. */
-export const slackDeps = (config: Config, approval: ApprovalDeps): SlackDeps | undefined =>
+/**
+ * Slack interactivity's deps, when a signing secret is configured. `selfFunctionName`: the deployed function's own
+ * name (AWS_LAMBDA_FUNCTION_NAME), to hand presses to itself; without it (local runs) a press is decided at once.
+ */
+export const slackDeps = (config: Config, approval: ApprovalDeps, selfFunctionName?: string): SlackDeps | undefined =>
   config.slackSigningSecretArn
     ? {
         ...approval,
-        slackInteractivity: { signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }), approvers: config.slackApprovers },
+        slackInteractivity: {
+          signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }),
+          approvers: config.slackApprovers,
+          ...(selfFunctionName ? { later: new LambdaSelfInvoke(lambdaClient(), selfFunctionName) } : {}),
+        },
       }
     : undefined;
 

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { handleSlackAction, type SlackDeps } from '../../../src/approvals/slack-actions';
+import { completeSlackPress, handleSlackAction, pressEvent, type SlackDeferral, type SlackDeps, type VerifiedPress } from '../../../src/approvals/slack-actions';
+import { approvalRoute } from '../../../src/approvals/route';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
 import { signToken } from '../../../src/approvals/token';
 import type { AuditEntry } from '../../../src/approvals/ports';
@@ -16,7 +17,7 @@ const responseUrl = 'https://hooks.slack.com/actions/T000/1111/abcdef';
 
 type Post = { url: string; body: Record<string, unknown> };
 
-const setup = async () => {
+const setup = async (later?: SlackDeferral) => {
   const incidents = new InMemoryIncidentStore();
   const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
     status: 'awaiting-approval',
@@ -48,6 +49,7 @@ const setup = async () => {
         posts.push({ url, body: JSON.parse(String(init.body)) as Record<string, unknown> });
         return new Response('ok');
       }) as typeof fetch,
+      ...(later ? { later } : {}),
     },
   };
   const press = (user: string, value: string, response_url = responseUrl) => {
@@ -56,7 +58,7 @@ const setup = async () => {
     return handleSlackAction(deps)(body, { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(signingSecret, timestamp, body) }, { sourceIp: '203.0.113.9' });
   };
   const tokenFor = (action: 'approve-rekey' | 'release') => signToken({ incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600 }, linkSecret);
-  return { incidents, incident, posts, sent, audit, press, tokenFor };
+  return { deps, incidents, incident, posts, sent, audit, press, tokenFor };
 };
 
 describe('answering a Slack button press through its response_url', () => {
@@ -94,5 +96,66 @@ describe('answering a Slack button press through its response_url', () => {
     const reply = await press('U0ONCALL', tokenFor('approve-rekey'), 'https://attacker.example/collect');
     expect(reply.status).toBe(200);
     expect(posts).toHaveLength(0);
+  });
+});
+
+describe("answering within Slack's 3 seconds: the press handed over, decided after", () => {
+  const handedOver = () => {
+    const presses: VerifiedPress[] = [];
+    return { presses, later: { defer: async (press: VerifiedPress) => void presses.push(press) } };
+  };
+
+  it('answers at once with nothing decided; the handed-over press then decides and replaces the message', async () => {
+    const { presses, later } = handedOver();
+    const { deps, incident, incidents, posts, press, tokenFor } = await setup(later);
+    const token = tokenFor('approve-rekey');
+    const reply = await press('U0ONCALL', token);
+    expect(reply).toEqual({ status: 200, body: '' });
+    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
+    expect(posts).toEqual([]);
+    expect(presses).toEqual([{ token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } }]);
+
+    // What the function's asynchronous invocation of itself does with it, through the same route as HTTP.
+    const route = approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSlackPress(deps) });
+    const done = (await route(JSON.parse(JSON.stringify(pressEvent(presses[0]!))))) as { statusCode: number };
+    expect(done.statusCode).toBe(200);
+    expect((await incidents.get(incident.id))!.status).toBe('approved');
+    expect(posts).toEqual([{ url: responseUrl, body: expect.objectContaining({ replace_original: true }) }]);
+  });
+
+  it('refuses a non-approver before handing anything over', async () => {
+    const { presses, later } = handedOver();
+    const { posts, press, tokenFor } = await setup(later);
+    await press('U0INTERN', tokenFor('approve-rekey'));
+    expect(presses).toEqual([]);
+    expect(posts[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('not on the list') });
+  });
+
+  it('decides at once when the hand-over fails: late is better than never', async () => {
+    const { incident, incidents, posts, press, tokenFor } = await setup({ defer: async () => Promise.reject(new Error('Rate exceeded')) });
+    const reply = await press('U0ONCALL', tokenFor('approve-rekey'));
+    expect(JSON.parse(reply.body)).toMatchObject({ replace_original: true });
+    expect((await incidents.get(incident.id))!.status).toBe('approved');
+    expect(posts).toHaveLength(1);
+  });
+
+  it('checks the approver again when the press is decided, and never throws', async () => {
+    const { deps, incident, incidents, posts, tokenFor } = await setup();
+    const complete = completeSlackPress(deps);
+    await complete({ token: tokenFor('approve-rekey'), user: 'U0INTERN', responseUrl, requester: {} });
+    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
+    expect(posts[0]!.body).toMatchObject({ text: expect.stringContaining('not on the list') });
+
+    const broken = completeSlackPress({ ...deps, secret: { bytes: async () => Promise.reject(new Error('AccessDeniedException: secretsmanager:GetSecretValue')) } });
+    await expect(broken({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} })).resolves.toMatchObject({ status: 200 });
+    expect(posts[1]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^kms-warden could not finish this decision \(AccessDeniedException/) });
+  });
+
+  it('refuses a handed-over press that is malformed, or when Slack is not configured', async () => {
+    const { deps, incident, incidents, tokenFor } = await setup();
+    const route = approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSlackPress(deps) });
+    expect(await route({ kmsWardenSlackPress: { token: 42 } })).toMatchObject({ statusCode: 400 });
+    expect(await approvalRoute(deps)(pressEvent({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', requester: {} }))).toMatchObject({ statusCode: 400 });
+    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
   });
 });

@@ -109,9 +109,11 @@ describe('the packaged CloudFormation template', () => {
     expect(resources.NotificationTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
     expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
     const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
-    // Every function EventBridge invokes (asynchronously); the approval endpoint answers HTTP requests and has none.
-    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual(allFunctions.filter((f) => f !== 'ApprovalsLambdaFunction').sort());
-    for (const config of invokeConfigs) {
+    // Every function EventBridge invokes (asynchronously); the approval endpoint's only asynchronous invocations are
+    // the Slack presses it hands itself, never retried.
+    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual([...allFunctions].sort());
+    expect(invokeConfigs.find((c) => c.FunctionName.Ref === 'ApprovalsLambdaFunction')).toMatchObject({ MaximumRetryAttempts: 0 });
+    for (const config of invokeConfigs.filter((c) => c.FunctionName.Ref !== 'ApprovalsLambdaFunction')) {
       expect(config).toMatchObject({
         MaximumRetryAttempts: config.FunctionName.Ref === 'RemindPendingDecisionsLambdaFunction' ? 0 : 2,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
@@ -211,6 +213,14 @@ describe('the packaged CloudFormation template', () => {
       expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual({ Ref: 'RekeyStateMachine' });
       const start = statementsOfRole('ApprovalsRole').filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
       expect(start).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'RekeyStateMachine' } })]);
+    });
+
+    it('lets the approval endpoint invoke itself (a Slack press decided after Slack is answered), and no other function', () => {
+      const invoke = statementsOfRole('ApprovalsRole').filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+      expect(invoke).toEqual([
+        expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-approvals' } }),
+      ]);
+      expect(resources.ApprovalsLambdaFunction!.Properties.FunctionName).toBe('kms-warden-test-approvals');
     });
   });
 
