@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { approvalRoute } from '../src/approvals/route';
-import { completeSlackPress, handleSlackAction } from '../src/approvals/slack-actions';
+import { completeSealedPress, handleSlackAction } from '../src/approvals/slack-actions';
 import { approvalDeps, slackDeps } from '../src/approvals/wiring';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
@@ -12,4 +12,4 @@ const deps = approvalDeps(config);
 const slack = slackDeps(config, deps, process.env.AWS_LAMBDA_FUNCTION_NAME);
 
 /** The approval endpoint: links, the decisions they make, and Slack button presses (src/approvals/route.ts). */
-export const handler = middy(approvalRoute(deps, slack && { action: handleSlackAction(slack), complete: completeSlackPress(slack) })).use(injectLambdaContext(logger));
+export const handler = middy(approvalRoute(deps, slack && { action: handleSlackAction(slack), complete: completeSealedPress(slack) })).use(injectLambdaContext(logger));

@@ -1,13 +1,15 @@
 import { decideApproval, showApproval, type ApprovalDeps, type Requester } from './decide';
 import { approvalRequestSchema, htmlResponse, rawBodyOf, requesterOf, type ApprovalRequest } from './http';
 import { refusalPage } from './page';
-import { pressKey, verifiedPressSchema, type SlackReply, type VerifiedPress } from './slack-actions';
+import type { SlackReply } from './slack-actions';
+import { pressKey } from './sealed-press';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 /** Slack's half of the endpoint: a button press as Slack sends it, and a verified press handed over to be decided. */
 export interface SlackRoutes {
   action: (rawBody: string, headers: Record<string, string | undefined>, requester: Requester) => Promise<SlackReply>;
-  complete: (press: VerifiedPress) => Promise<SlackReply>;
+  /** A sealed press the function handed itself; checked, then decided. */
+  complete: (sealed: unknown) => Promise<SlackReply>;
 }
 
 /**
@@ -19,15 +21,14 @@ export const approvalRoute = (deps: ApprovalDeps & { logger: Logger }, slack?: S
   const show = showApproval(deps);
   const decide = decideApproval(deps);
   return async (event: unknown) => {
-    // Only a principal allowed to invoke the function can send this (its own role); HTTP requests arrive as API
-    // Gateway events, whose fields never include it. The press is checked again when it is decided.
+    // A press the function handed itself (an asynchronous invocation; API Gateway's events never carry this key).
+    // Whoever can invoke the function could send one, so it is decided only under this deployment's seal.
     if (event && typeof event === 'object' && pressKey in event) {
-      const press = verifiedPressSchema.safeParse((event as Record<string, unknown>)[pressKey]);
-      if (!slack || !press.success) {
-        deps.logger.error('a handed-over Slack press was refused', { configured: Boolean(slack), problems: press.success ? [] : press.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
-        return { statusCode: 400, headers: { 'content-type': 'text/plain' }, body: 'not a press kms-warden can decide' };
+      if (!slack) {
+        deps.logger.error('a handed-over Slack press arrived, but Slack is not configured');
+        return { statusCode: 400, headers: { 'content-type': 'text/plain' }, body: 'Slack is not configured' };
       }
-      const reply = await slack.complete(press.data);
+      const reply = await slack.complete((event as Record<string, unknown>)[pressKey]);
       return { statusCode: reply.status, headers: { 'content-type': 'application/json' }, body: reply.body };
     }
     const parsed = approvalRequestSchema.safeParse(event);

@@ -1,9 +1,9 @@
-import { z } from 'zod';
 import { composeSlackMessage } from '../notify/compose-slack-message';
 import { linksFor } from '../notify/tell-people';
 import type { ApprovalDeps, Requester } from './decide';
 import { decideApproval } from './decide';
 import { verifySlackRequest } from './slack-signature';
+import { sealPress, unsealPress, type SealedPress, type VerifiedPress } from './sealed-press';
 
 export interface SlackDeps extends ApprovalDeps {
   slackInteractivity: {
@@ -20,23 +20,9 @@ export interface SlackDeps extends ApprovalDeps {
   };
 }
 
-/** A press that passed every check Slack's request allows: signature, age, payload, approver. */
-export const verifiedPressSchema = z.object({
-  token: z.string().min(1).max(2000),
-  user: z.string().min(1).max(50),
-  username: z.string().max(100).optional(),
-  responseUrl: z.string().max(2000).optional(),
-  requester: z.object({ sourceIp: z.string().max(100).optional(), userAgent: z.string().max(500).optional() }),
-});
-export type VerifiedPress = z.infer<typeof verifiedPressSchema>;
-
-/** The event the approvals function sends itself with a verified press (an asynchronous invocation, never HTTP). */
-export const pressKey = 'kmsWardenSlackPress';
-export const pressEvent = (press: VerifiedPress) => ({ [pressKey]: press });
-
-/** Where a verified press goes to be decided later: the approvals function invoking itself asynchronously. */
+/** Where a verified, sealed press goes to be decided later: the approvals function invoking itself asynchronously. */
 export interface SlackDeferral {
-  defer(press: VerifiedPress): Promise<void>;
+  defer(sealed: SealedPress): Promise<void>;
 }
 
 export interface SlackReply {
@@ -98,7 +84,7 @@ export const handleSlackAction =
       // Answered at once; the decision and its message follow through response_url. If the hand-over fails, the
       // decision is made now: late is better than not at all.
       try {
-        await interactivity.later.defer(press);
+        await interactivity.later.defer(sealPress(press, await deps.secret.bytes(), deps.now()));
         return { status: 200, body: '' };
       } catch (error) {
         deps.logger.error('a Slack press could not be handed over; deciding it now', { error: error as Error });
@@ -137,8 +123,8 @@ const respondTo = async (deps: SlackDeps, press: VerifiedPress, message: object)
 export const completeSlackPress =
   (deps: SlackDeps) =>
   async (press: VerifiedPress): Promise<SlackReply> => {
-    if (!deps.slackInteractivity.approvers.includes(press.user)) return refuseNonApprover(deps, press);
     try {
+      if (!deps.slackInteractivity.approvers.includes(press.user)) return await refuseNonApprover(deps, press);
       const reply = await decideApproval(deps)(press.token, press.requester, `slack:${press.user}${press.username ? ` (${press.username})` : ''}`, 'slack');
       if (!reply.incident) return await respondTo(deps, press, ephemeral(reply.summary));
       const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
@@ -149,6 +135,27 @@ export const completeSlackPress =
       });
     } catch (error) {
       deps.logger.error('a Slack decision failed', { error: error as Error });
-      return respondTo(deps, press, ephemeral(`kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`));
+      return respondTo(deps, press, ephemeral(`kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`)).catch(
+        () => ({ status: 500, body: 'the decision failed and Slack could not be told' }),
+      );
+    }
+  };
+
+/**
+ * A press the function handed itself: decided only if its seal is this deployment's, unaltered and recent. A
+ * refusal is audited and logged; nothing is thrown, so Lambda has nothing to retry.
+ */
+export const completeSealedPress =
+  (deps: SlackDeps) =>
+  async (event: unknown): Promise<SlackReply> => {
+    try {
+      const unsealed = unsealPress(event, await deps.secret.bytes(), deps.now());
+      if (unsealed.ok) return await completeSlackPress(deps)(unsealed.press);
+      deps.logger.error('a handed-over Slack press was refused', { problem: unsealed.problem });
+      await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `handed-over slack press: ${unsealed.problem}` });
+      return { status: 400, body: 'not a press kms-warden can decide' };
+    } catch (error) {
+      deps.logger.error('a handed-over Slack press could not be checked', { error: error as Error });
+      return { status: 500, body: 'the press could not be checked' };
     }
   };

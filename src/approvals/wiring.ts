@@ -1,4 +1,4 @@
-import { documentClient, iamClient, kmsClients, lambdaClient, secretsClient, sfnClient } from '../aws/clients';
+import { documentClient, iamClient, kmsClients, secretsClient, selfInvokeClient, sfnClient } from '../aws/clients';
 import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
@@ -25,7 +25,7 @@ export const slackDeps = (config: Config, approval: ApprovalDeps, selfFunctionNa
         slackInteractivity: {
           signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }),
           approvers: config.slackApprovers,
-          ...(selfFunctionName ? { later: new LambdaSelfInvoke(lambdaClient(), selfFunctionName) } : {}),
+          ...(selfFunctionName ? { later: new LambdaSelfInvoke(selfInvokeClient(), selfFunctionName) } : {}),
         },
       }
     : undefined;

@@ -47,4 +47,8 @@ export const sqsClient = () => new SQSClient(common);
 export const iamClient = () => new IAMClient(common);
 export const cloudTrailClient = () => new CloudTrailClient(common);
 export const secretsClient = () => new SecretsManagerClient(common);
-export const lambdaClient = () => new LambdaClient(common);
+/**
+ * For handing a Slack press to the function itself, inside Slack's 3 seconds: one attempt (a retry after Lambda
+ * queued the event would queue it twice) and short timeouts; a failure is decided at once instead.
+ */
+export const selfInvokeClient = () => new LambdaClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500 } });

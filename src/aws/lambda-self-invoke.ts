@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { pressEvent, type SlackDeferral, type VerifiedPress } from '../approvals/slack-actions';
+import type { SlackDeferral } from '../approvals/slack-actions';
+import { pressKey, type SealedPress } from '../approvals/sealed-press';
 
 /**
  * Hands a verified Slack press to another invocation of the same function, asynchronously (InvocationType Event:
@@ -13,9 +14,9 @@ export class LambdaSelfInvoke implements SlackDeferral {
     private readonly functionName: string,
   ) {}
 
-  async defer(press: VerifiedPress): Promise<void> {
+  async defer(sealed: SealedPress): Promise<void> {
     const { StatusCode } = await this.lambda.send(
-      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(pressEvent(press))) }),
+      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ [pressKey]: sealed })) }),
     );
     if (StatusCode !== 202) throw new Error(`Lambda did not queue the press (status ${StatusCode})`);
   }

@@ -35,6 +35,7 @@ export const cliRegion = async (): Promise<string> => {
   try {
     return await new KMSClient({}).config.region();
   } catch {
-    throw new ConfigError('AWS_REGION', 'is not set, and the profile names no Region');
+    const profile = process.env.AWS_PROFILE;
+    throw new ConfigError('AWS_REGION', `is not set, and no Region comes from ${profile ? `profile ${profile} (does it exist?)` : 'the default profile'}`);
   }
 };

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signToken, type ApprovalAction } from '../../src/approvals/token';
 import { signSlackRequest } from '../../src/approvals/slack-signature';
-import { pressEvent } from '../../src/approvals/slack-actions';
+import { sealPress } from '../../src/approvals/sealed-press';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
@@ -277,13 +277,17 @@ describe('the approval endpoint, against moto', () => {
       expect(again.text).toContain('can no longer be made');
     });
 
-    it('decides a press the deployed function handed itself (its asynchronous invocation), checked again', async () => {
+    it('decides a press the deployed function handed itself only under its seal, and checks the approver again', async () => {
       const { incidentId } = await containedIncident();
       const value = token(incidentId, 'approve-rekey');
-      const refused = await approvals(pressEvent({ token: value, user: 'U0INTERN', requester: {} }), localLambdaContext('approvals'));
+      const handedOver = (press: object) => ({ kmsWardenSlackPress: sealPress(press as never, Buffer.from(secretText), new Date()) });
+      // Anyone allowed to invoke the function could send an unsealed press: refused, nothing decided.
+      const forged = await approvals({ kmsWardenSlackPress: { token: value, user: 'U0ONCALL', requester: {} } }, localLambdaContext('approvals'));
+      expect(forged.statusCode).toBe(400);
+      const refused = await approvals(handedOver({ token: value, user: 'U0INTERN', requester: {} }), localLambdaContext('approvals'));
       expect(JSON.parse(refused.body)).toMatchObject({ text: expect.stringContaining('not on the list') });
       expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
-      const reply = await approvals(pressEvent({ token: value, user: 'U0ONCALL', username: 'someone', requester: { sourceIp: '203.0.113.9' } }), localLambdaContext('approvals'));
+      const reply = await approvals(handedOver({ token: value, user: 'U0ONCALL', username: 'someone', requester: { sourceIp: '203.0.113.9' } }), localLambdaContext('approvals'));
       expect(reply.statusCode).toBe(200);
       expect(await statusOf(incidentId)).toMatchObject({ status: 'approved', decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }] });
     });

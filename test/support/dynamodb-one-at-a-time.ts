@@ -14,21 +14,35 @@ export const dynamoDbOneAtATime = async (motoEndpoint: string): Promise<{ endpoi
   const target = new URL(motoEndpoint);
   let queue: Promise<void> = Promise.resolve();
 
+  /** Forwards one request; settles once, however it ends (answered, failed, timed out, or the client gone). */
   const forward = (incoming: IncomingMessage, outgoing: ServerResponse) =>
     new Promise<void>((done) => {
+      let settled = false;
+      const finish = () => {
+        if (!settled) {
+          settled = true;
+          done();
+        }
+      };
       const upstream = request(
         { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
         (reply) => {
           outgoing.writeHead(reply.statusCode ?? 502, reply.headers);
           reply.pipe(outgoing);
-          reply.on('end', () => done());
-          reply.on('error', () => done());
+          reply.on('end', finish);
+          reply.on('error', finish);
         },
       );
+      // A client that gave up must not hold the queue: the next request goes on.
+      outgoing.on('close', () => {
+        upstream.destroy();
+        finish();
+      });
+      upstream.setTimeout(30_000, () => upstream.destroy(new Error('moto did not answer within 30 s')));
       upstream.on('error', (error) => {
-        outgoing.writeHead(502, { 'content-type': 'text/plain' });
+        if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' });
         outgoing.end(`proxy to moto failed: ${error.message}`);
-        done();
+        finish();
       });
       incoming.pipe(upstream);
     });

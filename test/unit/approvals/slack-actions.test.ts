@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { completeSlackPress, handleSlackAction, pressEvent, type SlackDeferral, type SlackDeps, type VerifiedPress } from '../../../src/approvals/slack-actions';
+import { completeSealedPress, completeSlackPress, handleSlackAction, type SlackDeferral, type SlackDeps } from '../../../src/approvals/slack-actions';
+import { sealPress, unsealPress, type SealedPress } from '../../../src/approvals/sealed-press';
 import { approvalRoute } from '../../../src/approvals/route';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
 import { signToken } from '../../../src/approvals/token';
@@ -101,9 +102,10 @@ describe('answering a Slack button press through its response_url', () => {
 
 describe("answering within Slack's 3 seconds: the press handed over, decided after", () => {
   const handedOver = () => {
-    const presses: VerifiedPress[] = [];
-    return { presses, later: { defer: async (press: VerifiedPress) => void presses.push(press) } };
+    const presses: SealedPress[] = [];
+    return { presses, later: { defer: async (sealed: SealedPress) => void presses.push(sealed) } };
   };
+  const routeOf = (deps: SlackDeps) => approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSealedPress(deps) });
 
   it('answers at once with nothing decided; the handed-over press then decides and replaces the message', async () => {
     const { presses, later } = handedOver();
@@ -113,11 +115,11 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     expect(reply).toEqual({ status: 200, body: '' });
     expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
     expect(posts).toEqual([]);
-    expect(presses).toEqual([{ token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } }]);
+    // Handed over sealed with the deployment's link secret.
+    expect(unsealPress(presses[0], linkSecret, now)).toEqual({ ok: true, press: { token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } } });
 
     // What the function's asynchronous invocation of itself does with it, through the same route as HTTP.
-    const route = approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSlackPress(deps) });
-    const done = (await route(JSON.parse(JSON.stringify(pressEvent(presses[0]!))))) as { statusCode: number };
+    const done = (await routeOf(deps)(JSON.parse(JSON.stringify({ kmsWardenSlackPress: presses[0] })))) as { statusCode: number };
     expect(done.statusCode).toBe(200);
     expect((await incidents.get(incident.id))!.status).toBe('approved');
     expect(posts).toEqual([{ url: responseUrl, body: expect.objectContaining({ replace_original: true }) }]);
@@ -151,11 +153,24 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     expect(posts[1]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^kms-warden could not finish this decision \(AccessDeniedException/) });
   });
 
-  it('refuses a handed-over press that is malformed, or when Slack is not configured', async () => {
-    const { deps, incident, incidents, tokenFor } = await setup();
-    const route = approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSlackPress(deps) });
-    expect(await route({ kmsWardenSlackPress: { token: 42 } })).toMatchObject({ statusCode: 400 });
-    expect(await approvalRoute(deps)(pressEvent({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', requester: {} }))).toMatchObject({ statusCode: 400 });
+  it('refuses a handed-over press that is unsealed, forged, altered, stale or malformed, or when Slack is not configured', async () => {
+    const { deps, incident, incidents, audit, tokenFor } = await setup();
+    const press = { token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} };
+    const sealed = sealPress(press, linkSecret, now);
+    const later = new Date(now.getTime() + 16 * 60_000);
+    const cases: Array<[string, unknown, SlackDeps]> = [
+      ['an unsealed press, as anyone allowed to invoke the function could send', press, deps],
+      ['a press sealed with another secret', sealPress(press, Buffer.from('x'.repeat(64)), now), deps],
+      ['a sealed press whose user was changed', { ...sealed, press: sealed.press.replace('U0ONCALL', 'U0LEAD') }, deps],
+      ['a press sealed 16 minutes ago', sealed, { ...deps, now: () => later }],
+      ['a malformed seal', { ...sealed, mac: 'zz' }, deps],
+    ];
+    for (const [, event, using] of cases) expect(await routeOf(using)({ kmsWardenSlackPress: event })).toMatchObject({ statusCode: 400 });
+    expect(audit.filter((a) => a.reason.startsWith('handed-over slack press'))).toHaveLength(cases.length);
+    expect(await approvalRoute(deps)({ kmsWardenSlackPress: sealed })).toMatchObject({ statusCode: 400 });
     expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
+    // The genuine one still decides.
+    expect(await routeOf(deps)({ kmsWardenSlackPress: sealed })).toMatchObject({ statusCode: 200 });
+    expect((await incidents.get(incident.id))!.status).toBe('approved');
   });
 });

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { LambdaSelfInvoke } from '../../../src/aws/lambda-self-invoke';
 
 const lambda = mockClient(LambdaClient);
-const press = { token: 't0k', user: 'U0ONCALL', responseUrl: 'https://hooks.slack.com/actions/T/1/x', requester: { sourceIp: '203.0.113.9' } };
+const press = { press: '{"token":"t0k","user":"U0ONCALL","requester":{}}', sealedAt: 1795869600, mac: 'a'.repeat(64) };
 
 describe('handing a Slack press to the function itself', () => {
   beforeEach(() => lambda.reset());

@@ -94,6 +94,6 @@ describe("the CLI's Region", () => {
     withProfile('[profile p2]\noutput = json\n');
     const run = captured();
     expect(await main(['inventory', 'alias/payments'], run.io)).toBe(2);
-    expect(run.err).toEqual(['kms-warden inventory: AWS_REGION: is not set, and the profile names no Region; pass --region R, or give the profile one (aws configure set region R)']);
+    expect(run.err).toEqual(['kms-warden inventory: AWS_REGION: is not set, and no Region comes from profile p2 (does it exist?); pass --region R, or give the profile one (aws configure set region R)']);
   });
 });
