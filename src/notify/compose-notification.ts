@@ -68,15 +68,15 @@ export const outcomeOf = (incident: Incident): string => {
 const rekeyNextStep = (incident: Incident): string | undefined => {
   const progress = incident.rekey;
   if (!progress) return undefined;
-  if (progress.failure && incident.status === 're-keying') return `Re-keying stopped (${progress.failure.error}). Fix the cause, then run it again: npx kms-warden rekey run ${progress.oldKeyArn} --incident ${incident.id}`;
+  if (progress.failure && incident.status === 're-keying') return `Re-keying stopped (${progress.failure.error}). Fix the cause, then run it again: npx kms-warden rekey run ${progress.oldKeyArn} --incident ${incident.id} --yes`;
   const waiting = Object.values(progress.resources).filter((r) => r.status === 'needs-human').length;
   switch (incident.status) {
     case 're-keying':
       return waiting > 0
-        ? `Do what each of the ${waiting} resources waiting for a person says, or acknowledge it (npx kms-warden rekey ack ${incident.id} RESOURCE --why ...); re-keying goes on by itself.`
+        ? `Do what each of the ${waiting} resources waiting for a person says, or acknowledge it (npx kms-warden rekey ack ${incident.id} RESOURCE --why ... --yes); re-keying goes on by itself.`
         : `Nothing: re-keying is moving resources to ${progress.replacementKeyArn ?? 'the replacement key'}. Follow it: npx kms-warden rekey status ${incident.id}`;
     case 're-keyed':
-      return `Approve scheduling the deletion of ${progress.oldKeyArn} (the link below, or npx kms-warden rekey approve-deletion ${incident.id}), or leave it disabled.`;
+      return `Approve scheduling the deletion of ${progress.oldKeyArn} (the link below, or npx kms-warden rekey approve-deletion ${incident.id} --yes), or leave it disabled.`;
     case 'deletion-scheduled':
       return `Nothing until ${progress.deletionDate ?? 'the deletion date'}. To keep the old key: aws kms cancel-key-deletion --key-id ${progress.oldKeyArn}`;
     default:

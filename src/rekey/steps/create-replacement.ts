@@ -29,7 +29,7 @@ export const createReplacement: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot
         instructions: [
           `Check whether these principals belong in the key policy: ${foreign.join(', ')}.`,
           `If not, remove them from ${snapshot.keyArn}'s policy (aws kms put-key-policy), then run re-keying again: it reads the policy again.`,
-          `If they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${foreignPolicyKey} --why "...") and run re-keying again: the replacement gets the same policy.`,
+          `If they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${foreignPolicyKey} --why "..." --yes) and run re-keying again: the replacement gets the same policy.`,
         ],
         at: deps.now().toISOString(),
       });

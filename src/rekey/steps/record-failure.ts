@@ -25,7 +25,7 @@ export const recordFailure: RekeyStep<{ run: RekeyRun; error: { Error?: string; 
     const incident = await deps.incidents.get(run.incidentId);
     if (!incident) return {};
     const recorded = incident.rekey ? await deps.incidents.recordRekey(incident.id, { failure }, at, `re-keying stopped: ${failure.error}`).catch(() => incident) : incident;
-    await tellPeople(recorded, deps, { lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn} --incident ${run.incidentId}); finished work is not done twice.` });
+    await tellPeople(recorded, deps, { lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn} --incident ${run.incidentId} --yes); finished work is not done twice.` });
     return {};
   },
 };
