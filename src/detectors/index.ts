@@ -123,10 +123,16 @@ export const detectStateless = (event: KmsApiCall, settings: DetectionSettings):
  * The detectors that read detection memory, then the learn step that updates it. They never read the request or
  * the response, so callers may drop those before calling (replay does, to move events between threads cheaply).
  */
-export const detectStateful = (event: KmsApiCall, settings: DetectionSettings, memory: DetectionMemory, alreadyFired: readonly Signal[] = []): Signal[] => {
+export const detectStateful = (
+  event: KmsApiCall,
+  settings: DetectionSettings,
+  memory: DetectionMemory,
+  alreadyFired: readonly Signal[] = [],
+  /** The event's time in ms, when the caller has it already. */
+  at = Date.parse(event.eventTime),
+): Signal[] => {
   let list = statefulByName.get(event.eventName);
   if (!list) statefulByName.set(event.eventName, (list = statefulFor(event.eventName)));
-  const at = Date.parse(event.eventTime);
   const signals: Signal[] = [];
   for (const detector of list) {
     const detection = detector.detect(event, settings, memory, at);

@@ -24,6 +24,9 @@ export interface PrepareOptions {
   settings?: DetectionSettings;
 }
 
+const noParameters: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const noSignals: Signal[] = Object.freeze([]) as unknown as Signal[];
+
 /** Validation and normalisation: the per-event work that does not need detection state, so it can run anywhere. */
 export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
   if (!input.ok) return { ok: false, where: input.where, problem: input.problem };
@@ -36,8 +39,12 @@ export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
       const at = Date.parse(call.eventTime);
       if (!options.settings) return { ok: true, event: { kind: 'api-call', at, call } };
       const signals = detectStateless(call, options.settings);
-      const lean = { ...call, requestParameters: {}, responseElements: {}, errorMessage: undefined };
-      return { ok: true, event: { kind: 'api-call', at, call: lean, ...(signals.length > 0 ? { signals } : {}) } };
+      // The call was made here for this event alone: dropped in place rather than copied.
+      call.requestParameters = noParameters;
+      call.responseElements = noParameters;
+      call.errorMessage = undefined;
+      // Always set, even empty: the request is gone, so stateless detection must not run again on what is left.
+      return { ok: true, event: { kind: 'api-call', at, call, signals: signals.length > 0 ? signals : noSignals } };
     }
     case 'guardduty-finding':
       return { ok: true, event: { kind: 'guardduty-finding', at: Date.parse(event.finding.updatedAt), finding: event.finding } };
@@ -47,15 +54,11 @@ export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
 };
 
 /** A CloudTrail log file's {"Records": [...]}, or a JSON array, is many events; anything else is one. */
-export function* expand(value: unknown, where: string): Generator<RawInput> {
-  const records = value && typeof value === 'object' && !Array.isArray(value) ? (value as { Records?: unknown }).Records : undefined;
-  const many = Array.isArray(records) ? records : Array.isArray(value) ? value : undefined;
-  if (!many) {
-    yield { ok: true, value, where };
-    return;
-  }
-  for (let i = 0; i < many.length; i += 1) yield { ok: true, value: many[i], where: `${where}[${i}]` };
-}
+const manyOf = (value: unknown): unknown[] | undefined => {
+  if (Array.isArray(value)) return value;
+  const records = value && typeof value === 'object' ? (value as { Records?: unknown }).Records : undefined;
+  return Array.isArray(records) ? records : undefined;
+};
 
 /** Where a batch's text came from: the file for a document, file:line for a line (batches hold consecutive lines). */
 export const whereOf = (job: { where: string; firstLine: number; document?: boolean | undefined }, index: number): string =>
@@ -69,7 +72,9 @@ export const parseText = (text: string, where: string): RawInput[] => {
   } catch (error) {
     return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
   }
-  return [...expand(value, where)];
+  const many = manyOf(value);
+  if (!many) return [{ ok: true, value, where }];
+  return many.map((item, i) => ({ ok: true, value: item, where: `${where}[${i}]` }));
 };
 
 /** Parses one line or document and prepares every event in it. */

@@ -76,12 +76,15 @@ export const replay = async (
   let watermark = -Infinity;
   let newest = -Infinity;
 
-  const withStateful = (call: KmsApiCall, stateless: Signal[]) => [...stateless, ...detectStateful(call, settings, memory, stateless)];
+  const withStateful = (call: KmsApiCall, stateless: Signal[], at: number) => {
+    const stateful = detectStateful(call, settings, memory, stateless, at);
+    return stateful.length === 0 ? stateless : [...stateless, ...stateful];
+  };
 
   const detect = (event: PreparedEvent) => {
     const signals =
       event.kind === 'api-call'
-        ? withStateful(event.call, event.signals ?? detectStateless(event.call, settings))
+        ? withStateful(event.call, event.signals ?? detectStateless(event.call, settings), event.at)
         : event.kind === 'guardduty-finding'
           ? detectInFinding(event.finding, settings)
           : detectInComplianceChange(event.change, settings);
