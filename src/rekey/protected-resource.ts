@@ -58,3 +58,6 @@ export const namesOldKey = (reference: string | undefined, oldKey: OldKey): bool
   const alias = reference.startsWith('arn:') ? reference.slice(reference.indexOf(':alias/') + 1) : reference;
   return reference.includes('alias/') && oldKey.aliases.includes(alias);
 };
+
+/** Whether a reference names this key itself, by ARN or id (the new key: it has no aliases of its own yet). */
+export const namesKey = (reference: string | undefined, keyArn: string): boolean => namesOldKey(reference, { keyArn, aliases: [] });

@@ -6,9 +6,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /**
  * Tables encrypted at rest under the old key. UpdateTable switches a table's key online: DynamoDB re-encrypts the

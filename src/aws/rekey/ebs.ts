@@ -11,9 +11,7 @@ import {
   type Tag,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /** On a copy: the snapshot it was copied from. A resumed run finds its earlier copy by this tag. */
 export const rekeyOfTag = 'kms-warden:rekey-of';

@@ -7,9 +7,7 @@ import {
   type EFSClient,
   type FileSystemDescription,
 } from '@aws-sdk/client-efs';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /** The creation token of the replacement file system: CreateFileSystem with the same token returns the same file system. */
 export const replacementCreationToken = (fileSystemId: string, newKeyArn: string) =>

@@ -25,9 +25,7 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /** On a copy: the snapshot it was copied from. */
 export const rekeyOfTag = 'kms-warden:rekey-of';

@@ -1,7 +1,5 @@
 import { ClusterNotFoundFault, DescribeClustersCommand, paginateDescribeClusters, type Cluster, type RedshiftClient } from '@aws-sdk/client-redshift';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /**
  * Provisioned Redshift clusters under the old key. Redshift can move a cluster to a new key itself (ModifyCluster

@@ -8,9 +8,7 @@ import {
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /**
  * Secrets whose KMS key is the old one. UpdateSecret re-encrypts the labelled versions under the new key; the value

@@ -7,9 +7,7 @@ import {
   type ParameterMetadata,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
-
-const namesKey = (reference: string | undefined, keyArn: string) => namesOldKey(reference, { keyArn, aliases: [] });
+import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
 
 /**
  * SecureString parameters whose KMS key is the old one. Parameter Store cannot change a parameter's key in place:
