@@ -10,6 +10,7 @@ import { CreateKeyCommand, DisableKeyCommand, EnableKeyRotationCommand, KMSClien
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { main } from '../../src/cli/main';
 import { useMoto } from '../support/moto';
+import { captured } from '../support/captured-io';
 
 /**
  * kms-warden doctor against moto. What moto lacks, found by experiment (moto 5.2.1):
@@ -27,12 +28,6 @@ const stage = 'doctor';
 const rule = (name: string) => `kms-warden-${stage}-${name}`;
 const detectionRules = ['key-lifecycle', 's3-object-kms-key', 'guardduty-credential-findings', 'config-kms-compliance'];
 const allManagementEvents = [{ ReadWriteType: 'All' as const, IncludeManagementEvents: true }];
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
 
 const doctor = async (...argv: string[]) => {
   const run = captured();

@@ -12,15 +12,10 @@ import { provisionResponderStack, responderEnvironment, subscribeInbox, type Res
 import { projectRoot } from '../../src/local/stack-definition';
 import { useMoto } from '../support/moto';
 import { realRecords } from '../support/records';
+import { captured } from '../support/captured-io';
 
 const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
 const keyAdministrator: Caller = { roleArn: 'arn:aws:iam::123456789012:role/platform/KeyAdmins', sessionName: 'alice' };
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
 
 type Line = { where: string; kind: string; name: string; eventId: string; status: string; reason?: string; incidents?: Array<{ id: string; status: string; duplicate: boolean }> };
 

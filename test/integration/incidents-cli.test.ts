@@ -6,12 +6,7 @@ import { provisionResponderStack, responderEnvironment } from '../../src/local/r
 import { incidentFrom } from '../support/incidents';
 import { useMoto } from '../support/moto';
 import { record } from '../support/records';
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
+import { captured } from '../support/captured-io';
 
 describe('kms-warden incidents and decisions, through the CLI, against moto', () => {
   useMoto();

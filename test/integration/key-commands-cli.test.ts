@@ -6,12 +6,7 @@ import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
 import { documentClient } from '../../src/aws/clients';
 import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
+import { captured } from '../support/captured-io';
 
 describe('kms-warden inventory and contain, against moto', () => {
   useMoto();

@@ -6,6 +6,7 @@ import { AccountSetup, recordingSelectors, selectorProblems, type TrailSelectors
 import { defaultStage, detectionRules, doctorCommand, doctorUsage } from '../../../src/cli/doctor-command';
 import { main } from '../../../src/cli/main';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../../../src/local/stack-definition';
+import { captured } from '../../support/captured-io';
 
 /** What moto cannot show (test/integration/doctor-cli.test.ts): refused calls, paging, replicas, the selector logic in full. */
 
@@ -14,12 +15,6 @@ const accessDenied = (action: string) =>
     name: 'AccessDeniedException',
     $metadata: { httpStatusCode: 400 },
   });
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
 
 describe('kms-warden doctor usage', () => {
   it('prints its usage with --help', async () => {

@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { cliRegion } from '../../../src/cli/io';
 import { commandNames, main } from '../../../src/cli/main';
 import { errorHint } from '../../../src/cli/error-hint';
-
-const captured = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => void out.push(line), err: (line: string) => void err.push(line) } };
-};
+import { captured } from '../../support/captured-io';
 
 describe('the CLI flags every command shares', () => {
   const region = process.env.AWS_REGION;
