@@ -3,7 +3,6 @@ import { approvalRequestSchema, htmlResponse, rawBodyOf, requesterOf, type Appro
 import { refusalPage } from './page';
 import type { SlackReply } from './slack-actions';
 import { pressKey } from './sealed-press';
-import type { Logger } from '@aws-lambda-powertools/logger';
 
 /** Slack's half of the endpoint: a button press as Slack sends it, and a verified press handed over to be decided. */
 export interface SlackRoutes {
@@ -17,7 +16,7 @@ export interface SlackRoutes {
  * GET /approvals/{token} shows, POST /approvals/{token} decides, POST /slack/actions takes Slack button presses.
  * Anything else is refused with a page, never a 500.
  */
-export const approvalRoute = (deps: ApprovalDeps & { logger: Logger }, slack?: SlackRoutes) => {
+export const approvalRoute = (deps: ApprovalDeps, slack?: SlackRoutes) => {
   const show = showApproval(deps);
   const decide = decideApproval(deps);
   return async (event: unknown) => {

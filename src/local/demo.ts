@@ -3,8 +3,7 @@ import { createInterface } from 'node:readline';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListGrantsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { LocalEventRouter } from './event-router';
@@ -212,10 +211,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
       { keyState: after.KeyState, deletionDate: after.DeletionDate?.toISOString() ?? null, outsiderGrant: grants.some((g) => g.GranteePrincipal === outsider), quarantined: quarantined.includes('KmsWardenQuarantine') },
     );
 
-    const { Item } = await new DynamoDBClient({}).send(
-      new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: `INCIDENT#${incidentId}` }, sk: { S: 'INCIDENT' } } }),
-    );
-    const incident = Item ? unmarshall(Item) : undefined;
+    const incident = await incidentStore.get(incidentId);
     say('incident', `Incident record: ${JSON.stringify({ id: incident?.id, status: incident?.status, results: incident?.results })}`, {
       incident,
     });
