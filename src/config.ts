@@ -33,8 +33,17 @@ const environment = z.object({
   INCIDENT_TABLE: z.string().min(1),
   NOTIFICATION_TOPIC_ARN: z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN'),
   DEAD_LETTER_QUEUE_URL: z.url(),
-  /** IAM path shared by every responder role; calls made by roles on it are the responder's own. */
-  RESPONDER_ROLE_PATH: z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must be an IAM path such as /kms-warden/prod/'),
+  /**
+   * The ARNs of kms-warden's own roles (comma-separated), as the stack names them: calls made by sessions of exactly
+   * these roles are the responder's own, and they are never contained. Not an IAM path: anyone allowed to create a
+   * role could create one under it.
+   */
+  RESPONDER_ROLE_ARNS: commaList(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be IAM role ARNs')),
+  /** The account kms-warden runs in (the stack sets it): it quarantines only principals of this account. */
+  ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit account id')
+    .optional(),
   /** Principals allowed to schedule key deletion without kms-warden undoing it. */
   KEY_ADMINISTRATORS: commaList(principalArnSchema),
   /** Accounts that are not external although they do not own the key (comma-separated 12-digit ids). */
@@ -114,7 +123,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     incidentTable: e.INCIDENT_TABLE,
     notificationTopicArn: e.NOTIFICATION_TOPIC_ARN,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
-    responderRolePath: e.RESPONDER_ROLE_PATH,
+    responderRoles: e.RESPONDER_ROLE_ARNS,
+    accountId: e.ACCOUNT_ID,
     keyAdministrators: e.KEY_ADMINISTRATORS,
     trustedAccounts: e.TRUSTED_ACCOUNTS,
     thresholds: e.DETECTION_THRESHOLDS,

@@ -63,3 +63,11 @@ export class PrincipalNotFoundError extends Error {
     super(`IAM principal not found: ${principal}`, options);
   }
 }
+
+/** IAM refused an inline policy because the principal's inline policies would pass IAM's size limit (LimitExceeded). */
+export class InlinePolicyLimitError extends Error {
+  override readonly name = 'InlinePolicyLimitError';
+  constructor(readonly principal: string, options?: ErrorOptions) {
+    super(`the inline policies of ${principal} are at IAM's size limit`, options);
+  }
+}

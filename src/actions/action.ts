@@ -15,6 +15,8 @@ export type ActionResult =
   | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
   | { outcome: 'failed'; error: string; message: string }
+  /** AWS refused it for a reason retrying cannot change: recorded with what a person must do, never retried. */
+  | { outcome: 'needs-person'; error: string; message: string; remedy: string }
   /** Not run on purpose: offered for a person's approval, or a dry run. */
   | { outcome: 'not-run'; reason: string }
   /** Recorded before it runs (a later signal's step): a retry finds it and finishes it. */
@@ -31,4 +33,6 @@ export interface Action<P> {
   describe: (params: P) => string;
   apply: (params: P, deps: ActionDeps, context: ActionContext) => Promise<ActionResult>;
   undo: (params: P, deps: ActionDeps, result: ActionResult) => Promise<void>;
+  /** What a person must do when AWS refuses this action for good, where the action knows better than the error's code. */
+  remedy?: (params: P, error: Error) => string | undefined;
 }

@@ -15,7 +15,9 @@ export const cancelKeyDeletion: Action<CancelKeyDeletionParams> = {
     `cancel the scheduled deletion of ${keyArn}${restoreState === 'Enabled' ? ' and enable it again' : ', leaving it Disabled'}`,
   apply: async ({ keyArn, restoreState }, { kms }, { resuming }) => {
     const before = await kms.status(keyArn);
-    if (before.state === 'PendingDeletion') {
+    // A multi-Region primary with replicas waits in PendingReplicaDeletion for its replicas to go; KMS cancels that
+    // the same way (https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-delete.html).
+    if (before.state === 'PendingDeletion' || before.state === 'PendingReplicaDeletion') {
       await kms.cancelKeyDeletion(keyArn);
       // CancelKeyDeletion leaves the key Disabled; EnableKey restores its prior state.
       if (restoreState === 'Enabled') await kms.enableKey(keyArn);
@@ -26,7 +28,9 @@ export const cancelKeyDeletion: Action<CancelKeyDeletionParams> = {
       return { outcome: 'skipped', reason: `key is ${before.state}`, before: { ...before } };
     }
     const after = await kms.status(keyArn);
-    return { outcome: 'applied', before: { ...before }, after: { ...after } };
+    // Replicas in other Regions are keys of their own: scheduling their deletion is a separate call, checked there.
+    const replicas = before.multiRegion?.replicas ?? [];
+    return { outcome: 'applied', before: { ...before }, after: { ...after, ...(replicas.length > 0 ? { replicasToCheck: replicas } : {}) } };
   },
   undo: async ({ keyArn, restoreState }, { kms }, result) => {
     // Scheduling the deletion again is a decision for a person, never an undo.

@@ -1,11 +1,14 @@
+import { kindOfError, remedyFor } from '../aws/error-kinds';
 import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
 import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
+import { askAPerson } from './ask-a-person';
 import { cancelKeyDeletion } from './cancel-key-deletion';
 import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
 import { disableKey } from './disable-key';
 import { enableKeyRotation } from './enable-key-rotation';
 import { quarantinePrincipal } from './quarantine-principal';
 import { restoreKeyPolicy } from './restore-key-policy';
+import { restoreKeyTags } from './restore-key-tags';
 import { revokeGrants } from './revoke-grants';
 
 /** Every action, by type, explicitly. */
@@ -17,6 +20,8 @@ export const actions = {
   'disable-key': disableKey,
   'quarantine-principal': quarantinePrincipal,
   'restore-key-policy': restoreKeyPolicy,
+  'restore-key-tags': restoreKeyTags,
+  'ask-a-person': askAPerson,
 } as const satisfies Record<string, Action<never>>;
 
 export type ActionType = keyof typeof actions;
@@ -41,6 +46,11 @@ const runStep = async (step: PlannedAction, deps: ActionDeps, context: ActionCon
     // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
     if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: error.message };
     const failure = error instanceof Error ? error : new Error(String(error));
+    // Refused for good: a person is told what to do, and the event is not retried into the dead-letter queue.
+    if (kindOfError(failure) === 'permanent') {
+      const remedy = actionFor(step).remedy?.(step.params, failure) ?? remedyFor(failure);
+      return { outcome: 'needs-person', error: failure.name, message: failure.message, remedy };
+    }
     return { outcome: 'failed', error: failure.name, message: failure.message };
   }
 };

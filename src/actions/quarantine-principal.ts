@@ -1,40 +1,60 @@
-import { PrincipalNotFoundError } from '../errors';
-import type { Action } from './action';
+import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
+import { isSamePrincipal } from '../events/principal';
+import type { Action, ActionResult } from './action';
 
 export interface QuarantineParams {
   principalArn: string;
   /** Sessions issued before this are refused everything (ISO time, set when the plan is made). */
   sessionsIssuedBefore: string;
-  /** kms-warden's own IAM path: its roles are never quarantined. */
-  responderRolePath: string;
+  /** The account kms-warden acts in: a principal of any other account is not quarantined here. */
+  ownAccount?: string;
+  /** kms-warden's own role ARNs: never quarantined. */
+  responderRoles?: string[];
+  /** Plans stored before the exact role ARNs were known named the responder by its IAM path. */
+  responderRolePath?: string;
 }
 
 export const quarantinePolicyName = 'KmsWardenQuarantine';
 
-const iamPrincipal = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)(\/.*)?\/([\w+=,.@-]+)$/;
+const iamPrincipal = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)(\/.*)?\/([\w+=,.@-]+)$/;
 
-/** The parts of a role or user ARN: kind, path and name. */
+/** The parts of a role or user ARN: partition, account, kind, path (when the ARN gives one) and name. */
 export const parseIamPrincipal = (arn: string) => {
   const match = iamPrincipal.exec(arn);
-  return match ? { kind: match[1] as 'role' | 'user', path: `${match[2] ?? ''}/`, name: match[3]! } : undefined;
+  return match ? { partition: match[1]!, account: match[2]!, kind: match[3] as 'role' | 'user', path: `${match[4] ?? ''}/`, name: match[5]! } : undefined;
+};
+
+/** Roles AWS manages for a service or for IAM Identity Center: IAM refuses any change to them (UnmodifiableEntity). */
+export const isAwsManagedRole = (arn: string): boolean => {
+  const parsed = parseIamPrincipal(arn);
+  return (
+    parsed?.kind === 'role' &&
+    (parsed.path.startsWith('/aws-service-role/') || parsed.path.startsWith('/aws-reserved/') || parsed.name.startsWith('AWSReservedSSO_'))
+  );
 };
 
 /**
- * Why a principal must not be quarantined automatically. Root and service-linked roles cannot be or must not be
- * restricted this way, and quarantining kms-warden's own role would stop the response itself.
+ * Why a principal must not be quarantined by kms-warden, or undefined. Only principals of kms-warden's own account,
+ * by their exact ARN: a GuardDuty administrator receives its members' findings, and a role of the same name here is
+ * somebody else.
  */
-export const quarantineRefusal = (principalArn: string, responderRolePath: string): string | undefined => {
+export const quarantineRefusal = (params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>): string | undefined => {
+  const { principalArn } = params;
   if (/:root$/.test(principalArn)) return 'the root user cannot be quarantined with an IAM policy: offered for approval instead';
   const parsed = parseIamPrincipal(principalArn);
   if (!parsed) return `${principalArn} is not an IAM role or user`;
-  if (parsed.kind === 'role' && parsed.path.startsWith('/aws-service-role/')) return 'service-linked roles are never quarantined: offered for approval instead';
-  if (parsed.kind === 'role' && parsed.path.startsWith(responderRolePath)) return "kms-warden's own role is never quarantined";
+  if (params.ownAccount && parsed.account !== params.ownAccount) {
+    return `${principalArn} belongs to account ${parsed.account}, not to ${params.ownAccount} where kms-warden acts: it is denied in this account's key policies; quarantine it in its own account`;
+  }
+  if (isAwsManagedRole(principalArn)) return 'roles AWS manages (IAM Identity Center, service-linked) cannot be changed: contained through the key policy instead';
+  if ((params.responderRoles ?? []).some((role) => isSamePrincipal(role, principalArn))) return "kms-warden's own role is never quarantined";
+  if (params.responderRolePath && parsed.kind === 'role' && parsed.path.startsWith(params.responderRolePath)) return "kms-warden's own role is never quarantined";
   return undefined;
 };
 
 /**
- * The inline policy: every action refused to sessions issued before the quarantine (AWS's "revoke active
- * sessions" condition), and every KMS action refused to all of the principal's sessions.
+ * For a role: every action refused to sessions issued before the quarantine (IAM's "revoke active sessions"
+ * condition), and every KMS action refused to all of its sessions; new sessions keep the rest of their work.
  */
 export const quarantinePolicy = (sessionsIssuedBefore: string) =>
   JSON.stringify({
@@ -45,56 +65,110 @@ export const quarantinePolicy = (sessionsIssuedBefore: string) =>
     ],
   });
 
+/**
+ * For a user: everything refused, without conditions. A user's long-term access keys carry no token issue time
+ * (aws:TokenIssueTime is absent from their requests: IAM user guide, "AWS global condition context keys"), so a
+ * condition on it would never match them.
+ */
+export const userQuarantinePolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'KmsWardenDenyEverything', Effect: 'Deny', Action: '*', Resource: '*' }],
+});
+
+/** AWS's own managed deny-all policy: attached to a user whose inline policies leave no room (2,048 characters in all). */
+export const denyAllPolicyArn = (partition: string) => `arn:${partition}:iam::aws:policy/AWSDenyAll`;
+
+const gone = (kind: string, name: string): ActionResult => ({ outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` });
+
 export const quarantinePrincipal: Action<QuarantineParams> = {
   type: 'quarantine-principal',
   iamActions: [
+    'iam:GetRole',
     'iam:GetRolePolicy',
     'iam:PutRolePolicy',
     'iam:DeleteRolePolicy',
+    'iam:GetUser',
     'iam:GetUserPolicy',
     'iam:PutUserPolicy',
     'iam:DeleteUserPolicy',
+    'iam:ListAttachedUserPolicies',
+    'iam:AttachUserPolicy',
+    'iam:DetachUserPolicy',
     'iam:ListAccessKeys',
     'iam:UpdateAccessKey',
   ],
   reversible: true,
   lane: ({ principalArn }) => `principal:${principalArn}`,
   describe: ({ principalArn, sessionsIssuedBefore }) =>
-    `quarantine ${principalArn}: refuse everything to its sessions issued before ${sessionsIssuedBefore}, refuse it KMS entirely, and deactivate a user's access keys`,
-  apply: async ({ principalArn, sessionsIssuedBefore, responderRolePath }, { iam }) => {
-    const refused = quarantineRefusal(principalArn, responderRolePath);
+    parseIamPrincipal(principalArn)?.kind === 'user'
+      ? `quarantine user ${principalArn}: deactivate its access keys, then refuse it everything`
+      : `quarantine ${principalArn}: refuse everything to its sessions issued before ${sessionsIssuedBefore}, and refuse it KMS entirely`,
+  apply: async (params, { iam }) => {
+    const refused = quarantineRefusal(params);
     if (refused) return { outcome: 'skipped', reason: refused };
-    const { kind, name } = parseIamPrincipal(principalArn)!;
-    const existing = await iam.inlinePolicy(kind, name, quarantinePolicyName);
-    let deactivated: string[];
-    try {
-      deactivated = kind === 'user' ? await iam.activeAccessKeys(name) : [];
-    } catch (error) {
-      if (error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` };
-      throw error;
-    }
-    if (existing && deactivated.length === 0) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing } };
-    if (!existing) {
-      try {
-        await iam.putInlinePolicy(kind, name, quarantinePolicyName, quarantinePolicy(sessionsIssuedBefore));
-      } catch (error) {
-        // A principal that no longer exists has no sessions left to cut.
-        if (error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` };
-        throw error;
-      }
-    }
-    // Deactivated, not deleted: undo can bring them back.
-    await Promise.all(deactivated.map((accessKeyId) => iam.setAccessKeyStatus(name, accessKeyId, 'Inactive')));
-    return {
-      outcome: 'applied',
-      before: { inlinePolicy: existing ?? null, activeAccessKeys: deactivated },
-      after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: deactivated },
-    };
+    const { kind, name, path, partition } = parseIamPrincipal(params.principalArn)!;
+    // The exact principal: the name in this account, and the path too when the ARN gives one.
+    const found = await iam.arnOf(kind, name);
+    if (!found) return gone(kind, name);
+    if (path !== '/' && found !== params.principalArn) return { outcome: 'skipped', reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)` };
+    return kind === 'role' ? quarantineRole(name, params, iam) : quarantineUser(name, partition, iam);
   },
   undo: async ({ principalArn }, { iam }, result) => {
     if (result.outcome !== 'applied') return;
-    const { kind, name } = parseIamPrincipal(principalArn)!;
+    const { kind, name, partition } = parseIamPrincipal(principalArn)!;
     if (result.before.inlinePolicy === null) await iam.deleteInlinePolicy(kind, name, quarantinePolicyName);
+    if (result.after.denyAllAttached === true) await iam.detachUserPolicy(name, denyAllPolicyArn(partition));
     for (const accessKeyId of (result.before.activeAccessKeys ?? []) as string[]) await iam.setAccessKeyStatus(name, accessKeyId, 'Active');
   },
+  remedy: ({ principalArn }, error) =>
+    error.name === 'UnmodifiableEntityException'
+      ? `${principalArn} is managed by AWS: it is denied in the key policy; end its sessions where it comes from (IAM Identity Center: Users, Active sessions)`
+      : undefined,
+};
+
+const quarantineRole = async (name: string, params: QuarantineParams, iam: Parameters<Action<QuarantineParams>['apply']>[1]['iam']): Promise<ActionResult> => {
+  const existing = await iam.inlinePolicy('role', name, quarantinePolicyName);
+  if (existing) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing } };
+  try {
+    await iam.putInlinePolicy('role', name, quarantinePolicyName, quarantinePolicy(params.sessionsIssuedBefore));
+  } catch (error) {
+    // A role that no longer exists has no sessions left to cut.
+    if (error instanceof PrincipalNotFoundError) return gone('role', name);
+    throw error;
+  }
+  return { outcome: 'applied', before: { inlinePolicy: null, activeAccessKeys: [] }, after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] } };
+};
+
+/**
+ * A user: its access keys first (deactivated, not deleted, so undo can bring them back), since they keep working
+ * until then; then a deny of everything, inline, or AWS's AWSDenyAll attached when IAM's size limit leaves no room.
+ */
+const quarantineUser = async (name: string, partition: string, iam: Parameters<Action<QuarantineParams>['apply']>[1]['iam']): Promise<ActionResult> => {
+  let deactivated: string[];
+  try {
+    deactivated = await iam.activeAccessKeys(name);
+  } catch (error) {
+    if (error instanceof PrincipalNotFoundError) return gone('user', name);
+    throw error;
+  }
+  for (const accessKeyId of deactivated) await iam.setAccessKeyStatus(name, accessKeyId, 'Inactive');
+  const existing = await iam.inlinePolicy('user', name, quarantinePolicyName);
+  const denyAll = denyAllPolicyArn(partition);
+  const attachedBefore = !existing && (await iam.userHasManagedPolicy(name, denyAll));
+  if ((existing || attachedBefore) && deactivated.length === 0) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing ?? denyAll } };
+  let denyAllAttached = false;
+  if (!existing && !attachedBefore) {
+    try {
+      await iam.putInlinePolicy('user', name, quarantinePolicyName, userQuarantinePolicy);
+    } catch (error) {
+      if (!(error instanceof InlinePolicyLimitError)) throw error;
+      await iam.attachUserPolicy(name, denyAll);
+      denyAllAttached = true;
+    }
+  }
+  return {
+    outcome: 'applied',
+    before: { inlinePolicy: existing || attachedBefore || denyAllAttached ? 'kept' : null, activeAccessKeys: deactivated },
+    after: { inlinePolicy: denyAllAttached ? null : quarantinePolicyName, denyAllAttached, deactivatedAccessKeys: deactivated },
+  };
 };

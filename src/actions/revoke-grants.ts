@@ -59,9 +59,9 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
     const results = await forEachPaced(doomed, params.revokesPerSecond ?? 10, ({ grant }) => kms.revokeGrant(params.keyArn, grant.grantId));
     const revoked = results.filter((r) => r.ok).map((r) => ({ ...r.item.grant, reason: r.item.reason }));
     const failed = results.flatMap((r) => (r.ok ? [] : [{ grantId: r.item.grant.grantId, error: r.error.name, message: r.error.message }]));
-    if (failed.length > 0 && revoked.length === 0) {
-      return { outcome: 'failed', error: failed[0]!.error, message: `no grant revoked: ${failed.map((f) => `${f.grantId}: ${f.message}`).join('; ')}` };
-    }
+    // Nothing revoked: the first refusal is the step's error, classified like any other (retried, or a person's).
+    const refusal = results.find((r) => !r.ok);
+    if (refusal && !refusal.ok && revoked.length === 0) throw refusal.error;
     return { outcome: 'applied', before: { grants: grants.length, revoked }, after: { grants: grants.length - revoked.length, failed } };
   },
   undo: async ({ keyArn }, { kms }, result) => {

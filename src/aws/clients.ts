@@ -11,44 +11,57 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
  * SDK clients, one factory each: a function's composition root calls only the ones it needs, and the bundler
- * leaves the other SDK clients out of its package. Region, credentials and endpoint come from the standard AWS
- * environment (AWS_REGION, AWS_ENDPOINT_URL for an emulator). Throttling is retried by the SDK's standard retry
- * strategy with backoff, five attempts.
+ * leaves the other SDK clients out of its package. Throttling is retried by the SDK's standard retry strategy with
+ * backoff, five attempts.
+ *
+ * A client's identity and endpoint are fixed when its factory is called, from the environment Lambda gives the
+ * function (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; AWS_ENDPOINT_URL for an emulator). The SDK
+ * would otherwise read them at the first request. In Lambda the two are the same; in tests, where several functions
+ * run in one process each with its own role, a function's clients keep the role they were built with. Without
+ * credentials in the environment (the CLI with a profile), the SDK's default chain finds them as usual.
  */
-const common = { maxAttempts: 5 };
+export type ClientSettings = {
+  maxAttempts: number;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+};
 
-/** KMS is regional and a key is addressed in its own Region: one client per Region, made on first use. */
-export const kmsClients = () => {
-  const byRegion = new Map<string, KMSClient>();
-  return (region: string): KMSClient => {
-    let client = byRegion.get(region);
-    if (!client) byRegion.set(region, (client = new KMSClient({ ...common, region })));
-    return client;
+export const clientSettings = (env: NodeJS.ProcessEnv = process.env): ClientSettings => {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_ENDPOINT_URL: endpoint } = env;
+  return {
+    maxAttempts: 5,
+    ...(endpoint ? { endpoint } : {}),
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
   };
 };
 
-export const documentClient = () =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(common), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
-
-/** A client per Region, made on first use: re-keying works where the old key lives. */
-export const perRegion = <C>(make: (config: { maxAttempts: number; region: string }) => C) => {
+/** A client per Region, made on first use, with the settings of the moment the factory was called. */
+export const perRegion = <C>(make: (config: ClientSettings & { region: string }) => C) => {
+  const settings = clientSettings();
   const byRegion = new Map<string, C>();
   return (region: string): C => {
     let client = byRegion.get(region);
-    if (!client) byRegion.set(region, (client = make({ ...common, region })));
+    if (!client) byRegion.set(region, (client = make({ ...settings, region })));
     return client;
   };
 };
 
-export const sfnClient = () => new SFNClient(common);
-export const snsClient = () => new SNSClient(common);
-export const sqsClient = () => new SQSClient(common);
+/** KMS is regional and a key is addressed in its own Region: one client per Region, made on first use. */
+export const kmsClients = () => perRegion((config) => new KMSClient(config));
+
+export const documentClient = () =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(clientSettings()), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+
+export const sfnClient = () => new SFNClient(clientSettings());
+export const snsClient = () => new SNSClient(clientSettings());
+export const sqsClient = () => new SQSClient(clientSettings());
 /** IAM is global: its endpoint does not depend on the function's Region. */
-export const iamClient = () => new IAMClient(common);
-export const cloudTrailClient = () => new CloudTrailClient(common);
-export const secretsClient = () => new SecretsManagerClient(common);
+export const iamClient = () => new IAMClient(clientSettings());
+export const cloudTrailClient = () => new CloudTrailClient(clientSettings());
+export const secretsClient = () => new SecretsManagerClient(clientSettings());
 /**
  * For handing a Slack press to the function itself, inside Slack's 3 seconds: one attempt (a retry after Lambda
  * queued the event would queue it twice) and short timeouts; a failure is decided at once instead.
  */
-export const selfInvokeClient = () => new LambdaClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500 } });
+export const selfInvokeClient = () =>
+  new LambdaClient({ ...clientSettings(), maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500 } });

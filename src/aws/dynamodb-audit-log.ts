@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditLog } from '../approvals/ports';
 
@@ -14,6 +15,16 @@ export class DynamoDbAuditLog implements AuditLog {
   ) {}
 
   async record(entry: AuditEntry): Promise<void> {
+    try {
+      await this.put(entry);
+    } catch (error) {
+      // The sort key is this call's own: an entry already there is this call's, written by an attempt AWS applied
+      // before answering an error.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async put(entry: AuditEntry): Promise<void> {
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,

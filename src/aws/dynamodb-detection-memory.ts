@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { MemoryConflictError } from '../errors';
 import type { DetectionMemoryStore, KeyMemory, PairMemory, PrincipalMemory } from '../state/detection-memory';
 
@@ -81,20 +83,28 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
     const dirty = [...this.entries].filter(([, entry]) => entry.dirty);
     await Promise.all(
       dirty.map(async ([pk, entry]) => {
+        const writeId = randomUUID();
         try {
           await this.documents.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: { pk, sk: 'MEMORY', version: entry.version + 1, value: entry.value, expiresAt },
+              Item: { pk, sk: 'MEMORY', version: entry.version + 1, value: entry.value, expiresAt, writeId },
               ConditionExpression: unchangedSinceRead,
               ExpressionAttributeValues: { ':read': entry.version },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           );
           entry.version += 1;
           entry.dirty = false;
         } catch (error) {
-          if (error instanceof ConditionalCheckFailedException) throw new MemoryConflictError(pk, { cause: error });
-          throw error;
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          // Written by an earlier attempt of this same put (AWS applied it, then answered an error).
+          if (error.Item && unmarshall(error.Item).writeId === writeId) {
+            entry.version += 1;
+            entry.dirty = false;
+            return;
+          }
+          throw new MemoryConflictError(pk, { cause: error });
         }
       }),
     );

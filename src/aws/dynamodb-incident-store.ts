@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -18,6 +19,13 @@ const isOpen = '#status = :open';
 const notYetNotifiedOfStatus = '(attribute_not_exists(notifiedStatus) OR notifiedStatus <> :status)';
 const heldByNobody = 'attribute_not_exists(pk)';
 const heldBy = 'incidentId = :holder';
+/**
+ * AWS can apply a write and still answer 500; the SDK then sends the same request again, which meets its own
+ * condition already spent. Every write carries an id of its own, and a write whose condition fails on an item that
+ * already bears its id took effect: success, not a lost race. The condition also keeps the retry from applying twice
+ * (an ADD, a list_append).
+ */
+const notThisWrite = '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)';
 
 const rekeyStatuses = { ':rekeying': 're-keying', ':rekeyed': 're-keyed', ':scheduled': 'deletion-scheduled' };
 
@@ -55,12 +63,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
   async open(incident: Incident): Promise<OpenResult> {
     // The incident and its group's holder are written together: two signals of one group racing make one incident.
     let staleHolder: string | undefined;
+    const writeId = randomUUID();
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         await this.documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: { ...keyOf(incident.id), ...incident }, ConditionExpression: isNew, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              { Put: { TableName: this.tableName, Item: { ...keyOf(incident.id), ...incident, lastWriteId: writeId }, ConditionExpression: isNew, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
               {
                 Put: {
                   TableName: this.tableName,
@@ -81,6 +90,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
         if (ownReason?.Code === 'ConditionalCheckFailed') {
           const existing = (ownReason.Item && toIncident(unmarshall(ownReason.Item))) || (await this.get(incident.id));
           if (!existing) throw new StateConflictError(incident.id, undefined, { cause: error });
+          // This very call made it (AWS applied the first attempt and answered an error): created, not a redelivery.
+          if (existing.lastWriteId === writeId) return { outcome: 'created', incident: existing };
           return { outcome: 'exists', incident: existing };
         }
         // A TransactionConflict (another writer at the same moment) is thrown: Lambda retries the event.
@@ -321,14 +332,28 @@ export class DynamoDbIncidentStore implements IncidentStore {
     id: string,
     input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
   ): Promise<{ ok: true; incident: Incident } | { ok: false; current: Incident | undefined; error: ConditionalCheckFailedException }> {
+    const writeId = randomUUID();
     try {
       const { Attributes } = await this.documents.send(
-        new UpdateCommand({ TableName: this.tableName, Key: keyOf(id), ...input, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          // Every update expression here ends in its SET clause.
+          UpdateExpression: `${input.UpdateExpression!}, #lastWriteId = :writeId`,
+          ConditionExpression: `(${input.ConditionExpression!}) AND ${notThisWrite}`,
+          ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#lastWriteId': 'lastWriteId' },
+          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':writeId': writeId },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
       );
       return { ok: true, incident: toIncident(Attributes ?? {}) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { ok: false, current: oldItemOf(error), error };
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = oldItemOf(error);
+      // Applied by an earlier attempt of this same call: the item as it stands is this write's result.
+      if (current?.lastWriteId === writeId) return { ok: true, incident: current };
+      return { ok: false, current, error };
     }
   }
 

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JournalEntry, KeyHistory, KeyJournal, KeyPolicyChange, KeyStateChange } from '../state/key-journal';
+import type { JournalEntry, KeyHistory, KeyJournal, KeyPolicyChange, KeySettingsChange, KeyStateChange } from '../state/key-journal';
 
 // Events can arrive late or twice: only a newer, different event moves the journal (supersedes() in key-journal.ts).
 const isFirstChange = 'attribute_not_exists(#current)';
@@ -60,5 +60,12 @@ export class DynamoDbKeyStateJournal extends DynamoDbKeyJournal<KeyStateChange> 
 export class DynamoDbKeyPolicyJournal extends DynamoDbKeyJournal<KeyPolicyChange> {
   constructor(documents: DynamoDBDocumentClient, tableName: string) {
     super(documents, tableName, 'POLICY');
+  }
+}
+
+/** kms-warden:* tag changes by key administrators ('administrators') or by anyone else ('others'). */
+export class DynamoDbKeySettingsJournal extends DynamoDbKeyJournal<KeySettingsChange> {
+  constructor(documents: DynamoDBDocumentClient, tableName: string, who: 'administrators' | 'others') {
+    super(documents, tableName, who === 'administrators' ? 'SETTINGS' : 'SETTINGS-OTHERS');
   }
 }

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NonceStore } from '../approvals/nonce-store';
 
@@ -11,18 +13,22 @@ export class DynamoDbNonceStore implements NonceStore {
   ) {}
 
   async consume(nonce: string, incidentId: string, expiresAt: number): Promise<boolean> {
+    // This call's own mark: AWS can apply the put, answer 500 and see the SDK send it again; the retry then finds
+    // the nonce used by this very call, which is still this call's to spend.
+    const consumedBy = randomUUID();
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           // Kept until the token would have expired anyway, then removed by TTL.
-          Item: { pk: `NONCE#${nonce}`, sk: 'NONCE', incidentId, expiresAt },
+          Item: { pk: `NONCE#${nonce}`, sk: 'NONCE', incidentId, expiresAt, consumedBy },
           ConditionExpression: neverUsed,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return error.Item !== undefined && unmarshall(error.Item).consumedBy === consumedBy;
       throw error;
     }
   }

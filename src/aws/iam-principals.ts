@@ -1,22 +1,40 @@
 import {
+  AttachUserPolicyCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
+  DetachUserPolicyCommand,
+  GetRoleCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
+  LimitExceededException,
   NoSuchEntityException,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
   paginateListAccessKeys,
+  paginateListAttachedUserPolicies,
 } from '@aws-sdk/client-iam';
-import { PrincipalNotFoundError } from '../errors';
+import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
 
 export type IamPrincipalKind = 'role' | 'user';
 
-/** The IAM calls quarantine makes, on roles and users named by ARN. */
+/** The IAM calls quarantine makes, on roles and users of kms-warden's own account, named by name. */
 export class IamPrincipals {
   constructor(private readonly client: IAMClient) {}
+
+  /** The role or user's ARN (with its path), or undefined when there is none of that name. */
+  async arnOf(kind: IamPrincipalKind, name: string): Promise<string | undefined> {
+    try {
+      return kind === 'role'
+        ? (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role?.Arn
+        : (await this.client.send(new GetUserCommand({ UserName: name }))).User?.Arn;
+    } catch (error) {
+      if (error instanceof NoSuchEntityException) return undefined;
+      throw error;
+    }
+  }
 
   async inlinePolicy(kind: IamPrincipalKind, name: string, policyName: string): Promise<string | undefined> {
     try {
@@ -38,6 +56,7 @@ export class IamPrincipals {
       else await this.client.send(new PutUserPolicyCommand({ UserName: name, PolicyName: policyName, PolicyDocument: document }));
     } catch (error) {
       if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`${kind}/${name}`, { cause: error });
+      if (error instanceof LimitExceededException) throw new InlinePolicyLimitError(`${kind}/${name}`, { cause: error });
       throw error;
     }
   }
@@ -46,6 +65,26 @@ export class IamPrincipals {
     try {
       if (kind === 'role') await this.client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
       else await this.client.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+    } catch (error) {
+      if (error instanceof NoSuchEntityException) return;
+      throw error;
+    }
+  }
+
+  async userHasManagedPolicy(userName: string, policyArn: string): Promise<boolean> {
+    for await (const page of paginateListAttachedUserPolicies({ client: this.client }, { UserName: userName })) {
+      if (page.AttachedPolicies?.some((policy) => policy.PolicyArn === policyArn)) return true;
+    }
+    return false;
+  }
+
+  async attachUserPolicy(userName: string, policyArn: string): Promise<void> {
+    await this.client.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn }));
+  }
+
+  async detachUserPolicy(userName: string, policyArn: string): Promise<void> {
+    try {
+      await this.client.send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn }));
     } catch (error) {
       if (error instanceof NoSuchEntityException) return;
       throw error;

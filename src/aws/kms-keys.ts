@@ -13,6 +13,8 @@ import {
   NotFoundException,
   PutKeyPolicyCommand,
   RevokeGrantCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   paginateListAliases,
   paginateListGrants,
   paginateListResourceTags,
@@ -25,6 +27,10 @@ export interface KeyStatus {
   state: string;
   deletionDate: string | undefined;
   description?: string | undefined;
+  /** AWS for AWS managed keys (alias/aws/*): nobody but their service may change them. */
+  keyManager?: string | undefined;
+  /** A multi-Region key's role, and its replicas (for a primary) in other Regions. */
+  multiRegion?: { type: string; primary?: string | undefined; replicas: string[] } | undefined;
 }
 
 /** A grant as ListGrants returns it, reduced to what revoking and recreating it needs. */
@@ -58,7 +64,16 @@ export class KmsKeys {
     const { KeyMetadata } = await this.call(keyArn, 'DescribeKey', (client, KeyId) =>
       client.send(new DescribeKeyCommand({ KeyId })),
     );
-    return { state: KeyMetadata?.KeyState ?? 'Unknown', deletionDate: KeyMetadata?.DeletionDate?.toISOString(), description: KeyMetadata?.Description || undefined };
+    const multiRegion = KeyMetadata?.MultiRegionConfiguration;
+    return {
+      state: KeyMetadata?.KeyState ?? 'Unknown',
+      deletionDate: KeyMetadata?.DeletionDate?.toISOString(),
+      description: KeyMetadata?.Description || undefined,
+      keyManager: KeyMetadata?.KeyManager,
+      ...(multiRegion?.MultiRegionKeyType
+        ? { multiRegion: { type: multiRegion.MultiRegionKeyType, primary: multiRegion.PrimaryKey?.Arn, replicas: (multiRegion.ReplicaKeys ?? []).flatMap((r) => (r.Arn ? [r.Arn] : [])) } }
+        : {}),
+    };
   }
 
   async cancelKeyDeletion(keyArn: string): Promise<void> {
@@ -82,6 +97,16 @@ export class KmsKeys {
       }
       return tags;
     });
+  }
+
+  async tagKey(keyArn: string, tags: Record<string, string>): Promise<void> {
+    await this.call(keyArn, 'TagResource', (client, KeyId) =>
+      client.send(new TagResourceCommand({ KeyId, Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) })),
+    );
+  }
+
+  async untagKey(keyArn: string, tagKeys: string[]): Promise<void> {
+    await this.call(keyArn, 'UntagResource', (client, KeyId) => client.send(new UntagResourceCommand({ KeyId, TagKeys: tagKeys })));
   }
 
   /** The key's alias names (alias/...), for people: messages name a key by what its owners call it. */

@@ -20,7 +20,6 @@ export const errorHint = (error: Error & { variable?: string; $metadata?: unknow
   if (error.name === 'ConfigError' && error.variable) {
     const output = stackOutputOf[error.variable];
     if (output) return fromStack(error.variable, output);
-    if (error.variable === 'RESPONDER_ROLE_PATH') return "set it to the stage's role path, /kms-warden/STAGE/";
     if (error.variable === 'AWS_REGION') return 'pass --region R, or give the profile one (aws configure set region R)';
     return "see the README's Settings for what it takes";
   }

@@ -28,7 +28,7 @@ Options:
   --json   one JSON object per event and line
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
-RESPONDER_ROLE_PATH, ...; see the README), AWS credentials and AWS_REGION (AWS_ENDPOINT_URL for an emulator).
+RESPONDER_ROLE_ARNS, ...; see the README), AWS credentials and AWS_REGION (AWS_ENDPOINT_URL for an emulator).
 
 Exit codes: 0 every file read and every response done (malformed inputs are counted and explained on stderr, not
 dead-lettered), 1 a response failed (named on stderr; the other events are still handled), 2 bad usage, the

@@ -3,6 +3,7 @@ import { applyPlan, describeAction } from '../actions';
 import { kmsClients } from '../aws/clients';
 import { KeyReplacement } from '../aws/rekey/kms-replacement';
 import { loadConfig } from '../config';
+import { accountOfKey } from '../events/accounts';
 import { containmentSucceeded } from '../incidents/incident';
 import { openOperatorIncident } from '../incidents/operator-incident';
 import { logger } from '../logger';
@@ -65,7 +66,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     return values.help ? 0 : 2;
   }
   const config = loadConfig();
-  const refused = values.principal ? principalRefusal(values.principal, config.responderRolePath) : undefined;
+  const refused = values.principal ? principalRefusal(values.principal, config.responderRoles) : undefined;
   if (refused) {
     io.err(`kms-warden contain: ${refused}.`);
     return 2;
@@ -78,7 +79,8 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     principalArn: values.principal,
     disable: values.disable ?? false,
     trustedAccounts: config.trustedAccounts,
-    responderRolePath: config.responderRolePath,
+    responderRoles: config.responderRoles,
+    ownAccount: config.accountId ?? accountOfKey(keyArn),
     revokesPerSecond: config.revokesPerSecond,
     now: now.toISOString(),
   });

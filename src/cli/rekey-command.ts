@@ -33,7 +33,7 @@ export const rekeyUsage = `Usage:
 --json: each command's result as JSON on stdout (status: one object per refresh); progress stays on stderr.
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, DEAD_LETTER_QUEUE_URL,
-RESPONDER_ROLE_PATH, REKEY_STATE_MACHINE_ARN, ...; see the README), AWS credentials and AWS_REGION.`;
+RESPONDER_ROLE_ARNS, REKEY_STATE_MACHINE_ARN, ...; see the README), AWS credentials and AWS_REGION.`;
 
 const planLines = (plan: RekeyPlan): string[] => [
   `key:          ${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''}`,

@@ -84,7 +84,8 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     io.err('kms-warden replay: --workers takes a whole number (0 parses in the main thread).');
     return 2;
   }
-  const options = { responderRolePath: '/kms-warden/', settings };
+  const responderRoles = (process.env.RESPONDER_ROLE_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean);
+  const options = { responderRoles, settings };
   const batches = workers === 0 ? preparedInProcess(positionals, options) : preparedInParallel(positionals, options, workers);
   const started = process.hrtime.bigint();
   try {

@@ -21,6 +21,11 @@ export interface Thresholds {
   learningPeriodDays: number;
   usageSpike: { factor: number; minimumCalls: number };
   guardDutyMinimumSeverity: number;
+  /**
+   * GuardDuty severity from which a compromised principal is quarantined on its own; below it quarantine is offered
+   * for approval. 7 is where GuardDuty's High begins (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html).
+   */
+  guardDutyQuarantineSeverity: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -29,6 +34,7 @@ export const defaultThresholds: Thresholds = {
   learningPeriodDays: 7,
   usageSpike: { factor: 10, minimumCalls: 1000 },
   guardDutyMinimumSeverity: 4,
+  guardDutyQuarantineSeverity: 7,
 };
 
 export const defaultDetectionSettings: DetectionSettings = { keyAdministrators: [], trustedAccounts: [], thresholds: defaultThresholds };

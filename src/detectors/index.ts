@@ -4,6 +4,7 @@ import type { KmsApiCall } from '../events/kms-api-call';
 import type { DetectionMemory } from '../state/detection-memory';
 import { accessDeniedBurst } from './access-denied-burst';
 import { aliasRetargeted } from './alias-retargeted';
+import { containmentTagChanged } from './containment-tag-changed';
 import { crossAccountKeyUse } from './cross-account-key-use';
 import type { AnyDetector, ComplianceDetector, Detection, DetectionSettings, Detector, FindingDetector, Signal, StatefulDetector } from './detector';
 import { externalKeyEncryption } from './external-key-encryption';
@@ -49,6 +50,7 @@ export const detectors: readonly AnyDetector[] = [
   usageSpike,
   guardDutyCredentialCompromise,
   rotationNoncompliant,
+  containmentTagChanged,
 ];
 
 type ApiCallDetector = Detector | StatefulDetector;

@@ -15,6 +15,7 @@ export const thresholdsSchema = z
     learningPeriodDays: z.number().min(0),
     usageSpike: z.object({ factor: positive, minimumCalls: positive.int() }).partial(),
     guardDutyMinimumSeverity: z.number().min(0).max(10),
+    guardDutyQuarantineSeverity: z.number().min(0).max(10),
   })
   .partial()
   .strict()
@@ -24,6 +25,7 @@ export const thresholdsSchema = z
     learningPeriodDays: given.learningPeriodDays ?? defaultThresholds.learningPeriodDays,
     usageSpike: { ...defaultThresholds.usageSpike, ...given.usageSpike },
     guardDutyMinimumSeverity: given.guardDutyMinimumSeverity ?? defaultThresholds.guardDutyMinimumSeverity,
+    guardDutyQuarantineSeverity: given.guardDutyQuarantineSeverity ?? defaultThresholds.guardDutyQuarantineSeverity,
   }));
 
 /** Replay's --config file. Unknown fields are refused: a typo must not pass silently. */

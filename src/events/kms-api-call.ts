@@ -1,5 +1,5 @@
 import type { CloudTrailRecord } from './cloudtrail-record';
-import { normalisePrincipal, type Principal } from './principal';
+import { isSamePrincipal, normalisePrincipal, type Principal } from './principal';
 
 /** One KMS API call, normalised from a CloudTrail record: what every detector reads. */
 export interface KmsApiCall {
@@ -26,8 +26,8 @@ export interface KmsApiCall {
 }
 
 export interface NormaliseOptions {
-  /** IAM path of the responder's roles, e.g. /kms-warden/prod/. */
-  responderRolePath: string;
+  /** kms-warden's own role ARNs: their sessions' calls are the responder's own. */
+  responderRoles: readonly string[];
 }
 
 const keyArnPattern = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
@@ -68,7 +68,8 @@ const invokedByOf = (record: CloudTrailRecord): string | undefined => {
 export const normaliseKmsApiCall = (record: CloudTrailRecord, options: NormaliseOptions): KmsApiCall => {
   const accountId = record.recipientAccountId ?? record.userIdentity?.accountId;
   const principal = normalisePrincipal(record.userIdentity, accountId);
-  const byResponder = principal.kind === 'assumed-role' && (principal.path?.startsWith(options.responderRolePath) ?? false);
+  // The exact roles (account and name: a role's name is unique in its account), never a path anyone may create roles under.
+  const byResponder = principal.kind === 'assumed-role' && options.responderRoles.some((role) => isSamePrincipal(principal.arn, role));
   return {
     eventId: record.eventID,
     eventSource: record.eventSource,

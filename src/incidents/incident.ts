@@ -41,6 +41,10 @@ export interface KeyProfile {
   aliases: string[];
   description?: string | undefined;
   tags: Record<string, string>;
+  /** A multi-Region primary's replicas in other Regions: keys of their own, each to be checked. */
+  replicas?: string[];
+  /** AWS: an AWS managed key, which kms-warden never changes. */
+  keyManager?: string;
 }
 
 /** What became of one resource the old key protected. */
@@ -158,6 +162,8 @@ export interface Incident {
    * while it is active: an incident waiting on people must not vanish.
    */
   expiresAt?: number;
+  /** The id of the last write to the stored record (see the DynamoDB store): tells a retried write from a lost race. */
+  lastWriteId?: string;
 }
 
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;

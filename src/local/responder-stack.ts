@@ -15,7 +15,6 @@ export interface ResponderStack {
   notificationTopicArn: string;
   deadLetterQueueUrl: string;
   deadLetterQueueArn: string;
-  responderRolePath: string;
 }
 
 type TableProperties = Pick<
@@ -64,16 +63,15 @@ export const provisionResponderStack = async (stage: string): Promise<ResponderS
     notificationTopicArn: TopicArn!,
     deadLetterQueueUrl: QueueUrl!,
     deadLetterQueueArn: Attributes!.QueueArn!,
-    responderRolePath: `/kms-warden/${stage}/`,
   };
 };
 
 /** The environment the deployed function gets, pointed at the local stack. */
-export const responderEnvironment = (stack: ResponderStack, settings: { keyAdministrators?: string[] } = {}) => ({
+export const responderEnvironment = (stack: ResponderStack, settings: { keyAdministrators?: string[]; responderRoles?: string[] } = {}) => ({
   INCIDENT_TABLE: stack.incidentTable,
   NOTIFICATION_TOPIC_ARN: stack.notificationTopicArn,
   DEAD_LETTER_QUEUE_URL: stack.deadLetterQueueUrl,
-  RESPONDER_ROLE_PATH: stack.responderRolePath,
+  RESPONDER_ROLE_ARNS: (settings.responderRoles ?? []).join(','),
   KEY_ADMINISTRATORS: (settings.keyAdministrators ?? []).join(','),
   // moto has no CloudTrail event history.
   CLOUDTRAIL_LOOKUP: 'false',

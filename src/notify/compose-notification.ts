@@ -17,6 +17,8 @@ const resultLine = (result: ActionResult | undefined): string => {
       return `skipped: ${result.reason}`;
     case 'failed':
       return `FAILED: ${result.error}: ${result.message}`;
+    case 'needs-person':
+      return `NEEDS A PERSON: ${result.error}: ${result.message}. What to do: ${result.remedy}`;
     case 'not-run':
       return `not run: ${result.reason}`;
     case 'pending':
@@ -57,6 +59,7 @@ export const laterSignalLines = (incident: Incident): string[] => {
 export const outcomeOf = (incident: Incident): string => {
   const results = incident.results ?? [];
   if (results.some((r) => r.outcome === 'failed')) return 'containment FAILED';
+  if (results.some((r) => r.outcome === 'needs-person')) return 'containment INCOMPLETE, a person must act';
   if (incident.dryRun && incident.plan.length > 0) return 'DRY RUN, nothing applied';
   if (results.some((r) => r.outcome === 'applied')) return 'contained';
   if (results.some((r) => r.outcome === 'not-run')) return 'awaiting a decision';
@@ -121,6 +124,9 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     `Severity:   ${signal.severity}`,
     `Key:        ${incident.keyArn ? `${incident.keyArn}${keyAliasesText(incident)}` : 'not one key (see what happened)'}`,
     ...(keyPurposeText(incident) ? [`Protects:   ${keyPurposeText(incident)}`] : []),
+    ...(incident.keyProfile?.replicas?.length
+      ? [`Replicas:   ${incident.keyProfile.replicas.join(', ')} (multi-Region: each replica is a key of its own; check its state and policy in its Region)`]
+      : []),
     `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
     '',
     'What happened:',

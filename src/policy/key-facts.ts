@@ -3,6 +3,45 @@ export type KeyMode = 'observe' | 'contain' | 'lockdown';
 
 export const modeTag = 'kms-warden:mode';
 export const protectedTag = 'kms-warden:protected';
+/** Tags that steer kms-warden: only a key administrator may set them (containment-tag-changed). */
+export const isContainmentTag = (tag: string) => tag.toLowerCase().startsWith('kms-warden:');
+
+/**
+ * The kms-warden:* tags a TagResource or UntagResource call changed, as CloudTrail records its request: the value
+ * set, or null for a tag removed.
+ */
+export const containmentTagsChanged = (eventName: string, request: Record<string, unknown>): Record<string, string | null> => {
+  const changed: Record<string, string | null> = {};
+  if (eventName === 'TagResource' && Array.isArray(request.tags)) {
+    for (const tag of request.tags as Array<{ tagKey?: unknown; tagValue?: unknown }>) {
+      if (typeof tag?.tagKey === 'string' && isContainmentTag(tag.tagKey)) changed[tag.tagKey] = typeof tag.tagValue === 'string' ? tag.tagValue : '';
+    }
+  }
+  if (eventName === 'UntagResource' && Array.isArray(request.tagKeys)) {
+    for (const key of request.tagKeys) if (typeof key === 'string' && isContainmentTag(key)) changed[key] = null;
+  }
+  return changed;
+};
+
+/**
+ * The kms-warden tags to plan with. A key administrator's last settings (journaled) win over the live tags; after a
+ * change by anyone else, the live tags count for nothing, as the changer may be the attacker: the administrator's
+ * settings, or the defaults.
+ */
+export const trustedContainmentTags = (
+  live: Record<string, string>,
+  journal: { administrator?: { eventTime: string; values: Record<string, string | null> } | undefined; tampered?: { eventTime: string } | undefined },
+): { tags: Record<string, string>; source?: string } => {
+  const { administrator, tampered } = journal;
+  const others = Object.fromEntries(Object.entries(live).filter(([tag]) => !isContainmentTag(tag)));
+  const fromAdministrator = Object.fromEntries(Object.entries(administrator?.values ?? {}).filter((entry): entry is [string, string] => entry[1] !== null));
+  if (tampered && (!administrator || tampered.eventTime >= administrator.eventTime)) {
+    return { tags: { ...others, ...fromAdministrator }, source: `changed at ${tampered.eventTime} by someone who is not a key administrator: ${administrator ? 'the settings a key administrator last set' : 'the defaults'} apply` };
+  }
+  if (!administrator) return { tags: live };
+  const untouched = Object.fromEntries(Object.entries(live).filter(([tag]) => isContainmentTag(tag) && !(tag in administrator.values)));
+  return { tags: { ...others, ...untouched, ...fromAdministrator } };
+};
 const modes: readonly KeyMode[] = ['observe', 'contain', 'lockdown'];
 
 export interface KeyFacts {
@@ -17,12 +56,15 @@ export const keyFactsFrom = (
   keyArn: string | undefined,
   tags: Record<string, string>,
   settings: { defaultMode: KeyMode; protectedKeys: readonly string[] },
+  /** Why the tags are not the live ones, when they are not. */
+  tagSource?: string,
 ): KeyFacts => {
   const tagged = tags[modeTag]?.trim().toLowerCase();
   const mode = modes.includes(tagged as KeyMode) ? (tagged as KeyMode) : settings.defaultMode;
+  const source = modes.includes(tagged as KeyMode) ? `tag ${modeTag}=${tagged}` : tagged ? `tag ${modeTag}=${tagged} is not a mode; default ${mode}` : `default ${mode}`;
   return {
     mode,
-    modeSource: modes.includes(tagged as KeyMode) ? `tag ${modeTag}=${tagged}` : tagged ? `tag ${modeTag}=${tagged} is not a mode; default ${mode}` : `default ${mode}`,
+    modeSource: tagSource ? `${source} (kms-warden tags ${tagSource})` : source,
     protected: tags[protectedTag]?.trim().toLowerCase() === 'true' || (keyArn !== undefined && settings.protectedKeys.includes(keyArn)),
   };
 };

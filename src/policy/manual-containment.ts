@@ -1,5 +1,6 @@
 import type { PlannedAction } from '../actions';
 import { accountOfKey } from '../events/accounts';
+import { isSamePrincipal } from '../events/principal';
 
 export interface ManualContainmentRequest {
   keyArn: string;
@@ -8,7 +9,8 @@ export interface ManualContainmentRequest {
   /** Disable the key too: every workload using it fails until it is enabled again. */
   disable: boolean;
   trustedAccounts: readonly string[];
-  responderRolePath: string;
+  responderRoles: readonly string[];
+  ownAccount: string | undefined;
   revokesPerSecond: number;
   now: string;
 }
@@ -17,14 +19,13 @@ export interface ManualContainmentRequest {
  * Why a principal cannot be isolated this way, or undefined. An assumed-role session ARN (as CloudTrail shows it) is
  * named by its role instead; kms-warden's own roles and service-linked roles are never denied or quarantined.
  */
-export const principalRefusal = (principalArn: string, responderRolePath: string): string | undefined => {
+export const principalRefusal = (principalArn: string, responderRoles: readonly string[]): string | undefined => {
   if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(principalArn)) {
     const [, account, role] = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(principalArn) ?? [];
     return `${principalArn} is a session: name its role instead (arn:aws:iam::${account}:role/${role}, with its path if it has one)`;
   }
   if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
-  // Any stage's roles, not only this one's: they all live under /kms-warden/ (the stack's IAM path).
-  if (principalArn.includes(`:role${responderRolePath}`) || principalArn.includes(':role/kms-warden/')) return `${principalArn} is one of kms-warden's own roles: isolating it would stop kms-warden acting on this key`;
+  if (responderRoles.some((role) => isSamePrincipal(role, principalArn))) return `${principalArn} is one of kms-warden's own roles: isolating it would stop kms-warden acting on this key`;
   if (principalArn.includes(':role/aws-service-role/')) return `${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key`;
   return undefined;
 };
@@ -44,7 +45,7 @@ export const planManualContainment = (request: ManualContainmentRequest): Planne
     run: 'automatic',
   });
   if (request.principalArn) {
-    steps.push({ type: 'quarantine-principal', params: { principalArn: request.principalArn, sessionsIssuedBefore: request.now, responderRolePath: request.responderRolePath }, run: 'automatic' });
+    steps.push({ type: 'quarantine-principal', params: { principalArn: request.principalArn, sessionsIssuedBefore: request.now, responderRoles: [...request.responderRoles], ...(request.ownAccount ? { ownAccount: request.ownAccount } : {}) }, run: 'automatic' });
   }
   if (request.disable) steps.push({ type: 'disable-key', params: { keyArn: request.keyArn }, run: 'automatic', why: 'asked for by a person' });
   return steps;

@@ -8,6 +8,26 @@ const serious = new Set(['high', 'critical']);
 const noDisable = new Set(['key-disabled', 'key-deletion-scheduled', 'imported-material-deleted']);
 
 /**
+ * An AWS managed key (alias/aws/*) belongs to its service: nobody may change its policy, state, grants or tags, and
+ * kms-warden does not try. What is left is the suspect, and a person told why the key itself was left alone.
+ */
+const onlyWhatAwsAllows = (signal: Signal, facts: PlanningFacts, steps: PlannedAction[]): PlannedAction[] => {
+  if (!facts.awsManagedKey || !signal.keyArn) return steps;
+  const onKey = (step: PlannedAction) => 'keyArn' in step.params && step.params.keyArn === signal.keyArn;
+  return [
+    ...steps.filter((step) => !onKey(step)),
+    {
+      type: 'ask-a-person',
+      params: {
+        what: `review what ${signal.principal.arn} did with ${signal.keyArn}, and the resources of its service that use it`,
+        why: `${signal.keyArn} is an AWS managed key: only its service may change it, so kms-warden changed nothing on it`,
+      },
+      run: 'automatic',
+    },
+  ];
+};
+
+/**
  * The plan for a signal: the detector's playbook, shaped by the key's mode.
  * - observe: nothing runs on its own; every step is offered for approval.
  * - contain (the default): the playbook as it is, and disabling the key offered for approval.
@@ -39,7 +59,7 @@ export const planResponse = (signal: Signal, facts: PlanningFacts): PlannedActio
           },
         ]
       : [];
-  const planned = [...steps, ...disable];
+  const planned = onlyWhatAwsAllows(signal, facts, [...steps, ...disable]);
   if (mode !== 'observe') return planned;
   return planned.map((step) => ({ ...step, run: 'approval' as const, why: `the key is in observe mode (${facts.key.modeSource})` }));
 };

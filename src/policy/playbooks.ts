@@ -4,6 +4,7 @@ import { accountOfKey } from '../events/accounts';
 import type { KeyPolicyHistory } from '../state/key-journal';
 import type { KeyFacts } from './key-facts';
 import type { PriorKeyState } from './prior-key-state';
+import { isAwsManagedRole } from '../actions/quarantine-principal';
 
 /** What the policy knows beyond the signal when it plans. */
 export interface PlanningFacts {
@@ -11,12 +12,21 @@ export interface PlanningFacts {
   policyHistory?: KeyPolicyHistory | undefined;
   key: KeyFacts;
   trustedAccounts: readonly string[];
-  responderRolePath: string;
+  /** kms-warden's own roles, never contained. */
+  responderRoles: readonly string[];
+  /** The account kms-warden acts in. */
+  ownAccount: string | undefined;
   /** When the plan is made: sessions issued before it are cut off by quarantine. */
   now: string;
   revokesPerSecond?: number;
   /** For signals about a principal rather than a key (GuardDuty): the keys it used recently, with their modes. */
   keysUsed?: Array<{ keyArn: string; key: KeyFacts }>;
+  /** The kms-warden tags as key administrators last set them (null: removed), for putting changed ones back. */
+  administratorTags?: Record<string, string | null>;
+  /** An AWS managed key: its service owns it, and nothing is done to it. */
+  awsManagedKey?: boolean;
+  /** GuardDuty severity from which quarantine runs on its own (thresholds.guardDutyQuarantineSeverity). */
+  guardDutyQuarantineSeverity?: number;
 }
 
 export type Playbook = (signal: Signal, facts: PlanningFacts) => PlannedAction[];
@@ -39,15 +49,41 @@ const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts, run: 
   run,
 });
 
-/** Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps. */
+const isServiceLinked = (arn: string) => /:role\/aws-service-role\//.test(arn);
+
+/**
+ * Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps. A role AWS manages
+ * cannot be changed: an IAM Identity Center role is contained through the key policy and a person ends the user's
+ * sessions; a service-linked role acts for an AWS service, so denying it is a person's call.
+ */
 const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automatic'): PlannedAction[] => {
   const steps: PlannedAction[] = [];
   const suspect = signal.principal.arn;
+  if (isServiceLinked(suspect)) {
+    if (signal.keyArn) steps.push(denyStep(signal.keyArn, suspect, 'approval'));
+    steps.push({
+      type: 'ask-a-person',
+      params: { what: `find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`, why: 'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service' },
+      run: 'automatic',
+    });
+    return steps;
+  }
   if (signal.keyArn && suspectIsIam(signal)) steps.push(denyStep(signal.keyArn, suspect, run), revokeStep(signal.keyArn, suspect, facts, run));
+  if (signal.principal.kind === 'identity-center' || isAwsManagedRole(suspect)) {
+    steps.push({
+      type: 'ask-a-person',
+      params: {
+        what: `end the sessions of the person behind ${signal.principal.sessionName ?? suspect} in IAM Identity Center (Users, the user, Active sessions, delete), and remove or narrow their permission set assignment`,
+        why: 'IAM Identity Center roles are managed by AWS and refuse policy changes; kms-warden denied the role in the key policy instead',
+      },
+      run: 'automatic',
+    });
+    return steps;
+  }
   if (suspectIsIam(signal) || signal.principal.kind === 'root') {
     steps.push({
       type: 'quarantine-principal',
-      params: { principalArn: suspect, sessionsIssuedBefore: facts.now, responderRolePath: facts.responderRolePath },
+      params: { principalArn: suspect, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) },
       // Root cannot be quarantined with a policy: it is always a person's call.
       run: signal.principal.kind === 'root' ? 'approval' : run,
     });
@@ -60,7 +96,14 @@ const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automatic'): 
  * mode says (observe: offered; lockdown: also disabled unless protected).
  */
 const containLeakedCredential: Playbook = (signal, facts) => {
-  const steps = isolate(signal, facts);
+  // Below GuardDuty's High (by default), a finding is likelier wrong: the quarantine is offered, not applied.
+  const score = Number(signal.evidence.guardDutySeverity ?? 10);
+  const quarantineRun: Run = score >= (facts.guardDutyQuarantineSeverity ?? 7) ? 'automatic' : 'approval';
+  const steps = isolate(signal, facts).map((step) =>
+    step.type === 'quarantine-principal' && quarantineRun === 'approval' && step.run === 'automatic'
+      ? { ...step, run: 'approval' as const, why: `GuardDuty severity ${score} is below ${facts.guardDutyQuarantineSeverity ?? 7}: quarantine is offered, not applied` }
+      : step,
+  );
   if (!suspectIsIam(signal)) return steps;
   for (const { keyArn, key } of facts.keysUsed ?? []) {
     const run: Run = key.mode === 'observe' ? 'approval' : 'automatic';
@@ -107,6 +150,22 @@ export const playbooks: Record<string, Playbook> = {
   'grant-external-principal': (signal, facts) => isolate(signal, facts),
   'rotation-disabled': (signal) => rotateAgain(signal),
   'rotation-noncompliant': (signal) => rotateAgain(signal),
+  // The changed tags go back to what a key administrator last set (removed where none did); the changer is isolated.
+  'containment-tag-changed': (signal, facts) => [
+    ...(signal.keyArn
+      ? [
+          {
+            type: 'restore-key-tags' as const,
+            params: {
+              keyArn: signal.keyArn,
+              tags: Object.fromEntries(Object.keys((signal.evidence.changed ?? {}) as Record<string, unknown>).map((tag) => [tag, facts.administratorTags?.[tag] ?? null])),
+            },
+            run: 'automatic' as const,
+          },
+        ]
+      : []),
+    ...isolate(signal, facts),
+  ],
   'imported-material-deleted': (signal, facts) => isolate(signal, facts),
   'key-material-imported': (signal, facts) => isolate(signal, facts, 'approval'),
   'alias-retargeted': (signal, facts) => isolate(signal, facts, 'approval'),

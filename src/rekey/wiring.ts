@@ -28,7 +28,7 @@ export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = 
   new SecretsManagerReEncrypter(perRegion((c) => new SecretsManagerClient(c))),
   new SsmParameterReEncrypter(perRegion((c) => new SSMClient(c))),
   // S3 needs path-style addressing against an emulator (AWS_ENDPOINT_URL); real S3 takes either.
-  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) })), {
+  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) })), {
     ...(options.s3BatchRoleArn ? { batchOperationsRoleArn: options.s3BatchRoleArn } : {}),
   }),
   new DynamoDbTableReEncrypter(perRegion((c) => new DynamoDBClient(c))),

@@ -18,7 +18,8 @@ export type PreparedEvent =
 export type Prepared = { ok: true; event: PreparedEvent } | { ok: false; where: string; problem: string };
 
 export interface PrepareOptions {
-  responderRolePath: string;
+  /** kms-warden's own role ARNs (RESPONDER_ROLE_ARNS when set): their calls are not reported. */
+  responderRoles: readonly string[];
   /** When given, stateless detection runs here too and the request and response are dropped: what is left is
    * all the stateful detectors read, and cheap to move between threads. */
   settings?: DetectionSettings;

@@ -1,7 +1,8 @@
 import { detectSignals } from '../detectors';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
-import { principalKey } from '../events/principal';
+import { principalIsListed, principalKey } from '../events/principal';
+import { containmentTagsChanged } from '../policy/key-facts';
 import { MemoryConflictError } from '../errors';
 import type { KeyStateChange } from '../state/key-journal';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
@@ -28,8 +29,25 @@ const recordPolicy = async (call: KmsApiCall, deps: ResponderDeps): Promise<void
   });
 };
 
+/**
+ * kms-warden:* tags set or removed: a key administrator's values are the settings kms-warden plans with; anyone
+ * else's change is remembered as such (and raises containment-tag-changed). kms-warden's own restore is neither.
+ */
+const recordSettings = async (call: KmsApiCall, deps: ResponderDeps): Promise<void> => {
+  const changed = containmentTagsChanged(call.eventName, call.requestParameters);
+  if (!call.keyArn || call.byResponder || Object.keys(changed).length === 0) return;
+  const entry = { changedBy: call.principal.arn, eventId: call.eventId, eventTime: call.eventTime, changed };
+  if (!principalIsListed(call.principal, deps.settings.keyAdministrators)) {
+    await deps.keySettings.others.record(call.keyArn, { ...entry, values: {} });
+    return;
+  }
+  const known = await deps.keySettings.administrators.history(call.keyArn);
+  await deps.keySettings.administrators.record(call.keyArn, { ...entry, values: { ...known?.current.values, ...changed } });
+};
+
 const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<void> => {
   await recordPolicy(call, deps);
+  await recordSettings(call, deps);
   const state = stateChanges[call.eventName];
   // The responder's own CancelKeyDeletion is always followed by its decision to enable or not: not a change of intent.
   if (!state || !call.keyArn || (call.byResponder && call.eventName === 'CancelKeyDeletion')) return;
@@ -64,7 +82,7 @@ const detectWithMemory = async (call: KmsApiCall, deps: ResponderDeps) => {
 export const respondToKmsApiCall =
   (deps: ResponderDeps) =>
   async (event: { detail: CloudTrailRecord }): Promise<Outcome> => {
-    const call = normaliseKmsApiCall(event.detail, { responderRolePath: deps.settings.responderRolePath });
+    const call = normaliseKmsApiCall(event.detail, { responderRoles: deps.settings.responderRoles });
     const context = { eventId: call.eventId, eventName: call.eventName, keyArn: call.keyArn, principal: call.principal.arn };
     if (call.succeeded) await journalChange(call, deps);
     const signals = await detectWithMemory(call, deps);

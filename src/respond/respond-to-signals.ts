@@ -7,7 +7,7 @@ import type { IncidentStore } from '../incidents/incident-store';
 import { linksFor, tellPeople, type TellDeps } from '../notify/tell-people';
 import { asksForDecision } from '../approvals/links';
 import { planResponse } from '../policy/plan-response';
-import { keyFactsFrom, type KeyFacts, type KeyMode } from '../policy/key-facts';
+import { keyFactsFrom, trustedContainmentTags, type KeyFacts, type KeyMode } from '../policy/key-facts';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
 import type { KeyPolicyJournal } from '../state/key-journal';
 import type { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
@@ -16,10 +16,13 @@ import { accountOfKey } from '../events/accounts';
 import { KeyNotFoundError, StateConflictError } from '../errors';
 import { priorKeyState } from '../policy/prior-key-state';
 import type { DetectionMemoryStore } from '../state/detection-memory';
-import type { KeyStateJournal } from '../state/key-journal';
+import type { KeySettingsJournal, KeyStateJournal } from '../state/key-journal';
 
 export interface ResponderSettings extends DetectionSettings {
-  responderRolePath: string;
+  /** kms-warden's own role ARNs: their calls are its own, and they are never contained. */
+  responderRoles: readonly string[];
+  /** The account kms-warden runs in, when the stack says (ACCOUNT_ID). */
+  accountId?: string | undefined;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
   /** The mode of keys without a kms-warden:mode tag. */
   defaultMode: KeyMode;
@@ -38,6 +41,8 @@ export interface ResponderDeps extends ActionDeps, TellDeps {
   /** CloudTrail's event history of what an access key did; absent where it cannot be read (the local emulator). */
   keyUsage?: CloudTrailKeyUsage;
   keyPolicies: KeyPolicyJournal;
+  /** kms-warden:* tag changes: by key administrators (trusted), and by anyone else. */
+  keySettings: { administrators: KeySettingsJournal; others: KeySettingsJournal };
   breaker: CircuitBreaker;
   memory: DetectionMemoryStore;
   logger: Logger;
@@ -53,9 +58,16 @@ const policyDetectors = new Set(['key-policy-public', 'key-policy-cross-account'
 
 const isOurs = (signal: Pick<Signal, 'keyArn' | 'source'>): boolean => Boolean(signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId);
 
-/** The key's mode and protection, from its tags. Keys of other accounts (an attacker's key) have no say here. */
-const keyFactsFor = async (signal: Signal, deps: ResponderDeps, tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined): Promise<KeyFacts> =>
-  tags ? keyFactsFrom(signal.keyArn, await tags, deps.settings) : keyFactsFrom(undefined, {}, deps.settings);
+/**
+ * The key's mode and protection, from its kms-warden tags as a key administrator last set them (trustedContainmentTags):
+ * a tag changed by anyone else counts for nothing. Keys of other accounts (an attacker's key) have no say here.
+ */
+const keyFactsFor = async (signal: Signal, deps: ResponderDeps, tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined): Promise<KeyFacts> => {
+  if (!tags) return keyFactsFrom(undefined, {}, deps.settings);
+  const [live, administrators, others] = await Promise.all([tags, deps.keySettings.administrators.history(signal.keyArn!), deps.keySettings.others.history(signal.keyArn!)]);
+  const trusted = trustedContainmentTags(live, { administrator: administrators?.current, tampered: others?.current });
+  return keyFactsFrom(signal.keyArn, trusted.tags, deps.settings, trusted.source);
+};
 
 const tagsOf = async (keyArn: string, deps: ResponderDeps): Promise<Record<string, string>> => {
   try {
@@ -87,6 +99,8 @@ const keyProfileFor = async (signal: Signal, deps: ResponderDeps, tagsRead: Prom
     aliases: aliases ?? [],
     description: status?.description,
     tags: Object.fromEntries(Object.entries(tags ?? {}).filter(([name]) => !name.startsWith('kms-warden:'))),
+    ...(status?.multiRegion?.replicas.length ? { replicas: status.multiRegion.replicas } : {}),
+    ...(status?.keyManager ? { keyManager: status.keyManager } : {}),
   };
 };
 
@@ -192,12 +206,13 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   // Independent reads go out together: the plan waits for one round trip, not three.
   // The key's tags are read once: they give its mode to the plan and its labels to people.
   const tagsRead = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined;
-  const [history, key, policyHistory, keysUsed, keyProfile] = await Promise.all([
+  const [history, key, policyHistory, keysUsed, keyProfile, settingsHistory] = await Promise.all([
     signal.keyArn ? deps.keyStates.history(signal.keyArn) : undefined,
     keyFactsFor(signal, deps, tagsRead),
     signal.keyArn && policyDetectors.has(signal.detector) ? deps.keyPolicies.history(signal.keyArn) : undefined,
     keysUsedBySuspect(signal, deps),
     keyProfileFor(signal, deps, tagsRead),
+    signal.keyArn && signal.detector === 'containment-tag-changed' ? deps.keySettings.administrators.history(signal.keyArn) : undefined,
   ]);
   const prior = priorKeyState(history, signal.principal, deps.settings.unknownPriorKeyState);
   const planned = planResponse(signal, {
@@ -205,10 +220,14 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     policyHistory,
     key,
     trustedAccounts: deps.settings.trustedAccounts,
-    responderRolePath: deps.settings.responderRolePath,
+    responderRoles: deps.settings.responderRoles,
+    ownAccount: deps.settings.accountId ?? (signal.keyArn ? accountOfKey(signal.keyArn) : undefined) ?? signal.source.accountId,
     now,
     revokesPerSecond: deps.settings.revokesPerSecond,
     keysUsed,
+    ...(settingsHistory ? { administratorTags: settingsHistory.current.values } : {}),
+    ...(keyProfile?.keyManager === 'AWS' ? { awsManagedKey: true } : {}),
+    guardDutyQuarantineSeverity: deps.settings.thresholds.guardDutyQuarantineSeverity,
   });
   const plan = await throughCircuitBreaker(planned, signal, incidentIdFor(signal), deps);
   const draft = newIncident(signal, now, {

@@ -1,7 +1,7 @@
 import { documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
-import { DynamoDbKeyPolicyJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
+import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
@@ -18,13 +18,18 @@ export const responderDeps = (config: Config) => {
     iam: new IamPrincipals(iamClient()),
     keyStates: new DynamoDbKeyStateJournal(documents, config.incidentTable),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, config.incidentTable),
+    keySettings: {
+      administrators: new DynamoDbKeySettingsJournal(documents, config.incidentTable, 'administrators'),
+      others: new DynamoDbKeySettingsJournal(documents, config.incidentTable, 'others'),
+    },
     breaker: new DynamoDbCircuitBreaker(documents, config.incidentTable, config.disableKeysPerHour),
     memory: new DynamoDbDetectionMemory(documents, config.incidentTable, config.detectionMemoryDays),
     settings: {
       keyAdministrators: config.keyAdministrators,
       trustedAccounts: config.trustedAccounts,
       thresholds: config.thresholds,
-      responderRolePath: config.responderRolePath,
+      responderRoles: config.responderRoles,
+      accountId: config.accountId,
       unknownPriorKeyState: config.unknownPriorKeyState,
       defaultMode: config.defaultMode,
       protectedKeys: config.protectedKeys,

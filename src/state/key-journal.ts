@@ -33,7 +33,19 @@ export interface KeyPolicyChange extends JournalEntry {
   policy: string;
 }
 
+/**
+ * kms-warden:* tags set or removed. The administrators' journal keeps, cumulatively, the values key administrators
+ * last set (null: removed); the other keeps the latest change by anyone else.
+ */
+export interface KeySettingsChange extends JournalEntry {
+  /** What this event set (null: removed). */
+  changed: Record<string, string | null>;
+  /** Administrators' journal only: every value administrators have set so far, this change included. */
+  values: Record<string, string | null>;
+}
+
 export type KeyStateHistory = KeyHistory<KeyStateChange>;
+export type KeySettingsJournal = KeyJournal<KeySettingsChange>;
 export type KeyStateJournal = KeyJournal<KeyStateChange>;
 export type KeyPolicyHistory = KeyHistory<KeyPolicyChange>;
 export type KeyPolicyJournal = KeyJournal<KeyPolicyChange>;

@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbCircuitBreaker } from '../../src/aws/dynamodb-circuit-breaker';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
-import { DynamoDbKeyPolicyJournal, DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
+import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
 import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
@@ -75,6 +75,7 @@ const run = async (revokesPerSecond: number) => {
     incidents: new DynamoDbIncidentStore(documents, 'incidents'),
     keyStates: new DynamoDbKeyStateJournal(documents, 'incidents'),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, 'incidents'),
+    keySettings: { administrators: new DynamoDbKeySettingsJournal(documents, 'incidents', 'administrators'), others: new DynamoDbKeySettingsJournal(documents, 'incidents', 'others') },
     memory: new InMemoryDetectionMemory(),
     breaker: new DynamoDbCircuitBreaker(documents, 'incidents', 3),
     notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:123456789012:t'),
@@ -83,7 +84,7 @@ const run = async (revokesPerSecond: number) => {
       keyAdministrators: [],
       trustedAccounts: [],
       thresholds: defaultThresholds,
-      responderRolePath: '/kms-warden/bench/',
+      responderRoles: [],
       unknownPriorKeyState: 'Enabled',
       defaultMode: 'contain',
       protectedKeys: [],
@@ -95,7 +96,7 @@ const run = async (revokesPerSecond: number) => {
   };
   const policy = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'kms:*', Resource: '*' }] });
   const record = kmsApiCallRecord({ eventName: 'PutKeyPolicy', keyArn, caller: { roleArn: suspect, sessionName: 's' }, requestParameters: { policy } });
-  const signals = detectSignals(normaliseKmsApiCall(record, { responderRolePath: '/kms-warden/bench/' }), deps.settings).filter(
+  const signals = detectSignals(normaliseKmsApiCall(record, { responderRoles: [] }), deps.settings).filter(
     (s) => s.detector === 'key-policy-cross-account',
   );
   const started = Date.now();

@@ -35,7 +35,7 @@ const run = async () => {
     result = await baseline();
   } else {
     const workers = Number(process.env.BENCH_WORKERS ?? (availableParallelism() > 2 ? availableParallelism() - 1 : 0));
-    const options = { responderRolePath: '/kms-warden/', settings: defaultDetectionSettings };
+    const options = { responderRoles: [], settings: defaultDetectionSettings };
     let signals = 0;
     const batches = workers === 0 ? preparedInProcess(paths, options) : preparedInParallel(paths, options, workers);
     const stats = await replay(batches, defaultDetectionSettings, () => (signals += 1));

@@ -8,7 +8,7 @@ import { provisionResponderStack } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 
 describe('approval tokens against moto: the secret and single use', () => {
-  useMoto({ atomicDynamoDb: true });
+  useMoto();
   let nonces: DynamoDbNonceStore;
 
   beforeAll(async () => {

@@ -34,7 +34,7 @@ const request = (method: 'GET' | 'POST', token: string) => ({
 });
 
 describe('the approval endpoint, against moto', () => {
-  useMoto({ atomicDynamoDb: true });
+  useMoto();
   let stack: ResponderStack;
   let approvals: Handler;
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;

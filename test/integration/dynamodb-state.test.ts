@@ -16,10 +16,10 @@ const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1
 describeIncidentStore('the DynamoDB incident store, against moto', async () => {
   const stack = await provisionResponderStack('incident-contract');
   return new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
-}, () => useMoto({ atomicDynamoDb: true }));
+}, () => useMoto());
 
 describe('conditional writes in the incident table, against moto', () => {
-  useMoto({ atomicDynamoDb: true });
+  useMoto();
   let incidents: DynamoDbIncidentStore;
   let journal: DynamoDbKeyStateJournal;
   let breaker: DynamoDbCircuitBreaker;

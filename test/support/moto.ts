@@ -1,36 +1,36 @@
-import { startMotoServer, type MotoServer } from '../../src/local/moto-server';
-import { dynamoDbOneAtATime } from './dynamodb-one-at-a-time';
+import { StrictAws } from './strict-aws/harness';
+import type { FunctionName } from './strict-aws/function-roles';
 
 /**
- * Gives the calling test file its own moto_server on a free loopback port, started before its tests and stopped
- * after: no suite sees another's leftovers. AWS SDK clients built after beforeAll talk to it through
- * AWS_ENDPOINT_URL. A missing moto fails the suite with the install command.
+ * Gives the calling test file its own moto_server on a free loopback port behind the strict-AWS layer
+ * (test/support/strict-aws), started before its tests and stopped after: no suite sees another's leftovers.
  *
- * `atomicDynamoDb`: for suites that race conditional writes, DynamoDB requests reach moto one at a time, as
- * DynamoDB itself applies writes to an item (see dynamodb-one-at-a-time.ts).
+ * IAM is enforced. The test itself runs as an administrator user (AWS SDK clients built from the environment sign
+ * as it); a function's code runs with its own role through `asFunction`. DynamoDB requests reach moto one at a time,
+ * as DynamoDB applies writes to an item. A missing moto fails the suite with the install command.
  */
-export const useMoto = (options: { atomicDynamoDb?: boolean } = {}) => {
-  const handle: { server?: MotoServer; proxy?: { endpoint: string; close(): Promise<void> } } = {};
+export const useMoto = () => {
+  const handle: { aws?: StrictAws } = {};
   beforeAll(async () => {
-    handle.server = await startMotoServer();
-    if (options.atomicDynamoDb) handle.proxy = await dynamoDbOneAtATime(handle.server.endpoint);
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: handle.proxy?.endpoint ?? handle.server.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: 'testing',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-    });
+    handle.aws = await StrictAws.start();
+    delete process.env.AWS_SESSION_TOKEN;
+    Object.assign(process.env, handle.aws.environment(), { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
   });
   afterAll(async () => {
-    await handle.proxy?.close();
-    await handle.server?.stop();
+    await handle.aws?.stop();
   });
+  const aws = () => {
+    if (!handle.aws) throw new Error('moto is not started yet: use it inside a test or a hook');
+    return handle.aws;
+  };
   return {
     get endpoint() {
-      if (!handle.server) throw new Error('moto is not started yet: use it inside a test or a hook');
-      return handle.proxy?.endpoint ?? handle.server.endpoint;
+      return aws().endpoint;
     },
+    get aws() {
+      return aws();
+    },
+    /** Loads a handler or builds a composition root with the function's own role (see StrictAws.asFunction). */
+    asFunction: <T>(name: FunctionName, load: () => T | Promise<T>) => aws().asFunction(name, load),
   };
 };

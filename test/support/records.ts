@@ -25,22 +25,27 @@ export const failed = (r: CloudTrailRecord, errorCode = 'AccessDeniedException')
   responseElements: null,
 });
 
-export const byResponder = (r: CloudTrailRecord, rolePath = '/kms-warden/test/'): CloudTrailRecord => {
+/** The responder's own role in the accounts the fixtures use: the role ARNs the stack gives kms-warden (RESPONDER_ROLE_ARNS). */
+export const responderRoleName = 'kms-warden-test-us-east-1-on-kms-api-call';
+export const responderRoles = ['111122223333', '123456789012', '444455556666'].map((account) => `arn:aws:iam::${account}:role/kms-warden/test/${responderRoleName}`);
+
+/** The record as a call of a session of `roleName` under `rolePath`: by default, kms-warden's own role. */
+export const byResponder = (r: CloudTrailRecord, roleName = responderRoleName, rolePath = '/kms-warden/test/'): CloudTrailRecord => {
   const account = r.recipientAccountId ?? '123456789012';
   return {
     ...r,
     userIdentity: {
       type: 'AssumedRole',
       principalId: 'AROAEXAMPLERESPONDER:kms-warden-test-onKmsApiCall',
-      arn: `arn:aws:sts::${account}:assumed-role/OnKmsApiCallRole/kms-warden-test-onKmsApiCall`,
+      arn: `arn:aws:sts::${account}:assumed-role/${roleName}/kms-warden-test-onKmsApiCall`,
       accountId: account,
       sessionContext: {
         sessionIssuer: {
           type: 'Role',
           principalId: 'AROAEXAMPLERESPONDER',
-          arn: `arn:aws:iam::${account}:role${rolePath}OnKmsApiCallRole`,
+          arn: `arn:aws:iam::${account}:role${rolePath}${roleName}`,
           accountId: account,
-          userName: 'OnKmsApiCallRole',
+          userName: roleName,
         },
       },
     },

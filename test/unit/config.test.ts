@@ -2,11 +2,15 @@ import { loadConfig } from '../../src/config';
 import { defaultThresholds } from '../../src/detectors/detector';
 import { ConfigError } from '../../src/errors';
 
-const valid = {
+const required = {
   INCIDENT_TABLE: 'kms-warden-prod-incidents',
   NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:kms-warden',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/kms-warden-dlq',
-  RESPONDER_ROLE_PATH: '/kms-warden/prod/',
+};
+const valid = {
+  ...required,
+  RESPONDER_ROLE_ARNS: 'arn:aws:iam::123456789012:role/kms-warden/prod/kms-warden-prod-us-east-1-approvals',
+  ACCOUNT_ID: '123456789012',
 };
 
 describe('configuration', () => {
@@ -15,7 +19,8 @@ describe('configuration', () => {
       incidentTable: 'kms-warden-prod-incidents',
       notificationTopicArn: valid.NOTIFICATION_TOPIC_ARN,
       deadLetterQueueUrl: valid.DEAD_LETTER_QUEUE_URL,
-      responderRolePath: '/kms-warden/prod/',
+      responderRoles: ['arn:aws:iam::123456789012:role/kms-warden/prod/kms-warden-prod-us-east-1-approvals'],
+      accountId: '123456789012',
       keyAdministrators: ['arn:aws:iam::123456789012:role/KeyAdmins', 'arn:aws:iam::123456789012:user/alice'],
       trustedAccounts: [],
       thresholds: defaultThresholds,
@@ -52,7 +57,7 @@ describe('configuration', () => {
     });
   });
 
-  it.each(Object.keys(valid))('names %s when it is missing', (variable) => {
+  it.each(Object.keys(required))('names %s when it is missing', (variable) => {
     const env: Record<string, string> = { ...valid };
     delete env[variable];
     expect(() => loadConfig(env)).toThrow(new ConfigError(variable, 'is not set'));
@@ -64,7 +69,8 @@ describe('configuration', () => {
     ['PROTECTED_KEYS', 'alias/payments', 'PROTECTED_KEYS: must be a KMS key ARN'],
     ['SLACK_APPROVERS', 'alice', 'SLACK_APPROVERS: must be a Slack user id'],
     ['DRY_RUN', 'yes', 'DRY_RUN:'],
-    ['RESPONDER_ROLE_PATH', 'kms-warden', 'must be an IAM path'],
+    ['RESPONDER_ROLE_ARNS', '/kms-warden/prod/', 'must be IAM role ARNs'],
+    ['ACCOUNT_ID', '12345', 'must be a 12-digit account id'],
     ['UNKNOWN_PRIOR_KEY_STATE', 'PendingDeletion', ''],
     ['INCIDENT_RETENTION_DAYS', '0', ''],
   ])('refuses %s=%s', (variable, value, message) => {

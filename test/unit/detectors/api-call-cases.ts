@@ -164,6 +164,27 @@ export const apiCallCases: Record<string, { match: ApiCallCase[]; noMatch: ApiCa
       { name: "the responder's own call", record: byResponder(withRequest(record('CreateGrant.iam-user'), { granteePrincipal: 'arn:aws:iam::999988887777:role/exfil' })) },
     ],
   },
+  'containment-tag-changed': {
+    match: [
+      {
+        name: 'TagResource setting kms-warden:mode=observe, by root',
+        record: byRoot(withRequest(record('TagResource.iam-user'), { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] })),
+        expect: { severity: 'high', evidence: { changed: { 'kms-warden:mode': 'observe' } } },
+      },
+      {
+        name: 'UntagResource removing kms-warden:protected, by root',
+        record: byRoot(renamed({ ...record('TagResource.iam-user'), requestParameters: { keyId: record('TagResource.iam-user').requestParameters!.keyId, tagKeys: ['kms-warden:protected'] } }, 'UntagResource')),
+        expect: { severity: 'high', evidence: { changed: { 'kms-warden:protected': null } } },
+      },
+    ],
+    noMatch: [
+      { name: 'a tag that is not kms-warden\'s (the record as AWS documents it)', record: byRoot(record('TagResource.iam-user')) },
+      { name: 'a key administrator setting kms-warden:mode', record: withRequest(record('TagResource.iam-user'), { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] }) },
+      { name: 'a failed call', record: failed(byRoot(withRequest(record('TagResource.iam-user'), { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] }))) },
+      { name: "the responder's own call", record: byResponder(withRequest(record('TagResource.iam-user'), { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'contain' }] })) },
+      { name: 'an AWS service acting for a customer', record: invokedByService(byRoot(withRequest(record('TagResource.iam-user'), { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] }))) },
+    ],
+  },
   'rotation-disabled': {
     match: [{ name: 'DisableKeyRotation', record: record('DisableKeyRotation.iam-user'), expect: { severity: 'medium' } }],
     noMatch: [

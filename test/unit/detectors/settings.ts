@@ -6,4 +6,7 @@ export const settings: DetectionSettings = {
   thresholds: defaultThresholds,
 };
 
-export const options = { responderRolePath: '/kms-warden/test/' };
+export { responderRoles } from '../../support/records';
+import { responderRoles } from '../../support/records';
+
+export const options = { responderRoles };

@@ -1,9 +1,9 @@
 import { cloudTrailRecordSchema } from '../../../src/events/cloudtrail-record';
 import { keyArnOf, normaliseKmsApiCall } from '../../../src/events/kms-api-call';
 import { isSamePrincipal, normalisePrincipal } from '../../../src/events/principal';
-import { byResponder, invokedByService, realRecords, record } from '../../support/records';
+import { byResponder, invokedByService, realRecords, record, responderRoles } from '../../support/records';
 
-const options = { responderRolePath: '/kms-warden/test/' };
+const options = { responderRoles };
 
 describe('normalising CloudTrail KMS records', () => {
   const cloudTrailFiles = [
@@ -83,9 +83,12 @@ describe('normalising CloudTrail KMS records', () => {
     expect(normaliseKmsApiCall(record('ScheduleKeyDeletion.iam-user'), options).invokedBy).toBeUndefined();
   });
 
-  it("recognises the responder's own role by its IAM path, and only that path", () => {
+  it("recognises the responder's own role by its exact ARN, not by the IAM path anyone may create roles under", () => {
     expect(normaliseKmsApiCall(byResponder(record('ScheduleKeyDeletion.iam-user')), options).byResponder).toBe(true);
-    expect(normaliseKmsApiCall(byResponder(record('ScheduleKeyDeletion.iam-user'), '/kms-warden/prod/'), options).byResponder).toBe(false);
+    // Another role under kms-warden's own path: whoever may create roles could make one there.
+    expect(normaliseKmsApiCall(byResponder(record('ScheduleKeyDeletion.iam-user'), 'attacker-made', '/kms-warden/test/'), options).byResponder).toBe(false);
+    // The same role name in another account is another role.
+    expect(normaliseKmsApiCall(byResponder({ ...record('ScheduleKeyDeletion.iam-user'), recipientAccountId: '999988887777' }), options).byResponder).toBe(false);
     expect(normaliseKmsApiCall(record('ScheduleKeyDeletion.assumed-role'), options).byResponder).toBe(false);
   });
 });

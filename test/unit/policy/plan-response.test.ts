@@ -9,10 +9,10 @@ import { inputCases } from '../detectors/input-cases';
 import { apiCallCases } from '../detectors/api-call-cases';
 import { statefulCases } from '../detectors/stateful-cases';
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
-import { byRoot, record, withRequest } from '../../support/records';
+import { byRoot, record, responderRoles, withRequest } from '../../support/records';
 
 const settings = { ...defaultDetectionSettings, keyAdministrators: ['arn:aws:iam::111122223333:user/Alice'] };
-const options = { responderRolePath: '/kms-warden/test/' };
+const options = { responderRoles };
 
 /** The signal a detector raises on its first match fixture. */
 const signalOf = (detector: string): Signal => {
@@ -34,7 +34,8 @@ const facts = (mode: KeyMode, overrides: { protected?: boolean; tags?: Record<st
   priorKeyState: { state: 'Enabled', basis: 'assumed' },
   key: { ...keyFactsFrom('k', overrides.tags ?? { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), ...(overrides.protected ? { protected: true } : {}) },
   trustedAccounts: [],
-  responderRolePath: '/kms-warden/test/',
+  responderRoles,
+  ownAccount: '111122223333',
   now: '2026-11-28T12:00:00.000Z',
 });
 

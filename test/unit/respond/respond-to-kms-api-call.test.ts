@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListResourceTagsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
@@ -12,7 +12,7 @@ import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/re
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
 import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
 import { InMemoryKeyJournal } from '../../../src/state/in-memory-key-journal';
-import { failed, record } from '../../support/records';
+import { failed, record, responderRoles } from '../../support/records';
 import { incidentFrom } from '../../support/incidents';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -27,6 +27,8 @@ const otherCalls = () => {
   kms.on(ListGrantsCommand).resolves({ Grants: [] });
   iam.on(GetRolePolicyCommand).rejects(new NoSuchEntityException({ message: 'no policy', $metadata: {} }));
   iam.on(PutRolePolicyCommand).resolves({});
+  // The suspect role, found by its name in this account (quarantine acts on the exact principal).
+  iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({ Role: { Arn: `arn:aws:iam::111122223333:role/${RoleName}`, RoleName } }));
 };
 
 const setup = (keyAdministrators: string[] = []) => {
@@ -39,10 +41,11 @@ const setup = (keyAdministrators: string[] = []) => {
     keyStates: new InMemoryKeyJournal(),
     memory: new InMemoryDetectionMemory(),
     keyPolicies: new InMemoryKeyJournal(),
+    keySettings: { administrators: new InMemoryKeyJournal(), others: new InMemoryKeyJournal() },
     breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRolePath: '/kms-warden/test/', unknownPriorKeyState: 'Enabled' },
+    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRoles, unknownPriorKeyState: 'Enabled' },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };

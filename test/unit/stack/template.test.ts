@@ -128,7 +128,7 @@ describe('the packaged CloudFormation template', () => {
       INCIDENT_TABLE: { Ref: 'IncidentsTable' },
       NOTIFICATION_TOPIC_ARN: { Ref: 'NotificationTopic' },
       DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
-      RESPONDER_ROLE_PATH: '/kms-warden/test/',
+      ACCOUNT_ID: { Ref: 'AWS::AccountId' },
     });
   });
 

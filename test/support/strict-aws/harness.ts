@@ -1,0 +1,200 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { startMotoServer, type MotoServer } from '../../../src/local/moto-server';
+import type { ResponderStack } from '../../../src/local/responder-stack';
+import { Emulator, type Credentials } from './emulator';
+import { functionRolesOf, motoProjection, refsFor, resolvedPolicies, stackIdentityEnvironment, type FunctionName, type FunctionRole, type StackRefs } from './function-roles';
+import { everything } from './identities';
+import type { Pseudo } from './packaged-template';
+import type { Caller } from './policy-evaluation';
+import { StrictAwsProxy } from './proxy';
+
+export const testAccount = '123456789012';
+const pseudo: Pseudo = { partition: 'aws', region: 'us-east-1', account: testAccount };
+const adminName = 'kms-warden-test-admin';
+export const adminArn = `arn:aws:iam::${testAccount}:user/${adminName}`;
+
+/** The environment a function's code gets in Lambda besides its settings: its identity and name. */
+const identityVariables = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_LAMBDA_FUNCTION_NAME', 'RESPONDER_ROLE_ARNS', 'ACCOUNT_ID'] as const;
+
+/**
+ * moto behind the strict-AWS layer, with IAM enforced: the test runs as an administrator user, and each function's
+ * code runs with a session of its own role, made from the packaged template. See proxy.ts for what the layer adds.
+ */
+export class StrictAws {
+  private readonly sessions = new Map<FunctionName, Credentials>();
+  private roles?: Record<FunctionName, FunctionRole>;
+  private refs: StackRefs = {};
+  private stack: ResponderStack | undefined;
+  private standIns = 0;
+
+  private constructor(
+    readonly moto: MotoServer,
+    readonly proxy: StrictAwsProxy,
+    readonly emulator: Emulator,
+    readonly admin: Credentials,
+  ) {}
+
+  static async start(): Promise<StrictAws> {
+    const moto = await startMotoServer();
+    try {
+      // Before IAM is enforced: the administrator the test acts as.
+      const bootstrap = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
+      await bootstrap.send(new CreateUserCommand({ UserName: adminName }));
+      await bootstrap.send(new PutUserPolicyCommand({ UserName: adminName, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
+      const { AccessKey } = await bootstrap.send(new CreateAccessKeyCommand({ UserName: adminName }));
+      bootstrap.destroy();
+      const admin = { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+      // From here on every request must be signed by an identity moto knows, and is checked against its policies
+      // (moto's "IAM-like access control": https://docs.getmoto.org/en/latest/docs/iam.html).
+      const reset = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
+      if (!reset.ok) throw new Error(`moto refused to enforce IAM: ${reset.status}`);
+      const emulator = new Emulator(moto.endpoint, admin, testAccount);
+      const proxy = new StrictAwsProxy(emulator);
+      await proxy.start();
+      proxy.identities.add(admin.accessKeyId, { kind: 'admin', caller: { kind: 'user', account: testAccount, partition: 'aws', arn: adminArn, principalArn: adminArn } });
+      return new StrictAws(moto, proxy, emulator, admin);
+    } catch (error) {
+      await moto.stop();
+      throw error;
+    }
+  }
+
+  get endpoint() {
+    return this.proxy.endpoint;
+  }
+
+  /** The process environment of the test itself: the administrator, through the layer. */
+  environment() {
+    return {
+      AWS_ENDPOINT_URL: this.proxy.endpoint,
+      AWS_REGION: pseudo.region,
+      AWS_ACCESS_KEY_ID: this.admin.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: this.admin.secretAccessKey,
+    };
+  }
+
+  /** The stack the functions' roles refer to: its table, topic and queue, and whatever else the test made. */
+  useStack(stack: ResponderStack | undefined, refs: StackRefs = {}) {
+    this.stack = stack;
+    this.refs = { ...this.refs, ...refs };
+  }
+
+  /**
+   * Runs `load` (an import of a handler, or a composition root) with the function's identity in the environment:
+   * the clients it builds sign as a session of the function's role (src/aws/clients.ts fixes a client's identity
+   * when it is built). Everything the loaded code does later keeps that identity.
+   */
+  async asFunction<T>(name: FunctionName, load: () => T | Promise<T>): Promise<T> {
+    const session = await this.sessionOf(name);
+    const saved = Object.fromEntries(identityVariables.map((variable) => [variable, process.env[variable]]));
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+      AWS_SESSION_TOKEN: session.sessionToken,
+      AWS_LAMBDA_FUNCTION_NAME: this.rolesOf()[name].deployedName,
+      ...stackIdentityEnvironment(pseudo),
+    });
+    try {
+      return await load();
+    } finally {
+      for (const [variable, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[variable];
+        else process.env[variable] = value;
+      }
+    }
+  }
+
+  /** kms-warden's own role ARNs, as the template gives them to every function (RESPONDER_ROLE_ARNS). */
+  get responderRoles(): string[] {
+    return stackIdentityEnvironment(pseudo).RESPONDER_ROLE_ARNS.split(',');
+  }
+
+  /** The ARN of a function's role, as the responder sees its own calls in CloudTrail. */
+  roleArnOf(name: FunctionName) {
+    const role = this.rolesOf()[name];
+    return `arn:aws:iam::${testAccount}:role${role.path}${role.roleName}`;
+  }
+
+  private rolesOf() {
+    return (this.roles ??= functionRolesOf(pseudo));
+  }
+
+  private async sessionOf(name: FunctionName): Promise<Credentials> {
+    const role = this.rolesOf()[name];
+    const policies = resolvedPolicies(role, refsFor(pseudo, this.stack, this.refs), pseudo);
+    let session = this.sessions.get(name);
+    if (!session) {
+      const iam = this.emulator.iam;
+      // The template's trust, and the test administrator, who plays Lambda in assuming it.
+      const trust = { ...role.trust, Statement: [...role.trust.Statement, { Effect: 'Allow', Principal: { AWS: adminArn }, Action: 'sts:AssumeRole' }] };
+      await iam.send(new CreateRoleCommand({ RoleName: role.roleName, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'moto-enforced-actions', PolicyDocument: JSON.stringify(motoProjection(policies)) }));
+      const sts = new STSClient({ endpoint: this.moto.endpoint, region: pseudo.region, credentials: this.admin });
+      const { Credentials: issued } = await sts.send(new AssumeRoleCommand({ RoleArn: this.roleArnOf(name), RoleSessionName: role.deployedName, DurationSeconds: 43_200 }));
+      sts.destroy();
+      session = { accessKeyId: issued!.AccessKeyId!, secretAccessKey: issued!.SecretAccessKey!, sessionToken: issued!.SessionToken! };
+      this.sessions.set(name, session);
+    }
+    this.proxy.identities.add(session.accessKeyId, {
+      kind: 'function',
+      functionName: name,
+      policies,
+      caller: {
+        kind: 'assumed-role',
+        account: testAccount,
+        partition: 'aws',
+        arn: `arn:aws:sts::${testAccount}:assumed-role/${role.roleName}/${role.deployedName}`,
+        principalArn: this.roleArnOf(name),
+        tokenIssueTime: new Date().toISOString(),
+      },
+    });
+    return session;
+  }
+
+  /**
+   * Credentials for a session of an existing role, as a scenario's actor (an attacker with a stolen session, an
+   * administrator). The layer evaluates the role's policies as stored, with the session's issue time; moto sees a
+   * stand-in user. `issuedAt` defaults to now.
+   */
+  async sessionOfRole(roleName: string, sessionName: string, issuedAt = new Date()): Promise<Credentials & { arn: string }> {
+    const role = await this.emulator.role(roleName);
+    if (!role) throw new Error(`no role ${roleName} in the emulator`);
+    const caller: Caller = {
+      kind: 'assumed-role',
+      account: testAccount,
+      partition: 'aws',
+      arn: `arn:aws:sts::${testAccount}:assumed-role/${roleName}/${sessionName}`,
+      principalArn: role.Arn!,
+      tokenIssueTime: issuedAt.toISOString(),
+    };
+    const credentials = await this.standIn();
+    this.proxy.identities.add(credentials.accessKeyId, { kind: 'principal', caller, roleName });
+    return { ...credentials, arn: caller.arn };
+  }
+
+  /** Long-term credentials of an IAM user: a real access key of the user, which the layer refuses once deactivated. */
+  async accessKeyOfUser(userName: string): Promise<Credentials & { userAccessKeyId: string }> {
+    const user = await this.emulator.user(userName);
+    if (!user) throw new Error(`no user ${userName} in the emulator`);
+    const { AccessKey } = await this.emulator.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+    const caller: Caller = { kind: 'user', account: testAccount, partition: 'aws', arn: user.Arn!, principalArn: user.Arn! };
+    const credentials = await this.standIn();
+    this.proxy.identities.add(credentials.accessKeyId, { kind: 'principal', caller, user: { name: userName, accessKeyId: AccessKey!.AccessKeyId! } });
+    return { ...credentials, userAccessKeyId: AccessKey!.AccessKeyId! };
+  }
+
+  /** A user moto lets do anything: it signs for an actor the layer alone evaluates. */
+  private async standIn(): Promise<Credentials> {
+    const name = `kms-warden-test-stand-in-${(this.standIns += 1)}`;
+    await this.emulator.iam.send(new CreateUserCommand({ UserName: name, Path: '/kms-warden-test-stand-ins/' }));
+    await this.emulator.iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
+    const { AccessKey } = await this.emulator.iam.send(new CreateAccessKeyCommand({ UserName: name }));
+    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+  }
+
+  async stop() {
+    await this.proxy.stop();
+    await this.moto.stop();
+  }
+}

@@ -1,0 +1,108 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../../src/local/stack-definition';
+
+/** The stage the tests package the template for: roles live under /kms-warden/test/, functions are kms-warden-test-*. */
+export const testStage = 'test';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, read field by field
+export type Json = any;
+export interface CfnTemplate {
+  Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
+}
+
+/** What the packaged template is made from: a change to any of them packages it again. */
+const inputs = () => [
+  join(projectRoot, 'serverless.yml'),
+  join(projectRoot, 'src', 'rekey', 'rekey-workflow.asl.json'),
+  ...readdirSync(join(projectRoot, 'rules')).map((file) => join(projectRoot, 'rules', file)),
+];
+
+const cacheRoot = join(projectRoot, 'node_modules', '.cache', 'kms-warden-template');
+
+/**
+ * The CloudFormation template `serverless package` makes, as CloudFormation would receive it: every role, policy and
+ * environment variable the functions deploy with. Packaged once per change of its inputs (about 4 s) and kept under
+ * node_modules/.cache; test files running at the same time may both package it, and the last rename wins with the
+ * same content.
+ */
+export const packagedTemplate = (): CfnTemplate => {
+  const hash = createHash('sha256');
+  for (const file of inputs()) hash.update(file).update(readFileSync(file));
+  const dir = join(cacheRoot, hash.digest('hex').slice(0, 16));
+  const file = join(dir, 'cloudformation-template-update-stack.json');
+  if (!existsSync(file)) {
+    mkdirSync(cacheRoot, { recursive: true });
+    const work = mkdtempSync(join(cacheRoot, 'packaging-'));
+    try {
+      // osls packages offline: no AWS account or credentials needed.
+      execFileSync('npx', ['serverless', 'package', '--stage', testStage, '--package', work], {
+        cwd: projectRoot,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: 'kms-warden-no-such-profile', AWS_ENDPOINT_URL: '' },
+        stdio: 'pipe',
+      });
+      for (const entry of readdirSync(work)) if (entry.endsWith('.zip')) rmSync(join(work, entry));
+      try {
+        renameSync(work, dir);
+      } catch (error) {
+        if (!existsSync(file)) throw error;
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
+};
+
+/** What CloudFormation would give for a Ref or Fn::GetAtt of a logical id, in the emulated account. */
+export type Refs = (logicalId: string, attribute?: string) => string | undefined;
+
+export interface Pseudo {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/**
+ * Resolves the intrinsic functions a role or an environment uses: Ref, Fn::GetAtt, Fn::Sub (with ${Logical.Attr}),
+ * Fn::Join. A reference the emulated stack does not hold throws, naming it: a permission on a resource the tests cannot
+ * resolve must be seen, never silently dropped.
+ */
+export const resolveIntrinsics = (value: Json, refs: Refs, pseudo: Pseudo): Json => {
+  const pseudoParams: Record<string, string> = {
+    'AWS::Partition': pseudo.partition,
+    'AWS::Region': pseudo.region,
+    'AWS::AccountId': pseudo.account,
+    'AWS::URLSuffix': pseudo.partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com',
+  };
+  const ref = (name: string, attribute?: string) => {
+    if (!attribute && pseudoParams[name]) return pseudoParams[name]!;
+    const resolved = refs(name, attribute);
+    if (resolved === undefined) throw new Error(`the emulated stack has no ${attribute ? `${name}.${attribute}` : name}: add it to the test stack`);
+    return resolved;
+  };
+  const resolve = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(resolve);
+    if (!node || typeof node !== 'object') return node;
+    const keys = Object.keys(node);
+    if (keys.length === 1) {
+      const [fn] = keys as [string];
+      const arg = node[fn];
+      if (fn === 'Ref') return ref(arg);
+      if (fn === 'Fn::GetAtt') return ref(arg[0], arg[1]);
+      if (fn === 'Fn::Join') return (resolve(arg[1]) as string[]).join(arg[0]);
+      if (fn === 'Fn::Sub') {
+        const [text, vars] = typeof arg === 'string' ? [arg, {}] : [arg[0] as string, resolve(arg[1]) as Record<string, string>];
+        return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          if (vars[name] !== undefined) return vars[name]!;
+          const [logical, attribute] = name.split('.') as [string, string | undefined];
+          return ref(logical, attribute);
+        });
+      }
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, resolve(inner)]));
+  };
+  return resolve(value);
+};
