@@ -71,3 +71,11 @@ export class InlinePolicyLimitError extends Error {
     super(`the inline policies of ${principal} are at IAM's size limit`, options);
   }
 }
+
+/** Another function held the key policy's lease for longer than a writer waits: a retry will find it free. */
+export class KeyPolicyBusyError extends Error {
+  override readonly name = 'KeyPolicyBusyError';
+  constructor(readonly keyArn: string, options?: ErrorOptions) {
+    super(`the policy of ${keyArn} is being changed by another kms-warden function: try again`, options);
+  }
+}

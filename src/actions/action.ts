@@ -1,9 +1,14 @@
 import type { IamPrincipals } from '../aws/iam-principals';
 import type { KmsKeys } from '../aws/kms-keys';
+import type { KeyPolicyLock, PolicyTexts } from '../state/policy-texts';
 
 export interface ActionDeps {
   kms: KmsKeys;
   iam: IamPrincipals;
+  /** Key policies kept out of the incident item (plans and results carry references). */
+  policyTexts: PolicyTexts;
+  /** One read-modify-write of a key policy at a time, across functions. */
+  keyPolicyLock: KeyPolicyLock;
 }
 
 export interface ActionContext {

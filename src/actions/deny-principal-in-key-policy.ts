@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Action } from './action';
+import type { Action, ActionResult } from './action';
 
 export interface DenyPrincipalParams {
   keyArn: string;
@@ -28,7 +28,8 @@ export const principalArnPatterns = (principalArn: string): string[] => {
 
 const refusal = (principalArn: string): string | undefined => {
   if (/:root$/.test(principalArn)) return 'the root user is never denied automatically: it is offered for approval instead';
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
+  // Roles, users, and federated users (GetFederationToken sessions, named by their federated-user ARN).
+  if (!/^arn:aws[a-z-]*:(iam::\d{12}:(role|user)|sts::\d{12}:federated-user)\//.test(principalArn)) return `${principalArn} is not an IAM role, user or federated user ARN`;
   return undefined;
 };
 
@@ -38,40 +39,45 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
-  apply: async ({ keyArn, principalArn }, { kms }, { resuming }) => {
+  apply: async ({ keyArn, principalArn }, { kms, keyPolicyLock, policyTexts }, { resuming }) => {
     const refused = refusal(principalArn);
     if (refused) return { outcome: 'skipped', reason: refused };
-    const text = await kms.keyPolicy(keyArn);
-    const policy = JSON.parse(text) as Policy;
-    const sid = denySidFor(principalArn);
-    const statements = statementsOf(policy);
-    if (statements.some((s) => s.Sid === sid)) {
-      // Resuming: the statement is most likely this plan's own, added before the interruption, so a release must
-      // remove it; recorded as applied. Otherwise it belongs to an earlier incident, which will remove it.
-      return resuming
-        ? { outcome: 'applied', before: { sid, note: 'found in place when resuming' }, after: { sid, statements: statements.length } }
-        : { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
-    }
-    const deny = {
-      Sid: sid,
-      Effect: 'Deny',
-      Principal: { AWS: '*' },
-      // Everything but DescribeKey, which returns metadata only. Left out also because moto (the test emulator)
-      // ignores conditions and would deny DescribeKey to every caller once any Deny names it with Resource "*".
-      NotAction: 'kms:DescribeKey',
-      Resource: '*',
-      Condition: { ArnLike: { 'aws:PrincipalArn': principalArnPatterns(principalArn) } },
-    };
-    // Every other statement stays as it was: only the suspect loses access.
-    await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: [...statements, deny] }));
-    return { outcome: 'applied', before: { policy: text }, after: { sid, statements: statements.length + 1 } };
+    return keyPolicyLock.around(keyArn, async (): Promise<ActionResult> => {
+      const text = await kms.keyPolicy(keyArn);
+      const policy = JSON.parse(text) as Policy;
+      const sid = denySidFor(principalArn);
+      const statements = statementsOf(policy);
+      if (statements.some((s) => s.Sid === sid)) {
+        // Resuming: the statement is most likely this plan's own, added before the interruption, so a release must
+        // remove it; recorded as applied. Otherwise it belongs to an earlier incident, which will remove it.
+        return resuming
+          ? { outcome: 'applied', before: { sid, note: 'found in place when resuming' }, after: { sid, statements: statements.length } }
+          : { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
+      }
+      const deny = {
+        Sid: sid,
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        // Everything but DescribeKey, which returns metadata only. Left out also because moto (the test emulator)
+        // ignores conditions and would deny DescribeKey to every caller once any Deny names it with Resource "*".
+        NotAction: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { ArnLike: { 'aws:PrincipalArn': principalArnPatterns(principalArn) } },
+      };
+      // Every other statement stays as it was: only the suspect loses access.
+      await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: [...statements, deny] }));
+      // The policy before, by reference: kept out of the incident item (up to 32 KB each).
+      return { outcome: 'applied', before: { policyRef: await policyTexts.put(text) }, after: { sid, statements: statements.length + 1 } };
+    });
   },
-  undo: async ({ keyArn, principalArn }, { kms }, result) => {
+  undo: async ({ keyArn, principalArn }, { kms, keyPolicyLock }, result) => {
     if (result.outcome !== 'applied') return;
-    const policy = JSON.parse(await kms.keyPolicy(keyArn)) as Policy;
-    const sid = denySidFor(principalArn);
-    const statements = statementsOf(policy);
-    if (!statements.some((s) => s.Sid === sid)) return;
-    await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: statements.filter((s) => s.Sid !== sid) }));
+    await keyPolicyLock.around(keyArn, async () => {
+      const policy = JSON.parse(await kms.keyPolicy(keyArn)) as Policy;
+      const sid = denySidFor(principalArn);
+      const statements = statementsOf(policy);
+      if (!statements.some((s) => s.Sid === sid)) return;
+      await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: statements.filter((s) => s.Sid !== sid) }));
+    });
   },
 };

@@ -3,6 +3,7 @@ import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
 import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
 import { askAPerson } from './ask-a-person';
 import { cancelKeyDeletion } from './cancel-key-deletion';
+import { closeOpenKeyPolicy } from './close-open-key-policy';
 import { denyPrincipalInKeyPolicy } from './deny-principal-in-key-policy';
 import { disableKey } from './disable-key';
 import { enableKeyRotation } from './enable-key-rotation';
@@ -22,6 +23,7 @@ export const actions = {
   'restore-key-policy': restoreKeyPolicy,
   'restore-key-tags': restoreKeyTags,
   'ask-a-person': askAPerson,
+  'close-open-key-policy': closeOpenKeyPolicy,
 } as const satisfies Record<string, Action<never>>;
 
 export type ActionType = keyof typeof actions;

@@ -1,11 +1,9 @@
-import { documentClient, iamClient, kmsClients, secretsClient, selfInvokeClient, sfnClient } from '../aws/clients';
+import { documentClient, secretsClient, selfInvokeClient, sfnClient } from '../aws/clients';
 import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { DynamoDbNonceStore } from '../aws/dynamodb-nonce-store';
-import { IamPrincipals } from '../aws/iam-principals';
-import { KmsKeys } from '../aws/kms-keys';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import type { ApprovalDeps, DecisionDeps } from './decide';
@@ -13,6 +11,7 @@ import type { SlackDeps } from './slack-actions';
 import { rekeyNotConfigured } from './ports';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import { tellers } from '../notify/wiring';
+import { actionAdapters } from '../respond/wiring';
 
 /**
  * Slack interactivity's deps, when a signing secret is configured. `selfFunctionName`: the deployed function's own
@@ -34,8 +33,7 @@ export const slackDeps = (config: Config, approval: ApprovalDeps, selfFunctionNa
 export const operatorDecisionDeps = (config: Config, documents = documentClient()): DecisionDeps => ({
   // SNS, Slack and links, like the responders: people hear of every decision.
   ...tellers(config, documents),
-  kms: new KmsKeys(kmsClients()),
-  iam: new IamPrincipals(iamClient()),
+  ...actionAdapters(config, documents),
   incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
   audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
   rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,

@@ -1,4 +1,4 @@
-import { KeyNotFoundError, KeyStateConflictError, PrincipalNotFoundError } from '../errors';
+import { KeyNotFoundError, KeyPolicyBusyError, KeyStateConflictError, PrincipalNotFoundError } from '../errors';
 
 /**
  * What retrying an AWS error can do:
@@ -23,6 +23,7 @@ const transientCodes = new Set([
 type AwsLike = Error & { $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; code?: string; Code?: string };
 
 export const kindOfError = (error: unknown): ErrorKind => {
+  if (error instanceof KeyPolicyBusyError) return 'transient';
   if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError || error instanceof KeyStateConflictError) return 'permanent';
   if (!(error instanceof Error)) return 'defect';
   const aws = error as AwsLike;

@@ -10,6 +10,7 @@ const resultLine = (result: ActionResult | undefined): string => {
   if (!result) return 'not run';
   switch (result.outcome) {
     case 'applied':
+      if (typeof result.after.summary === 'string') return `done: ${result.after.summary}`;
       return result.before.state !== undefined && result.after.state !== undefined
         ? `done: key state ${String(result.before.state)} -> ${String(result.after.state)}`
         : 'done';

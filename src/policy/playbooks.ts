@@ -2,6 +2,7 @@ import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { accountOfKey } from '../events/accounts';
 import type { KeyPolicyHistory } from '../state/key-journal';
+import { policyRefOf } from '../state/policy-texts';
 import type { KeyFacts } from './key-facts';
 import type { PriorKeyState } from './prior-key-state';
 import { isAwsManagedRole } from '../actions/quarantine-principal';
@@ -123,11 +124,20 @@ const containLeakedCredential: Playbook = (signal, facts) => {
 
 const byKeyAdministrator = (signal: Signal) => signal.evidence.callerIsKeyAdministrator === true;
 
-/** The policy before the suspect's PutKeyPolicy, when kms-warden saw both. */
+/**
+ * The policy before the suspect's PutKeyPolicy, when kms-warden saw both (by reference: the texts are stored apart,
+ * see respond-to-signals). Otherwise, the openings are taken out of the policy as it stands: a key made before
+ * kms-warden was deployed has no earlier policy known, and must not stay open while the incident says contained.
+ */
 const restorePolicy = (signal: Signal, facts: PlanningFacts): PlannedAction[] => {
   const history = facts.policyHistory;
-  if (!signal.keyArn || !history?.previous || history.current.eventId !== signal.source.eventId) return [];
-  return [{ type: 'restore-key-policy', params: { keyArn: signal.keyArn, policy: history.previous.policy, replacedPolicy: history.current.policy }, run: 'automatic' }];
+  if (!signal.keyArn) return [];
+  if (history?.previous && history.current.eventId === signal.source.eventId) {
+    return [{ type: 'restore-key-policy', params: { keyArn: signal.keyArn, policyRef: policyRefOf(history.previous.policy), replacedPolicyRef: policyRefOf(history.current.policy) }, run: 'automatic' }];
+  }
+  if (signal.detector === 'key-policy-lockout') return [];
+  const ownAccount = accountOfKey(signal.keyArn);
+  return ownAccount ? [{ type: 'close-open-key-policy', params: { keyArn: signal.keyArn, ownAccount, trustedAccounts: [...facts.trustedAccounts] }, run: 'automatic' }] : [];
 };
 
 const rotateAgain = (signal: Signal): PlannedAction[] =>

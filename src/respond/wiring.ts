@@ -5,17 +5,27 @@ import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJ
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
+import { DynamoDbKeyPolicyLock, DynamoDbPolicyTexts } from '../aws/dynamodb-policy-texts';
+import type { ActionDeps } from '../actions/action';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
 import { tellers } from '../notify/wiring';
 import type { ResponderDeps } from './respond-to-signals';
+
+/** What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease. */
+export const actionAdapters = (config: Config, documents: DynamoDBDocumentClient): ActionDeps => ({
+  kms: new KmsKeys(kmsClients()),
+  iam: new IamPrincipals(iamClient()),
+  policyTexts: new DynamoDbPolicyTexts(documents, config.incidentTable, config.incidentRetentionDays),
+  keyPolicyLock: new DynamoDbKeyPolicyLock(documents, config.incidentTable),
+});
 
 /** The responders' composition root: adapters over clients, settings from the validated config. */
 export const responderDeps = (config: Config) => {
   const documents = documentClient();
   const deps: ResponderDeps = {
     ...tellers(config, documents),
-    kms: new KmsKeys(kmsClients()),
-    iam: new IamPrincipals(iamClient()),
+    ...actionAdapters(config, documents),
     keyStates: new DynamoDbKeyStateJournal(documents, config.incidentTable),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, config.incidentTable),
     keySettings: {

@@ -22,6 +22,7 @@ import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { kmsApiCallRecord } from '../../src/local/cloudtrail-records';
 import { InMemoryDetectionMemory } from '../../src/state/in-memory-detection-memory';
 import { respondToSignals, type ResponderDeps } from '../../src/respond/respond-to-signals';
+import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../src/state/policy-texts';
 
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 100);
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
@@ -72,6 +73,8 @@ const run = async (revokesPerSecond: number) => {
   const deps: ResponderDeps = {
     kms: new KmsKeys(() => new KMSClient({ region: 'us-east-1' })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
+  policyTexts: new InMemoryPolicyTexts(),
+  keyPolicyLock: new InProcessKeyPolicyLock(),
     incidents: new DynamoDbIncidentStore(documents, 'incidents'),
     keyStates: new DynamoDbKeyStateJournal(documents, 'incidents'),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, 'incidents'),

@@ -27,23 +27,30 @@ import { enableKeyRotation } from '../../src/actions/enable-key-rotation';
 import { restoreKeyPolicy } from '../../src/actions/restore-key-policy';
 import { revokeGrants } from '../../src/actions/revoke-grants';
 import { PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { iamClient, kmsClients } from '../../src/aws/clients';
-import { IamPrincipals } from '../../src/aws/iam-principals';
-import { KmsKeys } from '../../src/aws/kms-keys';
+import { documentClient } from '../../src/aws/clients';
+import { loadConfig } from '../../src/config';
+import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
+import { actionAdapters } from '../../src/respond/wiring';
 import { useMoto } from '../support/moto';
 
 const account = '123456789012';
 const suspect = `arn:aws:iam::${account}:role/ci-deployer`;
 
 describe('containment actions against moto: apply, apply again, undo', () => {
-  useMoto();
+  const moto = useMoto();
   let kms: KMSClient;
+  /** Applied as a responder applies them, with its role; undone as a release undoes them, with the approvals role. */
   let deps: ActionDeps;
+  let undoDeps: ActionDeps;
   const first = { resuming: false };
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    const stack = await provisionResponderStack('actions');
+    moto.aws.useStack(stack);
+    Object.assign(process.env, responderEnvironment(stack));
     kms = new KMSClient({});
-    deps = { kms: new KmsKeys(kmsClients()), iam: new IamPrincipals(iamClient()) };
+    deps = await moto.asFunction('onKmsApiCall', () => actionAdapters(loadConfig(), documentClient()));
+    undoDeps = await moto.asFunction('approvals', () => actionAdapters(loadConfig(), documentClient()));
   });
 
   const newKey = async () => {
@@ -63,7 +70,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(applied.outcome).toBe('applied');
     expect((await state(keyId)).KeyState).toBe('Enabled');
     expect(await cancelKeyDeletion.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'key is Enabled' });
-    await cancelKeyDeletion.undo(params, deps, applied);
+    await cancelKeyDeletion.undo(params, undoDeps, applied);
     // Undo takes back the EnableKey; scheduling the deletion again is a person's decision.
     expect(await state(keyId)).toMatchObject({ KeyState: 'Disabled' });
   });
@@ -74,7 +81,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(applied).toMatchObject({ outcome: 'applied', before: { state: 'Enabled' }, after: { state: 'Disabled' } });
     expect((await state(keyId)).KeyState).toBe('Disabled');
     expect(await disableKey.apply({ keyArn }, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'key is Disabled' });
-    await disableKey.undo({ keyArn }, deps, applied);
+    await disableKey.undo({ keyArn }, undoDeps, applied);
     expect((await state(keyId)).KeyState).toBe('Enabled');
   });
 
@@ -86,7 +93,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(applied).toMatchObject({ outcome: 'applied', after: { rotationEnabled: true } });
     expect(await rotation()).toBe(true);
     expect(await enableKeyRotation.apply({ keyArn }, deps, first)).toMatchObject({ outcome: 'skipped' });
-    await enableKeyRotation.undo({ keyArn }, deps, applied);
+    await enableKeyRotation.undo({ keyArn }, undoDeps, applied);
     expect(await rotation()).toBe(false);
   });
 
@@ -111,7 +118,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     ]);
     expect(await denyPrincipalInKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
     expect((await policy(keyId)).Statement).toHaveLength(before.Statement.length + 1);
-    await denyPrincipalInKeyPolicy.undo(params, deps, applied);
+    await denyPrincipalInKeyPolicy.undo(params, undoDeps, applied);
     expect(await policy(keyId)).toEqual(before);
   });
 
@@ -147,7 +154,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(applied.outcome).toBe('applied');
     expect(await grantIds(keyId)).toEqual([`arn:aws:iam::${account}:role/ebs-helper`, `arn:aws:iam::${account}:role/payments-app`]);
     expect(await revokeGrants.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
-    await revokeGrants.undo(params, deps, applied);
+    await revokeGrants.undo(params, undoDeps, applied);
     expect(await grantIds(keyId)).toEqual(everyone);
   });
 
@@ -162,7 +169,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     expect(applied.outcome).toBe('applied');
     expect(await policy(keyId)).toEqual(JSON.parse(earlier));
     expect(await restoreKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'the earlier policy is already in place' });
-    await restoreKeyPolicy.undo(params, deps, applied);
+    await restoreKeyPolicy.undo(params, undoDeps, applied);
     expect(await policy(keyId)).toEqual(JSON.parse(open));
 
     const third = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Third', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] });
@@ -178,7 +185,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
 
     it('denies a role everything for older sessions and KMS for all, then takes it back', async () => {
       const { Role } = await iam().send(new CreateRoleCommand({ RoleName: 'ci-deployer', Path: '/ci/', AssumeRolePolicyDocument: trust }));
-      const params = { principalArn: Role!.Arn!, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' };
+      const params = { principalArn: Role!.Arn!, sessionsIssuedBefore: at, ownAccount: account, responderRoles: moto.aws.responderRoles };
       const policies = async () => (await iam().send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames;
 
       const applied = await quarantinePrincipal.apply(params, deps, first);
@@ -189,14 +196,14 @@ describe('containment actions against moto: apply, apply again, undo', () => {
         { Sid: 'KmsWardenDenyKms', Effect: 'Deny', Action: 'kms:*', Resource: '*' },
       ]);
       expect(await quarantinePrincipal.apply(params, deps, first)).toMatchObject({ outcome: 'skipped', reason: 'already quarantined' });
-      await quarantinePrincipal.undo(params, deps, applied);
+      await quarantinePrincipal.undo(params, undoDeps, applied);
       expect(await policies()).toEqual([]);
     });
 
     it("deactivates a user's access keys and reactivates them on undo", async () => {
       await iam().send(new CreateUserCommand({ UserName: 'mallory' }));
       const { AccessKey } = await iam().send(new CreateAccessKeyCommand({ UserName: 'mallory' }));
-      const params = { principalArn: `arn:aws:iam::${account}:user/mallory`, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' };
+      const params = { principalArn: `arn:aws:iam::${account}:user/mallory`, sessionsIssuedBefore: at, ownAccount: account, responderRoles: moto.aws.responderRoles };
       const status = async () => (await iam().send(new ListAccessKeysCommand({ UserName: 'mallory' }))).AccessKeyMetadata!.map((k) => k.Status);
 
       const applied = await quarantinePrincipal.apply(params, deps, first);
@@ -204,7 +211,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
       expect(await status()).toEqual(['Inactive']);
       expect((await iam().send(new ListUserPoliciesCommand({ UserName: 'mallory' }))).PolicyNames).toEqual([quarantinePolicyName]);
       expect(await quarantinePrincipal.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });
-      await quarantinePrincipal.undo(params, deps, applied);
+      await quarantinePrincipal.undo(params, undoDeps, applied);
       expect(await status()).toEqual(['Active']);
       expect((await iam().send(new ListUserPoliciesCommand({ UserName: 'mallory' }))).PolicyNames).toEqual([]);
     });
@@ -212,9 +219,9 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     it.each([
       ['root', `arn:aws:iam::${account}:root`, 'root user'],
       ['a service-linked role', `arn:aws:iam::${account}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway`, 'service-linked'],
-      ["kms-warden's own role", `arn:aws:iam::${account}:role/kms-warden/test/OnKmsApiCallRole`, "kms-warden's own role"],
+      ["kms-warden's own role", `arn:aws:iam::${account}:role/kms-warden/test/kms-warden-test-us-east-1-on-kms-api-call`, "kms-warden's own role"],
     ])('never quarantines %s', async (_name, principalArn, reason) => {
-      expect(await quarantinePrincipal.apply({ principalArn, sessionsIssuedBefore: at, responderRolePath: '/kms-warden/test/' }, deps, first)).toMatchObject({
+      expect(await quarantinePrincipal.apply({ principalArn, sessionsIssuedBefore: at, ownAccount: account, responderRoles: moto.aws.responderRoles }, deps, first)).toMatchObject({
         outcome: 'skipped',
         reason: expect.stringContaining(reason),
       });

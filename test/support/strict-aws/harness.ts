@@ -126,8 +126,9 @@ export class StrictAws {
     let session = this.sessions.get(name);
     if (!session) {
       const iam = this.emulator.iam;
-      // The template's trust, and the test administrator, who plays Lambda in assuming it.
-      const trust = { ...role.trust, Statement: [...role.trust.Statement, { Effect: 'Allow', Principal: { AWS: adminArn }, Action: 'sts:AssumeRole' }] };
+      // The test administrator plays Lambda in assuming it (the template trusts lambda.amazonaws.com, which moto's
+      // trust check cannot evaluate: it fails on any principal that is not an AWS one).
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: adminArn }, Action: 'sts:AssumeRole' }] };
       await iam.send(new CreateRoleCommand({ RoleName: role.roleName, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(trust) }));
       await iam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'moto-enforced-actions', PolicyDocument: JSON.stringify(motoProjection(policies)) }));
       const sts = new STSClient({ endpoint: this.moto.endpoint, region: pseudo.region, credentials: this.admin });

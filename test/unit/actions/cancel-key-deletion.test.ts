@@ -15,6 +15,7 @@ import { applyPlan } from '../../../src/actions';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
 import { KeyNotFoundError, KeyStateConflictError } from '../../../src/errors';
+import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 
 const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const keyId = '1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -28,6 +29,8 @@ const deps = {
     return new KMSClient({ region });
   }),
   iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
+  policyTexts: new InMemoryPolicyTexts(),
+  keyPolicyLock: new InProcessKeyPolicyLock(),
 };
 const first = { resuming: false };
 

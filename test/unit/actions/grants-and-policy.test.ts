@@ -6,10 +6,11 @@ import { forEachPaced } from '../../../src/actions/paced';
 import { isServiceGrant, reasonToRevoke, revokeGrants } from '../../../src/actions/revoke-grants';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
+import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 
 const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
-const deps = { kms: new KmsKeys((region) => new KMSClient({ region })), iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })) };
+const deps = { kms: new KmsKeys((region) => new KMSClient({ region })), iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })), policyTexts: new InMemoryPolicyTexts(), keyPolicyLock: new InProcessKeyPolicyLock() };
 const first = { resuming: false };
 const params = { keyArn, suspectArn: 'arn:aws:iam::111122223333:role/ci', ownAccount: '111122223333', trustedAccounts: ['444455556666'] };
 

@@ -32,6 +32,8 @@ const setup = async (later?: SlackDeferral) => {
   const deps: SlackDeps = {
     kms: {} as ActionDeps['kms'],
     iam: {} as ActionDeps['iam'],
+    policyTexts: {} as ActionDeps['policyTexts'],
+    keyPolicyLock: {} as ActionDeps['keyPolicyLock'],
     incidents,
     nonces: { consume: async (nonce) => !used.has(nonce) && Boolean(used.add(nonce)) },
     secret: { bytes: async () => linkSecret },

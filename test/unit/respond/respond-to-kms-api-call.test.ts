@@ -14,6 +14,7 @@ import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
 import { InMemoryKeyJournal } from '../../../src/state/in-memory-key-journal';
 import { failed, record, responderRoles } from '../../support/records';
 import { incidentFrom } from '../../support/incidents';
+import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
 const kms = mockClient(KMSClient);
@@ -37,6 +38,8 @@ const setup = (keyAdministrators: string[] = []) => {
   const deps: ResponderDeps = {
     kms: new KmsKeys((region) => new KMSClient({ region })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
+  policyTexts: new InMemoryPolicyTexts(),
+  keyPolicyLock: new InProcessKeyPolicyLock(),
     incidents,
     keyStates: new InMemoryKeyJournal(),
     memory: new InMemoryDetectionMemory(),

@@ -24,7 +24,7 @@ export const kmsPendingReplicaDeletion: StrictRule = {
       if (replicas.length === 0) return answer;
       overlay.key(key).state = 'PendingReplicaDeletion';
       const { DeletionDate: _date, ...rest } = body;
-      return withJson(answer, { ...rest, KeyState: 'PendingReplicaDeletion' });
+      return withJson(answer, { ...rest, KeyState: 'PendingReplicaDeletion', PendingWindowInDays: call.params.PendingWindowInDays ?? 30 });
     }
     const metadata = body.KeyMetadata as Record<string, unknown> | undefined;
     if (overlay.keys.get(key)?.state !== 'PendingReplicaDeletion' || metadata?.KeyState !== 'PendingDeletion') return answer;

@@ -1,0 +1,76 @@
+import { accountOfPrincipal, isExternalAccount } from '../events/accounts';
+import { callerLimitingConditionKeys } from '../events/key-policy';
+import type { Action, ActionResult } from './action';
+import { samePolicy } from './restore-key-policy';
+
+export interface CloseOpenKeyPolicyParams {
+  keyArn: string;
+  ownAccount: string;
+  trustedAccounts: string[];
+}
+
+type Statement = Record<string, unknown> & { Sid?: string; Effect?: string; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Policy = { Statement?: Statement[] | Statement } & Record<string, unknown>;
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+
+const limitsCaller = (statement: Statement) =>
+  Object.values(statement.Condition ?? {}).some((block) => Object.keys(block ?? {}).some((key) => callerLimitingConditionKeys.includes(key.toLowerCase())));
+
+/**
+ * What an Allow statement opens to outsiders: everyone (Principal "*" with no condition that limits the caller), or
+ * principals of accounts neither the key's own nor trusted. Returns the statement as it should stay (undefined: it
+ * goes) and what was taken out.
+ */
+export const closeStatement = (statement: Statement, params: CloseOpenKeyPolicyParams): { kept: Statement | undefined; removed: string[] } => {
+  if (statement.Effect !== 'Allow' || statement.Principal === undefined) return { kept: statement, removed: [] };
+  const principal = statement.Principal;
+  const aws = principal === '*' ? ['*'] : list((principal as Record<string, unknown>).AWS);
+  if (aws.includes('*')) return limitsCaller(statement) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
+  const outside = aws.filter((p) => isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts));
+  if (outside.length === 0) return { kept: statement, removed: [] };
+  const inside = aws.filter((p) => !outside.includes(p));
+  const others = Object.fromEntries(Object.entries(principal as Record<string, unknown>).filter(([kind]) => kind !== 'AWS'));
+  if (inside.length === 0 && Object.keys(others).length === 0) return { kept: undefined, removed: outside };
+  return { kept: { ...statement, Principal: { ...others, ...(inside.length > 0 ? { AWS: inside.length === 1 ? inside[0] : inside } : {}) } }, removed: outside };
+};
+
+/**
+ * A key policy opened to everyone or to another account, when kms-warden never saw the policy before (a key made
+ * before it was deployed): the openings are taken out, statement by statement, and recorded so a release puts them
+ * back. Statements that limit the caller by a condition (aws:PrincipalOrgID, kms:CallerAccount...) stay.
+ */
+export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
+  type: 'close-open-key-policy',
+  iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
+  reversible: true,
+  lane: ({ keyArn }) => `key-policy:${keyArn}`,
+  describe: ({ keyArn }) => `take out of the policy of ${keyArn} what lets anyone, or another account, use the key (no earlier policy is known to put back)`,
+  apply: async (params, { kms, keyPolicyLock, policyTexts }) =>
+    keyPolicyLock.around(params.keyArn, async (): Promise<ActionResult> => {
+      const text = await kms.keyPolicy(params.keyArn);
+      const policy = JSON.parse(text) as Policy;
+      const statements = Array.isArray(policy.Statement) ? policy.Statement : policy.Statement ? [policy.Statement] : [];
+      const removed: Array<{ sid: string | undefined; principals: string[] }> = [];
+      const kept: Statement[] = [];
+      for (const statement of statements) {
+        const closed = closeStatement(statement, params);
+        if (closed.removed.length > 0) removed.push({ sid: statement.Sid, principals: closed.removed });
+        if (closed.kept) kept.push(closed.kept);
+      }
+      if (removed.length === 0) return { outcome: 'skipped', reason: 'the policy lets no one outside the account use the key (any more)' };
+      const closed = JSON.stringify({ ...policy, Statement: kept });
+      await kms.putKeyPolicy(params.keyArn, closed);
+      const summary = removed.map(({ sid, principals }) => `${sid ? `statement ${sid}` : 'a statement without Sid'}: ${principals.join(', ')}`).join('; ');
+      return { outcome: 'applied', before: { policyRef: await policyTexts.put(text) }, after: { policyRef: await policyTexts.put(closed), removed, summary: `taken out: ${summary}` } };
+    }),
+  undo: async ({ keyArn }, { kms, keyPolicyLock, policyTexts }, result) => {
+    if (result.outcome !== 'applied') return;
+    const [before, closed] = await Promise.all([policyTexts.get(String(result.before.policyRef)), policyTexts.get(String(result.after.policyRef))]);
+    if (before === undefined || closed === undefined) return;
+    await keyPolicyLock.around(keyArn, async () => {
+      // Only while the closed policy is still the key's: a later change is someone's decision.
+      if (samePolicy(await kms.keyPolicy(keyArn), closed)) await kms.putKeyPolicy(keyArn, before);
+    });
+  },
+};
