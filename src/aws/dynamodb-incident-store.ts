@@ -45,12 +45,15 @@ const resourceGraceDays = 60;
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
 const toIncident = (item: Record<string, unknown>): Incident => {
-  const { pk: _pk, sk: _sk, ...incident } = item;
+  const { pk: _pk, sk: _sk, lastWriteId: _lastWriteId, ...incident } = item;
   return incident as unknown as Incident;
 };
 
-const oldItemOf = (error: ConditionalCheckFailedException): Incident | undefined =>
-  error.Item ? toIncident(unmarshall(error.Item as Record<string, AttributeValue>)) : undefined;
+/** The incident as a failed condition found it, and the id of the write that last changed it. */
+const oldItemOf = (error: ConditionalCheckFailedException | { Item?: Record<string, AttributeValue> }) => {
+  const item = error.Item ? unmarshall(error.Item as Record<string, AttributeValue>) : undefined;
+  return { current: item ? toIncident(item) : undefined, lastWriteId: item?.lastWriteId as string | undefined };
+};
 
 export class DynamoDbIncidentStore implements IncidentStore {
   constructor(
@@ -88,10 +91,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const [ownReason, groupReason] = error.CancellationReasons ?? [];
         if (ownReason?.Code === 'ConditionalCheckFailed') {
-          const existing = (ownReason.Item && toIncident(unmarshall(ownReason.Item))) || (await this.get(incident.id));
+          const found = oldItemOf(ownReason);
+          const existing = found.current ?? (await this.get(incident.id));
           if (!existing) throw new StateConflictError(incident.id, undefined, { cause: error });
           // This very call made it (AWS applied the first attempt and answered an error): created, not a redelivery.
-          if (existing.lastWriteId === writeId) return { outcome: 'created', incident: existing };
+          if (found.lastWriteId === writeId) return { outcome: 'created', incident: existing };
           return { outcome: 'exists', incident: existing };
         }
         // A TransactionConflict (another writer at the same moment) is thrown: Lambda retries the event.
@@ -350,9 +354,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
       return { ok: true, incident: toIncident(Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = oldItemOf(error);
+      const { current, lastWriteId } = oldItemOf(error);
       // Applied by an earlier attempt of this same call: the item as it stands is this write's result.
-      if (current?.lastWriteId === writeId) return { ok: true, incident: current };
+      if (current && lastWriteId === writeId) return { ok: true, incident: current };
       return { ok: false, current, error };
     }
   }

@@ -162,8 +162,6 @@ export interface Incident {
    * while it is active: an incident waiting on people must not vanish.
    */
   expiresAt?: number;
-  /** The id of the last write to the stored record (see the DynamoDB store): tells a retried write from a lost race. */
-  lastWriteId?: string;
 }
 
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;

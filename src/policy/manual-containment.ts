@@ -1,6 +1,7 @@
 import type { PlannedAction } from '../actions';
 import { accountOfKey } from '../events/accounts';
 import { isSamePrincipal } from '../events/principal';
+import { isAwsManagedRole } from '../actions/quarantine-principal';
 
 export interface ManualContainmentRequest {
   keyArn: string;
@@ -27,6 +28,7 @@ export const principalRefusal = (principalArn: string, responderRoles: readonly 
   if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
   if (responderRoles.some((role) => isSamePrincipal(role, principalArn))) return `${principalArn} is one of kms-warden's own roles: isolating it would stop kms-warden acting on this key`;
   if (principalArn.includes(':role/aws-service-role/')) return `${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key`;
+  if (isAwsManagedRole(principalArn)) return `${principalArn} is managed by AWS (IAM Identity Center): deny it in the key policy by hand if needed, and end the user's sessions in IAM Identity Center`;
   return undefined;
 };
 

@@ -229,6 +229,10 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     ...(keyProfile?.keyManager === 'AWS' ? { awsManagedKey: true } : {}),
     guardDutyQuarantineSeverity: deps.settings.thresholds.guardDutyQuarantineSeverity,
   });
+  // A restore names the policies by reference: their texts are stored before the plan is.
+  if (policyHistory && planned.some((step) => step.type === 'restore-key-policy')) {
+    await Promise.all([policyHistory.current, policyHistory.previous].flatMap((change) => (change ? [deps.policyTexts.put(change.policy)] : [])));
+  }
   const plan = await throughCircuitBreaker(planned, signal, incidentIdFor(signal), deps);
   const draft = newIncident(signal, now, {
     priorKeyState: prior,

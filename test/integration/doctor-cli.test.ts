@@ -78,7 +78,7 @@ describe('kms-warden doctor, against moto', () => {
   const trailOk = 'ok   cloudtrail: trail org-trail (multi-Region) is logging read-only and write management events from kms.amazonaws.com';
 
   beforeEach(async () => {
-    await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+    await moto.aws.reset();
     await new S3Client({ region, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'kms-warden-doctor-trail' }));
   });
 

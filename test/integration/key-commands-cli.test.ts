@@ -9,7 +9,7 @@ import { useMoto } from '../support/moto';
 import { captured } from '../support/captured-io';
 
 describe('kms-warden inventory and contain, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   const suspect = 'arn:aws:iam::123456789012:role/leaky-ci';
   let incidents: DynamoDbIncidentStore;
   let keyArn: string;
@@ -18,7 +18,7 @@ describe('kms-warden inventory and contain, against moto', () => {
 
   beforeAll(async () => {
     const stack = await provisionResponderStack('cli-keys');
-    Object.assign(process.env, responderEnvironment(stack), { USER: 'frank' });
+    Object.assign(process.env, responderEnvironment(stack, { responderRoles: moto.aws.responderRoles }), { USER: 'frank' });
     incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
     const { KeyMetadata } = await kms().send(new CreateKeyCommand({ Description: 'orders' }));
     keyArn = KeyMetadata!.Arn!;
@@ -38,7 +38,8 @@ describe('kms-warden inventory and contain, against moto', () => {
 
   it("refuses to isolate kms-warden's own roles, service-linked roles and sessions, changing nothing", async () => {
     for (const [principal, why] of [
-      ['arn:aws:iam::123456789012:role/kms-warden/test/kms-warden-test-onKmsApiCall', "is one of kms-warden's own roles"],
+      ['arn:aws:iam::123456789012:role/kms-warden/test/kms-warden-test-us-east-1-on-kms-api-call', "is one of kms-warden's own roles"],
+      ['arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef', 'is managed by AWS'],
       ['arn:aws:iam::123456789012:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS', 'is a service-linked role'],
       ['arn:aws:sts::123456789012:assumed-role/leaky-ci/build-42', 'is a session: name its role instead (arn:aws:iam::123456789012:role/leaky-ci'],
     ]) {

@@ -56,6 +56,8 @@ const idOf = (event: { source: string; detail: Json }) =>
 const lifecycleCalls = [
   'ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'CreateKey', 'PutKeyPolicy', 'CreateGrant', 'DisableKeyRotation',
   'EnableKeyRotation', 'DeleteImportedKeyMaterial', 'ImportKeyMaterial', 'UpdateAlias', 'DeleteAlias', 'ReplicateKey', 'UpdatePrimaryRegion',
+  // kms-warden's own settings live in tags (containment-tag-changed).
+  'TagResource', 'UntagResource',
 ];
 const activityCalls = [...cryptographicOperations, 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'GetKeyRotationStatus', 'ListResourceTags', 'ListKeyPolicies'];
 const invokedBy = (r: Json) => (r.userIdentity as Json | undefined)?.invokedBy !== undefined;

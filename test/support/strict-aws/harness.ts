@@ -31,33 +31,62 @@ export class StrictAws {
   private constructor(
     readonly moto: MotoServer,
     readonly proxy: StrictAwsProxy,
-    readonly emulator: Emulator,
-    readonly admin: Credentials,
+    private adminCredentials: Credentials,
   ) {}
+
+  get admin() {
+    return this.adminCredentials;
+  }
+
+  get emulator() {
+    return this.proxy.emulator;
+  }
+
+  /** Makes the administrator the test acts as, then has moto enforce IAM for every request after. */
+  private static async bootstrap(moto: MotoServer): Promise<Credentials> {
+    const bootstrap = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
+    await bootstrap.send(new CreateUserCommand({ UserName: adminName }));
+    await bootstrap.send(new PutUserPolicyCommand({ UserName: adminName, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
+    const { AccessKey } = await bootstrap.send(new CreateAccessKeyCommand({ UserName: adminName }));
+    bootstrap.destroy();
+    // From here on every request must be signed by an identity moto knows, and is checked against its policies
+    // (moto's "IAM-like access control": https://docs.getmoto.org/en/latest/docs/iam.html).
+    const enforced = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
+    if (!enforced.ok) throw new Error(`moto refused to enforce IAM: ${enforced.status}`);
+    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
+  }
 
   static async start(): Promise<StrictAws> {
     const moto = await startMotoServer();
     try {
-      // Before IAM is enforced: the administrator the test acts as.
-      const bootstrap = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
-      await bootstrap.send(new CreateUserCommand({ UserName: adminName }));
-      await bootstrap.send(new PutUserPolicyCommand({ UserName: adminName, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
-      const { AccessKey } = await bootstrap.send(new CreateAccessKeyCommand({ UserName: adminName }));
-      bootstrap.destroy();
-      const admin = { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
-      // From here on every request must be signed by an identity moto knows, and is checked against its policies
-      // (moto's "IAM-like access control": https://docs.getmoto.org/en/latest/docs/iam.html).
-      const reset = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
-      if (!reset.ok) throw new Error(`moto refused to enforce IAM: ${reset.status}`);
-      const emulator = new Emulator(moto.endpoint, admin, testAccount);
-      const proxy = new StrictAwsProxy(emulator);
+      const admin = await StrictAws.bootstrap(moto);
+      const proxy = new StrictAwsProxy(new Emulator(moto.endpoint, admin, testAccount));
       await proxy.start();
-      proxy.identities.add(admin.accessKeyId, { kind: 'admin', caller: { kind: 'user', account: testAccount, partition: 'aws', arn: adminArn, principalArn: adminArn } });
-      return new StrictAws(moto, proxy, emulator, admin);
+      const aws = new StrictAws(moto, proxy, admin);
+      aws.registerAdmin();
+      return aws;
     } catch (error) {
       await moto.stop();
       throw error;
     }
+  }
+
+  private registerAdmin() {
+    this.proxy.identities.add(this.admin.accessKeyId, { kind: 'admin', caller: { kind: 'user', account: testAccount, partition: 'aws', arn: adminArn, principalArn: adminArn } });
+  }
+
+  /**
+   * Empties the emulator (moto's reset) and makes the administrator again: its new credentials go into the
+   * environment; function roles are made again when next used.
+   */
+  async reset(): Promise<void> {
+    await fetch(`${this.moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: 'inf' });
+    await fetch(`${this.moto.endpoint}/moto-api/reset`, { method: 'POST' });
+    this.adminCredentials = await StrictAws.bootstrap(this.moto);
+    this.proxy.resetWith(new Emulator(this.moto.endpoint, this.admin, testAccount));
+    this.registerAdmin();
+    this.sessions.clear();
+    Object.assign(process.env, this.environment());
   }
 
   get endpoint() {

@@ -54,8 +54,8 @@ const describe = (identity: Identity | undefined) =>
  * 5. shows state moto does not keep (rules' answers), and injects the failures a test asks for.
  */
 export class StrictAwsProxy {
-  readonly identities: Identities;
-  readonly overlay = new Overlay();
+  identities: Identities;
+  overlay = new Overlay();
   readonly seen: SeenCall[] = [];
   private readonly faults: Array<Fault & { left: number }> = [];
   private dynamoDbQueue: Promise<unknown> = Promise.resolve();
@@ -63,18 +63,29 @@ export class StrictAwsProxy {
   endpoint = '';
 
   constructor(
-    private readonly emulator: Emulator,
+    public emulator: Emulator,
     private readonly rules: readonly StrictRule[] = strictRules,
   ) {
     this.identities = new Identities(emulator);
+  }
+
+  /** After the emulator was emptied: no identity, overlay or fault from before. */
+  resetWith(emulator: Emulator) {
+    this.emulator.destroy();
+    this.emulator = emulator;
+    this.identities = new Identities(emulator);
+    this.overlay = new Overlay();
+    this.faults.length = 0;
   }
 
   async start(): Promise<void> {
     this.server = createServer((incoming, outgoing) => {
       this.handle(incoming)
         .then((answer) => {
-          outgoing.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.length) });
-          outgoing.end(answer.body);
+          // A HEAD answer has no body but says how long the object is: moto's length stands.
+          const length = incoming.method === 'HEAD' ? String(answer.headers['content-length'] ?? '0') : String(answer.body.length);
+          outgoing.writeHead(answer.status, { ...answer.headers, 'content-length': length });
+          outgoing.end(incoming.method === 'HEAD' ? undefined : answer.body);
         })
         .catch((error: Error) => {
           // A defect of the layer itself: answered as a client error the SDK does not retry, so the test fails at once.
@@ -211,7 +222,7 @@ export class StrictAwsProxy {
         const chunks: Buffer[] = [];
         reply.on('data', (chunk: Buffer) => chunks.push(chunk));
         reply.on('end', () => {
-          const { 'transfer-encoding': _chunked, 'content-length': _length, connection: _connection, ...headers } = reply.headers;
+          const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = reply.headers;
           resolve({ status: reply.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
         });
         reply.on('error', reject);
