@@ -17,7 +17,7 @@ const chromiumPath = '/usr/bin/chromium';
 const secretText = 'b'.repeat(64);
 
 describe('an approval link in a real browser (Debian chromium, headless)', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let browser: Browser;
   let server: { url: string; close: () => Promise<void> };
@@ -27,9 +27,10 @@ describe('an approval link in a real browser (Debian chromium, headless)', () =>
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install chromium)`);
     stack = await provisionResponderStack('browser');
     const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }));
+    moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN } });
     Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
-    const { handler } = (await import('../../handlers/approvals')) as unknown as { handler: Parameters<typeof serveApprovals>[0] };
-    ({ handler: respond } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof respond });
+    const { handler } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as { handler: Parameters<typeof serveApprovals>[0] };
+    ({ handler: respond } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof respond });
     server = await serveApprovals(handler, () => localLambdaContext('approvals'));
     browser = await chromium.launch({
       executablePath: chromiumPath,

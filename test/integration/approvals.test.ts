@@ -34,7 +34,7 @@ const request = (method: 'GET' | 'POST', token: string) => ({
 });
 
 describe('the approval endpoint, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let approvals: Handler;
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
@@ -48,6 +48,7 @@ describe('the approval endpoint, against moto', () => {
 
   beforeAll(async () => {
     stack = await provisionResponderStack('approve');
+    moto.aws.useStack(stack);
     const secrets = new SecretsManagerClient({});
     const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
     const { ARN: slackSecretArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/slack', SecretString: slackSigningSecret }));
@@ -76,6 +77,12 @@ describe('the approval endpoint, against moto', () => {
       SLACK_APPROVERS: 'U0ONCALL,U0LEAD',
       SLACK_WEBHOOK_SECRET_ARN: webhookArn,
     });
+    moto.aws.useStack(stack, {
+      ApprovalSigningSecret: { Ref: ARN },
+      SlackSigningSecret: { Ref: slackSecretArn },
+      SlackWebhookSecret: { Ref: webhookArn },
+      RekeyStateMachine: { Ref: rekeyStateMachine },
+    });
     inbox = await subscribeInbox(stack.notificationTopicArn, 'approvals-inbox');
     await new IAMClient({}).send(
       new CreateRoleCommand({
@@ -84,8 +91,8 @@ describe('the approval endpoint, against moto', () => {
       }),
     );
     kms = new KMSClient({});
-    ({ handler: approvals } = (await import('../../handlers/approvals')) as unknown as { handler: Handler });
-    ({ handler: respond } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof respond });
+    ({ handler: approvals } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as { handler: Handler });
+    ({ handler: respond } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof respond });
   });
 
   /** A contained incident: the attacker scheduled a deletion, kms-warden undid it and isolated the role. */

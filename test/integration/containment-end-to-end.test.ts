@@ -16,7 +16,7 @@ const admin: Caller = { roleArn: `arn:aws:iam::${account}:role/KeyAdmins`, sessi
 type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string }> }>;
 
 describe('containment end to end: events through the handler, effects checked in moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let handler: Handler;
   let kms: KMSClient;
@@ -25,12 +25,13 @@ describe('containment end to end: events through the handler, effects checked in
 
   beforeAll(async () => {
     stack = await provisionResponderStack('contain');
+    moto.aws.useStack(stack);
     Object.assign(process.env, responderEnvironment(stack, { keyAdministrators: [admin.roleArn] }));
     kms = new KMSClient({});
     iam = new IAMClient({});
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
     await iam.send(new CreateRoleCommand({ RoleName: 'ci-deployer', Path: '/ci/', AssumeRolePolicyDocument: trust }));
-    ({ handler } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: Handler });
+    ({ handler } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: Handler });
   });
 
   const deliver = (eventName: string, keyArn: string, caller: Caller, requestParameters: Record<string, unknown>, responseElements: Record<string, unknown> = {}) =>

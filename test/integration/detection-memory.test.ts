@@ -12,13 +12,14 @@ const keyArn = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1
 const alice = 'arn:aws:iam::111122223333:user/Alice';
 
 describe('detection memory in DynamoDB, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let documents: DynamoDBDocumentClient;
   const now = () => new Date('2026-11-28T12:00:00.000Z');
 
   beforeAll(async () => {
     stack = await provisionResponderStack('memory');
+    moto.aws.useStack(stack);
     documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   });
 
@@ -64,7 +65,7 @@ describe('detection memory in DynamoDB, against moto', () => {
 
   it('counts a burst of refused calls across invocations of the real handler', async () => {
     Object.assign(process.env, responderEnvironment(stack));
-    const { handler } = (await import('../../handlers/on-kms-api-call')) as unknown as {
+    const { handler } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as {
       handler: (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string }> }>;
     };
     const refused = failed(record('Decrypt.iam-user'), 'AccessDeniedException');

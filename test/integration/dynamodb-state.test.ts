@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../src/aws/clients';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
 import { DynamoDbCircuitBreaker } from '../../src/aws/dynamodb-circuit-breaker';
 import { DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
 import { StateConflictError } from '../../src/errors';
 import type { Incident } from '../../src/incidents/incident';
+import type { IncidentStore } from '../../src/incidents/incident-store';
 import { incidentFrom } from '../support/incidents';
 import { describeIncidentStore } from '../support/incident-store-contract';
 import { provisionResponderStack } from '../../src/local/responder-stack';
@@ -13,23 +13,58 @@ import { record } from '../support/records';
 
 const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-describeIncidentStore('the DynamoDB incident store, against moto', async () => {
-  const stack = await provisionResponderStack('incident-contract');
-  return new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
-}, () => useMoto());
+/**
+ * The store as the functions use it, each call with the role of the function that makes it: the index reads with
+ * the reminders function's (by status) and the operator's (by key, the CLI); everything else with the approvals
+ * function's, which holds the same incident permissions as the responders and the re-key step.
+ */
+const storeAsTheFunctionsUseIt = async (moto: ReturnType<typeof useMoto>, table: string): Promise<IncidentStore> => {
+  const writer = await moto.asFunction('approvals', () => new DynamoDbIncidentStore(documentClient(), table));
+  const reminders = await moto.asFunction('remindPendingDecisions', () => new DynamoDbIncidentStore(documentClient(), table));
+  const operator = new DynamoDbIncidentStore(documentClient(), table);
+  return new Proxy(writer, {
+    get: (target, property, receiver) => {
+      if (property === 'listByStatus') return reminders.listByStatus.bind(reminders);
+      if (property === 'listByKey') return operator.listByKey.bind(operator);
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+};
+
+let contractMoto: ReturnType<typeof useMoto>;
+describeIncidentStore(
+  'the DynamoDB incident store, against moto',
+  async () => {
+    const stack = await provisionResponderStack('incident-contract');
+    contractMoto.aws.useStack(stack);
+    return storeAsTheFunctionsUseIt(contractMoto, stack.incidentTable);
+  },
+  () => {
+    contractMoto = useMoto();
+  },
+);
 
 describe('conditional writes in the incident table, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let incidents: DynamoDbIncidentStore;
   let journal: DynamoDbKeyStateJournal;
   let breaker: DynamoDbCircuitBreaker;
+  let table: string;
 
   beforeAll(async () => {
     const stack = await provisionResponderStack('state');
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-    incidents = new DynamoDbIncidentStore(documents, stack.incidentTable);
-    journal = new DynamoDbKeyStateJournal(documents, stack.incidentTable);
-    breaker = new DynamoDbCircuitBreaker(documents, stack.incidentTable, 2);
+    table = stack.incidentTable;
+    moto.aws.useStack(stack);
+    // Written as the responder writes them, with its role.
+    ({ incidents, journal, breaker } = await moto.asFunction('onKmsApiCall', () => {
+      const documents = documentClient();
+      return {
+        incidents: new DynamoDbIncidentStore(documents, stack.incidentTable),
+        journal: new DynamoDbKeyStateJournal(documents, stack.incidentTable),
+        breaker: new DynamoDbCircuitBreaker(documents, stack.incidentTable, 2),
+      };
+    }));
   });
 
   /** Each test's incidents get a group of their own, unless a test shares one on purpose. */
@@ -101,13 +136,15 @@ describe('conditional writes in the incident table, against moto', () => {
     const second = { ...incident('by-key-2'), createdAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T00:00:00.000Z', status: 'contained' as const };
     await incidents.open(first);
     await incidents.open(second);
-    const byKey = await incidents.listByKey(first.keyArn!);
+    // Listed as those who list them: the operator's CLI by key, the reminders function by status.
+    const byKey = await new DynamoDbIncidentStore(documentClient(), table).listByKey(first.keyArn!);
     // Other tests in this suite opened incidents on the same key: all of them come back, newest first.
     expect(byKey.map((i) => i.createdAt)).toEqual(byKey.map((i) => i.createdAt).sort().reverse());
     expect(byKey.findIndex((i) => i.id === second.id)).toBeLessThan(byKey.findIndex((i) => i.id === first.id));
     expect(byKey.findIndex((i) => i.id === first.id)).toBeGreaterThanOrEqual(0);
     expect(byKey.every((i) => i.keyArn === first.keyArn)).toBe(true);
-    const open = await incidents.listByStatus(['open'], '2026-11-20T12:00:00.000Z');
+    const reminders = await moto.asFunction('remindPendingDecisions', () => new DynamoDbIncidentStore(documentClient(), table));
+    const open = await reminders.listByStatus(['open'], '2026-11-20T12:00:00.000Z');
     expect(open.map((i) => i.id)).toContain(first.id);
     expect(open.map((i) => i.id)).not.toContain(second.id);
   });

@@ -45,16 +45,17 @@ const publication = (accessKeyId: string, n: number) => {
 };
 
 describe('GuardDuty credential findings contained through the handlers, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let onFinding: Handler;
   let onKmsCall: Handler;
 
   beforeAll(async () => {
     stack = await provisionResponderStack('gd');
+    moto.aws.useStack(stack);
     Object.assign(process.env, responderEnvironment(stack));
-    ({ handler: onFinding } = (await import('../../handlers/on-security-finding')) as unknown as { handler: Handler });
-    ({ handler: onKmsCall } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: Handler });
+    ({ handler: onFinding } = (await moto.asFunction('onSecurityFinding', () => import('../../handlers/on-security-finding'))) as unknown as { handler: Handler });
+    ({ handler: onKmsCall } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: Handler });
   });
 
   it('quarantines the user, denies it the keys it used, and keeps one incident however often the finding comes back', async () => {

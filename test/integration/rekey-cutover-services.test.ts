@@ -26,6 +26,7 @@ import { EfsReEncrypter } from '../../src/aws/rekey/efs';
 import { RdsReEncrypter, rekeyedCopyName, rekeySnapshotName, snapshotCopyName } from '../../src/aws/rekey/rds';
 import { RedshiftReEncrypter } from '../../src/aws/rekey/redshift';
 import type { OldKey, ProtectedResource, ReEncryptOutcome, ServiceReEncrypter } from '../../src/rekey/protected-resource';
+import { perRegion } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 
 /*
@@ -50,7 +51,9 @@ const asNeedsHuman = (outcome: ReEncryptOutcome) => {
 const text = (outcome: Extract<ReEncryptOutcome, { status: 'needs-human' }>) => outcome.instructions.join('\n');
 
 describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) against moto', () => {
-  useMoto();
+  const moto = useMoto();
+  /** The re-key step's clients: a session of its role, per Region. */
+  let asRekey: { ec2: (region: string) => EC2Client; rds: (region: string) => RDSClient; efs: (region: string) => EFSClient; redshift: (region: string) => RedshiftClient };
   let ec2: EC2Client;
   let rds: RDSClient;
   let efs: EFSClient;
@@ -76,6 +79,12 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
     rds = new RDSClient({});
     efs = new EFSClient({});
     redshift = new RedshiftClient({});
+    asRekey = await moto.asFunction('rekeyStep', () => ({
+      ec2: perRegion((c) => new EC2Client(c)),
+      rds: perRegion((c) => new RDSClient(c)),
+      efs: perRegion((c) => new EFSClient(c)),
+      redshift: perRegion((c) => new RedshiftClient(c)),
+    }));
     const kms = new KMSClient({});
     const key = async () => (await kms.send(new CreateKeyCommand({}))).KeyMetadata!;
     const old = await key();
@@ -148,10 +157,10 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
   });
 
   // Through the interface, as the re-key workflow calls them.
-  const ebs = (): ServiceReEncrypter => new EbsReEncrypter(() => ec2);
-  const rdsAdapter = (): ServiceReEncrypter => new RdsReEncrypter(() => rds);
-  const efsAdapter = (): ServiceReEncrypter => new EfsReEncrypter(() => efs);
-  const redshiftAdapter = (): ServiceReEncrypter => new RedshiftReEncrypter(() => redshift);
+  const ebs = (): ServiceReEncrypter => new EbsReEncrypter(asRekey.ec2);
+  const rdsAdapter = (): ServiceReEncrypter => new RdsReEncrypter(asRekey.rds);
+  const efsAdapter = (): ServiceReEncrypter => new EfsReEncrypter(asRekey.efs);
+  const redshiftAdapter = (): ServiceReEncrypter => new RedshiftReEncrypter(asRekey.redshift);
   const resource = (service: ProtectedResource['service'], kind: string, id: string): ProtectedResource => ({ service, kind, id, region });
   const encryptedSnapshots = async () =>
     (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'encrypted', Values: ['true'] }] }))).Snapshots ?? [];

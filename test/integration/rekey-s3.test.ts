@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { S3ReEncrypter } from '../../src/aws/rekey/s3';
 import type { OldKey, ProtectedResource } from '../../src/rekey/protected-resource';
+import { perRegion } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 
 const region = 'us-east-1';
@@ -26,7 +27,9 @@ const region = 'us-east-1';
  * 5 GB are out of reach, and an object put before default encryption stays unencrypted where S3 would use SSE-S3.
  */
 describe('S3 re-keying against moto: inventory, copy in place, copy again, batch', () => {
-  useMoto();
+  const moto = useMoto();
+  /** S3 as the re-key step sees it: a session of its role. */
+  let rekeyS3: (region: string) => S3Client;
   let s3: S3Client;
   let oldKey: OldKey;
   let newKeyArn: string;
@@ -75,7 +78,8 @@ describe('S3 re-keying against moto: inventory, copy in place, copy again, batch
     otherKeyArn = await createKey(kms);
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/payments', TargetKeyId: oldKeyArn }));
     oldKey = { keyArn: oldKeyArn, aliases: ['alias/payments'] };
-    s3ReEncrypter = new S3ReEncrypter(s3);
+    rekeyS3 = await moto.asFunction('rekeyStep', () => perRegion((c) => new S3Client({ ...c, forcePathStyle: true })));
+    s3ReEncrypter = new S3ReEncrypter(rekeyS3);
 
     await s3.send(new CreateBucketCommand({ Bucket: 'payments-data' }));
     // Put before default encryption exists, so moto stores it unencrypted.
@@ -135,7 +139,7 @@ describe('S3 re-keying against moto: inventory, copy in place, copy again, batch
   });
 
   it('past maxObjectsInPlace, lists one batch resource and answers with a Batch Operations job instead of copying', async () => {
-    const small = new S3ReEncrypter(s3, { maxObjectsInPlace: 1 });
+    const small = new S3ReEncrypter(rekeyS3, { maxObjectsInPlace: 1 });
 
     const objects = (await small.inventory(oldKey, region)).filter((r) => r.kind === 'objects').sort(byKindAndId);
     const batch = objects.find((r) => r.id === 'payments-data')!;
@@ -161,7 +165,7 @@ describe('S3 re-keying against moto: inventory, copy in place, copy again, batch
   });
 
   it('lists a bucket too large to examine object by object for a batch job, even before an object on the old key is seen', async () => {
-    const brief = new S3ReEncrypter(s3, { maxObjectsExamined: 2 });
+    const brief = new S3ReEncrypter(rekeyS3, { maxObjectsExamined: 2 });
 
     const objects = (await brief.inventory(oldKey, region)).filter((r) => r.kind === 'objects');
 

@@ -28,12 +28,15 @@ import { LambdaFunctionReEncrypter } from '../../src/aws/rekey/lambda';
 import { SecretsManagerReEncrypter } from '../../src/aws/rekey/secrets-manager';
 import { SsmParameterReEncrypter } from '../../src/aws/rekey/ssm';
 import type { OldKey, ProtectedResource } from '../../src/rekey/protected-resource';
+import { perRegion, type ClientSettings } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 
 const region = 'us-east-1';
 
 describe('re-keying service resources against moto: inventory, re-encrypt, re-encrypt again', () => {
-  useMoto();
+  const moto = useMoto();
+  /** The re-key step's clients: a session of its role, per Region, as src/rekey/wiring.ts builds them. */
+  const rekeyClients = <C>(make: (config: ClientSettings & { region: string }) => C) => moto.asFunction('rekeyStep', () => perRegion(make));
   let kms: KMSClient;
 
   beforeAll(() => {
@@ -58,9 +61,9 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
     let client: SecretsManagerClient;
     let secrets: SecretsManagerReEncrypter;
 
-    beforeAll(() => {
+    beforeAll(async () => {
       client = new SecretsManagerClient({ region });
-      secrets = new SecretsManagerReEncrypter(() => client);
+      secrets = new SecretsManagerReEncrypter(await rekeyClients((c) => new SecretsManagerClient(c)));
     });
 
     const createSecret = async (Name: string, KmsKeyId: string) =>
@@ -136,9 +139,9 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
     let client: SSMClient;
     let parameters: SsmParameterReEncrypter;
 
-    beforeAll(() => {
+    beforeAll(async () => {
       client = new SSMClient({ region });
-      parameters = new SsmParameterReEncrypter(() => client);
+      parameters = new SsmParameterReEncrypter(await rekeyClients((c) => new SSMClient(c)));
     });
 
     const metadata = async (name: string) =>
@@ -230,9 +233,9 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
     let client: DynamoDBClient;
     let tables: DynamoDbTableReEncrypter;
 
-    beforeAll(() => {
+    beforeAll(async () => {
       client = new DynamoDBClient({ region });
-      tables = new DynamoDbTableReEncrypter(() => client);
+      tables = new DynamoDbTableReEncrypter(await rekeyClients((c) => new DynamoDBClient(c)));
     });
 
     const createTable = (TableName: string, SSESpecification?: SSESpecification) =>
@@ -304,7 +307,7 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
 
     beforeAll(async () => {
       client = new LambdaClient({ region });
-      functions = new LambdaFunctionReEncrypter(() => client);
+      functions = new LambdaFunctionReEncrypter(await rekeyClients((c) => new LambdaClient(c)));
       const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
       const iam = new IAMClient({ region });
       roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'payments-fn', AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role!.Arn!;

@@ -19,9 +19,8 @@ import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SS
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
 import { KeyReplacement } from '../../src/aws/rekey/kms-replacement';
-import { kmsClients } from '../../src/aws/clients';
+import { documentClient, kmsClients, snsClient } from '../../src/aws/clients';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
-import { SNSClient } from '@aws-sdk/client-sns';
 import type { Incident } from '../../src/incidents/incident';
 import { LocalRekeyWorkflow } from '../../src/local/local-rekey-workflow';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
@@ -35,26 +34,29 @@ import { record } from '../support/records';
 const region = 'us-east-1';
 
 describe('the re-key workflow, run by the local interpreter against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let incidents: DynamoDbIncidentStore;
   let kms: KMSClient;
 
   beforeAll(async () => {
     stack = await provisionResponderStack('rekey');
+    moto.aws.useStack(stack);
     incidents = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
     kms = new KMSClient({ region });
   });
 
-  const deps = (): RekeyDeps => ({
-    incidents,
+  /** The re-key step's deps, as its composition root builds them, with a session of its role. */
+  const deps = (): Promise<RekeyDeps> =>
+    moto.asFunction('rekeyStep', () => ({
+    incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
     keys: new KeyReplacement(kmsClients()),
     services: reEncrypters(),
-    notifier: new SnsNotifier(new SNSClient({}), stack.notificationTopicArn),
+    notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => new Date(),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
-  });
+  }));
 
   /** An old key as a team would have it, with kms-warden's containment statement added to its policy. */
   const oldKey = async (name: string) => {
@@ -111,7 +113,8 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       if (incident && ready(incident)) return incident;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`incident ${id} never got there: ${JSON.stringify((await incidents.get(id))?.rekey?.resources)}`);
+    const stuck = (await incidents.get(id))?.rekey;
+    throw new Error(`incident ${id} never got there: ${JSON.stringify(stuck?.failure ?? stuck?.resources)}`);
   };
 
   /** What a person does: the cutovers the run asked for, then the second approval. */
@@ -141,7 +144,7 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     await kms.send(new DisableKeyCommand({ KeyId: keyArn.split('/').at(-1) }));
     const incident = await approvedIncident(keyArn, name);
     const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 21, startedBy: 'alice' };
-    const workflow = new LocalRekeyWorkflow(deps(), { timeScale: 0.0001 });
+    const workflow = new LocalRekeyWorkflow(await deps(), { timeScale: 0.0001 });
     // Act
     expect(await workflow.start(run)).toMatchObject({ started: true });
     expect(await workflow.start(run)).toMatchObject({ started: false });
@@ -202,7 +205,7 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 7, startedBy: 'alice' };
 
     // The first run dies as it reaches verification: everything before it is done.
-    const crashing = new LocalRekeyWorkflow(deps(), {
+    const crashing = new LocalRekeyWorkflow(await deps(), {
       timeScale: 0.0001,
       onState: (_id, state) => {
         if (state === 'Verify') throw new Error('the process was killed');
@@ -221,7 +224,7 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     expect(movedOnce).toHaveLength(5);
 
     // Started again: it resumes from what the incident records.
-    const resumed = new LocalRekeyWorkflow(deps(), { timeScale: 0.0001 });
+    const resumed = new LocalRekeyWorkflow(await deps(), { timeScale: 0.0001 });
     expect(await resumed.start(run, 'resume-1')).toMatchObject({ started: true });
     await actAsPeople(incident.id, snapshotId, name);
     await resumed.finished(incident.id, 'resume-1');

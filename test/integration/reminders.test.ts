@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient, snsClient } from '../../src/aws/clients';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
 import { provisionResponderStack, subscribeInbox } from '../../src/local/responder-stack';
@@ -12,10 +12,11 @@ import { useMoto } from '../support/moto';
 import { record } from '../support/records';
 
 describe('reminders of decisions waiting too long, against moto', () => {
-  useMoto();
+  const moto = useMoto();
 
   it('reminds once per waiting period, only about incidents still waiting for a decision', async () => {
     const stack = await provisionResponderStack('remind');
+    moto.aws.useStack(stack);
     const inbox = await subscribeInbox(stack.notificationTopicArn, 'remind-inbox');
     const incidents = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
     const waiting = (eventID: string, updatedAt: string, overrides = {}) =>
@@ -37,13 +38,16 @@ describe('reminders of decisions waiting too long, against moto', () => {
     await incidents.open(waiting('released', '2026-11-28T06:00:00.000Z', { status: 'released' }));
 
     let now = new Date('2026-11-28T12:00:00.000Z');
-    const remind = remindPendingDecisions({
-      incidents,
-      notifier: new SnsNotifier(new SNSClient({}), stack.notificationTopicArn),
-      logger: new Logger({ logLevel: 'SILENT' }),
-      now: () => now,
-      waitHours: 4,
-    });
+    // The reminders function's own role reads the waiting incidents, marks them and tells people.
+    const remind = await moto.asFunction('remindPendingDecisions', () =>
+      remindPendingDecisions({
+        incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
+        notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
+        logger: new Logger({ logLevel: 'SILENT' }),
+        now: () => now,
+        waitHours: 4,
+      }),
+    );
 
     const first = await remind();
     const second = await remind();

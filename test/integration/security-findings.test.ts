@@ -29,16 +29,17 @@ const findingEvent = (sample: boolean) => {
 };
 
 describe('GuardDuty findings and Config changes through the findings handler, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let handler: Handler;
   let inbox: string;
 
   beforeAll(async () => {
     stack = await provisionResponderStack('findings');
+    moto.aws.useStack(stack);
     inbox = await subscribeInbox(stack.notificationTopicArn, 'findings-inbox');
     Object.assign(process.env, responderEnvironment(stack));
-    ({ handler } = (await import('../../handlers/on-security-finding')) as unknown as { handler: Handler });
+    ({ handler } = (await moto.asFunction('onSecurityFinding', () => import('../../handlers/on-security-finding'))) as unknown as { handler: Handler });
   });
 
   const incidents = async () => {

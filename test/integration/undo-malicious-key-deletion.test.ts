@@ -11,7 +11,7 @@ const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer'
 const keyAdministrator: Caller = { roleArn: 'arn:aws:iam::123456789012:role/platform/KeyAdmins', sessionName: 'alice' };
 
 describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto', () => {
-  useMoto();
+  const moto = useMoto();
   let stack: ResponderStack;
   let handler: (event: unknown, context: unknown) => Promise<unknown>;
   let kms: KMSClient;
@@ -21,12 +21,13 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
 
   beforeAll(async () => {
     stack = await provisionResponderStack('test');
+    moto.aws.useStack(stack);
     Object.assign(process.env, responderEnvironment(stack, { keyAdministrators: [keyAdministrator.roleArn] }));
     kms = new KMSClient({});
     dynamodb = new DynamoDBClient({});
     sqs = new SQSClient({});
     inboxUrl = await subscribeInbox(stack.notificationTopicArn, 'on-call-inbox');
-    ({ handler } = (await import('../../handlers/on-kms-api-call')) as unknown as { handler: typeof handler });
+    ({ handler } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof handler });
   });
 
   const createKey = async () => (await kms.send(new CreateKeyCommand({ Description: 'payments' }))).KeyMetadata!.Arn!;

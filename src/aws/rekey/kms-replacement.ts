@@ -27,6 +27,9 @@ export class KeyReplacement {
     'kms:ListAliases',
     'kms:ListKeys',
     'kms:CreateKey',
+    // Never called: KMS's lockout safety check at CreateKey asks whether the caller could call PutKeyPolicy on the
+    // new key, counting its IAM policy where the copied key policy delegates to the account (API_CreateKey, Policy).
+    'kms:PutKeyPolicy',
     'kms:TagResource',
     'kms:EnableKeyRotation',
     'kms:UpdateAlias',

@@ -93,15 +93,30 @@ export const resolvedPolicies = (role: FunctionRole, refs: ReturnType<typeof ref
  * either refuse everything scoped to a resource or deny unconditionally; resources, conditions and denies are the
  * layer's to evaluate (proxy.ts).
  */
-export const motoProjection = (policies: PolicyDocument[]): PolicyDocument => ({
-  Version: '2012-10-17',
-  Statement: policies
+export const motoProjection = (policies: PolicyDocument[]): PolicyDocument => {
+  const allows = policies
     .flatMap((policy) => (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]))
-    .filter((statement) => statement.Effect === 'Allow')
-    .map((statement): Statement => ({
-      Effect: 'Allow',
-      ...(statement.Action ? { Action: statement.Action } : {}),
-      ...(statement.NotAction ? { NotAction: statement.NotAction } : {}),
-      Resource: '*',
-    })),
-});
+    .filter((statement) => statement.Effect === 'Allow');
+  const actions = new Set(allows.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : statement.Action ? [statement.Action] : [])));
+  // moto checks an operation by its own name; IAM authorizes DynamoDB's transactions item by item, with the item
+  // actions (no dynamodb:TransactWriteItems action exists). The layer checks the item actions.
+  const operationNames = [
+    ...(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'].some((a) => actions.has(a)) ? ['dynamodb:TransactWriteItems'] : []),
+    ...(actions.has('dynamodb:GetItem') ? ['dynamodb:TransactGetItems'] : []),
+    // moto names S3's PUT ?encryption by its default for PUT on a bucket, CreateBucket (moto/s3/responses.py,
+    // ACTION_MAP has no "encryption" entry); AWS authorizes it as s3:PutEncryptionConfiguration.
+    ...(actions.has('s3:PutEncryptionConfiguration') ? ['s3:CreateBucket'] : []),
+  ];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      ...allows.map((statement): Statement => ({
+        Effect: 'Allow',
+        ...(statement.Action ? { Action: statement.Action } : {}),
+        ...(statement.NotAction ? { NotAction: statement.NotAction } : {}),
+        Resource: '*',
+      })),
+      ...(operationNames.length > 0 ? [{ Effect: 'Allow' as const, Action: operationNames, Resource: '*' }] : []),
+    ],
+  };
+};

@@ -134,6 +134,7 @@ export class StrictAwsProxy {
       return this.asAnswer(errorResponse(call, internalError(call)));
     }
     let answer = call.service === 'dynamodb' ? await this.oneAtATime(() => this.forward(call)) : await this.forward(call);
+    answer = asServiceAnswers(call, answer);
     if (iamWrite(call)) this.identities.forgetPolicies();
     if (identity) {
       const context = this.contextFor(call, identity);
@@ -242,3 +243,17 @@ const internalError = (call: AwsCall): Refusal =>
   call.service === 'dynamodb'
     ? { code: 'InternalServerError', message: 'Internal server error', status: 500 }
     : { code: call.protocol === 'json' ? 'InternalFailure' : 'InternalFailure', message: 'We encountered an internal error. Please try again.', status: 500 };
+
+/**
+ * moto's own IAM enforcement answers every refusal in IAM's XML, which no JSON-protocol SDK client can read; AWS
+ * answers in the service's protocol. The refusal is told in the JSON shape, its code and message kept.
+ */
+const asServiceAnswers = (call: AwsCall, answer: Answer): Answer => {
+  if (call.protocol !== 'json' || answer.status < 400 || !String(answer.headers['content-type'] ?? '').includes('xml')) return answer;
+  const text = answer.body.toString('utf8');
+  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+  if (!code) return answer;
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? code;
+  const response = errorResponse(call, { code: code === 'AccessDenied' ? 'AccessDeniedException' : code, message: `${message} (refused by moto's own IAM enforcement)`, status: answer.status });
+  return { status: response.status, headers: response.headers, body: Buffer.from(response.body) };
+};

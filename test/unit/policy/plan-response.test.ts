@@ -1,7 +1,7 @@
 import { detectInFinding, detectSignals } from '../../../src/detectors';
 import { defaultDetectionSettings, type Signal } from '../../../src/detectors/detector';
 import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
-import { keyFactsFrom, type KeyMode } from '../../../src/policy/key-facts';
+import { keyFactsFrom, trustedContainmentTags, type KeyMode } from '../../../src/policy/key-facts';
 import { planResponse } from '../../../src/policy/plan-response';
 import type { PlanningFacts } from '../../../src/policy/playbooks';
 import { classified } from '../detectors/input-cases';
@@ -10,6 +10,7 @@ import { apiCallCases } from '../detectors/api-call-cases';
 import { statefulCases } from '../detectors/stateful-cases';
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
 import { byRoot, record, responderRoles, withRequest } from '../../support/records';
+import { policyRefOf } from '../../../src/state/policy-texts';
 
 const settings = { ...defaultDetectionSettings, keyAdministrators: ['arn:aws:iam::111122223333:user/Alice'] };
 const options = { responderRoles };
@@ -50,10 +51,11 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     ['key-deletion-scheduled', 'observe', {}, ['cancel-key-deletion:approval', ...isolateOffered]],
     ['key-disabled', 'contain', {}, isolateAuto],
     ['key-disabled', 'lockdown', {}, isolateAuto],
-    ['key-policy-cross-account', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
-    ['key-policy-cross-account', 'lockdown', {}, [...isolateAuto, 'disable-key:automatic']],
-    ['key-policy-cross-account', 'lockdown', { protected: true }, [...isolateAuto, 'disable-key:approval']],
-    ['key-policy-cross-account', 'observe', {}, [...isolateOffered, 'disable-key:approval']],
+    // No earlier policy known (no journal in these facts): the openings are taken out of the policy as it stands.
+    ['key-policy-cross-account', 'contain', {}, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'lockdown', {}, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:automatic']],
+    ['key-policy-cross-account', 'lockdown', { protected: true }, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'observe', {}, ['close-open-key-policy:approval', ...isolateOffered, 'disable-key:approval']],
     ['grant-external-principal', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
     ['rotation-disabled', 'contain', {}, ['enable-key-rotation:automatic']],
     ['rotation-disabled', 'lockdown', {}, ['enable-key-rotation:automatic']],
@@ -88,11 +90,66 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       current: { policy: 'open', changedBy: signal.principal.arn, eventId: signal.source.eventId, eventTime: signal.source.eventTime },
       previous: { policy: 'earlier', changedBy: 'admin', eventId: 'e0', eventTime: '2020-01-01T00:00:00.000Z' },
     };
+    // By reference: the texts (up to 32 KB each) are stored apart from the incident.
     expect(planResponse(signal, { ...facts('contain'), policyHistory })[0]).toEqual({
       type: 'restore-key-policy',
-      params: { keyArn: signal.keyArn, policy: 'earlier', replacedPolicy: 'open' },
+      params: { keyArn: signal.keyArn, policyRef: policyRefOf('earlier'), replacedPolicyRef: policyRefOf('open') },
       run: 'automatic',
     });
+  });
+
+  it('takes the openings out of a policy when no earlier one is known, and only then', () => {
+    const signal = detectSignals(
+      normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}' }), options),
+      settings,
+    ).find((s) => s.detector === 'key-policy-public')!;
+    expect(planResponse(signal, facts('contain'))[0]).toEqual({
+      type: 'close-open-key-policy',
+      params: { keyArn: signal.keyArn, ownAccount: '111122223333', trustedAccounts: [] },
+      run: 'automatic',
+    });
+  });
+
+  it('changes nothing on an AWS managed key, and tells a person why', () => {
+    const plan = planResponse(signalOf('key-disabled'), { ...facts('lockdown'), awsManagedKey: true });
+    expect(plan.map((step) => step.type)).toEqual(['quarantine-principal', 'ask-a-person']);
+    expect(plan[1]).toMatchObject({ params: { why: expect.stringContaining('AWS managed key') } });
+  });
+
+  it('contains an IAM Identity Center role through the key policy, and asks a person to end its sessions', () => {
+    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef';
+    const base = signalOf('key-disabled');
+    const signal = { ...base, principal: { ...base.principal, kind: 'identity-center' as const, arn: sso, sessionName: 'mallory@example.com' } };
+    const plan = planResponse(signal, facts('contain'));
+    expect(plan.map((step) => `${step.type}:${step.run}`)).toEqual(['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'ask-a-person:automatic']);
+    expect(plan[2]).toMatchObject({ params: { what: expect.stringContaining('IAM Identity Center') } });
+  });
+
+  it('offers, and does not apply, the quarantine GuardDuty asks for below High (7), by default', () => {
+    const signal = signalOf('guardduty-credential-compromise');
+    const medium = { ...signal, severity: 'medium' as const, evidence: { ...signal.evidence, guardDutySeverity: 5 } };
+    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'approval', why: expect.stringContaining('below 7') });
+    const high = { ...signal, evidence: { ...signal.evidence, guardDutySeverity: 7.5 } };
+    expect(planResponse(high, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 4 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+  });
+
+  it('puts back kms-warden tags changed by someone who is not a key administrator, as an administrator last set them', () => {
+    const base = signalOf('containment-tag-changed');
+    const plan = planResponse(base, { ...facts('contain'), administratorTags: { 'kms-warden:mode': 'lockdown' } });
+    expect(plan[0]).toEqual({ type: 'restore-key-tags', params: { keyArn: base.keyArn, tags: { 'kms-warden:mode': 'lockdown' } }, run: 'automatic' });
+    // Never set by an administrator: the tag goes.
+    expect(planResponse(base, facts('contain'))[0]).toMatchObject({ params: { tags: { 'kms-warden:mode': null } } });
+  });
+
+  it('plans with the kms-warden tags a key administrator last set, not with what anyone else tagged since', () => {
+    const live = { 'kms-warden:mode': 'observe', team: 'payments' };
+    expect(trustedContainmentTags(live, {}).tags).toEqual(live);
+    expect(trustedContainmentTags(live, { tampered: { eventTime: '2026-11-28T10:00:00Z' } }).tags).toEqual({ team: 'payments' });
+    const administrator = { eventTime: '2026-11-01T00:00:00Z', values: { 'kms-warden:mode': 'lockdown' } };
+    expect(trustedContainmentTags(live, { administrator, tampered: { eventTime: '2026-11-28T10:00:00Z' } })).toMatchObject({ tags: { team: 'payments', 'kms-warden:mode': 'lockdown' }, source: expect.stringContaining('not a key administrator') });
+    // An administrator's change after the tampering is the setting again.
+    expect(trustedContainmentTags({ ...live, 'kms-warden:mode': 'contain' }, { administrator: { eventTime: '2026-11-29T00:00:00Z', values: { 'kms-warden:mode': 'contain' } }, tampered: { eventTime: '2026-11-28T10:00:00Z' } }).tags).toMatchObject({ 'kms-warden:mode': 'contain' });
   });
 
   it('offers, never runs, the quarantine of root', () => {

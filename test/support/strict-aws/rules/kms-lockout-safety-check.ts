@@ -15,7 +15,7 @@ export const kmsLockoutSafetyCheck: StrictRule = {
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key',
   ],
   operations: ['kms:CreateKey', 'kms:PutKeyPolicy', 'kms:ReplicateKey'],
-  refuse: async ({ call, identity, policies, keyArn }) => {
+  refuse: async ({ call, identity, policies, keyArn, emulator }) => {
     const { Policy, BypassPolicyLockoutSafetyCheck } = call.params;
     if (typeof Policy !== 'string' || BypassPolicyLockoutSafetyCheck === true) return undefined;
     let policy;
@@ -24,7 +24,8 @@ export const kmsLockoutSafetyCheck: StrictRule = {
     } catch {
       return undefined; // moto refuses what is not a policy
     }
-    const resource = (await keyArn()) ?? '*';
+    // CreateKey: the key KMS is about to make, in the Region and account of the call.
+    const resource = (await keyArn()) ?? `arn:${emulator.partition}:kms:${call.region}:${emulator.account}:key/the-key-being-created`;
     const verdict = authorizeKms(policy, await policies(), { caller: identity.caller, action: 'kms:PutKeyPolicy', resource, context: { 'kms:CallerAccount': identity.caller.account } });
     return verdict.allowed ? undefined : { code: 'MalformedPolicyDocumentException', message: 'The new key policy will not allow you to update the key policy in the future.' };
   },
