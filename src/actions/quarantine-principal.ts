@@ -111,6 +111,8 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     const found = await iam.arnOf(kind, name);
     if (!found) return gone(kind, name);
     if (path !== '/' && found !== params.principalArn) return { outcome: 'skipped', reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)` };
+    // GuardDuty names roles without their path: a service-linked or Identity Center role shows only now.
+    if (isAwsManagedRole(found)) return { outcome: 'skipped', reason: `${found} is managed by AWS and cannot be changed: contained through the key policy instead` };
     return kind === 'role' ? quarantineRole(name, params, iam) : quarantineUser(name, partition, iam);
   },
   undo: async ({ principalArn }, { iam }, result) => {

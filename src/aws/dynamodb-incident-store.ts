@@ -6,7 +6,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { boundedProgress, containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
+import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
 import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
@@ -105,8 +105,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
         if (holder && holder.id === incident.id) return { outcome: 'exists', incident: holder };
         // A signal the ended holder already had, delivered again: it is that incident's, not a new one's.
         if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: holder };
-        if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: holder };
-        // Released, closed or expired: the group is free; take it over from that holder.
+        // An active holder with room takes the signal. One that holds as many signals as an incident may keeps its
+        // own, and a new incident takes the group over from it (the item stays under DynamoDB's 400 KB).
+        if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident) return { outcome: 'grouped', incident: holder };
+        // Released, closed, expired or full: the group is free; take it over from that holder.
         staleHolder = holderId;
       }
     }
@@ -126,7 +128,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
       UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${appendTimeline}`,
       // Named condition: the signal is not attached yet; the incident is active; and its plan is the one read, each
       // step with a result, so the new steps' results line up with them.
-      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND #status IN (${names.join(', ')}) AND size(#plan) = :planLength AND attribute_exists(#results) AND size(#results) = :planLength`,
+      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND size(signalIds) < :maxSignals AND #status IN (${names.join(', ')}) AND size(#plan) = :planLength AND attribute_exists(#results) AND size(#results) = :planLength`,
       // PLAN is one of DynamoDB's reserved words.
       ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan', '#results': 'results' },
       ExpressionAttributeValues: {
@@ -137,6 +139,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ':steps': steps,
         ':pending': pending,
         ':planLength': planLength,
+        ':maxSignals': incidentBounds.maxSignalsPerIncident,
         ':at': at,
         ...timelineValues({ at, what: attachNote(entry, steps.length) }),
       },
@@ -285,7 +288,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
       await this.update(id, {
         UpdateExpression: 'ADD occurrences :one SET lastSeenAt = :at, lastEvidence = :evidence',
         ConditionExpression: exists,
-        ExpressionAttributeValues: { ':one': 1, ':at': at, ':evidence': signal.evidence },
+        ExpressionAttributeValues: { ':one': 1, ':at': at, ':evidence': boundedEvidence(signal.evidence) },
       }),
     );
   }

@@ -1,3 +1,4 @@
+import { partitionOf } from '../events/accounts';
 import type { ComplianceDetector } from './detector';
 
 /** The managed rule CMK_BACKING_KEY_ROTATION_ENABLED, under its default name or a name that contains it. */
@@ -14,7 +15,7 @@ export const rotationNoncompliant: ComplianceDetector = {
     if (!rotationRule.test(change.configRuleName) || change.newEvaluationResult.complianceType !== 'NON_COMPLIANT') return null;
     const keyArn = change.resourceId.startsWith('arn:')
       ? change.resourceId
-      : `arn:aws:kms:${change.awsRegion}:${change.awsAccountId}:key/${change.resourceId}`;
+      : `arn:${partitionOf(change.awsRegion)}:kms:${change.awsRegion}:${change.awsAccountId}:key/${change.resourceId}`;
     return {
       keyArn,
       summary: `AWS Config rule ${change.configRuleName} found ${keyArn} NON_COMPLIANT (was ${change.oldEvaluationResult?.complianceType ?? 'not evaluated'})`,

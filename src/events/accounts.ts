@@ -19,3 +19,16 @@ export const isAwsServicePrincipal = (principal: string): boolean => /\.amazonaw
 /** External: an account other than the key's own and not trusted. */
 export const isExternalAccount = (account: string | undefined, ownAccount: string | undefined, trusted: readonly string[]) =>
   account !== undefined && ownAccount !== undefined && account !== ownAccount && !trusted.includes(account);
+
+/**
+ * The partition a Region belongs to: ARNs kms-warden builds (a key from a bare id, a principal GuardDuty names by
+ * name) must be in it. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+ */
+export const partitionOf = (region: string | undefined): string => {
+  if (!region) return 'aws';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  return 'aws';
+};

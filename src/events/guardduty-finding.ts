@@ -1,6 +1,7 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { eventTimeSchema } from './cloudtrail-record';
+import { partitionOf } from './accounts';
 import type { Principal } from './principal';
 
 /**
@@ -119,36 +120,37 @@ export interface GuardDutyFinding {
 const principalOf = (finding: GuardDutyFindingRecord): Principal => {
   const details = finding.resource?.accessKeyDetails;
   const account = finding.accountId;
+  const partition = partitionOf(finding.region);
   const fromTitle = /\b(IAMUser|AssumedRole|Root)\/([\w+=,.@-]+)/.exec(finding.title ?? '');
   const userType = details?.userType ?? fromTitle?.[1];
   const name = details?.userName ?? fromTitle?.[2];
   const base = { accountId: account, ...(details?.accessKeyId ? { accessKeyId: details.accessKeyId } : {}) };
   switch (userType) {
     case 'IAMUser':
-      return { kind: 'iam-user', arn: `arn:aws:iam::${account}:user/${name}`, ...base };
+      return { kind: 'iam-user', arn: `arn:${partition}:iam::${account}:user/${name}`, ...base };
     case 'AssumedRole':
       // GuardDuty gives the role name without its path; IAM role names are unique per account.
-      return { kind: 'assumed-role', arn: `arn:aws:iam::${account}:role/${name}`, ...base };
+      return { kind: 'assumed-role', arn: `arn:${partition}:iam::${account}:role/${name}`, ...base };
     case 'Root':
-      return { kind: 'root', arn: `arn:aws:iam::${account}:root`, ...base };
+      return { kind: 'root', arn: `arn:${partition}:iam::${account}:root`, ...base };
     case 'FederatedUser':
-      return { kind: 'federated-user', arn: `arn:aws:sts::${account}:federated-user/${name}`, ...base };
+      return { kind: 'federated-user', arn: `arn:${partition}:sts::${account}:federated-user/${name}`, ...base };
     default:
       return { kind: 'unknown', arn: name ? `unknown:${name}` : 'unknown', ...base };
   }
 };
 
-const principalFromActor = (user: { name?: string; type?: string; credentialUid?: string; account?: { uid?: string } }, fallbackAccount: string): Principal | undefined => {
+const principalFromActor = (user: { name?: string; type?: string; credentialUid?: string; account?: { uid?: string } }, fallbackAccount: string, partition: string): Principal | undefined => {
   const account = user.account?.uid ?? fallbackAccount;
   const base = { accountId: account, ...(user.credentialUid ? { accessKeyId: user.credentialUid } : {}) };
   if (!user.name) return undefined;
   switch (user.type) {
     case 'IAMUser':
-      return { kind: 'iam-user', arn: `arn:aws:iam::${account}:user/${user.name}`, ...base };
+      return { kind: 'iam-user', arn: `arn:${partition}:iam::${account}:user/${user.name}`, ...base };
     case 'AssumedRole':
-      return { kind: 'assumed-role', arn: `arn:aws:iam::${account}:role/${user.name}`, ...base };
+      return { kind: 'assumed-role', arn: `arn:${partition}:iam::${account}:role/${user.name}`, ...base };
     case 'Root':
-      return { kind: 'root', arn: `arn:aws:iam::${account}:root`, ...base };
+      return { kind: 'root', arn: `arn:${partition}:iam::${account}:root`, ...base };
     default:
       return undefined;
   }
@@ -156,7 +158,7 @@ const principalFromActor = (user: { name?: string; type?: string; credentialUid?
 
 const principalsOf = (finding: GuardDutyFindingRecord, principal: Principal): Principal[] => {
   const actors = (finding.service?.detection?.sequence?.actors ?? [])
-    .map((actor) => (actor.user ? principalFromActor(actor.user, finding.accountId) : undefined))
+    .map((actor) => (actor.user ? principalFromActor(actor.user, finding.accountId, partitionOf(finding.region)) : undefined))
     .filter((p): p is Principal => p !== undefined);
   const unique = new Map<string, Principal>();
   for (const actor of actors) if (!unique.has(actor.arn)) unique.set(actor.arn, actor);

@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from './cloudtrail-record';
+import { partitionOf } from './accounts';
 import { isSamePrincipal, normalisePrincipal, type Principal } from './principal';
 
 /** One KMS API call, normalised from a CloudTrail record: what every detector reads. */
@@ -49,7 +50,7 @@ export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
   const responded = asString(record.responseElements?.keyId);
   if (responded && keyArnPattern.test(responded)) return responded;
   const account = record.recipientAccountId ?? record.userIdentity?.accountId;
-  if (requested && bareKeyId.test(requested) && account) return `arn:aws:kms:${record.awsRegion}:${account}:key/${requested}`;
+  if (requested && bareKeyId.test(requested) && account) return `arn:${partitionOf(record.awsRegion)}:kms:${record.awsRegion}:${account}:key/${requested}`;
   return undefined;
 };
 

@@ -72,6 +72,7 @@ export const normalisePrincipal = (identity: UserIdentity | undefined, recipient
     case 'IAMUser':
       return { kind: 'iam-user', arn: arn ?? `unknown-user:${identity.userName ?? identity.principalId}`, ...base, ...(arn ? { path: pathOf(arn) } : {}) };
     case 'Root':
+      // CloudTrail gives a root caller's ARN; without one, the account is all there is to name.
       return { kind: 'root', arn: arn ?? `arn:aws:iam::${base.accountId}:root`, ...base };
     case 'AssumedRole': {
       // The commonest caller by far: built field by field, without the spreads, as replay meets it on most records.

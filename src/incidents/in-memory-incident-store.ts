@@ -2,7 +2,7 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detectors/detector';
 import { StateConflictError } from '../errors';
-import { boundedProgress, containmentSucceeded, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
+import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
 import { canMove, isActive } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
@@ -21,7 +21,7 @@ export class InMemoryIncidentStore implements IncidentStore {
     const existing = this.incidents.get(incident.id);
     if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
     const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
-    if (holder && isActive(holder.status)) return { outcome: 'grouped', incident: structuredClone(holder) };
+    if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident) return { outcome: 'grouped', incident: structuredClone(holder) };
     if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: structuredClone(holder) };
     this.incidents.set(incident.id, structuredClone(incident));
     this.groups.set(incident.group, incident.id);
@@ -32,7 +32,7 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     if (current?.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
     const aligned = current?.plan.length === planLength && current.results?.length === planLength;
-    if (!current || !aligned || !isActive(current.status) || current.status === 'rejected') throw new StateConflictError(id, current);
+    if (!current || !aligned || !isActive(current.status) || current.status === 'rejected' || current.signalIds.length >= incidentBounds.maxSignalsPerIncident) throw new StateConflictError(id, current);
     const next: Incident = {
       ...current,
       signals: [...current.signals, { ...entry, planFrom: planLength, planSteps: steps.length }],
@@ -115,7 +115,7 @@ export class InMemoryIncidentStore implements IncidentStore {
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
-    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: signal.evidence };
+    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: boundedEvidence(signal.evidence) };
     this.incidents.set(id, next);
     return structuredClone(next);
   }

@@ -166,6 +166,24 @@ export interface Incident {
 
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;
 
+/**
+ * An incident is one DynamoDB item (400 KB at most), and much of what it holds is written by the attacker: a key
+ * policy's statements in the evidence, a summary that lists its actions. Each is kept to a size, with what was
+ * left out said; and an incident takes at most `maxSignalsPerIncident` signals, after which the next one opens a
+ * new incident for the same group.
+ */
+export const incidentBounds = { evidenceChars: 2000, summaryChars: 600, maxSignalsPerIncident: 40 } as const;
+
+const boundedText = (text: string, limit: number) => (text.length > limit ? `${text.slice(0, limit - 1)}… (${text.length - limit + 1} more characters not kept)` : text);
+
+export const boundedEvidence = (evidence: Record<string, unknown>): Record<string, unknown> => {
+  const text = JSON.stringify(evidence);
+  return text.length <= incidentBounds.evidenceChars ? evidence : { truncated: true, size: text.length, excerpt: text.slice(0, incidentBounds.evidenceChars - 200) };
+};
+
+/** The signal as an incident keeps it: its evidence and summary bounded. */
+export const boundedSignal = (signal: Signal): Signal => ({ ...signal, summary: boundedText(signal.summary, incidentBounds.summaryChars), evidence: boundedEvidence(signal.evidence) });
+
 /** Signals about the same key, from the same principal (sessions of one role are one principal), in one family. */
 export const incidentGroupOf = (signal: Pick<Signal, 'detector' | 'keyArn' | 'principal'>): string =>
   [signal.keyArn ?? 'no-key', principalKey(signal.principal.arn), familyOf(signal.detector)].join('|');
@@ -174,14 +192,14 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
   id: signalIdOf(signal),
   detector: signal.detector,
   severity: signal.severity,
-  summary: signal.summary,
+  summary: boundedText(signal.summary, incidentBounds.summaryChars),
   eventId: signal.source.eventId,
   eventName: signal.source.eventName,
   eventTime: signal.source.eventTime,
   region: signal.source.region,
   sourceIp: signal.source.sourceIp,
   userAgent: signal.source.userAgent,
-  evidence: signal.evidence,
+  evidence: boundedEvidence(signal.evidence),
   receivedAt,
 });
 
@@ -197,7 +215,7 @@ export const newIncident = (
   updatedAt: at,
   keyArn: signal.keyArn,
   group: incidentGroupOf(signal),
-  signal,
+  signal: boundedSignal(signal),
   signals: [signalEntryOf(signal, at)],
   signalIds: [signalIdOf(signal)],
   timeline: [{ at, status: 'open', what: `opened on ${signal.detector} (${signal.source.eventName} ${signal.source.eventId})` }],

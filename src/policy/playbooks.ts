@@ -6,6 +6,7 @@ import { policyRefOf } from '../state/policy-texts';
 import type { KeyFacts } from './key-facts';
 import type { PriorKeyState } from './prior-key-state';
 import { isAwsManagedRole } from '../actions/quarantine-principal';
+import { isSamePrincipal } from '../events/principal';
 
 /** What the policy knows beyond the signal when it plans. */
 export interface PlanningFacts {
@@ -132,7 +133,8 @@ const byKeyAdministrator = (signal: Signal) => signal.evidence.callerIsKeyAdmini
 const restorePolicy = (signal: Signal, facts: PlanningFacts): PlannedAction[] => {
   const history = facts.policyHistory;
   if (!signal.keyArn) return [];
-  if (history?.previous && history.current.eventId === signal.source.eventId) {
+  // Not back to a policy the suspect set too (a burst of PutKeyPolicy calls): that one is no better.
+  if (history?.previous && history.current.eventId === signal.source.eventId && !isSamePrincipal(history.previous.changedBy, signal.principal.arn)) {
     return [{ type: 'restore-key-policy', params: { keyArn: signal.keyArn, policyRef: policyRefOf(history.previous.policy), replacedPolicyRef: policyRefOf(history.current.policy) }, run: 'automatic' }];
   }
   if (signal.detector === 'key-policy-lockout') return [];

@@ -104,7 +104,9 @@ const substitute = (text: string, context: Map<string, string[] | undefined>): s
 const arnLike = (pattern: string, value: string) => {
   const p = pattern.split(':');
   const v = value.split(':');
-  if (p.length < 6 || v.length < 6) return glob(pattern, value);
+  if (pattern === '*') return true;
+  // "Each of the six colon-delimited components of the ARN is checked separately": a pattern with fewer never matches.
+  if (p.length < 6 || v.length < 6) return false;
   // The first five parts one by one, the resource (which may hold colons) whole.
   return p.slice(0, 5).every((part, i) => glob(part, v[i]!)) && glob(p.slice(5).join(':'), v.slice(5).join(':'));
 };
