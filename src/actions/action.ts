@@ -20,8 +20,11 @@ export type ActionResult =
   | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
   | { outcome: 'failed'; error: string; message: string }
-  /** AWS refused it for a reason retrying cannot change: recorded with what a person must do, never retried. */
-  | { outcome: 'needs-person'; error: string; message: string; remedy: string }
+  /**
+   * AWS refused it for a reason retrying cannot change: recorded with what a person must do, never retried. When
+   * part of it was done before the refusal, `before` and `after` say what, and undo takes that part back.
+   */
+  | { outcome: 'needs-person'; error: string; message: string; remedy: string; before?: Record<string, unknown>; after?: Record<string, unknown> }
   /** Not run on purpose: offered for a person's approval, or a dry run. */
   | { outcome: 'not-run'; reason: string }
   /** Recorded before it runs (a later signal's step): a retry finds it and finishes it. */

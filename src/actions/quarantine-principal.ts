@@ -1,3 +1,4 @@
+import { kindOfError } from '../aws/error-kinds';
 import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
 import { isSamePrincipal } from '../events/principal';
 import type { Action, ActionResult } from './action';
@@ -116,11 +117,14 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     return kind === 'role' ? quarantineRole(name, params, iam) : quarantineUser(name, partition, iam);
   },
   undo: async ({ principalArn }, { iam }, result) => {
-    if (result.outcome !== 'applied') return;
+    // Applied, or done in part before IAM refused the rest (a user's keys deactivated, the deny refused).
+    if (!(result.outcome === 'applied' || (result.outcome === 'needs-person' && result.before && result.after))) return;
     const { kind, name, partition } = parseIamPrincipal(principalArn)!;
-    if (result.before.inlinePolicy === null) await iam.deleteInlinePolicy(kind, name, quarantinePolicyName);
-    if (result.after.denyAllAttached === true) await iam.detachUserPolicy(name, denyAllPolicyArn(partition));
-    for (const accessKeyId of (result.before.activeAccessKeys ?? []) as string[]) await iam.setAccessKeyStatus(name, accessKeyId, 'Active');
+    const before = result.before!;
+    const after = result.after!;
+    if (before.inlinePolicy === null && after.inlinePolicy === quarantinePolicyName) await iam.deleteInlinePolicy(kind, name, quarantinePolicyName);
+    if (after.denyAllAttached === true) await iam.detachUserPolicy(name, denyAllPolicyArn(partition));
+    for (const accessKeyId of (before.activeAccessKeys ?? []) as string[]) await iam.setAccessKeyStatus(name, accessKeyId, 'Active');
   },
   remedy: ({ principalArn }, error) =>
     error.name === 'UnmodifiableEntityException'
@@ -161,11 +165,25 @@ const quarantineUser = async (name: string, partition: string, iam: Parameters<A
   let denyAllAttached = false;
   if (!existing && !attachedBefore) {
     try {
-      await iam.putInlinePolicy('user', name, quarantinePolicyName, userQuarantinePolicy);
+      try {
+        await iam.putInlinePolicy('user', name, quarantinePolicyName, userQuarantinePolicy);
+      } catch (error) {
+        if (!(error instanceof InlinePolicyLimitError)) throw error;
+        await iam.attachUserPolicy(name, denyAll);
+        denyAllAttached = true;
+      }
     } catch (error) {
-      if (!(error instanceof InlinePolicyLimitError)) throw error;
-      await iam.attachUserPolicy(name, denyAll);
-      denyAllAttached = true;
+      // The keys are off already: that part stands, is recorded for undo, and a person is asked for the rest.
+      if (kindOfError(error) !== 'permanent') throw error;
+      const failure = error as Error;
+      return {
+        outcome: 'needs-person',
+        error: failure.name,
+        message: failure.message,
+        remedy: `${name}'s access keys are deactivated; deny it everything by hand (attach the AWS managed policy AWSDenyAll), and check its console password and other credentials`,
+        before: { inlinePolicy: null, activeAccessKeys: deactivated },
+        after: { inlinePolicy: null, denyAllAttached: false, deactivatedAccessKeys: deactivated },
+      };
     }
   }
   return {

@@ -1,4 +1,4 @@
-import { KeyNotFoundError, KeyPolicyBusyError, KeyStateConflictError, PrincipalNotFoundError } from '../errors';
+import { InlinePolicyLimitError, KeyNotFoundError, KeyPolicyBusyError, KeyStateConflictError, PrincipalNotFoundError } from '../errors';
 
 /**
  * What retrying an AWS error can do:
@@ -24,7 +24,7 @@ type AwsLike = Error & { $fault?: 'client' | 'server'; $metadata?: { httpStatusC
 
 export const kindOfError = (error: unknown): ErrorKind => {
   if (error instanceof KeyPolicyBusyError) return 'transient';
-  if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError || error instanceof KeyStateConflictError) return 'permanent';
+  if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError || error instanceof KeyStateConflictError || error instanceof InlinePolicyLimitError) return 'permanent';
   if (!(error instanceof Error)) return 'defect';
   const aws = error as AwsLike;
   const code = aws.name;
@@ -39,7 +39,7 @@ export const kindOfError = (error: unknown): ErrorKind => {
  * The texts name the fix, not the symptom.
  */
 export const remedyFor = (error: Error): string => {
-  const code = error.name.replace(/Exception$/, '');
+  const code = error.name.replace(/Exception$/, '').replace(/^InlinePolicyLimitError$/, 'LimitExceeded');
   if (/^(AccessDenied|UnauthorizedOperation|AuthorizationError)$/.test(code)) {
     return error.message.includes('resource-based policy')
       ? "the key's policy does not let kms-warden's role do this: add the role to the key policy (README, \"Key policies that shut kms-warden out\"), or do it by hand"

@@ -1,5 +1,6 @@
 import type { AwsCall } from './aws-call';
 import type { Emulator } from './emulator';
+import type { ContextKeys } from './policy-evaluation';
 
 /**
  * What a request asks IAM for: an action on a resource, each of which must be allowed
@@ -10,7 +11,18 @@ export interface Authorization {
   action: string;
   resource: string;
   kmsKey?: string;
+  /** Context keys the service sets for this request (iam:PolicyARN, aws:TagKeys, aws:RequestTag/...). */
+  context?: ContextKeys;
 }
+
+/** The tag context keys of a request that sets or removes tags (IAM user guide, "Controlling access using tags"). */
+const tagContext = (tags: Array<{ TagKey?: string; TagValue?: string }> | undefined, keys?: string[]): ContextKeys | undefined => {
+  if (!tags && !keys) return undefined;
+  return {
+    'aws:TagKeys': keys ?? (tags ?? []).map((tag) => String(tag.TagKey)),
+    ...Object.fromEntries((tags ?? []).map((tag) => [`aws:RequestTag/${tag.TagKey}`, String(tag.TagValue ?? '')])),
+  };
+};
 
 const arnIn = (emulator: Emulator, call: AwsCall, service: string, resource: string, region: string = call.region) =>
   `arn:${emulator.partition}:${service}:${region}:${emulator.account}:${resource}`;
@@ -23,10 +35,11 @@ const kmsWithoutKey = new Set(['CreateKey', 'ListKeys', 'ListAliases', 'Generate
 const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] | undefined> => {
   const action = `kms:${call.action}`;
   const { params } = call;
-  if (kmsWithoutKey.has(call.action)) return [{ action, resource: '*' }];
+  const context = tagContext(params.Tags, params.TagKeys);
+  if (kmsWithoutKey.has(call.action)) return [{ action, resource: '*', ...(context ? { context } : {}) }];
   const onKey = async (keyId: string | undefined): Promise<Authorization[]> => {
     const key = await emulator.keyArnOf(keyId, call.region);
-    return key ? [{ action, resource: key, kmsKey: key }] : [];
+    return key ? [{ action, resource: key, kmsKey: key, ...(context ? { context } : {}) }] : [];
   };
   if (call.action === 'CreateAlias' || call.action === 'UpdateAlias' || call.action === 'DeleteAlias') {
     // Alias operations need the permission on the alias and on each key it points at before and after.
@@ -67,15 +80,17 @@ const iam = async (call: AwsCall, emulator: Emulator, callerUser?: string): Prom
   const { params } = call;
   const action = `iam:${call.action}`;
   const iamArn = (resource: string) => `arn:${emulator.partition}:iam::${emulator.account}:${resource}`;
+  // Attaching or detaching a managed policy names it in iam:PolicyARN.
+  const context = params.PolicyArn ? { context: { 'iam:PolicyARN': String(params.PolicyArn) } } : {};
   if (params.RoleName) {
     const role = await emulator.role(params.RoleName);
     const path = role?.Path ?? params.Path ?? '/';
-    return [{ action, resource: role?.Arn ?? iamArn(`role${path}${params.RoleName}`) }];
+    return [{ action, resource: role?.Arn ?? iamArn(`role${path}${params.RoleName}`), ...context }];
   }
   const userName = params.UserName ?? (/AccessKey|LoginProfile|MFADevice/.test(call.action) ? callerUser : undefined);
   if (userName) {
     const user = await emulator.user(userName);
-    return [{ action, resource: user?.Arn ?? iamArn(`user${params.Path ?? '/'}${userName}`) }];
+    return [{ action, resource: user?.Arn ?? iamArn(`user${params.Path ?? '/'}${userName}`), ...context }];
   }
   if (params.PolicyArn) return [{ action, resource: params.PolicyArn }];
   return [{ action, resource: '*' }];

@@ -191,8 +191,8 @@ export class StrictAwsProxy {
     if (!needed) return undefined;
     const policies = await this.identities.policiesOf(identity);
     const caller: Caller = identity.caller;
-    for (const { action, resource, kmsKey } of needed) {
-      const request = { caller, action, resource, context: { 'kms:CallerAccount': caller.account } };
+    for (const { action, resource, kmsKey, context } of needed) {
+      const request = { caller, action, resource, context: { 'kms:CallerAccount': caller.account, ...context } };
       if (kmsKey) {
         const keyPolicy = await this.emulator.keyPolicy(kmsKey);
         // A key the emulator does not have: moto answers NotFoundException.
