@@ -207,6 +207,18 @@ describe('the approval endpoint, against moto', () => {
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
   });
 
+  it('reports a release AWS applied and then answered 500 for as done, not as a lost race', async () => {
+    const { incidentId } = await containedIncident();
+    // The move to released takes effect, then the client is answered 500; the SDK sends it again.
+    const fault = moto.aws.proxy.inject({ operation: 'dynamodb:UpdateItem', kind: 'apply-then-500', when: (call) => JSON.stringify(call.params.ExpressionAttributeValues ?? {}).includes('"released"') });
+    const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
+    expect(fault.made()).toBe(1);
+    expect(reply.statusCode).toBe(200);
+    expect(reply.body).not.toMatch(/changed|already decided/i);
+    expect((await statusOf(incidentId)).status).toBe('released');
+    expect((await statusOf(incidentId)).decisions).toHaveLength(1);
+  });
+
   it('disables the key on an approved disable-key link', async () => {
     const { incidentId, keyId } = await containedIncident();
     const reply = await approvals(request('POST', token(incidentId, 'disable-key')), localLambdaContext('approvals'));
