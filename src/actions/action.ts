@@ -30,6 +30,10 @@ export type ActionResult =
   /** Recorded before it runs (a later signal's step): a retry finds it and finishes it. */
   | { outcome: 'pending'; reason: string };
 
+/** A step that changed something release must take back: applied, or done in part before AWS refused the rest. */
+export const changedSomething = (result: ActionResult | undefined): boolean =>
+  result?.outcome === 'applied' || (result?.outcome === 'needs-person' && result.before !== undefined);
+
 export interface Action<P> {
   type: string;
   /** Every IAM action apply and undo may call; the function roles are checked against these. */

@@ -1,5 +1,5 @@
 import { actions, applyPlan, type ActionType, type PlannedAction } from '../actions';
-import type { Action, ActionDeps, ActionResult } from '../actions/action';
+import { changedSomething, type Action, type ActionDeps, type ActionResult } from '../actions/action';
 import { StateConflictError } from '../errors';
 import type { Decision, Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
@@ -80,10 +80,10 @@ const canDecide = (action: ApprovalAction, incident: Incident): boolean => {
 
 const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
 
-/** Undoes every applied, reversible step, last first. Failures are reported, and the rest still undone. */
+/** Undoes every step that changed something, last first. Failures are reported, and the rest still undone. */
 const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<string[]> => {
   const problems: string[] = [];
-  const applied = incident.plan.map((step, i) => ({ step, result: incident.results?.[i] })).filter(({ result }) => result?.outcome === 'applied');
+  const applied = incident.plan.map((step, i) => ({ step, result: incident.results?.[i] })).filter(({ result }) => changedSomething(result));
   for (const { step, result } of applied.reverse()) {
     const action = actionFor(step);
     if (!action.reversible) continue;

@@ -2,6 +2,7 @@ import { actions, type ActionType } from '../actions';
 import type { Incident } from '../incidents/incident';
 import { canMove, isActive } from '../incidents/lifecycle';
 import { signToken, type ApprovalAction } from './token';
+import { changedSomething } from '../actions/action';
 
 export interface DecisionLink {
   action: ApprovalAction;
@@ -36,7 +37,7 @@ export const decisionLinks = async (incident: Incident, signer: LinkSigner, now:
     wanted.push('disable-key');
   }
   if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion')) wanted.push('approve-deletion');
-  if (canMove(incident.status, 'released') && incident.plan.some((step, i) => results[i]?.outcome === 'applied' && actions[step.type as ActionType].reversible)) {
+  if (canMove(incident.status, 'released') && incident.plan.some((step, i) => changedSomething(results[i]) && actions[step.type as ActionType].reversible)) {
     wanted.push('release');
   }
   if (wanted.length === 0) return [];
