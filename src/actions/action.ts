@@ -14,12 +14,15 @@ export interface ActionDeps {
 export interface ActionContext {
   /** True when an earlier attempt at the same plan was interrupted: an action may find its own half-done work. */
   resuming: boolean;
+  /** This step's result from the interrupted attempt, when there was one: what it had done is kept. */
+  previous?: ActionResult | undefined;
 }
 
 export type ActionResult =
   | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
-  | { outcome: 'failed'; error: string; message: string }
+  /** Failed for a reason a retry may fix. `before`/`after`: what it did before failing, kept for the retry and release. */
+  | { outcome: 'failed'; error: string; message: string; before?: Record<string, unknown>; after?: Record<string, unknown> }
   /**
    * AWS refused it for a reason retrying cannot change: recorded with what a person must do, never retried. When
    * part of it was done before the refusal, `before` and `after` say what, and undo takes that part back.
@@ -32,7 +35,19 @@ export type ActionResult =
 
 /** A step that changed something release must take back: applied, or done in part before AWS refused the rest. */
 export const changedSomething = (result: ActionResult | undefined): boolean =>
-  result?.outcome === 'applied' || (result?.outcome === 'needs-person' && result.before !== undefined);
+  result?.outcome === 'applied' || ((result?.outcome === 'needs-person' || result?.outcome === 'failed') && result.before !== undefined);
+
+/** A result a retry must not replace: the step finished one way or another. */
+export const isFinal = (result: ActionResult | undefined): boolean => result !== undefined && result.outcome !== 'pending' && result.outcome !== 'failed';
+
+/** An error after part of a step was done: what was done travels with it into the step's failed result. */
+export class PartialStepError extends Error {
+  override readonly name: string;
+  constructor(readonly done: { before: Record<string, unknown>; after: Record<string, unknown> }, readonly failure: Error) {
+    super(failure.message, { cause: failure });
+    this.name = failure.name;
+  }
+}
 
 export interface Action<P> {
   type: string;

@@ -60,9 +60,17 @@ export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
       }
       if (removed.length === 0) return { outcome: 'skipped', reason: 'the policy lets no one outside the account use the key (any more)' };
       const closed = JSON.stringify({ ...policy, Statement: kept });
+      // Both texts are stored before the key changes: no earlier policy is known anywhere else.
+      const [beforeRef, afterRef] = await Promise.all([policyTexts.put(text), policyTexts.put(closed)]);
       await kms.putKeyPolicy(params.keyArn, closed);
       const summary = removed.map(({ sid, principals }) => `${sid ? `statement ${sid}` : 'a statement without Sid'}: ${principals.join(', ')}`).join('; ');
-      return { outcome: 'applied', before: { policyRef: await policyTexts.put(text) }, after: { policyRef: await policyTexts.put(closed), removed, summary: `taken out: ${summary}` } };
+      // The attacker wrote those principals: a bounded account of them; the whole policy is kept by reference.
+      const shown = summary.length > 500 ? `${summary.slice(0, 499)}… (the whole policy before is kept)` : summary;
+      return {
+        outcome: 'applied',
+        before: { policyRef: beforeRef },
+        after: { policyRef: afterRef, removed: removed.slice(0, 20).map(({ sid, principals }) => ({ sid, principals: principals.slice(0, 10) })), removedStatements: removed.length, summary: `taken out: ${shown}` },
+      };
     }),
   undo: async ({ keyArn }, { kms, keyPolicyLock, policyTexts }, result) => {
     if (result.outcome !== 'applied') return;

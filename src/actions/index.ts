@@ -1,6 +1,6 @@
 import { kindOfError, remedyFor } from '../aws/error-kinds';
 import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
-import type { Action, ActionContext, ActionDeps, ActionResult } from './action';
+import { isFinal, PartialStepError, type Action, type ActionContext, type ActionDeps, type ActionResult } from './action';
 import { askAPerson } from './ask-a-person';
 import { cancelKeyDeletion } from './cancel-key-deletion';
 import { closeOpenKeyPolicy } from './close-open-key-policy';
@@ -47,13 +47,14 @@ const runStep = async (step: PlannedAction, deps: ActionDeps, context: ActionCon
   } catch (error) {
     // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
     if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: error.message };
-    const failure = error instanceof Error ? error : new Error(String(error));
+    const partial = error instanceof PartialStepError ? error.done : undefined;
+    const failure = error instanceof PartialStepError ? error.failure : error instanceof Error ? error : new Error(String(error));
     // Refused for good: a person is told what to do, and the event is not retried into the dead-letter queue.
     if (kindOfError(failure) === 'permanent') {
       const remedy = actionFor(step).remedy?.(step.params, failure) ?? remedyFor(failure);
-      return { outcome: 'needs-person', error: failure.name, message: failure.message, remedy };
+      return { outcome: 'needs-person', error: failure.name, message: failure.message, remedy, ...partial };
     }
-    return { outcome: 'failed', error: failure.name, message: failure.message };
+    return { outcome: 'failed', error: failure.name, message: failure.message, ...partial };
   }
 };
 
@@ -61,11 +62,15 @@ const runStep = async (step: PlannedAction, deps: ActionDeps, context: ActionCon
  * Applies a plan and records what happened, one result per step in plan order. Steps on different things (the
  * key's state, its policy, its grants, the suspect) run at the same time; steps on the same thing run in plan
  * order (a restored policy before the deny added to it). A step that fails is recorded and the rest still run.
+ *
+ * `recorded`: the results an interrupted attempt recorded. A step that finished keeps its result and does not run
+ * again (its "applied" is what a release undoes; running it again would find nothing to do and say "skipped");
+ * a failed or pending one runs again, given what it had done.
  */
 export const applyPlan = async (
   steps: readonly PlannedAction[],
   deps: ActionDeps,
-  context: ActionContext & { dryRun?: boolean },
+  options: Omit<ActionContext, 'previous'> & { dryRun?: boolean; recorded?: readonly ActionResult[] | undefined },
 ): Promise<ActionResult[]> => {
   const results: ActionResult[] = new Array(steps.length);
   const lanes = new Map<string, number[]>();
@@ -75,7 +80,10 @@ export const applyPlan = async (
   });
   await Promise.all(
     [...lanes.values()].map(async (indexes) => {
-      for (const index of indexes) results[index] = await runStep(steps[index]!, deps, context);
+      for (const index of indexes) {
+        const previous = options.recorded?.[index];
+        results[index] = isFinal(previous) ? previous! : await runStep(steps[index]!, deps, { resuming: options.resuming, dryRun: options.dryRun, previous });
+      }
     }),
   );
   return results;

@@ -1,7 +1,7 @@
 import { kindOfError } from '../aws/error-kinds';
 import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
 import { isSamePrincipal } from '../events/principal';
-import type { Action, ActionResult } from './action';
+import { PartialStepError, type Action, type ActionContext, type ActionResult } from './action';
 
 export interface QuarantineParams {
   principalArn: string;
@@ -104,7 +104,7 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     parseIamPrincipal(principalArn)?.kind === 'user'
       ? `quarantine user ${principalArn}: deactivate its access keys, then refuse it everything`
       : `quarantine ${principalArn}: refuse everything to its sessions issued before ${sessionsIssuedBefore}, and refuse it KMS entirely`,
-  apply: async (params, { iam }) => {
+  apply: async (params, { iam }, context) => {
     const refused = quarantineRefusal(params);
     if (refused) return { outcome: 'skipped', reason: refused };
     const { kind, name, path, partition } = parseIamPrincipal(params.principalArn)!;
@@ -114,11 +114,11 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     if (path !== '/' && found !== params.principalArn) return { outcome: 'skipped', reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)` };
     // GuardDuty names roles without their path: a service-linked or Identity Center role shows only now.
     if (isAwsManagedRole(found)) return { outcome: 'skipped', reason: `${found} is managed by AWS and cannot be changed: contained through the key policy instead` };
-    return kind === 'role' ? quarantineRole(name, params, iam) : quarantineUser(name, partition, iam);
+    return kind === 'role' ? quarantineRole(name, params, iam, context) : quarantineUser(name, partition, iam, context);
   },
   undo: async ({ principalArn }, { iam }, result) => {
-    // Applied, or done in part before IAM refused the rest (a user's keys deactivated, the deny refused).
-    if (!(result.outcome === 'applied' || (result.outcome === 'needs-person' && result.before && result.after))) return;
+    // Applied, or done in part before an error (a user's keys deactivated, the deny refused or failed).
+    if (!(result.outcome === 'applied' || ((result.outcome === 'needs-person' || result.outcome === 'failed') && result.before && result.after))) return;
     const { kind, name, partition } = parseIamPrincipal(principalArn)!;
     const before = result.before!;
     const after = result.after!;
@@ -132,8 +132,12 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
       : undefined,
 };
 
-const quarantineRole = async (name: string, params: QuarantineParams, iam: Parameters<Action<QuarantineParams>['apply']>[1]['iam']): Promise<ActionResult> => {
+type Iam = Parameters<Action<QuarantineParams>['apply']>[1]['iam'];
+
+const quarantineRole = async (name: string, params: QuarantineParams, iam: Iam, { resuming }: ActionContext): Promise<ActionResult> => {
   const existing = await iam.inlinePolicy('role', name, quarantinePolicyName);
+  // Resuming: the policy is most likely this plan's own, put before the interruption, so a release must remove it.
+  if (existing && resuming) return { outcome: 'applied', before: { inlinePolicy: null, activeAccessKeys: [], note: 'found in place when resuming' }, after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] } };
   if (existing) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing } };
   try {
     await iam.putInlinePolicy('role', name, quarantinePolicyName, quarantinePolicy(params.sessionsIssuedBefore));
@@ -149,16 +153,29 @@ const quarantineRole = async (name: string, params: QuarantineParams, iam: Param
  * A user: its access keys first (deactivated, not deleted, so undo can bring them back), since they keep working
  * until then; then a deny of everything, inline, or AWS's AWSDenyAll attached when IAM's size limit leaves no room.
  */
-const quarantineUser = async (name: string, partition: string, iam: Parameters<Action<QuarantineParams>['apply']>[1]['iam']): Promise<ActionResult> => {
-  let deactivated: string[];
+const quarantineUser = async (name: string, partition: string, iam: Iam, { resuming, previous }: ActionContext): Promise<ActionResult> => {
+  let active: string[];
   try {
-    deactivated = await iam.activeAccessKeys(name);
+    active = await iam.activeAccessKeys(name);
   } catch (error) {
     if (error instanceof PrincipalNotFoundError) return gone('user', name);
     throw error;
   }
-  for (const accessKeyId of deactivated) await iam.setAccessKeyStatus(name, accessKeyId, 'Inactive');
+  // Keys an interrupted attempt deactivated are this step's too: release must bring them back.
+  const earlier = ((previous && 'before' in previous ? previous.before?.activeAccessKeys : undefined) ?? []) as string[];
+  const deactivated = [...new Set([...earlier, ...active])];
+  const done = (policy: string | null, denyAllAttached = false) => ({
+    before: { inlinePolicy: null, activeAccessKeys: deactivated },
+    after: { inlinePolicy: policy, denyAllAttached, deactivatedAccessKeys: deactivated },
+  });
+  try {
+    for (const accessKeyId of active) await iam.setAccessKeyStatus(name, accessKeyId, 'Inactive');
+  } catch (error) {
+    // Some keys may be off already: recorded with the failure, so the retry and a release know them.
+    throw new PartialStepError(done(null), error as Error);
+  }
   const existing = await iam.inlinePolicy('user', name, quarantinePolicyName);
+  if (existing && resuming && earlier.length + active.length > 0) return { outcome: 'applied', ...done(quarantinePolicyName) };
   const denyAll = denyAllPolicyArn(partition);
   const attachedBefore = !existing && (await iam.userHasManagedPolicy(name, denyAll));
   if ((existing || attachedBefore) && deactivated.length === 0) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing ?? denyAll } };
@@ -173,8 +190,9 @@ const quarantineUser = async (name: string, partition: string, iam: Parameters<A
         denyAllAttached = true;
       }
     } catch (error) {
-      // The keys are off already: that part stands, is recorded for undo, and a person is asked for the rest.
-      if (kindOfError(error) !== 'permanent') throw error;
+      // The keys are off already: that part stands, is recorded for undo, and a person is asked for the rest (or
+      // the retry finishes it).
+      if (kindOfError(error) !== 'permanent') throw new PartialStepError(done(null), error as Error);
       const failure = error as Error;
       return {
         outcome: 'needs-person',

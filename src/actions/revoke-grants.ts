@@ -49,7 +49,7 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
   lane: ({ keyArn }) => `grants:${keyArn}`,
   describe: ({ keyArn, suspectArn }) =>
     `revoke the grants on ${keyArn} held by ${suspectArn ?? 'nobody in particular'} or outside the account (grants AWS services hold for your resources stay)`,
-  apply: async (params, { kms }) => {
+  apply: async (params, { kms, policyTexts }) => {
     const grants = await kms.grants(params.keyArn);
     const doomed = grants.flatMap((grant) => {
       const reason = reasonToRevoke(grant, params);
@@ -62,11 +62,21 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
     // Nothing revoked: the first refusal is the step's error, classified like any other (retried, or a person's).
     const refusal = results.find((r) => !r.ok);
     if (refusal && !refusal.ok && revoked.length === 0) throw refusal.error;
-    return { outcome: 'applied', before: { grants: grants.length, revoked }, after: { grants: grants.length - revoked.length, failed } };
+    // The revoked grants (their constraints can be large, and an attacker can make many) are kept out of the
+    // incident item, by reference: release recreates them from there.
+    const revokedRef = await policyTexts.put(JSON.stringify(revoked));
+    return {
+      outcome: 'applied',
+      before: { grants: grants.length, revokedRef, revokedCount: revoked.length, revokedIds: revoked.slice(0, 20).map((grant) => grant.grantId) },
+      after: { grants: grants.length - revoked.length, failedCount: failed.length, failed: failed.slice(0, 20) },
+    };
   },
-  undo: async ({ keyArn }, { kms }, result) => {
+  undo: async ({ keyArn }, { kms, policyTexts }, result) => {
     if (result.outcome !== 'applied') return;
-    for (const grant of (result.before.revoked ?? []) as Grant[]) {
+    // Results recorded before the grants were kept apart carry them inline.
+    const kept = typeof result.before.revokedRef === 'string' ? await policyTexts.get(result.before.revokedRef) : undefined;
+    const revoked = (kept !== undefined ? JSON.parse(kept) : (result.before.revoked ?? [])) as Grant[];
+    for (const grant of revoked) {
       await kms.createGrant(keyArn, {
         name: grant.name,
         granteePrincipal: grant.granteePrincipal,

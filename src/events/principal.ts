@@ -23,6 +23,8 @@ export interface Principal {
   accessKeyId?: string;
   /** The IAM path of the role or user, when CloudTrail gives the issuer's ARN (it includes the path). */
   path?: string;
+  /** A federated user's broker: the IAM user whose GetFederationToken made the session. */
+  issuerArn?: string;
 }
 
 const iamArn = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(.+)$/;
@@ -92,8 +94,11 @@ export const normalisePrincipal = (identity: UserIdentity | undefined, recipient
       if (path) principal.path = path;
       return principal;
     }
-    case 'FederatedUser':
-      return { kind: 'federated-user', arn: identity.sessionContext?.sessionIssuer?.arn ?? arn ?? 'unknown-federated', ...base, ...(arn ? { sessionArn: arn } : {}) };
+    case 'FederatedUser': {
+      // The session is the principal (aws:PrincipalArn is its federated-user ARN); the broker user stays beside it.
+      const issuer = identity.sessionContext?.sessionIssuer?.arn;
+      return { kind: 'federated-user', arn: arn ?? issuer ?? 'unknown-federated', ...base, ...(arn ? { sessionArn: arn } : {}), ...(issuer ? { issuerArn: issuer } : {}) };
+    }
     case 'AWSService':
       return { kind: 'aws-service', arn: identity.invokedBy ?? 'unknown-service', ...base };
     default:

@@ -4,7 +4,8 @@ export type KeyMode = 'observe' | 'contain' | 'lockdown';
 export const modeTag = 'kms-warden:mode';
 export const protectedTag = 'kms-warden:protected';
 /** Tags that steer kms-warden: only a key administrator may set them (containment-tag-changed). */
-export const isContainmentTag = (tag: string) => tag.toLowerCase().startsWith('kms-warden:');
+// Tag keys are case-sensitive in KMS and in IAM's aws:TagKeys: Kms-Warden:mode is another tag, and steers nothing.
+export const isContainmentTag = (tag: string) => tag.startsWith('kms-warden:');
 
 /**
  * The kms-warden:* tags a TagResource or UntagResource call changed, as CloudTrail records its request: the value
@@ -12,7 +13,8 @@ export const isContainmentTag = (tag: string) => tag.toLowerCase().startsWith('k
  */
 export const containmentTagsChanged = (eventName: string, request: Record<string, unknown>): Record<string, string | null> => {
   const changed: Record<string, string | null> = {};
-  if (eventName === 'TagResource' && Array.isArray(request.tags)) {
+  // Tags given when a key is made (CreateKey, ReplicateKey) set kms-warden's settings as TagResource does.
+  if (['TagResource', 'CreateKey', 'ReplicateKey'].includes(eventName) && Array.isArray(request.tags)) {
     for (const tag of request.tags as Array<{ tagKey?: unknown; tagValue?: unknown }>) {
       if (typeof tag?.tagKey === 'string' && isContainmentTag(tag.tagKey)) changed[tag.tagKey] = typeof tag.tagValue === 'string' ? tag.tagValue : '';
     }
@@ -23,12 +25,30 @@ export const containmentTagsChanged = (eventName: string, request: Record<string
   return changed;
 };
 
+const strictness: Record<string, number> = { observe: 0, contain: 1, lockdown: 2 };
+
 /**
  * The kms-warden tags to plan with. A key administrator's last settings (journaled) win over the live tags; after a
  * change by anyone else, the live tags count for nothing, as the changer may be the attacker: the administrator's
- * settings, or the defaults.
+ * settings, or the defaults. And, failing closed whatever the order events arrive in: a mode weaker than the
+ * default (observe) counts only when a key administrator set exactly that value, since an attacker can tag a key
+ * and act on it before kms-warden sees the tag event. `protected` is taken from the live tags: ignoring it could
+ * disable a production key on its own, and it never stops the suspect's isolation.
  */
 export const trustedContainmentTags = (
+  live: Record<string, string>,
+  journal: { administrator?: { eventTime: string; values: Record<string, string | null> } | undefined; tampered?: { eventTime: string } | undefined },
+  defaultMode: KeyMode = 'contain',
+): { tags: Record<string, string>; source?: string } => {
+  const trusted = trustedBeforeFailingClosed(live, journal);
+  const mode = trusted.tags[modeTag]?.trim().toLowerCase();
+  const setByAdministrator = journal.administrator?.values[modeTag]?.trim().toLowerCase();
+  if (mode === undefined || !(mode in strictness) || strictness[mode]! >= strictness[defaultMode]! || setByAdministrator === mode) return trusted;
+  const { [modeTag]: _weaker, ...rest } = trusted.tags;
+  return { tags: rest, source: `${modeTag}=${mode} is weaker than the default and no key administrator set it: the default applies` };
+};
+
+const trustedBeforeFailingClosed = (
   live: Record<string, string>,
   journal: { administrator?: { eventTime: string; values: Record<string, string | null> } | undefined; tampered?: { eventTime: string } | undefined },
 ): { tags: Record<string, string>; source?: string } => {

@@ -52,6 +52,7 @@ const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts, run: 
 });
 
 const isServiceLinked = (arn: string) => /:role\/aws-service-role\//.test(arn);
+const isFederatedSession = (arn: string) => /^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn);
 
 /**
  * Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps. A role AWS manages
@@ -66,6 +67,22 @@ const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automatic'): 
     steps.push({
       type: 'ask-a-person',
       params: { what: `find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`, why: 'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service' },
+      run: 'automatic',
+    });
+    return steps;
+  }
+  if (signal.principal.kind === 'federated-user' && isFederatedSession(suspect)) {
+    // A GetFederationToken session: denied by its own ARN; its broker user is everyone's federation, so cutting the
+    // broker off is offered, never done on its own.
+    if (signal.keyArn) steps.push(denyStep(signal.keyArn, suspect, run), revokeStep(signal.keyArn, suspect, facts, run));
+    const broker = signal.principal.issuerArn;
+    if (broker) steps.push({ type: 'quarantine-principal', params: { principalArn: broker, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) }, run: 'approval', why: `${broker} issues every federated session: quarantining it cuts them all off, and the broker itself` });
+    steps.push({
+      type: 'ask-a-person',
+      params: {
+        what: `find who holds the federated session ${suspect} (issued by ${broker ?? 'its broker user'} with GetFederationToken; it lasts up to 36 hours) and stop it at the broker`,
+        why: 'a federated session cannot be ended on its own: kms-warden denied it in the key policy',
+      },
       run: 'automatic',
     });
     return steps;
@@ -101,12 +118,13 @@ const containLeakedCredential: Playbook = (signal, facts) => {
   // Below GuardDuty's High (by default), a finding is likelier wrong: the quarantine is offered, not applied.
   const score = Number(signal.evidence.guardDutySeverity ?? 10);
   const quarantineRun: Run = score >= (facts.guardDutyQuarantineSeverity ?? 7) ? 'automatic' : 'approval';
-  const steps = isolate(signal, facts).map((step) =>
+  const steps: PlannedAction[] = isolate(signal, facts).map((step) =>
     step.type === 'quarantine-principal' && quarantineRun === 'approval' && step.run === 'automatic'
       ? { ...step, run: 'approval' as const, why: `GuardDuty severity ${score} is below ${facts.guardDutyQuarantineSeverity ?? 7}: quarantine is offered, not applied` }
       : step,
   );
-  if (!suspectIsIam(signal)) return steps;
+  // A federated session is denied on the keys it used as well, by its own ARN.
+  if (!suspectIsIam(signal) && !isFederatedSession(signal.principal.arn)) return steps;
   for (const { keyArn, key } of facts.keysUsed ?? []) {
     const run: Run = key.mode === 'observe' ? 'approval' : 'automatic';
     steps.push(denyStep(keyArn, signal.principal.arn, run), revokeStep(keyArn, signal.principal.arn, facts, run));

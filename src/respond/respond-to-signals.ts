@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyPlan, type PlannedAction } from '../actions';
-import type { ActionDeps } from '../actions/action';
+import type { ActionDeps, ActionResult } from '../actions/action';
 import type { DetectionSettings, Signal } from '../detectors/detector';
 import { containmentSucceeded, incidentIdFor, newIncident, signalEntryOf, signalIdOf, type Incident, type KeyProfile } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
@@ -65,7 +65,7 @@ const isOurs = (signal: Pick<Signal, 'keyArn' | 'source'>): boolean => Boolean(s
 const keyFactsFor = async (signal: Signal, deps: ResponderDeps, tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined): Promise<KeyFacts> => {
   if (!tags) return keyFactsFrom(undefined, {}, deps.settings);
   const [live, administrators, others] = await Promise.all([tags, deps.keySettings.administrators.history(signal.keyArn!), deps.keySettings.others.history(signal.keyArn!)]);
-  const trusted = trustedContainmentTags(live, { administrator: administrators?.current, tampered: others?.current });
+  const trusted = trustedContainmentTags(live, { administrator: administrators?.current, tampered: others?.current }, deps.settings.defaultMode);
   return keyFactsFrom(signal.keyArn, trusted.tags, deps.settings, trusted.source);
 };
 
@@ -151,8 +151,8 @@ const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Promise<In
 };
 
 /** Runs a later signal's steps and records their results where they were attached in the incident's plan. */
-const finishAttached = async (incidentId: string, from: number, steps: PlannedAction[], deps: ResponderDeps, resuming: boolean, lead: string) => {
-  const results = await applyPlan(steps, deps, { resuming, dryRun: deps.settings.dryRun });
+const finishAttached = async (incidentId: string, from: number, steps: PlannedAction[], deps: ResponderDeps, resuming: boolean, lead: string, previous?: ActionResult[]) => {
+  const results = await applyPlan(steps, deps, { resuming, dryRun: deps.settings.dryRun, recorded: previous });
   const incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
   await tellPeople(incident, deps, { lead });
   // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
@@ -177,7 +177,7 @@ const attachToIncident = async (holder: Incident, signal: Signal, plan: PlannedA
     const from = known.planFrom ?? holder.plan.length;
     const steps = holder.plan.slice(from, from + (known.planSteps ?? 0));
     if (holder.results?.slice(from, from + steps.length).some((result) => result.outcome === 'pending')) {
-      const finished = await finishAttached(holder.id, from, steps, deps, true, attachedLead(signal));
+      const finished = await finishAttached(holder.id, from, steps, deps, true, attachedLead(signal), holder.results?.slice(from, from + steps.length));
       return { id: finished.id, status: finished.status, duplicate: false };
     }
     await deps.incidents.recordRepeat(holder.id, signal, deps.now().toISOString());
@@ -253,7 +253,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   } else {
     if (resuming) logger.warn('resuming an interrupted response', { incidentId: incident.id });
     // The stored plan is the one to finish, even if settings changed since it was made.
-    const results = await applyPlan(incident.plan, deps, { resuming, dryRun: incident.dryRun });
+    const results = await applyPlan(incident.plan, deps, { resuming, dryRun: incident.dryRun, recorded: resuming ? incident.results : undefined });
     incident = await deps.incidents.recordContainment(incident.id, results, deps.now().toISOString());
     logger.info('containment recorded', { incidentId: incident.id, status: incident.status, results });
   }

@@ -108,10 +108,18 @@ describe('containment end to end: events through the handler, effects checked in
     expect(stored.plan.at(-1)).toMatchObject({ type: 'disable-key', run: 'approval', why: 'the key is protected: never disabled automatically' });
   });
 
-  it('only reports, in observe mode', async () => {
+  it('only reports, in observe mode a key administrator set', async () => {
     const { keyArn, keyId } = await newKey({ 'kms-warden:mode': 'observe' });
+    // Observe is weaker than the default: it counts only as a key administrator's setting, journaled from its event.
+    await deliver('CreateKey', keyArn, admin, { tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] });
     await attackerSetsPolicy(keyArn, keyId, sharedOut);
     expect((await policyOf(keyId)).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['Root', 'Share']);
     expect(await stateOf(keyId)).toBe('Enabled');
+  });
+
+  it('does not take observe from a tag no key administrator set', async () => {
+    const { keyArn, keyId } = await newKey({ 'kms-warden:mode': 'observe' });
+    await attackerSetsPolicy(keyArn, keyId, sharedOut);
+    expect((await policyOf(keyId)).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['Root', denySidFor(suspectRole)]);
   });
 });

@@ -8,6 +8,7 @@ import {
   ListAttachedUserPoliciesCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
+  ListUserPoliciesCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -27,7 +28,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { denyPrincipalInKeyPolicy, denySidFor } from '../../src/actions/deny-principal-in-key-policy';
 import { closeOpenKeyPolicy } from '../../src/actions/close-open-key-policy';
-import { denyAllPolicyArn, quarantinePolicyName } from '../../src/actions/quarantine-principal';
+import { denyAllPolicyArn, quarantinePolicyName, quarantinePrincipal } from '../../src/actions/quarantine-principal';
 import { documentClient } from '../../src/aws/clients';
 import type { CloudTrailRecord } from '../../src/events/cloudtrail-record';
 import type { Incident } from '../../src/incidents/incident';
@@ -262,6 +263,37 @@ describe('containment in a real account, under the strict layer', () => {
     expect((await incident(deleted.incidents![0]!.id)).keyMode).toMatchObject({ mode: 'contain', modeSource: expect.stringContaining('not a key administrator') });
   });
 
+  it('undoes a deletion delivered before the observe tag that preceded it', async () => {
+    const suspect = await actor('quick-tagger');
+    const key = await newKey();
+    const caller = { roleArn: suspect.roleArn, sessionName: 'mallory' };
+    await kms.send(new TagResourceCommand({ KeyId: key.KeyId, Tags: [{ TagKey: 'kms-warden:mode', TagValue: 'observe' }] }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
+    // EventBridge keeps no order: the deletion reaches kms-warden first, the tag after.
+    await deliver('ScheduleKeyDeletion', key.Arn!, caller, { keyId: key.KeyId, pendingWindowInDays: 7 });
+    expect(await stateOf(key.KeyId!)).toBe('Enabled');
+    await deliver('TagResource', key.Arn!, caller, { keyId: key.Arn, tags: [{ tagKey: 'kms-warden:mode', tagValue: 'observe' }] });
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId: key.KeyId }))).Tags ?? []).toEqual([]);
+  });
+
+  it('contains a federated session by its own ARN, and only offers to cut off the broker user', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'broker' }));
+    const key = await newKey();
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
+    const session = `arn:aws:sts::${account}:federated-user/bob`;
+    const record = kmsApiCallRecord({ eventName: 'ScheduleKeyDeletion', keyArn: key.Arn!, caller: { roleArn: 'unused', sessionName: 'x' }, requestParameters: { keyId: key.KeyId, pendingWindowInDays: 7 }, eventTime: new Date((eventTime += 60_000)) });
+    const outcome = await deliverRecord({
+      ...record,
+      userIdentity: { type: 'FederatedUser', principalId: `${account}:bob`, arn: session, accountId: account, sessionContext: { sessionIssuer: { type: 'IAMUser', principalId: 'AIDABROKER', arn: `arn:aws:iam::${account}:user/broker`, accountId: account, userName: 'broker' } } },
+    });
+    expect(await stateOf(key.KeyId!)).toBe('Enabled');
+    expect(await sidsOf(key.KeyId!)).toContain(denySidFor(session));
+    const stored = await incident(outcome.incidents![0]!.id);
+    expect(stored.plan.map((step) => `${step.type}:${step.run}`)).toEqual(['cancel-key-deletion:automatic', 'deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'quarantine-principal:approval', 'ask-a-person:automatic']);
+    // The broker keeps working until a person decides.
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'broker' }))).PolicyNames).toEqual([]);
+  });
+
   it("knows its own roles by their exact ARNs: another role under kms-warden's IAM path is contained like anyone", async () => {
     const impostor = await actor('kms-warden-test-us-east-1-on-kms-api-call-2', '/kms-warden/test/');
     const key = await newKey();
@@ -325,6 +357,30 @@ describe('containment in a real account, under the strict layer', () => {
     expect(stored.results![1]).toMatchObject({ outcome: 'needs-person', message: expect.stringContaining('AWS managed key') });
     // Not even tried: no change to the key was refused.
     expect(moto.aws.proxy.seen.slice(before).filter((call) => call.outcome === 'refused')).toEqual([]);
+  });
+
+  it("keeps what a first attempt applied when Lambda retries after a transient failure, so release still undoes it", async () => {
+    const suspect = await actor('retried');
+    const key = await newKey();
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId, PendingWindowInDays: 7 }));
+    const record = kmsApiCallRecord({ eventName: 'ScheduleKeyDeletion', keyArn: key.Arn!, caller: { roleArn: suspect.roleArn, sessionName: 'mallory' }, requestParameters: { keyId: key.KeyId, pendingWindowInDays: 7 }, eventTime: new Date((eventTime += 60_000)) });
+    // ListGrants fails through all of the SDK's attempts: revoke-grants fails, the rest applies, the handler throws.
+    moto.aws.proxy.inject({ operation: 'kms:ListGrants', kind: 'refuse-500', times: 5 });
+    await expect(deliverRecord(record)).rejects.toThrow(/did not finish/);
+    // Lambda's retry: the same event again.
+    const outcome = await deliverRecord(record);
+    const stored = await incident(outcome.incidents![0]!.id);
+    expect(stored.plan.map((step, i) => `${step.type}:${stored.results![i]!.outcome}`)).toEqual([
+      'cancel-key-deletion:applied',
+      'deny-principal-in-key-policy:applied',
+      'revoke-grants:skipped',
+      'quarantine-principal:applied',
+    ]);
+    // Release (the approvals function's role) takes back all of it.
+    const release = await moto.asFunction('approvals', () => actionAdapters(loadConfig(), documentClient()));
+    const quarantine = stored.plan.findIndex((step) => step.type === 'quarantine-principal');
+    await quarantinePrincipal.undo(stored.plan[quarantine]!.params as never, release, stored.results![quarantine]!);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'retried' }))).PolicyNames).toEqual(['work']);
   });
 
   it('takes a write AWS applied and then answered 500 for as done: contained, not failed, and one message', async () => {

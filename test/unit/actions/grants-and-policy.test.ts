@@ -63,11 +63,15 @@ describe('revoke-grants', () => {
     });
     kms.on(RevokeGrantCommand, { GrantId: 'a' }).rejects(Object.assign(new Error('grant a is gone'), { name: 'NotFoundException' }));
     kms.on(RevokeGrantCommand, { GrantId: 'b' }).resolves({});
-    expect(await revokeGrants.apply(params, deps, first)).toMatchObject({
+    const result = await revokeGrants.apply(params, deps, first);
+    expect(result).toMatchObject({
       outcome: 'applied',
-      before: { revoked: [{ grantId: 'b' }] },
-      after: { failed: [{ grantId: 'a' }] },
+      before: { revokedCount: 1, revokedIds: ['b'] },
+      after: { failedCount: 1, failed: [{ grantId: 'a' }] },
     });
+    // The revoked grants themselves are kept apart, for release to recreate.
+    const kept = await deps.policyTexts.get((result as unknown as { before: { revokedRef: string } }).before.revokedRef);
+    expect(JSON.parse(kept!)).toMatchObject([{ grantId: 'b', granteePrincipal: '999988887777' }]);
   });
 });
 

@@ -131,7 +131,8 @@ describe('normalising principals', () => {
     [
       'federated user',
       { type: 'FederatedUser', arn: 'arn:aws:sts::123456789012:federated-user/bob', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:user/broker' } } },
-      { kind: 'federated-user', arn: 'arn:aws:iam::123456789012:user/broker', sessionArn: 'arn:aws:sts::123456789012:federated-user/bob' },
+      // The session is the principal (aws:PrincipalArn is its ARN); the broker user who made it stays beside it.
+      { kind: 'federated-user', arn: 'arn:aws:sts::123456789012:federated-user/bob', sessionArn: 'arn:aws:sts::123456789012:federated-user/bob', issuerArn: 'arn:aws:iam::123456789012:user/broker' },
     ],
     ['AWS service', { type: 'AWSService', invokedBy: 'dynamodb.amazonaws.com' }, { kind: 'aws-service', arn: 'dynamodb.amazonaws.com' }],
   ])('%s', (_name, identity, expected) => {

@@ -144,7 +144,12 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
 
   it('plans with the kms-warden tags a key administrator last set, not with what anyone else tagged since', () => {
     const live = { 'kms-warden:mode': 'observe', team: 'payments' };
-    expect(trustedContainmentTags(live, {}).tags).toEqual(live);
+    // Observe is weaker than the default: it counts only as a key administrator's setting, whatever order events came in.
+    expect(trustedContainmentTags(live, {}, 'contain')).toEqual({ tags: { team: 'payments' }, source: expect.stringContaining('no key administrator set it') });
+    expect(trustedContainmentTags(live, { administrator: { eventTime: '2026-11-01T00:00:00Z', values: { 'kms-warden:mode': 'observe' } } }, 'contain').tags).toEqual(live);
+    expect(trustedContainmentTags(live, {}, 'observe').tags).toEqual(live);
+    // Stricter than the default, or protected, the live tag stands.
+    expect(trustedContainmentTags({ 'kms-warden:mode': 'lockdown', 'kms-warden:protected': 'true' }, {}, 'contain').tags).toEqual({ 'kms-warden:mode': 'lockdown', 'kms-warden:protected': 'true' });
     expect(trustedContainmentTags(live, { tampered: { eventTime: '2026-11-28T10:00:00Z' } }).tags).toEqual({ team: 'payments' });
     const administrator = { eventTime: '2026-11-01T00:00:00Z', values: { 'kms-warden:mode': 'lockdown' } };
     expect(trustedContainmentTags(live, { administrator, tampered: { eventTime: '2026-11-28T10:00:00Z' } })).toMatchObject({ tags: { team: 'payments', 'kms-warden:mode': 'lockdown' }, source: expect.stringContaining('not a key administrator') });
