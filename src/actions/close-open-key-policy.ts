@@ -14,8 +14,24 @@ type Policy = { Statement?: Statement[] | Statement } & Record<string, unknown>;
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
 
-const limitsCaller = (statement: Statement) =>
-  Object.values(statement.Condition ?? {}).some((block) => Object.keys(block ?? {}).some((key) => callerLimitingConditionKeys.includes(key.toLowerCase())));
+const exactOperators = new Set(['stringequals', 'stringequalsignorecase', 'arnequals']);
+const accountKeys = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount']);
+
+/**
+ * Whether a condition really ties the statement to known callers: a positive, exact operator (not Not..., not
+ * ...IfExists, not a set operator), values without wildcards, and for account keys only the key's own or trusted
+ * accounts. kms:ViaService alone limits the service, not the caller: any account's S3 could use the key through it.
+ */
+export const limitsCaller = (statement: Statement, params: Pick<CloseOpenKeyPolicyParams, 'ownAccount' | 'trustedAccounts'>) =>
+  Object.entries(statement.Condition ?? {}).some(([operator, block]) =>
+    exactOperators.has(operator.toLowerCase()) &&
+    Object.entries(block ?? {}).some(([key, value]) => {
+      const name = key.toLowerCase();
+      const values = list(value);
+      if (name === 'kms:viaservice' || !callerLimitingConditionKeys.includes(name) || values.length === 0 || values.some((v) => /[*?]/.test(v))) return false;
+      return !accountKeys.has(name) || values.every((v) => v === params.ownAccount || params.trustedAccounts.includes(v));
+    }),
+  );
 
 /**
  * What an Allow statement opens to outsiders: everyone (Principal "*" with no condition that limits the caller), or
@@ -26,7 +42,7 @@ export const closeStatement = (statement: Statement, params: CloseOpenKeyPolicyP
   if (statement.Effect !== 'Allow' || statement.Principal === undefined) return { kept: statement, removed: [] };
   const principal = statement.Principal;
   const aws = principal === '*' ? ['*'] : list((principal as Record<string, unknown>).AWS);
-  if (aws.includes('*')) return limitsCaller(statement) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
+  if (aws.includes('*')) return limitsCaller(statement, params) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
   const outside = aws.filter((p) => isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts));
   if (outside.length === 0) return { kept: statement, removed: [] };
   const inside = aws.filter((p) => !outside.includes(p));

@@ -64,4 +64,5 @@ export const secretsClient = () => new SecretsManagerClient(clientSettings());
  * queued the event would queue it twice) and short timeouts; a failure is decided at once instead.
  */
 export const selfInvokeClient = () =>
-  new LambdaClient({ ...clientSettings(), maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500 } });
+  // throwOnRequestTimeout: without it the SDK's handler only warns when requestTimeout passes.
+  new LambdaClient({ ...clientSettings(), maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true } });

@@ -18,6 +18,8 @@ const transientCodes = new Set([
   'RequestTimeout', 'RequestTimeoutException', 'PriorRequestNotComplete', 'ConcurrentModificationException', 'ConcurrentModification',
   'KMSInternalException', 'DependencyTimeoutException', 'InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable',
   'ServiceUnavailableException', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
+  // IAM: "the request is likely to succeed if you try again after waiting several minutes".
+  'EntityTemporarilyUnmodifiableException', 'EntityTemporarilyUnmodifiable',
 ]);
 
 type AwsLike = Error & { $fault?: 'client' | 'server'; $metadata?: { httpStatusCode?: number }; code?: string; Code?: string };
@@ -46,7 +48,8 @@ export const remedyFor = (error: Error): string => {
       : "kms-warden's role is not allowed to do this: check the role's policy in the deployed stack against the README, or do it by hand";
   }
   if (code === 'UnmodifiableEntity') return 'the role is managed by AWS (IAM Identity Center or an AWS service) and cannot be changed: contain it through the key policy, and end the person\'s sessions where the role comes from (IAM Identity Center: Users, Active sessions)';
-  if (code === 'LimitExceeded') return "the principal's inline policies are at IAM's size limit: remove one, or attach the AWS managed policy AWSDenyAll by hand";
+  if (code === 'LimitExceeded' && /policy size|inline policies/i.test(error.message)) return "the principal's inline policies are at IAM's size limit: remove one, or attach the AWS managed policy AWSDenyAll by hand";
+  if (code === 'LimitExceeded') return 'a KMS quota or size limit was reached (see the message: a key policy is at most 32 KB): make room by hand';
   if (code === 'MalformedPolicyDocument') return 'KMS refused the changed key policy (see the message): change the key policy by hand';
   if (code === 'UnsupportedOperation') return 'KMS does not support this for this kind of key (see the message): nothing to retry';
   if (error instanceof KeyStateConflictError) return "the key's state does not allow this now (see the message): check the key's state and decide";

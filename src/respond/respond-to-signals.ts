@@ -120,7 +120,14 @@ const keysUsedBySuspect = async (signal: Signal, deps: ResponderDeps): Promise<A
   const now = deps.now();
   const looked = deps.keyUsage && accessKeyId ? await deps.keyUsage.keysUsedBy(accessKeyId, new Date(now.getTime() - keyUsageLookback), now) : [];
   const keys = [...new Set([...remembered, ...looked])].filter((keyArn) => accountOfKey(keyArn) === signal.source.accountId);
-  return Promise.all(keys.map(async (keyArn) => ({ keyArn, key: await keyFactsFor({ ...signal, keyArn }, deps) })));
+  const found = await Promise.all(
+    keys.map(async (keyArn) => {
+      // AWS managed keys (a credential's use through S3 or EBS names them) belong to their service: left alone.
+      const status = await deps.kms.status(keyArn).catch(() => undefined);
+      return status?.keyManager === 'AWS' ? undefined : { keyArn, key: await keyFactsFor({ ...signal, keyArn }, deps) };
+    }),
+  );
+  return found.filter((entry): entry is { keyArn: string; key: KeyFacts } => entry !== undefined);
 };
 
 /** An automatic disable-key beyond the hourly cap becomes an offer for approval. */

@@ -301,6 +301,8 @@ describe('containment in a real account, under the strict layer', () => {
     const outcome = await deliver('ScheduleKeyDeletion', key.Arn!, { roleArn: impostor.roleArn, sessionName: 'x' }, { keyId: key.KeyId, pendingWindowInDays: 7 });
     expect(outcome.status).toBe('responded');
     expect(await stateOf(key.KeyId!)).toBe('Enabled');
+    // Quarantined too: kms-warden's role denies itself only its own roles, by name, not the whole path.
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'kms-warden-test-us-east-1-on-kms-api-call-2' }))).PolicyNames?.sort()).toEqual(['KmsWardenQuarantine', 'work']);
     // kms-warden's own role, by contrast, is never reacted to.
     const own = await deliver('ScheduleKeyDeletion', key.Arn!, { roleArn: moto.aws.roleArnOf('onKmsApiCall'), sessionName: 'kms-warden-test-onKmsApiCall' }, { keyId: key.KeyId, pendingWindowInDays: 7 });
     expect(own).toEqual({ status: 'ignored', reason: 'no detector fired' });

@@ -29,6 +29,7 @@ describe('what retrying an AWS error can do', () => {
     ["IAM's size limit", new LimitExceededException({ ...metadata, message: 'Maximum policy size of 10240 bytes exceeded for role x' }), 'permanent'],
     ['a refused key policy', new MalformedPolicyDocumentException({ ...metadata, message: 'The new key policy will not allow you to update the key policy in the future.' }), 'permanent'],
     ['an unknown client error', new IAMServiceException({ name: 'SomethingNew', $fault: 'client', ...metadata, message: '?' }), 'permanent'],
+    ['an IAM entity being changed by someone else', new IAMServiceException({ name: 'EntityTemporarilyUnmodifiableException', $fault: 'client', ...metadata, message: 'try again' }), 'transient'],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'Role')"), 'defect'],
     ['a thrown string', 'boom', 'defect'],
   ])('%s is %s', (_what, error, kind) => {
@@ -42,6 +43,11 @@ describe('what retrying an AWS error can do', () => {
     expect(throttled).toMatchObject({ outcome: 'failed', error: 'ThrottlingException' });
     const [bug] = await applyPlan([disable], failingWith(new TypeError('x is undefined')), { resuming: false });
     expect(bug).toMatchObject({ outcome: 'failed', error: 'TypeError' });
+  });
+
+  it("tells IAM's inline policy limit from a KMS limit", () => {
+    expect(remedyFor(new LimitExceededException({ ...metadata, message: 'Maximum policy size of 2048 bytes exceeded for user eve' }))).toMatch(/inline policies/);
+    expect(remedyFor(new KMSServiceException({ name: 'LimitExceededException', $fault: 'client', ...metadata, message: 'The key policy is 40000 bytes' }))).toMatch(/KMS quota or size limit/);
   });
 
   it("tells a key policy that shuts kms-warden out from a role that lacks a permission", () => {

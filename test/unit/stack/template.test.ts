@@ -166,7 +166,11 @@ describe('the packaged CloudFormation template', () => {
       const { statements } = statementsOf();
       const deny = statements.find((s) => s.Effect === 'Deny')!;
       expect(actionsOf(deny).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
-      expect(JSON.stringify(deny.Resource)).toContain('role/kms-warden/*');
+      // kms-warden's own roles by name, each of them, and not the path: anyone may create a role under it.
+      for (const role of ['on-kms-api-call', 'on-kms-activity', 'on-security-finding', 'reminders', 'rekey', 'rekey-s3-batch', 'approvals']) {
+        expect(JSON.stringify(deny.Resource)).toContain(`role/kms-warden/test/kms-warden-test-\${AWS::Region}-${role}"`);
+      }
+      expect(JSON.stringify(deny.Resource)).not.toContain('role/kms-warden/*');
       expect(JSON.stringify(deny.Resource)).toContain('role/aws-service-role/*');
     });
 
