@@ -41,15 +41,16 @@ export const kindOfError = (error: unknown): ErrorKind => {
  * The texts name the fix, not the symptom.
  */
 export const remedyFor = (error: Error): string => {
-  const code = error.name.replace(/Exception$/, '').replace(/^InlinePolicyLimitError$/, 'LimitExceeded');
+  // The IAM adapter names IAM's inline policy limit itself; every other limit (KMS's, IAM's quotas) says which in its message.
+  if (error instanceof InlinePolicyLimitError) return "the principal's inline policies are at IAM's size limit: remove one, or attach the AWS managed policy AWSDenyAll by hand";
+  const code = error.name.replace(/Exception$/, '');
   if (/^(AccessDenied|UnauthorizedOperation|AuthorizationError)$/.test(code)) {
     return error.message.includes('resource-based policy')
       ? "the key's policy does not let kms-warden's role do this: add the role to the key policy (README, \"Key policies that shut kms-warden out\"), or do it by hand"
       : "kms-warden's role is not allowed to do this: check the role's policy in the deployed stack against the README, or do it by hand";
   }
   if (code === 'UnmodifiableEntity') return 'the role is managed by AWS (IAM Identity Center or an AWS service) and cannot be changed: contain it through the key policy, and end the person\'s sessions where the role comes from (IAM Identity Center: Users, Active sessions)';
-  if (code === 'LimitExceeded' && /policy size|inline policies/i.test(error.message)) return "the principal's inline policies are at IAM's size limit: remove one, or attach the AWS managed policy AWSDenyAll by hand";
-  if (code === 'LimitExceeded') return 'a KMS quota or size limit was reached (see the message: a key policy is at most 32 KB): make room by hand';
+  if (code === 'LimitExceeded') return 'an AWS quota or size limit was reached (see the message; a key policy is at most 32 KB): make room by hand';
   if (code === 'MalformedPolicyDocument') return 'KMS refused the changed key policy (see the message): change the key policy by hand';
   if (code === 'UnsupportedOperation') return 'KMS does not support this for this kind of key (see the message): nothing to retry';
   if (error instanceof KeyStateConflictError) return "the key's state does not allow this now (see the message): check the key's state and decide";

@@ -1,4 +1,4 @@
-import { CreateRoleCommand, CreateUserCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import {
   CreateAliasCommand,
   CreateKeyCommand,
@@ -216,6 +216,14 @@ describe('the strict AWS layer', () => {
       expect(await refusal(iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'a', PolicyDocument: policyOf(110) })))).toBe('accepted');
     });
 
+    it('iam-attached-policies: an 11th managed policy on a user is refused; attaching one it has changes nothing', async () => {
+      await iam.send(new CreateUserCommand({ UserName: 'dora' }));
+      const managed = ['AmazonS3ReadOnlyAccess', 'AmazonEC2ReadOnlyAccess', 'AmazonSQSReadOnlyAccess', 'AmazonSNSReadOnlyAccess', 'AmazonRDSReadOnlyAccess', 'AmazonDynamoDBReadOnlyAccess', 'IAMReadOnlyAccess', 'AWSLambda_ReadOnlyAccess', 'CloudWatchReadOnlyAccess', 'AmazonVPCReadOnlyAccess'];
+      for (const name of managed) await iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
+      expect(await refusal(iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' })))).toBe('accepted');
+      expect(await refusal(iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' })))).toBe('LimitExceededException: Cannot exceed quota for PoliciesPerUser: 10');
+    });
+
     it('secretsmanager-managed-secrets: a secret another service manages refuses UpdateSecret and says who owns it', async () => {
       const secrets = new SecretsManagerClient({});
       const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'rds!db-0f1e2d3c', SecretString: '{"password":"x"}' }));
@@ -230,9 +238,5 @@ describe('the strict AWS layer', () => {
       const cases = readFileSync(__filename, 'utf8');
       for (const rule of strictRules) expect(cases).toMatch(new RegExp(`it\\(['"]${rule.id}:`));
     });
-  });
-
-  it('counts how often the layer refused what moto would have accepted', () => {
-    expect(moto.aws.proxy.seen.filter((call) => call.outcome === 'refused').length).toBeGreaterThan(15);
   });
 });

@@ -13,7 +13,6 @@ export interface FunctionRole {
   logicalId: string;
   roleName: string;
   path: string;
-  trust: Json;
   /** The role's inline policies as the template gives them, intrinsics unresolved. */
   policies: Array<{ PolicyName: string; PolicyDocument: Json }>;
 }
@@ -34,7 +33,6 @@ export const functionRolesOf = (pseudo: Pseudo, template: CfnTemplate = packaged
       // The stack names its roles (serverless.yml), so that every function knows kms-warden's own role ARNs.
       roleName: resolveIntrinsics(role.RoleName, () => undefined, pseudo) as string,
       path: role.Path ?? '/',
-      trust: role.AssumeRolePolicyDocument,
       policies: role.Policies ?? [],
     };
   }

@@ -3,7 +3,7 @@ import { KMSInternalException, KMSServiceException, MalformedPolicyDocumentExcep
 import { applyPlan, type PlannedAction } from '../../../src/actions';
 import type { ActionDeps } from '../../../src/actions/action';
 import { kindOfError, remedyFor } from '../../../src/aws/error-kinds';
-import { KeyPolicyBusyError } from '../../../src/errors';
+import { InlinePolicyLimitError, KeyPolicyBusyError } from '../../../src/errors';
 
 const metadata = { $metadata: { httpStatusCode: 400 } };
 
@@ -46,8 +46,8 @@ describe('what retrying an AWS error can do', () => {
   });
 
   it("tells IAM's inline policy limit from a KMS limit", () => {
-    expect(remedyFor(new LimitExceededException({ ...metadata, message: 'Maximum policy size of 2048 bytes exceeded for user eve' }))).toMatch(/inline policies/);
-    expect(remedyFor(new KMSServiceException({ name: 'LimitExceededException', $fault: 'client', ...metadata, message: 'The key policy is 40000 bytes' }))).toMatch(/KMS quota or size limit/);
+    expect(remedyFor(new InlinePolicyLimitError('user/eve', { cause: new LimitExceededException({ ...metadata, message: 'Maximum policy size of 2048 bytes exceeded for user eve' }) }))).toMatch(/inline policies are at IAM's size limit/);
+    expect(remedyFor(new KMSServiceException({ name: 'LimitExceededException', $fault: 'client', ...metadata, message: 'The key policy is 40000 bytes' }))).toBe('an AWS quota or size limit was reached (see the message; a key policy is at most 32 KB): make room by hand');
   });
 
   it("tells a key policy that shuts kms-warden out from a role that lacks a permission", () => {

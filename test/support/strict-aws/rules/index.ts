@@ -1,3 +1,4 @@
+import { iamAttachedPolicies } from './iam-attached-policies';
 import { iamInlinePolicySize } from './iam-inline-policy-size';
 import { iamProtectedRoles } from './iam-protected-roles';
 import { kmsAwsManagedKeys } from './kms-aws-managed-keys';
@@ -25,5 +26,6 @@ export const strictRules: readonly StrictRule[] = [
   kmsAwsManagedKeys,
   iamProtectedRoles,
   iamInlinePolicySize,
+  iamAttachedPolicies,
   secretsManagerManagedSecrets,
 ];
