@@ -1,4 +1,4 @@
-import { detectSignals } from '../detectors';
+import { detectSignals } from '../detections';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
 import { principalIsListed, principalKey } from '../events/principal';

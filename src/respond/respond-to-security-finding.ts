@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { detectInComplianceChange, detectInFinding } from '../detectors';
+import { detectInComplianceChange, detectInFinding } from '../detections';
 import { configComplianceChangeEventSchema } from '../events/config-compliance-change';
 import { guardDutyFindingEventSchema, normaliseGuardDutyFinding } from '../events/guardduty-finding';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';

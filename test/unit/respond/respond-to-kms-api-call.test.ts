@@ -4,7 +4,7 @@ import { GetRoleCommand, GetRolePolicyCommand, IAMClient, NoSuchEntityException,
 import { mockClient } from 'aws-sdk-client-mock';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
-import { defaultThresholds } from '../../../src/detectors/detector';
+import { defaultThresholds } from '../../../src/detections';
 import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { Notification } from '../../../src/notify/notifier';

@@ -1,0 +1,3 @@
+export * from './detection';
+export * from './engine';
+export * from './registry';

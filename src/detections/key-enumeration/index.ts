@@ -1,0 +1,44 @@
+import { principalMemoryOf } from '../memory';
+import { statefulDetection } from '../detection';
+import { isolate } from '../responses';
+import { principalKey } from '../../events/principal';
+import type { KmsApiCall } from '../../events/kms-api-call';
+
+export const keyReadOperations = ['DescribeKey', 'GetKeyPolicy', 'ListGrants', 'GetKeyRotationStatus', 'ListResourceTags', 'ListKeyPolicies'];
+
+export const isKeyRead = (event: KmsApiCall): boolean =>
+  keyReadOperations.includes(event.eventName) && !!event.keyArn && !event.invokedBy && !event.byResponder;
+
+export const keyEnumeration = statefulDetection({
+  id: 'key-enumeration',
+  family: 'suspicious-use',
+  title: 'One principal read the settings of many KMS keys',
+  severity: 'medium',
+  mitre: ['T1580', 'T1526'],
+  respond: (signal, facts) => isolate(signal, facts, 'approval'),
+  learn: (event, memory, { settings, at, fired }) => {
+    if (!isKeyRead(event)) return;
+    const principalArn = principalKey(event.principal.arn);
+    const seen = principalMemoryOf(memory, principalArn);
+    const since = at - settings.thresholds.keyEnumeration.windowMinutes * 60_000;
+    for (const [key, time] of Object.entries(seen.enumerated)) if (time <= since) delete seen.enumerated[key];
+    seen.enumerated[event.keyArn!] = at;
+    // Reported once per window.
+    if (fired) seen.enumerationAlertedAt = at;
+    memory.putPrincipal(principalArn, seen);
+  },
+  appliesTo: keyReadOperations,
+  stateful: true,
+  detect: (event, settings, memory, at) => {
+    if (!isKeyRead(event)) return null;
+    const { distinctKeys, windowMinutes } = settings.thresholds.keyEnumeration;
+    const windowMs = windowMinutes * 60_000;
+    const seen = memory.principal(principalKey(event.principal.arn));
+    const keys = new Set(Object.entries(seen?.enumerated ?? {}).filter(([, time]) => time > at - windowMs).map(([key]) => key));
+    keys.add(event.keyArn!);
+    const alertedRecently = seen?.enumerationAlertedAt !== undefined && at - seen.enumerationAlertedAt < windowMs;
+    if (keys.size < distinctKeys || alertedRecently) return null;
+    return {
+      summary: `${event.principal.arn} read the settings of ${keys.size} keys within ${windowMinutes} minutes`,
+      evidence: { distinctKeys: keys.size, windowMinutes, sourceIp: event.sourceIp } };
+  } });

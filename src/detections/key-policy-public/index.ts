@@ -1,0 +1,27 @@
+import { apiCallDetection, isDirectSuccessfulCall } from '../detection';
+import { restorePolicy, isolate } from '../responses';
+import { callerLimitingConditionKeys, policyOf } from '../../events/key-policy';
+
+export const keyPolicyPublic = apiCallDetection({
+  id: 'key-policy-public',
+  family: 'access-widened',
+  title: 'A key policy lets anyone use the key',
+  severity: 'critical',
+  mitre: ['T1098', 'T1537'],
+  needs: ['keyPolicyHistory'],
+  respond: (signal, facts) => [...restorePolicy(signal, facts), ...isolate(signal, facts)],
+  appliesTo: ['PutKeyPolicy', 'CreateKey'],
+  detect: (event) => {
+    // Reported even when the record does not say which key: the policy itself is the finding.
+    if (!isDirectSuccessfulCall(event)) return null;
+    const open = (policyOf(event.requestParameters) ?? []).filter(
+      (s) => s.effect === 'Allow' && s.anyone && !s.conditionKeys.some((key) => callerLimitingConditionKeys.includes(key)),
+    );
+    if (open.length === 0) return null;
+    return {
+      keyArn: event.keyArn,
+      summary: `${event.principal.arn} set a policy on ${event.keyArn ?? 'a key'} that lets any AWS principal call ${[
+        ...new Set(open.flatMap((s) => s.actions)),
+      ].join(', ')}`,
+      evidence: { statements: open.map(({ sid, actions, conditionKeys }) => ({ sid, actions, conditionKeys })) } };
+  } });

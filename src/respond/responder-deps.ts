@@ -1,0 +1,52 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ActionDeps } from '../actions/action';
+import type { DetectionSettings } from '../detections';
+import type { IncidentStore } from '../incidents/incident-store';
+import type { TellDeps } from '../notify/tell-people';
+import type { CircuitBreaker } from '../policy/circuit-breaker';
+import type { KeyMode } from '../policy/key-facts';
+import type { DetectionMemoryStore } from '../state/detection-memory';
+import type { KeyPolicyJournal, KeySettingsJournal, KeyStateJournal } from '../state/key-journal';
+
+/** CloudTrail's event history of what an access key did (src/aws/cloudtrail-key-usage). */
+export interface KeyUsageHistory {
+  /** The ARNs of the KMS keys the access key used between the two times. */
+  keysUsedBy(accessKeyId: string, since: Date, until: Date): Promise<string[]>;
+}
+
+export interface ResponderSettings extends DetectionSettings {
+  /** kms-warden's own role ARNs: their calls are its own, and they are never contained. */
+  responderRoles: readonly string[];
+  /** The account kms-warden runs in, when the stack says (ACCOUNT_ID). */
+  accountId?: string | undefined;
+  unknownPriorKeyState: 'Enabled' | 'Disabled';
+  /** The mode of keys without a kms-warden:mode tag. */
+  defaultMode: KeyMode;
+  /** Keys never disabled automatically, besides those tagged kms-warden:protected=true. */
+  protectedKeys: readonly string[];
+  /** Plan, record and notify; apply nothing. */
+  dryRun: boolean;
+  disableKeysPerHour: number;
+  /** RevokeGrant calls started per second. */
+  revokesPerSecond: number;
+}
+
+export interface ResponderDeps extends ActionDeps, TellDeps {
+  incidents: IncidentStore;
+  keyStates: KeyStateJournal;
+  /** CloudTrail's event history of what an access key did; absent where it cannot be read (the local emulator). */
+  keyUsage?: KeyUsageHistory;
+  keyPolicies: KeyPolicyJournal;
+  /** kms-warden:* tag changes: by key administrators (trusted), and by anyone else. */
+  keySettings: { administrators: KeySettingsJournal; others: KeySettingsJournal };
+  breaker: CircuitBreaker;
+  memory: DetectionMemoryStore;
+  logger: Logger;
+  settings: ResponderSettings;
+  now: () => Date;
+}
+
+export type Outcome =
+  | { status: 'ignored'; reason: string }
+  | { status: 'responded'; incidents: Array<{ id: string; status: string; duplicate: boolean }> };
+

@@ -1,0 +1,40 @@
+import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
+import { byResponder, byRoot, failed, fromAccount, invokedByService, record, renamed, withRequest } from '../records';
+
+export interface ApiCallCase {
+  name: string;
+  record: CloudTrailRecord;
+  expect?: { severity: string; evidence?: Record<string, unknown> };
+}
+
+/** An S3 PutObject data event (CloudTrail's documented shape) writing an object under the given KMS key. */
+export const s3PutObject = (keyArn: string): CloudTrailRecord => ({
+  eventVersion: '1.08',
+  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333', userName: 'Alice' },
+  eventTime: '2026-11-20T10:00:00Z',
+  eventSource: 's3.amazonaws.com',
+  eventName: 'PutObject',
+  awsRegion: 'us-east-1',
+  sourceIPAddress: '198.51.100.9',
+  userAgent: '[aws-cli/2.22.4]',
+  requestParameters: {
+    bucketName: 'ledger-exports',
+    key: 'exports/2026-11-20.csv',
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+  },
+  responseElements: { 'x-amz-server-side-encryption': 'aws:kms' },
+  eventID: `s3-${keyArn.slice(-6)}`,
+  readOnly: false,
+  resources: [{ type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::ledger-exports/exports/2026-11-20.csv' }],
+  eventType: 'AwsApiCall',
+  recipientAccountId: '111122223333',
+});
+
+export const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+export const anyoneMayDecrypt = { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' };
+
+/** Per detector: records that must fire it and records that must not. Every registered detector needs both. */
+export { byResponder, byRoot, failed, fromAccount, invokedByService, record, renamed, withRequest };
+
+

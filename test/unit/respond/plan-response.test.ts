@@ -1,0 +1,200 @@
+import { detectInFinding, detectSignals } from '../../../src/detections';
+import { defaultDetectionSettings, type Signal } from '../../../src/detections';
+import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
+import { keyFactsFrom, trustedContainmentTags, type KeyMode } from '../../../src/policy/key-facts';
+import { planResponse } from '../../../src/respond/plan-response';
+import type { PlanningFacts } from '../../../src/detections';
+import { classified } from '../../support/detection-cases';
+import { inputCases } from '../../support/detection-cases';
+import { apiCallCases } from '../../support/detection-cases';
+import { statefulCases } from '../../support/detection-cases';
+import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
+import { byRoot, record, responderRoles, withRequest } from '../../support/records';
+import { policyRefOf } from '../../../src/state/policy-texts';
+
+const settings = { ...defaultDetectionSettings, keyAdministrators: ['arn:aws:iam::111122223333:user/Alice'] };
+const options = { responderRoles };
+
+/** The signal a detector raises on its first match fixture. */
+const signalOf = (detector: string): Signal => {
+  if (apiCallCases[detector]) {
+    // The first fixture not made by a key administrator.
+    const fixture = apiCallCases[detector].match.find((c) => !c.record.userIdentity?.arn?.endsWith('user/Alice')) ?? apiCallCases[detector].match[0]!;
+    return detectSignals(normaliseKmsApiCall(fixture.record, options), settings).find((s) => s.detector === detector)!;
+  }
+  if (statefulCases[detector]) {
+    const memory = new InMemoryDetectionMemory();
+    const signals = statefulCases[detector].match[0]!.records.flatMap((r) => detectSignals(normaliseKmsApiCall(r, options), settings, memory));
+    return signals.find((s) => s.detector === detector)!;
+  }
+  const event = classified(inputCases[detector]!.match[0]!.input);
+  return event.kind === 'guardduty-finding' ? detectInFinding(event.finding, settings)[0]! : (undefined as never);
+};
+
+const facts = (mode: KeyMode, overrides: { protected?: boolean; tags?: Record<string, string> } = {}): PlanningFacts => ({
+  priorKeyState: { state: 'Enabled', basis: 'assumed' },
+  key: { ...keyFactsFrom('k', overrides.tags ?? { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), ...(overrides.protected ? { protected: true } : {}) },
+  trustedAccounts: [],
+  responderRoles,
+  ownAccount: '111122223333',
+  now: '2026-11-28T12:00:00.000Z',
+});
+
+const shape = (signal: Signal, f: PlanningFacts) => planResponse(signal, f).map((step) => `${step.type}:${step.run}`);
+
+const isolateAuto = ['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'quarantine-principal:automatic'];
+const isolateOffered = ['deny-principal-in-key-policy:approval', 'revoke-grants:approval', 'quarantine-principal:approval'];
+
+describe('the response policy: detector x key mode x guards -> plan', () => {
+  it.each([
+    ['key-deletion-scheduled', 'contain', {}, ['cancel-key-deletion:automatic', ...isolateAuto]],
+    ['key-deletion-scheduled', 'observe', {}, ['cancel-key-deletion:approval', ...isolateOffered]],
+    ['key-disabled', 'contain', {}, isolateAuto],
+    ['key-disabled', 'lockdown', {}, isolateAuto],
+    // No earlier policy known (no journal in these facts): the openings are taken out of the policy as it stands.
+    ['key-policy-cross-account', 'contain', {}, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'lockdown', {}, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:automatic']],
+    ['key-policy-cross-account', 'lockdown', { protected: true }, ['close-open-key-policy:automatic', ...isolateAuto, 'disable-key:approval']],
+    ['key-policy-cross-account', 'observe', {}, ['close-open-key-policy:approval', ...isolateOffered, 'disable-key:approval']],
+    ['grant-external-principal', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    ['rotation-disabled', 'contain', {}, ['enable-key-rotation:automatic']],
+    ['rotation-disabled', 'lockdown', {}, ['enable-key-rotation:automatic']],
+    ['imported-material-deleted', 'lockdown', {}, isolateAuto],
+    ['key-material-imported', 'contain', {}, isolateOffered],
+    ['alias-retargeted', 'contain', {}, isolateOffered],
+    ['cross-account-key-use', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    ['access-denied-burst', 'contain', {}, [...isolateOffered, 'disable-key:approval']],
+    ['usage-spike', 'lockdown', {}, [...isolateOffered, 'disable-key:automatic']],
+    ['new-principal-for-key', 'contain', {}, isolateOffered],
+    ['guardduty-credential-compromise', 'lockdown', {}, ['quarantine-principal:automatic']],
+  ] as const)('%s in %s mode %j', (detector, mode, guards, expected) => {
+    expect(shape(signalOf(detector), facts(mode, guards))).toEqual(expected);
+  });
+
+  it('does nothing to a key administrator scheduling a deletion', () => {
+    const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.iam-user'), options), settings)[0]!;
+    expect(planResponse(signal, facts('lockdown'))).toEqual([]);
+  });
+
+  it('keeps a cancelled deletion Disabled in lockdown', () => {
+    const [cancel] = planResponse(signalOf('key-deletion-scheduled'), facts('lockdown'));
+    expect(cancel).toMatchObject({ type: 'cancel-key-deletion', params: { restoreState: 'Disabled' }, run: 'automatic' });
+  });
+
+  it('restores the policy the suspect replaced, when kms-warden saw the one before', () => {
+    const signal = detectSignals(
+      normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}' }), options),
+      settings,
+    ).find((s) => s.detector === 'key-policy-public')!;
+    const policyHistory = {
+      current: { policy: 'open', changedBy: signal.principal.arn, eventId: signal.source.eventId, eventTime: signal.source.eventTime },
+      previous: { policy: 'earlier', changedBy: 'admin', eventId: 'e0', eventTime: '2020-01-01T00:00:00.000Z' },
+    };
+    // By reference: the texts (up to 32 KB each) are stored apart from the incident.
+    expect(planResponse(signal, { ...facts('contain'), policyHistory })[0]).toEqual({
+      type: 'restore-key-policy',
+      params: { keyArn: signal.keyArn, policyRef: policyRefOf('earlier'), replacedPolicyRef: policyRefOf('open') },
+      run: 'automatic',
+    });
+  });
+
+  it('takes the openings out of a policy when no earlier one is known, and only then', () => {
+    const signal = detectSignals(
+      normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}' }), options),
+      settings,
+    ).find((s) => s.detector === 'key-policy-public')!;
+    expect(planResponse(signal, facts('contain'))[0]).toEqual({
+      type: 'close-open-key-policy',
+      params: { keyArn: signal.keyArn, ownAccount: '111122223333', trustedAccounts: [] },
+      run: 'automatic',
+    });
+  });
+
+  it('changes nothing on an AWS managed key, and tells a person why', () => {
+    const plan = planResponse(signalOf('key-disabled'), { ...facts('lockdown'), awsManagedKey: true });
+    expect(plan.map((step) => step.type)).toEqual(['quarantine-principal', 'ask-a-person']);
+    expect(plan[1]).toMatchObject({ params: { why: expect.stringContaining('AWS managed key') } });
+  });
+
+  it('contains an IAM Identity Center role through the key policy, and asks a person to end its sessions', () => {
+    const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef';
+    const base = signalOf('key-disabled');
+    const signal = { ...base, principal: { ...base.principal, kind: 'identity-center' as const, arn: sso, sessionName: 'mallory@example.com' } };
+    const plan = planResponse(signal, facts('contain'));
+    expect(plan.map((step) => `${step.type}:${step.run}`)).toEqual(['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'ask-a-person:automatic']);
+    expect(plan[2]).toMatchObject({ params: { what: expect.stringContaining('IAM Identity Center') } });
+  });
+
+  it('offers, and does not apply, the quarantine GuardDuty asks for below High (7), by default', () => {
+    const signal = signalOf('guardduty-credential-compromise');
+    const medium = { ...signal, severity: 'medium' as const, evidence: { ...signal.evidence, guardDutySeverity: 5 } };
+    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'approval', why: expect.stringContaining('below 7') });
+    const high = { ...signal, evidence: { ...signal.evidence, guardDutySeverity: 7.5 } };
+    expect(planResponse(high, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 4 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+  });
+
+  it('puts back kms-warden tags changed by someone who is not a key administrator, as an administrator last set them', () => {
+    const base = signalOf('containment-tag-changed');
+    const plan = planResponse(base, { ...facts('contain'), administratorTags: { 'kms-warden:mode': 'lockdown' } });
+    expect(plan[0]).toEqual({ type: 'restore-key-tags', params: { keyArn: base.keyArn, tags: { 'kms-warden:mode': 'lockdown' } }, run: 'automatic' });
+    // Never set by an administrator: the tag goes.
+    expect(planResponse(base, facts('contain'))[0]).toMatchObject({ params: { tags: { 'kms-warden:mode': null } } });
+  });
+
+  it('plans with the kms-warden tags a key administrator last set, not with what anyone else tagged since', () => {
+    const live = { 'kms-warden:mode': 'observe', team: 'payments' };
+    // Observe is weaker than the default: it counts only as a key administrator's setting, whatever order events came in.
+    expect(trustedContainmentTags(live, {}, 'contain')).toEqual({ tags: { team: 'payments' }, source: expect.stringContaining('no key administrator set it') });
+    expect(trustedContainmentTags(live, { administrator: { eventTime: '2026-11-01T00:00:00Z', values: { 'kms-warden:mode': 'observe' } } }, 'contain').tags).toEqual(live);
+    expect(trustedContainmentTags(live, {}, 'observe').tags).toEqual(live);
+    // Stricter than the default, or protected, the live tag stands.
+    expect(trustedContainmentTags({ 'kms-warden:mode': 'lockdown', 'kms-warden:protected': 'true' }, {}, 'contain').tags).toEqual({ 'kms-warden:mode': 'lockdown', 'kms-warden:protected': 'true' });
+    expect(trustedContainmentTags(live, { tampered: { eventTime: '2026-11-28T10:00:00Z' } }).tags).toEqual({ team: 'payments' });
+    const administrator = { eventTime: '2026-11-01T00:00:00Z', values: { 'kms-warden:mode': 'lockdown' } };
+    expect(trustedContainmentTags(live, { administrator, tampered: { eventTime: '2026-11-28T10:00:00Z' } })).toMatchObject({ tags: { team: 'payments', 'kms-warden:mode': 'lockdown' }, source: expect.stringContaining('not a key administrator') });
+    // An administrator's change after the tampering is the setting again.
+    expect(trustedContainmentTags({ ...live, 'kms-warden:mode': 'contain' }, { administrator: { eventTime: '2026-11-29T00:00:00Z', values: { 'kms-warden:mode': 'contain' } }, tampered: { eventTime: '2026-11-28T10:00:00Z' } }).tags).toMatchObject({ 'kms-warden:mode': 'contain' });
+  });
+
+  it('offers, never runs, the quarantine of root', () => {
+    const signal = detectSignals(normaliseKmsApiCall(byRoot(record('DisableKey.iam-user')), options), settings).find((s) => s.detector === 'key-disabled')!;
+    expect(shape(signal, facts('contain'))).toContain('quarantine-principal:approval');
+  });
+
+  it('reads the mode from the tag, falls back to the default, and says which', () => {
+    expect(keyFactsFrom('k', { 'kms-warden:mode': 'LOCKDOWN' }, { defaultMode: 'contain', protectedKeys: [] })).toMatchObject({ mode: 'lockdown' });
+    expect(keyFactsFrom('k', { 'kms-warden:mode': 'panic' }, { defaultMode: 'observe', protectedKeys: [] })).toMatchObject({ mode: 'observe', modeSource: expect.stringContaining('not a mode') });
+    expect(keyFactsFrom('k', { 'kms-warden:protected': 'true' }, { defaultMode: 'contain', protectedKeys: [] })).toMatchObject({ protected: true });
+    expect(keyFactsFrom('k', {}, { defaultMode: 'contain', protectedKeys: ['k'] })).toMatchObject({ protected: true });
+  });
+
+  it('shuts a leaked credential out of every key it used, each key as its mode says', () => {
+    const signal = signalOf('guardduty-credential-compromise');
+    const keyFacts = (mode: KeyMode, isProtected = false) => ({ ...keyFactsFrom('k', { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), protected: isProtected });
+    const plan = planResponse({ ...signal, severity: 'high' }, {
+      ...facts('contain'),
+      keysUsed: [
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/a', key: keyFacts('contain') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/b', key: keyFacts('lockdown') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/c', key: keyFacts('observe') },
+        { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/d', key: keyFacts('lockdown', true) },
+      ],
+    });
+    expect(plan.map((step) => `${step.type}:${'keyArn' in step.params ? step.params.keyArn.slice(-1) : '-'}:${step.run}`)).toEqual([
+      'quarantine-principal:-:automatic',
+      'deny-principal-in-key-policy:a:automatic',
+      'revoke-grants:a:automatic',
+      'disable-key:a:approval',
+      'deny-principal-in-key-policy:b:automatic',
+      'revoke-grants:b:automatic',
+      'disable-key:b:automatic',
+      'deny-principal-in-key-policy:c:approval',
+      'revoke-grants:c:approval',
+      'disable-key:c:approval',
+      'deny-principal-in-key-policy:d:automatic',
+      'revoke-grants:d:automatic',
+      'disable-key:d:approval',
+    ]);
+  });
+});
