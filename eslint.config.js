@@ -13,6 +13,18 @@ module.exports = tseslint.config(
     },
   },
   {
+    // AWS adapters are built in composition roots only (src/composition); everything else takes ports.
+    // test/unit/architecture.test.ts checks the same, with folder cycles.
+    files: ['src/**/*.ts', 'handlers/**/*.ts'],
+    ignores: ['src/aws/**', 'src/composition/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/aws', '**/aws/**'], message: 'AWS adapters are built in src/composition: import a port, or the composition root.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,26 +1,20 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import { rekeyStepRunner } from '../src/composition/rekey';
 import { loadConfig } from '../src/config';
+import { MalformedRekeyStepInputError } from '../src/errors';
 import { logger } from '../src/logger';
-import { runRekeyStep, stepNames } from '../src/rekey/steps';
-import { rekeyDeps } from '../src/rekey/wiring';
 
-const config = loadConfig();
-const deps = rekeyDeps(config);
-
-/** What every Task state of the re-key workflow passes: the step's name, the run, and the step's own input. */
-const stepInput = z.looseObject({
-  step: z.enum(stepNames as [string, ...string[]]),
-  run: z.object({ incidentId: z.string().min(1), keyArn: z.string().startsWith('arn:'), pendingWindowDays: z.number().int(), startedBy: z.string() }),
-});
+const { run } = rekeyStepRunner(loadConfig());
 
 /**
- * One state of the re-key workflow. A malformed input is an error naming what is wrong: the definition retries a
- * failed task a bounded number of times, then the run records the failure on the incident and stops. No loop.
+ * One state of the re-key workflow. Each step parses its own input with its schema (src/rekey/steps); anything
+ * malformed, an unknown step included, is a MalformedRekeyStepInputError, which the definition never retries: the run
+ * records the failure on the incident and stops. No loop.
  */
 export const handler = middy(async (event: unknown) => {
-  const parsed = stepInput.safeParse(event);
-  if (!parsed.success) throw Object.assign(new Error(`malformed re-key step input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`), { name: 'MalformedInput' });
-  return runRekeyStep(parsed.data as { step: string } & Record<string, unknown>, deps);
+  if (typeof event !== 'object' || event === null || typeof (event as { step?: unknown }).step !== 'string') {
+    throw new MalformedRekeyStepInputError(String((event as { step?: unknown } | null)?.step), ['step: expected the name of a re-key step']);
+  }
+  return run(event as { step: string } & Record<string, unknown>);
 }).use(injectLambdaContext(logger));

@@ -79,3 +79,35 @@ export class KeyPolicyBusyError extends Error {
     super(`the policy of ${keyArn} is being changed by another kms-warden function: try again`, options);
   }
 }
+
+/*
+ * Errors the re-key workflow's state machine acts on by name (src/rekey/rekey-workflow.asl.json, ErrorEquals): each
+ * `name` is what the definition expects, and a step throws the class, never an Error renamed on the spot.
+ */
+
+/** A re-key step was handed an input its schema refuses: retrying cannot help, so the workflow does not retry it. */
+export class MalformedRekeyStepInputError extends Error {
+  override readonly name = 'MalformedRekeyStepInput';
+  constructor(readonly step: string, readonly problems: string[], options?: ErrorOptions) {
+    super(`malformed input for re-key step ${step}: ${problems.join('; ')}`, options);
+  }
+}
+
+/** The old key's policy lets in principals a person must confirm before it is copied: the run stops until they do. */
+export class ForeignPrincipalsInPolicyError extends Error {
+  override readonly name = 'ForeignPrincipalsInPolicy';
+  constructor(readonly keyArn: string, readonly principals: string[], options?: ErrorOptions) {
+    super(`the old key's policy lets in ${principals.join(', ')}: a person must confirm before it is copied to the replacement`, options);
+  }
+}
+
+/** Verified once, but not any more when the deletion is to be scheduled: the workflow waits and verifies again. */
+export class VerificationNoLongerHoldsError extends Error {
+  override readonly name = 'VerificationNoLongerHolds';
+  constructor(readonly keyArn: string, readonly verification: unknown, options?: ErrorOptions) {
+    super(`verification of ${keyArn} no longer holds: ${JSON.stringify(verification)}`, options);
+  }
+}
+
+/** Every error the re-key workflow's definition names in its Retry or Catch. */
+export const rekeyWorkflowErrors = [MalformedRekeyStepInputError, ForeignPrincipalsInPolicyError, VerificationNoLongerHoldsError] as const;

@@ -1,10 +1,9 @@
-import type { IamPrincipals } from '../aws/iam-principals';
-import type { KmsKeys } from '../aws/kms-keys';
+import type { KeyOperations, PrincipalOperations } from './ports';
 import type { KeyPolicyLock, PolicyTexts } from '../state/policy-texts';
 
 export interface ActionDeps {
-  kms: KmsKeys;
-  iam: IamPrincipals;
+  kms: KeyOperations;
+  iam: PrincipalOperations;
   /** Key policies kept out of the incident item (plans and results carry references). */
   policyTexts: PolicyTexts;
   /** One read-modify-write of a key policy at a time, across functions. */

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Action, ActionResult } from './action';
+import { guardPrincipal, guardRefusal } from './principal-guard';
 
 export interface DenyPrincipalParams {
   keyArn: string;
   /** The suspect: a role (every session of it) or a user. */
   principalArn: string;
+  /** kms-warden's own role ARNs: never denied (plans stored before this was planned carry none). */
+  responderRoles?: string[];
 }
 
 /** Sids kms-warden adds start with this; re-keying copies a policy without them. */
@@ -26,11 +29,12 @@ export const principalArnPatterns = (principalArn: string): string[] => {
   return match ? [principalArn, `${match[1]}/*/${match[2]}`] : [principalArn];
 };
 
-const refusal = (principalArn: string): string | undefined => {
-  if (/:root$/.test(principalArn)) return 'the root user is never denied automatically: it is offered for approval instead';
-  // Roles, users, and federated users (GetFederationToken sessions, named by their federated-user ARN).
-  if (!/^arn:aws[a-z-]*:(iam::\d{12}:(role|user)|sts::\d{12}:federated-user)\//.test(principalArn)) return `${principalArn} is not an IAM role, user or federated user ARN`;
-  return undefined;
+const keyArnParts = /^arn:(aws[a-z-]*):kms:[a-z0-9-]+:(\d{12}):/;
+
+/** Why the suspect must not be denied in this key's policy (the principal guard, in the key's account), or undefined. */
+export const denyRefusal = ({ keyArn, principalArn, responderRoles }: DenyPrincipalParams) => {
+  const [, partition, ownAccount] = keyArnParts.exec(keyArn) ?? [];
+  return guardRefusal(guardPrincipal(principalArn, { responderRoles, ownAccount, partition }).deny);
 };
 
 export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
@@ -39,9 +43,10 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
-  apply: async ({ keyArn, principalArn }, { kms, keyPolicyLock, policyTexts }, { resuming }) => {
-    const refused = refusal(principalArn);
-    if (refused) return { outcome: 'skipped', reason: refused };
+  apply: async (params, { kms, keyPolicyLock, policyTexts }, { resuming }) => {
+    const { keyArn, principalArn } = params;
+    const refused = denyRefusal(params);
+    if (refused) return refused;
     return keyPolicyLock.around(keyArn, async (): Promise<ActionResult> => {
       const text = await kms.keyPolicy(keyArn);
       const policy = JSON.parse(text) as Policy;

@@ -1,4 +1,4 @@
-import { kindOfError, remedyFor } from '../aws/error-kinds';
+import { kindOfError, remedyFor } from './error-kinds';
 import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
 import { isFinal, PartialStepError, type Action, type ActionContext, type ActionDeps, type ActionResult } from './action';
 import { askAPerson } from './ask-a-person';

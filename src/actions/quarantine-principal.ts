@@ -1,6 +1,6 @@
-import { kindOfError } from '../aws/error-kinds';
+import { kindOfError } from './error-kinds';
 import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
-import { isSamePrincipal } from '../events/principal';
+import { guardPrincipal, guardRefusal, parseIamPrincipal } from './principal-guard';
 import { PartialStepError, type Action, type ActionContext, type ActionResult } from './action';
 
 export interface QuarantineParams {
@@ -17,41 +17,15 @@ export interface QuarantineParams {
 
 export const quarantinePolicyName = 'KmsWardenQuarantine';
 
-const iamPrincipal = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)(\/.*)?\/([\w+=,.@-]+)$/;
-
-/** The parts of a role or user ARN: partition, account, kind, path (when the ARN gives one) and name. */
-export const parseIamPrincipal = (arn: string) => {
-  const match = iamPrincipal.exec(arn);
-  return match ? { partition: match[1]!, account: match[2]!, kind: match[3] as 'role' | 'user', path: `${match[4] ?? ''}/`, name: match[5]! } : undefined;
-};
-
-/** Roles AWS manages for a service or for IAM Identity Center: IAM refuses any change to them (UnmodifiableEntity). */
-export const isAwsManagedRole = (arn: string): boolean => {
-  const parsed = parseIamPrincipal(arn);
-  return (
-    parsed?.kind === 'role' &&
-    (parsed.path.startsWith('/aws-service-role/') || parsed.path.startsWith('/aws-reserved/') || parsed.name.startsWith('AWSReservedSSO_'))
-  );
-};
+export { isAwsManagedRole, parseIamPrincipal } from './principal-guard';
 
 /**
- * Why a principal must not be quarantined by kms-warden, or undefined. Only principals of kms-warden's own account,
- * by their exact ARN: a GuardDuty administrator receives its members' findings, and a role of the same name here is
- * somebody else.
+ * Why a principal must not be quarantined by kms-warden, or undefined: the principal guard's answer. Only principals
+ * of kms-warden's own account, by their exact ARN: a GuardDuty administrator receives its members' findings, and a
+ * role of the same name here is somebody else.
  */
-export const quarantineRefusal = (params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>): string | undefined => {
-  const { principalArn } = params;
-  if (/:root$/.test(principalArn)) return 'the root user cannot be quarantined with an IAM policy: offered for approval instead';
-  const parsed = parseIamPrincipal(principalArn);
-  if (!parsed) return `${principalArn} is not an IAM role or user`;
-  if (params.ownAccount && parsed.account !== params.ownAccount) {
-    return `${principalArn} belongs to account ${parsed.account}, not to ${params.ownAccount} where kms-warden acts: it is denied in this account's key policies; quarantine it in its own account`;
-  }
-  if (isAwsManagedRole(principalArn)) return 'roles AWS manages (IAM Identity Center, service-linked) cannot be changed: contained through the key policy instead';
-  if ((params.responderRoles ?? []).some((role) => isSamePrincipal(role, principalArn))) return "kms-warden's own role is never quarantined";
-  if (params.responderRolePath && parsed.kind === 'role' && parsed.path.startsWith(params.responderRolePath)) return "kms-warden's own role is never quarantined";
-  return undefined;
-};
+export const quarantineRefusal = (params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>): string | undefined =>
+  guardRefusal(guardPrincipal(params.principalArn, params).quarantine)?.reason;
 
 /**
  * For a role: every action refused to sessions issued before the quarantine (IAM's "revoke active sessions"
@@ -112,8 +86,10 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     const found = await iam.arnOf(kind, name);
     if (!found) return gone(kind, name);
     if (path !== '/' && found !== params.principalArn) return { outcome: 'skipped', reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)` };
-    // GuardDuty names roles without their path: a service-linked or Identity Center role shows only now.
-    if (isAwsManagedRole(found)) return { outcome: 'skipped', reason: `${found} is managed by AWS and cannot be changed: contained through the key policy instead` };
+    // GuardDuty names roles without their path: a service-linked, Identity Center or kms-warden role shows only now.
+    // (The account was checked on the ARN the plan names; IAM answers for this account.)
+    const resolved = guardRefusal(guardPrincipal(found, { ...params, ownAccount: undefined }).quarantine);
+    if (resolved) return resolved;
     return kind === 'role' ? quarantineRole(name, params, iam, context) : quarantineUser(name, partition, iam, context);
   },
   undo: async ({ principalArn }, { iam }, result) => {

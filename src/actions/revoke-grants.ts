@@ -1,4 +1,4 @@
-import type { Grant } from '../aws/kms-keys';
+import type { Grant } from './ports';
 import { accountOfPrincipal, isAwsServicePrincipal, isExternalAccount } from '../events/accounts';
 import { isSamePrincipal } from '../events/principal';
 import type { Action } from './action';

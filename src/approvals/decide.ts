@@ -3,13 +3,13 @@ import { changedSomething, type Action, type ActionDeps, type ActionResult } fro
 import { StateConflictError } from '../errors';
 import type { Decision, Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
-import { canMove, isActive, type IncidentStatus } from '../incidents/lifecycle';
+import { isOpenDecision } from '../incidents/lifecycle';
 import type { NonceStore } from './nonce-store';
 import { confirmationPage, refusalPage, resultPage } from './page';
 import type { AuditLog, RekeyWorkflow } from './ports';
 import { tellPeople, type TellDeps } from '../notify/tell-people';
-import { decisionText } from './decision-text';
-import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from './token';
+import { decisionText } from '../notify/decision-text';
+import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from '../notify/approval-token';
 
 /** What making a decision needs, whoever makes it: the link endpoint adds tokens and nonces to this. */
 export type DecisionDeps = Omit<ApprovalDeps, 'nonces' | 'secret' | 'tokenTtlSeconds'>;
@@ -62,21 +62,8 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
   'too-late': 'This decision can no longer be made',
 };
 
-/** The status each decision leads to (undefined: it stays); the lifecycle table says from where. */
-const leadsTo: Record<ApprovalAction, IncidentStatus | undefined> = {
-  'approve-rekey': 'approved',
-  'disable-key': undefined,
-  reject: 'rejected',
-  release: 'released',
-  'approve-deletion': undefined,
-};
-
-const canDecide = (action: ApprovalAction, incident: Incident): boolean => {
-  // The second approval: only once re-keying verified everything and asked for it.
-  if (action === 'approve-deletion') return incident.status === 're-keyed' && Boolean(incident.rekey?.deletionRequestedAt);
-  const to = leadsTo[action];
-  return to ? canMove(incident.status, to) : isActive(incident.status);
-};
+/** Whether the decision is still open: the incident lifecycle's one definition (links and reminders use it too). */
+const canDecide = (action: ApprovalAction, incident: Incident): boolean => isOpenDecision(incident, action);
 
 const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
 
@@ -118,7 +105,7 @@ export const showApproval =
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
     const rejectToken =
-      claims.action === 'approve-rekey'
+      claims.action === 'approve-rekey' && isOpenDecision(incident, 'reject')
         ? signToken({ incidentId: incident.id, action: 'reject', expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds }, await deps.secret.bytes())
         : undefined;
     return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken), summary: `confirm ${claims.action} for ${incident.id}` };

@@ -1,7 +1,7 @@
 import type { Incident } from '../incidents/incident';
 import { keyAliasesText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
-import { decisionText } from './decision-text';
-import type { ApprovalAction } from './token';
+import { decisionText } from '../notify/decision-text';
+import type { ApprovalAction } from '../notify/approval-token';
 
 const escape = (text: unknown): string =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

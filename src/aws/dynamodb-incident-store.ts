@@ -4,7 +4,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type Dy
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
-import type { Signal } from '../detectors/detector';
+import type { Signal } from '../detections/detection';
 import { StateConflictError } from '../errors';
 import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';

@@ -16,12 +16,11 @@ import {
   paginateListAccessKeys,
   paginateListAttachedUserPolicies,
 } from '@aws-sdk/client-iam';
+import type { IamPrincipalKind, PrincipalOperations } from '../actions/ports';
 import { InlinePolicyLimitError, PrincipalNotFoundError } from '../errors';
 
-export type IamPrincipalKind = 'role' | 'user';
-
 /** The IAM calls quarantine makes, on roles and users of kms-warden's own account, named by name. */
-export class IamPrincipals {
+export class IamPrincipals implements PrincipalOperations {
   constructor(private readonly client: IAMClient) {}
 
   /** The role or user's ARN (with its path), or undefined when there is none of that name. */

@@ -18,31 +18,10 @@ import {
   paginateListAliases,
   paginateListGrants,
   paginateListResourceTags,
-  type GrantConstraints,
   type GrantOperation,
 } from '@aws-sdk/client-kms';
+import type { Grant, KeyOperations, KeyStatus } from '../actions/ports';
 import { KeyNotFoundError, KeyStateConflictError } from '../errors';
-
-export interface KeyStatus {
-  state: string;
-  deletionDate: string | undefined;
-  description?: string | undefined;
-  /** AWS for AWS managed keys (alias/aws/*): nobody but their service may change them. */
-  keyManager?: string | undefined;
-  /** A multi-Region key's role, and its replicas (for a primary) in other Regions. */
-  multiRegion?: { type: string; primary?: string | undefined; replicas: string[] } | undefined;
-}
-
-/** A grant as ListGrants returns it, reduced to what revoking and recreating it needs. */
-export interface Grant {
-  grantId: string;
-  name?: string | undefined;
-  granteePrincipal?: string | undefined;
-  retiringPrincipal?: string | undefined;
-  operations: string[];
-  constraints?: GrantConstraints | undefined;
-  issuingAccount?: string | undefined;
-}
 
 const keyArnPattern = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/([\w-]+)$/;
 
@@ -57,7 +36,7 @@ export const keyLocation = (keyArn: string): { region: string; keyId: string } =
 };
 
 /** The KMS calls kms-warden makes, with KMS's errors translated into named ones. */
-export class KmsKeys {
+export class KmsKeys implements KeyOperations {
   constructor(private readonly clientIn: (region: string) => KMSClient) {}
 
   async status(keyArn: string): Promise<KeyStatus> {

@@ -3,14 +3,18 @@ import type { PlannedAction } from '../actions';
 import type { PlanningFacts, Signal } from './detection';
 import { accountOfKey } from '../events/accounts';
 import { policyRefOf } from '../state/policy-texts';
-import { isAwsManagedRole } from '../actions/quarantine-principal';
+import { guardPrincipal, type Permission } from '../actions/principal-guard';
 import { isSamePrincipal } from '../events/principal';
 
 export const suspectIsIam = (signal: Signal) => /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(signal.principal.arn);
 
 export type Run = 'automatic' | 'approval';
 
-export const denyStep = (keyArn: string, suspect: string, run: Run): PlannedAction => ({ type: 'deny-principal-in-key-policy', params: { keyArn, principalArn: suspect }, run });
+export const denyStep = (keyArn: string, suspect: string, run: Run, facts: Pick<PlanningFacts, 'responderRoles'>): PlannedAction => ({
+  type: 'deny-principal-in-key-policy',
+  params: { keyArn, principalArn: suspect, responderRoles: [...facts.responderRoles] },
+  run,
+});
 
 export const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts, run: Run): PlannedAction => ({
   type: 'revoke-grants',
@@ -24,61 +28,72 @@ export const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts
   run,
 });
 
-const isServiceLinked = (arn: string) => /:role\/aws-service-role\//.test(arn);
 export const isFederatedSession = (arn: string) => /^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn);
 
+/** The principal guard's answer for a suspect, in the planning facts' terms. */
+export const guardOf = (suspect: string, facts: PlanningFacts) => guardPrincipal(suspect, { responderRoles: facts.responderRoles, ownAccount: facts.ownAccount });
+
+const quarantineStep = (principalArn: string, facts: PlanningFacts, run: Run, why?: string): PlannedAction => ({
+  type: 'quarantine-principal',
+  params: { principalArn, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) },
+  run,
+  ...(why ? { why } : {}),
+});
+
+const askAPerson = (what: string, why: string): PlannedAction => ({ type: 'ask-a-person', params: { what, why }, run: 'automatic' });
+
 /**
- * Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps. A role AWS manages
- * cannot be changed: an IAM Identity Center role is contained through the key policy and a person ends the user's
- * sessions; a service-linked role acts for an AWS service, so denying it is a person's call.
+ * Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps, each as the principal
+ * guard allows (src/actions/principal-guard.ts, which the actions ask again when they apply): kms-warden's own roles
+ * are left alone; a service-linked role acts for an AWS service, so denying it is a person's call; an IAM Identity
+ * Center role is contained through the key policy and a person ends the user's sessions; a principal of another
+ * account is denied here and quarantined by its own account's people.
  */
 export const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automatic'): PlannedAction[] => {
-  const steps: PlannedAction[] = [];
   const suspect = signal.principal.arn;
-  if (isServiceLinked(suspect)) {
-    if (signal.keyArn) steps.push(denyStep(signal.keyArn, suspect, 'approval'));
-    steps.push({
-      type: 'ask-a-person',
-      params: { what: `find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`, why: 'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service' },
-      run: 'automatic',
-    });
-    return steps;
+  const guard = guardOf(suspect, facts);
+  const runOf = (may: Permission): Run => (may === 'approval' ? 'approval' : run);
+  const steps: PlannedAction[] = [];
+  if (guard.kind === 'responder') return steps;
+  const denies = signal.keyArn !== undefined && guard.deny.may !== 'never' && (suspectIsIam(signal) || guard.kind === 'federated-user');
+  if (denies) {
+    const denyRun = runOf(guard.deny.may);
+    steps.push(denyStep(signal.keyArn!, suspect, denyRun, facts), ...(guard.kind === 'service-linked-role' ? [] : [revokeStep(signal.keyArn!, suspect, facts, denyRun)]));
   }
-  if (signal.principal.kind === 'federated-user' && isFederatedSession(suspect)) {
-    // A GetFederationToken session: denied by its own ARN; its broker user is everyone's federation, so cutting the
-    // broker off is offered, never done on its own.
-    if (signal.keyArn) steps.push(denyStep(signal.keyArn, suspect, run), revokeStep(signal.keyArn, suspect, facts, run));
-    const broker = signal.principal.issuerArn;
-    if (broker) steps.push({ type: 'quarantine-principal', params: { principalArn: broker, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) }, run: 'approval', why: `${broker} issues every federated session: quarantining it cuts them all off, and the broker itself` });
-    steps.push({
-      type: 'ask-a-person',
-      params: {
-        what: `find who holds the federated session ${suspect} (issued by ${broker ?? 'its broker user'} with GetFederationToken; it lasts up to 36 hours) and stop it at the broker`,
-        why: 'a federated session cannot be ended on its own: kms-warden denied it in the key policy',
-      },
-      run: 'automatic',
-    });
-    return steps;
+  switch (guard.kind) {
+    case 'service-linked-role':
+      steps.push(askAPerson(`find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`, 'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service'));
+      return steps;
+    case 'federated-user': {
+      // A GetFederationToken session: denied by its own ARN; its broker user is everyone's federation, so cutting the
+      // broker off is offered, never done on its own.
+      const broker = signal.principal.issuerArn;
+      if (broker && guardOf(broker, facts).quarantine.may !== 'never') {
+        steps.push(quarantineStep(broker, facts, 'approval', `${broker} issues every federated session: quarantining it cuts them all off, and the broker itself`));
+      }
+      steps.push(
+        askAPerson(
+          `find who holds the federated session ${suspect} (issued by ${broker ?? 'its broker user'} with GetFederationToken; it lasts up to 36 hours) and stop it at the broker`,
+          'a federated session cannot be ended on its own: kms-warden denied it in the key policy',
+        ),
+      );
+      return steps;
+    }
+    case 'aws-managed-role':
+      steps.push(
+        askAPerson(
+          `end the sessions of the person behind ${signal.principal.sessionName ?? suspect} in IAM Identity Center (Users, the user, Active sessions, delete), and remove or narrow their permission set assignment`,
+          'IAM Identity Center roles are managed by AWS and refuse policy changes; kms-warden denied the role in the key policy instead',
+        ),
+      );
+      return steps;
+    default:
+      break;
   }
-  if (signal.keyArn && suspectIsIam(signal)) steps.push(denyStep(signal.keyArn, suspect, run), revokeStep(signal.keyArn, suspect, facts, run));
-  if (signal.principal.kind === 'identity-center' || isAwsManagedRole(suspect)) {
-    steps.push({
-      type: 'ask-a-person',
-      params: {
-        what: `end the sessions of the person behind ${signal.principal.sessionName ?? suspect} in IAM Identity Center (Users, the user, Active sessions, delete), and remove or narrow their permission set assignment`,
-        why: 'IAM Identity Center roles are managed by AWS and refuse policy changes; kms-warden denied the role in the key policy instead',
-      },
-      run: 'automatic',
-    });
-    return steps;
-  }
-  if (suspectIsIam(signal) || signal.principal.kind === 'root') {
-    steps.push({
-      type: 'quarantine-principal',
-      params: { principalArn: suspect, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) },
-      // Root cannot be quarantined with a policy: it is always a person's call.
-      run: signal.principal.kind === 'root' ? 'approval' : run,
-    });
+  // Root cannot be quarantined with a policy: the guard offers it to a person.
+  if (guard.quarantine.may !== 'never' && (suspectIsIam(signal) || guard.kind === 'root')) steps.push(quarantineStep(suspect, facts, runOf(guard.quarantine.may)));
+  else if (guard.ownAccount === false && suspectIsIam(signal)) {
+    steps.push(askAPerson(`have the owners of account ${suspect.split(':')[4]} revoke the credentials of ${suspect} and review what it did there`, guard.quarantine.why ?? 'it belongs to another account'));
   }
   return steps;
 };

@@ -1,6 +1,6 @@
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
-import type { Signal } from '../detectors/detector';
+import type { Signal } from '../detections/detection';
 import { StateConflictError } from '../errors';
 import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
 import { canMove, isActive } from './lifecycle';

@@ -1,5 +1,5 @@
 import type { ActionResult } from '../actions/action';
-import type { Signal } from '../detectors/detector';
+import type { Signal } from '../detections/detection';
 import type { PlannedAction } from '../actions';
 import type { Decision, Incident, RekeyProgress, ResourceProgress, SignalEntry } from './incident';
 import type { IncidentStatus } from './lifecycle';

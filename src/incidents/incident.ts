@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
-import type { Severity, Signal } from '../detectors/detector';
-import { familyOf } from '../detectors';
+import type { Severity, Signal } from '../detections/detection';
+import { familyOf } from '../detections';
 import { principalKey } from '../events/principal';
 import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
@@ -91,7 +91,7 @@ export interface RekeyProgress {
   oldKeyArn: string;
   /** Days between ScheduleKeyDeletion and the deletion: 7 to 30. */
   pendingWindowDays: number;
-  snapshot?: import('../rekey/key-snapshot').KeySnapshot;
+  snapshot?: import('./key-snapshot').KeySnapshot;
   replacementKeyArn?: string;
   aliasesMoved?: string[];
   /** By `service:region:id`. */

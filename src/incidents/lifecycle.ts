@@ -1,3 +1,7 @@
+import { actions, type ActionType } from '../actions';
+import { changedSomething } from '../actions/action';
+import type { Incident } from './incident';
+
 /**
  * Every status an incident can have and the moves allowed between them. Stores check a move against this
  * table before the conditional write that makes it.
@@ -26,3 +30,62 @@ export const statusesLeadingTo = (to: IncidentStatus): IncidentStatus[] =>
 
 /** An incident still being handled: it can move on. Released and closed ones cannot, and take no more decisions. */
 export const isActive = (status: IncidentStatus): boolean => transitions[status].length > 0;
+
+/** The decisions people make on an incident (an approval link, a Slack button or the CLI carries one). */
+export type DecisionAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion';
+
+export interface OpenDecision {
+  action: DecisionAction;
+  /**
+   * kms-warden asks for it: the incident waits for a person (it moves to awaiting-approval, reminders go out). A
+   * decision not asked for may still be made; release is offered as a link, reject beside the approval it rejects.
+   */
+  asked: boolean;
+  /** A link (and a Slack button) of its own is sent for it. */
+  linked: boolean;
+}
+
+/** Re-keying answers a key that may be in someone else's hands: for high and critical signals, not hygiene findings. */
+const rekeyWorthy: ReadonlySet<string> = new Set(['high', 'critical']);
+
+/** Before a re-key is approved: what containment did or offered is still the question. */
+const beforeRekey = (status: IncidentStatus): boolean => status === 'open' || canMove(status, 'approved');
+
+/**
+ * The one answer to "which decisions can this incident still take": the decision endpoint refuses any other, the
+ * links and buttons offer the `linked` ones, and the reminders wait on the `asked` ones.
+ *
+ * - approve-rekey: until approved, for an incident about a key, high or critical, not a dry run.
+ * - reject: while the incident awaits approval (on the approval page, beside Approve).
+ * - disable-key: before a re-key is approved (disabling the old key then would stop re-encryption), once; asked for
+ *   (and linked) when containment offered it rather than applying it.
+ * - approve-deletion: once, when re-keying verified everything and asked for it.
+ * - release: until the incident is approved, released or closed; linked when a reversible step changed something;
+ *   asked while steps containment only offered (other than disabling the key) wait undecided for a person, who
+ *   applies them by hand or releases the incident.
+ */
+export const openDecisions = (incident: Incident): OpenDecision[] => {
+  const open: OpenDecision[] = [];
+  const results = incident.results ?? [];
+  const decided = new Set((incident.decisions ?? []).map((decision) => decision.action));
+  if (incident.keyArn && !incident.dryRun && rekeyWorthy.has(incident.signal.severity) && canMove(incident.status, 'approved')) {
+    open.push({ action: 'approve-rekey', asked: true, linked: true });
+  }
+  if (beforeRekey(incident.status) && !decided.has('disable-key')) {
+    const offered = !incident.dryRun && incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run');
+    open.push({ action: 'disable-key', asked: offered, linked: offered });
+  }
+  if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion')) open.push({ action: 'approve-deletion', asked: true, linked: true });
+  if (canMove(incident.status, 'released')) {
+    const undoable = incident.plan.some((step, i) => changedSomething(results[i]) && actions[step.type as ActionType].reversible);
+    // Steps offered that no decision of their own answers (a quarantine for approval, say) wait for a person too:
+    // applied by hand, or the incident released.
+    const undecidedOffers = !incident.dryRun && decided.size === 0 && incident.plan.some((step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run');
+    open.push({ action: 'release', asked: undecidedOffers, linked: undoable });
+  }
+  if (canMove(incident.status, 'rejected')) open.push({ action: 'reject', asked: false, linked: false });
+  return open;
+};
+
+/** Whether `action` can still be decided on this incident. */
+export const isOpenDecision = (incident: Incident, action: DecisionAction): boolean => openDecisions(incident).some((open) => open.action === action);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PlannedAction } from '../actions';
-import type { Signal } from '../detectors/detector';
+import type { OperatorRequestKind, Signal } from '../detections/detection';
 import { accountOfKey } from '../events/accounts';
 import { newIncident, type Incident } from './incident';
 import type { IncidentStore } from './incident-store';
@@ -9,8 +9,8 @@ export interface OperatorRequest {
   keyArn: string;
   /** Who asked: cli:$USER, or --by. */
   by: string;
-  /** operator-rekey, operator-contain: the incident's detector, so its group and messages say what it is. */
-  detector: string;
+  /** The incident's detector, so its group and messages say what it is. */
+  detector: OperatorRequestKind;
   title: string;
   summary: string;
   plan: PlannedAction[];

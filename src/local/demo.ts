@@ -15,20 +15,16 @@ import { provisionResponderStack, responderEnvironment, subscribeInbox } from '.
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
-import { rekeyOfTag, snapshotForRekeyOfTag } from '../aws/rekey/ebs';
 import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { approvalDeps } from '../approvals/wiring';
 import { approvalRoute } from '../approvals/route';
-import { decisionLinks } from '../approvals/links';
+import { decisionLinks } from '../notify/decision-links';
 import { loadConfig } from '../config';
-import { rekeyDeps } from '../rekey/wiring';
-import { renderRekeyProgress } from '../rekey/progress';
+import { renderRekeyProgress } from '../notify/rekey-progress';
 import type { Incident } from '../incidents/incident';
 import { isActive } from '../incidents/lifecycle';
-import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
-import { documentClient } from '../aws/clients';
+import { demoApprovalDeps, demoIncidentStore, demoRekeyDeps, rekeyOfTag, snapshotForRekeyOfTag, type DemoApprovalDeps } from '../composition/local-demo';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
 
@@ -133,7 +129,7 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
       findings: (require('../../handlers/on-security-finding') as { handler: Handler }).handler,
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const incidentStore = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    const incidentStore = demoIncidentStore(stack.incidentTable);
     /** The detectors that fired on these records, as the incidents recorded them. */
     const signalsOf = async (incidentIds: string[], records: CloudTrailRecord[]) => {
       const played = new Set(records.map((record) => record.eventID));
@@ -225,12 +221,12 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
 
     // Approving the re-key runs the deployed workflow definition here, through the local interpreter.
     const config = loadConfig();
-    const rekeySteps = rekeyDeps(config);
+    const rekeySteps = demoRekeyDeps(config);
     const workflow = new LocalRekeyWorkflow(rekeySteps, {
       timeScale: options.autoApprove ? 0.0001 : 0.005,
       onState: (_id, state) => say('rekey-state', `re-key workflow: ${state}`, { state }),
     });
-    const deps = { ...approvalDeps(config), rekey: workflow };
+    const deps = demoApprovalDeps(config, workflow);
     route = approvalRoute(deps);
     // Waits end when the run fails, and (never waiting for a person) after a few minutes at most.
     const watch: Watch = { failure: undefined, deadline: options.autoApprove ? Date.now() + 5 * 60_000 : undefined };
@@ -301,7 +297,7 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
  * from the re-encrypted snapshot in place of the old one, a database restored from the re-encrypted copy, the old
  * snapshot deleted). With --auto-approve the demo plays that person; otherwise it waits for Enter first.
  */
-const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; watch: Watch }) => {
+const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: DemoApprovalDeps; watch: Watch }) => {
   const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure), options.watch);
   const resources = Object.entries(waiting.rekey?.resources ?? {});
   const left = resources.filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
@@ -355,7 +351,7 @@ type Say = (step: string, text: string, data?: Record<string, unknown>) => void;
 const decide = async (
   incidentId: string,
   action: 'approve-rekey' | 'approve-deletion',
-  options: DemoOptions & { say: Say; deps: ReturnType<typeof approvalDeps>; approvalsUrl: string; watch: Watch },
+  options: DemoOptions & { say: Say; deps: DemoApprovalDeps; approvalsUrl: string; watch: Watch },
 ): Promise<'decided' | 'declined' | 'no-link'> => {
   const incident = (await options.deps.incidents.get(incidentId))!;
   const links = await decisionLinks(incident, { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 }, new Date());

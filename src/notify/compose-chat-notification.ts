@@ -1,5 +1,5 @@
-import type { DecisionLink } from '../approvals/links';
-import { decisionText } from '../approvals/decision-text';
+import type { DecisionLink } from './decision-links';
+import { decisionText } from './decision-text';
 import type { Incident } from '../incidents/incident';
 import { keyAliasesText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 

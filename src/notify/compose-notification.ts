@@ -1,10 +1,11 @@
 import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
+import { detectionOf } from '../detections';
 import type { Incident } from '../incidents/incident';
-import { renderRekeyProgress } from '../rekey/progress';
+import { renderRekeyProgress } from './rekey-progress';
 import type { Notification } from './notifier';
-import type { DecisionLink } from '../approvals/links';
-import { decisionText } from '../approvals/decision-text';
+import type { DecisionLink } from './decision-links';
+import { decisionText } from './decision-text';
 
 const resultLine = (result: ActionResult | undefined): string => {
   if (!result) return 'not run';
@@ -104,9 +105,7 @@ export const nextStepFor = (incident: Incident, outcome: string): string => {
     default:
       return [
         `Ask the owner of ${principal} whether this was intended.`,
-        incident.signal.detector === 'key-deletion-scheduled'
-          ? 'If it was, add the principal to the keyAdministrators setting and schedule the deletion again.'
-          : 'If it was, undo the steps above (each is reversible).',
+        detectionOf(incident.signal.detector)?.tell?.ifIntended ?? 'If it was, undo the steps above (each is reversible).',
         `If not, treat its credentials as compromised and review what else it did (${evidence}).`,
         ...(offered ? ['Then decide on each step marked "not run": it was offered, not applied.'] : []),
       ].join(' ');
@@ -134,9 +133,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     `  ${signal.summary}.`,
     `  ${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown address'}` +
       ` (user agent ${signal.source.userAgent ?? 'unknown'}), CloudTrail event ${signal.source.eventId}.`,
-    ...(signal.detector === 'key-deletion-scheduled'
-      ? [`  Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`]
-      : []),
+    ...(detectionOf(signal.detector)?.tell?.whatHappened?.(incident).map((line) => `  ${line}`) ?? []),
     ...(laterSignalLines(incident).length > 0 ? ['', 'Then, from the same principal on the same key:', ...laterSignalLines(incident).map((line) => `  - ${line}`)] : []),
     '',
     'What kms-warden did:',

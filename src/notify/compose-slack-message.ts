@@ -1,7 +1,7 @@
-import { decisionText } from '../approvals/decision-text';
-import type { DecisionLink } from '../approvals/links';
+import { decisionText } from './decision-text';
+import type { DecisionLink } from './decision-links';
 import type { Incident } from '../incidents/incident';
-import { renderRekeyProgress } from '../rekey/progress';
+import { renderRekeyProgress } from './rekey-progress';
 import { keyAliasesText, keyPurposeText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });

@@ -1,4 +1,4 @@
-import type { DecisionLink } from '../approvals/links';
+import type { DecisionLink } from './decision-links';
 import type { Incident } from '../incidents/incident';
 import { composeSlackMessage } from './compose-slack-message';
 

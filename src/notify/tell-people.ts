@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { decisionLinks, type DecisionLink, type LinkSigner } from '../approvals/links';
+import { decisionLinks, type DecisionLink, type LinkSigner } from './decision-links';
 import type { Incident } from '../incidents/incident';
 import { composeChatNotification } from './compose-chat-notification';
 import { composeNotification } from './compose-notification';

@@ -1,7 +1,6 @@
 import type { PlannedAction } from '../actions';
 import { accountOfKey } from '../events/accounts';
-import { isSamePrincipal } from '../events/principal';
-import { isAwsManagedRole } from '../actions/quarantine-principal';
+import { guardPrincipal } from '../actions/principal-guard';
 
 export interface ManualContainmentRequest {
   keyArn: string;
@@ -17,18 +16,16 @@ export interface ManualContainmentRequest {
 }
 
 /**
- * Why a principal cannot be isolated this way, or undefined. An assumed-role session ARN (as CloudTrail shows it) is
- * named by its role instead; kms-warden's own roles and service-linked roles are never denied or quarantined.
+ * Why a principal cannot be isolated this way, or undefined: the principal guard's answer. A person asks for the
+ * whole isolation (deny, grants, quarantine), so a principal of this account that kms-warden may not both deny and
+ * quarantine on its own is refused with the guard's reason rather than half isolated: kms-warden's own roles,
+ * service-linked and IAM Identity Center roles, the root user, federated sessions, and sessions (named by their role
+ * instead). A principal of another account is denied in the key policy here; its quarantine step says why not.
  */
-export const principalRefusal = (principalArn: string, responderRoles: readonly string[]): string | undefined => {
-  if (/^arn:aws[a-z-]*:sts::\d{12}:assumed-role\//.test(principalArn)) {
-    const [, account, role] = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(principalArn) ?? [];
-    return `${principalArn} is a session: name its role instead (arn:aws:iam::${account}:role/${role}, with its path if it has one)`;
-  }
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\//.test(principalArn)) return `${principalArn} is not an IAM role or user ARN`;
-  if (responderRoles.some((role) => isSamePrincipal(role, principalArn))) return `${principalArn} is one of kms-warden's own roles: isolating it would stop kms-warden acting on this key`;
-  if (principalArn.includes(':role/aws-service-role/')) return `${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key`;
-  if (isAwsManagedRole(principalArn)) return `${principalArn} is managed by AWS (IAM Identity Center): deny it in the key policy by hand if needed, and end the user's sessions in IAM Identity Center`;
+export const principalRefusal = (principalArn: string, responderRoles: readonly string[], ownAccount?: string): string | undefined => {
+  const guard = guardPrincipal(principalArn, { responderRoles, ownAccount });
+  if (guard.deny.may !== 'automatic') return guard.deny.why;
+  if (guard.quarantine.may !== 'automatic' && guard.ownAccount !== false) return guard.quarantine.why;
   return undefined;
 };
 
@@ -40,7 +37,9 @@ export const principalRefusal = (principalArn: string, responderRoles: readonly 
 export const planManualContainment = (request: ManualContainmentRequest): PlannedAction[] => {
   const ownAccount = accountOfKey(request.keyArn) ?? 'unknown';
   const steps: PlannedAction[] = [];
-  if (request.principalArn) steps.push({ type: 'deny-principal-in-key-policy', params: { keyArn: request.keyArn, principalArn: request.principalArn }, run: 'automatic' });
+  if (request.principalArn) {
+    steps.push({ type: 'deny-principal-in-key-policy', params: { keyArn: request.keyArn, principalArn: request.principalArn, responderRoles: [...request.responderRoles] }, run: 'automatic' });
+  }
   steps.push({
     type: 'revoke-grants',
     params: { keyArn: request.keyArn, ...(request.principalArn ? { suspectArn: request.principalArn } : {}), ownAccount, trustedAccounts: [...request.trustedAccounts], revokesPerSecond: request.revokesPerSecond },

@@ -1,23 +1,10 @@
 import { denySidPrefix } from '../actions/deny-principal-in-key-policy';
 import { accountOfKey, accountOfPrincipal, isExternalAccount } from '../events/accounts';
 import { parsePolicy } from '../events/key-policy';
+import type { KeySnapshot } from '../incidents/key-snapshot';
 
-/** What the replacement key copies from the old one, read before anything changes. */
-export interface KeySnapshot {
-  keyArn: string;
-  region: string;
-  /** The key policy without kms-warden's own deny statements: the replacement starts as the owners set it up. */
-  policy: string;
-  tags: Record<string, string>;
-  description: string;
-  keySpec: string;
-  keyUsage: string;
-  origin: string;
-  multiRegion: boolean;
-  rotationEnabled: boolean;
-  aliases: string[];
-  state: string;
-}
+/** What the replacement key copies from the old one: kept on the incident, so defined with it. */
+export type { KeySnapshot } from '../incidents/key-snapshot';
 
 /** The policy as its owners wrote it: kms-warden's containment statements are not carried to the new key. */
 export const policyWithoutContainment = (policy: string): string => {

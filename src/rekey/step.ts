@@ -1,17 +1,56 @@
+import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { TellDeps } from '../notify/tell-people';
 import type { KeySnapshot } from './key-snapshot';
-import type { ServiceReEncrypter } from './protected-resource';
+import type { ProtectedResource, ServiceName, ServiceReEncrypter } from './protected-resource';
 
 /** What a run is about; the workflow carries it from state to state. */
-export interface RekeyRun {
-  incidentId: string;
-  keyArn: string;
+export const rekeyRunSchema = z.object({
+  incidentId: z.string().min(1),
+  keyArn: z.string().startsWith('arn:'),
   /** 7 to 30: KMS's limits for ScheduleKeyDeletion. */
-  pendingWindowDays: number;
-  startedBy: string;
-}
+  pendingWindowDays: z.number().int().min(7, "7 to 30 (KMS's limits)").max(30, "7 to 30 (KMS's limits)"),
+  startedBy: z.string(),
+});
+export type RekeyRun = z.output<typeof rekeyRunSchema>;
+
+/** The old key as the snapshot step read it, passed on by the workflow to the steps after it. */
+export const keySnapshotSchema = z.object({
+  keyArn: z.string().startsWith('arn:'),
+  region: z.string().min(1),
+  policy: z.string(),
+  tags: z.record(z.string(), z.string()),
+  description: z.string(),
+  keySpec: z.string(),
+  keyUsage: z.string(),
+  origin: z.string(),
+  multiRegion: z.boolean(),
+  rotationEnabled: z.boolean(),
+  aliases: z.array(z.string()),
+  state: z.string(),
+}) satisfies z.ZodType<KeySnapshot>;
+
+/** The replacement key as create-replacement returned it. */
+export const replacementSchema = z.object({ keyArn: z.string().startsWith('arn:') });
+
+const serviceNames = ['secretsmanager', 'ssm', 's3', 'dynamodb', 'lambda', 'ebs', 'rds', 'efs', 'redshift'] as const satisfies readonly ServiceName[];
+
+export const protectedResourceSchema = z.object({
+  service: z.enum(serviceNames),
+  kind: z.string(),
+  id: z.string().min(1),
+  region: z.string().min(1),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+}) satisfies z.ZodType<ProtectedResource>;
+
+/** The inputs the Task states hand over (rekey-workflow.asl.json's Parameters), one shape per set of fields. */
+export const stepInputs = {
+  run: z.object({ run: rekeyRunSchema }),
+  runAndSnapshot: z.object({ run: rekeyRunSchema, snapshot: keySnapshotSchema }),
+  runAndReplacement: z.object({ run: rekeyRunSchema, replacement: replacementSchema }),
+  runSnapshotAndReplacement: z.object({ run: rekeyRunSchema, snapshot: keySnapshotSchema, replacement: replacementSchema }),
+} as const;
 
 /** The KMS calls re-keying makes (src/aws/rekey/kms-replacement.ts). */
 export interface KeyReplacementPort {
@@ -46,10 +85,15 @@ export interface RekeyDeps extends TellDeps {
   now: () => Date;
 }
 
-/** One state of the workflow: a small idempotent function of its input and the incident's recorded progress. */
-export interface RekeyStep<I, O> {
+/**
+ * One state of the workflow: a small idempotent function of its input and the incident's recorded progress. Its
+ * input is parsed with `input` where the state machine hands it over (runRekeyStep), so `run` gets it typed; a
+ * malformed one is a MalformedRekeyStepInputError, never retried.
+ */
+export interface RekeyStep<S extends z.ZodType, O> {
   name: string;
-  run: (input: I, deps: RekeyDeps) => Promise<O>;
+  input: S;
+  run: (input: z.output<S>, deps: RekeyDeps) => Promise<O>;
 }
 
 export const resourceKeyOf = (resource: { service: string; region: string; id: string; kind?: string }): string =>

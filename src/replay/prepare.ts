@@ -1,5 +1,5 @@
-import { detectStateless } from '../detectors';
-import type { DetectionSettings, Signal } from '../detectors/detector';
+import { detectStateless } from '../detections';
+import type { DetectionSettings, Signal } from '../detections/detection';
 import type { ConfigComplianceChange } from '../events/config-compliance-change';
 import type { GuardDutyFinding } from '../events/guardduty-finding';
 import { classifyInput } from '../events/input';

@@ -1,6 +1,6 @@
-import { detectInComplianceChange, detectInFinding, detectStateful, detectStateless } from '../detectors';
+import { detectInComplianceChange, detectInFinding, detectStateful, detectStateless } from '../detections';
 import type { KmsApiCall } from '../events/kms-api-call';
-import type { DetectionSettings, Signal } from '../detectors/detector';
+import type { DetectionSettings, Signal } from '../detections/detection';
 import { InMemoryDetectionMemory } from '../state/in-memory-detection-memory';
 import type { Prepared, PreparedEvent } from './prepare';
 

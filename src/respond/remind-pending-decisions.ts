@@ -1,4 +1,5 @@
 import type { Incident } from '../incidents/incident';
+import { openDecisions } from '../incidents/lifecycle';
 import type { IncidentStore } from '../incidents/incident-store';
 import { tellPeople, type TellDeps } from '../notify/tell-people';
 
@@ -9,15 +10,10 @@ export interface ReminderDeps extends TellDeps {
 }
 
 /**
- * Waiting for people: awaiting-approval (decision links went out), or contained with offered steps no one decided
- * on (no approval endpoint configured, so people decide with the CLI).
+ * Waiting for people: a decision kms-warden asked for is still open (the incident lifecycle's one definition: a
+ * re-key or an offered disable to approve, the old key's deletion to approve, offered steps no one decided on).
  */
-const waitingForDecision = (incident: Incident) =>
-  !incident.dryRun &&
-  (incident.status === 'awaiting-approval' ||
-    // Re-keyed and asked to approve the old key's deletion: the second approval waits like the first.
-    (incident.status === 're-keyed' && Boolean(incident.rekey?.deletionRequestedAt) && !(incident.decisions ?? []).some((d) => d.action === 'approve-deletion')) ||
-    ((incident.decisions ?? []).length === 0 && (incident.results ?? []).some((r) => r.outcome === 'not-run')));
+const waitingForDecision = (incident: Incident) => !incident.dryRun && openDecisions(incident).some((open) => open.asked);
 
 /**
  * The scheduled reminder: incidents whose offered steps have waited longer than the setting get a reminder, with

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ActionDeps } from '../actions/action';
+import type { KeyOperations } from '../actions/ports';
 import type { DetectionSettings } from '../detections';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { TellDeps } from '../notify/tell-people';
@@ -32,6 +33,8 @@ export interface ResponderSettings extends DetectionSettings {
 }
 
 export interface ResponderDeps extends ActionDeps, TellDeps {
+  /** What the actions call, and the key's aliases: messages name a key by what its owners call it. */
+  kms: KeyOperations & { aliases(keyArn: string): Promise<string[]> };
   incidents: IncidentStore;
   keyStates: KeyStateJournal;
   /** CloudTrail's event history of what an access key did; absent where it cannot be read (the local emulator). */

@@ -1,4 +1,4 @@
-import { asksForDecision } from '../approvals/links';
+import { asksForDecision } from '../notify/decision-links';
 import type { Incident } from '../incidents/incident';
 import { linksFor, tellPeople } from '../notify/tell-people';
 import type { ResponderDeps } from './responder-deps';

@@ -1,6 +1,6 @@
 /**
  * What the stateful detectors remember between events, per principal, per key and per (key, principal).
- * Detectors only read it; the engine's learn step (src/detectors/learn.ts) writes it after detection.
+ * Detectors only read it; each detection's `learn` (src/detections/<id>) writes its own slice after detection.
  * Times are epoch milliseconds.
  */
 export interface PrincipalMemory {

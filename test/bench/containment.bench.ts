@@ -16,8 +16,8 @@ import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJ
 import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
-import { detectSignals } from '../../src/detectors';
-import { defaultThresholds } from '../../src/detectors/detector';
+import { detectSignals } from '../../src/detections';
+import { defaultThresholds } from '../../src/detections';
 import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { kmsApiCallRecord } from '../../src/local/cloudtrail-records';
 import { InMemoryDetectionMemory } from '../../src/state/in-memory-detection-memory';

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createGunzip } from 'node:zlib';
-import { defaultDetectionSettings } from '../../src/detectors/detector';
+import { defaultDetectionSettings } from '../../src/detections';
 import { preparedInParallel, preparedInProcess } from '../../src/replay/prepared-batches';
 import { replay } from '../../src/replay/replay';
 

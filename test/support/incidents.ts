@@ -1,5 +1,5 @@
-import { detectSignals } from '../../src/detectors';
-import { defaultDetectionSettings } from '../../src/detectors/detector';
+import { detectSignals } from '../../src/detections';
+import { defaultDetectionSettings } from '../../src/detections';
 import type { CloudTrailRecord } from '../../src/events/cloudtrail-record';
 import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { newIncident, type Incident } from '../../src/incidents/incident';

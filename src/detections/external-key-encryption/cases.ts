@@ -1,4 +1,4 @@
-import { failed, record, renamed, s3PutObject, type ApiCallCase } from '../../../test/support/cases/api-call';
+import { failed, renamed, s3PutObject, type ApiCallCase } from '../../../test/support/cases/api-call';
 
 /** Fixtures that must fire external-key-encryption and fixtures that must not (test/unit/detections/cases.test.ts runs them). */
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {

@@ -5,7 +5,7 @@ import { isKeyUse } from '../new-principal-for-key';
 import { hourOf } from '../usage-spike';
 import type { PlannedAction } from '../../actions';
 import { findingDetection, type PlanningFacts, type Severity, type Signal } from '../detection';
-import { denyStep, isFederatedSession, isolate, revokeStep, suspectIsIam, type Run } from '../responses';
+import { denyStep, guardOf, isFederatedSession, isolate, revokeStep, suspectIsIam, type Run } from '../responses';
 
 /** Finding families that mean an IAM credential is in the wrong hands. Recon:IAMUser is the older name of Discovery. */
 const credentialFamilies =
@@ -29,9 +29,12 @@ const containLeakedCredential = (signal: Signal, facts: PlanningFacts): PlannedA
   );
   // A federated session is denied on the keys it used as well, by its own ARN.
   if (!suspectIsIam(signal) && !isFederatedSession(signal.principal.arn)) return steps;
+  // The guard's answer holds on every key: a service-linked role is only ever offered, kms-warden's own never.
+  const deny = guardOf(signal.principal.arn, facts).deny.may;
+  if (deny === 'never') return steps;
   for (const { keyArn, key } of facts.keysUsed ?? []) {
-    const run: Run = key.mode === 'observe' ? 'approval' : 'automatic';
-    steps.push(denyStep(keyArn, signal.principal.arn, run), revokeStep(keyArn, signal.principal.arn, facts, run));
+    const run: Run = key.mode === 'observe' || deny === 'approval' ? 'approval' : 'automatic';
+    steps.push(denyStep(keyArn, signal.principal.arn, run, facts), revokeStep(keyArn, signal.principal.arn, facts, run));
     if (signal.severity === 'high' || signal.severity === 'critical') {
       const disable = key.mode === 'lockdown' && !key.protected;
       steps.push({

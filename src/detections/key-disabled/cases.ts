@@ -1,4 +1,4 @@
-import { byResponder, failed, invokedByService, record, type ApiCallCase } from '../../../test/support/cases/api-call';
+import { byResponder, invokedByService, record, type ApiCallCase } from '../../../test/support/cases/api-call';
 
 /** Fixtures that must fire key-disabled and fixtures that must not (test/unit/detections/cases.test.ts runs them). */
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {

@@ -1,4 +1,4 @@
-import { byResponder, failed, invokedByService, policy, record, withRequest, type ApiCallCase } from '../../../test/support/cases/api-call';
+import { byResponder, failed, invokedByService, record, withRequest, type ApiCallCase } from '../../../test/support/cases/api-call';
 
 /** Fixtures that must fire key-policy-lockout and fixtures that must not (test/unit/detections/cases.test.ts runs them). */
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {

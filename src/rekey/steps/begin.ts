@@ -1,14 +1,13 @@
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 
 /** Starts (or resumes) re-keying: the incident moves approved -> re-keying, once. */
-export const begin: RekeyStep<{ run: RekeyRun }, { resumed: boolean }> = {
+export const begin: RekeyStep<typeof stepInputs.run, { resumed: boolean }> = {
   name: 'begin',
+  input: stepInputs.run,
   run: async ({ run }, deps) => {
-    if (!Number.isInteger(run.pendingWindowDays) || run.pendingWindowDays < 7 || run.pendingWindowDays > 30) {
-      throw new Error(`pendingWindowDays must be 7 to 30 (KMS's limits), not ${run.pendingWindowDays}`);
-    }
+    // pendingWindowDays is 7 to 30 (KMS's limits): the run's schema refused any other at the boundary.
     const before = await incidentOf(run, deps);
     const at = deps.now().toISOString();
     const incident = await deps.incidents.beginRekey(before.id, { startedAt: at, startedBy: run.startedBy, oldKeyArn: run.keyArn, pendingWindowDays: run.pendingWindowDays, resources: {} }, at);

@@ -1,6 +1,7 @@
-import { foreignGrantees, replacementTags, type KeySnapshot } from '../key-snapshot';
+import { ForeignPrincipalsInPolicyError } from '../../errors';
+import { foreignGrantees, replacementTags } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 
 /**
@@ -10,8 +11,9 @@ import { incidentOf } from './incident-of';
 /** The resource key a person acknowledges to let a policy with foreign principals be copied. */
 const foreignPolicyKey = 'kms:policy:foreign-principals';
 
-export const createReplacement: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { keyArn: string }> = {
+export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { keyArn: string }> = {
   name: 'create-replacement',
+  input: stepInputs.runAndSnapshot,
   run: async ({ run, snapshot }, deps) => {
     const incident = await incidentOf(run, deps);
     const recorded = incident.rekey?.replacementKeyArn;
@@ -33,7 +35,7 @@ export const createReplacement: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot
         ],
         at: deps.now().toISOString(),
       });
-      throw Object.assign(new Error(`the old key's policy lets in ${foreign.join(', ')}: a person must confirm before it is copied to the replacement`), { name: 'ForeignPrincipalsInPolicy' });
+      throw new ForeignPrincipalsInPolicyError(snapshot.keyArn, foreign);
     }
     const found = recorded ?? (await deps.keys.findKeyTagged(snapshot.region, tags));
     const made = found ?? (await deps.keys.createReplacement(snapshot, tags));

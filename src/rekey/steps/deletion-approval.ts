@@ -1,10 +1,11 @@
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 
 /** Whether someone approved the deletion; past the setting's days without it, the run ends and the key stays disabled. */
-export const deletionApproval: RekeyStep<{ run: RekeyRun }, { approved: boolean; expired: boolean }> = {
+export const deletionApproval: RekeyStep<typeof stepInputs.run, { approved: boolean; expired: boolean }> = {
   name: 'deletion-approval',
+  input: stepInputs.run,
   run: async ({ run }, deps) => {
     const incident = await incidentOf(run, deps);
     if ((incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion')) return { approved: true, expired: false };

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { MalformedRekeyStepInputError } from '../../errors';
 import type { RekeyDeps, RekeyStep } from '../step';
 import { begin } from './begin';
 import { createReplacement } from './create-replacement';
@@ -12,8 +14,7 @@ import { snapshot } from './snapshot';
 import { verify } from './verify';
 
 /** Every step of the re-key workflow, by the name its Task state passes. A step not listed here cannot run. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each step checks its own input's shape
-export const rekeySteps: ReadonlyArray<RekeyStep<any, unknown>> = [
+export const rekeySteps: ReadonlyArray<RekeyStep<z.ZodType, unknown>> = [
   begin,
   snapshot,
   createReplacement,
@@ -29,9 +30,17 @@ export const rekeySteps: ReadonlyArray<RekeyStep<any, unknown>> = [
 
 export const stepNames = rekeySteps.map((step) => step.name);
 
-/** Runs the step a Task state names. */
+/**
+ * Runs the step a Task state names, with its input parsed by the step's schema: the boundary where the state machine
+ * hands it over. A malformed input (or an unknown step) is a MalformedRekeyStepInputError, which the definition does
+ * not retry.
+ */
 export const runRekeyStep = async (input: { step: string } & Record<string, unknown>, deps: RekeyDeps): Promise<unknown> => {
   const step = rekeySteps.find((s) => s.name === input.step);
-  if (!step) throw new Error(`no re-key step named ${JSON.stringify(input.step)}`);
-  return step.run(input, deps);
+  if (!step) throw new MalformedRekeyStepInputError(String(input.step), [`no re-key step named ${JSON.stringify(input.step)}`]);
+  const parsed = step.input.safeParse(input);
+  if (!parsed.success) {
+    throw new MalformedRekeyStepInputError(step.name, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`), { cause: parsed.error });
+  }
+  return step.run(parsed.data, deps);
 };

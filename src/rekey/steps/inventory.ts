@@ -1,6 +1,5 @@
-import type { KeySnapshot } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
-import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
+import { resourceKeyOf, type RekeyStep, stepInputs } from '../step';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
@@ -8,8 +7,9 @@ import { incidentOf } from './incident-of';
  * What the old key protects, recorded as pending on the incident; the next state re-encrypts them in batches. The
  * list stays on the incident, not in the workflow's state: thousands of resources would pass Step Functions' 256 KB.
  */
-export const inventory: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot }, { found: number; pending: number; gaps: Record<string, string> }> = {
+export const inventory: RekeyStep<typeof stepInputs.runAndSnapshot, { found: number; pending: number; gaps: Record<string, string> }> = {
   name: 'inventory',
+  input: stepInputs.runAndSnapshot,
   run: async ({ run, snapshot }, deps) => {
     const incident = await incidentOf(run, deps);
     const found = await findProtected(snapshot, deps);

@@ -1,10 +1,10 @@
-import type { KeySnapshot } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 
 /** Points every alias of the old key at the replacement: code that names a key by alias uses the new one from now. */
-export const moveAliases: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, { moved: string[] }> = {
+export const moveAliases: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, { moved: string[] }> = {
   name: 'move-aliases',
+  input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot, replacement }, deps) => {
     for (const alias of snapshot.aliases) await deps.keys.retargetAlias(alias, replacement.keyArn);
     const incident = await deps.incidents.recordRekey(run.incidentId, { aliasesMoved: snapshot.aliases }, deps.now().toISOString(), `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`);

@@ -1,6 +1,5 @@
-import type { KeySnapshot } from '../key-snapshot';
 import type { ProtectedResource } from '../protected-resource';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 import { tellPeople } from '../../notify/tell-people';
 import { reEncrypt } from './re-encrypt';
@@ -17,8 +16,9 @@ const budgetMs = 8 * 60_000;
  * list itself stays on the incident. Bucket defaults go before objects: otherwise new writes could land on the old
  * key between the two.
  */
-export const reEncryptBatch: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, { moved: number; pending: number }> = {
+export const reEncryptBatch: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, { moved: number; pending: number }> = {
   name: 're-encrypt-batch',
+  input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot, replacement }, deps) => {
     const incident = await incidentOf(run, deps);
     const pending = Object.values(incident.rekey?.resources ?? {})

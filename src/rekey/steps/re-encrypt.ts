@@ -1,10 +1,12 @@
-import type { KeySnapshot } from '../key-snapshot';
-import type { ProtectedResource, ReEncryptOutcome } from '../protected-resource';
-import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
+import type { ReEncryptOutcome } from '../protected-resource';
+import { protectedResourceSchema, resourceKeyOf, stepInputs, type RekeyStep } from '../step';
 
 /** Moves one resource to the replacement and records what became of it. The adapter makes it idempotent. */
-export const reEncrypt: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string }; resource: ProtectedResource }, { key: string; status: ReEncryptOutcome['status'] }> = {
+const reEncryptInput = stepInputs.runSnapshotAndReplacement.extend({ resource: protectedResourceSchema });
+
+export const reEncrypt: RekeyStep<typeof reEncryptInput, { key: string; status: ReEncryptOutcome['status'] }> = {
   name: 're-encrypt',
+  input: reEncryptInput,
   run: async ({ run, snapshot, replacement, resource }, deps) => {
     const service = deps.services.find((s) => s.service === resource.service);
     if (!service) throw new Error(`no re-encrypter for ${resource.service}`);

@@ -1,5 +1,6 @@
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { z } from 'zod';
+import { rekeyRunSchema, type RekeyStep } from '../step';
 
 /**
  * What people read of a failure: Lambda's Cause is JSON with the message and a stack trace; the message's first
@@ -16,9 +17,13 @@ const causeText = (cause: string | undefined): string => {
   return (text.split('\n')[0] ?? '').slice(0, 500);
 };
 
+/** What the Catch puts in $.error: Step Functions' Error and Cause. */
+const recordFailureInput = z.object({ run: rekeyRunSchema, error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }) });
+
 /** A step failed after its retries: recorded on the incident and told, so a person can fix it and resume. */
-export const recordFailure: RekeyStep<{ run: RekeyRun; error: { Error?: string; Cause?: string } }, Record<string, never>> = {
+export const recordFailure: RekeyStep<typeof recordFailureInput, Record<string, never>> = {
   name: 'record-failure',
+  input: recordFailureInput,
   run: async ({ run, error }, deps) => {
     const at = deps.now().toISOString();
     const failure = { error: error.Error ?? 'Error', cause: causeText(error.Cause), at };

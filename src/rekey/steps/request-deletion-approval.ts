@@ -1,10 +1,11 @@
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 
 /** Asks people, once, to approve scheduling the old key's deletion: a second approval, after verification. */
-export const requestDeletionApproval: RekeyStep<{ run: RekeyRun; replacement: { keyArn: string } }, Record<string, never>> = {
+export const requestDeletionApproval: RekeyStep<typeof stepInputs.runAndReplacement, Record<string, never>> = {
   name: 'request-deletion-approval',
+  input: stepInputs.runAndReplacement,
   run: async ({ run, replacement }, deps) => {
     const before = await incidentOf(run, deps);
     if (before.rekey?.deletionRequestedAt) return {};

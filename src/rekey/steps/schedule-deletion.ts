@@ -1,16 +1,17 @@
+import { VerificationNoLongerHoldsError } from '../../errors';
 import { tellPeople } from '../../notify/tell-people';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 import { verify } from './verify';
-import type { KeySnapshot } from '../key-snapshot';
 
 /**
  * Schedules the old key's deletion with the run's waiting period (7 to 30 days). Never before verification and the
  * second approval: both are checked here again, whatever the workflow says. Once: a key already pending deletion
  * keeps its date.
  */
-export const scheduleDeletion: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, { deletionDate: string }> = {
+export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, { deletionDate: string }> = {
   name: 'schedule-deletion',
+  input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot, replacement }, deps) => {
     const incident = await incidentOf(run, deps);
     if (incident.rekey?.deletionDate) {
@@ -26,7 +27,7 @@ export const scheduleDeletion: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot;
     if (key.state !== 'PendingDeletion') {
       // The approval may come days after verification: verified again now, or nothing is scheduled.
       const now = await verify.run({ run, snapshot, replacement }, deps);
-      if (!now.done) throw Object.assign(new Error(`verification of ${run.keyArn} no longer holds: ${JSON.stringify(now)}`), { name: 'VerificationNoLongerHolds' });
+      if (!now.done) throw new VerificationNoLongerHoldsError(run.keyArn, now);
     }
     const deletionDate = key.state === 'PendingDeletion' && key.deletionDate ? key.deletionDate : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
     const at = deps.now().toISOString();

@@ -1,5 +1,5 @@
 import type { KeySnapshot } from '../key-snapshot';
-import type { RekeyRun, RekeyStep } from '../step';
+import { type RekeyStep, stepInputs } from '../step';
 import { tellPeople } from '../../notify/tell-people';
 import { incidentOf } from './incident-of';
 
@@ -7,8 +7,9 @@ import { incidentOf } from './incident-of';
  * Reads the old key whole. Once the replacement exists, later steps change the old key (aliases, state), so a
  * resumed run uses that reading; before, it reads again (a person may have fixed the policy in between).
  */
-export const snapshot: RekeyStep<{ run: RekeyRun }, KeySnapshot> = {
+export const snapshot: RekeyStep<typeof stepInputs.run, KeySnapshot> = {
   name: 'snapshot',
+  input: stepInputs.run,
   run: async ({ run }, deps) => {
     const incident = await incidentOf(run, deps);
     if (incident.rekey?.snapshot && incident.rekey.replacementKeyArn) return incident.rekey.snapshot;

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tellPeople } from '../../notify/tell-people';
-import type { KeySnapshot } from '../key-snapshot';
-import { resourceKeyOf, type RekeyRun, type RekeyStep } from '../step';
+import { resourceKeyOf, type RekeyStep, stepInputs } from '../step';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
@@ -15,8 +14,9 @@ export type Verification = { done: true } | { done: false; remaining: string[]; 
  * gone unlisted. Then the old key is disabled (if it is not already) and must stay unused for the settle period.
  * Only then is the incident re-keyed. People are told what is left each time that changes, with what to do.
  */
-export const verify: RekeyStep<{ run: RekeyRun; snapshot: KeySnapshot; replacement: { keyArn: string } }, Verification> = {
+export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Verification> = {
   name: 'verify',
+  input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot }, deps) => {
     let incident = await incidentOf(run, deps);
     const progress = incident.rekey!;

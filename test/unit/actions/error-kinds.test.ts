@@ -2,7 +2,7 @@ import { IAMServiceException, LimitExceededException, UnmodifiableEntityExceptio
 import { KMSInternalException, KMSServiceException, MalformedPolicyDocumentException } from '@aws-sdk/client-kms';
 import { applyPlan, type PlannedAction } from '../../../src/actions';
 import type { ActionDeps } from '../../../src/actions/action';
-import { kindOfError, remedyFor } from '../../../src/aws/error-kinds';
+import { kindOfError, remedyFor } from '../../../src/actions/error-kinds';
 import { InlinePolicyLimitError, KeyPolicyBusyError } from '../../../src/errors';
 
 const metadata = { $metadata: { httpStatusCode: 400 } };

@@ -1,5 +1,5 @@
 import type { Incident } from '../../../src/incidents/incident';
-import { renderRekeyProgress } from '../../../src/rekey/progress';
+import { renderRekeyProgress } from '../../../src/notify/rekey-progress';
 import { incidentFrom } from '../../support/incidents';
 import { record } from '../../support/records';
 

@@ -1,13 +1,9 @@
-import { detectInFinding, detectSignals } from '../../../src/detections';
-import { defaultDetectionSettings, type Signal } from '../../../src/detections';
+import { defaultDetectionSettings, detectInFinding, detectSignals, type PlanningFacts, type Signal } from '../../../src/detections';
+import { accountOfKey } from '../../../src/events/accounts';
 import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
 import { keyFactsFrom, trustedContainmentTags, type KeyMode } from '../../../src/policy/key-facts';
 import { planResponse } from '../../../src/respond/plan-response';
-import type { PlanningFacts } from '../../../src/detections';
-import { classified } from '../../support/detection-cases';
-import { inputCases } from '../../support/detection-cases';
-import { apiCallCases } from '../../support/detection-cases';
-import { statefulCases } from '../../support/detection-cases';
+import { apiCallCases, classified, inputCases, statefulCases } from '../../support/detection-cases';
 import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
 import { byRoot, record, responderRoles, withRequest } from '../../support/records';
 import { policyRefOf } from '../../../src/state/policy-texts';
@@ -40,7 +36,10 @@ const facts = (mode: KeyMode, overrides: { protected?: boolean; tags?: Record<st
   now: '2026-11-28T12:00:00.000Z',
 });
 
-const shape = (signal: Signal, f: PlanningFacts) => planResponse(signal, f).map((step) => `${step.type}:${step.run}`);
+/** The account kms-warden acts in, as the pipeline picks it without ACCOUNT_ID: the key's, else the event's. */
+const inItsAccount = (signal: Signal, f: PlanningFacts): PlanningFacts => ({ ...f, ownAccount: (signal.keyArn ? accountOfKey(signal.keyArn) : undefined) ?? signal.source.accountId });
+const planFor = (signal: Signal, f: PlanningFacts) => planResponse(signal, inItsAccount(signal, f));
+const shape = (signal: Signal, f: PlanningFacts) => planFor(signal, f).map((step) => `${step.type}:${step.run}`);
 
 const isolateAuto = ['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'quarantine-principal:automatic'];
 const isolateOffered = ['deny-principal-in-key-policy:approval', 'revoke-grants:approval', 'quarantine-principal:approval'];
@@ -62,7 +61,8 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     ['imported-material-deleted', 'lockdown', {}, isolateAuto],
     ['key-material-imported', 'contain', {}, isolateOffered],
     ['alias-retargeted', 'contain', {}, isolateOffered],
-    ['cross-account-key-use', 'contain', {}, [...isolateAuto, 'disable-key:approval']],
+    // The caller belongs to another account: denied here, and its own account's people asked to revoke it.
+    ['cross-account-key-use', 'contain', {}, ['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'ask-a-person:automatic', 'disable-key:approval']],
     ['access-denied-burst', 'contain', {}, [...isolateOffered, 'disable-key:approval']],
     ['usage-spike', 'lockdown', {}, [...isolateOffered, 'disable-key:automatic']],
     ['new-principal-for-key', 'contain', {}, isolateOffered],
@@ -73,11 +73,11 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
 
   it('does nothing to a key administrator scheduling a deletion', () => {
     const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.iam-user'), options), settings)[0]!;
-    expect(planResponse(signal, facts('lockdown'))).toEqual([]);
+    expect(planFor(signal, facts('lockdown'))).toEqual([]);
   });
 
   it('keeps a cancelled deletion Disabled in lockdown', () => {
-    const [cancel] = planResponse(signalOf('key-deletion-scheduled'), facts('lockdown'));
+    const [cancel] = planFor(signalOf('key-deletion-scheduled'), facts('lockdown'));
     expect(cancel).toMatchObject({ type: 'cancel-key-deletion', params: { restoreState: 'Disabled' }, run: 'automatic' });
   });
 
@@ -91,7 +91,7 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       previous: { policy: 'earlier', changedBy: 'admin', eventId: 'e0', eventTime: '2020-01-01T00:00:00.000Z' },
     };
     // By reference: the texts (up to 32 KB each) are stored apart from the incident.
-    expect(planResponse(signal, { ...facts('contain'), policyHistory })[0]).toEqual({
+    expect(planFor(signal, { ...facts('contain'), policyHistory })[0]).toEqual({
       type: 'restore-key-policy',
       params: { keyArn: signal.keyArn, policyRef: policyRefOf('earlier'), replacedPolicyRef: policyRefOf('open') },
       run: 'automatic',
@@ -103,7 +103,7 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy: '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*"}]}' }), options),
       settings,
     ).find((s) => s.detector === 'key-policy-public')!;
-    expect(planResponse(signal, facts('contain'))[0]).toEqual({
+    expect(planFor(signal, facts('contain'))[0]).toEqual({
       type: 'close-open-key-policy',
       params: { keyArn: signal.keyArn, ownAccount: '111122223333', trustedAccounts: [] },
       run: 'automatic',
@@ -111,7 +111,7 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
   });
 
   it('changes nothing on an AWS managed key, and tells a person why', () => {
-    const plan = planResponse(signalOf('key-disabled'), { ...facts('lockdown'), awsManagedKey: true });
+    const plan = planFor(signalOf('key-disabled'), { ...facts('lockdown'), awsManagedKey: true });
     expect(plan.map((step) => step.type)).toEqual(['quarantine-principal', 'ask-a-person']);
     expect(plan[1]).toMatchObject({ params: { why: expect.stringContaining('AWS managed key') } });
   });
@@ -120,26 +120,52 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     const sso = 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef';
     const base = signalOf('key-disabled');
     const signal = { ...base, principal: { ...base.principal, kind: 'identity-center' as const, arn: sso, sessionName: 'mallory@example.com' } };
-    const plan = planResponse(signal, facts('contain'));
+    const plan = planFor(signal, facts('contain'));
     expect(plan.map((step) => `${step.type}:${step.run}`)).toEqual(['deny-principal-in-key-policy:automatic', 'revoke-grants:automatic', 'ask-a-person:automatic']);
     expect(plan[2]).toMatchObject({ params: { what: expect.stringContaining('IAM Identity Center') } });
+  });
+
+  describe('asks the principal guard, as the actions do', () => {
+    const asSuspect = (arn: string, detector: 'key-disabled' | 'guardduty-credential-compromise' = 'key-disabled') => {
+      const base = signalOf(detector);
+      return { ...base, principal: { ...base.principal, kind: 'assumed-role' as const, arn } };
+    };
+    const serviceLinked = 'arn:aws:iam::111122223333:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRCleanup';
+
+    it('offers the deny of a service-linked role for approval, takes no grants, and asks a person to find the resource', () => {
+      const signal = asSuspect(serviceLinked);
+      expect(shape(signal, facts('contain'))).toEqual(['deny-principal-in-key-policy:approval', 'ask-a-person:automatic']);
+    });
+
+    it('plans nothing against kms-warden’s own role', () => {
+      const signal = asSuspect(responderRoles[0]!);
+      expect(shape(signal, facts('contain')).filter((step) => !step.startsWith('disable-key'))).toEqual([]);
+    });
+
+    it('only offers to shut a leaked service-linked role out of the keys it used, even in lockdown', () => {
+      const signal = asSuspect(serviceLinked, 'guardduty-credential-compromise');
+      const keysUsed = [{ keyArn: 'arn:aws:kms:us-east-1:111122223333:key/a', key: facts('lockdown').key }];
+      const plan = planFor(signal, { ...facts('lockdown'), keysUsed });
+      expect(plan.filter((step) => step.type === 'deny-principal-in-key-policy').map((step) => step.run)).toEqual(['approval']);
+      expect(plan.some((step) => step.type === 'quarantine-principal')).toBe(false);
+    });
   });
 
   it('offers, and does not apply, the quarantine GuardDuty asks for below High (7), by default', () => {
     const signal = signalOf('guardduty-credential-compromise');
     const medium = { ...signal, severity: 'medium' as const, evidence: { ...signal.evidence, guardDutySeverity: 5 } };
-    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'approval', why: expect.stringContaining('below 7') });
+    expect(planFor(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'approval', why: expect.stringContaining('below 7') });
     const high = { ...signal, evidence: { ...signal.evidence, guardDutySeverity: 7.5 } };
-    expect(planResponse(high, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
-    expect(planResponse(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 4 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+    expect(planFor(high, { ...facts('contain'), guardDutyQuarantineSeverity: 7 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
+    expect(planFor(medium, { ...facts('contain'), guardDutyQuarantineSeverity: 4 })[0]).toMatchObject({ type: 'quarantine-principal', run: 'automatic' });
   });
 
   it('puts back kms-warden tags changed by someone who is not a key administrator, as an administrator last set them', () => {
     const base = signalOf('containment-tag-changed');
-    const plan = planResponse(base, { ...facts('contain'), administratorTags: { 'kms-warden:mode': 'lockdown' } });
+    const plan = planFor(base, { ...facts('contain'), administratorTags: { 'kms-warden:mode': 'lockdown' } });
     expect(plan[0]).toEqual({ type: 'restore-key-tags', params: { keyArn: base.keyArn, tags: { 'kms-warden:mode': 'lockdown' } }, run: 'automatic' });
     // Never set by an administrator: the tag goes.
-    expect(planResponse(base, facts('contain'))[0]).toMatchObject({ params: { tags: { 'kms-warden:mode': null } } });
+    expect(planFor(base, facts('contain'))[0]).toMatchObject({ params: { tags: { 'kms-warden:mode': null } } });
   });
 
   it('plans with the kms-warden tags a key administrator last set, not with what anyone else tagged since', () => {
@@ -172,7 +198,7 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
   it('shuts a leaked credential out of every key it used, each key as its mode says', () => {
     const signal = signalOf('guardduty-credential-compromise');
     const keyFacts = (mode: KeyMode, isProtected = false) => ({ ...keyFactsFrom('k', { 'kms-warden:mode': mode }, { defaultMode: 'contain', protectedKeys: [] }), protected: isProtected });
-    const plan = planResponse({ ...signal, severity: 'high' }, {
+    const plan = planFor({ ...signal, severity: 'high' }, {
       ...facts('contain'),
       keysUsed: [
         { keyArn: 'arn:aws:kms:us-east-1:123456789012:key/a', key: keyFacts('contain') },

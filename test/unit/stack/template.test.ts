@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
 import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
-import { reEncrypters } from '../../../src/rekey/wiring';
+import { reEncrypters } from '../../../src/composition/rekey';
 import { ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
 

@@ -1,19 +1,31 @@
-import { documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
-import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ActionDeps } from '../actions/action';
+import { cloudTrailClient, documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
+import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
+import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
+import { DynamoDbKeyPolicyLock, DynamoDbPolicyTexts } from '../aws/dynamodb-policy-texts';
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
-import { DynamoDbKeyPolicyLock, DynamoDbPolicyTexts } from '../aws/dynamodb-policy-texts';
-import type { ActionDeps } from '../actions/action';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config';
-import { tellers } from '../notify/wiring';
-import type { ResponderDeps } from './respond-to-signals';
+import { respondToKmsApiCall } from '../respond/respond-to-kms-api-call';
+import { respondToSecurityFinding } from '../respond/respond-to-security-finding';
+import type { ResponderDeps } from '../respond/responder-deps';
+import { tellers } from './tellers';
+
+/** The event the security-finding function accepts (GuardDuty findings, Config compliance changes). */
+export { securityFindingEventSchema } from '../respond/respond-to-security-finding';
+
+/** The adapters the actions run through, as the concrete classes: the responders also read a key's aliases. */
+export interface ActionAdapters extends ActionDeps {
+  kms: KmsKeys;
+  iam: IamPrincipals;
+}
 
 /** What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease. */
-export const actionAdapters = (config: Config, documents: DynamoDBDocumentClient): ActionDeps => ({
+export const actionAdapters = (config: Config, documents: DynamoDBDocumentClient): ActionAdapters => ({
   kms: new KmsKeys(kmsClients()),
   iam: new IamPrincipals(iamClient()),
   policyTexts: new DynamoDbPolicyTexts(documents, config.incidentTable, config.incidentRetentionDays),
@@ -49,4 +61,17 @@ export const responderDeps = (config: Config) => {
     },
   };
   return { deps, deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl) };
+};
+
+/** The KMS API call function: the use case over its deps, and where events it cannot read go. */
+export const kmsApiCallResponder = (config: Config) => {
+  const { deps, deadLetters } = responderDeps(config);
+  return { respond: respondToKmsApiCall(deps), deadLetters };
+};
+
+/** The security-finding function: as the responders, and only it asks CloudTrail which keys a leaked credential used. */
+export const securityFindingResponder = (config: Config) => {
+  const { deps: responder, deadLetters } = responderDeps(config);
+  const deps = config.cloudTrailLookup ? { ...responder, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) } : responder;
+  return { respond: respondToSecurityFinding(deps), deadLetters };
 };

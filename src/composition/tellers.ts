@@ -4,7 +4,7 @@ import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { SnsNotifier } from '../aws/sns-notifier';
 import type { Config } from '../config';
 import { logger } from '../logger';
-import { SlackChannel } from './slack-channel';
+import { SlackChannel } from '../notify/slack-channel';
 
 /** How people are told: SNS always, Slack and decision links when configured. Shared by every responder. */
 export const tellers = (config: Config, documents = documentClient()) => {
@@ -22,4 +22,3 @@ export const tellers = (config: Config, documents = documentClient()) => {
     now: () => new Date(),
   };
 };
-

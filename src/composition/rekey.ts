@@ -19,9 +19,10 @@ import { S3ReEncrypter } from '../aws/rekey/s3';
 import { SecretsManagerReEncrypter } from '../aws/rekey/secrets-manager';
 import { SsmParameterReEncrypter } from '../aws/rekey/ssm';
 import type { Config } from '../config';
-import { tellers } from '../notify/wiring';
-import type { ServiceReEncrypter } from './protected-resource';
-import type { RekeyDeps } from './step';
+import type { ServiceReEncrypter } from '../rekey/protected-resource';
+import type { RekeyDeps } from '../rekey/step';
+import { runRekeyStep, stepNames } from '../rekey/steps';
+import { tellers } from './tellers';
 
 /** Every service re-keying moves, each with its clients; the order is the order people read them in. */
 export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = {}): ServiceReEncrypter[] => [
@@ -39,10 +40,16 @@ export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = 
   new RedshiftReEncrypter(perRegion((c) => new RedshiftClient(c))),
 ];
 
-/** The re-key steps' composition root. */
+/** The re-key steps' deps. */
 export const rekeyDeps = (config: Config): RekeyDeps => ({
   ...tellers(config),
   keys: new KeyReplacement(kmsClients()),
   services: reEncrypters({ s3BatchRoleArn: config.rekeyS3BatchRoleArn }),
   settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays, trustedAccounts: config.trustedAccounts },
 });
+
+/** The re-key step function's composition root: the names of the workflow's steps, and one step run over its deps. */
+export const rekeyStepRunner = (config: Config) => {
+  const deps = rekeyDeps(config);
+  return { stepNames, run: (input: { step: string } & Record<string, unknown>) => runRekeyStep(input, deps) };
+};

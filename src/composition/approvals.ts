@@ -1,17 +1,18 @@
 import { documentClient, secretsClient, selfInvokeClient, sfnClient } from '../aws/clients';
-import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
 import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { DynamoDbNonceStore } from '../aws/dynamodb-nonce-store';
+import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
+import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
+import type { ApprovalDeps, DecisionDeps } from '../approvals/decide';
+import { rekeyNotConfigured } from '../approvals/ports';
+import { approvalRoute } from '../approvals/route';
+import { completeSealedPress, handleSlackAction, type SlackDeps } from '../approvals/slack-actions';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
-import type { ApprovalDeps, DecisionDeps } from './decide';
-import type { SlackDeps } from './slack-actions';
-import { rekeyNotConfigured } from './ports';
-import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
-import { tellers } from '../notify/wiring';
-import { actionAdapters } from '../respond/wiring';
+import { actionAdapters } from './responder';
+import { tellers } from './tellers';
 
 /**
  * Slack interactivity's deps, when a signing secret is configured. `selfFunctionName`: the deployed function's own
@@ -40,7 +41,7 @@ export const operatorDecisionDeps = (config: Config, documents = documentClient(
   deletionWindowDays: config.rekeyDeletionWindowDays,
 });
 
-/** The approval endpoint's composition root: the decision deps, plus what signed, single-use links need. */
+/** The approval endpoint's deps: the decision deps, plus what signed, single-use links need. */
 export const approvalDeps = (config: Config): ApprovalDeps => {
   if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
   const documents = documentClient();
@@ -50,4 +51,14 @@ export const approvalDeps = (config: Config): ApprovalDeps => {
     secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
     tokenTtlSeconds: config.approvalTokenHours * 3600,
   };
+};
+
+/**
+ * The approval function's composition root: links, the decisions they make, and Slack button presses. In Lambda
+ * (`selfFunctionName` set), a Slack press is answered at once and decided by an asynchronous invocation of itself.
+ */
+export const approvalEndpoint = (config: Config, selfFunctionName?: string) => {
+  const deps = approvalDeps(config);
+  const slack = slackDeps(config, deps, selfFunctionName);
+  return approvalRoute(deps, slack && { action: handleSlackAction(slack), complete: completeSealedPress(slack) });
 };

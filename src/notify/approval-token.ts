@@ -1,0 +1,64 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Approval tokens: what a link in a message carries. HMAC-SHA256 over the incident id, the action it approves, its
+ * expiry and a nonce, with a secret only kms-warden holds. A token is valid once (the nonce is consumed by a
+ * conditional write when the decision is made), for one action, until it expires.
+ */
+export type ApprovalAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion';
+
+export interface TokenClaims {
+  incidentId: string;
+  action: ApprovalAction;
+  /** Epoch seconds. */
+  expiresAt: number;
+  nonce: string;
+}
+
+export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-action' | 'wrong-incident';
+
+export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; refusal: TokenRefusal; detail: string };
+
+const actions: readonly ApprovalAction[] = ['approve-rekey', 'disable-key', 'release', 'reject', 'approve-deletion'];
+
+const mac = (secret: Buffer, payload: string) => createHmac('sha256', secret).update(payload).digest();
+
+export const signToken = (claims: Omit<TokenClaims, 'nonce'> & { nonce?: string }, secret: Buffer): string => {
+  const full: TokenClaims = { ...claims, nonce: claims.nonce ?? randomBytes(16).toString('base64url') };
+  const payload = Buffer.from(JSON.stringify([full.incidentId, full.action, full.expiresAt, full.nonce])).toString('base64url');
+  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+};
+
+/** Checks a token's integrity, expiry and purpose. It does not consume the nonce: the decision does that. */
+export const verifyToken = (
+  token: string,
+  secret: Buffer,
+  expected: { action?: ApprovalAction; incidentId?: string; now: Date },
+): TokenCheck => {
+  const parts = token.split('.');
+  if (parts.length !== 2 || !/^[\w-]+$/.test(parts[0]!) || !/^[\w-]+$/.test(parts[1]!)) {
+    return { ok: false, refusal: 'malformed', detail: 'not a kms-warden approval token' };
+  }
+  const [payload, signature] = parts as [string, string];
+  // Compared as text, not decoded bytes: base64's last character has spare bits, and a token whose text changed
+  // must be refused even if it decodes the same. In constant time, and only at full length.
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(mac(secret, payload).toString('base64url'));
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { ok: false, refusal: 'forged', detail: 'the signature does not match' };
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, refusal: 'malformed', detail: 'the signed payload is not readable' };
+  }
+  if (!Array.isArray(fields) || fields.length !== 4) return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong shape' };
+  const [incidentId, action, expiresAt, nonce] = fields as [unknown, unknown, unknown, unknown];
+  if (typeof incidentId !== 'string' || !actions.includes(action as ApprovalAction) || typeof expiresAt !== 'number' || typeof nonce !== 'string') {
+    return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong fields' };
+  }
+  const claims: TokenClaims = { incidentId, action: action as ApprovalAction, expiresAt, nonce };
+  if (expected.now.getTime() / 1000 >= expiresAt) return { ok: false, refusal: 'expired', detail: `expired at ${new Date(expiresAt * 1000).toISOString()}` };
+  if (expected.action && claims.action !== expected.action) return { ok: false, refusal: 'wrong-action', detail: `the link is for ${claims.action}` };
+  if (expected.incidentId && claims.incidentId !== expected.incidentId) return { ok: false, refusal: 'wrong-incident', detail: 'the link is for another incident' };
+  return { ok: true, claims };
+};
