@@ -30,7 +30,7 @@ import { PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { documentClient } from '../../src/aws/clients';
 import { loadConfig } from '../../src/config';
 import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
-import { actionAdapters } from '../../src/respond/wiring';
+import { actionAdapters } from '../../src/composition/responder';
 import { useMoto } from '../support/moto';
 
 const account = '123456789012';

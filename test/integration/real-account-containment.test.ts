@@ -36,7 +36,7 @@ import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/c
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
 import { loadConfig } from '../../src/config';
-import { actionAdapters } from '../../src/respond/wiring';
+import { actionAdapters } from '../../src/composition/responder';
 import { useMoto } from '../support/moto';
 import { realRecords } from '../support/records';
 

@@ -35,7 +35,7 @@ const region = 'us-east-1';
 
 describe('re-keying service resources against moto: inventory, re-encrypt, re-encrypt again', () => {
   const moto = useMoto();
-  /** The re-key step's clients: a session of its role, per Region, as src/rekey/wiring.ts builds them. */
+  /** The re-key step's clients: a session of its role, per Region, as src/composition/rekey.ts builds them. */
   const rekeyClients = <C>(make: (config: ClientSettings & { region: string }) => C) => moto.asFunction('rekeyStep', () => perRegion(make));
   let kms: KMSClient;
 

@@ -26,7 +26,7 @@ import { LocalRekeyWorkflow } from '../../src/local/local-rekey-workflow';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
 import { acknowledgeResource } from '../../src/rekey/acknowledge';
 import type { RekeyDeps, RekeyRun } from '../../src/rekey/step';
-import { reEncrypters } from '../../src/rekey/wiring';
+import { reEncrypters } from '../../src/composition/rekey';
 import { incidentFrom } from '../support/incidents';
 import { useMoto } from '../support/moto';
 import { record } from '../support/records';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { cryptographicOperations } from '../../src/detectors/cross-account-key-use';
+import { cryptographicOperations } from '../../src/detections/cross-account-key-use';
 import { projectRoot } from '../../src/local/stack-definition';
 import { useMoto } from '../support/moto';
 import { realRecords } from '../support/records';
