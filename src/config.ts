@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { accountIdSchema, principalArnSchema, thresholdsSchema } from './detectors/settings';
+import { accountIdSchema, principalArnSchema, thresholdsSchema } from './detections/settings';
 import { ConfigError } from './errors';
 
 /**
  * The only place that reads process.env. Validated once at cold start; a bad value fails the function's start
- * with an error that names the variable.
+ * with an error that names every variable that is missing or wrong.
  */
 
 /** A comma-separated list, each entry checked: "a, b,,c" is ["a", "b", "c"]. */
@@ -110,14 +110,29 @@ const environment = z.object({
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** Every setting that is missing or wrong, each named with what is wrong, in one error. */
+const configErrorOf = (error: z.ZodError, env: NodeJS.ProcessEnv): ConfigError => {
+  const problems = new Map<string, string>();
+  for (const issue of error.issues) {
+    const variable = String(issue.path[0] ?? 'environment');
+    if (!problems.has(variable)) problems.set(variable, env[variable] === undefined ? 'is not set' : issue.message);
+  }
+  return ConfigError.all([...problems].map(([variable, problem]) => ({ variable, problem })));
+};
+
+/** The settings a command that only reads incidents needs: the table, and nothing of the responders'. */
+export type IncidentTableConfig = ReturnType<typeof loadIncidentTableConfig>;
+
+export const loadIncidentTableConfig = (env: NodeJS.ProcessEnv = process.env) => {
+  const parsed = environment.pick({ INCIDENT_TABLE: true, INCIDENT_RETENTION_DAYS: true }).safeParse(env);
+  if (!parsed.success) throw configErrorOf(parsed.error, env);
+  return { incidentTable: parsed.data.INCIDENT_TABLE, incidentRetentionDays: parsed.data.INCIDENT_RETENTION_DAYS };
+};
+
+/** Every setting of the deployed functions, checked at once: an error names all that are missing or wrong. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
   const parsed = environment.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const problem = env[variable] === undefined ? 'is not set' : issue.message;
-    throw new ConfigError(variable, problem);
-  }
+  if (!parsed.success) throw configErrorOf(parsed.error, env);
   const e = parsed.data;
   return {
     incidentTable: e.INCIDENT_TABLE,

@@ -5,8 +5,21 @@
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  constructor(readonly variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
+  /** Every setting at fault, the first one also as `variable`. */
+  readonly problems: ReadonlyArray<{ variable: string; problem: string }>;
+  constructor(
+    readonly variable: string,
+    problem: string,
+    more: ReadonlyArray<{ variable: string; problem: string }> = [],
+  ) {
+    super([`${variable}: ${problem}`, ...more.map((p) => `${p.variable}: ${p.problem}`)].join('; '));
+    this.problems = [{ variable, problem }, ...more];
+  }
+
+  /** One error for several settings at fault: a person fixes them all in one go, not one per run. */
+  static all(problems: ReadonlyArray<{ variable: string; problem: string }>): ConfigError {
+    const [first, ...more] = problems;
+    return new ConfigError(first?.variable ?? 'environment', first?.problem ?? 'is not valid', more);
   }
 }
 

@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AccountSetup, type ExpectedRule, type SetupCheck } from '../aws/account-setup';
-import { kmsClients, perRegion } from '../aws/clients';
+import { accountSetup, cliRegion, type ExpectedRule, type SetupCheck } from '../composition/cli';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../local/stack-definition';
-import { cliRegion, type CommandIo } from './io';
+import type { CommandIo } from './io';
 
 export const doctorUsage = `Usage: kms-warden doctor [--stage STAGE] [--region R] [--json]
 
@@ -115,14 +112,7 @@ export const doctorCommand = async (argv: string[], io: CommandIo): Promise<numb
   const definition = loadServerlessDefinition();
   const stage = values.stage ?? defaultStage(definition);
   const region = await cliRegion();
-  const setup = new AccountSetup(
-    {
-      cloudTrail: perRegion((config) => new CloudTrailClient(config)),
-      events: perRegion((config) => new EventBridgeClient(config)),
-      kms: kmsClients(),
-    },
-    region,
-  );
+  const setup = accountSetup(region);
   const results = await setup.all(detectionRules(definition, stage), stage);
   for (const result of results) for (const line of values.json ? [jsonLine(result)] : textLines(result)) io.out(line);
   const toFix = results.filter((r) => !r.ok).length;

@@ -16,12 +16,17 @@ const fromStack = (variable: string, output: string) =>
   `set it from the deployed stack: export ${variable}=$(aws cloudformation describe-stacks --stack-name kms-warden-STAGE ` +
   `--query "Stacks[0].Outputs[?OutputKey=='${output}'].OutputValue" --output text)`;
 
-export const errorHint = (error: Error & { variable?: string; $metadata?: unknown }): string | undefined => {
+const settingHint = (variable: string): string => {
+  const output = stackOutputOf[variable];
+  if (output) return fromStack(variable, output);
+  if (variable === 'AWS_REGION') return 'pass --region R, or give the profile one (aws configure set region R)';
+  return `${variable}: see the README's Settings for what it takes`;
+};
+
+export const errorHint = (error: Error & { variable?: string; problems?: ReadonlyArray<{ variable: string }>; $metadata?: unknown }): string | undefined => {
   if (error.name === 'ConfigError' && error.variable) {
-    const output = stackOutputOf[error.variable];
-    if (output) return fromStack(error.variable, output);
-    if (error.variable === 'AWS_REGION') return 'pass --region R, or give the profile one (aws configure set region R)';
-    return "see the README's Settings for what it takes";
+    // Every setting at fault, each with its fix: one run tells all.
+    return [...new Set((error.problems ?? [{ variable: error.variable }]).map((p) => settingHint(p.variable)))].join('; ');
   }
   if (error.name === 'CredentialsProviderError') {
     const profile = process.env.AWS_PROFILE;

@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
-import { cloudTrailClient } from '../aws/clients';
-import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
-import { loadConfig, type Config } from '../config';
+import { cliResponders } from '../composition/cli';
+import { loadConfig } from '../config';
 import { ConfigError, UnreadableFileError } from '../errors';
 import { camelCaseKeys } from '../events/guardduty-finding';
 import { classifyInput, type InputEvent } from '../events/input';
-import { respondToKmsApiCall, type Outcome } from '../respond/respond-to-kms-api-call';
-import { respondToSecurityFinding, securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
-import { responderDeps } from '../respond/wiring';
+import type { Outcome } from '../respond/respond-to-kms-api-call';
+import { securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
 import type { CommandIo } from './io';
 import { isGzip, rawInputsOf } from '../replay/prepared-batches';
 
@@ -34,18 +32,7 @@ Exit codes: 0 every file read and every response done (malformed inputs are coun
 dead-lettered), 1 a response failed (named on stderr; the other events are still handled), 2 bad usage, the
 settings missing, or a file cannot be read (every file is opened before anything is done).`;
 
-type Responders = ReturnType<typeof responders>;
-
-/** What the handlers build at cold start (handlers/on-kms-api-call.ts, handlers/on-security-finding.ts). */
-const responders = (config: Config) => {
-  const { deps: built } = responderDeps(config);
-  // The responders log for CloudWatch on stdout, which here carries the results: only warnings and errors show
-  // (on stderr), unless debug logging was asked for.
-  const deps = built.logger.getLevelName() === 'INFO' ? { ...built, logger: built.logger.createChild({ logLevel: 'WARN' }) } : built;
-  // As in the findings function, the only one that asks CloudTrail which keys a leaked credential used.
-  const findingDeps = config.cloudTrailLookup ? { ...deps, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) } : deps;
-  return { kmsApiCall: respondToKmsApiCall(deps), securityFinding: respondToSecurityFinding(findingDeps) };
-};
+type Responders = ReturnType<typeof cliResponders>;
 
 /** The findings function gets EventBridge's envelope: a bare GuardDuty finding gets the one EventBridge would give it. */
 const findingEventOf = (value: unknown, event: Exclude<InputEvent, { kind: 'api-call' }>): SecurityFindingEvent => {
@@ -136,7 +123,7 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
   }
   let respond: Responders | undefined;
   try {
-    if (values.yes) respond = responders(loadConfig());
+    if (values.yes) respond = cliResponders(loadConfig());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(`kms-warden handle: the stack's settings are not in the environment: ${error.message}`);

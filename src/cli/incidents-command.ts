@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { makeDecision } from '../approvals/decide';
-import { decisionText } from '../approvals/decision-text';
-import type { ApprovalAction } from '../approvals/token';
-import { operatorDecisionDeps } from '../approvals/wiring';
-import { loadConfig } from '../config';
+import { decisionText } from '../notify/decision-text';
+import type { ApprovalAction } from '../notify/approval-token';
+import { incidentReader, operatorDecisionDeps } from '../composition/cli';
+import { loadConfig, loadIncidentTableConfig } from '../config';
 import type { Incident } from '../incidents/incident';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { composeNotification } from '../notify/compose-notification';
@@ -44,7 +44,8 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
     io.out(incidentsUsage);
     return values.help ? 0 : 2;
   }
-  const { incidents } = operatorDecisionDeps(loadConfig());
+  // Reading needs the table only, not every setting of the responders.
+  const incidents = incidentReader(loadIncidentTableConfig());
   if (sub === 'list') {
     const statuses = values.status ? (values.status.split(',') as IncidentStatus[]) : (Object.keys(transitions) as IncidentStatus[]).filter(isActive);
     const unknown = statuses.filter((s) => !(s in transitions));

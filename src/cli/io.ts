@@ -1,6 +1,4 @@
 import { userInfo } from 'node:os';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { ConfigError } from '../errors';
 
 /** Where a command writes: stdout for results, stderr for progress and errors. Tests pass their own. */
 export interface CommandIo {
@@ -26,16 +24,3 @@ export const reporter =
     if (json) io.out(JSON.stringify(data));
     else for (const line of [text].flat()) io.out(line);
   };
-
-/**
- * The Region a command works in: --region (main puts it in AWS_REGION), else the profile's, as the SDK resolves it.
- * No silent default: a key looked for in the wrong Region is "not found", which says nothing about the mistake.
- */
-export const cliRegion = async (): Promise<string> => {
-  try {
-    return await new KMSClient({}).config.region();
-  } catch {
-    const profile = process.env.AWS_PROFILE;
-    throw new ConfigError('AWS_REGION', `is not set, and no Region comes from ${profile ? `profile ${profile} (does it exist?)` : 'the default profile'}`);
-  }
-};

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { applyPlan, describeAction } from '../actions';
-import { kmsClients } from '../aws/clients';
-import { KeyReplacement } from '../aws/rekey/kms-replacement';
+import { cliRegion, keyReader, reEncrypters, responderDeps } from '../composition/cli';
 import { loadConfig } from '../config';
 import { accountOfKey } from '../events/accounts';
 import { containmentSucceeded } from '../incidents/incident';
@@ -11,9 +10,7 @@ import { tellPeople } from '../notify/tell-people';
 import { planManualContainment, principalRefusal } from '../policy/manual-containment';
 import { planRekey } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
-import { reEncrypters } from '../rekey/wiring';
-import { responderDeps } from '../respond/wiring';
-import { cliRegion, operatorName, reporter, type CommandIo } from './io';
+import { operatorName, reporter, type CommandIo } from './io';
 
 export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--json]
 
@@ -34,7 +31,7 @@ export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<n
     io.out(inventoryUsage);
     return values.help ? 0 : 2;
   }
-  const keys = new KeyReplacement(kmsClients());
+  const keys = keyReader();
   const snapshot = await keys.snapshot(await keys.resolve(positionals[0], await cliRegion()));
   const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
   if (values.json) {
@@ -72,7 +69,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     return 2;
   }
   const { deps } = responderDeps(config);
-  const keyArn = await new KeyReplacement(kmsClients()).resolve(positionals[0], await cliRegion());
+  const keyArn = await keyReader().resolve(positionals[0], await cliRegion());
   const now = new Date();
   const plan = planManualContainment({
     keyArn,

@@ -1,13 +1,5 @@
 import './log-level';
-import { parseArgs } from 'node:util';
-import { runLocalDemo, scenarios, type ScenarioName } from '../local/demo';
 import { processIo, type CommandIo } from './io';
-import { replayCommand } from './replay-command';
-import { rekeyCommand } from './rekey-command';
-import { decisionCommand, incidentsCommand } from './incidents-command';
-import { containCommand, inventoryCommand } from './key-commands';
-import { handleCommand } from './handle-command';
-import { doctorCommand } from './doctor-command';
 import { errorHint } from './error-hint';
 
 // The SDK warns that its 2027 releases will need Node 22; the Lambda runtime is Node 22 and the README says so.
@@ -40,54 +32,25 @@ Environment:
 
 Exit codes: 0 done, 1 failed, 2 usage error or unreadable input.`;
 
-const localUsage = `Usage: kms-warden local [--scenario NAME] [--auto-approve] [--json]
+type Command = (argv: string[], io: CommandIo) => Promise<number>;
 
-Starts moto_server (or uses AWS_ENDPOINT_URL), creates kms-warden's resources from serverless.yml and a small
-account (a "payments" key protecting a secret, parameters, a bucket, a volume and snapshot, a table, a database),
-plays an attack through the real rule patterns and handlers, prints each incident and an approval link served on
-localhost, and waits: approving re-keys the key with the deployed workflow definition, then asks to delete the old one.
-
-Options:
-  --scenario NAME  ${Object.entries(scenarios).map(([name, text]) => `${name}: ${text}`).join('\n                   ')}
-                   (default stolen-role)
-  --auto-approve   press the buttons and play the person; never wait (CI and scripts)
-  --json           one JSON object per step and line`;
-
-const localCommand = async (argv: string[], io: CommandIo): Promise<number> => {
-  const { values } = parseArgs({
-    args: argv,
-    options: { json: { type: 'boolean' }, 'auto-approve': { type: 'boolean' }, scenario: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    io.out(localUsage);
-    return 0;
-  }
-  const scenario = values.scenario ?? 'stolen-role';
-  if (!(scenario in scenarios)) {
-    io.err(`kms-warden local: no scenario "${scenario}" (one of ${Object.keys(scenarios).join(', ')}). See kms-warden local --help.`);
-    return 2;
-  }
-  if (!values['auto-approve'] && !process.stdin.isTTY) {
-    io.err('kms-warden local: without a terminal nobody can press the buttons; run it with --auto-approve.');
-    return 2;
-  }
-  const result = await runLocalDemo({ json: values.json ?? false, autoApprove: values['auto-approve'] ?? false, scenario: scenario as ScenarioName, write: io.out });
-  return result.failed ? 1 : 0;
-};
-
-const commands: Record<string, (argv: string[], io: CommandIo) => Promise<number>> = {
-  local: localCommand,
-  replay: replayCommand,
-  rekey: rekeyCommand,
-  incidents: incidentsCommand,
-  approve: decisionCommand('approve'),
-  reject: decisionCommand('reject'),
-  release: decisionCommand('release'),
-  disable: decisionCommand('disable'),
-  inventory: inventoryCommand,
-  contain: containCommand,
-  handle: handleCommand,
-  doctor: doctorCommand,
+/**
+ * Every command, loaded when it is used: `--help` and a usage error load none of them, nor the AWS SDK. In the
+ * built CLI (src/cli/build.cjs) each command is a file of its own, so a command loads only its own code.
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  local: async () => (await import('./local-command')).localCommand,
+  replay: async () => (await import('./replay-command')).replayCommand,
+  rekey: async () => (await import('./rekey-command')).rekeyCommand,
+  incidents: async () => (await import('./incidents-command')).incidentsCommand,
+  approve: async () => (await import('./incidents-command')).decisionCommand('approve'),
+  reject: async () => (await import('./incidents-command')).decisionCommand('reject'),
+  release: async () => (await import('./incidents-command')).decisionCommand('release'),
+  disable: async () => (await import('./incidents-command')).decisionCommand('disable'),
+  inventory: async () => (await import('./key-commands')).inventoryCommand,
+  contain: async () => (await import('./key-commands')).containCommand,
+  handle: async () => (await import('./handle-command')).handleCommand,
+  doctor: async () => (await import('./doctor-command')).doctorCommand,
 };
 
 /** Every command's name, for the help and flag checks. */
@@ -126,12 +89,13 @@ export const main = async (argv: string[], io: CommandIo = processIo): Promise<n
     io.out(usage);
     return command ? 0 : 2;
   }
-  const run = commands[command];
-  if (!run) {
+  const load = commands[command];
+  if (!load) {
     io.err(`kms-warden: unknown command "${command}". See kms-warden --help.`);
     return 2;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

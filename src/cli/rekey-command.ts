@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
-import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
-import { kmsClients, sfnClient } from '../aws/clients';
-import { KeyReplacement } from '../aws/rekey/kms-replacement';
-import { loadConfig } from '../config';
+import { cliRegion, incidentReader, keyReader, operatorDecisionDeps, reEncrypters, rekeyDeps, rekeyStateMachine } from '../composition/cli';
+import { loadConfig, loadIncidentTableConfig } from '../config';
 import { makeDecision } from '../approvals/decide';
-import { operatorDecisionDeps } from '../approvals/wiring';
 import type { Incident } from '../incidents/incident';
 import { logger } from '../logger';
 import { LocalRekeyWorkflow } from '../local/local-rekey-workflow';
@@ -12,9 +9,8 @@ import { acknowledgeable, acknowledgeResource } from '../rekey/acknowledge';
 import { operatorRekeyIncident } from '../rekey/operator-request';
 import { planRekey, type RekeyPlan } from '../rekey/plan';
 import { findProtected } from '../rekey/steps/find-protected';
-import { reEncrypters, rekeyDeps } from '../rekey/wiring';
-import { cliRegion, operatorName, reporter, type CommandIo } from './io';
-import { renderRekeyProgress } from '../rekey/progress';
+import { operatorName, reporter, type CommandIo } from './io';
+import { renderRekeyProgress } from '../notify/rekey-progress';
 
 export const rekeyUsage = `Usage:
   kms-warden rekey plan KEY [--region R] [--json]
@@ -71,7 +67,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
 
   if (sub === 'plan') {
     if (!target) return usageError(io, 'plan needs a KEY');
-    const keys = new KeyReplacement(kmsClients());
+    const keys = keyReader();
     const keyArn = await keys.resolve(target, await cliRegion());
     const snapshot = await keys.snapshot(keyArn);
     const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
@@ -79,13 +75,12 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     return 0;
   }
 
-  const config = loadConfig();
-  const deps = rekeyDeps(config);
-
   if (sub === 'status') {
     if (!target) return usageError(io, 'status needs an INCIDENT');
+    // Reading needs the table only, not every setting of the responders.
+    const incidents = incidentReader(loadIncidentTableConfig());
     const show = async () => {
-      const incident = await deps.incidents.get(target);
+      const incident = await incidents.get(target);
       if (!incident) throw new Error(`no incident ${target}`);
       report(renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) }), { id: incident.id, status: incident.status, rekey: incident.rekey });
       return incident;
@@ -97,6 +92,9 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     }
     return incident.rekey?.failure && incident.status === 're-keying' ? 1 : 0;
   }
+
+  const config = loadConfig();
+  const deps = rekeyDeps(config);
 
   if (sub === 'ack') {
     if (!target || !resource || !values.why) return usageError(io, 'ack needs an INCIDENT, a RESOURCE and --why');
@@ -145,7 +143,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     if (!target) return usageError(io, 'run needs a KEY');
     const windowDays = values['window-days'] ? Number(values['window-days']) : config.rekeyDeletionWindowDays;
     if (!Number.isInteger(windowDays) || windowDays < 7 || windowDays > 30) return usageError(io, `--window-days must be 7 to 30 (KMS's limits), not ${values['window-days']}`);
-    const keyArn = await new KeyReplacement(kmsClients()).resolve(target, await cliRegion());
+    const keyArn = await keyReader().resolve(target, await cliRegion());
     if (!values.yes) {
       const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
       const incidentId = values.incident ?? underway?.id;
@@ -184,7 +182,7 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     // and the state machine adapter refuses to start one while another is still running.
     const attempt = `cli-${Date.now()}`;
     if (config.rekeyStateMachineArn && !values.local) {
-      const started = await new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn).start(run, attempt);
+      const started = await rekeyStateMachine(config.rekeyStateMachineArn).start(run, attempt);
       report([started.detail, `follow it: kms-warden rekey status ${incident.id} --watch`], { keyArn, incidentId: incident.id, ...started });
       return started.started ? 0 : 1;
     }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { defaultDetectionSettings, type DetectionSettings, type Signal } from '../detectors/detector';
-import { parseDetectionSettings } from '../detectors/settings';
+import { defaultDetectionSettings, type DetectionSettings, type Signal } from '../detections/detection';
+import { parseDetectionSettings } from '../detections/settings';
 import { UnreadableFileError } from '../errors';
 import { preparedInParallel, preparedInProcess } from '../replay/prepared-batches';
 import { replay } from '../replay/replay';

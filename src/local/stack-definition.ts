@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse, type ParseOptions, type SchemaOptions, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /** serverless.yml, read as data: the local emulator gets the same resources the stack deploys. */
@@ -29,7 +29,15 @@ const customTags: SchemaOptions['customTags'] = Object.entries(intrinsics).flatM
   { tag: `!${name}`, collection: 'map' as const, resolve: (map: YAMLMap | YAMLSeq) => ({ [fn]: map.toJSON() }) },
 ]);
 
-export const projectRoot = join(__dirname, '..', '..');
+/** The repository's root: the nearest folder up with serverless.yml (from src/local, or from the built CLI's folder). */
+const findProjectRoot = (from: string): string => {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'serverless.yml'))) return dir;
+    if (dirname(dir) === dir) return join(from, '..', '..');
+  }
+};
+
+export const projectRoot = findProjectRoot(__dirname);
 
 export interface CfnResource {
   Type: string;

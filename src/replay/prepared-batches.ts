@@ -114,8 +114,13 @@ export async function* preparedInProcess(files: string[], options: PrepareOption
   }
 }
 
-/** Worker threads run the TypeScript sources through tsx, as the CLI does. */
-const workerSource = `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'prepare-worker.ts'))});`;
+/**
+ * Worker threads run what this file was loaded from: the built CLI's prepare-worker.js beside it (src/cli/build.cjs),
+ * or the TypeScript sources through tsx (tests, benchmarks).
+ */
+const workerSource = __filename.endsWith('.js')
+  ? `require(${JSON.stringify(join(__dirname, 'prepare-worker.js'))});`
+  : `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'prepare-worker.ts'))});`;
 
 /**
  * Prepares events on worker threads (JSON.parse and validation are most of the cost), and yields the batches in

@@ -1,22 +1,22 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { chromium, type Browser } from 'playwright-core';
-import { signToken } from '../../src/approvals/token';
+import { signToken } from '../../src/notify/approval-token';
 import { serveApprovals } from '../../src/local/approval-server';
 import { kmsApiCallRecord, viaEventBridge } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
 import { projectRoot } from '../../src/local/stack-definition';
+import { chromiumArgs, chromiumExecutable } from '../support/browser';
 import { useMoto } from '../support/moto';
 
-const chromiumPath = '/usr/bin/chromium';
 const secretText = 'b'.repeat(64);
 
-describe('an approval link in a real browser (Debian chromium, headless)', () => {
+describe('an approval link in a real browser (Debian chromium, headless; installed by the harness where missing)', () => {
   const moto = useMoto();
   let stack: ResponderStack;
   let browser: Browser;
@@ -24,7 +24,7 @@ describe('an approval link in a real browser (Debian chromium, headless)', () =>
   let respond: (event: unknown, context: unknown) => Promise<{ incidents?: Array<{ id: string }> }>;
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install chromium)`);
+    const executablePath = await chromiumExecutable();
     stack = await provisionResponderStack('browser');
     const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }));
     moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN } });
@@ -33,11 +33,12 @@ describe('an approval link in a real browser (Debian chromium, headless)', () =>
     ({ handler: respond } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof respond });
     server = await serveApprovals(handler, () => localLambdaContext('approvals'));
     browser = await chromium.launch({
-      executablePath: chromiumPath,
+      executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: chromiumArgs,
     });
-  });
+    // A fresh machine installs chromium here first (test/support/browser.ts).
+  }, 10 * 60_000);
 
   afterAll(async () => {
     await browser?.close();

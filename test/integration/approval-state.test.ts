@@ -1,5 +1,5 @@
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { signToken, verifyToken } from '../../src/approvals/token';
+import { signToken, verifyToken } from '../../src/notify/approval-token';
 import { CachedSecret } from '../../src/aws/cached-secret';
 import { documentClient, secretsClient } from '../../src/aws/clients';
 import { DynamoDbNonceStore } from '../../src/aws/dynamodb-nonce-store';

@@ -5,7 +5,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signToken, type ApprovalAction } from '../../src/approvals/token';
+import { signToken, type ApprovalAction } from '../../src/notify/approval-token';
 import { signSlackRequest } from '../../src/approvals/slack-signature';
 import { sealPress } from '../../src/approvals/sealed-press';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';

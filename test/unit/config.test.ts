@@ -1,5 +1,5 @@
-import { loadConfig } from '../../src/config';
-import { defaultThresholds } from '../../src/detectors/detector';
+import { loadConfig, loadIncidentTableConfig } from '../../src/config';
+import { defaultThresholds } from '../../src/detections';
 import { ConfigError } from '../../src/errors';
 
 const required = {
@@ -84,5 +84,25 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.variable).toBe(variable);
     expect(error.message).toContain(message);
+  });
+
+  it('lists every missing and wrong setting in one error, each with what is wrong', () => {
+    const error = (() => {
+      try {
+        loadConfig({ INCIDENT_TABLE: 'kms-warden-prod-incidents', DRY_RUN: 'yes', TRUSTED_ACCOUNTS: '1234' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })()!;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual(['DEAD_LETTER_QUEUE_URL', 'DRY_RUN', 'NOTIFICATION_TOPIC_ARN', 'TRUSTED_ACCOUNTS']);
+    expect(error.message).toContain('NOTIFICATION_TOPIC_ARN: is not set');
+    expect(error.message).toContain('DEAD_LETTER_QUEUE_URL: is not set');
+    expect(error.message).toContain('TRUSTED_ACCOUNTS: must be a 12-digit account id');
+  });
+
+  it('lets a command that only reads incidents start with the table alone', () => {
+    expect(loadIncidentTableConfig({ INCIDENT_TABLE: 'kms-warden-prod-incidents' })).toEqual({ incidentTable: 'kms-warden-prod-incidents', incidentRetentionDays: 365 });
+    expect(() => loadIncidentTableConfig({})).toThrow(new ConfigError('INCIDENT_TABLE', 'is not set'));
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { signToken, verifyToken, type ApprovalAction } from '../../../src/approvals/token';
+import { signToken, verifyToken, type ApprovalAction } from '../../../src/notify/approval-token';
 import { signSlackRequest, verifySlackRequest } from '../../../src/approvals/slack-signature';
 
 const secret = Buffer.from('0123456789abcdef0123456789abcdef');

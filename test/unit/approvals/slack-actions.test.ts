@@ -3,7 +3,7 @@ import { completeSealedPress, completeSlackPress, handleSlackAction, type SlackD
 import { sealPress, unsealPress, type SealedPress } from '../../../src/approvals/sealed-press';
 import { approvalRoute } from '../../../src/approvals/route';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
-import { signToken } from '../../../src/approvals/token';
+import { signToken } from '../../../src/notify/approval-token';
 import type { AuditEntry } from '../../../src/approvals/ports';
 import type { ActionDeps } from '../../../src/actions/action';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliRegion } from '../../../src/cli/io';
+import { cliRegion } from '../../../src/composition/cli';
 import { commandNames, main } from '../../../src/cli/main';
 import { errorHint } from '../../../src/cli/error-hint';
 import { captured } from '../../support/captured-io';
