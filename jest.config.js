@@ -2,7 +2,10 @@
 // which each suite starts on its own loopback port (test/support/moto.ts).
 const transform = {
   // @middy/core ships ESM only; ts-jest turns it (and our TypeScript) into CommonJS for Jest's module loader.
-  '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true } }],
+  '^.+\\.[tj]s$': [
+    'ts-jest',
+    { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true } },
+  ],
 };
 const shared = {
   testEnvironment: 'node',

@@ -14,7 +14,9 @@ const { run } = rekeyStepRunner(loadConfig());
  */
 export const handler = middy(async (event: unknown) => {
   if (typeof event !== 'object' || event === null || typeof (event as { step?: unknown }).step !== 'string') {
-    throw new MalformedRekeyStepInputError(String((event as { step?: unknown } | null)?.step), ['step: expected the name of a re-key step']);
+    throw new MalformedRekeyStepInputError(String((event as { step?: unknown } | null)?.step), [
+      'step: expected the name of a re-key step',
+    ]);
   }
   return run(event as { step: string } & Record<string, unknown>);
 }).use(injectLambdaContext(logger));

@@ -12,7 +12,12 @@ const commaList = (entry: z.ZodString) =>
   z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(entry));
 
 const flag = (byDefault: 'true' | 'false') =>
@@ -38,7 +43,9 @@ const environment = z.object({
    * these roles are the responder's own, and they are never contained. Not an IAM path: anyone allowed to create a
    * role could create one under it.
    */
-  RESPONDER_ROLE_ARNS: commaList(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be IAM role ARNs')),
+  RESPONDER_ROLE_ARNS: commaList(
+    z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be IAM role ARNs'),
+  ),
   /** The account kms-warden runs in (the stack sets it): it quarantines only principals of this account. */
   ACCOUNT_ID: z
     .string()

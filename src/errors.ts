@@ -26,14 +26,20 @@ export class ConfigError extends Error {
 /** The input is not an event this function can handle. Retrying cannot help, so it is dead-lettered, not thrown. */
 export class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
-  constructor(readonly problems: string[], options?: ErrorOptions) {
+  constructor(
+    readonly problems: string[],
+    options?: ErrorOptions,
+  ) {
     super(`malformed event: ${problems.join('; ')}`, options);
   }
 }
 
 export class KeyNotFoundError extends Error {
   override readonly name = 'KeyNotFoundError';
-  constructor(readonly keyArn: string, options?: ErrorOptions) {
+  constructor(
+    readonly keyArn: string,
+    options?: ErrorOptions,
+  ) {
     super(`KMS key not found: ${keyArn}`, options);
   }
 }
@@ -41,7 +47,11 @@ export class KeyNotFoundError extends Error {
 /** KMS refused the call because of the key's state (KMSInvalidStateException). */
 export class KeyStateConflictError extends Error {
   override readonly name = 'KeyStateConflictError';
-  constructor(readonly keyArn: string, readonly operation: string, options?: ErrorOptions) {
+  constructor(
+    readonly keyArn: string,
+    readonly operation: string,
+    options?: ErrorOptions,
+  ) {
     super(`${operation} refused for ${keyArn}: the key is not in a state that allows it`, options);
   }
 }
@@ -49,7 +59,11 @@ export class KeyStateConflictError extends Error {
 /** A conditional write lost: someone else moved the record first. Carries the winner's state. */
 export class StateConflictError<T> extends Error {
   override readonly name = 'StateConflictError';
-  constructor(readonly id: string, readonly current: T | undefined, options?: ErrorOptions) {
+  constructor(
+    readonly id: string,
+    readonly current: T | undefined,
+    options?: ErrorOptions,
+  ) {
     super(`state of ${id} changed concurrently`, options);
   }
 }
@@ -57,7 +71,10 @@ export class StateConflictError<T> extends Error {
 /** Detection memory was changed by another invocation between reading and writing it. */
 export class MemoryConflictError extends Error {
   override readonly name = 'MemoryConflictError';
-  constructor(readonly entry: string, options?: ErrorOptions) {
+  constructor(
+    readonly entry: string,
+    options?: ErrorOptions,
+  ) {
     super(`detection memory entry ${entry} changed concurrently`, options);
   }
 }
@@ -65,14 +82,20 @@ export class MemoryConflictError extends Error {
 /** A replay input file that cannot be opened or decompressed. */
 export class UnreadableFileError extends Error {
   override readonly name = 'UnreadableFileError';
-  constructor(readonly file: string, options?: ErrorOptions) {
+  constructor(
+    readonly file: string,
+    options?: ErrorOptions,
+  ) {
     super(`cannot read ${file}: ${(options?.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
   }
 }
 
 export class PrincipalNotFoundError extends Error {
   override readonly name = 'PrincipalNotFoundError';
-  constructor(readonly principal: string, options?: ErrorOptions) {
+  constructor(
+    readonly principal: string,
+    options?: ErrorOptions,
+  ) {
     super(`IAM principal not found: ${principal}`, options);
   }
 }
@@ -80,7 +103,10 @@ export class PrincipalNotFoundError extends Error {
 /** IAM refused an inline policy because the principal's inline policies would pass IAM's size limit (LimitExceeded). */
 export class InlinePolicyLimitError extends Error {
   override readonly name = 'InlinePolicyLimitError';
-  constructor(readonly principal: string, options?: ErrorOptions) {
+  constructor(
+    readonly principal: string,
+    options?: ErrorOptions,
+  ) {
     super(`the inline policies of ${principal} are at IAM's size limit`, options);
   }
 }
@@ -88,7 +114,10 @@ export class InlinePolicyLimitError extends Error {
 /** Another function held the key policy's lease for longer than a writer waits: a retry will find it free. */
 export class KeyPolicyBusyError extends Error {
   override readonly name = 'KeyPolicyBusyError';
-  constructor(readonly keyArn: string, options?: ErrorOptions) {
+  constructor(
+    readonly keyArn: string,
+    options?: ErrorOptions,
+  ) {
     super(`the policy of ${keyArn} is being changed by another kms-warden function: try again`, options);
   }
 }
@@ -101,7 +130,11 @@ export class KeyPolicyBusyError extends Error {
 /** A re-key step was handed an input its schema refuses: retrying cannot help, so the workflow does not retry it. */
 export class MalformedRekeyStepInputError extends Error {
   override readonly name = 'MalformedRekeyStepInput';
-  constructor(readonly step: string, readonly problems: string[], options?: ErrorOptions) {
+  constructor(
+    readonly step: string,
+    readonly problems: string[],
+    options?: ErrorOptions,
+  ) {
     super(`malformed input for re-key step ${step}: ${problems.join('; ')}`, options);
   }
 }
@@ -109,18 +142,33 @@ export class MalformedRekeyStepInputError extends Error {
 /** The old key's policy lets in principals a person must confirm before it is copied: the run stops until they do. */
 export class ForeignPrincipalsInPolicyError extends Error {
   override readonly name = 'ForeignPrincipalsInPolicy';
-  constructor(readonly keyArn: string, readonly principals: string[], options?: ErrorOptions) {
-    super(`the old key's policy lets in ${principals.join(', ')}: a person must confirm before it is copied to the replacement`, options);
+  constructor(
+    readonly keyArn: string,
+    readonly principals: string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `the old key's policy lets in ${principals.join(', ')}: a person must confirm before it is copied to the replacement`,
+      options,
+    );
   }
 }
 
 /** Verified once, but not any more when the deletion is to be scheduled: the workflow waits and verifies again. */
 export class VerificationNoLongerHoldsError extends Error {
   override readonly name = 'VerificationNoLongerHolds';
-  constructor(readonly keyArn: string, readonly verification: unknown, options?: ErrorOptions) {
+  constructor(
+    readonly keyArn: string,
+    readonly verification: unknown,
+    options?: ErrorOptions,
+  ) {
     super(`verification of ${keyArn} no longer holds: ${JSON.stringify(verification)}`, options);
   }
 }
 
 /** Every error the re-key workflow's definition names in its Retry or Catch. */
-export const rekeyWorkflowErrors = [MalformedRekeyStepInputError, ForeignPrincipalsInPolicyError, VerificationNoLongerHoldsError] as const;
+export const rekeyWorkflowErrors = [
+  MalformedRekeyStepInputError,
+  ForeignPrincipalsInPolicyError,
+  VerificationNoLongerHoldsError,
+] as const;

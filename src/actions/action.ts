@@ -20,13 +20,28 @@ export interface ActionContext {
 export type ActionResult =
   | { outcome: 'applied'; before: Record<string, unknown>; after: Record<string, unknown> }
   | { outcome: 'skipped'; reason: string; before?: Record<string, unknown> }
-  /** Failed for a reason a retry may fix. `before`/`after`: what it did before failing, kept for the retry and release. */
-  | { outcome: 'failed'; error: string; message: string; before?: Record<string, unknown>; after?: Record<string, unknown> }
+  /**
+   * Failed for a reason a retry may fix. `before`/`after`: what it did before failing, kept for the retry and release.
+   */
+  | {
+      outcome: 'failed';
+      error: string;
+      message: string;
+      before?: Record<string, unknown>;
+      after?: Record<string, unknown>;
+    }
   /**
    * AWS refused it for a reason retrying cannot change: recorded with what a person must do, never retried. When
    * part of it was done before the refusal, `before` and `after` say what, and undo takes that part back.
    */
-  | { outcome: 'needs-person'; error: string; message: string; remedy: string; before?: Record<string, unknown>; after?: Record<string, unknown> }
+  | {
+      outcome: 'needs-person';
+      error: string;
+      message: string;
+      remedy: string;
+      before?: Record<string, unknown>;
+      after?: Record<string, unknown>;
+    }
   /** Not run on purpose: offered for a person's approval, or a dry run. */
   | { outcome: 'not-run'; reason: string }
   /** Recorded before it runs (a later signal's step): a retry finds it and finishes it. */
@@ -34,15 +49,20 @@ export type ActionResult =
 
 /** A step that changed something release must take back: applied, or done in part before AWS refused the rest. */
 export const changedSomething = (result: ActionResult | undefined): boolean =>
-  result?.outcome === 'applied' || ((result?.outcome === 'needs-person' || result?.outcome === 'failed') && result.before !== undefined);
+  result?.outcome === 'applied' ||
+  ((result?.outcome === 'needs-person' || result?.outcome === 'failed') && result.before !== undefined);
 
 /** A result a retry must not replace: the step finished one way or another. */
-export const isFinal = (result: ActionResult | undefined): boolean => result !== undefined && result.outcome !== 'pending' && result.outcome !== 'failed';
+export const isFinal = (result: ActionResult | undefined): boolean =>
+  result !== undefined && result.outcome !== 'pending' && result.outcome !== 'failed';
 
 /** An error after part of a step was done: what was done travels with it into the step's failed result. */
 export class PartialStepError extends Error {
   override readonly name: string;
-  constructor(readonly done: { before: Record<string, unknown>; after: Record<string, unknown> }, readonly failure: Error) {
+  constructor(
+    readonly done: { before: Record<string, unknown>; after: Record<string, unknown> },
+    readonly failure: Error,
+  ) {
     super(failure.message, { cause: failure });
     this.name = failure.name;
   }
@@ -59,6 +79,8 @@ export interface Action<P> {
   describe: (params: P) => string;
   apply: (params: P, deps: ActionDeps, context: ActionContext) => Promise<ActionResult>;
   undo: (params: P, deps: ActionDeps, result: ActionResult) => Promise<void>;
-  /** What a person must do when AWS refuses this action for good, where the action knows better than the error's code. */
+  /**
+   * What a person must do when AWS refuses this action for good, where the action knows better than the error's code.
+   */
   remedy?: (params: P, error: Error) => string | undefined;
 }

@@ -30,7 +30,11 @@ export const cancelKeyDeletion: Action<CancelKeyDeletionParams> = {
     const after = await kms.status(keyArn);
     // Replicas in other Regions are keys of their own: scheduling their deletion is a separate call, checked there.
     const replicas = before.multiRegion?.replicas ?? [];
-    return { outcome: 'applied', before: { ...before }, after: { ...after, ...(replicas.length > 0 ? { replicasToCheck: replicas } : {}) } };
+    return {
+      outcome: 'applied',
+      before: { ...before },
+      after: { ...after, ...(replicas.length > 0 ? { replicasToCheck: replicas } : {}) },
+    };
   },
   undo: async ({ keyArn, restoreState }, { kms }, result) => {
     // Scheduling the deletion again is a decision for a person, never an undo.

@@ -9,10 +9,16 @@ export interface CloseOpenKeyPolicyParams {
   trustedAccounts: string[];
 }
 
-type Statement = Record<string, unknown> & { Sid?: string; Effect?: string; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = Record<string, unknown> & {
+  Sid?: string;
+  Effect?: string;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 type Policy = { Statement?: Statement[] | Statement } & Record<string, unknown>;
 
-const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 const exactOperators = new Set(['stringequals', 'stringequalsignorecase', 'arnequals']);
 const accountKeys = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount']);
@@ -22,15 +28,27 @@ const accountKeys = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:s
  * ...IfExists, not a set operator), values without wildcards, and for account keys only the key's own or trusted
  * accounts. kms:ViaService alone limits the service, not the caller: any account's S3 could use the key through it.
  */
-export const limitsCaller = (statement: Statement, params: Pick<CloseOpenKeyPolicyParams, 'ownAccount' | 'trustedAccounts'>) =>
-  Object.entries(statement.Condition ?? {}).some(([operator, block]) =>
-    exactOperators.has(operator.toLowerCase()) &&
-    Object.entries(block ?? {}).some(([key, value]) => {
-      const name = key.toLowerCase();
-      const values = list(value);
-      if (name === 'kms:viaservice' || !callerLimitingConditionKeys.includes(name) || values.length === 0 || values.some((v) => /[*?]/.test(v))) return false;
-      return !accountKeys.has(name) || values.every((v) => v === params.ownAccount || params.trustedAccounts.includes(v));
-    }),
+export const limitsCaller = (
+  statement: Statement,
+  params: Pick<CloseOpenKeyPolicyParams, 'ownAccount' | 'trustedAccounts'>,
+) =>
+  Object.entries(statement.Condition ?? {}).some(
+    ([operator, block]) =>
+      exactOperators.has(operator.toLowerCase()) &&
+      Object.entries(block ?? {}).some(([key, value]) => {
+        const name = key.toLowerCase();
+        const values = list(value);
+        if (
+          name === 'kms:viaservice' ||
+          !callerLimitingConditionKeys.includes(name) ||
+          values.length === 0 ||
+          values.some((v) => /[*?]/.test(v))
+        )
+          return false;
+        return (
+          !accountKeys.has(name) || values.every((v) => v === params.ownAccount || params.trustedAccounts.includes(v))
+        );
+      }),
   );
 
 /**
@@ -38,17 +56,31 @@ export const limitsCaller = (statement: Statement, params: Pick<CloseOpenKeyPoli
  * principals of accounts neither the key's own nor trusted. Returns the statement as it should stay (undefined: it
  * goes) and what was taken out.
  */
-export const closeStatement = (statement: Statement, params: CloseOpenKeyPolicyParams): { kept: Statement | undefined; removed: string[] } => {
+export const closeStatement = (
+  statement: Statement,
+  params: CloseOpenKeyPolicyParams,
+): { kept: Statement | undefined; removed: string[] } => {
   if (statement.Effect !== 'Allow' || statement.Principal === undefined) return { kept: statement, removed: [] };
   const principal = statement.Principal;
   const aws = principal === '*' ? ['*'] : list((principal as Record<string, unknown>).AWS);
-  if (aws.includes('*')) return limitsCaller(statement, params) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
-  const outside = aws.filter((p) => isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts));
+  if (aws.includes('*'))
+    return limitsCaller(statement, params) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
+  const outside = aws.filter((p) =>
+    isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts),
+  );
   if (outside.length === 0) return { kept: statement, removed: [] };
   const inside = aws.filter((p) => !outside.includes(p));
-  const others = Object.fromEntries(Object.entries(principal as Record<string, unknown>).filter(([kind]) => kind !== 'AWS'));
+  const others = Object.fromEntries(
+    Object.entries(principal as Record<string, unknown>).filter(([kind]) => kind !== 'AWS'),
+  );
   if (inside.length === 0 && Object.keys(others).length === 0) return { kept: undefined, removed: outside };
-  return { kept: { ...statement, Principal: { ...others, ...(inside.length > 0 ? { AWS: inside.length === 1 ? inside[0] : inside } : {}) } }, removed: outside };
+  return {
+    kept: {
+      ...statement,
+      Principal: { ...others, ...(inside.length > 0 ? { AWS: inside.length === 1 ? inside[0] : inside } : {}) },
+    },
+    removed: outside,
+  };
 };
 
 /**
@@ -61,12 +93,17 @@ export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
   iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
-  describe: ({ keyArn }) => `take out of the policy of ${keyArn} what lets anyone, or another account, use the key (no earlier policy is known to put back)`,
+  describe: ({ keyArn }) =>
+    `take out of the policy of ${keyArn} what lets anyone, or another account, use the key (no earlier policy is known to put back)`,
   apply: async (params, { kms, keyPolicyLock, policyTexts }) =>
     keyPolicyLock.around(params.keyArn, async (): Promise<ActionResult> => {
       const text = await kms.keyPolicy(params.keyArn);
       const policy = JSON.parse(text) as Policy;
-      const statements = Array.isArray(policy.Statement) ? policy.Statement : policy.Statement ? [policy.Statement] : [];
+      const statements = Array.isArray(policy.Statement)
+        ? policy.Statement
+        : policy.Statement
+          ? [policy.Statement]
+          : [];
       const removed: Array<{ sid: string | undefined; principals: string[] }> = [];
       const kept: Statement[] = [];
       for (const statement of statements) {
@@ -74,23 +111,36 @@ export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
         if (closed.removed.length > 0) removed.push({ sid: statement.Sid, principals: closed.removed });
         if (closed.kept) kept.push(closed.kept);
       }
-      if (removed.length === 0) return { outcome: 'skipped', reason: 'the policy lets no one outside the account use the key (any more)' };
+      if (removed.length === 0)
+        return { outcome: 'skipped', reason: 'the policy lets no one outside the account use the key (any more)' };
       const closed = JSON.stringify({ ...policy, Statement: kept });
       // Both texts are stored before the key changes: no earlier policy is known anywhere else.
       const [beforeRef, afterRef] = await Promise.all([policyTexts.put(text), policyTexts.put(closed)]);
       await kms.putKeyPolicy(params.keyArn, closed);
-      const summary = removed.map(({ sid, principals }) => `${sid ? `statement ${sid}` : 'a statement without Sid'}: ${principals.join(', ')}`).join('; ');
+      const summary = removed
+        .map(
+          ({ sid, principals }) => `${sid ? `statement ${sid}` : 'a statement without Sid'}: ${principals.join(', ')}`,
+        )
+        .join('; ');
       // The attacker wrote those principals: a bounded account of them; the whole policy is kept by reference.
       const shown = summary.length > 500 ? `${summary.slice(0, 499)}… (the whole policy before is kept)` : summary;
       return {
         outcome: 'applied',
         before: { policyRef: beforeRef },
-        after: { policyRef: afterRef, removed: removed.slice(0, 20).map(({ sid, principals }) => ({ sid, principals: principals.slice(0, 10) })), removedStatements: removed.length, summary: `taken out: ${shown}` },
+        after: {
+          policyRef: afterRef,
+          removed: removed.slice(0, 20).map(({ sid, principals }) => ({ sid, principals: principals.slice(0, 10) })),
+          removedStatements: removed.length,
+          summary: `taken out: ${shown}`,
+        },
       };
     }),
   undo: async ({ keyArn }, { kms, keyPolicyLock, policyTexts }, result) => {
     if (result.outcome !== 'applied') return;
-    const [before, closed] = await Promise.all([policyTexts.get(String(result.before.policyRef)), policyTexts.get(String(result.after.policyRef))]);
+    const [before, closed] = await Promise.all([
+      policyTexts.get(String(result.before.policyRef)),
+      policyTexts.get(String(result.after.policyRef)),
+    ]);
     if (before === undefined || closed === undefined) return;
     await keyPolicyLock.around(keyArn, async () => {
       // Only while the closed policy is still the key's: a later change is someone's decision.

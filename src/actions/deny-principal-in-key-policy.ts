@@ -13,7 +13,8 @@ export interface DenyPrincipalParams {
 /** Sids kms-warden adds start with this; re-keying copies a policy without them. */
 export const denySidPrefix = 'KmsWardenDeny';
 
-export const denySidFor = (principalArn: string) => `${denySidPrefix}${createHash('sha256').update(principalArn).digest('hex').slice(0, 16)}`;
+export const denySidFor = (principalArn: string) =>
+  `${denySidPrefix}${createHash('sha256').update(principalArn).digest('hex').slice(0, 16)}`;
 
 type Policy = { Version?: string; Id?: string; Statement?: Array<Record<string, unknown>> | Record<string, unknown> };
 
@@ -31,7 +32,9 @@ export const principalArnPatterns = (principalArn: string): string[] => {
 
 const keyArnParts = /^arn:(aws[a-z-]*):kms:[a-z0-9-]+:(\d{12}):/;
 
-/** Why the suspect must not be denied in this key's policy (the principal guard, in the key's account), or undefined. */
+/**
+ * Why the suspect must not be denied in this key's policy (the principal guard, in the key's account), or undefined.
+ */
 export const denyRefusal = ({ keyArn, principalArn, responderRoles }: DenyPrincipalParams) => {
   const [, partition, ownAccount] = keyArnParts.exec(keyArn) ?? [];
   return guardRefusal(guardPrincipal(principalArn, { responderRoles, ownAccount, partition }).deny);
@@ -42,7 +45,8 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
   iamActions: ['kms:GetKeyPolicy', 'kms:PutKeyPolicy'],
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
-  describe: ({ keyArn, principalArn }) => `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
+  describe: ({ keyArn, principalArn }) =>
+    `deny ${principalArn} every use of ${keyArn} but DescribeKey, in the key policy (statement ${denySidFor(principalArn)})`,
   apply: async (params, { kms, keyPolicyLock, policyTexts }, { resuming }) => {
     const { keyArn, principalArn } = params;
     const refused = denyRefusal(params);
@@ -56,7 +60,11 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
         // Resuming: the statement is most likely this plan's own, added before the interruption, so a release must
         // remove it; recorded as applied. Otherwise it belongs to an earlier incident, which will remove it.
         return resuming
-          ? { outcome: 'applied', before: { sid, note: 'found in place when resuming' }, after: { sid, statements: statements.length } }
+          ? {
+              outcome: 'applied',
+              before: { sid, note: 'found in place when resuming' },
+              after: { sid, statements: statements.length },
+            }
           : { outcome: 'skipped', reason: `statement ${sid} is already in the policy`, before: { sid } };
       }
       const deny = {
@@ -72,7 +80,11 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
       // Every other statement stays as it was: only the suspect loses access.
       await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: [...statements, deny] }));
       // The policy before, by reference: kept out of the incident item (up to 32 KB each).
-      return { outcome: 'applied', before: { policyRef: await policyTexts.put(text) }, after: { sid, statements: statements.length + 1 } };
+      return {
+        outcome: 'applied',
+        before: { policyRef: await policyTexts.put(text) },
+        after: { sid, statements: statements.length + 1 },
+      };
     });
   },
   undo: async ({ keyArn, principalArn }, { kms, keyPolicyLock }, result) => {

@@ -1,6 +1,13 @@
 import { kindOfError, remedyFor } from './error-kinds';
 import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
-import { isFinal, PartialStepError, type Action, type ActionContext, type ActionDeps, type ActionResult } from './action';
+import {
+  isFinal,
+  PartialStepError,
+  type Action,
+  type ActionContext,
+  type ActionDeps,
+  type ActionResult,
+} from './action';
 import { askAPerson } from './ask-a-person';
 import { cancelKeyDeletion } from './cancel-key-deletion';
 import { closeOpenKeyPolicy } from './close-open-key-policy';
@@ -33,22 +40,30 @@ export type ActionParams<T extends ActionType> = Parameters<(typeof actions)[T][
 export type RunMode = 'automatic' | 'approval';
 
 /** A step of a plan: plain data that can be stored, shown to a person and applied later. */
-export type PlannedAction = { [T in ActionType]: { type: T; params: ActionParams<T>; run: RunMode; why?: string } }[ActionType];
+export type PlannedAction = {
+  [T in ActionType]: { type: T; params: ActionParams<T>; run: RunMode; why?: string };
+}[ActionType];
 
 const actionFor = <T extends ActionType>(step: { type: T }) => actions[step.type] as unknown as Action<ActionParams<T>>;
 
 export const describeAction = (step: PlannedAction): string => actionFor(step).describe(step.params);
 
-const runStep = async (step: PlannedAction, deps: ActionDeps, context: ActionContext & { dryRun?: boolean }): Promise<ActionResult> => {
+const runStep = async (
+  step: PlannedAction,
+  deps: ActionDeps,
+  context: ActionContext & { dryRun?: boolean },
+): Promise<ActionResult> => {
   if (step.run !== 'automatic') return { outcome: 'not-run', reason: step.why ?? 'offered for approval' };
   if (context.dryRun) return { outcome: 'not-run', reason: 'dry run: planned, not applied' };
   try {
     return await actionFor(step).apply(step.params, deps, context);
   } catch (error) {
     // A key or principal that does not exist stays so: retrying cannot help, so the step is skipped, not failed.
-    if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError) return { outcome: 'skipped', reason: error.message };
+    if (error instanceof KeyNotFoundError || error instanceof PrincipalNotFoundError)
+      return { outcome: 'skipped', reason: error.message };
     const partial = error instanceof PartialStepError ? error.done : undefined;
-    const failure = error instanceof PartialStepError ? error.failure : error instanceof Error ? error : new Error(String(error));
+    const failure =
+      error instanceof PartialStepError ? error.failure : error instanceof Error ? error : new Error(String(error));
     // Refused for good: a person is told what to do, and the event is not retried into the dead-letter queue.
     if (kindOfError(failure) === 'permanent') {
       const remedy = actionFor(step).remedy?.(step.params, failure) ?? remedyFor(failure);
@@ -82,7 +97,9 @@ export const applyPlan = async (
     [...lanes.values()].map(async (indexes) => {
       for (const index of indexes) {
         const previous = options.recorded?.[index];
-        results[index] = isFinal(previous) ? previous! : await runStep(steps[index]!, deps, { resuming: options.resuming, dryRun: options.dryRun, previous });
+        results[index] = isFinal(previous)
+          ? previous!
+          : await runStep(steps[index]!, deps, { resuming: options.resuming, dryRun: options.dryRun, previous });
       }
     }),
   );

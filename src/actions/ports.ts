@@ -22,7 +22,12 @@ export interface Grant {
   retiringPrincipal?: string | undefined;
   operations: string[];
   /** KMS's grant constraints, as KMS spells them. */
-  constraints?: { EncryptionContextSubset?: Record<string, string> | undefined; EncryptionContextEquals?: Record<string, string> | undefined } | undefined;
+  constraints?:
+    | {
+        EncryptionContextSubset?: Record<string, string> | undefined;
+        EncryptionContextEquals?: Record<string, string> | undefined;
+      }
+    | undefined;
   issuingAccount?: string | undefined;
 }
 

@@ -40,7 +40,9 @@ export interface Verdict {
 
 export interface PrincipalGuard {
   kind: GuardedKind;
-  /** Whether the principal belongs to the guard's own account (undefined: no account known, or no account in the ARN). */
+  /**
+   * Whether the principal belongs to the guard's own account (undefined: no account known, or no account in the ARN).
+   */
   ownAccount: boolean | undefined;
   deny: Verdict;
   quarantine: Verdict;
@@ -51,7 +53,15 @@ const iamPrincipal = /^arn:(aws[a-z-]*):iam::(\d{12}):(role|user)(\/.*)?\/([\w+=
 /** The parts of a role or user ARN: partition, account, kind, path (when the ARN gives one) and name. */
 export const parseIamPrincipal = (arn: string) => {
   const match = iamPrincipal.exec(arn);
-  return match ? { partition: match[1]!, account: match[2]!, kind: match[3] as 'role' | 'user', path: `${match[4] ?? ''}/`, name: match[5]! } : undefined;
+  return match
+    ? {
+        partition: match[1]!,
+        account: match[2]!,
+        kind: match[3] as 'role' | 'user',
+        path: `${match[4] ?? ''}/`,
+        name: match[5]!,
+      }
+    : undefined;
 };
 
 /**
@@ -60,13 +70,19 @@ export const parseIamPrincipal = (arn: string) => {
  */
 export const isServiceLinkedRole = (arn: string): boolean => {
   const parsed = parseIamPrincipal(arn);
-  return parsed?.kind === 'role' && (parsed.path.startsWith('/aws-service-role/') || (parsed.path === '/' && parsed.name.startsWith('AWSServiceRoleFor')));
+  return (
+    parsed?.kind === 'role' &&
+    (parsed.path.startsWith('/aws-service-role/') ||
+      (parsed.path === '/' && parsed.name.startsWith('AWSServiceRoleFor')))
+  );
 };
 
 /** An IAM Identity Center role (AWSReservedSSO_*, under /aws-reserved/): AWS manages it and refuses policy changes. */
 export const isIdentityCenterRole = (arn: string): boolean => {
   const parsed = parseIamPrincipal(arn);
-  return parsed?.kind === 'role' && (parsed.path.startsWith('/aws-reserved/') || parsed.name.startsWith('AWSReservedSSO_'));
+  return (
+    parsed?.kind === 'role' && (parsed.path.startsWith('/aws-reserved/') || parsed.name.startsWith('AWSReservedSSO_'))
+  );
 };
 
 /** Roles AWS manages for a service or for IAM Identity Center: IAM refuses any change to them (UnmodifiableEntity). */
@@ -81,7 +97,9 @@ const offered = (why: string): Verdict => ({ may: 'approval', why });
 const isResponder = (arn: string, context: GuardContext): boolean => {
   if ((context.responderRoles ?? []).some((role) => isSamePrincipal(role, arn))) return true;
   const parsed = parseIamPrincipal(arn);
-  return Boolean(context.responderRolePath && parsed?.kind === 'role' && parsed.path.startsWith(context.responderRolePath));
+  return Boolean(
+    context.responderRolePath && parsed?.kind === 'role' && parsed.path.startsWith(context.responderRolePath),
+  );
 };
 
 /** What kms-warden may do to `principalArn`, and why not. Checked in this order; the first that fits decides. */
@@ -93,7 +111,12 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
   }
   const [, partition, service, account, resource] = parts as unknown as [string, string, string, string, string];
   const ownAccount = context.ownAccount ? account === context.ownAccount : undefined;
-  const verdict = (kind: GuardedKind, deny: Verdict, quarantine: Verdict): PrincipalGuard => ({ kind, ownAccount, deny, quarantine });
+  const verdict = (kind: GuardedKind, deny: Verdict, quarantine: Verdict): PrincipalGuard => ({
+    kind,
+    ownAccount,
+    deny,
+    quarantine,
+  });
 
   if (context.partition && partition !== context.partition) {
     const why = `${principalArn} is in partition ${partition}, not ${context.partition} where kms-warden acts: it has nothing here to contain`;
@@ -111,13 +134,23 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
   if (service === 'iam' && resource === 'root') {
     return verdict(
       'root',
-      never(`the root user is never denied automatically: denying ${principalArn} in a key policy can lock the account out of the key; its quarantine is offered for approval instead`),
-      offered('the root user cannot be quarantined with an IAM policy: offered for approval instead (a person secures its password, MFA and access keys)'),
+      never(
+        `the root user is never denied automatically: denying ${principalArn} in a key policy can lock the account out of the key; its quarantine is offered for approval instead`,
+      ),
+      offered(
+        'the root user cannot be quarantined with an IAM policy: offered for approval instead (a person secures its password, MFA and access keys)',
+      ),
     );
   }
   if (service === 'sts' && resource.startsWith('federated-user/')) {
     // Denied by its own ARN; the session itself cannot be ended, its broker user can (offered for approval).
-    return verdict('federated-user', automatic, never(`${principalArn} is a federated session: it is not an IAM role or user and cannot be quarantined; its broker user can be, with approval`));
+    return verdict(
+      'federated-user',
+      automatic,
+      never(
+        `${principalArn} is a federated session: it is not an IAM role or user and cannot be quarantined; its broker user can be, with approval`,
+      ),
+    );
   }
   const parsed = parseIamPrincipal(principalArn);
   if (!parsed) {
@@ -127,8 +160,12 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
   if (isServiceLinkedRole(principalArn)) {
     return verdict(
       'service-linked-role',
-      offered(`${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key, so it is a person's call (offered for approval)`),
-      never(`${principalArn} is a service-linked role: roles AWS manages (IAM Identity Center, service-linked) cannot be changed`),
+      offered(
+        `${principalArn} is a service-linked role: denying it breaks the AWS service that uses the key, so it is a person's call (offered for approval)`,
+      ),
+      never(
+        `${principalArn} is a service-linked role: roles AWS manages (IAM Identity Center, service-linked) cannot be changed`,
+      ),
     );
   }
   // An Identity Center role is one in any account: AWS manages it, and only a person can end its sessions.
@@ -145,7 +182,9 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
     return verdict(
       parsed.kind,
       automatic,
-      never(`${principalArn} belongs to account ${parsed.account}, not to ${context.ownAccount} where kms-warden acts: it is denied in this account's key policies; quarantine it in its own account`),
+      never(
+        `${principalArn} belongs to account ${parsed.account}, not to ${context.ownAccount} where kms-warden acts: it is denied in this account's key policies; quarantine it in its own account`,
+      ),
     );
   }
   return verdict(parsed.kind, automatic, automatic);
@@ -153,4 +192,6 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
 
 /** An action's answer when the guard refuses: nothing is done, and the result says why. */
 export const guardRefusal = (verdict: Verdict): { outcome: 'skipped'; reason: string } | undefined =>
-  verdict.may === 'automatic' ? undefined : { outcome: 'skipped', reason: verdict.why ?? 'refused by the principal guard' };
+  verdict.may === 'automatic'
+    ? undefined
+    : { outcome: 'skipped', reason: verdict.why ?? 'refused by the principal guard' };

@@ -24,8 +24,9 @@ export { isAwsManagedRole, parseIamPrincipal } from './principal-guard';
  * of kms-warden's own account, by their exact ARN: a GuardDuty administrator receives its members' findings, and a
  * role of the same name here is somebody else.
  */
-export const quarantineRefusal = (params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>): string | undefined =>
-  guardRefusal(guardPrincipal(params.principalArn, params).quarantine)?.reason;
+export const quarantineRefusal = (
+  params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>,
+): string | undefined => guardRefusal(guardPrincipal(params.principalArn, params).quarantine)?.reason;
 
 /**
  * For a role: every action refused to sessions issued before the quarantine (IAM's "revoke active sessions"
@@ -35,7 +36,13 @@ export const quarantinePolicy = (sessionsIssuedBefore: string) =>
   JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'KmsWardenRevokeOlderSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': sessionsIssuedBefore } } },
+      {
+        Sid: 'KmsWardenRevokeOlderSessions',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': sessionsIssuedBefore } },
+      },
       { Sid: 'KmsWardenDenyKms', Effect: 'Deny', Action: 'kms:*', Resource: '*' },
     ],
   });
@@ -50,10 +57,15 @@ export const userQuarantinePolicy = JSON.stringify({
   Statement: [{ Sid: 'KmsWardenDenyEverything', Effect: 'Deny', Action: '*', Resource: '*' }],
 });
 
-/** AWS's own managed deny-all policy: attached to a user whose inline policies leave no room (2,048 characters in all). */
+/**
+ * AWS's own managed deny-all policy: attached to a user whose inline policies leave no room (2,048 characters in all).
+ */
 export const denyAllPolicyArn = (partition: string) => `arn:${partition}:iam::aws:policy/AWSDenyAll`;
 
-const gone = (kind: string, name: string): ActionResult => ({ outcome: 'skipped', reason: `${kind} ${name} does not exist (any more)` });
+const gone = (kind: string, name: string): ActionResult => ({
+  outcome: 'skipped',
+  reason: `${kind} ${name} does not exist (any more)`,
+});
 
 export const quarantinePrincipal: Action<QuarantineParams> = {
   type: 'quarantine-principal',
@@ -85,7 +97,11 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     // The exact principal: the name in this account, and the path too when the ARN gives one.
     const found = await iam.arnOf(kind, name);
     if (!found) return gone(kind, name);
-    if (path !== '/' && found !== params.principalArn) return { outcome: 'skipped', reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)` };
+    if (path !== '/' && found !== params.principalArn)
+      return {
+        outcome: 'skipped',
+        reason: `no ${kind} ${params.principalArn} in this account (${found} has that name)`,
+      };
     // GuardDuty names roles without their path: a service-linked, Identity Center or kms-warden role shows only now.
     // (The account was checked on the ARN the plan names; IAM answers for this account.)
     const resolved = guardRefusal(guardPrincipal(found, { ...params, ownAccount: undefined }).quarantine);
@@ -94,13 +110,19 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
   },
   undo: async ({ principalArn }, { iam }, result) => {
     // Applied, or done in part before an error (a user's keys deactivated, the deny refused or failed).
-    if (!(result.outcome === 'applied' || ((result.outcome === 'needs-person' || result.outcome === 'failed') && result.before && result.after))) return;
+    if (!(
+      result.outcome === 'applied' ||
+      ((result.outcome === 'needs-person' || result.outcome === 'failed') && result.before && result.after)
+    ))
+      return;
     const { kind, name, partition } = parseIamPrincipal(principalArn)!;
     const before = result.before!;
     const after = result.after!;
-    if (before.inlinePolicy === null && after.inlinePolicy === quarantinePolicyName) await iam.deleteInlinePolicy(kind, name, quarantinePolicyName);
+    if (before.inlinePolicy === null && after.inlinePolicy === quarantinePolicyName)
+      await iam.deleteInlinePolicy(kind, name, quarantinePolicyName);
     if (after.denyAllAttached === true) await iam.detachUserPolicy(name, denyAllPolicyArn(partition));
-    for (const accessKeyId of (before.activeAccessKeys ?? []) as string[]) await iam.setAccessKeyStatus(name, accessKeyId, 'Active');
+    for (const accessKeyId of (before.activeAccessKeys ?? []) as string[])
+      await iam.setAccessKeyStatus(name, accessKeyId, 'Active');
   },
   remedy: ({ principalArn }, error) =>
     error.name === 'UnmodifiableEntityException'
@@ -110,10 +132,20 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
 
 type Iam = Parameters<Action<QuarantineParams>['apply']>[1]['iam'];
 
-const quarantineRole = async (name: string, params: QuarantineParams, iam: Iam, { resuming }: ActionContext): Promise<ActionResult> => {
+const quarantineRole = async (
+  name: string,
+  params: QuarantineParams,
+  iam: Iam,
+  { resuming }: ActionContext,
+): Promise<ActionResult> => {
   const existing = await iam.inlinePolicy('role', name, quarantinePolicyName);
   // Resuming: the policy is most likely this plan's own, put before the interruption, so a release must remove it.
-  if (existing && resuming) return { outcome: 'applied', before: { inlinePolicy: null, activeAccessKeys: [], note: 'found in place when resuming' }, after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] } };
+  if (existing && resuming)
+    return {
+      outcome: 'applied',
+      before: { inlinePolicy: null, activeAccessKeys: [], note: 'found in place when resuming' },
+      after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] },
+    };
   if (existing) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing } };
   try {
     await iam.putInlinePolicy('role', name, quarantinePolicyName, quarantinePolicy(params.sessionsIssuedBefore));
@@ -122,14 +154,23 @@ const quarantineRole = async (name: string, params: QuarantineParams, iam: Iam, 
     if (error instanceof PrincipalNotFoundError) return gone('role', name);
     throw error;
   }
-  return { outcome: 'applied', before: { inlinePolicy: null, activeAccessKeys: [] }, after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] } };
+  return {
+    outcome: 'applied',
+    before: { inlinePolicy: null, activeAccessKeys: [] },
+    after: { inlinePolicy: quarantinePolicyName, deactivatedAccessKeys: [] },
+  };
 };
 
 /**
  * A user: its access keys first (deactivated, not deleted, so undo can bring them back), since they keep working
  * until then; then a deny of everything, inline, or AWS's AWSDenyAll attached when IAM's size limit leaves no room.
  */
-const quarantineUser = async (name: string, partition: string, iam: Iam, { resuming, previous }: ActionContext): Promise<ActionResult> => {
+const quarantineUser = async (
+  name: string,
+  partition: string,
+  iam: Iam,
+  { resuming, previous }: ActionContext,
+): Promise<ActionResult> => {
   let active: string[];
   try {
     active = await iam.activeAccessKeys(name);
@@ -138,7 +179,8 @@ const quarantineUser = async (name: string, partition: string, iam: Iam, { resum
     throw error;
   }
   // Keys an interrupted attempt deactivated are this step's too: release must bring them back.
-  const earlier = ((previous && 'before' in previous ? previous.before?.activeAccessKeys : undefined) ?? []) as string[];
+  const earlier = ((previous && 'before' in previous ? previous.before?.activeAccessKeys : undefined) ??
+    []) as string[];
   const deactivated = [...new Set([...earlier, ...active])];
   const done = (policy: string | null, denyAllAttached = false) => ({
     before: { inlinePolicy: null, activeAccessKeys: deactivated },
@@ -151,10 +193,12 @@ const quarantineUser = async (name: string, partition: string, iam: Iam, { resum
     throw new PartialStepError(done(null), error as Error);
   }
   const existing = await iam.inlinePolicy('user', name, quarantinePolicyName);
-  if (existing && resuming && earlier.length + active.length > 0) return { outcome: 'applied', ...done(quarantinePolicyName) };
+  if (existing && resuming && earlier.length + active.length > 0)
+    return { outcome: 'applied', ...done(quarantinePolicyName) };
   const denyAll = denyAllPolicyArn(partition);
   const attachedBefore = !existing && (await iam.userHasManagedPolicy(name, denyAll));
-  if ((existing || attachedBefore) && deactivated.length === 0) return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing ?? denyAll } };
+  if ((existing || attachedBefore) && deactivated.length === 0)
+    return { outcome: 'skipped', reason: 'already quarantined', before: { policy: existing ?? denyAll } };
   let denyAllAttached = false;
   if (!existing && !attachedBefore) {
     try {
@@ -182,7 +226,14 @@ const quarantineUser = async (name: string, partition: string, iam: Iam, { resum
   }
   return {
     outcome: 'applied',
-    before: { inlinePolicy: existing || attachedBefore || denyAllAttached ? 'kept' : null, activeAccessKeys: deactivated },
-    after: { inlinePolicy: denyAllAttached ? null : quarantinePolicyName, denyAllAttached, deactivatedAccessKeys: deactivated },
+    before: {
+      inlinePolicy: existing || attachedBefore || denyAllAttached ? 'kept' : null,
+      activeAccessKeys: deactivated,
+    },
+    after: {
+      inlinePolicy: denyAllAttached ? null : quarantinePolicyName,
+      denyAllAttached,
+      deactivatedAccessKeys: deactivated,
+    },
   };
 };

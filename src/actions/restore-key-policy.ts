@@ -32,22 +32,38 @@ export const restoreKeyPolicy: Action<RestoreKeyPolicyParams> = {
   apply: async (params, { kms, keyPolicyLock, policyTexts }) => {
     const { keyArn } = params;
     const policy = params.policy ?? (params.policyRef ? await policyTexts.get(params.policyRef) : undefined);
-    const replaced = params.replacedPolicy ?? (params.replacedPolicyRef ? await policyTexts.get(params.replacedPolicyRef) : undefined);
-    if (policy === undefined || replaced === undefined) return { outcome: 'skipped', reason: 'the earlier policy is no longer kept: left for a person to decide' };
+    const replaced =
+      params.replacedPolicy ?? (params.replacedPolicyRef ? await policyTexts.get(params.replacedPolicyRef) : undefined);
+    if (policy === undefined || replaced === undefined)
+      return { outcome: 'skipped', reason: 'the earlier policy is no longer kept: left for a person to decide' };
     return keyPolicyLock.around(keyArn, async (): Promise<ActionResult> => {
       const current = await kms.keyPolicy(keyArn);
       if (samePolicy(current, policy)) return { outcome: 'skipped', reason: 'the earlier policy is already in place' };
       // Someone changed the policy again since the signal: overwriting their change is a person's decision.
-      if (!samePolicy(current, replaced)) return { outcome: 'skipped', reason: 'the policy changed again after the suspect set it; left for a person to decide' };
+      if (!samePolicy(current, replaced))
+        return {
+          outcome: 'skipped',
+          reason: 'the policy changed again after the suspect set it; left for a person to decide',
+        };
       await kms.putKeyPolicy(keyArn, policy);
-      return { outcome: 'applied', before: { policyRef: await policyTexts.put(current) }, after: { policyRef: await policyTexts.put(policy) } };
+      return {
+        outcome: 'applied',
+        before: { policyRef: await policyTexts.put(current) },
+        after: { policyRef: await policyTexts.put(policy) },
+      };
     });
   },
   undo: async ({ keyArn }, { kms, keyPolicyLock, policyTexts }, result) => {
     if (result.outcome !== 'applied') return;
     // Stored before policies were kept out of line: the texts themselves.
-    const before = typeof result.before.policy === 'string' ? result.before.policy : await policyTexts.get(String(result.before.policyRef));
-    const restored = typeof result.after.policy === 'string' ? result.after.policy : await policyTexts.get(String(result.after.policyRef));
+    const before =
+      typeof result.before.policy === 'string'
+        ? result.before.policy
+        : await policyTexts.get(String(result.before.policyRef));
+    const restored =
+      typeof result.after.policy === 'string'
+        ? result.after.policy
+        : await policyTexts.get(String(result.after.policyRef));
     if (before === undefined || restored === undefined) return;
     await keyPolicyLock.around(keyArn, async () => {
       // Only while the restored policy is still in place.

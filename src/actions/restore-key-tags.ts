@@ -28,15 +28,22 @@ export const restoreKeyTags: Action<RestoreKeyTagsParams> = {
       if (wanted === null) remove.push(tag);
       else set[tag] = wanted;
     }
-    if (Object.keys(before).length === 0) return { outcome: 'skipped', reason: 'the tags are already as a key administrator set them' };
+    if (Object.keys(before).length === 0)
+      return { outcome: 'skipped', reason: 'the tags are already as a key administrator set them' };
     if (Object.keys(set).length > 0) await kms.tagKey(keyArn, set);
     if (remove.length > 0) await kms.untagKey(keyArn, remove);
-    return { outcome: 'applied', before: { tags: before }, after: { tags: Object.fromEntries(Object.keys(before).map((tag) => [tag, tags[tag] ?? null])) } };
+    return {
+      outcome: 'applied',
+      before: { tags: before },
+      after: { tags: Object.fromEntries(Object.keys(before).map((tag) => [tag, tags[tag] ?? null])) },
+    };
   },
   undo: async ({ keyArn }, { kms }, result) => {
     if (result.outcome !== 'applied') return;
     const before = result.before.tags as Record<string, string | null>;
-    const set = Object.fromEntries(Object.entries(before).filter((entry): entry is [string, string] => entry[1] !== null));
+    const set = Object.fromEntries(
+      Object.entries(before).filter((entry): entry is [string, string] => entry[1] !== null),
+    );
     const remove = Object.keys(before).filter((tag) => before[tag] === null);
     if (Object.keys(set).length > 0) await kms.tagKey(keyArn, set);
     if (remove.length > 0) await kms.untagKey(keyArn, remove);

@@ -38,7 +38,9 @@ export const reasonToRevoke = (grant: Grant, params: RevokeGrantsParams): string
   if (isServiceGrant(grant)) return undefined;
   const holders = [grant.granteePrincipal, grant.retiringPrincipal].filter((p): p is string => typeof p === 'string');
   if (params.suspectArn && holders.some((p) => isSamePrincipal(p, params.suspectArn!))) return 'held by the suspect';
-  const outside = holders.find((p) => isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts));
+  const outside = holders.find((p) =>
+    isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts),
+  );
   return outside ? `held outside the account (${accountOfPrincipal(outside)})` : undefined;
 };
 
@@ -55,10 +57,19 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
       const reason = reasonToRevoke(grant, params);
       return reason ? [{ grant, reason }] : [];
     });
-    if (doomed.length === 0) return { outcome: 'skipped', reason: 'no grant is held by the suspect or outside the account', before: { grants: grants.length } };
-    const results = await forEachPaced(doomed, params.revokesPerSecond ?? 10, ({ grant }) => kms.revokeGrant(params.keyArn, grant.grantId));
+    if (doomed.length === 0)
+      return {
+        outcome: 'skipped',
+        reason: 'no grant is held by the suspect or outside the account',
+        before: { grants: grants.length },
+      };
+    const results = await forEachPaced(doomed, params.revokesPerSecond ?? 10, ({ grant }) =>
+      kms.revokeGrant(params.keyArn, grant.grantId),
+    );
     const revoked = results.filter((r) => r.ok).map((r) => ({ ...r.item.grant, reason: r.item.reason }));
-    const failed = results.flatMap((r) => (r.ok ? [] : [{ grantId: r.item.grant.grantId, error: r.error.name, message: r.error.message }]));
+    const failed = results.flatMap((r) =>
+      r.ok ? [] : [{ grantId: r.item.grant.grantId, error: r.error.name, message: r.error.message }],
+    );
     // Nothing revoked: the first refusal is the step's error, classified like any other (retried, or a person's).
     const refusal = results.find((r) => !r.ok);
     if (refusal && !refusal.ok && revoked.length === 0) throw refusal.error;
@@ -67,14 +78,20 @@ export const revokeGrants: Action<RevokeGrantsParams> = {
     const revokedRef = await policyTexts.put(JSON.stringify(revoked));
     return {
       outcome: 'applied',
-      before: { grants: grants.length, revokedRef, revokedCount: revoked.length, revokedIds: revoked.slice(0, 20).map((grant) => grant.grantId) },
+      before: {
+        grants: grants.length,
+        revokedRef,
+        revokedCount: revoked.length,
+        revokedIds: revoked.slice(0, 20).map((grant) => grant.grantId),
+      },
       after: { grants: grants.length - revoked.length, failedCount: failed.length, failed: failed.slice(0, 20) },
     };
   },
   undo: async ({ keyArn }, { kms, policyTexts }, result) => {
     if (result.outcome !== 'applied') return;
     // Results recorded before the grants were kept apart carry them inline.
-    const kept = typeof result.before.revokedRef === 'string' ? await policyTexts.get(result.before.revokedRef) : undefined;
+    const kept =
+      typeof result.before.revokedRef === 'string' ? await policyTexts.get(result.before.revokedRef) : undefined;
     const revoked = (kept !== undefined ? JSON.parse(kept) : (result.before.revoked ?? [])) as Grant[];
     for (const grant of revoked) {
       await kms.createGrant(keyArn, {

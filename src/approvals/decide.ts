@@ -70,7 +70,9 @@ const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as u
 /** Undoes every step that changed something, last first. Failures are reported, and the rest still undone. */
 const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<string[]> => {
   const problems: string[] = [];
-  const applied = incident.plan.map((step, i) => ({ step, result: incident.results?.[i] })).filter(({ result }) => changedSomething(result));
+  const applied = incident.plan
+    .map((step, i) => ({ step, result: incident.results?.[i] }))
+    .filter(({ result }) => changedSomething(result));
   for (const { step, result } of applied.reverse()) {
     const action = actionFor(step);
     if (!action.reversible) continue;
@@ -83,17 +85,43 @@ const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<st
   return problems;
 };
 
-const refuse = async (deps: ApprovalDeps, reason: keyof typeof refusalStatus, detail: string, requester: Requester, claims?: { incidentId?: string; action?: string }): Promise<HttpReply> => {
-  await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `${reason}: ${detail}`, incidentId: claims?.incidentId, action: claims?.action, ...requester });
+const refuse = async (
+  deps: ApprovalDeps,
+  reason: keyof typeof refusalStatus,
+  detail: string,
+  requester: Requester,
+  claims?: { incidentId?: string; action?: string },
+): Promise<HttpReply> => {
+  await deps.audit.record({
+    at: deps.now().toISOString(),
+    outcome: 'refused',
+    reason: `${reason}: ${detail}`,
+    incidentId: claims?.incidentId,
+    action: claims?.action,
+    ...requester,
+  });
   deps.logger.warn('approval refused', { reason, detail, ...claims, ...requester });
-  return { status: refusalStatus[reason], html: refusalPage(refusalTitle[reason], detail), summary: `${refusalTitle[reason]}: ${detail}` };
+  return {
+    status: refusalStatus[reason],
+    html: refusalPage(refusalTitle[reason], detail),
+    summary: `${refusalTitle[reason]}: ${detail}`,
+  };
 };
 
 const checked = async (token: string, deps: ApprovalDeps, requester: Requester) => {
   const check = verifyToken(token, await deps.secret.bytes(), { now: deps.now() });
   if (!check.ok) return { reply: await refuse(deps, check.refusal, check.detail, requester) };
   const incident = await deps.incidents.get(check.claims.incidentId);
-  if (!incident) return { reply: await refuse(deps, 'unknown-incident', `incident ${check.claims.incidentId} does not exist`, requester, check.claims) };
+  if (!incident)
+    return {
+      reply: await refuse(
+        deps,
+        'unknown-incident',
+        `incident ${check.claims.incidentId} does not exist`,
+        requester,
+        check.claims,
+      ),
+    };
   return { claims: check.claims, incident };
 };
 
@@ -106,14 +134,26 @@ export const showApproval =
     const { claims, incident } = result;
     const rejectToken =
       claims.action === 'approve-rekey' && isOpenDecision(incident, 'reject')
-        ? signToken({ incidentId: incident.id, action: 'reject', expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds }, await deps.secret.bytes())
+        ? signToken(
+            {
+              incidentId: incident.id,
+              action: 'reject',
+              expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds,
+            },
+            await deps.secret.bytes(),
+          )
         : undefined;
-    return { status: 200, html: confirmationPage(incident, claims.action, token, rejectToken), summary: `confirm ${claims.action} for ${incident.id}` };
+    return {
+      status: 200,
+      html: confirmationPage(incident, claims.action, token, rejectToken),
+      summary: `confirm ${claims.action} for ${incident.id}`,
+    };
   };
 
 /** What a decision did, or the status that made it too late. */
 /** `complete`: false when the decision was made but did not fully happen (a step not undone, a key not disabled). */
-export type DecisionOutcome = { ok: true; updated: Incident; detail: string; complete: boolean } | { ok: false; current: string };
+export type DecisionOutcome =
+  { ok: true; updated: Incident; detail: string; complete: boolean } | { ok: false; current: string };
 
 /**
  * Makes a decision on an incident, whoever decides and however (a link, Slack, the CLI): the move it leads to,
@@ -139,17 +179,27 @@ export const makeDecision = async (
       case 'approve-rekey': {
         updated = await deps.incidents.decide(incident.id, 'approved', decision);
         const started = incident.keyArn
-          ? await deps.rekey.start({ incidentId: incident.id, keyArn: incident.keyArn, pendingWindowDays: deps.deletionWindowDays, startedBy: by })
+          ? await deps.rekey.start({
+              incidentId: incident.id,
+              keyArn: incident.keyArn,
+              pendingWindowDays: deps.deletionWindowDays,
+              startedBy: by,
+            })
           : { started: false, detail: 'the incident names no key' };
         detail = started.detail;
         break;
       }
       case 'disable-key': {
         const results = incident.keyArn
-          ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, { resuming: false })
+          ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, {
+              resuming: false,
+            })
           : [];
         updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
-        detail = results[0]?.outcome === 'applied' ? `${incident.keyArn} is disabled` : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
+        detail =
+          results[0]?.outcome === 'applied'
+            ? `${incident.keyArn} is disabled`
+            : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
         complete = results[0]?.outcome !== 'failed';
         break;
       }
@@ -166,7 +216,12 @@ export const makeDecision = async (
         // A later signal may have attached steps while these were undone; released, no more can come: undo those too.
         const seen = incident.plan.length;
         if (updated.plan.length > seen) {
-          problems.push(...(await undoContainment({ ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) }, deps)));
+          problems.push(
+            ...(await undoContainment(
+              { ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) },
+              deps,
+            )),
+          );
         }
         detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
         complete = problems.length === 0;
@@ -174,17 +229,24 @@ export const makeDecision = async (
       }
     }
   } catch (error) {
-    if (error instanceof StateConflictError) return { ok: false, current: (error.current as Incident | undefined)?.status ?? 'changed' };
+    if (error instanceof StateConflictError)
+      return { ok: false, current: (error.current as Incident | undefined)?.status ?? 'changed' };
     throw error;
   }
   await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action, ...requester });
   // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with an error.
   try {
-    const notificationId = await tellPeople(updated, deps, { lead: `${decisionText[action].label}: decided by ${by} via ${channel}. ${detail}.`, slack: channel !== 'slack' });
+    const notificationId = await tellPeople(updated, deps, {
+      lead: `${decisionText[action].label}: decided by ${by} via ${channel}. ${detail}.`,
+      slack: channel !== 'slack',
+    });
     // People know this status now: a redelivered event must not announce it again.
     await deps.incidents.markNotified(updated.id, updated.status, notificationId, deps.now().toISOString());
   } catch (error) {
-    deps.logger.error('the decision was made but people could not be told', { incidentId: incident.id, error: error as Error });
+    deps.logger.error('the decision was made but people could not be told', {
+      incidentId: incident.id,
+      error: error as Error,
+    });
   }
   return { ok: true, updated, detail, complete };
 };
@@ -192,7 +254,12 @@ export const makeDecision = async (
 /** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */
 export const decideApproval =
   (deps: ApprovalDeps) =>
-  async (token: string, requester: Requester, by = 'approval link holder', channel: Decision['channel'] = 'approval-link'): Promise<HttpReply> => {
+  async (
+    token: string,
+    requester: Requester,
+    by = 'approval link holder',
+    channel: Decision['channel'] = 'approval-link',
+  ): Promise<HttpReply> => {
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
@@ -203,6 +270,12 @@ export const decideApproval =
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
     const outcome = await makeDecision(deps, incident, claims.action, by, channel, requester);
-    if (!outcome.ok) return refuse(deps, 'too-late', `someone decided first: the incident is ${outcome.current}`, requester, claims);
-    return { status: 200, html: resultPage(outcome.updated, claims.action, outcome.detail), summary: `${claims.action} for ${incident.id}: ${outcome.detail}`, incident: outcome.updated };
+    if (!outcome.ok)
+      return refuse(deps, 'too-late', `someone decided first: the incident is ${outcome.current}`, requester, claims);
+    return {
+      status: 200,
+      html: resultPage(outcome.updated, claims.action, outcome.detail),
+      summary: `${claims.action} for ${incident.id}: ${outcome.detail}`,
+      incident: outcome.updated,
+    };
   };

@@ -7,7 +7,10 @@ export const approvalRequestSchema = z.object({
   body: z.string().optional(),
   isBase64Encoded: z.boolean().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  pathParameters: z.object({ token: z.string().max(2048) }).partial().optional(),
+  pathParameters: z
+    .object({ token: z.string().max(2048) })
+    .partial()
+    .optional(),
   requestContext: z.object({
     http: z.object({ method: z.string(), sourceIp: z.string().optional(), userAgent: z.string().optional() }),
   }),
@@ -23,7 +26,8 @@ export const htmlResponse = ({ status, html }: HttpReply) => ({
     'cache-control': 'no-store',
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   },
   body: html,
 });

@@ -4,7 +4,10 @@ import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
 
 const escape = (text: unknown): string =>
-  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(text).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -49,4 +52,7 @@ export const resultPage = (incident: Incident, action: ApprovalAction, detail: s
   );
 
 export const refusalPage = (title: string, detail: string) =>
-  layout(`kms-warden: ${title}`, `<h1>${escape(title)}</h1><p>${escape(detail)}</p><p>Nothing was changed. This attempt was recorded.</p>`);
+  layout(
+    `kms-warden: ${title}`,
+    `<h1>${escape(title)}</h1><p>${escape(detail)}</p><p>Nothing was changed. This attempt was recorded.</p>`,
+  );

@@ -23,5 +23,8 @@ export interface RekeyWorkflow {
 
 /** Where no state machine is configured, an approval is recorded and nothing starts: said plainly on the page. */
 export const rekeyNotConfigured: RekeyWorkflow = {
-  start: async (run) => ({ started: false, detail: `approval recorded; no re-key state machine is configured here: start it with npx kms-warden rekey run ${run.keyArn} --yes` }),
+  start: async (run) => ({
+    started: false,
+    detail: `approval recorded; no re-key state machine is configured here: start it with npx kms-warden rekey run ${run.keyArn} --yes`,
+  }),
 };

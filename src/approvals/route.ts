@@ -31,10 +31,16 @@ export const approvalRoute = (deps: ApprovalDeps, slack?: SlackRoutes) => {
       return { statusCode: reply.status, headers: { 'content-type': 'application/json' }, body: reply.body };
     }
     const parsed = approvalRequestSchema.safeParse(event);
-    if (!parsed.success) return htmlResponse({ status: 400, html: refusalPage('Bad request', 'This request is not one the approval endpoint answers.'), summary: 'bad request' });
+    if (!parsed.success)
+      return htmlResponse({
+        status: 400,
+        html: refusalPage('Bad request', 'This request is not one the approval endpoint answers.'),
+        summary: 'bad request',
+      });
     const request: ApprovalRequest = parsed.data;
     if (request.routeKey === 'POST /slack/actions') {
-      if (!slack) return { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'Slack is not configured' };
+      if (!slack)
+        return { statusCode: 404, headers: { 'content-type': 'text/plain' }, body: 'Slack is not configured' };
       const reply = await slack.action(rawBodyOf(request), request.headers ?? {}, requesterOf(request));
       return { statusCode: reply.status, headers: { 'content-type': 'application/json' }, body: reply.body };
     }
@@ -45,7 +51,11 @@ export const approvalRoute = (deps: ApprovalDeps, slack?: SlackRoutes) => {
       case 'POST':
         return htmlResponse(await decide(token, requesterOf(request)));
       default:
-        return htmlResponse({ status: 405, html: refusalPage('Method not allowed', 'Open the link, then use the buttons on the page.'), summary: 'method not allowed' });
+        return htmlResponse({
+          status: 405,
+          html: refusalPage('Method not allowed', 'Open the link, then use the buttons on the page.'),
+          summary: 'method not allowed',
+        });
     }
   };
 };

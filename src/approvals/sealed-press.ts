@@ -30,7 +30,8 @@ export const pressKey = 'kmsWardenSlackPress';
 /** How long a sealed press may wait in Lambda's asynchronous queue before it is refused (the presser presses again). */
 const maxAgeSeconds = 15 * 60;
 
-const macOf = (secret: Buffer, press: string, sealedAt: number) => createHmac('sha256', secret).update(`kms-warden-slack-press:v1:${sealedAt}:${press}`).digest('hex');
+const macOf = (secret: Buffer, press: string, sealedAt: number) =>
+  createHmac('sha256', secret).update(`kms-warden-slack-press:v1:${sealedAt}:${press}`).digest('hex');
 
 export const sealPress = (press: VerifiedPress, secret: Buffer, now: Date): SealedPress => {
   const text = JSON.stringify(press);
@@ -48,7 +49,8 @@ export const unsealPress = (event: unknown, secret: Buffer, now: Date): Unsealed
   const wanted = Buffer.from(macOf(secret, press, sealedAt), 'hex');
   if (!timingSafeEqual(Buffer.from(mac, 'hex'), wanted)) return { ok: false, problem: 'the seal does not match' };
   const age = now.getTime() / 1000 - sealedAt;
-  if (age > maxAgeSeconds || age < -60) return { ok: false, problem: `sealed ${Math.round(age)} s ago, outside the ${maxAgeSeconds} s allowed` };
+  if (age > maxAgeSeconds || age < -60)
+    return { ok: false, problem: `sealed ${Math.round(age)} s ago, outside the ${maxAgeSeconds} s allowed` };
   let value: unknown;
   try {
     value = JSON.parse(press);
@@ -56,5 +58,7 @@ export const unsealPress = (event: unknown, secret: Buffer, now: Date): Unsealed
     return { ok: false, problem: 'the press is not JSON' };
   }
   const parsed = verifiedPressSchema.safeParse(value);
-  return parsed.success ? { ok: true, press: parsed.data } : { ok: false, problem: 'the press is not one kms-warden sealed' };
+  return parsed.success
+    ? { ok: true, press: parsed.data }
+    : { ok: false, problem: 'the press is not one kms-warden sealed' };
 };

@@ -60,7 +60,12 @@ export const handleSlackAction =
     const at = deps.now().toISOString();
     const interactivity = deps.slackInteractivity;
     const secret = (await interactivity.signingSecret.bytes()).toString('utf8');
-    const verified = verifySlackRequest(secret, { timestamp: headers['x-slack-request-timestamp'], signature: headers['x-slack-signature'] }, rawBody, deps.now());
+    const verified = verifySlackRequest(
+      secret,
+      { timestamp: headers['x-slack-request-timestamp'], signature: headers['x-slack-signature'] },
+      rawBody,
+      deps.now(),
+    );
     if (!verified.ok) {
       await deps.audit.record({ at, outcome: 'refused', reason: `slack request ${verified.refusal}`, ...requester });
       return { status: 401, body: 'request not verified' };
@@ -78,7 +83,13 @@ export const handleSlackAction =
       await deps.audit.record({ at, outcome: 'refused', reason: 'slack payload is not a button press', ...requester });
       return { status: 400, body: JSON.stringify(ephemeral('kms-warden only answers its own buttons.')) };
     }
-    const press: VerifiedPress = { token, user, username: payload.user?.username, responseUrl: payload.response_url, requester };
+    const press: VerifiedPress = {
+      token,
+      user,
+      username: payload.user?.username,
+      responseUrl: payload.response_url,
+      requester,
+    };
     if (!interactivity.approvers.includes(user)) return refuseNonApprover(deps, press);
     if (interactivity.later) {
       // Answered at once; the decision and its message follow through response_url. If the hand-over fails, the
@@ -94,7 +105,12 @@ export const handleSlackAction =
   };
 
 const refuseNonApprover = async (deps: SlackDeps, press: VerifiedPress): Promise<SlackReply> => {
-  await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `slack user ${press.user} is not an approver`, ...press.requester });
+  await deps.audit.record({
+    at: deps.now().toISOString(),
+    outcome: 'refused',
+    reason: `slack user ${press.user} is not an approver`,
+    ...press.requester,
+  });
   return respondTo(deps, press, ephemeral('You are not on the list of kms-warden approvers: nothing was changed.'));
 };
 
@@ -108,7 +124,11 @@ const respondTo = async (deps: SlackDeps, press: VerifiedPress, message: object)
       body: JSON.stringify(message),
       signal: AbortSignal.timeout(5000),
     }).catch((error: Error) => ({ ok: false, status: 0, text: async () => error.message }));
-    if (!response.ok) deps.logger.error('Slack response_url refused the reply', { status: response.status, body: (await response.text()).slice(0, 200) });
+    if (!response.ok)
+      deps.logger.error('Slack response_url refused the reply', {
+        status: response.status,
+        body: (await response.text()).slice(0, 200),
+      });
   } else if (url) {
     deps.logger.warn('a response_url not on hooks.slack.com was ignored', { url: url.slice(0, 100) });
   }
@@ -125,19 +145,34 @@ export const completeSlackPress =
   async (press: VerifiedPress): Promise<SlackReply> => {
     try {
       if (!deps.slackInteractivity.approvers.includes(press.user)) return await refuseNonApprover(deps, press);
-      const reply = await decideApproval(deps)(press.token, press.requester, `slack:${press.user}${press.username ? ` (${press.username})` : ''}`, 'slack');
+      const reply = await decideApproval(deps)(
+        press.token,
+        press.requester,
+        `slack:${press.user}${press.username ? ` (${press.username})` : ''}`,
+        'slack',
+      );
       if (!reply.incident) return await respondTo(deps, press, ephemeral(reply.summary));
       const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
       return await respondTo(deps, press, {
         replace_original: true,
         text: updated.text,
-        blocks: [...updated.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `<@${press.user}>: ${reply.summary}`.slice(0, 3000) }] }],
+        blocks: [
+          ...updated.blocks,
+          {
+            type: 'context',
+            elements: [{ type: 'mrkdwn', text: `<@${press.user}>: ${reply.summary}`.slice(0, 3000) }],
+          },
+        ],
       });
     } catch (error) {
       deps.logger.error('a Slack decision failed', { error: error as Error });
-      return respondTo(deps, press, ephemeral(`kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`)).catch(
-        () => ({ status: 500, body: 'the decision failed and Slack could not be told' }),
-      );
+      return respondTo(
+        deps,
+        press,
+        ephemeral(
+          `kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`,
+        ),
+      ).catch(() => ({ status: 500, body: 'the decision failed and Slack could not be told' }));
     }
   };
 
@@ -152,7 +187,11 @@ export const completeSealedPress =
       const unsealed = unsealPress(event, await deps.secret.bytes(), deps.now());
       if (unsealed.ok) return await completeSlackPress(deps)(unsealed.press);
       deps.logger.error('a handed-over Slack press was refused', { problem: unsealed.problem });
-      await deps.audit.record({ at: deps.now().toISOString(), outcome: 'refused', reason: `handed-over slack press: ${unsealed.problem}` });
+      await deps.audit.record({
+        at: deps.now().toISOString(),
+        outcome: 'refused',
+        reason: `handed-over slack press: ${unsealed.problem}`,
+      });
       return { status: 400, body: 'not a press kms-warden can decide' };
     } catch (error) {
       deps.logger.error('a handed-over Slack press could not be checked', { error: error as Error });

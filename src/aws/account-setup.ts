@@ -9,7 +9,13 @@ import {
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, ResourceNotFoundException, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeKeyCommand, GetKeyRotationStatusCommand, ListKeysCommand, type KeyMetadata, type KMSClient } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  ListKeysCommand,
+  type KeyMetadata,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 
 /** One finding of `kms-warden doctor`: plain data, formatted by the command. */
 export interface SetupCheck {
@@ -40,7 +46,10 @@ export interface AccountSetupClients {
 /** The caller may not make this call: the check that needed it fails and names the permission. */
 export class MissingPermissionError extends Error {
   override readonly name = 'MissingPermissionError';
-  constructor(readonly action: string, options?: ErrorOptions) {
+  constructor(
+    readonly action: string,
+    options?: ErrorOptions,
+  ) {
     super(`access denied (needs ${action})`, options);
   }
 }
@@ -61,7 +70,8 @@ const asking = async <T>(action: string, call: () => Promise<T>): Promise<T> => 
   }
 };
 
-const grant = (actions: string[]) => `allow ${actions.join(', ')} for the identity running kms-warden doctor, then run it again`;
+const grant = (actions: string[]) =>
+  `allow ${actions.join(', ')} for the identity running kms-warden doctor, then run it again`;
 
 const deniedCheck = (check: string, what: string, error: MissingPermissionError): SetupCheck => ({
   check,
@@ -93,7 +103,13 @@ const classicRecords = (selector: EventSelector, event: ManagementEvent) =>
   !(selector.ExcludeManagementEventSources ?? []).includes(event.eventSource);
 
 const fieldValue = (field: string | undefined, event: ManagementEvent): string | undefined =>
-  field === 'eventCategory' ? 'Management' : field === 'readOnly' ? String(event.readOnly) : field === 'eventSource' ? event.eventSource : undefined;
+  field === 'eventCategory'
+    ? 'Management'
+    : field === 'readOnly'
+      ? String(event.readOnly)
+      : field === 'eventSource'
+        ? event.eventSource
+        : undefined;
 
 /** A field management events do not have matches no Equals/StartsWith/EndsWith condition and every Not* one. */
 const fieldMatches = (selector: AdvancedFieldSelector, value: string | undefined) => {
@@ -122,10 +138,14 @@ const records = (selectors: TrailSelectors, event: ManagementEvent) =>
 const isManagementSelector = (selector: AdvancedEventSelector) =>
   (selector.FieldSelectors ?? []).some((f) => f.Field === 'eventCategory' && (f.Equals ?? []).includes('Management'));
 
-const hasConditions = (field: AdvancedFieldSelector) => Object.entries(field).some(([name, values]) => name !== 'Field' && Array.isArray(values) && values.length > 0);
+const hasConditions = (field: AdvancedFieldSelector) =>
+  Object.entries(field).some(([name, values]) => name !== 'Field' && Array.isArray(values) && values.length > 0);
 
 const withoutKmsExclusions = (selectors: TrailSelectors): TrailSelectors => ({
-  classic: selectors.classic.map((s) => ({ ...s, ExcludeManagementEventSources: (s.ExcludeManagementEventSources ?? []).filter((e) => e !== KMS) })),
+  classic: selectors.classic.map((s) => ({
+    ...s,
+    ExcludeManagementEventSources: (s.ExcludeManagementEventSources ?? []).filter((e) => e !== KMS),
+  })),
   advanced: selectors.advanced.map((s) => ({
     ...s,
     FieldSelectors: (s.FieldSelectors ?? [])
@@ -136,18 +156,30 @@ const withoutKmsExclusions = (selectors: TrailSelectors): TrailSelectors => ({
 
 /** Other exclusions survive the fix only where every management selector had them: the fix never records less. */
 const excludedByEvery = (lists: string[][]) =>
-  lists.length === 0 ? [] : lists.reduce((common, list) => common.filter((source) => list.includes(source))).filter((source) => source !== KMS);
+  lists.length === 0
+    ? []
+    : lists
+        .reduce((common, list) => common.filter((source) => list.includes(source)))
+        .filter((source) => source !== KMS);
 
-/** The selectors to put instead: all management events, data event selectors unchanged (PutEventSelectors replaces them all). */
+/**
+ * The selectors to put instead: all management events, data event selectors unchanged (PutEventSelectors replaces them
+ * all).
+ */
 export const recordingSelectors = (selectors: TrailSelectors): { option: string; json: string } => {
   if (selectors.advanced.length > 0) {
     const management = selectors.advanced.filter(isManagementSelector);
     const excluded = excludedByEvery(
-      management.map((s) => (s.FieldSelectors ?? []).filter((f) => f.Field === 'eventSource').flatMap((f) => f.NotEquals ?? [])),
+      management.map((s) =>
+        (s.FieldSelectors ?? []).filter((f) => f.Field === 'eventSource').flatMap((f) => f.NotEquals ?? []),
+      ),
     );
     const all: AdvancedEventSelector = {
       Name: 'Management events',
-      FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, ...(excluded.length > 0 ? [{ Field: 'eventSource', NotEquals: excluded }] : [])],
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Management'] },
+        ...(excluded.length > 0 ? [{ Field: 'eventSource', NotEquals: excluded }] : []),
+      ],
     };
     const dataEvents = selectors.advanced
       .filter((s) => !isManagementSelector(s))
@@ -156,16 +188,29 @@ export const recordingSelectors = (selectors: TrailSelectors): { option: string;
   }
   const management = selectors.classic.filter((s) => s.IncludeManagementEvents !== false);
   const excluded = excludedByEvery(management.map((s) => s.ExcludeManagementEventSources ?? []));
-  const all: EventSelector = { ReadWriteType: 'All', IncludeManagementEvents: true, ...(excluded.length > 0 ? { ExcludeManagementEventSources: excluded } : {}) };
+  const all: EventSelector = {
+    ReadWriteType: 'All',
+    IncludeManagementEvents: true,
+    ...(excluded.length > 0 ? { ExcludeManagementEventSources: excluded } : {}),
+  };
   const dataEvents = selectors.classic
     .filter((s) => (s.DataResources ?? []).length > 0)
-    .map((s): EventSelector => ({ ReadWriteType: s.ReadWriteType ?? 'All', IncludeManagementEvents: false, DataResources: s.DataResources }));
+    .map((s): EventSelector => ({
+      ReadWriteType: s.ReadWriteType ?? 'All',
+      IncludeManagementEvents: false,
+      DataResources: s.DataResources,
+    }));
   return { option: '--event-selectors', json: JSON.stringify([all, ...dataEvents]) };
 };
 
-const coverage = (selectors: TrailSelectors) => ({ reads: records(selectors, kmsRead), writes: records(selectors, kmsWrite) });
+const coverage = (selectors: TrailSelectors) => ({
+  reads: records(selectors, kmsRead),
+  writes: records(selectors, kmsWrite),
+});
 
-/** What keeps a trail's selectors from recording KMS management events, read-only and write; empty when nothing does. */
+/**
+ * What keeps a trail's selectors from recording KMS management events, read-only and write; empty when nothing does.
+ */
 export const selectorProblems = (selectors: TrailSelectors): string[] => {
   const actual = coverage(selectors);
   if (actual.reads && actual.writes) return [];
@@ -188,9 +233,13 @@ interface TrailFindings {
 
 // ---- KMS ----
 
-// Automatic rotation exists only for symmetric keys with KMS-made key material (not imported, not in a custom key store).
+// Automatic rotation exists only for symmetric keys with KMS-made key material (not imported, not in a custom key
+// store).
 const canRotateAutomatically = (key: KeyMetadata) =>
-  key.KeyManager === 'CUSTOMER' && key.KeySpec === 'SYMMETRIC_DEFAULT' && key.KeyState === 'Enabled' && key.Origin === 'AWS_KMS';
+  key.KeyManager === 'CUSTOMER' &&
+  key.KeySpec === 'SYMMETRIC_DEFAULT' &&
+  key.KeyState === 'Enabled' &&
+  key.Origin === 'AWS_KMS';
 
 const inBatches = async <T, R>(items: T[], size: number, each: (item: T) => Promise<R>): Promise<R[]> => {
   const results: R[] = [];
@@ -224,14 +273,18 @@ export class AccountSetup {
     return [await this.cloudTrail(), ...(await this.eventBridgeRules(rules, stage)), ...(await this.keyRotation())];
   }
 
-  /** A logging trail (multi-Region, or based in this Region) that records KMS management events, read-only and write. */
+  /**
+   * A logging trail (multi-Region, or based in this Region) that records KMS management events, read-only and write.
+   */
   async cloudTrail(): Promise<SetupCheck> {
     const check = 'cloudtrail';
     let trails: Trail[];
     try {
       const client = this.clients.cloudTrail(this.region);
       // Shadow trails: the multi-Region and organization trails based in other Regions that log this one too.
-      const listed = await asking('cloudtrail:DescribeTrails', () => client.send(new DescribeTrailsCommand({ includeShadowTrails: true })));
+      const listed = await asking('cloudtrail:DescribeTrails', () =>
+        client.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
+      );
       trails = (listed.trailList ?? []).filter((t) => t.IsMultiRegionTrail || t.HomeRegion === this.region);
     } catch (error) {
       if (error instanceof MissingPermissionError) return deniedCheck(check, 'list trails', error);
@@ -249,9 +302,15 @@ export class AccountSetup {
     const findings = await Promise.all(trails.map((trail) => this.trailFindings(trail)));
     const good = findings.find((f) => f.problems.length === 0);
     if (good) {
-      return { check, ok: true, detail: `trail ${good.name}${good.multiRegion ? ' (multi-Region)' : ''} is logging read-only and write management events from ${KMS}` };
+      return {
+        check,
+        ok: true,
+        detail: `trail ${good.name}${good.multiRegion ? ' (multi-Region)' : ''} is logging read-only and write management events from ${KMS}`,
+      };
     }
-    const closest = [...findings].sort((a, b) => a.problems.length - b.problems.length || Number(b.multiRegion) - Number(a.multiRegion))[0]!;
+    const closest = [...findings].sort(
+      (a, b) => a.problems.length - b.problems.length || Number(b.multiRegion) - Number(a.multiRegion),
+    )[0]!;
     return {
       check,
       ok: false,
@@ -265,14 +324,22 @@ export class AccountSetup {
     const home = trail.HomeRegion ?? this.region;
     const id = trail.TrailARN ?? name;
     const client = this.clients.cloudTrail(home);
-    const findings: TrailFindings = { name, multiRegion: trail.IsMultiRegionTrail ?? false, problems: [], commands: [], denied: [] };
+    const findings: TrailFindings = {
+      name,
+      multiRegion: trail.IsMultiRegionTrail ?? false,
+      problems: [],
+      commands: [],
+      denied: [],
+    };
     const unreadable = (error: unknown, what: string) => {
       if (!(error instanceof MissingPermissionError)) throw error;
       findings.problems.push(`cannot be read (${what}: ${error.message})`);
       findings.denied.push(error.action);
     };
     try {
-      const status = await asking('cloudtrail:GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: id })));
+      const status = await asking('cloudtrail:GetTrailStatus', () =>
+        client.send(new GetTrailStatusCommand({ Name: id })),
+      );
       if (!status.IsLogging) {
         findings.problems.push('is not logging');
         findings.commands.push(`aws cloudtrail start-logging --name ${name} --region ${home}`);
@@ -281,13 +348,17 @@ export class AccountSetup {
       unreadable(error, 'status');
     }
     try {
-      const read = await asking('cloudtrail:GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: id })));
+      const read = await asking('cloudtrail:GetEventSelectors', () =>
+        client.send(new GetEventSelectorsCommand({ TrailName: id })),
+      );
       const selectors = { classic: read.EventSelectors ?? [], advanced: read.AdvancedEventSelectors ?? [] };
       const problems = selectorProblems(selectors);
       if (problems.length > 0) {
         const { option, json } = recordingSelectors(selectors);
         findings.problems.push(...problems);
-        findings.commands.push(`aws cloudtrail put-event-selectors --trail-name ${name} --region ${home} ${option} ${shellQuoted(json)}`);
+        findings.commands.push(
+          `aws cloudtrail put-event-selectors --trail-name ${name} --region ${home} ${option} ${shellQuoted(json)}`,
+        );
       }
     } catch (error) {
       unreadable(error, 'event selectors');
@@ -302,14 +373,29 @@ export class AccountSetup {
     return Promise.all(
       rules.map(async (rule): Promise<SetupCheck> => {
         try {
-          const found = await asking('events:DescribeRule', () => client.send(new DescribeRuleCommand({ Name: rule.name, EventBusName: rule.eventBus })));
+          const found = await asking('events:DescribeRule', () =>
+            client.send(new DescribeRuleCommand({ Name: rule.name, EventBusName: rule.eventBus })),
+          );
           if (found.State === rule.state) return { check, ok: true, detail: `rule ${rule.name} is ${rule.state}` };
-          const why = rule.state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' ? ' (only then do read-only management events such as Decrypt reach it)' : '';
-          return { check, ok: false, detail: `rule ${rule.name} is ${found.State ?? 'in no state'}, needs ${rule.state}${why}`, fix: this.ruleStateFix(rule) };
+          const why =
+            rule.state === 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'
+              ? ' (only then do read-only management events such as Decrypt reach it)'
+              : '';
+          return {
+            check,
+            ok: false,
+            detail: `rule ${rule.name} is ${found.State ?? 'in no state'}, needs ${rule.state}${why}`,
+            fix: this.ruleStateFix(rule),
+          };
         } catch (error) {
           if (error instanceof MissingPermissionError) return deniedCheck(check, `read rule ${rule.name}`, error);
           if (error instanceof ResourceNotFoundException) {
-            return { check, ok: false, detail: `rule ${rule.name} does not exist`, fix: `npx serverless deploy --stage ${stage} --region ${this.region}` };
+            return {
+              check,
+              ok: false,
+              detail: `rule ${rule.name} does not exist`,
+              fix: `npx serverless deploy --stage ${stage} --region ${this.region}`,
+            };
           }
           throw error;
         }
@@ -327,7 +413,9 @@ export class AccountSetup {
     return `aws events put-rule --name ${rule.name} --state ${rule.state}${pattern}${description}${where}`;
   }
 
-  /** Automatic rotation on every enabled customer-managed symmetric key in the Region; one finding per key without it. */
+  /**
+   * Automatic rotation on every enabled customer-managed symmetric key in the Region; one finding per key without it.
+   */
   async keyRotation(): Promise<SetupCheck[]> {
     const check = 'key-rotation';
     const kms = this.clients.kms(this.region);
@@ -346,13 +434,23 @@ export class AccountSetup {
 
     const perKey = await inBatches(keyIds, 10, async (keyId): Promise<KeyFinding> => {
       try {
-        const { KeyMetadata: key } = await asking('kms:DescribeKey', () => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+        const { KeyMetadata: key } = await asking('kms:DescribeKey', () =>
+          kms.send(new DescribeKeyCommand({ KeyId: keyId })),
+        );
         if (!key || !canRotateAutomatically(key)) return 'not-applicable';
-        const { KeyRotationEnabled } = await asking('kms:GetKeyRotationStatus', () => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })));
+        const { KeyRotationEnabled } = await asking('kms:GetKeyRotationStatus', () =>
+          kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })),
+        );
         if (KeyRotationEnabled) return 'rotating';
         // A replica shares its primary's rotation, which only the primary can change.
-        const primary = key.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA' ? key.MultiRegionConfiguration.PrimaryKey : undefined;
-        const target = primary?.Arn && primary.Region ? `--key-id ${primary.Arn} --region ${primary.Region}` : `--key-id ${key.KeyId} --region ${this.region}`;
+        const primary =
+          key.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA'
+            ? key.MultiRegionConfiguration.PrimaryKey
+            : undefined;
+        const target =
+          primary?.Arn && primary.Region
+            ? `--key-id ${primary.Arn} --region ${primary.Region}`
+            : `--key-id ${key.KeyId} --region ${this.region}`;
         return {
           check,
           ok: false,
@@ -367,9 +465,14 @@ export class AccountSetup {
 
     const findings = perKey.filter((r): r is SetupCheck => typeof r === 'object');
     const rotating = perKey.filter((r) => r === 'rotating').length;
-    if (findings.length === 0 && rotating === 0) return [{ check, ok: true, detail: `no enabled customer-managed symmetric keys in ${this.region}` }];
+    if (findings.length === 0 && rotating === 0)
+      return [{ check, ok: true, detail: `no enabled customer-managed symmetric keys in ${this.region}` }];
     const plural = rotating === 1 ? 'key rotates' : 'keys rotate';
-    const rotatingLine: SetupCheck = { check, ok: true, detail: `${rotating} enabled customer-managed symmetric ${plural} automatically in ${this.region}` };
+    const rotatingLine: SetupCheck = {
+      check,
+      ok: true,
+      detail: `${rotating} enabled customer-managed symmetric ${plural} automatically in ${this.region}`,
+    };
     return [...(rotating > 0 ? [rotatingLine] : []), ...findings];
   }
 }

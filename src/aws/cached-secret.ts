@@ -14,7 +14,9 @@ export class CachedSecret {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly secretId: string,
-    /** minimumBytes: a shorter secret is refused. Signing keys need 32; Slack's signing secrets and URLs are shorter. */
+    /**
+     * minimumBytes: a shorter secret is refused. Signing keys need 32; Slack's signing secrets and URLs are shorter.
+     */
     options: { ttlMs?: number; now?: () => number; minimumBytes?: number } = {},
   ) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
@@ -24,9 +26,12 @@ export class CachedSecret {
 
   async bytes(): Promise<Buffer> {
     if (this.value && this.value.until > this.now()) return this.value.bytes;
-    const { SecretString, SecretBinary } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const { SecretString, SecretBinary } = await this.client.send(
+      new GetSecretValueCommand({ SecretId: this.secretId }),
+    );
     const bytes = SecretBinary ? Buffer.from(SecretBinary) : Buffer.from(SecretString ?? '', 'utf8');
-    if (bytes.length < this.minimumBytes) throw new Error(`secret ${this.secretId} is shorter than ${this.minimumBytes} bytes: refusing to use it`);
+    if (bytes.length < this.minimumBytes)
+      throw new Error(`secret ${this.secretId} is shorter than ${this.minimumBytes} bytes: refusing to use it`);
     this.value = { bytes, until: this.now() + this.ttlMs };
     return bytes;
   }

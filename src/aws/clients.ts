@@ -27,11 +27,18 @@ export type ClientSettings = {
 };
 
 export const clientSettings = (env: NodeJS.ProcessEnv = process.env): ClientSettings => {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_ENDPOINT_URL: endpoint } = env;
+  const {
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_SESSION_TOKEN: sessionToken,
+    AWS_ENDPOINT_URL: endpoint,
+  } = env;
   return {
     maxAttempts: 5,
     ...(endpoint ? { endpoint } : {}),
-    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...(accessKeyId && secretAccessKey
+      ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+      : {}),
   };
 };
 
@@ -50,7 +57,9 @@ export const perRegion = <C>(make: (config: ClientSettings & { region: string })
 export const kmsClients = () => perRegion((config) => new KMSClient(config));
 
 export const documentClient = () =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(clientSettings()), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+  DynamoDBDocumentClient.from(new DynamoDBClient(clientSettings()), {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
 
 export const sfnClient = () => new SFNClient(clientSettings());
 export const snsClient = () => new SNSClient(clientSettings());
@@ -65,4 +74,8 @@ export const secretsClient = () => new SecretsManagerClient(clientSettings());
  */
 export const selfInvokeClient = () =>
   // throwOnRequestTimeout: without it the SDK's handler only warns when requestTimeout passes.
-  new LambdaClient({ ...clientSettings(), maxAttempts: 1, requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true } });
+  new LambdaClient({
+    ...clientSettings(),
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 500, requestTimeout: 1500, throwOnRequestTimeout: true },
+  });

@@ -1,12 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  paginateQuery,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detections/detection';
 import { StateConflictError } from '../errors';
-import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from '../incidents/incident';
+import {
+  boundedEvidence,
+  boundedProgress,
+  containmentSucceeded,
+  incidentBounds,
+  type Decision,
+  type Incident,
+  type RekeyProgress,
+  type ResourceProgress,
+  type SignalEntry,
+  type TimelineEntry,
+} from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
 import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
@@ -34,12 +57,17 @@ const appendTimeline = 'timeline = list_append(if_not_exists(timeline, :none), :
 const timelineValues = (entry: TimelineEntry) => ({ ':none': [], ':note': [entry] });
 
 /** Statuses a later signal may attach in: active, but not rejected (on its way to release, its steps being undone). */
-const attachable = (Object.keys(transitions) as IncidentStatus[]).filter((status) => isActive(status) && status !== 'rejected');
+const attachable = (Object.keys(transitions) as IncidentStatus[]).filter(
+  (status) => isActive(status) && status !== 'rejected',
+);
 
 const keyOf = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 const resourcePrefix = 'RESOURCE#';
 const resourceKeyOf = (id: string, key: string) => ({ pk: `INCIDENT#${id}`, sk: `${resourcePrefix}${key}` });
-/** Resource items outlive their incident's last change by the retention plus this: they have no TTL of their own to move. */
+/**
+ * Resource items outlive their incident's last change by the retention plus this: they have no TTL of their own to
+ * move.
+ */
 const resourceGraceDays = 60;
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
@@ -72,12 +100,25 @@ export class DynamoDbIncidentStore implements IncidentStore {
         await this.documents.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: { ...keyOf(incident.id), ...incident, lastWriteId: writeId }, ConditionExpression: isNew, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
               {
                 Put: {
                   TableName: this.tableName,
-                  Item: { ...groupKeyOf(incident.group), incidentId: incident.id, since: incident.createdAt, expiresAt: expiresAfter(incident.createdAt, this.retentionDays) },
-                  // Named condition: nobody holds the group, or the holder found inactive still does (no one took over).
+                  Item: { ...keyOf(incident.id), ...incident, lastWriteId: writeId },
+                  ConditionExpression: isNew,
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    ...groupKeyOf(incident.group),
+                    incidentId: incident.id,
+                    since: incident.createdAt,
+                    expiresAt: expiresAfter(incident.createdAt, this.retentionDays),
+                  },
+                  // Named condition: nobody holds the group, or the holder found inactive still does (no one took
+                  // over).
                   ConditionExpression: staleHolder ? heldBy : heldByNobody,
                   ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -100,14 +141,18 @@ export class DynamoDbIncidentStore implements IncidentStore {
         }
         // A TransactionConflict (another writer at the same moment) is thrown: Lambda retries the event.
         if (groupReason?.Code !== 'ConditionalCheckFailed') throw error;
-        const holderId = groupReason.Item ? (unmarshall(groupReason.Item).incidentId as string) : await this.holderOf(incident.group);
+        const holderId = groupReason.Item
+          ? (unmarshall(groupReason.Item).incidentId as string)
+          : await this.holderOf(incident.group);
         const holder = holderId === undefined ? undefined : await this.get(holderId);
         if (holder && holder.id === incident.id) return { outcome: 'exists', incident: holder };
         // A signal the ended holder already had, delivered again: it is that incident's, not a new one's.
-        if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: holder };
+        if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId)))
+          return { outcome: 'exists', incident: holder };
         // An active holder with room takes the signal. One that holds as many signals as an incident may keeps its
         // own, and a new incident takes the group over from it (the item stays under DynamoDB's 400 KB).
-        if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident) return { outcome: 'grouped', incident: holder };
+        if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
+          return { outcome: 'grouped', incident: holder };
         // Released, closed, expired or full: the group is free; take it over from that holder.
         staleHolder = holderId;
       }
@@ -116,11 +161,19 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   private async holderOf(group: string): Promise<string | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: groupKeyOf(group), ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: groupKeyOf(group), ConsistentRead: true }),
+    );
     return Item?.incidentId as string | undefined;
   }
 
-  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult> {
+  async attachSignal(
+    id: string,
+    entry: SignalEntry,
+    steps: PlannedAction[],
+    planLength: number,
+    at: string,
+  ): Promise<AttachResult> {
     const names = attachable.map((_, i) => `:active${i}`);
     const pending: ActionResult[] = steps.map(() => ({ outcome: 'pending', reason: 'recorded before it runs' }));
     const written = await this.update(id, {
@@ -169,16 +222,24 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   async beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident> {
     try {
-      return await this.move(id, 're-keying', at, `re-keying started by ${progress.startedBy}`, undefined, { rekey: progress });
+      return await this.move(id, 're-keying', at, `re-keying started by ${progress.startedBy}`, undefined, {
+        rekey: progress,
+      });
     } catch (error) {
       // Resumed: the progress recorded so far is what the steps resume from.
       const status = (error as StateConflictError<Incident>).current?.status;
-      if (error instanceof StateConflictError && (status === 're-keying' || status === 're-keyed')) return error.current as Incident;
+      if (error instanceof StateConflictError && (status === 're-keying' || status === 're-keyed'))
+        return error.current as Incident;
       throw error;
     }
   }
 
-  async recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident> {
+  async recordRekey(
+    id: string,
+    fields: Partial<Omit<RekeyProgress, 'resources'>>,
+    at: string,
+    what: string,
+  ): Promise<Incident> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     return this.orConflict(
       id,
@@ -186,7 +247,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
         UpdateExpression: `SET ${entries.map((_, i) => `rekey.#f${i} = :v${i}`).join(', ')}${entries.length > 0 ? ', ' : ''}${appendTimeline}`,
         // Named condition: re-keying is under way.
         ConditionExpression: `${exists} AND attribute_exists(rekey) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
-        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])) },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])),
+        },
         ExpressionAttributeValues: {
           ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
           ...rekeyStatuses,
@@ -231,7 +295,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...resourceKeyOf(id, key), key, ...boundedProgress(progress), expiresAt: expiresAfter(progress.at, this.retentionDays + resourceGraceDays) },
+                Item: {
+                  ...resourceKeyOf(id, key),
+                  key,
+                  ...boundedProgress(progress),
+                  expiresAt: expiresAfter(progress.at, this.retentionDays + resourceGraceDays),
+                },
               },
             },
           ],
@@ -264,7 +333,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
           ':next': containmentSucceeded(results) ? 'contained' : 'open',
           ':results': results,
           ':at': at,
-          ...timelineValues({ at, status: containmentSucceeded(results) ? 'contained' : 'open', what: containmentNote(results) }),
+          ...timelineValues({
+            at,
+            status: containmentSucceeded(results) ? 'contained' : 'open',
+            what: containmentNote(results),
+          }),
         },
       }),
     );
@@ -275,7 +348,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
       // Not updatedAt: telling people is no change of the incident, and must not reset how long a decision has waited.
       UpdateExpression: `SET notifiedAt = :at, notifiedStatus = :status, notificationId = :notificationId, ${appendTimeline}`,
       ConditionExpression: `${exists} AND ${notYetNotifiedOfStatus}`,
-      ExpressionAttributeValues: { ':at': at, ':status': status, ':notificationId': notificationId, ...timelineValues({ at, what: `people told of ${status} (${notificationId})` }) },
+      ExpressionAttributeValues: {
+        ':at': at,
+        ':status': status,
+        ':notificationId': notificationId,
+        ...timelineValues({ at, what: `people told of ${status} (${notificationId})` }),
+      },
     });
     return written.ok;
   }
@@ -298,7 +376,14 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   /** A conditional move to `to` from a status the lifecycle allows, with the decision that made it, if one did. */
-  private async move(id: string, to: IncidentStatus, at: string, what: string, decision?: Decision, also: Record<string, unknown> = {}): Promise<Incident> {
+  private async move(
+    id: string,
+    to: IncidentStatus,
+    at: string,
+    what: string,
+    decision?: Decision,
+    also: Record<string, unknown> = {},
+  ): Promise<Incident> {
     const allowed = statusesLeadingTo(to);
     // No status leads there: nothing to condition on, and nothing a write could do.
     if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
@@ -306,10 +391,17 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}${isActive(to) ? '' : 'expiresAt = :expiresAt, '}${Object.keys(also).map((name, i) => `#also${i} = :also${i}, `).join('')}updatedAt = :at, ${appendTimeline}`,
+        UpdateExpression: `SET #status = :to, ${decision ? 'decisions = list_append(if_not_exists(decisions, :none), :decision), ' : ''}${isActive(to) ? '' : 'expiresAt = :expiresAt, '}${Object.keys(
+          also,
+        )
+          .map((name, i) => `#also${i} = :also${i}, `)
+          .join('')}updatedAt = :at, ${appendTimeline}`,
         // Named condition: the incident is still in a status this move may leave.
         ConditionExpression: `${exists} AND #status IN (${names.join(', ')})`,
-        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(Object.keys(also).map((name, i) => [`#also${i}`, name])) },
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          ...Object.fromEntries(Object.keys(also).map((name, i) => [`#also${i}`, name])),
+        },
         ExpressionAttributeValues: {
           ...Object.fromEntries(allowed.map((status, i) => [names[i]!, status])),
           ...Object.fromEntries(Object.values(also).map((value, i) => [`:also${i}`, value])),
@@ -329,7 +421,11 @@ export class DynamoDbIncidentStore implements IncidentStore {
       await this.update(id, {
         UpdateExpression: `SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at, ${appendTimeline}`,
         ConditionExpression: exists,
-        ExpressionAttributeValues: { ':decision': [decision], ':at': decision.at, ...timelineValues({ at: decision.at, what: decisionNote(decision) }) },
+        ExpressionAttributeValues: {
+          ':decision': [decision],
+          ':at': decision.at,
+          ...timelineValues({ at: decision.at, what: decisionNote(decision) }),
+        },
       }),
     );
   }
@@ -337,8 +433,14 @@ export class DynamoDbIncidentStore implements IncidentStore {
   /** A conditional update of an incident: the item after it, or the item as it was when the condition failed. */
   private async update(
     id: string,
-    input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-  ): Promise<{ ok: true; incident: Incident } | { ok: false; current: Incident | undefined; error: ConditionalCheckFailedException }> {
+    input: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<
+    | { ok: true; incident: Incident }
+    | { ok: false; current: Incident | undefined; error: ConditionalCheckFailedException }
+  > {
     const writeId = randomUUID();
     try {
       const { Attributes } = await this.documents.send(
@@ -365,7 +467,10 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   /** A lost race is a StateConflictError carrying the winner's state. */
-  private async orConflict(id: string, written: Awaited<ReturnType<DynamoDbIncidentStore['update']>>): Promise<Incident> {
+  private async orConflict(
+    id: string,
+    written: Awaited<ReturnType<DynamoDbIncidentStore['update']>>,
+  ): Promise<Incident> {
     if (written.ok) return this.withResources(written.incident);
     throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
   }
@@ -412,12 +517,18 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
-  async recordSlackMessage(id: string, message: { channel: string; ts: string }, previousTs?: string): Promise<boolean> {
+  async recordSlackMessage(
+    id: string,
+    message: { channel: string; ts: string },
+    previousTs?: string,
+  ): Promise<boolean> {
     // Not updatedAt: where the message is changes nothing about the incident.
     const written = await this.update(id, {
       UpdateExpression: 'SET slackMessage = :message',
       // Named condition: no message recorded yet, or still the one this replaces.
-      ConditionExpression: previousTs ? `${exists} AND slackMessage.ts = :previous` : `${exists} AND attribute_not_exists(slackMessage)`,
+      ConditionExpression: previousTs
+        ? `${exists} AND slackMessage.ts = :previous`
+        : `${exists} AND attribute_not_exists(slackMessage)`,
       ExpressionAttributeValues: { ':message': message, ...(previousTs ? { ':previous': previousTs } : {}) },
     });
     return written.ok;
@@ -429,7 +540,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
     const resources: Record<string, ResourceProgress> = {};
     for await (const page of paginateQuery(
       { client: this.documents },
-      { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keyOf(id).pk }, ConsistentRead: true },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keyOf(id).pk },
+        ConsistentRead: true,
+      },
     )) {
       for (const item of page.Items ?? []) {
         if (item.sk === 'INCIDENT') incident = toIncident(item);
@@ -439,7 +555,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
         }
       }
     }
-    if (incident?.rekey) incident.rekey = { ...incident.rekey, resources: { ...incident.rekey.resources, ...resources } };
+    if (incident?.rekey)
+      incident.rekey = { ...incident.rekey, resources: { ...incident.rekey.resources, ...resources } };
     return incident;
   }
 

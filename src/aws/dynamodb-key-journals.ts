@@ -1,6 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { JournalEntry, KeyHistory, KeyJournal, KeyPolicyChange, KeySettingsChange, KeyStateChange } from '../state/key-journal';
+import type {
+  JournalEntry,
+  KeyHistory,
+  KeyJournal,
+  KeyPolicyChange,
+  KeySettingsChange,
+  KeyStateChange,
+} from '../state/key-journal';
 
 // Events can arrive late or twice: only a newer, different event moves the journal (supersedes() in key-journal.ts).
 const isFirstChange = 'attribute_not_exists(#current)';
@@ -19,7 +26,9 @@ class DynamoDbKeyJournal<C extends JournalEntry> implements KeyJournal<C> {
   }
 
   async history(keyArn: string): Promise<KeyHistory<C> | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.keyOf(keyArn), ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: this.keyOf(keyArn), ConsistentRead: true }),
+    );
     if (!Item?.current) return undefined;
     return { current: Item.current as C, previous: (Item.previous ?? undefined) as C | undefined };
   }
@@ -33,7 +42,12 @@ class DynamoDbKeyJournal<C extends JournalEntry> implements KeyJournal<C> {
           // Every SET reads the item as it was, so previous gets the old current.
           UpdateExpression: 'SET #previous = if_not_exists(#current, :none), #current = :change, keyArn = :keyArn',
           ConditionExpression: `${isFirstChange} OR ${isNewerChange}`,
-          ExpressionAttributeNames: { '#previous': 'previous', '#current': 'current', '#eventTime': 'eventTime', '#eventId': 'eventId' },
+          ExpressionAttributeNames: {
+            '#previous': 'previous',
+            '#current': 'current',
+            '#eventTime': 'eventTime',
+            '#eventId': 'eventId',
+          },
           ExpressionAttributeValues: {
             ':none': null,
             ':change': change,

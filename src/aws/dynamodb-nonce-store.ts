@@ -28,7 +28,8 @@ export class DynamoDbNonceStore implements NonceStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return error.Item !== undefined && unmarshall(error.Item).consumedBy === consumedBy;
+      if (error instanceof ConditionalCheckFailedException)
+        return error.Item !== undefined && unmarshall(error.Item).consumedBy === consumedBy;
       throw error;
     }
   }

@@ -19,14 +19,21 @@ export class DynamoDbPolicyTexts implements PolicyTexts {
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `POLICYTEXT#${ref}`, sk: 'TEXT', text, expiresAt: Math.floor(Date.now() / 1000) + (this.retentionDays + 60) * 86_400 },
+        Item: {
+          pk: `POLICYTEXT#${ref}`,
+          sk: 'TEXT',
+          text,
+          expiresAt: Math.floor(Date.now() / 1000) + (this.retentionDays + 60) * 86_400,
+        },
       }),
     );
     return ref;
   }
 
   async get(ref: string): Promise<string | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: `POLICYTEXT#${ref}`, sk: 'TEXT' }, ConsistentRead: true }));
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `POLICYTEXT#${ref}`, sk: 'TEXT' }, ConsistentRead: true }),
+    );
     return Item?.text as string | undefined;
   }
 }
@@ -86,7 +93,14 @@ export class DynamoDbKeyPolicyLock implements KeyPolicyLock {
   private async release(key: { pk: string; sk: string }, me: string): Promise<void> {
     try {
       await this.documents.send(
-        new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: 'SET #until = :zero', ConditionExpression: heldByMe, ExpressionAttributeNames: { '#until': 'until' }, ExpressionAttributeValues: { ':zero': 0, ':me': me } }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #until = :zero',
+          ConditionExpression: heldByMe,
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':zero': 0, ':me': me },
+        }),
       );
     } catch {
       // Taken by another since (theirs now), or not given back for any other reason: a lease ends by itself, and an

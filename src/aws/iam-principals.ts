@@ -51,18 +51,26 @@ export class IamPrincipals implements PrincipalOperations {
 
   async putInlinePolicy(kind: IamPrincipalKind, name: string, policyName: string, document: string): Promise<void> {
     try {
-      if (kind === 'role') await this.client.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: policyName, PolicyDocument: document }));
-      else await this.client.send(new PutUserPolicyCommand({ UserName: name, PolicyName: policyName, PolicyDocument: document }));
+      if (kind === 'role')
+        await this.client.send(
+          new PutRolePolicyCommand({ RoleName: name, PolicyName: policyName, PolicyDocument: document }),
+        );
+      else
+        await this.client.send(
+          new PutUserPolicyCommand({ UserName: name, PolicyName: policyName, PolicyDocument: document }),
+        );
     } catch (error) {
       if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`${kind}/${name}`, { cause: error });
-      if (error instanceof LimitExceededException) throw new InlinePolicyLimitError(`${kind}/${name}`, { cause: error });
+      if (error instanceof LimitExceededException)
+        throw new InlinePolicyLimitError(`${kind}/${name}`, { cause: error });
       throw error;
     }
   }
 
   async deleteInlinePolicy(kind: IamPrincipalKind, name: string, policyName: string): Promise<void> {
     try {
-      if (kind === 'role') await this.client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+      if (kind === 'role')
+        await this.client.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
       else await this.client.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
     } catch (error) {
       if (error instanceof NoSuchEntityException) return;
@@ -94,16 +102,20 @@ export class IamPrincipals implements PrincipalOperations {
     const keys: string[] = [];
     try {
       for await (const page of paginateListAccessKeys({ client: this.client }, { UserName: userName })) {
-        for (const key of page.AccessKeyMetadata ?? []) if (key.Status === 'Active' && key.AccessKeyId) keys.push(key.AccessKeyId);
+        for (const key of page.AccessKeyMetadata ?? [])
+          if (key.Status === 'Active' && key.AccessKeyId) keys.push(key.AccessKeyId);
       }
     } catch (error) {
-      if (error instanceof NoSuchEntityException) throw new PrincipalNotFoundError(`user/${userName}`, { cause: error });
+      if (error instanceof NoSuchEntityException)
+        throw new PrincipalNotFoundError(`user/${userName}`, { cause: error });
       throw error;
     }
     return keys;
   }
 
   async setAccessKeyStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void> {
-    await this.client.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }));
+    await this.client.send(
+      new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+    );
   }
 }

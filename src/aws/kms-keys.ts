@@ -50,13 +50,21 @@ export class KmsKeys implements KeyOperations {
       description: KeyMetadata?.Description || undefined,
       keyManager: KeyMetadata?.KeyManager,
       ...(multiRegion?.MultiRegionKeyType
-        ? { multiRegion: { type: multiRegion.MultiRegionKeyType, primary: multiRegion.PrimaryKey?.Arn, replicas: (multiRegion.ReplicaKeys ?? []).flatMap((r) => (r.Arn ? [r.Arn] : [])) } }
+        ? {
+            multiRegion: {
+              type: multiRegion.MultiRegionKeyType,
+              primary: multiRegion.PrimaryKey?.Arn,
+              replicas: (multiRegion.ReplicaKeys ?? []).flatMap((r) => (r.Arn ? [r.Arn] : [])),
+            },
+          }
         : {}),
     };
   }
 
   async cancelKeyDeletion(keyArn: string): Promise<void> {
-    await this.call(keyArn, 'CancelKeyDeletion', (client, KeyId) => client.send(new CancelKeyDeletionCommand({ KeyId })));
+    await this.call(keyArn, 'CancelKeyDeletion', (client, KeyId) =>
+      client.send(new CancelKeyDeletionCommand({ KeyId })),
+    );
   }
 
   async enableKey(keyArn: string): Promise<void> {
@@ -80,12 +88,19 @@ export class KmsKeys implements KeyOperations {
 
   async tagKey(keyArn: string, tags: Record<string, string>): Promise<void> {
     await this.call(keyArn, 'TagResource', (client, KeyId) =>
-      client.send(new TagResourceCommand({ KeyId, Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) })),
+      client.send(
+        new TagResourceCommand({
+          KeyId,
+          Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        }),
+      ),
     );
   }
 
   async untagKey(keyArn: string, tagKeys: string[]): Promise<void> {
-    await this.call(keyArn, 'UntagResource', (client, KeyId) => client.send(new UntagResourceCommand({ KeyId, TagKeys: tagKeys })));
+    await this.call(keyArn, 'UntagResource', (client, KeyId) =>
+      client.send(new UntagResourceCommand({ KeyId, TagKeys: tagKeys })),
+    );
   }
 
   /** The key's alias names (alias/...), for people: messages name a key by what its owners call it. */
@@ -107,11 +122,15 @@ export class KmsKeys implements KeyOperations {
   }
 
   async enableKeyRotation(keyArn: string): Promise<void> {
-    await this.call(keyArn, 'EnableKeyRotation', (client, KeyId) => client.send(new EnableKeyRotationCommand({ KeyId })));
+    await this.call(keyArn, 'EnableKeyRotation', (client, KeyId) =>
+      client.send(new EnableKeyRotationCommand({ KeyId })),
+    );
   }
 
   async disableKeyRotation(keyArn: string): Promise<void> {
-    await this.call(keyArn, 'DisableKeyRotation', (client, KeyId) => client.send(new DisableKeyRotationCommand({ KeyId })));
+    await this.call(keyArn, 'DisableKeyRotation', (client, KeyId) =>
+      client.send(new DisableKeyRotationCommand({ KeyId })),
+    );
   }
 
   /** The key policy as its JSON text (keys have one policy, named "default"). */
@@ -125,7 +144,14 @@ export class KmsKeys implements KeyOperations {
   /** Never bypasses KMS's lockout safety check: a policy that would lock the caller out is refused by KMS. */
   async putKeyPolicy(keyArn: string, policy: string): Promise<void> {
     await this.call(keyArn, 'PutKeyPolicy', (client, KeyId) =>
-      client.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: false })),
+      client.send(
+        new PutKeyPolicyCommand({
+          KeyId,
+          PolicyName: 'default',
+          Policy: policy,
+          BypassPolicyLockoutSafetyCheck: false,
+        }),
+      ),
     );
   }
 
@@ -152,7 +178,9 @@ export class KmsKeys implements KeyOperations {
   }
 
   async revokeGrant(keyArn: string, grantId: string): Promise<void> {
-    await this.call(keyArn, 'RevokeGrant', (client, KeyId) => client.send(new RevokeGrantCommand({ KeyId, GrantId: grantId })));
+    await this.call(keyArn, 'RevokeGrant', (client, KeyId) =>
+      client.send(new RevokeGrantCommand({ KeyId, GrantId: grantId })),
+    );
   }
 
   /** Creates a grant like one that was revoked; returns the new grant id. */
@@ -172,13 +200,18 @@ export class KmsKeys implements KeyOperations {
     return GrantId ?? 'unknown';
   }
 
-  private async call<T>(keyArn: string, operation: string, send: (client: KMSClient, keyId: string) => Promise<T>): Promise<T> {
+  private async call<T>(
+    keyArn: string,
+    operation: string,
+    send: (client: KMSClient, keyId: string) => Promise<T>,
+  ): Promise<T> {
     const { region, keyId } = keyLocation(keyArn);
     try {
       return await send(this.clientIn(region), keyId);
     } catch (error) {
       if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
-      if (error instanceof KMSInvalidStateException) throw new KeyStateConflictError(keyArn, operation, { cause: error });
+      if (error instanceof KMSInvalidStateException)
+        throw new KeyStateConflictError(keyArn, operation, { cause: error });
       throw error;
     }
   }

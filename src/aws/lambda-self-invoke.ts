@@ -16,7 +16,11 @@ export class LambdaSelfInvoke implements SlackDeferral {
 
   async defer(sealed: SealedPress): Promise<void> {
     const { StatusCode } = await this.lambda.send(
-      new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ [pressKey]: sealed })) }),
+      new InvokeCommand({
+        FunctionName: this.functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify({ [pressKey]: sealed })),
+      }),
     );
     if (StatusCode !== 202) throw new Error(`Lambda did not queue the press (status ${StatusCode})`);
   }

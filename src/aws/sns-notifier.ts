@@ -21,7 +21,10 @@ export class SnsNotifier implements Notifier {
         // One message per protocol: text for email and SMS (and anything else), the chat JSON for the HTTPS
         // endpoint Amazon Q Developer in chat applications subscribes.
         ...(notification.chat
-          ? { MessageStructure: 'json', Message: JSON.stringify({ default: notification.text, https: JSON.stringify(notification.chat) }) }
+          ? {
+              MessageStructure: 'json',
+              Message: JSON.stringify({ default: notification.text, https: JSON.stringify(notification.chat) }),
+            }
           : { Message: notification.text }),
         MessageAttributes: {
           incidentId: { DataType: 'String', StringValue: notification.incidentId },

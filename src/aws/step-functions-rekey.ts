@@ -1,4 +1,9 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  StartExecutionCommand,
+  paginateListExecutions,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import type { RekeyWorkflow } from '../approvals/ports';
 import type { RekeyRun } from '../rekey/step';
 
@@ -17,16 +22,26 @@ export class StepFunctionsRekeyWorkflow implements RekeyWorkflow {
     const name = `${run.incidentId}${attempt ? `-${attempt}` : ''}`.replace(/[^\w-]/g, '-').slice(0, 80);
     if (attempt) {
       // A resumed run must not race one still going: two runs would both move resources and alias the key.
-      for await (const page of paginateListExecutions({ client: this.client }, { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' })) {
+      for await (const page of paginateListExecutions(
+        { client: this.client },
+        { stateMachineArn: this.stateMachineArn, statusFilter: 'RUNNING' },
+      )) {
         const running = (page.executions ?? []).find((execution) => execution.name?.startsWith(run.incidentId));
-        if (running) return { started: false, detail: `re-keying of this incident is still running (execution ${running.name}); wait for it or stop it first` };
+        if (running)
+          return {
+            started: false,
+            detail: `re-keying of this incident is still running (execution ${running.name}); wait for it or stop it first`,
+          };
       }
     }
     try {
-      const { executionArn } = await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify({ run }) }));
+      const { executionArn } = await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify({ run }) }),
+      );
       return { started: true, detail: `re-keying started (execution ${executionArn})` };
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) return { started: false, detail: `re-keying of this incident is already running (execution ${name})` };
+      if (error instanceof ExecutionAlreadyExists)
+        return { started: false, detail: `re-keying of this incident is already running (execution ${name})` };
       throw error;
     }
   }

@@ -52,7 +52,16 @@ const buildAll = async () => {
   const started = Date.now();
   mkdirSync(outdir, { recursive: true });
   const esbuild = require('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning', outdir, entryNames: '[name]' };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'warning',
+    outdir,
+    entryNames: '[name]',
+  };
   const all = entries();
   const main = all.filter((path) => path.endsWith(join('cli', 'main.ts')));
   await Promise.all([

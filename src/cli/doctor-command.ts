@@ -24,7 +24,8 @@ type EventBridgeEvent = { name?: unknown; pattern?: unknown; eventBus?: unknown 
 type FunctionDefinition = { events?: Array<{ eventBridge?: EventBridgeEvent }> };
 
 const fileReference = /^\$\{file\(\.?\/?([^)]+)\)\}$/;
-const patternFileOf = (pattern: unknown) => (typeof pattern === 'string' ? fileReference.exec(pattern)?.[1] : undefined);
+const patternFileOf = (pattern: unknown) =>
+  typeof pattern === 'string' ? fileReference.exec(pattern)?.[1] : undefined;
 
 /** The stage serverless.yml deploys to without --stage (provider.stage: ${opt:stage, 'dev'}). */
 export const defaultStage = (definition: ServerlessDefinition): string => {
@@ -39,7 +40,8 @@ export const defaultStage = (definition: ServerlessDefinition): string => {
  */
 export const detectionRules = (definition: ServerlessDefinition, stage: string): ExpectedRule[] => {
   const resolve = (text: unknown, where: string): string => {
-    if (typeof text !== 'string') throw new Error(`serverless.yml: ${where} has no name; kms-warden doctor finds rules by name`);
+    if (typeof text !== 'string')
+      throw new Error(`serverless.yml: ${where} has no name; kms-warden doctor finds rules by name`);
     const resolved = text
       .replaceAll('${sls:stage}', stage)
       .replaceAll('${self:provider.stage}', stage)
@@ -57,7 +59,9 @@ export const detectionRules = (definition: ServerlessDefinition, stage: string):
         {
           name: resolve(eventBridge.name, `functions.${fn}.events[${i}].eventBridge`),
           state: 'ENABLED',
-          ...(typeof eventBridge.eventBus === 'string' ? { eventBus: resolve(eventBridge.eventBus, `functions.${fn}.events[${i}].eventBridge.eventBus`) } : {}),
+          ...(typeof eventBridge.eventBus === 'string'
+            ? { eventBus: resolve(eventBridge.eventBus, `functions.${fn}.events[${i}].eventBridge.eventBus`) }
+            : {}),
           ...(patternFile ? { patternFile } : {}),
         },
       ];
@@ -70,7 +74,9 @@ export const detectionRules = (definition: ServerlessDefinition, stage: string):
       return {
         name: resolve(Properties.Name, `resources.${logicalId}`),
         state: typeof Properties.State === 'string' ? Properties.State : 'ENABLED',
-        ...(typeof Properties.EventBusName === 'string' ? { eventBus: resolve(Properties.EventBusName, `resources.${logicalId}.EventBusName`) } : {}),
+        ...(typeof Properties.EventBusName === 'string'
+          ? { eventBus: resolve(Properties.EventBusName, `resources.${logicalId}.EventBusName`) }
+          : {}),
         ...(patternFile ? { patternFile } : {}),
         ...(typeof Properties.Description === 'string' ? { description: Properties.Description } : {}),
       };
@@ -79,10 +85,17 @@ export const detectionRules = (definition: ServerlessDefinition, stage: string):
 };
 
 const textLines = (result: SetupCheck): string[] =>
-  result.ok ? [`ok   ${result.check}: ${result.detail}`] : [`FIX  ${result.check}: ${result.detail}`, ...(result.fix ? [`     ${result.fix}`] : [])];
+  result.ok
+    ? [`ok   ${result.check}: ${result.detail}`]
+    : [`FIX  ${result.check}: ${result.detail}`, ...(result.fix ? [`     ${result.fix}`] : [])];
 
 const jsonLine = (result: SetupCheck) =>
-  JSON.stringify({ check: result.check, ok: result.ok, detail: result.detail, ...(result.fix ? { fix: result.fix } : {}) });
+  JSON.stringify({
+    check: result.check,
+    ok: result.ok,
+    detail: result.detail,
+    ...(result.fix ? { fix: result.fix } : {}),
+  });
 
 const usageError = (io: CommandIo, problem: string): number => {
   io.err(`kms-warden doctor: ${problem}. See kms-warden doctor --help.`);
@@ -107,7 +120,8 @@ export const doctorCommand = async (argv: string[], io: CommandIo): Promise<numb
     io.out(doctorUsage);
     return 0;
   }
-  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) return usageError(io, `--stage takes letters, digits and hyphens, not "${values.stage}"`);
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage))
+    return usageError(io, `--stage takes letters, digits and hyphens, not "${values.stage}"`);
 
   const definition = loadServerlessDefinition();
   const stage = values.stage ?? defaultStage(definition);

@@ -23,10 +23,14 @@ const settingHint = (variable: string): string => {
   return `${variable}: see the README's Settings for what it takes`;
 };
 
-export const errorHint = (error: Error & { variable?: string; problems?: ReadonlyArray<{ variable: string }>; $metadata?: unknown }): string | undefined => {
+export const errorHint = (
+  error: Error & { variable?: string; problems?: ReadonlyArray<{ variable: string }>; $metadata?: unknown },
+): string | undefined => {
   if (error.name === 'ConfigError' && error.variable) {
     // Every setting at fault, each with its fix: one run tells all.
-    return [...new Set((error.problems ?? [{ variable: error.variable }]).map((p) => settingHint(p.variable)))].join('; ');
+    return [...new Set((error.problems ?? [{ variable: error.variable }]).map((p) => settingHint(p.variable)))].join(
+      '; ',
+    );
   }
   if (error.name === 'CredentialsProviderError') {
     const profile = process.env.AWS_PROFILE;
@@ -34,9 +38,13 @@ export const errorHint = (error: Error & { variable?: string; problems?: Readonl
       ? `no credentials for profile ${profile}: check it exists and is signed in (aws configure list --profile ${profile}; aws sso login --profile ${profile})`
       : 'no AWS credentials: pass --profile NAME or set AWS_PROFILE (or AWS_ENDPOINT_URL for an emulator)';
   }
-  if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'].includes(error.name)) return 'the credentials have expired: refresh them (aws sso login, or new keys) and run again';
-  if (['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId'].includes(error.name)) return 'the credentials are not valid for this account: check --profile';
-  if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(error.name)) return 'the identity running the CLI lacks this permission (aws sts get-caller-identity says which identity it is)';
-  if (error.name === 'ResourceNotFoundException' && /table/i.test(error.message)) return 'check INCIDENT_TABLE and the Region (--region) the stack is deployed in';
+  if (['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'].includes(error.name))
+    return 'the credentials have expired: refresh them (aws sso login, or new keys) and run again';
+  if (['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId'].includes(error.name))
+    return 'the credentials are not valid for this account: check --profile';
+  if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(error.name))
+    return 'the identity running the CLI lacks this permission (aws sts get-caller-identity says which identity it is)';
+  if (error.name === 'ResourceNotFoundException' && /table/i.test(error.message))
+    return 'check INCIDENT_TABLE and the Region (--region) the stack is deployed in';
   return undefined;
 };

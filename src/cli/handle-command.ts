@@ -34,10 +34,13 @@ settings missing, or a file cannot be read (every file is opened before anything
 
 type Responders = ReturnType<typeof cliResponders>;
 
-/** The findings function gets EventBridge's envelope: a bare GuardDuty finding gets the one EventBridge would give it. */
+/**
+ * The findings function gets EventBridge's envelope: a bare GuardDuty finding gets the one EventBridge would give it.
+ */
 const findingEventOf = (value: unknown, event: Exclude<InputEvent, { kind: 'api-call' }>): SecurityFindingEvent => {
   const object = value as Record<string, unknown>;
-  if (typeof object['detail-type'] === 'string' || event.kind !== 'guardduty-finding') return securityFindingEventSchema.parse(value);
+  if (typeof object['detail-type'] === 'string' || event.kind !== 'guardduty-finding')
+    return securityFindingEventSchema.parse(value);
   const { finding } = event;
   return securityFindingEventSchema.parse({
     version: '0',
@@ -55,7 +58,9 @@ const findingEventOf = (value: unknown, event: Exclude<InputEvent, { kind: 'api-
 
 /** Each input to the use case its handler calls; the KMS responder reads only the record in EventBridge's detail. */
 const respondTo = (event: InputEvent, value: unknown, respond: Responders): Promise<Outcome> =>
-  event.kind === 'api-call' ? respond.kmsApiCall({ detail: event.record }) : respond.securityFinding(findingEventOf(value, event));
+  event.kind === 'api-call'
+    ? respond.kmsApiCall({ detail: event.record })
+    : respond.securityFinding(findingEventOf(value, event));
 
 /** What an event was, for people: its name (API call, finding type, Config rule) and the id it is known by. */
 const describe = (event: InputEvent): { kind: InputEvent['kind']; name: string; eventId: string } => {
@@ -65,11 +70,16 @@ const describe = (event: InputEvent): { kind: InputEvent['kind']; name: string; 
     case 'guardduty-finding':
       return { kind: event.kind, name: event.finding.type, eventId: event.finding.id };
     case 'config-compliance':
-      return { kind: event.kind, name: `${event.change.configRuleName} ${event.change.newEvaluationResult.complianceType}`, eventId: event.change.eventId };
+      return {
+        kind: event.kind,
+        name: `${event.change.configRuleName} ${event.change.newEvaluationResult.complianceType}`,
+        eventId: event.change.eventId,
+      };
   }
 };
 
-type Handled = { where: string } & ReturnType<typeof describe> & (Outcome | { status: 'failed'; error: string } | { status: 'preview'; responder: string });
+type Handled = { where: string } & ReturnType<typeof describe> &
+  (Outcome | { status: 'failed'; error: string } | { status: 'preview'; responder: string });
 
 const outcomeText = (handled: Handled): string => {
   switch (handled.status) {
@@ -80,7 +90,9 @@ const outcomeText = (handled: Handled): string => {
     case 'preview':
       return `would go to ${handled.responder}`;
     case 'responded':
-      return handled.incidents.map((i) => `incident ${i.id} ${i.status}${i.duplicate ? ' (duplicate)' : ''}`).join(', ');
+      return handled.incidents
+        .map((i) => `incident ${i.id} ${i.status}${i.duplicate ? ' (duplicate)' : ''}`)
+        .join(', ');
   }
 };
 
@@ -130,7 +142,16 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
     return 2;
   }
 
-  const count = { events: 0, responded: 0, incidents: 0, duplicates: 0, ignored: 0, malformed: 0, failed: 0, unreadable: 0 };
+  const count = {
+    events: 0,
+    responded: 0,
+    incidents: 0,
+    duplicates: 0,
+    ignored: 0,
+    malformed: 0,
+    failed: 0,
+    unreadable: 0,
+  };
   const malformed = (where: string, problem: string) => {
     count.malformed += 1;
     io.err(`malformed: ${where}: ${problem}`);
@@ -153,10 +174,16 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
         try {
           handled = respond
             ? { ...what, ...(await respondTo(classified.event, input.value, respond)) }
-            : { ...what, status: 'preview', responder: classified.event.kind === 'api-call' ? 'onKmsApiCall' : 'onSecurityFinding' };
+            : {
+                ...what,
+                status: 'preview',
+                responder: classified.event.kind === 'api-call' ? 'onKmsApiCall' : 'onSecurityFinding',
+              };
         } catch (error) {
           handled = { ...what, status: 'failed', error: (error as Error).message.split('\n')[0]! };
-          io.err(`kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`);
+          io.err(
+            `kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`,
+          );
         }
         if (handled.status === 'failed') count.failed += 1;
         else if (handled.status === 'ignored') count.ignored += 1;
@@ -174,7 +201,9 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
     }
   }
   if (!respond) {
-    io.err(`read ${count.events} events from ${files.length} file(s), ${count.malformed} malformed. Nothing changed. Run again with --yes to respond as the deployed functions would.`);
+    io.err(
+      `read ${count.events} events from ${files.length} file(s), ${count.malformed} malformed. Nothing changed. Run again with --yes to respond as the deployed functions would.`,
+    );
     return count.unreadable > 0 ? 2 : 0;
   }
   io.err(

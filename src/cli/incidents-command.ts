@@ -31,13 +31,25 @@ export const decisionOf: Record<string, ApprovalAction> = {
 };
 
 const line = (incident: Incident) =>
-  [incident.updatedAt.replace(/\.\d{3}Z$/, 'Z'), incident.status.padEnd(18), incident.signal.severity.padEnd(8), incident.id, incident.keyArn ?? '-', incident.signal.title].join('  ');
+  [
+    incident.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
+    incident.status.padEnd(18),
+    incident.signal.severity.padEnd(8),
+    incident.id,
+    incident.keyArn ?? '-',
+    incident.signal.title,
+  ].join('  ');
 
 export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { status: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      status: { type: 'string' },
+      key: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [sub, id] = positionals;
   if (values.help || !sub) {
@@ -47,14 +59,32 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
   // Reading needs the table only, not every setting of the responders.
   const incidents = incidentReader(loadIncidentTableConfig());
   if (sub === 'list') {
-    const statuses = values.status ? (values.status.split(',') as IncidentStatus[]) : (Object.keys(transitions) as IncidentStatus[]).filter(isActive);
+    const statuses = values.status
+      ? (values.status.split(',') as IncidentStatus[])
+      : (Object.keys(transitions) as IncidentStatus[]).filter(isActive);
     const unknown = statuses.filter((s) => !(s in transitions));
     if (unknown.length > 0) {
-      io.err(`kms-warden incidents: unknown status ${unknown.join(', ')} (one of ${Object.keys(transitions).join(', ')})`);
+      io.err(
+        `kms-warden incidents: unknown status ${unknown.join(', ')} (one of ${Object.keys(transitions).join(', ')})`,
+      );
       return 2;
     }
-    const found = values.key ? (await incidents.listByKey(values.key)).filter((i) => statuses.includes(i.status)) : await incidents.listByStatus(statuses, '9999');
-    for (const incident of found) io.out(values.json ? JSON.stringify({ id: incident.id, status: incident.status, severity: incident.signal.severity, keyArn: incident.keyArn ?? null, title: incident.signal.title, updatedAt: incident.updatedAt }) : line(incident));
+    const found = values.key
+      ? (await incidents.listByKey(values.key)).filter((i) => statuses.includes(i.status))
+      : await incidents.listByStatus(statuses, '9999');
+    for (const incident of found)
+      io.out(
+        values.json
+          ? JSON.stringify({
+              id: incident.id,
+              status: incident.status,
+              severity: incident.signal.severity,
+              keyArn: incident.keyArn ?? null,
+              title: incident.signal.title,
+              updatedAt: incident.updatedAt,
+            })
+          : line(incident),
+      );
     if (!values.json) io.err(`${found.length} incident${found.length === 1 ? '' : 's'}`);
     return 0;
   }
@@ -84,7 +114,12 @@ export const decisionCommand =
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { by: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        by: { type: 'string' },
+        yes: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     const action = decisionOf[verb]!;
     const report = reporter(io, values.json);
@@ -102,8 +137,18 @@ export const decisionCommand =
     }
     if (!values.yes) {
       report(
-        [`${decisionText[action].label} for ${id} (${incident.status}, key ${incident.keyArn ?? 'none'}): ${decisionText[action].risk}`, 'Nothing changed. Run again with --yes to decide.'],
-        { incidentId: id, action, decided: false, status: incident.status, keyArn: incident.keyArn ?? null, risk: decisionText[action].risk },
+        [
+          `${decisionText[action].label} for ${id} (${incident.status}, key ${incident.keyArn ?? 'none'}): ${decisionText[action].risk}`,
+          'Nothing changed. Run again with --yes to decide.',
+        ],
+        {
+          incidentId: id,
+          action,
+          decided: false,
+          status: incident.status,
+          keyArn: incident.keyArn ?? null,
+          risk: decisionText[action].risk,
+        },
       );
       return 0;
     }

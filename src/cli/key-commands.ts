@@ -26,7 +26,11 @@ Recorded as an incident, told to on-call, and undone with: kms-warden release IN
 --json: the plan, then each step's outcome, as one JSON object ({"keyArn", "applied", "plan", "incidentId", "steps"}).`;
 
 export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help || !positionals[0]) {
     io.out(inventoryUsage);
     return values.help ? 0 : 2;
@@ -35,10 +39,22 @@ export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<n
   const snapshot = await keys.snapshot(await keys.resolve(positionals[0], await cliRegion()));
   const plan = planRekey(snapshot, await findProtected(snapshot, { services: reEncrypters(), logger }));
   if (values.json) {
-    for (const resource of plan.resources) io.out(JSON.stringify({ key: resource.key, service: resource.service, kind: resource.kind, id: resource.id, detail: resource.detail ?? null }));
+    for (const resource of plan.resources)
+      io.out(
+        JSON.stringify({
+          key: resource.key,
+          service: resource.service,
+          kind: resource.kind,
+          id: resource.id,
+          detail: resource.detail ?? null,
+        }),
+      );
   } else {
-    io.out(`${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''} protects ${plan.resources.length} resource${plan.resources.length === 1 ? '' : 's'}:`);
-    for (const resource of plan.resources) io.out(`  ${resource.key}${resource.detail?.count !== undefined ? ` (${resource.detail.count} objects)` : ''}`);
+    io.out(
+      `${plan.keyArn}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''} protects ${plan.resources.length} resource${plan.resources.length === 1 ? '' : 's'}:`,
+    );
+    for (const resource of plan.resources)
+      io.out(`  ${resource.key}${resource.detail?.count !== undefined ? ` (${resource.detail.count} objects)` : ''}`);
   }
   for (const [service, gap] of Object.entries(plan.gaps)) io.err(`could not list ${service}: ${gap}`);
   return Object.keys(plan.gaps).length > 0 ? 1 : 0;
@@ -89,13 +105,24 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
   const by = values.by ?? operatorName();
   const incident = await openOperatorIncident(
     deps.incidents,
-    { keyArn, by, detector: 'operator-contain', title: 'Containment asked for by an operator', summary: `${by} asked to contain ${keyArn}${values.principal ? ` against ${values.principal}` : ''}`, plan },
+    {
+      keyArn,
+      by,
+      detector: 'operator-contain',
+      title: 'Containment asked for by an operator',
+      summary: `${by} asked to contain ${keyArn}${values.principal ? ` against ${values.principal}` : ''}`,
+      plan,
+    },
     now,
   );
   const results = await applyPlan(plan, deps, { resuming: false });
   const recorded = await deps.incidents.recordContainment(incident.id, results, new Date().toISOString());
   await tellPeople(recorded, deps, { lead: `${by} contained ${keyArn} by hand.` });
-  const steps = plan.map((step, i) => ({ type: step.type, outcome: results[i]!.outcome, reason: 'reason' in results[i]! ? (results[i] as { reason: string }).reason : undefined }));
+  const steps = plan.map((step, i) => ({
+    type: step.type,
+    outcome: results[i]!.outcome,
+    reason: 'reason' in results[i]! ? (results[i] as { reason: string }).reason : undefined,
+  }));
   report(
     [
       ...planned,

@@ -11,8 +11,9 @@ const run = () =>
       process.exitCode = code;
     });
 
-if (isStale()) build().then(run, (error) => {
-  process.stderr.write(`kms-warden: could not build the CLI (npm run build says more): ${error.message}\n`);
-  process.exitCode = 1;
-});
+if (isStale())
+  build().then(run, (error) => {
+    process.stderr.write(`kms-warden: could not build the CLI (npm run build says more): ${error.message}\n`);
+    process.exitCode = 1;
+  });
 else run();

@@ -64,9 +64,12 @@ const globalFlags = (argv: string[]): string[] => {
     const [name, inline] = flag.split('=', 2) as [string, string | undefined];
     if (name === '--profile' || name === '--region') {
       const value = inline ?? argv[++i];
-      if (!value || value.startsWith('-')) throw Object.assign(new Error(`${name} needs a value`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
-      if (name === '--region' && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new Error(`--region takes a Region name such as eu-west-1, not "${value}"`);
-      if (name === '--profile' && !/^[\w+=,.@-]+$/.test(value)) throw new Error(`--profile takes a profile name from ~/.aws/config, not "${value}"`);
+      if (!value || value.startsWith('-'))
+        throw Object.assign(new Error(`${name} needs a value`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+      if (name === '--region' && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value))
+        throw new Error(`--region takes a Region name such as eu-west-1, not "${value}"`);
+      if (name === '--profile' && !/^[\w+=,.@-]+$/.test(value))
+        throw new Error(`--profile takes a profile name from ~/.aws/config, not "${value}"`);
       // Commands read the Region from AWS_REGION when they are not given one, so both land there.
       if (value) process.env[name === '--profile' ? 'AWS_PROFILE' : 'AWS_REGION'] = value;
       continue;

@@ -1,5 +1,13 @@
 import { parseArgs } from 'node:util';
-import { cliRegion, incidentReader, keyReader, operatorDecisionDeps, reEncrypters, rekeyDeps, rekeyStateMachine } from '../composition/cli';
+import {
+  cliRegion,
+  incidentReader,
+  keyReader,
+  operatorDecisionDeps,
+  reEncrypters,
+  rekeyDeps,
+  rekeyStateMachine,
+} from '../composition/cli';
 import { loadConfig, loadIncidentTableConfig } from '../config';
 import { makeDecision } from '../approvals/decide';
 import type { Incident } from '../incidents/incident';
@@ -82,11 +90,19 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const show = async () => {
       const incident = await incidents.get(target);
       if (!incident) throw new Error(`no incident ${target}`);
-      report(renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) }), { id: incident.id, status: incident.status, rekey: incident.rekey });
+      report(renderRekeyProgress(incident, { tty: Boolean(process.stdout.isTTY) }), {
+        id: incident.id,
+        status: incident.status,
+        rekey: incident.rekey,
+      });
       return incident;
     };
     let incident = await show();
-    while (values.watch && !['deletion-scheduled', 'closed', 'released'].includes(incident.status) && !incident.rekey?.failure) {
+    while (
+      values.watch &&
+      !['deletion-scheduled', 'closed', 'released'].includes(incident.status) &&
+      !incident.rekey?.failure
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       incident = await show();
     }
@@ -116,13 +132,20 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const incident = await deps.incidents.get(target);
     // The same rule as the approval page: only once re-keying verified everything and asked for it.
     if (!incident || incident.status !== 're-keyed' || !incident.rekey?.deletionRequestedAt) {
-      io.err(`kms-warden rekey: ${target} is ${incident?.status ?? 'not an incident'}; deletion can be approved once re-keying is verified and asks for it`);
+      io.err(
+        `kms-warden rekey: ${target} is ${incident?.status ?? 'not an incident'}; deletion can be approved once re-keying is verified and asks for it`,
+      );
       return 1;
     }
     if (!values.yes) {
       report(
         `Approve key deletion for ${target}: ${incident.rekey.oldKeyArn} would be scheduled for deletion after ${incident.rekey.pendingWindowDays} days. Nothing changed. Run again with --yes to decide.`,
-        { incidentId: target, decided: false, oldKeyArn: incident.rekey.oldKeyArn, pendingWindowDays: incident.rekey.pendingWindowDays },
+        {
+          incidentId: target,
+          decided: false,
+          oldKeyArn: incident.rekey.oldKeyArn,
+          pendingWindowDays: incident.rekey.pendingWindowDays,
+        },
       );
       return 0;
     }
@@ -134,7 +157,13 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     }
     report(
       `deletion of ${incident.rekey.oldKeyArn} approved: the run schedules it at its next check (if no run is going any more, resume it: kms-warden rekey run ${incident.rekey.oldKeyArn} --incident ${incident.id} --yes)`,
-      { incidentId: incident.id, decided: true, oldKeyArn: incident.rekey.oldKeyArn, status: outcome.updated.status, detail: outcome.detail },
+      {
+        incidentId: incident.id,
+        decided: true,
+        oldKeyArn: incident.rekey.oldKeyArn,
+        status: outcome.updated.status,
+        detail: outcome.detail,
+      },
     );
     return 0;
   }
@@ -142,10 +171,13 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
   if (sub === 'run') {
     if (!target) return usageError(io, 'run needs a KEY');
     const windowDays = values['window-days'] ? Number(values['window-days']) : config.rekeyDeletionWindowDays;
-    if (!Number.isInteger(windowDays) || windowDays < 7 || windowDays > 30) return usageError(io, `--window-days must be 7 to 30 (KMS's limits), not ${values['window-days']}`);
+    if (!Number.isInteger(windowDays) || windowDays < 7 || windowDays > 30)
+      return usageError(io, `--window-days must be 7 to 30 (KMS's limits), not ${values['window-days']}`);
     const keyArn = await keyReader().resolve(target, await cliRegion());
     if (!values.yes) {
-      const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
+      const underway = (await deps.incidents.listByKey(keyArn)).find((i) =>
+        ['approved', 're-keying', 're-keyed'].includes(i.status),
+      );
       const incidentId = values.incident ?? underway?.id;
       const where = config.rekeyStateMachineArn && !values.local ? 'state machine' : 'here';
       report(
@@ -162,13 +194,17 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     if (values.incident) {
       const found = await deps.incidents.get(values.incident);
       if (!found || found.keyArn !== keyArn || !['approved', 're-keying', 're-keyed'].includes(found.status)) {
-        io.err(`kms-warden rekey: incident ${values.incident} is ${found ? `${found.status}, about ${found.keyArn}` : 'unknown'}: re-keying runs for an approved incident about this key`);
+        io.err(
+          `kms-warden rekey: incident ${values.incident} is ${found ? `${found.status}, about ${found.keyArn}` : 'unknown'}: re-keying runs for an approved incident about this key`,
+        );
         return 1;
       }
       incident = found;
     } else {
       // One re-key per key at a time: an incident already approved or re-keying it is the one to run or resume.
-      const underway = (await deps.incidents.listByKey(keyArn)).find((i) => ['approved', 're-keying', 're-keyed'].includes(i.status));
+      const underway = (await deps.incidents.listByKey(keyArn)).find((i) =>
+        ['approved', 're-keying', 're-keyed'].includes(i.status),
+      );
       if (underway) {
         incident = underway;
         progress(`incident ${incident.id} (${incident.status}) is already about re-keying ${keyArn}: running it`);
@@ -183,19 +219,34 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const attempt = `cli-${Date.now()}`;
     if (config.rekeyStateMachineArn && !values.local) {
       const started = await rekeyStateMachine(config.rekeyStateMachineArn).start(run, attempt);
-      report([started.detail, `follow it: kms-warden rekey status ${incident.id} --watch`], { keyArn, incidentId: incident.id, ...started });
+      report([started.detail, `follow it: kms-warden rekey status ${incident.id} --watch`], {
+        keyArn,
+        incidentId: incident.id,
+        ...started,
+      });
       return started.started ? 0 : 1;
     }
-    // In this process: the deployed definition, its waits shortened to --poll-seconds (default 15 s for a person at a terminal).
+    // In this process: the deployed definition, its waits shortened to --poll-seconds (default 15 s for a person at a
+    // terminal).
     const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : 15;
-    const workflow = new LocalRekeyWorkflow(deps, { timeScale: pollSeconds / 900, onState: (_id, state) => io.err(`state: ${state}`) });
+    const workflow = new LocalRekeyWorkflow(deps, {
+      timeScale: pollSeconds / 900,
+      onState: (_id, state) => io.err(`state: ${state}`),
+    });
     const started = await workflow.start(run, attempt);
     progress(started.detail);
     try {
       await workflow.finished(incident.id, attempt);
     } finally {
       const final = await deps.incidents.get(incident.id);
-      if (final) report(renderRekeyProgress(final, { tty: Boolean(process.stdout.isTTY) }), { keyArn, incidentId: final.id, started: started.started, status: final.status, rekey: final.rekey });
+      if (final)
+        report(renderRekeyProgress(final, { tty: Boolean(process.stdout.isTTY) }), {
+          keyArn,
+          incidentId: final.id,
+          started: started.started,
+          status: final.status,
+          rekey: final.rekey,
+        });
     }
     return 0;
   }

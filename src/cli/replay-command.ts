@@ -37,12 +37,25 @@ const jsonLine = (signal: Signal) =>
   });
 
 const tableLine = (signal: Signal) =>
-  [signal.source.eventTime.replace(/\.\d{3}Z$/, 'Z'), signal.severity.padEnd(8), signal.detector.padEnd(31), signal.summary].join('  ');
+  [
+    signal.source.eventTime.replace(/\.\d{3}Z$/, 'Z'),
+    signal.severity.padEnd(8),
+    signal.detector.padEnd(31),
+    signal.summary,
+  ].join('  ');
 
-const loadSettings = async (configFile: string | undefined, trustedAccounts: string | undefined): Promise<DetectionSettings> => {
-  const fromFile = configFile ? parseDetectionSettings(JSON.parse(await readFile(configFile, 'utf8'))) : defaultDetectionSettings;
+const loadSettings = async (
+  configFile: string | undefined,
+  trustedAccounts: string | undefined,
+): Promise<DetectionSettings> => {
+  const fromFile = configFile
+    ? parseDetectionSettings(JSON.parse(await readFile(configFile, 'utf8')))
+    : defaultDetectionSettings;
   if (!trustedAccounts) return fromFile;
-  const extra = trustedAccounts.split(',').map((id) => id.trim()).filter(Boolean);
+  const extra = trustedAccounts
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   return parseDetectionSettings({ ...fromFile, trustedAccounts: [...fromFile.trustedAccounts, ...extra] });
 };
 
@@ -84,12 +97,18 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     io.err('kms-warden replay: --workers takes a whole number (0 parses in the main thread).');
     return 2;
   }
-  const responderRoles = (process.env.RESPONDER_ROLE_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean);
+  const responderRoles = (process.env.RESPONDER_ROLE_ARNS ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter(Boolean);
   const options = { responderRoles, settings };
-  const batches = workers === 0 ? preparedInProcess(positionals, options) : preparedInParallel(positionals, options, workers);
+  const batches =
+    workers === 0 ? preparedInProcess(positionals, options) : preparedInParallel(positionals, options, workers);
   const started = process.hrtime.bigint();
   try {
-    const stats = await replay(batches, settings, (signal) => io.out(values.json ? jsonLine(signal) : tableLine(signal)));
+    const stats = await replay(batches, settings, (signal) =>
+      io.out(values.json ? jsonLine(signal) : tableLine(signal)),
+    );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     for (const problem of stats.problems) io.err(`malformed: ${problem}`);
     io.err(

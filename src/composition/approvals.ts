@@ -30,14 +30,18 @@ export const slackDeps = (config: Config, approval: ApprovalDeps, selfFunctionNa
       }
     : undefined;
 
-/** Decisions made from the CLI: the same adapters as the endpoint, without tokens (the operator's AWS identity decides). */
+/**
+ * Decisions made from the CLI: the same adapters as the endpoint, without tokens (the operator's AWS identity decides).
+ */
 export const operatorDecisionDeps = (config: Config, documents = documentClient()): DecisionDeps => ({
   // SNS, Slack and links, like the responders: people hear of every decision.
   ...tellers(config, documents),
   ...actionAdapters(config, documents),
   incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
   audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
-  rekey: config.rekeyStateMachineArn ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn) : rekeyNotConfigured,
+  rekey: config.rekeyStateMachineArn
+    ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn)
+    : rekeyNotConfigured,
   deletionWindowDays: config.rekeyDeletionWindowDays,
 });
 

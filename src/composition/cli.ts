@@ -28,18 +28,23 @@ export const cliRegion = async (): Promise<string> => {
     return await new KMSClient({}).config.region();
   } catch {
     const profile = process.env.AWS_PROFILE;
-    throw new ConfigError('AWS_REGION', `is not set, and no Region comes from ${profile ? `profile ${profile} (does it exist?)` : 'the default profile'}`);
+    throw new ConfigError(
+      'AWS_REGION',
+      `is not set, and no Region comes from ${profile ? `profile ${profile} (does it exist?)` : 'the default profile'}`,
+    );
   }
 };
 
 /** The incident table, to read: `incidents list|show` and `rekey status` need nothing else. */
-export const incidentReader = (config: IncidentTableConfig): IncidentStore => new DynamoDbIncidentStore(documentClient(), config.incidentTable, config.incidentRetentionDays);
+export const incidentReader = (config: IncidentTableConfig): IncidentStore =>
+  new DynamoDbIncidentStore(documentClient(), config.incidentTable, config.incidentRetentionDays);
 
 /** KMS as re-keying reads it: resolving a key by id or alias, and its snapshot. */
 export const keyReader = () => new KeyReplacement(kmsClients());
 
 /** The deployed re-key workflow. */
-export const rekeyStateMachine = (stateMachineArn: string) => new StepFunctionsRekeyWorkflow(sfnClient(), stateMachineArn);
+export const rekeyStateMachine = (stateMachineArn: string) =>
+  new StepFunctionsRekeyWorkflow(sfnClient(), stateMachineArn);
 
 /** The account checks of `doctor`, in one Region. */
 export const accountSetup = (region: string) =>
@@ -52,14 +57,22 @@ export const accountSetup = (region: string) =>
     region,
   );
 
-/** What the handlers build at cold start (handlers/on-kms-api-call.ts, handlers/on-security-finding.ts), for `handle --yes`. */
+/**
+ * What the handlers build at cold start (handlers/on-kms-api-call.ts, handlers/on-security-finding.ts), for `handle
+ * --yes`.
+ */
 export const cliResponders = (config: Config) => {
   const { deps: built } = responderDeps(config);
   // The responders log for CloudWatch on stdout, which here carries the results: only warnings and errors show
   // (on stderr), unless debug logging was asked for.
-  const deps = built.logger.getLevelName() === 'INFO' ? { ...built, logger: built.logger.createChild({ logLevel: 'WARN' }) } : built;
+  const deps =
+    built.logger.getLevelName() === 'INFO'
+      ? { ...built, logger: built.logger.createChild({ logLevel: 'WARN' }) }
+      : built;
   // As in the findings function, the only one that asks CloudTrail which keys a leaked credential used.
-  const findingDeps = config.cloudTrailLookup ? { ...deps, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) } : deps;
+  const findingDeps = config.cloudTrailLookup
+    ? { ...deps, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) }
+    : deps;
   return { kmsApiCall: respondToKmsApiCall(deps), securityFinding: respondToSecurityFinding(findingDeps) };
 };
 

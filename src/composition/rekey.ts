@@ -29,9 +29,12 @@ export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = 
   new SecretsManagerReEncrypter(perRegion((c) => new SecretsManagerClient(c))),
   new SsmParameterReEncrypter(perRegion((c) => new SSMClient(c))),
   // S3 needs path-style addressing against an emulator (AWS_ENDPOINT_URL); real S3 takes either.
-  new S3ReEncrypter(perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) })), {
-    ...(options.s3BatchRoleArn ? { batchOperationsRoleArn: options.s3BatchRoleArn } : {}),
-  }),
+  new S3ReEncrypter(
+    perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) })),
+    {
+      ...(options.s3BatchRoleArn ? { batchOperationsRoleArn: options.s3BatchRoleArn } : {}),
+    },
+  ),
   new DynamoDbTableReEncrypter(perRegion((c) => new DynamoDBClient(c))),
   new LambdaFunctionReEncrypter(perRegion((c) => new LambdaClient(c))),
   new EbsReEncrypter(perRegion((c) => new EC2Client(c))),
@@ -45,7 +48,11 @@ export const rekeyDeps = (config: Config): RekeyDeps => ({
   ...tellers(config),
   keys: new KeyReplacement(kmsClients()),
   services: reEncrypters({ s3BatchRoleArn: config.rekeyS3BatchRoleArn }),
-  settings: { settleMinutes: config.rekeySettleMinutes, deletionApprovalDays: config.rekeyDeletionApprovalDays, trustedAccounts: config.trustedAccounts },
+  settings: {
+    settleMinutes: config.rekeySettleMinutes,
+    deletionApprovalDays: config.rekeyDeletionApprovalDays,
+    trustedAccounts: config.trustedAccounts,
+  },
 });
 
 /** The re-key step function's composition root: the names of the workflow's steps, and one step run over its deps. */

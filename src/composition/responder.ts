@@ -4,7 +4,11 @@ import { cloudTrailClient, documentClient, iamClient, kmsClients, sqsClient } fr
 import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
-import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJournal } from '../aws/dynamodb-key-journals';
+import {
+  DynamoDbKeyPolicyJournal,
+  DynamoDbKeySettingsJournal,
+  DynamoDbKeyStateJournal,
+} from '../aws/dynamodb-key-journals';
 import { DynamoDbKeyPolicyLock, DynamoDbPolicyTexts } from '../aws/dynamodb-policy-texts';
 import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
@@ -69,9 +73,13 @@ export const kmsApiCallResponder = (config: Config) => {
   return { respond: respondToKmsApiCall(deps), deadLetters };
 };
 
-/** The security-finding function: as the responders, and only it asks CloudTrail which keys a leaked credential used. */
+/**
+ * The security-finding function: as the responders, and only it asks CloudTrail which keys a leaked credential used.
+ */
 export const securityFindingResponder = (config: Config) => {
   const { deps: responder, deadLetters } = responderDeps(config);
-  const deps = config.cloudTrailLookup ? { ...responder, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) } : responder;
+  const deps = config.cloudTrailLookup
+    ? { ...responder, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) }
+    : responder;
   return { respond: respondToSecurityFinding(deps), deadLetters };
 };

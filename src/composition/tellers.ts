@@ -16,7 +16,13 @@ export const tellers = (config: Config, documents = documentClient()) => {
       ? { slack: new SlackChannel(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }
       : {}),
     ...(secrets && config.approvalsUrl && config.approvalSecretArn
-      ? { links: { baseUrl: config.approvalsUrl, secret: new CachedSecret(secrets, config.approvalSecretArn), ttlSeconds: config.approvalTokenHours * 3600 } }
+      ? {
+          links: {
+            baseUrl: config.approvalsUrl,
+            secret: new CachedSecret(secrets, config.approvalSecretArn),
+            ttlSeconds: config.approvalTokenHours * 3600,
+          },
+        }
       : {}),
     logger,
     now: () => new Date(),

@@ -42,7 +42,11 @@ export const defaultThresholds: Thresholds = {
   guardDutyQuarantineSeverity: 7,
 };
 
-export const defaultDetectionSettings: DetectionSettings = { keyAdministrators: [], trustedAccounts: [], thresholds: defaultThresholds };
+export const defaultDetectionSettings: DetectionSettings = {
+  keyAdministrators: [],
+  trustedAccounts: [],
+  thresholds: defaultThresholds,
+};
 
 /** What a detector says about one event; the engine turns it into a Signal. */
 export interface Detection {
@@ -73,7 +77,9 @@ export type DetectorFamily =
 export type Need =
   /** The key policy before and after the suspect's change (the policy journal): restoring it. */
   | 'keyPolicyHistory'
-  /** The keys the suspect used recently (detection memory, then CloudTrail): a leaked credential is shut out of each. */
+  /**
+   * The keys the suspect used recently (detection memory, then CloudTrail): a leaked credential is shut out of each.
+   */
   | 'keysUsedBySuspect'
   /** The kms-warden tags as key administrators last set them: putting changed ones back. */
   | 'administratorTags';
@@ -105,7 +111,11 @@ export interface PlanningFacts {
 export type Playbook = (signal: Signal, facts: PlanningFacts) => PlannedAction[];
 
 /** What a stateful detection learns from each API call, after every detector has read it. */
-export type Learn = (event: KmsApiCall, memory: DetectionMemory, context: { settings: DetectionSettings; at: number; fired: boolean }) => void;
+export type Learn = (
+  event: KmsApiCall,
+  memory: DetectionMemory,
+  context: { settings: DetectionSettings; at: number; fired: boolean },
+) => void;
 
 /** How people are told of this detection's incidents, where it differs from the rest. */
 export interface Telling {
@@ -156,7 +166,8 @@ export interface ComplianceDetection<Id extends string = string> extends Detecti
   detect: (change: ConfigComplianceChange, settings: DetectionSettings) => Detection | null;
 }
 
-export type AnyDetection<Id extends string = string> = ApiCallDetection<Id> | StatefulDetection<Id> | FindingDetection<Id> | ComplianceDetection<Id>;
+export type AnyDetection<Id extends string = string> =
+  ApiCallDetection<Id> | StatefulDetection<Id> | FindingDetection<Id> | ComplianceDetection<Id>;
 
 /** Declare a detection of its kind; its id is kept as a literal type for the registry (`DetectionId`). */
 export const apiCallDetection = <const Id extends string>(detection: ApiCallDetection<Id>) => detection;
@@ -189,4 +200,5 @@ export interface Signal {
 }
 
 /** The usual negatives: a failed call, kms-warden's own call, an AWS service acting for a customer. */
-export const isDirectSuccessfulCall = (event: KmsApiCall): boolean => event.succeeded && !event.byResponder && !event.invokedBy;
+export const isDirectSuccessfulCall = (event: KmsApiCall): boolean =>
+  event.succeeded && !event.byResponder && !event.invokedBy;

@@ -1,4 +1,13 @@
-import type { AnyDetection, ApiCallDetection, ComplianceDetection, Detection, DetectionSettings, FindingDetection, Signal, StatefulDetection } from './detection';
+import type {
+  AnyDetection,
+  ApiCallDetection,
+  ComplianceDetection,
+  Detection,
+  DetectionSettings,
+  FindingDetection,
+  Signal,
+  StatefulDetection,
+} from './detection';
 import type { ConfigComplianceChange } from '../events/config-compliance-change';
 import type { GuardDutyFinding } from '../events/guardduty-finding';
 import type { KmsApiCall } from '../events/kms-api-call';
@@ -20,8 +29,12 @@ for (const detector of (detections as readonly AnyDetection[]).filter(isApiCallD
     else byEventName.set(name, [...(byEventName.get(name) ?? []), detector]);
   }
 }
-const findingDetectors = (detections as readonly AnyDetection[]).filter((d): d is FindingDetection => 'input' in d && d.input === 'guardduty-finding');
-const complianceDetectors = (detections as readonly AnyDetection[]).filter((d): d is ComplianceDetection => 'input' in d && d.input === 'config-compliance');
+const findingDetectors = (detections as readonly AnyDetection[]).filter(
+  (d): d is FindingDetection => 'input' in d && d.input === 'guardduty-finding',
+);
+const complianceDetectors = (detections as readonly AnyDetection[]).filter(
+  (d): d is ComplianceDetection => 'input' in d && d.input === 'config-compliance',
+);
 
 /** Detections that learn from API calls, in registry order. */
 const learners = (detections as readonly AnyDetection[]).filter((d) => d.learn !== undefined);
@@ -54,7 +67,8 @@ const sourceOf = (event: KmsApiCall): Signal['source'] => ({
   userAgent: event.userAgent,
 });
 
-const statelessFor = (eventName: string) => [...(byEventName.get(eventName) ?? []), ...forEveryEvent].filter((d) => !isStateful(d)) as ApiCallDetection[];
+const statelessFor = (eventName: string) =>
+  [...(byEventName.get(eventName) ?? []), ...forEveryEvent].filter((d) => !isStateful(d)) as ApiCallDetection[];
 const statefulFor = (eventName: string) => [...(byEventName.get(eventName) ?? []), ...forEveryEvent].filter(isStateful);
 /** Detector lists per event name, computed on first sight. */
 const statelessByName = new Map<string, ApiCallDetection[]>();
@@ -73,7 +87,8 @@ export const detectStateless = (event: KmsApiCall, settings: DetectionSettings):
 };
 
 /**
- * The detectors that read detection memory, then what each detection learns from the call. They never read the request or
+ * The detectors that read detection memory, then what each detection learns from the call. They never read the request
+ * or
  * the response, so callers may drop those before calling (replay does, to move events between threads cheaply).
  */
 export const detectStateful = (
@@ -91,7 +106,10 @@ export const detectStateful = (
     const detection = detector.detect(event, settings, memory, at);
     if (detection) signals.push(signalOf(detector, detection, event.principal, sourceOf(event)));
   }
-  const fired = signals.length + alreadyFired.length === 0 ? noneFired : new Set([...alreadyFired, ...signals].map((s) => s.detector));
+  const fired =
+    signals.length + alreadyFired.length === 0
+      ? noneFired
+      : new Set([...alreadyFired, ...signals].map((s) => s.detector));
   for (const detection of learners) detection.learn!(event, memory, { settings, at, fired: fired.has(detection.id) });
   return signals;
 };
@@ -111,16 +129,16 @@ export const detectInFinding = (finding: GuardDutyFinding, settings: DetectionSe
     const detection = detector.detect(finding, settings);
     if (!detection) return [];
     return finding.principals.map((principal, index) =>
-          signalOf(detector, detection, principal, {
-            eventId: index === 0 ? finding.id : `${finding.id}#${principal.arn}`,
-            eventName: finding.type,
-            // The finding's first publication: its re-publications name the same incident.
-            eventTime: finding.createdAt,
-            region: finding.region,
-            accountId: finding.accountId,
-            sourceIp: finding.sourceIp,
-            userAgent: undefined,
-          }),
+      signalOf(detector, detection, principal, {
+        eventId: index === 0 ? finding.id : `${finding.id}#${principal.arn}`,
+        eventName: finding.type,
+        // The finding's first publication: its re-publications name the same incident.
+        eventTime: finding.createdAt,
+        region: finding.region,
+        accountId: finding.accountId,
+        sourceIp: finding.sourceIp,
+        userAgent: undefined,
+      }),
     );
   });
 
@@ -129,15 +147,20 @@ export const detectInComplianceChange = (change: ConfigComplianceChange, setting
     const detection = detector.detect(change, settings);
     return detection
       ? [
-          signalOf(detector, detection, { kind: 'aws-service', arn: 'config.amazonaws.com', accountId: change.awsAccountId }, {
-            eventId: change.eventId,
-            eventName: 'ConfigRulesComplianceChange',
-            eventTime: change.notificationCreationTime,
-            region: change.awsRegion,
-            accountId: change.awsAccountId,
-            sourceIp: undefined,
-            userAgent: undefined,
-          }),
+          signalOf(
+            detector,
+            detection,
+            { kind: 'aws-service', arn: 'config.amazonaws.com', accountId: change.awsAccountId },
+            {
+              eventId: change.eventId,
+              eventName: 'ConfigRulesComplianceChange',
+              eventTime: change.notificationCreationTime,
+              region: change.awsRegion,
+              accountId: change.awsAccountId,
+              sourceIp: undefined,
+              userAgent: undefined,
+            },
+          ),
         ]
       : [];
   });

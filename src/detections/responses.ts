@@ -10,7 +10,12 @@ export const suspectIsIam = (signal: Signal) => /^arn:aws[a-z-]*:iam::\d{12}:(ro
 
 export type Run = 'automatic' | 'approval';
 
-export const denyStep = (keyArn: string, suspect: string, run: Run, facts: Pick<PlanningFacts, 'responderRoles'>): PlannedAction => ({
+export const denyStep = (
+  keyArn: string,
+  suspect: string,
+  run: Run,
+  facts: Pick<PlanningFacts, 'responderRoles'>,
+): PlannedAction => ({
   type: 'deny-principal-in-key-policy',
   params: { keyArn, principalArn: suspect, responderRoles: [...facts.responderRoles] },
   run,
@@ -31,16 +36,26 @@ export const revokeStep = (keyArn: string, suspect: string, facts: PlanningFacts
 export const isFederatedSession = (arn: string) => /^arn:aws[a-z-]*:sts::\d{12}:federated-user\//.test(arn);
 
 /** The principal guard's answer for a suspect, in the planning facts' terms. */
-export const guardOf = (suspect: string, facts: PlanningFacts) => guardPrincipal(suspect, { responderRoles: facts.responderRoles, ownAccount: facts.ownAccount });
+export const guardOf = (suspect: string, facts: PlanningFacts) =>
+  guardPrincipal(suspect, { responderRoles: facts.responderRoles, ownAccount: facts.ownAccount });
 
 const quarantineStep = (principalArn: string, facts: PlanningFacts, run: Run, why?: string): PlannedAction => ({
   type: 'quarantine-principal',
-  params: { principalArn, sessionsIssuedBefore: facts.now, responderRoles: [...facts.responderRoles], ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}) },
+  params: {
+    principalArn,
+    sessionsIssuedBefore: facts.now,
+    responderRoles: [...facts.responderRoles],
+    ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}),
+  },
   run,
   ...(why ? { why } : {}),
 });
 
-const askAPerson = (what: string, why: string): PlannedAction => ({ type: 'ask-a-person', params: { what, why }, run: 'automatic' });
+const askAPerson = (what: string, why: string): PlannedAction => ({
+  type: 'ask-a-person',
+  params: { what, why },
+  run: 'automatic',
+});
 
 /**
  * Isolate the suspect: deny it the key, take its grants, cut its sessions. The surgical steps, each as the principal
@@ -55,21 +70,39 @@ export const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automa
   const runOf = (may: Permission): Run => (may === 'approval' ? 'approval' : run);
   const steps: PlannedAction[] = [];
   if (guard.kind === 'responder') return steps;
-  const denies = signal.keyArn !== undefined && guard.deny.may !== 'never' && (suspectIsIam(signal) || guard.kind === 'federated-user');
+  const denies =
+    signal.keyArn !== undefined &&
+    guard.deny.may !== 'never' &&
+    (suspectIsIam(signal) || guard.kind === 'federated-user');
   if (denies) {
     const denyRun = runOf(guard.deny.may);
-    steps.push(denyStep(signal.keyArn!, suspect, denyRun, facts), ...(guard.kind === 'service-linked-role' ? [] : [revokeStep(signal.keyArn!, suspect, facts, denyRun)]));
+    steps.push(
+      denyStep(signal.keyArn!, suspect, denyRun, facts),
+      ...(guard.kind === 'service-linked-role' ? [] : [revokeStep(signal.keyArn!, suspect, facts, denyRun)]),
+    );
   }
   switch (guard.kind) {
     case 'service-linked-role':
-      steps.push(askAPerson(`find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`, 'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service'));
+      steps.push(
+        askAPerson(
+          `find which resource of the AWS service behind ${suspect} made this call (CloudTrail), and stop it there`,
+          'a service-linked role acts for an AWS service and cannot be changed; denying it may break that service',
+        ),
+      );
       return steps;
     case 'federated-user': {
       // A GetFederationToken session: denied by its own ARN; its broker user is everyone's federation, so cutting the
       // broker off is offered, never done on its own.
       const broker = signal.principal.issuerArn;
       if (broker && guardOf(broker, facts).quarantine.may !== 'never') {
-        steps.push(quarantineStep(broker, facts, 'approval', `${broker} issues every federated session: quarantining it cuts them all off, and the broker itself`));
+        steps.push(
+          quarantineStep(
+            broker,
+            facts,
+            'approval',
+            `${broker} issues every federated session: quarantining it cuts them all off, and the broker itself`,
+          ),
+        );
       }
       steps.push(
         askAPerson(
@@ -91,9 +124,15 @@ export const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automa
       break;
   }
   // Root cannot be quarantined with a policy: the guard offers it to a person.
-  if (guard.quarantine.may !== 'never' && (suspectIsIam(signal) || guard.kind === 'root')) steps.push(quarantineStep(suspect, facts, runOf(guard.quarantine.may)));
+  if (guard.quarantine.may !== 'never' && (suspectIsIam(signal) || guard.kind === 'root'))
+    steps.push(quarantineStep(suspect, facts, runOf(guard.quarantine.may)));
   else if (guard.ownAccount === false && suspectIsIam(signal)) {
-    steps.push(askAPerson(`have the owners of account ${suspect.split(':')[4]} revoke the credentials of ${suspect} and review what it did there`, guard.quarantine.why ?? 'it belongs to another account'));
+    steps.push(
+      askAPerson(
+        `have the owners of account ${suspect.split(':')[4]} revoke the credentials of ${suspect} and review what it did there`,
+        guard.quarantine.why ?? 'it belongs to another account',
+      ),
+    );
   }
   return steps;
 };
@@ -109,14 +148,35 @@ export const restorePolicy = (signal: Signal, facts: PlanningFacts, { closeOpeni
   const history = facts.policyHistory;
   if (!signal.keyArn) return [];
   // Not back to a policy the suspect set too (a burst of PutKeyPolicy calls): that one is no better.
-  if (history?.previous && history.current.eventId === signal.source.eventId && !isSamePrincipal(history.previous.changedBy, signal.principal.arn)) {
-    return [{ type: 'restore-key-policy', params: { keyArn: signal.keyArn, policyRef: policyRefOf(history.previous.policy), replacedPolicyRef: policyRefOf(history.current.policy) }, run: 'automatic' }];
+  if (
+    history?.previous &&
+    history.current.eventId === signal.source.eventId &&
+    !isSamePrincipal(history.previous.changedBy, signal.principal.arn)
+  ) {
+    return [
+      {
+        type: 'restore-key-policy',
+        params: {
+          keyArn: signal.keyArn,
+          policyRef: policyRefOf(history.previous.policy),
+          replacedPolicyRef: policyRefOf(history.current.policy),
+        },
+        run: 'automatic',
+      },
+    ];
   }
   if (!closeOpenings) return [];
   const ownAccount = accountOfKey(signal.keyArn);
-  return ownAccount ? [{ type: 'close-open-key-policy', params: { keyArn: signal.keyArn, ownAccount, trustedAccounts: [...facts.trustedAccounts] }, run: 'automatic' }] : [];
+  return ownAccount
+    ? [
+        {
+          type: 'close-open-key-policy',
+          params: { keyArn: signal.keyArn, ownAccount, trustedAccounts: [...facts.trustedAccounts] },
+          run: 'automatic',
+        },
+      ]
+    : [];
 };
 
 export const rotateAgain = (signal: Signal): PlannedAction[] =>
   signal.keyArn ? [{ type: 'enable-key-rotation', params: { keyArn: signal.keyArn }, run: 'automatic' }] : [];
-

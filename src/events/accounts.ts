@@ -17,8 +17,11 @@ export const accountOfKey = (keyArn: string): string | undefined => kmsArn.exec(
 export const isAwsServicePrincipal = (principal: string): boolean => /\.amazonaws\.com(\.cn)?$/.test(principal);
 
 /** External: an account other than the key's own and not trusted. */
-export const isExternalAccount = (account: string | undefined, ownAccount: string | undefined, trusted: readonly string[]) =>
-  account !== undefined && ownAccount !== undefined && account !== ownAccount && !trusted.includes(account);
+export const isExternalAccount = (
+  account: string | undefined,
+  ownAccount: string | undefined,
+  trusted: readonly string[],
+) => account !== undefined && ownAccount !== undefined && account !== ownAccount && !trusted.includes(account);
 
 /**
  * The partition a Region belongs to: ARNs kms-warden builds (a key from a bare id, a principal GuardDuty names by

@@ -9,7 +9,8 @@ import type { CloudTrailRecord } from './cloudtrail-record';
 const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const optionalObject = (value: unknown) => value === undefined || isObject(value);
 const nullableObject = (value: unknown) => value === undefined || value === null || isObject(value);
 
@@ -30,7 +31,12 @@ const userIdentityOk = (identity: unknown): boolean => {
   }
   const attributes = context.attributes;
   if (attributes !== undefined) {
-    if (!isObject(attributes) || !optionalString(attributes.creationDate) || !optionalString(attributes.mfaAuthenticated)) return false;
+    if (
+      !isObject(attributes) ||
+      !optionalString(attributes.creationDate) ||
+      !optionalString(attributes.mfaAuthenticated)
+    )
+      return false;
   }
   return true;
 };
@@ -39,7 +45,13 @@ const resourcesOk = (resources: unknown): boolean => {
   if (resources === undefined || resources === null) return true;
   if (!Array.isArray(resources)) return false;
   for (const resource of resources) {
-    if (!isObject(resource) || !optionalString(resource.ARN) || !optionalString(resource.accountId) || !optionalString(resource.type)) return false;
+    if (
+      !isObject(resource) ||
+      !optionalString(resource.ARN) ||
+      !optionalString(resource.accountId) ||
+      !optionalString(resource.type)
+    )
+      return false;
   }
   return true;
 };
@@ -49,8 +61,10 @@ const nonEmpty = (value: unknown) => typeof value === 'string' && value.length >
 export const cloudTrailRecordFastPath = (value: unknown): CloudTrailRecord | undefined => {
   if (!isObject(value)) return undefined;
   const r = value;
-  if (!nonEmpty(r.eventID) || !nonEmpty(r.eventName) || !nonEmpty(r.eventSource) || !nonEmpty(r.awsRegion)) return undefined;
-  if (typeof r.eventTime !== 'string' || !isoUtc.test(r.eventTime) || Number.isNaN(Date.parse(r.eventTime))) return undefined;
+  if (!nonEmpty(r.eventID) || !nonEmpty(r.eventName) || !nonEmpty(r.eventSource) || !nonEmpty(r.awsRegion))
+    return undefined;
+  if (typeof r.eventTime !== 'string' || !isoUtc.test(r.eventTime) || Number.isNaN(Date.parse(r.eventTime)))
+    return undefined;
   if (
     !optionalString(r.eventVersion) ||
     !optionalString(r.sourceIPAddress) ||
@@ -64,11 +78,17 @@ export const cloudTrailRecordFastPath = (value: unknown): CloudTrailRecord | und
   ) {
     return undefined;
   }
-  if (!nullableObject(r.requestParameters) || !nullableObject(r.responseElements) || !optionalObject(r.userIdentity) || !userIdentityOk(r.userIdentity)) {
+  if (
+    !nullableObject(r.requestParameters) ||
+    !nullableObject(r.responseElements) ||
+    !optionalObject(r.userIdentity) ||
+    !userIdentityOk(r.userIdentity)
+  ) {
     return undefined;
   }
   if (!resourcesOk(r.resources)) return undefined;
   // CloudTrail's own form has whole seconds: adding the milliseconds as text is much cheaper than a Date round trip.
-  const eventTime = r.eventTime.length === 20 ? `${r.eventTime.slice(0, 19)}.000Z` : new Date(Date.parse(r.eventTime)).toISOString();
+  const eventTime =
+    r.eventTime.length === 20 ? `${r.eventTime.slice(0, 19)}.000Z` : new Date(Date.parse(r.eventTime)).toISOString();
   return { ...r, eventTime } as CloudTrailRecord;
 };

@@ -39,7 +39,9 @@ const cloudTrailTime = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+
  */
 export const eventTimeSchema = z.string().transform((value, context) => {
   const match = cloudTrailTime.exec(value.trim());
-  const time = match ? Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}${match[4] ?? 'Z'}`) : Number.NaN;
+  const time = match
+    ? Date.parse(`${match[1]}T${match[2]}${(match[3] ?? '').slice(0, 4)}${match[4] ?? 'Z'}`)
+    : Number.NaN;
   if (Number.isNaN(time)) {
     context.addIssue({ code: 'custom', message: `not a CloudTrail time: ${JSON.stringify(value).slice(0, 40)}` });
     return z.NEVER;
@@ -47,7 +49,11 @@ export const eventTimeSchema = z.string().transform((value, context) => {
   return new Date(time).toISOString();
 });
 
-const resource = z.object({ ARN: z.string().optional(), accountId: z.string().optional(), type: z.string().optional() });
+const resource = z.object({
+  ARN: z.string().optional(),
+  accountId: z.string().optional(),
+  type: z.string().optional(),
+});
 
 export const cloudTrailRecordSchema = z.object({
   eventVersion: z.string().optional(),

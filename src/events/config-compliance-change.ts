@@ -12,7 +12,11 @@ const evaluationResult = z.object({
   evaluationResultIdentifier: z
     .object({
       evaluationResultQualifier: z
-        .object({ configRuleName: z.string().optional(), resourceType: z.string().optional(), resourceId: z.string().optional() })
+        .object({
+          configRuleName: z.string().optional(),
+          resourceType: z.string().optional(),
+          resourceId: z.string().optional(),
+        })
         .optional(),
       orderingTimestamp: eventTimeSchema.optional(),
     })

@@ -29,9 +29,7 @@ export const guardDutyFindingSchema = z.object({
   description: z.string().optional(),
   createdAt: eventTimeSchema.optional(),
   updatedAt: eventTimeSchema,
-  resource: z
-    .object({ resourceType: z.string().optional(), accessKeyDetails: accessKeyDetails.optional() })
-    .nullish(),
+  resource: z.object({ resourceType: z.string().optional(), accessKeyDetails: accessKeyDetails.optional() }).nullish(),
   service: z
     .object({
       count: z.number().optional(),
@@ -67,7 +65,10 @@ export const guardDutyFindingSchema = z.object({
         .object({
           actionType: z.string().optional(),
           awsApiCallAction: z
-            .object({ remoteIpDetails: z.object({ ipAddressV4: z.string().optional() }).optional(), api: z.string().optional() })
+            .object({
+              remoteIpDetails: z.object({ ipAddressV4: z.string().optional() }).optional(),
+              api: z.string().optional(),
+            })
             .optional(),
         })
         .optional(),
@@ -140,7 +141,11 @@ const principalOf = (finding: GuardDutyFindingRecord): Principal => {
   }
 };
 
-const principalFromActor = (user: { name?: string; type?: string; credentialUid?: string; account?: { uid?: string } }, fallbackAccount: string, partition: string): Principal | undefined => {
+const principalFromActor = (
+  user: { name?: string; type?: string; credentialUid?: string; account?: { uid?: string } },
+  fallbackAccount: string,
+  partition: string,
+): Principal | undefined => {
   const account = user.account?.uid ?? fallbackAccount;
   const base = { accountId: account, ...(user.credentialUid ? { accessKeyId: user.credentialUid } : {}) };
   if (!user.name) return undefined;
@@ -158,7 +163,9 @@ const principalFromActor = (user: { name?: string; type?: string; credentialUid?
 
 const principalsOf = (finding: GuardDutyFindingRecord, principal: Principal): Principal[] => {
   const actors = (finding.service?.detection?.sequence?.actors ?? [])
-    .map((actor) => (actor.user ? principalFromActor(actor.user, finding.accountId, partitionOf(finding.region)) : undefined))
+    .map((actor) =>
+      actor.user ? principalFromActor(actor.user, finding.accountId, partitionOf(finding.region)) : undefined,
+    )
     .filter((p): p is Principal => p !== undefined);
   const unique = new Map<string, Principal>();
   for (const actor of actors) if (!unique.has(actor.arn)) unique.set(actor.arn, actor);

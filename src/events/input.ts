@@ -36,7 +36,9 @@ export const classifyInput = (value: unknown): Classified => {
     switch (detailType) {
       case 'AWS API Call via CloudTrail': {
         const parsed = cloudTrailApiCallEventSchema.safeParse(value);
-        return parsed.success ? { ok: true, event: { kind: 'api-call', record: parsed.data.detail } } : failure(problemsOf(parsed.error));
+        return parsed.success
+          ? { ok: true, event: { kind: 'api-call', record: parsed.data.detail } }
+          : failure(problemsOf(parsed.error));
       }
       case 'GuardDuty Finding': {
         const parsed = guardDutyFindingEventSchema.safeParse(value);
@@ -47,7 +49,10 @@ export const classifyInput = (value: unknown): Classified => {
       case 'Config Rules Compliance Change': {
         const parsed = configComplianceChangeEventSchema.safeParse(value);
         return parsed.success
-          ? { ok: true, event: { kind: 'config-compliance', change: { ...parsed.data.detail, eventId: parsed.data.id } } }
+          ? {
+              ok: true,
+              event: { kind: 'config-compliance', change: { ...parsed.data.detail, eventId: parsed.data.id } },
+            }
           : failure(problemsOf(parsed.error));
       }
       default:
@@ -58,9 +63,16 @@ export const classifyInput = (value: unknown): Classified => {
     const fast = cloudTrailRecordFastPath(value);
     if (fast) return { ok: true, event: { kind: 'api-call', record: fast } };
     const parsed = cloudTrailRecordSchema.safeParse(value);
-    return parsed.success ? { ok: true, event: { kind: 'api-call', record: parsed.data } } : failure(problemsOf(parsed.error));
+    return parsed.success
+      ? { ok: true, event: { kind: 'api-call', record: parsed.data } }
+      : failure(problemsOf(parsed.error));
   }
-  const finding = 'Severity' in object && 'Type' in object ? camelCaseKeys(value) : 'severity' in object && 'type' in object ? value : undefined;
+  const finding =
+    'Severity' in object && 'Type' in object
+      ? camelCaseKeys(value)
+      : 'severity' in object && 'type' in object
+        ? value
+        : undefined;
   if (finding) {
     const parsed = guardDutyFindingSchema.safeParse(finding);
     return parsed.success

@@ -10,7 +10,8 @@ export interface PolicyStatement {
   conditionKeys: string[];
 }
 
-const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const list = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 export const parsePolicy = (policy: unknown): PolicyStatement[] | undefined => {
   let document: unknown = policy;
@@ -34,7 +35,8 @@ export const parsePolicy = (policy: unknown): PolicyStatement[] | undefined => {
           : principal && typeof principal === 'object'
             ? Object.values(principal as Record<string, unknown>).flatMap(list)
             : [];
-      const awsPrincipals = principal && typeof principal === 'object' ? list((principal as Record<string, unknown>).AWS) : [];
+      const awsPrincipals =
+        principal && typeof principal === 'object' ? list((principal as Record<string, unknown>).AWS) : [];
       const conditions = (entry.Condition ?? {}) as Record<string, Record<string, unknown>>;
       return {
         sid: typeof entry.Sid === 'string' ? entry.Sid : undefined,
@@ -42,7 +44,9 @@ export const parsePolicy = (policy: unknown): PolicyStatement[] | undefined => {
         principals,
         anyone: principal === '*' || awsPrincipals.includes('*'),
         actions: list(entry.Action),
-        conditionKeys: Object.values(conditions).flatMap((block) => Object.keys(block ?? {}).map((key) => key.toLowerCase())),
+        conditionKeys: Object.values(conditions).flatMap((block) =>
+          Object.keys(block ?? {}).map((key) => key.toLowerCase()),
+        ),
       };
     });
 };

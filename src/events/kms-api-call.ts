@@ -50,7 +50,8 @@ export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
   const responded = asString(record.responseElements?.keyId);
   if (responded && keyArnPattern.test(responded)) return responded;
   const account = record.recipientAccountId ?? record.userIdentity?.accountId;
-  if (requested && bareKeyId.test(requested) && account) return `arn:${partitionOf(record.awsRegion)}:kms:${record.awsRegion}:${account}:key/${requested}`;
+  if (requested && bareKeyId.test(requested) && account)
+    return `arn:${partitionOf(record.awsRegion)}:kms:${record.awsRegion}:${account}:key/${requested}`;
   return undefined;
 };
 
@@ -69,8 +70,10 @@ const invokedByOf = (record: CloudTrailRecord): string | undefined => {
 export const normaliseKmsApiCall = (record: CloudTrailRecord, options: NormaliseOptions): KmsApiCall => {
   const accountId = record.recipientAccountId ?? record.userIdentity?.accountId;
   const principal = normalisePrincipal(record.userIdentity, accountId);
-  // The exact roles (account and name: a role's name is unique in its account), never a path anyone may create roles under.
-  const byResponder = principal.kind === 'assumed-role' && options.responderRoles.some((role) => isSamePrincipal(principal.arn, role));
+  // The exact roles (account and name: a role's name is unique in its account), never a path anyone may create roles
+  // under.
+  const byResponder =
+    principal.kind === 'assumed-role' && options.responderRoles.some((role) => isSamePrincipal(principal.arn, role));
   return {
     eventId: record.eventID,
     eventSource: record.eventSource,

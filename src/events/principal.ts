@@ -2,13 +2,7 @@ import type { UserIdentity } from './cloudtrail-record';
 import { memoise } from './memoise';
 
 export type PrincipalKind =
-  | 'iam-user'
-  | 'assumed-role'
-  | 'identity-center'
-  | 'root'
-  | 'federated-user'
-  | 'aws-service'
-  | 'unknown';
+  'iam-user' | 'assumed-role' | 'identity-center' | 'root' | 'federated-user' | 'aws-service' | 'unknown';
 
 /**
  * Who made a call, reduced to what a responder acts on. For sessions `arn` is the role that issued the session
@@ -72,7 +66,12 @@ export const normalisePrincipal = (identity: UserIdentity | undefined, recipient
   const base = { accountId: accountId ?? recipientAccountId, ...(accessKeyId ? { accessKeyId } : {}) };
   switch (type) {
     case 'IAMUser':
-      return { kind: 'iam-user', arn: arn ?? `unknown-user:${identity.userName ?? identity.principalId}`, ...base, ...(arn ? { path: pathOf(arn) } : {}) };
+      return {
+        kind: 'iam-user',
+        arn: arn ?? `unknown-user:${identity.userName ?? identity.principalId}`,
+        ...base,
+        ...(arn ? { path: pathOf(arn) } : {}),
+      };
     case 'Root':
       // CloudTrail gives a root caller's ARN; without one, the account is all there is to name.
       return { kind: 'root', arn: arn ?? `arn:aws:iam::${base.accountId}:root`, ...base };
@@ -97,7 +96,13 @@ export const normalisePrincipal = (identity: UserIdentity | undefined, recipient
     case 'FederatedUser': {
       // The session is the principal (aws:PrincipalArn is its federated-user ARN); the broker user stays beside it.
       const issuer = identity.sessionContext?.sessionIssuer?.arn;
-      return { kind: 'federated-user', arn: arn ?? issuer ?? 'unknown-federated', ...base, ...(arn ? { sessionArn: arn } : {}), ...(issuer ? { issuerArn: issuer } : {}) };
+      return {
+        kind: 'federated-user',
+        arn: arn ?? issuer ?? 'unknown-federated',
+        ...base,
+        ...(arn ? { sessionArn: arn } : {}),
+        ...(issuer ? { issuerArn: issuer } : {}),
+      };
     }
     case 'AWSService':
       return { kind: 'aws-service', arn: identity.invokedBy ?? 'unknown-service', ...base };

@@ -2,7 +2,18 @@ import type { ActionResult } from '../actions/action';
 import type { PlannedAction } from '../actions';
 import type { Signal } from '../detections/detection';
 import { StateConflictError } from '../errors';
-import { boundedEvidence, boundedProgress, containmentSucceeded, incidentBounds, type Decision, type Incident, type RekeyProgress, type ResourceProgress, type SignalEntry, type TimelineEntry } from './incident';
+import {
+  boundedEvidence,
+  boundedProgress,
+  containmentSucceeded,
+  incidentBounds,
+  type Decision,
+  type Incident,
+  type RekeyProgress,
+  type ResourceProgress,
+  type SignalEntry,
+  type TimelineEntry,
+} from './incident';
 import { canMove, isActive } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
@@ -21,24 +32,42 @@ export class InMemoryIncidentStore implements IncidentStore {
     const existing = this.incidents.get(incident.id);
     if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
     const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
-    if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident) return { outcome: 'grouped', incident: structuredClone(holder) };
-    if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId))) return { outcome: 'exists', incident: structuredClone(holder) };
+    if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
+      return { outcome: 'grouped', incident: structuredClone(holder) };
+    if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId)))
+      return { outcome: 'exists', incident: structuredClone(holder) };
     this.incidents.set(incident.id, structuredClone(incident));
     this.groups.set(incident.group, incident.id);
     return { outcome: 'created', incident };
   }
 
-  async attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult> {
+  async attachSignal(
+    id: string,
+    entry: SignalEntry,
+    steps: PlannedAction[],
+    planLength: number,
+    at: string,
+  ): Promise<AttachResult> {
     const current = this.incidents.get(id);
     if (current?.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
     const aligned = current?.plan.length === planLength && current.results?.length === planLength;
-    if (!current || !aligned || !isActive(current.status) || current.status === 'rejected' || current.signalIds.length >= incidentBounds.maxSignalsPerIncident) throw new StateConflictError(id, current);
+    if (
+      !current ||
+      !aligned ||
+      !isActive(current.status) ||
+      current.status === 'rejected' ||
+      current.signalIds.length >= incidentBounds.maxSignalsPerIncident
+    )
+      throw new StateConflictError(id, current);
     const next: Incident = {
       ...current,
       signals: [...current.signals, { ...entry, planFrom: planLength, planSteps: steps.length }],
       signalIds: [...current.signalIds, entry.id],
       plan: [...current.plan, ...steps],
-      results: [...current.results!, ...steps.map((): ActionResult => ({ outcome: 'pending', reason: 'recorded before it runs' }))],
+      results: [
+        ...current.results!,
+        ...steps.map((): ActionResult => ({ outcome: 'pending', reason: 'recorded before it runs' })),
+      ],
       lastSeenAt: at,
     };
     return { attached: true, incident: this.put(next, { at, what: attachNote(entry, steps.length) }) };
@@ -63,10 +92,18 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     if (current?.status === 're-keying' || current?.status === 're-keyed') return structuredClone(current);
     if (!current || !canMove(current.status, 're-keying')) throw new StateConflictError(id, current);
-    return this.put({ ...current, status: 're-keying', rekey: progress, updatedAt: at }, { at, status: 're-keying', what: `re-keying started by ${progress.startedBy}` });
+    return this.put(
+      { ...current, status: 're-keying', rekey: progress, updatedAt: at },
+      { at, status: 're-keying', what: `re-keying started by ${progress.startedBy}` },
+    );
   }
 
-  async recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident> {
+  async recordRekey(
+    id: string,
+    fields: Partial<Omit<RekeyProgress, 'resources'>>,
+    at: string,
+    what: string,
+  ): Promise<Incident> {
     const current = this.rekeying(id);
     const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     return this.put({ ...current, rekey: { ...current.rekey!, ...set } }, { at, what });
@@ -76,46 +113,72 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     if (!current?.rekey) throw new StateConflictError(id, current);
     if (current.rekey.replacementKeyArn) return current.rekey.replacementKeyArn;
-    this.put({ ...current, rekey: { ...current.rekey, replacementKeyArn: keyArn } }, { at, what: `replacement key ${keyArn}` });
+    this.put(
+      { ...current, rekey: { ...current.rekey, replacementKeyArn: keyArn } },
+      { at, what: `replacement key ${keyArn}` },
+    );
     return keyArn;
   }
 
   async recordResource(id: string, key: string, progress: ResourceProgress): Promise<void> {
     const current = this.rekeying(id);
     // As in DynamoDB, where each resource is an item of its own: no line in the incident's timeline.
-    this.incidents.set(id, { ...current, rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } } });
+    this.incidents.set(id, {
+      ...current,
+      rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } },
+    });
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current || !canMove(current.status, to)) throw new StateConflictError(id, current);
-    return this.put({ ...current, status: to, updatedAt: at, ...(isActive(to) ? {} : { expiresAt: expiresAfter(at, this.retentionDays) }) }, { at, status: to, what });
+    return this.put(
+      {
+        ...current,
+        status: to,
+        updatedAt: at,
+        ...(isActive(to) ? {} : { expiresAt: expiresAfter(at, this.retentionDays) }),
+      },
+      { at, status: to, what },
+    );
   }
 
   /** The incident, if re-keying is under way; else the conflict the DynamoDB store's condition would raise. */
   private rekeying(id: string): Incident {
     const current = this.incidents.get(id);
-    if (!current?.rekey || !['re-keying', 're-keyed', 'deletion-scheduled'].includes(current.status)) throw new StateConflictError(id, current);
+    if (!current?.rekey || !['re-keying', 're-keyed', 'deletion-scheduled'].includes(current.status))
+      throw new StateConflictError(id, current);
     return current;
   }
 
   async awaitDecision(id: string, at: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current || !canMove(current.status, 'awaiting-approval')) throw new StateConflictError(id, current);
-    return this.put({ ...current, status: 'awaiting-approval', updatedAt: at }, { at, status: 'awaiting-approval', what: 'decision links sent' });
+    return this.put(
+      { ...current, status: 'awaiting-approval', updatedAt: at },
+      { at, status: 'awaiting-approval', what: 'decision links sent' },
+    );
   }
 
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
     const current = this.incidents.get(id);
     if (!current || current.notifiedStatus === status) return false;
-    this.put({ ...current, notifiedAt: at, notifiedStatus: status, notificationId }, { at, what: `people told of ${status} (${notificationId})` });
+    this.put(
+      { ...current, notifiedAt: at, notifiedStatus: status, notificationId },
+      { at, what: `people told of ${status} (${notificationId})` },
+    );
     return true;
   }
 
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
-    const next = { ...current, occurrences: (current.occurrences ?? 0) + 1, lastSeenAt: at, lastEvidence: boundedEvidence(signal.evidence) };
+    const next = {
+      ...current,
+      occurrences: (current.occurrences ?? 0) + 1,
+      lastSeenAt: at,
+      lastEvidence: boundedEvidence(signal.evidence),
+    };
     this.incidents.set(id, next);
     return structuredClone(next);
   }
@@ -145,7 +208,9 @@ export class InMemoryIncidentStore implements IncidentStore {
   }
 
   async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {
-    return [...this.incidents.values()].filter((i) => statuses.includes(i.status) && i.updatedAt < before).map((i) => structuredClone(i));
+    return [...this.incidents.values()]
+      .filter((i) => statuses.includes(i.status) && i.updatedAt < before)
+      .map((i) => structuredClone(i));
   }
 
   async listByKey(keyArn: string): Promise<Incident[]> {
@@ -162,7 +227,11 @@ export class InMemoryIncidentStore implements IncidentStore {
     return true;
   }
 
-  async recordSlackMessage(id: string, message: { channel: string; ts: string }, previousTs?: string): Promise<boolean> {
+  async recordSlackMessage(
+    id: string,
+    message: { channel: string; ts: string },
+    previousTs?: string,
+  ): Promise<boolean> {
     const current = this.incidents.get(id);
     if (!current || current.slackMessage?.ts !== previousTs) return false;
     this.incidents.set(id, { ...current, slackMessage: message });

@@ -28,7 +28,13 @@ export interface IncidentStore {
    * was already attached. Otherwise a lost race, an incident whose results are not recorded yet, or one that is no
    * longer active (or rejected, on its way to release) raises StateConflictError.
    */
-  attachSignal(id: string, entry: SignalEntry, steps: PlannedAction[], planLength: number, at: string): Promise<AttachResult>;
+  attachSignal(
+    id: string,
+    entry: SignalEntry,
+    steps: PlannedAction[],
+    planLength: number,
+    at: string,
+  ): Promise<AttachResult>;
   /** Records the results of an attached signal's steps, which start at `from` in the plan. */
   recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident>;
   /**
@@ -37,7 +43,12 @@ export interface IncidentStore {
    */
   beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident>;
   /** Records re-keying progress (not resources) while the incident is re-keying, re-keyed or deletion-scheduled. */
-  recordRekey(id: string, fields: Partial<Omit<RekeyProgress, 'resources'>>, at: string, what: string): Promise<Incident>;
+  recordRekey(
+    id: string,
+    fields: Partial<Omit<RekeyProgress, 'resources'>>,
+    at: string,
+    what: string,
+  ): Promise<Incident>;
   /** Records the replacement key once; a second, different key loses and the first is returned. */
   claimReplacementKey(id: string, keyArn: string, at: string): Promise<string>;
   /**

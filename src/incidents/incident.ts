@@ -81,7 +81,12 @@ export const boundedProgress = (progress: ResourceProgress): ResourceProgress =>
   };
   const notes = cap(progress.notes, 600);
   const instructions = cap(progress.instructions, 1500);
-  return { ...progress, detail: progress.detail.slice(0, 300), ...(notes ? { notes } : {}), ...(instructions ? { instructions } : {}) };
+  return {
+    ...progress,
+    detail: progress.detail.slice(0, 300),
+    ...(notes ? { notes } : {}),
+    ...(instructions ? { instructions } : {}),
+  };
 };
 
 /** Where re-keying stands: written by the workflow's steps, each write conditional, read by people and the CLI. */
@@ -164,7 +169,8 @@ export interface Incident {
   expiresAt?: number;
 }
 
-export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string => `${signal.detector}#${signal.source.eventId}`;
+export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string =>
+  `${signal.detector}#${signal.source.eventId}`;
 
 /**
  * An incident is one DynamoDB item (400 KB at most), and much of what it holds is written by the attacker: a key
@@ -174,15 +180,22 @@ export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string 
  */
 export const incidentBounds = { evidenceChars: 2000, summaryChars: 600, maxSignalsPerIncident: 40 } as const;
 
-const boundedText = (text: string, limit: number) => (text.length > limit ? `${text.slice(0, limit - 1)}… (${text.length - limit + 1} more characters not kept)` : text);
+const boundedText = (text: string, limit: number) =>
+  text.length > limit ? `${text.slice(0, limit - 1)}… (${text.length - limit + 1} more characters not kept)` : text;
 
 export const boundedEvidence = (evidence: Record<string, unknown>): Record<string, unknown> => {
   const text = JSON.stringify(evidence);
-  return text.length <= incidentBounds.evidenceChars ? evidence : { truncated: true, size: text.length, excerpt: text.slice(0, incidentBounds.evidenceChars - 200) };
+  return text.length <= incidentBounds.evidenceChars
+    ? evidence
+    : { truncated: true, size: text.length, excerpt: text.slice(0, incidentBounds.evidenceChars - 200) };
 };
 
 /** The signal as an incident keeps it: its evidence and summary bounded. */
-export const boundedSignal = (signal: Signal): Signal => ({ ...signal, summary: boundedText(signal.summary, incidentBounds.summaryChars), evidence: boundedEvidence(signal.evidence) });
+export const boundedSignal = (signal: Signal): Signal => ({
+  ...signal,
+  summary: boundedText(signal.summary, incidentBounds.summaryChars),
+  evidence: boundedEvidence(signal.evidence),
+});
 
 /** Signals about the same key, from the same principal (sessions of one role are one principal), in one family. */
 export const incidentGroupOf = (signal: Pick<Signal, 'detector' | 'keyArn' | 'principal'>): string =>
@@ -218,7 +231,9 @@ export const newIncident = (
   signal: boundedSignal(signal),
   signals: [signalEntryOf(signal, at)],
   signalIds: [signalIdOf(signal)],
-  timeline: [{ at, status: 'open', what: `opened on ${signal.detector} (${signal.source.eventName} ${signal.source.eventId})` }],
+  timeline: [
+    { at, status: 'open', what: `opened on ${signal.detector} (${signal.source.eventName} ${signal.source.eventId})` },
+  ],
   ...fields,
 });
 

@@ -68,19 +68,32 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
   const open: OpenDecision[] = [];
   const results = incident.results ?? [];
   const decided = new Set((incident.decisions ?? []).map((decision) => decision.action));
-  if (incident.keyArn && !incident.dryRun && rekeyWorthy.has(incident.signal.severity) && canMove(incident.status, 'approved')) {
+  if (
+    incident.keyArn &&
+    !incident.dryRun &&
+    rekeyWorthy.has(incident.signal.severity) &&
+    canMove(incident.status, 'approved')
+  ) {
     open.push({ action: 'approve-rekey', asked: true, linked: true });
   }
   if (beforeRekey(incident.status) && !decided.has('disable-key')) {
-    const offered = !incident.dryRun && incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run');
+    const offered =
+      !incident.dryRun &&
+      incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run');
     open.push({ action: 'disable-key', asked: offered, linked: offered });
   }
-  if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion')) open.push({ action: 'approve-deletion', asked: true, linked: true });
+  if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion'))
+    open.push({ action: 'approve-deletion', asked: true, linked: true });
   if (canMove(incident.status, 'released')) {
-    const undoable = incident.plan.some((step, i) => changedSomething(results[i]) && actions[step.type as ActionType].reversible);
+    const undoable = incident.plan.some(
+      (step, i) => changedSomething(results[i]) && actions[step.type as ActionType].reversible,
+    );
     // Steps offered that no decision of their own answers (a quarantine for approval, say) wait for a person too:
     // applied by hand, or the incident released.
-    const undecidedOffers = !incident.dryRun && decided.size === 0 && incident.plan.some((step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run');
+    const undecidedOffers =
+      !incident.dryRun &&
+      decided.size === 0 &&
+      incident.plan.some((step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run');
     open.push({ action: 'release', asked: undecidedOffers, linked: undoable });
   }
   if (canMove(incident.status, 'rejected')) open.push({ action: 'reject', asked: false, linked: false });
@@ -88,4 +101,5 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
 };
 
 /** Whether `action` can still be decided on this incident. */
-export const isOpenDecision = (incident: Incident, action: DecisionAction): boolean => openDecisions(incident).some((open) => open.action === action);
+export const isOpenDecision = (incident: Incident, action: DecisionAction): boolean =>
+  openDecisions(incident).some((open) => open.action === action);

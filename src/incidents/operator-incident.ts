@@ -20,7 +20,11 @@ export interface OperatorRequest {
  * An incident opened by a person (the CLI) rather than by a signal: it records the plan, the results, decisions and
  * timeline the same way. Another active incident of the same person, key and kind is refused, not duplicated.
  */
-export const openOperatorIncident = async (incidents: IncidentStore, request: OperatorRequest, now: Date): Promise<Incident> => {
+export const openOperatorIncident = async (
+  incidents: IncidentStore,
+  request: OperatorRequest,
+  now: Date,
+): Promise<Incident> => {
   const at = now.toISOString();
   const signal: Signal = {
     detector: request.detector,
@@ -31,10 +35,24 @@ export const openOperatorIncident = async (incidents: IncidentStore, request: Op
     principal: { kind: 'unknown', arn: request.by },
     summary: request.summary,
     evidence: { requestedBy: request.by },
-    source: { eventId: `operator-${randomUUID()}`, eventName: 'OperatorRequest', eventTime: at, region: request.keyArn.split(':')[3] ?? 'unknown', accountId: accountOfKey(request.keyArn), sourceIp: undefined, userAgent: 'kms-warden cli' },
+    source: {
+      eventId: `operator-${randomUUID()}`,
+      eventName: 'OperatorRequest',
+      eventTime: at,
+      region: request.keyArn.split(':')[3] ?? 'unknown',
+      accountId: accountOfKey(request.keyArn),
+      sourceIp: undefined,
+      userAgent: 'kms-warden cli',
+    },
   };
-  const draft = newIncident(signal, at, { priorKeyState: { state: 'Enabled', basis: 'not relevant: asked for by an operator' }, plan: request.plan });
+  const draft = newIncident(signal, at, {
+    priorKeyState: { state: 'Enabled', basis: 'not relevant: asked for by an operator' },
+    plan: request.plan,
+  });
   const opened = await incidents.open(draft);
-  if (opened.outcome === 'grouped') throw new Error(`${request.by} already has an active incident of this kind for ${request.keyArn}: ${opened.incident.id}`);
+  if (opened.outcome === 'grouped')
+    throw new Error(
+      `${request.by} already has an active incident of this kind for ${request.keyArn}: ${opened.incident.id}`,
+    );
   return opened.incident;
 };

@@ -14,4 +14,5 @@ export const containmentNote = (results: readonly ActionResult[]): string => `co
 export const attachNote = (entry: SignalEntry, steps: number): string =>
   `signal attached: ${entry.detector} (${entry.eventName} ${entry.eventId}) with ${steps} step${steps === 1 ? '' : 's'}`;
 
-export const decisionNote = (decision: Decision): string => `${decision.action} by ${decision.by} via ${decision.channel}`;
+export const decisionNote = (decision: Decision): string =>
+  `${decision.action} by ${decision.by} via ${decision.channel}`;

@@ -1,13 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type HttpHandler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
+type HttpHandler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>;
 
 /**
  * Serves the approval handler on loopback, turning each request into the API Gateway HTTP API event the deployed
  * function receives: the local demo's links and the browser test open real pages this way.
  */
-export const serveApprovals = async (handler: HttpHandler, context: () => unknown): Promise<{ url: string; close: () => Promise<void> }> => {
+export const serveApprovals = async (
+  handler: HttpHandler,
+  context: () => unknown,
+): Promise<{ url: string; close: () => Promise<void> }> => {
   const server: Server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const match = /^\/approvals\/([^/]+)$/.exec(path);
@@ -20,7 +26,14 @@ export const serveApprovals = async (handler: HttpHandler, context: () => unknow
       routeKey: match ? `${method} /approvals/{token}` : '$default',
       rawPath: path,
       ...(match ? { pathParameters: { token: decodeURIComponent(match[1]!) } } : {}),
-      requestContext: { http: { method, path, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? '' } },
+      requestContext: {
+        http: {
+          method,
+          path,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: req.headers['user-agent'] ?? '',
+        },
+      },
     };
     try {
       const reply = await handler(event, context());

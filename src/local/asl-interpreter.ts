@@ -52,7 +52,8 @@ const supported = new Set(['Task', 'Map', 'Choice', 'Wait', 'Pass', 'Succeed', '
 /** Refuses a definition using what this interpreter does not implement, before anything runs. */
 export const checkSupported = (definition: StateMachineDefinition, where = 'States'): void => {
   for (const [name, state] of Object.entries(definition.States)) {
-    if (!supported.has(state.Type)) throw new Error(`${where}.${name}: state type ${state.Type} is not supported locally`);
+    if (!supported.has(state.Type))
+      throw new Error(`${where}.${name}: state type ${state.Type} is not supported locally`);
     if (state.Type === 'Map') {
       const processor = (state.ItemProcessor ?? state.Iterator) as StateMachineDefinition | undefined;
       if (!processor) throw new Error(`${where}.${name}: a Map needs an ItemProcessor`);
@@ -70,7 +71,8 @@ const segmentsOf = (path: string): string[] => {
 export const readPath = (input: Json, path: string, context: Json = {}): Json => {
   let value = path.startsWith('$$') ? context : input;
   for (const segment of segmentsOf(path)) {
-    if (value === null || typeof value !== 'object' || !(segment in value)) throw new ExecutionFailedError('States.Runtime', `${path} is not present in the input`);
+    if (value === null || typeof value !== 'object' || !(segment in value))
+      throw new ExecutionFailedError('States.Runtime', `${path} is not present in the input`);
     value = (value as Record<string, Json>)[segment];
   }
   return value;
@@ -102,11 +104,15 @@ const placeResult = (input: Json, result: Json, resultPath: string | null | unde
   if (resultPath === null) return input;
   if (resultPath === undefined || resultPath === '$') return result;
   const segments = segmentsOf(resultPath);
-  const root: Record<string, Json> = input !== null && typeof input === 'object' && !Array.isArray(input) ? structuredClone(input as Record<string, Json>) : {};
+  const root: Record<string, Json> =
+    input !== null && typeof input === 'object' && !Array.isArray(input)
+      ? structuredClone(input as Record<string, Json>)
+      : {};
   let node = root;
   for (const segment of segments.slice(0, -1)) {
     const next = node[segment];
-    node = node[segment] = next !== null && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, Json>) : {};
+    node = node[segment] =
+      next !== null && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, Json>) : {};
   }
   node[segments.at(-1)!] = result;
   return root;
@@ -124,7 +130,11 @@ const matches = (errorEquals: string[], error: string): boolean =>
 const payloadLimitBytes = 262_144;
 const withinPayloadLimit = (data: Json, where: string): Json => {
   const size = Buffer.byteLength(JSON.stringify(data) ?? '');
-  if (size > payloadLimitBytes) throw new ExecutionFailedError('States.DataLimitExceeded', `${where}: ${size} bytes, over the 256 KB payload quota`);
+  if (size > payloadLimitBytes)
+    throw new ExecutionFailedError(
+      'States.DataLimitExceeded',
+      `${where}: ${size} bytes, over the 256 KB payload quota`,
+    );
   return data;
 };
 
@@ -147,11 +157,17 @@ const evaluate = (rule: Rule, input: Json): boolean => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const errorNameOf = (error: unknown): string => (error instanceof ExecutionFailedError ? error.error : error instanceof Error ? error.name : 'Error');
-const causeOf = (error: unknown): string => (error instanceof ExecutionFailedError ? error.cause_ : error instanceof Error ? error.message : String(error));
+const errorNameOf = (error: unknown): string =>
+  error instanceof ExecutionFailedError ? error.error : error instanceof Error ? error.name : 'Error';
+const causeOf = (error: unknown): string =>
+  error instanceof ExecutionFailedError ? error.cause_ : error instanceof Error ? error.message : String(error);
 
 /** Runs a state machine to its end and returns its output; a failure rejects with ExecutionFailedError. */
-export const runStateMachine = async (definition: StateMachineDefinition, input: Json, options: InterpreterOptions): Promise<Json> => {
+export const runStateMachine = async (
+  definition: StateMachineDefinition,
+  input: Json,
+  options: InterpreterOptions,
+): Promise<Json> => {
   checkSupported(definition);
   const scale = options.timeScale ?? 1;
   const budget = { transitions: options.maxTransitions ?? 10_000 };
@@ -160,14 +176,16 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
     let name = machine.StartAt;
     let data = machineInput;
     for (;;) {
-      if ((budget.transitions -= 1) < 0) throw new ExecutionFailedError('States.Runtime', `more than ${options.maxTransitions ?? 10_000} transitions`);
+      if ((budget.transitions -= 1) < 0)
+        throw new ExecutionFailedError('States.Runtime', `more than ${options.maxTransitions ?? 10_000} transitions`);
       const state = machine.States[name];
       if (!state) throw new ExecutionFailedError('States.Runtime', `no state named ${name}`);
       options.onState?.(name, data);
       const effective = effectiveInput(state, data, context);
 
       if (state.Type === 'Succeed') return effective;
-      if (state.Type === 'Fail') throw new ExecutionFailedError((state.Error as string) ?? 'States.Fail', (state.Cause as string) ?? '');
+      if (state.Type === 'Fail')
+        throw new ExecutionFailedError((state.Error as string) ?? 'States.Fail', (state.Cause as string) ?? '');
       if (state.Type === 'Choice') {
         const chosen = (state.Choices as Rule[]).find((rule) => evaluate(rule, effective));
         const next = (chosen?.Next as string | undefined) ?? (state.Default as string | undefined);
@@ -180,9 +198,18 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
       try {
         output = await runWithRetries(state, data, context);
       } catch (error) {
-        const catcher = ((state.Catch as Catcher[] | undefined) ?? []).find((c) => matches(c.ErrorEquals, errorNameOf(error)));
-        if (!catcher) throw error instanceof ExecutionFailedError ? error : new ExecutionFailedError(errorNameOf(error), causeOf(error));
-        data = placeResult(data, { Error: errorNameOf(error), Cause: causeOf(error) }, catcher.ResultPath === undefined ? '$' : catcher.ResultPath);
+        const catcher = ((state.Catch as Catcher[] | undefined) ?? []).find((c) =>
+          matches(c.ErrorEquals, errorNameOf(error)),
+        );
+        if (!catcher)
+          throw error instanceof ExecutionFailedError
+            ? error
+            : new ExecutionFailedError(errorNameOf(error), causeOf(error));
+        data = placeResult(
+          data,
+          { Error: errorNameOf(error), Cause: causeOf(error) },
+          catcher.ResultPath === undefined ? '$' : catcher.ResultPath,
+        );
         name = catcher.Next;
         continue;
       }
@@ -202,7 +229,9 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
       try {
         return await runOnce(state, raw, context);
       } catch (error) {
-        const retrier = ((state.Retry as Retrier[] | undefined) ?? []).find((r) => matches(r.ErrorEquals, errorNameOf(error)));
+        const retrier = ((state.Retry as Retrier[] | undefined) ?? []).find((r) =>
+          matches(r.ErrorEquals, errorNameOf(error)),
+        );
         const done = attempts.get(retrier!) ?? 0;
         if (!retrier || done >= (retrier.MaxAttempts ?? 3)) throw error;
         attempts.set(retrier, done + 1);
@@ -217,15 +246,25 @@ export const runStateMachine = async (definition: StateMachineDefinition, input:
     let result: Json;
     switch (state.Type) {
       case 'Pass':
-        result = state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : 'Result' in state ? state.Result : effective;
+        result =
+          state.Parameters !== undefined
+            ? applyTemplate(state.Parameters, effective, context)
+            : 'Result' in state
+              ? state.Result
+              : effective;
         break;
       case 'Wait': {
-        const seconds = state.SecondsPath ? (readPath(effective, state.SecondsPath as string) as number) : ((state.Seconds as number | undefined) ?? 0);
+        const seconds = state.SecondsPath
+          ? (readPath(effective, state.SecondsPath as string) as number)
+          : ((state.Seconds as number | undefined) ?? 0);
         await sleep(seconds * 1000 * scale);
         return state.OutputPath ? readPath(raw, state.OutputPath as string) : raw;
       }
       case 'Task': {
-        const payload = withinPayloadLimit(state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : effective, 'a task input');
+        const payload = withinPayloadLimit(
+          state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : effective,
+          'a task input',
+        );
         result = withinPayloadLimit(await options.invokeTask(state.Resource, payload), 'a task result');
         if (state.ResultSelector) result = applyTemplate(state.ResultSelector, result, context);
         break;

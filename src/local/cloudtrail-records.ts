@@ -22,12 +22,21 @@ export const assumedRoleIdentity = (caller: Caller) => {
   const roleName = caller.roleArn.split('/').at(-1)!;
   return {
     type: 'AssumedRole',
-    principalId: `AROAEXAMPLE${roleName.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 9)}:${caller.sessionName}`,
+    principalId: `AROAEXAMPLE${roleName
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '')
+      .slice(0, 9)}:${caller.sessionName}`,
     arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${caller.sessionName}`,
     accountId: account,
     accessKeyId: 'ASIAEXAMPLEKEYID0001',
     sessionContext: {
-      sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: caller.roleArn, accountId: account, userName: roleName },
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLE',
+        arn: caller.roleArn,
+        accountId: account,
+        userName: roleName,
+      },
       attributes: { creationDate: new Date().toISOString(), mfaAuthenticated: 'false' },
     },
   };
@@ -54,7 +63,9 @@ export const kmsApiCallRecord = (input: {
     awsRegion: regionOf(input.keyArn),
     sourceIPAddress: input.caller.sourceIp ?? '198.51.100.23',
     userAgent: input.caller.userAgent ?? 'aws-cli/2.22.4 md/Botocore#1.35.63 ua/2.0 os/linux#6.8.0 md/arch#x86_64',
-    ...(input.errorCode ? { errorCode: input.errorCode, errorMessage: `${input.errorCode} for ${input.eventName}` } : {}),
+    ...(input.errorCode
+      ? { errorCode: input.errorCode, errorMessage: `${input.errorCode} for ${input.eventName}` }
+      : {}),
     requestParameters: input.requestParameters,
     responseElements: input.errorCode ? null : (input.responseElements ?? null),
     eventID: input.eventId ?? randomUUID(),

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListGrantsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,13 +16,30 @@ import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { LocalEventRouter } from './event-router';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; status: string; duplicate?: boolean }> }>;
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ status: string; incidents?: Array<{ id: string; status: string; duplicate?: boolean }> }>;
 import { localLambdaContext } from './lambda-context';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CopySnapshotCommand, CreateSnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DeleteVolumeCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBSnapshotsCommand, RDSClient, RestoreDBInstanceFromDBSnapshotCommand } from '@aws-sdk/client-rds';
+import {
+  CopySnapshotCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateDBInstanceCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
 import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -24,13 +49,21 @@ import { loadConfig } from '../config';
 import { renderRekeyProgress } from '../notify/rekey-progress';
 import type { Incident } from '../incidents/incident';
 import { isActive } from '../incidents/lifecycle';
-import { demoApprovalDeps, demoIncidentStore, demoRekeyDeps, rekeyOfTag, snapshotForRekeyOfTag, type DemoApprovalDeps } from '../composition/local-demo';
+import {
+  demoApprovalDeps,
+  demoIncidentStore,
+  demoRekeyDeps,
+  rekeyOfTag,
+  snapshotForRekeyOfTag,
+  type DemoApprovalDeps,
+} from '../composition/local-demo';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
 
 /** The attacks the demo can play; the last step of each is the key's scheduled deletion, which is then re-keyed. */
 export const scenarios = {
-  'stolen-role': 'stolen role credentials: key enumeration, a burst of denied Decrypts, a Decrypt from a new address, a grant to an outside account, then the key scheduled for deletion',
+  'stolen-role':
+    'stolen role credentials: key enumeration, a burst of denied Decrypts, a Decrypt from a new address, a grant to an outside account, then the key scheduled for deletion',
   deletion: 'one call: a role that is not a key administrator schedules the key for deletion in 7 days',
 } as const;
 export type ScenarioName = keyof typeof scenarios;
@@ -54,7 +87,9 @@ const keyAdministrators = ['arn:aws:iam::123456789012:role/platform/KeyAdmins'];
  * The local demo: the real handler against an emulator. Starts moto unless AWS_ENDPOINT_URL names one, creates
  * the responder's resources from serverless.yml, plays a malicious ScheduleKeyDeletion and shows the response.
  */
-export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: string; keyState: string; failed?: boolean }> => {
+export const runLocalDemo = async (
+  options: DemoOptions,
+): Promise<{ incidentId: string; keyState: string; failed?: boolean }> => {
   const say = (step: string, text: string, data: Record<string, unknown> = {}) =>
     options.write(options.json ? JSON.stringify({ step, text, ...data }) : `${text}`);
 
@@ -64,21 +99,31 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     process.env.AWS_ENDPOINT_URL = moto.endpoint;
     say('emulator', `Started moto_server at ${moto.endpoint}`, { endpoint: moto.endpoint, started: true });
   } else {
-    say('emulator', `Using the emulator at ${process.env.AWS_ENDPOINT_URL}`, { endpoint: process.env.AWS_ENDPOINT_URL, started: false });
+    say('emulator', `Using the emulator at ${process.env.AWS_ENDPOINT_URL}`, {
+      endpoint: process.env.AWS_ENDPOINT_URL,
+      started: false,
+    });
   }
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
   // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
-  let route: ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
-  const approvals = await serveApprovals((event) => route!(event), () => localLambdaContext('approvals'));
+  let route:
+    ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
+  const approvals = await serveApprovals(
+    (event) => route!(event),
+    () => localLambdaContext('approvals'),
+  );
 
   try {
     const stage = `demo${Date.now().toString(36)}`;
     const stack = await provisionResponderStack(stage);
     const { ARN: approvalSecretArn } = await new SecretsManagerClient({}).send(
-      new CreateSecretCommand({ Name: `kms-warden/${stage}/approval-signing`, SecretString: randomBytes(32).toString('hex') }),
+      new CreateSecretCommand({
+        Name: `kms-warden/${stage}/approval-signing`,
+        SecretString: randomBytes(32).toString('hex'),
+      }),
     );
     Object.assign(process.env, responderEnvironment(stack, { keyAdministrators }), {
       APPROVAL_SECRET_ARN: approvalSecretArn,
@@ -86,24 +131,32 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
       // A demo cannot wait an hour for the old key to settle.
       REKEY_SETTLE_MINUTES: '0',
     });
-    say('stack', `Created the responder's table, topic and dead-letter queue (stage ${stage}) from serverless.yml; approval links at ${approvals.url}`, { stack, approvalsUrl: approvals.url });
+    say(
+      'stack',
+      `Created the responder's table, topic and dead-letter queue (stage ${stage}) from serverless.yml; approval links at ${approvals.url}`,
+      { stack, approvalsUrl: approvals.url },
+    );
 
     const kms = new KMSClient({});
     const sqs = new SQSClient({});
     const inbox = await subscribeInbox(stack.notificationTopicArn, `${stage}-on-call-inbox`);
 
     // The stolen role exists in the account, so quarantining it has something to act on.
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: 'ci-deployer',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    await new IAMClient({})
+      .send(
+        new CreateRoleCommand({
+          RoleName: 'ci-deployer',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
         }),
-      }),
-    ).catch((error: Error) => {
-      if (error.name !== 'EntityAlreadyExistsException') throw error;
-    });
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'EntityAlreadyExistsException') throw error;
+      });
 
     const { KeyMetadata } = await kms.send(
       new CreateKeyCommand({
@@ -134,87 +187,175 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     const signalsOf = async (incidentIds: string[], records: CloudTrailRecord[]) => {
       const played = new Set(records.map((record) => record.eventID));
       const detectors = new Set<string>();
-      for (const id of incidentIds) for (const entry of (await incidentStore.get(id))?.signals ?? []) if (played.has(entry.eventId)) detectors.add(entry.detector);
+      for (const id of incidentIds)
+        for (const entry of (await incidentStore.get(id))?.signals ?? [])
+          if (played.has(entry.eventId)) detectors.add(entry.detector);
       return [...detectors];
     };
     /** Puts CloudTrail records on the emulator's bus; whatever the rules let through runs the real handler. */
     const play = async (step: string, text: string, records: CloudTrailRecord[]) => {
-      const routed = await router.route(records.map((detail) => ({ source: 'aws.kms', detailType: 'AWS API Call via CloudTrail', detail })));
+      const routed = await router.route(
+        records.map((detail) => ({ source: 'aws.kms', detailType: 'AWS API Call via CloudTrail', detail })),
+      );
       const incidents = new Map<string, string>();
       let duplicates = 0;
       for (const { fn, event } of routed) {
-        const outcome = await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(event, localLambdaContext(`kms-warden-${stage}-${fn}`));
+        const outcome = await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(
+          event,
+          localLambdaContext(`kms-warden-${stage}-${fn}`),
+        );
         for (const incident of outcome.incidents ?? []) {
           incidents.set(incident.id, incident.status);
           if (incident.duplicate) duplicates += 1;
         }
       }
-      const found = [...incidents].map(([id, status]) => `${id} (${status})${duplicates > 0 ? ', already handled: nothing done again' : ''}`);
+      const found = [...incidents].map(
+        ([id, status]) => `${id} (${status})${duplicates > 0 ? ', already handled: nothing done again' : ''}`,
+      );
       const signals = await signalsOf([...incidents.keys()], records);
       say(
         step,
         `${text}: ${records.length} events, ${routed.length} passed the rules; ${signals.length > 0 ? `signals ${signals.join(', ')}; ` : ''}${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`,
-        { events: records.length, routed: routed.length, signals, incidents: Object.fromEntries(incidents), duplicates },
+        {
+          events: records.length,
+          routed: routed.length,
+          signals,
+          incidents: Object.fromEntries(incidents),
+          duplicates,
+        },
       );
       return [...incidents.keys()];
     };
     const from = (sourceIp: string): Caller => ({ ...attacker, sourceIp });
 
     if ((options.scenario ?? 'stolen-role') === 'stolen-role') {
-    // A week of ordinary use first: the role decrypting from its build network. Detection learns it.
-    const lastWeek = (minutes: number) => new Date(Date.now() - 8 * 86_400_000 + minutes * 60_000);
-    await play('baseline', 'Eight days ago, ci-deployer decrypted with the payments key from its build network', [1, 2, 3].map((n) =>
-      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from('10.0.1.15'), requestParameters: { keyId: keyArn }, eventTime: lastWeek(n), readOnly: true }),
-    ));
+      // A week of ordinary use first: the role decrypting from its build network. Detection learns it.
+      const lastWeek = (minutes: number) => new Date(Date.now() - 8 * 86_400_000 + minutes * 60_000);
+      await play(
+        'baseline',
+        'Eight days ago, ci-deployer decrypted with the payments key from its build network',
+        [1, 2, 3].map((n) =>
+          kmsApiCallRecord({
+            eventName: 'Decrypt',
+            keyArn,
+            caller: from('10.0.1.15'),
+            requestParameters: { keyId: keyArn },
+            eventTime: lastWeek(n),
+            readOnly: true,
+          }),
+        ),
+      );
 
-    // The stolen credentials, from an address the role never used.
-    const otherKeys = Array.from({ length: 20 }, (_, i) => keyArn.replace(/key\/.*/, `key/${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`));
-    await play('enumeration', 'Attack: the stolen role lists keys it never touched (DescribeKey on 20 keys)', otherKeys.map((other) =>
-      kmsApiCallRecord({ eventName: 'DescribeKey', keyArn: other, caller: from(attacker.sourceIp!), requestParameters: { keyId: other }, readOnly: true }),
-    ));
-    await play('denied', 'Attack: a burst of 20 Decrypt calls refused', Array.from({ length: 20 }, () =>
-      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn }, errorCode: 'AccessDeniedException', readOnly: true }),
-    ));
-    await play('new-source', 'Attack: then a Decrypt that works, from the new address', [
-      kmsApiCallRecord({ eventName: 'Decrypt', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn }, readOnly: true }),
-    ]);
-    const outsider = outsiderArn;
-    const { GrantId } = await kms.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: outsider, Operations: ['Decrypt'] }));
-    await play('grant', `Attack: a grant letting ${outsider} decrypt`, [
-      kmsApiCallRecord({ eventName: 'CreateGrant', keyArn, caller: from(attacker.sourceIp!), requestParameters: { keyId: keyArn, granteePrincipal: outsider, operations: ['Decrypt'] }, responseElements: { grantId: GrantId, keyId: keyArn } }),
-    ]);
+      // The stolen credentials, from an address the role never used.
+      const otherKeys = Array.from({ length: 20 }, (_, i) =>
+        keyArn.replace(/key\/.*/, `key/${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`),
+      );
+      await play(
+        'enumeration',
+        'Attack: the stolen role lists keys it never touched (DescribeKey on 20 keys)',
+        otherKeys.map((other) =>
+          kmsApiCallRecord({
+            eventName: 'DescribeKey',
+            keyArn: other,
+            caller: from(attacker.sourceIp!),
+            requestParameters: { keyId: other },
+            readOnly: true,
+          }),
+        ),
+      );
+      await play(
+        'denied',
+        'Attack: a burst of 20 Decrypt calls refused',
+        Array.from({ length: 20 }, () =>
+          kmsApiCallRecord({
+            eventName: 'Decrypt',
+            keyArn,
+            caller: from(attacker.sourceIp!),
+            requestParameters: { keyId: keyArn },
+            errorCode: 'AccessDeniedException',
+            readOnly: true,
+          }),
+        ),
+      );
+      await play('new-source', 'Attack: then a Decrypt that works, from the new address', [
+        kmsApiCallRecord({
+          eventName: 'Decrypt',
+          keyArn,
+          caller: from(attacker.sourceIp!),
+          requestParameters: { keyId: keyArn },
+          readOnly: true,
+        }),
+      ]);
+      const outsider = outsiderArn;
+      const { GrantId } = await kms.send(
+        new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: outsider, Operations: ['Decrypt'] }),
+      );
+      await play('grant', `Attack: a grant letting ${outsider} decrypt`, [
+        kmsApiCallRecord({
+          eventName: 'CreateGrant',
+          keyArn,
+          caller: from(attacker.sourceIp!),
+          requestParameters: { keyId: keyArn, granteePrincipal: outsider, operations: ['Decrypt'] },
+          responseElements: { grantId: GrantId, keyId: keyArn },
+        }),
+      ]);
     }
 
     const pendingWindowInDays = 7;
-    const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
+    const scheduled = await kms.send(
+      new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }),
+    );
     const deletion = kmsApiCallRecord({
       eventName: 'ScheduleKeyDeletion',
       keyArn,
       caller: attacker,
       requestParameters: { keyId, pendingWindowInDays },
-      responseElements: { keyId: keyArn, keyState: 'PendingDeletion', deletionDate: scheduled.DeletionDate?.toISOString(), pendingWindowInDays },
+      responseElements: {
+        keyId: keyArn,
+        keyState: 'PendingDeletion',
+        deletionDate: scheduled.DeletionDate?.toISOString(),
+        pendingWindowInDays,
+      },
     });
-    const [incidentId = 'none'] = await play('attack', `Attack: the key scheduled for deletion in ${pendingWindowInDays} days, on ${scheduled.DeletionDate?.toISOString()}`, [deletion]);
+    const [incidentId = 'none'] = await play(
+      'attack',
+      `Attack: the key scheduled for deletion in ${pendingWindowInDays} days, on ${scheduled.DeletionDate?.toISOString()}`,
+      [deletion],
+    );
 
     const after = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
     const grants = (await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? [];
     const outsider = outsiderArn;
-    const quarantined = (await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames ?? [];
+    const quarantined =
+      (await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'ci-deployer' }))).PolicyNames ?? [];
     say(
       'response',
       `kms-warden responded: the key is ${after.KeyState}${after.DeletionDate ? `, still due for deletion on ${after.DeletionDate.toISOString()}` : ', with no deletion date'}; ` +
         `${grants.some((g) => g.GranteePrincipal === outsider) ? `the grant to ${outsider} is still there` : `the grant to ${outsider} is revoked`}; ci-deployer ${quarantined.includes('KmsWardenQuarantine') ? 'is quarantined' : 'is not quarantined'}`,
-      { keyState: after.KeyState, deletionDate: after.DeletionDate?.toISOString() ?? null, outsiderGrant: grants.some((g) => g.GranteePrincipal === outsider), quarantined: quarantined.includes('KmsWardenQuarantine') },
+      {
+        keyState: after.KeyState,
+        deletionDate: after.DeletionDate?.toISOString() ?? null,
+        outsiderGrant: grants.some((g) => g.GranteePrincipal === outsider),
+        quarantined: quarantined.includes('KmsWardenQuarantine'),
+      },
     );
 
     const incident = await incidentStore.get(incidentId);
-    say('incident', `Incident record: ${JSON.stringify({ id: incident?.id, status: incident?.status, results: incident?.results })}`, {
-      incident,
-    });
+    say(
+      'incident',
+      `Incident record: ${JSON.stringify({ id: incident?.id, status: incident?.status, results: incident?.results })}`,
+      {
+        incident,
+      },
+    );
 
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
     const told = Messages.find((message) => message.Body?.includes(incidentId));
-    if (told) say('notification', `On-call was told (SNS):\n${indent(told.Body ?? '')}`, { message: told.Body, messages: Messages.length });
+    if (told)
+      say('notification', `On-call was told (SNS):\n${indent(told.Body ?? '')}`, {
+        message: told.Body,
+        messages: Messages.length,
+      });
 
     const again = await play('redelivery', 'EventBridge delivered the deletion again', [deletion]);
     void again;
@@ -230,21 +371,44 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
     route = approvalRoute(deps);
     // Waits end when the run fails, and (never waiting for a person) after a few minutes at most.
     const watch: Watch = { failure: undefined, deadline: options.autoApprove ? Date.now() + 5 * 60_000 : undefined };
-    const rekeyed = await decide(incidentId, 'approve-rekey', { ...options, say, deps, approvalsUrl: approvals.url, watch });
+    const rekeyed = await decide(incidentId, 'approve-rekey', {
+      ...options,
+      say,
+      deps,
+      approvalsUrl: approvals.url,
+      watch,
+    });
     // A person who released or rejected the incident instead has ended the story: nothing is re-keyed.
-    if (rekeyed !== 'decided') return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: rekeyed === 'no-link' };
+    if (rekeyed !== 'decided')
+      return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: rekeyed === 'no-link' };
     workflow.finished(incidentId).catch((error: Error) => (watch.failure = error));
     await actAsPerson(incidentId, { ...options, say, deps, watch });
-    const verified = await until(deps, incidentId, (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure), watch);
+    const verified = await until(
+      deps,
+      incidentId,
+      (i) => (i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt)) || Boolean(i.rekey?.failure),
+      watch,
+    );
     for (const line of renderRekeyProgress(verified, { tty: false })) say('rekey', line);
     if (verified.rekey?.failure) return { incidentId, keyState: 'Unknown', failed: true };
-    if ((await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url, watch })) !== 'decided') {
-      return { incidentId, keyState: (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState ?? 'Unknown', failed: false };
+    if (
+      (await decide(incidentId, 'approve-deletion', { ...options, say, deps, approvalsUrl: approvals.url, watch })) !==
+      'decided'
+    ) {
+      return {
+        incidentId,
+        keyState: (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState ?? 'Unknown',
+        failed: false,
+      };
     }
     await workflow.finished(incidentId);
     const done = (await deps.incidents.get(incidentId))!;
     const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
-    const moved = Object.entries(done.rekey?.resources ?? {}).map(([key, r]) => ({ key, service: r.service, status: r.status }));
+    const moved = Object.entries(done.rekey?.resources ?? {}).map(([key, r]) => ({
+      key,
+      service: r.service,
+      status: r.status,
+    }));
     say(
       'done',
       [
@@ -252,7 +416,12 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
         ...moved.map((r) => `  ${r.status.padEnd(14)} ${r.key}`),
         `To keep the old key after all: aws kms cancel-key-deletion --key-id ${keyId} (before ${done.rekey?.deletionDate})`,
       ].join('\n'),
-      { incident: { id: done.id, status: done.status, rekey: done.rekey }, resources: moved, oldKeyState: old.KeyState, deletionDate: done.rekey?.deletionDate },
+      {
+        incident: { id: done.id, status: done.status, rekey: done.rekey },
+        resources: moved,
+        oldKeyState: old.KeyState,
+        deletionDate: done.rekey?.deletionDate,
+      },
     );
     return { incidentId, keyState: old.KeyState ?? 'Unknown' };
   } finally {
@@ -263,20 +432,70 @@ export const runLocalDemo = async (options: DemoOptions): Promise<{ incidentId: 
 
 /** A small account's worth of data under the key: a secret, a SecureString parameter, a bucket with objects. */
 const seedPayments = async (stage: string, keyArn: string): Promise<string[]> => {
-  await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${stage}/payments/db`, SecretString: 'correct horse battery staple', KmsKeyId: keyArn }));
-  await new SSMClient({}).send(new PutParameterCommand({ Name: `/${stage}/payments/api-token`, Value: 'tok_live_123', Type: 'SecureString', KeyId: keyArn }));
+  await new SecretsManagerClient({}).send(
+    new CreateSecretCommand({
+      Name: `${stage}/payments/db`,
+      SecretString: 'correct horse battery staple',
+      KmsKeyId: keyArn,
+    }),
+  );
+  await new SSMClient({}).send(
+    new PutParameterCommand({
+      Name: `/${stage}/payments/api-token`,
+      Value: 'tok_live_123',
+      Type: 'SecureString',
+      KeyId: keyArn,
+    }),
+  );
   const s3 = new S3Client({ forcePathStyle: true });
   const bucket = `${stage}-payments-exports`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn }, BucketKeyEnabled: true }] } }));
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+    }),
+  );
   for (const day of ['2026-11-26', '2026-11-27']) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ledger/${day}.csv`, Body: `date,amount\n${day},100\n`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `ledger/${day}.csv`,
+        Body: `date,amount\n${day},100\n`,
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: keyArn,
+      }),
+    );
   }
   const ec2 = new EC2Client({});
-  const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${process.env.AWS_REGION}a`, Size: 20, Encrypted: true, KmsKeyId: keyArn }));
-  const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId, Description: 'nightly backup of the ledger volume' }));
+  const { VolumeId } = await ec2.send(
+    new CreateVolumeCommand({
+      AvailabilityZone: `${process.env.AWS_REGION}a`,
+      Size: 20,
+      Encrypted: true,
+      KmsKeyId: keyArn,
+    }),
+  );
+  const { SnapshotId } = await ec2.send(
+    new CreateSnapshotCommand({ VolumeId, Description: 'nightly backup of the ledger volume' }),
+  );
   // moto's CreateSnapshot does not keep the volume's key: a copy onto the key stands for a snapshot under it.
-  await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: process.env.AWS_REGION, Encrypted: true, KmsKeyId: keyArn, Description: 'ledger backup' }));
+  await ec2.send(
+    new CopySnapshotCommand({
+      SourceSnapshotId: SnapshotId,
+      SourceRegion: process.env.AWS_REGION,
+      Encrypted: true,
+      KmsKeyId: keyArn,
+      Description: 'ledger backup',
+    }),
+  );
   await new DynamoDBClient({}).send(
     new CreateTableCommand({
       TableName: `${stage}-payments-orders`,
@@ -287,9 +506,25 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
     }),
   );
   await new RDSClient({}).send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: `${stage}-ledger`, DBInstanceClass: 'db.t3.micro', Engine: 'postgres', AllocatedStorage: 20, MasterUsername: 'ledger', MasterUserPassword: 'not-a-real-password-1', StorageEncrypted: true, KmsKeyId: keyArn }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: `${stage}-ledger`,
+      DBInstanceClass: 'db.t3.micro',
+      Engine: 'postgres',
+      AllocatedStorage: 20,
+      MasterUsername: 'ledger',
+      MasterUserPassword: 'not-a-real-password-1',
+      StorageEncrypted: true,
+      KmsKeyId: keyArn,
+    }),
   );
-  return ['a Secrets Manager secret', 'a SecureString parameter', `bucket ${bucket} with 2 objects`, `EBS volume ${VolumeId} and a snapshot`, `DynamoDB table ${stage}-payments-orders`, `RDS instance ${stage}-ledger`];
+  return [
+    'a Secrets Manager secret',
+    'a SecureString parameter',
+    `bucket ${bucket} with 2 objects`,
+    `EBS volume ${VolumeId} and a snapshot`,
+    `DynamoDB table ${stage}-payments-orders`,
+    `RDS instance ${stage}-ledger`,
+  ];
 };
 
 /**
@@ -297,12 +532,26 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
  * from the re-encrypted snapshot in place of the old one, a database restored from the re-encrypted copy, the old
  * snapshot deleted). With --auto-approve the demo plays that person; otherwise it waits for Enter first.
  */
-const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say; deps: DemoApprovalDeps; watch: Watch }) => {
-  const waiting = await until(options.deps, incidentId, (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure), options.watch);
+const actAsPerson = async (
+  incidentId: string,
+  options: DemoOptions & { say: Say; deps: DemoApprovalDeps; watch: Watch },
+) => {
+  const waiting = await until(
+    options.deps,
+    incidentId,
+    (i) => Boolean(i.rekey?.remainingReported) || i.status === 're-keyed' || Boolean(i.rekey?.failure),
+    options.watch,
+  );
   const resources = Object.entries(waiting.rekey?.resources ?? {});
-  const left = resources.filter(([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'));
+  const left = resources.filter(
+    ([, r]) => r.status === 'needs-human' || (r.service === 'dynamodb' && r.status !== 'acknowledged'),
+  );
   if (left.length === 0) return;
-  for (const [key, resource] of left) options.say('person', `Waiting for a person: ${key}: ${resource.detail}`, { key, instructions: resource.instructions ?? [] });
+  for (const [key, resource] of left)
+    options.say('person', `Waiting for a person: ${key}: ${resource.detail}`, {
+      key,
+      instructions: resource.instructions ?? [],
+    });
   if (!options.autoApprove) {
     options.say('waiting', 'Press Enter to have the demo do what those say, as the person on call would.');
     await pressEnter();
@@ -314,26 +563,59 @@ const actAsPerson = async (incidentId: string, options: DemoOptions & { say: Say
   for (const [key, resource] of left) {
     if (resource.service === 'ebs' && resource.kind === 'volume') {
       // The copy of the volume's snapshot under the new key, found by the tag re-keying put on it.
-      const { Snapshots: taken = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${snapshotForRekeyOfTag}`, Values: [resource.id] }] }));
-      const { Snapshots: copies = [] } = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${rekeyOfTag}`, Values: taken.map((t) => t.SnapshotId!) }] }));
+      const { Snapshots: taken = [] } = await ec2.send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ['self'],
+          Filters: [{ Name: `tag:${snapshotForRekeyOfTag}`, Values: [resource.id] }],
+        }),
+      );
+      const { Snapshots: copies = [] } = await ec2.send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ['self'],
+          Filters: [{ Name: `tag:${rekeyOfTag}`, Values: taken.map((t) => t.SnapshotId!) }],
+        }),
+      );
       const copy = copies.find((c) => c.KmsKeyId === newKeyArn)!;
-      const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${process.env.AWS_REGION}a`, SnapshotId: copy.SnapshotId, Encrypted: true, KmsKeyId: newKeyArn }));
+      const { VolumeId } = await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: `${process.env.AWS_REGION}a`,
+          SnapshotId: copy.SnapshotId,
+          Encrypted: true,
+          KmsKeyId: newKeyArn,
+        }),
+      );
       await ec2.send(new DeleteVolumeCommand({ VolumeId: resource.id }));
       done.push(`volume ${resource.id} replaced by ${VolumeId} from ${copy.SnapshotId}`);
     } else if (resource.service === 'rds' && resource.kind === 'db-instance') {
-      const { DBSnapshots = [] } = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: resource.id }));
+      const { DBSnapshots = [] } = await rds.send(
+        new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: resource.id }),
+      );
       const copy = DBSnapshots.find((snapshot) => snapshot.KmsKeyId === newKeyArn)!;
-      await rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: `${resource.id}-rekeyed`, DBSnapshotIdentifier: copy.DBSnapshotIdentifier }));
+      await rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          DBInstanceIdentifier: `${resource.id}-rekeyed`,
+          DBSnapshotIdentifier: copy.DBSnapshotIdentifier,
+        }),
+      );
       await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: resource.id, SkipFinalSnapshot: true }));
       done.push(`database ${resource.id} restored as ${resource.id}-rekeyed from ${copy.DBSnapshotIdentifier}`);
     } else {
       // moto keeps a table's old key whatever UpdateTable asks: a person would check DescribeTable, then acknowledge.
-      await acknowledgeResource(options.deps.incidents, incidentId, key, options.autoApprove ? 'demo (auto-approve)' : 'demo operator', 'acknowledged without checking: the emulator does not apply a table key change', new Date().toISOString());
+      await acknowledgeResource(
+        options.deps.incidents,
+        incidentId,
+        key,
+        options.autoApprove ? 'demo (auto-approve)' : 'demo operator',
+        'acknowledged without checking: the emulator does not apply a table key change',
+        new Date().toISOString(),
+      );
       done.push(`${key} acknowledged`);
     }
   }
   // The originals of copied snapshots stay under the old key until someone deletes them, as their notes say.
-  for (const [, resource] of resources.filter(([, r]) => r.service === 'ebs' && r.kind === 'snapshot' && r.status === 're-encrypted')) {
+  for (const [, resource] of resources.filter(
+    ([, r]) => r.service === 'ebs' && r.kind === 'snapshot' && r.status === 're-encrypted',
+  )) {
     await ec2.send(new DeleteSnapshotCommand({ SnapshotId: resource.id }));
     done.push(`old snapshot ${resource.id} deleted`);
   }
@@ -354,13 +636,20 @@ const decide = async (
   options: DemoOptions & { say: Say; deps: DemoApprovalDeps; approvalsUrl: string; watch: Watch },
 ): Promise<'decided' | 'declined' | 'no-link'> => {
   const incident = (await options.deps.incidents.get(incidentId))!;
-  const links = await decisionLinks(incident, { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 }, new Date());
+  const links = await decisionLinks(
+    incident,
+    { baseUrl: options.approvalsUrl, secret: options.deps.secret, ttlSeconds: 3600 },
+    new Date(),
+  );
   const link = links.find((l) => l.action === action);
   if (!link) {
     options.say('next', `Nothing to ${action} for ${incidentId} (${incident.status})`);
     return 'no-link';
   }
-  options.say('approval', `${action === 'approve-rekey' ? 'Approve re-key' : 'Approve key deletion'}: ${link.url}`, { action, url: link.url });
+  options.say('approval', `${action === 'approve-rekey' ? 'Approve re-key' : 'Approve key deletion'}: ${link.url}`, {
+    action,
+    url: link.url,
+  });
   if (options.autoApprove) {
     await fetch(link.url);
     const reply = await fetch(link.url, { method: 'POST' });
@@ -373,13 +662,22 @@ const decide = async (
     const settles = (d: { action: string }) => d.action === action || d.action === 'reject' || d.action === 'release';
     const decisionIn = (i: Incident) => (i.decisions ?? []).slice(seen).find(settles);
     // A rejection releases next: wait for the release too, so what is said is where the incident ends.
-    const decided = await until(options.deps, incidentId, (i) => decisionIn(i)?.action === action || (Boolean(decisionIn(i)) && !isActive(i.status)), options.watch);
+    const decided = await until(
+      options.deps,
+      incidentId,
+      (i) => decisionIn(i)?.action === action || (Boolean(decisionIn(i)) && !isActive(i.status)),
+      options.watch,
+    );
     const decision = decisionIn(decided)!;
     if (decision.action !== action) {
-      options.say('ended', `${decision.by} chose ${decision.action} instead: the incident is ${decided.status}; nothing is re-keyed. The demo ends here.`, {
-        action: decision.action,
-        status: decided.status,
-      });
+      options.say(
+        'ended',
+        `${decision.by} chose ${decision.action} instead: the incident is ${decided.status}; nothing is re-keyed. The demo ends here.`,
+        {
+          action: decision.action,
+          status: decided.status,
+        },
+      );
       return 'declined';
     }
   }
@@ -393,12 +691,18 @@ interface Watch {
 }
 
 /** Polls the incident until `ready`: the run goes on in the background, like an execution. */
-const until = async (deps: { incidents: { get(id: string): Promise<Incident | undefined> } }, id: string, ready: (incident: Incident) => boolean, watch: Watch): Promise<Incident> => {
+const until = async (
+  deps: { incidents: { get(id: string): Promise<Incident | undefined> } },
+  id: string,
+  ready: (incident: Incident) => boolean,
+  watch: Watch,
+): Promise<Incident> => {
   for (;;) {
     const incident = await deps.incidents.get(id);
     if (incident && ready(incident)) return incident;
     if (watch.failure) throw new Error(`re-keying failed: ${watch.failure.message}`);
-    if (watch.deadline !== undefined && Date.now() > watch.deadline) throw new Error(`incident ${id} did not get there in time (${incident?.status})`);
+    if (watch.deadline !== undefined && Date.now() > watch.deadline)
+      throw new Error(`incident ${id} did not get there in time (${incident?.status})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };

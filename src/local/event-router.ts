@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { ruleTargets } from './rule-targets';
 import { projectRoot } from './stack-definition';
 
@@ -31,8 +37,16 @@ export class LocalEventRouter {
       const rule = `kms-warden-${stage}-${target.file.replace('.json', '')}`;
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: rule }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-      await events.send(new PutRuleCommand({ Name: rule, EventPattern: readFileSync(join(projectRoot, 'rules', target.file), 'utf8'), State: 'ENABLED' }));
-      await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'function', Arn: Attributes!.QueueArn }] }));
+      await events.send(
+        new PutRuleCommand({
+          Name: rule,
+          EventPattern: readFileSync(join(projectRoot, 'rules', target.file), 'utf8'),
+          State: 'ENABLED',
+        }),
+      );
+      await events.send(
+        new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'function', Arn: Attributes!.QueueArn }] }),
+      );
       queues.push({ rule, fn: target.fn, url: QueueUrl! });
     }
     return new LocalEventRouter(events, sqs, queues);
@@ -41,23 +55,42 @@ export class LocalEventRouter {
   /** Puts the events on the bus, then returns what each rule delivered, in the order the events were put. */
   async route(entries: Array<{ source: string; detailType: string; detail: object }>): Promise<RoutedEvent[]> {
     for (let i = 0; i < entries.length; i += 10) {
-      const batch = entries.slice(i, i + 10).map((e) => ({ Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) }));
+      const batch = entries
+        .slice(i, i + 10)
+        .map((e) => ({ Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) }));
       const { FailedEntryCount } = await this.events.send(new PutEventsCommand({ Entries: batch }));
       if (FailedEntryCount) throw new Error(`EventBridge refused ${FailedEntryCount} events`);
     }
     const routed: Array<RoutedEvent & { order: number }> = [];
-    const order = (detail: Record<string, unknown>) => entries.findIndex((e) => (e.detail as { eventID?: unknown; id?: unknown }).eventID === detail.eventID && (e.detail as { id?: unknown }).id === detail.id);
+    const order = (detail: Record<string, unknown>) =>
+      entries.findIndex(
+        (e) =>
+          (e.detail as { eventID?: unknown; id?: unknown }).eventID === detail.eventID &&
+          (e.detail as { id?: unknown }).id === detail.id,
+      );
     for (const queue of this.queues) {
       for (;;) {
-        const { Messages = [] } = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }));
+        const { Messages = [] } = await this.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10 }),
+        );
         if (Messages.length === 0) break;
         for (const message of Messages) {
           const delivered = JSON.parse(message.Body!) as RoutedEvent['event'] & { account?: string };
           // moto's EventBridge leaves out the envelope's account; EventBridge always sets it (the event's account).
-          const event = { ...delivered, account: delivered.account ?? String((delivered.detail as { recipientAccountId?: unknown }).recipientAccountId ?? '123456789012') };
+          const event = {
+            ...delivered,
+            account:
+              delivered.account ??
+              String((delivered.detail as { recipientAccountId?: unknown }).recipientAccountId ?? '123456789012'),
+          };
           routed.push({ rule: queue.rule, fn: queue.fn, event, order: order(event.detail) });
         }
-        await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       }
     }
     return routed.sort((a, b) => a.order - b.order).map(({ order: _order, ...event }) => event);

@@ -24,20 +24,32 @@ export class LocalRekeyWorkflow implements RekeyWorkflow {
 
   async start(run: RekeyRun, attempt?: string): Promise<{ started: boolean; detail: string }> {
     const name = `${run.incidentId}${attempt ? `-${attempt}` : ''}`;
-    if (this.runs.has(name)) return { started: false, detail: `re-keying of this incident is already running (execution ${name})` };
-    const execution = runStateMachine(rekeyDefinition(), { run }, {
-      invokeTask: (_resource, input) => runRekeyStep(input as { step: string }, this.deps),
-      timeScale: this.options.timeScale ?? 1,
-      onState: (state) => this.options.onState?.(run.incidentId, state),
-    });
+    if (this.runs.has(name))
+      return { started: false, detail: `re-keying of this incident is already running (execution ${name})` };
+    const execution = runStateMachine(
+      rekeyDefinition(),
+      { run },
+      {
+        invokeTask: (_resource, input) => runRekeyStep(input as { step: string }, this.deps),
+        timeScale: this.options.timeScale ?? 1,
+        onState: (state) => this.options.onState?.(run.incidentId, state),
+      },
+    );
     // Kept settled here, so an unawaited failure is not an unhandled rejection; `finished` rethrows it.
-    this.runs.set(name, execution.then((output) => ({ ok: true, output }), (error: unknown) => ({ ok: false, error })));
+    this.runs.set(
+      name,
+      execution.then(
+        (output) => ({ ok: true, output }),
+        (error: unknown) => ({ ok: false, error }),
+      ),
+    );
     return { started: true, detail: `re-keying started (local execution ${name})` };
   }
 
   /** The run's output, or its failure thrown. */
   async finished(incidentId: string, attempt?: string): Promise<unknown> {
-    const settled = (await this.runs.get(`${incidentId}${attempt ? `-${attempt}` : ''}`)) as { ok: boolean; output?: unknown; error?: unknown } | undefined;
+    const settled = (await this.runs.get(`${incidentId}${attempt ? `-${attempt}` : ''}`)) as
+      { ok: boolean; output?: unknown; error?: unknown } | undefined;
     if (!settled) throw new Error(`no local re-key run for ${incidentId}`);
     if (!settled.ok) throw settled.error;
     return settled.output;

@@ -16,7 +16,9 @@ const freePort = () =>
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -24,7 +26,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const launch = async (command: string, port: number, readyWithinMs: number): Promise<ChildProcess> => {
   // AWS managed policies (AWSDenyAll, which quarantine may attach) exist in every account; moto makes them on request.
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } });
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<Error>((resolve) => {
@@ -54,7 +59,9 @@ const launch = async (command: string, port: number, readyWithinMs: number): Pro
  * Starts moto_server on a free loopback port and waits until it answers. Fails with the install command when
  * moto is missing: integration tests never skip silently.
  */
-export const startMotoServer = async (options: { command?: string; readyWithinMs?: number } = {}): Promise<MotoServer> => {
+export const startMotoServer = async (
+  options: { command?: string; readyWithinMs?: number } = {},
+): Promise<MotoServer> => {
   const command = options.command ?? process.env.MOTO_SERVER_COMMAND ?? 'moto_server';
   let lastError: unknown;
   // Another process may take the port between choosing and binding it: try a few.

@@ -67,7 +67,10 @@ export const provisionResponderStack = async (stage: string): Promise<ResponderS
 };
 
 /** The environment the deployed function gets, pointed at the local stack. */
-export const responderEnvironment = (stack: ResponderStack, settings: { keyAdministrators?: string[]; responderRoles?: string[] } = {}) => ({
+export const responderEnvironment = (
+  stack: ResponderStack,
+  settings: { keyAdministrators?: string[]; responderRoles?: string[] } = {},
+) => ({
   INCIDENT_TABLE: stack.incidentTable,
   NOTIFICATION_TOPIC_ARN: stack.notificationTopicArn,
   DEAD_LETTER_QUEUE_URL: stack.deadLetterQueueUrl,
@@ -84,7 +87,12 @@ export const subscribeInbox = async (topicArn: string, queueName: string): Promi
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn, Attributes: { RawMessageDelivery: 'true' } }),
+    new SubscribeCommand({
+      TopicArn: topicArn,
+      Protocol: 'sqs',
+      Endpoint: Attributes!.QueueArn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
   );
   [sqs, sns].forEach((client) => client.destroy());
   return QueueUrl!;

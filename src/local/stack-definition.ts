@@ -29,7 +29,9 @@ const customTags: SchemaOptions['customTags'] = Object.entries(intrinsics).flatM
   { tag: `!${name}`, collection: 'map' as const, resolve: (map: YAMLMap | YAMLSeq) => ({ [fn]: map.toJSON() }) },
 ]);
 
-/** The repository's root: the nearest folder up with serverless.yml (from src/local, or from the built CLI's folder). */
+/**
+ * The repository's root: the nearest folder up with serverless.yml (from src/local, or from the built CLI's folder).
+ */
 const findProjectRoot = (from: string): string => {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'serverless.yml'))) return dir;
@@ -53,7 +55,10 @@ export interface ServerlessDefinition {
 export const loadServerlessDefinition = (file = join(projectRoot, 'serverless.yml')): ServerlessDefinition =>
   parse(readFileSync(file, 'utf8'), { customTags } satisfies ParseOptions & SchemaOptions) as ServerlessDefinition;
 
-export const resourceProperties = <T = Record<string, unknown>>(definition: ServerlessDefinition, logicalId: string): T => {
+export const resourceProperties = <T = Record<string, unknown>>(
+  definition: ServerlessDefinition,
+  logicalId: string,
+): T => {
   const resource = definition.resources.Resources[logicalId];
   if (!resource) throw new Error(`serverless.yml has no resource ${logicalId}`);
   return (resource.Properties ?? {}) as T;

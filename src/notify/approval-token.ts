@@ -25,7 +25,9 @@ const mac = (secret: Buffer, payload: string) => createHmac('sha256', secret).up
 
 export const signToken = (claims: Omit<TokenClaims, 'nonce'> & { nonce?: string }, secret: Buffer): string => {
   const full: TokenClaims = { ...claims, nonce: claims.nonce ?? randomBytes(16).toString('base64url') };
-  const payload = Buffer.from(JSON.stringify([full.incidentId, full.action, full.expiresAt, full.nonce])).toString('base64url');
+  const payload = Buffer.from(JSON.stringify([full.incidentId, full.action, full.expiresAt, full.nonce])).toString(
+    'base64url',
+  );
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 };
 
@@ -44,21 +46,31 @@ export const verifyToken = (
   // must be refused even if it decodes the same. In constant time, and only at full length.
   const given = Buffer.from(signature);
   const wanted = Buffer.from(mac(secret, payload).toString('base64url'));
-  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { ok: false, refusal: 'forged', detail: 'the signature does not match' };
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    return { ok: false, refusal: 'forged', detail: 'the signature does not match' };
   let fields: unknown;
   try {
     fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     return { ok: false, refusal: 'malformed', detail: 'the signed payload is not readable' };
   }
-  if (!Array.isArray(fields) || fields.length !== 4) return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong shape' };
+  if (!Array.isArray(fields) || fields.length !== 4)
+    return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong shape' };
   const [incidentId, action, expiresAt, nonce] = fields as [unknown, unknown, unknown, unknown];
-  if (typeof incidentId !== 'string' || !actions.includes(action as ApprovalAction) || typeof expiresAt !== 'number' || typeof nonce !== 'string') {
+  if (
+    typeof incidentId !== 'string' ||
+    !actions.includes(action as ApprovalAction) ||
+    typeof expiresAt !== 'number' ||
+    typeof nonce !== 'string'
+  ) {
     return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong fields' };
   }
   const claims: TokenClaims = { incidentId, action: action as ApprovalAction, expiresAt, nonce };
-  if (expected.now.getTime() / 1000 >= expiresAt) return { ok: false, refusal: 'expired', detail: `expired at ${new Date(expiresAt * 1000).toISOString()}` };
-  if (expected.action && claims.action !== expected.action) return { ok: false, refusal: 'wrong-action', detail: `the link is for ${claims.action}` };
-  if (expected.incidentId && claims.incidentId !== expected.incidentId) return { ok: false, refusal: 'wrong-incident', detail: 'the link is for another incident' };
+  if (expected.now.getTime() / 1000 >= expiresAt)
+    return { ok: false, refusal: 'expired', detail: `expired at ${new Date(expiresAt * 1000).toISOString()}` };
+  if (expected.action && claims.action !== expected.action)
+    return { ok: false, refusal: 'wrong-action', detail: `the link is for ${claims.action}` };
+  if (expected.incidentId && claims.incidentId !== expected.incidentId)
+    return { ok: false, refusal: 'wrong-incident', detail: 'the link is for another incident' };
   return { ok: true, claims };
 };

@@ -24,10 +24,18 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
         `*Key* \`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`,
         `*Principal* \`${signal.principal.arn}\``,
         `*What happened* ${signal.summary} (${signal.source.eventName} at ${signal.source.eventTime}, event \`${signal.source.eventId}\`)`,
-        ...(laterSignalLines(incident).length > 0 ? ['*Then, from the same principal on the same key*', ...laterSignalLines(incident).map((line) => `• ${line}`)] : []),
+        ...(laterSignalLines(incident).length > 0
+          ? [
+              '*Then, from the same principal on the same key*',
+              ...laterSignalLines(incident).map((line) => `• ${line}`),
+            ]
+          : []),
         ...(steps.length > 0 ? ['*What kms-warden did*', ...steps] : []),
       ].join('\n'),
-      nextSteps: [nextStepFor(incident, outcome), ...links.map((link) => `${decisionText[link.action].label}: ${link.url}`)],
+      nextSteps: [
+        nextStepFor(incident, outcome),
+        ...links.map((link) => `${decisionText[link.action].label}: ${link.url}`),
+      ],
       keywords: [signal.detector, signal.severity, outcome],
     },
     metadata: {

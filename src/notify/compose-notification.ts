@@ -30,19 +30,27 @@ const resultLine = (result: ActionResult | undefined): string => {
 
 /** Each planned step as people read it, with the one word for what became of it. */
 export const stepOutcomes = (incident: Incident) =>
-  incident.plan.map((step, i) => ({ description: describeAction(step), outcome: incident.results?.[i]?.outcome ?? 'not run', result: incident.results?.[i] }));
+  incident.plan.map((step, i) => ({
+    description: describeAction(step),
+    outcome: incident.results?.[i]?.outcome ?? 'not run',
+    result: incident.results?.[i],
+  }));
 
 /** Chat markdown: one bullet per step. */
-export const stepBullets = (incident: Incident): string[] => stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
+export const stepBullets = (incident: Incident): string[] =>
+  stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
 
 /** The key as people know it: its aliases after its ARN. */
-export const keyAliasesText = (incident: Incident): string => (incident.keyProfile?.aliases.length ? ` (${incident.keyProfile.aliases.join(', ')})` : '');
+export const keyAliasesText = (incident: Incident): string =>
+  incident.keyProfile?.aliases.length ? ` (${incident.keyProfile.aliases.join(', ')})` : '';
 
 /** What the key protects, as its owners describe it: its description and tags; empty when they said nothing. */
 export const keyPurposeText = (incident: Incident): string => {
   const profile = incident.keyProfile;
   const tags = Object.entries(profile?.tags ?? {}).map(([name, value]) => `${name}=${value}`);
-  return [profile?.description ? `"${profile.description}"` : '', tags.length > 0 ? `tags ${tags.join(', ')}` : ''].filter(Boolean).join('; ');
+  return [profile?.description ? `"${profile.description}"` : '', tags.length > 0 ? `tags ${tags.join(', ')}` : '']
+    .filter(Boolean)
+    .join('; ');
 };
 
 /** How many later signals a message lists; the count of the rest is given. */
@@ -51,9 +59,12 @@ const laterSignalsShown = 5;
 /** The signals that attached after the first, newest last, as one line each: what, when, from where, which event. */
 export const laterSignalLines = (incident: Incident): string[] => {
   const later = (incident.signals ?? []).slice(1);
-  const shown = later.slice(-laterSignalsShown).map(
-    (entry) => `${entry.eventName} at ${entry.eventTime} from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary} (${entry.detector}, event ${entry.eventId})`,
-  );
+  const shown = later
+    .slice(-laterSignalsShown)
+    .map(
+      (entry) =>
+        `${entry.eventName} at ${entry.eventTime} from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary} (${entry.detector}, event ${entry.eventId})`,
+    );
   return later.length > shown.length ? [`${later.length - shown.length} earlier ones not shown`, ...shown] : shown;
 };
 
@@ -73,7 +84,8 @@ export const outcomeOf = (incident: Incident): string => {
 const rekeyNextStep = (incident: Incident): string | undefined => {
   const progress = incident.rekey;
   if (!progress) return undefined;
-  if (progress.failure && incident.status === 're-keying') return `Re-keying stopped (${progress.failure.error}). Fix the cause, then run it again: npx kms-warden rekey run ${progress.oldKeyArn} --incident ${incident.id} --yes`;
+  if (progress.failure && incident.status === 're-keying')
+    return `Re-keying stopped (${progress.failure.error}). Fix the cause, then run it again: npx kms-warden rekey run ${progress.oldKeyArn} --incident ${incident.id} --yes`;
   const waiting = Object.values(progress.resources).filter((r) => r.status === 'needs-human').length;
   switch (incident.status) {
     case 're-keying':
@@ -105,7 +117,8 @@ export const nextStepFor = (incident: Incident, outcome: string): string => {
     default:
       return [
         `Ask the owner of ${principal} whether this was intended.`,
-        detectionOf(incident.signal.detector)?.tell?.ifIntended ?? 'If it was, undo the steps above (each is reversible).',
+        detectionOf(incident.signal.detector)?.tell?.ifIntended ??
+          'If it was, undo the steps above (each is reversible).',
         `If not, treat its credentials as compromised and review what else it did (${evidence}).`,
         ...(offered ? ['Then decide on each step marked "not run": it was offered, not applied.'] : []),
       ].join(' ');
@@ -125,7 +138,9 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     `Key:        ${incident.keyArn ? `${incident.keyArn}${keyAliasesText(incident)}` : 'not one key (see what happened)'}`,
     ...(keyPurposeText(incident) ? [`Protects:   ${keyPurposeText(incident)}`] : []),
     ...(incident.keyProfile?.replicas?.length
-      ? [`Replicas:   ${incident.keyProfile.replicas.join(', ')} (multi-Region: each replica is a key of its own; check its state and policy in its Region)`]
+      ? [
+          `Replicas:   ${incident.keyProfile.replicas.join(', ')} (multi-Region: each replica is a key of its own; check its state and policy in its Region)`,
+        ]
       : []),
     `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
     '',
@@ -133,8 +148,16 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     `  ${signal.summary}.`,
     `  ${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown address'}` +
       ` (user agent ${signal.source.userAgent ?? 'unknown'}), CloudTrail event ${signal.source.eventId}.`,
-    ...(detectionOf(signal.detector)?.tell?.whatHappened?.(incident).map((line) => `  ${line}`) ?? []),
-    ...(laterSignalLines(incident).length > 0 ? ['', 'Then, from the same principal on the same key:', ...laterSignalLines(incident).map((line) => `  - ${line}`)] : []),
+    ...(detectionOf(signal.detector)
+      ?.tell?.whatHappened?.(incident)
+      .map((line) => `  ${line}`) ?? []),
+    ...(laterSignalLines(incident).length > 0
+      ? [
+          '',
+          'Then, from the same principal on the same key:',
+          ...laterSignalLines(incident).map((line) => `  - ${line}`),
+        ]
+      : []),
     '',
     'What kms-warden did:',
     ...(steps.length > 0
@@ -144,11 +167,23 @@ export const composeNotification = (incident: Incident, links: readonly Decision
             ? '  - nothing (the caller is a key administrator)'
             : '  - nothing automatic: this signal is reported for a person to judge',
         ]),
-    ...(incident.rekey ? ['', 'Re-keying:', ...renderRekeyProgress(incident, { tty: false }).slice(1).map((line) => `  ${line}`)] : []),
+    ...(incident.rekey
+      ? [
+          '',
+          'Re-keying:',
+          ...renderRekeyProgress(incident, { tty: false })
+            .slice(1)
+            .map((line) => `  ${line}`),
+        ]
+      : []),
     '',
     `Next step: ${nextStepFor(incident, outcome)}`,
     ...(links.length > 0
-      ? ['', 'Decide (each link opens a page that shows the incident and asks you to confirm; it works once):', ...links.map((link) => `  ${decisionText[link.action].label}: ${link.url}`)]
+      ? [
+          '',
+          'Decide (each link opens a page that shows the incident and asks you to confirm; it works once):',
+          ...links.map((link) => `  ${decisionText[link.action].label}: ${link.url}`),
+        ]
       : []),
   ].join('\n');
   return {

@@ -2,7 +2,14 @@ import { decisionText } from './decision-text';
 import type { DecisionLink } from './decision-links';
 import type { Incident } from '../incidents/incident';
 import { renderRekeyProgress } from './rekey-progress';
-import { keyAliasesText, keyPurposeText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
+import {
+  keyAliasesText,
+  keyPurposeText,
+  laterSignalLines,
+  nextStepFor,
+  outcomeOf,
+  stepBullets,
+} from './compose-notification';
 
 const text = (value: string) => ({ type: 'mrkdwn', text: value });
 
@@ -30,15 +37,43 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
           text(`*Severity*\n${signal.severity}`),
           text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`),
           text(`*Principal*\n\`${signal.principal.arn}\``),
-          ...(keyPurposeText(incident) ? [text(`*What the key protects*\n${keyPurposeText(incident)}`.slice(0, 2000))] : []),
+          ...(keyPurposeText(incident)
+            ? [text(`*What the key protects*\n${keyPurposeText(incident)}`.slice(0, 2000))]
+            : []),
         ],
       },
-      { type: 'section', text: text(`*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'} (${signal.source.userAgent ?? 'unknown user agent'}), event \`${signal.source.eventId}\``.slice(0, 3000)) },
+      {
+        type: 'section',
+        text: text(
+          `*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'} (${signal.source.userAgent ?? 'unknown user agent'}), event \`${signal.source.eventId}\``.slice(
+            0,
+            3000,
+          ),
+        ),
+      },
       ...(laterSignalLines(incident).length > 0
-        ? [{ type: 'section', text: text(`*Then, from the same principal on the same key*\n${laterSignalLines(incident).map((line) => `• ${line}`).join('\n')}`.slice(0, 3000)) }]
+        ? [
+            {
+              type: 'section',
+              text: text(
+                `*Then, from the same principal on the same key*\n${laterSignalLines(incident)
+                  .map((line) => `• ${line}`)
+                  .join('\n')}`.slice(0, 3000),
+              ),
+            },
+          ]
         : []),
       ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
-      ...(incident.rekey ? [{ type: 'section', text: text(`*Re-keying*\n${renderRekeyProgress(incident, { tty: false }).slice(1).join('\n')}`.slice(0, 3000)) }] : []),
+      ...(incident.rekey
+        ? [
+            {
+              type: 'section',
+              text: text(
+                `*Re-keying*\n${renderRekeyProgress(incident, { tty: false }).slice(1).join('\n')}`.slice(0, 3000),
+              ),
+            },
+          ]
+        : []),
       { type: 'section', text: text(`*Next step*\n${nextStepFor(incident, outcome)}`.slice(0, 3000)) },
       ...(links.length > 0
         ? [
@@ -49,7 +84,11 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
                 action_id: link.action,
                 text: { type: 'plain_text', text: decisionText[link.action].label },
                 value: tokenOf(link.url),
-                ...(link.action === 'disable-key' || link.action === 'release' || link.action === 'approve-deletion' ? { style: 'danger' } : link.action === 'approve-rekey' ? { style: 'primary' } : {}),
+                ...(link.action === 'disable-key' || link.action === 'release' || link.action === 'approve-deletion'
+                  ? { style: 'danger' }
+                  : link.action === 'approve-rekey'
+                    ? { style: 'primary' }
+                    : {}),
                 confirm: {
                   title: { type: 'plain_text', text: `${decisionText[link.action].label}?` },
                   text: { type: 'plain_text', text: decisionText[link.action].risk.slice(0, 300) },

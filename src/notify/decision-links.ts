@@ -15,7 +15,8 @@ export interface LinkSigner {
 }
 
 /** Links that ask for a decision (an incident waits for them), as opposed to release, which is always there. */
-export const asksForDecision = (links: readonly DecisionLink[]): boolean => links.some((link) => link.action !== 'release' && link.action !== 'reject');
+export const asksForDecision = (links: readonly DecisionLink[]): boolean =>
+  links.some((link) => link.action !== 'release' && link.action !== 'reject');
 
 /**
  * The decisions an incident can still take, as signed links: re-key a key that may be compromised, disable a key
@@ -30,5 +31,8 @@ export const decisionLinks = async (incident: Incident, signer: LinkSigner, now:
   if (wanted.length === 0) return [];
   const secret = await signer.secret.bytes();
   const expiresAt = Math.floor(now.getTime() / 1000) + signer.ttlSeconds;
-  return wanted.map((action) => ({ action, url: `${signer.baseUrl}${signToken({ incidentId: incident.id, action, expiresAt }, secret)}` }));
+  return wanted.map((action) => ({
+    action,
+    url: `${signer.baseUrl}${signToken({ incidentId: incident.id, action, expiresAt }, secret)}`,
+  }));
 };

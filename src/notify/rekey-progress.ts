@@ -1,6 +1,13 @@
 import type { Incident, ResourceProgress } from '../incidents/incident';
 
-const statuses: ReadonlyArray<ResourceProgress['status']> = ['re-encrypted', 'cut-over', 'skipped', 'acknowledged', 'needs-human', 'pending'];
+const statuses: ReadonlyArray<ResourceProgress['status']> = [
+  're-encrypted',
+  'cut-over',
+  'skipped',
+  'acknowledged',
+  'needs-human',
+  'pending',
+];
 const finished = new Set<ResourceProgress['status']>(['re-encrypted', 'cut-over', 'skipped', 'acknowledged']);
 
 const bar = (done: number, total: number, width = 20): string => {
@@ -22,20 +29,39 @@ export const renderRekeyProgress = (incident: Incident, options: { tty: boolean 
     ...(progress.aliasesMoved ? [`aliases moved:   ${progress.aliasesMoved.join(', ') || 'none'}`] : []),
   ];
   const byService = new Map<string, ResourceProgress[]>();
-  for (const resource of Object.values(progress.resources)) byService.set(resource.service, [...(byService.get(resource.service) ?? []), resource]);
+  for (const resource of Object.values(progress.resources))
+    byService.set(resource.service, [...(byService.get(resource.service) ?? []), resource]);
   for (const [service, resources] of [...byService].sort(([a], [b]) => a.localeCompare(b))) {
     const done = resources.filter((r) => finished.has(r.status)).length;
-    const counts = statuses.map((status) => [status, resources.filter((r) => r.status === status).length] as const).filter(([, n]) => n > 0);
+    const counts = statuses
+      .map((status) => [status, resources.filter((r) => r.status === status).length] as const)
+      .filter(([, n]) => n > 0);
     const summary = counts.map(([status, n]) => `${n} ${status}`).join(', ');
-    lines.push(options.tty ? `${service.padEnd(15)} ${bar(done, resources.length)} ${done}/${resources.length}  ${summary}` : `${service}: ${done}/${resources.length} done (${summary})`);
+    lines.push(
+      options.tty
+        ? `${service.padEnd(15)} ${bar(done, resources.length)} ${done}/${resources.length}  ${summary}`
+        : `${service}: ${done}/${resources.length} done (${summary})`,
+    );
   }
   for (const [key, resource] of Object.entries(progress.resources).filter(([, r]) => r.status === 'needs-human')) {
-    lines.push(`waiting for a person: ${key}: ${resource.detail}`, ...(resource.instructions ?? []).map((step) => `  ${step}`));
+    lines.push(
+      `waiting for a person: ${key}: ${resource.detail}`,
+      ...(resource.instructions ?? []).map((step) => `  ${step}`),
+    );
   }
-  for (const [service, gap] of Object.entries(progress.inventoryGaps ?? {})) lines.push(`could not list ${service}: ${gap} (acknowledge inventory:${service} once checked by hand)`);
-  if (progress.verifiedAt) lines.push(`verified:        ${progress.verifiedAt} (old key last used: ${progress.lastUsedAt ?? 'unknown'})`);
-  if (progress.deletionRequestedAt && !progress.deletionDate) lines.push(`deletion:        waiting for approval since ${progress.deletionRequestedAt} (kms-warden rekey approve-deletion ${incident.id})`);
-  if (progress.deletionDate) lines.push(`deletion:        scheduled for ${progress.deletionDate}; to cancel: aws kms cancel-key-deletion --key-id ${progress.oldKeyArn}`);
-  if (progress.failure) lines.push(`stopped:         ${progress.failure.error}: ${progress.failure.cause} (at ${progress.failure.at})`);
+  for (const [service, gap] of Object.entries(progress.inventoryGaps ?? {}))
+    lines.push(`could not list ${service}: ${gap} (acknowledge inventory:${service} once checked by hand)`);
+  if (progress.verifiedAt)
+    lines.push(`verified:        ${progress.verifiedAt} (old key last used: ${progress.lastUsedAt ?? 'unknown'})`);
+  if (progress.deletionRequestedAt && !progress.deletionDate)
+    lines.push(
+      `deletion:        waiting for approval since ${progress.deletionRequestedAt} (kms-warden rekey approve-deletion ${incident.id})`,
+    );
+  if (progress.deletionDate)
+    lines.push(
+      `deletion:        scheduled for ${progress.deletionDate}; to cancel: aws kms cancel-key-deletion --key-id ${progress.oldKeyArn}`,
+    );
+  if (progress.failure)
+    lines.push(`stopped:         ${progress.failure.error}: ${progress.failure.cause} (at ${progress.failure.at})`);
   return lines;
 };

@@ -8,7 +8,8 @@ export interface SlackMessageRef {
   ts: string;
 }
 
-export type SlackTarget = { kind: 'off' } | { kind: 'webhook'; url: string } | { kind: 'bot'; token: string; channel: string };
+export type SlackTarget =
+  { kind: 'off' } | { kind: 'webhook'; url: string } | { kind: 'bot'; token: string; channel: string };
 
 /**
  * What the Slack secret holds. An incoming webhook URL posts a new message each time (webhooks cannot edit); a bot
@@ -21,7 +22,8 @@ export const slackTargetOf = (secret: string): SlackTarget => {
   if (text.startsWith('{')) {
     try {
       const { botToken, channel } = JSON.parse(text) as { botToken?: unknown; channel?: unknown };
-      if (typeof botToken === 'string' && botToken.startsWith('xox') && typeof channel === 'string' && channel) return { kind: 'bot', token: botToken, channel };
+      if (typeof botToken === 'string' && botToken.startsWith('xox') && typeof channel === 'string' && channel)
+        return { kind: 'bot', token: botToken, channel };
     } catch {
       // Not JSON after all: treated as not configured below.
     }
@@ -41,12 +43,19 @@ export class SlackChannel {
     private readonly apiBase = 'https://slack.com/api/',
   ) {}
 
-  /** Posts the incident's message, or updates the one posted before; returns where it is when it can be updated later. */
+  /**
+   * Posts the incident's message, or updates the one posted before; returns where it is when it can be updated later.
+   */
   /**
    * `lead` is the news (a reminder, a decision, another signal): at the top of the message, and with a bot token
    * also a reply in the message's thread, since an edited message notifies nobody.
    */
-  async publish(incident: Incident, links: readonly DecisionLink[], lead?: string, options: { updateOnly?: boolean } = {}): Promise<SlackMessageRef | undefined> {
+  async publish(
+    incident: Incident,
+    links: readonly DecisionLink[],
+    lead?: string,
+    options: { updateOnly?: boolean } = {},
+  ): Promise<SlackMessageRef | undefined> {
     const target = slackTargetOf((await this.secret.bytes()).toString('utf8'));
     // Progress goes only where a message can be edited in place: a webhook would post one message per step.
     if (options.updateOnly && (target.kind !== 'bot' || !incident.slackMessage)) return undefined;
@@ -56,16 +65,26 @@ export class SlackChannel {
         return undefined;
       case 'webhook': {
         const response = await this.send(target.url, message);
-        if (!response.ok) throw new Error(`Slack webhook answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        if (!response.ok)
+          throw new Error(`Slack webhook answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
         return undefined;
       }
       case 'bot': {
         const posted = incident.slackMessage;
         if (posted) {
-          const updated = await this.call(target.token, 'chat.update', { channel: posted.channel, ts: posted.ts, ...message });
+          const updated = await this.call(target.token, 'chat.update', {
+            channel: posted.channel,
+            ts: posted.ts,
+            ...message,
+          });
           // Deleted by someone in the channel: post it again rather than lose the news.
           if (updated.ok || updated.error !== 'message_not_found' || options.updateOnly) {
-            if (lead) await this.call(target.token, 'chat.postMessage', { channel: posted.channel, thread_ts: posted.ts, text: lead });
+            if (lead)
+              await this.call(target.token, 'chat.postMessage', {
+                channel: posted.channel,
+                thread_ts: posted.ts,
+                text: lead,
+              });
             return posted;
           }
         }
@@ -85,11 +104,17 @@ export class SlackChannel {
   }
 
   /** A Web API method: HTTP 200 with ok false is a refusal; message_not_found is returned, anything else thrown. */
-  private async call(token: string, method: string, body: object): Promise<{ ok: boolean; error?: string; channel?: string; ts?: string }> {
+  private async call(
+    token: string,
+    method: string,
+    body: object,
+  ): Promise<{ ok: boolean; error?: string; channel?: string; ts?: string }> {
     const response = await this.send(`${this.apiBase}${method}`, body, { authorization: `Bearer ${token}` });
-    if (!response.ok) throw new Error(`Slack ${method} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    if (!response.ok)
+      throw new Error(`Slack ${method} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
     const answer = (await response.json()) as { ok: boolean; error?: string; channel?: string; ts?: string };
-    if (!answer.ok && answer.error !== 'message_not_found') throw new Error(`Slack ${method} refused: ${answer.error ?? 'no reason given'}`);
+    if (!answer.ok && answer.error !== 'message_not_found')
+      throw new Error(`Slack ${method} refused: ${answer.error ?? 'no reason given'}`);
     return answer;
   }
 }

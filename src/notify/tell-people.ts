@@ -38,11 +38,18 @@ export const linksFor = async (incident: Incident, deps: Pick<TellDeps, 'links' 
  * Tells people where an incident stands: SNS (text for email, Amazon Q custom JSON for chat, threaded by incident
  * id) and Slack when configured, each with links for the decisions it can still take. Returns the SNS message id.
  */
-export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Telling = {}, links?: readonly DecisionLink[]): Promise<string> => {
+export const tellPeople = async (
+  incident: Incident,
+  deps: TellDeps,
+  telling: Telling = {},
+  links?: readonly DecisionLink[],
+): Promise<string> => {
   const offered = links ?? (await linksFor(incident, deps));
   if (telling.quiet) {
     if (deps.slack && incident.slackMessage) {
-      await deps.slack.publish(incident, offered, undefined, { updateOnly: true }).catch((error: Error) => deps.logger.warn('Slack progress update failed', { incidentId: incident.id, error }));
+      await deps.slack
+        .publish(incident, offered, undefined, { updateOnly: true })
+        .catch((error: Error) => deps.logger.warn('Slack progress update failed', { incidentId: incident.id, error }));
     }
     return incident.notificationId ?? 'quiet';
   }
@@ -57,8 +64,15 @@ export const tellPeople = async (incident: Incident, deps: TellDeps, telling: Te
     try {
       const posted = await deps.slack.publish(incident, offered, telling.lead);
       const previous = incident.slackMessage?.ts;
-      if (posted && posted.ts !== previous && !(await deps.incidents.recordSlackMessage(incident.id, posted, previous))) {
-        deps.logger.warn('another run posted this incident to Slack first; this message will not be updated', { incidentId: incident.id, posted });
+      if (
+        posted &&
+        posted.ts !== previous &&
+        !(await deps.incidents.recordSlackMessage(incident.id, posted, previous))
+      ) {
+        deps.logger.warn('another run posted this incident to Slack first; this message will not be updated', {
+          incidentId: incident.id,
+          posted,
+        });
       }
     } catch (error) {
       deps.logger.error('Slack failed; SNS was sent', { incidentId: incident.id, error: error as Error });

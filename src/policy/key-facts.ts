@@ -11,12 +11,16 @@ export const isContainmentTag = (tag: string) => tag.startsWith('kms-warden:');
  * The kms-warden:* tags a TagResource or UntagResource call changed, as CloudTrail records its request: the value
  * set, or null for a tag removed.
  */
-export const containmentTagsChanged = (eventName: string, request: Record<string, unknown>): Record<string, string | null> => {
+export const containmentTagsChanged = (
+  eventName: string,
+  request: Record<string, unknown>,
+): Record<string, string | null> => {
   const changed: Record<string, string | null> = {};
   // Tags given when a key is made (CreateKey, ReplicateKey) set kms-warden's settings as TagResource does.
   if (['TagResource', 'CreateKey', 'ReplicateKey'].includes(eventName) && Array.isArray(request.tags)) {
     for (const tag of request.tags as Array<{ tagKey?: unknown; tagValue?: unknown }>) {
-      if (typeof tag?.tagKey === 'string' && isContainmentTag(tag.tagKey)) changed[tag.tagKey] = typeof tag.tagValue === 'string' ? tag.tagValue : '';
+      if (typeof tag?.tagKey === 'string' && isContainmentTag(tag.tagKey))
+        changed[tag.tagKey] = typeof tag.tagValue === 'string' ? tag.tagValue : '';
     }
   }
   if (eventName === 'UntagResource' && Array.isArray(request.tagKeys)) {
@@ -37,29 +41,51 @@ const strictness: Record<string, number> = { observe: 0, contain: 1, lockdown: 2
  */
 export const trustedContainmentTags = (
   live: Record<string, string>,
-  journal: { administrator?: { eventTime: string; values: Record<string, string | null> } | undefined; tampered?: { eventTime: string } | undefined },
+  journal: {
+    administrator?: { eventTime: string; values: Record<string, string | null> } | undefined;
+    tampered?: { eventTime: string } | undefined;
+  },
   defaultMode: KeyMode = 'contain',
 ): { tags: Record<string, string>; source?: string } => {
   const trusted = trustedBeforeFailingClosed(live, journal);
   const mode = trusted.tags[modeTag]?.trim().toLowerCase();
   const setByAdministrator = journal.administrator?.values[modeTag]?.trim().toLowerCase();
-  if (mode === undefined || !(mode in strictness) || strictness[mode]! >= strictness[defaultMode]! || setByAdministrator === mode) return trusted;
+  if (
+    mode === undefined ||
+    !(mode in strictness) ||
+    strictness[mode]! >= strictness[defaultMode]! ||
+    setByAdministrator === mode
+  )
+    return trusted;
   const { [modeTag]: _weaker, ...rest } = trusted.tags;
-  return { tags: rest, source: `${modeTag}=${mode} is weaker than the default and no key administrator set it: the default applies` };
+  return {
+    tags: rest,
+    source: `${modeTag}=${mode} is weaker than the default and no key administrator set it: the default applies`,
+  };
 };
 
 const trustedBeforeFailingClosed = (
   live: Record<string, string>,
-  journal: { administrator?: { eventTime: string; values: Record<string, string | null> } | undefined; tampered?: { eventTime: string } | undefined },
+  journal: {
+    administrator?: { eventTime: string; values: Record<string, string | null> } | undefined;
+    tampered?: { eventTime: string } | undefined;
+  },
 ): { tags: Record<string, string>; source?: string } => {
   const { administrator, tampered } = journal;
   const others = Object.fromEntries(Object.entries(live).filter(([tag]) => !isContainmentTag(tag)));
-  const fromAdministrator = Object.fromEntries(Object.entries(administrator?.values ?? {}).filter((entry): entry is [string, string] => entry[1] !== null));
+  const fromAdministrator = Object.fromEntries(
+    Object.entries(administrator?.values ?? {}).filter((entry): entry is [string, string] => entry[1] !== null),
+  );
   if (tampered && (!administrator || tampered.eventTime >= administrator.eventTime)) {
-    return { tags: { ...others, ...fromAdministrator }, source: `changed at ${tampered.eventTime} by someone who is not a key administrator: ${administrator ? 'the settings a key administrator last set' : 'the defaults'} apply` };
+    return {
+      tags: { ...others, ...fromAdministrator },
+      source: `changed at ${tampered.eventTime} by someone who is not a key administrator: ${administrator ? 'the settings a key administrator last set' : 'the defaults'} apply`,
+    };
   }
   if (!administrator) return { tags: live };
-  const untouched = Object.fromEntries(Object.entries(live).filter(([tag]) => isContainmentTag(tag) && !(tag in administrator.values)));
+  const untouched = Object.fromEntries(
+    Object.entries(live).filter(([tag]) => isContainmentTag(tag) && !(tag in administrator.values)),
+  );
   return { tags: { ...others, ...untouched, ...fromAdministrator } };
 };
 const modes: readonly KeyMode[] = ['observe', 'contain', 'lockdown'];
@@ -81,10 +107,16 @@ export const keyFactsFrom = (
 ): KeyFacts => {
   const tagged = tags[modeTag]?.trim().toLowerCase();
   const mode = modes.includes(tagged as KeyMode) ? (tagged as KeyMode) : settings.defaultMode;
-  const source = modes.includes(tagged as KeyMode) ? `tag ${modeTag}=${tagged}` : tagged ? `tag ${modeTag}=${tagged} is not a mode; default ${mode}` : `default ${mode}`;
+  const source = modes.includes(tagged as KeyMode)
+    ? `tag ${modeTag}=${tagged}`
+    : tagged
+      ? `tag ${modeTag}=${tagged} is not a mode; default ${mode}`
+      : `default ${mode}`;
   return {
     mode,
     modeSource: tagSource ? `${source} (kms-warden tags ${tagSource})` : source,
-    protected: tags[protectedTag]?.trim().toLowerCase() === 'true' || (keyArn !== undefined && settings.protectedKeys.includes(keyArn)),
+    protected:
+      tags[protectedTag]?.trim().toLowerCase() === 'true' ||
+      (keyArn !== undefined && settings.protectedKeys.includes(keyArn)),
   };
 };

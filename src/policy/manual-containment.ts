@@ -22,7 +22,11 @@ export interface ManualContainmentRequest {
  * service-linked and IAM Identity Center roles, the root user, federated sessions, and sessions (named by their role
  * instead). A principal of another account is denied in the key policy here; its quarantine step says why not.
  */
-export const principalRefusal = (principalArn: string, responderRoles: readonly string[], ownAccount?: string): string | undefined => {
+export const principalRefusal = (
+  principalArn: string,
+  responderRoles: readonly string[],
+  ownAccount?: string,
+): string | undefined => {
   const guard = guardPrincipal(principalArn, { responderRoles, ownAccount });
   if (guard.deny.may !== 'automatic') return guard.deny.why;
   if (guard.quarantine.may !== 'automatic' && guard.ownAccount !== false) return guard.quarantine.why;
@@ -38,16 +42,45 @@ export const planManualContainment = (request: ManualContainmentRequest): Planne
   const ownAccount = accountOfKey(request.keyArn) ?? 'unknown';
   const steps: PlannedAction[] = [];
   if (request.principalArn) {
-    steps.push({ type: 'deny-principal-in-key-policy', params: { keyArn: request.keyArn, principalArn: request.principalArn, responderRoles: [...request.responderRoles] }, run: 'automatic' });
+    steps.push({
+      type: 'deny-principal-in-key-policy',
+      params: {
+        keyArn: request.keyArn,
+        principalArn: request.principalArn,
+        responderRoles: [...request.responderRoles],
+      },
+      run: 'automatic',
+    });
   }
   steps.push({
     type: 'revoke-grants',
-    params: { keyArn: request.keyArn, ...(request.principalArn ? { suspectArn: request.principalArn } : {}), ownAccount, trustedAccounts: [...request.trustedAccounts], revokesPerSecond: request.revokesPerSecond },
+    params: {
+      keyArn: request.keyArn,
+      ...(request.principalArn ? { suspectArn: request.principalArn } : {}),
+      ownAccount,
+      trustedAccounts: [...request.trustedAccounts],
+      revokesPerSecond: request.revokesPerSecond,
+    },
     run: 'automatic',
   });
   if (request.principalArn) {
-    steps.push({ type: 'quarantine-principal', params: { principalArn: request.principalArn, sessionsIssuedBefore: request.now, responderRoles: [...request.responderRoles], ...(request.ownAccount ? { ownAccount: request.ownAccount } : {}) }, run: 'automatic' });
+    steps.push({
+      type: 'quarantine-principal',
+      params: {
+        principalArn: request.principalArn,
+        sessionsIssuedBefore: request.now,
+        responderRoles: [...request.responderRoles],
+        ...(request.ownAccount ? { ownAccount: request.ownAccount } : {}),
+      },
+      run: 'automatic',
+    });
   }
-  if (request.disable) steps.push({ type: 'disable-key', params: { keyArn: request.keyArn }, run: 'automatic', why: 'asked for by a person' });
+  if (request.disable)
+    steps.push({
+      type: 'disable-key',
+      params: { keyArn: request.keyArn },
+      run: 'automatic',
+      why: 'asked for by a person',
+    });
   return steps;
 };

@@ -9,7 +9,8 @@ export const acknowledgeable = (incident: Incident | undefined, incidentId: stri
   if (!incident?.rekey) throw new Error(`incident ${incidentId} is not re-keying`);
   const known = incident.rekey.resources[key];
   const gap = key.startsWith('inventory:') && Boolean(incident.rekey.inventoryGaps?.[key.slice('inventory:'.length)]);
-  if (!known && !gap) throw new Error(`incident ${incidentId} has no ${key}: use a resource exactly as rekey status shows it`);
+  if (!known && !gap)
+    throw new Error(`incident ${incidentId} has no ${key}: use a resource exactly as rekey status shows it`);
   return known;
 };
 

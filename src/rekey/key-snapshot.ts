@@ -10,18 +10,28 @@ export type { KeySnapshot } from '../incidents/key-snapshot';
 export const policyWithoutContainment = (policy: string): string => {
   const parsed = JSON.parse(policy) as { Statement?: Array<{ Sid?: string }> | { Sid?: string } };
   const statements = Array.isArray(parsed.Statement) ? parsed.Statement : parsed.Statement ? [parsed.Statement] : [];
-  return JSON.stringify({ ...parsed, Statement: statements.filter((statement) => !statement.Sid?.startsWith(denySidPrefix)) });
+  return JSON.stringify({
+    ...parsed,
+    Statement: statements.filter((statement) => !statement.Sid?.startsWith(denySidPrefix)),
+  });
 };
 
 /**
  * Who the policy lets in from outside the key's account (or anyone at all), besides trusted accounts. A policy the
  * attacker widened, and containment could not put back, would otherwise be copied onto the replacement.
  */
-export const foreignGrantees = (snapshot: Pick<KeySnapshot, 'keyArn' | 'policy'>, trustedAccounts: readonly string[]): string[] => {
+export const foreignGrantees = (
+  snapshot: Pick<KeySnapshot, 'keyArn' | 'policy'>,
+  trustedAccounts: readonly string[],
+): string[] => {
   const own = accountOfKey(snapshot.keyArn);
   return (parsePolicy(snapshot.policy) ?? [])
     .filter((statement) => statement.effect === 'Allow')
-    .flatMap((statement) => (statement.anyone ? ['*'] : statement.principals.filter((p) => isExternalAccount(accountOfPrincipal(p), own, trustedAccounts))))
+    .flatMap((statement) =>
+      statement.anyone
+        ? ['*']
+        : statement.principals.filter((p) => isExternalAccount(accountOfPrincipal(p), own, trustedAccounts)),
+    )
     .filter((grantee, i, all) => all.indexOf(grantee) === i);
 };
 

@@ -4,10 +4,19 @@ import { resourceKeyOf } from './step';
 
 /** How each kind of resource moves to the new key, and whether a person has to finish it. */
 const howByKind: Record<string, { how: string; person: boolean }> = {
-  'secretsmanager:secret': { how: 'UpdateSecret with the new key (current, pending and previous versions); rotate the value', person: false },
-  'ssm:parameter': { how: 'put the value again under the new key (a new version; history stays under the old key)', person: false },
+  'secretsmanager:secret': {
+    how: 'UpdateSecret with the new key (current, pending and previous versions); rotate the value',
+    person: false,
+  },
+  'ssm:parameter': {
+    how: 'put the value again under the new key (a new version; history stays under the old key)',
+    person: false,
+  },
   's3:bucket': { how: 'default encryption set to the new key, with a Bucket Key', person: false },
-  's3:objects': { how: 'each object copied onto itself under the new key, metadata, tags and storage class kept', person: false },
+  's3:objects': {
+    how: 'each object copied onto itself under the new key, metadata, tags and storage class kept',
+    person: false,
+  },
   'dynamodb:table': { how: 'UpdateTable with the new key (online)', person: false },
   'lambda:function': { how: 'UpdateFunctionConfiguration with the new key', person: false },
   'ebs:snapshot': { how: 'copied under the new key; the original is left for a person to delete', person: false },
@@ -34,19 +43,39 @@ export interface PlanLine {
 export interface RekeyPlan {
   keyArn: string;
   aliases: string[];
-  replacement: { description: string; keySpec: string; keyUsage: string; rotation: 'on'; tags: Record<string, string>; multiRegion: boolean };
+  replacement: {
+    description: string;
+    keySpec: string;
+    keyUsage: string;
+    rotation: 'on';
+    tags: Record<string, string>;
+    multiRegion: boolean;
+  };
   resources: PlanLine[];
   /** Services that could not be listed: the plan is incomplete until they are. */
   gaps: Record<string, string>;
 }
 
 /** What re-keying would do, from a snapshot of the key and what it protects: plain data, nothing changed. */
-export const planRekey = (snapshot: KeySnapshot, found: { resources: ProtectedResource[]; gaps: Record<string, string> }): RekeyPlan => ({
+export const planRekey = (
+  snapshot: KeySnapshot,
+  found: { resources: ProtectedResource[]; gaps: Record<string, string> },
+): RekeyPlan => ({
   keyArn: snapshot.keyArn,
   aliases: snapshot.aliases,
-  replacement: { description: snapshot.description, keySpec: snapshot.keySpec, keyUsage: snapshot.keyUsage, rotation: 'on', tags: snapshot.tags, multiRegion: snapshot.multiRegion },
+  replacement: {
+    description: snapshot.description,
+    keySpec: snapshot.keySpec,
+    keyUsage: snapshot.keyUsage,
+    rotation: 'on',
+    tags: snapshot.tags,
+    multiRegion: snapshot.multiRegion,
+  },
   resources: found.resources.map((resource) => {
-    const known = howByKind[`${resource.service}:${resource.kind}`] ?? { how: 'moved by its service adapter', person: true };
+    const known = howByKind[`${resource.service}:${resource.kind}`] ?? {
+      how: 'moved by its service adapter',
+      person: true,
+    };
     const batch = resource.kind === 'objects' && resource.detail?.batch === true;
     return {
       key: resourceKeyOf(resource),

@@ -15,7 +15,10 @@ export interface OldKey {
 /** One thing encrypted under the old key. `id` is unique within its service and Region (a name or an ARN). */
 export interface ProtectedResource {
   service: ServiceName;
-  /** secret, parameter, bucket, object, table, function, volume, snapshot, db-instance, db-cluster, file-system, cluster... */
+  /**
+   * secret, parameter, bucket, object, table, function, volume, snapshot, db-instance, db-cluster, file-system,
+   * cluster...
+   */
   kind: string;
   id: string;
   region: string;
@@ -60,4 +63,5 @@ export const namesOldKey = (reference: string | undefined, oldKey: OldKey): bool
 };
 
 /** Whether a reference names this key itself, by ARN or id (the new key: it has no aliases of its own yet). */
-export const namesKey = (reference: string | undefined, keyArn: string): boolean => namesOldKey(reference, { keyArn, aliases: [] });
+export const namesKey = (reference: string | undefined, keyArn: string): boolean =>
+  namesOldKey(reference, { keyArn, aliases: [] });

@@ -34,7 +34,17 @@ export const keySnapshotSchema = z.object({
 /** The replacement key as create-replacement returned it. */
 export const replacementSchema = z.object({ keyArn: z.string().startsWith('arn:') });
 
-const serviceNames = ['secretsmanager', 'ssm', 's3', 'dynamodb', 'lambda', 'ebs', 'rds', 'efs', 'redshift'] as const satisfies readonly ServiceName[];
+const serviceNames = [
+  'secretsmanager',
+  'ssm',
+  's3',
+  'dynamodb',
+  'lambda',
+  'ebs',
+  'rds',
+  'efs',
+  'redshift',
+] as const satisfies readonly ServiceName[];
 
 export const protectedResourceSchema = z.object({
   service: z.enum(serviceNames),
@@ -49,7 +59,11 @@ export const stepInputs = {
   run: z.object({ run: rekeyRunSchema }),
   runAndSnapshot: z.object({ run: rekeyRunSchema, snapshot: keySnapshotSchema }),
   runAndReplacement: z.object({ run: rekeyRunSchema, replacement: replacementSchema }),
-  runSnapshotAndReplacement: z.object({ run: rekeyRunSchema, snapshot: keySnapshotSchema, replacement: replacementSchema }),
+  runSnapshotAndReplacement: z.object({
+    run: rekeyRunSchema,
+    snapshot: keySnapshotSchema,
+    replacement: replacementSchema,
+  }),
 } as const;
 
 /** The KMS calls re-keying makes (src/aws/rekey/kms-replacement.ts). */

@@ -48,9 +48,19 @@ export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
       return { ok: true, event: { kind: 'api-call', at, call, signals: signals.length > 0 ? signals : noSignals } };
     }
     case 'guardduty-finding':
-      return { ok: true, event: { kind: 'guardduty-finding', at: Date.parse(event.finding.updatedAt), finding: event.finding } };
+      return {
+        ok: true,
+        event: { kind: 'guardduty-finding', at: Date.parse(event.finding.updatedAt), finding: event.finding },
+      };
     case 'config-compliance':
-      return { ok: true, event: { kind: 'config-compliance', at: Date.parse(event.change.notificationCreationTime), change: event.change } };
+      return {
+        ok: true,
+        event: {
+          kind: 'config-compliance',
+          at: Date.parse(event.change.notificationCreationTime),
+          change: event.change,
+        },
+      };
   }
 };
 
@@ -62,8 +72,10 @@ const manyOf = (value: unknown): unknown[] | undefined => {
 };
 
 /** Where a batch's text came from: the file for a document, file:line for a line (batches hold consecutive lines). */
-export const whereOf = (job: { where: string; firstLine: number; document?: boolean | undefined }, index: number): string =>
-  job.document ? job.where : `${job.where}:${job.firstLine + index}`;
+export const whereOf = (
+  job: { where: string; firstLine: number; document?: boolean | undefined },
+  index: number,
+): string => (job.document ? job.where : `${job.where}:${job.firstLine + index}`);
 
 /** Parses one line or document into its inputs (a log file's records are many), or says it is not JSON. */
 export const parseText = (text: string, where: string): RawInput[] => {
@@ -79,4 +91,5 @@ export const parseText = (text: string, where: string): RawInput[] => {
 };
 
 /** Parses one line or document and prepares every event in it. */
-export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] => parseText(text, where).map((input) => prepare(input, options));
+export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] =>
+  parseText(text, where).map((input) => prepare(input, options));

@@ -59,7 +59,12 @@ async function* jobsOf(file: string): AsyncGenerator<Omit<PrepareJob, 'seq'>> {
             // Not line-delimited: one document, read whole.
             source.destroy();
             const bytes = await readFile(file);
-            yield { where: file, firstLine: 1, texts: [(gzip ? gunzipSync(bytes) : bytes).toString('utf8')], document: true };
+            yield {
+              where: file,
+              firstLine: 1,
+              texts: [(gzip ? gunzipSync(bytes) : bytes).toString('utf8')],
+              document: true,
+            };
             return;
           }
         }
@@ -126,8 +131,15 @@ const workerSource = __filename.endsWith('.js')
  * Prepares events on worker threads (JSON.parse and validation are most of the cost), and yields the batches in
  * file and line order. At most a few batches per worker are in flight, so memory stays bounded.
  */
-export async function* preparedInParallel(files: string[], options: PrepareOptions, workerCount = availableParallelism()): AsyncGenerator<Prepared[]> {
-  const workers = Array.from({ length: Math.max(1, workerCount) }, () => new Worker(workerSource, { eval: true, workerData: options }));
+export async function* preparedInParallel(
+  files: string[],
+  options: PrepareOptions,
+  workerCount = availableParallelism(),
+): AsyncGenerator<Prepared[]> {
+  const workers = Array.from(
+    { length: Math.max(1, workerCount) },
+    () => new Worker(workerSource, { eval: true, workerData: options }),
+  );
   const done = new Map<number, Prepared[]>();
   const waiting = new Map<number, (value: Prepared[]) => void>();
   let failure: Error | undefined;

@@ -7,12 +7,21 @@ import { tellPeople } from '../notify/tell-people';
 import type { ResponderDeps } from './responder-deps';
 
 /** Runs a later signal's steps and records their results where they were attached in the incident's plan. */
-const finishAttached = async (incidentId: string, from: number, steps: PlannedAction[], deps: ResponderDeps, resuming: boolean, lead: string, previous?: ActionResult[]) => {
+const finishAttached = async (
+  incidentId: string,
+  from: number,
+  steps: PlannedAction[],
+  deps: ResponderDeps,
+  resuming: boolean,
+  lead: string,
+  previous?: ActionResult[],
+) => {
   const results = await applyPlan(steps, deps, { resuming, dryRun: deps.settings.dryRun, recorded: previous });
   const incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
   await tellPeople(incident, deps, { lead });
   // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
-  if (!containmentSucceeded(results)) throw new Error(`containment of a later signal of ${incidentId} did not finish: ${JSON.stringify(results)}`);
+  if (!containmentSucceeded(results))
+    throw new Error(`containment of a later signal of ${incidentId} did not finish: ${JSON.stringify(results)}`);
   return incident;
 };
 
@@ -25,7 +34,12 @@ const attachedLead = (signal: Signal) =>
  * The signal and its steps are attached to the incident before they run (results 'pending'), so a retry finds them
  * and finishes them, and a release undoes them with the rest. People hear of every new signal.
  */
-export const attachToIncident = async (holder: Incident, signal: Signal, plan: PlannedAction[], deps: ResponderDeps) => {
+export const attachToIncident = async (
+  holder: Incident,
+  signal: Signal,
+  plan: PlannedAction[],
+  deps: ResponderDeps,
+) => {
   const signalId = signalIdOf(signal);
   const known = holder.signals.find((entry) => entry.id === signalId);
   if (known) {
@@ -33,7 +47,15 @@ export const attachToIncident = async (holder: Incident, signal: Signal, plan: P
     const from = known.planFrom ?? holder.plan.length;
     const steps = holder.plan.slice(from, from + (known.planSteps ?? 0));
     if (holder.results?.slice(from, from + steps.length).some((result) => result.outcome === 'pending')) {
-      const finished = await finishAttached(holder.id, from, steps, deps, true, attachedLead(signal), holder.results?.slice(from, from + steps.length));
+      const finished = await finishAttached(
+        holder.id,
+        from,
+        steps,
+        deps,
+        true,
+        attachedLead(signal),
+        holder.results?.slice(from, from + steps.length),
+      );
       return { id: finished.id, status: finished.status, duplicate: false };
     }
     await deps.incidents.recordRepeat(holder.id, signal, deps.now().toISOString());
@@ -48,11 +70,17 @@ export const attachToIncident = async (holder: Incident, signal: Signal, plan: P
     // The holder's own containment is unrecorded (still running, or failing) or another signal attached first:
     // contain now all the same, then let Lambda retry the record.
     await applyPlan(plan, deps, { resuming: true, dryRun: deps.settings.dryRun });
-    throw new Error(`${signalId} was contained but could not be attached to ${holder.id} yet (${(error.current as Incident | undefined)?.status ?? 'gone'}); retrying`, { cause: error });
+    throw new Error(
+      `${signalId} was contained but could not be attached to ${holder.id} yet (${(error.current as Incident | undefined)?.status ?? 'gone'}); retrying`,
+      { cause: error },
+    );
   }
   if (!attached.attached) return { id: holder.id, status: holder.status, duplicate: true };
-  deps.logger.info('signal attached to an open incident', { incidentId: holder.id, signal: signalId, steps: plan.length });
+  deps.logger.info('signal attached to an open incident', {
+    incidentId: holder.id,
+    signal: signalId,
+    steps: plan.length,
+  });
   const incident = await finishAttached(holder.id, holder.plan.length, plan, deps, false, attachedLead(signal));
   return { id: incident.id, status: incident.status, duplicate: false };
 };
-

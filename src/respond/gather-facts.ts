@@ -8,16 +8,30 @@ import { priorKeyState, type PriorKeyState } from '../policy/prior-key-state';
 import type { KeyPolicyHistory } from '../state/key-journal';
 import type { ResponderDeps } from './responder-deps';
 
-const isOurs = (signal: Pick<Signal, 'keyArn' | 'source'>): boolean => Boolean(signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId);
+const isOurs = (signal: Pick<Signal, 'keyArn' | 'source'>): boolean =>
+  Boolean(signal.keyArn && accountOfKey(signal.keyArn) === signal.source.accountId);
 
 /**
- * The key's mode and protection, from its kms-warden tags as a key administrator last set them (trustedContainmentTags):
+ * The key's mode and protection, from its kms-warden tags as a key administrator last set them
+ * (trustedContainmentTags):
  * a tag changed by anyone else counts for nothing. Keys of other accounts (an attacker's key) have no say here.
  */
-const keyFactsFor = async (signal: Signal, deps: ResponderDeps, tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined): Promise<KeyFacts> => {
+const keyFactsFor = async (
+  signal: Signal,
+  deps: ResponderDeps,
+  tags = isOurs(signal) ? tagsOf(signal.keyArn!, deps) : undefined,
+): Promise<KeyFacts> => {
   if (!tags) return keyFactsFrom(undefined, {}, deps.settings);
-  const [live, administrators, others] = await Promise.all([tags, deps.keySettings.administrators.history(signal.keyArn!), deps.keySettings.others.history(signal.keyArn!)]);
-  const trusted = trustedContainmentTags(live, { administrator: administrators?.current, tampered: others?.current }, deps.settings.defaultMode);
+  const [live, administrators, others] = await Promise.all([
+    tags,
+    deps.keySettings.administrators.history(signal.keyArn!),
+    deps.keySettings.others.history(signal.keyArn!),
+  ]);
+  const trusted = trustedContainmentTags(
+    live,
+    { administrator: administrators?.current, tampered: others?.current },
+    deps.settings.defaultMode,
+  );
   return keyFactsFrom(signal.keyArn, trusted.tags, deps.settings, trusted.source);
 };
 
@@ -35,7 +49,11 @@ const tagsOf = async (keyArn: string, deps: ResponderDeps): Promise<Record<strin
  * The key as its owners describe it, for people: aliases, description, tags. Nice to have: what cannot be read
  * is logged and left out, and planning goes on.
  */
-const keyProfileFor = async (signal: Signal, deps: ResponderDeps, tagsRead: Promise<Record<string, string>> | undefined): Promise<KeyProfile | undefined> => {
+const keyProfileFor = async (
+  signal: Signal,
+  deps: ResponderDeps,
+  tagsRead: Promise<Record<string, string>> | undefined,
+): Promise<KeyProfile | undefined> => {
   if (!tagsRead) return undefined;
   const keyArn = signal.keyArn!;
   const unread = (what: string) => (error: Error) => {
@@ -63,15 +81,23 @@ const keyUsageLookback = 7 * 86_400_000;
  * The keys a principal named by a finding used recently: first what detection memory remembers, then CloudTrail's
  * event history for its access key. Only keys of the finding's own account are kept.
  */
-const keysUsedBySuspect = async (signal: Signal, deps: ResponderDeps): Promise<Array<{ keyArn: string; key: KeyFacts }>> => {
+const keysUsedBySuspect = async (
+  signal: Signal,
+  deps: ResponderDeps,
+): Promise<Array<{ keyArn: string; key: KeyFacts }>> => {
   if (signal.keyArn) return [];
   const principal = principalKey(signal.principal.arn);
   await deps.memory.prefetch({ principalArn: principal });
   const remembered = Object.keys(deps.memory.principal(principal)?.keysUsed ?? {});
   const accessKeyId = signal.principal.accessKeyId;
   const now = deps.now();
-  const looked = deps.keyUsage && accessKeyId ? await deps.keyUsage.keysUsedBy(accessKeyId, new Date(now.getTime() - keyUsageLookback), now) : [];
-  const keys = [...new Set([...remembered, ...looked])].filter((keyArn) => accountOfKey(keyArn) === signal.source.accountId);
+  const looked =
+    deps.keyUsage && accessKeyId
+      ? await deps.keyUsage.keysUsedBy(accessKeyId, new Date(now.getTime() - keyUsageLookback), now)
+      : [];
+  const keys = [...new Set([...remembered, ...looked])].filter(
+    (keyArn) => accountOfKey(keyArn) === signal.source.accountId,
+  );
   const found = await Promise.all(
     keys.map(async (keyArn) => {
       // AWS managed keys (a credential's use through S3 or EBS names them) belong to their service: left alone.
@@ -81,7 +107,6 @@ const keysUsedBySuspect = async (signal: Signal, deps: ResponderDeps): Promise<A
   );
   return found.filter((entry): entry is { keyArn: string; key: KeyFacts } => entry !== undefined);
 };
-
 
 /** What the pipeline knows before planning: the facts every plan reads, and what the detection declared it needs. */
 export interface Gathered {

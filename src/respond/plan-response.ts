@@ -40,7 +40,11 @@ export const planResponse = (signal: Signal, facts: PlanningFacts): PlannedActio
   const steps = (detection?.respond(signal, facts) ?? []).map((step) =>
     // In lockdown an undone deletion leaves the key Disabled: contained and disabled in one step.
     step.type === 'cancel-key-deletion' && lockdown
-      ? { ...step, params: { ...step.params, restoreState: 'Disabled' as const }, why: 'lockdown: the key stays disabled after the deletion is cancelled' }
+      ? {
+          ...step,
+          params: { ...step.params, restoreState: 'Disabled' as const },
+          why: 'lockdown: the key stays disabled after the deletion is cancelled',
+        }
       : step,
   );
   const ours = signal.keyArn !== undefined && accountOfKey(signal.keyArn) === signal.source.accountId;
@@ -60,5 +64,9 @@ export const planResponse = (signal: Signal, facts: PlanningFacts): PlannedActio
       : [];
   const planned = onlyWhatAwsAllows(signal, facts, [...steps, ...disable]);
   if (mode !== 'observe') return planned;
-  return planned.map((step) => ({ ...step, run: 'approval' as const, why: `the key is in observe mode (${facts.key.modeSource})` }));
+  return planned.map((step) => ({
+    ...step,
+    run: 'approval' as const,
+    why: `the key is in observe mode (${facts.key.modeSource})`,
+  }));
 };

@@ -13,7 +13,8 @@ export interface ReminderDeps extends TellDeps {
  * Waiting for people: a decision kms-warden asked for is still open (the incident lifecycle's one definition: a
  * re-key or an offered disable to approve, the old key's deletion to approve, offered steps no one decided on).
  */
-const waitingForDecision = (incident: Incident) => !incident.dryRun && openDecisions(incident).some((open) => open.asked);
+const waitingForDecision = (incident: Incident) =>
+  !incident.dryRun && openDecisions(incident).some((open) => open.asked);
 
 /**
  * The scheduled reminder: incidents whose offered steps have waited longer than the setting get a reminder, with
@@ -22,13 +23,18 @@ const waitingForDecision = (incident: Incident) => !incident.dryRun && openDecis
 export const remindPendingDecisions = (deps: ReminderDeps) => async (): Promise<{ reminded: string[] }> => {
   const now = deps.now();
   const cutoff = new Date(now.getTime() - deps.waitHours * 3_600_000).toISOString();
-  const candidates = (await deps.incidents.listByStatus(['contained', 'awaiting-approval', 're-keyed'], cutoff)).filter(waitingForDecision);
+  const candidates = (await deps.incidents.listByStatus(['contained', 'awaiting-approval', 're-keyed'], cutoff)).filter(
+    waitingForDecision,
+  );
   const reminded: string[] = [];
   for (const incident of candidates) {
     if (!(await deps.incidents.markReminded(incident.id, now.toISOString(), cutoff))) continue;
     const waited = Math.floor((now.getTime() - Date.parse(incident.updatedAt)) / 3_600_000);
     // Fresh links: the ones sent first may have expired.
-    await tellPeople(incident, deps, { subjectPrefix: 'Reminder', lead: `Reminder: this incident has waited ${waited} hours for a decision.` });
+    await tellPeople(incident, deps, {
+      subjectPrefix: 'Reminder',
+      lead: `Reminder: this incident has waited ${waited} hours for a decision.`,
+    });
     reminded.push(incident.id);
   }
   deps.logger.info('reminders sent', { reminded: reminded.length, candidates: candidates.length });

@@ -42,7 +42,10 @@ const recordSettings = async (call: KmsApiCall, deps: ResponderDeps): Promise<vo
     return;
   }
   const known = await deps.keySettings.administrators.history(call.keyArn);
-  await deps.keySettings.administrators.record(call.keyArn, { ...entry, values: { ...known?.current.values, ...changed } });
+  await deps.keySettings.administrators.record(call.keyArn, {
+    ...entry,
+    values: { ...known?.current.values, ...changed },
+  });
 };
 
 const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<void> => {
@@ -83,11 +86,17 @@ export const respondToKmsApiCall =
   (deps: ResponderDeps) =>
   async (event: { detail: CloudTrailRecord }): Promise<Outcome> => {
     const call = normaliseKmsApiCall(event.detail, { responderRoles: deps.settings.responderRoles });
-    const context = { eventId: call.eventId, eventName: call.eventName, keyArn: call.keyArn, principal: call.principal.arn };
+    const context = {
+      eventId: call.eventId,
+      eventName: call.eventName,
+      keyArn: call.keyArn,
+      principal: call.principal.arn,
+    };
     if (call.succeeded) await journalChange(call, deps);
     const signals = await detectWithMemory(call, deps);
     if (signals.length === 0) {
-      if (!call.succeeded) deps.logger.info('failed KMS call: nothing to undo', { ...context, errorCode: call.errorCode });
+      if (!call.succeeded)
+        deps.logger.info('failed KMS call: nothing to undo', { ...context, errorCode: call.errorCode });
       else deps.logger.debug('no signal', context);
       return { status: 'ignored', reason: call.succeeded ? 'no detector fired' : `call failed with ${call.errorCode}` };
     }

@@ -5,7 +5,10 @@ import { guardDutyFindingEventSchema, normaliseGuardDutyFinding } from '../event
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
 
 /** What the findings rules deliver: GuardDuty findings and Config compliance changes. */
-export const securityFindingEventSchema = z.discriminatedUnion('detail-type', [guardDutyFindingEventSchema, configComplianceChangeEventSchema]);
+export const securityFindingEventSchema = z.discriminatedUnion('detail-type', [
+  guardDutyFindingEventSchema,
+  configComplianceChangeEventSchema,
+]);
 export type SecurityFindingEvent = z.infer<typeof securityFindingEventSchema>;
 
 /** The use case behind the GuardDuty and Config rules: normalise, detect, then the same response as API calls. */
@@ -17,7 +20,10 @@ export const respondToSecurityFinding =
         ? detectInFinding(normaliseGuardDutyFinding(event.detail), deps.settings)
         : detectInComplianceChange({ ...event.detail, eventId: event.id }, deps.settings);
     if (signals.length === 0) {
-      deps.logger.info('finding is not about a compromised credential or a KMS key', { id: event.id, detailType: event['detail-type'] });
+      deps.logger.info('finding is not about a compromised credential or a KMS key', {
+        id: event.id,
+        detailType: event['detail-type'],
+      });
       return { status: 'ignored', reason: 'no detector fired' };
     }
     return respondToSignals(signals, deps);

@@ -21,7 +21,11 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const planned = planResponse(signal, facts);
   // A restore names the policies by reference: their texts are stored before the plan is.
   if (policyHistory && planned.some((step) => step.type === 'restore-key-policy')) {
-    await Promise.all([policyHistory.current, policyHistory.previous].flatMap((change) => (change ? [deps.policyTexts.put(change.policy)] : [])));
+    await Promise.all(
+      [policyHistory.current, policyHistory.previous].flatMap((change) =>
+        change ? [deps.policyTexts.put(change.policy)] : [],
+      ),
+    );
   }
   const plan = await throughCircuitBreaker(planned, signal, incidentIdFor(signal), deps);
   const draft = newIncident(signal, now, {
@@ -39,11 +43,19 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   if (resuming && incident.status !== 'open') {
     // GuardDuty re-publishes a finding as it goes on: count it, and act no more.
     incident = await deps.incidents.recordRepeat(incident.id, signal, deps.now().toISOString());
-    logger.info('the signal of a handled incident again', { incidentId: incident.id, status: incident.status, occurrences: incident.occurrences });
+    logger.info('the signal of a handled incident again', {
+      incidentId: incident.id,
+      status: incident.status,
+      occurrences: incident.occurrences,
+    });
   } else {
     if (resuming) logger.warn('resuming an interrupted response', { incidentId: incident.id });
     // The stored plan is the one to finish, even if settings changed since it was made.
-    const results = await applyPlan(incident.plan, deps, { resuming, dryRun: incident.dryRun, recorded: resuming ? incident.results : undefined });
+    const results = await applyPlan(incident.plan, deps, {
+      resuming,
+      dryRun: incident.dryRun,
+      recorded: resuming ? incident.results : undefined,
+    });
     incident = await deps.incidents.recordContainment(incident.id, results, deps.now().toISOString());
     logger.info('containment recorded', { incidentId: incident.id, status: incident.status, results });
   }

@@ -52,4 +52,3 @@ export interface ResponderDeps extends ActionDeps, TellDeps {
 export type Outcome =
   | { status: 'ignored'; reason: string }
   | { status: 'responded'; incidents: Array<{ id: string; status: string; duplicate: boolean }> };
-

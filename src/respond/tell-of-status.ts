@@ -11,9 +11,9 @@ export const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Pro
   if (incident.notifiedStatus === incident.status) return incident;
   const links = await linksFor(incident, deps);
   let current = incident;
-  if (asksForDecision(links) && current.status === 'contained') current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
+  if (asksForDecision(links) && current.status === 'contained')
+    current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
   const notificationId = await tellPeople(current, deps, {}, links);
   await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
   return current;
 };
-

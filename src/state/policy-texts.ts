@@ -40,7 +40,10 @@ export class InProcessKeyPolicyLock implements KeyPolicyLock {
 
   around<T>(keyArn: string, work: () => Promise<T>): Promise<T> {
     const turn = (this.tails.get(keyArn) ?? Promise.resolve()).then(work, work);
-    this.tails.set(keyArn, turn.catch(() => undefined));
+    this.tails.set(
+      keyArn,
+      turn.catch(() => undefined),
+    );
     return turn;
   }
 }

@@ -5,17 +5,34 @@ import { once } from 'node:events';
 
 /**
  * A synthetic CloudTrail archive for benchmarks: NDJSON.gz files of KMS records in the shape of the real ones in
- * test/fixtures/real (about 1.2 KB each, like the Invictus log's), with a realistic mix (mostly Decrypt and GenerateDataKey by a few hundred principals over
+ * test/fixtures/real (about 1.2 KB each, like the Invictus log's), with a realistic mix (mostly Decrypt and
+ * GenerateDataKey by a few hundred principals over
  * a few dozen keys, a share made by services for customers, some refused calls). Deterministic: same seed, same bytes.
  */
-export const writeArchive = async (dir: string, files: number, recordsPerFile: number): Promise<{ paths: string[]; bytes: number; records: number }> => {
+export const writeArchive = async (
+  dir: string,
+  files: number,
+  recordsPerFile: number,
+): Promise<{ paths: string[]; bytes: number; records: number }> => {
   let seed = 42;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff;
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const account = '111122223333';
-  const keys = Array.from({ length: 40 }, (_, i) => `arn:aws:kms:us-east-1:${account}:key/${(0x10000000 + i).toString(16)}-12ab-34cd-56ef-1234567890ab`);
+  const keys = Array.from(
+    { length: 40 },
+    (_, i) => `arn:aws:kms:us-east-1:${account}:key/${(0x10000000 + i).toString(16)}-12ab-34cd-56ef-1234567890ab`,
+  );
   const roles = Array.from({ length: 300 }, (_, i) => `app-${i}`);
-  const operations = ['Decrypt', 'Decrypt', 'Decrypt', 'GenerateDataKey', 'GenerateDataKey', 'Encrypt', 'DescribeKey', 'ReEncrypt'];
+  const operations = [
+    'Decrypt',
+    'Decrypt',
+    'Decrypt',
+    'GenerateDataKey',
+    'GenerateDataKey',
+    'Encrypt',
+    'DescribeKey',
+    'ReEncrypt',
+  ];
   const services = ['secretsmanager.amazonaws.com', 'ssm.amazonaws.com', 's3.amazonaws.com', 'dynamodb.amazonaws.com'];
   const start = Date.parse('2026-11-01T00:00:00Z');
   const paths: string[] = [];
@@ -42,8 +59,17 @@ export const writeArchive = async (dir: string, files: number, recordsPerFile: n
           accountId: account,
           accessKeyId: `ASIAEXAMPLE${String(serial % 9973).padStart(9, '0')}`,
           sessionContext: {
-            sessionIssuer: { type: 'Role', principalId: `AROAEXAMPLE${serial % 997}`, arn: `arn:aws:iam::${account}:role/${role}`, accountId: account, userName: role },
-            attributes: { creationDate: new Date(start + serial * 50 - 3_600_000).toISOString(), mfaAuthenticated: 'false' },
+            sessionIssuer: {
+              type: 'Role',
+              principalId: `AROAEXAMPLE${serial % 997}`,
+              arn: `arn:aws:iam::${account}:role/${role}`,
+              accountId: account,
+              userName: role,
+            },
+            attributes: {
+              creationDate: new Date(start + serial * 50 - 3_600_000).toISOString(),
+              mfaAuthenticated: 'false',
+            },
           },
           ...(service ? { invokedBy: service } : {}),
         },
@@ -54,8 +80,15 @@ export const writeArchive = async (dir: string, files: number, recordsPerFile: n
         // Each workload calls from a couple of addresses of its own.
         sourceIPAddress: service ?? `10.0.${roleIndex % 250}.${10 + (serial % 2)}`,
         userAgent: service ?? 'aws-sdk-java/2.25.10 Linux/5.10 Java/17.0.10',
-        ...(refused ? { errorCode: 'AccessDeniedException', errorMessage: 'User is not authorized to perform: kms:Decrypt' } : {}),
-        requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT', encryptionContext: { 'aws:secretsmanager:arn': `arn:aws:secretsmanager:us-east-1:${account}:secret:app/${role}` } },
+        ...(refused
+          ? { errorCode: 'AccessDeniedException', errorMessage: 'User is not authorized to perform: kms:Decrypt' }
+          : {}),
+        requestParameters: {
+          encryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+          encryptionContext: {
+            'aws:secretsmanager:arn': `arn:aws:secretsmanager:us-east-1:${account}:secret:app/${role}`,
+          },
+        },
         responseElements: null,
         requestID: `req-${serial}`,
         eventID: `00000000-0000-4000-8000-${String(serial).padStart(12, '0')}`,

@@ -6,13 +6,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListResourceTagsCommand, PutKeyPolicyCommand, RevokeGrantCommand } from '@aws-sdk/client-kms';
+import {
+  GetKeyPolicyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
+  RevokeGrantCommand,
+} from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbCircuitBreaker } from '../../src/aws/dynamodb-circuit-breaker';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
-import { DynamoDbKeyPolicyJournal, DynamoDbKeySettingsJournal, DynamoDbKeyStateJournal } from '../../src/aws/dynamodb-key-journals';
+import {
+  DynamoDbKeyPolicyJournal,
+  DynamoDbKeySettingsJournal,
+  DynamoDbKeyStateJournal,
+} from '../../src/aws/dynamodb-key-journals';
 import { IamPrincipals } from '../../src/aws/iam-principals';
 import { KmsKeys } from '../../src/aws/kms-keys';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
@@ -25,17 +36,23 @@ import { respondToSignals, type ResponderDeps } from '../../src/respond/respond-
 import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../src/state/policy-texts';
 
 const delayMs = Number(process.env.BENCH_DELAY_MS ?? 100);
-Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+Object.assign(process.env, {
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
 const grants = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const run = async (revokesPerSecond: number) => {
   const starts: Array<{ at: number; call: string }> = [];
-  const delayed = <T>(call: string, answer: () => T) => async () => {
-    starts.push({ at: Date.now(), call });
-    await sleep(delayMs);
-    return answer();
-  };
+  const delayed =
+    <T>(call: string, answer: () => T) =>
+    async () => {
+      starts.push({ at: Date.now(), call });
+      await sleep(delayMs);
+      return answer();
+    };
   const kms = mockClient(KMSClient);
   const iam = mockClient(IAMClient);
   const dynamodb = mockClient(DynamoDBDocumentClient);
@@ -43,10 +60,18 @@ const run = async (revokesPerSecond: number) => {
   const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const suspect = 'arn:aws:iam::123456789012:role/ci-deployer';
   kms.on(ListResourceTagsCommand).callsFake(delayed('kms:ListResourceTags', () => ({ Tags: [] })));
-  kms.on(GetKeyPolicyCommand).callsFake(delayed('kms:GetKeyPolicy', () => ({ Policy: '{"Version":"2012-10-17","Statement":[]}' })));
+  kms
+    .on(GetKeyPolicyCommand)
+    .callsFake(delayed('kms:GetKeyPolicy', () => ({ Policy: '{"Version":"2012-10-17","Statement":[]}' })));
   kms.on(PutKeyPolicyCommand).callsFake(delayed('kms:PutKeyPolicy', () => ({})));
   kms.on(ListGrantsCommand).callsFake(
-    delayed('kms:ListGrants', () => ({ Grants: Array.from({ length: grants }, (_, i) => ({ GrantId: `g${i}`, GranteePrincipal: suspect, Operations: ['Decrypt'] })) })),
+    delayed('kms:ListGrants', () => ({
+      Grants: Array.from({ length: grants }, (_, i) => ({
+        GrantId: `g${i}`,
+        GranteePrincipal: suspect,
+        Operations: ['Decrypt'],
+      })),
+    })),
   );
   kms.on(RevokeGrantCommand).callsFake(delayed('kms:RevokeGrant', () => ({})));
   iam.on(GetRolePolicyCommand).callsFake(async () => {
@@ -69,16 +94,21 @@ const run = async (revokesPerSecond: number) => {
   });
   sns.on(PublishCommand).callsFake(delayed('sns:Publish', () => ({ MessageId: 'm' })));
 
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), { marshallOptions: { removeUndefinedValues: true } });
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const deps: ResponderDeps = {
     kms: new KmsKeys(() => new KMSClient({ region: 'us-east-1' })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
-  policyTexts: new InMemoryPolicyTexts(),
-  keyPolicyLock: new InProcessKeyPolicyLock(),
+    policyTexts: new InMemoryPolicyTexts(),
+    keyPolicyLock: new InProcessKeyPolicyLock(),
     incidents: new DynamoDbIncidentStore(documents, 'incidents'),
     keyStates: new DynamoDbKeyStateJournal(documents, 'incidents'),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, 'incidents'),
-    keySettings: { administrators: new DynamoDbKeySettingsJournal(documents, 'incidents', 'administrators'), others: new DynamoDbKeySettingsJournal(documents, 'incidents', 'others') },
+    keySettings: {
+      administrators: new DynamoDbKeySettingsJournal(documents, 'incidents', 'administrators'),
+      others: new DynamoDbKeySettingsJournal(documents, 'incidents', 'others'),
+    },
     memory: new InMemoryDetectionMemory(),
     breaker: new DynamoDbCircuitBreaker(documents, 'incidents', 3),
     notifier: new SnsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:123456789012:t'),
@@ -97,8 +127,17 @@ const run = async (revokesPerSecond: number) => {
     },
     now: () => new Date(),
   };
-  const policy = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'kms:*', Resource: '*' }] });
-  const record = kmsApiCallRecord({ eventName: 'PutKeyPolicy', keyArn, caller: { roleArn: suspect, sessionName: 's' }, requestParameters: { policy } });
+  const policy = JSON.stringify({
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'kms:*', Resource: '*' },
+    ],
+  });
+  const record = kmsApiCallRecord({
+    eventName: 'PutKeyPolicy',
+    keyArn,
+    caller: { roleArn: suspect, sessionName: 's' },
+    requestParameters: { policy },
+  });
   const signals = detectSignals(normaliseKmsApiCall(record, { responderRoles: [] }), deps.settings).filter(
     (s) => s.detector === 'key-policy-cross-account',
   );

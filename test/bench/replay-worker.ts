@@ -14,7 +14,9 @@ const baseline = async () => {
   let records = 0;
   for (const path of paths) {
     let rest = '';
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })) as AsyncIterable<Buffer>) {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
+      createGunzip({ chunkSize: 1 << 20 }),
+    ) as AsyncIterable<Buffer>) {
       const lines = (rest + chunk.toString('utf8')).split('\n');
       rest = lines.pop()!;
       for (const line of lines) {
@@ -42,7 +44,9 @@ const run = async () => {
     result = { records: stats.events, signals, malformed: stats.malformed, workers };
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(JSON.stringify({ ...result, seconds, startRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+  process.stdout.write(
+    JSON.stringify({ ...result, seconds, startRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
+  );
 };
 
 void run();

@@ -20,14 +20,24 @@ const measure = (mode: 'replay' | 'baseline', paths: string[]) =>
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     }),
-  ) as { records: number; seconds: number; maxRssBytes: number; startRssBytes: number; signals?: number; malformed?: number; workers?: number };
+  ) as {
+    records: number;
+    seconds: number;
+    maxRssBytes: number;
+    startRssBytes: number;
+    signals?: number;
+    malformed?: number;
+    workers?: number;
+  };
 
 const main = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-warden-bench-'));
   try {
     const archive = await writeArchive(dir, files, recordsPerFile);
     const largestFile = archive.bytes / files;
-    console.log(`archive: ${files} NDJSON.gz files, ${archive.records} records, ${(archive.bytes / 1e6).toFixed(1)} MB uncompressed (largest ${(largestFile / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `archive: ${files} NDJSON.gz files, ${archive.records} records, ${(archive.bytes / 1e6).toFixed(1)} MB uncompressed (largest ${(largestFile / 1e6).toFixed(1)} MB)`,
+    );
     const baseline = measure('baseline', archive.paths);
     const replay = measure('replay', archive.paths);
     const rate = (m: { records: number; seconds: number }) => m.records / m.seconds;

@@ -26,11 +26,18 @@ describe('an approval link in a real browser (Debian chromium, headless; install
   beforeAll(async () => {
     const executablePath = await chromiumExecutable();
     stack = await provisionResponderStack('browser');
-    const { ARN } = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }));
+    const { ARN } = await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }),
+    );
     moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN } });
     Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
-    const { handler } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as { handler: Parameters<typeof serveApprovals>[0] };
-    ({ handler: respond } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof respond });
+    const { handler } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as {
+      handler: Parameters<typeof serveApprovals>[0];
+    };
+    ({ handler: respond } = (await moto.asFunction(
+      'onKmsApiCall',
+      () => import('../../handlers/on-kms-api-call'),
+    )) as unknown as { handler: typeof respond });
     server = await serveApprovals(handler, () => localLambdaContext('approvals'));
     browser = await chromium.launch({
       executablePath,
@@ -61,7 +68,10 @@ describe('an approval link in a real browser (Debian chromium, headless; install
       localLambdaContext('onKmsApiCall'),
     );
     const incidentId = outcome.incidents![0]!.id;
-    const token = signToken({ incidentId, action: 'approve-rekey', expiresAt: Math.floor(Date.now() / 1000) + 3600 }, Buffer.from(secretText));
+    const token = signToken(
+      { incidentId, action: 'approve-rekey', expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+      Buffer.from(secretText),
+    );
 
     const page = await browser.newPage();
     await page.goto(`${server.url}${token}`);
@@ -78,9 +88,16 @@ describe('an approval link in a real browser (Debian chromium, headless; install
     await page.waitForSelector('text=Done: Approve re-key');
 
     const { Items = [] } = await new DynamoDBClient({}).send(
-      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } } }),
+      new QueryCommand({
+        TableName: stack.incidentTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } },
+      }),
     );
-    expect(unmarshall(Items[0]!)).toMatchObject({ status: 'approved', decisions: [{ action: 'approve-rekey', channel: 'approval-link' }] });
+    expect(unmarshall(Items[0]!)).toMatchObject({
+      status: 'approved',
+      decisions: [{ action: 'approve-rekey', channel: 'approval-link' }],
+    });
     await page.close();
   });
 });

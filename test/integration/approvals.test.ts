@@ -1,6 +1,12 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createServer, type Server } from 'node:http';
@@ -10,9 +16,19 @@ import { signSlackRequest } from '../../src/approvals/slack-signature';
 import { sealPress } from '../../src/approvals/sealed-press';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
-import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
+import {
+  provisionResponderStack,
+  responderEnvironment,
+  subscribeInbox,
+  type ResponderStack,
+} from '../../src/local/responder-stack';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/local/stack-definition';
@@ -30,7 +46,9 @@ const request = (method: 'GET' | 'POST', token: string) => ({
   routeKey: `${method} /approvals/{token}`,
   rawPath: `/approvals/${token}`,
   pathParameters: { token },
-  requestContext: { http: { method, path: `/approvals/${token}`, sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' } },
+  requestContext: {
+    http: { method, path: `/approvals/${token}`, sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' },
+  },
 });
 
 describe('the approval endpoint, against moto', () => {
@@ -42,7 +60,10 @@ describe('the approval endpoint, against moto', () => {
   let inbox: string;
   let slackServer: Server;
   let rekeyStateMachine: string;
-  const slackPosts: Array<{ text: string; blocks: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }> }> = [];
+  const slackPosts: Array<{
+    text: string;
+    blocks: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
+  }> = [];
 
   afterAll(() => new Promise<void>((resolve) => slackServer.close(() => resolve())));
 
@@ -50,8 +71,12 @@ describe('the approval endpoint, against moto', () => {
     stack = await provisionResponderStack('approve');
     moto.aws.useStack(stack);
     const secrets = new SecretsManagerClient({});
-    const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }));
-    const { ARN: slackSecretArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/slack', SecretString: slackSigningSecret }));
+    const { ARN } = await secrets.send(
+      new CreateSecretCommand({ Name: 'kms-warden/approve/signing', SecretString: secretText }),
+    );
+    const { ARN: slackSecretArn } = await secrets.send(
+      new CreateSecretCommand({ Name: 'kms-warden/approve/slack', SecretString: slackSigningSecret }),
+    );
     // A stand-in for Slack's incoming webhook, on loopback: it keeps what it is sent.
     slackServer = createServer((req, res) => {
       let body = '';
@@ -63,10 +88,16 @@ describe('the approval endpoint, against moto', () => {
     });
     await new Promise<void>((resolve) => slackServer.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(slackServer.address() as AddressInfo).port}/services/T000/B000/XXXX`;
-    const { ARN: webhookArn } = await secrets.send(new CreateSecretCommand({ Name: 'kms-warden/approve/webhook', SecretString: webhookUrl }));
+    const { ARN: webhookArn } = await secrets.send(
+      new CreateSecretCommand({ Name: 'kms-warden/approve/webhook', SecretString: webhookUrl }),
+    );
     // The re-key state machine, in moto's Step Functions: approving a re-key must start an execution of it.
     const { stateMachineArn } = await new SFNClient({}).send(
-      new CreateStateMachineCommand({ name: 'kms-warden-approve-rekey', definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'), roleArn: 'arn:aws:iam::123456789012:role/sfn' }),
+      new CreateStateMachineCommand({
+        name: 'kms-warden-approve-rekey',
+        definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
+        roleArn: 'arn:aws:iam::123456789012:role/sfn',
+      }),
     );
     rekeyStateMachine = stateMachineArn!;
     Object.assign(process.env, responderEnvironment(stack), {
@@ -87,12 +118,21 @@ describe('the approval endpoint, against moto', () => {
     await new IAMClient({}).send(
       new CreateRoleCommand({
         RoleName: 'ci-deployer',
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
       }),
     );
     kms = new KMSClient({});
-    ({ handler: approvals } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as { handler: Handler });
-    ({ handler: respond } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof respond });
+    ({ handler: approvals } = (await moto.asFunction(
+      'approvals',
+      () => import('../../handlers/approvals'),
+    )) as unknown as { handler: Handler });
+    ({ handler: respond } = (await moto.asFunction(
+      'onKmsApiCall',
+      () => import('../../handlers/on-kms-api-call'),
+    )) as unknown as { handler: typeof respond });
   });
 
   /** A contained incident: the attacker scheduled a deletion, kms-warden undid it and isolated the role. */
@@ -101,7 +141,12 @@ describe('the approval endpoint, against moto', () => {
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }));
     const outcome = await respond(
       viaEventBridge(
-        kmsApiCallRecord({ eventName: 'ScheduleKeyDeletion', keyArn: KeyMetadata!.Arn!, caller: suspect, requestParameters: { keyId: KeyMetadata!.KeyId, pendingWindowInDays: 7 } }),
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn: KeyMetadata!.Arn!,
+          caller: suspect,
+          requestParameters: { keyId: KeyMetadata!.KeyId, pendingWindowInDays: 7 },
+        }),
       ),
       localLambdaContext('onKmsApiCall'),
     );
@@ -112,30 +157,47 @@ describe('the approval endpoint, against moto', () => {
   const drainInbox = async () => {
     const bodies: string[] = [];
     for (;;) {
-      const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      const { Messages = [] } = await new SQSClient({}).send(
+        new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
       if (Messages.length === 0) return bodies;
       bodies.push(...Messages.map((m) => m.Body!));
     }
   };
   const statusOf = async (incidentId: string) => {
     const { Items = [] } = await new DynamoDBClient({}).send(
-      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } } }),
+      new QueryCommand({
+        TableName: stack.incidentTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `INCIDENT#${incidentId}` } },
+      }),
     );
     return unmarshall(Items[0]!);
   };
   const audit = async () => {
     const day = new Date().toISOString().slice(0, 10);
     const { Items = [] } = await new DynamoDBClient({}).send(
-      new QueryCommand({ TableName: stack.incidentTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `AUDIT#${day}` } } }),
+      new QueryCommand({
+        TableName: stack.incidentTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `AUDIT#${day}` } },
+      }),
     );
     return Items.map((item) => unmarshall(item));
   };
 
   it('puts working decision links in the message on-call receives', async () => {
     const { incidentId } = await containedIncident();
-    const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
+    const { Messages = [] } = await new SQSClient({}).send(
+      new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }),
+    );
     const message = Messages.map((m) => m.Body!).find((body) => body.includes(incidentId))!;
-    const links = Object.fromEntries([...message.matchAll(/^ {2}(.+): https:\/\/approvals\.example\.test\/approvals\/(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    const links = Object.fromEntries(
+      [...message.matchAll(/^ {2}(.+): https:\/\/approvals\.example\.test\/approvals\/(\S+)$/gm)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+    );
     expect(Object.keys(links)).toEqual(['Approve re-key', 'Release (false positive)']);
     const page = await approvals(request('GET', links['Approve re-key']!), localLambdaContext('approvals'));
     expect(page.statusCode).toBe(200);
@@ -166,14 +228,26 @@ describe('the approval endpoint, against moto', () => {
     const stored = await statusOf(incidentId);
     expect(stored.status).toBe('approved');
     // One execution, named after the incident, whose input is the run.
-    const { executions = [] } = await new SFNClient({}).send(new ListExecutionsCommand({ stateMachineArn: rekeyStateMachine }));
+    const { executions = [] } = await new SFNClient({}).send(
+      new ListExecutionsCommand({ stateMachineArn: rekeyStateMachine }),
+    );
     const started = executions.filter((e) => e.name === incidentId);
     expect(started).toHaveLength(1);
-    const { input } = await new SFNClient({}).send(new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }));
-    expect(JSON.parse(input!)).toEqual({ run: { incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'approval link holder' } });
+    const { input } = await new SFNClient({}).send(
+      new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }),
+    );
+    expect(JSON.parse(input!)).toEqual({
+      run: { incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'approval link holder' },
+    });
     // A resume from the CLI while that run is still going is refused: two runs must never race.
-    const resume = await new StepFunctionsRekeyWorkflow(new SFNClient({}), rekeyStateMachine).start({ incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'cli:dana' }, 'cli-1');
-    expect(resume).toEqual({ started: false, detail: `re-keying of this incident is still running (execution ${incidentId}); wait for it or stop it first` });
+    const resume = await new StepFunctionsRekeyWorkflow(new SFNClient({}), rekeyStateMachine).start(
+      { incidentId, keyArn: stored.keyArn, pendingWindowDays: 30, startedBy: 'cli:dana' },
+      'cli-1',
+    );
+    expect(resume).toEqual({
+      started: false,
+      detail: `re-keying of this incident is still running (execution ${incidentId}); wait for it or stop it first`,
+    });
     expect(stored.decisions).toEqual([expect.objectContaining({ action: 'approve-rekey', channel: 'approval-link' })]);
   });
 
@@ -192,17 +266,29 @@ describe('the approval endpoint, against moto', () => {
     await new IAMClient({}).send(
       new CreateRoleCommand({
         RoleName: 'batch-job',
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
       }),
     );
-    const { incidentId, keyId } = await containedIncident({ roleArn: 'arn:aws:iam::123456789012:role/batch-job', sessionName: 'nightly' });
-    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual(['KmsWardenQuarantine']);
+    const { incidentId, keyId } = await containedIncident({
+      roleArn: 'arn:aws:iam::123456789012:role/batch-job',
+      sessionName: 'nightly',
+    });
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual([
+      'KmsWardenQuarantine',
+    ]);
     const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
     expect(reply.statusCode).toBe(200);
     expect((await statusOf(incidentId)).status).toBe('released');
-    const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!);
+    const policy = JSON.parse(
+      (await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!,
+    );
     expect(policy.Statement.some((s: { Sid?: string }) => s.Sid?.startsWith('KmsWardenDeny'))).toBe(false);
-    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual([]);
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: 'batch-job' }))).PolicyNames).toEqual(
+      [],
+    );
     // The cancelled deletion's EnableKey is taken back too: the key is Disabled, not pending deletion.
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
   });
@@ -210,7 +296,11 @@ describe('the approval endpoint, against moto', () => {
   it('reports a release AWS applied and then answered 500 for as done, not as a lost race', async () => {
     const { incidentId } = await containedIncident();
     // The move to released takes effect, then the client is answered 500; the SDK sends it again.
-    const fault = moto.aws.proxy.inject({ operation: 'dynamodb:UpdateItem', kind: 'apply-then-500', when: (call) => JSON.stringify(call.params.ExpressionAttributeValues ?? {}).includes('"released"') });
+    const fault = moto.aws.proxy.inject({
+      operation: 'dynamodb:UpdateItem',
+      kind: 'apply-then-500',
+      when: (call) => JSON.stringify(call.params.ExpressionAttributeValues ?? {}).includes('"released"'),
+    });
     const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
     expect(fault.made()).toBe(1);
     expect(reply.statusCode).toBe(200);
@@ -224,14 +314,35 @@ describe('the approval endpoint, against moto', () => {
     const reply = await approvals(request('POST', token(incidentId, 'disable-key')), localLambdaContext('approvals'));
     expect(reply.statusCode).toBe(200);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
-    expect((await statusOf(incidentId)).decisions[0]).toMatchObject({ action: 'disable-key', results: [{ outcome: 'applied' }] });
+    expect((await statusOf(incidentId)).decisions[0]).toMatchObject({
+      action: 'disable-key',
+      results: [{ outcome: 'applied' }],
+    });
   });
 
   it.each([
-    ['forged', (id: string) => token(id, 'approve-rekey', 3600, 'f'.repeat(64)), 403, 'This link is not valid', 'forged: the signature does not match'],
+    [
+      'forged',
+      (id: string) => token(id, 'approve-rekey', 3600, 'f'.repeat(64)),
+      403,
+      'This link is not valid',
+      'forged: the signature does not match',
+    ],
     ['expired', (id: string) => token(id, 'approve-rekey', -10), 410, 'This link has expired', 'expired: expired at '],
-    ['garbage', () => 'not-a-token', 400, 'This is not a kms-warden link', 'malformed: not a kms-warden approval token'],
-    ['for a missing incident', () => token('kw-20990101-000000000000', 'approve-rekey'), 404, 'No such incident', 'unknown-incident: incident kw-20990101-000000000000 does not exist'],
+    [
+      'garbage',
+      () => 'not-a-token',
+      400,
+      'This is not a kms-warden link',
+      'malformed: not a kms-warden approval token',
+    ],
+    [
+      'for a missing incident',
+      () => token('kw-20990101-000000000000', 'approve-rekey'),
+      404,
+      'No such incident',
+      'unknown-incident: incident kw-20990101-000000000000 does not exist',
+    ],
   ])('refuses a %s link with a page and an audit entry, never a 500', async (_name, make, status, title, reason) => {
     const { incidentId } = await containedIncident();
     const before = new Set((await audit()).map((entry) => entry.sk));
@@ -242,7 +353,12 @@ describe('the approval endpoint, against moto', () => {
     expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
     const added = (await audit()).filter((entry) => !before.has(entry.sk));
     expect(added).toEqual([
-      expect.objectContaining({ outcome: 'refused', reason: expect.stringMatching(new RegExp(`^${reason}`)), sourceIp: '198.51.100.7', userAgent: 'Mozilla/5.0 test' }),
+      expect.objectContaining({
+        outcome: 'refused',
+        reason: expect.stringMatching(new RegExp(`^${reason}`)),
+        sourceIp: '198.51.100.7',
+        userAgent: 'Mozilla/5.0 test',
+      }),
     ]);
   });
 
@@ -256,23 +372,45 @@ describe('the approval endpoint, against moto', () => {
         rawPath: '/slack/actions',
         body,
         isBase64Encoded: false,
-        headers: { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(secret, timestamp, body) },
-        requestContext: { http: { method: 'POST', path: '/slack/actions', sourceIp: '203.0.113.9', userAgent: 'Slackbot 1.0' } },
+        headers: {
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': signSlackRequest(secret, timestamp, body),
+        },
+        requestContext: {
+          http: { method: 'POST', path: '/slack/actions', sourceIp: '203.0.113.9', userAgent: 'Slackbot 1.0' },
+        },
       };
     };
 
     it('posts a Block Kit message whose button, pressed by an approver, decides', async () => {
       const { incidentId } = await containedIncident();
       const message = slackPosts.find((post) => post.text.includes(incidentId))!;
-      expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'actions']);
+      expect(message.blocks.map((b) => b.type)).toEqual([
+        'header',
+        'section',
+        'section',
+        'section',
+        'section',
+        'actions',
+      ]);
       const buttons = message.blocks.at(-1)!.elements!;
       expect(buttons.map((b) => b.action_id)).toEqual(['approve-rekey', 'release']);
       const postsBefore = slackPosts.length;
       const reply = await approvals(press('U0LEAD', buttons[0]!.value), localLambdaContext('approvals'));
       // The answer replaces the message: the incident as it now stands, with no button for a decision already made.
-      const replaced = JSON.parse(reply.body) as { replace_original: boolean; blocks: Array<{ type: string; elements?: Array<{ text?: string }> }> };
+      const replaced = JSON.parse(reply.body) as {
+        replace_original: boolean;
+        blocks: Array<{ type: string; elements?: Array<{ text?: string }> }>;
+      };
       expect(replaced.replace_original).toBe(true);
-      expect(replaced.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context']);
+      expect(replaced.blocks.map((b) => b.type)).toEqual([
+        'header',
+        'section',
+        'section',
+        'section',
+        'section',
+        'context',
+      ]);
       expect(replaced.blocks.at(-1)!.elements![0]!.text).toContain(`<@U0LEAD>: approve-rekey for ${incidentId}`);
       expect((await statusOf(incidentId)).status).toBe('approved');
       // Slack's own message was updated in place: no second Slack post.
@@ -285,13 +423,19 @@ describe('the approval endpoint, against moto', () => {
       await drainInbox();
       const reply = await approvals(press('U0ONCALL', value), localLambdaContext('approvals'));
       expect(reply.statusCode).toBe(200);
-      expect(JSON.parse(reply.body)).toMatchObject({ replace_original: true, text: expect.stringContaining(incidentId) });
+      expect(JSON.parse(reply.body)).toMatchObject({
+        replace_original: true,
+        text: expect.stringContaining(incidentId),
+      });
       // Everyone else hears of the decision through SNS, in the incident's chat thread.
       const news = (await drainInbox()).filter((body) => body.includes(incidentId));
       expect(news).toHaveLength(1);
       expect(news[0]).toMatch(/^Approve re-key: decided by slack:U0ONCALL \(someone\) via slack\./);
       const stored = await statusOf(incidentId);
-      expect(stored).toMatchObject({ status: 'approved', decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }] });
+      expect(stored).toMatchObject({
+        status: 'approved',
+        decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }],
+      });
       const again = JSON.parse((await approvals(press('U0LEAD', value), localLambdaContext('approvals'))).body);
       expect(again.text).toContain('can no longer be made');
     });
@@ -299,26 +443,53 @@ describe('the approval endpoint, against moto', () => {
     it('decides a press the deployed function handed itself only under its seal, and checks the approver again', async () => {
       const { incidentId } = await containedIncident();
       const value = token(incidentId, 'approve-rekey');
-      const handedOver = (press: object) => ({ kmsWardenSlackPress: sealPress(press as never, Buffer.from(secretText), new Date()) });
+      const handedOver = (press: object) => ({
+        kmsWardenSlackPress: sealPress(press as never, Buffer.from(secretText), new Date()),
+      });
       // Anyone allowed to invoke the function could send an unsealed press: refused, nothing decided.
-      const forged = await approvals({ kmsWardenSlackPress: { token: value, user: 'U0ONCALL', requester: {} } }, localLambdaContext('approvals'));
+      const forged = await approvals(
+        { kmsWardenSlackPress: { token: value, user: 'U0ONCALL', requester: {} } },
+        localLambdaContext('approvals'),
+      );
       expect(forged.statusCode).toBe(400);
-      const refused = await approvals(handedOver({ token: value, user: 'U0INTERN', requester: {} }), localLambdaContext('approvals'));
+      const refused = await approvals(
+        handedOver({ token: value, user: 'U0INTERN', requester: {} }),
+        localLambdaContext('approvals'),
+      );
       expect(JSON.parse(refused.body)).toMatchObject({ text: expect.stringContaining('not on the list') });
       expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
-      const reply = await approvals(handedOver({ token: value, user: 'U0ONCALL', username: 'someone', requester: { sourceIp: '203.0.113.9' } }), localLambdaContext('approvals'));
+      const reply = await approvals(
+        handedOver({ token: value, user: 'U0ONCALL', username: 'someone', requester: { sourceIp: '203.0.113.9' } }),
+        localLambdaContext('approvals'),
+      );
       expect(reply.statusCode).toBe(200);
-      expect(await statusOf(incidentId)).toMatchObject({ status: 'approved', decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }] });
+      expect(await statusOf(incidentId)).toMatchObject({
+        status: 'approved',
+        decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }],
+      });
     });
 
     it.each([
-      ['someone not on the approver list', () => ['U0INTERN', undefined, 0] as const, 200, 'not on the list of kms-warden approvers'],
-      ['a forged signature', () => ['U0ONCALL', 'not-the-secret-0000000000000000', 0] as const, 401, 'request not verified'],
+      [
+        'someone not on the approver list',
+        () => ['U0INTERN', undefined, 0] as const,
+        200,
+        'not on the list of kms-warden approvers',
+      ],
+      [
+        'a forged signature',
+        () => ['U0ONCALL', 'not-the-secret-0000000000000000', 0] as const,
+        401,
+        'request not verified',
+      ],
       ['a request older than five minutes', () => ['U0ONCALL', undefined, 400] as const, 401, 'request not verified'],
     ])('refuses %s and changes nothing', async (_name, args, status, text) => {
       const { incidentId } = await containedIncident();
       const [user, secret, age] = args();
-      const reply = await approvals(press(user, token(incidentId, 'approve-rekey'), secret ?? slackSigningSecret, age), localLambdaContext('approvals'));
+      const reply = await approvals(
+        press(user, token(incidentId, 'approve-rekey'), secret ?? slackSigningSecret, age),
+        localLambdaContext('approvals'),
+      );
       expect(reply.statusCode).toBe(status);
       expect(reply.body).toContain(text);
       expect((await statusOf(incidentId)).status).toBe('awaiting-approval');

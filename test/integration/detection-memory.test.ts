@@ -41,7 +41,9 @@ describe('detection memory in DynamoDB, against moto', () => {
 
     const items = await memoryItems();
     expect(items.map((i) => i.pk).sort()).toEqual([`MEMORY#KEY#${keyArn}`, `MEMORY#PAIR#${keyArn}#${alice}`]);
-    expect(items.every((i) => i.version === 1 && i.expiresAt === Date.parse('2026-12-28T12:00:00.000Z') / 1000)).toBe(true);
+    expect(items.every((i) => i.version === 1 && i.expiresAt === Date.parse('2026-12-28T12:00:00.000Z') / 1000)).toBe(
+      true,
+    );
 
     const reader = memory();
     await reader.prefetch({ principalArn: alice, keyArn });
@@ -65,13 +67,20 @@ describe('detection memory in DynamoDB, against moto', () => {
 
   it('counts a burst of refused calls across invocations of the real handler', async () => {
     Object.assign(process.env, responderEnvironment(stack));
-    const { handler } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as {
+    const { handler } = (await moto.asFunction(
+      'onKmsApiCall',
+      () => import('../../handlers/on-kms-api-call'),
+    )) as unknown as {
       handler: (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string }> }>;
     };
     const refused = failed(record('Decrypt.iam-user'), 'AccessDeniedException');
     const outcomes = [];
     for (let i = 0; i < 20; i += 1) {
-      const event = { ...refused, eventID: `burst-${i}`, eventTime: new Date(Date.parse('2026-11-28T11:00:00Z') + i * 10_000).toISOString() };
+      const event = {
+        ...refused,
+        eventID: `burst-${i}`,
+        eventTime: new Date(Date.parse('2026-11-28T11:00:00Z') + i * 10_000).toISOString(),
+      };
       outcomes.push(await handler(viaEventBridge(event), localLambdaContext('onKmsActivity')));
     }
     expect(outcomes.slice(0, 19).every((o) => o.status === 'ignored')).toBe(true);

@@ -41,15 +41,36 @@ describe('kms-warden doctor, against moto', () => {
   const events = () => new EventBridgeClient({ region });
   const kms = () => new KMSClient({ region });
 
-  const trail = async (name: string, options: { home?: string; multiRegion?: boolean; logging?: boolean; selectors?: Omit<PutEventSelectorsCommandInput, 'TrailName'> } = {}) => {
+  const trail = async (
+    name: string,
+    options: {
+      home?: string;
+      multiRegion?: boolean;
+      logging?: boolean;
+      selectors?: Omit<PutEventSelectorsCommandInput, 'TrailName'>;
+    } = {},
+  ) => {
     const cloudTrail = cloudTrailIn(options.home ?? region);
-    await cloudTrail.send(new CreateTrailCommand({ Name: name, S3BucketName: 'kms-warden-doctor-trail', IsMultiRegionTrail: options.multiRegion ?? true }));
-    await cloudTrail.send(new PutEventSelectorsCommand({ TrailName: name, ...(options.selectors ?? { EventSelectors: allManagementEvents }) }));
+    await cloudTrail.send(
+      new CreateTrailCommand({
+        Name: name,
+        S3BucketName: 'kms-warden-doctor-trail',
+        IsMultiRegionTrail: options.multiRegion ?? true,
+      }),
+    );
+    await cloudTrail.send(
+      new PutEventSelectorsCommand({
+        TrailName: name,
+        ...(options.selectors ?? { EventSelectors: allManagementEvents }),
+      }),
+    );
     if (options.logging ?? true) await cloudTrail.send(new StartLoggingCommand({ Name: name }));
   };
 
   const putRule = (name: string, state: RuleState) =>
-    events().send(new PutRuleCommand({ Name: rule(name), State: state, EventPattern: JSON.stringify({ source: ['aws.kms'] }) }));
+    events().send(
+      new PutRuleCommand({ Name: rule(name), State: state, EventPattern: JSON.stringify({ source: ['aws.kms'] }) }),
+    );
 
   const allRules = async () => {
     for (const name of detectionRules) await putRule(name, 'ENABLED');
@@ -64,10 +85,14 @@ describe('kms-warden doctor, against moto', () => {
 
   /** Does what a printed put-event-selectors fix says, through the SDK: the fix is checked by the doctor itself. */
   const applySelectorsFix = async (fixLine: string) => {
-    const [, trailName, home, option, json] = /--trail-name (\S+) --region (\S+) --(event-selectors|advanced-event-selectors) '(.*)'$/.exec(fixLine)!;
+    const [, trailName, home, option, json] =
+      /--trail-name (\S+) --region (\S+) --(event-selectors|advanced-event-selectors) '(.*)'$/.exec(fixLine)!;
     const selectors = JSON.parse(json!);
     await cloudTrailIn(home!).send(
-      new PutEventSelectorsCommand({ TrailName: trailName, ...(option === 'event-selectors' ? { EventSelectors: selectors } : { AdvancedEventSelectors: selectors }) }),
+      new PutEventSelectorsCommand({
+        TrailName: trailName,
+        ...(option === 'event-selectors' ? { EventSelectors: selectors } : { AdvancedEventSelectors: selectors }),
+      }),
     );
   };
 
@@ -75,11 +100,14 @@ describe('kms-warden doctor, against moto', () => {
     ...detectionRules.map((name) => `ok   eventbridge: rule ${rule(name)} is ENABLED`),
     `ok   eventbridge: rule ${rule('key-activity')} is ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`,
   ];
-  const trailOk = 'ok   cloudtrail: trail org-trail (multi-Region) is logging read-only and write management events from kms.amazonaws.com';
+  const trailOk =
+    'ok   cloudtrail: trail org-trail (multi-Region) is logging read-only and write management events from kms.amazonaws.com';
 
   beforeEach(async () => {
     await moto.aws.reset();
-    await new S3Client({ region, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: 'kms-warden-doctor-trail' }));
+    await new S3Client({ region, forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: 'kms-warden-doctor-trail' }),
+    );
   });
 
   it('passes every check when the trail, the rules and key rotation are set up, ignoring keys rotation does not apply to', async () => {
@@ -94,7 +122,11 @@ describe('kms-warden doctor, against moto', () => {
     // Act
     const { code, out, err } = await doctor();
     // Assess
-    expect(out).toEqual([trailOk, ...rulesOk, 'ok   key-rotation: 2 enabled customer-managed symmetric keys rotate automatically in us-east-1']);
+    expect(out).toEqual([
+      trailOk,
+      ...rulesOk,
+      'ok   key-rotation: 2 enabled customer-managed symmetric keys rotate automatically in us-east-1',
+    ]);
     expect(err).toEqual(['kms-warden doctor: 7 ok, 0 to fix (stage doctor, us-east-1)']);
     expect(code).toBe(0);
   });
@@ -109,13 +141,24 @@ describe('kms-warden doctor, against moto', () => {
       'FIX  cloudtrail: no trail records management events in us-east-1: create a multi-Region trail (BUCKET: an S3 bucket whose policy lets CloudTrail write)',
       '     aws cloudtrail create-trail --name kms-warden-trail --s3-bucket-name BUCKET --is-multi-region-trail --region us-east-1 && aws cloudtrail start-logging --name kms-warden-trail --region us-east-1',
     ]);
-    expect(out.slice(2)).toEqual([...rulesOk, 'ok   key-rotation: no enabled customer-managed symmetric keys in us-east-1']);
+    expect(out.slice(2)).toEqual([
+      ...rulesOk,
+      'ok   key-rotation: no enabled customer-managed symmetric keys in us-east-1',
+    ]);
     expect(code).toBe(1);
   });
 
   it('flags a trail whose classic selectors exclude kms.amazonaws.com, and puts back the selectors without that exclusion', async () => {
     await trail('org-trail', {
-      selectors: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] }] },
+      selectors: {
+        EventSelectors: [
+          {
+            ReadWriteType: 'All',
+            IncludeManagementEvents: true,
+            ExcludeManagementEventSources: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'],
+          },
+        ],
+      },
     });
     await allRules();
 
@@ -137,8 +180,20 @@ describe('kms-warden doctor, against moto', () => {
       logging: false,
       selectors: {
         AdvancedEventSelectors: [
-          { Name: 'mgmt', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] }] },
-          { Name: 'objects', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] },
+          {
+            Name: 'mgmt',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Management'] },
+              { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+            ],
+          },
+          {
+            Name: 'objects',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+            ],
+          },
         ],
       },
     });
@@ -156,13 +211,19 @@ describe('kms-warden doctor, against moto', () => {
     await applySelectorsFix(out[1]!);
     await cloudTrailIn('us-west-2').send(new StartLoggingCommand({ Name: 'central' }));
     const fixed = await doctor();
-    expect(fixed.out[0]).toBe('ok   cloudtrail: trail central (multi-Region) is logging read-only and write management events from kms.amazonaws.com');
+    expect(fixed.out[0]).toBe(
+      'ok   cloudtrail: trail central (multi-Region) is logging read-only and write management events from kms.amazonaws.com',
+    );
     expect(fixed.code).toBe(0);
   });
 
   it('is satisfied by one good trail among bad ones, and flags a trail recording only writes', async () => {
-    await trail('writes-only', { selectors: { EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] } });
-    expect((await doctor()).out[0]).toBe('FIX  cloudtrail: no trail records KMS management events in us-east-1: trail writes-only records only write management events');
+    await trail('writes-only', {
+      selectors: { EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] },
+    });
+    expect((await doctor()).out[0]).toBe(
+      'FIX  cloudtrail: no trail records KMS management events in us-east-1: trail writes-only records only write management events',
+    );
 
     await trail('org-trail');
     expect((await doctor()).out[0]).toBe(trailOk);
@@ -212,8 +273,17 @@ describe('kms-warden doctor, against moto', () => {
     expect(json.out.map((line) => JSON.parse(line))).toEqual([
       { check: 'cloudtrail', ok: true, detail: trailOk.replace('ok   cloudtrail: ', '') },
       ...rulesOk.map((line) => ({ check: 'eventbridge', ok: true, detail: line.replace('ok   eventbridge: ', '') })),
-      { check: 'key-rotation', ok: true, detail: '1 enabled customer-managed symmetric key rotates automatically in us-east-1' },
-      { check: 'key-rotation', ok: false, detail: `key ${unrotated.Arn} has automatic rotation off`, fix: `aws kms enable-key-rotation --key-id ${unrotated.KeyId} --region us-east-1` },
+      {
+        check: 'key-rotation',
+        ok: true,
+        detail: '1 enabled customer-managed symmetric key rotates automatically in us-east-1',
+      },
+      {
+        check: 'key-rotation',
+        ok: false,
+        detail: `key ${unrotated.Arn} has automatic rotation off`,
+        fix: `aws kms enable-key-rotation --key-id ${unrotated.KeyId} --region us-east-1`,
+      },
     ]);
     expect(json.code).toBe(1);
 
@@ -229,8 +299,12 @@ describe('kms-warden doctor, against moto', () => {
     const { code, out, err } = await doctor('--region', 'eu-west-1');
 
     expect(out[0]).toBe(trailOk);
-    expect(out.filter((line) => line.startsWith('FIX'))).toEqual(Array(5).fill(expect.stringMatching(/^FIX {2}eventbridge: rule kms-warden-doctor-[a-z0-9-]+ does not exist$/)));
-    expect(out.filter((line) => line.startsWith(' '))).toEqual(Array(5).fill('     npx serverless deploy --stage doctor --region eu-west-1'));
+    expect(out.filter((line) => line.startsWith('FIX'))).toEqual(
+      Array(5).fill(expect.stringMatching(/^FIX {2}eventbridge: rule kms-warden-doctor-[a-z0-9-]+ does not exist$/)),
+    );
+    expect(out.filter((line) => line.startsWith(' '))).toEqual(
+      Array(5).fill('     npx serverless deploy --stage doctor --region eu-west-1'),
+    );
     expect(err).toEqual(['kms-warden doctor: 2 ok, 5 to fix (stage doctor, eu-west-1)']);
     expect(code).toBe(1);
   });

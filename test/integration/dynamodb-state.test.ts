@@ -20,7 +20,10 @@ const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1
  */
 const storeAsTheFunctionsUseIt = async (moto: ReturnType<typeof useMoto>, table: string): Promise<IncidentStore> => {
   const writer = await moto.asFunction('approvals', () => new DynamoDbIncidentStore(documentClient(), table));
-  const reminders = await moto.asFunction('remindPendingDecisions', () => new DynamoDbIncidentStore(documentClient(), table));
+  const reminders = await moto.asFunction(
+    'remindPendingDecisions',
+    () => new DynamoDbIncidentStore(documentClient(), table),
+  );
   const operator = new DynamoDbIncidentStore(documentClient(), table);
   return new Proxy(writer, {
     get: (target, property, receiver) => {
@@ -68,12 +71,17 @@ describe('conditional writes in the incident table, against moto', () => {
   });
 
   /** Each test's incidents get a group of their own, unless a test shares one on purpose. */
-  const incident = (eventID: string, group = `test|${eventID}`): Incident => ({ ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }), group });
+  const incident = (eventID: string, group = `test|${eventID}`): Incident => ({
+    ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }),
+    group,
+  });
 
   it('records containment once: a second writer loses and learns the current state', async () => {
     const draft = incident('contain-once');
     await incidents.open(draft);
-    const results = [{ outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } }];
+    const results = [
+      { outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } },
+    ];
 
     const stored = await incidents.recordContainment(draft.id, results, '2026-11-28T12:00:01.000Z');
     const lost = await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:02.000Z').catch((e: unknown) => e);
@@ -86,7 +94,11 @@ describe('conditional writes in the incident table, against moto', () => {
   it('keeps an incident open when an action failed', async () => {
     const draft = incident('contain-failed');
     await incidents.open(draft);
-    const stored = await incidents.recordContainment(draft.id, [{ outcome: 'failed', error: 'X', message: 'y' }], '2026-11-28T12:00:01.000Z');
+    const stored = await incidents.recordContainment(
+      draft.id,
+      [{ outcome: 'failed', error: 'X', message: 'y' }],
+      '2026-11-28T12:00:01.000Z',
+    );
     expect(stored.status).toBe('open');
   });
 
@@ -105,7 +117,12 @@ describe('conditional writes in the incident table, against moto', () => {
   });
 
   it('keeps the newest key state and the one before it, whatever order events arrive in', async () => {
-    const change = (state: 'Enabled' | 'Disabled', eventId: string, eventTime: string) => ({ state, eventId, eventTime, changedBy: 'arn:aws:iam::123456789012:role/a' });
+    const change = (state: 'Enabled' | 'Disabled', eventId: string, eventTime: string) => ({
+      state,
+      eventId,
+      eventTime,
+      changedBy: 'arn:aws:iam::123456789012:role/a',
+    });
     expect(await journal.record(keyArn, change('Disabled', 'e2', '2026-11-28T10:00:00.000Z'))).toBe(true);
     expect(await journal.record(keyArn, change('Enabled', 'e1', '2026-11-28T09:00:00.000Z'))).toBe(false);
     expect(await journal.record(keyArn, change('Disabled', 'e2', '2026-11-28T10:00:00.000Z'))).toBe(false);
@@ -132,18 +149,35 @@ describe('conditional writes in the incident table, against moto', () => {
   });
 
   it('lists incidents by key, newest first, and by status, oldest change first', async () => {
-    const first = { ...incident('by-key-1'), createdAt: '2026-11-20T00:00:00.000Z', updatedAt: '2026-11-20T00:00:00.000Z' };
-    const second = { ...incident('by-key-2'), createdAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T00:00:00.000Z', status: 'contained' as const };
+    const first = {
+      ...incident('by-key-1'),
+      createdAt: '2026-11-20T00:00:00.000Z',
+      updatedAt: '2026-11-20T00:00:00.000Z',
+    };
+    const second = {
+      ...incident('by-key-2'),
+      createdAt: '2026-11-21T00:00:00.000Z',
+      updatedAt: '2026-11-21T00:00:00.000Z',
+      status: 'contained' as const,
+    };
     await incidents.open(first);
     await incidents.open(second);
     // Listed as those who list them: the operator's CLI by key, the reminders function by status.
     const byKey = await new DynamoDbIncidentStore(documentClient(), table).listByKey(first.keyArn!);
     // Other tests in this suite opened incidents on the same key: all of them come back, newest first.
-    expect(byKey.map((i) => i.createdAt)).toEqual(byKey.map((i) => i.createdAt).sort().reverse());
+    expect(byKey.map((i) => i.createdAt)).toEqual(
+      byKey
+        .map((i) => i.createdAt)
+        .sort()
+        .reverse(),
+    );
     expect(byKey.findIndex((i) => i.id === second.id)).toBeLessThan(byKey.findIndex((i) => i.id === first.id));
     expect(byKey.findIndex((i) => i.id === first.id)).toBeGreaterThanOrEqual(0);
     expect(byKey.every((i) => i.keyArn === first.keyArn)).toBe(true);
-    const reminders = await moto.asFunction('remindPendingDecisions', () => new DynamoDbIncidentStore(documentClient(), table));
+    const reminders = await moto.asFunction(
+      'remindPendingDecisions',
+      () => new DynamoDbIncidentStore(documentClient(), table),
+    );
     const open = await reminders.listByStatus(['open'], '2026-11-20T12:00:00.000Z');
     expect(open.map((i) => i.id)).toContain(first.id);
     expect(open.map((i) => i.id)).not.toContain(second.id);
@@ -152,8 +186,19 @@ describe('conditional writes in the incident table, against moto', () => {
   it('counts a repeated signal without resetting how long the incident has waited', async () => {
     const draft = incident('repeat');
     await incidents.open(draft);
-    const repeated = await incidents.recordRepeat(draft.id, { ...draft.signal, evidence: { count: 2 } }, '2026-11-28T15:00:00.000Z');
-    expect(repeated).toMatchObject({ occurrences: 1, lastSeenAt: '2026-11-28T15:00:00.000Z', lastEvidence: { count: 2 }, updatedAt: draft.updatedAt });
-    await expect(incidents.recordRepeat('kw-none', draft.signal, '2026-11-28T15:00:00.000Z')).rejects.toThrow(StateConflictError);
+    const repeated = await incidents.recordRepeat(
+      draft.id,
+      { ...draft.signal, evidence: { count: 2 } },
+      '2026-11-28T15:00:00.000Z',
+    );
+    expect(repeated).toMatchObject({
+      occurrences: 1,
+      lastSeenAt: '2026-11-28T15:00:00.000Z',
+      lastEvidence: { count: 2 },
+      updatedAt: draft.updatedAt,
+    });
+    await expect(incidents.recordRepeat('kw-none', draft.signal, '2026-11-28T15:00:00.000Z')).rejects.toThrow(
+      StateConflictError,
+    );
   });
 });

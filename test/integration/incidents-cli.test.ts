@@ -19,20 +19,36 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     Object.assign(process.env, responderEnvironment(stack), { USER: 'erin' });
     incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
     keyArn = (await new KMSClient({}).send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
-    const draft = { ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: 'cli-1' }), keyArn, group: 'cli-1', plan: [{ type: 'disable-key' as const, params: { keyArn }, run: 'approval' as const }] };
+    const draft = {
+      ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: 'cli-1' }),
+      keyArn,
+      group: 'cli-1',
+      plan: [{ type: 'disable-key' as const, params: { keyArn }, run: 'approval' as const }],
+    };
     await incidents.open(draft);
-    await incidents.recordContainment(draft.id, [{ outcome: 'not-run', reason: 'offered for approval' }], '2026-11-28T12:00:01.000Z');
+    await incidents.recordContainment(
+      draft.id,
+      [{ outcome: 'not-run', reason: 'offered for approval' }],
+      '2026-11-28T12:00:01.000Z',
+    );
     incidentId = draft.id;
   });
 
   it('lists active incidents and shows one with its timeline', async () => {
     const listed = captured();
     expect(await main(['incidents', 'list', '--json'], listed.io)).toBe(0);
-    expect(listed.out.map((l) => JSON.parse(l) as { id: string; status: string })).toEqual([expect.objectContaining({ id: incidentId, status: 'contained', keyArn })]);
+    expect(listed.out.map((l) => JSON.parse(l) as { id: string; status: string })).toEqual([
+      expect.objectContaining({ id: incidentId, status: 'contained', keyArn }),
+    ]);
     const shown = captured();
     expect(await main(['incidents', 'show', incidentId], shown.io)).toBe(0);
     expect(shown.out[0]).toContain('A KMS key was scheduled for deletion');
-    expect(shown.out).toEqual(expect.arrayContaining(['Timeline:', expect.stringMatching(/^ {2}2026-11-28T12:00:01.000Z {2}containment ran: 1 not-run$/)]));
+    expect(shown.out).toEqual(
+      expect.arrayContaining([
+        'Timeline:',
+        expect.stringMatching(/^ {2}2026-11-28T12:00:01.000Z {2}containment ran: 1 not-run$/),
+      ]),
+    );
     const bad = captured();
     expect(await main(['incidents', 'list', '--status', 'opened'], bad.io)).toBe(2);
     expect(bad.err[0]).toMatch(/^kms-warden incidents: unknown status opened/);
@@ -44,7 +60,13 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     expect(dry.out[1]).toBe('Nothing changed. Run again with --yes to decide.');
     const dryJson = captured();
     expect(await main(['disable', incidentId, '--json'], dryJson.io)).toBe(0);
-    expect(JSON.parse(dryJson.out[0]!)).toMatchObject({ incidentId, action: 'disable-key', decided: false, status: 'contained', keyArn });
+    expect(JSON.parse(dryJson.out[0]!)).toMatchObject({
+      incidentId,
+      action: 'disable-key',
+      decided: false,
+      status: 'contained',
+      keyArn,
+    });
     const kms = new KMSClient({});
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
 
@@ -52,7 +74,9 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     expect(await main(['disable', incidentId, '--yes'], decided.io)).toBe(0);
     expect(decided.out[0]).toBe(`Disable key for ${incidentId}: ${keyArn} is disabled (now contained)`);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Disabled');
-    expect((await incidents.get(incidentId))!.decisions).toEqual([expect.objectContaining({ action: 'disable-key', by: 'cli:erin', channel: 'cli' })]);
+    expect((await incidents.get(incidentId))!.decisions).toEqual([
+      expect.objectContaining({ action: 'disable-key', by: 'cli:erin', channel: 'cli' }),
+    ]);
 
     const released = captured();
     expect(await main(['release', incidentId, '--yes'], released.io)).toBe(0);

@@ -27,21 +27,32 @@ const everySeededResource = [
  * `npm start -- ARGS` in a process of its own (the handlers read their settings once, when they load, as in Lambda)
  * with its own moto; it must end cleanly, saying nothing on stderr. Returns its JSON lines.
  */
-const npmStart = (...args: string[]): Line[] => linesOf(spawnSync('npm', ['start', '--silent', '--', ...args], spawnOptions()));
+const npmStart = (...args: string[]): Line[] =>
+  linesOf(spawnSync('npm', ['start', '--silent', '--', ...args], spawnOptions()));
 
 /** The same through the package's bin, as `npx kms-warden local` runs it. */
-const viaBin = (...args: string[]): Line[] => linesOf(spawnSync(process.execPath, [join(projectRoot, 'src/cli/kms-warden.cjs'), 'local', ...args], spawnOptions()));
+const viaBin = (...args: string[]): Line[] =>
+  linesOf(spawnSync(process.execPath, [join(projectRoot, 'src/cli/kms-warden.cjs'), 'local', ...args], spawnOptions()));
 
 const spawnOptions = () => {
   const env = { ...process.env };
   delete env.AWS_ENDPOINT_URL;
-  return { cwd: projectRoot, env, encoding: 'utf8' as const, timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'> };
+  return {
+    cwd: projectRoot,
+    env,
+    encoding: 'utf8' as const,
+    timeout: 120_000,
+    stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'>,
+  };
 };
 
 const linesOf = (run: SpawnSyncReturns<string>): Line[] => {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Line);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Line);
 };
 
 describe('npm start: the local demo', () => {
@@ -49,16 +60,42 @@ describe('npm start: the local demo', () => {
 
   it('uses the emulator AWS_ENDPOINT_URL names, undoes the deletion, and re-keys through the approval links', async () => {
     const lines: string[] = [];
-    const code = await main(['local', '--auto-approve', '--json'], { out: (line) => lines.push(line), err: (line) => lines.push(`stderr: ${line}`) });
+    const code = await main(['local', '--auto-approve', '--json'], {
+      out: (line) => lines.push(line),
+      err: (line) => lines.push(`stderr: ${line}`),
+    });
     expect(code).toBe(0);
     const steps = lines.map((line) => JSON.parse(line) as Line);
     const kinds = steps.map((s) => s.step).filter((step) => step !== 'rekey-state' && step !== 'rekey');
-    expect(kinds).toEqual(['emulator', 'stack', 'key', 'baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack', 'response', 'incident', 'notification', 'redelivery', 'approval', 'decided', 'person', 'person', 'person', 'acknowledged', 'approval', 'decided', 'done']);
+    expect(kinds).toEqual([
+      'emulator',
+      'stack',
+      'key',
+      'baseline',
+      'enumeration',
+      'denied',
+      'new-source',
+      'grant',
+      'attack',
+      'response',
+      'incident',
+      'notification',
+      'redelivery',
+      'approval',
+      'decided',
+      'person',
+      'person',
+      'person',
+      'acknowledged',
+      'approval',
+      'decided',
+      'done',
+    ]);
     // Every scenario event went through the real rule patterns in the emulator's EventBridge.
     // Each step raised the signals its attack should, as the incidents recorded them.
-    const played = steps.filter((s) => ['baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack'].includes(s.step)) as Array<
-      Line & { events: number; routed: number; signals: string[]; incidents: Record<string, string> }
-    >;
+    const played = steps.filter((s) =>
+      ['baseline', 'enumeration', 'denied', 'new-source', 'grant', 'attack'].includes(s.step),
+    ) as Array<Line & { events: number; routed: number; signals: string[]; incidents: Record<string, string> }>;
     expect(played.map((s) => [s.step, s.events, s.routed, s.signals, Object.keys(s.incidents).length])).toEqual([
       ['baseline', 3, 3, [], 0],
       ['enumeration', 20, 20, ['key-enumeration'], 1],
@@ -69,26 +106,57 @@ describe('npm start: the local demo', () => {
     ]);
     // The burst of denials and the Decrypt from the new address are one incident (same key, principal, family).
     expect(Object.keys(played[3]!.incidents)).toEqual(Object.keys(played[2]!.incidents));
-    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null, outsiderGrant: false, quarantined: true });
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({
+      keyState: 'Enabled',
+      deletionDate: null,
+      outsiderGrant: false,
+      quarantined: true,
+    });
     // Approving ran the deployed workflow definition through the local interpreter, state by state.
-    expect(steps.filter((s) => s.step === 'rekey-state').map((s) => s.state)).toEqual(expect.arrayContaining(['Begin', 'Snapshot', 'CreateReplacement', 'MoveAliases', 'Inventory', 'ReEncrypt', 'Verify', 'RequestDeletionApproval', 'ScheduleDeletion']));
-    const done = steps.find((s) => s.step === 'done') as Line & { oldKeyState: string; incident: { status: string; rekey: { resources: Record<string, { service: string; status: string }> } } };
+    expect(steps.filter((s) => s.step === 'rekey-state').map((s) => s.state)).toEqual(
+      expect.arrayContaining([
+        'Begin',
+        'Snapshot',
+        'CreateReplacement',
+        'MoveAliases',
+        'Inventory',
+        'ReEncrypt',
+        'Verify',
+        'RequestDeletionApproval',
+        'ScheduleDeletion',
+      ]),
+    );
+    const done = steps.find((s) => s.step === 'done') as Line & {
+      oldKeyState: string;
+      incident: { status: string; rekey: { resources: Record<string, { service: string; status: string }> } };
+    };
     expect(done.oldKeyState).toBe('PendingDeletion');
     expect(done.incident.status).toBe('deletion-scheduled');
     // Every seeded resource moved: by re-keying, or (the volume, the database) cut over by the person the demo plays.
     // The DynamoDB table is acknowledged: moto keeps a table's key whatever UpdateTable asks.
-    expect(Object.values(done.incident.rekey.resources).map((r) => `${r.service}:${r.status}`).sort()).toEqual(everySeededResource);
+    expect(
+      Object.values(done.incident.rekey.resources)
+        .map((r) => `${r.service}:${r.status}`)
+        .sort(),
+    ).toEqual(everySeededResource);
     // And in the emulator: no volume or database the demo seeded is left on the old key (the table is, as said above).
     const oldKey = (steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn;
     const { Volumes = [] } = await new EC2Client({}).send(new DescribeVolumesCommand({}));
     expect(Volumes.filter((v) => v.KmsKeyId === oldKey)).toEqual([]);
-    expect(Volumes.filter((v) => v.KmsKeyId === (done.incident.rekey as unknown as { replacementKeyArn: string }).replacementKeyArn)).toHaveLength(1);
+    expect(
+      Volumes.filter(
+        (v) => v.KmsKeyId === (done.incident.rekey as unknown as { replacementKeyArn: string }).replacementKeyArn,
+      ),
+    ).toHaveLength(1);
     const { DBInstances = [] } = await new RDSClient({}).send(new DescribeDBInstancesCommand({}));
     expect(DBInstances.filter((db) => db.KmsKeyId === oldKey)).toEqual([]);
     expect(steps[0]).toMatchObject({ endpoint: moto.endpoint, started: false });
     expect(steps.find((s) => s.step === 'incident')).toMatchObject({ incident: { status: 'awaiting-approval' } });
     const redelivered = steps.find((s) => s.step === 'redelivery') as Line & { incidents: Record<string, string> };
-    expect(redelivered.incidents).toEqual({ [(steps.find((s) => s.step === 'incident') as Line & { incident: { id: string } }).incident.id]: 'awaiting-approval' });
+    expect(redelivered.incidents).toEqual({
+      [(steps.find((s) => s.step === 'incident') as Line & { incident: { id: string } }).incident.id]:
+        'awaiting-approval',
+    });
   });
 
   it('starts its own moto through the real entry point and runs to the end without waiting', () => {
@@ -104,10 +172,23 @@ describe('npm start: the local demo', () => {
       'key-deletion-scheduled',
       'key-deletion-scheduled',
     ]);
-    expect(steps.find((s) => s.step === 'response')).toMatchObject({ keyState: 'Enabled', deletionDate: null, outsiderGrant: false, quarantined: true });
-    expect(steps.at(-1)).toMatchObject({ step: 'done', oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({
+      keyState: 'Enabled',
+      deletionDate: null,
+      outsiderGrant: false,
+      quarantined: true,
+    });
+    expect(steps.at(-1)).toMatchObject({
+      step: 'done',
+      oldKeyState: 'PendingDeletion',
+      incident: { status: 'deletion-scheduled' },
+    });
     // Every seeded resource, one by one, moved or cut over (the table acknowledged: moto keeps a table's key).
-    expect((steps.at(-1)!.resources as Array<{ service: string; status: string }>).map((r) => `${r.service}:${r.status}`).sort()).toEqual(everySeededResource);
+    expect(
+      (steps.at(-1)!.resources as Array<{ service: string; status: string }>)
+        .map((r) => `${r.service}:${r.status}`)
+        .sort(),
+    ).toEqual(everySeededResource);
   });
 
   it('answers --help and refuses an unknown command with exit code 2', async () => {
@@ -121,7 +202,9 @@ describe('npm start: the local demo', () => {
     expect(await main(['local', '--no-such-flag'], io)).toBe(2);
     expect(err[1]).toMatch(/^kms-warden local: Unknown option '--no-such-flag'/);
     expect(await main(['local', '--scenario', 'alien-invasion'], io)).toBe(2);
-    expect(err[2]).toBe('kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion). See kms-warden local --help.');
+    expect(err[2]).toBe(
+      'kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion). See kms-warden local --help.',
+    );
   });
 
   it('ends, and says so, when the person at the terminal rejects instead of approving', async () => {
@@ -135,7 +218,11 @@ describe('npm start: the local demo', () => {
         const approve = (steps.findLast((s) => s.step === 'approval') as Line & { url: string }).url;
         rejected = fetch(approve)
           .then((page) => page.text())
-          .then((html) => fetch(new URL(/<form method="post" action="([^"]+)"><button class="reject"/.exec(html)![1]!, approve), { method: 'POST' }))
+          .then((html) =>
+            fetch(new URL(/<form method="post" action="([^"]+)"><button class="reject"/.exec(html)![1]!, approve), {
+              method: 'POST',
+            }),
+          )
           .then((reply) => reply.status);
       }
     };
@@ -153,9 +240,14 @@ describe('npm start: the local demo', () => {
 
   it("plays another scenario through the package's bin, in another Region: one deletion by a role that is not a key administrator", () => {
     const steps = viaBin('--scenario', 'deletion', '--auto-approve', '--json', '--region', 'eu-west-1');
-    expect((steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn).toMatch(/^arn:aws:kms:eu-west-1:/);
+    expect((steps.find((s) => s.step === 'key') as Line & { keyArn: string }).keyArn).toMatch(
+      /^arn:aws:kms:eu-west-1:/,
+    );
     expect(steps.map((s) => s.step)).not.toContain('enumeration');
     expect(steps.find((s) => s.step === 'attack')).toMatchObject({ routed: 1 });
-    expect(steps.find((s) => s.step === 'done')).toMatchObject({ oldKeyState: 'PendingDeletion', incident: { status: 'deletion-scheduled' } });
+    expect(steps.find((s) => s.step === 'done')).toMatchObject({
+      oldKeyState: 'PendingDeletion',
+      incident: { status: 'deletion-scheduled' },
+    });
   });
 });

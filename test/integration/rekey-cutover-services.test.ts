@@ -9,7 +9,12 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateFileSystemCommand, CreateMountTargetCommand, DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import {
+  CreateFileSystemCommand,
+  CreateMountTargetCommand,
+  DescribeFileSystemsCommand,
+  EFSClient,
+} from '@aws-sdk/client-efs';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateDBClusterCommand,
@@ -25,7 +30,12 @@ import { EbsReEncrypter, rekeyOfTag, rekeyToTag, snapshotForRekeyOfTag } from '.
 import { EfsReEncrypter } from '../../src/aws/rekey/efs';
 import { RdsReEncrypter, rekeyedCopyName, rekeySnapshotName, snapshotCopyName } from '../../src/aws/rekey/rds';
 import { RedshiftReEncrypter } from '../../src/aws/rekey/redshift';
-import type { OldKey, ProtectedResource, ReEncryptOutcome, ServiceReEncrypter } from '../../src/rekey/protected-resource';
+import type {
+  OldKey,
+  ProtectedResource,
+  ReEncryptOutcome,
+  ServiceReEncrypter,
+} from '../../src/rekey/protected-resource';
 import { perRegion } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 
@@ -53,7 +63,12 @@ const text = (outcome: Extract<ReEncryptOutcome, { status: 'needs-human' }>) => 
 describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) against moto', () => {
   const moto = useMoto();
   /** The re-key step's clients: a session of its role, per Region. */
-  let asRekey: { ec2: (region: string) => EC2Client; rds: (region: string) => RDSClient; efs: (region: string) => EFSClient; redshift: (region: string) => RedshiftClient };
+  let asRekey: {
+    ec2: (region: string) => EC2Client;
+    rds: (region: string) => RDSClient;
+    efs: (region: string) => EFSClient;
+    redshift: (region: string) => RedshiftClient;
+  };
   let ec2: EC2Client;
   let rds: RDSClient;
   let efs: EFSClient;
@@ -94,19 +109,43 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
     otherKeyArn = (await key()).Arn!;
 
     const volume = async (KmsKeyId: string) =>
-      (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${region}a`, Size: 8, VolumeType: 'gp3', Encrypted: true, KmsKeyId }))).VolumeId!;
+      (
+        await ec2.send(
+          new CreateVolumeCommand({
+            AvailabilityZone: `${region}a`,
+            Size: 8,
+            VolumeType: 'gp3',
+            Encrypted: true,
+            KmsKeyId,
+          }),
+        )
+      ).VolumeId!;
     seeded.oldVolume = await volume(oldKey.keyArn);
     seeded.oldVolumeById = await volume(oldKeyId);
     seeded.otherVolume = await volume(otherKeyArn);
     const [image] = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images!;
     seeded.instance = (
-      await ec2.send(new RunInstancesCommand({ ImageId: image!.ImageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', Placement: { AvailabilityZone: `${region}a` } }))
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: image!.ImageId!,
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: 't3.micro',
+          Placement: { AvailabilityZone: `${region}a` },
+        }),
+      )
     ).Instances![0]!.InstanceId!;
-    await ec2.send(new AttachVolumeCommand({ VolumeId: seeded.oldVolume, InstanceId: seeded.instance, Device: '/dev/sdf' }));
+    await ec2.send(
+      new AttachVolumeCommand({ VolumeId: seeded.oldVolume, InstanceId: seeded.instance, Device: '/dev/sdf' }),
+    );
     // moto's CreateSnapshot leaves KmsKeyId off the snapshot: a copy onto the key makes one that names it.
     const snapshotOn = async (KmsKeyId: string) => {
       const { SnapshotId } = await ec2.send(new CreateSnapshotCommand({ VolumeId: seeded.otherVolume }));
-      return (await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: region, Encrypted: true, KmsKeyId }))).SnapshotId!;
+      return (
+        await ec2.send(
+          new CopySnapshotCommand({ SourceSnapshotId: SnapshotId, SourceRegion: region, Encrypted: true, KmsKeyId }),
+        )
+      ).SnapshotId!;
     };
     seeded.oldSnapshot = await snapshotOn(oldKey.keyArn);
     seeded.otherSnapshot = await snapshotOn(otherKeyArn);
@@ -126,8 +165,12 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
       );
     await instance('orders', oldKey.keyArn);
     await instance('audit', otherKeyArn);
-    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'orders-nightly' }));
-    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'audit', DBSnapshotIdentifier: 'audit-nightly' }));
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders', DBSnapshotIdentifier: 'orders-nightly' }),
+    );
+    await rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'audit', DBSnapshotIdentifier: 'audit-nightly' }),
+    );
     await rds.send(
       new CreateDBClusterCommand({
         DBClusterIdentifier: 'ledger',
@@ -138,11 +181,33 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
         KmsKeyId: oldKey.keyArn,
       }),
     );
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: 'ledger-writer', DBClusterIdentifier: 'ledger', DBInstanceClass: 'db.r6g.large', Engine: 'aurora-postgresql' }));
-    await rds.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: 'ledger', DBClusterSnapshotIdentifier: 'ledger-weekly' }));
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'ledger-writer',
+        DBClusterIdentifier: 'ledger',
+        DBInstanceClass: 'db.r6g.large',
+        Engine: 'aurora-postgresql',
+      }),
+    );
+    await rds.send(
+      new CreateDBClusterSnapshotCommand({
+        DBClusterIdentifier: 'ledger',
+        DBClusterSnapshotIdentifier: 'ledger-weekly',
+      }),
+    );
 
     const fileSystem = async (CreationToken: string, KmsKeyId: string) =>
-      (await efs.send(new CreateFileSystemCommand({ CreationToken, Encrypted: true, KmsKeyId, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic' }))).FileSystemId!;
+      (
+        await efs.send(
+          new CreateFileSystemCommand({
+            CreationToken,
+            Encrypted: true,
+            KmsKeyId,
+            PerformanceMode: 'generalPurpose',
+            ThroughputMode: 'elastic',
+          }),
+        )
+      ).FileSystemId!;
     seeded.oldFileSystem = await fileSystem('shared-home', oldKey.keyArn);
     seeded.otherFileSystem = await fileSystem('scratch', otherKeyArn);
     seeded.subnet = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets![0]!.SubnetId!;
@@ -150,7 +215,14 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
 
     const warehouse = (ClusterIdentifier: string, KmsKeyId: string) =>
       redshift.send(
-        new CreateClusterCommand({ ClusterIdentifier, NodeType: 'ra3.xlplus', MasterUsername: 'owner', MasterUserPassword: 'NotARealPassw0rd', Encrypted: true, KmsKeyId }),
+        new CreateClusterCommand({
+          ClusterIdentifier,
+          NodeType: 'ra3.xlplus',
+          MasterUsername: 'owner',
+          MasterUserPassword: 'NotARealPassw0rd',
+          Encrypted: true,
+          KmsKeyId,
+        }),
       );
     await warehouse('warehouse', oldKey.keyArn);
     await warehouse('sandbox', otherKeyArn);
@@ -161,10 +233,22 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
   const rdsAdapter = (): ServiceReEncrypter => new RdsReEncrypter(asRekey.rds);
   const efsAdapter = (): ServiceReEncrypter => new EfsReEncrypter(asRekey.efs);
   const redshiftAdapter = (): ServiceReEncrypter => new RedshiftReEncrypter(asRekey.redshift);
-  const resource = (service: ProtectedResource['service'], kind: string, id: string): ProtectedResource => ({ service, kind, id, region });
+  const resource = (service: ProtectedResource['service'], kind: string, id: string): ProtectedResource => ({
+    service,
+    kind,
+    id,
+    region,
+  });
   const encryptedSnapshots = async () =>
-    (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'encrypted', Values: ['true'] }] }))).Snapshots ?? [];
-  const dbSnapshotIds = async () => ((await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort();
+    (
+      await ec2.send(
+        new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: 'encrypted', Values: ['true'] }] }),
+      )
+    ).Snapshots ?? [];
+  const dbSnapshotIds = async () =>
+    ((await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? [])
+      .map((s) => s.DBSnapshotIdentifier)
+      .sort();
 
   describe('inventory finds exactly what the old key protects, by ARN or bare id', () => {
     it('EBS: volumes and own snapshots', async () => {
@@ -175,12 +259,19 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
 
     it('RDS: instances, clusters and their manual snapshots; a cluster member moves with its cluster', async () => {
       expect(byKindAndId(await rdsAdapter().inventory(oldKey, region))).toEqual(
-        ['db-instance orders', 'db-snapshot orders-nightly', 'db-cluster ledger', 'db-cluster-snapshot ledger-weekly'].sort(),
+        [
+          'db-instance orders',
+          'db-snapshot orders-nightly',
+          'db-cluster ledger',
+          'db-cluster-snapshot ledger-weekly',
+        ].sort(),
       );
     });
 
     it('EFS: file systems', async () => {
-      expect(byKindAndId(await efsAdapter().inventory(oldKey, region))).toEqual([`file-system ${seeded.oldFileSystem}`]);
+      expect(byKindAndId(await efsAdapter().inventory(oldKey, region))).toEqual([
+        `file-system ${seeded.oldFileSystem}`,
+      ]);
     });
 
     it('Redshift: clusters', async () => {
@@ -195,12 +286,16 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
 
       const first = await ebs().reEncrypt(snapshot, newKeyArn, oldKey);
       expect(first).toMatchObject({ status: 're-encrypted', detail: expect.stringContaining(seeded.oldSnapshot) });
-      const [copy, ...more] = (await encryptedSnapshots()).filter((s) => s.Tags?.some((tag) => tag.Key === rekeyOfTag && tag.Value === seeded.oldSnapshot));
+      const [copy, ...more] = (await encryptedSnapshots()).filter((s) =>
+        s.Tags?.some((tag) => tag.Key === rekeyOfTag && tag.Value === seeded.oldSnapshot),
+      );
       expect(more).toEqual([]);
       expect(copy).toMatchObject({ KmsKeyId: newKeyArn, Encrypted: true });
       expect(copy!.Tags).toEqual(expect.arrayContaining([{ Key: rekeyToTag, Value: newKeyArn }]));
       expect((first as Extract<ReEncryptOutcome, { status: 're-encrypted' }>).detail).toContain(copy!.SnapshotId!);
-      expect((first as Extract<ReEncryptOutcome, { status: 're-encrypted' }>).notes!.join('\n')).toContain(`aws ec2 delete-snapshot --snapshot-id ${seeded.oldSnapshot}`);
+      expect((first as Extract<ReEncryptOutcome, { status: 're-encrypted' }>).notes!.join('\n')).toContain(
+        `aws ec2 delete-snapshot --snapshot-id ${seeded.oldSnapshot}`,
+      );
 
       // Run again (a resumed run): the same copy, now completed, and no second one.
       const again = await ebs().reEncrypt(snapshot, newKeyArn, oldKey);
@@ -208,7 +303,9 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
       expect((await encryptedSnapshots()).length).toBe(before + 1);
       // The old snapshot is still there: deleting data is a person's call.
       expect((await encryptedSnapshots()).map((s) => s.SnapshotId)).toContain(seeded.oldSnapshot);
-      expect(await ebs().reEncrypt(resource('ebs', 'snapshot', copy!.SnapshotId!), newKeyArn, oldKey)).toMatchObject({ status: 'skipped' });
+      expect(await ebs().reEncrypt(resource('ebs', 'snapshot', copy!.SnapshotId!), newKeyArn, oldKey)).toMatchObject({
+        status: 'skipped',
+      });
     });
 
     it('snapshots a volume and copies it under the new key once, then hands the swap to a person', async () => {
@@ -216,19 +313,27 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
       const before = (await encryptedSnapshots()).length;
 
       const outcome = asNeedsHuman(await ebs().reEncrypt(volume, newKeyArn, oldKey));
-      const [taken, ...moreTaken] = (await encryptedSnapshots()).filter((s) => s.Tags?.some((tag) => tag.Key === snapshotForRekeyOfTag && tag.Value === seeded.oldVolume));
+      const [taken, ...moreTaken] = (await encryptedSnapshots()).filter((s) =>
+        s.Tags?.some((tag) => tag.Key === snapshotForRekeyOfTag && tag.Value === seeded.oldVolume),
+      );
       expect(moreTaken).toEqual([]);
       expect(taken!.VolumeId).toBe(seeded.oldVolume);
-      const [copy, ...moreCopies] = (await encryptedSnapshots()).filter((s) => s.Tags?.some((tag) => tag.Key === rekeyOfTag && tag.Value === taken!.SnapshotId));
+      const [copy, ...moreCopies] = (await encryptedSnapshots()).filter((s) =>
+        s.Tags?.some((tag) => tag.Key === rekeyOfTag && tag.Value === taken!.SnapshotId),
+      );
       expect(moreCopies).toEqual([]);
       expect(copy!.KmsKeyId).toBe(newKeyArn);
 
       const steps = text(outcome);
-      expect(steps).toContain(`aws ec2 create-volume --snapshot-id ${copy!.SnapshotId} --availability-zone ${region}a --volume-type gp3 --iops 3000`);
+      expect(steps).toContain(
+        `aws ec2 create-volume --snapshot-id ${copy!.SnapshotId} --availability-zone ${region}a --volume-type gp3 --iops 3000`,
+      );
       expect(steps).toContain(`--encrypted --kms-key-id ${newKeyArn}`);
       expect(steps).toContain(`aws ec2 stop-instances --instance-ids ${seeded.instance}`);
       expect(steps).toContain(`aws ec2 detach-volume --volume-id ${seeded.oldVolume} --instance-id ${seeded.instance}`);
-      expect(steps).toContain(`aws ec2 attach-volume --volume-id "$NEW_VOLUME" --instance-id ${seeded.instance} --device /dev/sdf`);
+      expect(steps).toContain(
+        `aws ec2 attach-volume --volume-id "$NEW_VOLUME" --instance-id ${seeded.instance} --device /dev/sdf`,
+      );
       expect(steps).toContain(`aws ec2 delete-volume --volume-id ${seeded.oldVolume}`);
       expect(steps).toContain(`aws ec2 delete-snapshot --snapshot-id ${taken!.SnapshotId}`);
 
@@ -250,7 +355,10 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
       const copyId = snapshotCopyName('orders-nightly', newKeyArn);
 
       const first = await rdsAdapter().reEncrypt(snapshot, newKeyArn, oldKey);
-      expect(first).toMatchObject({ status: 're-encrypted', detail: `DB snapshot orders-nightly copied to ${copyId} under ${newKeyArn}` });
+      expect(first).toMatchObject({
+        status: 're-encrypted',
+        detail: `DB snapshot orders-nightly copied to ${copyId} under ${newKeyArn}`,
+      });
       const [copy] = (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: copyId }))).DBSnapshots!;
       expect(copy).toMatchObject({ KmsKeyId: newKeyArn, Encrypted: true });
       const snapshots = await dbSnapshotIds();
@@ -261,10 +369,15 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
     });
 
     it('copies a manual DB cluster snapshot under the new key', async () => {
-      const outcome = await rdsAdapter().reEncrypt(resource('rds', 'db-cluster-snapshot', 'ledger-weekly'), newKeyArn, oldKey);
+      const outcome = await rdsAdapter().reEncrypt(
+        resource('rds', 'db-cluster-snapshot', 'ledger-weekly'),
+        newKeyArn,
+        oldKey,
+      );
       const copyId = snapshotCopyName('ledger-weekly', newKeyArn);
       expect(outcome).toMatchObject({ status: 're-encrypted', detail: expect.stringContaining(copyId) });
-      const [copy] = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: copyId }))).DBClusterSnapshots!;
+      const [copy] = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: copyId })))
+        .DBClusterSnapshots!;
       expect(copy!.KmsKeyId).toBe(newKeyArn);
     });
 
@@ -274,13 +387,20 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
       const copyId = rekeyedCopyName('orders', newKeyArn);
 
       const outcome = asNeedsHuman(await rdsAdapter().reEncrypt(instance, newKeyArn, oldKey));
-      const described = async (id: string) => (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots![0]!;
+      const described = async (id: string) =>
+        (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots![0]!;
       expect((await described(taken)).KmsKeyId).toBe(oldKey.keyArn);
       expect((await described(copyId)).KmsKeyId).toBe(newKeyArn);
       const steps = text(outcome);
-      expect(steps).toContain(`aws rds restore-db-instance-from-db-snapshot --db-instance-identifier orders-rekeyed --db-snapshot-identifier ${copyId} --db-instance-class db.t3.micro`);
-      expect(steps).toContain('aws rds modify-db-instance --db-instance-identifier orders --new-db-instance-identifier orders-old --apply-immediately');
-      expect(steps).toContain('aws rds delete-db-instance --db-instance-identifier <orders or orders-old after a rename> --skip-final-snapshot');
+      expect(steps).toContain(
+        `aws rds restore-db-instance-from-db-snapshot --db-instance-identifier orders-rekeyed --db-snapshot-identifier ${copyId} --db-instance-class db.t3.micro`,
+      );
+      expect(steps).toContain(
+        'aws rds modify-db-instance --db-instance-identifier orders --new-db-instance-identifier orders-old --apply-immediately',
+      );
+      expect(steps).toContain(
+        'aws rds delete-db-instance --db-instance-identifier <orders or orders-old after a rename> --skip-final-snapshot',
+      );
       expect(steps).toContain(`aws rds delete-db-snapshot --db-snapshot-identifier ${taken}`);
       const snapshots = await dbSnapshotIds();
 
@@ -291,9 +411,12 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
     });
 
     it('snapshots a DB cluster, copies it under the new key, and names the instances the restored cluster needs', async () => {
-      const outcome = asNeedsHuman(await rdsAdapter().reEncrypt(resource('rds', 'db-cluster', 'ledger'), newKeyArn, oldKey));
+      const outcome = asNeedsHuman(
+        await rdsAdapter().reEncrypt(resource('rds', 'db-cluster', 'ledger'), newKeyArn, oldKey),
+      );
       const copyId = rekeyedCopyName('ledger', newKeyArn);
-      const [copy] = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: copyId }))).DBClusterSnapshots!;
+      const [copy] = (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: copyId })))
+        .DBClusterSnapshots!;
       expect(copy!.KmsKeyId).toBe(newKeyArn);
       const steps = text(outcome);
       expect(steps).toContain(
@@ -308,7 +431,11 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
 
     it('names what it makes within the 63 characters RDS allows, distinctly for long ids', () => {
       const long = `orders-${'x'.repeat(60)}`;
-      const names = [rekeySnapshotName(long, newKeyArn), rekeyedCopyName(long, newKeyArn), rekeyedCopyName(`${long}y`, newKeyArn)];
+      const names = [
+        rekeySnapshotName(long, newKeyArn),
+        rekeyedCopyName(long, newKeyArn),
+        rekeyedCopyName(`${long}y`, newKeyArn),
+      ];
       for (const name of names) expect(name).toMatch(/^[a-z][a-z0-9-]{0,62}$/);
       for (const name of names) expect(name).not.toMatch(/--|-$/);
       expect(new Set(names).size).toBe(3);
@@ -316,10 +443,14 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
   });
 
   it('EFS: writes the migration to a new file system under the new key, changing nothing', async () => {
-    const outcome = asNeedsHuman(await efsAdapter().reEncrypt(resource('efs', 'file-system', seeded.oldFileSystem), newKeyArn, oldKey));
+    const outcome = asNeedsHuman(
+      await efsAdapter().reEncrypt(resource('efs', 'file-system', seeded.oldFileSystem), newKeyArn, oldKey),
+    );
     const steps = text(outcome);
     expect(steps).toContain(`aws efs create-file-system --creation-token kms-warden-rekey-${seeded.oldFileSystem}-`);
-    expect(steps).toContain(`--encrypted --kms-key-id ${newKeyArn} --performance-mode generalPurpose --throughput-mode elastic`);
+    expect(steps).toContain(
+      `--encrypted --kms-key-id ${newKeyArn} --performance-mode generalPurpose --throughput-mode elastic`,
+    );
     expect(steps).toContain(`aws efs create-mount-target --file-system-id "$NEW_FS" --subnet-id ${seeded.subnet}`);
     expect(steps).toContain('aws datasync create-task');
     expect(steps).toContain(`aws efs delete-file-system --file-system-id ${seeded.oldFileSystem}`);
@@ -329,17 +460,33 @@ describe('re-keying services that copy and cut over (EBS, RDS, EFS, Redshift) ag
   });
 
   it('Redshift: writes the in-place change for a person to start, changing nothing', async () => {
-    const outcome = asNeedsHuman(await redshiftAdapter().reEncrypt(resource('redshift', 'cluster', 'warehouse'), newKeyArn, oldKey));
-    expect(text(outcome)).toContain(`aws redshift modify-cluster --cluster-identifier warehouse --encrypted --kms-key-id ${newKeyArn} --region ${region}`);
+    const outcome = asNeedsHuman(
+      await redshiftAdapter().reEncrypt(resource('redshift', 'cluster', 'warehouse'), newKeyArn, oldKey),
+    );
+    expect(text(outcome)).toContain(
+      `aws redshift modify-cluster --cluster-identifier warehouse --encrypted --kms-key-id ${newKeyArn} --region ${region}`,
+    );
     expect(text(outcome)).toContain('read-only');
     const [cluster] = (await redshift.send(new DescribeClustersCommand({ ClusterIdentifier: 'warehouse' }))).Clusters!;
     expect(cluster!.KmsKeyId).toBe(oldKey.keyArn);
-    expect(await redshiftAdapter().reEncrypt(resource('redshift', 'cluster', 'gone'), newKeyArn, oldKey)).toMatchObject({ status: 'skipped' });
+    expect(await redshiftAdapter().reEncrypt(resource('redshift', 'cluster', 'gone'), newKeyArn, oldKey)).toMatchObject(
+      { status: 'skipped' },
+    );
   });
 
   it('each adapter declares the KMS actions a copy under a new key needs, and only the copying ones', () => {
-    expect(ebs().iamActions).toEqual(expect.arrayContaining(['ec2:CopySnapshot', 'kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncrypt*']));
-    expect(rdsAdapter().iamActions).toEqual(expect.arrayContaining(['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'kms:CreateGrant', 'kms:DescribeKey']));
+    expect(ebs().iamActions).toEqual(
+      expect.arrayContaining([
+        'ec2:CopySnapshot',
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncrypt*',
+      ]),
+    );
+    expect(rdsAdapter().iamActions).toEqual(
+      expect.arrayContaining(['rds:CopyDBSnapshot', 'rds:CopyDBClusterSnapshot', 'kms:CreateGrant', 'kms:DescribeKey']),
+    );
     expect(efsAdapter().iamActions.filter((action) => action.startsWith('kms:'))).toEqual([]);
     expect(redshiftAdapter().iamActions).toEqual(['redshift:DescribeClusters']);
   });

@@ -36,7 +36,8 @@ const region = 'us-east-1';
 describe('re-keying service resources against moto: inventory, re-encrypt, re-encrypt again', () => {
   const moto = useMoto();
   /** The re-key step's clients: a session of its role, per Region, as src/composition/rekey.ts builds them. */
-  const rekeyClients = <C>(make: (config: ClientSettings & { region: string }) => C) => moto.asFunction('rekeyStep', () => perRegion(make));
+  const rekeyClients = <C>(make: (config: ClientSettings & { region: string }) => C) =>
+    moto.asFunction('rekeyStep', () => perRegion(make));
   let kms: KMSClient;
 
   beforeAll(() => {
@@ -79,7 +80,13 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       const retired = await createSecret('payments/retired', oldKey.keyArn);
       await client.send(new DeleteSecretCommand({ SecretId: retired, RecoveryWindowInDays: 7 }));
       // moto turns rotation on without a rotation function; AWS would need one (or a managed rotation).
-      await client.send(new RotateSecretCommand({ SecretId: byAlias, RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+      await client.send(
+        new RotateSecretCommand({
+          SecretId: byAlias,
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          RotateImmediately: false,
+        }),
+      );
 
       // Act
       const found = await secrets.inventory(oldKey, region);
@@ -100,14 +107,21 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       for (const outcome of outcomes) {
         expect(outcome).toMatchObject({ status: 're-encrypted' });
         expect(outcome.status === 're-encrypted' && outcome.notes).toEqual(
-          expect.arrayContaining([expect.stringContaining('AWSCURRENT, AWSPENDING and AWSPREVIOUS'), expect.stringContaining('rotate the value itself')]),
+          expect.arrayContaining([
+            expect.stringContaining('AWSCURRENT, AWSPENDING and AWSPREVIOUS'),
+            expect.stringContaining('rotate the value itself'),
+          ]),
         );
       }
       const rotated = outcomes[found.findIndex((resource) => resource.id === byAlias)]!;
-      expect(rotated.status === 're-encrypted' && rotated.notes).toContainEqual(expect.stringContaining('a rotation was started'));
+      expect(rotated.status === 're-encrypted' && rotated.notes).toContainEqual(
+        expect.stringContaining('a rotation was started'),
+      );
       expect((await secretMetadata(byArn)).KmsKeyId).toBe(newKeyArn);
       expect((await secretMetadata(byAlias)).KmsKeyId).toBe(newKeyArn);
-      expect((await client.send(new GetSecretValueCommand({ SecretId: byArn }))).SecretString).toBe('payments/db-value');
+      expect((await client.send(new GetSecretValueCommand({ SecretId: byArn }))).SecretString).toBe(
+        'payments/db-value',
+      );
 
       // Act: a resumed run
       const again = await Promise.all(found.map((resource) => secrets.reEncrypt(resource, newKeyArn, oldKey)));
@@ -145,8 +159,10 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
     });
 
     const metadata = async (name: string) =>
-      (await client.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [name] }] }))).Parameters![0]!;
-    const value = async (Name: string) => (await client.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter!.Value;
+      (await client.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [name] }] })))
+        .Parameters![0]!;
+    const value = async (Name: string) =>
+      (await client.send(new GetParameterCommand({ Name, WithDecryption: true }))).Parameter!.Value;
 
     it('moves the SecureStrings named by the old key ARN, id or alias, keeping value and settings, then has nothing left to do', async () => {
       // Prepare
@@ -183,7 +199,9 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       // Assess
       for (const outcome of outcomes) {
         expect(outcome).toMatchObject({ status: 're-encrypted' });
-        expect(outcome.status === 're-encrypted' && outcome.notes).toContainEqual(expect.stringContaining('parameter history stay encrypted under the old key'));
+        expect(outcome.status === 're-encrypted' && outcome.notes).toContainEqual(
+          expect.stringContaining('parameter history stay encrypted under the old key'),
+        );
       }
       // moto keeps Description, Tier and AllowedPattern on an overwrite even when they are not passed: this shows
       // they survive the move, not that the adapter carries them over.
@@ -201,7 +219,9 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       expect(await value('/payments/api-token')).toBe('token-1');
       expect(await value('/payments/signing-key')).toBe('signing-1');
       // What the note warns about: version 1 is still there, under the old key.
-      const { Parameters: history = [] } = await client.send(new GetParameterHistoryCommand({ Name: '/payments/db-password' }));
+      const { Parameters: history = [] } = await client.send(
+        new GetParameterHistoryCommand({ Name: '/payments/db-password' }),
+      );
       expect(history.map((version) => [version.Version, version.KeyId])).toEqual([
         [1, oldKey.keyArn],
         [2, newKeyArn],
@@ -222,7 +242,11 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       const { oldKey, newKeyArn } = await keys('payments-gone');
 
       // Act
-      const outcome = await parameters.reEncrypt({ service: 'ssm', kind: 'parameter', id: '/payments/deleted', region }, newKeyArn, oldKey);
+      const outcome = await parameters.reEncrypt(
+        { service: 'ssm', kind: 'parameter', id: '/payments/deleted', region },
+        newKeyArn,
+        oldKey,
+      );
 
       // Assess
       expect(outcome).toMatchObject({ status: 'skipped', detail: expect.stringContaining('no longer exists') });
@@ -264,7 +288,12 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
 
       // Assess: not the other key's table, not the one on the AWS owned key.
       expect(ids(found)).toEqual(['payments-orders', 'payments-refunds']);
-      expect(found[0]).toMatchObject({ service: 'dynamodb', kind: 'table', region, detail: { arn: expect.stringContaining(':table/payments-') } });
+      expect(found[0]).toMatchObject({
+        service: 'dynamodb',
+        kind: 'table',
+        region,
+        detail: { arn: expect.stringContaining(':table/payments-') },
+      });
 
       // Act
       const outcomes = await Promise.all(found.map((resource) => tables.reEncrypt(resource, newKeyArn, oldKey)));
@@ -273,7 +302,10 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       for (const outcome of outcomes) {
         expect(outcome).toMatchObject({ status: 're-encrypted' });
         expect(outcome.status === 're-encrypted' && outcome.notes).toEqual(
-          expect.arrayContaining([expect.stringContaining('Keep the old key enabled'), expect.stringContaining('on-demand backups')]),
+          expect.arrayContaining([
+            expect.stringContaining('Keep the old key enabled'),
+            expect.stringContaining('on-demand backups'),
+          ]),
         );
       }
       // moto 5.2 accepts UpdateTable but ignores its SSESpecification: the table keeps reporting the old key, so the
@@ -308,9 +340,16 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
     beforeAll(async () => {
       client = new LambdaClient({ region });
       functions = new LambdaFunctionReEncrypter(await rekeyClients((c) => new LambdaClient(c)));
-      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+      const trust = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      };
       const iam = new IAMClient({ region });
-      roleArn = (await iam.send(new CreateRoleCommand({ RoleName: 'payments-fn', AssumeRolePolicyDocument: JSON.stringify(trust) }))).Role!.Arn!;
+      roleArn = (
+        await iam.send(
+          new CreateRoleCommand({ RoleName: 'payments-fn', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+        )
+      ).Role!.Arn!;
     });
 
     // moto creates functions without docker (only Invoke needs it) and keeps the package bytes without unpacking them.
@@ -331,10 +370,13 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
       // Prepare
       const { oldKey, newKeyArn } = await keys('payments-functions');
       await createFunction('payments-api', oldKey.keyArn);
-      // moto 5.2 drops a function's KMSKeyArn (it keeps the field only for event source mappings): GetFunctionConfiguration
+      // moto 5.2 drops a function's KMSKeyArn (it keeps the field only for event source mappings):
+      // GetFunctionConfiguration
       // and ListFunctions never report a key, so the inventory cannot find the function, and the new key, the skip on a
       // second run and the empty inventory afterwards cannot be seen here. This guard fails once moto keeps the key.
-      expect((await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'payments-api' }))).KMSKeyArn).toBeUndefined();
+      expect(
+        (await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'payments-api' }))).KMSKeyArn,
+      ).toBeUndefined();
       expect(await functions.inventory(oldKey, region)).toEqual([]);
       const resource = (id: string): ProtectedResource => ({ service: 'lambda', kind: 'function', id, region });
 
@@ -344,8 +386,12 @@ describe('re-keying service resources against moto: inventory, re-encrypt, re-en
 
       // Assess: moto accepted the update.
       expect(outcome).toMatchObject({ status: 're-encrypted', detail: expect.stringContaining(newKeyArn) });
-      expect(outcome.status === 're-encrypted' && outcome.notes).toContainEqual(expect.stringContaining('Published versions keep'));
-      expect((await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'payments-api' }))).LastUpdateStatus).toBe('Successful');
+      expect(outcome.status === 're-encrypted' && outcome.notes).toContainEqual(
+        expect.stringContaining('Published versions keep'),
+      );
+      expect(
+        (await client.send(new GetFunctionConfigurationCommand({ FunctionName: 'payments-api' }))).LastUpdateStatus,
+      ).toBe('Successful');
       expect(gone).toMatchObject({ status: 'skipped', detail: expect.stringContaining('no longer exists') });
     });
   });

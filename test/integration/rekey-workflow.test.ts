@@ -1,6 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CopySnapshotCommand, CreateVolumeCommand, DeleteSnapshotCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CopySnapshotCommand,
+  CreateVolumeCommand,
+  DeleteSnapshotCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import {
   CreateAliasCommand,
   CreateKeyCommand,
@@ -13,8 +19,20 @@ import {
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { CreateBucketCommand, GetBucketEncryptionCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateBucketCommand,
+  GetBucketEncryptionCommand,
+  HeadObjectCommand,
+  PutBucketEncryptionCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
@@ -42,33 +60,53 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
   beforeAll(async () => {
     stack = await provisionResponderStack('rekey');
     moto.aws.useStack(stack);
-    incidents = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
+    incidents = new DynamoDbIncidentStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+      stack.incidentTable,
+    );
     kms = new KMSClient({ region });
   });
 
   /** The re-key step's deps, as its composition root builds them, with a session of its role. */
   const deps = (): Promise<RekeyDeps> =>
     moto.asFunction('rekeyStep', () => ({
-    incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
-    keys: new KeyReplacement(kmsClients()),
-    services: reEncrypters(),
-    notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
-    logger: new Logger({ logLevel: 'SILENT' }),
-    now: () => new Date(),
-    settings: { settleMinutes: 0, deletionApprovalDays: 14 },
-  }));
+      incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
+      keys: new KeyReplacement(kmsClients()),
+      services: reEncrypters(),
+      notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      now: () => new Date(),
+      settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+    }));
 
   /** An old key as a team would have it, with kms-warden's containment statement added to its policy. */
   const oldKey = async (name: string) => {
     const policy = {
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'Owners', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' },
-        { Sid: 'KmsWardenDeny0123456789abcdef', Effect: 'Deny', Principal: { AWS: '*' }, NotAction: 'kms:DescribeKey', Resource: '*', Condition: { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/ci-deployer'] } } },
+        {
+          Sid: 'Owners',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          Sid: 'KmsWardenDeny0123456789abcdef',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          NotAction: 'kms:DescribeKey',
+          Resource: '*',
+          Condition: { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/ci-deployer'] } },
+        },
       ],
     };
     const { KeyMetadata } = await kms.send(
-      new CreateKeyCommand({ Description: `${name} data`, Policy: JSON.stringify(policy), Tags: [{ TagKey: 'team', TagValue: name }] }),
+      new CreateKeyCommand({
+        Description: `${name} data`,
+        Policy: JSON.stringify(policy),
+        Tags: [{ TagKey: 'team', TagValue: name }],
+      }),
     );
     await kms.send(new CreateAliasCommand({ AliasName: `alias/${name}`, TargetKeyId: KeyMetadata!.KeyId }));
     return KeyMetadata!.Arn!;
@@ -79,31 +117,71 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const secrets = new SecretsManagerClient({ region });
     await secrets.send(new CreateSecretCommand({ Name: `${name}/db`, SecretString: 's3cr3t', KmsKeyId: keyArn }));
     const ssm = new SSMClient({ region });
-    await ssm.send(new PutParameterCommand({ Name: `/${name}/token`, Value: 'tok3n', Type: 'SecureString', KeyId: `alias/${name}` }));
+    await ssm.send(
+      new PutParameterCommand({ Name: `/${name}/token`, Value: 'tok3n', Type: 'SecureString', KeyId: `alias/${name}` }),
+    );
     const s3 = new S3Client({ region, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: `${name}-data` }));
-    await s3.send(new PutBucketEncryptionCommand({ Bucket: `${name}-data`, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }] } }));
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: `${name}-data`,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }],
+        },
+      }),
+    );
     for (const object of ['a.csv', 'b.csv']) {
-      await s3.send(new PutObjectCommand({ Bucket: `${name}-data`, Key: object, Body: `body of ${object}`, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn, Metadata: { owner: name } }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: `${name}-data`,
+          Key: object,
+          Body: `body of ${object}`,
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: keyArn,
+          Metadata: { owner: name },
+        }),
+      );
     }
     const ec2 = new EC2Client({ region });
     const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 8 }));
-    const { SnapshotId: plain } = await ec2.send(new (await import('@aws-sdk/client-ec2')).CreateSnapshotCommand({ VolumeId }));
+    const { SnapshotId: plain } = await ec2.send(
+      new (await import('@aws-sdk/client-ec2')).CreateSnapshotCommand({ VolumeId }),
+    );
     // moto's CreateSnapshot does not keep a volume's key: a copy onto the old key stands for a snapshot under it.
-    const { SnapshotId } = await ec2.send(new CopySnapshotCommand({ SourceSnapshotId: plain, SourceRegion: region, Encrypted: true, KmsKeyId: keyArn }));
+    const { SnapshotId } = await ec2.send(
+      new CopySnapshotCommand({ SourceSnapshotId: plain, SourceRegion: region, Encrypted: true, KmsKeyId: keyArn }),
+    );
     const rds = new RDSClient({ region });
     await rds.send(
-      new CreateDBInstanceCommand({ DBInstanceIdentifier: `${name}-orders`, DBInstanceClass: 'db.t3.micro', Engine: 'postgres', AllocatedStorage: 20, MasterUsername: 'admin', MasterUserPassword: 'password123', StorageEncrypted: true, KmsKeyId: keyArn }),
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: `${name}-orders`,
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        AllocatedStorage: 20,
+        MasterUsername: 'admin',
+        MasterUserPassword: 'password123',
+        StorageEncrypted: true,
+        KmsKeyId: keyArn,
+      }),
     );
     return { snapshotId: SnapshotId! };
   };
 
   /** An incident about the key, contained and approved for re-keying. */
   const approvedIncident = async (keyArn: string, name: string): Promise<Incident> => {
-    const draft = { ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: `rekey-${name}` }), keyArn, group: `rekey|${name}` };
+    const draft = {
+      ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: `rekey-${name}` }),
+      keyArn,
+      group: `rekey|${name}`,
+    };
     await incidents.open(draft);
     await incidents.recordContainment(draft.id, [], new Date().toISOString());
-    return incidents.decide(draft.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at: new Date().toISOString() });
+    return incidents.decide(draft.id, 'approved', {
+      action: 'approve-rekey',
+      by: 'alice',
+      channel: 'cli',
+      at: new Date().toISOString(),
+    });
   };
 
   /** Waits until the incident satisfies `ready`, or fails the test after a few seconds. */
@@ -119,19 +197,42 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
 
   /** What a person does: the cutovers the run asked for, then the second approval. */
   const actAsPeople = async (incidentId: string, snapshotId: string, name: string) => {
-    const waiting = await until(incidentId, (i) => Object.values(i.rekey?.resources ?? {}).some((r) => r.status === 'needs-human' && r.kind === 'db-instance') && Boolean(i.rekey?.remainingReported));
+    const waiting = await until(
+      incidentId,
+      (i) =>
+        Object.values(i.rekey?.resources ?? {}).some((r) => r.status === 'needs-human' && r.kind === 'db-instance') &&
+        Boolean(i.rekey?.remainingReported),
+    );
     // The EBS snapshot was copied under the new key; the original is deleted, as its note says.
     await new EC2Client({ region }).send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
     const database = Object.entries(waiting.rekey!.resources).find(([, r]) => r.kind === 'db-instance')!;
     expect(database[1].instructions!.join(' ')).toContain(`${name}-orders`);
-    await acknowledgeResource(incidents, incidentId, database[0], 'bob', 'restored from the re-encrypted snapshot and cut over', new Date().toISOString());
+    await acknowledgeResource(
+      incidents,
+      incidentId,
+      database[0],
+      'bob',
+      'restored from the re-encrypted snapshot and cut over',
+      new Date().toISOString(),
+    );
     await until(incidentId, (i) => i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt));
-    await incidents.recordDecision(incidentId, { action: 'approve-deletion', by: 'carol', channel: 'cli', at: new Date().toISOString() });
+    await incidents.recordDecision(incidentId, {
+      action: 'approve-deletion',
+      by: 'carol',
+      channel: 'cli',
+      at: new Date().toISOString(),
+    });
   };
 
   const replacementsOf = async (keyArn: string) => {
     const { Keys = [] } = await kms.send(new (await import('@aws-sdk/client-kms')).ListKeysCommand({}));
-    const tagged = await Promise.all(Keys.map(async (k) => ((await kms.send(new ListResourceTagsCommand({ KeyId: k.KeyId }))).Tags ?? []).some((t) => t.TagKey === 'kms-warden:replaces' && t.TagValue === keyArn)));
+    const tagged = await Promise.all(
+      Keys.map(async (k) =>
+        ((await kms.send(new ListResourceTagsCommand({ KeyId: k.KeyId }))).Tags ?? []).some(
+          (t) => t.TagKey === 'kms-warden:replaces' && t.TagValue === keyArn,
+        ),
+      ),
+    );
     return Keys.filter((_, i) => tagged[i]).map((k) => k.KeyArn!);
   };
 
@@ -154,29 +255,54 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const [newKeyArn, ...extra] = await replacementsOf(keyArn);
     expect(extra).toHaveLength(0);
     const newKeyId = newKeyArn!.split('/').at(-1);
-    expect((await kms.send(new DescribeKeyCommand({ KeyId: newKeyId }))).KeyMetadata).toMatchObject({ Description: `${name} data`, KeyState: 'Enabled' });
-    const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: newKeyId, PolicyName: 'default' }))).Policy!);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: newKeyId }))).KeyMetadata).toMatchObject({
+      Description: `${name} data`,
+      KeyState: 'Enabled',
+    });
+    const policy = JSON.parse(
+      (await kms.send(new GetKeyPolicyCommand({ KeyId: newKeyId, PolicyName: 'default' }))).Policy!,
+    );
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['Owners']);
     expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: newKeyId }))).KeyRotationEnabled).toBe(true);
-    expect((await kms.send(new ListResourceTagsCommand({ KeyId: newKeyId }))).Tags).toEqual(expect.arrayContaining([{ TagKey: 'team', TagValue: name }]));
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId: newKeyId }))).Tags).toEqual(
+      expect.arrayContaining([{ TagKey: 'team', TagValue: name }]),
+    );
     const { Aliases = [] } = await kms.send(new ListAliasesCommand({ KeyId: newKeyId }));
     expect(Aliases.map((a) => a.AliasName)).toEqual([`alias/${name}`]);
 
     // Every resource reports the new key.
-    expect((await new SecretsManagerClient({ region }).send(new DescribeSecretCommand({ SecretId: `${name}/db` }))).KmsKeyId).toBe(newKeyArn);
-    expect((await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: `${name}/db` }))).SecretString).toBe('s3cr3t');
-    const { Parameters = [] } = await new SSMClient({ region }).send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [`/${name}/token`] }] }));
+    expect(
+      (await new SecretsManagerClient({ region }).send(new DescribeSecretCommand({ SecretId: `${name}/db` }))).KmsKeyId,
+    ).toBe(newKeyArn);
+    expect(
+      (await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: `${name}/db` })))
+        .SecretString,
+    ).toBe('s3cr3t');
+    const { Parameters = [] } = await new SSMClient({ region }).send(
+      new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [`/${name}/token`] }] }),
+    );
     expect(Parameters[0]!.KeyId).toBe(newKeyArn);
-    expect((await new SSMClient({ region }).send(new GetParameterCommand({ Name: `/${name}/token`, WithDecryption: true }))).Parameter!.Value).toBe('tok3n');
+    expect(
+      (await new SSMClient({ region }).send(new GetParameterCommand({ Name: `/${name}/token`, WithDecryption: true })))
+        .Parameter!.Value,
+    ).toBe('tok3n');
     const s3 = new S3Client({ region, forcePathStyle: true });
-    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: `${name}-data` }))).ServerSideEncryptionConfiguration!.Rules![0]!;
+    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: `${name}-data` })))
+      .ServerSideEncryptionConfiguration!.Rules![0]!;
     expect(rule.ApplyServerSideEncryptionByDefault!.KMSMasterKeyID).toBe(newKeyArn);
     for (const object of ['a.csv', 'b.csv']) {
-      expect(await s3.send(new HeadObjectCommand({ Bucket: `${name}-data`, Key: object }))).toMatchObject({ SSEKMSKeyId: newKeyArn, Metadata: { owner: name } });
+      expect(await s3.send(new HeadObjectCommand({ Bucket: `${name}-data`, Key: object }))).toMatchObject({
+        SSEKMSKeyId: newKeyArn,
+        Metadata: { owner: name },
+      });
     }
-    const { Snapshots = [] } = await new EC2Client({ region }).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+    const { Snapshots = [] } = await new EC2Client({ region }).send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'] }),
+    );
     expect(Snapshots.filter((s) => s.KmsKeyId === newKeyArn)).toHaveLength(1);
-    expect(Snapshots.filter((s) => s.KmsKeyId === keyArn && !s.Tags?.some((t) => t.Key?.startsWith('kms-warden:')))).toHaveLength(0);
+    expect(
+      Snapshots.filter((s) => s.KmsKeyId === keyArn && !s.Tags?.some((t) => t.Key?.startsWith('kms-warden:'))),
+    ).toHaveLength(0);
 
     // The old key: disabled first, then pending deletion with the window asked for.
     const old = (await kms.send(new DescribeKeyCommand({ KeyId: keyArn.split('/').at(-1) }))).KeyMetadata!;
@@ -187,14 +313,29 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
 
     const done = (await incidents.get(incident.id))!;
     expect(done.status).toBe('deletion-scheduled');
-    expect(done.rekey).toMatchObject({ replacementKeyArn: newKeyArn, aliasesMoved: [`alias/${name}`], deletionDate: old.DeletionDate!.toISOString() });
+    expect(done.rekey).toMatchObject({
+      replacementKeyArn: newKeyArn,
+      aliasesMoved: [`alias/${name}`],
+      deletionDate: old.DeletionDate!.toISOString(),
+    });
     // Verified, then asked, then scheduled (verified again just before scheduling, days may have passed).
-    const order = ['verified: ', 'deletion approval requested', 'deletion of the old key scheduled'].map((what) => done.timeline.findIndex((t) => t.what.startsWith(what)));
+    const order = ['verified: ', 'deletion approval requested', 'deletion of the old key scheduled'].map((what) =>
+      done.timeline.findIndex((t) => t.what.startsWith(what)),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(done.decisions!.map((d) => d.action)).toEqual(['approve-rekey', 'approve-deletion']);
-    const statuses = Object.values(done.rekey!.resources).map((r) => `${r.service}:${r.kind}:${r.status}`).sort();
-    expect(statuses).toEqual(['ebs:snapshot:re-encrypted', 'rds:db-instance:acknowledged', 's3:bucket:re-encrypted', 's3:objects:re-encrypted', 'secretsmanager:secret:re-encrypted', 'ssm:parameter:re-encrypted']);
+    const statuses = Object.values(done.rekey!.resources)
+      .map((r) => `${r.service}:${r.kind}:${r.status}`)
+      .sort();
+    expect(statuses).toEqual([
+      'ebs:snapshot:re-encrypted',
+      'rds:db-instance:acknowledged',
+      's3:bucket:re-encrypted',
+      's3:objects:re-encrypted',
+      'secretsmanager:secret:re-encrypted',
+      'ssm:parameter:re-encrypted',
+    ]);
   });
 
   it('resumes a run killed midway without doing anything twice', async () => {
@@ -233,9 +374,12 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     expect(done.status).toBe('deletion-scheduled');
     expect(await replacementsOf(keyArn)).toEqual([done.rekey!.replacementKeyArn]);
     // Nothing re-encrypted twice: the resumed run takes only what the incident records as still pending. (The EBS
-    // snapshot's original stays on the old key until a person deletes it; it is recorded as moved, so not copied again.)
+    // snapshot's original stays on the old key until a person deletes it; it is recorded as moved, so not copied
+    // again.)
     expect(reEncrypted(done)).toEqual(movedOnce);
-    const { Snapshots = [] } = await new EC2Client({ region }).send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }));
+    const { Snapshots = [] } = await new EC2Client({ region }).send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'] }),
+    );
     expect(Snapshots.filter((s) => s.KmsKeyId === done.rekey!.replacementKeyArn)).toHaveLength(1);
     expect(done.timeline.filter((t) => t.what.startsWith('replacement key '))).toHaveLength(1);
   });

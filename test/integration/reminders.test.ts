@@ -18,7 +18,10 @@ describe('reminders of decisions waiting too long, against moto', () => {
     const stack = await provisionResponderStack('remind');
     moto.aws.useStack(stack);
     const inbox = await subscribeInbox(stack.notificationTopicArn, 'remind-inbox');
-    const incidents = new DynamoDbIncidentStore(DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }), stack.incidentTable);
+    const incidents = new DynamoDbIncidentStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+      stack.incidentTable,
+    );
     const waiting = (eventID: string, updatedAt: string, overrides = {}) =>
       incidentFrom(
         { ...record('ScheduleKeyDeletion.assumed-role'), eventID },
@@ -27,14 +30,21 @@ describe('reminders of decisions waiting too long, against moto', () => {
           updatedAt,
           // One group each: they are separate incidents here, not later signals of one.
           group: eventID,
-          plan: [{ type: 'disable-key', params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run: 'approval' }],
+          plan: [
+            { type: 'disable-key', params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run: 'approval' },
+          ],
           results: [{ outcome: 'not-run', reason: 'a person decides' }],
           ...overrides,
         },
       );
     await incidents.open(waiting('old', '2026-11-28T06:00:00.000Z'));
     await incidents.open(waiting('recent', '2026-11-28T11:00:00.000Z'));
-    await incidents.open(waiting('decided', '2026-11-28T06:00:00.000Z', { status: 'approved', decisions: [{ action: 'approve-rekey', by: 'x', channel: 'cli', at: '2026-11-28T07:00:00.000Z' }] }));
+    await incidents.open(
+      waiting('decided', '2026-11-28T06:00:00.000Z', {
+        status: 'approved',
+        decisions: [{ action: 'approve-rekey', by: 'x', channel: 'cli', at: '2026-11-28T07:00:00.000Z' }],
+      }),
+    );
     await incidents.open(waiting('released', '2026-11-28T06:00:00.000Z', { status: 'released' }));
 
     let now = new Date('2026-11-28T12:00:00.000Z');
@@ -59,7 +69,9 @@ describe('reminders of decisions waiting too long, against moto', () => {
     expect(first.reminded).toEqual([old]);
     expect(second.reminded).toEqual([]);
     expect(later.reminded.sort()).toEqual([old, recent].sort());
-    const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
+    const { Messages = [] } = await new SQSClient({}).send(
+      new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }),
+    );
     expect(Messages).toHaveLength(3);
     expect(Messages[0]!.Body).toMatch(/^Reminder: this incident has waited 6 hours for a decision\./);
   });

@@ -13,11 +13,15 @@ type Json = Record<string, unknown>;
 const cloudTrailFiles = readdirSync(join(projectRoot, 'test/fixtures/real')).filter(
   (f) => f.endsWith('.ndjson') && !f.includes('guardduty') && !f.includes('eventbridge-native'),
 );
-const records = cloudTrailFiles.flatMap((file) => realRecords(file) as Json[]).filter((r) => typeof r.eventID === 'string');
+const records = cloudTrailFiles
+  .flatMap((file) => realRecords(file) as Json[])
+  .filter((r) => typeof r.eventID === 'string');
 const findings = ['panther-guardduty.ndjson', 'aws-samples-guardduty-automated-response.ndjson']
   .flatMap((file) => realRecords(file) as Json[])
   .concat((realRecords('oluolus-guardduty-eventbridge.ndjson') as Json[]).map((e) => e.detail as Json));
-const configChange = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+const configChange = JSON.parse(
+  readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'),
+);
 
 /** An S3 PutObject data event naming a KMS key (shape of CloudTrail's S3 data events). */
 const s3Write = (eventID: string, keyHeader: boolean): Json => ({
@@ -28,22 +32,54 @@ const s3Write = (eventID: string, keyHeader: boolean): Json => ({
   awsRegion: 'us-east-1',
   eventID,
   userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333' },
-  requestParameters: { bucketName: 'b', key: 'k', ...(keyHeader ? { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:999988887777:key/x' } : {}) },
+  requestParameters: {
+    bucketName: 'b',
+    key: 'k',
+    ...(keyHeader ? { 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:999988887777:key/x' } : {}),
+  },
   recipientAccountId: '111122223333',
 });
 
 const entries = [
-  ...records.map((r) => ({ Source: 'aws.kms', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(r), id: r.eventID as string })),
-  ...findings.map((f) => ({ Source: 'aws.guardduty', DetailType: 'GuardDuty Finding', Detail: JSON.stringify(f), id: `finding:${f.id as string}:${f.severity}` })),
-  { Source: 'aws.config', DetailType: configChange['detail-type'], Detail: JSON.stringify(configChange.detail), id: 'config:noncompliant' },
+  ...records.map((r) => ({
+    Source: 'aws.kms',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify(r),
+    id: r.eventID as string,
+  })),
+  ...findings.map((f) => ({
+    Source: 'aws.guardduty',
+    DetailType: 'GuardDuty Finding',
+    Detail: JSON.stringify(f),
+    id: `finding:${f.id as string}:${f.severity}`,
+  })),
   {
     Source: 'aws.config',
     DetailType: configChange['detail-type'],
-    Detail: JSON.stringify({ ...configChange.detail, newEvaluationResult: { ...configChange.detail.newEvaluationResult, complianceType: 'COMPLIANT' } }),
+    Detail: JSON.stringify(configChange.detail),
+    id: 'config:noncompliant',
+  },
+  {
+    Source: 'aws.config',
+    DetailType: configChange['detail-type'],
+    Detail: JSON.stringify({
+      ...configChange.detail,
+      newEvaluationResult: { ...configChange.detail.newEvaluationResult, complianceType: 'COMPLIANT' },
+    }),
     id: 'config:compliant',
   },
-  { Source: 'aws.s3', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(s3Write('s3:with-key', true)), id: 's3:with-key' },
-  { Source: 'aws.s3', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(s3Write('s3:default-encryption', false)), id: 's3:default-encryption' },
+  {
+    Source: 'aws.s3',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify(s3Write('s3:with-key', true)),
+    id: 's3:with-key',
+  },
+  {
+    Source: 'aws.s3',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify(s3Write('s3:default-encryption', false)),
+    id: 's3:default-encryption',
+  },
 ];
 
 const idOf = (event: { source: string; detail: Json }) =>
@@ -54,12 +90,34 @@ const idOf = (event: { source: string; detail: Json }) =>
       : (event.detail.eventID as string);
 
 const lifecycleCalls = [
-  'ScheduleKeyDeletion', 'CancelKeyDeletion', 'DisableKey', 'EnableKey', 'CreateKey', 'PutKeyPolicy', 'CreateGrant', 'DisableKeyRotation',
-  'EnableKeyRotation', 'DeleteImportedKeyMaterial', 'ImportKeyMaterial', 'UpdateAlias', 'DeleteAlias', 'ReplicateKey', 'UpdatePrimaryRegion',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'DisableKey',
+  'EnableKey',
+  'CreateKey',
+  'PutKeyPolicy',
+  'CreateGrant',
+  'DisableKeyRotation',
+  'EnableKeyRotation',
+  'DeleteImportedKeyMaterial',
+  'ImportKeyMaterial',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ReplicateKey',
+  'UpdatePrimaryRegion',
   // kms-warden's own settings live in tags (containment-tag-changed).
-  'TagResource', 'UntagResource',
+  'TagResource',
+  'UntagResource',
 ];
-const activityCalls = [...cryptographicOperations, 'DescribeKey', 'GetKeyPolicy', 'ListGrants', 'GetKeyRotationStatus', 'ListResourceTags', 'ListKeyPolicies'];
+const activityCalls = [
+  ...cryptographicOperations,
+  'DescribeKey',
+  'GetKeyPolicy',
+  'ListGrants',
+  'GetKeyRotationStatus',
+  'ListResourceTags',
+  'ListKeyPolicies',
+];
 const invokedBy = (r: Json) => (r.userIdentity as Json | undefined)?.invokedBy !== undefined;
 
 describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
@@ -75,7 +133,9 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
       const name = file.replace('.json', '');
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-      await events.send(new PutRuleCommand({ Name: name, EventPattern: readFileSync(join(projectRoot, 'rules', file), 'utf8') }));
+      await events.send(
+        new PutRuleCommand({ Name: name, EventPattern: readFileSync(join(projectRoot, 'rules', file), 'utf8') }),
+      );
       await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn }] }));
       queues[file] = QueueUrl!;
     }
@@ -98,7 +158,9 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
   const sorted = (ids: string[]) => [...ids].sort();
 
   it('sends every KMS control-plane call to the lifecycle rule, failed ones included', () => {
-    const expected = records.filter((r) => lifecycleCalls.includes(r.eventName as string)).map((r) => r.eventID as string);
+    const expected = records
+      .filter((r) => lifecycleCalls.includes(r.eventName as string))
+      .map((r) => r.eventID as string);
     expect(sorted(arrived['kms-key-lifecycle.json']!)).toEqual(sorted(expected));
     expect(expected).toEqual(expect.arrayContaining(['d818bf03-6655-48e9-8b26-f279a07075fd']));
     expect(records.some((r) => lifecycleCalls.includes(r.eventName as string) && r.errorCode)).toBe(true);
@@ -112,7 +174,9 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
   });
 
   it('drops the service-made share of crypto calls (measured on the real records)', () => {
-    const crypto = records.filter((r) => (cryptographicOperations as readonly string[]).includes(r.eventName as string));
+    const crypto = records.filter((r) =>
+      (cryptographicOperations as readonly string[]).includes(r.eventName as string),
+    );
     const kept = crypto.filter((r) => arrived['kms-key-activity.json']!.includes(r.eventID as string));
     // 281 crypto-call records; 255 of them (91%) were made by a service for a customer (the Invictus log's SSM and
     // Secrets Manager traffic, DynamoDB, WorkMail, CloudTrail) and never reach the function.
@@ -123,7 +187,9 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
     expect(sorted(arrived['guardduty-credential-findings.json']!)).toEqual(
       sorted([
         'finding:8c258d654378414b9bc26f61a93eb816:9',
-        ...findings.filter((f) => (f.resource as Json | null)?.resourceType === 'AccessKey').map((f) => `finding:${f.id as string}:${f.severity}`),
+        ...findings
+          .filter((f) => (f.resource as Json | null)?.resourceType === 'AccessKey')
+          .map((f) => `finding:${f.id as string}:${f.severity}`),
       ]),
     );
   });

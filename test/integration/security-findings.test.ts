@@ -6,15 +6,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { projectRoot } from '../../src/local/stack-definition';
-import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
+import {
+  provisionResponderStack,
+  responderEnvironment,
+  subscribeInbox,
+  type ResponderStack,
+} from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 import { realRecords } from '../support/records';
 
-type Handler = (event: unknown, context: unknown) => Promise<{ status: string; incidents?: Array<{ id: string; duplicate: boolean }> }>;
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ status: string; incidents?: Array<{ id: string; duplicate: boolean }> }>;
 
 /** The aws-samples IAM finding (Recon:IAMUser/MaliciousIPCaller.Custom), in its EventBridge envelope. */
 const findingEvent = (sample: boolean) => {
-  const finding = realRecords('aws-samples-guardduty-automated-response.ndjson')[1] as { accountId: string; region: string; service: object };
+  const finding = realRecords('aws-samples-guardduty-automated-response.ndjson')[1] as {
+    accountId: string;
+    region: string;
+    service: object;
+  };
   return {
     version: '0',
     id: `gd-${sample}`,
@@ -39,14 +51,19 @@ describe('GuardDuty findings and Config changes through the findings handler, ag
     moto.aws.useStack(stack);
     inbox = await subscribeInbox(stack.notificationTopicArn, 'findings-inbox');
     Object.assign(process.env, responderEnvironment(stack));
-    ({ handler } = (await moto.asFunction('onSecurityFinding', () => import('../../handlers/on-security-finding'))) as unknown as { handler: Handler });
+    ({ handler } = (await moto.asFunction(
+      'onSecurityFinding',
+      () => import('../../handlers/on-security-finding'),
+    )) as unknown as { handler: Handler });
   });
 
   const incidents = async () => {
     const { Items = [] } = await new DynamoDBClient({}).send(new ScanCommand({ TableName: stack.incidentTable }));
     return Items.map((item) => unmarshall(item)).filter((item) => String(item.pk).startsWith('INCIDENT#'));
   };
-  const messages = async () => (await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }))).Messages ?? [];
+  const messages = async () =>
+    (await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }))).Messages ??
+    [];
 
   it('opens one incident for a credential finding, however often GuardDuty re-publishes it, and tells on-call once', async () => {
     const first = await handler(findingEvent(false), localLambdaContext('onSecurityFinding'));
@@ -57,34 +74,57 @@ describe('GuardDuty findings and Config changes through the findings handler, ag
     expect(rest).toHaveLength(0);
     expect(incident).toMatchObject({
       status: 'contained',
-      signal: { detector: 'guardduty-credential-compromise', principal: { kind: 'iam-user', arn: 'arn:aws:iam::123456789012:user/GeneratedFindingUserName' } },
+      signal: {
+        detector: 'guardduty-credential-compromise',
+        principal: { kind: 'iam-user', arn: 'arn:aws:iam::123456789012:user/GeneratedFindingUserName' },
+      },
     });
     expect(await messages()).toHaveLength(1);
   });
 
   it('ignores a sample finding', async () => {
-    expect(await handler(findingEvent(true), localLambdaContext('onSecurityFinding'))).toEqual({ status: 'ignored', reason: 'no detector fired' });
+    expect(await handler(findingEvent(true), localLambdaContext('onSecurityFinding'))).toEqual({
+      status: 'ignored',
+      reason: 'no detector fired',
+    });
   });
 
   it('turns rotation back on for a key AWS Config found without it', async () => {
     const kms = new KMSClient({});
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'no rotation' }));
-    const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+    const fixture = JSON.parse(
+      readFileSync(join(projectRoot, 'test/fixtures/config/ComplianceChange.rotation-noncompliant.json'), 'utf8'),
+    );
     // The fixture's key, account and Region, moved to the emulator's.
-    const change = { ...fixture, account: '123456789012', detail: { ...fixture.detail, resourceId: KeyMetadata!.KeyId, awsAccountId: '123456789012' } };
+    const change = {
+      ...fixture,
+      account: '123456789012',
+      detail: { ...fixture.detail, resourceId: KeyMetadata!.KeyId, awsAccountId: '123456789012' },
+    };
 
     const outcome = await handler(change, localLambdaContext('onSecurityFinding'));
 
     expect(outcome).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
-    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: KeyMetadata!.KeyId }))).KeyRotationEnabled).toBe(true);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: KeyMetadata!.KeyId }))).KeyRotationEnabled).toBe(
+      true,
+    );
     const reported = (await incidents()).find((i) => i.signal.detector === 'rotation-noncompliant');
-    expect(reported).toMatchObject({ keyArn: KeyMetadata!.Arn, plan: [{ type: 'enable-key-rotation', run: 'automatic' }], results: [{ outcome: 'applied' }] });
+    expect(reported).toMatchObject({
+      keyArn: KeyMetadata!.Arn,
+      plan: [{ type: 'enable-key-rotation', run: 'automatic' }],
+      results: [{ outcome: 'applied' }],
+    });
   });
 
   it('keeps an event of another kind in the dead-letter queue', async () => {
-    const outcome = await handler({ ...findingEvent(false), 'detail-type': 'EC2 Instance State-change Notification' }, localLambdaContext('onSecurityFinding'));
+    const outcome = await handler(
+      { ...findingEvent(false), 'detail-type': 'EC2 Instance State-change Notification' },
+      localLambdaContext('onSecurityFinding'),
+    );
     expect(outcome).toMatchObject({ status: 'rejected' });
-    const { Messages = [] } = await new SQSClient({}).send(new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+    const { Messages = [] } = await new SQSClient({}).send(
+      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+    );
     expect(Messages).toHaveLength(1);
   });
 });

@@ -1,4 +1,13 @@
-import { AttachUserPolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import {
   CreateAliasCommand,
   CreateKeyCommand,
@@ -12,9 +21,20 @@ import {
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-kms';
-import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient, UpdateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { clientSettings } from '../../src/aws/clients';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
 import { strictRules } from '../support/strict-aws/rules';
@@ -23,8 +43,23 @@ import type { Credentials } from '../support/strict-aws/emulator';
 
 const account = '123456789012';
 const rootPolicy = (extra: object[] = []) =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }, ...extra] });
-const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'Root',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      ...extra,
+    ],
+  });
+const trust = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 
 /** What the strict layer refuses that moto alone accepts, one case per rule and per kind of authorization. */
 describe('the strict AWS layer', () => {
@@ -33,7 +68,11 @@ describe('the strict AWS layer', () => {
   let kms: KMSClient;
   let iam: IAMClient;
   const as = (credentials: Credentials) => new KMSClient({ credentials });
-  const refusal = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'accepted',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
 
   beforeAll(async () => {
     stack = await provisionResponderStack('strict');
@@ -42,29 +81,55 @@ describe('the strict AWS layer', () => {
     iam = new IAMClient({});
   });
 
-  const newKey = async (input: ConstructorParameters<typeof CreateKeyCommand>[0] = {}) => (await kms.send(new CreateKeyCommand(input))).KeyMetadata!;
+  const newKey = async (input: ConstructorParameters<typeof CreateKeyCommand>[0] = {}) =>
+    (await kms.send(new CreateKeyCommand(input))).KeyMetadata!;
 
   describe('authorization', () => {
     it("moto's own enforcement refuses a function's session an action its role does not grant, even past the layer", async () => {
       // Straight to moto, not through the layer: the reminders role grants no IAM action at all. (moto answers its
       // refusals in IAM's XML shape, which the SDK reads for IAM only.)
-      const direct = await moto.aws.asFunction('remindPendingDecisions', () => new IAMClient({ ...clientSettings(), endpoint: moto.aws.moto.endpoint }));
+      const direct = await moto.aws.asFunction(
+        'remindPendingDecisions',
+        () => new IAMClient({ ...clientSettings(), endpoint: moto.aws.moto.endpoint }),
+      );
       expect(await refusal(direct.send(new ListRolesCommand({})))).toMatch(/^AccessDenied.*iam:ListRoles/);
       // And it knows no stranger's credentials.
-      const stranger = new IAMClient({ endpoint: moto.aws.moto.endpoint, credentials: { accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' } });
+      const stranger = new IAMClient({
+        endpoint: moto.aws.moto.endpoint,
+        credentials: { accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' },
+      });
       expect(await refusal(stranger.send(new ListRolesCommand({})))).toMatch(/InvalidClientTokenId|security token/);
     });
 
     it("refuses a function's role a resource its policy does not name (another table), which moto alone allows", async () => {
       const other = 'not-kms-warden';
-      await new DynamoDBClient({}).send(new CreateTableCommand({
-        TableName: other, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }));
+      await new DynamoDBClient({}).send(
+        new CreateTableCommand({
+          TableName: other,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
       const dynamodb = await moto.asFunction('onKmsApiCall', () => new DynamoDBClient(clientSettings()));
-      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName: other, Item: { pk: { S: 'x' } } })))).toMatch(/AccessDeniedException: .*dynamodb:PutItem on resource: .*table\/not-kms-warden because no identity-based policy/);
-      expect(await refusal(dynamodb.send(new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: 'x' }, sk: { S: 'y' } } })))).toBe('accepted');
+      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName: other, Item: { pk: { S: 'x' } } })))).toMatch(
+        /AccessDeniedException: .*dynamodb:PutItem on resource: .*table\/not-kms-warden because no identity-based policy/,
+      );
+      expect(
+        await refusal(
+          dynamodb.send(
+            new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          ),
+        ),
+      ).toBe('accepted');
       // Its own table, but an action the role does not grant.
-      expect(await refusal(dynamodb.send(new DeleteItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: 'x' }, sk: { S: 'y' } } })))).toMatch(/AccessDeniedException/);
+      expect(
+        await refusal(
+          dynamodb.send(
+            new DeleteItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+          ),
+        ),
+      ).toMatch(/AccessDeniedException/);
     });
 
     it('authorizes KMS calls by the key policy: a key whose policy neither names the role nor delegates to the account is shut to it', async () => {
@@ -73,19 +138,47 @@ describe('the strict AWS layer', () => {
       const responder = await moto.asFunction('onKmsApiCall', () => new KMSClient(clientSettings()));
       expect(await refusal(responder.send(new DescribeKeyCommand({ KeyId })))).toBe('accepted');
       // The administrator keeps itself in (the lockout check); the account itself is no longer named.
-      const adminOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Admin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:user/kms-warden-test-admin` }, Action: 'kms:*', Resource: '*' }] });
+      const adminOnly = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'Admin',
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:user/kms-warden-test-admin` },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+        ],
+      });
       await kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: adminOnly }));
-      expect(await refusal(responder.send(new DescribeKeyCommand({ KeyId })))).toMatch(/AccessDeniedException: .*kms:DescribeKey .*because no resource-based policy allows/);
+      expect(await refusal(responder.send(new DescribeKeyCommand({ KeyId })))).toMatch(
+        /AccessDeniedException: .*kms:DescribeKey .*because no resource-based policy allows/,
+      );
       // Naming the role itself is enough, whatever IAM says.
       const withRole = JSON.parse(adminOnly);
-      withRole.Statement.push({ Sid: 'Responder', Effect: 'Allow', Principal: { AWS: roleArn }, Action: 'kms:DescribeKey', Resource: '*' });
+      withRole.Statement.push({
+        Sid: 'Responder',
+        Effect: 'Allow',
+        Principal: { AWS: roleArn },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+      });
       await kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: JSON.stringify(withRole) }));
       expect(await refusal(responder.send(new DescribeKeyCommand({ KeyId })))).toBe('accepted');
     });
 
-    it("evaluates conditions: a role session issued before a TokenIssueTime deny is refused, a later one is not", async () => {
+    it('evaluates conditions: a role session issued before a TokenIssueTime deny is refused, a later one is not', async () => {
       await iam.send(new CreateRoleCommand({ RoleName: 'worker', AssumeRolePolicyDocument: trust }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: 'worker', PolicyName: 'work', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }) }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'worker',
+          PolicyName: 'work',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }],
+          }),
+        }),
+      );
       const { KeyId } = await newKey();
       const cut = new Date();
       const before = await moto.aws.sessionOfRole('worker', 'old', new Date(cut.getTime() - 60_000));
@@ -94,66 +187,173 @@ describe('the strict AWS layer', () => {
         new PutRolePolicyCommand({
           RoleName: 'worker',
           PolicyName: 'revoke',
-          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { DateLessThan: { 'aws:TokenIssueTime': cut.toISOString() } } }] }),
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Deny',
+                Action: '*',
+                Resource: '*',
+                Condition: { DateLessThan: { 'aws:TokenIssueTime': cut.toISOString() } },
+              },
+            ],
+          }),
         }),
       );
-      expect(await refusal(as(before).send(new DescribeKeyCommand({ KeyId })))).toMatch(/AccessDeniedException: .*explicit deny in an identity-based policy/);
+      expect(await refusal(as(before).send(new DescribeKeyCommand({ KeyId })))).toMatch(
+        /AccessDeniedException: .*explicit deny in an identity-based policy/,
+      );
       expect(await refusal(as(after).send(new DescribeKeyCommand({ KeyId })))).toBe('accepted');
     });
 
     it("refuses a user's deactivated access key", async () => {
       await iam.send(new CreateUserCommand({ UserName: 'bob' }));
-      await iam.send(new PutUserPolicyCommand({ UserName: 'bob', PolicyName: 'kms', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }) }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'bob',
+          PolicyName: 'kms',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }],
+          }),
+        }),
+      );
       const bob = await moto.aws.accessKeyOfUser('bob');
       expect(await refusal(as(bob).send(new CreateKeyCommand({})))).toBe('accepted');
-      await iam.send(new UpdateAccessKeyCommand({ UserName: 'bob', AccessKeyId: bob.userAccessKeyId, Status: 'Inactive' }));
-      expect(await refusal(as(bob).send(new CreateKeyCommand({})))).toMatch(/UnrecognizedClientException: The security token included in the request is invalid/);
+      await iam.send(
+        new UpdateAccessKeyCommand({ UserName: 'bob', AccessKeyId: bob.userAccessKeyId, Status: 'Inactive' }),
+      );
+      expect(await refusal(as(bob).send(new CreateKeyCommand({})))).toMatch(
+        /UnrecognizedClientException: The security token included in the request is invalid/,
+      );
     });
   });
 
   describe('rules', () => {
     it('kms-lockout-safety-check: a policy that would shut the caller out is refused; bypassing the check is allowed', async () => {
       const { KeyId } = await newKey();
-      const { Role } = await iam.send(new CreateRoleCommand({ RoleName: 'other-admin', AssumeRolePolicyDocument: trust }));
-      const other = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: Role!.Arn }, Action: 'kms:*', Resource: '*' }] });
+      const { Role } = await iam.send(
+        new CreateRoleCommand({ RoleName: 'other-admin', AssumeRolePolicyDocument: trust }),
+      );
+      const other = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: Role!.Arn }, Action: 'kms:*', Resource: '*' }],
+      });
       expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: other })))).toBe(
         'MalformedPolicyDocumentException: The new key policy will not allow you to update the key policy in the future.',
       );
-      expect(await refusal(kms.send(new CreateKeyCommand({ Policy: other })))).toMatch(/^MalformedPolicyDocumentException: The new key policy/);
+      expect(await refusal(kms.send(new CreateKeyCommand({ Policy: other })))).toMatch(
+        /^MalformedPolicyDocumentException: The new key policy/,
+      );
       // Through the account: the caller's IAM policy must allow PutKeyPolicy too. The approvals role's does; the
       // reminders role's grants no KMS action, so a policy that only delegates to the account shuts it out.
       const reminders = await moto.asFunction('remindPendingDecisions', () => new KMSClient(clientSettings()));
-      await kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: rootPolicy([{ Sid: 'Reminders', Effect: 'Allow', Principal: { AWS: moto.aws.roleArnOf('remindPendingDecisions') }, Action: 'kms:PutKeyPolicy', Resource: '*' }]) }));
-      expect(await refusal(reminders.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: rootPolicy() })))).toMatch(/^MalformedPolicyDocumentException: The new key policy/);
-      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: other, BypassPolicyLockoutSafetyCheck: true })))).toBe('accepted');
+      await kms.send(
+        new PutKeyPolicyCommand({
+          KeyId,
+          PolicyName: 'default',
+          Policy: rootPolicy([
+            {
+              Sid: 'Reminders',
+              Effect: 'Allow',
+              Principal: { AWS: moto.aws.roleArnOf('remindPendingDecisions') },
+              Action: 'kms:PutKeyPolicy',
+              Resource: '*',
+            },
+          ]),
+        }),
+      );
+      expect(
+        await refusal(reminders.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: rootPolicy() }))),
+      ).toMatch(/^MalformedPolicyDocumentException: The new key policy/);
+      expect(
+        await refusal(
+          kms.send(
+            new PutKeyPolicyCommand({
+              KeyId,
+              PolicyName: 'default',
+              Policy: other,
+              BypassPolicyLockoutSafetyCheck: true,
+            }),
+          ),
+        ),
+      ).toBe('accepted');
     });
 
     it('kms-key-policy-size: a policy over 32 KB is refused', async () => {
       const { KeyId } = await newKey();
-      const big = rootPolicy([{ Sid: 'Padding', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: Array.from({ length: 2000 }, (_, i) => `kms:Describe${i}`), Resource: '*' }]);
+      const big = rootPolicy([
+        {
+          Sid: 'Padding',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Action: Array.from({ length: 2000 }, (_, i) => `kms:Describe${i}`),
+          Resource: '*',
+        },
+      ]);
       expect(big.length).toBeGreaterThan(32_768);
-      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: big })))).toMatch(/^LimitExceededException/);
+      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: big })))).toMatch(
+        /^LimitExceededException/,
+      );
     });
 
     it('kms-key-policy-principals: a role that does not exist is refused; another account is taken as it is', async () => {
       const { KeyId } = await newKey();
-      const ghost = rootPolicy([{ Sid: 'Ghost', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:role/nobody` }, Action: 'kms:Decrypt', Resource: '*' }]);
-      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: ghost })))).toBe('MalformedPolicyDocumentException: Policy contains a statement with one or more invalid principals.');
-      const outside = rootPolicy([{ Sid: 'Outside', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999988887777:root' }, Action: 'kms:Decrypt', Resource: '*' }]);
-      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: outside })))).toBe('accepted');
+      const ghost = rootPolicy([
+        {
+          Sid: 'Ghost',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:role/nobody` },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+        },
+      ]);
+      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: ghost })))).toBe(
+        'MalformedPolicyDocumentException: Policy contains a statement with one or more invalid principals.',
+      );
+      const outside = rootPolicy([
+        {
+          Sid: 'Outside',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+          Action: 'kms:Decrypt',
+          Resource: '*',
+        },
+      ]);
+      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: outside })))).toBe(
+        'accepted',
+      );
     });
 
     it('kms-key-policy-elements: a statement without Action, or with a Resource other than "*", is refused', async () => {
       const { KeyId } = await newKey();
-      const scoped = rootPolicy([{ Sid: 'Scoped', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:Decrypt', Resource: 'arn:aws:kms:*:*:key/*' }]);
-      expect(await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: scoped })))).toMatch(/^MalformedPolicyDocumentException/);
+      const scoped = rootPolicy([
+        {
+          Sid: 'Scoped',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Action: 'kms:Decrypt',
+          Resource: 'arn:aws:kms:*:*:key/*',
+        },
+      ]);
+      expect(
+        await refusal(kms.send(new PutKeyPolicyCommand({ KeyId, PolicyName: 'default', Policy: scoped }))),
+      ).toMatch(/^MalformedPolicyDocumentException/);
     });
 
     it('kms-tags-per-key: a 51st tag, and an aws: tag, are refused', async () => {
-      const { KeyId } = await newKey({ Tags: Array.from({ length: 50 }, (_, i) => ({ TagKey: `t${i}`, TagValue: 'v' })) });
-      expect(await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 't0', TagValue: 'replaced' }] })))).toBe('accepted');
-      expect(await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'one-more', TagValue: 'v' }] })))).toMatch(/^TagException: Too many tags/);
-      expect(await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'aws:owner', TagValue: 'v' }] })))).toBe('TagException: Tags beginning with aws: are reserved');
+      const { KeyId } = await newKey({
+        Tags: Array.from({ length: 50 }, (_, i) => ({ TagKey: `t${i}`, TagValue: 'v' })),
+      });
+      expect(
+        await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 't0', TagValue: 'replaced' }] }))),
+      ).toBe('accepted');
+      expect(
+        await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'one-more', TagValue: 'v' }] }))),
+      ).toMatch(/^TagException: Too many tags/);
+      expect(
+        await refusal(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'aws:owner', TagValue: 'v' }] }))),
+      ).toBe('TagException: Tags beginning with aws: are reserved');
     });
 
     it('kms-pending-replica-deletion: a multi-Region primary with a replica waits in PendingReplicaDeletion', async () => {
@@ -169,12 +369,20 @@ describe('the strict AWS layer', () => {
 
     it('kms-rotation-unsupported: asymmetric, imported-material and custom-key-store keys refuse rotation', async () => {
       const asymmetric = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' });
-      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: asymmetric.KeyId })))).toMatch(/^UnsupportedOperationException/);
-      expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: asymmetric.KeyId }))).KeyRotationEnabled).toBe(false);
+      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: asymmetric.KeyId })))).toMatch(
+        /^UnsupportedOperationException/,
+      );
+      expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: asymmetric.KeyId }))).KeyRotationEnabled).toBe(
+        false,
+      );
       const imported = await newKey({ Origin: 'EXTERNAL' });
-      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: imported.KeyId })))).toBe(`UnsupportedOperationException: ${imported.Arn} origin is EXTERNAL which is not valid for this operation.`);
+      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: imported.KeyId })))).toBe(
+        `UnsupportedOperationException: ${imported.Arn} origin is EXTERNAL which is not valid for this operation.`,
+      );
       const inStore = await newKey({ CustomKeyStoreId: 'cks-1234567890abcdef0' });
-      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: inStore.KeyId })))).toMatch(/^UnsupportedOperationException: .*custom key store/);
+      expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: inStore.KeyId })))).toMatch(
+        /^UnsupportedOperationException: .*custom key store/,
+      );
       const plain = await newKey();
       expect(await refusal(kms.send(new EnableKeyRotationCommand({ KeyId: plain.KeyId })))).toBe('accepted');
     });
@@ -182,54 +390,147 @@ describe('the strict AWS layer', () => {
     it('kms-custom-key-store-keys: a key made in a custom key store says so', async () => {
       const inStore = await newKey({ CustomKeyStoreId: 'cks-1234567890abcdef0', Origin: 'EXTERNAL_KEY_STORE' });
       expect(inStore).toMatchObject({ CustomKeyStoreId: 'cks-1234567890abcdef0', Origin: 'EXTERNAL_KEY_STORE' });
-      expect((await kms.send(new DescribeKeyCommand({ KeyId: inStore.KeyId }))).KeyMetadata).toMatchObject({ CustomKeyStoreId: 'cks-1234567890abcdef0', Origin: 'EXTERNAL_KEY_STORE' });
-      expect((await kms.send(new DescribeKeyCommand({ KeyId: (await newKey()).KeyId }))).KeyMetadata!.CustomKeyStoreId).toBeUndefined();
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: inStore.KeyId }))).KeyMetadata).toMatchObject({
+        CustomKeyStoreId: 'cks-1234567890abcdef0',
+        Origin: 'EXTERNAL_KEY_STORE',
+      });
+      expect(
+        (await kms.send(new DescribeKeyCommand({ KeyId: (await newKey()).KeyId }))).KeyMetadata!.CustomKeyStoreId,
+      ).toBeUndefined();
     });
 
     it('kms-aws-managed-keys: an AWS managed key reports itself so and refuses changes', async () => {
       const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws/ebs' }));
       expect(KeyMetadata).toMatchObject({ KeyManager: 'AWS' });
-      expect(await refusal(kms.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId })))).toMatch(/^AccessDeniedException: .*kms:DisableKey .*no resource-based policy/);
+      expect(await refusal(kms.send(new DisableKeyCommand({ KeyId: KeyMetadata!.KeyId })))).toMatch(
+        /^AccessDeniedException: .*kms:DisableKey .*no resource-based policy/,
+      );
       // A customer alias pointing at a customer key changes nothing.
       const mine = await newKey();
       await kms.send(new CreateAliasCommand({ AliasName: 'alias/payments', TargetKeyId: mine.KeyId }));
-      expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/payments' }))).KeyMetadata).toMatchObject({ KeyManager: 'CUSTOMER' });
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/payments' }))).KeyMetadata).toMatchObject({
+        KeyManager: 'CUSTOMER',
+      });
       expect(await refusal(kms.send(new DisableKeyCommand({ KeyId: mine.KeyId })))).toBe('accepted');
     });
 
     it('iam-protected-roles: IAM Identity Center and service-linked roles refuse inline policies', async () => {
-      await iam.send(new CreateRoleCommand({ RoleName: 'AWSReservedSSO_Admin_0123456789abcdef', Path: '/aws-reserved/sso.amazonaws.com/', AssumeRolePolicyDocument: trust }));
-      const deny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] });
-      expect(await refusal(iam.send(new PutRolePolicyCommand({ RoleName: 'AWSReservedSSO_Admin_0123456789abcdef', PolicyName: 'x', PolicyDocument: deny })))).toBe(
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'AWSReservedSSO_Admin_0123456789abcdef',
+          Path: '/aws-reserved/sso.amazonaws.com/',
+          AssumeRolePolicyDocument: trust,
+        }),
+      );
+      const deny = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }],
+      });
+      expect(
+        await refusal(
+          iam.send(
+            new PutRolePolicyCommand({
+              RoleName: 'AWSReservedSSO_Admin_0123456789abcdef',
+              PolicyName: 'x',
+              PolicyDocument: deny,
+            }),
+          ),
+        ),
+      ).toBe(
         "UnmodifiableEntityException: Cannot perform the operation on the protected role 'AWSReservedSSO_Admin_0123456789abcdef' - this role is only modifiable by AWS",
       );
-      await iam.send(new CreateRoleCommand({ RoleName: 'AWSServiceRoleForSupport', Path: '/aws-service-role/support.amazonaws.com/', AssumeRolePolicyDocument: trust }));
-      expect(await refusal(iam.send(new PutRolePolicyCommand({ RoleName: 'AWSServiceRoleForSupport', PolicyName: 'x', PolicyDocument: deny })))).toMatch(/^UnmodifiableEntityException/);
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'AWSServiceRoleForSupport',
+          Path: '/aws-service-role/support.amazonaws.com/',
+          AssumeRolePolicyDocument: trust,
+        }),
+      );
+      expect(
+        await refusal(
+          iam.send(
+            new PutRolePolicyCommand({ RoleName: 'AWSServiceRoleForSupport', PolicyName: 'x', PolicyDocument: deny }),
+          ),
+        ),
+      ).toMatch(/^UnmodifiableEntityException/);
     });
 
     it("iam-inline-policy-size: a user's inline policies total 2,048 characters at most, white space not counted", async () => {
       await iam.send(new CreateUserCommand({ UserName: 'carol' }));
-      const policyOf = (actions: number) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: Array.from({ length: actions }, (_, i) => `s3:Get${i}`), Resource: '*' }] }, null, 8);
-      expect(await refusal(iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'a', PolicyDocument: policyOf(100) })))).toBe('accepted');
-      expect(await refusal(iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'b', PolicyDocument: policyOf(100) })))).toBe('LimitExceededException: Maximum policy size of 2048 bytes exceeded for user carol');
+      const policyOf = (actions: number) =>
+        JSON.stringify(
+          {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: Array.from({ length: actions }, (_, i) => `s3:Get${i}`), Resource: '*' },
+            ],
+          },
+          null,
+          8,
+        );
+      expect(
+        await refusal(
+          iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'a', PolicyDocument: policyOf(100) })),
+        ),
+      ).toBe('accepted');
+      expect(
+        await refusal(
+          iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'b', PolicyDocument: policyOf(100) })),
+        ),
+      ).toBe('LimitExceededException: Maximum policy size of 2048 bytes exceeded for user carol');
       // Replacing a policy counts the new version, not both.
-      expect(await refusal(iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'a', PolicyDocument: policyOf(110) })))).toBe('accepted');
+      expect(
+        await refusal(
+          iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'a', PolicyDocument: policyOf(110) })),
+        ),
+      ).toBe('accepted');
     });
 
     it('iam-attached-policies: an 11th managed policy on a user is refused; attaching one it has changes nothing', async () => {
       await iam.send(new CreateUserCommand({ UserName: 'dora' }));
-      const managed = ['AmazonS3ReadOnlyAccess', 'AmazonEC2ReadOnlyAccess', 'AmazonSQSReadOnlyAccess', 'AmazonSNSReadOnlyAccess', 'AmazonRDSReadOnlyAccess', 'AmazonDynamoDBReadOnlyAccess', 'IAMReadOnlyAccess', 'AWSLambda_ReadOnlyAccess', 'CloudWatchReadOnlyAccess', 'AmazonVPCReadOnlyAccess'];
-      for (const name of managed) await iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
-      expect(await refusal(iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess' })))).toBe('accepted');
-      expect(await refusal(iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' })))).toBe('LimitExceededException: Cannot exceed quota for PoliciesPerUser: 10');
+      const managed = [
+        'AmazonS3ReadOnlyAccess',
+        'AmazonEC2ReadOnlyAccess',
+        'AmazonSQSReadOnlyAccess',
+        'AmazonSNSReadOnlyAccess',
+        'AmazonRDSReadOnlyAccess',
+        'AmazonDynamoDBReadOnlyAccess',
+        'IAMReadOnlyAccess',
+        'AWSLambda_ReadOnlyAccess',
+        'CloudWatchReadOnlyAccess',
+        'AmazonVPCReadOnlyAccess',
+      ];
+      for (const name of managed)
+        await iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
+      expect(
+        await refusal(
+          iam.send(
+            new AttachUserPolicyCommand({
+              UserName: 'dora',
+              PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+            }),
+          ),
+        ),
+      ).toBe('accepted');
+      expect(
+        await refusal(
+          iam.send(new AttachUserPolicyCommand({ UserName: 'dora', PolicyArn: 'arn:aws:iam::aws:policy/AWSDenyAll' })),
+        ),
+      ).toBe('LimitExceededException: Cannot exceed quota for PoliciesPerUser: 10');
     });
 
     it('secretsmanager-managed-secrets: a secret another service manages refuses UpdateSecret and says who owns it', async () => {
       const secrets = new SecretsManagerClient({});
-      const { ARN } = await secrets.send(new CreateSecretCommand({ Name: 'rds!db-0f1e2d3c', SecretString: '{"password":"x"}' }));
-      expect((await secrets.send(new DescribeSecretCommand({ SecretId: ARN }))).OwningService).toBe('rds.amazonaws.com');
+      const { ARN } = await secrets.send(
+        new CreateSecretCommand({ Name: 'rds!db-0f1e2d3c', SecretString: '{"password":"x"}' }),
+      );
+      expect((await secrets.send(new DescribeSecretCommand({ SecretId: ARN }))).OwningService).toBe(
+        'rds.amazonaws.com',
+      );
       const { KeyId } = await newKey();
-      expect(await refusal(secrets.send(new UpdateSecretCommand({ SecretId: ARN, KmsKeyId: KeyId })))).toMatch(/^InvalidRequestException: .*managed by rds/);
+      expect(await refusal(secrets.send(new UpdateSecretCommand({ SecretId: ARN, KmsKeyId: KeyId })))).toMatch(
+        /^InvalidRequestException: .*managed by rds/,
+      );
       const { ARN: own } = await secrets.send(new CreateSecretCommand({ Name: 'payments/db', SecretString: 'x' }));
       expect(await refusal(secrets.send(new UpdateSecretCommand({ SecretId: own, KmsKeyId: KeyId })))).toBe('accepted');
     });

@@ -1,10 +1,22 @@
 import { GetItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
-import { provisionResponderStack, responderEnvironment, subscribeInbox, type ResponderStack } from '../../src/local/responder-stack';
+import {
+  provisionResponderStack,
+  responderEnvironment,
+  subscribeInbox,
+  type ResponderStack,
+} from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 
 const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
@@ -27,7 +39,10 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     dynamodb = new DynamoDBClient({});
     sqs = new SQSClient({});
     inboxUrl = await subscribeInbox(stack.notificationTopicArn, 'on-call-inbox');
-    ({ handler } = (await moto.asFunction('onKmsApiCall', () => import('../../handlers/on-kms-api-call'))) as unknown as { handler: typeof handler });
+    ({ handler } = (await moto.asFunction(
+      'onKmsApiCall',
+      () => import('../../handlers/on-kms-api-call'),
+    )) as unknown as { handler: typeof handler });
   });
 
   const createKey = async () => (await kms.send(new CreateKeyCommand({ Description: 'payments' }))).KeyMetadata!.Arn!;
@@ -35,7 +50,9 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
   const scheduleDeletion = async (keyArn: string, caller: Caller, pendingWindowInDays = 7) => {
     // moto resolves only bare key ids for these calls; real KMS takes either.
     const KeyId = keyArn.split('/').at(-1);
-    const response = await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: pendingWindowInDays }));
+    const response = await kms.send(
+      new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: pendingWindowInDays }),
+    );
     return viaEventBridge(
       kmsApiCallRecord({
         eventName: 'ScheduleKeyDeletion',
@@ -52,11 +69,14 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     );
   };
 
-  const keyMetadata = async (keyArn: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
+  const keyMetadata = async (keyArn: string) =>
+    (await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
 
   const incidentsFor = async (keyArn: string) => {
     const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: stack.incidentTable }));
-    return Items.map((item) => unmarshall(item)).filter((item) => item.pk.startsWith('INCIDENT#') && item.keyArn === keyArn);
+    return Items.map((item) => unmarshall(item)).filter(
+      (item) => item.pk.startsWith('INCIDENT#') && item.keyArn === keyArn,
+    );
   };
 
   const drainInbox = async () => {
@@ -89,7 +109,10 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
 
     const [incident, ...others] = await incidentsFor(keyArn);
     expect(others).toHaveLength(0);
-    expect(outcome).toEqual({ status: 'responded', incidents: [{ id: incident!.id, status: 'contained', duplicate: false }] });
+    expect(outcome).toEqual({
+      status: 'responded',
+      incidents: [{ id: incident!.id, status: 'contained', duplicate: false }],
+    });
     expect(incident).toMatchObject({
       status: 'contained',
       keyArn,
@@ -108,10 +131,23 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
       'revoke-grants:automatic',
       'quarantine-principal:automatic',
     ]);
-    expect(incident!.plan[0]).toEqual({ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' });
-    expect(incident!.results[0]).toMatchObject({ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } });
+    expect(incident!.plan[0]).toEqual({
+      type: 'cancel-key-deletion',
+      params: { keyArn, restoreState: 'Enabled' },
+      run: 'automatic',
+    });
+    expect(incident!.results[0]).toMatchObject({
+      outcome: 'applied',
+      before: { state: 'PendingDeletion' },
+      after: { state: 'Enabled' },
+    });
     // The suspect's role does not exist in the emulator: nothing to quarantine, and that is not a failure.
-    expect(incident!.results.map((r: { outcome: string }) => r.outcome)).toEqual(['applied', 'applied', 'skipped', 'skipped']);
+    expect(incident!.results.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'applied',
+      'applied',
+      'skipped',
+      'skipped',
+    ]);
     expect(incident!.results[0].before.deletionDate).toEqual(expect.any(String));
 
     const messages = await drainInbox();
@@ -147,16 +183,33 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     // The attacker tries again after the deletion was cancelled.
     const again = await scheduleDeletion(keyArn, attacker, 10);
     const outcome = await handler(again, localLambdaContext('onKmsApiCall'));
-    expect(outcome).toEqual({ status: 'responded', incidents: [{ id: first!.id, status: first!.status, duplicate: false }] });
+    expect(outcome).toEqual({
+      status: 'responded',
+      incidents: [{ id: first!.id, status: first!.status, duplicate: false }],
+    });
     expect((await keyMetadata(keyArn)).KeyState).toBe('Enabled');
 
     const [incident, ...others] = await incidentsFor(keyArn);
     expect(others).toHaveLength(0);
-    expect(incident!.signals.map((s: { eventId: string }) => s.eventId)).toEqual([first!.signal.source.eventId, again.detail.eventID]);
+    expect(incident!.signals.map((s: { eventId: string }) => s.eventId)).toEqual([
+      first!.signal.source.eventId,
+      again.detail.eventID,
+    ]);
     // The second signal's own plan ran again: the cancellation did something; the deny statement was already there.
-    const later = incident!.plan.slice(first!.plan.length).map((step: { type: string }, i: number) => `${step.type}:${incident!.results[first!.plan.length + i].outcome}`);
-    expect(later).toEqual(['cancel-key-deletion:applied', 'deny-principal-in-key-policy:skipped', 'revoke-grants:skipped', 'quarantine-principal:skipped']);
-    expect(incident!.results[first!.plan.length]).toMatchObject({ outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } });
+    const later = incident!.plan
+      .slice(first!.plan.length)
+      .map((step: { type: string }, i: number) => `${step.type}:${incident!.results[first!.plan.length + i].outcome}`);
+    expect(later).toEqual([
+      'cancel-key-deletion:applied',
+      'deny-principal-in-key-policy:skipped',
+      'revoke-grants:skipped',
+      'quarantine-principal:skipped',
+    ]);
+    expect(incident!.results[first!.plan.length]).toMatchObject({
+      outcome: 'applied',
+      before: { state: 'PendingDeletion' },
+      after: { state: 'Enabled' },
+    });
     expect(incident!.signals[1]).toMatchObject({ planFrom: first!.plan.length, planSteps: 4 });
     const messages = await drainInbox();
     expect(messages).toHaveLength(1);
@@ -232,13 +285,22 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
   });
 
   it('keeps a malformed event in the dead-letter queue with the reason, without throwing', async () => {
-    const malformed = { version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.kms', detail: { eventName: 42 } };
+    const malformed = {
+      version: '0',
+      'detail-type': 'AWS API Call via CloudTrail',
+      source: 'aws.kms',
+      detail: { eventName: 42 },
+    };
 
     const outcome = await handler(malformed, localLambdaContext('onKmsApiCall'));
 
     expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('detail.eventName') });
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: stack.deadLetterQueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: stack.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
     );
     expect(Messages).toHaveLength(1);
     const kept = JSON.parse(Messages[0]!.Body!);
@@ -252,7 +314,10 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
     const outcome = (await handler(event, localLambdaContext('onKmsApiCall'))) as { incidents: Array<{ id: string }> };
     const id = outcome.incidents[0]!.id;
     const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: stack.incidentTable, Key: { pk: { S: `INCIDENT#${id}` }, sk: { S: 'INCIDENT' } } }),
+      new GetItemCommand({
+        TableName: stack.incidentTable,
+        Key: { pk: { S: `INCIDENT#${id}` }, sk: { S: 'INCIDENT' } },
+      }),
     );
     const stored = unmarshall(Item!);
     expect(stored).toMatchObject({ id, keyArn, status: 'contained' });

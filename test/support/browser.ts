@@ -22,22 +22,35 @@ export const chromiumCandidates = (env: NodeJS.ProcessEnv = process.env): string
 export const installCommand = 'apt-get update && apt-get install -y chromium';
 
 export type BrowserPlan =
-  | { kind: 'found'; path: string }
-  | { kind: 'install'; path: string }
-  | { kind: 'cannot'; message: string };
+  { kind: 'found'; path: string } | { kind: 'install'; path: string } | { kind: 'cannot'; message: string };
 
 /** What to do, from what the machine has: pure, so each branch is tested without touching the machine. */
-export const planBrowser = (machine: { candidates: string[]; executable: (path: string) => boolean; isRoot: boolean; hasAptGet: boolean; overridden: boolean }): BrowserPlan => {
+export const planBrowser = (machine: {
+  candidates: string[];
+  executable: (path: string) => boolean;
+  isRoot: boolean;
+  hasAptGet: boolean;
+  overridden: boolean;
+}): BrowserPlan => {
   const found = machine.candidates.find(machine.executable);
   if (found) return { kind: 'found', path: found };
   if (machine.overridden) {
-    return { kind: 'cannot', message: `KMS_WARDEN_CHROMIUM names ${machine.candidates[0]}, which is not an executable file: point it at a chromium, or unset it to use Debian's (${installCommand})` };
+    return {
+      kind: 'cannot',
+      message: `KMS_WARDEN_CHROMIUM names ${machine.candidates[0]}, which is not an executable file: point it at a chromium, or unset it to use Debian's (${installCommand})`,
+    };
   }
   if (!machine.hasAptGet) {
-    return { kind: 'cannot', message: `the approval page's browser test needs chromium and this machine has no apt-get to install it: install a chromium and set KMS_WARDEN_CHROMIUM to its path` };
+    return {
+      kind: 'cannot',
+      message: `the approval page's browser test needs chromium and this machine has no apt-get to install it: install a chromium and set KMS_WARDEN_CHROMIUM to its path`,
+    };
   }
   if (!machine.isRoot) {
-    return { kind: 'cannot', message: `the approval page's browser test needs Debian's chromium, which only root can install: run \`sudo sh -c '${installCommand}'\`, then npm test again` };
+    return {
+      kind: 'cannot',
+      message: `the approval page's browser test needs Debian's chromium, which only root can install: run \`sudo sh -c '${installCommand}'\`, then npm test again`,
+    };
   }
   return { kind: 'install', path: '/usr/bin/chromium' };
 };
@@ -83,7 +96,9 @@ const takeLock = (): boolean => {
 };
 
 /** The chromium to launch: found, or installed now from Debian's packages; otherwise an error saying what to run. */
-export const chromiumExecutable = async (log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<string> => {
+export const chromiumExecutable = async (
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string> => {
   const machine = () => ({
     candidates: chromiumCandidates(),
     executable: isExecutable,
@@ -97,7 +112,8 @@ export const chromiumExecutable = async (log: (line: string) => void = (line) =>
   const deadline = Date.now() + staleAfterMs;
   while (!takeLock()) {
     // Another test run is installing it: wait for it to finish.
-    if (Date.now() > deadline) throw new Error(`gave up waiting for another chromium install (${lockDir}); remove it if no install is running`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for another chromium install (${lockDir}); remove it if no install is running`);
     await sleep(2_000);
     plan = planBrowser(machine());
     if (plan.kind === 'found') return plan.path;
@@ -106,13 +122,26 @@ export const chromiumExecutable = async (log: (line: string) => void = (line) =>
     plan = planBrowser(machine());
     if (plan.kind === 'found') return plan.path;
     if (plan.kind === 'cannot') throw new Error(plan.message);
-    log(`kms-warden tests: no chromium on this machine; installing Debian's for the approval page's browser test (${installCommand}), once, about a minute`);
+    log(
+      `kms-warden tests: no chromium on this machine; installing Debian's for the approval page's browser test (${installCommand}), once, about a minute`,
+    );
     const started = Date.now();
     try {
-      execFileSync('sh', ['-c', installCommand], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 10 * 60_000 });
+      execFileSync('sh', ['-c', installCommand], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+        timeout: 10 * 60_000,
+      });
     } catch (error) {
-      const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`could not install Debian's chromium (${installCommand}): ${stderr || (error as Error).message}. Install it by hand, or set KMS_WARDEN_CHROMIUM to a chromium`, { cause: error });
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? '')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
+      throw new Error(
+        `could not install Debian's chromium (${installCommand}): ${stderr || (error as Error).message}. Install it by hand, or set KMS_WARDEN_CHROMIUM to a chromium`,
+        { cause: error },
+      );
     }
     if (!isExecutable(plan.path)) throw new Error(`${installCommand} finished but ${plan.path} is not there`);
     log(`kms-warden tests: chromium installed in ${Math.round((Date.now() - started) / 1000)} s (${plan.path})`);
@@ -123,4 +152,12 @@ export const chromiumExecutable = async (log: (line: string) => void = (line) =>
 };
 
 /** Flags for chromium here: no sandbox as root, and no background connections (this machine's network is closed). */
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

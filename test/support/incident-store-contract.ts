@@ -9,7 +9,11 @@ import { record } from './records';
  * What every incident store must do, run against each of them: the DynamoDB one against moto, the in-memory one
  * that replay and unit tests use. A store that passes here keeps the same conditions as the others.
  */
-export const describeIncidentStore = (name: string, makeStore: () => Promise<IncidentStore>, setup: () => void = () => {}) =>
+export const describeIncidentStore = (
+  name: string,
+  makeStore: () => Promise<IncidentStore>,
+  setup: () => void = () => {},
+) =>
   describe(name, () => {
     setup();
     let incidents: IncidentStore;
@@ -18,7 +22,10 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
     });
 
     /** Each test's incidents get a group of their own, unless a test shares one on purpose. */
-    const incident = (eventID: string, group = `test|${eventID}`): Incident => ({ ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }), group });
+    const incident = (eventID: string, group = `test|${eventID}`): Incident => ({
+      ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }),
+      group,
+    });
     const decision = { action: 'release', by: 'alice', channel: 'cli' as const, at: '2026-11-28T13:00:00.000Z' };
 
     it('opens an incident once and hands back the stored one on a second open', async () => {
@@ -58,15 +65,23 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       const holder = incident('attach-holder');
       const later = incident('attach-later');
       const entry = later.signals[0]!;
-      const step: PlannedAction = { type: 'cancel-key-deletion', params: { keyArn: holder.keyArn!, restoreState: 'Enabled' }, run: 'automatic' };
+      const step: PlannedAction = {
+        type: 'cancel-key-deletion',
+        params: { keyArn: holder.keyArn!, restoreState: 'Enabled' },
+        run: 'automatic',
+      };
       const result = { outcome: 'applied' as const, before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } };
       await incidents.open(holder);
       // Its own results are not recorded yet: steps appended now would not line up with them.
-      await expect(incidents.attachSignal(holder.id, entry, [step], 1, '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
+      await expect(incidents.attachSignal(holder.id, entry, [step], 1, '2026-11-28T12:00:01.000Z')).rejects.toThrow(
+        StateConflictError,
+      );
 
       await incidents.recordContainment(holder.id, [result], '2026-11-28T12:00:02.000Z');
       // Another signal attached since this plan was read: refused, so the caller reads again.
-      await expect(incidents.attachSignal(holder.id, entry, [step], 0, '2026-11-28T12:00:02.500Z')).rejects.toThrow(StateConflictError);
+      await expect(incidents.attachSignal(holder.id, entry, [step], 0, '2026-11-28T12:00:02.500Z')).rejects.toThrow(
+        StateConflictError,
+      );
       const attached = await incidents.attachSignal(holder.id, entry, [step], 1, '2026-11-28T12:00:03.000Z');
       expect(attached.attached).toBe(true);
       expect(attached.incident).toMatchObject({
@@ -95,9 +110,14 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       expect((await incidents.get(holder.id))!.plan).toHaveLength(2);
 
       await incidents.decide(holder.id, 'released', decision);
-      await expect(incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], 2, '2026-11-28T14:00:00.000Z')).rejects.toThrow(StateConflictError);
+      await expect(
+        incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], 2, '2026-11-28T14:00:00.000Z'),
+      ).rejects.toThrow(StateConflictError);
       // The released holder's own signals, delivered again, are still its own: no new incident.
-      expect(await incidents.open(incident('attach-later', holder.group))).toMatchObject({ outcome: 'exists', incident: { id: holder.id } });
+      expect(await incidents.open(incident('attach-later', holder.group))).toMatchObject({
+        outcome: 'exists',
+        incident: { id: holder.id },
+      });
     });
 
     it('moves a contained incident to awaiting-approval once', async () => {
@@ -105,10 +125,17 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
       await incidents.open(draft);
       await expect(incidents.awaitDecision(draft.id, '2026-11-28T12:00:01.000Z')).rejects.toThrow(StateConflictError);
       await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:02.000Z');
-      expect(await incidents.awaitDecision(draft.id, '2026-11-28T12:00:03.000Z')).toMatchObject({ status: 'awaiting-approval', updatedAt: '2026-11-28T12:00:03.000Z' });
+      expect(await incidents.awaitDecision(draft.id, '2026-11-28T12:00:03.000Z')).toMatchObject({
+        status: 'awaiting-approval',
+        updatedAt: '2026-11-28T12:00:03.000Z',
+      });
       const lost = await incidents.awaitDecision(draft.id, '2026-11-28T12:00:04.000Z').catch((e: unknown) => e);
       expect((lost as StateConflictError<Incident>).current).toMatchObject({ status: 'awaiting-approval' });
-      expect((await incidents.get(draft.id))!.timeline.at(-1)).toEqual({ at: '2026-11-28T12:00:03.000Z', status: 'awaiting-approval', what: 'decision links sent' });
+      expect((await incidents.get(draft.id))!.timeline.at(-1)).toEqual({
+        at: '2026-11-28T12:00:03.000Z',
+        status: 'awaiting-approval',
+        what: 'decision links sent',
+      });
     });
 
     it('sets a TTL when an incident is released or closed, and none while it is active', async () => {
@@ -124,33 +151,60 @@ export const describeIncidentStore = (name: string, makeStore: () => Promise<Inc
     it('records re-keying: begun once from approved, resumed as it stands, the replacement key claimed once', async () => {
       const draft = incident('rekey');
       await incidents.open(draft);
-      const progress = { startedAt: '2026-11-28T13:00:00.000Z', startedBy: 'alice', oldKeyArn: draft.keyArn!, pendingWindowDays: 30, resources: {} };
-      await expect(incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).rejects.toThrow(StateConflictError);
+      const progress = {
+        startedAt: '2026-11-28T13:00:00.000Z',
+        startedBy: 'alice',
+        oldKeyArn: draft.keyArn!,
+        pendingWindowDays: 30,
+        resources: {},
+      };
+      await expect(incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).rejects.toThrow(
+        StateConflictError,
+      );
       await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:01.000Z');
       await incidents.decide(draft.id, 'approved', { ...decision, action: 'approve-rekey' });
 
-      expect(await incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).toMatchObject({ status: 're-keying', rekey: progress });
+      expect(await incidents.beginRekey(draft.id, progress, '2026-11-28T13:00:00.000Z')).toMatchObject({
+        status: 're-keying',
+        rekey: progress,
+      });
       await incidents.recordRekey(draft.id, { aliasesMoved: ['alias/a'] }, '2026-11-28T13:01:00.000Z', 'aliases moved');
       // A resumed run keeps what the first one recorded.
-      expect((await incidents.beginRekey(draft.id, { ...progress, startedBy: 'bob' }, '2026-11-28T14:00:00.000Z')).rekey).toMatchObject({ startedBy: 'alice', aliasesMoved: ['alias/a'] });
+      expect(
+        (await incidents.beginRekey(draft.id, { ...progress, startedBy: 'bob' }, '2026-11-28T14:00:00.000Z')).rekey,
+      ).toMatchObject({ startedBy: 'alice', aliasesMoved: ['alias/a'] });
 
       expect(await incidents.claimReplacementKey(draft.id, 'arn:new-1', '2026-11-28T13:02:00.000Z')).toBe('arn:new-1');
       expect(await incidents.claimReplacementKey(draft.id, 'arn:new-2', '2026-11-28T13:03:00.000Z')).toBe('arn:new-1');
 
-      const resource = { service: 'ssm', kind: 'parameter', id: '/app/db', region: 'us-east-1', status: 're-encrypted' as const, detail: 'moved', at: '2026-11-28T13:04:00.000Z' };
+      const resource = {
+        service: 'ssm',
+        kind: 'parameter',
+        id: '/app/db',
+        region: 'us-east-1',
+        status: 're-encrypted' as const,
+        detail: 'moved',
+        at: '2026-11-28T13:04:00.000Z',
+      };
       await incidents.recordResource(draft.id, 'ssm:us-east-1:/app/db', resource);
       const recorded = (await incidents.get(draft.id))!;
       expect(recorded.rekey!.resources).toEqual({ 'ssm:us-east-1:/app/db': resource });
       // Each resource is recorded beside the incident, not in its timeline: thousands fit.
       expect(recorded.timeline.some((t) => t.what.includes('/app/db'))).toBe(false);
 
-      expect(await incidents.advance(draft.id, 're-keyed', '2026-11-28T14:00:00.000Z', 'verified')).toMatchObject({ status: 're-keyed' });
-      await expect(incidents.advance(draft.id, 'closed', '2026-11-28T14:00:00.000Z', 'too soon')).rejects.toThrow(StateConflictError);
+      expect(await incidents.advance(draft.id, 're-keyed', '2026-11-28T14:00:00.000Z', 'verified')).toMatchObject({
+        status: 're-keyed',
+      });
+      await expect(incidents.advance(draft.id, 'closed', '2026-11-28T14:00:00.000Z', 'too soon')).rejects.toThrow(
+        StateConflictError,
+      );
       await incidents.decide(draft.id, 'released', decision).catch(() => undefined);
       // Not re-keying any more: progress can no longer be written.
       await incidents.advance(draft.id, 'deletion-scheduled', '2026-11-28T15:00:00.000Z', 'scheduled');
       await incidents.advance(draft.id, 'closed', '2026-11-28T16:00:00.000Z', 'closed');
-      await expect(incidents.recordRekey(draft.id, { verifiedAt: 'x' }, '2026-11-28T16:01:00.000Z', 'late')).rejects.toThrow(StateConflictError);
+      await expect(
+        incidents.recordRekey(draft.id, { verifiedAt: 'x' }, '2026-11-28T16:01:00.000Z', 'late'),
+      ).rejects.toThrow(StateConflictError);
     });
 
     it('records where the Slack message is once, and nothing for an incident that does not exist', async () => {

@@ -12,18 +12,28 @@ export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incide
   return {
     ...newIncident(signal, '2026-11-28T12:00:00.000Z', {
       priorKeyState: { state: 'Enabled', basis: 'no earlier state change seen; assumed Enabled' },
-      plan: [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' }, run: 'automatic' }],
+      plan: [
+        { type: 'cancel-key-deletion', params: { keyArn: signal.keyArn!, restoreState: 'Enabled' }, run: 'automatic' },
+      ],
     }),
     ...overrides,
   };
 };
 
 /** An incident approved for re-keying `keyArn` and begun (re-keying, no progress yet), stored in `incidents`. */
-export const rekeyingIncident = async (incidents: IncidentStore, keyArn: string, record: CloudTrailRecord): Promise<Incident> => {
+export const rekeyingIncident = async (
+  incidents: IncidentStore,
+  keyArn: string,
+  record: CloudTrailRecord,
+): Promise<Incident> => {
   const incident = incidentFrom(record);
   const at = '2026-11-28T12:00:00.000Z';
   await incidents.open(incident);
   await incidents.recordContainment(incident.id, [], at);
   await incidents.decide(incident.id, 'approved', { action: 'approve-rekey', by: 'alice', channel: 'cli', at });
-  return incidents.beginRekey(incident.id, { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} }, at);
+  return incidents.beginRekey(
+    incident.id,
+    { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {} },
+    at,
+  );
 };

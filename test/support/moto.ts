@@ -14,7 +14,9 @@ export const useMoto = () => {
   beforeAll(async () => {
     handle.aws = await StrictAws.start();
     delete process.env.AWS_SESSION_TOKEN;
-    Object.assign(process.env, handle.aws.environment(), { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' });
+    Object.assign(process.env, handle.aws.environment(), {
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+    });
   });
   afterAll(async () => {
     await handle.aws?.stop();

@@ -25,12 +25,21 @@ export const failed = (r: CloudTrailRecord, errorCode = 'AccessDeniedException')
   responseElements: null,
 });
 
-/** The responder's own role in the accounts the fixtures use: the role ARNs the stack gives kms-warden (RESPONDER_ROLE_ARNS). */
+/**
+ * The responder's own role in the accounts the fixtures use: the role ARNs the stack gives kms-warden
+ * (RESPONDER_ROLE_ARNS).
+ */
 export const responderRoleName = 'kms-warden-test-us-east-1-on-kms-api-call';
-export const responderRoles = ['111122223333', '123456789012', '444455556666'].map((account) => `arn:aws:iam::${account}:role/kms-warden/test/${responderRoleName}`);
+export const responderRoles = ['111122223333', '123456789012', '444455556666'].map(
+  (account) => `arn:aws:iam::${account}:role/kms-warden/test/${responderRoleName}`,
+);
 
 /** The record as a call of a session of `roleName` under `rolePath`: by default, kms-warden's own role. */
-export const byResponder = (r: CloudTrailRecord, roleName = responderRoleName, rolePath = '/kms-warden/test/'): CloudTrailRecord => {
+export const byResponder = (
+  r: CloudTrailRecord,
+  roleName = responderRoleName,
+  rolePath = '/kms-warden/test/',
+): CloudTrailRecord => {
   const account = r.recipientAccountId ?? '123456789012';
   return {
     ...r,
@@ -77,5 +86,8 @@ export const fromAccount = (r: CloudTrailRecord, account: string): CloudTrailRec
 
 export const byRoot = (r: CloudTrailRecord): CloudTrailRecord => {
   const account = r.recipientAccountId ?? '111122223333';
-  return { ...r, userIdentity: { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account } };
+  return {
+    ...r,
+    userIdentity: { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account },
+  };
 };

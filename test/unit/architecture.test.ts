@@ -17,15 +17,20 @@ const filesUnder = (dir: string): string[] =>
   });
 
 const specifiers = (text: string): string[] =>
-  [...text.matchAll(/\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
-    (match) => (match[1] ?? match[2] ?? match[3])!,
-  );
+  [
+    ...text.matchAll(
+      /\b(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*['"]([^'"]+)['"]|\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((match) => (match[1] ?? match[2] ?? match[3])!);
 
 /** The file an import names, as a path relative to the repository (relative imports only: packages are not ours). */
 const resolveImport = (from: string, specifier: string): string | undefined => {
   if (!specifier.startsWith('.')) return undefined;
   const target = resolve(dirname(from), specifier);
-  const file = [`${target}.ts`, join(target, 'index.ts'), target].find((candidate) => existsSync(candidate) && statSync(candidate).isFile()) ?? `${target}.ts`;
+  const file =
+    [`${target}.ts`, join(target, 'index.ts'), target].find(
+      (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+    ) ?? `${target}.ts`;
   return relative(root, file).split(sep).join('/');
 };
 
@@ -99,7 +104,8 @@ const cyclicGroups = (graph: Map<string, Map<string, Import[]>>): string[][] => 
   return groups;
 };
 
-const listed = (entries: Import[]) => [...new Set(entries.map((entry) => `${entry.file} (${entry.specifier})`))].map((line) => `      ${line}`).join('\n');
+const listed = (entries: Import[]) =>
+  [...new Set(entries.map((entry) => `${entry.file} (${entry.specifier})`))].map((line) => `      ${line}`).join('\n');
 
 const srcImports = importsOf(filesUnder(src));
 const handlerImports = importsOf(filesUnder(join(root, 'handlers')));
@@ -107,7 +113,9 @@ const handlerImports = importsOf(filesUnder(join(root, 'handlers')));
 describe('architecture of src/', () => {
   it('reads the imports it judges', () => {
     // A guard that read nothing would pass anything: the composition roots import adapters, handlers import roots.
-    expect(srcImports.some((entry) => entry.file.startsWith('src/composition/') && entry.target.startsWith('src/aws/'))).toBe(true);
+    expect(
+      srcImports.some((entry) => entry.file.startsWith('src/composition/') && entry.target.startsWith('src/aws/')),
+    ).toBe(true);
     expect(handlerImports.some((entry) => entry.target.startsWith('src/composition/'))).toBe(true);
   });
 
@@ -116,22 +124,33 @@ describe('architecture of src/', () => {
     const cycles = cyclicGroups(graph).map((group) => {
       // The edges inside the group, thinnest first: the import that closes a cycle is usually the odd one out.
       const edges = group
-        .flatMap((from) => group.filter((to) => graph.get(from)?.has(to)).map((to) => ({ from, to, imports: graph.get(from)!.get(to)! })))
+        .flatMap((from) =>
+          group
+            .filter((to) => graph.get(from)?.has(to))
+            .map((to) => ({ from, to, imports: graph.get(from)!.get(to)! })),
+        )
         .sort((a, b) => a.imports.length - b.imports.length)
         .map(({ from, to, imports }) => `    ${from} -> ${to}:\n${listed(imports)}`);
       return `  ${group.join(', ')}:\n${edges.join('\n')}`;
     });
-    if (cycles.length > 0) throw new Error(`folders of src/ that import each other (directly or through others):\n${cycles.join('\n')}`);
+    if (cycles.length > 0)
+      throw new Error(`folders of src/ that import each other (directly or through others):\n${cycles.join('\n')}`);
   });
 
   it('builds AWS adapters only in src/composition', () => {
-    const outside = srcImports.filter((entry) => entry.target.startsWith('src/aws/') && !/^src\/(aws|composition)\//.test(entry.file));
-    if (outside.length > 0) throw new Error(`only src/composition (and src/aws itself) may import src/aws:\n${listed(outside)}`);
+    const outside = srcImports.filter(
+      (entry) => entry.target.startsWith('src/aws/') && !/^src\/(aws|composition)\//.test(entry.file),
+    );
+    if (outside.length > 0)
+      throw new Error(`only src/composition (and src/aws itself) may import src/aws:\n${listed(outside)}`);
   });
 
   it('lets handlers import only composition roots and what parsing an event needs', () => {
     const allowed = /^src\/(composition\/|events\/|middleware\/|logger\.ts$|config\.ts$|errors\.ts$)/;
     const others = handlerImports.filter((entry) => !allowed.test(entry.target));
-    if (others.length > 0) throw new Error(`handlers may import src/composition, src/events, src/middleware, src/logger, src/config and src/errors only:\n${listed(others)}`);
+    if (others.length > 0)
+      throw new Error(
+        `handlers may import src/composition, src/events, src/middleware, src/logger, src/config and src/errors only:\n${listed(others)}`,
+      );
   });
 });

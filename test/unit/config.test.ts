@@ -15,7 +15,12 @@ const valid = {
 
 describe('configuration', () => {
   it('reads the environment with defaults for optional settings', () => {
-    expect(loadConfig({ ...valid, KEY_ADMINISTRATORS: ' arn:aws:iam::123456789012:role/KeyAdmins ,arn:aws:iam::123456789012:user/alice' })).toEqual({
+    expect(
+      loadConfig({
+        ...valid,
+        KEY_ADMINISTRATORS: ' arn:aws:iam::123456789012:role/KeyAdmins ,arn:aws:iam::123456789012:user/alice',
+      }),
+    ).toEqual({
       incidentTable: 'kms-warden-prod-incidents',
       notificationTopicArn: valid.NOTIFICATION_TOPIC_ARN,
       deadLetterQueueUrl: valid.DEAD_LETTER_QUEUE_URL,
@@ -49,7 +54,15 @@ describe('configuration', () => {
   });
 
   it('reads flags and treats an empty optional value as absent', () => {
-    expect(loadConfig({ ...valid, DRY_RUN: 'true', CLOUDTRAIL_LOOKUP: 'false', SLACK_WEBHOOK_SECRET_ARN: '', SLACK_APPROVERS: 'U0ONCALL, W0LEAD' })).toMatchObject({
+    expect(
+      loadConfig({
+        ...valid,
+        DRY_RUN: 'true',
+        CLOUDTRAIL_LOOKUP: 'false',
+        SLACK_WEBHOOK_SECRET_ARN: '',
+        SLACK_APPROVERS: 'U0ONCALL, W0LEAD',
+      }),
+    ).toMatchObject({
       dryRun: true,
       cloudTrailLookup: false,
       slackWebhookSecretArn: undefined,
@@ -95,14 +108,22 @@ describe('configuration', () => {
       }
     })()!;
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.problems.map((p) => p.variable).sort()).toEqual(['DEAD_LETTER_QUEUE_URL', 'DRY_RUN', 'NOTIFICATION_TOPIC_ARN', 'TRUSTED_ACCOUNTS']);
+    expect(error.problems.map((p) => p.variable).sort()).toEqual([
+      'DEAD_LETTER_QUEUE_URL',
+      'DRY_RUN',
+      'NOTIFICATION_TOPIC_ARN',
+      'TRUSTED_ACCOUNTS',
+    ]);
     expect(error.message).toContain('NOTIFICATION_TOPIC_ARN: is not set');
     expect(error.message).toContain('DEAD_LETTER_QUEUE_URL: is not set');
     expect(error.message).toContain('TRUSTED_ACCOUNTS: must be a 12-digit account id');
   });
 
   it('lets a command that only reads incidents start with the table alone', () => {
-    expect(loadIncidentTableConfig({ INCIDENT_TABLE: 'kms-warden-prod-incidents' })).toEqual({ incidentTable: 'kms-warden-prod-incidents', incidentRetentionDays: 365 });
+    expect(loadIncidentTableConfig({ INCIDENT_TABLE: 'kms-warden-prod-incidents' })).toEqual({
+      incidentTable: 'kms-warden-prod-incidents',
+      incidentRetentionDays: 365,
+    });
     expect(() => loadIncidentTableConfig({})).toThrow(new ConfigError('INCIDENT_TABLE', 'is not set'));
   });
 });

@@ -24,7 +24,11 @@ const setup = () => {
 describe('parsing incoming events', () => {
   it('hands a valid event on, parsed, and keeps unknown fields out of the way', async () => {
     const { invoke, seen, kept } = setup();
-    const event = { ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')), 'replay-name': 'r', extraField: true };
+    const event = {
+      ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')),
+      'replay-name': 'r',
+      extraField: true,
+    };
     expect(await invoke(event)).toBe('handled');
     expect(seen).toHaveLength(1);
     expect(kept).toHaveLength(0);
@@ -32,8 +36,19 @@ describe('parsing incoming events', () => {
 
   it.each([
     ['not an object', 'hello', '(event)'],
-    ['another detail-type', { ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')), 'detail-type': 'KMS CMK Rotation' }, 'detail-type'],
-    ['a detail without eventID', { ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')), detail: { ...record('ScheduleKeyDeletion.assumed-role'), eventID: undefined } }, 'detail.eventID'],
+    [
+      'another detail-type',
+      { ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')), 'detail-type': 'KMS CMK Rotation' },
+      'detail-type',
+    ],
+    [
+      'a detail without eventID',
+      {
+        ...viaEventBridge(record('ScheduleKeyDeletion.assumed-role')),
+        detail: { ...record('ScheduleKeyDeletion.assumed-role'), eventID: undefined },
+      },
+      'detail.eventID',
+    ],
     ['a bare CloudTrail record', record('ScheduleKeyDeletion.assumed-role'), 'detail'],
   ])('keeps %s in the dead-letter queue with the reason, and does not throw', async (_name, event, field) => {
     const { invoke, seen, kept } = setup();

@@ -6,7 +6,14 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /**
  * Tables encrypted at rest under the old key. UpdateTable switches a table's key online: DynamoDB re-encrypts the
@@ -57,7 +64,9 @@ export class DynamoDbTableReEncrypter implements ServiceReEncrypter {
     return found;
   }
 
-  /** A table being updated refuses UpdateTable (ResourceInUseException): that error goes up so the run retries later. */
+  /**
+   * A table being updated refuses UpdateTable (ResourceInUseException): that error goes up so the run retries later.
+   */
   async reEncrypt(resource: ProtectedResource, newKeyArn: string, _oldKey: OldKey): Promise<ReEncryptOutcome> {
     const client = this.clientIn(resource.region);
     const table = await this.describe(client, resource.id);
@@ -76,7 +85,8 @@ export class DynamoDbTableReEncrypter implements ServiceReEncrypter {
       status: 're-encrypted',
       detail: `table ${resource.id} is switching to ${newKeyArn}`,
       notes: [
-        // DynamoDB developer guide, encryption at rest usage notes: the original key is needed until the switch completes.
+        // DynamoDB developer guide, encryption at rest usage notes: the original key is needed until the switch
+        // completes.
         'Keep the old key enabled until DescribeTable shows SSEDescription.Status ENABLED with the new key: DynamoDB needs it to finish the switch.',
         'Existing on-demand backups stay encrypted under the old key, and restoring one needs it: keep the old key until they are no longer needed, or replace them with new backups.',
       ],

@@ -11,11 +11,20 @@ import {
   type Tag,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /** On a copy: the snapshot it was copied from. A resumed run finds its earlier copy by this tag. */
 export const rekeyOfTag = 'kms-warden:rekey-of';
-/** On a snapshot of a volume taken to copy it: the volume. Inventory leaves these out (they are a step, not a resource). */
+/**
+ * On a snapshot of a volume taken to copy it: the volume. Inventory leaves these out (they are a step, not a resource).
+ */
 export const snapshotForRekeyOfTag = 'kms-warden:snapshot-for-rekey-of';
 /** The key a copy was made for: a later re-key of the same resource to another key makes its own copy. */
 export const rekeyToTag = 'kms-warden:rekey-to';
@@ -26,7 +35,8 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((tag) => tag.
 /**
  * EBS volumes and snapshots under the old key. EBS cannot change a volume's or a snapshot's key: a snapshot is
  * copied under the new key (CopySnapshot), a volume is snapshotted and copied, and a person cuts over to a volume made
- * from the copy. Nothing is deleted here: the old volume and snapshots are a person's to remove once the copy checks out.
+ * from the copy. Nothing is deleted here: the old volume and snapshots are a person's to remove once the copy checks
+ * out.
  */
 export class EbsReEncrypter implements ServiceReEncrypter {
   readonly service = 'ebs' as const;
@@ -37,7 +47,8 @@ export class EbsReEncrypter implements ServiceReEncrypter {
     'ec2:CopySnapshot',
     // TagSpecifications on CreateSnapshot and CopySnapshot are authorised as ec2:CreateTags.
     'ec2:CreateTags',
-    // EBS encryption requirements (docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html): users need these on both keys.
+    // EBS encryption requirements (docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html): users
+    // need these on both keys.
     'kms:CreateGrant',
     'kms:Decrypt',
     'kms:DescribeKey',
@@ -53,7 +64,13 @@ export class EbsReEncrypter implements ServiceReEncrypter {
     for await (const page of paginateDescribeVolumes({ client }, { Filters: encryptedOnly })) {
       for (const volume of page.Volumes ?? []) {
         if (!volume.VolumeId || !namesOldKey(volume.KmsKeyId, oldKey)) continue;
-        found.push({ service: this.service, kind: 'volume', id: volume.VolumeId, region, detail: volumeDetail(volume) });
+        found.push({
+          service: this.service,
+          kind: 'volume',
+          id: volume.VolumeId,
+          region,
+          detail: volumeDetail(volume),
+        });
       }
     }
     for await (const page of paginateDescribeSnapshots({ client }, { OwnerIds: ['self'], Filters: encryptedOnly })) {
@@ -85,17 +102,25 @@ export class EbsReEncrypter implements ServiceReEncrypter {
     throw new Error(`EBS cannot re-encrypt a ${resource.kind} (${resource.id}): only volumes and snapshots`);
   }
 
-  private async reEncryptSnapshot(client: EC2Client, region: string, snapshotId: string, newKeyArn: string): Promise<ReEncryptOutcome> {
+  private async reEncryptSnapshot(
+    client: EC2Client,
+    region: string,
+    snapshotId: string,
+    newKeyArn: string,
+  ): Promise<ReEncryptOutcome> {
     const source = await this.snapshot(client, snapshotId);
     if (!source) return { status: 'skipped', detail: `snapshot ${snapshotId} no longer exists` };
-    if (namesKey(source.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `snapshot ${snapshotId} is already on ${newKeyArn}` };
+    if (namesKey(source.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `snapshot ${snapshotId} is already on ${newKeyArn}` };
 
     const earlier = await this.copyOf(client, snapshotId, newKeyArn);
     if (!earlier) {
       const notReady = notCopyable(source, region);
       if (notReady) return notReady;
     }
-    const copy = earlier ?? (await this.copy(client, region, source, newKeyArn, { [rekeyOfTag]: snapshotId, [rekeyToTag]: newKeyArn }));
+    const copy =
+      earlier ??
+      (await this.copy(client, region, source, newKeyArn, { [rekeyOfTag]: snapshotId, [rekeyToTag]: newKeyArn }));
     const notes = [
       `${snapshotId} still exists under the old key. Once ${copy.id} is verified, delete the old snapshot (deleting data is a person's call): ` +
         `aws ec2 delete-snapshot --snapshot-id ${snapshotId} --region ${region}`,
@@ -103,21 +128,35 @@ export class EbsReEncrypter implements ServiceReEncrypter {
         `EBS refuses to delete a snapshot an AMI still uses.`,
     ];
     if (copy.state !== 'completed') {
-      notes.unshift(`The copy is ${copy.state}: it is usable once completed (aws ec2 wait snapshot-completed --snapshot-ids ${copy.id} --region ${region}).`);
+      notes.unshift(
+        `The copy is ${copy.state}: it is usable once completed (aws ec2 wait snapshot-completed --snapshot-ids ${copy.id} --region ${region}).`,
+      );
     }
     return { status: 're-encrypted', detail: `snapshot ${snapshotId} copied to ${copy.id} under ${newKeyArn}`, notes };
   }
 
-  private async reEncryptVolume(client: EC2Client, region: string, volumeId: string, newKeyArn: string): Promise<ReEncryptOutcome> {
+  private async reEncryptVolume(
+    client: EC2Client,
+    region: string,
+    volumeId: string,
+    newKeyArn: string,
+  ): Promise<ReEncryptOutcome> {
     const volume = await this.volume(client, volumeId);
-    if (!volume || volume.State === 'deleting' || volume.State === 'deleted') return { status: 'skipped', detail: `volume ${volumeId} no longer exists` };
-    if (namesKey(volume.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `volume ${volumeId} is already on ${newKeyArn}` };
+    if (!volume || volume.State === 'deleting' || volume.State === 'deleted')
+      return { status: 'skipped', detail: `volume ${volumeId} no longer exists` };
+    if (namesKey(volume.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `volume ${volumeId} is already on ${newKeyArn}` };
 
-    const taken = (await this.snapshotOfVolume(client, volumeId, newKeyArn)) ?? (await this.takeSnapshot(client, volumeId, newKeyArn));
+    const taken =
+      (await this.snapshotOfVolume(client, volumeId, newKeyArn)) ??
+      (await this.takeSnapshot(client, volumeId, newKeyArn));
     if (!taken.SnapshotId) throw new Error(`CreateSnapshot of ${volumeId} returned no snapshot id`);
     const notReady = notCopyable(taken, region);
     if (notReady) {
-      return { ...notReady, detail: `snapshot ${taken.SnapshotId} of volume ${volumeId} is not ready to copy: ${notReady.detail}` };
+      return {
+        ...notReady,
+        detail: `snapshot ${taken.SnapshotId} of volume ${volumeId} is not ready to copy: ${notReady.detail}`,
+      };
     }
     const copy =
       (await this.copyOf(client, taken.SnapshotId, newKeyArn)) ??
@@ -151,21 +190,37 @@ export class EbsReEncrypter implements ServiceReEncrypter {
   /** Snapshots carrying `tag` = `value` made for `newKeyArn`, newest first, leaving out failed ones. */
   private async tagged(client: EC2Client, tag: string, value: string, newKeyArn: string): Promise<Snapshot[]> {
     const found: Snapshot[] = [];
-    const Filters = [{ Name: `tag:${tag}`, Values: [value] }, { Name: `tag:${rekeyToTag}`, Values: [newKeyArn] }];
+    const Filters = [
+      { Name: `tag:${tag}`, Values: [value] },
+      { Name: `tag:${rekeyToTag}`, Values: [newKeyArn] },
+    ];
     for await (const page of paginateDescribeSnapshots({ client }, { OwnerIds: ['self'], Filters })) {
-      for (const snapshot of page.Snapshots ?? []) if (snapshot.SnapshotId && snapshot.State !== 'error') found.push(snapshot);
+      for (const snapshot of page.Snapshots ?? [])
+        if (snapshot.SnapshotId && snapshot.State !== 'error') found.push(snapshot);
     }
     return found.sort((a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0));
   }
 
   /** The copy an earlier run made of `snapshotId` under the new key, if there is one. */
-  private async copyOf(client: EC2Client, snapshotId: string, newKeyArn: string): Promise<{ id: string; state: string } | undefined> {
-    const copy = (await this.tagged(client, rekeyOfTag, snapshotId, newKeyArn)).find((snapshot) => namesKey(snapshot.KmsKeyId, newKeyArn));
+  private async copyOf(
+    client: EC2Client,
+    snapshotId: string,
+    newKeyArn: string,
+  ): Promise<{ id: string; state: string } | undefined> {
+    const copy = (await this.tagged(client, rekeyOfTag, snapshotId, newKeyArn)).find((snapshot) =>
+      namesKey(snapshot.KmsKeyId, newKeyArn),
+    );
     return copy?.SnapshotId ? { id: copy.SnapshotId, state: copy.State ?? 'pending' } : undefined;
   }
 
-  private async snapshotOfVolume(client: EC2Client, volumeId: string, newKeyArn: string): Promise<Snapshot | undefined> {
-    return (await this.tagged(client, snapshotForRekeyOfTag, volumeId, newKeyArn)).find((snapshot) => snapshot.VolumeId === volumeId);
+  private async snapshotOfVolume(
+    client: EC2Client,
+    volumeId: string,
+    newKeyArn: string,
+  ): Promise<Snapshot | undefined> {
+    return (await this.tagged(client, snapshotForRekeyOfTag, volumeId, newKeyArn)).find(
+      (snapshot) => snapshot.VolumeId === volumeId,
+    );
   }
 
   private async takeSnapshot(client: EC2Client, volumeId: string, newKeyArn: string): Promise<Snapshot> {
@@ -173,14 +228,24 @@ export class EbsReEncrypter implements ServiceReEncrypter {
       new CreateSnapshotCommand({
         VolumeId: volumeId,
         Description: `kms-warden: snapshot of ${volumeId} to copy under a new KMS key`,
-        TagSpecifications: [{ ResourceType: 'snapshot', Tags: toTags({ [snapshotForRekeyOfTag]: volumeId, [rekeyToTag]: newKeyArn }) }],
+        TagSpecifications: [
+          { ResourceType: 'snapshot', Tags: toTags({ [snapshotForRekeyOfTag]: volumeId, [rekeyToTag]: newKeyArn }) },
+        ],
       }),
     );
   }
 
   /** Tags travel with the copy in the same call, so a copy that exists can always be found again. */
-  private async copy(client: EC2Client, region: string, source: Snapshot, newKeyArn: string, marks: Record<string, string>): Promise<{ id: string; state: string }> {
-    const kept = (source.Tags ?? []).filter((tag) => tag.Key && !tag.Key.startsWith('aws:') && !tag.Key.startsWith('kms-warden:'));
+  private async copy(
+    client: EC2Client,
+    region: string,
+    source: Snapshot,
+    newKeyArn: string,
+    marks: Record<string, string>,
+  ): Promise<{ id: string; state: string }> {
+    const kept = (source.Tags ?? []).filter(
+      (tag) => tag.Key && !tag.Key.startsWith('aws:') && !tag.Key.startsWith('kms-warden:'),
+    );
     const description = `Copy of ${source.SnapshotId} under a new KMS key (kms-warden)${source.Description ? `: ${source.Description}` : ''}`;
     const { SnapshotId } = await client.send(
       new CopySnapshotCommand({
@@ -206,12 +271,19 @@ const volumeDetail = (volume: Volume): Record<string, string | number | boolean>
   ...(volume.Size !== undefined ? { sizeGiB: volume.Size } : {}),
   ...(volume.VolumeType ? { volumeType: volume.VolumeType } : {}),
   ...(volume.Attachments?.length
-    ? { attachedTo: volume.Attachments.map((attachment) => `${attachment.InstanceId ?? '?'} at ${attachment.Device ?? '?'}`).join(', ') }
+    ? {
+        attachedTo: volume.Attachments.map(
+          (attachment) => `${attachment.InstanceId ?? '?'} at ${attachment.Device ?? '?'}`,
+        ).join(', '),
+      }
     : {}),
 });
 
 /** CopySnapshot takes only a completed snapshot that is in standard storage. */
-const notCopyable = (snapshot: Snapshot, region: string): Extract<ReEncryptOutcome, { status: 'needs-human' }> | undefined => {
+const notCopyable = (
+  snapshot: Snapshot,
+  region: string,
+): Extract<ReEncryptOutcome, { status: 'needs-human' }> | undefined => {
   const id = snapshot.SnapshotId ?? '?';
   if (snapshot.StorageTier === 'archive') {
     return {
@@ -228,7 +300,10 @@ const notCopyable = (snapshot: Snapshot, region: string): Extract<ReEncryptOutco
     return {
       status: 'needs-human',
       detail: `snapshot ${id} is still being taken (${snapshot.Progress ?? '0%'})`,
-      instructions: [`Wait for it: aws ec2 wait snapshot-completed --snapshot-ids ${id} --region ${region}`, 'Then run this re-key step again.'],
+      instructions: [
+        `Wait for it: aws ec2 wait snapshot-completed --snapshot-ids ${id} --region ${region}`,
+        'Then run this re-key step again.',
+      ],
     };
   }
   return {
@@ -243,14 +318,25 @@ const notCopyable = (snapshot: Snapshot, region: string): Extract<ReEncryptOutco
   };
 };
 
-/** The exact swap, command by command: a new volume from the copy in the same Availability Zone, moved into the old one's place. */
-const volumeCutover = (volume: Volume, region: string, newKeyArn: string, taken: Snapshot, copyId: string): string[] => {
+/**
+ * The exact swap, command by command: a new volume from the copy in the same Availability Zone, moved into the old
+ * one's place.
+ */
+const volumeCutover = (
+  volume: Volume,
+  region: string,
+  newKeyArn: string,
+  taken: Snapshot,
+  copyId: string,
+): string[] => {
   const volumeId = volume.VolumeId ?? '?';
   const attachments = volume.Attachments ?? [];
   const at = ` --region ${region}`;
   const performance = [
     volume.VolumeType ? ` --volume-type ${volume.VolumeType}` : '',
-    volume.Iops !== undefined && ['io1', 'io2', 'gp3'].includes(volume.VolumeType ?? '') ? ` --iops ${volume.Iops}` : '',
+    volume.Iops !== undefined && ['io1', 'io2', 'gp3'].includes(volume.VolumeType ?? '')
+      ? ` --iops ${volume.Iops}`
+      : '',
     volume.Throughput !== undefined && volume.VolumeType === 'gp3' ? ` --throughput ${volume.Throughput}` : '',
     volume.MultiAttachEnabled ? ' --multi-attach-enabled' : '',
   ].join('');
@@ -282,7 +368,9 @@ const volumeCutover = (volume: Volume, region: string, newKeyArn: string, taken:
           `--block-device-mappings '[{"DeviceName":"${device}","Ebs":{"DeleteOnTermination":true}}]'${at}`,
       );
     }
-    steps.push(`Start it: aws ec2 start-instances --instance-ids ${instance}${at}, then verify it boots and its data and applications are there.`);
+    steps.push(
+      `Start it: aws ec2 start-instances --instance-ids ${instance}${at}, then verify it boots and its data and applications are there.`,
+    );
   }
   steps.push(
     `Once verified, delete the old volume and the snapshot taken of it, both under the old key (a person's call): ` +

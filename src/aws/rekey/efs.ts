@@ -7,11 +7,24 @@ import {
   type EFSClient,
   type FileSystemDescription,
 } from '@aws-sdk/client-efs';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
-/** The creation token of the replacement file system: CreateFileSystem with the same token returns the same file system. */
+/**
+ * The creation token of the replacement file system: CreateFileSystem with the same token returns the same file system.
+ */
 export const replacementCreationToken = (fileSystemId: string, newKeyArn: string) =>
-  `kms-warden-rekey-${fileSystemId}-${newKeyArn.slice(newKeyArn.lastIndexOf('/') + 1).replace(/^mrk-/, '').replace(/-/g, '').slice(0, 8)}`;
+  `kms-warden-rekey-${fileSystemId}-${newKeyArn
+    .slice(newKeyArn.lastIndexOf('/') + 1)
+    .replace(/^mrk-/, '')
+    .replace(/-/g, '')
+    .slice(0, 8)}`;
 
 interface MountTarget {
   id: string;
@@ -41,7 +54,13 @@ export class EfsReEncrypter implements ServiceReEncrypter {
     const found: ProtectedResource[] = [];
     for await (const page of paginateDescribeFileSystems({ client: this.clientIn(region) }, {})) {
       for (const fileSystem of page.FileSystems ?? []) {
-        if (!fileSystem.FileSystemId || !fileSystem.Encrypted || !namesOldKey(fileSystem.KmsKeyId, oldKey) || isGoing(fileSystem)) continue;
+        if (
+          !fileSystem.FileSystemId ||
+          !fileSystem.Encrypted ||
+          !namesOldKey(fileSystem.KmsKeyId, oldKey) ||
+          isGoing(fileSystem)
+        )
+          continue;
         found.push({
           service: this.service,
           kind: 'file-system',
@@ -63,8 +82,10 @@ export class EfsReEncrypter implements ServiceReEncrypter {
   async reEncrypt(resource: ProtectedResource, newKeyArn: string): Promise<ReEncryptOutcome> {
     const client = this.clientIn(resource.region);
     const fileSystem = await this.fileSystem(client, { FileSystemId: resource.id });
-    if (!fileSystem || isGoing(fileSystem)) return { status: 'skipped', detail: `file system ${resource.id} no longer exists` };
-    if (namesKey(fileSystem.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `file system ${resource.id} is already on ${newKeyArn}` };
+    if (!fileSystem || isGoing(fileSystem))
+      return { status: 'skipped', detail: `file system ${resource.id} no longer exists` };
+    if (namesKey(fileSystem.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `file system ${resource.id} is already on ${newKeyArn}` };
 
     const token = replacementCreationToken(resource.id, newKeyArn);
     // A person may have run step 1 of an earlier plan already: name the file system it made.
@@ -76,11 +97,21 @@ export class EfsReEncrypter implements ServiceReEncrypter {
         `file system ${resource.id} cannot change its key: its data moves to a new file system under the new key` +
         (replacement ? ` (${replacement.FileSystemId}, already created)` : '') +
         '; nothing was changed',
-      instructions: migrationPlan(fileSystem, mountTargets, resource.region, newKeyArn, token, replacement?.FileSystemId),
+      instructions: migrationPlan(
+        fileSystem,
+        mountTargets,
+        resource.region,
+        newKeyArn,
+        token,
+        replacement?.FileSystemId,
+      ),
     };
   }
 
-  private async fileSystem(client: EFSClient, which: { FileSystemId: string } | { CreationToken: string }): Promise<FileSystemDescription | undefined> {
+  private async fileSystem(
+    client: EFSClient,
+    which: { FileSystemId: string } | { CreationToken: string },
+  ): Promise<FileSystemDescription | undefined> {
     try {
       return (await client.send(new DescribeFileSystemsCommand(which))).FileSystems?.[0];
     } catch (error) {
@@ -93,16 +124,30 @@ export class EfsReEncrypter implements ServiceReEncrypter {
     const found: MountTarget[] = [];
     for await (const page of paginateDescribeMountTargets({ client }, { FileSystemId: fileSystemId })) {
       for (const target of page.MountTargets ?? []) {
-        if (!target.MountTargetId || !target.SubnetId || target.LifeCycleState === 'deleting' || target.LifeCycleState === 'deleted') continue;
-        const { SecurityGroups } = await client.send(new DescribeMountTargetSecurityGroupsCommand({ MountTargetId: target.MountTargetId }));
-        found.push({ id: target.MountTargetId, subnetId: target.SubnetId, availabilityZone: target.AvailabilityZoneName, securityGroups: SecurityGroups ?? [] });
+        if (
+          !target.MountTargetId ||
+          !target.SubnetId ||
+          target.LifeCycleState === 'deleting' ||
+          target.LifeCycleState === 'deleted'
+        )
+          continue;
+        const { SecurityGroups } = await client.send(
+          new DescribeMountTargetSecurityGroupsCommand({ MountTargetId: target.MountTargetId }),
+        );
+        found.push({
+          id: target.MountTargetId,
+          subnetId: target.SubnetId,
+          availabilityZone: target.AvailabilityZoneName,
+          securityGroups: SecurityGroups ?? [],
+        });
       }
     }
     return found;
   }
 }
 
-const isGoing = (fileSystem: FileSystemDescription) => fileSystem.LifeCycleState === 'deleting' || fileSystem.LifeCycleState === 'deleted';
+const isGoing = (fileSystem: FileSystemDescription) =>
+  fileSystem.LifeCycleState === 'deleting' || fileSystem.LifeCycleState === 'deleted';
 
 /** The migration, command by command, for this file system's settings and mount targets. */
 const migrationPlan = (
@@ -115,16 +160,20 @@ const migrationPlan = (
 ): string[] => {
   const id = fileSystem.FileSystemId;
   const at = ` --region ${region}`;
-  // arn:<partition>:elasticfilesystem:<region>:<account>:file-system/<id>: DataSync wants subnet and security group ARNs alike.
+  // arn:<partition>:elasticfilesystem:<region>:<account>:file-system/<id>: DataSync wants subnet and security group
+  // ARNs alike.
   const [, partition = 'aws', , , account = fileSystem.OwnerId] = (fileSystem.FileSystemArn ?? '').split(':');
-  const ec2Arn = (type: string, resourceId: string) => `arn:${partition}:ec2:${region}:${account}:${type}/${resourceId}`;
+  const ec2Arn = (type: string, resourceId: string) =>
+    `arn:${partition}:ec2:${region}:${account}:${type}/${resourceId}`;
   const newFileSystemArn = `arn:${partition}:elasticfilesystem:${region}:${account}:file-system/$NEW_FS`;
 
   const create = [
     `NEW_FS=$(aws efs create-file-system --creation-token ${token} --encrypted --kms-key-id ${newKeyArn}`,
     ` --performance-mode ${fileSystem.PerformanceMode}`,
     fileSystem.ThroughputMode ? ` --throughput-mode ${fileSystem.ThroughputMode}` : '',
-    fileSystem.ThroughputMode === 'provisioned' && fileSystem.ProvisionedThroughputInMibps ? ` --provisioned-throughput-in-mibps ${fileSystem.ProvisionedThroughputInMibps}` : '',
+    fileSystem.ThroughputMode === 'provisioned' && fileSystem.ProvisionedThroughputInMibps
+      ? ` --provisioned-throughput-in-mibps ${fileSystem.ProvisionedThroughputInMibps}`
+      : '',
     fileSystem.AvailabilityZoneName ? ` --availability-zone-name ${fileSystem.AvailabilityZoneName}` : '',
     ` --tags Key=kms-warden:rekey-of,Value=${id} --query FileSystemId --output text${at})`,
   ].join('');
@@ -139,7 +188,9 @@ const migrationPlan = (
   if (mountTargets.length) {
     for (const target of mountTargets) {
       const groups = target.securityGroups.length ? ` --security-groups ${target.securityGroups.join(' ')}` : '';
-      steps.push(`Add a mount target like ${target.id}${target.availabilityZone ? ` (${target.availabilityZone})` : ''}: aws efs create-mount-target --file-system-id "$NEW_FS" --subnet-id ${target.subnetId}${groups}${at}`);
+      steps.push(
+        `Add a mount target like ${target.id}${target.availabilityZone ? ` (${target.availabilityZone})` : ''}: aws efs create-mount-target --file-system-id "$NEW_FS" --subnet-id ${target.subnetId}${groups}${at}`,
+      );
     }
     const [first] = mountTargets;
     if (first) {
@@ -164,7 +215,9 @@ const migrationPlan = (
       `Lambda file system configs (access point ARNs), and remount.`,
     'Verify the applications read and write on the new file system.',
     `Once verified, delete the old file system (a person's call): its mount targets first (` +
-      (mountTargets.length ? mountTargets.map((target) => `aws efs delete-mount-target --mount-target-id ${target.id}${at}`).join('; ') : 'none now') +
+      (mountTargets.length
+        ? mountTargets.map((target) => `aws efs delete-mount-target --mount-target-id ${target.id}${at}`).join('; ')
+        : 'none now') +
       `), then aws efs delete-file-system --file-system-id ${id}${at}; and the DataSync task and locations if you made them.`,
   );
   return steps;

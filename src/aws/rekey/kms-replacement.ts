@@ -134,7 +134,9 @@ export class KeyReplacement {
   /** Points an alias at the replacement. Already there: nothing to do, and no error. */
   async retargetAlias(alias: string, keyArn: string): Promise<void> {
     const { region, keyId } = keyLocation(keyArn);
-    await this.translated(keyArn, 'UpdateAlias', () => this.clientIn(region).send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: keyId })));
+    await this.translated(keyArn, 'UpdateAlias', () =>
+      this.clientIn(region).send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: keyId })),
+    );
   }
 
   async state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }> {
@@ -146,11 +148,19 @@ export class KeyReplacement {
    * The key's last successful cryptographic use (GetKeyLastUsage), or null if none was recorded since tracking
    * began. undefined where the endpoint does not implement the call (the local emulator): unknown, not "never".
    */
-  async lastUsage(keyArn: string): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined> {
+  async lastUsage(
+    keyArn: string,
+  ): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined> {
     const { region, keyId } = keyLocation(keyArn);
     try {
       const { KeyLastUsage } = await this.clientIn(region).send(new GetKeyLastUsageCommand({ KeyId: keyId }));
-      return KeyLastUsage?.Timestamp ? { at: KeyLastUsage.Timestamp.toISOString(), operation: KeyLastUsage.Operation ?? 'unknown', eventId: KeyLastUsage.CloudTrailEventId } : null;
+      return KeyLastUsage?.Timestamp
+        ? {
+            at: KeyLastUsage.Timestamp.toISOString(),
+            operation: KeyLastUsage.Operation ?? 'unknown',
+            eventId: KeyLastUsage.CloudTrailEventId,
+          }
+        : null;
     } catch (error) {
       // An endpoint without the operation answers with something that is not KMS JSON at all.
       if (error instanceof SyntaxError || (error as Error).name === 'UnknownOperationException') return undefined;
@@ -171,7 +181,9 @@ export class KeyReplacement {
   async scheduleDeletion(keyArn: string, pendingWindowInDays: number): Promise<string> {
     const { region, keyId } = keyLocation(keyArn);
     const { DeletionDate } = await this.translated(keyArn, 'ScheduleKeyDeletion', () =>
-      this.clientIn(region).send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays })),
+      this.clientIn(region).send(
+        new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }),
+      ),
     );
     return DeletionDate?.toISOString() ?? new Date(Date.now() + pendingWindowInDays * 86_400_000).toISOString();
   }
@@ -181,7 +193,8 @@ export class KeyReplacement {
       return await send();
     } catch (error) {
       if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
-      if (error instanceof KMSInvalidStateException) throw new KeyStateConflictError(keyArn, operation, { cause: error });
+      if (error instanceof KMSInvalidStateException)
+        throw new KeyStateConflictError(keyArn, operation, { cause: error });
       throw error;
     }
   }

@@ -6,7 +6,14 @@ import {
   type FunctionConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /**
  * Functions whose customer managed key (KMSKeyArn: environment variables, SnapStart snapshots) is the old one.
@@ -38,19 +45,25 @@ export class LambdaFunctionReEncrypter implements ServiceReEncrypter {
           kind: 'function',
           id: fn.FunctionName,
           region,
-          detail: { ...(fn.FunctionArn ? { arn: fn.FunctionArn } : {}), ...(fn.Runtime ? { runtime: fn.Runtime } : {}) },
+          detail: {
+            ...(fn.FunctionArn ? { arn: fn.FunctionArn } : {}),
+            ...(fn.Runtime ? { runtime: fn.Runtime } : {}),
+          },
         });
       }
     }
     return found;
   }
 
-  /** A function mid-update refuses the change (ResourceConflictException): that error goes up so the run retries later. */
+  /**
+   * A function mid-update refuses the change (ResourceConflictException): that error goes up so the run retries later.
+   */
   async reEncrypt(resource: ProtectedResource, newKeyArn: string, _oldKey: OldKey): Promise<ReEncryptOutcome> {
     const client = this.clientIn(resource.region);
     const fn = await this.configuration(client, resource.id);
     if (!fn) return { status: 'skipped', detail: `function ${resource.id} no longer exists` };
-    if (namesKey(fn.KMSKeyArn, newKeyArn)) return { status: 'skipped', detail: `function ${resource.id} is already on ${newKeyArn}` };
+    if (namesKey(fn.KMSKeyArn, newKeyArn))
+      return { status: 'skipped', detail: `function ${resource.id} is already on ${newKeyArn}` };
 
     await client.send(new UpdateFunctionConfigurationCommand({ FunctionName: resource.id, KMSKeyArn: newKeyArn }));
     return {

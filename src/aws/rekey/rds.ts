@@ -25,11 +25,21 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /** On a copy: the snapshot it was copied from. */
 export const rekeyOfTag = 'kms-warden:rekey-of';
-/** On a snapshot taken of an instance or cluster to copy it: that resource. Inventory leaves these out (a step, not a resource). */
+/**
+ * On a snapshot taken of an instance or cluster to copy it: that resource. Inventory leaves these out (a step, not a
+ * resource).
+ */
 export const snapshotForRekeyOfTag = 'kms-warden:snapshot-for-rekey-of';
 /** The key a snapshot or copy was made for. */
 export const rekeyToTag = 'kms-warden:rekey-to';
@@ -37,24 +47,42 @@ export const rekeyToTag = 'kms-warden:rekey-to';
 // CreateDBClusterSnapshot and CopyDBClusterSnapshot take at most 63 characters; every name here keeps to that.
 const maxIdentifier = 63;
 
-/** The new key, short: names carry it so a later re-key of the same resource to another key never reuses this one's snapshots. */
-const keyTag = (keyArn: string) => keyArn.slice(keyArn.lastIndexOf('/') + 1).replace(/^mrk-/, '').replace(/-/g, '').slice(0, 8);
+/**
+ * The new key, short: names carry it so a later re-key of the same resource to another key never reuses this one's
+ * snapshots.
+ */
+const keyTag = (keyArn: string) =>
+  keyArn
+    .slice(keyArn.lastIndexOf('/') + 1)
+    .replace(/^mrk-/, '')
+    .replace(/-/g, '')
+    .slice(0, 8);
 
-/** `<prefix><id>-<key tag>`, deterministic; an id too long to fit is cut and ends in a hash of itself, so two ids never share a name. */
+/**
+ * `<prefix><id>-<key tag>`, deterministic; an id too long to fit is cut and ends in a hash of itself, so two ids never
+ * share a name.
+ */
 const named = (prefix: string, id: string, newKeyArn: string, max = maxIdentifier): string => {
   const suffix = `-${keyTag(newKeyArn)}`;
   const room = max - prefix.length - suffix.length;
-  const fitted = id.length <= room ? id : `${id.slice(0, room - 9).replace(/-+$/, '')}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+  const fitted =
+    id.length <= room
+      ? id
+      : `${id.slice(0, room - 9).replace(/-+$/, '')}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
   return `${prefix}${fitted}${suffix}`;
 };
 /** The snapshot taken of an instance or cluster (under the old key), and its copy under the new key. */
-export const rekeySnapshotName = (resourceId: string, newKeyArn: string) => named('kms-warden-rekey-', resourceId, newKeyArn);
-export const rekeyedCopyName = (resourceId: string, newKeyArn: string) => named('kms-warden-rekeyed-', resourceId, newKeyArn);
+export const rekeySnapshotName = (resourceId: string, newKeyArn: string) =>
+  named('kms-warden-rekey-', resourceId, newKeyArn);
+export const rekeyedCopyName = (resourceId: string, newKeyArn: string) =>
+  named('kms-warden-rekeyed-', resourceId, newKeyArn);
 /** The copy of a manual snapshot under the new key. */
-export const snapshotCopyName = (snapshotId: string, newKeyArn: string) => named('kms-warden-copy-', snapshotId, newKeyArn);
+export const snapshotCopyName = (snapshotId: string, newKeyArn: string) =>
+  named('kms-warden-copy-', snapshotId, newKeyArn);
 
 /** A DB instance identifier (63 characters at most) for the restored instance or the renamed old one. */
-const withSuffix = (id: string, suffix: string) => `${id.slice(0, maxIdentifier - suffix.length).replace(/-+$/, '')}${suffix}`;
+const withSuffix = (id: string, suffix: string) =>
+  `${id.slice(0, maxIdentifier - suffix.length).replace(/-+$/, '')}${suffix}`;
 
 interface SnapshotView {
   id: string;
@@ -104,10 +132,26 @@ const dbSnapshots: SnapshotCalls = {
     }
   },
   create: async (client, resourceId, id, tags) =>
-    fromDbSnapshot((await client.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: resourceId, DBSnapshotIdentifier: id, Tags: tags }))).DBSnapshot, id),
+    fromDbSnapshot(
+      (
+        await client.send(
+          new CreateDBSnapshotCommand({ DBInstanceIdentifier: resourceId, DBSnapshotIdentifier: id, Tags: tags }),
+        )
+      ).DBSnapshot,
+      id,
+    ),
   copy: async (client, sourceId, id, newKeyArn, tags) =>
     fromDbSnapshot(
-      (await client.send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: sourceId, TargetDBSnapshotIdentifier: id, KmsKeyId: newKeyArn, Tags: tags }))).DBSnapshot,
+      (
+        await client.send(
+          new CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: sourceId,
+            TargetDBSnapshotIdentifier: id,
+            KmsKeyId: newKeyArn,
+            Tags: tags,
+          }),
+        )
+      ).DBSnapshot,
       id,
     ),
   isAlreadyThere: (error) => error instanceof DBSnapshotAlreadyExistsFault,
@@ -119,7 +163,9 @@ const clusterSnapshots: SnapshotCalls = {
   remove: (id) => `aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier ${id}`,
   describe: async (client, id) => {
     try {
-      const { DBClusterSnapshots } = await client.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }));
+      const { DBClusterSnapshots } = await client.send(
+        new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }),
+      );
       return DBClusterSnapshots?.[0] ? fromClusterSnapshot(DBClusterSnapshots[0], id) : undefined;
     } catch (error) {
       if (error instanceof DBClusterSnapshotNotFoundFault) return undefined;
@@ -128,14 +174,27 @@ const clusterSnapshots: SnapshotCalls = {
   },
   create: async (client, resourceId, id, tags) =>
     fromClusterSnapshot(
-      (await client.send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: resourceId, DBClusterSnapshotIdentifier: id, Tags: tags }))).DBClusterSnapshot,
+      (
+        await client.send(
+          new CreateDBClusterSnapshotCommand({
+            DBClusterIdentifier: resourceId,
+            DBClusterSnapshotIdentifier: id,
+            Tags: tags,
+          }),
+        )
+      ).DBClusterSnapshot,
       id,
     ),
   copy: async (client, sourceId, id, newKeyArn, tags) =>
     fromClusterSnapshot(
       (
         await client.send(
-          new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: sourceId, TargetDBClusterSnapshotIdentifier: id, KmsKeyId: newKeyArn, Tags: tags }),
+          new CopyDBClusterSnapshotCommand({
+            SourceDBClusterSnapshotIdentifier: sourceId,
+            TargetDBClusterSnapshotIdentifier: id,
+            KmsKeyId: newKeyArn,
+            Tags: tags,
+          }),
         )
       ).DBClusterSnapshot,
       id,
@@ -147,7 +206,10 @@ const toTags = (tags: Record<string, string>): Tag[] => Object.entries(tags).map
 const hasTag = (tags: Tag[] | undefined, key: string) => (tags ?? []).some((tag) => tag.Key === key);
 /** A copy keeps the source's own tags (RDS allows 50); the marks come first so they are never the ones cut. */
 const copyTags = (source: Tag[], marks: Record<string, string>): Tag[] =>
-  [...toTags(marks), ...source.filter((tag) => tag.Key && !tag.Key.startsWith('aws:') && !tag.Key.startsWith('kms-warden:'))].slice(0, 50);
+  [
+    ...toTags(marks),
+    ...source.filter((tag) => tag.Key && !tag.Key.startsWith('aws:') && !tag.Key.startsWith('kms-warden:')),
+  ].slice(0, 50);
 
 type NeedsHuman = Extract<ReEncryptOutcome, { status: 'needs-human' }>;
 
@@ -170,7 +232,8 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     'rds:CopyDBClusterSnapshot',
     // Tags on CreateDBSnapshot, CopyDBSnapshot and their cluster forms are authorised as rds:AddTagsToResource.
     'rds:AddTagsToResource',
-    // RDS "AWS KMS key management" (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html): CreateGrant and DescribeKey on the keys.
+    // RDS "AWS KMS key management" (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html):
+    // CreateGrant and DescribeKey on the keys.
     'kms:CreateGrant',
     'kms:DescribeKey',
   ] as const;
@@ -186,13 +249,16 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     for await (const page of paginateDescribeDBInstances({ client }, {})) {
       for (const instance of page.DBInstances ?? []) {
         // A cluster member's storage is the cluster's: it moves with its cluster.
-        if (!instance.StorageEncrypted || instance.DBClusterIdentifier || !namesOldKey(instance.KmsKeyId, oldKey)) continue;
+        if (!instance.StorageEncrypted || instance.DBClusterIdentifier || !namesOldKey(instance.KmsKeyId, oldKey))
+          continue;
         add('db-instance', instance.DBInstanceIdentifier, {
           engine: instance.Engine ?? 'unknown',
           status: instance.DBInstanceStatus ?? 'unknown',
           ...(instance.DBInstanceClass ? { instanceClass: instance.DBInstanceClass } : {}),
           ...(instance.Endpoint?.Address ? { endpoint: instance.Endpoint.Address } : {}),
-          ...(instance.ReadReplicaSourceDBInstanceIdentifier ? { readReplicaOf: instance.ReadReplicaSourceDBInstanceIdentifier } : {}),
+          ...(instance.ReadReplicaSourceDBInstanceIdentifier
+            ? { readReplicaOf: instance.ReadReplicaSourceDBInstanceIdentifier }
+            : {}),
         });
       }
     }
@@ -209,14 +275,32 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     }
     for await (const page of paginateDescribeDBSnapshots({ client }, { SnapshotType: 'manual' })) {
       for (const snapshot of page.DBSnapshots ?? []) {
-        if (!snapshot.Encrypted || !namesOldKey(snapshot.KmsKeyId, oldKey) || hasTag(snapshot.TagList, snapshotForRekeyOfTag)) continue;
-        add('db-snapshot', snapshot.DBSnapshotIdentifier, snapshotDetail(snapshot.DBInstanceIdentifier, snapshot.Status, snapshot.SnapshotCreateTime));
+        if (
+          !snapshot.Encrypted ||
+          !namesOldKey(snapshot.KmsKeyId, oldKey) ||
+          hasTag(snapshot.TagList, snapshotForRekeyOfTag)
+        )
+          continue;
+        add(
+          'db-snapshot',
+          snapshot.DBSnapshotIdentifier,
+          snapshotDetail(snapshot.DBInstanceIdentifier, snapshot.Status, snapshot.SnapshotCreateTime),
+        );
       }
     }
     for await (const page of paginateDescribeDBClusterSnapshots({ client }, { SnapshotType: 'manual' })) {
       for (const snapshot of page.DBClusterSnapshots ?? []) {
-        if (!snapshot.StorageEncrypted || !namesOldKey(snapshot.KmsKeyId, oldKey) || hasTag(snapshot.TagList, snapshotForRekeyOfTag)) continue;
-        add('db-cluster-snapshot', snapshot.DBClusterSnapshotIdentifier, snapshotDetail(snapshot.DBClusterIdentifier, snapshot.Status, snapshot.SnapshotCreateTime));
+        if (
+          !snapshot.StorageEncrypted ||
+          !namesOldKey(snapshot.KmsKeyId, oldKey) ||
+          hasTag(snapshot.TagList, snapshotForRekeyOfTag)
+        )
+          continue;
+        add(
+          'db-cluster-snapshot',
+          snapshot.DBClusterSnapshotIdentifier,
+          snapshotDetail(snapshot.DBClusterIdentifier, snapshot.Status, snapshot.SnapshotCreateTime),
+        );
       }
     }
     return found;
@@ -238,10 +322,17 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     }
   }
 
-  private async reEncryptSnapshot(calls: SnapshotCalls, client: RDSClient, region: string, snapshotId: string, newKeyArn: string): Promise<ReEncryptOutcome> {
+  private async reEncryptSnapshot(
+    calls: SnapshotCalls,
+    client: RDSClient,
+    region: string,
+    snapshotId: string,
+    newKeyArn: string,
+  ): Promise<ReEncryptOutcome> {
     const source = await calls.describe(client, snapshotId);
     if (!source) return { status: 'skipped', detail: `${calls.noun} ${snapshotId} no longer exists` };
-    if (namesKey(source.kmsKeyId, newKeyArn)) return { status: 'skipped', detail: `${calls.noun} ${snapshotId} is already on ${newKeyArn}` };
+    if (namesKey(source.kmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `${calls.noun} ${snapshotId} is already on ${newKeyArn}` };
     const copyId = snapshotCopyName(snapshotId, newKeyArn);
     const copy = await this.copied(calls, client, region, source, copyId, newKeyArn);
     if ('instructions' in copy) return copy;
@@ -249,17 +340,39 @@ export class RdsReEncrypter implements ServiceReEncrypter {
       `${snapshotId} still exists under the old key. Once ${copyId} is verified, delete the old snapshot (deleting data is a person's call): ` +
         `${calls.remove(snapshotId)} --region ${region}`,
     ];
-    if (copy.status !== 'available') notes.unshift(`The copy is ${copy.status}: it is usable once available (${calls.wait(copyId)} --region ${region}).`);
-    return { status: 're-encrypted', detail: `${calls.noun} ${snapshotId} copied to ${copyId} under ${newKeyArn}`, notes };
+    if (copy.status !== 'available')
+      notes.unshift(
+        `The copy is ${copy.status}: it is usable once available (${calls.wait(copyId)} --region ${region}).`,
+      );
+    return {
+      status: 're-encrypted',
+      detail: `${calls.noun} ${snapshotId} copied to ${copyId} under ${newKeyArn}`,
+      notes,
+    };
   }
 
-  private async reEncryptInstance(client: RDSClient, region: string, instanceId: string, newKeyArn: string): Promise<ReEncryptOutcome> {
+  private async reEncryptInstance(
+    client: RDSClient,
+    region: string,
+    instanceId: string,
+    newKeyArn: string,
+  ): Promise<ReEncryptOutcome> {
     const instance = await this.instance(client, instanceId);
-    if (!instance || instance.DBInstanceStatus === 'deleting') return { status: 'skipped', detail: `DB instance ${instanceId} no longer exists` };
-    if (namesKey(instance.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `DB instance ${instanceId} is already on ${newKeyArn}` };
+    if (!instance || instance.DBInstanceStatus === 'deleting')
+      return { status: 'skipped', detail: `DB instance ${instanceId} no longer exists` };
+    if (namesKey(instance.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `DB instance ${instanceId} is already on ${newKeyArn}` };
     if (instance.ReadReplicaSourceDBInstanceIdentifier) return replicaPlan(instance, region, newKeyArn);
 
-    const moved = await this.snapshotAndCopy(dbSnapshots, client, region, instanceId, instance.DBInstanceStatus, newKeyArn, 'db-instance');
+    const moved = await this.snapshotAndCopy(
+      dbSnapshots,
+      client,
+      region,
+      instanceId,
+      instance.DBInstanceStatus,
+      newKeyArn,
+      'db-instance',
+    );
     if ('instructions' in moved) return moved;
     return {
       status: 'needs-human',
@@ -268,12 +381,27 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     };
   }
 
-  private async reEncryptCluster(client: RDSClient, region: string, clusterId: string, newKeyArn: string): Promise<ReEncryptOutcome> {
+  private async reEncryptCluster(
+    client: RDSClient,
+    region: string,
+    clusterId: string,
+    newKeyArn: string,
+  ): Promise<ReEncryptOutcome> {
     const cluster = await this.cluster(client, clusterId);
-    if (!cluster || cluster.Status === 'deleting') return { status: 'skipped', detail: `DB cluster ${clusterId} no longer exists` };
-    if (namesKey(cluster.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `DB cluster ${clusterId} is already on ${newKeyArn}` };
+    if (!cluster || cluster.Status === 'deleting')
+      return { status: 'skipped', detail: `DB cluster ${clusterId} no longer exists` };
+    if (namesKey(cluster.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `DB cluster ${clusterId} is already on ${newKeyArn}` };
 
-    const moved = await this.snapshotAndCopy(clusterSnapshots, client, region, clusterId, cluster.Status, newKeyArn, 'db-cluster');
+    const moved = await this.snapshotAndCopy(
+      clusterSnapshots,
+      client,
+      region,
+      clusterId,
+      cluster.Status,
+      newKeyArn,
+      'db-cluster',
+    );
     if ('instructions' in moved) return moved;
     const members = await this.membersOf(client, clusterId);
     return {
@@ -283,7 +411,10 @@ export class RdsReEncrypter implements ServiceReEncrypter {
     };
   }
 
-  /** Step one of moving a database: its snapshot under the old key (taken once), then the copy under the new key (made once). */
+  /**
+   * Step one of moving a database: its snapshot under the old key (taken once), then the copy under the new key (made
+   * once).
+   */
   private async snapshotAndCopy(
     calls: SnapshotCalls,
     client: RDSClient,
@@ -300,25 +431,39 @@ export class RdsReEncrypter implements ServiceReEncrypter {
         return {
           status: 'needs-human',
           detail: `${kind} ${resourceId} is ${resourceStatus ?? 'in an unknown state'}: RDS snapshots it only when available`,
-          instructions: [`Wait for it: aws rds wait ${kind}-available --${kind}-identifier ${resourceId} --region ${region}`, 'Then run this re-key step again.'],
+          instructions: [
+            `Wait for it: aws rds wait ${kind}-available --${kind}-identifier ${resourceId} --region ${region}`,
+            'Then run this re-key step again.',
+          ],
         };
       }
       const tags = toTags({ [snapshotForRekeyOfTag]: resourceId, [rekeyToTag]: newKeyArn });
-      snapshot = await this.createdOnce(calls, client, snapshotId, () => calls.create(client, resourceId, snapshotId, tags));
+      snapshot = await this.createdOnce(calls, client, snapshotId, () =>
+        calls.create(client, resourceId, snapshotId, tags),
+      );
     }
     const copy = await this.copied(calls, client, region, snapshot, rekeyedCopyName(resourceId, newKeyArn), newKeyArn);
     return 'instructions' in copy ? copy : { snapshot, copy };
   }
 
   /** The copy of `source` named `copyId`: the one an earlier run made, or a new one once the source is available. */
-  private async copied(calls: SnapshotCalls, client: RDSClient, region: string, source: SnapshotView, copyId: string, newKeyArn: string): Promise<SnapshotView | NeedsHuman> {
+  private async copied(
+    calls: SnapshotCalls,
+    client: RDSClient,
+    region: string,
+    source: SnapshotView,
+    copyId: string,
+    newKeyArn: string,
+  ): Promise<SnapshotView | NeedsHuman> {
     const earlier = await calls.describe(client, copyId);
     if (earlier) {
       if (namesKey(earlier.kmsKeyId, newKeyArn)) return earlier;
       return {
         status: 'needs-human',
         detail: `${calls.noun} ${copyId} exists but is under ${earlier.kmsKeyId ?? 'no key'}, not ${newKeyArn}`,
-        instructions: [`Find out who made ${copyId} (aws rds list-tags-for-resource), delete or rename it, and run this re-key step again.`],
+        instructions: [
+          `Find out who made ${copyId} (aws rds list-tags-for-resource), delete or rename it, and run this re-key step again.`,
+        ],
       };
     }
     if (source.status !== 'available') {
@@ -333,7 +478,12 @@ export class RdsReEncrypter implements ServiceReEncrypter {
   }
 
   /** Two runs racing to make the same name: the loser reads what the winner made. */
-  private async createdOnce(calls: SnapshotCalls, client: RDSClient, id: string, make: () => Promise<SnapshotView>): Promise<SnapshotView> {
+  private async createdOnce(
+    calls: SnapshotCalls,
+    client: RDSClient,
+    id: string,
+    make: () => Promise<SnapshotView>,
+  ): Promise<SnapshotView> {
     try {
       return await make();
     } catch (error) {
@@ -365,14 +515,21 @@ export class RdsReEncrypter implements ServiceReEncrypter {
   /** The cluster's instances, writer first: the restored cluster needs the same ones. */
   private async membersOf(client: RDSClient, clusterId: string): Promise<DBInstance[]> {
     const members: DBInstance[] = [];
-    for await (const page of paginateDescribeDBInstances({ client }, { Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] })) {
+    for await (const page of paginateDescribeDBInstances(
+      { client },
+      { Filters: [{ Name: 'db-cluster-id', Values: [clusterId] }] },
+    )) {
       members.push(...(page.DBInstances ?? []));
     }
     return members;
   }
 }
 
-const snapshotDetail = (source: string | undefined, status: string | undefined, createdAt: Date | undefined): Record<string, string> => ({
+const snapshotDetail = (
+  source: string | undefined,
+  status: string | undefined,
+  createdAt: Date | undefined,
+): Record<string, string> => ({
   status: status ?? 'unknown',
   ...(source ? { source } : {}),
   ...(createdAt ? { createdAt: createdAt.toISOString() } : {}),
@@ -392,9 +549,13 @@ const instanceCutover = (instance: DBInstance, region: string, snapshot: Snapsho
   const restore = [
     `aws rds restore-db-instance-from-db-snapshot --db-instance-identifier ${restored} --db-snapshot-identifier ${copyId}`,
     instance.DBInstanceClass ? ` --db-instance-class ${instance.DBInstanceClass}` : '',
-    instance.DBSubnetGroup?.DBSubnetGroupName ? ` --db-subnet-group-name ${instance.DBSubnetGroup.DBSubnetGroupName}` : '',
+    instance.DBSubnetGroup?.DBSubnetGroupName
+      ? ` --db-subnet-group-name ${instance.DBSubnetGroup.DBSubnetGroupName}`
+      : '',
     securityGroups.length ? ` --vpc-security-group-ids ${securityGroups.join(' ')}` : '',
-    instance.DBParameterGroups?.[0]?.DBParameterGroupName ? ` --db-parameter-group-name ${instance.DBParameterGroups[0].DBParameterGroupName}` : '',
+    instance.DBParameterGroups?.[0]?.DBParameterGroupName
+      ? ` --db-parameter-group-name ${instance.DBParameterGroups[0].DBParameterGroupName}`
+      : '',
     instance.MultiAZ ? ' --multi-az' : ' --no-multi-az',
     instance.PubliclyAccessible ? ' --publicly-accessible' : ' --no-publicly-accessible',
     instance.DeletionProtection ? ' --deletion-protection' : '',
@@ -410,13 +571,22 @@ const instanceCutover = (instance: DBInstance, region: string, snapshot: Snapsho
       `wait until the rename is done, then aws rds modify-db-instance --db-instance-identifier ${restored} --new-db-instance-identifier ${id} --apply-immediately${at}`,
     'Verify the application reads and writes through the new instance.',
     `Once verified, delete the old instance (a person's call; a final snapshot would be under the old key, so skip it)` +
-      (instance.DeletionProtection ? `, turning off its deletion protection first (aws rds modify-db-instance --db-instance-identifier <old> --no-deletion-protection --apply-immediately${at})` : '') +
+      (instance.DeletionProtection
+        ? `, turning off its deletion protection first (aws rds modify-db-instance --db-instance-identifier <old> --no-deletion-protection --apply-immediately${at})`
+        : '') +
       `: aws rds delete-db-instance --db-instance-identifier <${id} or ${retired} after a rename> --skip-final-snapshot${at}`,
     `Delete the snapshot taken of it, also under the old key: ${dbSnapshots.remove(snapshot.id)}${at}. ${copyId} (under the new key) can stay as a backup or be deleted.`,
   ];
 };
 
-const clusterCutover = (cluster: DBCluster, members: DBInstance[], region: string, newKeyArn: string, snapshot: SnapshotView, copyId: string): string[] => {
+const clusterCutover = (
+  cluster: DBCluster,
+  members: DBInstance[],
+  region: string,
+  newKeyArn: string,
+  snapshot: SnapshotView,
+  copyId: string,
+): string[] => {
   const id = cluster.DBClusterIdentifier ?? '?';
   const restored = withSuffix(id, '-rekeyed');
   const retired = withSuffix(id, '-old');
@@ -440,7 +610,9 @@ const clusterCutover = (cluster: DBCluster, members: DBInstance[], region: strin
           `--db-instance-identifier ${withSuffix(member.DBInstanceIdentifier ?? 'instance', '-rekeyed')} --db-instance-class ${member.DBInstanceClass ?? '<class>'} ` +
           `--engine ${cluster.Engine ?? '<engine>'}${at}`,
       )
-    : [`${id} has no DB instances listed: give ${restored} the capacity ${id} has (Serverless v2 scaling, or instances with aws rds create-db-instance --db-cluster-identifier ${restored}).`];
+    : [
+        `${id} has no DB instances listed: give ${restored} the capacity ${id} has (Serverless v2 scaling, or instances with aws rds create-db-instance --db-cluster-identifier ${restored}).`,
+      ];
   return [
     dataAsOf(`DB cluster ${id}`, snapshot, copyId, clusterSnapshots, region),
     `Wait for the copy: ${clusterSnapshots.wait(copyId)}${at}`,
@@ -453,15 +625,21 @@ const clusterCutover = (cluster: DBCluster, members: DBInstance[], region: strin
       `wait until the rename is done, then aws rds modify-db-cluster --db-cluster-identifier ${restored} --new-db-cluster-identifier ${id} --apply-immediately${at}`,
     'Verify the application reads and writes through the new cluster.',
     `Once verified, delete the old cluster (a person's call; a final snapshot would be under the old key, so skip it): first its instances` +
-      (members.length ? ` (${members.map((member) => `aws rds delete-db-instance --db-instance-identifier ${member.DBInstanceIdentifier}${at}`).join('; ')})` : '') +
-      (cluster.DeletionProtection ? `, then its deletion protection (aws rds modify-db-cluster --db-cluster-identifier <old> --no-deletion-protection --apply-immediately${at})` : '') +
+      (members.length
+        ? ` (${members.map((member) => `aws rds delete-db-instance --db-instance-identifier ${member.DBInstanceIdentifier}${at}`).join('; ')})`
+        : '') +
+      (cluster.DeletionProtection
+        ? `, then its deletion protection (aws rds modify-db-cluster --db-cluster-identifier <old> --no-deletion-protection --apply-immediately${at})`
+        : '') +
       `, then aws rds delete-db-cluster --db-cluster-identifier <${id} or ${retired} after a rename> --skip-final-snapshot${at}`,
     `Delete the snapshot taken of it, also under the old key: ${clusterSnapshots.remove(snapshot.id)}${at}. ${copyId} (under the new key) can stay as a backup or be deleted.`,
   ];
 };
 
 const isWriter = (cluster: DBCluster, instance: DBInstance) =>
-  (cluster.DBClusterMembers ?? []).some((member) => member.DBInstanceIdentifier === instance.DBInstanceIdentifier && member.IsClusterWriter);
+  (cluster.DBClusterMembers ?? []).some(
+    (member) => member.DBInstanceIdentifier === instance.DBInstanceIdentifier && member.IsClusterWriter,
+  );
 
 /**
  * A read replica in the source's Region is always under the source's key; one in another Region takes a key of its

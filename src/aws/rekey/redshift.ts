@@ -1,5 +1,18 @@
-import { ClusterNotFoundFault, DescribeClustersCommand, paginateDescribeClusters, type Cluster, type RedshiftClient } from '@aws-sdk/client-redshift';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  ClusterNotFoundFault,
+  DescribeClustersCommand,
+  paginateDescribeClusters,
+  type Cluster,
+  type RedshiftClient,
+} from '@aws-sdk/client-redshift';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /**
  * Provisioned Redshift clusters under the old key. Redshift can move a cluster to a new key itself (ModifyCluster
@@ -36,8 +49,10 @@ export class RedshiftReEncrypter implements ServiceReEncrypter {
 
   async reEncrypt(resource: ProtectedResource, newKeyArn: string): Promise<ReEncryptOutcome> {
     const cluster = await this.cluster(this.clientIn(resource.region), resource.id);
-    if (!cluster || cluster.ClusterStatus === 'deleting') return { status: 'skipped', detail: `Redshift cluster ${resource.id} no longer exists` };
-    if (namesKey(cluster.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `Redshift cluster ${resource.id} is already on ${newKeyArn}` };
+    if (!cluster || cluster.ClusterStatus === 'deleting')
+      return { status: 'skipped', detail: `Redshift cluster ${resource.id} no longer exists` };
+    if (namesKey(cluster.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `Redshift cluster ${resource.id} is already on ${newKeyArn}` };
     return {
       status: 'needs-human',
       detail: `Redshift cluster ${resource.id} moves to the new key in place, read-only while it migrates; nothing was changed`,
@@ -55,7 +70,10 @@ export class RedshiftReEncrypter implements ServiceReEncrypter {
   }
 }
 
-/** Redshift "Changing cluster encryption" (docs.aws.amazon.com/redshift/latest/mgmt/changing-cluster-encryption.html): the cluster is read-only during the migration. */
+/**
+ * Redshift "Changing cluster encryption" (docs.aws.amazon.com/redshift/latest/mgmt/changing-cluster-encryption.html):
+ * the cluster is read-only during the migration.
+ */
 const inPlacePlan = (cluster: Cluster, region: string, newKeyArn: string): string[] => {
   const id = cluster.ClusterIdentifier ?? '?';
   const at = ` --region ${region}`;
@@ -67,7 +85,7 @@ const inPlacePlan = (cluster: Cluster, region: string, newKeyArn: string): strin
     `Wait and confirm: aws redshift wait cluster-available --cluster-identifier ${id}${at} && ` +
       `aws redshift describe-clusters --cluster-identifier ${id} --query 'Clusters[0].KmsKeyId' --output text${at} (it must print ${newKeyArn}).`,
     `Snapshots taken before stay under the old key and cannot be restored once it is deleted: list them (aws redshift describe-cluster-snapshots --cluster-identifier ${id}${at}), ` +
-      'keep what you need by restoring it into a cluster under the new key and snapshotting that, and delete the rest (a person\'s call).',
+      "keep what you need by restoring it into a cluster under the new key and snapshotting that, and delete the rest (a person's call).",
   ];
   const copy = cluster.ClusterSnapshotCopyStatus;
   if (copy?.DestinationRegion) {

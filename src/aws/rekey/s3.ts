@@ -17,25 +17,47 @@ import {
   type ServerSideEncryptionRule,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import { CreateJobCommand, DescribeJobCommand, S3ControlClient, S3StorageClass, type JobDescriptor, type JobReport } from '@aws-sdk/client-s3-control';
+import {
+  CreateJobCommand,
+  DescribeJobCommand,
+  S3ControlClient,
+  S3StorageClass,
+  type JobDescriptor,
+  type JobReport,
+} from '@aws-sdk/client-s3-control';
 import { createHash } from 'node:crypto';
-import { namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 import { perRegion } from '../clients';
 
 export interface S3ReEncrypterOptions {
-  /** Past this many objects on the old key in one bucket, objects are not copied one by one: an S3 Batch Operations job moves them. */
+  /**
+   * Past this many objects on the old key in one bucket, objects are not copied one by one: an S3 Batch Operations job
+   * moves them.
+   */
   maxObjectsInPlace: number;
   /**
-   * Past this many objects in one bucket (on any key), the bucket is not examined object by object either: one HeadObject
-   * per object would outlast the function, so its objects are left to a Batch Operations job, which filters by key itself.
+   * Past this many objects in one bucket (on any key), the bucket is not examined object by object either: one
+   * HeadObject
+   * per object would outlast the function, so its objects are left to a Batch Operations job, which filters by key
+   * itself.
    */
   maxObjectsExamined: number;
   /**
-   * The role S3 Batch Operations jobs run as (trusting batchoperations.s3.amazonaws.com). With it, kms-warden creates the
+   * The role S3 Batch Operations jobs run as (trusting batchoperations.s3.amazonaws.com). With it, kms-warden creates
+   * the
    * copy jobs itself; without it, people get the commands to create them by hand.
    */
   batchOperationsRoleArn?: string;
-  /** A bucket, in the objects' Region, the role may write job completion reports to (failed tasks only); none without it. */
+  /**
+   * A bucket, in the objects' Region, the role may write job completion reports to (failed tasks only); none without
+   * it.
+   */
   reportBucket?: string;
   /** S3 Control clients by Region; a new one per Region by default. */
   s3ControlIn?: (region: string) => S3ControlClient;
@@ -56,7 +78,8 @@ const inPlaceActions = [
   's3:GetObject',
   // CopyObject writing the copy.
   's3:PutObject',
-  // CopyObject with TaggingDirective COPY reads the source's tags and writes them on the copy (AWS's own copy policies grant both).
+  // CopyObject with TaggingDirective COPY reads the source's tags and writes them on the copy (AWS's own copy policies
+  // grant both).
   's3:GetObjectTagging',
   's3:PutObjectTagging',
   // S3 decrypts with the old key and encrypts with the new one as the caller: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
@@ -64,7 +87,9 @@ const inPlaceActions = [
   'kms:GenerateDataKey',
 ] as const;
 
-/** What creating and following Batch Operations jobs needs, only when kms-warden creates them (batchOperationsRoleArn). */
+/**
+ * What creating and following Batch Operations jobs needs, only when kms-warden creates them (batchOperationsRoleArn).
+ */
 const batchJobActions = [
   's3:CreateJob',
   's3:DescribeJob',
@@ -115,15 +140,21 @@ const bucketResource = (bucket: string, region: string, detail: ProtectedResourc
 });
 
 /** Whether a key reference names `keyArn` itself (by ARN or id), as opposed to the old key. */
-const namesKey = (reference: string | undefined, keyArn: string): boolean => namesOldKey(reference, { keyArn, aliases: [] });
+const namesKey = (reference: string | undefined, keyArn: string): boolean =>
+  namesOldKey(reference, { keyArn, aliases: [] });
 
-/** Dual-layer encryption (DSSE-KMS) stays dual-layer: moving it to plain SSE-KMS would quietly weaken it. S3 Bucket Keys do not apply to it. */
+/**
+ * Dual-layer encryption (DSSE-KMS) stays dual-layer: moving it to plain SSE-KMS would quietly weaken it. S3 Bucket Keys
+ * do not apply to it.
+ */
 const isDualLayer = (algorithm: string | undefined): boolean => algorithm === 'aws:kms:dsse';
 
 const objectCount = (count: number): string => `${count} object${count === 1 ? '' : 's'}`;
 
 const describeObjects = (objects: StoredObject[]): string => {
-  const named = objects.slice(0, objectsNamedInInstructions).map((o) => `${o.key} (${o.size} bytes, ${o.storageClass})`);
+  const named = objects
+    .slice(0, objectsNamedInInstructions)
+    .map((o) => `${o.key} (${o.size} bytes, ${o.storageClass})`);
   const more = objects.length - named.length;
   return `${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 };
@@ -131,7 +162,8 @@ const describeObjects = (objects: StoredObject[]): string => {
 /**
  * S3's part of re-keying: a bucket's default encryption (kind 'bucket') and the objects stored under the old key (kind
  * 'objects', one resource per bucket however many objects it holds). Objects are copied onto themselves under the new
- * key, keeping metadata, tags and storage class; a bucket with more than `maxObjectsInPlace` of them is left to S3 Batch
+ * key, keeping metadata, tags and storage class; a bucket with more than `maxObjectsInPlace` of them is left to S3
+ * Batch
  * Operations jobs, which kms-warden creates when it has a role for them (`batchOperationsRoleArn`) and a person starts
  * from exact instructions otherwise.
  */
@@ -144,8 +176,13 @@ export class S3ReEncrypter implements ServiceReEncrypter {
   private readonly s3ControlIn: (region: string) => S3ControlClient;
   private readonly options: Omit<S3ReEncrypterOptions, 's3ControlIn'>;
 
-  /** One client for every Region (tests, one-Region accounts), or a factory giving each bucket's Region its own client. */
-  constructor(clients: S3Client | ((region: string) => S3Client), { s3ControlIn, ...options }: Partial<S3ReEncrypterOptions> = {}) {
+  /**
+   * One client for every Region (tests, one-Region accounts), or a factory giving each bucket's Region its own client.
+   */
+  constructor(
+    clients: S3Client | ((region: string) => S3Client),
+    { s3ControlIn, ...options }: Partial<S3ReEncrypterOptions> = {},
+  ) {
     this.clientIn = clients instanceof S3Client ? () => clients : clients;
     this.s3ControlIn = s3ControlIn ?? perRegion((config) => new S3ControlClient(config));
     this.options = { ...defaults, ...options };
@@ -160,19 +197,30 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     // invocation's time far more often than one bucket after another.
     const next = { index: 0 };
     const worker = async () => {
-      for (let i = next.index++; i < buckets.length; i = next.index++) found[i] = await this.inventoryBucket(client, buckets[i]!, region, oldKey);
+      for (let i = next.index++; i < buckets.length; i = next.index++)
+        found[i] = await this.inventoryBucket(client, buckets[i]!, region, oldKey);
     };
     await Promise.all(Array.from({ length: Math.min(bucketConcurrency, buckets.length) }, worker));
     return found.flat();
   }
 
-  private async inventoryBucket(client: S3Client, bucket: string, region: string, oldKey: OldKey): Promise<ProtectedResource[]> {
+  private async inventoryBucket(
+    client: S3Client,
+    bucket: string,
+    region: string,
+    oldKey: OldKey,
+  ): Promise<ProtectedResource[]> {
     const resources: ProtectedResource[] = [];
     try {
       const encryption = await this.defaultEncryption(client, bucket);
       const defaultKeyId = encryption?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
       if (defaultKeyId && namesOldKey(defaultKeyId, oldKey)) {
-        resources.push(bucketResource(bucket, region, { kmsKeyId: defaultKeyId, bucketKeyEnabled: encryption?.BucketKeyEnabled === true }));
+        resources.push(
+          bucketResource(bucket, region, {
+            kmsKeyId: defaultKeyId,
+            bucketKeyEnabled: encryption?.BucketKeyEnabled === true,
+          }),
+        );
       }
       const objects = await this.countObjectsOnOldKey(client, bucket, oldKey);
       if (objects) resources.push({ service: 's3', kind: 'objects', id: bucket, region, detail: objects });
@@ -195,12 +243,21 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     throw new Error(`no S3 resource kind ${resource.kind} (bucket ${resource.id})`);
   }
 
-  private async moveDefaultEncryption(client: S3Client, bucket: string, newKeyArn: string, oldKey: OldKey): Promise<ReEncryptOutcome> {
+  private async moveDefaultEncryption(
+    client: S3Client,
+    bucket: string,
+    newKeyArn: string,
+    oldKey: OldKey,
+  ): Promise<ReEncryptOutcome> {
     const rule = await this.defaultEncryption(client, bucket);
     const current = rule?.ApplyServerSideEncryptionByDefault;
-    if (namesKey(current?.KMSMasterKeyID, newKeyArn)) return { status: 'skipped', detail: `bucket ${bucket} already encrypts new objects with ${newKeyArn}` };
+    if (namesKey(current?.KMSMasterKeyID, newKeyArn))
+      return { status: 'skipped', detail: `bucket ${bucket} already encrypts new objects with ${newKeyArn}` };
     if (!rule || !current?.KMSMasterKeyID || !namesOldKey(current.KMSMasterKeyID, oldKey)) {
-      return { status: 'skipped', detail: `default encryption of bucket ${bucket} no longer names the old key (now ${current?.KMSMasterKeyID ?? current?.SSEAlgorithm ?? 'none'})` };
+      return {
+        status: 'skipped',
+        detail: `default encryption of bucket ${bucket} no longer names the old key (now ${current?.KMSMasterKeyID ?? current?.SSEAlgorithm ?? 'none'})`,
+      };
     }
     const dualLayer = isDualLayer(current.SSEAlgorithm);
     await client.send(
@@ -208,14 +265,31 @@ export class S3ReEncrypter implements ServiceReEncrypter {
         Bucket: bucket,
         ServerSideEncryptionConfiguration: {
           // The rest of the rule (blocked encryption types) stays as the bucket's owners set it.
-          Rules: [{ ...rule, ApplyServerSideEncryptionByDefault: { SSEAlgorithm: dualLayer ? 'aws:kms:dsse' : 'aws:kms', KMSMasterKeyID: newKeyArn }, BucketKeyEnabled: !dualLayer }],
+          Rules: [
+            {
+              ...rule,
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm: dualLayer ? 'aws:kms:dsse' : 'aws:kms',
+                KMSMasterKeyID: newKeyArn,
+              },
+              BucketKeyEnabled: !dualLayer,
+            },
+          ],
         },
       }),
     );
-    return { status: 're-encrypted', detail: `bucket ${bucket} now encrypts new objects with ${newKeyArn}${dualLayer ? ' (dual-layer)' : ' and an S3 Bucket Key'}` };
+    return {
+      status: 're-encrypted',
+      detail: `bucket ${bucket} now encrypts new objects with ${newKeyArn}${dualLayer ? ' (dual-layer)' : ' and an S3 Bucket Key'}`,
+    };
   }
 
-  private async moveObjects(client: S3Client, resource: ProtectedResource, newKeyArn: string, oldKey: OldKey): Promise<ReEncryptOutcome> {
+  private async moveObjects(
+    client: S3Client,
+    resource: ProtectedResource,
+    newKeyArn: string,
+    oldKey: OldKey,
+  ): Promise<ReEncryptOutcome> {
     const bucket = resource.id;
     const versioning = await this.versioningOf(client, bucket);
     const olderVersions = versioning
@@ -226,7 +300,15 @@ export class S3ReEncrypter implements ServiceReEncrypter {
       : [];
     if (resource.detail?.batch === true) {
       const lead = `bucket ${bucket} is past what kms-warden copies one by one (${objectCount(Number(resource.detail.count ?? 0))} or more on the old key)`;
-      if (this.options.batchOperationsRoleArn) return await this.copyByBatchJobs(resource, newKeyArn, oldKey, this.options.batchOperationsRoleArn, lead, olderVersions);
+      if (this.options.batchOperationsRoleArn)
+        return await this.copyByBatchJobs(
+          resource,
+          newKeyArn,
+          oldKey,
+          this.options.batchOperationsRoleArn,
+          lead,
+          olderVersions,
+        );
       return {
         status: 'needs-human',
         detail: `${lead}: an S3 Batch Operations job must copy them`,
@@ -246,7 +328,9 @@ export class S3ReEncrypter implements ServiceReEncrypter {
         grewPastLimit = true;
         return 'stop';
       }
-      const results = await Promise.all(copyable.map((object) => this.copyOntoItself(client, bucket, object, newKeyArn)));
+      const results = await Promise.all(
+        copyable.map((object) => this.copyOntoItself(client, bucket, object, newKeyArn)),
+      );
       copied += results.filter((result) => result === 'copied').length;
       archived.push(...copyable.filter((_, index) => results[index] === 'archived'));
       return 'continue';
@@ -254,7 +338,15 @@ export class S3ReEncrypter implements ServiceReEncrypter {
 
     if (grewPastLimit || !walk.complete) {
       const lead = `copied ${objectCount(copied)} of bucket ${bucket} onto the new key, then stopped: ${grewPastLimit ? `more than ${objectCount(this.options.maxObjectsInPlace)} are on the old key` : `the bucket holds more than ${objectCount(this.options.maxObjectsExamined)}`}`;
-      if (this.options.batchOperationsRoleArn) return await this.copyByBatchJobs(resource, newKeyArn, oldKey, this.options.batchOperationsRoleArn, lead, olderVersions);
+      if (this.options.batchOperationsRoleArn)
+        return await this.copyByBatchJobs(
+          resource,
+          newKeyArn,
+          oldKey,
+          this.options.batchOperationsRoleArn,
+          lead,
+          olderVersions,
+        );
       return {
         status: 'needs-human',
         detail: `${lead}; an S3 Batch Operations job must copy the rest`,
@@ -265,7 +357,11 @@ export class S3ReEncrypter implements ServiceReEncrypter {
       return {
         status: 'needs-human',
         detail: `copied ${objectCount(copied)} of bucket ${bucket} onto the new key; left on the old key for a person: ${objectCount(tooLarge.length + archived.length)}`,
-        instructions: [...multipartCopyInstructions(bucket, tooLarge, newKeyArn), ...restoreInstructions(bucket, archived), ...olderVersions],
+        instructions: [
+          ...multipartCopyInstructions(bucket, tooLarge, newKeyArn),
+          ...restoreInstructions(bucket, archived),
+          ...olderVersions,
+        ],
       };
     }
     if (copied === 0) return { status: 'skipped', detail: `no object in bucket ${bucket} is on the old key any more` };
@@ -301,13 +397,19 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     }
   }
 
-  /** The bucket's default encryption rule, or undefined when it has none (S3 answers with an error rather than an empty rule). */
+  /**
+   * The bucket's default encryption rule, or undefined when it has none (S3 answers with an error rather than an empty
+   * rule).
+   */
   private async defaultEncryption(client: S3Client, bucket: string): Promise<ServerSideEncryptionRule | undefined> {
     try {
-      const { ServerSideEncryptionConfiguration } = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+      const { ServerSideEncryptionConfiguration } = await client.send(
+        new GetBucketEncryptionCommand({ Bucket: bucket }),
+      );
       return ServerSideEncryptionConfiguration?.Rules?.[0];
     } catch (error) {
-      if (error instanceof S3ServiceException && error.name === 'ServerSideEncryptionConfigurationNotFoundError') return undefined;
+      if (error instanceof S3ServiceException && error.name === 'ServerSideEncryptionConfigurationNotFoundError')
+        return undefined;
       throw error;
     }
   }
@@ -324,7 +426,11 @@ export class S3ReEncrypter implements ServiceReEncrypter {
    * number of HeadObject calls. A bucket too large to examine is listed even when no object on the old key was seen
    * yet: the batch job's manifest finds them server-side, and leaving them unnoticed on a compromised key is worse.
    */
-  private async countObjectsOnOldKey(client: S3Client, bucket: string, oldKey: OldKey): Promise<ProtectedResource['detail']> {
+  private async countObjectsOnOldKey(
+    client: S3Client,
+    bucket: string,
+    oldKey: OldKey,
+  ): Promise<ProtectedResource['detail']> {
     let count = 0;
     const storageClasses = new Set<string>();
     const walk = await this.walk(client, bucket, async (objects) => {
@@ -334,7 +440,8 @@ export class S3ReEncrypter implements ServiceReEncrypter {
       }
       return count > this.options.maxObjectsInPlace ? 'stop' : 'continue';
     });
-    const seen: Record<string, string> = storageClasses.size > 0 ? { storageClasses: [...storageClasses].sort().join(',') } : {};
+    const seen: Record<string, string> =
+      storageClasses.size > 0 ? { storageClasses: [...storageClasses].sort().join(',') } : {};
     if (!walk.complete) return { count, countIsLowerBound: true, batch: true, examined: walk.examined, ...seen };
     return count > 0 ? { count, ...seen } : undefined;
   }
@@ -358,7 +465,8 @@ export class S3ReEncrypter implements ServiceReEncrypter {
         start += keys.length;
         const heads = await Promise.all(keys.map((key) => this.head(client, bucket, key)));
         examined += keys.length;
-        if ((await visit(heads.filter((head): head is StoredObject => head !== undefined))) === 'stop') return { examined, complete: false };
+        if ((await visit(heads.filter((head): head is StoredObject => head !== undefined))) === 'stop')
+          return { examined, complete: false };
       }
     }
     return { examined, complete: true };
@@ -385,7 +493,12 @@ export class S3ReEncrypter implements ServiceReEncrypter {
   }
 
   /** CopyObject of the object onto itself under the new key; metadata, content type, tags and storage class stay. */
-  private async copyOntoItself(client: S3Client, bucket: string, object: StoredObject, newKeyArn: string): Promise<'copied' | 'archived' | 'gone'> {
+  private async copyOntoItself(
+    client: S3Client,
+    bucket: string,
+    object: StoredObject,
+    newKeyArn: string,
+  ): Promise<'copied' | 'archived' | 'gone'> {
     const dualLayer = isDualLayer(object.algorithm);
     try {
       await client.send(
@@ -412,7 +525,8 @@ export class S3ReEncrypter implements ServiceReEncrypter {
   }
 
   /**
-   * Creates one S3 Batch Operations job per storage class (a copy job writes one class), each copying the bucket's objects
+   * Creates one S3 Batch Operations job per storage class (a copy job writes one class), each copying the bucket's
+   * objects
    * on the old key onto themselves under the new key, or finds the one a previous attempt created: a token derived from
    * the bucket, both keys, the storage class and the attempt makes CreateJob give back the job it already made.
    */
@@ -433,7 +547,16 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     for (const storageClass of storageClasses.filter((c): c is S3StorageClass => copyableByJob.has(c))) {
       const earlier: FoundJob[] = [];
       for (let attempt = 1; ; attempt += 1) {
-        const job = await this.createOrFindJob(client, { bucket, partition, account, storageClass, attempt, oldKeyArn: oldKey.keyArn, newKeyArn, roleArn });
+        const job = await this.createOrFindJob(client, {
+          bucket,
+          partition,
+          account,
+          storageClass,
+          attempt,
+          oldKeyArn: oldKey.keyArn,
+          newKeyArn,
+          roleArn,
+        });
         if (!endedStatuses.has(job.Status ?? '') || attempt === maxJobsPerStorageClass) {
           jobs.push({ storageClass, job, earlier });
           break;
@@ -443,18 +566,36 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     }
     const notCopyable = storageClasses.filter((c) => !copyableByJob.has(c));
 
-    const describeJob = (jobId: string) => `aws s3control describe-job --region ${region} --account-id ${account} --job-id ${jobId}`;
-    const reportAt = this.options.reportBucket ? `s3://${this.options.reportBucket}/kms-warden-rekey/job-JOB_ID/` : undefined;
+    const describeJob = (jobId: string) =>
+      `aws s3control describe-job --region ${region} --account-id ${account} --job-id ${jobId}`;
+    const reportAt = this.options.reportBucket
+      ? `s3://${this.options.reportBucket}/kms-warden-rekey/job-JOB_ID/`
+      : undefined;
     const detail = [
-      jobs.length > 0 ? `${lead}: S3 Batch Operations ${jobs.length === 1 ? 'job copies' : 'jobs copy'} them onto ${newKeyArn}` : lead,
+      jobs.length > 0
+        ? `${lead}: S3 Batch Operations ${jobs.length === 1 ? 'job copies' : 'jobs copy'} them onto ${newKeyArn}`
+        : lead,
       ...jobs.flatMap(({ storageClass, job, earlier }) => [
         `job ${job.JobId} (${storageClass}) ${endedStatuses.has(job.Status ?? '') ? 'ended' : 'is'} ${jobState(job)}`,
         ...earlier.map((e) => `earlier job ${e.JobId} (${storageClass}) ended ${jobState(e)}`),
-        ...(endedStatuses.has(job.Status ?? '') ? [`that makes ${maxJobsPerStorageClass} ${storageClass} jobs, the most kms-warden starts: the objects left need a person`] : []),
+        ...(endedStatuses.has(job.Status ?? '')
+          ? [
+              `that makes ${maxJobsPerStorageClass} ${storageClass} jobs, the most kms-warden starts: the objects left need a person`,
+            ]
+          : []),
       ]),
-      ...(notCopyable.length > 0 ? [`no Batch Operations job can write ${notCopyable.join(', ')} (it copies to ${[...copyableByJob].join(', ')} only)`] : []),
+      ...(notCopyable.length > 0
+        ? [
+            `no Batch Operations job can write ${notCopyable.join(', ')} (it copies to ${[...copyableByJob].join(', ')} only)`,
+          ]
+        : []),
     ].join('; ');
-    const roleNeeds = batchRolePolicy(`arn:${partition}:s3:::${bucket}`, oldKey.keyArn, newKeyArn, this.options.reportBucket ? `arn:${partition}:s3:::${this.options.reportBucket}` : undefined);
+    const roleNeeds = batchRolePolicy(
+      `arn:${partition}:s3:::${bucket}`,
+      oldKey.keyArn,
+      newKeyArn,
+      this.options.reportBucket ? `arn:${partition}:s3:::${this.options.reportBucket}` : undefined,
+    );
     const followJobs =
       jobs.length === 0
         ? []
@@ -474,31 +615,53 @@ export class S3ReEncrypter implements ServiceReEncrypter {
           ]
         : []),
       ...(notCopyable.length > 0
-        ? [`Objects of bucket ${bucket} in ${notCopyable.join(', ')} on the old key: copy each onto itself by hand (CopyObject with SSEKMSKeyId ${newKeyArn}, MetadataDirective COPY, TaggingDirective COPY), or change their storage class first.`]
+        ? [
+            `Objects of bucket ${bucket} in ${notCopyable.join(', ')} on the old key: copy each onto itself by hand (CopyObject with SSEKMSKeyId ${newKeyArn}, MetadataDirective COPY, TaggingDirective COPY), or change their storage class first.`,
+          ]
         : []),
       ...olderVersions,
     ];
     return { status: 'needs-human', detail, instructions };
   }
 
-  /** CreateJob for one storage class and attempt, then DescribeJob: a job S3 already made for this token comes back as it is now. */
+  /**
+   * CreateJob for one storage class and attempt, then DescribeJob: a job S3 already made for this token comes back as
+   * it is now.
+   */
   private async createOrFindJob(client: S3ControlClient, job: BatchJobRequest): Promise<FoundJob> {
     const bucketArn = `arn:${job.partition}:s3:::${job.bucket}`;
     const report: JobReport = this.options.reportBucket
-      ? { Enabled: true, Bucket: `arn:${job.partition}:s3:::${this.options.reportBucket}`, Prefix: 'kms-warden-rekey', Format: 'Report_CSV_20180820', ReportScope: 'FailedTasksOnly' }
+      ? {
+          Enabled: true,
+          Bucket: `arn:${job.partition}:s3:::${this.options.reportBucket}`,
+          Prefix: 'kms-warden-rekey',
+          Format: 'Report_CSV_20180820',
+          ReportScope: 'FailedTasksOnly',
+        }
       : { Enabled: false };
     const { JobId } = await client.send(
       new CreateJobCommand({
         AccountId: job.account,
         ConfirmationRequired: false,
         // Batch Operations hands each object to CopyObject, which writes STANDARD unless told, so one job per storage class; tags are copied unless NewObjectTagging says otherwise: https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_S3CopyObjectOperation.html
-        Operation: { S3PutObjectCopy: { TargetResource: bucketArn, MetadataDirective: 'COPY', SSEAwsKmsKeyId: job.newKeyArn, BucketKeyEnabled: true, StorageClass: job.storageClass } },
+        Operation: {
+          S3PutObjectCopy: {
+            TargetResource: bucketArn,
+            MetadataDirective: 'COPY',
+            SSEAwsKmsKeyId: job.newKeyArn,
+            BucketKeyEnabled: true,
+            StorageClass: job.storageClass,
+          },
+        },
         ManifestGenerator: {
           S3JobManifestGenerator: {
             ExpectedBucketOwner: job.account,
             SourceBucket: bucketArn,
             EnableManifestOutput: false,
-            Filter: { MatchAnyObjectEncryption: [{ SSEKMS: { KmsKeyArn: job.oldKeyArn } }], MatchAnyStorageClass: [job.storageClass] },
+            Filter: {
+              MatchAnyObjectEncryption: [{ SSEKMS: { KmsKeyArn: job.oldKeyArn } }],
+              MatchAnyStorageClass: [job.storageClass],
+            },
           },
         },
         Report: report,
@@ -515,7 +678,10 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     return { ...Job, JobId };
   }
 
-  /** What a person runs to move a bucket's objects with S3 Batch Operations when kms-warden has no role to create the jobs with. */
+  /**
+   * What a person runs to move a bucket's objects with S3 Batch Operations when kms-warden has no role to create the
+   * jobs with.
+   */
   private batchJobInstructions(resource: ProtectedResource, newKeyArn: string, oldKey: OldKey): string[] {
     const bucket = resource.id;
     const region = resource.region;
@@ -525,16 +691,33 @@ export class S3ReEncrypter implements ServiceReEncrypter {
     const storageClasses = storageClassesOf(resource);
     const policy = batchRolePolicy(bucketArn, oldKey.keyArn, newKeyArn, `arn:${partition}:s3:::REPORT_BUCKET`);
     const createJob = (storageClass: string) => {
-      const operation = { S3PutObjectCopy: { TargetResource: bucketArn, MetadataDirective: 'COPY', SSEAwsKmsKeyId: newKeyArn, BucketKeyEnabled: true, StorageClass: storageClass } };
+      const operation = {
+        S3PutObjectCopy: {
+          TargetResource: bucketArn,
+          MetadataDirective: 'COPY',
+          SSEAwsKmsKeyId: newKeyArn,
+          BucketKeyEnabled: true,
+          StorageClass: storageClass,
+        },
+      };
       const manifest = {
         S3JobManifestGenerator: {
           ExpectedBucketOwner: account,
           SourceBucket: bucketArn,
           EnableManifestOutput: false,
-          Filter: { MatchAnyObjectEncryption: [{ SSEKMS: { KmsKeyArn: oldKey.keyArn } }], MatchAnyStorageClass: [storageClass] },
+          Filter: {
+            MatchAnyObjectEncryption: [{ SSEKMS: { KmsKeyArn: oldKey.keyArn } }],
+            MatchAnyStorageClass: [storageClass],
+          },
         },
       };
-      const report = { Bucket: `arn:${partition}:s3:::REPORT_BUCKET`, Prefix: 'kms-warden-rekey', Format: 'Report_CSV_20180820', Enabled: true, ReportScope: 'AllTasks' };
+      const report = {
+        Bucket: `arn:${partition}:s3:::REPORT_BUCKET`,
+        Prefix: 'kms-warden-rekey',
+        Format: 'Report_CSV_20180820',
+        Enabled: true,
+        ReportScope: 'AllTasks',
+      };
       return (
         `Create the copy job for the ${storageClass} objects (as a principal allowed s3:CreateJob, iam:PassRole on the role and s3:PutInventoryConfiguration on the bucket): ` +
         `aws s3control create-job --region ${region} --account-id ${account} --role-arn arn:${partition}:iam::${account}:role/${roleName} --priority 10 --no-confirmation-required ` +
@@ -555,15 +738,47 @@ export class S3ReEncrypter implements ServiceReEncrypter {
 }
 
 /** The role S3 Batch Operations jobs run as must trust the service. */
-const batchRoleTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
-
-/** What the jobs' role needs to copy a bucket's objects onto themselves under the new key, and write reports if there are any. */
-const batchRolePolicy = (bucketArn: string, oldKeyArn: string, newKeyArn: string, reportBucketArn: string | undefined) => ({
+const batchRoleTrust = {
   Version: '2012-10-17',
   Statement: [
-    { Sid: 'CopyObjectsOntoThemselves', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'], Resource: `${bucketArn}/*` },
-    { Sid: 'ListObjectsForTheManifest', Effect: 'Allow', Action: ['s3:ListBucket', 's3:PutInventoryConfiguration'], Resource: bucketArn },
-    ...(reportBucketArn ? [{ Sid: 'WriteTheCompletionReport', Effect: 'Allow', Action: 's3:PutObject', Resource: `${reportBucketArn}/kms-warden-rekey/*` }] : []),
+    { Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ],
+};
+
+/**
+ * What the jobs' role needs to copy a bucket's objects onto themselves under the new key, and write reports if there
+ * are any.
+ */
+const batchRolePolicy = (
+  bucketArn: string,
+  oldKeyArn: string,
+  newKeyArn: string,
+  reportBucketArn: string | undefined,
+) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'CopyObjectsOntoThemselves',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObject', 's3:PutObjectTagging'],
+      Resource: `${bucketArn}/*`,
+    },
+    {
+      Sid: 'ListObjectsForTheManifest',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket', 's3:PutInventoryConfiguration'],
+      Resource: bucketArn,
+    },
+    ...(reportBucketArn
+      ? [
+          {
+            Sid: 'WriteTheCompletionReport',
+            Effect: 'Allow',
+            Action: 's3:PutObject',
+            Resource: `${reportBucketArn}/kms-warden-rekey/*`,
+          },
+        ]
+      : []),
     { Sid: 'DecryptWithTheOldKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: oldKeyArn },
     { Sid: 'EncryptWithTheNewKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: newKeyArn },
   ],
@@ -571,7 +786,10 @@ const batchRolePolicy = (bucketArn: string, oldKeyArn: string, newKeyArn: string
 
 /** The storage classes seen on the old key's objects; STANDARD when counting saw none. */
 const storageClassesOf = (resource: ProtectedResource): string[] => {
-  const seen = typeof resource.detail?.storageClasses === 'string' ? resource.detail.storageClasses.split(',').filter(Boolean) : [];
+  const seen =
+    typeof resource.detail?.storageClasses === 'string'
+      ? resource.detail.storageClasses.split(',').filter(Boolean)
+      : [];
   return seen.length > 0 ? seen : ['STANDARD'];
 };
 
@@ -601,7 +819,9 @@ interface BatchJobs {
 
 type FoundJob = JobDescriptor & { JobId: string };
 
-/** The same bucket, keys, storage class and attempt always give the same token: 64 hex characters, CreateJob's limit. */
+/**
+ * The same bucket, keys, storage class and attempt always give the same token: 64 hex characters, CreateJob's limit.
+ */
 const jobToken = ({ bucket, oldKeyArn, newKeyArn, storageClass, attempt }: BatchJobRequest): string =>
   createHash('sha256').update([bucket, oldKeyArn, newKeyArn, storageClass, attempt].join('\n')).digest('hex');
 
@@ -609,9 +829,14 @@ const jobToken = ({ bucket, oldKeyArn, newKeyArn, storageClass, attempt }: Batch
 const jobState = (job: JobDescriptor): string => {
   const progress = job.ProgressSummary;
   const failed = progress?.NumberOfTasksFailed ?? 0;
-  const counts = progress?.TotalNumberOfTasks !== undefined ? `, ${progress.NumberOfTasksSucceeded ?? 0} of ${progress.TotalNumberOfTasks} objects copied, ${failed} failed` : '';
+  const counts =
+    progress?.TotalNumberOfTasks !== undefined
+      ? `, ${progress.NumberOfTasksSucceeded ?? 0} of ${progress.TotalNumberOfTasks} objects copied, ${failed} failed`
+      : '';
   const withFailures = job.Status === 'Complete' && failed > 0 ? ' with failures' : '';
-  const reasons = (job.FailureReasons ?? []).map((r) => [r.FailureCode, r.FailureReason].filter(Boolean).join(': ')).filter(Boolean);
+  const reasons = (job.FailureReasons ?? [])
+    .map((r) => [r.FailureCode, r.FailureReason].filter(Boolean).join(': '))
+    .filter(Boolean);
   return `${job.Status ?? 'in an unknown state'}${withFailures}${counts}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
 };
 

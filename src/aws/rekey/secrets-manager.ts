@@ -8,7 +8,14 @@ import {
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /**
  * Secrets whose KMS key is the old one. UpdateSecret re-encrypts the labelled versions under the new key; the value
@@ -59,9 +66,13 @@ export class SecretsManagerReEncrypter implements ServiceReEncrypter {
     const secret = await this.describe(client, resource.id);
     if (!secret) return { status: 'skipped', detail: `secret ${resource.id} no longer exists` };
     if (secret.DeletedDate) {
-      return { status: 'skipped', detail: `secret ${resource.id} is scheduled for deletion on ${secret.DeletedDate.toISOString()}` };
+      return {
+        status: 'skipped',
+        detail: `secret ${resource.id} is scheduled for deletion on ${secret.DeletedDate.toISOString()}`,
+      };
     }
-    if (namesKey(secret.KmsKeyId, newKeyArn)) return { status: 'skipped', detail: `secret ${resource.id} is already on ${newKeyArn}` };
+    if (namesKey(secret.KmsKeyId, newKeyArn))
+      return { status: 'skipped', detail: `secret ${resource.id} is already on ${newKeyArn}` };
     if (secret.PrimaryRegion && secret.PrimaryRegion !== resource.region) {
       // Secrets Manager refuses UpdateSecret on a replica: its key is set from the primary's Region.
       return {
@@ -84,7 +95,10 @@ export class SecretsManagerReEncrypter implements ServiceReEncrypter {
     return { status: 're-encrypted', detail: `secret ${resource.id} is now encrypted under ${newKeyArn}`, notes };
   }
 
-  private async describe(client: SecretsManagerClient, secretId: string): Promise<DescribeSecretCommandOutput | undefined> {
+  private async describe(
+    client: SecretsManagerClient,
+    secretId: string,
+  ): Promise<DescribeSecretCommandOutput | undefined> {
     try {
       return await client.send(new DescribeSecretCommand({ SecretId: secretId }));
     } catch (error) {

@@ -7,7 +7,14 @@ import {
   type ParameterMetadata,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { namesKey, namesOldKey, type OldKey, type ProtectedResource, type ReEncryptOutcome, type ServiceReEncrypter } from '../../rekey/protected-resource';
+import {
+  namesKey,
+  namesOldKey,
+  type OldKey,
+  type ProtectedResource,
+  type ReEncryptOutcome,
+  type ServiceReEncrypter,
+} from '../../rekey/protected-resource';
 
 /**
  * SecureString parameters whose KMS key is the old one. Parameter Store cannot change a parameter's key in place:
@@ -50,7 +57,8 @@ export class SsmParameterReEncrypter implements ServiceReEncrypter {
     const client = this.clientIn(resource.region);
     const metadata = await this.metadata(client, resource.id);
     if (!metadata) return { status: 'skipped', detail: `parameter ${resource.id} no longer exists` };
-    if (namesKey(metadata.KeyId, newKeyArn)) return { status: 'skipped', detail: `parameter ${resource.id} is already on ${newKeyArn}` };
+    if (namesKey(metadata.KeyId, newKeyArn))
+      return { status: 'skipped', detail: `parameter ${resource.id} is already on ${newKeyArn}` };
 
     // Parameter Store has no conditional put: read as late as possible so a concurrent write is unlikely to be lost.
     const current = await this.decrypted(client, resource.id);
@@ -86,7 +94,10 @@ export class SsmParameterReEncrypter implements ServiceReEncrypter {
     return Parameters.find((parameter) => parameter.Name === name);
   }
 
-  private async decrypted(client: SSMClient, name: string): Promise<{ value: string; dataType: string | undefined } | undefined> {
+  private async decrypted(
+    client: SSMClient,
+    name: string,
+  ): Promise<{ value: string; dataType: string | undefined } | undefined> {
     try {
       const { Parameter } = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return Parameter?.Value === undefined ? undefined : { value: Parameter.Value, dataType: Parameter.DataType };

@@ -8,7 +8,10 @@ const deniedErrors = /^(AccessDenied|IncorrectKey|InvalidCiphertext|Disabled|KMS
 
 /** A KMS call that failed the way a caller probing for access fails. */
 export const isDeniedKmsCall = (event: KmsApiCall): boolean =>
-  !event.succeeded && event.eventSource === 'kms.amazonaws.com' && deniedErrors.test(event.errorCode ?? '') && !event.byResponder;
+  !event.succeeded &&
+  event.eventSource === 'kms.amazonaws.com' &&
+  deniedErrors.test(event.errorCode ?? '') &&
+  !event.byResponder;
 
 export const accessDeniedBurst = statefulDetection({
   id: 'access-denied-burst',
@@ -50,5 +53,7 @@ export const accessDeniedBurst = statefulDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} had ${recent} KMS calls refused within ${windowMinutes} minutes (last: ${event.eventName}, ${event.errorCode})`,
-      evidence: { refusedCalls: recent, windowMinutes, lastErrorCode: event.errorCode, sourceIp: event.sourceIp } };
-  } });
+      evidence: { refusedCalls: recent, windowMinutes, lastErrorCode: event.errorCode, sourceIp: event.sourceIp },
+    };
+  },
+});

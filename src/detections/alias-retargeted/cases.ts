@@ -1,6 +1,8 @@
 import { byResponder, failed, invokedByService, record, type ApiCallCase } from '../../../test/support/cases/api-call';
 
-/** Fixtures that must fire alias-retargeted and fixtures that must not (test/unit/detections/cases.test.ts runs them). */
+/**
+ * Fixtures that must fire alias-retargeted and fixtures that must not (test/unit/detections/cases.test.ts runs them).
+ */
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {
   kind: 'api-call',
   match: [

@@ -19,5 +19,7 @@ export const aliasRetargeted = apiCallDetection({
         event.eventName === 'DeleteAlias'
           ? `${event.principal.arn} deleted alias ${String(aliasName)}`
           : `${event.principal.arn} pointed alias ${String(aliasName)} at ${String(target)}`,
-      evidence: { aliasName, targetKeyId: target } };
-  } });
+      evidence: { aliasName, targetKeyId: target },
+    };
+  },
+});

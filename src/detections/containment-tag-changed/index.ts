@@ -23,8 +23,15 @@ export const containmentTagChanged = apiCallDetection({
             type: 'restore-key-tags' as const,
             params: {
               keyArn: signal.keyArn,
-              tags: Object.fromEntries(Object.keys((signal.evidence.changed ?? {}) as Record<string, unknown>).map((tag) => [tag, facts.administratorTags?.[tag] ?? null])) },
-            run: 'automatic' as const },
+              tags: Object.fromEntries(
+                Object.keys((signal.evidence.changed ?? {}) as Record<string, unknown>).map((tag) => [
+                  tag,
+                  facts.administratorTags?.[tag] ?? null,
+                ]),
+              ),
+            },
+            run: 'automatic' as const,
+          },
         ]
       : []),
     ...isolate(signal, facts),
@@ -33,10 +40,15 @@ export const containmentTagChanged = apiCallDetection({
   detect: (event, settings) => {
     if (!isDirectSuccessfulCall(event) || !event.keyArn) return null;
     const changed = containmentTagsChanged(event.eventName, event.requestParameters);
-    if (Object.keys(changed).length === 0 || principalIsListed(event.principal, settings.keyAdministrators)) return null;
-    const described = Object.entries(changed).map(([tag, value]) => (value === null ? `removed ${tag}` : `set ${tag}=${value}`));
+    if (Object.keys(changed).length === 0 || principalIsListed(event.principal, settings.keyAdministrators))
+      return null;
+    const described = Object.entries(changed).map(([tag, value]) =>
+      value === null ? `removed ${tag}` : `set ${tag}=${value}`,
+    );
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn}, not a key administrator, ${described.join(' and ')} on ${event.keyArn}: kms-warden keeps the settings a key administrator last set`,
-      evidence: { changed } };
-  } });
+      evidence: { changed },
+    };
+  },
+});

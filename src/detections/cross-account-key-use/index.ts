@@ -33,5 +33,7 @@ export const crossAccountKeyUse = apiCallDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} in account ${callerAccount} called ${event.eventName} with ${event.keyArn}`,
-      evidence: { callerAccount, sourceIp: event.sourceIp } };
-  } });
+      evidence: { callerAccount, sourceIp: event.sourceIp },
+    };
+  },
+});

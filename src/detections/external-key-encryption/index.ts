@@ -23,5 +23,7 @@ export const externalKeyEncryption = apiCallDetection({
     return {
       keyArn,
       summary: `${event.principal.arn} wrote s3://${String(event.requestParameters.bucketName)}/${String(event.requestParameters.key)} encrypted with a key of account ${keyAccount}`,
-      evidence: { bucket: event.requestParameters.bucketName, objectKey: event.requestParameters.key, keyAccount } };
-  } });
+      evidence: { bucket: event.requestParameters.bucketName, objectKey: event.requestParameters.key, keyAccount },
+    };
+  },
+});

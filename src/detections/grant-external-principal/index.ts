@@ -13,9 +13,14 @@ export const grantExternalPrincipal = apiCallDetection({
   detect: (event, settings) => {
     if (!isDirectSuccessfulCall(event) || !event.keyArn) return null;
     const own = accountOfKey(event.keyArn);
-    const named = { granteePrincipal: event.requestParameters.granteePrincipal, retiringPrincipal: event.requestParameters.retiringPrincipal };
+    const named = {
+      granteePrincipal: event.requestParameters.granteePrincipal,
+      retiringPrincipal: event.requestParameters.retiringPrincipal,
+    };
     const external = Object.entries(named).filter(
-      ([, principal]) => typeof principal === 'string' && isExternalAccount(accountOfPrincipal(principal), own, settings.trustedAccounts),
+      ([, principal]) =>
+        typeof principal === 'string' &&
+        isExternalAccount(accountOfPrincipal(principal), own, settings.trustedAccounts),
     );
     if (external.length === 0) return null;
     return {
@@ -24,5 +29,8 @@ export const grantExternalPrincipal = apiCallDetection({
       evidence: {
         ...Object.fromEntries(external),
         operations: event.requestParameters.operations,
-        grantId: event.responseElements.grantId } };
-  } });
+        grantId: event.responseElements.grantId,
+      },
+    };
+  },
+});

@@ -24,7 +24,11 @@ const containLeakedCredential = (signal: Signal, facts: PlanningFacts): PlannedA
   const quarantineRun: Run = score >= (facts.guardDutyQuarantineSeverity ?? 7) ? 'automatic' : 'approval';
   const steps: PlannedAction[] = isolate(signal, facts).map((step) =>
     step.type === 'quarantine-principal' && quarantineRun === 'approval' && step.run === 'automatic'
-      ? { ...step, run: 'approval' as const, why: `GuardDuty severity ${score} is below ${facts.guardDutyQuarantineSeverity ?? 7}: quarantine is offered, not applied` }
+      ? {
+          ...step,
+          run: 'approval' as const,
+          why: `GuardDuty severity ${score} is below ${facts.guardDutyQuarantineSeverity ?? 7}: quarantine is offered, not applied`,
+        }
       : step,
   );
   // A federated session is denied on the keys it used as well, by its own ARN.
@@ -34,14 +38,21 @@ const containLeakedCredential = (signal: Signal, facts: PlanningFacts): PlannedA
   if (deny === 'never') return steps;
   for (const { keyArn, key } of facts.keysUsed ?? []) {
     const run: Run = key.mode === 'observe' || deny === 'approval' ? 'approval' : 'automatic';
-    steps.push(denyStep(keyArn, signal.principal.arn, run, facts), revokeStep(keyArn, signal.principal.arn, facts, run));
+    steps.push(
+      denyStep(keyArn, signal.principal.arn, run, facts),
+      revokeStep(keyArn, signal.principal.arn, facts, run),
+    );
     if (signal.severity === 'high' || signal.severity === 'critical') {
       const disable = key.mode === 'lockdown' && !key.protected;
       steps.push({
         type: 'disable-key',
         params: { keyArn },
         run: disable ? 'automatic' : 'approval',
-        why: disable ? 'lockdown: the key is disabled along with the credential that used it' : key.mode === 'lockdown' ? 'the key is protected: never disabled automatically' : 'disabling a key stops every workload that uses it: a person decides',
+        why: disable
+          ? 'lockdown: the key is disabled along with the credential that used it'
+          : key.mode === 'lockdown'
+            ? 'the key is protected: never disabled automatically'
+            : 'disabling a key stops every workload that uses it: a person decides',
       });
     }
   }
@@ -51,14 +62,19 @@ const containLeakedCredential = (signal: Signal, facts: PlanningFacts): PlannedA
 /** Keys remembered per principal, the most recently used kept. */
 const maxKeysUsed = 50;
 
-/** Records that a principal used a key; written at most once an hour per key, so busy principals cost no extra writes. */
+/**
+ * Records that a principal used a key; written at most once an hour per key, so busy principals cost no extra writes.
+ */
 const rememberKeyUsed = (memory: DetectionMemory, principalArn: string, keyArn: string, at: number) => {
   const seen = principalMemoryOf(memory, principalArn);
   const used = seen.keysUsed ?? {};
   if (used[keyArn] !== undefined && hourOf(used[keyArn]!) === hourOf(at)) return;
   used[keyArn] = at;
   const entries = Object.entries(used);
-  seen.keysUsed = entries.length > maxKeysUsed ? Object.fromEntries(entries.sort(([, a], [, b]) => b - a).slice(0, maxKeysUsed)) : used;
+  seen.keysUsed =
+    entries.length > maxKeysUsed
+      ? Object.fromEntries(entries.sort(([, a], [, b]) => b - a).slice(0, maxKeysUsed))
+      : used;
   memory.putPrincipal(principalArn, seen);
 };
 
@@ -79,7 +95,8 @@ export const guardDutyCredentialCompromise = findingDetection({
     if (finding.sample || finding.severity < settings.thresholds.guardDutyMinimumSeverity) return null;
     const attackSequence = finding.type.startsWith('AttackSequence:IAM/');
     const credentialFinding =
-      (finding.resourceType === 'AccessKey' && (credentialFamilies.test(finding.type) || alsoCredential.test(finding.type))) ||
+      (finding.resourceType === 'AccessKey' &&
+        (credentialFamilies.test(finding.type) || alsoCredential.test(finding.type))) ||
       (attackSequence && finding.resourceType === 'AttackSequence');
     if (!credentialFinding) return null;
     return {
@@ -93,5 +110,8 @@ export const guardDutyCredentialCompromise = findingDetection({
         count: finding.count,
         eventFirstSeen: finding.eventFirstSeen,
         eventLastSeen: finding.eventLastSeen,
-        updatedAt: finding.updatedAt } };
-  } });
+        updatedAt: finding.updatedAt,
+      },
+    };
+  },
+});

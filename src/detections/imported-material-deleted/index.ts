@@ -15,5 +15,7 @@ export const importedMaterialDeleted = apiCallDetection({
       ? {
           keyArn: event.keyArn,
           summary: `${event.principal.arn} deleted the imported key material of ${event.keyArn}: the key is unusable at once, with no waiting period, until the same material is imported again`,
-          evidence: { keyMaterialId: event.requestParameters.keyMaterialId } }
-      : null });
+          evidence: { keyMaterialId: event.requestParameters.keyMaterialId },
+        }
+      : null,
+});

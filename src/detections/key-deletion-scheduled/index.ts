@@ -14,12 +14,22 @@ export const keyDeletionScheduled = apiCallDetection({
   respond: (signal, facts) =>
     byKeyAdministrator(signal) || !signal.keyArn
       ? []
-      : [{ type: 'cancel-key-deletion', params: { keyArn: signal.keyArn, restoreState: facts.priorKeyState.state }, run: 'automatic' }, ...isolate(signal, facts)],
+      : [
+          {
+            type: 'cancel-key-deletion',
+            params: { keyArn: signal.keyArn, restoreState: facts.priorKeyState.state },
+            run: 'automatic',
+          },
+          ...isolate(signal, facts),
+        ],
   // Cancelling the deletion restores the key's prior state; lockdown keeps it Disabled (respond/plan-response).
   disablingAddsNothing: true,
   tell: {
     ifIntended: 'If it was, add the principal to the keyAdministrators setting and schedule the deletion again.',
-    whatHappened: (incident) => [`Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`] },
+    whatHappened: (incident) => [
+      `Key state before the deletion was scheduled: ${incident.priorKeyState.state} (${incident.priorKeyState.basis}).`,
+    ],
+  },
   appliesTo: ['ScheduleKeyDeletion'],
   detect: (event, settings) => {
     if (!isDirectSuccessfulCall(event) || !event.keyArn) return null;
@@ -35,5 +45,8 @@ export const keyDeletionScheduled = apiCallDetection({
       evidence: {
         pendingWindowInDays,
         deletionDate: event.responseElements.deletionDate,
-        callerIsKeyAdministrator } };
-  } });
+        callerIsKeyAdministrator,
+      },
+    };
+  },
+});

@@ -4,7 +4,11 @@ import { byResponder, invokedByService, record, type ApiCallCase } from '../../.
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {
   kind: 'api-call',
   match: [
-    { name: 'a role that is not a key administrator', record: record('DisableKey.assumed-role'), expect: { severity: 'high' } },
+    {
+      name: 'a role that is not a key administrator',
+      record: record('DisableKey.assumed-role'),
+      expect: { severity: 'high' },
+    },
     { name: 'a key administrator', record: record('DisableKey.iam-user'), expect: { severity: 'medium' } },
   ],
   noMatch: [

@@ -18,5 +18,7 @@ export const keyDisabled = apiCallDetection({
       keyArn: event.keyArn,
       severity: callerIsKeyAdministrator ? 'medium' : 'high',
       summary: `${event.principal.arn} disabled ${event.keyArn}: every workload that uses it now fails`,
-      evidence: { callerIsKeyAdministrator } };
-  } });
+      evidence: { callerIsKeyAdministrator },
+    };
+  },
+});

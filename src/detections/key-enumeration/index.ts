@@ -4,7 +4,14 @@ import { isolate } from '../responses';
 import { principalKey } from '../../events/principal';
 import type { KmsApiCall } from '../../events/kms-api-call';
 
-export const keyReadOperations = ['DescribeKey', 'GetKeyPolicy', 'ListGrants', 'GetKeyRotationStatus', 'ListResourceTags', 'ListKeyPolicies'];
+export const keyReadOperations = [
+  'DescribeKey',
+  'GetKeyPolicy',
+  'ListGrants',
+  'GetKeyRotationStatus',
+  'ListResourceTags',
+  'ListKeyPolicies',
+];
 
 export const isKeyRead = (event: KmsApiCall): boolean =>
   keyReadOperations.includes(event.eventName) && !!event.keyArn && !event.invokedBy && !event.byResponder;
@@ -34,11 +41,17 @@ export const keyEnumeration = statefulDetection({
     const { distinctKeys, windowMinutes } = settings.thresholds.keyEnumeration;
     const windowMs = windowMinutes * 60_000;
     const seen = memory.principal(principalKey(event.principal.arn));
-    const keys = new Set(Object.entries(seen?.enumerated ?? {}).filter(([, time]) => time > at - windowMs).map(([key]) => key));
+    const keys = new Set(
+      Object.entries(seen?.enumerated ?? {})
+        .filter(([, time]) => time > at - windowMs)
+        .map(([key]) => key),
+    );
     keys.add(event.keyArn!);
     const alertedRecently = seen?.enumerationAlertedAt !== undefined && at - seen.enumerationAlertedAt < windowMs;
     if (keys.size < distinctKeys || alertedRecently) return null;
     return {
       summary: `${event.principal.arn} read the settings of ${keys.size} keys within ${windowMinutes} minutes`,
-      evidence: { distinctKeys: keys.size, windowMinutes, sourceIp: event.sourceIp } };
-  } });
+      evidence: { distinctKeys: keys.size, windowMinutes, sourceIp: event.sourceIp },
+    };
+  },
+});

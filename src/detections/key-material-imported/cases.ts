@@ -1,6 +1,9 @@
 import { byResponder, failed, invokedByService, record, type ApiCallCase } from '../../../test/support/cases/api-call';
 
-/** Fixtures that must fire key-material-imported and fixtures that must not (test/unit/detections/cases.test.ts runs them). */
+/**
+ * Fixtures that must fire key-material-imported and fixtures that must not (test/unit/detections/cases.test.ts runs
+ * them).
+ */
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {
   kind: 'api-call',
   match: [{ name: 'ImportKeyMaterial', record: record('ImportKeyMaterial.iam-user'), expect: { severity: 'medium' } }],

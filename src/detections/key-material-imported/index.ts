@@ -14,5 +14,10 @@ export const keyMaterialImported = apiCallDetection({
       ? {
           keyArn: event.keyArn,
           summary: `${event.principal.arn} imported key material into ${event.keyArn}`,
-          evidence: { expirationModel: event.requestParameters.expirationModel, validTo: event.requestParameters.validTo } }
-      : null });
+          evidence: {
+            expirationModel: event.requestParameters.expirationModel,
+            validTo: event.requestParameters.validTo,
+          },
+        }
+      : null,
+});

@@ -24,5 +24,7 @@ export const keyPolicyCrossAccount = apiCallDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} granted account(s) ${accounts.join(', ')} access to ${event.keyArn ?? 'a key'} in its key policy`,
-      evidence: { accounts, grants: external } };
-  } });
+      evidence: { accounts, grants: external },
+    };
+  },
+});

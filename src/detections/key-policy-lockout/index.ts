@@ -17,5 +17,7 @@ export const keyPolicyLockout = apiCallDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} set the policy of ${event.keyArn ?? 'a key'} with BypassPolicyLockoutSafetyCheck: the account may no longer be able to manage the key`,
-      evidence: { bypassPolicyLockoutSafetyCheck: true } };
-  } });
+      evidence: { bypassPolicyLockoutSafetyCheck: true },
+    };
+  },
+});

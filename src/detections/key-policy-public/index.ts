@@ -15,7 +15,8 @@ export const keyPolicyPublic = apiCallDetection({
     // Reported even when the record does not say which key: the policy itself is the finding.
     if (!isDirectSuccessfulCall(event)) return null;
     const open = (policyOf(event.requestParameters) ?? []).filter(
-      (s) => s.effect === 'Allow' && s.anyone && !s.conditionKeys.some((key) => callerLimitingConditionKeys.includes(key)),
+      (s) =>
+        s.effect === 'Allow' && s.anyone && !s.conditionKeys.some((key) => callerLimitingConditionKeys.includes(key)),
     );
     if (open.length === 0) return null;
     return {
@@ -23,5 +24,7 @@ export const keyPolicyPublic = apiCallDetection({
       summary: `${event.principal.arn} set a policy on ${event.keyArn ?? 'a key'} that lets any AWS principal call ${[
         ...new Set(open.flatMap((s) => s.actions)),
       ].join(', ')}`,
-      evidence: { statements: open.map(({ sid, actions, conditionKeys }) => ({ sid, actions, conditionKeys })) } };
-  } });
+      evidence: { statements: open.map(({ sid, actions, conditionKeys }) => ({ sid, actions, conditionKeys })) },
+    };
+  },
+});

@@ -4,7 +4,11 @@ import { byResponder, failed, record, type ApiCallCase } from '../../../test/sup
 export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCase[] } = {
   kind: 'api-call',
   match: [
-    { name: 'ReplicateKey', record: record('ReplicateKey.iam-user'), expect: { severity: 'medium', evidence: { region: 'us-west-2' } } },
+    {
+      name: 'ReplicateKey',
+      record: record('ReplicateKey.iam-user'),
+      expect: { severity: 'medium', evidence: { region: 'us-west-2' } },
+    },
     { name: 'UpdatePrimaryRegion', record: record('UpdatePrimaryRegion.iam-user') },
   ],
   noMatch: [

@@ -18,5 +18,7 @@ export const keyReplicated = apiCallDetection({
         event.eventName === 'ReplicateKey'
           ? `${event.principal.arn} replicated ${event.keyArn} to ${String(region)}`
           : `${event.principal.arn} made ${String(region)} the primary Region of ${event.keyArn}`,
-      evidence: { region } };
-  } });
+      evidence: { region },
+    };
+  },
+});

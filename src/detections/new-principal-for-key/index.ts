@@ -6,7 +6,11 @@ import type { KmsApiCall } from '../../events/kms-api-call';
 
 /** A call that counts as using a key: successful, direct, on a known key. */
 export const isKeyUse = (event: KmsApiCall): boolean =>
-  event.succeeded && !event.invokedBy && !event.byResponder && !!event.keyArn && event.eventSource === 'kms.amazonaws.com';
+  event.succeeded &&
+  !event.invokedBy &&
+  !event.byResponder &&
+  !!event.keyArn &&
+  event.eventSource === 'kms.amazonaws.com';
 
 export const newPrincipalForKey = statefulDetection({
   id: 'new-principal-for-key',
@@ -32,5 +36,11 @@ export const newPrincipalForKey = statefulDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} used ${event.keyArn} (${event.eventName}) for the first time since kms-warden started watching it on ${new Date(key.firstSeen).toISOString()}`,
-      evidence: { keyFirstSeen: new Date(key.firstSeen).toISOString(), operation: event.eventName, sourceIp: event.sourceIp } };
-  } });
+      evidence: {
+        keyFirstSeen: new Date(key.firstSeen).toISOString(),
+        operation: event.eventName,
+        sourceIp: event.sourceIp,
+      },
+    };
+  },
+});

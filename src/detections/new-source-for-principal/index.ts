@@ -35,5 +35,7 @@ export const newSourceForPrincipal = statefulDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} used ${event.keyArn} from ${source}, not seen for this principal and key before`,
-      evidence: { source, knownSources: Object.keys(pair.sources).slice(0, 20), operation: event.eventName } };
-  } });
+      evidence: { source, knownSources: Object.keys(pair.sources).slice(0, 20), operation: event.eventName },
+    };
+  },
+});

@@ -5,7 +5,11 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
   kind: 'api-call',
   match: [
     { name: 'DisableKey by root', record: byRoot(record('DisableKey.iam-user')) },
-    { name: 'a failed Decrypt by root', record: failed(byRoot(record('Decrypt.iam-user'))), expect: { severity: 'high', evidence: { succeeded: false } } },
+    {
+      name: 'a failed Decrypt by root',
+      record: failed(byRoot(record('Decrypt.iam-user'))),
+      expect: { severity: 'high', evidence: { succeeded: false } },
+    },
   ],
   noMatch: [
     { name: 'an IAM user', record: record('DisableKey.iam-user') },

@@ -15,5 +15,7 @@ export const rootKeyUse = apiCallDetection({
       ? {
           keyArn: event.keyArn,
           summary: `the root user of ${event.principal.accountId} called ${event.eventName}${event.succeeded ? '' : ` (failed: ${event.errorCode})`}`,
-          evidence: { succeeded: event.succeeded, errorCode: event.errorCode, sourceIp: event.sourceIp } }
-      : null });
+          evidence: { succeeded: event.succeeded, errorCode: event.errorCode, sourceIp: event.sourceIp },
+        }
+      : null,
+});

@@ -11,5 +11,10 @@ export const rotationDisabled = apiCallDetection({
   appliesTo: ['DisableKeyRotation'],
   detect: (event) =>
     isDirectSuccessfulCall(event) && event.keyArn
-      ? { keyArn: event.keyArn, summary: `${event.principal.arn} turned off automatic rotation of ${event.keyArn}`, evidence: {} }
-      : null });
+      ? {
+          keyArn: event.keyArn,
+          summary: `${event.principal.arn} turned off automatic rotation of ${event.keyArn}`,
+          evidence: {},
+        }
+      : null,
+});

@@ -14,12 +14,15 @@ export const rotationNoncompliant = complianceDetection({
   respond: (signal) => rotateAgain(signal),
   input: 'config-compliance',
   detect: (change) => {
-    if (!rotationRule.test(change.configRuleName) || change.newEvaluationResult.complianceType !== 'NON_COMPLIANT') return null;
+    if (!rotationRule.test(change.configRuleName) || change.newEvaluationResult.complianceType !== 'NON_COMPLIANT')
+      return null;
     const keyArn = change.resourceId.startsWith('arn:')
       ? change.resourceId
       : `arn:${partitionOf(change.awsRegion)}:kms:${change.awsRegion}:${change.awsAccountId}:key/${change.resourceId}`;
     return {
       keyArn,
       summary: `AWS Config rule ${change.configRuleName} found ${keyArn} NON_COMPLIANT (was ${change.oldEvaluationResult?.complianceType ?? 'not evaluated'})`,
-      evidence: { configRuleName: change.configRuleName, previous: change.oldEvaluationResult?.complianceType ?? null } };
-  } });
+      evidence: { configRuleName: change.configRuleName, previous: change.oldEvaluationResult?.complianceType ?? null },
+    };
+  },
+});

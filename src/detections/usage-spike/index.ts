@@ -55,5 +55,7 @@ export const usageSpike = statefulDetection({
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} made ${calls} calls on ${event.keyArn} this hour against a baseline of ${mean.toFixed(1)} an hour`,
-      evidence: { callsThisHour: calls, baselineHourlyMean: Number(mean.toFixed(2)), factor } };
-  } });
+      evidence: { callsThisHour: calls, baselineHourlyMean: Number(mean.toFixed(2)), factor },
+    };
+  },
+});

@@ -10,9 +10,23 @@ export const begin: RekeyStep<typeof stepInputs.run, { resumed: boolean }> = {
     // pendingWindowDays is 7 to 30 (KMS's limits): the run's schema refused any other at the boundary.
     const before = await incidentOf(run, deps);
     const at = deps.now().toISOString();
-    const incident = await deps.incidents.beginRekey(before.id, { startedAt: at, startedBy: run.startedBy, oldKeyArn: run.keyArn, pendingWindowDays: run.pendingWindowDays, resources: {} }, at);
+    const incident = await deps.incidents.beginRekey(
+      before.id,
+      {
+        startedAt: at,
+        startedBy: run.startedBy,
+        oldKeyArn: run.keyArn,
+        pendingWindowDays: run.pendingWindowDays,
+        resources: {},
+      },
+      at,
+    );
     const resumed = before.status === 're-keying' || before.status === 're-keyed';
-    await tellPeople(incident, deps, { lead: resumed ? `Re-keying resumed by ${run.startedBy}.` : `Re-keying started by ${run.startedBy}: a replacement key, then every resource moved to it.` });
+    await tellPeople(incident, deps, {
+      lead: resumed
+        ? `Re-keying resumed by ${run.startedBy}.`
+        : `Re-keying started by ${run.startedBy}: a replacement key, then every resource moved to it.`,
+    });
     return { resumed };
   },
 };

@@ -44,7 +44,11 @@ export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { ke
       // Another run recorded its replacement first: the one made here protects nothing, and must not linger.
       await deps.keys.disable(made);
       await deps.keys.scheduleDeletion(made, 7);
-      deps.logger.warn('a replacement key made by a concurrent run was scheduled for deletion', { incidentId: incident.id, made, kept: keyArn });
+      deps.logger.warn('a replacement key made by a concurrent run was scheduled for deletion', {
+        incidentId: incident.id,
+        made,
+        kept: keyArn,
+      });
     }
     // Whether made now or found, rotation is on (a run that died right after CreateKey never turned it on).
     await deps.keys.ensureRotation(keyArn, snapshot.keySpec);

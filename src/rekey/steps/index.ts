@@ -35,12 +35,20 @@ export const stepNames = rekeySteps.map((step) => step.name);
  * hands it over. A malformed input (or an unknown step) is a MalformedRekeyStepInputError, which the definition does
  * not retry.
  */
-export const runRekeyStep = async (input: { step: string } & Record<string, unknown>, deps: RekeyDeps): Promise<unknown> => {
+export const runRekeyStep = async (
+  input: { step: string } & Record<string, unknown>,
+  deps: RekeyDeps,
+): Promise<unknown> => {
   const step = rekeySteps.find((s) => s.name === input.step);
-  if (!step) throw new MalformedRekeyStepInputError(String(input.step), [`no re-key step named ${JSON.stringify(input.step)}`]);
+  if (!step)
+    throw new MalformedRekeyStepInputError(String(input.step), [`no re-key step named ${JSON.stringify(input.step)}`]);
   const parsed = step.input.safeParse(input);
   if (!parsed.success) {
-    throw new MalformedRekeyStepInputError(step.name, parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`), { cause: parsed.error });
+    throw new MalformedRekeyStepInputError(
+      step.name,
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`),
+      { cause: parsed.error },
+    );
   }
   return step.run(parsed.data, deps);
 };

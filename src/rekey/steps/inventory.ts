@@ -7,7 +7,10 @@ import { incidentOf } from './incident-of';
  * What the old key protects, recorded as pending on the incident; the next state re-encrypts them in batches. The
  * list stays on the incident, not in the workflow's state: thousands of resources would pass Step Functions' 256 KB.
  */
-export const inventory: RekeyStep<typeof stepInputs.runAndSnapshot, { found: number; pending: number; gaps: Record<string, string> }> = {
+export const inventory: RekeyStep<
+  typeof stepInputs.runAndSnapshot,
+  { found: number; pending: number; gaps: Record<string, string> }
+> = {
   name: 'inventory',
   input: stepInputs.runAndSnapshot,
   run: async ({ run, snapshot }, deps) => {
@@ -28,7 +31,12 @@ export const inventory: RekeyStep<typeof stepInputs.runAndSnapshot, { found: num
         at,
       });
     }
-    const recorded = await deps.incidents.recordRekey(incident.id, { inventoryGaps: found.gaps }, at, `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`);
+    const recorded = await deps.incidents.recordRekey(
+      incident.id,
+      { inventoryGaps: found.gaps },
+      at,
+      `inventory: ${found.resources.length} resources on the old key${Object.keys(found.gaps).length > 0 ? `; could not list ${Object.keys(found.gaps).join(', ')}` : ''}`,
+    );
     await tellPeople(recorded, deps, { quiet: true });
     const pending = Object.values(recorded.rekey!.resources).filter((r) => r.status === 'pending').length;
     return { found: found.resources.length, pending, gaps: found.gaps };

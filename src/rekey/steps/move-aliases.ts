@@ -7,7 +7,12 @@ export const moveAliases: RekeyStep<typeof stepInputs.runSnapshotAndReplacement,
   input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot, replacement }, deps) => {
     for (const alias of snapshot.aliases) await deps.keys.retargetAlias(alias, replacement.keyArn);
-    const incident = await deps.incidents.recordRekey(run.incidentId, { aliasesMoved: snapshot.aliases }, deps.now().toISOString(), `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`);
+    const incident = await deps.incidents.recordRekey(
+      run.incidentId,
+      { aliasesMoved: snapshot.aliases },
+      deps.now().toISOString(),
+      `aliases moved to the replacement: ${snapshot.aliases.join(', ') || 'none'}`,
+    );
     await tellPeople(incident, deps, { quiet: true });
     return { moved: snapshot.aliases };
   },

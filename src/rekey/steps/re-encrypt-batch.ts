@@ -16,7 +16,10 @@ const budgetMs = 8 * 60_000;
  * list itself stays on the incident. Bucket defaults go before objects: otherwise new writes could land on the old
  * key between the two.
  */
-export const reEncryptBatch: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, { moved: number; pending: number }> = {
+export const reEncryptBatch: RekeyStep<
+  typeof stepInputs.runSnapshotAndReplacement,
+  { moved: number; pending: number }
+> = {
   name: 're-encrypt-batch',
   input: stepInputs.runSnapshotAndReplacement,
   run: async ({ run, snapshot, replacement }, deps) => {
@@ -30,7 +33,13 @@ export const reEncryptBatch: RekeyStep<typeof stepInputs.runSnapshotAndReplaceme
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (deps.now().getTime() - started > budgetMs) return;
-        const resource: ProtectedResource = { service: next.service as ProtectedResource['service'], kind: next.kind, id: next.id, region: next.region, ...(next.resourceDetail ? { detail: next.resourceDetail } : {}) };
+        const resource: ProtectedResource = {
+          service: next.service as ProtectedResource['service'],
+          kind: next.kind,
+          id: next.id,
+          region: next.region,
+          ...(next.resourceDetail ? { detail: next.resourceDetail } : {}),
+        };
         await reEncrypt.run({ run, snapshot, replacement, resource }, deps);
         moved += 1;
       }

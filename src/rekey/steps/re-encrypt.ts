@@ -10,7 +10,10 @@ export const reEncrypt: RekeyStep<typeof reEncryptInput, { key: string; status: 
   run: async ({ run, snapshot, replacement, resource }, deps) => {
     const service = deps.services.find((s) => s.service === resource.service);
     if (!service) throw new Error(`no re-encrypter for ${resource.service}`);
-    const outcome = await service.reEncrypt(resource, replacement.keyArn, { keyArn: snapshot.keyArn, aliases: snapshot.aliases });
+    const outcome = await service.reEncrypt(resource, replacement.keyArn, {
+      keyArn: snapshot.keyArn,
+      aliases: snapshot.aliases,
+    });
     const key = resourceKeyOf(resource);
     await deps.incidents.recordResource(run.incidentId, key, {
       service: resource.service,

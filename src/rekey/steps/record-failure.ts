@@ -18,7 +18,10 @@ const causeText = (cause: string | undefined): string => {
 };
 
 /** What the Catch puts in $.error: Step Functions' Error and Cause. */
-const recordFailureInput = z.object({ run: rekeyRunSchema, error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }) });
+const recordFailureInput = z.object({
+  run: rekeyRunSchema,
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+});
 
 /** A step failed after its retries: recorded on the incident and told, so a person can fix it and resume. */
 export const recordFailure: RekeyStep<typeof recordFailureInput, Record<string, never>> = {
@@ -29,8 +32,14 @@ export const recordFailure: RekeyStep<typeof recordFailureInput, Record<string, 
     const failure = { error: error.Error ?? 'Error', cause: causeText(error.Cause), at };
     const incident = await deps.incidents.get(run.incidentId);
     if (!incident) return {};
-    const recorded = incident.rekey ? await deps.incidents.recordRekey(incident.id, { failure }, at, `re-keying stopped: ${failure.error}`).catch(() => incident) : incident;
-    await tellPeople(recorded, deps, { lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn} --incident ${run.incidentId} --yes); finished work is not done twice.` });
+    const recorded = incident.rekey
+      ? await deps.incidents
+          .recordRekey(incident.id, { failure }, at, `re-keying stopped: ${failure.error}`)
+          .catch(() => incident)
+      : incident;
+    await tellPeople(recorded, deps, {
+      lead: `Re-keying stopped: ${failure.error}: ${failure.cause}. Fix the cause, then run it again (npx kms-warden rekey run ${run.keyArn} --incident ${run.incidentId} --yes); finished work is not done twice.`,
+    });
     return {};
   },
 };

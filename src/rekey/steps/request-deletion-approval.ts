@@ -12,7 +12,12 @@ export const requestDeletionApproval: RekeyStep<typeof stepInputs.runAndReplacem
     const at = deps.now().toISOString();
     // Recorded first (the link is offered only once asked for), then told; a failure to tell is retried by the step,
     // and the reminder function goes on offering the link while the incident waits.
-    const incident = await deps.incidents.recordRekey(before.id, { deletionRequestedAt: at }, at, 'deletion approval requested');
+    const incident = await deps.incidents.recordRekey(
+      before.id,
+      { deletionRequestedAt: at },
+      at,
+      'deletion approval requested',
+    );
     await tellPeople(incident, deps, {
       lead:
         `Re-keyed: every resource is on ${replacement.keyArn} and ${run.keyArn} is disabled and unused. ` +

@@ -16,12 +16,20 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
     const incident = await incidentOf(run, deps);
     if (incident.rekey?.deletionDate) {
       // Scheduled before; a retry after the status move failed finishes the move.
-      if (incident.status === 're-keyed') await deps.incidents.advance(incident.id, 'deletion-scheduled', deps.now().toISOString(), `old key deletion scheduled for ${incident.rekey.deletionDate}`);
+      if (incident.status === 're-keyed')
+        await deps.incidents.advance(
+          incident.id,
+          'deletion-scheduled',
+          deps.now().toISOString(),
+          `old key deletion scheduled for ${incident.rekey.deletionDate}`,
+        );
       return { deletionDate: incident.rekey.deletionDate };
     }
     const approved = (incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion');
     if (incident.status !== 're-keyed' || !incident.rekey?.verifiedAt || !approved) {
-      throw new Error(`refusing to schedule the deletion of ${run.keyArn}: the incident is ${incident.status}, ${incident.rekey?.verifiedAt ? 'verified' : 'not verified'}, ${approved ? 'approved' : 'not approved'}`);
+      throw new Error(
+        `refusing to schedule the deletion of ${run.keyArn}: the incident is ${incident.status}, ${incident.rekey?.verifiedAt ? 'verified' : 'not verified'}, ${approved ? 'approved' : 'not approved'}`,
+      );
     }
     const key = await deps.keys.state(run.keyArn);
     if (key.state !== 'PendingDeletion') {
@@ -29,10 +37,23 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
       const now = await verify.run({ run, snapshot, replacement }, deps);
       if (!now.done) throw new VerificationNoLongerHoldsError(run.keyArn, now);
     }
-    const deletionDate = key.state === 'PendingDeletion' && key.deletionDate ? key.deletionDate : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
+    const deletionDate =
+      key.state === 'PendingDeletion' && key.deletionDate
+        ? key.deletionDate
+        : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
     const at = deps.now().toISOString();
-    await deps.incidents.recordRekey(incident.id, { deletionDate }, at, `deletion of the old key scheduled for ${deletionDate}`);
-    const scheduled = await deps.incidents.advance(incident.id, 'deletion-scheduled', at, `old key deletion scheduled for ${deletionDate}`);
+    await deps.incidents.recordRekey(
+      incident.id,
+      { deletionDate },
+      at,
+      `deletion of the old key scheduled for ${deletionDate}`,
+    );
+    const scheduled = await deps.incidents.advance(
+      incident.id,
+      'deletion-scheduled',
+      at,
+      `old key deletion scheduled for ${deletionDate}`,
+    );
     await tellPeople(scheduled, deps, {
       lead: `${run.keyArn} will be deleted on ${deletionDate}. Until then it can be recovered: aws kms cancel-key-deletion --key-id ${run.keyArn}`,
     });

@@ -10,7 +10,12 @@ export interface ApiCallCase {
 /** An S3 PutObject data event (CloudTrail's documented shape) writing an object under the given KMS key. */
 export const s3PutObject = (keyArn: string): CloudTrailRecord => ({
   eventVersion: '1.08',
-  userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333', userName: 'Alice' },
+  userIdentity: {
+    type: 'IAMUser',
+    arn: 'arn:aws:iam::111122223333:user/Alice',
+    accountId: '111122223333',
+    userName: 'Alice',
+  },
   eventTime: '2026-11-20T10:00:00Z',
   eventSource: 's3.amazonaws.com',
   eventName: 'PutObject',
@@ -31,10 +36,9 @@ export const s3PutObject = (keyArn: string): CloudTrailRecord => ({
   recipientAccountId: '111122223333',
 });
 
-export const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+export const policy = (statement: Record<string, unknown>) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
 export const anyoneMayDecrypt = { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' };
 
 /** Per detector: records that must fire it and records that must not. Every registered detector needs both. */
 export { byResponder, byRoot, failed, fromAccount, invokedByService, record, renamed, withRequest };
-
-

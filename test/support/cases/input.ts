@@ -19,10 +19,14 @@ export const withSeverity = (finding: Record<string, unknown>, severity: number)
 
 export const iamEvent = guardduty('aws-samples-guardduty-automated-response.ndjson', 1);
 export const attackSequence = guardduty('panther-guardduty.ndjson', 0);
-export const configChange = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'config', 'ComplianceChange.rotation-noncompliant.json'), 'utf8'));
+export const configChange = JSON.parse(
+  readFileSync(
+    join(__dirname, '..', '..', 'fixtures', 'config', 'ComplianceChange.rotation-noncompliant.json'),
+    'utf8',
+  ),
+);
 
 export { realRecords };
-
 
 export const classified = (input: unknown): InputEvent => {
   const result = classifyInput(input);

@@ -18,7 +18,12 @@ let serial = 0;
 /** The Decrypt record at a time, from an address, by a user, on a key: only those fields change. */
 export const call = (
   at: number,
-  { ip = '192.0.2.0', user = 'Alice', key = keyArn, base = decrypt }: { ip?: string; user?: string; key?: string; base?: CloudTrailRecord } = {},
+  {
+    ip = '192.0.2.0',
+    user = 'Alice',
+    key = keyArn,
+    base = decrypt,
+  }: { ip?: string; user?: string; key?: string; base?: CloudTrailRecord } = {},
 ): CloudTrailRecord => ({
   ...base,
   eventID: `seq-${(serial += 1)}`,
@@ -28,7 +33,8 @@ export const call = (
   resources: [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN: key }],
 });
 
-export const times = (count: number, from: number, step: number) => Array.from({ length: count }, (_, i) => from + i * step);
+export const times = (count: number, from: number, step: number) =>
+  Array.from({ length: count }, (_, i) => from + i * step);
 export const otherKey = (i: number) => keyArn.replace('1234abcd', String(10_000_000 + i));
 export const denied = (at: number, opts: { user?: string } = {}) => failed(call(at, opts), 'AccessDeniedException');
 export const describeKey = (at: number, key: string) => renamed(call(at, { key }), 'DescribeKey');
@@ -40,4 +46,3 @@ export const steadyThenBurst = (perHour: number, burst: number) => [
 ];
 
 export { byResponder, failed, invokedByService, record, renamed };
-

@@ -16,7 +16,10 @@ export interface Authorization {
 }
 
 /** The tag context keys of a request that sets or removes tags (IAM user guide, "Controlling access using tags"). */
-const tagContext = (tags: Array<{ TagKey?: string; TagValue?: string }> | undefined, keys?: string[]): ContextKeys | undefined => {
+const tagContext = (
+  tags: Array<{ TagKey?: string; TagValue?: string }> | undefined,
+  keys?: string[],
+): ContextKeys | undefined => {
   if (!tags && !keys) return undefined;
   return {
     'aws:TagKeys': keys ?? (tags ?? []).map((tag) => String(tag.TagKey)),
@@ -27,10 +30,26 @@ const tagContext = (tags: Array<{ TagKey?: string; TagValue?: string }> | undefi
 const arnIn = (emulator: Emulator, call: AwsCall, service: string, resource: string, region: string = call.region) =>
   `arn:${emulator.partition}:${service}:${region}:${emulator.account}:${resource}`;
 
-const tableArn = (emulator: Emulator, call: AwsCall, table: string) => (table.startsWith('arn:') ? table : arnIn(emulator, call, 'dynamodb', `table/${table}`));
+const tableArn = (emulator: Emulator, call: AwsCall, table: string) =>
+  table.startsWith('arn:') ? table : arnIn(emulator, call, 'dynamodb', `table/${table}`);
 
-/** KMS operations that name no key: IAM takes Resource "*" for them (AWS KMS developer guide, "Resource" in IAM policies). */
-const kmsWithoutKey = new Set(['CreateKey', 'ListKeys', 'ListAliases', 'GenerateRandom', 'ListRetirableGrants', 'CreateCustomKeyStore', 'DescribeCustomKeyStores', 'ConnectCustomKeyStore', 'DisconnectCustomKeyStore', 'DeleteCustomKeyStore', 'UpdateCustomKeyStore']);
+/**
+ * KMS operations that name no key: IAM takes Resource "*" for them (AWS KMS developer guide, "Resource" in IAM
+ * policies).
+ */
+const kmsWithoutKey = new Set([
+  'CreateKey',
+  'ListKeys',
+  'ListAliases',
+  'GenerateRandom',
+  'ListRetirableGrants',
+  'CreateCustomKeyStore',
+  'DescribeCustomKeyStores',
+  'ConnectCustomKeyStore',
+  'DisconnectCustomKeyStore',
+  'DeleteCustomKeyStore',
+  'UpdateCustomKeyStore',
+]);
 
 const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] | undefined> => {
   const action = `kms:${call.action}`;
@@ -51,7 +70,9 @@ const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] |
   }
   if (call.action === 'ReEncrypt') {
     return [
-      ...(params.SourceKeyId ? (await onKey(params.SourceKeyId)).map((a) => ({ ...a, action: 'kms:ReEncryptFrom' })) : []),
+      ...(params.SourceKeyId
+        ? (await onKey(params.SourceKeyId)).map((a) => ({ ...a, action: 'kms:ReEncryptFrom' }))
+        : []),
       ...(await onKey(params.DestinationKeyId)).map((a) => ({ ...a, action: 'kms:ReEncryptTo' })),
     ];
   }
@@ -62,18 +83,32 @@ const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] |
 
 const dynamodb = (call: AwsCall, emulator: Emulator): Authorization[] => {
   const { params } = call;
-  const itemActions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' };
+  const itemActions: Record<string, string> = {
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    ConditionCheck: 'ConditionCheckItem',
+    Get: 'GetItem',
+  };
   if (call.action === 'TransactWriteItems' || call.action === 'TransactGetItems') {
     return (params.TransactItems ?? []).flatMap((item: Record<string, { TableName: string }>) =>
-      Object.entries(item).map(([kind, request]) => ({ action: `dynamodb:${itemActions[kind] ?? kind}`, resource: tableArn(emulator, call, request.TableName) })),
+      Object.entries(item).map(([kind, request]) => ({
+        action: `dynamodb:${itemActions[kind] ?? kind}`,
+        resource: tableArn(emulator, call, request.TableName),
+      })),
     );
   }
   if (call.action === 'BatchGetItem' || call.action === 'BatchWriteItem') {
-    return Object.keys(params.RequestItems ?? {}).map((table) => ({ action: `dynamodb:${call.action}`, resource: tableArn(emulator, call, table) }));
+    return Object.keys(params.RequestItems ?? {}).map((table) => ({
+      action: `dynamodb:${call.action}`,
+      resource: tableArn(emulator, call, table),
+    }));
   }
   if (!params.TableName) return [{ action: `dynamodb:${call.action}`, resource: '*' }];
   const table = tableArn(emulator, call, params.TableName);
-  return [{ action: `dynamodb:${call.action}`, resource: params.IndexName ? `${table}/index/${params.IndexName}` : table }];
+  return [
+    { action: `dynamodb:${call.action}`, resource: params.IndexName ? `${table}/index/${params.IndexName}` : table },
+  ];
 };
 
 const iam = async (call: AwsCall, emulator: Emulator, callerUser?: string): Promise<Authorization[]> => {
@@ -99,17 +134,30 @@ const iam = async (call: AwsCall, emulator: Emulator, callerUser?: string): Prom
 const secretsManager = async (call: AwsCall, emulator: Emulator): Promise<Authorization[]> => {
   const action = `secretsmanager:${call.action}`;
   const { params } = call;
-  if (call.action === 'CreateSecret') return [{ action, resource: arnIn(emulator, call, 'secretsmanager', `secret:${params.Name}-??????`) }];
+  if (call.action === 'CreateSecret')
+    return [{ action, resource: arnIn(emulator, call, 'secretsmanager', `secret:${params.Name}-??????`) }];
   if (!params.SecretId) return [{ action, resource: '*' }];
   const secret = await emulator.secret(params.SecretId, call.region);
-  return [{ action, resource: secret?.ARN ?? (String(params.SecretId).startsWith('arn:') ? params.SecretId : arnIn(emulator, call, 'secretsmanager', `secret:${params.SecretId}-??????`)) }];
+  return [
+    {
+      action,
+      resource:
+        secret?.ARN ??
+        (String(params.SecretId).startsWith('arn:')
+          ? params.SecretId
+          : arnIn(emulator, call, 'secretsmanager', `secret:${params.SecretId}-??????`)),
+    },
+  ];
 };
 
 const ssm = (call: AwsCall, emulator: Emulator): Authorization[] => {
   const action = `ssm:${call.action}`;
   const names: string[] = call.params.Names ?? (call.params.Name ? [call.params.Name] : []);
   if (names.length === 0) return [{ action, resource: '*' }];
-  return names.map((name) => ({ action, resource: name.startsWith('arn:') ? name : arnIn(emulator, call, 'ssm', `parameter/${name.replace(/^\//, '')}`) }));
+  return names.map((name) => ({
+    action,
+    resource: name.startsWith('arn:') ? name : arnIn(emulator, call, 'ssm', `parameter/${name.replace(/^\//, '')}`),
+  }));
 };
 
 const queueArn = (emulator: Emulator, call: AwsCall, url: string) => {
@@ -121,7 +169,11 @@ const queueArn = (emulator: Emulator, call: AwsCall, url: string) => {
  * The IAM authorizations a request needs, or undefined when the layer does not evaluate it: REST services (S3, Lambda,
  * EFS), which moto's own enforcement checks by action, and the few operations listed in the README.
  */
-export const authorizationsFor = async (call: AwsCall, emulator: Emulator, callerUser?: string): Promise<Authorization[] | undefined> => {
+export const authorizationsFor = async (
+  call: AwsCall,
+  emulator: Emulator,
+  callerUser?: string,
+): Promise<Authorization[] | undefined> => {
   const one = (resource: string) => [{ action: `${call.service}:${call.action}`, resource }];
   const { params } = call;
   switch (call.protocol === 'rest' || call.protocol === 'unsigned' ? '' : call.service) {
@@ -136,9 +188,17 @@ export const authorizationsFor = async (call: AwsCall, emulator: Emulator, calle
     case 'ssm':
       return ssm(call, emulator);
     case 'sns':
-      return one(params.TopicArn ?? params.TargetArn ?? (params.Name ? arnIn(emulator, call, 'sns', params.Name) : '*'));
+      return one(
+        params.TopicArn ?? params.TargetArn ?? (params.Name ? arnIn(emulator, call, 'sns', params.Name) : '*'),
+      );
     case 'sqs':
-      return one(params.QueueUrl ? queueArn(emulator, call, params.QueueUrl) : params.QueueName ? arnIn(emulator, call, 'sqs', params.QueueName) : '*');
+      return one(
+        params.QueueUrl
+          ? queueArn(emulator, call, params.QueueUrl)
+          : params.QueueName
+            ? arnIn(emulator, call, 'sqs', params.QueueName)
+            : '*',
+      );
     case 'states':
       return one(params.stateMachineArn ?? params.executionArn ?? '*');
     case 'sts':
@@ -146,11 +206,21 @@ export const authorizationsFor = async (call: AwsCall, emulator: Emulator, calle
       return call.action === 'GetCallerIdentity' ? [] : one(params.RoleArn ?? '*');
     case 'events':
       return call.action === 'PutEvents'
-        ? [...new Set<string>((params.Entries ?? []).map((entry: { EventBusName?: string }) => entry.EventBusName ?? 'default'))].map((bus) => ({
+        ? [
+            ...new Set<string>(
+              (params.Entries ?? []).map((entry: { EventBusName?: string }) => entry.EventBusName ?? 'default'),
+            ),
+          ].map((bus) => ({
             action: 'events:PutEvents',
             resource: bus.startsWith('arn:') ? bus : arnIn(emulator, call, 'events', `event-bus/${bus}`),
           }))
-        : one(params.Name ? arnIn(emulator, call, 'events', `rule/${params.Name}`) : params.Rule ? arnIn(emulator, call, 'events', `rule/${params.Rule}`) : '*');
+        : one(
+            params.Name
+              ? arnIn(emulator, call, 'events', `rule/${params.Name}`)
+              : params.Rule
+                ? arnIn(emulator, call, 'events', `rule/${params.Rule}`)
+                : '*',
+          );
     case '':
       return undefined;
     default:

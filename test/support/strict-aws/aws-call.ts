@@ -62,14 +62,21 @@ export interface Refusal {
 /** Query-protocol services that answer errors as <Response><Errors> (EC2) rather than <ErrorResponse>. */
 const ec2Style = new Set(['ec2']);
 
-export const errorResponse = (call: Pick<AwsCall, 'protocol' | 'service'>, refusal: Refusal): { status: number; headers: Record<string, string>; body: string } => {
+export const errorResponse = (
+  call: Pick<AwsCall, 'protocol' | 'service'>,
+  refusal: Refusal,
+): { status: number; headers: Record<string, string>; body: string } => {
   const status = refusal.status ?? 400;
   const requestId = randomUUID();
   const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   if (call.protocol === 'json') {
     return {
       status,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': refusal.code, 'x-amzn-requestid': requestId },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': refusal.code,
+        'x-amzn-requestid': requestId,
+      },
       body: JSON.stringify({ __type: refusal.code, message: refusal.message }),
     };
   }
@@ -88,5 +95,12 @@ export const errorResponse = (call: Pick<AwsCall, 'protocol' | 'service'>, refus
 
 /** What each service calls a refusal by IAM (its AccessDenied error), and the HTTP status it comes with. */
 export const accessDeniedCode = (service: string): Refusal['code'] =>
-  ({ iam: 'AccessDenied', sts: 'AccessDenied', rds: 'AccessDenied', redshift: 'AccessDenied', sns: 'AuthorizationError', ec2: 'UnauthorizedOperation', s3: 'AccessDenied' })[service] ??
-  'AccessDeniedException';
+  ({
+    iam: 'AccessDenied',
+    sts: 'AccessDenied',
+    rds: 'AccessDenied',
+    redshift: 'AccessDenied',
+    sns: 'AuthorizationError',
+    ec2: 'UnauthorizedOperation',
+    s3: 'AccessDenied',
+  })[service] ?? 'AccessDeniedException';

@@ -1,4 +1,11 @@
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, NotFoundException, paginateListAliases, type KeyMetadata } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  NotFoundException,
+  paginateListAliases,
+  type KeyMetadata,
+} from '@aws-sdk/client-kms';
 import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -14,7 +21,11 @@ import {
   ListUserPoliciesCommand,
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
-import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { parsePolicy, type PolicyDocument } from './policy-evaluation';
 
 /** Credentials of an identity the emulator knows. */
@@ -44,13 +55,21 @@ export class Emulator {
 
   kms(region: string): KMSClient {
     let client = this.kmsByRegion.get(region);
-    if (!client) this.kmsByRegion.set(region, (client = new KMSClient({ endpoint: this.endpoint, credentials: this.credentials, region })));
+    if (!client)
+      this.kmsByRegion.set(
+        region,
+        (client = new KMSClient({ endpoint: this.endpoint, credentials: this.credentials, region })),
+      );
     return client;
   }
 
   private secrets(region: string): SecretsManagerClient {
     let client = this.secretsByRegion.get(region);
-    if (!client) this.secretsByRegion.set(region, (client = new SecretsManagerClient({ endpoint: this.endpoint, credentials: this.credentials, region })));
+    if (!client)
+      this.secretsByRegion.set(
+        region,
+        (client = new SecretsManagerClient({ endpoint: this.endpoint, credentials: this.credentials, region })),
+      );
     return client;
   }
 
@@ -64,7 +83,10 @@ export class Emulator {
     if (!aliasName) return `arn:${this.partition}:kms:${keyRegion}:${this.account}:key/${keyId}`;
     for await (const page of paginateListAliases({ client: this.kms(keyRegion) }, {})) {
       const alias = page.Aliases?.find((a) => a.AliasName === aliasName);
-      if (alias) return alias.TargetKeyId ? `arn:${this.partition}:kms:${keyRegion}:${this.account}:key/${alias.TargetKeyId}` : undefined;
+      if (alias)
+        return alias.TargetKeyId
+          ? `arn:${this.partition}:kms:${keyRegion}:${this.account}:key/${alias.TargetKeyId}`
+          : undefined;
     }
     return undefined;
   }
@@ -80,7 +102,8 @@ export class Emulator {
 
   async keyPolicy(keyArn: string): Promise<string | undefined> {
     try {
-      return (await this.kms(regionOf(keyArn)).send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy;
+      return (await this.kms(regionOf(keyArn)).send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' })))
+        .Policy;
     } catch (error) {
       if (error instanceof NotFoundException) return undefined;
       throw error;
@@ -141,7 +164,9 @@ export class Emulator {
     const managed = await Promise.all(
       attached.map(async ({ PolicyArn }) => {
         const { Policy } = await this.iam.send(new GetPolicyCommand({ PolicyArn }));
-        const { PolicyVersion } = await this.iam.send(new GetPolicyVersionCommand({ PolicyArn, VersionId: Policy!.DefaultVersionId }));
+        const { PolicyVersion } = await this.iam.send(
+          new GetPolicyVersionCommand({ PolicyArn, VersionId: Policy!.DefaultVersionId }),
+        );
         return parsePolicy(decodeURIComponent(PolicyVersion!.Document!));
       }),
     );

@@ -1,9 +1,23 @@
 import type { ResponderStack } from '../../../src/local/responder-stack';
-import { packagedTemplate, resolveIntrinsics, testStage, type CfnTemplate, type Json, type Pseudo } from './packaged-template';
+import {
+  packagedTemplate,
+  resolveIntrinsics,
+  testStage,
+  type CfnTemplate,
+  type Json,
+  type Pseudo,
+} from './packaged-template';
 import type { PolicyDocument, Statement } from './policy-evaluation';
 
 /** The functions of the stack, by their name in serverless.yml. */
-export const functionNames = ['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'remindPendingDecisions', 'approvals', 'rekeyStep'] as const;
+export const functionNames = [
+  'onKmsApiCall',
+  'onKmsActivity',
+  'onSecurityFinding',
+  'remindPendingDecisions',
+  'approvals',
+  'rekeyStep',
+] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 export interface FunctionRole {
@@ -18,7 +32,10 @@ export interface FunctionRole {
 }
 
 /** Each function's role, read off the packaged template; and every role the stack names (RESPONDER_ROLE_ARNS). */
-export const functionRolesOf = (pseudo: Pseudo, template: CfnTemplate = packagedTemplate()): Record<FunctionName, FunctionRole> => {
+export const functionRolesOf = (
+  pseudo: Pseudo,
+  template: CfnTemplate = packagedTemplate(),
+): Record<FunctionName, FunctionRole> => {
   const roles = {} as Record<FunctionName, FunctionRole>;
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -43,7 +60,8 @@ export const functionRolesOf = (pseudo: Pseudo, template: CfnTemplate = packaged
 
 /** The environment the template gives every function that is not a test's setting: who kms-warden is. */
 export const stackIdentityEnvironment = (pseudo: Pseudo, template: CfnTemplate = packagedTemplate()) => {
-  const variables = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Environment.Variables;
+  const variables = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties
+    .Environment.Variables;
   return {
     RESPONDER_ROLE_ARNS: resolveIntrinsics(variables.RESPONDER_ROLE_ARNS, () => undefined, pseudo) as string,
     ACCOUNT_ID: resolveIntrinsics(variables.ACCOUNT_ID, () => undefined, pseudo) as string,
@@ -59,7 +77,8 @@ export type StackRefs = Record<string, { Ref?: string; Arn?: string }>;
  * exists nowhere, so a permission on it allows nothing.
  */
 export const refsFor = (pseudo: Pseudo, stack?: ResponderStack, extra: StackRefs = {}) => {
-  const arn = (service: string, resource: string, region = pseudo.region) => `arn:${pseudo.partition}:${service}:${region}:${pseudo.account}:${resource}`;
+  const arn = (service: string, resource: string, region = pseudo.region) =>
+    `arn:${pseudo.partition}:${service}:${region}:${pseudo.account}:${resource}`;
   const unset = (logicalId: string) => `kms-warden-${testStage}-${logicalId}-not-made-by-this-test`;
   const known: StackRefs = {
     IncidentsTable: stack
@@ -68,11 +87,21 @@ export const refsFor = (pseudo: Pseudo, stack?: ResponderStack, extra: StackRefs
     NotificationTopic: { Ref: stack?.notificationTopicArn ?? arn('sns', unset('NotificationTopic')) },
     DeadLetterQueue: stack
       ? { Ref: stack.deadLetterQueueUrl, Arn: stack.deadLetterQueueArn }
-      : { Ref: `http://localhost/${pseudo.account}/${unset('DeadLetterQueue')}`, Arn: arn('sqs', unset('DeadLetterQueue')) },
+      : {
+          Ref: `http://localhost/${pseudo.account}/${unset('DeadLetterQueue')}`,
+          Arn: arn('sqs', unset('DeadLetterQueue')),
+        },
     RekeyStateMachine: { Ref: arn('states', `stateMachine:${unset('RekeyStateMachine')}`) },
-    RekeyS3BatchRole: { Arn: `arn:${pseudo.partition}:iam::${pseudo.account}:role/kms-warden/${testStage}/kms-warden-${testStage}-RekeyS3BatchRole` },
+    RekeyS3BatchRole: {
+      Arn: `arn:${pseudo.partition}:iam::${pseudo.account}:role/kms-warden/${testStage}/kms-warden-${testStage}-RekeyS3BatchRole`,
+    },
     HttpApi: { Ref: 'local' },
-    ...Object.fromEntries(['ApprovalSigningSecret', 'SlackSigningSecret', 'SlackWebhookSecret'].map((id) => [id, { Ref: arn('secretsmanager', `secret:${unset(id)}`) }])),
+    ...Object.fromEntries(
+      ['ApprovalSigningSecret', 'SlackSigningSecret', 'SlackWebhookSecret'].map((id) => [
+        id,
+        { Ref: arn('secretsmanager', `secret:${unset(id)}`) },
+      ]),
+    ),
   };
   const all = { ...known, ...extra };
   return (logicalId: string, attribute?: string) => {
@@ -82,7 +111,11 @@ export const refsFor = (pseudo: Pseudo, stack?: ResponderStack, extra: StackRefs
 };
 
 /** A role's policies with every reference resolved: what IAM evaluates for its sessions. */
-export const resolvedPolicies = (role: FunctionRole, refs: ReturnType<typeof refsFor>, pseudo: Pseudo): PolicyDocument[] =>
+export const resolvedPolicies = (
+  role: FunctionRole,
+  refs: ReturnType<typeof refsFor>,
+  pseudo: Pseudo,
+): PolicyDocument[] =>
   role.policies.map((policy) => resolveIntrinsics(policy.PolicyDocument, refs, pseudo) as PolicyDocument);
 
 /**
@@ -95,11 +128,19 @@ export const motoProjection = (policies: PolicyDocument[]): PolicyDocument => {
   const allows = policies
     .flatMap((policy) => (Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]))
     .filter((statement) => statement.Effect === 'Allow');
-  const actions = new Set(allows.flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : statement.Action ? [statement.Action] : [])));
+  const actions = new Set(
+    allows.flatMap((statement) =>
+      Array.isArray(statement.Action) ? statement.Action : statement.Action ? [statement.Action] : [],
+    ),
+  );
   // moto checks an operation by its own name; IAM authorizes DynamoDB's transactions item by item, with the item
   // actions (no dynamodb:TransactWriteItems action exists). The layer checks the item actions.
   const operationNames = [
-    ...(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'].some((a) => actions.has(a)) ? ['dynamodb:TransactWriteItems'] : []),
+    ...(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'].some((a) =>
+      actions.has(a),
+    )
+      ? ['dynamodb:TransactWriteItems']
+      : []),
     ...(actions.has('dynamodb:GetItem') ? ['dynamodb:TransactGetItems'] : []),
     // moto names S3's PUT ?encryption by its default for PUT on a bucket, CreateBucket (moto/s3/responses.py,
     // ACTION_MAP has no "encryption" entry); AWS authorizes it as s3:PutEncryptionConfiguration.

@@ -1,9 +1,25 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { startMotoServer, type MotoServer } from '../../../src/local/moto-server';
 import type { ResponderStack } from '../../../src/local/responder-stack';
 import { Emulator, type Credentials } from './emulator';
-import { functionRolesOf, motoProjection, refsFor, resolvedPolicies, stackIdentityEnvironment, type FunctionName, type FunctionRole, type StackRefs } from './function-roles';
+import {
+  functionRolesOf,
+  motoProjection,
+  refsFor,
+  resolvedPolicies,
+  stackIdentityEnvironment,
+  type FunctionName,
+  type FunctionRole,
+  type StackRefs,
+} from './function-roles';
 import { everything } from './identities';
 import type { Pseudo } from './packaged-template';
 import type { Caller } from './policy-evaluation';
@@ -17,7 +33,13 @@ export const adminArn = `arn:aws:iam::${testAccount}:user/${adminName}`;
 /** The environment a function's code gets in Lambda besides its settings: its identity and name. */
 // Not AWS_LAMBDA_FUNCTION_NAME: the approvals function would hand Slack presses to itself through Lambda, which the
 // tests do not deploy (they decide presses at once, as a local run does).
-const identityVariables = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'RESPONDER_ROLE_ARNS', 'ACCOUNT_ID'] as const;
+const identityVariables = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'RESPONDER_ROLE_ARNS',
+  'ACCOUNT_ID',
+] as const;
 
 /**
  * moto behind the strict-AWS layer, with IAM enforced: the test runs as an administrator user, and each function's
@@ -46,9 +68,19 @@ export class StrictAws {
 
   /** Makes the administrator the test acts as, then has moto enforce IAM for every request after. */
   private static async bootstrap(moto: MotoServer): Promise<Credentials> {
-    const bootstrap = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
+    const bootstrap = new IAMClient({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' },
+    });
     await bootstrap.send(new CreateUserCommand({ UserName: adminName }));
-    await bootstrap.send(new PutUserPolicyCommand({ UserName: adminName, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
+    await bootstrap.send(
+      new PutUserPolicyCommand({
+        UserName: adminName,
+        PolicyName: 'everything',
+        PolicyDocument: JSON.stringify(everything),
+      }),
+    );
     const { AccessKey } = await bootstrap.send(new CreateAccessKeyCommand({ UserName: adminName }));
     bootstrap.destroy();
     // From here on every request must be signed by an identity moto knows, and is checked against its policies
@@ -74,7 +106,10 @@ export class StrictAws {
   }
 
   private registerAdmin() {
-    this.proxy.identities.add(this.admin.accessKeyId, { kind: 'admin', caller: { kind: 'user', account: testAccount, partition: 'aws', arn: adminArn, principalArn: adminArn } });
+    this.proxy.identities.add(this.admin.accessKeyId, {
+      kind: 'admin',
+      caller: { kind: 'user', account: testAccount, partition: 'aws', arn: adminArn, principalArn: adminArn },
+    });
   }
 
   /**
@@ -158,13 +193,38 @@ export class StrictAws {
       const iam = this.emulator.iam;
       // The test administrator plays Lambda in assuming it (the template trusts lambda.amazonaws.com, which moto's
       // trust check cannot evaluate: it fails on any principal that is not an AWS one).
-      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: adminArn }, Action: 'sts:AssumeRole' }] };
-      await iam.send(new CreateRoleCommand({ RoleName: role.roleName, Path: role.path, AssumeRolePolicyDocument: JSON.stringify(trust) }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: role.roleName, PolicyName: 'moto-enforced-actions', PolicyDocument: JSON.stringify(motoProjection(policies)) }));
+      const trust = {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: adminArn }, Action: 'sts:AssumeRole' }],
+      };
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: role.roleName,
+          Path: role.path,
+          AssumeRolePolicyDocument: JSON.stringify(trust),
+        }),
+      );
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: role.roleName,
+          PolicyName: 'moto-enforced-actions',
+          PolicyDocument: JSON.stringify(motoProjection(policies)),
+        }),
+      );
       const sts = new STSClient({ endpoint: this.moto.endpoint, region: pseudo.region, credentials: this.admin });
-      const { Credentials: issued } = await sts.send(new AssumeRoleCommand({ RoleArn: this.roleArnOf(name), RoleSessionName: role.deployedName, DurationSeconds: 43_200 }));
+      const { Credentials: issued } = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: this.roleArnOf(name),
+          RoleSessionName: role.deployedName,
+          DurationSeconds: 43_200,
+        }),
+      );
       sts.destroy();
-      session = { accessKeyId: issued!.AccessKeyId!, secretAccessKey: issued!.SecretAccessKey!, sessionToken: issued!.SessionToken! };
+      session = {
+        accessKeyId: issued!.AccessKeyId!,
+        secretAccessKey: issued!.SecretAccessKey!,
+        sessionToken: issued!.SessionToken!,
+      };
       this.sessions.set(name, session);
     }
     this.proxy.identities.add(session.accessKeyId, {
@@ -188,7 +248,11 @@ export class StrictAws {
    * administrator). The layer evaluates the role's policies as stored, with the session's issue time; moto sees a
    * stand-in user. `issuedAt` defaults to now.
    */
-  async sessionOfRole(roleName: string, sessionName: string, issuedAt = new Date()): Promise<Credentials & { arn: string }> {
+  async sessionOfRole(
+    roleName: string,
+    sessionName: string,
+    issuedAt = new Date(),
+  ): Promise<Credentials & { arn: string }> {
     const role = await this.emulator.role(roleName);
     if (!role) throw new Error(`no role ${roleName} in the emulator`);
     const caller: Caller = {
@@ -209,9 +273,19 @@ export class StrictAws {
     const user = await this.emulator.user(userName);
     if (!user) throw new Error(`no user ${userName} in the emulator`);
     const { AccessKey } = await this.emulator.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-    const caller: Caller = { kind: 'user', account: testAccount, partition: 'aws', arn: user.Arn!, principalArn: user.Arn! };
+    const caller: Caller = {
+      kind: 'user',
+      account: testAccount,
+      partition: 'aws',
+      arn: user.Arn!,
+      principalArn: user.Arn!,
+    };
     const credentials = await this.standIn();
-    this.proxy.identities.add(credentials.accessKeyId, { kind: 'principal', caller, user: { name: userName, accessKeyId: AccessKey!.AccessKeyId! } });
+    this.proxy.identities.add(credentials.accessKeyId, {
+      kind: 'principal',
+      caller,
+      user: { name: userName, accessKeyId: AccessKey!.AccessKeyId! },
+    });
     return { ...credentials, userAccessKeyId: AccessKey!.AccessKeyId! };
   }
 
@@ -219,7 +293,13 @@ export class StrictAws {
   private async standIn(): Promise<Credentials> {
     const name = `kms-warden-test-stand-in-${(this.standIns += 1)}`;
     await this.emulator.iam.send(new CreateUserCommand({ UserName: name, Path: '/kms-warden-test-stand-ins/' }));
-    await this.emulator.iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'everything', PolicyDocument: JSON.stringify(everything) }));
+    await this.emulator.iam.send(
+      new PutUserPolicyCommand({
+        UserName: name,
+        PolicyName: 'everything',
+        PolicyDocument: JSON.stringify(everything),
+      }),
+    );
     const { AccessKey } = await this.emulator.iam.send(new CreateAccessKeyCommand({ UserName: name }));
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   }

@@ -17,9 +17,14 @@ export type Identity =
   | { kind: 'function'; caller: Caller; functionName: string; policies: PolicyDocument[] }
   | { kind: 'principal'; caller: Caller; roleName?: string; user?: { name: string; accessKeyId: string } };
 
-export const everything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+export const everything: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
-/** The identities the layer knows, and their identity-based policies, read from the emulator and kept until IAM changes. */
+/**
+ * The identities the layer knows, and their identity-based policies, read from the emulator and kept until IAM changes.
+ */
 export class Identities {
   private readonly byKey = new Map<string, Identity>();
   private readonly policyCache = new Map<string, Promise<PolicyDocument[]>>();
@@ -42,7 +47,9 @@ export class Identities {
   policiesOf(identity: Identity): Promise<PolicyDocument[]> {
     if (identity.kind === 'admin') return Promise.resolve([everything]);
     if (identity.kind === 'function') return Promise.resolve(identity.policies);
-    const [kind, name] = identity.user ? (['user', identity.user.name] as const) : (['role', identity.roleName!] as const);
+    const [kind, name] = identity.user
+      ? (['user', identity.user.name] as const)
+      : (['role', identity.roleName!] as const);
     const cacheKey = `${kind}/${name}`;
     let policies = this.policyCache.get(cacheKey);
     if (!policies) {

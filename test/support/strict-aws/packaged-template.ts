@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { join } from 'node:path';
 import { projectRoot } from '../../../src/local/stack-definition';
 
-/** The stage the tests package the template for: roles live under /kms-warden/test/, functions are kms-warden-test-*. */
+/**
+ * The stage the tests package the template for: roles live under /kms-warden/test/, functions are kms-warden-test-*.
+ */
 export const testStage = 'test';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, read field by field
@@ -40,7 +42,14 @@ export const packagedTemplate = (): CfnTemplate => {
       // osls packages offline: no AWS account or credentials needed.
       execFileSync('npx', ['serverless', 'package', '--stage', testStage, '--package', work], {
         cwd: projectRoot,
-        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: 'kms-warden-no-such-profile', AWS_ENDPOINT_URL: '' },
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+          AWS_SESSION_TOKEN: '',
+          AWS_PROFILE: 'kms-warden-no-such-profile',
+          AWS_ENDPOINT_URL: '',
+        },
         stdio: 'pipe',
       });
       for (const entry of readdirSync(work)) if (entry.endsWith('.zip')) rmSync(join(work, entry));
@@ -80,7 +89,10 @@ export const resolveIntrinsics = (value: Json, refs: Refs, pseudo: Pseudo): Json
   const ref = (name: string, attribute?: string) => {
     if (!attribute && pseudoParams[name]) return pseudoParams[name]!;
     const resolved = refs(name, attribute);
-    if (resolved === undefined) throw new Error(`the emulated stack has no ${attribute ? `${name}.${attribute}` : name}: add it to the test stack`);
+    if (resolved === undefined)
+      throw new Error(
+        `the emulated stack has no ${attribute ? `${name}.${attribute}` : name}: add it to the test stack`,
+      );
     return resolved;
   };
   const resolve = (node: Json): Json => {
@@ -94,7 +106,8 @@ export const resolveIntrinsics = (value: Json, refs: Refs, pseudo: Pseudo): Json
       if (fn === 'Fn::GetAtt') return ref(arg[0], arg[1]);
       if (fn === 'Fn::Join') return (resolve(arg[1]) as string[]).join(arg[0]);
       if (fn === 'Fn::Sub') {
-        const [text, vars] = typeof arg === 'string' ? [arg, {}] : [arg[0] as string, resolve(arg[1]) as Record<string, string>];
+        const [text, vars] =
+          typeof arg === 'string' ? [arg, {}] : [arg[0] as string, resolve(arg[1]) as Record<string, string>];
         return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
           if (vars[name] !== undefined) return vars[name]!;
           const [logical, attribute] = name.split('.') as [string, string | undefined];

@@ -38,7 +38,10 @@ export interface Caller {
   kind: 'user' | 'assumed-role' | 'root';
   account: string;
   partition: string;
-  /** The caller's ARN as STS GetCallerIdentity gives it: user ARN, arn:<p>:sts::<acct>:assumed-role/<RoleName>/<session>, or arn:<p>:iam::<acct>:root */
+  /**
+   * The caller's ARN as STS GetCallerIdentity gives it: user ARN,
+   * arn:<p>:sts::<acct>:assumed-role/<RoleName>/<session>, or arn:<p>:iam::<acct>:root
+   */
   arn: string;
   /** aws:PrincipalArn: the user ARN, the ROLE ARN (with its IAM path) for a role session, or the root ARN. */
   principalArn: string;
@@ -57,7 +60,9 @@ export interface Request {
   now?: Date;
 }
 
-/** One policy's verdict on one request. `matched` lists the Sids (or statement indexes as '#0', '#1') that decided it. */
+/**
+ * One policy's verdict on one request. `matched` lists the Sids (or statement indexes as '#0', '#1') that decided it.
+ */
 export type Verdict = { effect: 'deny' | 'allow' | 'neutral'; matched: string[] };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -66,7 +71,8 @@ export type Verdict = { effect: 'deny' | 'allow' | 'neutral'; matched: string[] 
 const list = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const statementsOf = (policy: PolicyDocument): Statement[] => list(policy.Statement) as Statement[];
 const nameOf = (statement: Statement, index: number) => statement.Sid ?? `#${index}`;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses a policy text; throws a clear Error on malformed JSON or a missing Statement. */
 export function parsePolicy(text: string): PolicyDocument {
@@ -78,7 +84,8 @@ export function parsePolicy(text: string): PolicyDocument {
   }
   if (!isObject(parsed)) throw new Error('not a policy: the document is not a JSON object');
   if (!('Statement' in parsed)) throw new Error('not a policy: no Statement');
-  if (!list(parsed.Statement).every(isObject)) throw new Error('not a policy: Statement must be an object or a list of objects');
+  if (!list(parsed.Statement).every(isObject))
+    throw new Error('not a policy: Statement must be an object or a list of objects');
   return parsed as PolicyDocument;
 }
 
@@ -217,7 +224,9 @@ const subnetOf = (cidr: string) => {
   const max = family === 4 ? 32 : 128;
   // "If you specify an IP address without the associated routing prefix, IAM uses the default prefix value of /32."
   const prefix = bits === undefined ? max : /^\d+$/.test(bits) ? Number(bits) : NaN;
-  return family === 0 || !(prefix <= max) ? undefined : { base, prefix, type: family === 4 ? ('ipv4' as const) : ('ipv6' as const) };
+  return family === 0 || !(prefix <= max)
+    ? undefined
+    : { base, prefix, type: family === 4 ? ('ipv4' as const) : ('ipv6' as const) };
 };
 const inSubnet = (cidr: string, ip: string) => {
   const subnet = subnetOf(cidr);
@@ -226,8 +235,10 @@ const inSubnet = (cidr: string, ip: string) => {
   block.addSubnet(subnet.base, subnet.prefix, subnet.type);
   return block.check(ip, subnet.type);
 };
-const numeric = (holds: (actual: number, expected: number) => boolean) => (e: Token[], a: string) => holds(numberOf(a), numberOf(textOf(e)));
-const dated = (holds: (actual: number, expected: number) => boolean) => (e: Token[], a: string) => holds(dateOf(a), dateOf(textOf(e)));
+const numeric = (holds: (actual: number, expected: number) => boolean) => (e: Token[], a: string) =>
+  holds(numberOf(a), numberOf(textOf(e)));
+const dated = (holds: (actual: number, expected: number) => boolean) => (e: Token[], a: string) =>
+  holds(dateOf(a), dateOf(textOf(e)));
 
 interface Family {
   matches: (expected: Token[], actual: string) => boolean;
@@ -252,7 +263,10 @@ const families: Record<string, Family> = {
   DateGreaterThanEquals: { matches: dated((a, e) => a >= e), valid: (v) => !Number.isNaN(dateOf(v)) },
   Bool: { matches: (e, a) => textOf(e).toLowerCase() === a.toLowerCase(), variables: true },
   // "compares the value of the specified key byte for byte against a base-64 encoded representation".
-  BinaryEquals: { matches: (e, a) => Buffer.from(textOf(e), 'base64').equals(Buffer.from(a, 'base64')), valid: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) },
+  BinaryEquals: {
+    matches: (e, a) => Buffer.from(textOf(e), 'base64').equals(Buffer.from(a, 'base64')),
+    valid: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v),
+  },
   IpAddress: { matches: (e, a) => inSubnet(textOf(e), a), valid: (v) => subnetOf(v) !== undefined },
   // "The ArnEquals and ArnLike condition operators behave identically."
   ArnEquals: { matches: arnMatches, variables: true },
@@ -288,7 +302,13 @@ const operatorOf = (name: string): Operator => {
   if (base === 'Null' && !qualifier) return { name, ifExists: false, negated: false };
   const family = families[positive];
   if (!family || base === 'Null') throw new Error(`condition operator ${name} is not implemented by the strict layer`);
-  return { name, ...(qualifier ? { qualifier: qualifier as Operator['qualifier'] } : {}), ifExists, negated: base in negations, family };
+  return {
+    name,
+    ...(qualifier ? { qualifier: qualifier as Operator['qualifier'] } : {}),
+    ifExists,
+    negated: base in negations,
+    family,
+  };
 };
 
 /**
@@ -301,26 +321,40 @@ const operatorOf = (name: string): Operator => {
  * returns true if there are no context keys in the request"; ForAnyValue "returns false" on an empty set
  * (multi-value conditions page).
  */
-const keyHolds = (operator: Operator, key: string, expected: string[], context: Context, variables: boolean): boolean => {
+const keyHolds = (
+  operator: Operator,
+  key: string,
+  expected: string[],
+  context: Context,
+  variables: boolean,
+): boolean => {
   const actual = context.get(key.toLowerCase());
   const { family, qualifier, negated } = operator;
   if (!family) return expected.some((value) => value.toLowerCase() === String(actual === undefined));
-  if (actual === undefined) return operator.ifExists || qualifier === 'ForAllValues' || (qualifier !== 'ForAnyValue' && negated);
-  const patterns = expected.map((value) => resolve(value, context, variables && !!family.variables)).filter((tokens) => tokens !== undefined);
+  if (actual === undefined)
+    return operator.ifExists || qualifier === 'ForAllValues' || (qualifier !== 'ForAnyValue' && negated);
+  const patterns = expected
+    .map((value) => resolve(value, context, variables && !!family.variables))
+    .filter((tokens) => tokens !== undefined);
   // Several policy values are ORed; for a negated operator they are NORed (multi-value conditions page).
   const holdsFor = (value: string) => negated !== patterns.some((tokens) => family.matches(tokens, value));
   if (qualifier === 'ForAllValues') return actual.every(holdsFor);
   if (qualifier === 'ForAnyValue') return actual.some(holdsFor);
   // "To compare a condition context key with a request context key that has multiple key values, you must use the
   // ForAllValues or ForAnyValue set operators" (single- vs multivalued keys page): no guessing which was meant.
-  if (actual.length > 1) throw new Error(`condition operator ${operator.name} needs ForAnyValue: or ForAllValues: for ${key}, which has several values in this request`);
+  if (actual.length > 1)
+    throw new Error(
+      `condition operator ${operator.name} needs ForAnyValue: or ForAllValues: for ${key}, which has several values in this request`,
+    );
   return holdsFor(actual[0]!);
 };
 
 /** Operators are ANDed, keys within an operator are ANDed (multi-value conditions page). */
 const conditionsHold = (statement: Statement, context: Context, variables: boolean) =>
   Object.entries(statement.Condition ?? {}).every(([name, block]) =>
-    Object.entries(block).every(([key, expected]) => keyHolds(operatorOf(name), key, policyStrings(expected, name), context, variables)),
+    Object.entries(block).every(([key, expected]) =>
+      keyHolds(operatorOf(name), key, policyStrings(expected, name), context, variables),
+    ),
   );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -334,15 +368,20 @@ const checkStatement = (statement: Statement, name: string, kind: PolicyKind) =>
     throw new Error(`${kind}-based policy statement ${name}: ${why}`);
   };
   if (!isObject(statement)) fail('is not an object');
-  if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') fail(`Effect must be "Allow" or "Deny", not ${JSON.stringify(statement.Effect)}`);
+  if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny')
+    fail(`Effect must be "Allow" or "Deny", not ${JSON.stringify(statement.Effect)}`);
   // "Statements must include either an Action or NotAction element" (Action page); likewise Resource (Resource page).
-  if ((statement.Action === undefined) === (statement.NotAction === undefined)) fail('needs exactly one of Action and NotAction');
-  if ((statement.Resource === undefined) === (statement.NotResource === undefined)) fail('needs exactly one of Resource and NotResource');
+  if ((statement.Action === undefined) === (statement.NotAction === undefined))
+    fail('needs exactly one of Action and NotAction');
+  if ((statement.Resource === undefined) === (statement.NotResource === undefined))
+    fail('needs exactly one of Resource and NotResource');
   const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
   // "You cannot use the Principal element in an identity-based policy"; "You must use the Principal element in
   // resource-based policies" (Principal page).
-  if (kind === 'identity' && hasPrincipal) fail('has a Principal or NotPrincipal element, which IAM refuses in an identity-based policy');
-  if (kind === 'resource' && (statement.Principal === undefined) === (statement.NotPrincipal === undefined)) fail('needs exactly one of Principal and NotPrincipal');
+  if (kind === 'identity' && hasPrincipal)
+    fail('has a Principal or NotPrincipal element, which IAM refuses in an identity-based policy');
+  if (kind === 'resource' && (statement.Principal === undefined) === (statement.NotPrincipal === undefined))
+    fail('needs exactly one of Principal and NotPrincipal');
   // IAM's own refusal reads "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.".
   for (const action of policyStrings(statement.Action ?? statement.NotAction, `statement ${name} Action`)) {
     if (!action.includes(':') && !/^\*+$/.test(action)) fail(`action ${action} has no service prefix`);
@@ -355,7 +394,8 @@ const checkStatement = (statement: Statement, name: string, kind: PolicyKind) =>
     for (const [key, values] of Object.entries(block)) {
       if (!key.includes(':')) fail(`condition key ${key} has no service prefix`);
       for (const value of policyStrings(values, `condition ${operatorName} ${key}`)) {
-        if (operator.family?.valid && !operator.family.valid(value)) fail(`${JSON.stringify(value)} is not a valid value for ${operatorName}`);
+        if (operator.family?.valid && !operator.family.valid(value))
+          fail(`${JSON.stringify(value)} is not a valid value for ${operatorName}`);
       }
     }
   }
@@ -363,8 +403,11 @@ const checkStatement = (statement: Statement, name: string, kind: PolicyKind) =>
 
 /** "The prefix and the action name are case insensitive" (Action page); * and ? are wildcards. */
 const actionMatches = (statement: Statement, action: string) => {
-  const matches = (patterns: string[]) => patterns.some((pattern) => globMatches(resolve(pattern, new Map(), false)!, action, { ignoreCase: true }));
-  return statement.NotAction !== undefined ? !matches(policyStrings(statement.NotAction, 'NotAction')) : matches(policyStrings(statement.Action, 'Action'));
+  const matches = (patterns: string[]) =>
+    patterns.some((pattern) => globMatches(resolve(pattern, new Map(), false)!, action, { ignoreCase: true }));
+  return statement.NotAction !== undefined
+    ? !matches(policyStrings(statement.NotAction, 'NotAction'))
+    : matches(policyStrings(statement.Action, 'Action'));
 };
 
 /** Case-sensitive; a request for no resource ('*': CreateKey, ListKeys) is covered only by a Resource of wildcards. */
@@ -376,7 +419,9 @@ const resourceMatches = (statement: Statement, resource: string, context: Contex
       if (resource === '*') return tokens.length > 0 && tokens.every((token) => token.wildcard && token.char === '*');
       return globMatches(tokens, resource, { segmented: true });
     });
-  return statement.NotResource !== undefined ? !matches(policyStrings(statement.NotResource, 'NotResource')) : matches(policyStrings(statement.Resource, 'Resource'));
+  return statement.NotResource !== undefined
+    ? !matches(policyStrings(statement.NotResource, 'NotResource'))
+    : matches(policyStrings(statement.Resource, 'Resource'));
 };
 
 /** How a Principal/NotPrincipal element's list names the caller and the principals above it. */
@@ -441,7 +486,12 @@ export function evaluateIdentityPolicies(policies: PolicyDocument[], request: Re
     const variables = usesVariables(policy);
     statements.forEach((statement, index) => checkStatement(statement, nameOf(statement, index), 'identity'));
     statements.forEach((statement, index) => {
-      if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource, context, variables) || !conditionsHold(statement, context, variables)) return;
+      if (
+        !actionMatches(statement, request.action) ||
+        !resourceMatches(statement, request.resource, context, variables) ||
+        !conditionsHold(statement, context, variables)
+      )
+        return;
       (statement.Effect === 'Deny' ? denies : allows).push(nameOf(statement, index));
     });
   }
@@ -452,11 +502,15 @@ export function evaluateIdentityPolicies(policies: PolicyDocument[], request: Re
 
 /**
  * A resource-based policy (a KMS key policy): statements must match the caller through Principal/NotPrincipal.
- * allowDirect: an Allow naming this caller itself (its role ARN for a session, its user ARN, its session ARN, or "*" / {"AWS":"*"}).
+ * allowDirect: an Allow naming this caller itself (its role ARN for a session, its user ARN, its session ARN, or "*" /
+ * {"AWS":"*"}).
  * allowAccount: an Allow naming the caller's account (arn:<p>:iam::<acct>:root or the bare 12-digit id) — which in AWS
  * only delegates to the account's IAM policies (the caller still needs an identity-policy allow).
  */
-export function evaluateResourcePolicy(policy: PolicyDocument, request: Request): { deny: boolean; allowDirect: boolean; allowAccount: boolean; matched: string[] } {
+export function evaluateResourcePolicy(
+  policy: PolicyDocument,
+  request: Request,
+): { deny: boolean; allowDirect: boolean; allowAccount: boolean; matched: string[] } {
   if (!request.action.includes(':')) throw new Error(`request action ${request.action} has no service prefix`);
   const context = contextOf(request);
   const variables = usesVariables(policy);
@@ -465,7 +519,8 @@ export function evaluateResourcePolicy(policy: PolicyDocument, request: Request)
   statements.forEach((statement, index) => checkStatement(statement, nameOf(statement, index), 'resource'));
   statements.forEach((statement, index) => {
     const name = nameOf(statement, index);
-    if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource, context, variables)) return;
+    if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource, context, variables))
+      return;
     const applies = principalApplies(statement, request.caller, `resource-based policy statement ${name}`);
     if (!applies || !conditionsHold(statement, context, variables)) return;
     result.matched.push(name);
@@ -481,15 +536,29 @@ export function evaluateResourcePolicy(policy: PolicyDocument, request: Request)
  * denied if either denies explicitly; allowed if the key policy allows the caller directly, or allows the caller's
  * account and an identity policy allows; otherwise denied. Returns the reason as a sentence for error messages.
  */
-export function authorizeKms(keyPolicy: PolicyDocument, identityPolicies: PolicyDocument[], request: Request): { allowed: boolean; reason: string } {
+export function authorizeKms(
+  keyPolicy: PolicyDocument,
+  identityPolicies: PolicyDocument[],
+  request: Request,
+): { allowed: boolean; reason: string } {
   // A key policy's Resource "*" means this key, so the key's own ARN is what it is matched against.
   const byKey = evaluateResourcePolicy(keyPolicy, request);
   const byIam = evaluateIdentityPolicies(identityPolicies, request);
-  if (byKey.deny) return { allowed: false, reason: `with an explicit deny in a resource-based policy (${byKey.matched.join(', ')})` };
-  if (byIam.effect === 'deny') return { allowed: false, reason: `with an explicit deny in an identity-based policy (${byIam.matched.join(', ')})` };
+  if (byKey.deny)
+    return { allowed: false, reason: `with an explicit deny in a resource-based policy (${byKey.matched.join(', ')})` };
+  if (byIam.effect === 'deny')
+    return {
+      allowed: false,
+      reason: `with an explicit deny in an identity-based policy (${byIam.matched.join(', ')})`,
+    };
   if (byKey.allowDirect) return { allowed: true, reason: 'the key policy allows the caller' };
   // "Without permission from the key policy, IAM policies that allow permissions have no effect" (key policies page).
-  if (byKey.allowAccount && byIam.effect === 'allow') return { allowed: true, reason: "the key policy allows the caller's account and an identity-based policy allows the caller" };
-  if (byKey.allowAccount) return { allowed: false, reason: `no identity-based policy allows the ${request.action} action` };
+  if (byKey.allowAccount && byIam.effect === 'allow')
+    return {
+      allowed: true,
+      reason: "the key policy allows the caller's account and an identity-based policy allows the caller",
+    };
+  if (byKey.allowAccount)
+    return { allowed: false, reason: `no identity-based policy allows the ${request.action} action` };
   return { allowed: false, reason: `no resource-based policy allows the ${request.action} action` };
 }

@@ -41,7 +41,11 @@ const readBody = (incoming: IncomingMessage) =>
 const iamWrite = (call: AwsCall) => call.service === 'iam' && !/^(Get|List|Generate|Simulate)/.test(call.action);
 
 const describe = (identity: Identity | undefined) =>
-  !identity ? 'unknown' : identity.kind === 'function' ? `function ${identity.functionName}` : `${identity.kind} ${identity.caller.arn}`;
+  !identity
+    ? 'unknown'
+    : identity.kind === 'function'
+      ? `function ${identity.functionName}`
+      : `${identity.kind} ${identity.caller.arn}`;
 
 /**
  * A loopback proxy between the code under test and moto: the strict-AWS layer. For every signed request it
@@ -83,14 +87,22 @@ export class StrictAwsProxy {
       this.handle(incoming)
         .then((answer) => {
           // A HEAD answer has no body but says how long the object is: moto's length stands.
-          const length = incoming.method === 'HEAD' ? String(answer.headers['content-length'] ?? '0') : String(answer.body.length);
+          const length =
+            incoming.method === 'HEAD' ? String(answer.headers['content-length'] ?? '0') : String(answer.body.length);
           outgoing.writeHead(answer.status, { ...answer.headers, 'content-length': length });
           outgoing.end(incoming.method === 'HEAD' ? undefined : answer.body);
         })
         .catch((error: Error) => {
           // A defect of the layer itself: answered as a client error the SDK does not retry, so the test fails at once.
-          const body = JSON.stringify({ __type: 'StrictLayerDefect', message: `strict AWS layer failed: ${error.stack ?? error.message}` });
-          if (!outgoing.headersSent) outgoing.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'StrictLayerDefect' });
+          const body = JSON.stringify({
+            __type: 'StrictLayerDefect',
+            message: `strict AWS layer failed: ${error.stack ?? error.message}`,
+          });
+          if (!outgoing.headersSent)
+            outgoing.writeHead(400, {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amzn-errortype': 'StrictLayerDefect',
+            });
           outgoing.end(body);
         });
     });
@@ -113,7 +125,9 @@ export class StrictAwsProxy {
   }
 
   private faultFor(call: AwsCall): Fault | undefined {
-    const fault = this.faults.find((f) => f.left > 0 && f.operation === `${call.service}:${call.action}` && (!f.when || f.when(call)));
+    const fault = this.faults.find(
+      (f) => f.left > 0 && f.operation === `${call.service}:${call.action}` && (!f.when || f.when(call)),
+    );
     if (fault) fault.left -= 1;
     return fault;
   }
@@ -133,7 +147,8 @@ export class StrictAwsProxy {
       this.seen.push({ operation, who: describe(identity), outcome: 'fault' });
       return this.asAnswer(errorResponse(call, internalError(call)));
     }
-    let answer = call.service === 'dynamodb' ? await this.oneAtATime(() => this.forward(call)) : await this.forward(call);
+    let answer =
+      call.service === 'dynamodb' ? await this.oneAtATime(() => this.forward(call)) : await this.forward(call);
     answer = asServiceAnswers(call, answer);
     if (iamWrite(call)) this.identities.forgetPolicies();
     if (identity) {
@@ -172,7 +187,11 @@ export class StrictAwsProxy {
         // A deactivated or deleted access key signs nothing (IAM user guide, "Manage access keys for IAM users").
         return call.protocol === 'json'
           ? { code: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' }
-          : { code: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.', status: 403 };
+          : {
+              code: 'InvalidClientTokenId',
+              message: 'The security token included in the request is invalid.',
+              status: 403,
+            };
       }
     }
     const denied = await this.authorize(call, identity);
@@ -187,7 +206,11 @@ export class StrictAwsProxy {
 
   /** IAM and KMS authorization, as AWS evaluates it for this caller. */
   private async authorize(call: AwsCall, identity: Identity): Promise<Refusal | undefined> {
-    const needed = await authorizationsFor(call, this.emulator, identity.caller.kind === 'user' ? identity.caller.arn.split('/').pop() : undefined);
+    const needed = await authorizationsFor(
+      call,
+      this.emulator,
+      identity.caller.kind === 'user' ? identity.caller.arn.split('/').pop() : undefined,
+    );
     if (!needed) return undefined;
     const policies = await this.identities.policiesOf(identity);
     const caller: Caller = identity.caller;
@@ -198,13 +221,24 @@ export class StrictAwsProxy {
         // A key the emulator does not have: moto answers NotFoundException.
         if (keyPolicy === undefined) continue;
         const verdict = authorizeKms(parsePolicy(keyPolicy), policies, request);
-        if (!verdict.allowed) return { code: accessDeniedCode(call.service), message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} because ${verdict.reason}` };
+        if (!verdict.allowed)
+          return {
+            code: accessDeniedCode(call.service),
+            message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} because ${verdict.reason}`,
+          };
         continue;
       }
       const verdict = evaluateIdentityPolicies(policies, request);
       if (verdict.effect !== 'allow') {
-        const why = verdict.effect === 'deny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
-        return { code: accessDeniedCode(call.service), message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`, status: call.protocol === 'json' ? 400 : 403 };
+        const why =
+          verdict.effect === 'deny'
+            ? 'with an explicit deny in an identity-based policy'
+            : `because no identity-based policy allows the ${action} action`;
+        return {
+          code: accessDeniedCode(call.service),
+          message: `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+          status: call.protocol === 'json' ? 400 : 403,
+        };
       }
     }
     return undefined;
@@ -219,15 +253,18 @@ export class StrictAwsProxy {
   private forward(call: AwsCall): Promise<Answer> {
     const target = new URL(this.emulator.endpoint);
     return new Promise<Answer>((resolve, reject) => {
-      const upstream = request({ host: target.hostname, port: target.port, method: call.method, path: call.path, headers: call.headers }, (reply) => {
-        const chunks: Buffer[] = [];
-        reply.on('data', (chunk: Buffer) => chunks.push(chunk));
-        reply.on('end', () => {
-          const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = reply.headers;
-          resolve({ status: reply.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
-        });
-        reply.on('error', reject);
-      });
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: call.method, path: call.path, headers: call.headers },
+        (reply) => {
+          const chunks: Buffer[] = [];
+          reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+          reply.on('end', () => {
+            const { 'transfer-encoding': _chunked, connection: _connection, ...headers } = reply.headers;
+            resolve({ status: reply.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
+          });
+          reply.on('error', reject);
+        },
+      );
       upstream.setTimeout(60_000, () => upstream.destroy(new Error('moto did not answer within 60 s')));
       upstream.on('error', reject);
       upstream.end(call.body);
@@ -242,18 +279,27 @@ export class StrictAwsProxy {
 const internalError = (call: AwsCall): Refusal =>
   call.service === 'dynamodb'
     ? { code: 'InternalServerError', message: 'Internal server error', status: 500 }
-    : { code: call.protocol === 'json' ? 'InternalFailure' : 'InternalFailure', message: 'We encountered an internal error. Please try again.', status: 500 };
+    : {
+        code: call.protocol === 'json' ? 'InternalFailure' : 'InternalFailure',
+        message: 'We encountered an internal error. Please try again.',
+        status: 500,
+      };
 
 /**
  * moto's own IAM enforcement answers every refusal in IAM's XML, which no JSON-protocol SDK client can read; AWS
  * answers in the service's protocol. The refusal is told in the JSON shape, its code and message kept.
  */
 const asServiceAnswers = (call: AwsCall, answer: Answer): Answer => {
-  if (call.protocol !== 'json' || answer.status < 400 || !String(answer.headers['content-type'] ?? '').includes('xml')) return answer;
+  if (call.protocol !== 'json' || answer.status < 400 || !String(answer.headers['content-type'] ?? '').includes('xml'))
+    return answer;
   const text = answer.body.toString('utf8');
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
   if (!code) return answer;
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? code;
-  const response = errorResponse(call, { code: code === 'AccessDenied' ? 'AccessDeniedException' : code, message: `${message} (refused by moto's own IAM enforcement)`, status: answer.status });
+  const response = errorResponse(call, {
+    code: code === 'AccessDenied' ? 'AccessDeniedException' : code,
+    message: `${message} (refused by moto's own IAM enforcement)`,
+    status: answer.status,
+  });
   return { status: response.status, headers: response.headers, body: Buffer.from(response.body) };
 };

@@ -37,7 +37,13 @@ const first = { resuming: false };
 const states = (...keyStates: KeyState[]) => {
   const describe = kms.on(DescribeKeyCommand);
   for (const KeyState of keyStates) {
-    describe.resolvesOnce({ KeyMetadata: { KeyId: keyId, KeyState, ...(KeyState === 'PendingDeletion' ? { DeletionDate: deletionDate } : {}) } });
+    describe.resolvesOnce({
+      KeyMetadata: {
+        KeyId: keyId,
+        KeyState,
+        ...(KeyState === 'PendingDeletion' ? { DeletionDate: deletionDate } : {}),
+      },
+    });
   }
 };
 
@@ -74,7 +80,11 @@ describe('cancel-key-deletion', () => {
   it('changes nothing when the key is no longer pending deletion', async () => {
     states('Enabled');
     const result = await cancelKeyDeletion.apply({ keyArn, restoreState: 'Enabled' }, deps, first);
-    expect(result).toEqual({ outcome: 'skipped', reason: 'key is Enabled', before: { state: 'Enabled', deletionDate: undefined } });
+    expect(result).toEqual({
+      outcome: 'skipped',
+      reason: 'key is Enabled',
+      before: { state: 'Enabled', deletionDate: undefined },
+    });
     expect(kms).not.toHaveReceivedCommand(CancelKeyDeletionCommand);
     expect(kms).not.toHaveReceivedCommand(EnableKeyCommand);
   });
@@ -95,17 +105,25 @@ describe('cancel-key-deletion', () => {
   });
 
   it('undoes only what it did: disables a key it enabled', async () => {
-    await cancelKeyDeletion.undo(
-      { keyArn, restoreState: 'Enabled' },
-      deps,
-      { outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } },
-    );
+    await cancelKeyDeletion.undo({ keyArn, restoreState: 'Enabled' }, deps, {
+      outcome: 'applied',
+      before: { state: 'PendingDeletion' },
+      after: { state: 'Enabled' },
+    });
     expect(kms).toHaveReceivedCommandWith(DisableKeyCommand, { KeyId: keyId });
   });
 
   it.each([
-    ['a skipped result', { keyArn, restoreState: 'Enabled' as const }, { outcome: 'skipped' as const, reason: 'key is Enabled' }],
-    ['a key left Disabled', { keyArn, restoreState: 'Disabled' as const }, { outcome: 'applied' as const, before: {}, after: {} }],
+    [
+      'a skipped result',
+      { keyArn, restoreState: 'Enabled' as const },
+      { outcome: 'skipped' as const, reason: 'key is Enabled' },
+    ],
+    [
+      'a key left Disabled',
+      { keyArn, restoreState: 'Disabled' as const },
+      { outcome: 'applied' as const, before: {}, after: {} },
+    ],
   ])('has nothing to undo after %s', async (_name, params, result) => {
     await cancelKeyDeletion.undo(params, deps, result);
     expect(kms).not.toHaveReceivedCommand(DisableKeyCommand);
@@ -140,8 +158,12 @@ describe('the KMS adapter', () => {
 describe('applying a plan', () => {
   it('records a failed step and still runs the rest', async () => {
     const otherKey = keyArn.replace(keyId, 'ffffffff-12ab-34cd-56ef-1234567890ab');
-    kms.on(DescribeKeyCommand, { KeyId: keyId }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    kms.on(DescribeKeyCommand, { KeyId: 'ffffffff-12ab-34cd-56ef-1234567890ab' }).resolves({ KeyMetadata: { KeyId: 'x', KeyState: 'Enabled' } });
+    kms
+      .on(DescribeKeyCommand, { KeyId: keyId })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    kms
+      .on(DescribeKeyCommand, { KeyId: 'ffffffff-12ab-34cd-56ef-1234567890ab' })
+      .resolves({ KeyMetadata: { KeyId: 'x', KeyState: 'Enabled' } });
     const results = await applyPlan(
       [
         { type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' },
@@ -158,15 +180,23 @@ describe('applying a plan', () => {
 
   it('skips, rather than fails, a step on a key that does not exist: a retry cannot bring it back', async () => {
     kms.on(DescribeKeyCommand).rejects(new NotFoundException({ message: 'gone', $metadata: {} }));
-    expect(await applyPlan([{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' }], deps, first)).toEqual([
-      { outcome: 'skipped', reason: `KMS key not found: ${keyArn}` },
-    ]);
+    expect(
+      await applyPlan(
+        [{ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' }],
+        deps,
+        first,
+      ),
+    ).toEqual([{ outcome: 'skipped', reason: `KMS key not found: ${keyArn}` }]);
   });
 
   it('runs only automatic steps, and none in a dry run', async () => {
     const step = { type: 'cancel-key-deletion' as const, params: { keyArn, restoreState: 'Enabled' as const } };
-    expect(await applyPlan([{ ...step, run: 'approval', why: 'a person decides' }], deps, first)).toEqual([{ outcome: 'not-run', reason: 'a person decides' }]);
-    expect(await applyPlan([{ ...step, run: 'automatic' }], deps, { ...first, dryRun: true })).toEqual([{ outcome: 'not-run', reason: 'dry run: planned, not applied' }]);
+    expect(await applyPlan([{ ...step, run: 'approval', why: 'a person decides' }], deps, first)).toEqual([
+      { outcome: 'not-run', reason: 'a person decides' },
+    ]);
+    expect(await applyPlan([{ ...step, run: 'automatic' }], deps, { ...first, dryRun: true })).toEqual([
+      { outcome: 'not-run', reason: 'dry run: planned, not applied' },
+    ]);
     expect(kms.calls()).toHaveLength(0);
   });
 });

@@ -1,7 +1,17 @@
 import { IAMClient } from '@aws-sdk/client-iam';
-import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand, PutKeyPolicyCommand, RevokeGrantCommand } from '@aws-sdk/client-kms';
+import {
+  GetKeyPolicyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  PutKeyPolicyCommand,
+  RevokeGrantCommand,
+} from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { denyPrincipalInKeyPolicy, denySidFor, principalArnPatterns } from '../../../src/actions/deny-principal-in-key-policy';
+import {
+  denyPrincipalInKeyPolicy,
+  denySidFor,
+  principalArnPatterns,
+} from '../../../src/actions/deny-principal-in-key-policy';
 import { forEachPaced } from '../../../src/actions/paced';
 import { isServiceGrant, reasonToRevoke, revokeGrants } from '../../../src/actions/revoke-grants';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
@@ -10,24 +20,67 @@ import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/
 
 const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
-const deps = { kms: new KmsKeys((region) => new KMSClient({ region })), iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })), policyTexts: new InMemoryPolicyTexts(), keyPolicyLock: new InProcessKeyPolicyLock() };
+const deps = {
+  kms: new KmsKeys((region) => new KMSClient({ region })),
+  iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
+  policyTexts: new InMemoryPolicyTexts(),
+  keyPolicyLock: new InProcessKeyPolicyLock(),
+};
 const first = { resuming: false };
-const params = { keyArn, suspectArn: 'arn:aws:iam::111122223333:role/ci', ownAccount: '111122223333', trustedAccounts: ['444455556666'] };
+const params = {
+  keyArn,
+  suspectArn: 'arn:aws:iam::111122223333:role/ci',
+  ownAccount: '111122223333',
+  trustedAccounts: ['444455556666'],
+};
 
 beforeEach(() => kms.reset());
 
 describe('choosing grants to revoke', () => {
   it.each([
-    ['the suspect as grantee', { grantId: 'g', granteePrincipal: 'arn:aws:iam::111122223333:role/ci', operations: [] }, 'held by the suspect'],
-    ['a session of the suspect as retiring principal', { grantId: 'g', retiringPrincipal: 'arn:aws:sts::111122223333:assumed-role/ci/s', operations: [] }, 'held by the suspect'],
-    ['another account', { grantId: 'g', granteePrincipal: '999988887777', operations: [] }, 'held outside the account (999988887777)'],
-    ['a trusted account', { grantId: 'g', granteePrincipal: 'arn:aws:iam::444455556666:role/backup', operations: [] }, undefined],
-    ['a colleague', { grantId: 'g', granteePrincipal: 'arn:aws:iam::111122223333:role/app', operations: [] }, undefined],
-    ['DynamoDB for a table', { grantId: 'g', granteePrincipal: 'dynamodb.us-east-1.amazonaws.com', operations: [] }, undefined],
-    ['EBS for a volume', { grantId: 'g', granteePrincipal: '111122223333:aws:ec2-infrastructure:i-1', operations: [] }, undefined],
+    [
+      'the suspect as grantee',
+      { grantId: 'g', granteePrincipal: 'arn:aws:iam::111122223333:role/ci', operations: [] },
+      'held by the suspect',
+    ],
+    [
+      'a session of the suspect as retiring principal',
+      { grantId: 'g', retiringPrincipal: 'arn:aws:sts::111122223333:assumed-role/ci/s', operations: [] },
+      'held by the suspect',
+    ],
+    [
+      'another account',
+      { grantId: 'g', granteePrincipal: '999988887777', operations: [] },
+      'held outside the account (999988887777)',
+    ],
+    [
+      'a trusted account',
+      { grantId: 'g', granteePrincipal: 'arn:aws:iam::444455556666:role/backup', operations: [] },
+      undefined,
+    ],
+    [
+      'a colleague',
+      { grantId: 'g', granteePrincipal: 'arn:aws:iam::111122223333:role/app', operations: [] },
+      undefined,
+    ],
+    [
+      'DynamoDB for a table',
+      { grantId: 'g', granteePrincipal: 'dynamodb.us-east-1.amazonaws.com', operations: [] },
+      undefined,
+    ],
+    [
+      'EBS for a volume',
+      { grantId: 'g', granteePrincipal: '111122223333:aws:ec2-infrastructure:i-1', operations: [] },
+      undefined,
+    ],
     [
       'a service grant to an outsider, constrained to an AWS resource',
-      { grantId: 'g', granteePrincipal: '999988887777', operations: [], constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-1' } } },
+      {
+        grantId: 'g',
+        granteePrincipal: '999988887777',
+        operations: [],
+        constraints: { EncryptionContextSubset: { 'aws:ebs:id': 'vol-1' } },
+      },
       undefined,
     ],
   ])('%s', (_name, grant, reason) => {
@@ -45,8 +98,15 @@ describe('revoke-grants', () => {
   it('pages through ListGrants and revokes across pages', async () => {
     kms
       .on(ListGrantsCommand)
-      .resolvesOnce({ Grants: [{ GrantId: 'a', GranteePrincipal: '999988887777', Operations: ['Decrypt'] }], Truncated: true, NextMarker: 'm1' })
-      .resolvesOnce({ Grants: [{ GrantId: 'b', GranteePrincipal: 'arn:aws:iam::111122223333:role/ci', Operations: ['Decrypt'] }], Truncated: false });
+      .resolvesOnce({
+        Grants: [{ GrantId: 'a', GranteePrincipal: '999988887777', Operations: ['Decrypt'] }],
+        Truncated: true,
+        NextMarker: 'm1',
+      })
+      .resolvesOnce({
+        Grants: [{ GrantId: 'b', GranteePrincipal: 'arn:aws:iam::111122223333:role/ci', Operations: ['Decrypt'] }],
+        Truncated: false,
+      });
     kms.on(RevokeGrantCommand).resolves({});
     const result = await revokeGrants.apply(params, deps, first);
     expect(kms).toHaveReceivedNthCommandWith(2, ListGrantsCommand, { Marker: 'm1' });
@@ -61,7 +121,9 @@ describe('revoke-grants', () => {
         { GrantId: 'b', GranteePrincipal: '999988887777', Operations: [] },
       ],
     });
-    kms.on(RevokeGrantCommand, { GrantId: 'a' }).rejects(Object.assign(new Error('grant a is gone'), { name: 'NotFoundException' }));
+    kms
+      .on(RevokeGrantCommand, { GrantId: 'a' })
+      .rejects(Object.assign(new Error('grant a is gone'), { name: 'NotFoundException' }));
     kms.on(RevokeGrantCommand, { GrantId: 'b' }).resolves({});
     const result = await revokeGrants.apply(params, deps, first);
     expect(result).toMatchObject({
@@ -70,7 +132,9 @@ describe('revoke-grants', () => {
       after: { failedCount: 1, failed: [{ grantId: 'a' }] },
     });
     // The revoked grants themselves are kept apart, for release to recreate.
-    const kept = await deps.policyTexts.get((result as unknown as { before: { revokedRef: string } }).before.revokedRef);
+    const kept = await deps.policyTexts.get(
+      (result as unknown as { before: { revokedRef: string } }).before.revokedRef,
+    );
     expect(JSON.parse(kept!)).toMatchObject([{ grantId: 'b', granteePrincipal: '999988887777' }]);
   });
 });
@@ -95,22 +159,42 @@ describe('pacing', () => {
 
 describe('deny-principal-in-key-policy', () => {
   it('matches a path-less role name under any path', () => {
-    expect(principalArnPatterns('arn:aws:iam::111122223333:role/ci')).toEqual(['arn:aws:iam::111122223333:role/ci', 'arn:aws:iam::111122223333:role/*/ci']);
-    expect(principalArnPatterns('arn:aws:iam::111122223333:role/team/ci')).toEqual(['arn:aws:iam::111122223333:role/team/ci']);
+    expect(principalArnPatterns('arn:aws:iam::111122223333:role/ci')).toEqual([
+      'arn:aws:iam::111122223333:role/ci',
+      'arn:aws:iam::111122223333:role/*/ci',
+    ]);
+    expect(principalArnPatterns('arn:aws:iam::111122223333:role/team/ci')).toEqual([
+      'arn:aws:iam::111122223333:role/team/ci',
+    ]);
   });
 
   it('keeps a policy whose Statement is a single object, adding the deny beside it', async () => {
-    const only = { Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
+    const only = {
+      Sid: 'Root',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:root' },
+      Action: 'kms:*',
+      Resource: '*',
+    };
     kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: only }) });
     kms.on(PutKeyPolicyCommand).resolves({});
-    await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn: 'arn:aws:iam::111122223333:user/mallory' }, deps, first);
+    await denyPrincipalInKeyPolicy.apply(
+      { keyArn, principalArn: 'arn:aws:iam::111122223333:user/mallory' },
+      deps,
+      first,
+    );
     const put = JSON.parse(kms.commandCalls(PutKeyPolicyCommand)[0]!.args[0].input.Policy!);
-    expect(put.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['Root', denySidFor('arn:aws:iam::111122223333:user/mallory')]);
+    expect(put.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'Root',
+      denySidFor('arn:aws:iam::111122223333:user/mallory'),
+    ]);
     expect(kms.commandCalls(PutKeyPolicyCommand)[0]!.args[0].input.BypassPolicyLockoutSafetyCheck).toBe(false);
   });
 
   it('refuses a principal that is not an IAM role or user', async () => {
-    expect(await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn: 'dynamodb.amazonaws.com' }, deps, first)).toMatchObject({ outcome: 'skipped' });
+    expect(
+      await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn: 'dynamodb.amazonaws.com' }, deps, first),
+    ).toMatchObject({ outcome: 'skipped' });
     expect(kms.calls()).toHaveLength(0);
   });
 });

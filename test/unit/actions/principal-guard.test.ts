@@ -37,18 +37,81 @@ describe('the principal guard', () => {
     ['a role of this account', principals.role, 'role', 'automatic', 'automatic', undefined],
     ['a user of this account', principals.user, 'user', 'automatic', 'automatic', undefined],
     ["kms-warden's own role", principals.responder, 'responder', 'never', 'never', "kms-warden's own role"],
-    ["a session of kms-warden's own role", principals.responderSession, 'responder', 'never', 'never', "kms-warden's own role"],
-    ['a service-linked role', principals.serviceLinked, 'service-linked-role', 'approval', 'never', 'is a service-linked role'],
-    ['a service-linked role named without its path (GuardDuty)', principals.serviceLinkedWithoutPath, 'service-linked-role', 'approval', 'never', 'is a service-linked role'],
-    ['an IAM Identity Center role', principals.identityCenter, 'aws-managed-role', 'automatic', 'never', 'is managed by AWS (IAM Identity Center)'],
-    ['an IAM Identity Center role named without its path', principals.identityCenterWithoutPath, 'aws-managed-role', 'automatic', 'never', 'is managed by AWS'],
+    [
+      "a session of kms-warden's own role",
+      principals.responderSession,
+      'responder',
+      'never',
+      'never',
+      "kms-warden's own role",
+    ],
+    [
+      'a service-linked role',
+      principals.serviceLinked,
+      'service-linked-role',
+      'approval',
+      'never',
+      'is a service-linked role',
+    ],
+    [
+      'a service-linked role named without its path (GuardDuty)',
+      principals.serviceLinkedWithoutPath,
+      'service-linked-role',
+      'approval',
+      'never',
+      'is a service-linked role',
+    ],
+    [
+      'an IAM Identity Center role',
+      principals.identityCenter,
+      'aws-managed-role',
+      'automatic',
+      'never',
+      'is managed by AWS (IAM Identity Center)',
+    ],
+    [
+      'an IAM Identity Center role named without its path',
+      principals.identityCenterWithoutPath,
+      'aws-managed-role',
+      'automatic',
+      'never',
+      'is managed by AWS',
+    ],
     ['the root user', principals.root, 'root', 'never', 'approval', 'root user'],
-    ['a session', principals.session, 'session', 'never', 'never', `is a session: name its role instead (arn:aws:iam::${account}:role/leaky-ci`],
+    [
+      'a session',
+      principals.session,
+      'session',
+      'never',
+      'never',
+      `is a session: name its role instead (arn:aws:iam::${account}:role/leaky-ci`,
+    ],
     ['a federated session', principals.federated, 'federated-user', 'automatic', 'never', 'is a federated session'],
-    ["another account's role", principals.otherAccount, 'role', 'automatic', 'never', 'quarantine it in its own account'],
+    [
+      "another account's role",
+      principals.otherAccount,
+      'role',
+      'automatic',
+      'never',
+      'quarantine it in its own account',
+    ],
     ['a role of another partition', principals.otherPartition, 'other-partition', 'never', 'never', 'partition aws-cn'],
-    ['an AWS service', principals.service, 'not-a-principal', 'never', 'never', 'is not an IAM role, user or federated user ARN'],
-    ['an IAM group', principals.group, 'not-a-principal', 'never', 'never', 'is not an IAM role, user or federated user ARN'],
+    [
+      'an AWS service',
+      principals.service,
+      'not-a-principal',
+      'never',
+      'never',
+      'is not an IAM role, user or federated user ARN',
+    ],
+    [
+      'an IAM group',
+      principals.group,
+      'not-a-principal',
+      'never',
+      'never',
+      'is not an IAM role, user or federated user ARN',
+    ],
   ])('%s', (_name, arn, kind, deny, quarantine, why) => {
     const guard = guardPrincipal(arn, context);
     expect(guard).toMatchObject({ kind, deny: { may: deny }, quarantine: { may: quarantine } });
@@ -60,26 +123,46 @@ describe('the principal guard', () => {
   });
 
   it("knows kms-warden's own roles by the path stored plans named them by", () => {
-    expect(guardPrincipal(`arn:aws:iam::${account}:role/kms-warden/prod/anything`, { responderRolePath: '/kms-warden/' }).kind).toBe('responder');
+    expect(
+      guardPrincipal(`arn:aws:iam::${account}:role/kms-warden/prod/anything`, { responderRolePath: '/kms-warden/' })
+        .kind,
+    ).toBe('responder');
   });
 
   it('without an own account or partition, judges the principal alone', () => {
-    expect(guardPrincipal(principals.otherAccount)).toMatchObject({ ownAccount: undefined, deny: { may: 'automatic' }, quarantine: { may: 'automatic' } });
+    expect(guardPrincipal(principals.otherAccount)).toMatchObject({
+      ownAccount: undefined,
+      deny: { may: 'automatic' },
+      quarantine: { may: 'automatic' },
+    });
     expect(guardPrincipal(principals.otherPartition)).toMatchObject({ kind: 'role', quarantine: { may: 'automatic' } });
   });
 
   it('keeps what quarantine guarded before: AWS-managed roles, by path or name', () => {
-    expect([principals.serviceLinked, principals.identityCenter, principals.identityCenterWithoutPath].every(isAwsManagedRole)).toBe(true);
+    expect(
+      [principals.serviceLinked, principals.identityCenter, principals.identityCenterWithoutPath].every(
+        isAwsManagedRole,
+      ),
+    ).toBe(true);
     expect(isAwsManagedRole(principals.role)).toBe(false);
-    expect(quarantineRefusal({ principalArn: principals.serviceLinked, ownAccount: account })).toContain('service-linked');
-    expect(quarantineRefusal({ principalArn: principals.role, ownAccount: account, responderRoles: [responder] })).toBeUndefined();
+    expect(quarantineRefusal({ principalArn: principals.serviceLinked, ownAccount: account })).toContain(
+      'service-linked',
+    );
+    expect(
+      quarantineRefusal({ principalArn: principals.role, ownAccount: account, responderRoles: [responder] }),
+    ).toBeUndefined();
   });
 });
 
 describe('actions refuse a guarded principal when they apply', () => {
   const kms = mockClient(KMSClient);
   const iam = mockClient(IAMClient);
-  const deps = { kms: new KmsKeys((region) => new KMSClient({ region })), iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })), policyTexts: new InMemoryPolicyTexts(), keyPolicyLock: new InProcessKeyPolicyLock() };
+  const deps = {
+    kms: new KmsKeys((region) => new KMSClient({ region })),
+    iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
+    policyTexts: new InMemoryPolicyTexts(),
+    keyPolicyLock: new InProcessKeyPolicyLock(),
+  };
   const first = { resuming: false };
   beforeEach(() => {
     kms.reset();
@@ -92,12 +175,19 @@ describe('actions refuse a guarded principal when they apply', () => {
     ['the root user', principals.root, 'root user is never denied'],
     ['a session', principals.session, 'is a session'],
     ['a role of another partition', principals.otherPartition, 'partition aws-cn'],
-  ])('deny-principal-in-key-policy skips %s and never reads or writes the key policy', async (_name, principalArn, why) => {
-    const result = await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn, responderRoles: [responder] }, deps, first);
-    expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining(why) });
-    expect(kms.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
-    expect(kms.commandCalls(PutKeyPolicyCommand)).toHaveLength(0);
-  });
+  ])(
+    'deny-principal-in-key-policy skips %s and never reads or writes the key policy',
+    async (_name, principalArn, why) => {
+      const result = await denyPrincipalInKeyPolicy.apply(
+        { keyArn, principalArn, responderRoles: [responder] },
+        deps,
+        first,
+      );
+      expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining(why) });
+      expect(kms.commandCalls(GetKeyPolicyCommand)).toHaveLength(0);
+      expect(kms.commandCalls(PutKeyPolicyCommand)).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['an IAM Identity Center role', principals.identityCenter],
@@ -106,7 +196,9 @@ describe('actions refuse a guarded principal when they apply', () => {
   ])('deny-principal-in-key-policy still denies %s (contained through the key policy)', async (_name, principalArn) => {
     kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [] }) });
     kms.on(PutKeyPolicyCommand).resolves({});
-    expect(await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn, responderRoles: [responder] }, deps, first)).toMatchObject({ outcome: 'applied' });
+    expect(
+      await denyPrincipalInKeyPolicy.apply({ keyArn, principalArn, responderRoles: [responder] }, deps, first),
+    ).toMatchObject({ outcome: 'applied' });
   });
 
   it.each([
@@ -119,14 +211,39 @@ describe('actions refuse a guarded principal when they apply', () => {
     ['a federated session', principals.federated, 'federated session'],
     ["another account's role", principals.otherAccount, 'quarantine it in its own account'],
   ])('quarantine-principal skips %s and makes no IAM call', async (_name, principalArn, why) => {
-    const result = await quarantinePrincipal.apply({ principalArn, sessionsIssuedBefore: '2026-11-28T12:00:00.000Z', ownAccount: account, responderRoles: [responder] }, deps, first);
+    const result = await quarantinePrincipal.apply(
+      {
+        principalArn,
+        sessionsIssuedBefore: '2026-11-28T12:00:00.000Z',
+        ownAccount: account,
+        responderRoles: [responder],
+      },
+      deps,
+      first,
+    );
     expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining(why) });
     expect(iam.calls()).toHaveLength(0);
   });
 
   it('quarantine-principal skips a path-less role that IAM shows is managed by AWS, before changing it', async () => {
-    iam.on(GetRoleCommand).resolves({ Role: { Arn: `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/ops-admin`, RoleName: 'ops-admin', Path: '/aws-reserved/sso.amazonaws.com/', RoleId: 'AROA', CreateDate: new Date() } });
-    const result = await quarantinePrincipal.apply({ principalArn: `arn:aws:iam::${account}:role/ops-admin`, sessionsIssuedBefore: '2026-11-28T12:00:00.000Z', ownAccount: account }, deps, first);
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        Arn: `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/ops-admin`,
+        RoleName: 'ops-admin',
+        Path: '/aws-reserved/sso.amazonaws.com/',
+        RoleId: 'AROA',
+        CreateDate: new Date(),
+      },
+    });
+    const result = await quarantinePrincipal.apply(
+      {
+        principalArn: `arn:aws:iam::${account}:role/ops-admin`,
+        sessionsIssuedBefore: '2026-11-28T12:00:00.000Z',
+        ownAccount: account,
+      },
+      deps,
+      first,
+    );
     expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining('is managed by AWS') });
     expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
   });
@@ -146,8 +263,22 @@ describe('actions refuse a guarded principal when they apply', () => {
   it("manual containment isolates a role, and another account's role in the key policy, with the guard's context in each step", () => {
     expect(principalRefusal(principals.role, [responder], account)).toBeUndefined();
     expect(principalRefusal(principals.otherAccount, [responder], account)).toBeUndefined();
-    const plan = planManualContainment({ keyArn, principalArn: principals.role, disable: false, trustedAccounts: [], responderRoles: [responder], ownAccount: account, revokesPerSecond: 5, now: '2026-11-28T12:00:00.000Z' });
-    expect(plan.find((s) => s.type === 'deny-principal-in-key-policy')!.params).toMatchObject({ responderRoles: [responder] });
-    expect(plan.find((s) => s.type === 'quarantine-principal')!.params).toMatchObject({ responderRoles: [responder], ownAccount: account });
+    const plan = planManualContainment({
+      keyArn,
+      principalArn: principals.role,
+      disable: false,
+      trustedAccounts: [],
+      responderRoles: [responder],
+      ownAccount: account,
+      revokesPerSecond: 5,
+      now: '2026-11-28T12:00:00.000Z',
+    });
+    expect(plan.find((s) => s.type === 'deny-principal-in-key-policy')!.params).toMatchObject({
+      responderRoles: [responder],
+    });
+    expect(plan.find((s) => s.type === 'quarantine-principal')!.params).toMatchObject({
+      responderRoles: [responder],
+      ownAccount: account,
+    });
   });
 });

@@ -5,19 +5,40 @@ import { signSlackRequest, verifySlackRequest } from '../../../src/approvals/sla
 const secret = Buffer.from('0123456789abcdef0123456789abcdef');
 const now = new Date('2026-11-28T12:00:00.000Z');
 const inADay = now.getTime() / 1000 + 86_400;
-const token = signToken({ incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay, nonce: 'n0nce' }, secret);
+const token = signToken(
+  { incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay, nonce: 'n0nce' },
+  secret,
+);
 
 describe('approval tokens', () => {
   const tamper = (t: string, index: number) => t.slice(0, index) + (t[index] === 'A' ? 'B' : 'A') + t.slice(index + 1);
 
   it.each([
     ['a valid token', token, { action: 'approve-rekey' as ApprovalAction }, { ok: true }],
-    ['another secret', signToken({ incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay }, Buffer.from('x'.repeat(32))), {}, { ok: false, refusal: 'forged' }],
+    [
+      'another secret',
+      signToken(
+        { incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay },
+        Buffer.from('x'.repeat(32)),
+      ),
+      {},
+      { ok: false, refusal: 'forged' },
+    ],
     ['an altered payload', tamper(token, 3), {}, { ok: false, refusal: 'forged' }],
     ['an altered signature', tamper(token, token.length - 3), {}, { ok: false, refusal: 'forged' }],
     ['a truncated signature', token.slice(0, -4), {}, { ok: false, refusal: 'forged' }],
-    ['an expired token', signToken({ incidentId: 'kw-1', action: 'reject', expiresAt: now.getTime() / 1000 - 1 }, secret), {}, { ok: false, refusal: 'expired' }],
-    ['a token for another action', token, { action: 'disable-key' as ApprovalAction }, { ok: false, refusal: 'wrong-action' }],
+    [
+      'an expired token',
+      signToken({ incidentId: 'kw-1', action: 'reject', expiresAt: now.getTime() / 1000 - 1 }, secret),
+      {},
+      { ok: false, refusal: 'expired' },
+    ],
+    [
+      'a token for another action',
+      token,
+      { action: 'disable-key' as ApprovalAction },
+      { ok: false, refusal: 'wrong-action' },
+    ],
     ['a token for another incident', token, { incidentId: 'kw-other' }, { ok: false, refusal: 'wrong-incident' }],
     ['garbage', 'hello', {}, { ok: false, refusal: 'malformed' }],
     ['three parts', `${token}.x`, {}, { ok: false, refusal: 'malformed' }],
@@ -43,11 +64,15 @@ describe('approval tokens', () => {
 
   it('refuses any change to a token (property)', () => {
     fc.assert(
-      fc.property(fc.nat({ max: token.length - 1 }), fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'), (index, char) => {
-        fc.pre(token[index] !== char);
-        const changed = token.slice(0, index) + char + token.slice(index + 1);
-        expect(verifyToken(changed, secret, { now }).ok).toBe(false);
-      }),
+      fc.property(
+        fc.nat({ max: token.length - 1 }),
+        fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.'),
+        (index, char) => {
+          fc.pre(token[index] !== char);
+          const changed = token.slice(0, index) + char + token.slice(index + 1);
+          expect(verifyToken(changed, secret, { now }).ok).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -61,10 +86,28 @@ describe('Slack request signatures', () => {
 
   it.each([
     ['a valid request', { timestamp, signature }, body, { ok: true }],
-    ['a forged signature', { timestamp, signature: signSlackRequest('other-secret', timestamp, body) }, body, { ok: false, refusal: 'forged' }],
+    [
+      'a forged signature',
+      { timestamp, signature: signSlackRequest('other-secret', timestamp, body) },
+      body,
+      { ok: false, refusal: 'forged' },
+    ],
     ['an altered body', { timestamp, signature }, `${body}x`, { ok: false, refusal: 'forged' }],
-    ['a stale request (6 minutes)', { timestamp: String(now.getTime() / 1000 - 360), signature: signSlackRequest(signingSecret, String(now.getTime() / 1000 - 360), body) }, body, { ok: false, refusal: 'stale' }],
-    ['a request from the future', { timestamp: String(now.getTime() / 1000 + 360), signature }, body, { ok: false, refusal: 'stale' }],
+    [
+      'a stale request (6 minutes)',
+      {
+        timestamp: String(now.getTime() / 1000 - 360),
+        signature: signSlackRequest(signingSecret, String(now.getTime() / 1000 - 360), body),
+      },
+      body,
+      { ok: false, refusal: 'stale' },
+    ],
+    [
+      'a request from the future',
+      { timestamp: String(now.getTime() / 1000 + 360), signature },
+      body,
+      { ok: false, refusal: 'stale' },
+    ],
     ['no signature', { timestamp }, body, { ok: false, refusal: 'missing-headers' }],
     ['a signature of another length', { timestamp, signature: 'v0=abc' }, body, { ok: false, refusal: 'forged' }],
   ])('%s', (_name, headers, rawBody, result) => {
@@ -74,7 +117,10 @@ describe('Slack request signatures', () => {
   it('refuses any change to the body (property)', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 200 }), (extra) => {
-        expect(verifySlackRequest(signingSecret, { timestamp, signature }, body + extra, now)).toEqual({ ok: false, refusal: 'forged' });
+        expect(verifySlackRequest(signingSecret, { timestamp, signature }, body + extra, now)).toEqual({
+          ok: false,
+          refusal: 'forged',
+        });
       }),
       { numRuns: 1000 },
     );

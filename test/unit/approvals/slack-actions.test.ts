@@ -1,5 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { completeSealedPress, completeSlackPress, handleSlackAction, type SlackDeferral, type SlackDeps } from '../../../src/approvals/slack-actions';
+import {
+  completeSealedPress,
+  completeSlackPress,
+  handleSlackAction,
+  type SlackDeferral,
+  type SlackDeps,
+} from '../../../src/approvals/slack-actions';
 import { sealPress, unsealPress, type SealedPress } from '../../../src/approvals/sealed-press';
 import { approvalRoute } from '../../../src/approvals/route';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
@@ -40,7 +46,11 @@ const setup = async (later?: SlackDeferral) => {
     audit: { record: async (entry) => void audit.push(entry) },
     rekey: { start: async () => ({ started: true, detail: 're-keying started' }) },
     notifier: { send: async (notification) => (sent.push(notification), `m${sent.length}`) },
-    links: { baseUrl: 'https://approvals.example.test/approvals/', secret: { bytes: async () => linkSecret }, ttlSeconds: 3600 },
+    links: {
+      baseUrl: 'https://approvals.example.test/approvals/',
+      secret: { bytes: async () => linkSecret },
+      ttlSeconds: 3600,
+    },
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => now,
     tokenTtlSeconds: 3600,
@@ -58,9 +68,14 @@ const setup = async (later?: SlackDeferral) => {
   const press = (user: string, value: string, response_url = responseUrl) => {
     const body = `payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: user }, actions: [{ action_id: 'x', value }], response_url }))}`;
     const timestamp = String(now.getTime() / 1000);
-    return handleSlackAction(deps)(body, { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(signingSecret, timestamp, body) }, { sourceIp: '203.0.113.9' });
+    return handleSlackAction(deps)(
+      body,
+      { 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signSlackRequest(signingSecret, timestamp, body) },
+      { sourceIp: '203.0.113.9' },
+    );
   };
-  const tokenFor = (action: 'approve-rekey' | 'release') => signToken({ incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600 }, linkSecret);
+  const tokenFor = (action: 'approve-rekey' | 'release') =>
+    signToken({ incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600 }, linkSecret);
   return { deps, incidents, incident, posts, sent, audit, press, tokenFor };
 };
 
@@ -87,9 +102,22 @@ describe('answering a Slack button press through its response_url', () => {
     await press('U0ONCALL', token);
     posts.length = 0;
     await press('U0ONCALL', token);
-    expect(posts).toEqual([{ url: responseUrl, body: { response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('can no longer be made') } }]);
+    expect(posts).toEqual([
+      {
+        url: responseUrl,
+        body: {
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: expect.stringContaining('can no longer be made'),
+        },
+      },
+    ]);
     await press('U0INTERN', tokenFor('release'));
-    expect(posts[1]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('not on the list') });
+    expect(posts[1]!.body).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: expect.stringContaining('not on the list'),
+    });
     expect((await incidents.get(incident.id))!.status).toBe('approved');
     expect(sent).toHaveLength(1);
   });
@@ -107,7 +135,8 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     const presses: SealedPress[] = [];
     return { presses, later: { defer: async (sealed: SealedPress) => void presses.push(sealed) } };
   };
-  const routeOf = (deps: SlackDeps) => approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSealedPress(deps) });
+  const routeOf = (deps: SlackDeps) =>
+    approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSealedPress(deps) });
 
   it('answers at once with nothing decided; the handed-over press then decides and replaces the message', async () => {
     const { presses, later } = handedOver();
@@ -118,10 +147,15 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
     expect(posts).toEqual([]);
     // Handed over sealed with the deployment's link secret.
-    expect(unsealPress(presses[0], linkSecret, now)).toEqual({ ok: true, press: { token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } } });
+    expect(unsealPress(presses[0], linkSecret, now)).toEqual({
+      ok: true,
+      press: { token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } },
+    });
 
     // What the function's asynchronous invocation of itself does with it, through the same route as HTTP.
-    const done = (await routeOf(deps)(JSON.parse(JSON.stringify({ kmsWardenSlackPress: presses[0] })))) as { statusCode: number };
+    const done = (await routeOf(deps)(JSON.parse(JSON.stringify({ kmsWardenSlackPress: presses[0] })))) as {
+      statusCode: number;
+    };
     expect(done.statusCode).toBe(200);
     expect((await incidents.get(incident.id))!.status).toBe('approved');
     expect(posts).toEqual([{ url: responseUrl, body: expect.objectContaining({ replace_original: true }) }]);
@@ -132,11 +166,16 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     const { posts, press, tokenFor } = await setup(later);
     await press('U0INTERN', tokenFor('approve-rekey'));
     expect(presses).toEqual([]);
-    expect(posts[0]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('not on the list') });
+    expect(posts[0]!.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('not on the list'),
+    });
   });
 
   it('decides at once when the hand-over fails: late is better than never', async () => {
-    const { incident, incidents, posts, press, tokenFor } = await setup({ defer: async () => Promise.reject(new Error('Rate exceeded')) });
+    const { incident, incidents, posts, press, tokenFor } = await setup({
+      defer: async () => Promise.reject(new Error('Rate exceeded')),
+    });
     const reply = await press('U0ONCALL', tokenFor('approve-rekey'));
     expect(JSON.parse(reply.body)).toMatchObject({ replace_original: true });
     expect((await incidents.get(incident.id))!.status).toBe('approved');
@@ -150,9 +189,17 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
     expect(posts[0]!.body).toMatchObject({ text: expect.stringContaining('not on the list') });
 
-    const broken = completeSlackPress({ ...deps, secret: { bytes: async () => Promise.reject(new Error('AccessDeniedException: secretsmanager:GetSecretValue')) } });
-    await expect(broken({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} })).resolves.toMatchObject({ status: 200 });
-    expect(posts[1]!.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^kms-warden could not finish this decision \(AccessDeniedException/) });
+    const broken = completeSlackPress({
+      ...deps,
+      secret: { bytes: async () => Promise.reject(new Error('AccessDeniedException: secretsmanager:GetSecretValue')) },
+    });
+    await expect(
+      broken({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} }),
+    ).resolves.toMatchObject({ status: 200 });
+    expect(posts[1]!.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^kms-warden could not finish this decision \(AccessDeniedException/),
+    });
   });
 
   it('refuses a handed-over press that is unsealed, forged, altered, stale or malformed, or when Slack is not configured', async () => {
@@ -167,7 +214,8 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
       ['a press sealed 16 minutes ago', sealed, { ...deps, now: () => later }],
       ['a malformed seal', { ...sealed, mac: 'zz' }, deps],
     ];
-    for (const [, event, using] of cases) expect(await routeOf(using)({ kmsWardenSlackPress: event })).toMatchObject({ statusCode: 400 });
+    for (const [, event, using] of cases)
+      expect(await routeOf(using)({ kmsWardenSlackPress: event })).toMatchObject({ statusCode: 400 });
     expect(audit.filter((a) => a.reason.startsWith('handed-over slack press'))).toHaveLength(cases.length);
     expect(await approvalRoute(deps)({ kmsWardenSlackPress: sealed })).toMatchObject({ statusCode: 400 });
     expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');

@@ -13,11 +13,15 @@ describe('handing a Slack press to the function itself', () => {
     await new LambdaSelfInvoke(new LambdaClient({ region: 'us-east-1' }), 'kms-warden-prod-approvals').defer(press);
     const [call] = lambda.commandCalls(InvokeCommand);
     expect(call!.args[0].input).toMatchObject({ FunctionName: 'kms-warden-prod-approvals', InvocationType: 'Event' });
-    expect(JSON.parse(Buffer.from(call!.args[0].input.Payload as Uint8Array).toString('utf8'))).toEqual({ kmsWardenSlackPress: press });
+    expect(JSON.parse(Buffer.from(call!.args[0].input.Payload as Uint8Array).toString('utf8'))).toEqual({
+      kmsWardenSlackPress: press,
+    });
   });
 
   it('fails when Lambda did not queue it, so the press is decided at once instead', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200 });
-    await expect(new LambdaSelfInvoke(new LambdaClient({ region: 'us-east-1' }), 'f').defer(press)).rejects.toThrow('Lambda did not queue the press (status 200)');
+    await expect(new LambdaSelfInvoke(new LambdaClient({ region: 'us-east-1' }), 'f').defer(press)).rejects.toThrow(
+      'Lambda did not queue the press (status 200)',
+    );
   });
 });

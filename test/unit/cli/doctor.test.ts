@@ -1,14 +1,33 @@
-import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+} from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListKeysCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListKeysCommand,
+  type KeyMetadata,
+} from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { AccountSetup, recordingSelectors, selectorProblems, type TrailSelectors } from '../../../src/aws/account-setup';
+import {
+  AccountSetup,
+  recordingSelectors,
+  selectorProblems,
+  type TrailSelectors,
+} from '../../../src/aws/account-setup';
 import { defaultStage, detectionRules, doctorCommand, doctorUsage } from '../../../src/cli/doctor-command';
 import { main } from '../../../src/cli/main';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../../../src/local/stack-definition';
 import { captured } from '../../support/captured-io';
 
-/** What moto cannot show (test/integration/doctor-cli.test.ts): refused calls, paging, replicas, the selector logic in full. */
+/**
+ * What moto cannot show (test/integration/doctor-cli.test.ts): refused calls, paging, replicas, the selector logic in
+ * full.
+ */
 
 const accessDenied = (action: string) =>
   Object.assign(new Error(`User: arn:aws:iam::111122223333:user/dev is not authorized to perform: ${action}`), {
@@ -31,7 +50,10 @@ describe('kms-warden doctor usage', () => {
     [['--stage'], /^kms-warden doctor: Option '--stage <value>' argument missing/],
     [['--stage', 'prod/1'], /^kms-warden doctor: --stage takes letters, digits and hyphens, not "prod\/1"/],
     // --region is every command's: the CLI checks it before the command runs.
-    [['--region', 'Europe'], /^kms-warden: --region takes a Region name such as eu-west-1, not "Europe"\. See kms-warden --help\.$/],
+    [
+      ['--region', 'Europe'],
+      /^kms-warden: --region takes a Region name such as eu-west-1, not "Europe"\. See kms-warden --help\.$/,
+    ],
   ])('refuses %j with exit code 2 before calling AWS', async (argv, message) => {
     const run = captured();
     expect(await main(['doctor', ...argv], run.io)).toBe(2);
@@ -47,8 +69,16 @@ describe("kms-warden's rules, from serverless.yml", () => {
     expect(detectionRules(definition, 'prod')).toEqual([
       { name: 'kms-warden-prod-key-lifecycle', state: 'ENABLED', patternFile: 'rules/kms-key-lifecycle.json' },
       { name: 'kms-warden-prod-s3-object-kms-key', state: 'ENABLED', patternFile: 'rules/s3-object-kms-key.json' },
-      { name: 'kms-warden-prod-guardduty-credential-findings', state: 'ENABLED', patternFile: 'rules/guardduty-credential-findings.json' },
-      { name: 'kms-warden-prod-config-kms-compliance', state: 'ENABLED', patternFile: 'rules/config-kms-compliance.json' },
+      {
+        name: 'kms-warden-prod-guardduty-credential-findings',
+        state: 'ENABLED',
+        patternFile: 'rules/guardduty-credential-findings.json',
+      },
+      {
+        name: 'kms-warden-prod-config-kms-compliance',
+        state: 'ENABLED',
+        patternFile: 'rules/config-kms-compliance.json',
+      },
       {
         name: 'kms-warden-prod-key-activity',
         state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
@@ -64,33 +94,110 @@ describe("kms-warden's rules, from serverless.yml", () => {
       functions: { f: { events: [{ eventBridge: { name: '${self:custom.prefix}-rule', pattern: {} } }] } },
       resources: { Resources: {} },
     } as ServerlessDefinition;
-    expect(() => detectionRules(definition, 'prod')).toThrow('serverless.yml: cannot resolve "${self:custom.prefix}-rule" (functions.f.events[0].eventBridge)');
+    expect(() => detectionRules(definition, 'prod')).toThrow(
+      'serverless.yml: cannot resolve "${self:custom.prefix}-rule" (functions.f.events[0].eventBridge)',
+    );
   });
 });
 
 describe('which trail selectors record KMS management events, read-only and write', () => {
   const classic = (...selectors: TrailSelectors['classic']): TrailSelectors => ({ classic: selectors, advanced: [] });
-  const advanced = (...fieldLists: NonNullable<TrailSelectors['advanced'][number]['FieldSelectors']>[]): TrailSelectors => ({
+  const advanced = (
+    ...fieldLists: NonNullable<TrailSelectors['advanced'][number]['FieldSelectors']>[]
+  ): TrailSelectors => ({
     classic: [],
     advanced: fieldLists.map((FieldSelectors, i) => ({ Name: `s${i}`, FieldSelectors })),
   });
   const management = { Field: 'eventCategory', Equals: ['Management'] };
 
   it.each<[string, TrailSelectors, string[]]>([
-    ['classic, all management events', classic({ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }), []],
-    ['classic, read-only and write-only selectors together', classic({ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true }, { ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }), []],
-    ['classic, another source excluded', classic({ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['rdsdata.amazonaws.com'] }), []],
-    ['classic, KMS excluded', classic({ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }), ['excludes kms.amazonaws.com']],
-    ['classic, write-only', classic({ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }), ['records only write management events']],
-    ['classic, read-only and KMS excluded', classic({ ReadWriteType: 'ReadOnly', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }), ['excludes kms.amazonaws.com', 'records only read-only management events']],
-    ['classic, data events only', classic({ ReadWriteType: 'All', IncludeManagementEvents: false, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }), ['records no management events']],
+    [
+      'classic, all management events',
+      classic({ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }),
+      [],
+    ],
+    [
+      'classic, read-only and write-only selectors together',
+      classic(
+        { ReadWriteType: 'ReadOnly', IncludeManagementEvents: true },
+        { ReadWriteType: 'WriteOnly', IncludeManagementEvents: true },
+      ),
+      [],
+    ],
+    [
+      'classic, another source excluded',
+      classic({
+        ReadWriteType: 'All',
+        IncludeManagementEvents: true,
+        ExcludeManagementEventSources: ['rdsdata.amazonaws.com'],
+      }),
+      [],
+    ],
+    [
+      'classic, KMS excluded',
+      classic({
+        ReadWriteType: 'All',
+        IncludeManagementEvents: true,
+        ExcludeManagementEventSources: ['kms.amazonaws.com'],
+      }),
+      ['excludes kms.amazonaws.com'],
+    ],
+    [
+      'classic, write-only',
+      classic({ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }),
+      ['records only write management events'],
+    ],
+    [
+      'classic, read-only and KMS excluded',
+      classic({
+        ReadWriteType: 'ReadOnly',
+        IncludeManagementEvents: true,
+        ExcludeManagementEventSources: ['kms.amazonaws.com'],
+      }),
+      ['excludes kms.amazonaws.com', 'records only read-only management events'],
+    ],
+    [
+      'classic, data events only',
+      classic({
+        ReadWriteType: 'All',
+        IncludeManagementEvents: false,
+        DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
+      }),
+      ['records no management events'],
+    ],
     ['no selectors', classic(), ['records no management events']],
     ['advanced, all management events', advanced([management]), []],
-    ['advanced, another source excluded', advanced([management, { Field: 'eventSource', NotEquals: ['rdsdata.amazonaws.com'] }]), []],
-    ['advanced, KMS excluded', advanced([management, { Field: 'eventSource', NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] }]), ['excludes kms.amazonaws.com']],
-    ['advanced, read-only only', advanced([management, { Field: 'readOnly', Equals: ['true'] }]), ['records only read-only management events']],
-    ['advanced, reads and writes in two selectors', advanced([management, { Field: 'readOnly', Equals: ['true'] }], [management, { Field: 'readOnly', Equals: ['false'] }]), []],
-    ['advanced, data events only', advanced([{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }]), ['records no management events']],
+    [
+      'advanced, another source excluded',
+      advanced([management, { Field: 'eventSource', NotEquals: ['rdsdata.amazonaws.com'] }]),
+      [],
+    ],
+    [
+      'advanced, KMS excluded',
+      advanced([management, { Field: 'eventSource', NotEquals: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'] }]),
+      ['excludes kms.amazonaws.com'],
+    ],
+    [
+      'advanced, read-only only',
+      advanced([management, { Field: 'readOnly', Equals: ['true'] }]),
+      ['records only read-only management events'],
+    ],
+    [
+      'advanced, reads and writes in two selectors',
+      advanced(
+        [management, { Field: 'readOnly', Equals: ['true'] }],
+        [management, { Field: 'readOnly', Equals: ['false'] }],
+      ),
+      [],
+    ],
+    [
+      'advanced, data events only',
+      advanced([
+        { Field: 'eventCategory', Equals: ['Data'] },
+        { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+      ]),
+      ['records no management events'],
+    ],
   ])('%s', (_case, selectors, problems) => {
     expect(selectorProblems(selectors)).toEqual(problems);
   });
@@ -101,8 +208,17 @@ describe('which trail selectors record KMS management events, read-only and writ
       JSON.parse(
         recordingSelectors(
           classic(
-            { ReadWriteType: 'WriteOnly', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'], DataResources: s3Objects },
-            { ReadWriteType: 'ReadOnly', IncludeManagementEvents: true, ExcludeManagementEventSources: ['rdsdata.amazonaws.com'] },
+            {
+              ReadWriteType: 'WriteOnly',
+              IncludeManagementEvents: true,
+              ExcludeManagementEventSources: ['kms.amazonaws.com', 'rdsdata.amazonaws.com'],
+              DataResources: s3Objects,
+            },
+            {
+              ReadWriteType: 'ReadOnly',
+              IncludeManagementEvents: true,
+              ExcludeManagementEventSources: ['rdsdata.amazonaws.com'],
+            },
           ),
         ).json,
       ),
@@ -122,10 +238,19 @@ describe('AccountSetup, when AWS refuses or pages', () => {
   const events = mockClient(EventBridgeClient);
   const kms = mockClient(KMSClient);
   const setup = new AccountSetup(
-    { cloudTrail: (r) => (r === 'us-west-2' ? west : east), events: () => new EventBridgeClient({ region }), kms: () => new KMSClient({ region }) },
+    {
+      cloudTrail: (r) => (r === 'us-west-2' ? west : east),
+      events: () => new EventBridgeClient({ region }),
+      kms: () => new KMSClient({ region }),
+    },
     region,
   );
-  const centralTrail = { Name: 'central', TrailARN: 'arn:aws:cloudtrail:us-west-2:111122223333:trail/central', HomeRegion: 'us-west-2', IsMultiRegionTrail: true };
+  const centralTrail = {
+    Name: 'central',
+    TrailARN: 'arn:aws:cloudtrail:us-west-2:111122223333:trail/central',
+    HomeRegion: 'us-west-2',
+    IsMultiRegionTrail: true,
+  };
   const key = (id: string, overrides: Partial<KeyMetadata> = {}): KeyMetadata => ({
     KeyId: id,
     Arn: `arn:aws:kms:us-east-1:111122223333:key/${id}`,
@@ -156,7 +281,8 @@ describe('AccountSetup, when AWS refuses or pages', () => {
     expect(await setup.cloudTrail()).toEqual({
       check: 'cloudtrail',
       ok: false,
-      detail: 'no trail records KMS management events in us-east-1: trail central cannot be read (event selectors: access denied (needs cloudtrail:GetEventSelectors))',
+      detail:
+        'no trail records KMS management events in us-east-1: trail central cannot be read (event selectors: access denied (needs cloudtrail:GetEventSelectors))',
       fix: 'allow cloudtrail:GetEventSelectors for the identity running kms-warden doctor, then run it again',
     });
     expect(cloudTrailEast).toHaveReceivedCommandWith(DescribeTrailsCommand, { includeShadowTrails: true });
@@ -166,14 +292,16 @@ describe('AccountSetup, when AWS refuses or pages', () => {
 
   it('fails a rule check naming events:DescribeRule when it may not read the rule', async () => {
     events.on(DescribeRuleCommand).rejects(accessDenied('events:DescribeRule'));
-    expect(await setup.eventBridgeRules([{ name: 'kms-warden-prod-key-lifecycle', state: 'ENABLED' }], 'prod')).toEqual([
-      {
-        check: 'eventbridge',
-        ok: false,
-        detail: 'cannot read rule kms-warden-prod-key-lifecycle: access denied (needs events:DescribeRule)',
-        fix: 'allow events:DescribeRule for the identity running kms-warden doctor, then run it again',
-      },
-    ]);
+    expect(await setup.eventBridgeRules([{ name: 'kms-warden-prod-key-lifecycle', state: 'ENABLED' }], 'prod')).toEqual(
+      [
+        {
+          check: 'eventbridge',
+          ok: false,
+          detail: 'cannot read rule kms-warden-prod-key-lifecycle: access denied (needs events:DescribeRule)',
+          fix: 'allow events:DescribeRule for the identity running kms-warden doctor, then run it again',
+        },
+      ],
+    );
   });
 
   it('fails the rotation check naming kms:ListKeys when it may not list keys', async () => {
@@ -191,15 +319,29 @@ describe('AccountSetup, when AWS refuses or pages', () => {
   it('pages through ListKeys, skips keys rotation does not apply to, sends a replica to its primary and names a refused key', async () => {
     kms
       .on(ListKeysCommand)
-      .resolvesOnce({ Keys: [{ KeyArn: key('rotating').Arn }, { KeyArn: key('imported').Arn }], Truncated: true, NextMarker: 'page-2' })
-      .resolvesOnce({ Keys: [{ KeyArn: key('mrk-replica').Arn }, { KeyArn: key('aws-managed').Arn }, { KeyArn: key('locked').Arn }], Truncated: false });
+      .resolvesOnce({
+        Keys: [{ KeyArn: key('rotating').Arn }, { KeyArn: key('imported').Arn }],
+        Truncated: true,
+        NextMarker: 'page-2',
+      })
+      .resolvesOnce({
+        Keys: [{ KeyArn: key('mrk-replica').Arn }, { KeyArn: key('aws-managed').Arn }, { KeyArn: key('locked').Arn }],
+        Truncated: false,
+      });
     kms.on(DescribeKeyCommand, { KeyId: key('rotating').Arn }).resolves({ KeyMetadata: key('rotating') });
-    kms.on(DescribeKeyCommand, { KeyId: key('imported').Arn }).resolves({ KeyMetadata: key('imported', { Origin: 'EXTERNAL' }) });
-    kms.on(DescribeKeyCommand, { KeyId: key('aws-managed').Arn }).resolves({ KeyMetadata: key('aws-managed', { KeyManager: 'AWS' }) });
+    kms
+      .on(DescribeKeyCommand, { KeyId: key('imported').Arn })
+      .resolves({ KeyMetadata: key('imported', { Origin: 'EXTERNAL' }) });
+    kms
+      .on(DescribeKeyCommand, { KeyId: key('aws-managed').Arn })
+      .resolves({ KeyMetadata: key('aws-managed', { KeyManager: 'AWS' }) });
     kms.on(DescribeKeyCommand, { KeyId: key('mrk-replica').Arn }).resolves({
       KeyMetadata: key('mrk-replica', {
         MultiRegion: true,
-        MultiRegionConfiguration: { MultiRegionKeyType: 'REPLICA', PrimaryKey: { Arn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-replica', Region: 'eu-west-1' } },
+        MultiRegionConfiguration: {
+          MultiRegionKeyType: 'REPLICA',
+          PrimaryKey: { Arn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-replica', Region: 'eu-west-1' },
+        },
       }),
     });
     kms.on(DescribeKeyCommand, { KeyId: key('locked').Arn }).rejects(accessDenied('kms:DescribeKey'));
@@ -207,7 +349,11 @@ describe('AccountSetup, when AWS refuses or pages', () => {
     kms.on(GetKeyRotationStatusCommand, { KeyId: key('mrk-replica').Arn }).resolves({ KeyRotationEnabled: false });
 
     expect(await setup.keyRotation()).toEqual([
-      { check: 'key-rotation', ok: true, detail: '1 enabled customer-managed symmetric key rotates automatically in us-east-1' },
+      {
+        check: 'key-rotation',
+        ok: true,
+        detail: '1 enabled customer-managed symmetric key rotates automatically in us-east-1',
+      },
       {
         check: 'key-rotation',
         ok: false,
@@ -226,7 +372,11 @@ describe('AccountSetup, when AWS refuses or pages', () => {
   });
 
   it('rethrows an error that is not a refusal (main reports it and exits 1)', async () => {
-    kms.on(ListKeysCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    kms
+      .on(ListKeysCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      );
     await expect(setup.keyRotation()).rejects.toThrow('Rate exceeded');
   });
 });

@@ -13,21 +13,26 @@ describe('the CLI flags every command shares', () => {
     else process.env.AWS_REGION = region;
   });
 
-  it.each(commandNames)('%s answers --help with a usage that offers --json, and accepts --json with it', async (name) => {
-    const help = captured();
-    expect(await main([name, '--help'], help.io)).toBe(0);
-    expect(help.out.join('\n')).toMatch(/^Usage/);
-    expect(help.out.join('\n')).toContain('--json');
-    expect(help.err).toEqual([]);
-    const both = captured();
-    expect(await main([name, '--json', '--help', '--region', 'eu-west-1'], both.io)).toBe(0);
-    expect(both.out).toEqual(help.out);
-  });
+  it.each(commandNames)(
+    '%s answers --help with a usage that offers --json, and accepts --json with it',
+    async (name) => {
+      const help = captured();
+      expect(await main([name, '--help'], help.io)).toBe(0);
+      expect(help.out.join('\n')).toMatch(/^Usage/);
+      expect(help.out.join('\n')).toContain('--json');
+      expect(help.err).toEqual([]);
+      const both = captured();
+      expect(await main([name, '--json', '--help', '--region', 'eu-west-1'], both.io)).toBe(0);
+      expect(both.out).toEqual(help.out);
+    },
+  );
 
   it('refuses an unknown flag in one line that points to --help, exit code 2', async () => {
     const run = captured();
     expect(await main(['incidents', 'list', '--colour'], run.io)).toBe(2);
-    expect(run.err).toEqual([expect.stringMatching(/^kms-warden incidents: Unknown option '--colour'.*See kms-warden incidents --help\.$/)]);
+    expect(run.err).toEqual([
+      expect.stringMatching(/^kms-warden incidents: Unknown option '--colour'.*See kms-warden incidents --help\.$/),
+    ]);
   });
 });
 
@@ -63,7 +68,13 @@ describe('errors say the fix in the same line', () => {
 describe("the CLI's Region", () => {
   const saved = { ...process.env };
   afterEach(() => {
-    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) {
+    for (const name of [
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_PROFILE',
+      'AWS_CONFIG_FILE',
+      'AWS_SHARED_CREDENTIALS_FILE',
+    ]) {
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
     }
@@ -75,7 +86,11 @@ describe("the CLI's Region", () => {
     writeFileSync(join(dir, 'credentials'), '');
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
-    Object.assign(process.env, { AWS_PROFILE: 'p2', AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+    Object.assign(process.env, {
+      AWS_PROFILE: 'p2',
+      AWS_CONFIG_FILE: join(dir, 'config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'),
+    });
   };
 
   it("is the profile's when --region is not given, and --region's when it is", async () => {
@@ -89,6 +104,8 @@ describe("the CLI's Region", () => {
     withProfile('[profile p2]\noutput = json\n');
     const run = captured();
     expect(await main(['inventory', 'alias/payments'], run.io)).toBe(2);
-    expect(run.err).toEqual(['kms-warden inventory: AWS_REGION: is not set, and no Region comes from profile p2 (does it exist?); pass --region R, or give the profile one (aws configure set region R)']);
+    expect(run.err).toEqual([
+      'kms-warden inventory: AWS_REGION: is not set, and no Region comes from profile p2 (does it exist?); pass --region R, or give the profile one (aws configure set region R)',
+    ]);
   });
 });

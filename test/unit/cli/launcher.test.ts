@@ -2,11 +2,19 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The CLI as people run it: the launcher (package.json bin, npm start) and the build it runs, in a process of its own. */
+/**
+ * The CLI as people run it: the launcher (package.json bin, npm start) and the build it runs, in a process of its own.
+ */
 const root = join(__dirname, '..', '..', '..');
 const launcher = join(root, 'src', 'cli', 'kms-warden.cjs');
 const built = join(root, 'node_modules', '.cache', 'kms-warden-cli');
-const cli = (...args: string[]) => spawnSync(process.execPath, [launcher, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' }, timeout: 60_000 });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [launcher, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
+    timeout: 60_000,
+  });
 
 describe('the kms-warden launcher', () => {
   beforeAll(() => {
@@ -49,6 +57,8 @@ describe('the kms-warden launcher', () => {
     expect(list.stderr).not.toMatch(/NOTIFICATION_TOPIC_ARN/);
     const approve = cli('approve', 'inc-1', '--yes');
     expect(approve.status).toBe(2);
-    expect(approve.stderr).toMatch(/INCIDENT_TABLE: is not set; NOTIFICATION_TOPIC_ARN: is not set; DEAD_LETTER_QUEUE_URL: is not set/);
+    expect(approve.stderr).toMatch(
+      /INCIDENT_TABLE: is not set; NOTIFICATION_TOPIC_ARN: is not set; DEAD_LETTER_QUEUE_URL: is not set/,
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('kms-warden replay', () => {
   };
   const scheduled = record('ScheduleKeyDeletion.assumed-role');
   const disabled = record('DisableKey.assumed-role');
-  const externalGrant = withRequest(record('CreateGrant.iam-user'), { granteePrincipal: 'arn:aws:iam::999988887777:role/exfil' });
+  const externalGrant = withRequest(record('CreateGrant.iam-user'), {
+    granteePrincipal: 'arn:aws:iam::999988887777:role/exfil',
+  });
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kms-warden-replay-'));
@@ -31,7 +33,10 @@ describe('kms-warden replay', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads a CloudTrail log file as S3 receives it, gzipped, and prints one JSON object per signal', async () => {
-    const path = file('111122223333_CloudTrail_us-west-2_20190101T0000Z_abc.json.gz', gzipSync(JSON.stringify({ Records: [disabled, scheduled] })));
+    const path = file(
+      '111122223333_CloudTrail_us-west-2_20190101T0000Z_abc.json.gz',
+      gzipSync(JSON.stringify({ Records: [disabled, scheduled] })),
+    );
     const { code, out, err } = await run('--json', path);
     expect(code).toBe(0);
     const signals = out.map((line) => JSON.parse(line));
@@ -52,10 +57,18 @@ describe('kms-warden replay', () => {
   });
 
   it('reads NDJSON of records and EventBridge events, counts malformed lines on stderr and still exits 0', async () => {
-    const lines = [JSON.stringify(viaEventBridge(scheduled)), '{"not": "an event"}', 'this is not json', JSON.stringify(externalGrant)];
+    const lines = [
+      JSON.stringify(viaEventBridge(scheduled)),
+      '{"not": "an event"}',
+      'this is not json',
+      JSON.stringify(externalGrant),
+    ];
     const { code, out, err } = await run('--json', file('mixed.ndjson', lines.join('\n')));
     expect(code).toBe(0);
-    expect(out.map((line) => JSON.parse(line).detector)).toEqual(['grant-external-principal', 'key-deletion-scheduled']);
+    expect(out.map((line) => JSON.parse(line).detector)).toEqual([
+      'grant-external-principal',
+      'key-deletion-scheduled',
+    ]);
     expect(err.filter((line) => line.startsWith('malformed: '))).toEqual([
       expect.stringMatching(/mixed\.ndjson:2: \(event\): neither/),
       expect.stringMatching(/mixed\.ndjson:3: not JSON/),
@@ -64,16 +77,31 @@ describe('kms-warden replay', () => {
   });
 
   it('names the true line of a malformed input when blank lines come before it', async () => {
-    const lines = [JSON.stringify(viaEventBridge(scheduled)), '', '', 'this is not json', '', JSON.stringify(externalGrant), 'nor this'];
+    const lines = [
+      JSON.stringify(viaEventBridge(scheduled)),
+      '',
+      '',
+      'this is not json',
+      '',
+      JSON.stringify(externalGrant),
+      'nor this',
+    ];
     const { code, err } = await run('--json', file('blank.ndjson', lines.join('\n')));
     expect(code).toBe(0);
-    expect(err.filter((line) => line.startsWith('malformed: '))).toEqual([expect.stringMatching(/blank\.ndjson:4: not JSON/), expect.stringMatching(/blank\.ndjson:7: not JSON/)]);
+    expect(err.filter((line) => line.startsWith('malformed: '))).toEqual([
+      expect.stringMatching(/blank\.ndjson:4: not JSON/),
+      expect.stringMatching(/blank\.ndjson:7: not JSON/),
+    ]);
   });
 
   it('puts events from several files in time order', async () => {
     const later = { ...scheduled, eventID: 'later', eventTime: '2019-01-01T00:05:00Z' };
     const earlier = { ...disabled, eventID: 'earlier', eventTime: '2019-01-01T00:01:00Z' };
-    const { out } = await run('--json', file('a.ndjson', JSON.stringify(later)), file('b.ndjson', JSON.stringify(earlier)));
+    const { out } = await run(
+      '--json',
+      file('a.ndjson', JSON.stringify(later)),
+      file('b.ndjson', JSON.stringify(earlier)),
+    );
     expect(out.map((line) => JSON.parse(line).eventId)).toEqual(['earlier', 'later']);
   });
 
@@ -81,7 +109,9 @@ describe('kms-warden replay', () => {
     const path = file('event.json', JSON.stringify(viaEventBridge(scheduled), null, 2));
     const { out } = await run(path);
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^2019-01-01T00:00:00Z {2}critical {2}key-deletion-scheduled {11}arn:aws:iam::123456789012:role\/tester scheduled/);
+    expect(out[0]).toMatch(
+      /^2019-01-01T00:00:00Z {2}critical {2}key-deletion-scheduled {11}arn:aws:iam::123456789012:role\/tester scheduled/,
+    );
   });
 
   it('takes trusted accounts from the command line and settings from a file', async () => {
@@ -104,13 +134,17 @@ describe('kms-warden replay', () => {
   });
 
   it('finds the same signals with worker threads as in the main thread, on every real record', async () => {
-    const real = readdirSync(join(projectRoot, 'test/fixtures/real')).filter((f) => f.endsWith('.ndjson')).map((f) => join(projectRoot, 'test/fixtures/real', f));
+    const real = readdirSync(join(projectRoot, 'test/fixtures/real'))
+      .filter((f) => f.endsWith('.ndjson'))
+      .map((f) => join(projectRoot, 'test/fixtures/real', f));
     const inProcess = await run('--json', '--workers', '0', ...real);
     const threaded = await run('--json', '--workers', '2', ...real);
     expect(threaded.code).toBe(0);
     expect(threaded.out).toEqual(inProcess.out);
     expect(threaded.out.length).toBeGreaterThan(10);
-    expect(threaded.err.at(-1)).toEqual(expect.stringContaining(inProcess.err.at(-1)!.replace(/^replayed (\d+ events from \d+ file\(s\)).*$/, '$1')));
+    expect(threaded.err.at(-1)).toEqual(
+      expect.stringContaining(inProcess.err.at(-1)!.replace(/^replayed (\d+ events from \d+ file\(s\)).*$/, '$1')),
+    );
   });
 
   it('refuses a negative worker count', async () => {
@@ -119,10 +153,14 @@ describe('kms-warden replay', () => {
 
   it('runs through the installed entry point', () => {
     const path = file('entry.ndjson', JSON.stringify(scheduled));
-    const result = spawnSync(process.execPath, [join(projectRoot, 'src/cli/kms-warden.cjs'), 'replay', '--json', path], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(projectRoot, 'src/cli/kms-warden.cjs'), 'replay', '--json', path],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout.trim())).toMatchObject({ detector: 'key-deletion-scheduled' });
     expect(readFileSync(path, 'utf8')).toContain('ScheduleKeyDeletion');

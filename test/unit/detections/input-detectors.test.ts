@@ -30,14 +30,20 @@ describe('attack sequences that name several actors', () => {
     const base = realRecords('panther-guardduty.ndjson')[0] as { service: Record<string, unknown> };
     const actors = [
       { user: { name: 'john_doe', type: 'IAMUser', credentialUid: 'AKIAEXAMPLE1', account: { uid: '123456789012' } } },
-      { user: { name: 'deploy', type: 'AssumedRole', credentialUid: 'ASIAEXAMPLE2', account: { uid: '123456789012' } } },
+      {
+        user: { name: 'deploy', type: 'AssumedRole', credentialUid: 'ASIAEXAMPLE2', account: { uid: '123456789012' } },
+      },
       { user: { name: 'john_doe', type: 'IAMUser', account: { uid: '123456789012' } } },
     ];
     const event = classified({ ...base, service: { ...base.service, detection: { sequence: { actors } } } });
     const signals = event.kind === 'guardduty-finding' ? detectInFinding(event.finding, settings) : [];
     expect(signals.map((s) => [s.principal.arn, s.principal.accessKeyId, s.source.eventId])).toEqual([
       ['arn:aws:iam::123456789012:user/john_doe', 'AKIAEXAMPLE1', '8c258d654378414b9bc26f61a93eb816'],
-      ['arn:aws:iam::123456789012:role/deploy', 'ASIAEXAMPLE2', '8c258d654378414b9bc26f61a93eb816#arn:aws:iam::123456789012:role/deploy'],
+      [
+        'arn:aws:iam::123456789012:role/deploy',
+        'ASIAEXAMPLE2',
+        '8c258d654378414b9bc26f61a93eb816#arn:aws:iam::123456789012:role/deploy',
+      ],
     ]);
   });
 });

@@ -17,16 +17,19 @@ describe('the detection registry', () => {
     expect([...folders].sort()).toEqual(detections.map((d) => d.id).sort());
   });
 
-  it.each(detections.map((d) => [d.id, d] as const))('%s lives in the folder of its id, with its cases', (id, detection) => {
-    expect(id).toMatch(/^[a-z]+(-[a-z]+)*$/);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    expect(Object.values(require(join(folder, id)) as object)).toContain(detection);
-    expect(['low', 'medium', 'high', 'critical']).toContain(detection.severity);
-    expect(typeof detection.respond).toBe('function');
-    const cases = casesOf(id);
-    expect(cases?.match.length ?? 0).toBeGreaterThan(0);
-    expect(cases?.noMatch.length ?? 0).toBeGreaterThan(0);
-  });
+  it.each(detections.map((d) => [d.id, d] as const))(
+    '%s lives in the folder of its id, with its cases',
+    (id, detection) => {
+      expect(id).toMatch(/^[a-z]+(-[a-z]+)*$/);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      expect(Object.values(require(join(folder, id)) as object)).toContain(detection);
+      expect(['low', 'medium', 'high', 'critical']).toContain(detection.severity);
+      expect(typeof detection.respond).toBe('function');
+      const cases = casesOf(id);
+      expect(cases?.match.length ?? 0).toBeGreaterThan(0);
+      expect(cases?.noMatch.length ?? 0).toBeGreaterThan(0);
+    },
+  );
 
   it('finds a detection by id, and none for an id no detection has (an incident of an older version)', () => {
     expect(detectionOf('usage-spike')?.title).toMatch(/spiked/);
@@ -44,14 +47,24 @@ describe('the detection registry', () => {
 describe('what does not compile', () => {
   const compile = (source: string): string[] => {
     const file = join(folder, '__compile-check__.ts');
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [] };
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Preserve,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      types: [],
+    };
     const host = ts.createCompilerHost(options);
     const read = host.readFile.bind(host);
     host.readFile = (name) => (name === file ? source : read(name));
     const exists = host.fileExists.bind(host);
     host.fileExists = (name) => name === file || exists(name);
     const program = ts.createProgram([file], options, host);
-    return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    return ts
+      .getPreEmitDiagnostics(program, program.getSourceFile(file))
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   };
 
   const aDetection = (respond: string) => `

@@ -51,9 +51,14 @@ describe('reporting once', () => {
 
   it('honours thresholds from the settings', () => {
     const memory = new InMemoryDetectionMemory();
-    const strict = { ...settings, thresholds: { ...settings.thresholds, accessDeniedBurst: { count: 3, windowMinutes: 10 } } };
+    const strict = {
+      ...settings,
+      thresholds: { ...settings.thresholds, accessDeniedBurst: { count: 3, windowMinutes: 10 } },
+    };
     const fired = statefulCases['access-denied-burst']!.noMatch[0]!.records.slice(0, 3).flatMap((r) =>
-      detectSignals(normaliseKmsApiCall(r, options), strict, memory).filter((s) => s.detector === 'access-denied-burst'),
+      detectSignals(normaliseKmsApiCall(r, options), strict, memory).filter(
+        (s) => s.detector === 'access-denied-burst',
+      ),
     );
     expect(fired).toHaveLength(1);
   });

@@ -30,7 +30,9 @@ describe('normalising CloudTrail KMS records', () => {
     const parsed = realRecords('panther-kms.ndjson').map((row) => cloudTrailRecordSchema.safeParse(row));
     const accepted = parsed.filter((p) => p.success).map((p) => p.data!.eventTime);
     expect(accepted).toHaveLength(9);
-    expect(accepted).toEqual(expect.arrayContaining(['2024-01-01T00:00:00.000Z', '2025-03-05T21:19:44.000Z', '2021-10-19T00:56:05.000Z']));
+    expect(accepted).toEqual(
+      expect.arrayContaining(['2024-01-01T00:00:00.000Z', '2025-03-05T21:19:44.000Z', '2021-10-19T00:56:05.000Z']),
+    );
   });
 
   it('rejects a record without an eventID, naming the field', () => {
@@ -53,7 +55,9 @@ describe('normalising CloudTrail KMS records', () => {
   });
 
   it('falls back to the response when resources is null', () => {
-    expect(keyArnOf(record('ScheduleKeyDeletion.assumed-role.missing-resources'))).toBe('arn:aws:kms:us-west-2:123456789012:key/1');
+    expect(keyArnOf(record('ScheduleKeyDeletion.assumed-role.missing-resources'))).toBe(
+      'arn:aws:kms:us-west-2:123456789012:key/1',
+    );
   });
 
   it('completes a bare key id with the record region and account', () => {
@@ -62,7 +66,12 @@ describe('normalising CloudTrail KMS records', () => {
   });
 
   it('leaves the key unknown when only an alias names it', () => {
-    const aliased = { ...record('DisableKey.iam-user'), resources: null, responseElements: null, requestParameters: { keyId: 'alias/payments' } };
+    const aliased = {
+      ...record('DisableKey.iam-user'),
+      resources: null,
+      responseElements: null,
+      requestParameters: { keyId: 'alias/payments' },
+    };
     expect(keyArnOf(aliased)).toBeUndefined();
   });
 
@@ -72,7 +81,9 @@ describe('normalising CloudTrail KMS records', () => {
   });
 
   it('marks calls an AWS service made for a customer', () => {
-    expect(normaliseKmsApiCall(record('Decrypt.invoked-by-dynamodb'), options).invokedBy).toBe('dynamodb.amazonaws.com');
+    expect(normaliseKmsApiCall(record('Decrypt.invoked-by-dynamodb'), options).invokedBy).toBe(
+      'dynamodb.amazonaws.com',
+    );
     expect(normaliseKmsApiCall(record('Decrypt.aws-service-workmail'), options)).toMatchObject({
       invokedBy: 'workmail.eu-west-1.amazonaws.com',
       principal: { kind: 'aws-service' },
@@ -86,9 +97,19 @@ describe('normalising CloudTrail KMS records', () => {
   it("recognises the responder's own role by its exact ARN, not by the IAM path anyone may create roles under", () => {
     expect(normaliseKmsApiCall(byResponder(record('ScheduleKeyDeletion.iam-user')), options).byResponder).toBe(true);
     // Another role under kms-warden's own path: whoever may create roles could make one there.
-    expect(normaliseKmsApiCall(byResponder(record('ScheduleKeyDeletion.iam-user'), 'attacker-made', '/kms-warden/test/'), options).byResponder).toBe(false);
+    expect(
+      normaliseKmsApiCall(
+        byResponder(record('ScheduleKeyDeletion.iam-user'), 'attacker-made', '/kms-warden/test/'),
+        options,
+      ).byResponder,
+    ).toBe(false);
     // The same role name in another account is another role.
-    expect(normaliseKmsApiCall(byResponder({ ...record('ScheduleKeyDeletion.iam-user'), recipientAccountId: '999988887777' }), options).byResponder).toBe(false);
+    expect(
+      normaliseKmsApiCall(
+        byResponder({ ...record('ScheduleKeyDeletion.iam-user'), recipientAccountId: '999988887777' }),
+        options,
+      ).byResponder,
+    ).toBe(false);
     expect(normaliseKmsApiCall(record('ScheduleKeyDeletion.assumed-role'), options).byResponder).toBe(false);
   });
 });
@@ -97,7 +118,12 @@ describe('normalising principals', () => {
   it.each([
     [
       'IAM user',
-      { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/Alice', accountId: '111122223333', accessKeyId: 'AKIAEXAMPLE' },
+      {
+        type: 'IAMUser',
+        arn: 'arn:aws:iam::111122223333:user/Alice',
+        accountId: '111122223333',
+        accessKeyId: 'AKIAEXAMPLE',
+      },
       { kind: 'iam-user', arn: 'arn:aws:iam::111122223333:user/Alice', accessKeyId: 'AKIAEXAMPLE', path: '/' },
     ],
     [
@@ -122,27 +148,57 @@ describe('normalising principals', () => {
         type: 'AssumedRole',
         arn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com',
         sessionContext: {
-          sessionIssuer: { arn: 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef' },
+          sessionIssuer: {
+            arn: 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef',
+          },
         },
       },
       { kind: 'identity-center', sessionName: 'alice@example.com' },
     ],
-    ['root', { type: 'Root', arn: 'arn:aws:iam::123456789012:root', accountId: '123456789012' }, { kind: 'root', arn: 'arn:aws:iam::123456789012:root' }],
+    [
+      'root',
+      { type: 'Root', arn: 'arn:aws:iam::123456789012:root', accountId: '123456789012' },
+      { kind: 'root', arn: 'arn:aws:iam::123456789012:root' },
+    ],
     [
       'federated user',
-      { type: 'FederatedUser', arn: 'arn:aws:sts::123456789012:federated-user/bob', sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:user/broker' } } },
+      {
+        type: 'FederatedUser',
+        arn: 'arn:aws:sts::123456789012:federated-user/bob',
+        sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::123456789012:user/broker' } },
+      },
       // The session is the principal (aws:PrincipalArn is its ARN); the broker user who made it stays beside it.
-      { kind: 'federated-user', arn: 'arn:aws:sts::123456789012:federated-user/bob', sessionArn: 'arn:aws:sts::123456789012:federated-user/bob', issuerArn: 'arn:aws:iam::123456789012:user/broker' },
+      {
+        kind: 'federated-user',
+        arn: 'arn:aws:sts::123456789012:federated-user/bob',
+        sessionArn: 'arn:aws:sts::123456789012:federated-user/bob',
+        issuerArn: 'arn:aws:iam::123456789012:user/broker',
+      },
     ],
-    ['AWS service', { type: 'AWSService', invokedBy: 'dynamodb.amazonaws.com' }, { kind: 'aws-service', arn: 'dynamodb.amazonaws.com' }],
+    [
+      'AWS service',
+      { type: 'AWSService', invokedBy: 'dynamodb.amazonaws.com' },
+      { kind: 'aws-service', arn: 'dynamodb.amazonaws.com' },
+    ],
   ])('%s', (_name, identity, expected) => {
     expect(normalisePrincipal(identity)).toMatchObject(expected);
   });
 
   it('treats a role ARN and its sessions as the same principal, whatever the path', () => {
-    expect(isSamePrincipal('arn:aws:sts::123456789012:assumed-role/deployer/mallory', 'arn:aws:iam::123456789012:role/ci/deployer')).toBe(true);
-    expect(isSamePrincipal('arn:aws:iam::123456789012:role/deployer', 'arn:aws:iam::123456789012:role/deployer2')).toBe(false);
-    expect(isSamePrincipal('arn:aws:iam::123456789012:role/deployer', 'arn:aws:iam::210987654321:role/deployer')).toBe(false);
-    expect(isSamePrincipal('arn:aws:iam::123456789012:user/deployer', 'arn:aws:iam::123456789012:role/deployer')).toBe(false);
+    expect(
+      isSamePrincipal(
+        'arn:aws:sts::123456789012:assumed-role/deployer/mallory',
+        'arn:aws:iam::123456789012:role/ci/deployer',
+      ),
+    ).toBe(true);
+    expect(isSamePrincipal('arn:aws:iam::123456789012:role/deployer', 'arn:aws:iam::123456789012:role/deployer2')).toBe(
+      false,
+    );
+    expect(isSamePrincipal('arn:aws:iam::123456789012:role/deployer', 'arn:aws:iam::210987654321:role/deployer')).toBe(
+      false,
+    );
+    expect(isSamePrincipal('arn:aws:iam::123456789012:user/deployer', 'arn:aws:iam::123456789012:role/deployer')).toBe(
+      false,
+    );
   });
 });

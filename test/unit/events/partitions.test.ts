@@ -24,14 +24,27 @@ describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
       type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
       severity: 8,
       updatedAt: '2026-11-28T10:00:00.000Z',
-      resource: { resourceType: 'AccessKey', accessKeyDetails: { accessKeyId: 'ASIA', userName: 'deployer', userType: 'AssumedRole' } },
+      resource: {
+        resourceType: 'AccessKey',
+        accessKeyDetails: { accessKeyId: 'ASIA', userName: 'deployer', userType: 'AssumedRole' },
+      },
     });
     expect(normaliseGuardDutyFinding(finding).principal.arn).toBe('arn:aws-cn:iam::111122223333:role/deployer');
   });
 
   it('acts on keys and principals of the other partitions', () => {
-    expect(keyLocation('arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab')).toEqual({ region: 'us-gov-west-1', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' });
-    expect(parseIamPrincipal('arn:aws-cn:iam::111122223333:role/ops/deployer')).toEqual({ partition: 'aws-cn', account: '111122223333', kind: 'role', path: '/ops/', name: 'deployer' });
-    expect(quarantineRefusal({ principalArn: 'arn:aws-us-gov:iam::111122223333:user/eve', ownAccount: '111122223333' })).toBeUndefined();
+    expect(
+      keyLocation('arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    ).toEqual({ region: 'us-gov-west-1', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' });
+    expect(parseIamPrincipal('arn:aws-cn:iam::111122223333:role/ops/deployer')).toEqual({
+      partition: 'aws-cn',
+      account: '111122223333',
+      kind: 'role',
+      path: '/ops/',
+      name: 'deployer',
+    });
+    expect(
+      quarantineRefusal({ principalArn: 'arn:aws-us-gov:iam::111122223333:user/eve', ownAccount: '111122223333' }),
+    ).toBeUndefined();
   });
 });

@@ -7,7 +7,11 @@ import { record } from '../../support/records';
 
 const base = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
 const keyArn = base.keyArn!;
-const cancel: PlannedAction = { type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Enabled' }, run: 'automatic' };
+const cancel: PlannedAction = {
+  type: 'cancel-key-deletion',
+  params: { keyArn, restoreState: 'Enabled' },
+  run: 'automatic',
+};
 const disable: PlannedAction = { type: 'disable-key', params: { keyArn }, run: 'approval' };
 const applied: ActionResult = { outcome: 'applied', before: { state: 'PendingDeletion' }, after: { state: 'Enabled' } };
 const offered: ActionResult = { outcome: 'not-run', reason: 'offered for approval' };
@@ -22,7 +26,8 @@ const incident = (status: IncidentStatus, overrides: Partial<Incident> = {}): In
   ...overrides,
 });
 
-const open = (i: Incident) => openDecisions(i).map((d) => `${d.action}${d.asked ? ' asked' : ''}${d.linked ? ' linked' : ''}`);
+const open = (i: Incident) =>
+  openDecisions(i).map((d) => `${d.action}${d.asked ? ' asked' : ''}${d.linked ? ' linked' : ''}`);
 
 describe('the decisions an incident can still take (one definition for links, the endpoint and reminders)', () => {
   it.each<[IncidentStatus, string[]]>([
@@ -41,18 +46,44 @@ describe('the decisions an incident can still take (one definition for links, th
   });
 
   it('covers every status of the lifecycle', () => {
-    expect(Object.keys(transitions).sort()).toEqual(['approved', 'awaiting-approval', 'closed', 'contained', 'deletion-scheduled', 'open', 're-keyed', 're-keying', 'rejected', 'released']);
+    expect(Object.keys(transitions).sort()).toEqual([
+      'approved',
+      'awaiting-approval',
+      'closed',
+      'contained',
+      'deletion-scheduled',
+      'open',
+      're-keyed',
+      're-keying',
+      'rejected',
+      'released',
+    ]);
   });
 
   it('asks for the old key deletion once re-keying verified and asked, and only until someone approved it', () => {
-    const asked = incident('re-keyed', { rekey: { startedAt: 't', startedBy: 'a', oldKeyArn: keyArn, pendingWindowDays: 30, resources: {}, deletionRequestedAt: '2026-11-29T00:00:00.000Z' } });
+    const asked = incident('re-keyed', {
+      rekey: {
+        startedAt: 't',
+        startedBy: 'a',
+        oldKeyArn: keyArn,
+        pendingWindowDays: 30,
+        resources: {},
+        deletionRequestedAt: '2026-11-29T00:00:00.000Z',
+      },
+    });
     expect(open(asked)).toEqual(['approve-deletion asked linked']);
-    expect(openDecisions({ ...asked, decisions: [{ action: 'approve-deletion', by: 'a', channel: 'cli', at: 't' }] })).toEqual([]);
+    expect(
+      openDecisions({ ...asked, decisions: [{ action: 'approve-deletion', by: 'a', channel: 'cli', at: 't' }] }),
+    ).toEqual([]);
   });
 
   it('offers re-keying only for a high or critical incident about a key, not a dry run', () => {
-    expect(isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'medium' } }), 'approve-rekey')).toBe(false);
-    expect(isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'critical' } }), 'approve-rekey')).toBe(true);
+    expect(
+      isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'medium' } }), 'approve-rekey'),
+    ).toBe(false);
+    expect(
+      isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'critical' } }), 'approve-rekey'),
+    ).toBe(true);
     expect(isOpenDecision(incident('contained', { keyArn: undefined }), 'approve-rekey')).toBe(false);
     expect(isOpenDecision(incident('contained', { dryRun: true }), 'approve-rekey')).toBe(false);
   });
@@ -62,20 +93,38 @@ describe('the decisions an incident can still take (one definition for links, th
     expect(openDecisions(notOffered)).toContainEqual({ action: 'disable-key', asked: false, linked: false });
     const decided = incident('contained', { decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't' }] });
     expect(isOpenDecision(decided, 'disable-key')).toBe(false);
-    expect(openDecisions(incident('contained', { dryRun: true }))).toContainEqual({ action: 'disable-key', asked: false, linked: false });
+    expect(openDecisions(incident('contained', { dryRun: true }))).toContainEqual({
+      action: 'disable-key',
+      asked: false,
+      linked: false,
+    });
   });
 
   it('links release only when a reversible step changed something, and asks for it while offered steps wait undecided', () => {
-    expect(openDecisions(incident('contained', { plan: [disable], results: [offered], signal: { ...base.signal, severity: 'low' } }))).toEqual([
+    expect(
+      openDecisions(
+        incident('contained', { plan: [disable], results: [offered], signal: { ...base.signal, severity: 'low' } }),
+      ),
+    ).toEqual([
       { action: 'disable-key', asked: true, linked: true },
       { action: 'release', asked: false, linked: false },
     ]);
-    const quarantineOffered: PlannedAction = { type: 'quarantine-principal', params: { principalArn: 'arn:aws:iam::123456789012:role/ci', sessionsIssuedBefore: 't' }, run: 'approval' };
-    const waiting = incident('contained', { plan: [quarantineOffered], results: [offered], signal: { ...base.signal, severity: 'low' } });
+    const quarantineOffered: PlannedAction = {
+      type: 'quarantine-principal',
+      params: { principalArn: 'arn:aws:iam::123456789012:role/ci', sessionsIssuedBefore: 't' },
+      run: 'approval',
+    };
+    const waiting = incident('contained', {
+      plan: [quarantineOffered],
+      results: [offered],
+      signal: { ...base.signal, severity: 'low' },
+    });
     expect(openDecisions(waiting)).toEqual([
       { action: 'disable-key', asked: false, linked: false },
       { action: 'release', asked: true, linked: false },
     ]);
-    expect(openDecisions({ ...waiting, decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't' }] })).toEqual([{ action: 'release', asked: false, linked: false }]);
+    expect(
+      openDecisions({ ...waiting, decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't' }] }),
+    ).toEqual([{ action: 'release', asked: false, linked: false }]);
   });
 });

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutionFailedError, runStateMachine, type StateMachineDefinition } from '../../../src/local/asl-interpreter';
 
-const task = (step: string, extra: Record<string, unknown> = {}) => ({ Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', Parameters: { step, 'value.$': '$.value' }, ...extra });
+const task = (step: string, extra: Record<string, unknown> = {}) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+  Parameters: { step, 'value.$': '$.value' },
+  ...extra,
+});
 
 describe('the local ASL interpreter', () => {
   it('passes data through Parameters, ResultPath and Choice like Step Functions', async () => {
@@ -11,14 +16,26 @@ describe('the local ASL interpreter', () => {
       StartAt: 'Double',
       States: {
         Double: task('double', { ResultPath: '$.doubled', Next: 'Big' }),
-        Big: { Type: 'Choice', Choices: [{ Variable: '$.doubled', NumericGreaterThan: 10, Next: 'Yes' }], Default: 'No' },
+        Big: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.doubled', NumericGreaterThan: 10, Next: 'Yes' }],
+          Default: 'No',
+        },
         Yes: { Type: 'Pass', Result: 'big', ResultPath: '$.verdict', End: true },
         No: { Type: 'Pass', Result: 'small', ResultPath: '$.verdict', End: true },
       },
     };
     const invokeTask = async (_resource: unknown, input: unknown) => (input as { value: number }).value * 2;
-    expect(await runStateMachine(definition, { value: 7 }, { invokeTask })).toEqual({ value: 7, doubled: 14, verdict: 'big' });
-    expect(await runStateMachine(definition, { value: 2 }, { invokeTask })).toEqual({ value: 2, doubled: 4, verdict: 'small' });
+    expect(await runStateMachine(definition, { value: 7 }, { invokeTask })).toEqual({
+      value: 7,
+      doubled: 14,
+      verdict: 'big',
+    });
+    expect(await runStateMachine(definition, { value: 2 }, { invokeTask })).toEqual({
+      value: 2,
+      doubled: 4,
+      verdict: 'small',
+    });
   });
 
   it('runs a Map item by item with the context item, never more at once than MaxConcurrency', async () => {
@@ -46,7 +63,11 @@ describe('the local ASL interpreter', () => {
       const { item, factor } = input as { item: number; factor: number };
       return item * factor;
     };
-    expect(await runStateMachine(definition, { items: [1, 2, 3, 4, 5], factor: 10 }, { invokeTask })).toEqual({ items: [1, 2, 3, 4, 5], factor: 10, results: [10, 20, 30, 40, 50] });
+    expect(await runStateMachine(definition, { items: [1, 2, 3, 4, 5], factor: 10 }, { invokeTask })).toEqual({
+      items: [1, 2, 3, 4, 5],
+      factor: 10,
+      results: [10, 20, 30, 40, 50],
+    });
     expect(most).toBe(2);
   });
 
@@ -73,16 +94,31 @@ describe('the local ASL interpreter', () => {
   });
 
   it('fails with the Fail state error, and stops a loop that never ends', async () => {
-    const failing: StateMachineDefinition = { StartAt: 'Stop', States: { Stop: { Type: 'Fail', Error: 'RekeyFailed', Cause: 'because' } } };
-    await expect(runStateMachine(failing, {}, { invokeTask: async () => ({}) })).rejects.toEqual(new ExecutionFailedError('RekeyFailed', 'because'));
-    const looping: StateMachineDefinition = { StartAt: 'Again', States: { Again: { Type: 'Wait', Seconds: 900, Next: 'Again' } } };
-    await expect(runStateMachine(looping, {}, { invokeTask: async () => ({}), timeScale: 0, maxTransitions: 50 })).rejects.toThrow('more than 50 transitions');
+    const failing: StateMachineDefinition = {
+      StartAt: 'Stop',
+      States: { Stop: { Type: 'Fail', Error: 'RekeyFailed', Cause: 'because' } },
+    };
+    await expect(runStateMachine(failing, {}, { invokeTask: async () => ({}) })).rejects.toEqual(
+      new ExecutionFailedError('RekeyFailed', 'because'),
+    );
+    const looping: StateMachineDefinition = {
+      StartAt: 'Again',
+      States: { Again: { Type: 'Wait', Seconds: 900, Next: 'Again' } },
+    };
+    await expect(
+      runStateMachine(looping, {}, { invokeTask: async () => ({}), timeScale: 0, maxTransitions: 50 }),
+    ).rejects.toThrow('more than 50 transitions');
   });
 
   it('refuses a state type it does not implement before running anything', async () => {
-    const parallel = { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [], End: true } } } as StateMachineDefinition;
+    const parallel = {
+      StartAt: 'Both',
+      States: { Both: { Type: 'Parallel', Branches: [], End: true } },
+    } as StateMachineDefinition;
     let called = false;
-    await expect(runStateMachine(parallel, {}, { invokeTask: async () => (called = true) })).rejects.toThrow('state type Parallel is not supported locally');
+    await expect(runStateMachine(parallel, {}, { invokeTask: async () => (called = true) })).rejects.toThrow(
+      'state type Parallel is not supported locally',
+    );
     expect(called).toBe(false);
   });
 });
@@ -90,7 +126,12 @@ describe('the local ASL interpreter', () => {
 describe('the re-key workflow definition', () => {
   const text = readFileSync(join(__dirname, '../../../src/rekey/rekey-workflow.asl.json'), 'utf8');
   // In the stack, the plugin replaces the Fn::GetAtt with the step function's ARN; the validator wants an ARN.
-  const deployed = JSON.parse(text.replaceAll('{ "Fn::GetAtt": ["rekeyStep", "Arn"] }', '"arn:aws:lambda:us-east-1:123456789012:function:kms-warden-test-rekeyStep"'));
+  const deployed = JSON.parse(
+    text.replaceAll(
+      '{ "Fn::GetAtt": ["rekeyStep", "Arn"] }',
+      '"arn:aws:lambda:us-east-1:123456789012:function:kms-warden-test-rekeyStep"',
+    ),
+  );
 
   it('is valid Amazon States Language', () => {
     const result = validator(deployed);
@@ -105,7 +146,9 @@ describe('the re-key workflow definition', () => {
       if ((input as { step: string }).step === 'record-failure') return {};
       throw new Error('no steps here');
     };
-    await expect(runStateMachine(deployed, { run: {} }, { invokeTask, timeScale: 0, onState: (name) => entered.push(name) })).rejects.toThrow('RekeyFailed');
+    await expect(
+      runStateMachine(deployed, { run: {} }, { invokeTask, timeScale: 0, onState: (name) => entered.push(name) }),
+    ).rejects.toThrow('RekeyFailed');
     expect(entered).toEqual(['Begin', 'RecordFailure', 'Failed']);
   });
 });
@@ -119,14 +162,25 @@ describe('the local ASL interpreter, where Step Functions is strict', () => {
         Caught: { Type: 'Succeed' },
       },
     };
-    await expect(runStateMachine(definition, {}, { invokeTask: async () => 'x'.repeat(300_000) })).rejects.toMatchObject({ error: 'States.DataLimitExceeded' });
+    await expect(
+      runStateMachine(definition, {}, { invokeTask: async () => 'x'.repeat(300_000) }),
+    ).rejects.toMatchObject({ error: 'States.DataLimitExceeded' });
   });
 
   it('makes a Choice on a path that is not there a runtime error, not a false', async () => {
     const definition: StateMachineDefinition = {
       StartAt: 'Pick',
-      States: { Pick: { Type: 'Choice', Choices: [{ Variable: '$.missing', BooleanEquals: true, Next: 'Done' }], Default: 'Done' }, Done: { Type: 'Succeed' } },
+      States: {
+        Pick: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.missing', BooleanEquals: true, Next: 'Done' }],
+          Default: 'Done',
+        },
+        Done: { Type: 'Succeed' },
+      },
     };
-    await expect(runStateMachine(definition, {}, { invokeTask: async () => ({}) })).rejects.toMatchObject({ error: 'States.Runtime' });
+    await expect(runStateMachine(definition, {}, { invokeTask: async () => ({}) })).rejects.toMatchObject({
+      error: 'States.Runtime',
+    });
   });
 });

@@ -21,9 +21,16 @@ describe('the chat notification (Amazon Q Developer in chat applications)', () =
       content: {
         textType: 'client-markdown',
         title: expect.stringContaining('CRITICAL A KMS key was scheduled for deletion: contained'),
-        nextSteps: [expect.stringMatching(/^Ask the owner of arn:aws:iam::123456789012:role\/tester whether this was intended\./), 'Approve re-key: https://approvals.example/approvals/t0k3n'],
+        nextSteps: [
+          expect.stringMatching(/^Ask the owner of arn:aws:iam::123456789012:role\/tester whether this was intended\./),
+          'Approve re-key: https://approvals.example/approvals/t0k3n',
+        ],
       },
-      metadata: { threadId: incident.id, eventType: 'key-deletion-scheduled', relatedResources: [incident.keyArn, 'arn:aws:iam::123456789012:role/tester'] },
+      metadata: {
+        threadId: incident.id,
+        eventType: 'key-deletion-scheduled',
+        relatedResources: [incident.keyArn, 'arn:aws:iam::123456789012:role/tester'],
+      },
     });
     expect(chat.content.description).toContain(`\`${incident.keyArn}\``);
   });
@@ -32,7 +39,11 @@ describe('the chat notification (Amazon Q Developer in chat applications)', () =
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const notification = { ...composeNotification(incident, links), chat: composeChatNotification(incident, links) };
-    expect(await new SnsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:123456789012:t').send(notification)).toBe('m-1');
+    expect(
+      await new SnsNotifier(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:123456789012:t').send(
+        notification,
+      ),
+    ).toBe('m-1');
     const input = sns.commandCalls(PublishCommand)[0]!.args[0].input;
     expect(input.MessageStructure).toBe('json');
     const message = JSON.parse(input.Message!);

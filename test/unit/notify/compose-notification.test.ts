@@ -18,7 +18,9 @@ describe('the on-call notification', () => {
     expect(text).toContain(`Incident:   ${incidentId} (contained)`);
     expect(text).toContain('Key:        arn:aws:kms:us-west-2:123456789012:key/1');
     expect(text).toContain('Principal:  arn:aws:iam::123456789012:role/tester');
-    expect(text).toContain('cancel the scheduled deletion of arn:aws:kms:us-west-2:123456789012:key/1 and enable it again: done: key state PendingDeletion -> Enabled');
+    expect(text).toContain(
+      'cancel the scheduled deletion of arn:aws:kms:us-west-2:123456789012:key/1 and enable it again: done: key state PendingDeletion -> Enabled',
+    );
     expect(text).toContain('from 111.111.111.111 (user agent Mozilla), CloudTrail event 1.');
     expect(text).toContain('assumed Enabled');
     expect(text).toMatch(/Next step: Ask the owner of arn:aws:iam::123456789012:role\/tester/);
@@ -26,7 +28,10 @@ describe('the on-call notification', () => {
 
   it('says plainly when containment failed and what to check', () => {
     const { subject, text } = composeNotification(
-      incident({ status: 'open', results: [{ outcome: 'failed', error: 'ThrottlingException', message: 'Rate exceeded' }] }),
+      incident({
+        status: 'open',
+        results: [{ outcome: 'failed', error: 'ThrottlingException', message: 'Rate exceeded' }],
+      }),
     );
     expect(subject).toContain('containment FAILED');
     expect(text).toContain('FAILED: ThrottlingException: Rate exceeded');
@@ -35,7 +40,10 @@ describe('the on-call notification', () => {
 
   it('says when nothing was done', () => {
     const reported = incident({ plan: [], results: [] });
-    const byAdministrator = { ...reported, signal: { ...reported.signal, evidence: { ...reported.signal.evidence, callerIsKeyAdministrator: true } } };
+    const byAdministrator = {
+      ...reported,
+      signal: { ...reported.signal, evidence: { ...reported.signal.evidence, callerIsKeyAdministrator: true } },
+    };
     const { subject, text } = composeNotification(byAdministrator);
     expect(subject).toContain('no action taken');
     expect(text).toContain('nothing (the caller is a key administrator)');
@@ -44,7 +52,9 @@ describe('the on-call notification', () => {
 
 describe('notifications for signals other than a deletion', () => {
   it('leaves out the prior key state and says nothing automatic was done', () => {
-    const { text } = composeNotification(incidentFrom(record('DisableKeyRotation.iam-user'), { plan: [], results: [], status: 'contained' }));
+    const { text } = composeNotification(
+      incidentFrom(record('DisableKeyRotation.iam-user'), { plan: [], results: [], status: 'contained' }),
+    );
     expect(text).not.toContain('Key state before');
     expect(text).toContain('nothing automatic: this signal is reported for a person to judge');
     expect(text).toContain('Next step: No action was taken.');
@@ -52,7 +62,9 @@ describe('notifications for signals other than a deletion', () => {
 });
 
 describe('where the incident stands, in the first line', () => {
-  const plan = (run: 'automatic' | 'approval') => [{ type: 'disable-key' as const, params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run }];
+  const plan = (run: 'automatic' | 'approval') => [
+    { type: 'disable-key' as const, params: { keyArn: 'arn:aws:kms:us-west-2:123456789012:key/1' }, run },
+  ];
 
   it('says a dry run applied nothing', () => {
     const dry = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
@@ -74,7 +86,9 @@ describe('where the incident stands, in the first line', () => {
     });
     const { subject, text } = composeNotification(offered);
     expect(subject).toContain('awaiting a decision');
-    expect(text).toContain('every workload that uses the key fails until it is enabled again: not run: disabling a key stops every workload');
+    expect(text).toContain(
+      'every workload that uses the key fails until it is enabled again: not run: disabling a key stops every workload',
+    );
     expect(text).toContain('decide on each step marked "not run"');
   });
 });

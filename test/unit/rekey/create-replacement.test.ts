@@ -7,7 +7,13 @@ import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
-const snapshot = { keyArn, region: 'us-west-2', aliases: [], tags: {}, keySpec: 'SYMMETRIC_DEFAULT' } as unknown as KeySnapshot;
+const snapshot = {
+  keyArn,
+  region: 'us-west-2',
+  aliases: [],
+  tags: {},
+  keySpec: 'SYMMETRIC_DEFAULT',
+} as unknown as KeySnapshot;
 
 const setup = async () => {
   const incidents = new InMemoryIncidentStore();
@@ -18,10 +24,25 @@ const setup = async () => {
     createReplacement: async () => (calls.push('create'), 'arn:aws:kms:us-west-2:123456789012:key/made-here'),
     ensureRotation: async (arn: string) => void calls.push(`rotation ${arn}`),
     disable: async (arn: string) => void calls.push(`disable ${arn}`),
-    scheduleDeletion: async (arn: string, days: number) => (calls.push(`delete ${arn} in ${days}`), '2026-12-05T00:00:00.000Z'),
+    scheduleDeletion: async (arn: string, days: number) => (
+      calls.push(`delete ${arn} in ${days}`),
+      '2026-12-05T00:00:00.000Z'
+    ),
   } as unknown as KeyReplacementPort;
-  const deps = { incidents, keys, services: [], notifier: { send: async () => 'm' }, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date('2026-11-28T13:00:00.000Z'), settings: { settleMinutes: 0, deletionApprovalDays: 14 } } satisfies RekeyDeps;
-  const step = () => createReplacement.run({ run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' }, snapshot }, deps);
+  const deps = {
+    incidents,
+    keys,
+    services: [],
+    notifier: { send: async () => 'm' },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    now: () => new Date('2026-11-28T13:00:00.000Z'),
+    settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+  } satisfies RekeyDeps;
+  const step = () =>
+    createReplacement.run(
+      { run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' }, snapshot },
+      deps,
+    );
   return { incidents, incident, calls, step };
 };
 
@@ -36,9 +57,16 @@ describe('creating the replacement key', () => {
 
   it('schedules the deletion of a key it made when a concurrent run recorded another first', async () => {
     const { step, calls, incidents, incident } = await setup();
-    await incidents.claimReplacementKey(incident.id, 'arn:aws:kms:us-west-2:123456789012:key/theirs', '2026-11-28T12:59:00.000Z');
+    await incidents.claimReplacementKey(
+      incident.id,
+      'arn:aws:kms:us-west-2:123456789012:key/theirs',
+      '2026-11-28T12:59:00.000Z',
+    );
     // This run read the incident before that claim: it creates, then loses the claim.
-    const stale = { ...(await incidents.get(incident.id))!, rekey: { ...(await incidents.get(incident.id))!.rekey!, replacementKeyArn: undefined } };
+    const stale = {
+      ...(await incidents.get(incident.id))!,
+      rekey: { ...(await incidents.get(incident.id))!.rekey!, replacementKeyArn: undefined },
+    };
     const get = incidents.get.bind(incidents);
     incidents.get = async () => stale;
     const result = await step();
@@ -56,18 +84,45 @@ describe('creating the replacement key', () => {
 describe('a policy that lets outsiders in', () => {
   const widened = {
     ...snapshot,
-    policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*' }, { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:Decrypt' }] }),
+    policy: JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*' },
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:Decrypt' },
+      ],
+    }),
   } as KeySnapshot;
 
   it('stops before copying it to the replacement, until a person acknowledges it', async () => {
     const { incidents, incident, calls } = await setup();
-    const deps = { incidents, keys: { findKeyTagged: async () => undefined, createReplacement: async () => (calls.push('create'), 'arn:new'), ensureRotation: async () => undefined } as unknown as KeyReplacementPort, services: [], notifier: { send: async () => 'm' }, logger: new Logger({ logLevel: 'SILENT' }), now: () => new Date('2026-11-28T13:00:00.000Z'), settings: { settleMinutes: 0, deletionApprovalDays: 14, trustedAccounts: [] } } satisfies RekeyDeps;
+    const deps = {
+      incidents,
+      keys: {
+        findKeyTagged: async () => undefined,
+        createReplacement: async () => (calls.push('create'), 'arn:new'),
+        ensureRotation: async () => undefined,
+      } as unknown as KeyReplacementPort,
+      services: [],
+      notifier: { send: async () => 'm' },
+      logger: new Logger({ logLevel: 'SILENT' }),
+      now: () => new Date('2026-11-28T13:00:00.000Z'),
+      settings: { settleMinutes: 0, deletionApprovalDays: 14, trustedAccounts: [] },
+    } satisfies RekeyDeps;
     const run = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
-    await expect(createReplacement.run({ run, snapshot: widened }, deps)).rejects.toMatchObject({ name: 'ForeignPrincipalsInPolicy' });
+    await expect(createReplacement.run({ run, snapshot: widened }, deps)).rejects.toMatchObject({
+      name: 'ForeignPrincipalsInPolicy',
+    });
     expect(calls).toEqual([]);
-    expect((await incidents.get(incident.id))!.rekey!.resources['kms:policy:foreign-principals']).toMatchObject({ status: 'needs-human', detail: expect.stringContaining('arn:aws:iam::999999999999:root') });
+    expect((await incidents.get(incident.id))!.rekey!.resources['kms:policy:foreign-principals']).toMatchObject({
+      status: 'needs-human',
+      detail: expect.stringContaining('arn:aws:iam::999999999999:root'),
+    });
 
     // A trusted account is no outsider; and once acknowledged, the same policy is copied.
-    await expect(createReplacement.run({ run, snapshot: widened }, { ...deps, settings: { ...deps.settings, trustedAccounts: ['999999999999'] } })).resolves.toEqual({ keyArn: 'arn:new' });
+    await expect(
+      createReplacement.run(
+        { run, snapshot: widened },
+        { ...deps, settings: { ...deps.settings, trustedAccounts: ['999999999999'] } },
+      ),
+    ).resolves.toEqual({ keyArn: 'arn:new' });
   });
 });

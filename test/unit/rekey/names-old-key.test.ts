@@ -1,6 +1,9 @@
 import { namesOldKey } from '../../../src/rekey/protected-resource';
 
-const oldKey = { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', aliases: ['alias/payments'] };
+const oldKey = {
+  keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  aliases: ['alias/payments'],
+};
 
 describe('whether a resource names the old key', () => {
   it.each([

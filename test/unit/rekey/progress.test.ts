@@ -14,9 +14,34 @@ const incident: Incident = {
     replacementKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/2',
     aliasesMoved: ['alias/payments'],
     resources: {
-      'ssm:us-west-2:parameter:/a': { service: 'ssm', kind: 'parameter', id: '/a', region: 'us-west-2', status: 're-encrypted', detail: 'moved', at },
-      'ssm:us-west-2:parameter:/b': { service: 'ssm', kind: 'parameter', id: '/b', region: 'us-west-2', status: 'pending', detail: 'found', at },
-      'rds:us-west-2:db-instance:orders': { service: 'rds', kind: 'db-instance', id: 'orders', region: 'us-west-2', status: 'needs-human', detail: 'copied; cut over', instructions: ['1. restore', '2. rename'], at },
+      'ssm:us-west-2:parameter:/a': {
+        service: 'ssm',
+        kind: 'parameter',
+        id: '/a',
+        region: 'us-west-2',
+        status: 're-encrypted',
+        detail: 'moved',
+        at,
+      },
+      'ssm:us-west-2:parameter:/b': {
+        service: 'ssm',
+        kind: 'parameter',
+        id: '/b',
+        region: 'us-west-2',
+        status: 'pending',
+        detail: 'found',
+        at,
+      },
+      'rds:us-west-2:db-instance:orders': {
+        service: 'rds',
+        kind: 'db-instance',
+        id: 'orders',
+        region: 'us-west-2',
+        status: 'needs-human',
+        detail: 'copied; cut over',
+        instructions: ['1. restore', '2. rename'],
+        at,
+      },
     },
   },
 };
@@ -37,8 +62,17 @@ describe('re-key progress for people', () => {
   });
 
   it('writes plain lines for a log', () => {
-    const lines = renderRekeyProgress({ ...incident, status: 'deletion-scheduled', rekey: { ...incident.rekey!, resources: {}, deletionDate: '2026-12-28T00:00:00.000Z' } }, { tty: false });
+    const lines = renderRekeyProgress(
+      {
+        ...incident,
+        status: 'deletion-scheduled',
+        rekey: { ...incident.rekey!, resources: {}, deletionDate: '2026-12-28T00:00:00.000Z' },
+      },
+      { tty: false },
+    );
     expect(lines.every((line) => !line.includes('['))).toBe(true);
-    expect(lines.at(-1)).toBe('deletion:        scheduled for 2026-12-28T00:00:00.000Z; to cancel: aws kms cancel-key-deletion --key-id arn:aws:kms:us-west-2:123456789012:key/1');
+    expect(lines.at(-1)).toBe(
+      'deletion:        scheduled for 2026-12-28T00:00:00.000Z; to cancel: aws kms cancel-key-deletion --key-id arn:aws:kms:us-west-2:123456789012:key/1',
+    );
   });
 });

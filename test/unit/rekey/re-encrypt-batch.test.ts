@@ -13,7 +13,14 @@ const snapshot = { keyArn, region: 'us-west-2', aliases: [] } as unknown as KeyS
 const setup = async (resources: ProtectedResource[], clockStep = 0) => {
   const incidents = new InMemoryIncidentStore();
   const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
-  for (const r of resources) await incidents.recordResource(incident.id, resourceKeyOf(r), { ...r, status: 'pending', detail: 'found', ...(r.detail ? { resourceDetail: r.detail } : {}), at: '2026-11-28T12:00:00.000Z' });
+  for (const r of resources)
+    await incidents.recordResource(incident.id, resourceKeyOf(r), {
+      ...r,
+      status: 'pending',
+      detail: 'found',
+      ...(r.detail ? { resourceDetail: r.detail } : {}),
+      at: '2026-11-28T12:00:00.000Z',
+    });
   const order: string[] = [];
   const service: ServiceReEncrypter = {
     service: 's3',
@@ -34,11 +41,20 @@ const setup = async (resources: ProtectedResource[], clockStep = 0) => {
     now: () => new Date((now += clockStep)),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
   } satisfies RekeyDeps;
-  const step = () => reEncryptBatch.run({ run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' }, snapshot, replacement: { keyArn: 'arn:new' } }, deps);
+  const step = () =>
+    reEncryptBatch.run(
+      {
+        run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' },
+        snapshot,
+        replacement: { keyArn: 'arn:new' },
+      },
+      deps,
+    );
   return { step, order };
 };
 
-const buckets = (n: number): ProtectedResource[] => Array.from({ length: n }, (_, i) => ({ service: 's3', kind: 'bucket', id: `b${i}`, region: 'us-west-2' }));
+const buckets = (n: number): ProtectedResource[] =>
+  Array.from({ length: n }, (_, i) => ({ service: 's3', kind: 'bucket', id: `b${i}`, region: 'us-west-2' }));
 
 describe('re-encrypting in batches', () => {
   it('takes at most 40 resources a call and says how many are left, until none is', async () => {
@@ -49,8 +65,11 @@ describe('re-encrypting in batches', () => {
     expect(new Set(order).size).toBe(45);
   });
 
-  it("moves bucket defaults before objects, with the detail the inventory found", async () => {
-    const { step, order } = await setup([{ service: 's3', kind: 'objects', id: 'b0', region: 'us-west-2', detail: { count: 3 } }, ...buckets(1)]);
+  it('moves bucket defaults before objects, with the detail the inventory found', async () => {
+    const { step, order } = await setup([
+      { service: 's3', kind: 'objects', id: 'b0', region: 'us-west-2', detail: { count: 3 } },
+      ...buckets(1),
+    ]);
     await step();
     expect(order).toEqual(['bucket:b0:{}', 'objects:b0:{"count":3}']);
   });

@@ -10,7 +10,20 @@ import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
-const snapshot: KeySnapshot = { keyArn, region: 'us-west-2', policy: '{}', tags: {}, description: '', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', multiRegion: false, rotationEnabled: true, aliases: [], state: 'Enabled' };
+const snapshot: KeySnapshot = {
+  keyArn,
+  region: 'us-west-2',
+  policy: '{}',
+  tags: {},
+  description: '',
+  keySpec: 'SYMMETRIC_DEFAULT',
+  keyUsage: 'ENCRYPT_DECRYPT',
+  origin: 'AWS_KMS',
+  multiRegion: false,
+  rotationEnabled: true,
+  aliases: [],
+  state: 'Enabled',
+};
 const run = (incidentId: string) => ({ incidentId, keyArn, pendingWindowDays: 30, startedBy: 'alice' });
 
 /** A re-keying incident, a key in a given state, services that list what is left, and a clock. */
@@ -28,9 +41,15 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
       key.scheduled += 1;
       return '2026-12-28T00:00:00.000Z';
     },
-    lastUsage: async () => (lastUse === 'unavailable' ? undefined : lastUse ? { ...lastUse, operation: 'Decrypt', eventId: 'e1' } : null),
+    lastUsage: async () =>
+      lastUse === 'unavailable' ? undefined : lastUse ? { ...lastUse, operation: 'Decrypt', eventId: 'e1' } : null,
   } as unknown as KeyReplacementPort;
-  const service: ServiceReEncrypter = { service: 'ssm', iamActions: [], inventory: async () => left, reEncrypt: async () => ({ status: 'skipped', detail: '' }) };
+  const service: ServiceReEncrypter = {
+    service: 'ssm',
+    iamActions: [],
+    inventory: async () => left,
+    reEncrypt: async () => ({ status: 'skipped', detail: '' }),
+  };
   const sent: Notification[] = [];
   const clock = { now: new Date('2026-11-28T13:00:00.000Z') };
   const deps: RekeyDeps = {
@@ -42,7 +61,15 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
     now: () => clock.now,
     settings: { settleMinutes: 60, deletionApprovalDays: 14 },
   };
-  return { incidents, incident, key, sent, clock, deps, step: () => verify.run({ run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } }, deps) };
+  return {
+    incidents,
+    incident,
+    key,
+    sent,
+    clock,
+    deps,
+    step: () => verify.run({ run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } }, deps),
+  };
 };
 
 describe('verifying a re-key', () => {
@@ -59,7 +86,15 @@ describe('verifying a re-key', () => {
   it('passes what a person acknowledged', async () => {
     const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
     const { step, incidents, incident, clock } = await setup(left);
-    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', { service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2', status: 'acknowledged', detail: 'bob: gone with the app', at: '2026-11-28T12:30:00.000Z' });
+    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', {
+      service: 'ssm',
+      kind: 'parameter',
+      id: '/app/token',
+      region: 'us-west-2',
+      status: 'acknowledged',
+      detail: 'bob: gone with the app',
+      at: '2026-11-28T12:30:00.000Z',
+    });
     expect(await step()).toMatchObject({ done: false, remaining: [], settlingUntil: '2026-11-28T14:00:00.000Z' });
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: true });
@@ -73,7 +108,14 @@ describe('verifying a re-key', () => {
     expect((await step()).done).toBe(false);
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: true });
-    expect(await incidents.get(incident.id)).toMatchObject({ status: 're-keyed', rekey: { oldKeyDisabledAt: '2026-11-28T13:00:00.000Z', verifiedAt: '2026-11-28T14:00:00.000Z', lastUsedAt: '2026-11-28T12:59:00.000Z' } });
+    expect(await incidents.get(incident.id)).toMatchObject({
+      status: 're-keyed',
+      rekey: {
+        oldKeyDisabledAt: '2026-11-28T13:00:00.000Z',
+        verifiedAt: '2026-11-28T14:00:00.000Z',
+        lastUsedAt: '2026-11-28T12:59:00.000Z',
+      },
+    });
     expect(key.disabled).toBe(1);
   });
 
@@ -85,7 +127,9 @@ describe('verifying a re-key', () => {
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: false, remaining: [], settlingUntil: '2026-11-28T15:00:00.000Z' });
     expect(key).toMatchObject({ state: 'Disabled', disabled: 2 });
-    expect(sent.at(-1)!.text).toMatch(/^The old key was used after re-keying disabled it \(Decrypt at 2026-11-28T13:30:00.000Z/);
+    expect(sent.at(-1)!.text).toMatch(
+      /^The old key was used after re-keying disabled it \(Decrypt at 2026-11-28T13:30:00.000Z/,
+    );
     // No use since: it passes once the new period is over, never on the old disabling.
     clock.now = new Date('2026-11-28T14:59:00.000Z');
     expect((await step()).done).toBe(false);
@@ -106,8 +150,18 @@ describe('verifying a re-key', () => {
     await step();
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     await step();
-    await incidents.recordRekey(incident.id, { deletionRequestedAt: '2026-11-28T14:00:00.000Z' }, '2026-11-28T14:00:00.000Z', 'asked');
-    await incidents.recordDecision(incident.id, { action: 'approve-deletion', by: 'carol', channel: 'cli', at: '2026-11-28T20:00:00.000Z' });
+    await incidents.recordRekey(
+      incident.id,
+      { deletionRequestedAt: '2026-11-28T14:00:00.000Z' },
+      '2026-11-28T14:00:00.000Z',
+      'asked',
+    );
+    await incidents.recordDecision(incident.id, {
+      action: 'approve-deletion',
+      by: 'carol',
+      channel: 'cli',
+      at: '2026-11-28T20:00:00.000Z',
+    });
     const input = { run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } };
 
     // Days later someone enabled the key again: it is disabled, the settle period starts over, nothing is scheduled.

@@ -4,9 +4,16 @@ import { MalformedRekeyStepInputError, rekeyWorkflowErrors } from '../../../src/
 import { runRekeyStep } from '../../../src/rekey/steps';
 import type { RekeyDeps } from '../../../src/rekey/step';
 
-type State = { Retry?: Array<{ ErrorEquals: string[] }>; Catch?: Array<{ ErrorEquals: string[] }>; Branches?: Array<{ States: Record<string, State> }>; ItemProcessor?: { States: Record<string, State> } };
+type State = {
+  Retry?: Array<{ ErrorEquals: string[] }>;
+  Catch?: Array<{ ErrorEquals: string[] }>;
+  Branches?: Array<{ States: Record<string, State> }>;
+  ItemProcessor?: { States: Record<string, State> };
+};
 
-const definition = JSON.parse(readFileSync(join(__dirname, '../../../src/rekey/rekey-workflow.asl.json'), 'utf8')) as { States: Record<string, State> };
+const definition = JSON.parse(readFileSync(join(__dirname, '../../../src/rekey/rekey-workflow.asl.json'), 'utf8')) as {
+  States: Record<string, State>;
+};
 
 const errorNames = (states: Record<string, State>): string[] =>
   Object.values(states).flatMap((state) => [
@@ -23,7 +30,7 @@ describe('the errors the re-key workflow acts on by name', () => {
     expect([...named].filter((name) => !classNames.includes(name))).toEqual([]);
   });
 
-  it("names every one of those classes, so none is retried in vain or caught by accident", () => {
+  it('names every one of those classes, so none is retried in vain or caught by accident', () => {
     expect(classNames.filter((name) => !named.has(name))).toEqual([]);
   });
 
@@ -40,17 +47,33 @@ describe('the errors the re-key workflow acts on by name', () => {
 
 describe('re-key step inputs, parsed where the state machine hands them over', () => {
   const deps = {} as RekeyDeps;
-  const run = { incidentId: 'kw-1', keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1', pendingWindowDays: 30, startedBy: 'alice' };
+  const run = {
+    incidentId: 'kw-1',
+    keyArn: 'arn:aws:kms:us-east-1:111122223333:key/1',
+    pendingWindowDays: 30,
+    startedBy: 'alice',
+  };
 
   it.each([
     ['an unknown step', { step: 'teleport', run }, 'no re-key step named "teleport"'],
     ['a run without its key', { step: 'begin', run: { ...run, keyArn: undefined } }, 'run.keyArn'],
-    ['a waiting period KMS refuses', { step: 'begin', run: { ...run, pendingWindowDays: 3 } }, "run.pendingWindowDays: 7 to 30 (KMS's limits)"],
+    [
+      'a waiting period KMS refuses',
+      { step: 'begin', run: { ...run, pendingWindowDays: 3 } },
+      "run.pendingWindowDays: 7 to 30 (KMS's limits)",
+    ],
     ['a step without the snapshot it needs', { step: 'create-replacement', run }, 'snapshot'],
-    ['a replacement that is not a key ARN', { step: 'request-deletion-approval', run, replacement: { keyArn: 'key-1' } }, 'replacement.keyArn'],
+    [
+      'a replacement that is not a key ARN',
+      { step: 'request-deletion-approval', run, replacement: { keyArn: 'key-1' } },
+      'replacement.keyArn',
+    ],
   ])('refuses %s with a named error, before the step runs', async (_name, input, problem) => {
     const refused = runRekeyStep(input as { step: string }, deps);
     await expect(refused).rejects.toBeInstanceOf(MalformedRekeyStepInputError);
-    await expect(refused).rejects.toMatchObject({ name: 'MalformedRekeyStepInput', message: expect.stringContaining(problem) });
+    await expect(refused).rejects.toMatchObject({
+      name: 'MalformedRekeyStepInput',
+      message: expect.stringContaining(problem),
+    });
   });
 });

@@ -1,6 +1,21 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, GetKeyPolicyCommand, KMSClient, ListGrantsCommand, ListResourceTagsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CancelKeyDeletionCommand,
+  DescribeKeyCommand,
+  EnableKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
+} from '@aws-sdk/client-kms';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
@@ -29,7 +44,9 @@ const otherCalls = () => {
   iam.on(GetRolePolicyCommand).rejects(new NoSuchEntityException({ message: 'no policy', $metadata: {} }));
   iam.on(PutRolePolicyCommand).resolves({});
   // The suspect role, found by its name in this account (quarantine acts on the exact principal).
-  iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({ Role: { Arn: `arn:aws:iam::111122223333:role/${RoleName}`, RoleName } }));
+  iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({
+    Role: { Arn: `arn:aws:iam::111122223333:role/${RoleName}`, RoleName },
+  }));
 };
 
 const setup = (keyAdministrators: string[] = []) => {
@@ -38,8 +55,8 @@ const setup = (keyAdministrators: string[] = []) => {
   const deps: ResponderDeps = {
     kms: new KmsKeys((region) => new KMSClient({ region })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
-  policyTexts: new InMemoryPolicyTexts(),
-  keyPolicyLock: new InProcessKeyPolicyLock(),
+    policyTexts: new InMemoryPolicyTexts(),
+    keyPolicyLock: new InProcessKeyPolicyLock(),
     incidents,
     keyStates: new InMemoryKeyJournal(),
     memory: new InMemoryDetectionMemory(),
@@ -48,7 +65,18 @@ const setup = (keyAdministrators: string[] = []) => {
     breaker: new InMemoryCircuitBreaker(3),
     notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
     logger: new Logger({ logLevel: 'SILENT' }),
-    settings: { keyAdministrators, trustedAccounts: [], thresholds: defaultThresholds, defaultMode: 'contain', protectedKeys: [], dryRun: false, disableKeysPerHour: 3, revokesPerSecond: 10, responderRoles, unknownPriorKeyState: 'Enabled' },
+    settings: {
+      keyAdministrators,
+      trustedAccounts: [],
+      thresholds: defaultThresholds,
+      defaultMode: 'contain',
+      protectedKeys: [],
+      dryRun: false,
+      disableKeysPerHour: 3,
+      revokesPerSecond: 10,
+      responderRoles,
+      unknownPriorKeyState: 'Enabled',
+    },
     now: () => new Date('2026-11-28T12:00:00.000Z'),
   };
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
@@ -61,7 +89,12 @@ const setup = (keyAdministrators: string[] = []) => {
 const keyPendingDeletion = () => {
   let state = 'PendingDeletion';
   kms.on(DescribeKeyCommand).callsFake(() => ({
-    KeyMetadata: { KeyId: '1', KeyState: state, Description: 'payments', ...(state === 'PendingDeletion' ? { DeletionDate: new Date('2026-12-05T00:00:00Z') } : {}) },
+    KeyMetadata: {
+      KeyId: '1',
+      KeyState: state,
+      Description: 'payments',
+      ...(state === 'PendingDeletion' ? { DeletionDate: new Date('2026-12-05T00:00:00Z') } : {}),
+    },
   }));
   kms.on(CancelKeyDeletionCommand).callsFake(() => ((state = 'Disabled'), {}));
   kms.on(EnableKeyCommand).callsFake(() => ((state = 'Enabled'), {}));
@@ -110,7 +143,9 @@ describe('responding to a KMS API call', () => {
   it('tells on-call when containment fails, throws for a retry, and reports again once the retry succeeds', async () => {
     const { respond, sent, incidents } = setup();
     keyPendingDeletion();
-    kms.on(CancelKeyDeletionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    kms
+      .on(CancelKeyDeletionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
     expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED')]);
@@ -126,7 +161,10 @@ describe('responding to a KMS API call', () => {
     const retried = await respond(event(scheduled));
 
     expect(retried).toMatchObject({ incidents: [{ status: 'contained' }] });
-    expect(sent.map((n) => n.subject)).toEqual([expect.stringContaining('containment FAILED'), expect.stringContaining(': contained')]);
+    expect(sent.map((n) => n.subject)).toEqual([
+      expect.stringContaining('containment FAILED'),
+      expect.stringContaining(': contained'),
+    ]);
     expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 1);
   });
 
@@ -145,12 +183,19 @@ describe('responding to a KMS API call', () => {
     };
     keyPendingDeletion();
 
-    expect(await respond(event(disabledByAdmin))).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
+    expect(await respond(event(disabledByAdmin))).toMatchObject({
+      status: 'responded',
+      incidents: [{ status: 'contained' }],
+    });
     await respond(event(scheduled));
 
     const incident = [...incidents.incidents.values()].find((i) => i.signal.detector === 'key-deletion-scheduled');
     expect(incident!.priorKeyState).toMatchObject({ state: 'Disabled' });
-    expect(incident!.plan[0]).toEqual({ type: 'cancel-key-deletion', params: { keyArn, restoreState: 'Disabled' }, run: 'automatic' });
+    expect(incident!.plan[0]).toEqual({
+      type: 'cancel-key-deletion',
+      params: { keyArn, restoreState: 'Disabled' },
+      run: 'automatic',
+    });
     expect(incident!.plan.map((step) => `${step.type}:${step.run}`)).toEqual([
       'cancel-key-deletion:automatic',
       'deny-principal-in-key-policy:automatic',
@@ -163,18 +208,25 @@ describe('responding to a KMS API call', () => {
   it('contains a later signal of the group even while the first response keeps failing', async () => {
     const { respond, incidents } = setup();
     const key = keyPendingDeletion();
-    kms.on(PutKeyPolicyCommand).rejects(Object.assign(new Error('policy refused'), { name: 'MalformedPolicyDocumentException' }));
+    kms
+      .on(PutKeyPolicyCommand)
+      .rejects(Object.assign(new Error('policy refused'), { name: 'MalformedPolicyDocumentException' }));
     await expect(respond(event(scheduled))).rejects.toThrow(/did not finish/);
     const [holder] = incidents.incidents.values();
     expect(holder!.status).toBe('open');
 
     // The same caller schedules the deletion again: stopped again, and recorded on the same incident.
     key.scheduleAgain();
-    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(/later signal .* did not finish/);
+    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(
+      /later signal .* did not finish/,
+    );
     expect(key.state).toBe('Enabled');
     expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 2);
     expect(incidents.incidents.size).toBe(1);
-    expect([...incidents.incidents.values()][0]!.signals.map((entry) => entry.eventId)).toEqual([scheduled.eventID, 'second-schedule']);
+    expect([...incidents.incidents.values()][0]!.signals.map((entry) => entry.eventId)).toEqual([
+      scheduled.eventID,
+      'second-schedule',
+    ]);
   });
 
   it('contains a later signal even when the first response never got as far as recording anything', async () => {
@@ -183,7 +235,9 @@ describe('responding to a KMS API call', () => {
     // A holder whose function died between opening the incident and recording its containment.
     await incidents.open(incidentFrom(scheduled));
 
-    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(/was contained but could not be attached/);
+    await expect(respond(event({ ...scheduled, eventID: 'second-schedule' }))).rejects.toThrow(
+      /was contained but could not be attached/,
+    );
     expect(key.state).toBe('Enabled');
     expect(kms).toHaveReceivedCommandTimes(CancelKeyDeletionCommand, 1);
     expect(incidents.incidents.size).toBe(1);

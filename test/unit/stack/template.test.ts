@@ -24,7 +24,10 @@ const allFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambd
 /** IAM actions that support no resource-level permissions. */
 const actionsWithoutResources = ['cloudtrail:LookupEvents', 'kms:ListAliases'];
 
-/** Reads beyond the actions' own: the key's tags (its mode) for every planner, its aliases for the messages responders send. */
+/**
+ * Reads beyond the actions' own: the key's tags (its mode) for every planner, its aliases for the messages responders
+ * send.
+ */
 const responderReads = ['kms:ListResourceTags', 'kms:ListAliases'];
 const readsBy: Record<string, string[]> = {
   OnKmsApiCallLambdaFunction: responderReads,
@@ -35,7 +38,11 @@ const readsBy: Record<string, string[]> = {
 
 /** Every rule file, the state its rule needs, and the function it feeds. */
 // The table the local demo routes by (src/local/rule-targets.ts): the template must deploy exactly it.
-const rules: Array<[file: string, state: string, target: string]> = ruleTargets.map(({ file, state, fn }) => [file, state, `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`]);
+const rules: Array<[file: string, state: string, target: string]> = ruleTargets.map(({ file, state, fn }) => [
+  file,
+  state,
+  `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`,
+]);
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field
@@ -52,7 +59,12 @@ describe('the packaged CloudFormation template', () => {
     // osls packages offline: no AWS account or credentials needed.
     execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', dir], {
       cwd: projectRoot,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'kms-warden-no-such-profile' },
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_PROFILE: 'kms-warden-no-such-profile',
+      },
       stdio: 'pipe',
     });
     resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
@@ -67,7 +79,9 @@ describe('the packaged CloudFormation template', () => {
 
   it.each(rules)('loads %s as a rule in state %s feeding %s, with a dead-letter queue', (file, state, target) => {
     const pattern = JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8'));
-    const matching = ofType('AWS::Events::Rule').filter(([, rule]) => isDeepStrictEqual(rule.Properties.EventPattern, pattern));
+    const matching = ofType('AWS::Events::Rule').filter(([, rule]) =>
+      isDeepStrictEqual(rule.Properties.EventPattern, pattern),
+    );
     expect(matching).toHaveLength(1);
     const [[, rule]] = matching as [[string, Resource]];
     expect(rule.Properties.State).toBe(state);
@@ -82,7 +96,11 @@ describe('the packaged CloudFormation template', () => {
   it('lets EventBridge invoke the function behind the rule defined in resources', () => {
     const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
     expect(permissions).toContainEqual(
-      expect.objectContaining({ FunctionName: { 'Fn::GetAtt': ['OnKmsActivityLambdaFunction', 'Arn'] }, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['KmsKeyActivityRule', 'Arn'] } }),
+      expect.objectContaining({
+        FunctionName: { 'Fn::GetAtt': ['OnKmsActivityLambdaFunction', 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': ['KmsKeyActivityRule', 'Arn'] },
+      }),
     );
   });
 
@@ -99,20 +117,35 @@ describe('the packaged CloudFormation template', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
     });
-    expect(table.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string; KeySchema: Array<{ AttributeName: string }> }) => [index.IndexName, ...index.KeySchema.map((k) => k.AttributeName)])).toEqual([
+    expect(
+      table.Properties.GlobalSecondaryIndexes.map(
+        (index: { IndexName: string; KeySchema: Array<{ AttributeName: string }> }) => [
+          index.IndexName,
+          ...index.KeySchema.map((k) => k.AttributeName),
+        ],
+      ),
+    ).toEqual([
       ['byStatus', 'status', 'updatedAt'],
       ['byKey', 'keyArn', 'createdAt'],
     ]);
   });
 
   it('publishes to an encrypted SNS topic and sends failures after retries to the dead-letter queue', () => {
-    expect(resources.NotificationTopic).toMatchObject({ Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } });
-    expect(resources.DeadLetterQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { MessageRetentionPeriod: 1209600 } });
+    expect(resources.NotificationTopic).toMatchObject({
+      Type: 'AWS::SNS::Topic',
+      Properties: { KmsMasterKeyId: 'alias/aws/sns' },
+    });
+    expect(resources.DeadLetterQueue).toMatchObject({
+      Type: 'AWS::SQS::Queue',
+      Properties: { MessageRetentionPeriod: 1209600 },
+    });
     const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
     // Every function EventBridge invokes (asynchronously); the approval endpoint's only asynchronous invocations are
     // the Slack presses it hands itself, never retried.
     expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual([...allFunctions].sort());
-    expect(invokeConfigs.find((c) => c.FunctionName.Ref === 'ApprovalsLambdaFunction')).toMatchObject({ MaximumRetryAttempts: 0 });
+    expect(invokeConfigs.find((c) => c.FunctionName.Ref === 'ApprovalsLambdaFunction')).toMatchObject({
+      MaximumRetryAttempts: 0,
+    });
     for (const config of invokeConfigs.filter((c) => c.FunctionName.Ref !== 'ApprovalsLambdaFunction')) {
       expect(config).toMatchObject({
         MaximumRetryAttempts: config.FunctionName.Ref === 'RemindPendingDecisionsLambdaFunction' ? 0 : 2,
@@ -136,7 +169,10 @@ describe('the packaged CloudFormation template', () => {
     const statementsOf = () => {
       const roleId = resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
       const role = resources[roleId]!;
-      return { role, statements: role.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[] };
+      return {
+        role,
+        statements: role.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[],
+      };
     };
     const actionsOf = (s: Statement) => [s.Action].flat();
 
@@ -144,7 +180,9 @@ describe('the packaged CloudFormation template', () => {
       const { role } = statementsOf();
       expect(role.Type).toBe('AWS::IAM::Role');
       expect(role.Properties.Path).toBe('/kms-warden/test/');
-      const sharing = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Role === resources[functionId]!.Properties.Role);
+      const sharing = Object.values(resources).filter(
+        (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Role === resources[functionId]!.Properties.Role,
+      );
       expect(sharing).toHaveLength(1);
     });
 
@@ -153,7 +191,9 @@ describe('the packaged CloudFormation template', () => {
       const granted = new Set(statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf));
       const needed = new Set([...actionTypes.flatMap((type) => actions[type].iamActions), ...readsBy[functionId]!]);
       for (const action of needed) expect(granted).toContain(action);
-      expect([...granted].filter((a) => a.startsWith('kms:') || a.startsWith('iam:')).sort()).toEqual([...needed].sort());
+      expect([...granted].filter((a) => a.startsWith('kms:') || a.startsWith('iam:')).sort()).toEqual(
+        [...needed].sort(),
+      );
     });
 
     it('may publish to the notification topic: it tells people what it did or what was decided', () => {
@@ -167,8 +207,18 @@ describe('the packaged CloudFormation template', () => {
       const deny = statements.find((s) => s.Effect === 'Deny')!;
       expect(actionsOf(deny).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
       // kms-warden's own roles by name, each of them, and not the path: anyone may create a role under it.
-      for (const role of ['on-kms-api-call', 'on-kms-activity', 'on-security-finding', 'reminders', 'rekey', 'rekey-s3-batch', 'approvals']) {
-        expect(JSON.stringify(deny.Resource)).toContain(`role/kms-warden/test/kms-warden-test-\${AWS::Region}-${role}"`);
+      for (const role of [
+        'on-kms-api-call',
+        'on-kms-activity',
+        'on-security-finding',
+        'reminders',
+        'rekey',
+        'rekey-s3-batch',
+        'approvals',
+      ]) {
+        expect(JSON.stringify(deny.Resource)).toContain(
+          `role/kms-warden/test/kms-warden-test-\${AWS::Region}-${role}"`,
+        );
       }
       expect(JSON.stringify(deny.Resource)).not.toContain('role/kms-warden/*');
       expect(JSON.stringify(deny.Resource)).toContain('role/aws-service-role/*');
@@ -186,51 +236,107 @@ describe('the packaged CloudFormation template', () => {
   });
 
   describe('re-keying', () => {
-    const statementsOfRole = (roleId: string) => resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
+    const statementsOfRole = (roleId: string) =>
+      resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
 
     it('runs the definition the tests run, every Task calling the re-key step function', () => {
       const machine = resources.RekeyStateMachine!;
       expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
-      const [template, substitutions] = machine.Properties.DefinitionString['Fn::Sub'] as [string, Record<string, Json>];
+      const [template, substitutions] = machine.Properties.DefinitionString['Fn::Sub'] as [
+        string,
+        Record<string, Json>,
+      ];
       const deployed = JSON.parse(template) as { States: Record<string, { Type: string }> };
-      const local = JSON.parse(readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8')) as typeof deployed;
+      const local = JSON.parse(
+        readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
+      ) as typeof deployed;
       expect(Object.keys(deployed.States)).toEqual(Object.keys(local.States));
-      expect(Object.values(substitutions)).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': ['RekeyStepLambdaFunction', 'Arn'] }]));
+      expect(Object.values(substitutions)).toEqual(
+        expect.arrayContaining([{ 'Fn::GetAtt': ['RekeyStepLambdaFunction', 'Arn'] }]),
+      );
     });
 
-    it("grants the step function exactly the IAM actions the key adapter and every service adapter declare", () => {
-      const granted = new Set(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()));
+    it('grants the step function exactly the IAM actions the key adapter and every service adapter declare', () => {
+      const granted = new Set(
+        statementsOfRole('RekeyRole')
+          .filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => [s.Action].flat()),
+      );
       // As deployed: with the Batch Operations role, as the function's environment sets it.
-      const declared = new Set([...KeyReplacement.iamActions, ...reEncrypters({ s3BatchRoleArn: 'arn:aws:iam::123456789012:role/batch' }).flatMap((service) => service.iamActions)]);
-      const ownReads = ['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'];
+      const declared = new Set([
+        ...KeyReplacement.iamActions,
+        ...reEncrypters({ s3BatchRoleArn: 'arn:aws:iam::123456789012:role/batch' }).flatMap(
+          (service) => service.iamActions,
+        ),
+      ]);
+      const ownReads = [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'sns:Publish',
+      ];
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
     });
 
     it('hands S3 Batch Operations its own role and no other', () => {
-      expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_S3_BATCH_ROLE_ARN).toEqual({ 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] });
+      expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_S3_BATCH_ROLE_ARN).toEqual({
+        'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'],
+      });
       const pass = statementsOfRole('RekeyRole').filter((s) => [s.Action].flat().includes('iam:PassRole'));
-      expect(pass).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] }, Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } } })]);
-      expect(resources.RekeyS3BatchRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+      expect(pass).toEqual([
+        expect.objectContaining({
+          Resource: { 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } },
+        }),
+      ]);
+      expect(resources.RekeyS3BatchRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
     });
 
     it('lets the approval endpoint start it, and nothing else', () => {
-      expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual({ Ref: 'RekeyStateMachine' });
-      const start = statementsOfRole('ApprovalsRole').filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
-      expect(start).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'RekeyStateMachine' } })]);
+      expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual({
+        Ref: 'RekeyStateMachine',
+      });
+      const start = statementsOfRole('ApprovalsRole').filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('states:')),
+      );
+      expect(start).toEqual([
+        expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'RekeyStateMachine' } }),
+      ]);
     });
 
     it('lets the approval endpoint invoke itself (a Slack press decided after Slack is answered), and no other function', () => {
-      const invoke = statementsOfRole('ApprovalsRole').filter((s) => [s.Action].flat().some((a) => a.startsWith('lambda:')));
+      const invoke = statementsOfRole('ApprovalsRole').filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('lambda:')),
+      );
       expect(invoke).toEqual([
-        expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-approvals' } }),
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Resource: {
+            'Fn::Sub':
+              'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-approvals',
+          },
+        }),
       ]);
       expect(resources.ApprovalsLambdaFunction!.Properties.FunctionName).toBe('kms-warden-test-approvals');
     });
   });
 
   it('runs the reminder hourly with a role that reads incidents by status and touches no key or principal', () => {
-    const [[, schedule]] = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression) as [[string, Resource]];
-    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }] });
+    const [[, schedule]] = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression) as [
+      [string, Resource],
+    ];
+    expect(schedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }],
+    });
     const statements = resources.RemindersRole!.Properties.Policies[0].PolicyDocument.Statement as Statement[];
     const granted = statements.flatMap((s) => [s.Action].flat());
     expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
@@ -238,15 +344,25 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('serves approval links over an HTTP API: GET shows, POST decides, signed with a generated secret', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    const routes = ofType('AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
     expect(routes).toEqual(['GET /approvals/{token}', 'POST /approvals/{token}', 'POST /slack/actions']);
-    expect(resources.ApprovalSigningSecret).toMatchObject({ Type: 'AWS::SecretsManager::Secret', Properties: { GenerateSecretString: { PasswordLength: 64 } } });
-    expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.APPROVAL_SECRET_ARN).toEqual({ Ref: 'ApprovalSigningSecret' });
+    expect(resources.ApprovalSigningSecret).toMatchObject({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: { GenerateSecretString: { PasswordLength: 64 } },
+    });
+    expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.APPROVAL_SECRET_ARN).toEqual({
+      Ref: 'ApprovalSigningSecret',
+    });
   });
 
-  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals', 'remindPendingDecisions'])('bundles %s into one small file', (name) => {
-    const size = statSync(join(dir, `${name}.zip`)).size;
-    expect(size).toBeGreaterThan(10_000);
-    expect(size).toBeLessThan(2_000_000);
-  });
+  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals', 'remindPendingDecisions'])(
+    'bundles %s into one small file',
+    (name) => {
+      const size = statSync(join(dir, `${name}.zip`)).size;
+      expect(size).toBeGreaterThan(10_000);
+      expect(size).toBeLessThan(2_000_000);
+    },
+  );
 });

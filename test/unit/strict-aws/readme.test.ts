@@ -4,7 +4,10 @@ import { strictRules } from '../../support/strict-aws/rules';
 
 describe("the README's table of where AWS is stricter than the emulator", () => {
   const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Where AWS is stricter than the emulator'), readme.indexOf('### Choices, and why'));
+  const section = readme.slice(
+    readme.indexOf('### Where AWS is stricter than the emulator'),
+    readme.indexOf('### Choices, and why'),
+  );
 
   it.each(strictRules.map((rule) => [rule.id, rule] as const))('lists %s with its documentation', (id, rule) => {
     const row = section.split('\n').find((line) => line.startsWith(`| \`${id}\` |`));
@@ -18,6 +21,7 @@ describe("the README's table of where AWS is stricter than the emulator", () => 
   });
 
   it('cites an AWS page for every rule', () => {
-    for (const rule of strictRules) expect(rule.docs.every((url) => /^https:\/\/(docs\.aws\.amazon\.com|repost\.aws)\//.test(url))).toBe(true);
+    for (const rule of strictRules)
+      expect(rule.docs.every((url) => /^https:\/\/(docs\.aws\.amazon\.com|repost\.aws)\//.test(url))).toBe(true);
   });
 });

@@ -1,10 +1,19 @@
 import { chromiumCandidates, installCommand, planBrowser } from '../../support/browser';
 
 describe('the browser the approval page is tested in', () => {
-  const machine = { candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'], executable: () => false, isRoot: true, hasAptGet: true, overridden: false };
+  const machine = {
+    candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser'],
+    executable: () => false,
+    isRoot: true,
+    hasAptGet: true,
+    overridden: false,
+  };
 
   it('uses the first chromium it finds', () => {
-    expect(planBrowser({ ...machine, executable: (path) => path === '/usr/bin/chromium-browser' })).toEqual({ kind: 'found', path: '/usr/bin/chromium-browser' });
+    expect(planBrowser({ ...machine, executable: (path) => path === '/usr/bin/chromium-browser' })).toEqual({
+      kind: 'found',
+      path: '/usr/bin/chromium-browser',
+    });
   });
 
   it("installs Debian's chromium when there is none and it is root with apt-get", () => {

@@ -18,7 +18,15 @@ export const iamAttachedPolicies: StrictRule = {
     const { AttachedPolicies = [] } = user
       ? await emulator.iam.send(new ListAttachedUserPoliciesCommand({ UserName: name }))
       : await emulator.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }));
-    if (AttachedPolicies.some((policy) => policy.PolicyArn === call.params.PolicyArn) || AttachedPolicies.length < quota) return undefined;
-    return { code: 'LimitExceeded', message: `Cannot exceed quota for ${user ? 'PoliciesPerUser' : 'PoliciesPerRole'}: ${quota}`, status: 409 };
+    if (
+      AttachedPolicies.some((policy) => policy.PolicyArn === call.params.PolicyArn) ||
+      AttachedPolicies.length < quota
+    )
+      return undefined;
+    return {
+      code: 'LimitExceeded',
+      message: `Cannot exceed quota for ${user ? 'PoliciesPerUser' : 'PoliciesPerRole'}: ${quota}`,
+      status: 409,
+    };
   },
 };

@@ -19,8 +19,19 @@ export const iamInlinePolicySize: StrictRule = {
     const name = String(call.params.RoleName ?? call.params.UserName ?? '');
     const exists = kind === 'role' ? await emulator.role(name) : await emulator.user(name);
     if (!exists) return undefined;
-    const others = Object.entries(await emulator.inlinePolicies(kind, name)).filter(([policyName]) => policyName !== call.params.PolicyName);
-    const total = others.reduce((sum, [, document]) => sum + sizeOf(document), sizeOf(String(call.params.PolicyDocument ?? '')));
-    return total > limits[kind] ? { code: 'LimitExceeded', message: `Maximum policy size of ${limits[kind]} bytes exceeded for ${kind} ${name}`, status: 409 } : undefined;
+    const others = Object.entries(await emulator.inlinePolicies(kind, name)).filter(
+      ([policyName]) => policyName !== call.params.PolicyName,
+    );
+    const total = others.reduce(
+      (sum, [, document]) => sum + sizeOf(document),
+      sizeOf(String(call.params.PolicyDocument ?? '')),
+    );
+    return total > limits[kind]
+      ? {
+          code: 'LimitExceeded',
+          message: `Maximum policy size of ${limits[kind]} bytes exceeded for ${kind} ${name}`,
+          status: 409,
+        }
+      : undefined;
   },
 };

@@ -1,9 +1,23 @@
 import { jsonAnswer, withJson, type RuleContext, type StrictRule } from './rule';
 
-/** Operations that change a key: refused on AWS managed keys, whose key policy allows only reads and use through their service. */
+/**
+ * Operations that change a key: refused on AWS managed keys, whose key policy allows only reads and use through their
+ * service.
+ */
 const changes = new Set([
-  'PutKeyPolicy', 'DisableKey', 'EnableKey', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'EnableKeyRotation', 'DisableKeyRotation',
-  'TagResource', 'UntagResource', 'UpdateKeyDescription', 'CreateGrant', 'RevokeGrant', 'RotateKeyOnDemand',
+  'PutKeyPolicy',
+  'DisableKey',
+  'EnableKey',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'EnableKeyRotation',
+  'DisableKeyRotation',
+  'TagResource',
+  'UntagResource',
+  'UpdateKeyDescription',
+  'CreateGrant',
+  'RevokeGrant',
+  'RotateKeyOnDemand',
 ]);
 
 const isAwsManaged = async ({ emulator, keyArn, overlay }: RuleContext) => {
@@ -30,9 +44,17 @@ const managedPolicy = (account: string, service: string, region: string) =>
         Principal: { AWS: '*' },
         Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
         Resource: '*',
-        Condition: { StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
+        Condition: {
+          StringEquals: { 'kms:CallerAccount': account, 'kms:ViaService': `${service}.${region}.amazonaws.com` },
+        },
       },
-      { Sid: 'Allow direct access to key metadata to the account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'], Resource: '*' },
+      {
+        Sid: 'Allow direct access to key metadata to the account',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
+        Resource: '*',
+      },
     ],
   });
 
@@ -42,14 +64,25 @@ const managedPolicy = (account: string, service: string, region: string) =>
  */
 export const kmsAwsManagedKeys: StrictRule = {
   id: 'kms-aws-managed-keys',
-  says: 'AWS managed keys (alias/aws/*) report KeyManager AWS and their service\'s key policy; changing their policy, state, rotation, tags or grants is refused (AccessDeniedException)',
-  docs: ['https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html', 'https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key'],
-  operations: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', ...[...changes].map((operation) => `kms:${operation}`)],
+  says: "AWS managed keys (alias/aws/*) report KeyManager AWS and their service's key policy; changing their policy, state, rotation, tags or grants is refused (AccessDeniedException)",
+  docs: [
+    'https://docs.aws.amazon.com/kms/latest/developerguide/editing-keys.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key',
+  ],
+  operations: [
+    'kms:DescribeKey',
+    'kms:GetKeyPolicy',
+    'kms:GetKeyRotationStatus',
+    ...[...changes].map((operation) => `kms:${operation}`),
+  ],
   refuse: async (context) => {
     if (!changes.has(context.call.action)) return undefined;
     const key = await isAwsManaged(context);
     return key
-      ? { code: 'AccessDeniedException', message: `User: ${context.identity.caller.arn} is not authorized to perform: kms:${context.call.action} on resource: ${key} because no resource-based policy allows the kms:${context.call.action} action` }
+      ? {
+          code: 'AccessDeniedException',
+          message: `User: ${context.identity.caller.arn} is not authorized to perform: kms:${context.call.action} on resource: ${key} because no resource-based policy allows the kms:${context.call.action} action`,
+        }
       : undefined;
   },
   answer: async (context, answer) => {
@@ -57,11 +90,17 @@ export const kmsAwsManagedKeys: StrictRule = {
     if (!body) return answer;
     const key = await isAwsManaged(context);
     if (!key) return answer;
-    if (context.call.action === 'DescribeKey') return withJson(answer, { ...body, KeyMetadata: { ...(body.KeyMetadata as object), KeyManager: 'AWS' } });
+    if (context.call.action === 'DescribeKey')
+      return withJson(answer, { ...body, KeyMetadata: { ...(body.KeyMetadata as object), KeyManager: 'AWS' } });
     if (context.call.action === 'GetKeyRotationStatus') return withJson(answer, { ...body, KeyRotationEnabled: true });
     if (context.call.action === 'GetKeyPolicy') {
-      const service = ((await context.emulator.aliasesOf(key)).find((alias) => alias.startsWith('alias/aws/')) ?? 'alias/aws/kms').slice('alias/aws/'.length);
-      return withJson(answer, { ...body, Policy: managedPolicy(context.emulator.account, service, context.call.region) });
+      const service = (
+        (await context.emulator.aliasesOf(key)).find((alias) => alias.startsWith('alias/aws/')) ?? 'alias/aws/kms'
+      ).slice('alias/aws/'.length);
+      return withJson(answer, {
+        ...body,
+        Policy: managedPolicy(context.emulator.account, service, context.call.region),
+      });
     }
     return answer;
   },

@@ -8,7 +8,10 @@ import { jsonAnswer, withJson, type StrictRule } from './rule';
 export const kmsCustomKeyStoreKeys: StrictRule = {
   id: 'kms-custom-key-store-keys',
   says: 'a key created in a custom key store reports its CustomKeyStoreId and origin (AWS_CLOUDHSM or EXTERNAL_KEY_STORE)',
-  docs: ['https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html', 'https://docs.aws.amazon.com/kms/latest/developerguide/custom-key-store-overview.html'],
+  docs: [
+    'https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/custom-key-store-overview.html',
+  ],
   operations: ['kms:CreateKey', 'kms:DescribeKey'],
   answer: async ({ call, overlay, keyArn }, answer) => {
     const body = jsonAnswer(answer);
@@ -21,6 +24,9 @@ export const kmsCustomKeyStoreKeys: StrictRule = {
     const key = call.action === 'CreateKey' ? String(metadata.Arn) : await keyArn();
     const stored = key ? overlay.keys.get(key) : undefined;
     if (!stored?.customKeyStoreId) return answer;
-    return withJson(answer, { ...body, KeyMetadata: { ...metadata, CustomKeyStoreId: stored.customKeyStoreId, Origin: stored.origin } });
+    return withJson(answer, {
+      ...body,
+      KeyMetadata: { ...metadata, CustomKeyStoreId: stored.customKeyStoreId, Origin: stored.origin },
+    });
   },
 };

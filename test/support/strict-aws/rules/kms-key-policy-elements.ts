@@ -20,7 +20,20 @@ export const kmsKeyPolicyElements: StrictRule = {
     } catch {
       return undefined;
     }
-    const invalid = statements.find((s) => (s.Action === undefined && s.NotAction === undefined) || (s.Resource !== '*' && !(Array.isArray(s.Resource) && s.Resource.length === 1 && s.Resource[0] === '*')));
-    return invalid ? { code: 'MalformedPolicyDocumentException', message: `Policy statement ${invalid.Sid ?? ''} must have an Action or NotAction element, and Resource "*".`.replace('  ', ' ') } : undefined;
+    const invalid = statements.find(
+      (s) =>
+        (s.Action === undefined && s.NotAction === undefined) ||
+        (s.Resource !== '*' && !(Array.isArray(s.Resource) && s.Resource.length === 1 && s.Resource[0] === '*')),
+    );
+    return invalid
+      ? {
+          code: 'MalformedPolicyDocumentException',
+          message:
+            `Policy statement ${invalid.Sid ?? ''} must have an Action or NotAction element, and Resource "*".`.replace(
+              '  ',
+              ' ',
+            ),
+        }
+      : undefined;
   },
 };

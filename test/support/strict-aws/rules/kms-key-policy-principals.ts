@@ -29,7 +29,10 @@ const exists = async (principal: string, { emulator }: RuleContext): Promise<boo
 export const kmsKeyPolicyPrincipals: StrictRule = {
   id: 'kms-key-policy-principals',
   says: "every role and user a key policy names must exist (MalformedPolicyDocumentException); the emulated account's principals are checked, other accounts' are not",
-  docs: ['https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html', 'https://repost.aws/knowledge-center/kms-policy-error-invalid-principals'],
+  docs: [
+    'https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html',
+    'https://repost.aws/knowledge-center/kms-policy-error-invalid-principals',
+  ],
   operations: ['kms:CreateKey', 'kms:PutKeyPolicy', 'kms:ReplicateKey'],
   refuse: async (context) => {
     const text = context.call.params.Policy;
@@ -43,7 +46,11 @@ export const kmsKeyPolicyPrincipals: StrictRule = {
     }
     for (const statement of statements) {
       for (const principal of principalsOf(statement)) {
-        if (!(await exists(principal, context))) return { code: 'MalformedPolicyDocumentException', message: 'Policy contains a statement with one or more invalid principals.' };
+        if (!(await exists(principal, context)))
+          return {
+            code: 'MalformedPolicyDocumentException',
+            message: 'Policy contains a statement with one or more invalid principals.',
+          };
       }
     }
     return undefined;

@@ -9,7 +9,7 @@ import type { StrictRule } from './rule';
  */
 export const kmsLockoutSafetyCheck: StrictRule = {
   id: 'kms-lockout-safety-check',
-  says: 'CreateKey, PutKeyPolicy and ReplicateKey refuse a policy under which the caller could not call PutKeyPolicy again (MalformedPolicyDocumentException), counting the caller\'s IAM policies where the policy delegates to the account',
+  says: "CreateKey, PutKeyPolicy and ReplicateKey refuse a policy under which the caller could not call PutKeyPolicy again (MalformedPolicyDocumentException), counting the caller's IAM policies where the policy delegates to the account",
   docs: [
     'https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html',
     'https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key',
@@ -25,8 +25,19 @@ export const kmsLockoutSafetyCheck: StrictRule = {
       return undefined; // moto refuses what is not a policy
     }
     // CreateKey: the key KMS is about to make, in the Region and account of the call.
-    const resource = (await keyArn()) ?? `arn:${emulator.partition}:kms:${call.region}:${emulator.account}:key/the-key-being-created`;
-    const verdict = authorizeKms(policy, await policies(), { caller: identity.caller, action: 'kms:PutKeyPolicy', resource, context: { 'kms:CallerAccount': identity.caller.account } });
-    return verdict.allowed ? undefined : { code: 'MalformedPolicyDocumentException', message: 'The new key policy will not allow you to update the key policy in the future.' };
+    const resource =
+      (await keyArn()) ?? `arn:${emulator.partition}:kms:${call.region}:${emulator.account}:key/the-key-being-created`;
+    const verdict = authorizeKms(policy, await policies(), {
+      caller: identity.caller,
+      action: 'kms:PutKeyPolicy',
+      resource,
+      context: { 'kms:CallerAccount': identity.caller.account },
+    });
+    return verdict.allowed
+      ? undefined
+      : {
+          code: 'MalformedPolicyDocumentException',
+          message: 'The new key policy will not allow you to update the key policy in the future.',
+        };
   },
 };

@@ -21,14 +21,25 @@ const kindOf = async ({ emulator, overlay, keyArn }: RuleContext) => {
 export const kmsRotationUnsupported: StrictRule = {
   id: 'kms-rotation-unsupported',
   says: 'rotation calls on asymmetric, HMAC, imported-material and custom-key-store keys raise UnsupportedOperationException (GetKeyRotationStatus answers false for asymmetric and HMAC keys)',
-  docs: ['https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html', 'https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html', 'https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html'],
+  docs: [
+    'https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html',
+    'https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html',
+  ],
   operations: ['kms:EnableKeyRotation', 'kms:DisableKeyRotation', 'kms:GetKeyRotationStatus', 'kms:RotateKeyOnDemand'],
   refuse: async (context): Promise<Refusal | undefined> => {
     const found = await kindOf(context);
     if (!found || found.kind === 'rotatable') return undefined;
     if (found.kind === 'not-symmetric' && context.call.action === 'GetKeyRotationStatus') return undefined;
-    if (found.kind === 'imported') return { code: 'UnsupportedOperationException', message: `${found.key} origin is EXTERNAL which is not valid for this operation.` };
-    return { code: 'UnsupportedOperationException', message: `${found.key}: rotation is supported only for symmetric encryption keys with key material made by KMS (this key is ${found.kind === 'custom-key-store' ? 'in a custom key store' : 'asymmetric or HMAC'}).` };
+    if (found.kind === 'imported')
+      return {
+        code: 'UnsupportedOperationException',
+        message: `${found.key} origin is EXTERNAL which is not valid for this operation.`,
+      };
+    return {
+      code: 'UnsupportedOperationException',
+      message: `${found.key}: rotation is supported only for symmetric encryption keys with key material made by KMS (this key is ${found.kind === 'custom-key-store' ? 'in a custom key store' : 'asymmetric or HMAC'}).`,
+    };
   },
   answer: async (context, answer) => {
     if (context.call.action !== 'GetKeyRotationStatus') return answer;

@@ -66,4 +66,7 @@ export const jsonAnswer = (answer: Answer): Record<string, unknown> | undefined 
   }
 };
 
-export const withJson = (answer: Answer, body: unknown): Answer => ({ ...answer, body: Buffer.from(JSON.stringify(body)) });
+export const withJson = (answer: Answer, body: unknown): Answer => ({
+  ...answer,
+  body: Buffer.from(JSON.stringify(body)),
+});
