@@ -234,11 +234,16 @@ describe('containment in a real account, under the strict layer', () => {
     );
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'Admin' }))).PolicyNames).toEqual([]);
     const stored = await incident(outcome.incidents![0]!.id);
-    const quarantine = stored.plan.findIndex((step) => step.type === 'quarantine-principal');
-    expect(stored.results![quarantine]).toMatchObject({
-      outcome: 'skipped',
-      reason: expect.stringContaining('belongs to account 999988887777'),
+    // The principal guard plans no quarantine of another account's principal; a person is asked to go to its account.
+    expect(stored.plan.some((step) => step.type === 'quarantine-principal')).toBe(false);
+    const asked = stored.plan.findIndex((step) => step.type === 'ask-a-person');
+    expect(stored.plan[asked]).toMatchObject({
+      params: {
+        what: expect.stringContaining('have the owners of account 999988887777 revoke the credentials'),
+        why: expect.stringContaining('belongs to account 999988887777'),
+      },
     });
+    expect(stored.results![asked]).toMatchObject({ outcome: 'needs-person' });
   });
 
   it('contains an IAM Identity Center role through the key policy, never retries a change IAM refuses, and tells a person to end its sessions', async () => {
