@@ -30,6 +30,23 @@ export const principalArnPatterns = (principalArn: string): string[] => {
   return match ? [principalArn, `${match[1]}/*/${match[2]}`] : [principalArn];
 };
 
+/**
+ * The deny's condition: the suspect's ARNs, and, when a role is named without its path, never a service-linked role
+ * (/aws-service-role/ is a path only AWS creates roles under, and a name like AWSServiceRoleForRDS is anyone's to
+ * take at path /). Conditions in one statement must all hold ("Creating a condition with multiple keys or values",
+ * IAM User Guide), so the name's other holders are denied and the AWS service's role is not.
+ */
+export const denyCondition = (principalArn: string): Record<string, Record<string, string[]>> => {
+  const patterns = principalArnPatterns(principalArn);
+  const role = /^(arn:aws[a-z-]*:iam::\d{12}:role)\/[^/]+$/.exec(principalArn);
+  return role
+    ? {
+        ArnLike: { 'aws:PrincipalArn': patterns },
+        ArnNotLike: { 'aws:PrincipalArn': [`${role[1]}/aws-service-role/*`] },
+      }
+    : { ArnLike: { 'aws:PrincipalArn': patterns } };
+};
+
 const keyArnParts = /^arn:(aws[a-z-]*):kms:[a-z0-9-]+:(\d{12}):/;
 
 /**
@@ -75,7 +92,7 @@ export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {
         // ignores conditions and would deny DescribeKey to every caller once any Deny names it with Resource "*".
         NotAction: 'kms:DescribeKey',
         Resource: '*',
-        Condition: { ArnLike: { 'aws:PrincipalArn': principalArnPatterns(principalArn) } },
+        Condition: denyCondition(principalArn),
       };
       // Every other statement stays as it was: only the suspect loses access.
       await kms.putKeyPolicy(keyArn, JSON.stringify({ ...policy, Statement: [...statements, deny] }));

@@ -65,16 +65,14 @@ export const parseIamPrincipal = (arn: string) => {
 };
 
 /**
- * A service-linked role: under /aws-service-role/, or named like one without its path (GuardDuty names roles
- * without their path, and a deny of the path-less name reaches the same name under every path).
+ * A service-linked role: under /aws-service-role/, a path only AWS can create roles under. The name alone proves
+ * nothing: anyone may name a role of their own AWSServiceRoleForX at path /, and a guard that trusted the name would
+ * let it go uncontained. An ARN without its path (GuardDuty names roles so) is therefore an ordinary role here; the
+ * deny never reaches /aws-service-role/ (principalArnPatterns), and the quarantine asks IAM for the exact ARN first.
  */
 export const isServiceLinkedRole = (arn: string): boolean => {
   const parsed = parseIamPrincipal(arn);
-  return (
-    parsed?.kind === 'role' &&
-    (parsed.path.startsWith('/aws-service-role/') ||
-      (parsed.path === '/' && parsed.name.startsWith('AWSServiceRoleFor')))
-  );
+  return parsed?.kind === 'role' && parsed.path.startsWith('/aws-service-role/');
 };
 
 /** An IAM Identity Center role (AWSReservedSSO_*, under /aws-reserved/): AWS manages it and refuses policy changes. */

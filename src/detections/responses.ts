@@ -69,7 +69,15 @@ export const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automa
   const guard = guardOf(suspect, facts);
   const runOf = (may: Permission): Run => (may === 'approval' ? 'approval' : run);
   const steps: PlannedAction[] = [];
-  if (guard.kind === 'responder') return steps;
+  // kms-warden never contains itself (that would stop it acting), but a call it did not make under its own role means
+  // its credentials are in other hands: the plan is never empty, so the incident never reads contained on nothing.
+  if (guard.kind === 'responder')
+    return [
+      askAPerson(
+        `check whether kms-warden made this call as ${suspect} (its own actions are in the incident log); if it did not, its role's credentials are in other hands: revoke the role's sessions (IAM, the role, Revoke active sessions) and find where they leaked`,
+        "kms-warden's own role is never contained automatically: it would stop kms-warden acting",
+      ),
+    ];
   const denies =
     signal.keyArn !== undefined &&
     guard.deny.may !== 'never' &&

@@ -48,17 +48,23 @@ export interface OpenDecision {
 /** Re-keying answers a key that may be in someone else's hands: for high and critical signals, not hygiene findings. */
 const rekeyWorthy: ReadonlySet<string> = new Set(['high', 'critical']);
 
-/** Before a re-key is approved: what containment did or offered is still the question. */
-const beforeRekey = (status: IncidentStatus): boolean => status === 'open' || canMove(status, 'approved');
+/**
+ * Before a re-key is approved (disabling the old key then would stop re-encryption), or after it was refused: what
+ * containment did or offered is still the question.
+ */
+const beforeRekey = (status: IncidentStatus): boolean =>
+  status === 'open' || status === 'rejected' || canMove(status, 'approved');
 
 /**
  * The one answer to "which decisions can this incident still take": the decision endpoint refuses any other, the
  * links and buttons offer the `linked` ones, and the reminders wait on the `asked` ones.
  *
- * - approve-rekey: until approved, for an incident about a key, high or critical, not a dry run.
+ * - approve-rekey: until approved, for an incident about a key; asked for (and linked) when it is high or critical and
+ *   not a dry run, open to a person who chooses it (the CLI) otherwise.
  * - reject: while the incident awaits approval (on the approval page, beside Approve).
- * - disable-key: before a re-key is approved (disabling the old key then would stop re-encryption), once; asked for
- *   (and linked) when containment offered it rather than applying it.
+ * - disable-key: before a re-key is approved (disabling the old key then would stop re-encryption) or once it was
+ *   refused, until a decision disabled it (a failed one leaves it open); asked for (and linked) when containment
+ *   offered it rather than applying it.
  * - approve-deletion: once, when re-keying verified everything and asked for it.
  * - release: until the incident is approved, released or closed; linked when a reversible step changed something;
  *   asked while steps containment only offered (other than disabling the key) wait undecided for a person, who
@@ -67,14 +73,19 @@ const beforeRekey = (status: IncidentStatus): boolean => status === 'open' || ca
 export const openDecisions = (incident: Incident): OpenDecision[] => {
   const open: OpenDecision[] = [];
   const results = incident.results ?? [];
-  const decided = new Set((incident.decisions ?? []).map((decision) => decision.action));
-  if (
-    incident.keyArn &&
-    !incident.dryRun &&
-    rekeyWorthy.has(incident.signal.severity) &&
-    canMove(incident.status, 'approved')
-  ) {
-    open.push({ action: 'approve-rekey', asked: true, linked: true });
+  // A decision that did not do its work (a disable that failed, or AWS refused) does not close itself: a person may
+  // try again once the cause is fixed.
+  const didNotHappen = new Set(['failed', 'needs-person']);
+  const decided = new Set(
+    (incident.decisions ?? [])
+      .filter((decision) => !didNotHappen.has(decision.results?.[0]?.outcome ?? 'none'))
+      .map((decision) => decision.action),
+  );
+  if (incident.keyArn && canMove(incident.status, 'approved')) {
+    // Any incident about a key may be re-keyed by a person who chooses to (the CLI, say); kms-warden asks for it, and
+    // links it, only for high and critical signals it acted on for real.
+    const worthy = !incident.dryRun && rekeyWorthy.has(incident.signal.severity);
+    open.push({ action: 'approve-rekey', asked: worthy, linked: worthy });
   }
   if (beforeRekey(incident.status) && !decided.has('disable-key')) {
     const offered =

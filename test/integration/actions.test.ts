@@ -121,7 +121,10 @@ describe('containment actions against moto: apply, apply again, undo', () => {
         Principal: { AWS: '*' },
         NotAction: 'kms:DescribeKey',
         Resource: '*',
-        Condition: { ArnLike: { 'aws:PrincipalArn': [suspect, `arn:aws:iam::${account}:role/*/ci-deployer`] } },
+        Condition: {
+          ArnLike: { 'aws:PrincipalArn': [suspect, `arn:aws:iam::${account}:role/*/ci-deployer`] },
+          ArnNotLike: { 'aws:PrincipalArn': [`arn:aws:iam::${account}:role/aws-service-role/*`] },
+        },
       },
     ]);
     expect(await denyPrincipalInKeyPolicy.apply(params, deps, first)).toMatchObject({ outcome: 'skipped' });

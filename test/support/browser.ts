@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -19,7 +18,8 @@ export const chromiumCandidates = (env: NodeJS.ProcessEnv = process.env): string
   '/usr/bin/google-chrome',
 ];
 
-export const installCommand = 'apt-get update && apt-get install -y chromium';
+export const installCommand =
+  'apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y chromium';
 
 export type BrowserPlan =
   { kind: 'found'; path: string } | { kind: 'install'; path: string } | { kind: 'cannot'; message: string };
@@ -74,12 +74,17 @@ const onPath = (command: string): boolean => {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const lockDir = join(tmpdir(), 'kms-warden-chromium-install.lock');
+/**
+ * The lock is the project's own (under node_modules/.cache, not a shared /tmp anyone may create names in); two
+ * projects installing at once meet at apt's own lock, which the install command waits on.
+ */
+const lockDir = join(__dirname, '..', '..', 'node_modules', '.cache', 'kms-warden-chromium-install.lock');
 /** An install that has held the lock this long has died; the next one takes over. */
 const staleAfterMs = 15 * 60_000;
 
 const takeLock = (): boolean => {
   try {
+    mkdirSync(join(lockDir, '..'), { recursive: true });
     mkdirSync(lockDir);
     return true;
   } catch {

@@ -11,12 +11,14 @@ import {
   denyPrincipalInKeyPolicy,
   denySidFor,
   principalArnPatterns,
+  denyCondition,
 } from '../../../src/actions/deny-principal-in-key-policy';
 import { forEachPaced } from '../../../src/actions/paced';
 import { isServiceGrant, reasonToRevoke, revokeGrants } from '../../../src/actions/revoke-grants';
 import { IamPrincipals } from '../../../src/aws/iam-principals';
 import { KmsKeys } from '../../../src/aws/kms-keys';
 import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
+import { evaluateResourcePolicy } from '../../support/strict-aws/policy-evaluation';
 
 const keyArn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
@@ -166,6 +168,45 @@ describe('deny-principal-in-key-policy', () => {
     expect(principalArnPatterns('arn:aws:iam::111122223333:role/team/ci')).toEqual([
       'arn:aws:iam::111122223333:role/team/ci',
     ]);
+  });
+
+  it("denies every holder of a path-less role name but the AWS service's own role (IAM's evaluation)", () => {
+    const account = '111122223333';
+    const statement = {
+      Sid: 'Deny',
+      Effect: 'Deny' as const,
+      Principal: { AWS: '*' },
+      NotAction: 'kms:DescribeKey',
+      Resource: '*',
+      Condition: denyCondition(`arn:aws:iam::${account}:role/AWSServiceRoleForRDS`),
+    };
+    const deniedAs = (principalArn: string) =>
+      evaluateResourcePolicy(
+        { Version: '2012-10-17', Statement: [statement] },
+        {
+          caller: {
+            kind: 'assumed-role',
+            account,
+            partition: 'aws',
+            arn: `arn:aws:sts::${account}:assumed-role/AWSServiceRoleForRDS/s`,
+            principalArn,
+          },
+          action: 'kms:Decrypt',
+          resource: `arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        },
+      ).deny;
+    // A role of anyone's making with the service-linked name, at path / or under another path: denied.
+    expect(deniedAs(`arn:aws:iam::${account}:role/AWSServiceRoleForRDS`)).toBe(true);
+    expect(deniedAs(`arn:aws:iam::${account}:role/team/AWSServiceRoleForRDS`)).toBe(true);
+    // The service-linked role AWS made under /aws-service-role/: left to the service.
+    expect(deniedAs(`arn:aws:iam::${account}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS`)).toBe(
+      false,
+    );
+    // A role named with its path, and a user, carry no exclusion: only the exact ARN is denied.
+    expect(denyCondition(`arn:aws:iam::${account}:role/team/ci`)).toEqual({
+      ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::${account}:role/team/ci`] },
+    });
+    expect(Object.keys(denyCondition(`arn:aws:iam::${account}:user/alice`))).toEqual(['ArnLike']);
   });
 
   it('keeps a policy whose Statement is a single object, adding the deny beside it', async () => {

@@ -53,13 +53,15 @@ describe('the principal guard', () => {
       'never',
       'is a service-linked role',
     ],
+    // The name is anyone's to take at path /: only the path AWS reserves makes a service-linked role. Planned as a
+    // role; the deny leaves /aws-service-role/ out and the quarantine asks IAM for the exact ARN first (below).
     [
-      'a service-linked role named without its path (GuardDuty)',
+      'a role named like a service-linked one, without a path (GuardDuty, or a role of anyone making)',
       principals.serviceLinkedWithoutPath,
-      'service-linked-role',
-      'approval',
-      'never',
-      'is a service-linked role',
+      'role',
+      'automatic',
+      'automatic',
+      undefined,
     ],
     [
       'an IAM Identity Center role',
@@ -203,7 +205,6 @@ describe('actions refuse a guarded principal when they apply', () => {
 
   it.each([
     ['a service-linked role', principals.serviceLinked, 'service-linked'],
-    ['a service-linked role named without its path', principals.serviceLinkedWithoutPath, 'service-linked'],
     ['an IAM Identity Center role', principals.identityCenter, 'is managed by AWS'],
     ["kms-warden's own role", principals.responder, "kms-warden's own role"],
     ['the root user', principals.root, 'root user'],
@@ -223,6 +224,29 @@ describe('actions refuse a guarded principal when they apply', () => {
     );
     expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining(why) });
     expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('quarantine-principal skips a path-less role name that IAM shows is a service-linked role', async () => {
+    iam.on(GetRoleCommand).resolves({
+      Role: {
+        Arn: principals.serviceLinked,
+        RoleName: 'AWSServiceRoleForRDS',
+        Path: '/aws-service-role/rds.amazonaws.com/',
+        RoleId: 'AROA',
+        CreateDate: new Date(),
+      },
+    });
+    const result = await quarantinePrincipal.apply(
+      {
+        principalArn: principals.serviceLinkedWithoutPath,
+        sessionsIssuedBefore: '2026-11-28T12:00:00.000Z',
+        ownAccount: account,
+      },
+      deps,
+      first,
+    );
+    expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining('is a service-linked role') });
+    expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
   });
 
   it('quarantine-principal skips a path-less role that IAM shows is managed by AWS, before changing it', async () => {

@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -7,19 +7,32 @@ import { join } from 'node:path';
  */
 const root = join(__dirname, '..', '..', '..');
 const launcher = join(root, 'src', 'cli', 'kms-warden.cjs');
-const built = join(root, 'node_modules', '.cache', 'kms-warden-cli');
+// Builds of these tests go to a folder of their own, so they race no other test's build; under node_modules, where a
+// build's packages resolve from.
+const cache = mkdtempSync(join(root, 'node_modules', '.cache', 'kms-warden-cli-test-'));
+const env = { ...process.env, AWS_REGION: '', AWS_PROFILE: '', KMS_WARDEN_CLI_CACHE: cache };
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [launcher, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, AWS_REGION: '', AWS_PROFILE: '' },
-    timeout: 60_000,
-  });
+  spawnSync(process.execPath, [launcher, ...args], { cwd: root, encoding: 'utf8', env, timeout: 60_000 });
+const builds = () => readdirSync(cache).sort();
+const built = () => join(cache, builds().at(-1)!);
+
+/** Moves a file's modification time on, and back when done. */
+const touched = async (path: string, during: () => Promise<void> | void) => {
+  const { atime, mtime } = statSync(path);
+  const later = new Date(mtime.getTime() + 5_000);
+  utimesSync(path, later, later);
+  try {
+    await during();
+  } finally {
+    utimesSync(path, atime, mtime);
+  }
+};
 
 describe('the kms-warden launcher', () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'src', 'cli', 'build.cjs')], { cwd: root });
+    execFileSync(process.execPath, [join(root, 'src', 'cli', 'build.cjs')], { cwd: root, env });
   }, 60_000);
+  afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
   it('prints the usage from the built CLI', () => {
     const result = cli('--help');
@@ -34,21 +47,53 @@ describe('the kms-warden launcher', () => {
   });
 
   it('keeps every command, and the AWS SDK, out of the entry: --help loads none of them', () => {
-    const main = readFileSync(join(built, 'main.js'), 'utf8');
+    const main = readFileSync(join(built(), 'main.js'), 'utf8');
     expect(main).not.toMatch(/require\("@aws-sdk|require\("zod"\)/);
     expect(main).toContain('import("./replay-command.js")');
-    expect(statSync(join(built, 'replay-command.js')).isFile()).toBe(true);
+    expect(statSync(join(built(), 'replay-command.js')).isFile()).toBe(true);
   });
 
-  it('rebuilds when a source is newer than the build', () => {
-    const stamp = join(built, '.built');
-    const before = statSync(stamp).mtimeMs;
-    const source = join(root, 'src', 'cli', 'io.ts');
-    const later = new Date(before + 5_000);
-    utimesSync(source, later, later);
+  it.each([
+    ['a source', join('src', 'cli', 'io.ts')],
+    ['the build script', join('src', 'cli', 'build.cjs')],
+    ['the TypeScript settings', 'tsconfig.json'],
+    ['the locked dependencies', 'package-lock.json'],
+  ])('builds anew when %s changes, and uses the build again when it is as it was', async (_what, file) => {
+    const before = builds();
+    await touched(join(root, file), () => {
+      expect(cli('--help').status).toBe(0);
+      expect(builds()).toHaveLength(before.length + 1);
+    });
     expect(cli('--help').status).toBe(0);
-    expect(statSync(stamp).mtimeMs).toBeGreaterThan(before);
+    expect(builds()).toHaveLength(before.length + 1);
   });
+
+  it('ends with one whole build when many launchers start at once on a changed source', async () => {
+    await touched(join(root, 'src', 'cli', 'log-level.ts'), async () => {
+      const before = builds().length;
+      const runs = await Promise.all(
+        Array.from(
+          { length: 12 },
+          () =>
+            new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+              const child = spawn(process.execPath, [launcher, '--help'], { cwd: root, env });
+              let stdout = '';
+              let stderr = '';
+              child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+              child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+              child.on('close', (code) => resolve({ code, stdout, stderr }));
+            }),
+        ),
+      );
+      for (const run of runs) {
+        expect(run).toMatchObject({ code: 0, stderr: '' });
+        expect(run.stdout).toContain('kms-warden: incident response for AWS KMS');
+      }
+      // One folder more, whole: the builds that lost the rename left nothing behind.
+      expect(builds()).toHaveLength(before + 1);
+      expect(builds().some((name) => name.includes('.building-'))).toBe(false);
+    });
+  }, 60_000);
 
   it('runs a read-only command with only the setting it reads, and lists every missing one at once otherwise', () => {
     const list = cli('incidents', 'list');

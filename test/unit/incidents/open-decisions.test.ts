@@ -35,7 +35,7 @@ describe('the decisions an incident can still take (one definition for links, th
     ['contained', ['approve-rekey asked linked', 'disable-key asked linked', 'release linked']],
     ['awaiting-approval', ['approve-rekey asked linked', 'disable-key asked linked', 'release linked', 'reject']],
     ['approved', []],
-    ['rejected', ['release linked']],
+    ['rejected', ['disable-key asked linked', 'release linked']],
     ['re-keying', []],
     ['re-keyed', []],
     ['deletion-scheduled', []],
@@ -77,15 +77,26 @@ describe('the decisions an incident can still take (one definition for links, th
     ).toEqual([]);
   });
 
-  it('offers re-keying only for a high or critical incident about a key, not a dry run', () => {
+  it('asks for re-keying only for a high or critical incident about a key, not a dry run; a person may choose it for any', () => {
+    const rekey = (overrides: Partial<Incident>) =>
+      openDecisions(incident('contained', overrides)).find((d) => d.action === 'approve-rekey');
+    expect(rekey({ signal: { ...base.signal, severity: 'medium' } })).toEqual({
+      action: 'approve-rekey',
+      asked: false,
+      linked: false,
+    });
+    expect(rekey({ dryRun: true })).toEqual({ action: 'approve-rekey', asked: false, linked: false });
+    expect(rekey({ signal: { ...base.signal, severity: 'critical' } })).toEqual({
+      action: 'approve-rekey',
+      asked: true,
+      linked: true,
+    });
+    // Still a decision the endpoint takes (the CLI's `rekey approve`): open, just not asked for.
     expect(
       isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'medium' } }), 'approve-rekey'),
-    ).toBe(false);
-    expect(
-      isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'critical' } }), 'approve-rekey'),
     ).toBe(true);
     expect(isOpenDecision(incident('contained', { keyArn: undefined }), 'approve-rekey')).toBe(false);
-    expect(isOpenDecision(incident('contained', { dryRun: true }), 'approve-rekey')).toBe(false);
+    expect(isOpenDecision(incident('approved'), 'approve-rekey')).toBe(false);
   });
 
   it('lets a key be disabled once, asked only when containment offered it', () => {
@@ -93,6 +104,23 @@ describe('the decisions an incident can still take (one definition for links, th
     expect(openDecisions(notOffered)).toContainEqual({ action: 'disable-key', asked: false, linked: false });
     const decided = incident('contained', { decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't' }] });
     expect(isOpenDecision(decided, 'disable-key')).toBe(false);
+    // A disable AWS refused leaves the decision open: a person may try again once the cause is fixed.
+    const failed = incident('contained', {
+      decisions: [
+        {
+          action: 'disable-key',
+          by: 'a',
+          channel: 'cli',
+          at: 't',
+          results: [{ outcome: 'failed', error: 'ThrottlingException', message: 'Rate exceeded' }],
+        },
+      ],
+    });
+    expect(isOpenDecision(failed, 'disable-key')).toBe(true);
+    const done = incident('contained', {
+      decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't', results: [applied] }],
+    });
+    expect(isOpenDecision(done, 'disable-key')).toBe(false);
     expect(openDecisions(incident('contained', { dryRun: true }))).toContainEqual({
       action: 'disable-key',
       asked: false,
@@ -106,6 +134,7 @@ describe('the decisions an incident can still take (one definition for links, th
         incident('contained', { plan: [disable], results: [offered], signal: { ...base.signal, severity: 'low' } }),
       ),
     ).toEqual([
+      { action: 'approve-rekey', asked: false, linked: false },
       { action: 'disable-key', asked: true, linked: true },
       { action: 'release', asked: false, linked: false },
     ]);
@@ -120,11 +149,15 @@ describe('the decisions an incident can still take (one definition for links, th
       signal: { ...base.signal, severity: 'low' },
     });
     expect(openDecisions(waiting)).toEqual([
+      { action: 'approve-rekey', asked: false, linked: false },
       { action: 'disable-key', asked: false, linked: false },
       { action: 'release', asked: true, linked: false },
     ]);
     expect(
       openDecisions({ ...waiting, decisions: [{ action: 'disable-key', by: 'a', channel: 'cli', at: 't' }] }),
-    ).toEqual([{ action: 'release', asked: false, linked: false }]);
+    ).toEqual([
+      { action: 'approve-rekey', asked: false, linked: false },
+      { action: 'release', asked: false, linked: false },
+    ]);
   });
 });

@@ -224,9 +224,15 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       ]);
     });
 
-    it('plans nothing against kms-warden’s own role', () => {
-      const signal = asSuspect(responderRoles[0]!);
-      expect(shape(signal, facts('contain')).filter((step) => !step.startsWith('disable-key'))).toEqual([]);
+    it('never contains kms-warden’s own role, and asks a person whether kms-warden made the call', () => {
+      for (const detector of ['key-disabled', 'guardduty-credential-compromise'] as const) {
+        const signal = asSuspect(responderRoles[0]!, detector);
+        const keysUsed = [{ keyArn: 'arn:aws:kms:us-east-1:111122223333:key/a', key: facts('lockdown').key }];
+        const plan = planFor(signal, { ...facts('lockdown'), keysUsed });
+        // The plan is never empty, so the incident cannot read "contained" on nothing done.
+        expect(plan.filter((step) => step.type !== 'disable-key').map((step) => step.type)).toEqual(['ask-a-person']);
+        expect(plan[0]).toMatchObject({ params: { what: expect.stringContaining('credentials are in other hands') } });
+      }
     });
 
     it('only offers to shut a leaked service-linked role out of the keys it used, even in lockdown', () => {
