@@ -93,10 +93,18 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
   apply: async (params, { iam }, context) => {
     const refused = quarantineRefusal(params);
     if (refused) return { outcome: 'skipped', reason: refused };
-    const { kind, name, path, partition } = parseIamPrincipal(params.principalArn)!;
+    const { kind, name, path, partition, account } = parseIamPrincipal(params.principalArn)!;
     // The exact principal: the name in this account, and the path too when the ARN gives one.
     const found = await iam.arnOf(kind, name);
     if (!found) return gone(kind, name);
+    // IAM answers for the account and partition kms-warden runs in: a principal of another one (a plan stored without
+    // its account, a GuardDuty member's role) is never stood in for by a namesake here.
+    const here = parseIamPrincipal(found);
+    if (here && (here.account !== account || here.partition !== partition))
+      return {
+        outcome: 'skipped',
+        reason: `${params.principalArn} is not in this account and partition (IAM here has ${found}): quarantine it where it lives`,
+      };
     if (path !== '/' && found !== params.principalArn)
       return {
         outcome: 'skipped',

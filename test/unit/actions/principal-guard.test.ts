@@ -226,6 +226,31 @@ describe('actions refuse a guarded principal when they apply', () => {
     expect(iam.calls()).toHaveLength(0);
   });
 
+  it.each([
+    ["another account's role", principals.otherAccount],
+    ['a role of another partition', principals.otherPartition],
+  ])(
+    'quarantine-principal never stands a namesake in this account in for %s (a plan stored without its account)',
+    async (_name, principalArn) => {
+      iam.on(GetRoleCommand).resolves({
+        Role: {
+          Arn: `arn:aws:iam::${account}:role/ci-deployer`,
+          RoleName: 'ci-deployer',
+          Path: '/',
+          RoleId: 'AROA',
+          CreateDate: new Date(),
+        },
+      });
+      const result = await quarantinePrincipal.apply(
+        { principalArn, sessionsIssuedBefore: '2026-11-28T12:00:00.000Z' },
+        deps,
+        first,
+      );
+      expect(result).toEqual({ outcome: 'skipped', reason: expect.stringContaining('quarantine it where it lives') });
+      expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
+    },
+  );
+
   it('quarantine-principal skips a path-less role name that IAM shows is a service-linked role', async () => {
     iam.on(GetRoleCommand).resolves({
       Role: {
