@@ -43,9 +43,9 @@ const otherCalls = () => {
   kms.on(ListGrantsCommand).resolves({ Grants: [] });
   iam.on(GetRolePolicyCommand).rejects(new NoSuchEntityException({ message: 'no policy', $metadata: {} }));
   iam.on(PutRolePolicyCommand).resolves({});
-  // The suspect role, found by its name in this account (quarantine acts on the exact principal).
+  // The suspect role, found by its name in this account, the key's (quarantine acts on the exact principal).
   iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName: string }) => ({
-    Role: { Arn: `arn:aws:iam::111122223333:role/${RoleName}`, RoleName },
+    Role: { Arn: `arn:aws:iam::123456789012:role/${RoleName}`, RoleName },
   }));
 };
 
