@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -9,6 +9,7 @@ const root = join(__dirname, '..', '..', '..');
 const launcher = join(root, 'src', 'cli', 'kms-warden.cjs');
 // Builds of these tests go to a folder of their own, so they race no other test's build; under node_modules, where a
 // build's packages resolve from.
+mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
 const cache = mkdtempSync(join(root, 'node_modules', '.cache', 'kms-warden-cli-test-'));
 const env = { ...process.env, AWS_REGION: '', AWS_PROFILE: '', KMS_WARDEN_CLI_CACHE: cache };
 const cli = (...args: string[]) =>
