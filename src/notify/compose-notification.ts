@@ -6,6 +6,7 @@ import { renderRekeyProgress } from './rekey-progress';
 import type { Notification } from './notifier';
 import type { DecisionLink } from './decision-links';
 import { decisionText } from './decision-text';
+import { emailSubject, plainLine as line } from './escape';
 
 const resultLine = (result: ActionResult | undefined): string => {
   if (!result) return 'not run';
@@ -36,9 +37,9 @@ export const stepOutcomes = (incident: Incident) =>
     result: incident.results?.[i],
   }));
 
-/** Chat markdown: one bullet per step. */
-export const stepBullets = (incident: Incident): string[] =>
-  stepOutcomes(incident).map(({ description, outcome }) => `• ${description}: *${outcome}*`);
+/** Chat markdown: one bullet per step, its description escaped for the channel by `escape`. */
+export const stepBullets = (incident: Incident, escape: (text: string) => string): string[] =>
+  stepOutcomes(incident).map(({ description, outcome }) => `• ${escape(description)}: *${outcome}*`);
 
 /** The key as people know it: its aliases after its ARN. */
 export const keyAliasesText = (incident: Incident): string =>
@@ -79,7 +80,6 @@ export const outcomeOf = (incident: Incident): string => {
   return 'no action taken';
 };
 
-/** The exact next step for a person, given where the incident stands. */
 /** The next step once re-keying has begun: what people do while it runs, waits, or after it scheduled the deletion. */
 const rekeyNextStep = (incident: Incident): string | undefined => {
   const progress = incident.rekey;
@@ -101,6 +101,7 @@ const rekeyNextStep = (incident: Incident): string | undefined => {
   }
 };
 
+/** The exact next step for a person, given where the incident stands: plain text, to be escaped for its channel. */
 export const nextStepFor = (incident: Incident, outcome: string): string => {
   const rekeying = rekeyNextStep(incident);
   if (rekeying) return rekeying;
@@ -125,37 +126,42 @@ export const nextStepFor = (incident: Incident, outcome: string): string => {
   }
 };
 
-/** The readable text an on-call person gets by email or SMS through the SNS topic. */
+/**
+ * The readable text an on-call person gets by email or SMS through the SNS topic (and the CLI prints): plain text,
+ * each field an outsider can write shown on its own line, with whatever could forge a line or hide text made visible.
+ */
 export const composeNotification = (incident: Incident, links: readonly DecisionLink[] = []): Notification => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
-  const steps = stepOutcomes(incident).map(({ description, result }) => `  - ${description}: ${resultLine(result)}`);
+  const steps = stepOutcomes(incident).map(
+    ({ description, result }) => `  - ${line(description)}: ${line(resultLine(result))}`,
+  );
   const text = [
     `${signal.title}: ${outcome}.`,
     '',
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${signal.severity}`,
-    `Key:        ${incident.keyArn ? `${incident.keyArn}${keyAliasesText(incident)}` : 'not one key (see what happened)'}`,
-    ...(keyPurposeText(incident) ? [`Protects:   ${keyPurposeText(incident)}`] : []),
+    `Key:        ${incident.keyArn ? `${line(incident.keyArn)}${line(keyAliasesText(incident))}` : 'not one key (see what happened)'}`,
+    ...(keyPurposeText(incident) ? [`Protects:   ${line(keyPurposeText(incident))}`] : []),
     ...(incident.keyProfile?.replicas?.length
       ? [
-          `Replicas:   ${incident.keyProfile.replicas.join(', ')} (multi-Region: each replica is a key of its own; check its state and policy in its Region)`,
+          `Replicas:   ${line(incident.keyProfile.replicas.join(', '))} (multi-Region: each replica is a key of its own; check its state and policy in its Region)`,
         ]
       : []),
-    `Principal:  ${signal.principal.arn}${signal.principal.sessionName ? ` (session ${signal.principal.sessionName})` : ''}`,
+    `Principal:  ${line(signal.principal.arn)}${signal.principal.sessionName ? ` (session ${line(signal.principal.sessionName)})` : ''}`,
     '',
     'What happened:',
-    `  ${signal.summary}.`,
-    `  ${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown address'}` +
-      ` (user agent ${signal.source.userAgent ?? 'unknown'}), CloudTrail event ${signal.source.eventId}.`,
+    `  ${line(signal.summary)}.`,
+    `  ${line(signal.source.eventName)} at ${line(signal.source.eventTime)} from ${line(signal.source.sourceIp ?? 'unknown address')}` +
+      ` (user agent ${line(signal.source.userAgent ?? 'unknown')}), CloudTrail event ${line(signal.source.eventId)}.`,
     ...(detectionOf(signal.detector)
       ?.tell?.whatHappened?.(incident)
-      .map((line) => `  ${line}`) ?? []),
+      .map((entry) => `  ${line(entry)}`) ?? []),
     ...(laterSignalLines(incident).length > 0
       ? [
           '',
           'Then, from the same principal on the same key:',
-          ...laterSignalLines(incident).map((line) => `  - ${line}`),
+          ...laterSignalLines(incident).map((entry) => `  - ${line(entry)}`),
         ]
       : []),
     '',
@@ -173,11 +179,11 @@ export const composeNotification = (incident: Incident, links: readonly Decision
           'Re-keying:',
           ...renderRekeyProgress(incident, { tty: false })
             .slice(1)
-            .map((line) => `  ${line}`),
+            .map((entry) => `  ${line(entry)}`),
         ]
       : []),
     '',
-    `Next step: ${nextStepFor(incident, outcome)}`,
+    `Next step: ${line(nextStepFor(incident, outcome))}`,
     ...(links.length > 0
       ? [
           '',
@@ -189,7 +195,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
   return {
     incidentId: incident.id,
     severity: signal.severity,
-    subject: `[kms-warden] ${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
+    subject: emailSubject(`[kms-warden] ${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`),
     text,
   };
 };

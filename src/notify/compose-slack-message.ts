@@ -10,71 +10,102 @@ import {
   outcomeOf,
   stepBullets,
 } from './compose-notification';
+import { slackMrkdwn, slackMrkdwnLines, slackPlainText, truncate } from './escape';
 
-const text = (value: string) => ({ type: 'mrkdwn', text: value });
+/**
+ * Block Kit's limits on what a message holds (characters of the text as sent, entities included).
+ * https://api.slack.com/reference/block-kit/blocks
+ */
+export const slackLimits = {
+  headerText: 150,
+  sectionText: 3000,
+  fieldText: 2000,
+  contextText: 3000,
+  buttonText: 75,
+  confirmTitle: 100,
+  confirmText: 300,
+} as const;
+
+/** How much of one outsider's value a message shows: a 5,000-character user agent must not push out the rest. */
+const valueChars = 500;
+
+/** One value an outsider wrote, escaped for mrkdwn and kept to its share of a block. */
+const value = (text: string) => slackMrkdwn(text, valueChars);
+
+/**
+ * A mrkdwn text object, cut to its block's limit on a whole entity. `verbatim: true`: Slack does not link bare URLs
+ * and channel names or parse mentions in it; kms-warden's own markup and escapes are read as they are.
+ * https://api.slack.com/reference/block-kit/composition-objects#text
+ */
+const mrkdwn = (escaped: string, max: number = slackLimits.sectionText) => ({
+  type: 'mrkdwn',
+  text: truncate(escaped, max),
+  verbatim: true,
+});
+
+const plainText = (text: string, max: number) => ({ type: 'plain_text', text: slackPlainText(text, max) });
 
 /** The token at the end of a decision link: Slack's button carries it back to /slack/actions. */
 const tokenOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
 /**
  * A Slack Block Kit message for an incident: what happened, the evidence, what was done, and buttons for the
- * decisions. Each button's value is a signed, single-use decision token, the same as the link beside it.
+ * decisions. Each button's value is a signed, single-use decision token, the same as the link beside it. Every
+ * value an outsider can write is escaped (src/notify/escape.ts); the markup around it is kms-warden's.
  * https://api.slack.com/reference/block-kit/blocks
  */
 export const composeSlackMessage = (incident: Incident, links: readonly DecisionLink[] = [], lead?: string) => {
   const { signal } = incident;
   const outcome = outcomeOf(incident);
-  const steps = stepBullets(incident).join('\n');
+  const steps = stepBullets(incident, value).join('\n');
+  const purpose = keyPurposeText(incident);
+  const later = laterSignalLines(incident);
   return {
-    text: `${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`,
+    text: slackMrkdwn(`${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`),
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: `${signal.title}: ${outcome}`.slice(0, 150) } },
-      ...(lead ? [{ type: 'context', elements: [text(lead.slice(0, 3000))] }] : []),
+      { type: 'header', text: plainText(`${signal.title}: ${outcome}`, slackLimits.headerText) },
+      ...(lead ? [{ type: 'context', elements: [mrkdwn(slackMrkdwnLines(lead), slackLimits.contextText)] }] : []),
       {
         type: 'section',
         fields: [
-          text(`*Incident*\n\`${incident.id}\``),
-          text(`*Severity*\n${signal.severity}`),
-          text(`*Key*\n\`${incident.keyArn ?? 'not one key'}\`${keyAliasesText(incident)}`),
-          text(`*Principal*\n\`${signal.principal.arn}\``),
-          ...(keyPurposeText(incident)
-            ? [text(`*What the key protects*\n${keyPurposeText(incident)}`.slice(0, 2000))]
-            : []),
+          mrkdwn(`*Incident*\n\`${value(incident.id)}\``, slackLimits.fieldText),
+          mrkdwn(`*Severity*\n${value(signal.severity)}`, slackLimits.fieldText),
+          mrkdwn(
+            `*Key*\n\`${value(incident.keyArn ?? 'not one key')}\`${value(keyAliasesText(incident))}`,
+            slackLimits.fieldText,
+          ),
+          mrkdwn(`*Principal*\n\`${value(signal.principal.arn)}\``, slackLimits.fieldText),
+          ...(purpose ? [mrkdwn(`*What the key protects*\n${value(purpose)}`, slackLimits.fieldText)] : []),
         ],
       },
       {
         type: 'section',
-        text: text(
-          `*What happened*\n${signal.summary}\n${signal.source.eventName} at ${signal.source.eventTime} from ${signal.source.sourceIp ?? 'unknown'} (${signal.source.userAgent ?? 'unknown user agent'}), event \`${signal.source.eventId}\``.slice(
-            0,
-            3000,
-          ),
+        text: mrkdwn(
+          `*What happened*\n${value(signal.summary)}\n${value(signal.source.eventName)} at ${value(signal.source.eventTime)} from ${value(signal.source.sourceIp ?? 'unknown')} (${value(signal.source.userAgent ?? 'unknown user agent')}), event \`${value(signal.source.eventId)}\``,
         ),
       },
-      ...(laterSignalLines(incident).length > 0
+      ...(later.length > 0
         ? [
             {
               type: 'section',
-              text: text(
-                `*Then, from the same principal on the same key*\n${laterSignalLines(incident)
-                  .map((line) => `• ${line}`)
-                  .join('\n')}`.slice(0, 3000),
+              text: mrkdwn(
+                `*Then, from the same principal on the same key*\n${later.map((line) => `• ${value(line)}`).join('\n')}`,
               ),
             },
           ]
         : []),
-      ...(steps ? [{ type: 'section', text: text(`*What kms-warden did*\n${steps}`.slice(0, 3000)) }] : []),
+      ...(steps ? [{ type: 'section', text: mrkdwn(`*What kms-warden did*\n${steps}`) }] : []),
       ...(incident.rekey
         ? [
             {
               type: 'section',
-              text: text(
-                `*Re-keying*\n${renderRekeyProgress(incident, { tty: false }).slice(1).join('\n')}`.slice(0, 3000),
+              text: mrkdwn(
+                `*Re-keying*\n${renderRekeyProgress(incident, { tty: false }).slice(1).map(value).join('\n')}`,
               ),
             },
           ]
         : []),
-      { type: 'section', text: text(`*Next step*\n${nextStepFor(incident, outcome)}`.slice(0, 3000)) },
+      { type: 'section', text: mrkdwn(`*Next step*\n${slackMrkdwn(nextStepFor(incident, outcome))}`) },
       ...(links.length > 0
         ? [
             {
@@ -82,7 +113,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
               elements: links.map((link) => ({
                 type: 'button',
                 action_id: link.action,
-                text: { type: 'plain_text', text: decisionText[link.action].label },
+                text: plainText(decisionText[link.action].label, slackLimits.buttonText),
                 value: tokenOf(link.url),
                 ...(link.action === 'disable-key' || link.action === 'release' || link.action === 'approve-deletion'
                   ? { style: 'danger' }
@@ -90,8 +121,8 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
                     ? { style: 'primary' }
                     : {}),
                 confirm: {
-                  title: { type: 'plain_text', text: `${decisionText[link.action].label}?` },
-                  text: { type: 'plain_text', text: decisionText[link.action].risk.slice(0, 300) },
+                  title: plainText(`${decisionText[link.action].label}?`, slackLimits.confirmTitle),
+                  text: plainText(decisionText[link.action].risk, slackLimits.confirmText),
                   confirm: { type: 'plain_text', text: 'Yes' },
                   deny: { type: 'plain_text', text: 'Cancel' },
                 },

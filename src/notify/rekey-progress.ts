@@ -1,4 +1,5 @@
 import type { Incident, ResourceProgress } from '../incidents/incident';
+import { plainLine } from './escape';
 
 const statuses: ReadonlyArray<ResourceProgress['status']> = [
   're-encrypted',
@@ -17,7 +18,9 @@ const bar = (done: number, total: number, width = 20): string => {
 
 /**
  * Where re-keying stands, for a terminal (a bar per service) or a log (plain lines, no bars): the key, each
- * service's resources by status, what waits for a person, and the old key's deletion.
+ * service's resources by status, what waits for a person, and the old key's deletion. Resource names, details and
+ * failures come from outside (a bucket, a secret, an AWS error), so each line is a plain line: no ANSI sequence or
+ * line break of theirs reaches a terminal or a message.
  */
 export const renderRekeyProgress = (incident: Incident, options: { tty: boolean }): string[] => {
   const progress = incident.rekey;
@@ -63,5 +66,5 @@ export const renderRekeyProgress = (incident: Incident, options: { tty: boolean 
     );
   if (progress.failure)
     lines.push(`stopped:         ${progress.failure.error}: ${progress.failure.cause} (at ${progress.failure.at})`);
-  return lines;
+  return lines.map((line) => plainLine(line));
 };

@@ -1,6 +1,7 @@
 import type { DecisionLink } from './decision-links';
 import type { Incident } from '../incidents/incident';
-import { composeSlackMessage } from './compose-slack-message';
+import { composeSlackMessage, slackLimits } from './compose-slack-message';
+import { slackMrkdwnLines, truncate } from './escape';
 
 /** Where a message was posted with a bot token: what chat.update needs to change it. */
 export interface SlackMessageRef {
@@ -72,9 +73,12 @@ export class SlackChannel {
       case 'bot': {
         const posted = incident.slackMessage;
         if (posted) {
+          // chat.update's parse defaults to client, unlike chat.postMessage's none: no parsing of names in our text.
+          // https://github.com/slackapi/slack-api-specs/issues/50
           const updated = await this.call(target.token, 'chat.update', {
             channel: posted.channel,
             ts: posted.ts,
+            parse: 'none',
             ...message,
           });
           // Deleted by someone in the channel: post it again rather than lose the news.
@@ -83,12 +87,17 @@ export class SlackChannel {
               await this.call(target.token, 'chat.postMessage', {
                 channel: posted.channel,
                 thread_ts: posted.ts,
-                text: lead,
+                parse: 'none',
+                text: truncate(slackMrkdwnLines(lead), slackLimits.sectionText),
               });
             return posted;
           }
         }
-        const created = await this.call(target.token, 'chat.postMessage', { channel: target.channel, ...message });
+        const created = await this.call(target.token, 'chat.postMessage', {
+          channel: target.channel,
+          parse: 'none',
+          ...message,
+        });
         return { channel: created.channel!, ts: created.ts! };
       }
     }

@@ -3,6 +3,7 @@ import { decisionLinks, type DecisionLink, type LinkSigner } from './decision-li
 import type { Incident } from '../incidents/incident';
 import { composeChatNotification } from './compose-chat-notification';
 import { composeNotification } from './compose-notification';
+import { emailSubject, plainText } from './escape';
 import type { Notifier } from './notifier';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { SlackChannel } from './slack-channel';
@@ -54,10 +55,11 @@ export const tellPeople = async (
     return incident.notificationId ?? 'quiet';
   }
   const message = composeNotification(incident, offered);
+  // A lead carries values from outside (who decided, what a resource is called): plain text, its own lines kept.
   const notificationId = await deps.notifier.send({
     ...message,
-    subject: telling.subjectPrefix ? `${telling.subjectPrefix}: ${message.subject}` : message.subject,
-    text: telling.lead ? `${telling.lead}\n\n${message.text}` : message.text,
+    subject: telling.subjectPrefix ? emailSubject(`${telling.subjectPrefix}: ${message.subject}`) : message.subject,
+    text: telling.lead ? `${plainText(telling.lead)}\n\n${message.text}` : message.text,
     chat: composeChatNotification(incident, offered),
   });
   if (deps.slack && telling.slack !== false) {

@@ -103,7 +103,9 @@ describe('posting to Slack with a bot token', () => {
       ['chat.postMessage', '1.0', 'Reminder: waited 6 hours'],
     ]);
     expect(slack.calls[0]!.body.blocks).toEqual(
-      expect.arrayContaining([{ type: 'context', elements: [{ type: 'mrkdwn', text: 'Reminder: waited 6 hours' }] }]),
+      expect.arrayContaining([
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Reminder: waited 6 hours', verbatim: true }] },
+      ]),
     );
 
     // Someone deleted the message: it is posted again, and the next news updates the new one.
