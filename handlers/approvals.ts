@@ -4,8 +4,8 @@ import { approvalEndpoint } from '../src/composition/approvals';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
 
-// In Lambda, a Slack press is answered at once and decided by an asynchronous invocation of this same function.
-const route = approvalEndpoint(loadConfig(), process.env.AWS_LAMBDA_FUNCTION_NAME);
+// Links and Slack presses are verified and their decisions recorded here; the work goes to the private executor.
+const route = approvalEndpoint(loadConfig());
 
-/** The approval endpoint: links, the decisions they make, and Slack button presses (src/approvals/route.ts). */
+/** The approval endpoint: links, the decisions they record, and Slack button presses (src/approvals/route.ts). */
 export const handler = middy(route).use(injectLambdaContext(logger));

@@ -46,6 +46,15 @@ const environment = z.object({
   RESPONDER_ROLE_ARNS: commaList(
     z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be IAM role ARNs'),
   ),
+  /**
+   * Break-glass principals: the roles and users that recover the account. kms-warden never contains them on its own
+   * say (their deny is offered to a person; quarantine never), and the stack denies its roles IAM changes to them.
+   */
+  BREAK_GLASS_PRINCIPALS: commaList(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be IAM role or user ARNs'),
+  ),
   /** The account kms-warden runs in (the stack sets it): it quarantines only principals of this account. */
   ACCOUNT_ID: z
     .string()
@@ -103,6 +112,11 @@ const environment = z.object({
   INCIDENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Days detection memory (baselines, windows) is kept after its last use. */
   DETECTION_MEMORY_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * The private function that carries decisions out (the approvals function records them and hands them over). Unset
+   * (the CLI, the local demo), decisions are carried out in the process that records them.
+   */
+  DECISION_EXECUTOR_FUNCTION: optionalText,
   /** The re-key state machine; approving a re-key starts it (the approval endpoint and the CLI). */
   REKEY_STATE_MACHINE_ARN: optionalText,
   /** Days between scheduling the old key's deletion and the deletion: KMS allows 7 to 30. */
@@ -146,6 +160,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     notificationTopicArn: e.NOTIFICATION_TOPIC_ARN,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     responderRoles: e.RESPONDER_ROLE_ARNS,
+    breakGlassPrincipals: e.BREAK_GLASS_PRINCIPALS,
     accountId: e.ACCOUNT_ID,
     keyAdministrators: e.KEY_ADMINISTRATORS,
     trustedAccounts: e.TRUSTED_ACCOUNTS,
@@ -167,6 +182,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     slackWebhookSecretArn: e.SLACK_WEBHOOK_SECRET_ARN,
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
     rekeyStateMachineArn: e.REKEY_STATE_MACHINE_ARN,
+    decisionExecutorFunction: e.DECISION_EXECUTOR_FUNCTION,
     rekeyDeletionWindowDays: e.REKEY_DELETION_WINDOW_DAYS,
     rekeySettleMinutes: e.REKEY_SETTLE_MINUTES,
     rekeyDeletionApprovalDays: e.REKEY_DELETION_APPROVAL_DAYS,

@@ -8,6 +8,8 @@ export interface DenyPrincipalParams {
   principalArn: string;
   /** kms-warden's own role ARNs: never denied (plans stored before this was planned carry none). */
   responderRoles?: string[];
+  /** The break-glass principals when the plan was made: never denied without a person. */
+  breakGlass?: string[];
 }
 
 /** Sids kms-warden adds start with this; re-keying copies a policy without them. */
@@ -52,9 +54,9 @@ const keyArnParts = /^arn:(aws[a-z-]*):kms:[a-z0-9-]+:(\d{12}):/;
 /**
  * Why the suspect must not be denied in this key's policy (the principal guard, in the key's account), or undefined.
  */
-export const denyRefusal = ({ keyArn, principalArn, responderRoles }: DenyPrincipalParams) => {
+export const denyRefusal = ({ keyArn, principalArn, responderRoles, breakGlass }: DenyPrincipalParams) => {
   const [, partition, ownAccount] = keyArnParts.exec(keyArn) ?? [];
-  return guardRefusal(guardPrincipal(principalArn, { responderRoles, ownAccount, partition }).deny);
+  return guardRefusal(guardPrincipal(principalArn, { responderRoles, breakGlass, ownAccount, partition }).deny);
 };
 
 export const denyPrincipalInKeyPolicy: Action<DenyPrincipalParams> = {

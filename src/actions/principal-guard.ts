@@ -11,6 +11,7 @@ export type Permission = 'automatic' | 'approval' | 'never';
 
 export type GuardedKind =
   | 'responder'
+  | 'break-glass'
   | 'service-linked-role'
   | 'aws-managed-role'
   | 'root'
@@ -24,6 +25,11 @@ export type GuardedKind =
 export interface GuardContext {
   /** kms-warden's own role ARNs: never contained. */
   responderRoles?: readonly string[] | undefined;
+  /**
+   * The account's break-glass principals (the breakGlassPrincipals setting): the people who recover the account are
+   * never contained on kms-warden's own say.
+   */
+  breakGlass?: readonly string[] | undefined;
   /** Plans stored before the exact role ARNs were known named the responder by its IAM path. */
   responderRolePath?: string | undefined;
   /** The account kms-warden acts in: a principal of another one is denied in key policies here, never quarantined. */
@@ -123,6 +129,18 @@ export const guardPrincipal = (principalArn: string, context: GuardContext = {})
   if (isResponder(principalArn, context)) {
     const why = `${principalArn} is one of kms-warden's own roles: kms-warden's own role is never contained (it would stop kms-warden acting)`;
     return verdict('responder', never(why), never(why));
+  }
+  // By the exact ARN, path included: a role of anyone's making with the same name elsewhere is no break-glass role.
+  if ((context.breakGlass ?? []).includes(principalArn)) {
+    return verdict(
+      'break-glass',
+      offered(
+        `${principalArn} is a break-glass principal (breakGlassPrincipals): denying it may lock out the people who recover the account, so a person decides`,
+      ),
+      never(
+        `${principalArn} is a break-glass principal (breakGlassPrincipals): kms-warden never quarantines it, and its roles are denied that in IAM; secure it by hand`,
+      ),
+    );
   }
   if (service === 'sts' && resource.startsWith('assumed-role/')) {
     const role = resource.split('/')[1];

@@ -11,6 +11,8 @@ export interface QuarantineParams {
   ownAccount?: string;
   /** kms-warden's own role ARNs: never quarantined. */
   responderRoles?: string[];
+  /** The break-glass principals when the plan was made: never quarantined. */
+  breakGlass?: string[];
   /** Plans stored before the exact role ARNs were known named the responder by its IAM path. */
   responderRolePath?: string;
 }
@@ -25,7 +27,7 @@ export { isAwsManagedRole, parseIamPrincipal } from './principal-guard';
  * role of the same name here is somebody else.
  */
 export const quarantineRefusal = (
-  params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath'>,
+  params: Pick<QuarantineParams, 'principalArn' | 'ownAccount' | 'responderRoles' | 'responderRolePath' | 'breakGlass'>,
 ): string | undefined => guardRefusal(guardPrincipal(params.principalArn, params).quarantine)?.reason;
 
 /**

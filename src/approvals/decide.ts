@@ -1,28 +1,51 @@
-import { actions, applyPlan, type ActionType, type PlannedAction } from '../actions';
-import { changedSomething, type Action, type ActionDeps, type ActionResult } from '../actions/action';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ActionDeps } from '../actions/action';
 import { StateConflictError } from '../errors';
 import type { Decision, Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { isOpenDecision } from '../incidents/lifecycle';
 import type { NonceStore } from './nonce-store';
-import { confirmationPage, refusalPage, resultPage } from './page';
+import { confirmationPage, decidedPage, refusalPage, resultPage } from './page';
 import type { AuditLog, RekeyWorkflow } from './ports';
-import { tellPeople, type TellDeps } from '../notify/tell-people';
-import { decisionText } from '../notify/decision-text';
+import type { TellDeps } from '../notify/tell-people';
 import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from '../notify/approval-token';
+import type { DecisionJob, DecisionOutcome } from './carry-out';
 
-/** What making a decision needs, whoever makes it: the link endpoint adds tokens and nonces to this. */
-export type DecisionDeps = Omit<ApprovalDeps, 'nonces' | 'secret' | 'tokenTtlSeconds'>;
-
-export interface ApprovalDeps extends ActionDeps, TellDeps {
+/**
+ * What carrying decisions out needs: the actions' adapters (it undoes and disables), telling people, starting
+ * re-keying. The private executor has these; the internet-facing approvals function does not.
+ */
+export interface DecisionDeps extends ActionDeps, TellDeps {
   incidents: IncidentStore;
-  nonces: NonceStore;
-  secret: { bytes(): Promise<Buffer> };
   audit: AuditLog;
   rekey: RekeyWorkflow;
   /** The waiting period re-keying asks for when it schedules the old key's deletion (7 to 30). */
   deletionWindowDays: number;
-  /** How long a link signed on the page (its Reject button) stays valid. */
+}
+
+/**
+ * Where a recorded decision goes to be carried out: the private executor function (handed over, answered later), or
+ * in this process (the CLI, the local demo), which answers with what it did.
+ */
+export interface DecisionExecutor {
+  dispatch(job: DecisionJob): Promise<DecisionOutcome | 'handed-over'>;
+}
+
+/** What recording a decision needs: the incident, the audit trail and an executor. No AWS power of its own. */
+export interface RecordDeps {
+  incidents: Pick<IncidentStore, 'get' | 'recordDecision'>;
+  audit: AuditLog;
+  executor: DecisionExecutor;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** The approval endpoint's deps: recording decisions, and what signed, single-use links need. */
+export interface ApprovalDeps extends RecordDeps {
+  nonces: NonceStore;
+  secret: { bytes(): Promise<Buffer> };
+  /** How long a link signed on the page (its Reject button) stays valid, at most: never past the link it came from. */
   tokenTtlSeconds: number;
 }
 
@@ -64,26 +87,6 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
 
 /** Whether the decision is still open: the incident lifecycle's one definition (links and reminders use it too). */
 const canDecide = (action: ApprovalAction, incident: Incident): boolean => isOpenDecision(incident, action);
-
-const actionFor = (step: PlannedAction) => actions[step.type as ActionType] as unknown as Action<typeof step.params>;
-
-/** Undoes every step that changed something, last first. Failures are reported, and the rest still undone. */
-const undoContainment = async (incident: Incident, deps: ActionDeps): Promise<string[]> => {
-  const problems: string[] = [];
-  const applied = incident.plan
-    .map((step, i) => ({ step, result: incident.results?.[i] }))
-    .filter(({ result }) => changedSomething(result));
-  for (const { step, result } of applied.reverse()) {
-    const action = actionFor(step);
-    if (!action.reversible) continue;
-    try {
-      await action.undo(step.params, deps, result as ActionResult);
-    } catch (error) {
-      problems.push(`${step.type}: ${(error as Error).message}`);
-    }
-  }
-  return problems;
-};
 
 const refuse = async (
   deps: ApprovalDeps,
@@ -132,13 +135,21 @@ export const showApproval =
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
+    // A link already used, or for a decision the incident can no longer take, shows what was decided: no button.
+    if (!canDecide(claims.action, incident) || (await deps.nonces.spent(claims.nonce)))
+      return {
+        status: 200,
+        html: decidedPage(incident, claims.action),
+        summary: `${claims.action} for ${incident.id} can no longer be decided: the incident is ${incident.status}`,
+      };
+    // The Reject beside Approve is signed now, and never outlives the link it came from.
     const rejectToken =
-      claims.action === 'approve-rekey' && isOpenDecision(incident, 'reject')
+      isOpenDecision(incident, 'reject') && claims.action === 'approve-rekey'
         ? signToken(
             {
               incidentId: incident.id,
               action: 'reject',
-              expiresAt: Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds,
+              expiresAt: Math.min(claims.expiresAt, Math.floor(deps.now().getTime() / 1000) + deps.tokenTtlSeconds),
             },
             await deps.secret.bytes(),
           )
@@ -150,105 +161,71 @@ export const showApproval =
     };
   };
 
-/** What a decision did, or the status that made it too late. */
-/** `complete`: false when the decision was made but did not fully happen (a step not undone, a key not disabled). */
-export type DecisionOutcome =
-  { ok: true; updated: Incident; detail: string; complete: boolean } | { ok: false; current: string };
+/** A decision recorded (and carried out, when the executor runs in this process), or why it could not be. */
+export type MadeDecision =
+  | { ok: true; recorded: Incident; decisionId: string; outcome: DecisionOutcome | 'handed-over' }
+  | { ok: false; current: string };
 
 /**
- * Makes a decision on an incident, whoever decides and however (a link, Slack, the CLI): the move it leads to,
- * what it runs, the audit entry and the news. The caller has checked who may decide; the lifecycle's conditional
- * writes settle races (the loser gets the winner's status).
+ * Makes a decision on an incident, whoever decides and however (a link, Slack, the CLI): first its record, the one
+ * conditional write that moves the incident (lifecycle's decisionRules), audited; then, only for the winner, the
+ * work, handed to the executor. The loser of two decisions made at once acts on nothing. The caller has checked who
+ * may decide.
  */
 export const makeDecision = async (
-  deps: DecisionDeps,
+  deps: RecordDeps,
   incident: Incident,
   action: ApprovalAction,
   by: string,
   channel: Decision['channel'],
   requester: Requester = {},
-): Promise<DecisionOutcome> => {
+  press?: Decision['press'],
+): Promise<MadeDecision> => {
   if (!canDecide(action, incident)) return { ok: false, current: incident.status };
   const at = deps.now().toISOString();
-  const decision: Decision = { action, by, channel, at };
-  let detail: string;
-  let updated: Incident;
-  let complete = true;
+  const decisionId = randomUUID();
+  let recorded: Incident;
   try {
-    switch (action) {
-      case 'approve-rekey': {
-        updated = await deps.incidents.decide(incident.id, 'approved', decision);
-        const started = incident.keyArn
-          ? await deps.rekey.start({
-              incidentId: incident.id,
-              keyArn: incident.keyArn,
-              pendingWindowDays: deps.deletionWindowDays,
-              startedBy: by,
-            })
-          : { started: false, detail: 'the incident names no key' };
-        detail = started.detail;
-        break;
-      }
-      case 'disable-key': {
-        const results = incident.keyArn
-          ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, {
-              resuming: false,
-            })
-          : [];
-        updated = await deps.incidents.recordDecision(incident.id, { ...decision, results });
-        detail =
-          results[0]?.outcome === 'applied'
-            ? `${incident.keyArn} is disabled`
-            : `nothing to disable: ${JSON.stringify(results[0] ?? 'no key')}`;
-        complete = results[0]?.outcome !== 'failed';
-        break;
-      }
-      case 'approve-deletion': {
-        updated = await deps.incidents.recordDecision(incident.id, decision);
-        detail = 'deletion approved: the re-key workflow schedules it at its next check';
-        break;
-      }
-      case 'reject':
-      case 'release': {
-        if (action === 'reject') await deps.incidents.decide(incident.id, 'rejected', decision);
-        const problems = await undoContainment(incident, deps);
-        updated = await deps.incidents.decide(incident.id, 'released', { ...decision, action: 'release' });
-        // A later signal may have attached steps while these were undone; released, no more can come: undo those too.
-        const seen = incident.plan.length;
-        if (updated.plan.length > seen) {
-          problems.push(
-            ...(await undoContainment(
-              { ...updated, plan: updated.plan.slice(seen), results: updated.results?.slice(seen) },
-              deps,
-            )),
-          );
-        }
-        detail = problems.length === 0 ? 'every reversible step was undone' : `undone, except: ${problems.join('; ')}`;
-        complete = problems.length === 0;
-        break;
-      }
-    }
+    recorded = await deps.incidents.recordDecision(incident.id, {
+      id: decisionId,
+      action,
+      by,
+      channel,
+      at,
+      ...(press ? { press } : {}),
+    });
   } catch (error) {
     if (error instanceof StateConflictError)
       return { ok: false, current: (error.current as Incident | undefined)?.status ?? 'changed' };
     throw error;
   }
-  await deps.audit.record({ at, outcome: 'decided', reason: detail, incidentId: incident.id, action, ...requester });
-  // The decision stands whether or not the news goes out: a failure to tell is logged, not answered with an error.
+  await deps.audit.record({
+    at,
+    outcome: 'decided',
+    reason: `${action} by ${by} via ${channel}`,
+    incidentId: incident.id,
+    action,
+    ...requester,
+  });
+  const job: DecisionJob = { incidentId: incident.id, decisionId };
   try {
-    const notificationId = await tellPeople(updated, deps, {
-      lead: `${decisionText[action].label}: decided by ${by} via ${channel}. ${detail}.`,
-      slack: channel !== 'slack',
-    });
-    // People know this status now: a redelivered event must not announce it again.
-    await deps.incidents.markNotified(updated.id, updated.status, notificationId, deps.now().toISOString());
+    return { ok: true, recorded, decisionId, outcome: await deps.executor.dispatch(job) };
   } catch (error) {
-    deps.logger.error('the decision was made but people could not be told', {
-      incidentId: incident.id,
+    // Recorded but not handed over: the decision stands, and is carried out when the executor is run for it.
+    deps.logger.error('a decision was recorded but could not be handed to the executor', {
+      ...job,
       error: error as Error,
     });
+    return {
+      ok: true,
+      recorded,
+      decisionId,
+      outcome: {
+        ok: false,
+        current: `recorded, but not yet carried out (${(error as Error).message}): run npx kms-warden incidents carry-out ${incident.id}`,
+      },
+    };
   }
-  return { ok: true, updated, detail, complete };
 };
 
 /** POST: the decision. The nonce is consumed first, so a token decides at most once, however many clicks race. */
@@ -259,6 +236,7 @@ export const decideApproval =
     requester: Requester,
     by = 'approval link holder',
     channel: Decision['channel'] = 'approval-link',
+    press?: Decision['press'],
   ): Promise<HttpReply> => {
     const result = await checked(token, deps, requester);
     if ('reply' in result) return result.reply!;
@@ -269,12 +247,25 @@ export const decideApproval =
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
-    const outcome = await makeDecision(deps, incident, claims.action, by, channel, requester);
-    if (!outcome.ok)
-      return refuse(deps, 'too-late', `someone decided first: the incident is ${outcome.current}`, requester, claims);
+    const made = await makeDecision(deps, incident, claims.action, by, channel, requester, press);
+    if (!made.ok)
+      return refuse(deps, 'too-late', `someone decided first: the incident is ${made.current}`, requester, claims);
+    const { outcome } = made;
+    if (outcome === 'handed-over' || !outcome.ok) {
+      const detail =
+        outcome === 'handed-over'
+          ? 'recorded; kms-warden is carrying it out now, and its message will say what it did'
+          : outcome.current;
+      return {
+        status: 202,
+        html: resultPage(made.recorded, claims.action, detail, false),
+        summary: `${claims.action} for ${incident.id}: ${detail}`,
+        incident: made.recorded,
+      };
+    }
     return {
       status: 200,
-      html: resultPage(outcome.updated, claims.action, outcome.detail),
+      html: resultPage(outcome.updated, claims.action, outcome.detail, true),
       summary: `${claims.action} for ${incident.id}: ${outcome.detail}`,
       incident: outcome.updated,
     };

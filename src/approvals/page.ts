@@ -2,12 +2,13 @@ import type { Incident } from '../incidents/incident';
 import { keyAliasesText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
+import { escapeHtml, plainLine } from '../notify/escape';
 
-const escape = (text: unknown): string =>
-  String(text).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+/**
+ * Everything on a page is escaped for HTML, and what an outsider wrote cannot hide in it: control, bidi and
+ * zero-width characters are shown as escapes (src/notify/escape.ts), so an ARN reads as what it is.
+ */
+const escape = (text: unknown): string => escapeHtml(plainLine(String(text)));
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -45,11 +46,28 @@ ${incidentDetails(incident)}
 ${rejectToken ? `<form method="post" action="${escape(rejectToken)}"><button class="reject" type="submit">Reject</button></form>` : ''}`,
   );
 
-export const resultPage = (incident: Incident, action: ApprovalAction, detail: string) =>
+/** After a decision: `carriedOut` when its work is done (in process), otherwise recorded and being carried out. */
+export const resultPage = (incident: Incident, action: ApprovalAction, detail: string, carriedOut = true) =>
   layout(
     `kms-warden: ${incident.id}`,
-    `<h1>Done: ${escape(decisionText[action].label)}</h1><p>${escape(detail)}</p>${incidentDetails(incident)}`,
+    `<h1>${carriedOut ? 'Done' : 'Decided'}: ${escape(decisionText[action].label)}</h1><p>${escape(detail)}</p>${incidentDetails(incident)}`,
   );
+
+/** A link that was used, or whose decision the incident can no longer take: what was decided, and no button. */
+export const decidedPage = (incident: Incident, action: ApprovalAction) => {
+  const decided = (incident.decisions ?? [])
+    .map(
+      (decision) =>
+        `<li>${escape(decision.action)} by ${escape(decision.by)} via ${escape(decision.channel)} at ${escape(decision.at)}${decision.carriedOut ? `: ${escape(decision.carriedOut.detail)}` : decision.id ? ': being carried out' : ''}</li>`,
+    )
+    .join('');
+  return layout(
+    `kms-warden: ${incident.id}`,
+    `<h1>${escape(decisionText[action].label)}: no longer open</h1>
+<p>This link was used, or the incident moved on: it is ${escape(incident.status)}. Nothing can be decided from it.</p>
+${decided ? `<h2>Decisions</h2><ul>${decided}</ul>` : ''}${incidentDetails(incident)}`,
+  );
+};
 
 export const refusalPage = (title: string, detail: string) =>
   layout(

@@ -1,7 +1,7 @@
 /** A refused or accepted approval attempt, kept for the audit trail whether or not it names a real incident. */
 export interface AuditEntry {
   at: string;
-  outcome: 'refused' | 'decided' | 'viewed';
+  outcome: 'refused' | 'decided' | 'carried-out' | 'viewed';
   reason: string;
   incidentId?: string | undefined;
   action?: string | undefined;

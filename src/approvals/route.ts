@@ -1,14 +1,20 @@
 import { decideApproval, showApproval, type ApprovalDeps, type Requester } from './decide';
-import { approvalRequestSchema, htmlResponse, rawBodyOf, requesterOf, type ApprovalRequest } from './http';
+import {
+  approvalRequestSchema,
+  bodySizeOf,
+  htmlResponse,
+  maxBodyBytes,
+  rawBodyOf,
+  requesterOf,
+  requesterOfAny,
+  type ApprovalRequest,
+} from './http';
 import { refusalPage } from './page';
 import type { SlackReply } from './slack-actions';
-import { pressKey } from './sealed-press';
 
-/** Slack's half of the endpoint: a button press as Slack sends it, and a verified press handed over to be decided. */
+/** Slack's half of the endpoint: a button press as Slack sends it. */
 export interface SlackRoutes {
   action: (rawBody: string, headers: Record<string, string | undefined>, requester: Requester) => Promise<SlackReply>;
-  /** A sealed press the function handed itself; checked, then decided. */
-  complete: (sealed: unknown) => Promise<SlackReply>;
 }
 
 /**
@@ -19,24 +25,29 @@ export interface SlackRoutes {
 export const approvalRoute = (deps: ApprovalDeps, slack?: SlackRoutes) => {
   const show = showApproval(deps);
   const decide = decideApproval(deps);
+  /** A request refused before it names an incident: audited (rate-limited per source), answered with a page. */
+  const refused = async (status: number, title: string, detail: string, event: unknown) => {
+    await deps.audit.record({
+      at: deps.now().toISOString(),
+      outcome: 'refused',
+      reason: `${title.toLowerCase()}: ${detail}`,
+      ...requesterOfAny(event),
+    });
+    return htmlResponse({ status, html: refusalPage(title, detail), summary: title.toLowerCase() });
+  };
   return async (event: unknown) => {
-    // A press the function handed itself (an asynchronous invocation; API Gateway's events never carry this key).
-    // Whoever can invoke the function could send one, so it is decided only under this deployment's seal.
-    if (event && typeof event === 'object' && pressKey in event) {
-      if (!slack) {
-        deps.logger.error('a handed-over Slack press arrived, but Slack is not configured');
-        return { statusCode: 400, headers: { 'content-type': 'text/plain' }, body: 'Slack is not configured' };
-      }
-      const reply = await slack.complete((event as Record<string, unknown>)[pressKey]);
-      return { statusCode: reply.status, headers: { 'content-type': 'application/json' }, body: reply.body };
-    }
+    // Sized before anything reads it: a link's POST carries no body, a Slack press a few kilobytes.
+    const size = bodySizeOf(event);
+    if (size > maxBodyBytes(event))
+      return refused(
+        413,
+        'Request too large',
+        `a body of ${size} bytes; this endpoint takes at most ${maxBodyBytes(event)}`,
+        event,
+      );
     const parsed = approvalRequestSchema.safeParse(event);
     if (!parsed.success)
-      return htmlResponse({
-        status: 400,
-        html: refusalPage('Bad request', 'This request is not one the approval endpoint answers.'),
-        summary: 'bad request',
-      });
+      return refused(400, 'Bad request', 'This request is not one the approval endpoint answers.', event);
     const request: ApprovalRequest = parsed.data;
     if (request.routeKey === 'POST /slack/actions') {
       if (!slack)

@@ -1,9 +1,13 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import type { Incident } from '../incidents/incident';
 import { composeSlackMessage } from '../notify/compose-slack-message';
+import type { LinkSigner } from '../notify/decision-links';
 import { linksFor } from '../notify/tell-people';
+import { slackMrkdwn, truncate } from '../notify/escape';
 import type { ApprovalDeps, Requester } from './decide';
 import { decideApproval } from './decide';
 import { verifySlackRequest } from './slack-signature';
-import { sealPress, unsealPress, type SealedPress, type VerifiedPress } from './sealed-press';
 
 export interface SlackDeps extends ApprovalDeps {
   slackInteractivity: {
@@ -12,23 +16,33 @@ export interface SlackDeps extends ApprovalDeps {
     approvers: readonly string[];
     /** Posts to the press's response_url; fetch, unless a test puts something else here. */
     post?: typeof fetch;
-    /**
-     * Hands a verified press to be decided after Slack has its answer (Slack wants one within 3 seconds, and a
-     * decision can take longer: a release undoes every step). Absent: decided before answering (local runs).
-     */
-    later?: SlackDeferral;
   };
+  /** Signs the links of a replaced message (in process, where the decision's outcome is known at once). */
+  links?: LinkSigner;
 }
 
-/** Where a verified, sealed press goes to be decided later: the approvals function invoking itself asynchronously. */
-export interface SlackDeferral {
-  defer(sealed: SealedPress): Promise<void>;
+/** What answering a press needs: where to post, and how to sign the links of the message that replaces it. */
+export interface PressAnswerDeps {
+  post?: typeof fetch | undefined;
+  links?: LinkSigner | undefined;
+  logger: Logger;
+  now: () => Date;
 }
 
 export interface SlackReply {
   status: number;
   body: string;
 }
+
+/** A Slack button press that passed every check Slack's request allows: signature, age, payload, approver. */
+export const verifiedPressSchema = z.object({
+  token: z.string().min(1).max(2000),
+  user: z.string().min(1).max(50),
+  username: z.string().max(100).optional(),
+  responseUrl: z.string().max(2000).optional(),
+  requester: z.object({ sourceIp: z.string().max(100).optional(), userAgent: z.string().max(500).optional() }),
+});
+export type VerifiedPress = z.infer<typeof verifiedPressSchema>;
 
 type BlockActions = {
   type?: string;
@@ -91,16 +105,6 @@ export const handleSlackAction =
       requester,
     };
     if (!interactivity.approvers.includes(user)) return refuseNonApprover(deps, press);
-    if (interactivity.later) {
-      // Answered at once; the decision and its message follow through response_url. If the hand-over fails, the
-      // decision is made now: late is better than not at all.
-      try {
-        await interactivity.later.defer(sealPress(press, await deps.secret.bytes(), deps.now()));
-        return { status: 200, body: '' };
-      } catch (error) {
-        deps.logger.error('a Slack press could not be handed over; deciding it now', { error: error as Error });
-      }
-    }
     return completeSlackPress(deps)(press);
   };
 
@@ -111,14 +115,22 @@ const refuseNonApprover = async (deps: SlackDeps, press: VerifiedPress): Promise
     reason: `slack user ${press.user} is not an approver`,
     ...press.requester,
   });
-  return respondTo(deps, press, ephemeral('You are not on the list of kms-warden approvers: nothing was changed.'));
+  return respondTo(
+    answering(deps),
+    press,
+    ephemeral('You are not on the list of kms-warden approvers: nothing was changed.'),
+  );
 };
 
 /** Posts a reply to the press's response_url (Slack's hosts only); returns it as the HTTP answer too. */
-const respondTo = async (deps: SlackDeps, press: VerifiedPress, message: object): Promise<SlackReply> => {
+const respondTo = async (
+  deps: PressAnswerDeps,
+  press: { responseUrl?: string | undefined },
+  message: object,
+): Promise<SlackReply> => {
   const url = press.responseUrl;
   if (url && slackResponseUrl.test(url)) {
-    const response = await (deps.slackInteractivity.post ?? fetch)(url, {
+    const response = await (deps.post ?? fetch)(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(message),
@@ -135,66 +147,67 @@ const respondTo = async (deps: SlackDeps, press: VerifiedPress, message: object)
   return { status: 200, body: JSON.stringify(message) };
 };
 
+const answering = (deps: SlackDeps): PressAnswerDeps => ({
+  post: deps.slackInteractivity.post,
+  links: deps.links,
+  logger: deps.logger,
+  now: deps.now,
+});
+
 /**
- * Decides a verified press and replaces the Slack message with the incident as it now stands. The approver list is
- * checked again (a press handed over may have waited while the list changed), and the token is verified and spent
- * as for any link. Never throws: an asynchronous invocation that threw would be retried, and the press told twice.
+ * Answers a press with what became of its decision: the message is replaced by the incident as it now stands (with
+ * only the decisions it can still take) when the decision was carried out; otherwise the presser alone is told.
+ * The executor calls this once it has carried out a decision a press made.
+ */
+export const answerPress = async (
+  deps: PressAnswerDeps,
+  press: { user: string; responseUrl?: string | undefined },
+  reply: { summary: string; incident?: Incident | undefined; carriedOut: boolean },
+): Promise<SlackReply> => {
+  // The presser's id is Slack's own (a verified request); the summary may carry what outsiders wrote: escaped.
+  const said = `<@${slackMrkdwn(press.user)}>: ${slackMrkdwn(reply.summary)}`;
+  if (!reply.incident || !reply.carriedOut) return respondTo(deps, press, ephemeral(said));
+  const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
+  return respondTo(deps, press, {
+    replace_original: true,
+    text: updated.text,
+    blocks: [
+      ...updated.blocks,
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(said, 3000), verbatim: true }] },
+    ],
+  });
+};
+
+/**
+ * Decides a verified press: the token is verified and spent as for any link, the decision recorded with where to
+ * answer, and the work handed to the executor. Carried out here (in process), the message is replaced at once;
+ * handed over, the presser is told it is being carried out, and the executor replaces the message when done. Never
+ * throws: Slack is answered whatever happens.
  */
 export const completeSlackPress =
   (deps: SlackDeps) =>
   async (press: VerifiedPress): Promise<SlackReply> => {
     try {
-      if (!deps.slackInteractivity.approvers.includes(press.user)) return await refuseNonApprover(deps, press);
       const reply = await decideApproval(deps)(
         press.token,
         press.requester,
         `slack:${press.user}${press.username ? ` (${press.username})` : ''}`,
         'slack',
+        { user: press.user, ...(press.responseUrl ? { responseUrl: press.responseUrl } : {}) },
       );
-      if (!reply.incident) return await respondTo(deps, press, ephemeral(reply.summary));
-      const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
-      return await respondTo(deps, press, {
-        replace_original: true,
-        text: updated.text,
-        blocks: [
-          ...updated.blocks,
-          {
-            type: 'context',
-            elements: [{ type: 'mrkdwn', text: `<@${press.user}>: ${reply.summary}`.slice(0, 3000) }],
-          },
-        ],
+      return await answerPress(answering(deps), press, {
+        summary: reply.summary,
+        incident: reply.incident,
+        carriedOut: reply.status === 200 && reply.incident !== undefined,
       });
     } catch (error) {
       deps.logger.error('a Slack decision failed', { error: error as Error });
       return respondTo(
-        deps,
+        answering(deps),
         press,
         ephemeral(
           `kms-warden could not finish this decision (${(error as Error).message.split('\n')[0]}). See its state with: npx kms-warden incidents list`,
         ),
       ).catch(() => ({ status: 500, body: 'the decision failed and Slack could not be told' }));
-    }
-  };
-
-/**
- * A press the function handed itself: decided only if its seal is this deployment's, unaltered and recent. A
- * refusal is audited and logged; nothing is thrown, so Lambda has nothing to retry.
- */
-export const completeSealedPress =
-  (deps: SlackDeps) =>
-  async (event: unknown): Promise<SlackReply> => {
-    try {
-      const unsealed = unsealPress(event, await deps.secret.bytes(), deps.now());
-      if (unsealed.ok) return await completeSlackPress(deps)(unsealed.press);
-      deps.logger.error('a handed-over Slack press was refused', { problem: unsealed.problem });
-      await deps.audit.record({
-        at: deps.now().toISOString(),
-        outcome: 'refused',
-        reason: `handed-over slack press: ${unsealed.problem}`,
-      });
-      return { status: 400, body: 'not a press kms-warden can decide' };
-    } catch (error) {
-      deps.logger.error('a handed-over Slack press could not be checked', { error: error as Error });
-      return { status: 500, body: 'the press could not be checked' };
     }
   };

@@ -23,6 +23,7 @@ import {
   boundedProgress,
   containmentSucceeded,
   incidentBounds,
+  type CarriedOut,
   type Decision,
   type Incident,
   type RekeyProgress,
@@ -31,7 +32,14 @@ import {
   type TimelineEntry,
 } from '../incidents/incident';
 import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
-import { isActive, statusesLeadingTo, transitions, type IncidentStatus } from '../incidents/lifecycle';
+import {
+  decisionRules,
+  isActive,
+  statusesLeadingTo,
+  transitions,
+  type DecisionAction,
+  type IncidentStatus,
+} from '../incidents/lifecycle';
 import { attachNote, containmentNote, decisionNote } from '../incidents/timeline';
 import { expiresAfter } from '../incidents/retention';
 
@@ -73,8 +81,12 @@ const resourceGraceDays = 60;
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
 const toIncident = (item: Record<string, unknown>): Incident => {
-  const { pk: _pk, sk: _sk, lastWriteId: _lastWriteId, ...incident } = item;
-  return incident as unknown as Incident;
+  const { pk: _pk, sk: _sk, lastWriteId: _lastWriteId, onceTaken, ...incident } = item;
+  // A string set (ADD and DELETE keep it one writer's change at a time); the document client reads it as a Set.
+  return {
+    ...(incident as unknown as Incident),
+    ...(onceTaken instanceof Set ? { onceTaken: [...(onceTaken as Set<string>)].sort() } : {}),
+  };
 };
 
 /** The incident as a failed condition found it, and the id of the write that last changed it. */
@@ -375,7 +387,89 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return this.move(id, to, decision.at, decisionNote(decision), decision);
   }
 
-  /** A conditional move to `to` from a status the lifecycle allows, with the decision that made it, if one did. */
+  async recordDecision(id: string, decision: Decision & { action: DecisionAction }): Promise<Incident> {
+    const rule = decisionRules[decision.action];
+    if (rule.moves) return this.move(id, rule.moves, decision.at, decisionNote(decision), decision, {}, rule.from);
+    const from = rule.from.map((_, i) => `:from${i}`);
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `${rule.once ? 'ADD onceTaken :taken ' : ''}SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at, ${appendTimeline}`,
+        ConditionExpression: `${exists} AND #status IN (${from.join(', ')})${rule.once ? ' AND (attribute_not_exists(onceTaken) OR NOT contains(onceTaken, :action))' : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(rule.from.map((status, i) => [from[i]!, status])),
+          ...(rule.once ? { ':taken': new Set([decision.action]), ':action': decision.action } : {}),
+          ':decision': [decision],
+          ':at': decision.at,
+          ...timelineValues({ at: decision.at, what: decisionNote(decision) }),
+        },
+      }),
+    );
+  }
+
+  async giveBack(id: string, action: DecisionAction, at: string, why: string): Promise<Incident> {
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `DELETE onceTaken :taken SET updatedAt = :at, ${appendTimeline}`,
+        ConditionExpression: exists,
+        ExpressionAttributeValues: {
+          ':taken': new Set([action]),
+          ':at': at,
+          ...timelineValues({ at, what: `${action} may be decided again: ${why}` }),
+        },
+      }),
+    );
+  }
+
+  async claimExecution(id: string, decisionId: string, at: string, until: string): Promise<Incident | undefined> {
+    // Not updatedAt, no timeline line: carrying a decision out is recorded when it finishes.
+    const written = await this.update(id, {
+      UpdateExpression: 'SET executing = :lease',
+      ConditionExpression: `${exists} AND (attribute_not_exists(executing) OR executing.#until < :at OR executing.decisionId = :decisionId)`,
+      ExpressionAttributeNames: { '#until': 'until' },
+      ExpressionAttributeValues: { ':lease': { decisionId, until }, ':at': at, ':decisionId': decisionId },
+    });
+    return written.ok ? this.withResources(written.incident) : undefined;
+  }
+
+  async recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void> {
+    await this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `SET decisions[${decision.index}].undone = :undone`,
+        ConditionExpression: `${exists} AND decisions[${decision.index}].id = :decisionId AND executing.decisionId = :decisionId`,
+        ExpressionAttributeValues: { ':undone': undone, ':decisionId': decision.id },
+      }),
+    );
+  }
+
+  async completeDecision(
+    id: string,
+    decision: { index: number; id: string },
+    carriedOut: CarriedOut,
+    results?: ActionResult[],
+  ): Promise<Incident> {
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        UpdateExpression: `REMOVE executing SET decisions[${decision.index}].carriedOut = :carriedOut, ${results ? `decisions[${decision.index}].results = :results, ` : ''}${appendTimeline}`,
+        ConditionExpression: `${exists} AND decisions[${decision.index}].id = :decisionId`,
+        ExpressionAttributeValues: {
+          ':carriedOut': carriedOut,
+          ...(results ? { ':results': results } : {}),
+          ':decisionId': decision.id,
+          ...timelineValues({ at: carriedOut.at, what: `carried out: ${carriedOut.detail}` }),
+        },
+      }),
+    );
+  }
+
+  /**
+   * A conditional move to `to` from a status the lifecycle allows (and `from` names, when given), with the decision
+   * that made it, if one did.
+   */
   private async move(
     id: string,
     to: IncidentStatus,
@@ -383,8 +477,9 @@ export class DynamoDbIncidentStore implements IncidentStore {
     what: string,
     decision?: Decision,
     also: Record<string, unknown> = {},
+    from?: readonly IncidentStatus[],
   ): Promise<Incident> {
-    const allowed = statusesLeadingTo(to);
+    const allowed = statusesLeadingTo(to).filter((status) => !from || from.includes(status));
     // No status leads there: nothing to condition on, and nothing a write could do.
     if (allowed.length === 0) throw new StateConflictError(id, await this.get(id));
     const names = allowed.map((_, i) => `:from${i}`);
@@ -410,21 +505,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
           ...(isActive(to) ? {} : { ':expiresAt': expiresAfter(at, this.retentionDays) }),
           ':at': at,
           ...timelineValues({ at, status: to, what }),
-        },
-      }),
-    );
-  }
-
-  async recordDecision(id: string, decision: Decision): Promise<Incident> {
-    return this.orConflict(
-      id,
-      await this.update(id, {
-        UpdateExpression: `SET decisions = list_append(if_not_exists(decisions, :none), :decision), updatedAt = :at, ${appendTimeline}`,
-        ConditionExpression: exists,
-        ExpressionAttributeValues: {
-          ':decision': [decision],
-          ':at': decision.at,
-          ...timelineValues({ at: decision.at, what: decisionNote(decision) }),
         },
       }),
     );

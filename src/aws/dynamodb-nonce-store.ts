@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NonceStore } from '../approvals/nonce-store';
 
 const neverUsed = 'attribute_not_exists(pk)';
@@ -32,5 +32,12 @@ export class DynamoDbNonceStore implements NonceStore {
         return error.Item !== undefined && unmarshall(error.Item).consumedBy === consumedBy;
       throw error;
     }
+  }
+
+  async spent(nonce: string): Promise<boolean> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `NONCE#${nonce}`, sk: 'NONCE' }, ConsistentRead: true }),
+    );
+    return Item !== undefined;
   }
 }

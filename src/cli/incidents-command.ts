@@ -12,6 +12,8 @@ import { operatorName, reporter, type CommandIo } from './io';
 export const incidentsUsage = `Usage:
   kms-warden incidents list [--status S,...] [--key ARN] [--json]   active incidents (or those in the given statuses), oldest change first
   kms-warden incidents show INCIDENT [--json]                       the incident as on-call was told, with its timeline
+  kms-warden incidents carry-out INCIDENT [--yes] [--json]          carry out decisions recorded but not carried out
+                                                                    (the executor failed, or was never handed them)
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, ...; see the README).`;
 
@@ -48,6 +50,7 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
       status: { type: 'string' },
       key: { type: 'string' },
       json: { type: 'boolean' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,7 +107,61 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
     }
     return 0;
   }
+  if (sub === 'carry-out') {
+    if (!id) return usageError(io, 'incidents', 'carry-out needs an INCIDENT');
+    return carryOutCommand(id, Boolean(values.yes), reporter(io, Boolean(values.json)), io);
+  }
   return usageError(io, 'incidents', `unknown incidents command "${sub}"`);
+};
+
+/**
+ * Carries out, in this process with the operator's AWS identity, the decisions an incident records that were never
+ * carried out (the executor was not handed them, or failed past its retries), in the order they were made.
+ */
+const carryOutCommand = async (
+  id: string,
+  yes: boolean,
+  report: ReturnType<typeof reporter>,
+  io: CommandIo,
+): Promise<number> => {
+  const deps = operatorDecisionDeps(loadConfig());
+  const incident = await deps.incidents.get(id);
+  if (!incident) {
+    io.err(`kms-warden incidents: no incident ${id}`);
+    return 1;
+  }
+  const waiting = (incident.decisions ?? []).filter((decision) => decision.id && !decision.carriedOut);
+  if (waiting.length === 0 || !yes) {
+    report(
+      waiting.length === 0
+        ? `every decision of ${id} is carried out`
+        : [
+            `${waiting.length} decision(s) of ${id} recorded and not carried out: ${waiting.map((d) => `${d.action} by ${d.by} at ${d.at}`).join('; ')}`,
+            'Nothing changed. Run again with --yes to carry them out.',
+          ],
+      {
+        incidentId: id,
+        waiting: waiting.map((d) => ({ id: d.id, action: d.action, by: d.by, at: d.at })),
+        carriedOut: false,
+      },
+    );
+    return 0;
+  }
+  let complete = true;
+  for (const decision of waiting) {
+    const outcome = await deps.executor.dispatch({ incidentId: id, decisionId: decision.id! });
+    const detail = outcome === 'handed-over' ? 'handed over' : outcome.ok ? outcome.detail : outcome.current;
+    const done = outcome !== 'handed-over' && outcome.ok && outcome.complete;
+    complete &&= done;
+    report(`${decision.action} by ${decision.by}: ${detail}`, {
+      incidentId: id,
+      decisionId: decision.id,
+      action: decision.action,
+      detail,
+      complete: done,
+    });
+  }
+  return complete ? 0 : 1;
 };
 
 /** approve | reject | release | disable INCIDENT: a decision made by the operator's AWS identity. */
@@ -152,9 +209,16 @@ export const decisionCommand =
       );
       return 0;
     }
-    const outcome = await makeDecision(deps, incident, action, values.by ?? operatorName(), 'cli');
-    if (!outcome.ok) {
-      io.err(`kms-warden ${verb}: this decision can no longer be made: the incident is ${outcome.current}`);
+    const made = await makeDecision(deps, incident, action, values.by ?? operatorName(), 'cli');
+    if (!made.ok) {
+      io.err(`kms-warden ${verb}: this decision can no longer be made: the incident is ${made.current}`);
+      return 1;
+    }
+    const outcome = made.outcome;
+    if (outcome === 'handed-over' || !outcome.ok) {
+      io.err(
+        `kms-warden ${verb}: ${decisionText[action].label} for ${id} is recorded but not carried out: ${outcome === 'handed-over' ? 'handed to the executor' : outcome.current}`,
+      );
       return 1;
     }
     report(`${decisionText[action].label} for ${id}: ${outcome.detail} (now ${outcome.updated.status})`, {

@@ -79,7 +79,9 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     return values.help ? 0 : 2;
   }
   const config = loadConfig();
-  const refused = values.principal ? principalRefusal(values.principal, config.responderRoles) : undefined;
+  const refused = values.principal
+    ? principalRefusal(values.principal, config.responderRoles, config.accountId, config.breakGlassPrincipals)
+    : undefined;
   if (refused) {
     io.err(`kms-warden contain: ${refused}.`);
     return 2;

@@ -150,9 +150,16 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       return 0;
     }
     // Through the same code as a link or a Slack button: audited, told, marked as told.
-    const outcome = await makeDecision(operatorDecisionDeps(config), incident, 'approve-deletion', by, 'cli');
-    if (!outcome.ok) {
-      io.err(`kms-warden rekey: this decision can no longer be made: the incident is ${outcome.current}`);
+    const made = await makeDecision(operatorDecisionDeps(config), incident, 'approve-deletion', by, 'cli');
+    if (!made.ok) {
+      io.err(`kms-warden rekey: this decision can no longer be made: the incident is ${made.current}`);
+      return 1;
+    }
+    const outcome = made.outcome;
+    if (outcome === 'handed-over' || !outcome.ok) {
+      io.err(
+        `kms-warden rekey: the approval is recorded but not carried out: ${outcome === 'handed-over' ? 'handed to the executor' : outcome.current}`,
+      );
       return 1;
     }
     report(

@@ -3,66 +3,99 @@ import { CachedSecret } from '../aws/cached-secret';
 import { DynamoDbAuditLog } from '../aws/dynamodb-audit-log';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { DynamoDbNonceStore } from '../aws/dynamodb-nonce-store';
-import { LambdaSelfInvoke } from '../aws/lambda-self-invoke';
+import { LambdaDecisionExecutor } from '../aws/lambda-decision-executor';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
-import type { ApprovalDeps, DecisionDeps } from '../approvals/decide';
-import { rekeyNotConfigured } from '../approvals/ports';
+import type { ApprovalDeps, DecisionDeps, DecisionExecutor, RecordDeps } from '../approvals/decide';
+import { InProcessExecutor } from '../approvals/in-process-executor';
+import { rekeyNotConfigured, type RekeyWorkflow } from '../approvals/ports';
 import { approvalRoute } from '../approvals/route';
-import { completeSealedPress, handleSlackAction, type SlackDeps } from '../approvals/slack-actions';
+import { handleSlackAction, type SlackDeps } from '../approvals/slack-actions';
 import type { Config } from '../config';
 import { ConfigError } from '../errors';
+import { logger } from '../logger';
 import { actionAdapters } from './responder';
 import { tellers } from './tellers';
 
 /**
- * Slack interactivity's deps, when a signing secret is configured. `selfFunctionName`: the deployed function's own
- * name (AWS_LAMBDA_FUNCTION_NAME), to hand presses to itself; without it (local runs) a press is decided at once.
+ * What carrying decisions out needs (the private executor, and the CLI with the operator's own credentials): the
+ * actions' adapters, telling people, starting re-keying.
  */
-export const slackDeps = (config: Config, approval: ApprovalDeps, selfFunctionName?: string): SlackDeps | undefined =>
+export const decisionDeps = (config: Config, documents = documentClient(), rekey?: RekeyWorkflow): DecisionDeps => ({
+  // SNS, Slack and links, like the responders: people hear of every decision.
+  ...tellers(config, documents),
+  ...actionAdapters(config, documents),
+  incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+  audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+  rekey:
+    rekey ??
+    (config.rekeyStateMachineArn
+      ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn)
+      : rekeyNotConfigured),
+  deletionWindowDays: config.rekeyDeletionWindowDays,
+});
+
+/**
+ * Decisions made from the CLI: recorded and carried out in this process with the operator's own AWS identity (no
+ * tokens: the identity decides), through the same record-first path as a link or a Slack press.
+ */
+export const operatorDecisionDeps = (config: Config, documents = documentClient()): RecordDeps & DecisionDeps => {
+  const deps = decisionDeps(config, documents);
+  return { ...deps, executor: new InProcessExecutor(deps) };
+};
+
+/**
+ * The approval endpoint's deps: recording decisions and checking links. In Lambda the work goes to the private
+ * executor function (DECISION_EXECUTOR_FUNCTION); without one (the local demo) it is carried out in process, with
+ * `rekey` starting re-keying there.
+ */
+export const approvalDeps = (
+  config: Config,
+  rekey?: RekeyWorkflow,
+  handOver?: DecisionExecutor,
+): ApprovalDeps & { links?: SlackDeps['links'] } => {
+  if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
+  const documents = documentClient();
+  const executor: DecisionExecutor =
+    handOver ??
+    (config.decisionExecutorFunction
+      ? new LambdaDecisionExecutor(selfInvokeClient(), config.decisionExecutorFunction)
+      : new InProcessExecutor(decisionDeps(config, documents, rekey)));
+  return {
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+    nonces: new DynamoDbNonceStore(documents, config.incidentTable),
+    secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
+    tokenTtlSeconds: config.approvalTokenHours * 3600,
+    executor,
+    logger,
+    now: () => new Date(),
+    // In process, a Slack press's message is replaced at once, with fresh links.
+    ...(config.decisionExecutorFunction || handOver ? {} : { links: tellers(config, documents).links }),
+  };
+};
+
+/** Slack interactivity's deps, when a signing secret is configured. */
+export const slackDeps = (
+  config: Config,
+  approval: ApprovalDeps & { links?: SlackDeps['links'] },
+): SlackDeps | undefined =>
   config.slackSigningSecretArn
     ? {
         ...approval,
         slackInteractivity: {
           signingSecret: new CachedSecret(secretsClient(), config.slackSigningSecretArn, { minimumBytes: 16 }),
           approvers: config.slackApprovers,
-          ...(selfFunctionName ? { later: new LambdaSelfInvoke(selfInvokeClient(), selfFunctionName) } : {}),
         },
       }
     : undefined;
 
 /**
- * Decisions made from the CLI: the same adapters as the endpoint, without tokens (the operator's AWS identity decides).
+ * The approval function's composition root: links, the decisions they record, and Slack button presses. It holds
+ * no power over keys or principals: the decisions' work is the executor's (`handOver` puts another in its place:
+ * the integration tests run the executor function's own code, with its own role).
  */
-export const operatorDecisionDeps = (config: Config, documents = documentClient()): DecisionDeps => ({
-  // SNS, Slack and links, like the responders: people hear of every decision.
-  ...tellers(config, documents),
-  ...actionAdapters(config, documents),
-  incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
-  audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
-  rekey: config.rekeyStateMachineArn
-    ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn)
-    : rekeyNotConfigured,
-  deletionWindowDays: config.rekeyDeletionWindowDays,
-});
-
-/** The approval endpoint's deps: the decision deps, plus what signed, single-use links need. */
-export const approvalDeps = (config: Config): ApprovalDeps => {
-  if (!config.approvalSecretArn) throw new ConfigError('APPROVAL_SECRET_ARN', 'is not set');
-  const documents = documentClient();
-  return {
-    ...operatorDecisionDeps(config, documents),
-    nonces: new DynamoDbNonceStore(documents, config.incidentTable),
-    secret: new CachedSecret(secretsClient(), config.approvalSecretArn),
-    tokenTtlSeconds: config.approvalTokenHours * 3600,
-  };
-};
-
-/**
- * The approval function's composition root: links, the decisions they make, and Slack button presses. In Lambda
- * (`selfFunctionName` set), a Slack press is answered at once and decided by an asynchronous invocation of itself.
- */
-export const approvalEndpoint = (config: Config, selfFunctionName?: string) => {
-  const deps = approvalDeps(config);
-  const slack = slackDeps(config, deps, selfFunctionName);
-  return approvalRoute(deps, slack && { action: handleSlackAction(slack), complete: completeSealedPress(slack) });
+export const approvalEndpoint = (config: Config, handOver?: DecisionExecutor) => {
+  const deps = approvalDeps(config, undefined, handOver);
+  const slack = slackDeps(config, deps);
+  return approvalRoute(deps, slack && { action: handleSlackAction(slack) });
 };

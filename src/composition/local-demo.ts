@@ -17,8 +17,14 @@ export const demoIncidentStore = (incidentTable: string) => new DynamoDbIncident
 /** The re-key steps, as the deployed step function builds them. */
 export const demoRekeyDeps = (config: Config): RekeyDeps => rekeyDeps(config);
 
-/** The approval endpoint's deps, starting re-keying with `rekey` (the local workflow). */
-export const demoApprovalDeps = (config: Config, rekey: RekeyWorkflow) => ({ ...approvalDeps(config), rekey });
+/**
+ * The approval endpoint's deps, carrying decisions out in process and starting re-keying with `rekey` (the local
+ * workflow), with the incident store the demo reads.
+ */
+export const demoApprovalDeps = (config: Config, rekey: RekeyWorkflow) => ({
+  ...approvalDeps(config, rekey),
+  incidents: demoIncidentStore(config.incidentTable),
+});
 export type DemoApprovalDeps = ReturnType<typeof demoApprovalDeps>;
 
 /** The tags the EBS re-encrypter puts on snapshots: the demo's stand-in person finds the copies to cut over to. */

@@ -18,6 +18,7 @@ import { respondToKmsApiCall } from '../respond/respond-to-kms-api-call';
 import { respondToSecurityFinding } from '../respond/respond-to-security-finding';
 import type { ResponderDeps } from '../respond/responder-deps';
 import { tellers } from './tellers';
+import { PowertoolsResponseMetrics } from '../aws/powertools-metrics';
 
 /** The event the security-finding function accepts (GuardDuty findings, Config compliance changes). */
 export { securityFindingEventSchema } from '../respond/respond-to-security-finding';
@@ -49,12 +50,15 @@ export const responderDeps = (config: Config) => {
       others: new DynamoDbKeySettingsJournal(documents, config.incidentTable, 'others'),
     },
     breaker: new DynamoDbCircuitBreaker(documents, config.incidentTable, config.disableKeysPerHour),
+    // In Lambda only: elsewhere (the CLI, the demo) the embedded-metric lines would be noise on stdout.
+    ...(process.env.AWS_LAMBDA_FUNCTION_NAME ? { metrics: new PowertoolsResponseMetrics() } : {}),
     memory: new DynamoDbDetectionMemory(documents, config.incidentTable, config.detectionMemoryDays),
     settings: {
       keyAdministrators: config.keyAdministrators,
       trustedAccounts: config.trustedAccounts,
       thresholds: config.thresholds,
       responderRoles: config.responderRoles,
+      breakGlass: config.breakGlassPrincipals,
       accountId: config.accountId,
       unknownPriorKeyState: config.unknownPriorKeyState,
       defaultMode: config.defaultMode,

@@ -92,6 +92,8 @@ export interface PlanningFacts {
   trustedAccounts: readonly string[];
   /** kms-warden's own roles, never contained. */
   responderRoles: readonly string[];
+  /** The account's break-glass principals: offered to a person, never contained on kms-warden's own say. */
+  breakGlass?: readonly string[];
   /** The account kms-warden acts in. */
   ownAccount: string | undefined;
   /** When the plan is made: sessions issued before it are cut off by quarantine. */

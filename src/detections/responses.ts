@@ -14,10 +14,15 @@ export const denyStep = (
   keyArn: string,
   suspect: string,
   run: Run,
-  facts: Pick<PlanningFacts, 'responderRoles'>,
+  facts: Pick<PlanningFacts, 'responderRoles' | 'breakGlass'>,
 ): PlannedAction => ({
   type: 'deny-principal-in-key-policy',
-  params: { keyArn, principalArn: suspect, responderRoles: [...facts.responderRoles] },
+  params: {
+    keyArn,
+    principalArn: suspect,
+    responderRoles: [...facts.responderRoles],
+    ...(facts.breakGlass?.length ? { breakGlass: [...facts.breakGlass] } : {}),
+  },
   run,
 });
 
@@ -37,7 +42,11 @@ export const isFederatedSession = (arn: string) => /^arn:aws[a-z-]*:sts::\d{12}:
 
 /** The principal guard's answer for a suspect, in the planning facts' terms. */
 export const guardOf = (suspect: string, facts: PlanningFacts) =>
-  guardPrincipal(suspect, { responderRoles: facts.responderRoles, ownAccount: facts.ownAccount });
+  guardPrincipal(suspect, {
+    responderRoles: facts.responderRoles,
+    breakGlass: facts.breakGlass,
+    ownAccount: facts.ownAccount,
+  });
 
 const quarantineStep = (principalArn: string, facts: PlanningFacts, run: Run, why?: string): PlannedAction => ({
   type: 'quarantine-principal',
@@ -45,6 +54,7 @@ const quarantineStep = (principalArn: string, facts: PlanningFacts, run: Run, wh
     principalArn,
     sessionsIssuedBefore: facts.now,
     responderRoles: [...facts.responderRoles],
+    ...(facts.breakGlass?.length ? { breakGlass: [...facts.breakGlass] } : {}),
     ...(facts.ownAccount ? { ownAccount: facts.ownAccount } : {}),
   },
   run,
@@ -86,10 +96,20 @@ export const isolate = (signal: Signal, facts: PlanningFacts, run: Run = 'automa
     const denyRun = runOf(guard.deny.may);
     steps.push(
       denyStep(signal.keyArn!, suspect, denyRun, facts),
-      ...(guard.kind === 'service-linked-role' ? [] : [revokeStep(signal.keyArn!, suspect, facts, denyRun)]),
+      ...(guard.kind === 'service-linked-role' || guard.kind === 'break-glass'
+        ? []
+        : [revokeStep(signal.keyArn!, suspect, facts, denyRun)]),
     );
   }
   switch (guard.kind) {
+    case 'break-glass':
+      steps.push(
+        askAPerson(
+          `check with the holders of the break-glass principal ${suspect} whether this was theirs; if not, rotate its credentials and review what it did (kms-warden offered its deny in the key policy and will not quarantine it)`,
+          'break-glass principals recover the account: kms-warden never contains them on its own say',
+        ),
+      );
+      return steps;
     case 'service-linked-role':
       steps.push(
         askAPerson(

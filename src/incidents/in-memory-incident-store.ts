@@ -7,6 +7,7 @@ import {
   boundedProgress,
   containmentSucceeded,
   incidentBounds,
+  type CarriedOut,
   type Decision,
   type Incident,
   type RekeyProgress,
@@ -14,10 +15,10 @@ import {
   type SignalEntry,
   type TimelineEntry,
 } from './incident';
-import { canMove, isActive } from './lifecycle';
+import { canMove, decisionRules, isActive } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
-import type { IncidentStatus } from './lifecycle';
+import type { DecisionAction, IncidentStatus } from './lifecycle';
 import { containmentNote, decisionNote, attachNote } from './timeline';
 
 /** The incident store in process memory, with the same conditions as the DynamoDB one (replay, tests). */
@@ -198,13 +199,70 @@ export class InMemoryIncidentStore implements IncidentStore {
     );
   }
 
-  async recordDecision(id: string, decision: Decision): Promise<Incident> {
+  async recordDecision(id: string, decision: Decision & { action: DecisionAction }): Promise<Incident> {
+    const current = this.incidents.get(id);
+    const rule = decisionRules[decision.action];
+    const recordable =
+      current &&
+      (rule.from as readonly IncidentStatus[]).includes(current.status) &&
+      (!rule.moves || canMove(current.status, rule.moves)) &&
+      !(rule.once && (current.onceTaken ?? []).includes(decision.action));
+    if (!current || !recordable) throw new StateConflictError(id, current);
+    if (rule.moves) return this.decide(id, rule.moves, decision);
+    return this.put(
+      {
+        ...current,
+        decisions: [...(current.decisions ?? []), decision],
+        ...(rule.once ? { onceTaken: [...(current.onceTaken ?? []), decision.action].sort() } : {}),
+        updatedAt: decision.at,
+      },
+      { at: decision.at, what: decisionNote(decision) },
+    );
+  }
+
+  async giveBack(id: string, action: DecisionAction, at: string, why: string): Promise<Incident> {
     const current = this.incidents.get(id);
     if (!current) throw new StateConflictError(id, undefined);
     return this.put(
-      { ...current, decisions: [...(current.decisions ?? []), decision], updatedAt: decision.at },
-      { at: decision.at, what: decisionNote(decision) },
+      { ...current, onceTaken: (current.onceTaken ?? []).filter((taken) => taken !== action), updatedAt: at },
+      { at, what: `${action} may be decided again: ${why}` },
     );
+  }
+
+  async claimExecution(id: string, decisionId: string, at: string, until: string): Promise<Incident | undefined> {
+    const current = this.incidents.get(id);
+    if (!current) throw new StateConflictError(id, undefined);
+    const held = current.executing;
+    if (held && held.until >= at && held.decisionId !== decisionId) return undefined;
+    const claimed = { ...current, executing: { decisionId, until } };
+    this.incidents.set(id, structuredClone(claimed));
+    return structuredClone(claimed);
+  }
+
+  async recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void> {
+    const current = this.incidents.get(id);
+    const found = current?.decisions?.[decision.index];
+    if (!current || found?.id !== decision.id || current.executing?.decisionId !== decision.id)
+      throw new StateConflictError(id, current);
+    const decisions = [...current.decisions!];
+    decisions[decision.index] = { ...found, undone: [...undone] };
+    this.incidents.set(id, structuredClone({ ...current, decisions }));
+  }
+
+  async completeDecision(
+    id: string,
+    decision: { index: number; id: string },
+    carriedOut: CarriedOut,
+    results?: ActionResult[],
+  ): Promise<Incident> {
+    const current = this.incidents.get(id);
+    const found = current?.decisions?.[decision.index];
+    if (!current || found?.id !== decision.id) throw new StateConflictError(id, current);
+    const decisions = [...current.decisions!];
+    decisions[decision.index] = { ...found, carriedOut, ...(results ? { results } : {}) };
+    const { executing: _executing, ...rest } = current;
+    const note = { at: carriedOut.at, what: `carried out: ${carriedOut.detail}` };
+    return this.put({ ...rest, decisions }, note);
   }
 
   async listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]> {

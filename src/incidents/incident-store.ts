@@ -1,8 +1,8 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detections/detection';
 import type { PlannedAction } from '../actions';
-import type { Decision, Incident, RekeyProgress, ResourceProgress, SignalEntry } from './incident';
-import type { IncidentStatus } from './lifecycle';
+import type { CarriedOut, Decision, Incident, RekeyProgress, ResourceProgress, SignalEntry } from './incident';
+import type { DecisionAction, IncidentStatus } from './lifecycle';
 
 export type OpenResult =
   | { outcome: 'created'; incident: Incident }
@@ -75,8 +75,29 @@ export interface IncidentStore {
    * race raises StateConflictError carrying the winner's state.
    */
   decide(id: string, to: IncidentStatus, decision: Decision): Promise<Incident>;
-  /** Records a decision that changes no status (an approved disable-key). */
-  recordDecision(id: string, decision: Decision): Promise<Incident>;
+  /**
+   * Records a decision before anything is carried out, under the one condition lifecycle's decisionRules gives it: the
+   * move it makes (approve-rekey, reject, release) from the statuses it may be made from, or, for a decision that moves
+   * nothing (disable-key, approve-deletion), those statuses and, taken once, none of its kind standing. The winner of
+   * two decisions made at once is the one whose write lands; the other raises StateConflictError with its state.
+   */
+  recordDecision(id: string, decision: Decision & { action: DecisionAction }): Promise<Incident>;
+  /** Gives a decision taken once back (it did not happen: a disable AWS refused), so it may be decided again. */
+  giveBack(id: string, action: DecisionAction, at: string, why: string): Promise<Incident>;
+  /**
+   * Makes `decisionId`'s executor the one carrying out the incident's decisions until `until` (one at a time, so a
+   * release never undoes while a disable is half done). The incident when claimed; undefined while another holds it.
+   */
+  claimExecution(id: string, decisionId: string, at: string, until: string): Promise<Incident | undefined>;
+  /** Records the steps a release (or reject) has undone so far, so a run that stops halfway resumes from there. */
+  recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void>;
+  /** Records what carrying a decision out did (and the results of its actions), and lets go of the claim. */
+  completeDecision(
+    id: string,
+    decision: { index: number; id: string },
+    carriedOut: CarriedOut,
+    results?: ActionResult[],
+  ): Promise<Incident>;
   /** Incidents in one of these statuses whose last change is older than `before`, oldest first. */
   listByStatus(statuses: readonly IncidentStatus[], before: string): Promise<Incident[]>;
   /** Every incident about a key, newest first. */

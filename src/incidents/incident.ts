@@ -9,11 +9,26 @@ import type { PriorKeyState } from '../policy/prior-key-state';
 import type { IncidentStatus } from './lifecycle';
 
 export interface Decision {
+  /** Names the decision for the executor that carries it out (decisions recorded before there was one have none). */
+  id?: string;
   action: string;
   by: string;
   channel: 'approval-link' | 'slack' | 'cli';
   at: string;
   results?: ActionResult[];
+  /** What carrying it out did, once it finished: recorded after the decision, which moved the incident first. */
+  carriedOut?: CarriedOut;
+  /** The Slack press that made it: the executor replaces its message with the outcome (Slack's hosts only). */
+  press?: { user: string; responseUrl?: string };
+  /** A release or reject carrying out: the steps undone so far (`step:<index>`, `decision:<id>`), to resume from. */
+  undone?: string[];
+}
+
+export interface CarriedOut {
+  at: string;
+  detail: string;
+  /** False when it did not fully happen (a step not undone, a key not disabled). */
+  complete: boolean;
 }
 
 /** One signal attached to an incident, with the evidence people need to judge it. */
@@ -154,6 +169,10 @@ export interface Incident {
   lastEvidence?: Record<string, unknown>;
   /** What people decided, in order: who, when, through which channel, and what it did. */
   decisions?: Decision[];
+  /** Decisions taken once that stand (disable-key, approve-deletion): the condition that makes a second one lose. */
+  onceTaken?: string[];
+  /** The decision being carried out, and until when its executor holds the incident (one executor at a time). */
+  executing?: { decisionId: string; until: string };
   remindedAt?: string;
   notifiedAt?: string;
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */

@@ -49,11 +49,41 @@ export interface OpenDecision {
 const rekeyWorthy: ReadonlySet<string> = new Set(['high', 'critical']);
 
 /**
- * Before a re-key is approved (disabling the old key then would stop re-encryption), or after it was refused: what
- * containment did or offered is still the question.
+ * How each decision is recorded, before anything is carried out: the status it moves the incident to, if any, the
+ * statuses it may be recorded from, and whether it is taken once. The store's conditional write checks exactly this,
+ * so of two decisions made at once one wins and the other acts on nothing.
+ *
+ * - approve-rekey moves to approved; reject to rejected (its executor then undoes and moves on to released); release
+ *   to released, from any status before approval but rejected (a rejection is already releasing).
+ * - disable-key is recorded before a re-key is approved (disabling the old key then would stop re-encryption) or after
+ *   one was refused; approve-deletion once re-keying verified. Both are taken once: a disable that did not happen is
+ *   given back by its executor, and may be decided again.
  */
-const beforeRekey = (status: IncidentStatus): boolean =>
-  status === 'open' || status === 'rejected' || canMove(status, 'approved');
+export const decisionRules = {
+  'approve-rekey': { moves: 'approved', from: ['contained', 'awaiting-approval'], once: false },
+  reject: { moves: 'rejected', from: ['awaiting-approval'], once: false },
+  release: { moves: 'released', from: ['open', 'contained', 'awaiting-approval'], once: false },
+  'disable-key': { moves: undefined, from: ['open', 'contained', 'awaiting-approval', 'rejected'], once: true },
+  'approve-deletion': { moves: undefined, from: ['re-keyed'], once: true },
+} as const satisfies Record<
+  DecisionAction,
+  { moves: IncidentStatus | undefined; from: readonly IncidentStatus[]; once: boolean }
+>;
+
+const recordableFrom = (action: DecisionAction, status: IncidentStatus): boolean =>
+  (decisionRules[action].from as readonly IncidentStatus[]).includes(status);
+
+/** Decisions taken once that stand: recorded (new) or, for incidents from before, decided and not failed. */
+const takenOnce = (incident: Incident): Set<string> => {
+  const didNotHappen = new Set(['failed', 'needs-person']);
+  return new Set([
+    ...(incident.onceTaken ?? []),
+    ...(incident.decisions ?? [])
+      .filter((decision) => decision.id === undefined)
+      .filter((decision) => !didNotHappen.has(decision.results?.[0]?.outcome ?? 'none'))
+      .map((decision) => decision.action),
+  ]);
+};
 
 /**
  * The one answer to "which decisions can this incident still take": the decision endpoint refuses any other, the
@@ -62,40 +92,35 @@ const beforeRekey = (status: IncidentStatus): boolean =>
  * - approve-rekey: until approved, for an incident about a key; asked for (and linked) when it is high or critical and
  *   not a dry run, open to a person who chooses it (the CLI) otherwise.
  * - reject: while the incident awaits approval (on the approval page, beside Approve).
- * - disable-key: before a re-key is approved (disabling the old key then would stop re-encryption) or once it was
- *   refused, until a decision disabled it (a failed one leaves it open); asked for (and linked) when containment
- *   offered it rather than applying it.
+ * - disable-key: as decisionRules says, until a decision disabled it (a failed one is given back); asked for (and
+ *   linked) when containment offered it rather than applying it.
  * - approve-deletion: once, when re-keying verified everything and asked for it.
- * - release: until the incident is approved, released or closed; linked when a reversible step changed something;
+ * - release: until the incident is approved, rejected, released or closed; linked when a reversible step changed
+ *   something;
  *   asked while steps containment only offered (other than disabling the key) wait undecided for a person, who
  *   applies them by hand or releases the incident.
  */
 export const openDecisions = (incident: Incident): OpenDecision[] => {
   const open: OpenDecision[] = [];
   const results = incident.results ?? [];
-  // A decision that did not do its work (a disable that failed, or AWS refused) does not close itself: a person may
-  // try again once the cause is fixed.
-  const didNotHappen = new Set(['failed', 'needs-person']);
-  const decided = new Set(
-    (incident.decisions ?? [])
-      .filter((decision) => !didNotHappen.has(decision.results?.[0]?.outcome ?? 'none'))
-      .map((decision) => decision.action),
-  );
-  if (incident.keyArn && canMove(incident.status, 'approved')) {
+  const taken = takenOnce(incident);
+  const may = (action: DecisionAction) =>
+    recordableFrom(action, incident.status) && !(decisionRules[action].once && taken.has(action));
+  if (incident.keyArn && may('approve-rekey')) {
     // Any incident about a key may be re-keyed by a person who chooses to (the CLI, say); kms-warden asks for it, and
     // links it, only for high and critical signals it acted on for real.
     const worthy = !incident.dryRun && rekeyWorthy.has(incident.signal.severity);
     open.push({ action: 'approve-rekey', asked: worthy, linked: worthy });
   }
-  if (beforeRekey(incident.status) && !decided.has('disable-key')) {
+  if (may('disable-key')) {
     const offered =
       !incident.dryRun &&
       incident.plan.some((step, i) => step.type === 'disable-key' && results[i]?.outcome === 'not-run');
     open.push({ action: 'disable-key', asked: offered, linked: offered });
   }
-  if (incident.status === 're-keyed' && incident.rekey?.deletionRequestedAt && !decided.has('approve-deletion'))
+  if (incident.rekey?.deletionRequestedAt && may('approve-deletion'))
     open.push({ action: 'approve-deletion', asked: true, linked: true });
-  if (canMove(incident.status, 'released')) {
+  if (may('release')) {
     const undoable = incident.plan.some(
       (step, i) => changedSomething(results[i]) && actions[step.type as ActionType].reversible,
     );
@@ -103,11 +128,11 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
     // applied by hand, or the incident released.
     const undecidedOffers =
       !incident.dryRun &&
-      decided.size === 0 &&
+      (incident.decisions ?? []).length === 0 &&
       incident.plan.some((step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run');
     open.push({ action: 'release', asked: undecidedOffers, linked: undoable });
   }
-  if (canMove(incident.status, 'rejected')) open.push({ action: 'reject', asked: false, linked: false });
+  if (may('reject')) open.push({ action: 'reject', asked: false, linked: false });
   return open;
 };
 

@@ -15,17 +15,28 @@ export const serveApprovals = async (
   context: () => unknown,
 ): Promise<{ url: string; close: () => Promise<void> }> => {
   const server: Server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const match = /^\/approvals\/([^/]+)$/.exec(path);
+    // Everything in the request is the sender's: nothing in it may stop the server (a bad escape such as %ff, a
+    // malformed URL), and a request that cannot be read is answered 400.
+    let path: string;
+    let token: string | undefined;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const match = /^\/approvals\/([^/]+)$/.exec(path);
+      token = match ? decodeURIComponent(match[1]!) : undefined;
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end('kms-warden local approval server: this request path cannot be read');
+      return;
+    }
     const method = req.method ?? 'GET';
     for await (const _chunk of req) {
       // The decision is in the path; the form's body carries nothing.
     }
     const event = {
       version: '2.0',
-      routeKey: match ? `${method} /approvals/{token}` : '$default',
+      routeKey: token !== undefined ? `${method} /approvals/{token}` : '$default',
       rawPath: path,
-      ...(match ? { pathParameters: { token: decodeURIComponent(match[1]!) } } : {}),
+      ...(token !== undefined ? { pathParameters: { token } } : {}),
       requestContext: {
         http: {
           method,

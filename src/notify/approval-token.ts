@@ -31,12 +31,18 @@ export const signToken = (claims: Omit<TokenClaims, 'nonce'> & { nonce?: string 
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 };
 
+/** Longer than any token kms-warden signs (an incident id, an action, a time and a nonce, then a MAC). */
+const maxTokenLength = 1024;
+
 /** Checks a token's integrity, expiry and purpose. It does not consume the nonce: the decision does that. */
 export const verifyToken = (
   token: string,
   secret: Buffer,
   expected: { action?: ApprovalAction; incidentId?: string; now: Date },
 ): TokenCheck => {
+  // Refused before any work on it, but refused like any other malformed token: answered with a page and audited.
+  if (token.length > maxTokenLength)
+    return { ok: false, refusal: 'malformed', detail: `not a kms-warden approval token (${token.length} characters)` };
   const parts = token.split('.');
   if (parts.length !== 2 || !/^[\w-]+$/.test(parts[0]!) || !/^[\w-]+$/.test(parts[1]!)) {
     return { ok: false, refusal: 'malformed', detail: 'not a kms-warden approval token' };

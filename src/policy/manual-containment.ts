@@ -26,8 +26,9 @@ export const principalRefusal = (
   principalArn: string,
   responderRoles: readonly string[],
   ownAccount?: string,
+  breakGlass: readonly string[] = [],
 ): string | undefined => {
-  const guard = guardPrincipal(principalArn, { responderRoles, ownAccount });
+  const guard = guardPrincipal(principalArn, { responderRoles, ownAccount, breakGlass });
   if (guard.deny.may !== 'automatic') return guard.deny.why;
   if (guard.quarantine.may !== 'automatic' && guard.ownAccount !== false) return guard.quarantine.why;
   return undefined;

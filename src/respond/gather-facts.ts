@@ -141,6 +141,7 @@ export const gatherFacts = async (signal: Signal, deps: ResponderDeps): Promise<
     key,
     trustedAccounts: deps.settings.trustedAccounts,
     responderRoles: deps.settings.responderRoles,
+    breakGlass: deps.settings.breakGlass ?? [],
     ownAccount: deps.settings.accountId ?? (keyArn ? accountOfKey(keyArn) : undefined) ?? signal.source.accountId,
     now,
     revokesPerSecond: deps.settings.revokesPerSecond,

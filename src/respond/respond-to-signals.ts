@@ -16,6 +16,7 @@ export type { KeyUsageHistory, Outcome, ResponderDeps, ResponderSettings } from 
  */
 const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
   const { logger } = deps;
+  deps.metrics?.signal(signal.detector, signal.severity);
   const { prior, facts, keyProfile, policyHistory } = await gatherFacts(signal, deps);
   const { now } = facts;
   const planned = planResponse(signal, facts);
@@ -58,6 +59,10 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     });
     incident = await deps.incidents.recordContainment(incident.id, results, deps.now().toISOString());
     logger.info('containment recorded', { incidentId: incident.id, status: incident.status, results });
+    deps.metrics?.steps(results);
+    const eventAt = Date.parse(signal.source.eventTime);
+    if (incident.status === 'contained' && Number.isFinite(eventAt))
+      deps.metrics?.contained(deps.now().getTime() - eventAt);
   }
 
   incident = await tellOfStatus(incident, deps);
@@ -72,6 +77,10 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
 /** Decide, act, record and tell, for each signal in turn. */
 export const respondToSignals = async (signals: readonly Signal[], deps: ResponderDeps): Promise<Outcome> => {
   const incidents = [];
-  for (const signal of signals) incidents.push(await respondToSignal(signal, deps));
+  try {
+    for (const signal of signals) incidents.push(await respondToSignal(signal, deps));
+  } finally {
+    deps.metrics?.flush();
+  }
   return { status: 'responded', incidents };
 };

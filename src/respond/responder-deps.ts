@@ -1,3 +1,4 @@
+import type { ResponseMetrics } from './response-metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ActionDeps } from '../actions/action';
 import type { KeyOperations } from '../actions/ports';
@@ -18,6 +19,8 @@ export interface KeyUsageHistory {
 export interface ResponderSettings extends DetectionSettings {
   /** kms-warden's own role ARNs: their calls are its own, and they are never contained. */
   responderRoles: readonly string[];
+  /** Break-glass principals (breakGlassPrincipals): offered to a person, never contained automatically. */
+  breakGlass?: readonly string[];
   /** The account kms-warden runs in, when the stack says (ACCOUNT_ID). */
   accountId?: string | undefined;
   unknownPriorKeyState: 'Enabled' | 'Disabled';
@@ -47,6 +50,8 @@ export interface ResponderDeps extends ActionDeps, TellDeps {
   logger: Logger;
   settings: ResponderSettings;
   now: () => Date;
+  /** Signals, steps and time to containment, for dashboards and alarms; absent, nothing is counted. */
+  metrics?: ResponseMetrics;
 }
 
 export type Outcome =

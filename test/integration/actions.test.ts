@@ -50,7 +50,7 @@ describe('containment actions against moto: apply, apply again, undo', () => {
     Object.assign(process.env, responderEnvironment(stack));
     kms = new KMSClient({});
     deps = await moto.asFunction('onKmsApiCall', () => actionAdapters(loadConfig(), documentClient()));
-    undoDeps = await moto.asFunction('approvals', () => actionAdapters(loadConfig(), documentClient()));
+    undoDeps = await moto.asFunction('executeDecision', () => actionAdapters(loadConfig(), documentClient()));
   });
 
   const newKey = async () => {

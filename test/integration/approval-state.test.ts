@@ -3,6 +3,8 @@ import { signToken, verifyToken } from '../../src/notify/approval-token';
 import { CachedSecret } from '../../src/aws/cached-secret';
 import { documentClient, secretsClient } from '../../src/aws/clients';
 import { DynamoDbNonceStore } from '../../src/aws/dynamodb-nonce-store';
+import { DynamoDbAuditLog } from '../../src/aws/dynamodb-audit-log';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { provisionResponderStack } from '../../src/local/responder-stack';
 import { useMoto } from '../support/moto';
 
@@ -10,6 +12,8 @@ describe('approval tokens against moto: the secret and single use', () => {
   const moto = useMoto();
   let nonces: DynamoDbNonceStore;
   let approvalSecrets: SecretsManagerClient;
+  let audit: DynamoDbAuditLog;
+  let table: string;
 
   beforeAll(async () => {
     const stack = await provisionResponderStack('approvals');
@@ -22,9 +26,11 @@ describe('approval tokens against moto: the secret and single use', () => {
     );
     moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: signing }, SlackSigningSecret: { Ref: short } });
     // The approvals function spends nonces and reads its secrets with its own role.
-    ({ nonces, approvalSecrets } = await moto.asFunction('approvals', () => ({
+    table = stack.incidentTable;
+    ({ nonces, approvalSecrets, audit } = await moto.asFunction('approvals', () => ({
       nonces: new DynamoDbNonceStore(documentClient(), stack.incidentTable),
       approvalSecrets: secretsClient(),
+      audit: new DynamoDbAuditLog(documentClient(), stack.incidentTable, 365, 5),
     })));
   });
 
@@ -37,6 +43,43 @@ describe('approval tokens against moto: the secret and single use', () => {
     expect(results.sort()).toEqual([false, true]);
     expect(await nonces.consume('n-1', 'kw-1', expiresAt)).toBe(false);
     expect(await nonces.consume('n-2', 'kw-1', expiresAt)).toBe(true);
+    // A spent link's page shows the decision: the store says which nonces are used.
+    expect(await nonces.spent('n-1')).toBe(true);
+    expect(await nonces.spent('n-3')).toBe(false);
+  });
+
+  it('audits refusals from one address up to its rate, says when it stops, and keeps counting', async () => {
+    const at = '2026-12-05T10:00:30.000Z';
+    const refusal = (sourceIp: string, i: number) =>
+      audit.record({ at, outcome: 'refused', reason: `forged: #${i}`, sourceIp, userAgent: 'x'.repeat(5000) });
+    for (let i = 0; i < 9; i += 1) await refusal('203.0.113.66', i);
+    await refusal('198.51.100.1', 0);
+    await audit.record({ at, outcome: 'decided', reason: 'release by a person', incidentId: 'kw-1' });
+    const { Items = [] } = await documentClient().send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDIT#2026-12-05' },
+      }),
+    );
+    const flood = Items.filter((item) => item.sourceIp === '203.0.113.66');
+    // Five recorded, then one saying the rest are only counted; none after.
+    expect(flood).toHaveLength(6);
+    expect(flood.filter((item) => String(item.reason).startsWith('rate limited: more than 5 refusals'))).toHaveLength(
+      1,
+    );
+    expect(Items.filter((item) => item.sourceIp === '198.51.100.1')).toHaveLength(1);
+    expect(Items.filter((item) => item.outcome === 'decided')).toHaveLength(1);
+    // Whatever the sender wrote is kept bounded.
+    expect(Math.max(...Items.map((item) => String(item.userAgent ?? '').length))).toBeLessThanOrEqual(513);
+    const { Items: counted = [] } = await documentClient().send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AUDITRATE#203.0.113.66' },
+      }),
+    );
+    expect(counted).toEqual([expect.objectContaining({ sk: '2026-12-05T10:00', refusals: 9 })]);
   });
 
   it('reads the signing secret once per cache period, and refuses a short one', async () => {

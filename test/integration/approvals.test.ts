@@ -13,7 +13,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signToken, type ApprovalAction } from '../../src/notify/approval-token';
 import { signSlackRequest } from '../../src/approvals/slack-signature';
-import { sealPress } from '../../src/approvals/sealed-press';
+import type { DecisionExecutor } from '../../src/approvals/decide';
+import { approvalEndpoint } from '../../src/composition/approvals';
+import { loadConfig } from '../../src/config';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import {
@@ -60,6 +62,7 @@ describe('the approval endpoint, against moto', () => {
   let inbox: string;
   let slackServer: Server;
   let rekeyStateMachine: string;
+  const handedOver: unknown[] = [];
   const slackPosts: Array<{
     text: string;
     blocks: Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>;
@@ -125,10 +128,22 @@ describe('the approval endpoint, against moto', () => {
       }),
     );
     kms = new KMSClient({});
-    ({ handler: approvals } = (await moto.asFunction(
-      'approvals',
-      () => import('../../handlers/approvals'),
-    )) as unknown as { handler: Handler });
+    // The executor function's own code with its own role; the approvals function hands it each decision it records
+    // (in AWS, an asynchronous invocation: here the hand-over runs it before answering, so tests see its effect).
+    const { handler: execute } = (await moto.asFunction(
+      'executeDecision',
+      () => import('../../handlers/execute-decision'),
+    )) as unknown as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const executor: DecisionExecutor = {
+      dispatch: async (job) => {
+        handedOver.push(job);
+        await execute(job, localLambdaContext('executeDecision'));
+        return 'handed-over';
+      },
+    };
+    approvals = (await moto.asFunction('approvals', () =>
+      approvalEndpoint(loadConfig(), executor),
+    )) as unknown as Handler;
     ({ handler: respond } = (await moto.asFunction(
       'onKmsApiCall',
       () => import('../../handlers/on-kms-api-call'),
@@ -222,10 +237,12 @@ describe('the approval endpoint, against moto', () => {
     const approve = token(incidentId, 'approve-rekey');
     const first = await approvals(request('POST', approve), localLambdaContext('approvals'));
     const again = await approvals(request('POST', approve), localLambdaContext('approvals'));
-    expect(first.statusCode).toBe(200);
-    expect(first.body).toContain('re-keying started (execution arn:aws:states:');
+    expect(first.statusCode).toBe(202);
+    expect(first.body).toContain('Decided: Approve re-key');
     expect(again.statusCode).toBe(409);
     const stored = await statusOf(incidentId);
+    // Carried out by the executor, with its own role: the execution started.
+    expect(stored.decisions[0].carriedOut.detail).toContain('re-keying started (execution arn:aws:states:');
     expect(stored.status).toBe('approved');
     // One execution, named after the incident, whose input is the run.
     const { executions = [] } = await new SFNClient({}).send(
@@ -257,7 +274,7 @@ describe('the approval endpoint, against moto', () => {
       approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals')),
       approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals')),
     ]);
-    expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(replies.map((r) => r.statusCode).sort()).toEqual([202, 409]);
     expect((await statusOf(incidentId)).decisions).toHaveLength(1);
   });
 
@@ -280,7 +297,7 @@ describe('the approval endpoint, against moto', () => {
       'KmsWardenQuarantine',
     ]);
     const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
-    expect(reply.statusCode).toBe(200);
+    expect(reply.statusCode).toBe(202);
     expect((await statusOf(incidentId)).status).toBe('released');
     const policy = JSON.parse(
       (await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!,
@@ -303,7 +320,7 @@ describe('the approval endpoint, against moto', () => {
     });
     const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
     expect(fault.made()).toBe(1);
-    expect(reply.statusCode).toBe(200);
+    expect(reply.statusCode).toBe(202);
     expect(reply.body).not.toMatch(/changed|already decided/i);
     expect((await statusOf(incidentId)).status).toBe('released');
     expect((await statusOf(incidentId)).decisions).toHaveLength(1);
@@ -312,7 +329,7 @@ describe('the approval endpoint, against moto', () => {
   it('disables the key on an approved disable-key link', async () => {
     const { incidentId, keyId } = await containedIncident();
     const reply = await approvals(request('POST', token(incidentId, 'disable-key')), localLambdaContext('approvals'));
-    expect(reply.statusCode).toBe(200);
+    expect(reply.statusCode).toBe(202);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
     expect((await statusOf(incidentId)).decisions[0]).toMatchObject({
       action: 'disable-key',
@@ -397,21 +414,12 @@ describe('the approval endpoint, against moto', () => {
       expect(buttons.map((b) => b.action_id)).toEqual(['approve-rekey', 'release']);
       const postsBefore = slackPosts.length;
       const reply = await approvals(press('U0LEAD', buttons[0]!.value), localLambdaContext('approvals'));
-      // The answer replaces the message: the incident as it now stands, with no button for a decision already made.
-      const replaced = JSON.parse(reply.body) as {
-        replace_original: boolean;
-        blocks: Array<{ type: string; elements?: Array<{ text?: string }> }>;
-      };
-      expect(replaced.replace_original).toBe(true);
-      expect(replaced.blocks.map((b) => b.type)).toEqual([
-        'header',
-        'section',
-        'section',
-        'section',
-        'section',
-        'context',
-      ]);
-      expect(replaced.blocks.at(-1)!.elements![0]!.text).toContain(`<@U0LEAD>: approve-rekey for ${incidentId}`);
+      // Recorded, and the presser told; the executor carries it out (and replaces the message through the press's
+      // response_url, which this press has none of).
+      expect(JSON.parse(reply.body)).toMatchObject({
+        response_type: 'ephemeral',
+        text: expect.stringContaining(`<@U0LEAD>: approve-rekey for ${incidentId}: recorded`),
+      });
       expect((await statusOf(incidentId)).status).toBe('approved');
       // Slack's own message was updated in place: no second Slack post.
       expect(slackPosts.length).toBe(postsBefore);
@@ -424,7 +432,7 @@ describe('the approval endpoint, against moto', () => {
       const reply = await approvals(press('U0ONCALL', value), localLambdaContext('approvals'));
       expect(reply.statusCode).toBe(200);
       expect(JSON.parse(reply.body)).toMatchObject({
-        replace_original: true,
+        response_type: 'ephemeral',
         text: expect.stringContaining(incidentId),
       });
       // Everyone else hears of the decision through SNS, in the incident's chat thread.
@@ -440,33 +448,28 @@ describe('the approval endpoint, against moto', () => {
       expect(again.text).toContain('can no longer be made');
     });
 
-    it('decides a press the deployed function handed itself only under its seal, and checks the approver again', async () => {
-      const { incidentId } = await containedIncident();
-      const value = token(incidentId, 'approve-rekey');
-      const handedOver = (press: object) => ({
-        kmsWardenSlackPress: sealPress(press as never, Buffer.from(secretText), new Date()),
-      });
-      // Anyone allowed to invoke the function could send an unsealed press: refused, nothing decided.
-      const forged = await approvals(
-        { kmsWardenSlackPress: { token: value, user: 'U0ONCALL', requester: {} } },
-        localLambdaContext('approvals'),
-      );
-      expect(forged.statusCode).toBe(400);
-      const refused = await approvals(
-        handedOver({ token: value, user: 'U0INTERN', requester: {} }),
-        localLambdaContext('approvals'),
-      );
-      expect(JSON.parse(refused.body)).toMatchObject({ text: expect.stringContaining('not on the list') });
-      expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
-      const reply = await approvals(
-        handedOver({ token: value, user: 'U0ONCALL', username: 'someone', requester: { sourceIp: '203.0.113.9' } }),
-        localLambdaContext('approvals'),
-      );
-      expect(reply.statusCode).toBe(200);
-      expect(await statusOf(incidentId)).toMatchObject({
-        status: 'approved',
-        decisions: [{ channel: 'slack', by: 'slack:U0ONCALL (someone)' }],
-      });
+    it('hands the executor only the recorded decision; a job for anything else carries out nothing', async () => {
+      const { incidentId, keyId } = await containedIncident();
+      const before = await statusOf(incidentId);
+      const { handler: execute } = (await moto.asFunction(
+        'executeDecision',
+        () => import('../../handlers/execute-decision'),
+      )) as unknown as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+      // What anyone allowed to invoke the executor could send: a decision never recorded, and a malformed event.
+      expect(
+        await execute(
+          { incidentId, decisionId: '00000000-0000-4000-8000-000000000000' },
+          localLambdaContext('executeDecision'),
+        ),
+      ).toEqual({ notCarriedOut: expect.stringContaining('no decision') });
+      expect(
+        await execute(
+          { incidentId, decisionId: 'x', responseUrl: 'https://hooks.slack.com/evil' },
+          localLambdaContext('executeDecision'),
+        ),
+      ).toMatchObject({ status: 'rejected' });
+      expect(await statusOf(incidentId)).toEqual(before);
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Enabled');
     });
 
     it.each([

@@ -391,7 +391,7 @@ describe('containment in a real account, under the strict layer', () => {
     });
     expect((await messagesAbout(stored.id))[0]).toContain('done: taken out: statement Open: *');
     // Release (undone with the approvals function's role): the policy is as it was, the deny gone too.
-    const release = await moto.asFunction('approvals', () => actionAdapters(loadConfig(), documentClient()));
+    const release = await moto.asFunction('executeDecision', () => actionAdapters(loadConfig(), documentClient()));
     const deny = stored.plan.findIndex((step) => step.type === 'deny-principal-in-key-policy');
     await denyPrincipalInKeyPolicy.undo(stored.plan[deny]!.params as never, release, stored.results![deny]!);
     await closeOpenKeyPolicy.undo(stored.plan[closed]!.params as never, release, stored.results![closed]!);
@@ -630,7 +630,7 @@ describe('containment in a real account, under the strict layer', () => {
       'quarantine-principal:applied',
     ]);
     // Release (the approvals function's role) takes back all of it.
-    const release = await moto.asFunction('approvals', () => actionAdapters(loadConfig(), documentClient()));
+    const release = await moto.asFunction('executeDecision', () => actionAdapters(loadConfig(), documentClient()));
     const quarantine = stored.plan.findIndex((step) => step.type === 'quarantine-principal');
     await quarantinePrincipal.undo(stored.plan[quarantine]!.params as never, release, stored.results![quarantine]!);
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'retried' }))).PolicyNames).toEqual(['work']);

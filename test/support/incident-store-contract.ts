@@ -220,4 +220,107 @@ export const describeIncidentStore = (
       expect(await incidents.recordSlackMessage('kw-none', { channel: 'C1', ts: '3.3' })).toBe(false);
       expect(await incidents.get('kw-none')).toBeUndefined();
     });
+
+    describe('decisions: recorded first under their one condition, carried out by one executor at a time', () => {
+      const at = '2026-11-28T13:00:00.000Z';
+      const made = (action: 'approve-rekey' | 'reject' | 'release' | 'disable-key', id: string) => ({
+        id,
+        action,
+        by: 'alice',
+        channel: 'approval-link' as const,
+        at,
+      });
+      const contained = async (name: string) => {
+        const draft = incident(name);
+        await incidents.open(draft);
+        await incidents.recordContainment(draft.id, [], '2026-11-28T12:00:02.000Z');
+        await incidents.awaitDecision(draft.id, '2026-11-28T12:00:03.000Z');
+        return draft.id;
+      };
+
+      it('lets one of two decisions that move the incident win, whichever it is', async () => {
+        for (const [first, second] of [
+          ['approve-rekey', 'release'],
+          ['release', 'approve-rekey'],
+          ['reject', 'approve-rekey'],
+          ['approve-rekey', 'reject'],
+        ] as const) {
+          const id = await contained(`move-${first}-${second}`);
+          const settled = await Promise.allSettled([
+            incidents.recordDecision(id, made(first, `${first}-1`)),
+            incidents.recordDecision(id, made(second, `${second}-1`)),
+          ]);
+          expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+          const lost = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult;
+          expect(lost.reason).toBeInstanceOf(StateConflictError);
+          expect((await incidents.get(id))!.decisions).toHaveLength(1);
+        }
+      });
+
+      it('refuses a release of a rejected incident (the rejection is releasing it), and a disable after approval', async () => {
+        const rejected = await contained('rejected-then-release');
+        await incidents.recordDecision(rejected, made('reject', 'r-1'));
+        await expect(incidents.recordDecision(rejected, made('release', 'r-2'))).rejects.toThrow(StateConflictError);
+        expect((await incidents.get(rejected))!.status).toBe('rejected');
+
+        const approved = await contained('approved-then-disable');
+        await incidents.recordDecision(approved, made('approve-rekey', 'a-1'));
+        await expect(incidents.recordDecision(approved, made('disable-key', 'a-2'))).rejects.toThrow(
+          StateConflictError,
+        );
+      });
+
+      it('takes a disable once, until it is given back', async () => {
+        const id = await contained('disable-once');
+        const settled = await Promise.allSettled([
+          incidents.recordDecision(id, made('disable-key', 'd-1')),
+          incidents.recordDecision(id, made('disable-key', 'd-2')),
+        ]);
+        expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect((await incidents.get(id))!.onceTaken).toEqual(['disable-key']);
+        await incidents.giveBack(id, 'disable-key', at, 'the disable failed');
+        expect((await incidents.get(id))!.onceTaken ?? []).toEqual([]);
+        await incidents.recordDecision(id, made('disable-key', 'd-3'));
+        expect((await incidents.get(id))!.decisions!.map((d) => d.id)).toHaveLength(2);
+      });
+
+      it('lets one executor hold the incident at a time, until it completes or its claim expires', async () => {
+        const id = await contained('executor-claim');
+        await incidents.recordDecision(id, made('disable-key', 'e-1'));
+        await incidents.recordDecision(id, made('release', 'e-2'));
+        const until = '2026-11-28T13:06:00.000Z';
+        expect(await incidents.claimExecution(id, 'e-1', at, until)).toMatchObject({
+          executing: { decisionId: 'e-1', until },
+        });
+        expect(await incidents.claimExecution(id, 'e-2', at, until)).toBeUndefined();
+        // The holder again (a retry of the same decision): still its own.
+        expect(await incidents.claimExecution(id, 'e-1', at, until)).toBeDefined();
+        await incidents.recordUndone(id, { index: 1, id: 'e-2' }, ['step:0']).then(
+          () => {
+            throw new Error('recorded progress for a decision that does not hold the incident');
+          },
+          (error: unknown) => expect(error).toBeInstanceOf(StateConflictError),
+        );
+        const done = await incidents.completeDecision(
+          id,
+          { index: 0, id: 'e-1' },
+          {
+            at,
+            detail: 'disabled',
+            complete: true,
+          },
+        );
+        expect(done.executing).toBeUndefined();
+        expect(done.decisions![0]!.carriedOut).toEqual({ at, detail: 'disabled', complete: true });
+        expect(await incidents.claimExecution(id, 'e-2', at, until)).toBeDefined();
+        await incidents.recordUndone(id, { index: 1, id: 'e-2' }, ['step:0', 'step:2']);
+        expect((await incidents.get(id))!.decisions![1]!.undone).toEqual(['step:0', 'step:2']);
+        // A claim past its time is anyone's: an executor that died does not hold the incident for ever.
+        expect(
+          await incidents.claimExecution(id, 'e-3', '2026-11-28T13:07:00.000Z', '2026-11-28T13:13:00.000Z'),
+        ).toMatchObject({
+          executing: { decisionId: 'e-3' },
+        });
+      });
+    });
   });

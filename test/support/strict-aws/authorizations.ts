@@ -138,9 +138,13 @@ const secretsManager = async (call: AwsCall, emulator: Emulator): Promise<Author
     return [{ action, resource: arnIn(emulator, call, 'secretsmanager', `secret:${params.Name}-??????`) }];
   if (!params.SecretId) return [{ action, resource: '*' }];
   const secret = await emulator.secret(params.SecretId, call.region);
+  // Secrets Manager sets secretsmanager:KmsKeyId to the key the request names, as given (an id, alias or ARN)
+  // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
+  const context = params.KmsKeyId ? { context: { 'secretsmanager:KmsKeyId': String(params.KmsKeyId) } } : {};
   return [
     {
       action,
+      ...context,
       resource:
         secret?.ARN ??
         (String(params.SecretId).startsWith('arn:')

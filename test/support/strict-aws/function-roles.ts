@@ -16,6 +16,7 @@ export const functionNames = [
   'onSecurityFinding',
   'remindPendingDecisions',
   'approvals',
+  'executeDecision',
   'rekeyStep',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];

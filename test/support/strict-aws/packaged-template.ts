@@ -12,7 +12,9 @@ export const testStage = 'test';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, read field by field
 export type Json = any;
 export interface CfnTemplate {
-  Resources: Record<string, { Type: string; Properties: Record<string, Json> }>;
+  Parameters?: Record<string, { Type: string; Default?: string }>;
+  Conditions?: Record<string, Json>;
+  Resources: Record<string, { Type: string; Properties: Record<string, Json>; Condition?: string }>;
 }
 
 /** What the packaged template is made from: a change to any of them packages it again. */
@@ -25,8 +27,9 @@ const inputs = () => [
 const cacheRoot = join(projectRoot, 'node_modules', '.cache', 'kms-warden-template');
 
 /**
- * The CloudFormation template `serverless package` makes, as CloudFormation would receive it: every role, policy and
- * environment variable the functions deploy with. Packaged once per change of its inputs (about 4 s) and kept under
+ * The CloudFormation template `serverless package` makes, as CloudFormation would deploy it with the parameters'
+ * defaults (the settings it was packaged with): every role, policy and environment variable the functions deploy
+ * with, conditions decided (withConditionsDecided). Packaged once per change of its inputs (about 4 s) and kept under
  * node_modules/.cache; test files running at the same time may both package it, and the last rename wins with the
  * same content.
  */
@@ -62,7 +65,72 @@ export const packagedTemplate = (): CfnTemplate => {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
+  return withConditionsDecided(JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate);
+};
+
+const noValue = Symbol('AWS::NoValue');
+
+/**
+ * What CloudFormation makes of a template's parameters and conditions at deploy: each parameter takes its default
+ * (a CommaDelimitedList is split on commas), each condition is decided, Fn::If keeps the branch its condition chose,
+ * AWS::NoValue removes the property or list item, and a resource whose Condition is false is not created
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-conditions.html).
+ * A condition function this does not know throws, naming it.
+ */
+export const withConditionsDecided = (template: CfnTemplate): CfnTemplate => {
+  const parameters = Object.fromEntries(
+    Object.entries(template.Parameters ?? {}).map(([name, { Type, Default }]) => [
+      name,
+      Type === 'CommaDelimitedList' ? (Default ?? '').split(',') : Default,
+    ]),
+  );
+  const valueOf = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(valueOf);
+    if (!node || typeof node !== 'object') return node;
+    if ('Ref' in node && node.Ref in parameters) return parameters[node.Ref];
+    if ('Fn::Join' in node) {
+      const [delimiter, items] = node['Fn::Join'] as [string, Json];
+      return [valueOf(items)].flat(2).join(delimiter);
+    }
+    throw new Error(`cannot decide ${JSON.stringify(node)} in a condition: add it to withConditionsDecided`);
+  };
+  const decided: Record<string, boolean> = {};
+  const holds = (node: Json): boolean => {
+    if ('Condition' in node) return conditionNamed(node.Condition);
+    if ('Fn::Equals' in node) {
+      const [left, right] = (node['Fn::Equals'] as Json[]).map(valueOf);
+      return JSON.stringify(left) === JSON.stringify(right);
+    }
+    if ('Fn::Not' in node) return !holds(node['Fn::Not'][0]);
+    if ('Fn::And' in node) return (node['Fn::And'] as Json[]).every(holds);
+    if ('Fn::Or' in node) return (node['Fn::Or'] as Json[]).some(holds);
+    throw new Error(`cannot decide the condition ${JSON.stringify(node)}: add it to withConditionsDecided`);
+  };
+  const conditionNamed = (name: string): boolean => {
+    const condition = template.Conditions?.[name];
+    if (condition === undefined) throw new Error(`the template has no condition ${name}`);
+    return (decided[name] ??= holds(condition));
+  };
+  const decide = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(decide).filter((item) => item !== noValue);
+    if (!node || typeof node !== 'object') return node;
+    const keys = Object.keys(node);
+    if (keys.length === 1 && keys[0] === 'Ref' && node.Ref === 'AWS::NoValue') return noValue;
+    if (keys.length === 1 && keys[0] === 'Ref' && node.Ref in parameters) return parameters[node.Ref];
+    if (keys.length === 1 && keys[0] === 'Fn::If') {
+      const [name, whenTrue, whenFalse] = node['Fn::If'] as [string, Json, Json];
+      return decide(conditionNamed(name) ? whenTrue : whenFalse);
+    }
+    return Object.fromEntries(
+      Object.entries(node)
+        .map(([key, inner]) => [key, decide(inner)] as const)
+        .filter(([, inner]) => inner !== noValue),
+    );
+  };
+  const resources = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Condition === undefined || conditionNamed(resource.Condition))
+    .map(([id, resource]) => [id, decide(resource)] as const);
+  return { ...template, Resources: Object.fromEntries(resources) };
 };
 
 /** What CloudFormation would give for a Ref or Fn::GetAtt of a logical id, in the emulated account. */

@@ -124,6 +124,15 @@ describe('the principal guard', () => {
     if (why) expect([guard.deny.why, guard.quarantine.why].some((text) => text?.includes(why))).toBe(true);
   });
 
+  it('offers the deny of a break-glass principal to a person, and never quarantines it', () => {
+    const breakGlass = [`arn:aws:iam::${account}:role/ops/BreakGlass`];
+    const guard = guardPrincipal(`arn:aws:iam::${account}:role/ops/BreakGlass`, { ...context, breakGlass });
+    expect(guard).toMatchObject({ kind: 'break-glass', deny: { may: 'approval' }, quarantine: { may: 'never' } });
+    expect(guard.quarantine.why).toContain('breakGlassPrincipals');
+    // Another role of the same name under another path is not the break-glass one.
+    expect(guardPrincipal(`arn:aws:iam::${account}:role/BreakGlass`, { ...context, breakGlass }).kind).toBe('role');
+  });
+
   it("knows kms-warden's own roles by the path stored plans named them by", () => {
     expect(
       guardPrincipal(`arn:aws:iam::${account}:role/kms-warden/prod/anything`, { responderRolePath: '/kms-warden/' })

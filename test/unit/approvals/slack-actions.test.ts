@@ -1,13 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
-  completeSealedPress,
+  answerPress,
   completeSlackPress,
   handleSlackAction,
-  type SlackDeferral,
   type SlackDeps,
 } from '../../../src/approvals/slack-actions';
-import { sealPress, unsealPress, type SealedPress } from '../../../src/approvals/sealed-press';
-import { approvalRoute } from '../../../src/approvals/route';
+import { DecisionBusyError, type DecisionJob } from '../../../src/approvals/carry-out';
+import type { DecisionDeps, DecisionExecutor } from '../../../src/approvals/decide';
+import { executeDecisionJob } from '../../../src/approvals/executor';
+import { InProcessExecutor } from '../../../src/approvals/in-process-executor';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
 import { signToken } from '../../../src/notify/approval-token';
 import type { AuditEntry } from '../../../src/approvals/ports';
@@ -24,7 +25,14 @@ const responseUrl = 'https://hooks.slack.com/actions/T000/1111/abcdef';
 
 type Post = { url: string; body: Record<string, unknown> };
 
-const setup = async (later?: SlackDeferral) => {
+/** The executor as Lambda runs it: jobs queued, carried out when the test says. */
+const handedOver = () => {
+  const jobs: DecisionJob[] = [];
+  const executor: DecisionExecutor = { dispatch: async (job) => (jobs.push(job), 'handed-over') };
+  return { jobs, executor };
+};
+
+const setup = async (executorOf?: (deps: DecisionDeps) => DecisionExecutor) => {
   const incidents = new InMemoryIncidentStore();
   const incident = incidentFrom(record('ScheduleKeyDeletion.assumed-role'), {
     status: 'awaiting-approval',
@@ -35,34 +43,47 @@ const setup = async (later?: SlackDeferral) => {
   const sent: Notification[] = [];
   const audit: AuditEntry[] = [];
   const used = new Set<string>();
-  const deps: SlackDeps = {
+  const post = (async (url: string, init: RequestInit) => {
+    posts.push({ url, body: JSON.parse(String(init.body)) as Record<string, unknown> });
+    return new Response('ok');
+  }) as typeof fetch;
+  const links = {
+    baseUrl: 'https://approvals.example.test/approvals/',
+    secret: { bytes: async () => linkSecret },
+    ttlSeconds: 3600,
+  };
+  const decisionDeps: DecisionDeps & { post: typeof fetch } = {
     kms: {} as ActionDeps['kms'],
     iam: {} as ActionDeps['iam'],
     policyTexts: {} as ActionDeps['policyTexts'],
     keyPolicyLock: {} as ActionDeps['keyPolicyLock'],
     incidents,
-    nonces: { consume: async (nonce) => !used.has(nonce) && Boolean(used.add(nonce)) },
-    secret: { bytes: async () => linkSecret },
     audit: { record: async (entry) => void audit.push(entry) },
     rekey: { start: async () => ({ started: true, detail: 're-keying started' }) },
-    notifier: { send: async (notification) => (sent.push(notification), `m${sent.length}`) },
-    links: {
-      baseUrl: 'https://approvals.example.test/approvals/',
-      secret: { bytes: async () => linkSecret },
-      ttlSeconds: 3600,
-    },
+    notifier: { send: async (notification: Notification) => (sent.push(notification), `m${sent.length}`) },
+    links,
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => now,
-    tokenTtlSeconds: 3600,
     deletionWindowDays: 30,
+    post,
+  };
+  const deps: SlackDeps = {
+    incidents,
+    nonces: {
+      consume: async (nonce) => !used.has(nonce) && Boolean(used.add(nonce)),
+      spent: async (nonce) => used.has(nonce),
+    },
+    secret: { bytes: async () => linkSecret },
+    audit: decisionDeps.audit,
+    executor: executorOf ? executorOf(decisionDeps) : new InProcessExecutor(decisionDeps),
+    links,
+    logger: decisionDeps.logger,
+    now: () => now,
+    tokenTtlSeconds: 3600,
     slackInteractivity: {
       signingSecret: { bytes: async () => Buffer.from(signingSecret) },
       approvers: ['U0ONCALL'],
-      post: (async (url: string, init: RequestInit) => {
-        posts.push({ url, body: JSON.parse(String(init.body)) as Record<string, unknown> });
-        return new Response('ok');
-      }) as typeof fetch,
-      ...(later ? { later } : {}),
+      post,
     },
   };
   const press = (user: string, value: string, response_url = responseUrl) => {
@@ -76,7 +97,7 @@ const setup = async (later?: SlackDeferral) => {
   };
   const tokenFor = (action: 'approve-rekey' | 'release') =>
     signToken({ incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600 }, linkSecret);
-  return { deps, incidents, incident, posts, sent, audit, press, tokenFor };
+  return { deps, decisionDeps, incidents, incident, posts, sent, audit, press, tokenFor };
 };
 
 describe('answering a Slack button press through its response_url', () => {
@@ -130,65 +151,91 @@ describe('answering a Slack button press through its response_url', () => {
   });
 });
 
-describe("answering within Slack's 3 seconds: the press handed over, decided after", () => {
-  const handedOver = () => {
-    const presses: SealedPress[] = [];
-    return { presses, later: { defer: async (sealed: SealedPress) => void presses.push(sealed) } };
-  };
-  const routeOf = (deps: SlackDeps) =>
-    approvalRoute(deps, { action: handleSlackAction(deps), complete: completeSealedPress(deps) });
-
-  it('answers at once with nothing decided; the handed-over press then decides and replaces the message', async () => {
-    const { presses, later } = handedOver();
-    const { deps, incident, incidents, posts, press, tokenFor } = await setup(later);
-    const token = tokenFor('approve-rekey');
-    const reply = await press('U0ONCALL', token);
-    expect(reply).toEqual({ status: 200, body: '' });
-    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
-    expect(posts).toEqual([]);
-    // Handed over sealed with the deployment's link secret.
-    expect(unsealPress(presses[0], linkSecret, now)).toEqual({
-      ok: true,
-      press: { token, user: 'U0ONCALL', responseUrl, requester: { sourceIp: '203.0.113.9' } },
+describe("answering within Slack's 3 seconds: the decision recorded, its work handed to the private executor", () => {
+  it('records the decision before answering, then the executor carries it out and replaces the message', async () => {
+    const { jobs, executor } = handedOver();
+    const { decisionDeps, incident, incidents, posts, sent, press, tokenFor } = await setup(() => executor);
+    await press('U0ONCALL', tokenFor('approve-rekey'));
+    // Moved first (the one winner), nothing carried out yet; the presser alone is told.
+    const recorded = (await incidents.get(incident.id))!;
+    expect(recorded.status).toBe('approved');
+    expect(recorded.decisions!.at(-1)).toMatchObject({
+      action: 'approve-rekey',
+      by: 'slack:U0ONCALL',
+      press: { user: 'U0ONCALL', responseUrl },
     });
+    expect(recorded.decisions!.at(-1)!.carriedOut).toBeUndefined();
+    expect(sent).toEqual([]);
+    expect(posts).toEqual([
+      {
+        url: responseUrl,
+        body: expect.objectContaining({ response_type: 'ephemeral', text: expect.stringContaining('carrying it out') }),
+      },
+    ]);
+    // The job names the decision and nothing else: where to answer is in the record.
+    expect(jobs).toEqual([{ incidentId: incident.id, decisionId: recorded.decisions!.at(-1)!.id }]);
 
-    // What the function's asynchronous invocation of itself does with it, through the same route as HTTP.
-    const done = (await routeOf(deps)(JSON.parse(JSON.stringify({ kmsWardenSlackPress: presses[0] })))) as {
-      statusCode: number;
-    };
-    expect(done.statusCode).toBe(200);
-    expect((await incidents.get(incident.id))!.status).toBe('approved');
-    expect(posts).toEqual([{ url: responseUrl, body: expect.objectContaining({ replace_original: true }) }]);
+    // What the executor function does with it.
+    expect(await executeDecisionJob(decisionDeps, jobs[0]!)).toEqual({ detail: 're-keying started', complete: true });
+    expect((await incidents.get(incident.id))!.decisions!.at(-1)!.carriedOut).toMatchObject({
+      detail: 're-keying started',
+      complete: true,
+    });
+    expect(posts[1]).toEqual({ url: responseUrl, body: expect.objectContaining({ replace_original: true }) });
+    expect(sent).toHaveLength(1);
+
+    // Run again (Lambda's retry, a second hand-over): nothing more is done or told.
+    expect(await executeDecisionJob(decisionDeps, jobs[0]!)).toEqual({ detail: 're-keying started', complete: true });
+    expect(posts).toHaveLength(2);
+    expect(sent).toHaveLength(1);
   });
 
-  it('refuses a non-approver before handing anything over', async () => {
-    const { presses, later } = handedOver();
-    const { posts, press, tokenFor } = await setup(later);
+  it('waits while another decision of the incident is carried out, and past its wait lets Lambda retry', async () => {
+    const { jobs, executor } = handedOver();
+    const { incident, incidents, decisionDeps, press, tokenFor } = await setup(() => executor);
+    await press('U0ONCALL', tokenFor('approve-rekey'));
+    // Another executor holds the incident for the next minutes.
+    const later = new Date(now.getTime() + 60_000).toISOString();
+    await incidents.claimExecution(incident.id, 'another-decision', now.toISOString(), later);
+    await expect(executeDecisionJob(decisionDeps, jobs[0]!, { everyMs: 5, forMs: 30 })).rejects.toThrow(
+      DecisionBusyError,
+    );
+    expect((await incidents.get(incident.id))!.decisions!.at(-1)!.carriedOut).toBeUndefined();
+    // The other lets go while this one waits: it is carried out then, within the same run.
+    const earlier = new Date(now.getTime() - 1).toISOString();
+    setTimeout(() => void incidents.claimExecution(incident.id, 'another-decision', earlier, earlier), 20);
+    expect(await executeDecisionJob(decisionDeps, jobs[0]!, { everyMs: 5, forMs: 5_000 })).toEqual({
+      detail: 're-keying started',
+      complete: true,
+    });
+  });
+
+  it('refuses a non-approver before recording anything', async () => {
+    const { jobs, executor } = handedOver();
+    const { incident, incidents, posts, press, tokenFor } = await setup(() => executor);
     await press('U0INTERN', tokenFor('approve-rekey'));
-    expect(presses).toEqual([]);
+    expect(jobs).toEqual([]);
+    expect((await incidents.get(incident.id))!.decisions ?? []).toEqual([]);
     expect(posts[0]!.body).toMatchObject({
       response_type: 'ephemeral',
       text: expect.stringContaining('not on the list'),
     });
   });
 
-  it('decides at once when the hand-over fails: late is better than never', async () => {
-    const { incident, incidents, posts, press, tokenFor } = await setup({
-      defer: async () => Promise.reject(new Error('Rate exceeded')),
-    });
-    const reply = await press('U0ONCALL', tokenFor('approve-rekey'));
-    expect(JSON.parse(reply.body)).toMatchObject({ replace_original: true });
+  it('when the hand-over fails, the decision stays recorded and the presser is told to carry it out', async () => {
+    const { incident, incidents, posts, press, tokenFor } = await setup(() => ({
+      dispatch: async () => Promise.reject(new Error('Rate exceeded')),
+    }));
+    await press('U0ONCALL', tokenFor('approve-rekey'));
     expect((await incidents.get(incident.id))!.status).toBe('approved');
-    expect(posts).toHaveLength(1);
+    expect(posts[0]!.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining(`incidents carry-out ${incident.id}`),
+    });
   });
 
-  it('checks the approver again when the press is decided, and never throws', async () => {
-    const { deps, incident, incidents, posts, tokenFor } = await setup();
-    const complete = completeSlackPress(deps);
-    await complete({ token: tokenFor('approve-rekey'), user: 'U0INTERN', responseUrl, requester: {} });
-    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
-    expect(posts[0]!.body).toMatchObject({ text: expect.stringContaining('not on the list') });
-
+  it('never throws: a press that cannot be checked is answered in Slack', async () => {
+    const { deps, posts, tokenFor } = await setup();
     const broken = completeSlackPress({
       ...deps,
       secret: { bytes: async () => Promise.reject(new Error('AccessDeniedException: secretsmanager:GetSecretValue')) },
@@ -196,31 +243,42 @@ describe("answering within Slack's 3 seconds: the press handed over, decided aft
     await expect(
       broken({ token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} }),
     ).resolves.toMatchObject({ status: 200 });
-    expect(posts[1]!.body).toMatchObject({
+    expect(posts[0]!.body).toMatchObject({
       response_type: 'ephemeral',
       text: expect.stringMatching(/^kms-warden could not finish this decision \(AccessDeniedException/),
     });
   });
 
-  it('refuses a handed-over press that is unsealed, forged, altered, stale or malformed, or when Slack is not configured', async () => {
-    const { deps, incident, incidents, audit, tokenFor } = await setup();
-    const press = { token: tokenFor('approve-rekey'), user: 'U0ONCALL', responseUrl, requester: {} };
-    const sealed = sealPress(press, linkSecret, now);
-    const later = new Date(now.getTime() + 16 * 60_000);
-    const cases: Array<[string, unknown, SlackDeps]> = [
-      ['an unsealed press, as anyone allowed to invoke the function could send', press, deps],
-      ['a press sealed with another secret', sealPress(press, Buffer.from('x'.repeat(64)), now), deps],
-      ['a sealed press whose user was changed', { ...sealed, press: sealed.press.replace('U0ONCALL', 'U0LEAD') }, deps],
-      ['a press sealed 16 minutes ago', sealed, { ...deps, now: () => later }],
-      ['a malformed seal', { ...sealed, mac: 'zz' }, deps],
-    ];
-    for (const [, event, using] of cases)
-      expect(await routeOf(using)({ kmsWardenSlackPress: event })).toMatchObject({ statusCode: 400 });
-    expect(audit.filter((a) => a.reason.startsWith('handed-over slack press'))).toHaveLength(cases.length);
-    expect(await approvalRoute(deps)({ kmsWardenSlackPress: sealed })).toMatchObject({ statusCode: 400 });
-    expect((await incidents.get(incident.id))!.status).toBe('awaiting-approval');
-    // The genuine one still decides.
-    expect(await routeOf(deps)({ kmsWardenSlackPress: sealed })).toMatchObject({ statusCode: 200 });
-    expect((await incidents.get(incident.id))!.status).toBe('approved');
+  it('carries out nothing for a job that names no recorded decision (anyone allowed to invoke the executor)', async () => {
+    const { decisionDeps, incident, incidents, sent, posts } = await setup();
+    const before = structuredClone(await incidents.get(incident.id));
+    expect(
+      await executeDecisionJob(decisionDeps, {
+        incidentId: incident.id,
+        decisionId: '00000000-0000-4000-8000-000000000000',
+      }),
+    ).toEqual({ notCarriedOut: expect.stringContaining('no decision') });
+    expect(await incidents.get(incident.id)).toEqual(before);
+    expect(sent).toEqual([]);
+    expect(posts).toEqual([]);
+  });
+});
+
+describe('answering a press with what outsiders wrote', () => {
+  it('escapes the summary it posts, so no link or mention can be forged in it', async () => {
+    const posts: Post[] = [];
+    const post = (async (url: string, init: RequestInit) => {
+      posts.push({ url, body: JSON.parse(String(init.body)) as Record<string, unknown> });
+      return new Response('ok');
+    }) as typeof fetch;
+    await answerPress(
+      { post, logger: new Logger({ logLevel: 'SILENT' }), now: () => now },
+      { user: 'U0ONCALL', responseUrl },
+      { summary: 'release: undone, except: <!channel> <https://evil.example|Approve re-key>', carriedOut: false },
+    );
+    const text = String(posts[0]!.body.text);
+    expect(text.startsWith('<@U0ONCALL>: ')).toBe(true);
+    expect(text.slice('<@U0ONCALL>'.length)).not.toMatch(/[<>]/);
+    expect(text).toContain('&lt;!channel&gt;');
   });
 });

@@ -35,7 +35,8 @@ describe('the decisions an incident can still take (one definition for links, th
     ['contained', ['approve-rekey asked linked', 'disable-key asked linked', 'release linked']],
     ['awaiting-approval', ['approve-rekey asked linked', 'disable-key asked linked', 'release linked', 'reject']],
     ['approved', []],
-    ['rejected', ['disable-key asked linked', 'release linked']],
+    // A rejection is already releasing: its executor undoes and moves on; no second release.
+    ['rejected', ['disable-key asked linked']],
     ['re-keying', []],
     ['re-keyed', []],
     ['deletion-scheduled', []],

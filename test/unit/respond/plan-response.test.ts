@@ -235,6 +235,17 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       }
     });
 
+    it('offers the deny of a break-glass principal, quarantines nothing, and asks its holders', () => {
+      const breakGlass = 'arn:aws:iam::111122223333:role/ops/BreakGlass';
+      const signal = asSuspect(breakGlass);
+      const plan = planFor(signal, { ...facts('lockdown'), breakGlass: [breakGlass] });
+      expect(plan.filter((step) => step.type !== 'disable-key').map((step) => `${step.type}:${step.run}`)).toEqual([
+        'deny-principal-in-key-policy:approval',
+        'ask-a-person:automatic',
+      ]);
+      expect(plan[0]!.params).toMatchObject({ breakGlass: [breakGlass] });
+    });
+
     it('only offers to shut a leaked service-linked role out of the keys it used, even in lockdown', () => {
       const signal = asSuspect(serviceLinked, 'guardduty-credential-compromise');
       const keysUsed = [{ keyArn: 'arn:aws:kms:us-east-1:111122223333:key/a', key: facts('lockdown').key }];

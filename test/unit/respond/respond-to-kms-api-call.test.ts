@@ -131,6 +131,27 @@ describe('responding to a KMS API call', () => {
     expect(sent[0]!.subject).toContain('CRITICAL');
   });
 
+  it('counts the signal, the steps by outcome and the time from the event to containment', async () => {
+    const { deps } = setup();
+    keyPendingDeletion();
+    const counted: string[] = [];
+    const metrics = {
+      signal: (detector: string, severity: string) => void counted.push(`signal ${detector} ${severity}`),
+      steps: (results: readonly { outcome: string }[]) =>
+        void counted.push(`steps ${results.map((r) => r.outcome).join(',')}`),
+      contained: (ms: number) => void counted.push(`contained ${ms}`),
+      flush: () => void counted.push('flush'),
+    };
+    await respondToKmsApiCall({ ...deps, metrics })(event(scheduled));
+    const eventAt = Date.parse(scheduled.eventTime);
+    expect(counted).toEqual([
+      'signal key-deletion-scheduled critical',
+      expect.stringMatching(/^steps (applied|skipped)(,(applied|skipped))*$/),
+      `contained ${Date.parse('2026-11-28T12:00:00.000Z') - eventAt}`,
+      'flush',
+    ]);
+  });
+
   it('ignores a failed call without touching KMS or anyone', async () => {
     const { respond, sent, incidents } = setup();
     const outcome = await respond(event(failed(scheduled)));

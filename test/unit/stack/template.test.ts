@@ -16,11 +16,24 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
   OnKmsApiCallLambdaFunction: everyAction,
   OnKmsActivityLambdaFunction: everyAction,
   OnSecurityFindingLambdaFunction: everyAction,
-  // Approving disable-key runs it; releasing undoes any step.
-  ApprovalsLambdaFunction: everyAction,
+  // The private executor carries out what a person decided: approving disable-key runs it; releasing undoes any step.
+  ExecuteDecisionLambdaFunction: everyAction,
 };
-/** Every function: the containing ones, and the reminder, which runs no action. */
-const allFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambdaFunction'];
+/** The functions invoked asynchronously (EventBridge, or the approvals function for the executor). */
+const asyncFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambdaFunction'];
+/** Every function: the asynchronous ones, the internet-facing approvals function and the re-key step. */
+const allFunctions = [...asyncFunctions, 'ApprovalsLambdaFunction', 'RekeyStepLambdaFunction'];
+/** kms-warden's own roles, by the suffix of their names (RESPONDER_ROLE_ARNS, the NeverQuarantine deny). */
+const ownRoles = [
+  'on-kms-api-call',
+  'on-kms-activity',
+  'on-security-finding',
+  'reminders',
+  'rekey',
+  'rekey-s3-batch',
+  'approvals',
+  'decision-executor',
+];
 /** IAM actions that support no resource-level permissions. */
 const actionsWithoutResources = ['cloudtrail:LookupEvents', 'kms:ListAliases'];
 
@@ -33,7 +46,7 @@ const readsBy: Record<string, string[]> = {
   OnKmsApiCallLambdaFunction: responderReads,
   OnKmsActivityLambdaFunction: responderReads,
   OnSecurityFindingLambdaFunction: responderReads,
-  ApprovalsLambdaFunction: ['kms:ListResourceTags'],
+  ExecuteDecisionLambdaFunction: responderReads,
 };
 
 /** Every rule file, the state its rule needs, and the function it feeds. */
@@ -44,7 +57,13 @@ const rules: Array<[file: string, state: string, target: string]> = ruleTargets.
   `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`,
 ]);
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field
 type Json = any;
 type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
@@ -52,7 +71,22 @@ type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy
 describe('the packaged CloudFormation template', () => {
   let dir: string;
   let resources: Record<string, Resource>;
+  let template: { Resources: Record<string, Resource>; Conditions?: Record<string, Json>; Parameters?: Json };
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  /** A role's statements, as written (a break-glass deny is still an Fn::If). */
+  const statementsOfRole = (roleId: string) =>
+    resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
+  const roleOf = (functionId: string) => resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
+  const actionsOf = (s: Statement) => [s.Action].flat();
+  const allowsOf = (roleId: string) =>
+    statementsOfRole(roleId)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+  const statementGranting = (roleId: string, action: string) => {
+    const granting = statementsOfRole(roleId).filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+    expect(granting).toHaveLength(1);
+    return granting[0]!;
+  };
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kms-warden-package-'));
@@ -67,7 +101,8 @@ describe('the packaged CloudFormation template', () => {
       },
       stdio: 'pipe',
     });
-    resources = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template.Resources;
   }, 180_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,22 +166,20 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('publishes to an encrypted SNS topic and sends failures after retries to the dead-letter queue', () => {
+    // A customer managed key: CloudWatch alarms cannot publish to a topic under aws/sns (the alarms' test below).
     expect(resources.NotificationTopic).toMatchObject({
       Type: 'AWS::SNS::Topic',
-      Properties: { KmsMasterKeyId: 'alias/aws/sns' },
+      Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['NotificationTopicKey', 'Arn'] } },
     });
     expect(resources.DeadLetterQueue).toMatchObject({
       Type: 'AWS::SQS::Queue',
       Properties: { MessageRetentionPeriod: 1209600 },
     });
     const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties);
-    // Every function EventBridge invokes (asynchronously); the approval endpoint's only asynchronous invocations are
-    // the Slack presses it hands itself, never retried.
-    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual([...allFunctions].sort());
-    expect(invokeConfigs.find((c) => c.FunctionName.Ref === 'ApprovalsLambdaFunction')).toMatchObject({
-      MaximumRetryAttempts: 0,
-    });
-    for (const config of invokeConfigs.filter((c) => c.FunctionName.Ref !== 'ApprovalsLambdaFunction')) {
+    // Every function invoked asynchronously: by EventBridge, or (the executor) by the approvals function. The approvals
+    // function is only invoked synchronously, by API Gateway.
+    expect(invokeConfigs.map((c) => c.FunctionName.Ref).sort()).toEqual([...asyncFunctions].sort());
+    for (const config of invokeConfigs) {
       expect(config).toMatchObject({
         MaximumRetryAttempts: config.FunctionName.Ref === 'RemindPendingDecisionsLambdaFunction' ? 0 : 2,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
@@ -162,19 +195,18 @@ describe('the packaged CloudFormation template', () => {
       NOTIFICATION_TOPIC_ARN: { Ref: 'NotificationTopic' },
       DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
       ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+      BREAK_GLASS_PRINCIPALS: { 'Fn::Join': [',', { Ref: 'BreakGlassPrincipals' }] },
     });
+    // kms-warden's own roles, each by its exact ARN: their calls are its own.
+    const roleArns = (fn.Properties.Environment.Variables.RESPONDER_ROLE_ARNS['Fn::Sub'] as string).split(',');
+    expect(roleArns.map((arn) => arn.split('${AWS::Region}-')[1]).sort()).toEqual([...ownRoles].sort());
   });
 
   describe.each(Object.entries(actionsRunBy))('%s', (functionId, actionTypes) => {
     const statementsOf = () => {
-      const roleId = resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
-      const role = resources[roleId]!;
-      return {
-        role,
-        statements: role.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[],
-      };
+      const roleId = roleOf(functionId);
+      return { role: resources[roleId]!, statements: statementsOfRole(roleId) };
     };
-    const actionsOf = (s: Statement) => [s.Action].flat();
 
     it('has a role of its own, on the responder path', () => {
       const { role } = statementsOf();
@@ -207,15 +239,7 @@ describe('the packaged CloudFormation template', () => {
       const deny = statements.find((s) => s.Effect === 'Deny')!;
       expect(actionsOf(deny).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
       // kms-warden's own roles by name, each of them, and not the path: anyone may create a role under it.
-      for (const role of [
-        'on-kms-api-call',
-        'on-kms-activity',
-        'on-security-finding',
-        'reminders',
-        'rekey',
-        'rekey-s3-batch',
-        'approvals',
-      ]) {
+      for (const role of ownRoles) {
         expect(JSON.stringify(deny.Resource)).toContain(
           `role/kms-warden/test/kms-warden-test-\${AWS::Region}-${role}"`,
         );
@@ -224,9 +248,41 @@ describe('the packaged CloudFormation template', () => {
       expect(JSON.stringify(deny.Resource)).toContain('role/aws-service-role/*');
     });
 
+    it('denies itself any IAM change to the break-glass principals, when the setting names some', () => {
+      const { statements } = statementsOf();
+      const breakGlass = statements.filter((s) => (s as Json)['Fn::If']);
+      expect(breakGlass).toEqual([
+        {
+          'Fn::If': [
+            'HasBreakGlassPrincipals',
+            expect.objectContaining({
+              Effect: 'Deny',
+              Resource: { Ref: 'BreakGlassPrincipals' },
+              Action: expect.arrayContaining([
+                'iam:PutRolePolicy',
+                'iam:DeleteRolePolicy',
+                'iam:AttachRolePolicy',
+                'iam:PutUserPolicy',
+                'iam:AttachUserPolicy',
+                'iam:UpdateAccessKey',
+              ]),
+            }),
+            { Ref: 'AWS::NoValue' },
+          ],
+        },
+      ]);
+      // Every IAM write the role is allowed is in the deny.
+      const iamWrites = statements
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap(actionsOf)
+        .filter((a) => /^iam:(Put|Delete|Attach|Detach|Update)/.test(a));
+      const denied = (breakGlass[0] as Json)['Fn::If'][1].Action as string[];
+      for (const action of iamWrites) expect(denied).toContain(action);
+    });
+
     it('grants no wildcard action, and a wildcard resource only to actions that take no other', () => {
       const { statements } = statementsOf();
-      for (const statement of statements) {
+      for (const statement of statements.filter((s) => !(s as Json)['Fn::If'])) {
         for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
         if (actionsOf(statement).every((action) => actionsWithoutResources.includes(action))) continue;
         expect(statement.Resource).not.toEqual('*');
@@ -236,17 +292,14 @@ describe('the packaged CloudFormation template', () => {
   });
 
   describe('re-keying', () => {
-    const statementsOfRole = (roleId: string) =>
-      resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
-
     it('runs the definition the tests run, every Task calling the re-key step function', () => {
       const machine = resources.RekeyStateMachine!;
       expect(machine.Type).toBe('AWS::StepFunctions::StateMachine');
-      const [template, substitutions] = machine.Properties.DefinitionString['Fn::Sub'] as [
+      const [definition, substitutions] = machine.Properties.DefinitionString['Fn::Sub'] as [
         string,
         Record<string, Json>,
       ];
-      const deployed = JSON.parse(template) as { States: Record<string, { Type: string }> };
+      const deployed = JSON.parse(definition) as { States: Record<string, { Type: string }> };
       const local = JSON.parse(
         readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
       ) as typeof deployed;
@@ -256,12 +309,32 @@ describe('the packaged CloudFormation template', () => {
       );
     });
 
-    it('grants the step function exactly the IAM actions the key adapter and every service adapter declare', () => {
-      const granted = new Set(
-        statementsOfRole('RekeyRole')
-          .filter((s) => s.Effect === 'Allow')
-          .flatMap((s) => [s.Action].flat()),
+    it('logs failed states to its own log group, without their input or output, with the permissions that needs', () => {
+      expect(resources.RekeyStateMachine!.Properties.LoggingConfiguration).toEqual({
+        Level: 'ERROR',
+        IncludeExecutionData: false,
+        Destinations: [
+          { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['RekeyStateMachineLogGroup', 'Arn'] } } },
+        ],
+      });
+      expect(resources.RekeyStateMachineLogGroup!.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\//);
+      // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
+      expect(allowsOf('RekeyStateMachineRole')).toEqual(
+        expect.arrayContaining([
+          'logs:CreateLogDelivery',
+          'logs:GetLogDelivery',
+          'logs:UpdateLogDelivery',
+          'logs:DeleteLogDelivery',
+          'logs:ListLogDeliveries',
+          'logs:PutResourcePolicy',
+          'logs:DescribeResourcePolicies',
+          'logs:DescribeLogGroups',
+        ]),
       );
+    });
+
+    it('grants the step function exactly the IAM actions the key adapter and every service adapter declare', () => {
+      const granted = new Set(allowsOf('RekeyRole'));
       // As deployed: with the Batch Operations role, as the function's environment sets it.
       const declared = new Set([
         ...KeyReplacement.iamActions,
@@ -284,48 +357,388 @@ describe('the packaged CloudFormation template', () => {
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
     });
 
-    it('hands S3 Batch Operations its own role and no other', () => {
+    it('keeps kms:PutKeyPolicy (the lockout check at CreateKey) and creates grants only for AWS services', () => {
+      expect(allowsOf('RekeyRole')).toContain('kms:PutKeyPolicy');
+      expect(statementGranting('RekeyRole', 'kms:CreateGrant')).toMatchObject({
+        Action: 'kms:CreateGrant',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      });
+    });
+
+    it('moves a secret only to a key of this account, and rotates it only with its own function', () => {
+      const keysOfThisAccount = { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*' };
+      expect(statementGranting('RekeyRole', 'secretsmanager:UpdateSecret')).toMatchObject({
+        Action: 'secretsmanager:UpdateSecret',
+        Condition: { StringLike: { 'secretsmanager:KmsKeyId': keysOfThisAccount } },
+      });
+      expect(statementGranting('RekeyRole', 'secretsmanager:RotateSecret')).toMatchObject({
+        Action: 'secretsmanager:RotateSecret',
+        Condition: {
+          Null: { 'secretsmanager:RotationLambdaARN': 'true' },
+          BoolIfExists: { 'secretsmanager:ModifyRotationRules': 'false' },
+        },
+      });
+    });
+
+    it("changes a function's configuration only without layers or VPC settings, and never kms-warden's own", () => {
+      expect(statementGranting('RekeyRole', 'lambda:UpdateFunctionConfiguration')).toMatchObject({
+        Action: 'lambda:UpdateFunctionConfiguration',
+        Condition: {
+          Null: {
+            'lambda:Layer': 'true',
+            'lambda:VpcIds': 'true',
+            'lambda:SubnetIds': 'true',
+            'lambda:SecurityGroupIds': 'true',
+          },
+        },
+      });
+      // Invoking or reconfiguring kms-warden's functions would run code with their roles (the executor's containment).
+      expect(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Deny')).toEqual([
+        expect.objectContaining({
+          Action: ['lambda:InvokeFunction', 'lambda:UpdateFunctionConfiguration'],
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:kms-warden-test-*' },
+        }),
+      ]);
+    });
+
+    it.each(['RekeyRole', 'RekeyS3BatchRole'])(
+      '%s writes objects only as copies under a key of this account, in buckets of this account',
+      (roleId) => {
+        expect(statementGranting(roleId, 's3:PutObject')).toMatchObject({
+          Action: 's3:PutObject',
+          Condition: {
+            StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } },
+            Null: { 's3:x-amz-copy-source': 'false' },
+            StringLike: {
+              's3:x-amz-server-side-encryption-aws-kms-key-id': {
+                'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*',
+              },
+            },
+          },
+        });
+        // Every other S3 action it is allowed, but the account-wide listing, stays in buckets of this account.
+        for (const statement of statementsOfRole(roleId).filter(
+          (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('s3:') && a !== 's3:ListAllMyBuckets'),
+        )) {
+          if (actionsOf(statement).every((a) => ['s3:CreateJob', 's3:DescribeJob'].includes(a))) continue;
+          expect(statement.Condition).toMatchObject({
+            StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } },
+          });
+        }
+      },
+    );
+
+    it('creates S3 Batch Operations copy jobs only, and hands them their own role and no other', () => {
+      expect(statementGranting('RekeyRole', 's3:CreateJob').Condition).toEqual({
+        StringEquals: { 's3:RequestJobOperation': 'S3PutObjectCopy' },
+      });
       expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_S3_BATCH_ROLE_ARN).toEqual({
         'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'],
       });
-      const pass = statementsOfRole('RekeyRole').filter((s) => [s.Action].flat().includes('iam:PassRole'));
+      const pass = statementsOfRole('RekeyRole').filter((s) => actionsOf(s).includes('iam:PassRole'));
       expect(pass).toEqual([
         expect.objectContaining({
           Resource: { 'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'] },
           Condition: { StringEquals: { 'iam:PassedToService': 'batchoperations.s3.amazonaws.com' } },
         }),
       ]);
-      expect(resources.RekeyS3BatchRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'batchoperations.s3.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ]);
     });
 
-    it('lets the approval endpoint start it, and nothing else', () => {
-      expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual({
+    it('trusts S3 Batch Operations for jobs of this account only, which use KMS through S3 only', () => {
+      expect(resources.RekeyS3BatchRole!.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'batchoperations.s3.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]);
+      expect(statementGranting('RekeyS3BatchRole', 'kms:Decrypt').Condition).toEqual({
+        StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.${AWS::URLSuffix}' } },
+      });
+    });
+
+    it('is started by the private executor, and by no other function', () => {
+      expect(resources.ExecuteDecisionLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual(
+        {
+          Ref: 'RekeyStateMachine',
+        },
+      );
+      const starting = ofType('AWS::IAM::Role')
+        .filter(([id]) => allowsOf(id).some((a) => a.startsWith('states:')))
+        .map(([id]) => id);
+      expect(starting).toEqual(['DecisionExecutorRole']);
+      expect(statementGranting('DecisionExecutorRole', 'states:StartExecution').Resource).toEqual({
         Ref: 'RekeyStateMachine',
       });
-      const start = statementsOfRole('ApprovalsRole').filter((s) =>
-        [s.Action].flat().some((a) => a.startsWith('states:')),
+    });
+  });
+
+  describe('the internet-facing approvals function', () => {
+    const executorArn = {
+      'Fn::Sub':
+        'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-executeDecision',
+    };
+
+    it('records decisions, reads its two secrets and invokes the executor: no IAM, KMS, SNS or Step Functions action', () => {
+      expect(roleOf('ApprovalsLambdaFunction')).toBe('ApprovalsRole');
+      expect(allowsOf('ApprovalsRole').sort()).toEqual(
+        [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'secretsmanager:GetSecretValue',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+          'lambda:InvokeFunction',
+        ].sort(),
       );
-      expect(start).toEqual([
-        expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: 'RekeyStateMachine' } }),
+      expect(statementsOfRole('ApprovalsRole').filter((s) => s.Effect !== 'Allow')).toEqual([]);
+    });
+
+    it('names a resource in every statement: no action on "*" or on every resource of a kind', () => {
+      for (const statement of statementsOfRole('ApprovalsRole')) {
+        expect([statement.Resource].flat()).not.toContain('*');
+        // Its own log group's streams aside.
+        if (statement.Sid !== 'Logs') expect(JSON.stringify(statement.Resource)).not.toMatch(/[:/]\*"/);
+      }
+    });
+
+    it('reads the link-signing and Slack-signing secrets, and not the Slack webhook', () => {
+      expect(statementGranting('ApprovalsRole', 'secretsmanager:GetSecretValue').Resource).toEqual([
+        { Ref: 'ApprovalSigningSecret' },
+        { Ref: 'SlackSigningSecret' },
       ]);
     });
 
-    it('lets the approval endpoint invoke itself (a Slack press decided after Slack is answered), and no other function', () => {
-      const invoke = statementsOfRole('ApprovalsRole').filter((s) =>
-        [s.Action].flat().some((a) => a.startsWith('lambda:')),
+    it('writes only incident, nonce and audit items, with conditional writes', () => {
+      expect(statementGranting('ApprovalsRole', 'dynamodb:PutItem')).toMatchObject({
+        Resource: { 'Fn::GetAtt': ['IncidentsTable', 'Arn'] },
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*', 'NONCE#*', 'AUDIT#*', 'AUDITRATE#*'] },
+        },
+      });
+    });
+
+    it('hands decisions to the private executor it names, and invokes no other function', () => {
+      expect(statementGranting('ApprovalsRole', 'lambda:InvokeFunction').Resource).toEqual(executorArn);
+      expect(resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.DECISION_EXECUTOR_FUNCTION).toBe(
+        'kms-warden-test-executeDecision',
       );
-      expect(invoke).toEqual([
+      // The name serverless deploys the executor under: service-stage-function.
+      expect(resources.ExecuteDecisionLambdaFunction!.Properties.FunctionName).toBe('kms-warden-test-executeDecision');
+      expect(resources.ApprovalsLambdaFunction!.Properties.FunctionName).toBe('kms-warden-test-approvals');
+      // Re-keying is the executor's to start.
+      expect(
+        resources.ApprovalsLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN,
+      ).toBeUndefined();
+    });
+  });
+
+  describe('the private decision executor', () => {
+    it('has no event: no route, rule, schedule or permission reaches it', () => {
+      // Besides its asynchronous-invocation settings, only its alarms name it.
+      const naming = Object.entries(resources)
+        .filter(([id]) => id !== 'ExecuteDecisionLambdaFunction' && id !== 'ExecuteDecisionLambdaEvConf')
+        .filter(([, r]) => JSON.stringify(r).includes('ExecuteDecisionLambdaFunction'))
+        .map(([, r]) => r.Type);
+      expect(new Set(naming)).toEqual(new Set(['AWS::CloudWatch::Alarm']));
+      expect(JSON.stringify(ofType('AWS::Lambda::Permission'))).not.toContain('ExecuteDecision');
+      expect(JSON.stringify(ofType('AWS::Events::Rule'))).not.toContain('ExecuteDecision');
+      expect(JSON.stringify(ofType('AWS::ApiGatewayV2::Integration'))).not.toContain('ExecuteDecision');
+    });
+
+    it('runs with its own role, up to 5 minutes, retried twice, then to the dead-letter queue', () => {
+      expect(roleOf('ExecuteDecisionLambdaFunction')).toBe('DecisionExecutorRole');
+      expect(resources.DecisionExecutorRole!.Properties).toMatchObject({
+        RoleName: { 'Fn::Sub': 'kms-warden-test-${AWS::Region}-decision-executor' },
+        Path: '/kms-warden/test/',
+      });
+      expect(resources.ExecuteDecisionLambdaFunction!.Properties).toMatchObject({
+        Handler: 'handlers/execute-decision.handler',
+        Timeout: 300,
+      });
+      expect(resources.ExecuteDecisionLambdaEvConf!.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+      });
+      expect(statementGranting('DecisionExecutorRole', 'sqs:SendMessage').Resource).toEqual({
+        'Fn::GetAtt': ['DeadLetterQueue', 'Arn'],
+      });
+      expect(statementGranting('DecisionExecutorRole', 'sns:Publish').Resource).toEqual({ Ref: 'NotificationTopic' });
+    });
+  });
+
+  describe('every condition key a role uses', () => {
+    /**
+     * Condition keys as AWS's Service Authorization Reference lists them for each action (the page of each service,
+     * https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
+     * transcribed for the actions kms-warden conditions. Global keys (aws:*) are on the IAM user guide's page
+     * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.
+     */
+    const documented: Record<string, string[]> = {
+      // list_awsidentityandaccessmanagementiam.html
+      'iam:AttachUserPolicy': ['iam:PolicyARN', 'iam:PermissionsBoundary', 'iam:ResourceTag/${TagKey}'],
+      'iam:DetachUserPolicy': ['iam:PolicyARN', 'iam:PermissionsBoundary', 'iam:ResourceTag/${TagKey}'],
+      'iam:PassRole': ['iam:PassedToService', 'iam:AssociatedResourceArn'],
+      // list_awskeymanagementservice.html
+      'kms:TagResource': ['aws:TagKeys', 'aws:RequestTag/${TagKey}'],
+      'kms:UntagResource': ['aws:TagKeys'],
+      'kms:CreateGrant': ['kms:GrantIsForAWSResource', 'kms:ViaService', 'kms:CallerAccount'],
+      'kms:Decrypt': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:GenerateDataKey': ['kms:ViaService', 'kms:CallerAccount'],
+      // list_awssecretsmanager.html
+      'secretsmanager:UpdateSecret': ['secretsmanager:KmsKeyId', 'secretsmanager:KmsKeyArn'],
+      'secretsmanager:RotateSecret': ['secretsmanager:RotationLambdaARN', 'secretsmanager:ModifyRotationRules'],
+      // list_awslambda.html
+      'lambda:UpdateFunctionConfiguration': [
+        'lambda:Layer',
+        'lambda:SecurityGroupIds',
+        'lambda:SubnetIds',
+        'lambda:VpcIds',
+      ],
+      // list_amazons3.html (s3:ResourceAccount is listed for every S3 action)
+      's3:PutObject': ['s3:ResourceAccount', 's3:x-amz-copy-source', 's3:x-amz-server-side-encryption-aws-kms-key-id'],
+      's3:PutObjectTagging': ['s3:ResourceAccount'],
+      's3:GetObject': ['s3:ResourceAccount'],
+      's3:GetObjectTagging': ['s3:ResourceAccount'],
+      's3:ListBucket': ['s3:ResourceAccount'],
+      's3:GetBucketLocation': ['s3:ResourceAccount'],
+      's3:GetBucketVersioning': ['s3:ResourceAccount'],
+      's3:GetEncryptionConfiguration': ['s3:ResourceAccount'],
+      's3:PutEncryptionConfiguration': ['s3:ResourceAccount'],
+      's3:PutInventoryConfiguration': ['s3:ResourceAccount'],
+      's3:CreateJob': ['s3:RequestJobOperation', 's3:RequestJobPriority'],
+      // list_amazondynamodb.html
+      'dynamodb:GetItem': ['dynamodb:LeadingKeys'],
+      'dynamodb:Query': ['dynamodb:LeadingKeys'],
+      'dynamodb:PutItem': ['dynamodb:LeadingKeys'],
+      'dynamodb:UpdateItem': ['dynamodb:LeadingKeys'],
+      'dynamodb:ConditionCheckItem': ['dynamodb:LeadingKeys'],
+    };
+    /** Global keys, documented for every action that sets them. */
+    const globalKeys = ['aws:SourceAccount', 'aws:SourceArn'];
+
+    it.each(['OnKmsApiCallRole', 'DecisionExecutorRole', 'RekeyRole', 'RekeyS3BatchRole', 'ApprovalsRole'])(
+      '%s: is documented for each action of its statement',
+      (roleId) => {
+        for (const statement of statementsOfRole(roleId).filter((s) => s.Condition && s.Effect === 'Allow')) {
+          const keys = Object.values(statement.Condition!).flatMap((block) => Object.keys(block));
+          for (const action of actionsOf(statement)) {
+            for (const key of keys) {
+              if (globalKeys.includes(key)) continue;
+              expect(`${action} ${key}`).toBe(
+                documented[action]?.includes(key) ? `${action} ${key}` : `${action} (undocumented key) ${key}`,
+              );
+            }
+          }
+        }
+      },
+    );
+  });
+
+  describe('concurrency', () => {
+    const reserved = (functionId: string) => resources[functionId]!.Properties.ReservedConcurrentExecutions;
+
+    it('reserves concurrency for the function that undoes deletions, and caps the activity and approvals functions', () => {
+      expect(reserved('OnKmsApiCallLambdaFunction')).toBeGreaterThan(0);
+      expect(reserved('OnKmsActivityLambdaFunction')).toBeGreaterThan(0);
+      expect(reserved('ApprovalsLambdaFunction')).toBeGreaterThan(0);
+    });
+
+    it('deploys in an account with the default quota: 1,000, of which Lambda keeps 100 unreserved', () => {
+      // https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+      const total = ofType('AWS::Lambda::Function')
+        .map(([, fn]) => fn.Properties.ReservedConcurrentExecutions ?? 0)
+        .reduce((sum: number, n: number) => sum + n, 0);
+      expect(total).toBeLessThanOrEqual(900);
+    });
+  });
+
+  it('throttles the HTTP API stage that serves approval links and Slack presses', () => {
+    const settings = resources.HttpApiStage!.Properties.DefaultRouteSettings;
+    expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(settings.ThrottlingRateLimit);
+  });
+
+  describe('alarms', () => {
+    const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const watching = (namespace: string, metric: string, dimension: Json) =>
+      alarms().filter(
+        (a) => a.Namespace === namespace && a.MetricName === metric && isDeepStrictEqual(a.Dimensions, [dimension]),
+      );
+
+    it('each notify the notification topic when anything happens at all in 5 minutes', () => {
+      expect(alarms().length).toBeGreaterThan(0);
+      for (const alarm of alarms()) {
+        expect(alarm).toMatchObject({
+          AlarmActions: [{ Ref: 'NotificationTopic' }],
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Period: 300,
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        });
+        expect(alarm.AlarmName).toMatch(/^kms-warden-test-/);
+        expect(alarm.AlarmDescription.length).toBeGreaterThan(40);
+      }
+    });
+
+    it('watch the dead-letter queue', () => {
+      expect(
+        watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible', {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] },
+        }),
+      ).toHaveLength(1);
+    });
+
+    it('watch every function of the stack', () => {
+      expect(
+        ofType('AWS::Lambda::Function')
+          .map(([id]) => id)
+          .sort(),
+      ).toEqual([...allFunctions].sort());
+    });
+
+    it.each(allFunctions)('watch the errors and throttles of %s', (functionId) => {
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(watching('AWS/Lambda', metric, { Name: 'FunctionName', Value: { Ref: functionId } })).toHaveLength(1);
+      }
+    });
+
+    it.each(['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])(
+      'watch the re-key executions: %s',
+      (metric) => {
+        expect(
+          watching('AWS/States', metric, { Name: 'StateMachineArn', Value: { Ref: 'RekeyStateMachine' } }),
+        ).toHaveLength(1);
+      },
+    );
+
+    it('can publish: the topic is encrypted with a key CloudWatch may use, and its policy lets alarms of this account publish', () => {
+      expect(resources.NotificationTopic!.Properties.KmsMasterKeyId).toEqual({
+        'Fn::GetAtt': ['NotificationTopicKey', 'Arn'],
+      });
+      const key = resources.NotificationTopicKey!.Properties;
+      expect(key.EnableKeyRotation).toBe(true);
+      expect(key.Tags).toContainEqual({ Key: 'kms-warden:protected', Value: 'true' });
+      expect(key.KeyPolicy.Statement).toContainEqual(
         expect.objectContaining({
-          Action: 'lambda:InvokeFunction',
-          Resource: {
-            'Fn::Sub':
-              'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-approvals',
-          },
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        }),
+      );
+      const [[, topicPolicy]] = ofType('AWS::SNS::TopicPolicy') as [[string, Resource]];
+      expect(topicPolicy.Properties.PolicyDocument.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
         }),
       ]);
-      expect(resources.ApprovalsLambdaFunction!.Properties.FunctionName).toBe('kms-warden-test-approvals');
     });
   });
 
@@ -337,8 +750,7 @@ describe('the packaged CloudFormation template', () => {
       ScheduleExpression: 'rate(1 hour)',
       Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }],
     });
-    const statements = resources.RemindersRole!.Properties.Policies[0].PolicyDocument.Statement as Statement[];
-    const granted = statements.flatMap((s) => [s.Action].flat());
+    const granted = allowsOf('RemindersRole');
     expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish']));
   });
@@ -357,12 +769,25 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it.each(['onKmsApiCall', 'onKmsActivity', 'onSecurityFinding', 'approvals', 'remindPendingDecisions'])(
-    'bundles %s into one small file',
-    (name) => {
-      const size = statSync(join(dir, `${name}.zip`)).size;
-      expect(size).toBeGreaterThan(10_000);
-      expect(size).toBeLessThan(2_000_000);
-    },
-  );
+  it('declares the break-glass setting as a parameter, and its deny only when it names principals', () => {
+    expect(template.Parameters.BreakGlassPrincipals).toEqual(
+      expect.objectContaining({ Type: 'CommaDelimitedList', Default: '' }),
+    );
+    expect(template.Conditions!.HasBreakGlassPrincipals).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': [',', { Ref: 'BreakGlassPrincipals' }] }, ''] }],
+    });
+  });
+
+  it.each([
+    'onKmsApiCall',
+    'onKmsActivity',
+    'onSecurityFinding',
+    'approvals',
+    'executeDecision',
+    'remindPendingDecisions',
+  ])('bundles %s into one small file', (name) => {
+    const size = statSync(join(dir, `${name}.zip`)).size;
+    expect(size).toBeGreaterThan(10_000);
+    expect(size).toBeLessThan(2_000_000);
+  });
 });
