@@ -1,10 +1,13 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '../notify/notifier';
 
-/** SNS subjects are ASCII, at most 100 characters, with no line breaks. */
+/**
+ * SNS subjects: "no line breaks or control characters, and must be less than 100 characters long"
+ * (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html); kept to printable ASCII for every mail client.
+ */
 const subjectFor = (text: string): string => {
-  const ascii = text.replace(/[^\x20-\x7e]/g, '-');
-  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+  const ascii = text.replace(/[^\x20-\x7e]/g, '-').trim();
+  return ascii.length < 100 ? ascii : `${ascii.slice(0, 96)}...`;
 };
 
 export class SnsNotifier implements Notifier {

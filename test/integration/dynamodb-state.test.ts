@@ -14,23 +14,40 @@ import { record } from '../support/records';
 const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 /**
- * The store as the functions use it, each call with the role of the function that makes it: the index reads with
- * the reminders function's (by status) and the operator's (by key, the CLI); everything else with the approvals
- * function's, which holds the same incident permissions as the responders and the re-key step.
+ * The store as the functions use it, each call with the role of the function that makes it: what a decision writes
+ * with the approvals function's role (dynamodb:LeadingKeys keeps it to incident, nonce and audit items), carrying it
+ * out with the executor's, re-keying with the re-key step's, the index reads with the reminders function's (by
+ * status) and the operator's (by key, the CLI); everything else (opening, groups, containment) with the responder's.
  */
 const storeAsTheFunctionsUseIt = async (moto: ReturnType<typeof useMoto>, table: string): Promise<IncidentStore> => {
-  const writer = await moto.asFunction('approvals', () => new DynamoDbIncidentStore(documentClient(), table));
-  const reminders = await moto.asFunction(
-    'remindPendingDecisions',
-    () => new DynamoDbIncidentStore(documentClient(), table),
-  );
+  const as = (name: Parameters<typeof moto.asFunction>[0]) =>
+    moto.asFunction(name, () => new DynamoDbIncidentStore(documentClient(), table));
+  const responder = await as('onKmsApiCall');
+  const approvals = await as('approvals');
+  const executor = await as('executeDecision');
+  const rekey = await as('rekeyStep');
+  const reminders = await as('remindPendingDecisions');
   const operator = new DynamoDbIncidentStore(documentClient(), table);
-  return new Proxy(writer, {
+  const madeBy: Partial<Record<keyof IncidentStore, DynamoDbIncidentStore>> = {
+    recordDecision: approvals,
+    decide: approvals,
+    giveBack: executor,
+    claimExecution: executor,
+    recordUndone: executor,
+    completeDecision: executor,
+    beginRekey: rekey,
+    recordRekey: rekey,
+    claimReplacementKey: rekey,
+    recordResource: rekey,
+    listByStatus: reminders,
+    markReminded: reminders,
+    listByKey: operator,
+  };
+  return new Proxy(responder, {
     get: (target, property, receiver) => {
-      if (property === 'listByStatus') return reminders.listByStatus.bind(reminders);
-      if (property === 'listByKey') return operator.listByKey.bind(operator);
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+      const store = madeBy[property as keyof IncidentStore] ?? target;
+      const value = Reflect.get(store, property, receiver) as unknown;
+      return typeof value === 'function' ? value.bind(store) : value;
     },
   });
 };

@@ -24,6 +24,7 @@ import {
 import {
   CreateSecretCommand,
   DescribeSecretCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -34,8 +35,12 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { clientSettings } from '../../src/aws/clients';
+import { SnsNotifier } from '../../src/aws/sns-notifier';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
 import { strictRules } from '../support/strict-aws/rules';
 import { useMoto } from '../support/moto';
@@ -130,6 +135,77 @@ describe('the strict AWS layer', () => {
           ),
         ),
       ).toMatch(/AccessDeniedException/);
+    });
+
+    it('evaluates dynamodb:LeadingKeys: the approvals role reaches incidents, nonces and audit items, not the items the executor trusts', async () => {
+      const dynamodb = await moto.asFunction('approvals', () => new DynamoDBClient(clientSettings()));
+      const TableName = stack.incidentTable;
+      const item = (pk: string) => ({ pk: { S: pk }, sk: { S: 'x' } });
+      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('INCIDENT#i-1') })))).toBe(
+        'accepted',
+      );
+      expect(await refusal(dynamodb.send(new GetItemCommand({ TableName, Key: item('NONCE#n-1') })))).toBe('accepted');
+      // A stored key policy text (what release puts back), a key journal: out of its reach, moto alone allows them.
+      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('POLICYTEXT#k-1') })))).toMatch(
+        /AccessDeniedException: .*dynamodb:PutItem/,
+      );
+      expect(await refusal(dynamodb.send(new GetItemCommand({ TableName, Key: item('KEY#arn') })))).toMatch(
+        /AccessDeniedException/,
+      );
+      const query = (pk: string) =>
+        dynamodb.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': 'pk' },
+            ExpressionAttributeValues: { ':pk': { S: pk } },
+          }),
+        );
+      expect(await refusal(query('AUDIT#2026-12-05'))).toBe('accepted');
+      expect(await refusal(query('LEASE#key-policy#arn'))).toMatch(/AccessDeniedException: .*dynamodb:Query/);
+      // One item out of reach refuses the whole transaction.
+      expect(
+        await refusal(
+          dynamodb.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [
+                { Put: { TableName, Item: item('INCIDENT#i-2') } },
+                { Put: { TableName, Item: item('POLICYTEXT#k-2') } },
+              ],
+            }),
+          ),
+        ),
+      ).toMatch(/AccessDeniedException: .*dynamodb:PutItem/);
+      expect(await refusal(dynamodb.send(new GetItemCommand({ TableName, Key: item('INCIDENT#i-2') })))).toBe(
+        'accepted',
+      );
+    });
+
+    it("evaluates Secrets Manager's condition keys: the re-key role moves a secret only to a key of this account", async () => {
+      const { ARN } = await new SecretsManagerClient({}).send(
+        new CreateSecretCommand({ Name: 'strict/moved', SecretString: 'v' }),
+      );
+      const key = await newKey();
+      const rekey = await moto.asFunction('rekeyStep', () => new SecretsManagerClient(clientSettings()));
+      const moveTo = (KmsKeyId?: string) =>
+        refusal(rekey.send(new UpdateSecretCommand({ SecretId: ARN, ...(KmsKeyId ? { KmsKeyId } : {}) })));
+      expect(await moveTo('arn:aws:kms:us-east-1:999999999999:key/0b7e1f5c-0000-4000-8000-000000000000')).toMatch(
+        /AccessDeniedException: .*secretsmanager:UpdateSecret/,
+      );
+      // No key named: a new value alone is not a move, and is refused too.
+      expect(await moveTo()).toMatch(/AccessDeniedException/);
+      expect(await moveTo(key.Arn)).toBe('accepted');
+      // A rotation may run only the function the secret already has.
+      expect(
+        await refusal(
+          rekey.send(
+            new RotateSecretCommand({
+              SecretId: ARN,
+              RotationLambdaARN: 'arn:aws:lambda:us-east-1:123456789012:function:attacker',
+            }),
+          ),
+        ),
+      ).toMatch(/AccessDeniedException: .*secretsmanager:RotateSecret/);
     });
 
     it('authorizes KMS calls by the key policy: a key whose policy neither names the role nor delegates to the account is shut to it', async () => {
@@ -533,6 +609,27 @@ describe('the strict AWS layer', () => {
       );
       const { ARN: own } = await secrets.send(new CreateSecretCommand({ Name: 'payments/db', SecretString: 'x' }));
       expect(await refusal(secrets.send(new UpdateSecretCommand({ SecretId: own, KmsKeyId: KeyId })))).toBe('accepted');
+    });
+
+    it('sns-publish-limits: a subject of 100 characters or with a line break, and a message over 256 KB, are refused', async () => {
+      const sns = new SNSClient({});
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'strict-publish' }));
+      const publish = (Subject: string, Message = 'm') =>
+        refusal(sns.send(new PublishCommand({ TopicArn, Subject, Message })));
+      expect(await publish('s'.repeat(99))).toBe('accepted');
+      expect(await publish('s'.repeat(100))).toMatch(/^InvalidParameter/);
+      expect(await publish('line\nbreak')).toMatch(/^InvalidParameter/);
+      expect(await publish('fine', 'm'.repeat(262_145))).toMatch(/^InvalidParameter.*too long/);
+      // What kms-warden sends: a subject built from an outsider's text fits.
+      const notifier = new SnsNotifier(sns, TopicArn!);
+      await expect(
+        notifier.send({
+          incidentId: 'i-1',
+          severity: 'high',
+          subject: `[kms-warden] ${'\u202e<!channel>\n'.repeat(40)}`,
+          text: 'body',
+        }),
+      ).resolves.toEqual(expect.any(String));
     });
 
     it('has a case above for every rule', () => {

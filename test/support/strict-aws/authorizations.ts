@@ -81,7 +81,44 @@ const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] |
   return onKey(params.KeyId);
 };
 
-const dynamodb = (call: AwsCall, emulator: Emulator): Authorization[] => {
+type AttributeValue = Record<string, unknown>;
+/** An attribute value as IAM compares it: a string, a number's text, a binary's base64. */
+const keyText = (value: AttributeValue | undefined) =>
+  value === undefined ? undefined : String(value.S ?? value.N ?? value.B ?? JSON.stringify(value));
+
+/**
+ * The values of dynamodb:LeadingKeys in one item request or query: the partition key of each item it reads or writes
+ * (SAR, DynamoDB: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html, and
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html). A Scan, or a query of
+ * an index, names none: the key is absent, as ForAllValues then reads it (vacuously true), so a policy must not rely on
+ * ForAllValues alone for them.
+ */
+const leadingKeys = (
+  partitionKey: string | undefined,
+  request: {
+    Key?: Record<string, AttributeValue>;
+    Item?: Record<string, AttributeValue>;
+    KeyConditionExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
+    IndexName?: string;
+  },
+): string[] | undefined => {
+  if (!partitionKey) return undefined;
+  const item = request.Key ?? request.Item;
+  if (item) return [keyText(item[partitionKey])].filter((v): v is string => v !== undefined);
+  if (!request.KeyConditionExpression || request.IndexName) return undefined;
+  for (const [, name, placeholder] of request.KeyConditionExpression.matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+    const attribute = name!.startsWith('#') ? request.ExpressionAttributeNames?.[name!] : name;
+    if (attribute === partitionKey) return [keyText(request.ExpressionAttributeValues?.[placeholder!])!];
+  }
+  return undefined;
+};
+
+const withLeadingKeys = (authorization: Authorization, keys: string[] | undefined): Authorization =>
+  keys ? { ...authorization, context: { ...authorization.context, 'dynamodb:LeadingKeys': keys } } : authorization;
+
+const dynamodb = async (call: AwsCall, emulator: Emulator): Promise<Authorization[]> => {
   const { params } = call;
   const itemActions: Record<string, string> = {
     Put: 'PutItem',
@@ -90,24 +127,51 @@ const dynamodb = (call: AwsCall, emulator: Emulator): Authorization[] => {
     ConditionCheck: 'ConditionCheckItem',
     Get: 'GetItem',
   };
+  // Only item requests and queries carry dynamodb:LeadingKeys; CreateTable and the like name no item.
+  const itemRequest = /Item|Query/.test(call.action);
+  const partitionKeyOf = async (table: string) =>
+    itemRequest ? emulator.partitionKeyOf(table, call.region) : undefined;
   if (call.action === 'TransactWriteItems' || call.action === 'TransactGetItems') {
-    return (params.TransactItems ?? []).flatMap((item: Record<string, { TableName: string }>) =>
-      Object.entries(item).map(([kind, request]) => ({
-        action: `dynamodb:${itemActions[kind] ?? kind}`,
-        resource: tableArn(emulator, call, request.TableName),
-      })),
+    const requests = (params.TransactItems ?? []).flatMap((item: Record<string, { TableName: string }>) =>
+      Object.entries(item),
+    ) as Array<[string, { TableName: string } & Parameters<typeof leadingKeys>[1]]>;
+    return Promise.all(
+      requests.map(async ([kind, request]) =>
+        withLeadingKeys(
+          { action: `dynamodb:${itemActions[kind] ?? kind}`, resource: tableArn(emulator, call, request.TableName) },
+          leadingKeys(await partitionKeyOf(request.TableName), request),
+        ),
+      ),
     );
   }
   if (call.action === 'BatchGetItem' || call.action === 'BatchWriteItem') {
-    return Object.keys(params.RequestItems ?? {}).map((table) => ({
-      action: `dynamodb:${call.action}`,
-      resource: tableArn(emulator, call, table),
-    }));
+    return Promise.all(
+      Object.entries(params.RequestItems ?? {}).map(async ([table, requests]) => {
+        const partitionKey = await partitionKeyOf(table);
+        const items: Array<Parameters<typeof leadingKeys>[1]> =
+          call.action === 'BatchGetItem'
+            ? ((requests as { Keys?: Array<Record<string, AttributeValue>> }).Keys ?? []).map((Key) => ({ Key }))
+            : (
+                requests as Array<{
+                  PutRequest?: { Item: Record<string, AttributeValue> };
+                  DeleteRequest?: { Key: Record<string, AttributeValue> };
+                }>
+              ).map((request) => ({ Item: request.PutRequest?.Item, Key: request.DeleteRequest?.Key }));
+        const keys = items.map((item) => leadingKeys(partitionKey, item));
+        return withLeadingKeys(
+          { action: `dynamodb:${call.action}`, resource: tableArn(emulator, call, table) },
+          keys.every((k) => k !== undefined) ? [...new Set(keys.flat() as string[])] : undefined,
+        );
+      }),
+    );
   }
   if (!params.TableName) return [{ action: `dynamodb:${call.action}`, resource: '*' }];
   const table = tableArn(emulator, call, params.TableName);
   return [
-    { action: `dynamodb:${call.action}`, resource: params.IndexName ? `${table}/index/${params.IndexName}` : table },
+    withLeadingKeys(
+      { action: `dynamodb:${call.action}`, resource: params.IndexName ? `${table}/index/${params.IndexName}` : table },
+      leadingKeys(await partitionKeyOf(params.TableName), params),
+    ),
   ];
 };
 
@@ -140,7 +204,14 @@ const secretsManager = async (call: AwsCall, emulator: Emulator): Promise<Author
   const secret = await emulator.secret(params.SecretId, call.region);
   // Secrets Manager sets secretsmanager:KmsKeyId to the key the request names, as given (an id, alias or ARN)
   // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html).
-  const context = params.KmsKeyId ? { context: { 'secretsmanager:KmsKeyId': String(params.KmsKeyId) } } : {};
+  // RotateSecret sets secretsmanager:RotationLambdaARN when the request names a function, and
+  // secretsmanager:ModifyRotationRules when it changes the rules (same page).
+  const keys = {
+    ...(params.KmsKeyId ? { 'secretsmanager:KmsKeyId': String(params.KmsKeyId) } : {}),
+    ...(params.RotationLambdaARN ? { 'secretsmanager:RotationLambdaARN': String(params.RotationLambdaARN) } : {}),
+    ...(call.action === 'RotateSecret' ? { 'secretsmanager:ModifyRotationRules': String(!!params.RotationRules) } : {}),
+  };
+  const context = Object.keys(keys).length > 0 ? { context: keys } : {};
   return [
     {
       action,

@@ -26,6 +26,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parsePolicy, type PolicyDocument } from './policy-evaluation';
 
 /** Credentials of an identity the emulator knows. */
@@ -43,6 +44,7 @@ export class Emulator {
   private readonly kmsByRegion = new Map<string, KMSClient>();
   readonly iam: IAMClient;
   private readonly secretsByRegion = new Map<string, SecretsManagerClient>();
+  private readonly partitionKeys = new Map<string, Promise<string | undefined>>();
 
   constructor(
     readonly endpoint: string,
@@ -185,6 +187,25 @@ export class Emulator {
       if (error instanceof ResourceNotFoundException) return undefined;
       throw error;
     }
+  }
+
+  /** The name of a table's partition key (the attribute dynamodb:LeadingKeys reads); undefined for no such table. */
+  partitionKeyOf(table: string, region: string): Promise<string | undefined> {
+    const name = table.startsWith('arn:') ? table.split(':table/')[1]!.split('/')[0]! : table;
+    const cacheKey = `${region}/${name}`;
+    let found = this.partitionKeys.get(cacheKey);
+    if (!found) {
+      const client = new DynamoDBClient({ endpoint: this.endpoint, credentials: this.credentials, region });
+      found = client
+        .send(new DescribeTableCommand({ TableName: name }))
+        .then(({ Table }) => Table?.KeySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName)
+        .catch(() => undefined)
+        .finally(() => client.destroy());
+      // A table not made yet is asked again next time.
+      this.partitionKeys.set(cacheKey, found);
+      void found.then((name) => name === undefined && this.partitionKeys.delete(cacheKey));
+    }
+    return found;
   }
 
   destroy() {

@@ -12,6 +12,7 @@ import { kmsRotationUnsupported } from './kms-rotation-unsupported';
 import { kmsTagsPerKey } from './kms-tags-per-key';
 import type { StrictRule } from './rule';
 import { secretsManagerManagedSecrets } from './secretsmanager-managed-secrets';
+import { snsPublishLimits } from './sns-publish-limits';
 
 /** Every rule of the strict layer, in the order the README lists them. */
 export const strictRules: readonly StrictRule[] = [
@@ -28,4 +29,5 @@ export const strictRules: readonly StrictRule[] = [
   iamInlinePolicySize,
   iamAttachedPolicies,
   secretsManagerManagedSecrets,
+  snsPublishLimits,
 ];
