@@ -189,7 +189,7 @@ export const carryOutDecision = async (deps: DecisionDeps, job: DecisionJob): Pr
   const ref = { index, id: decision.id };
   if (decision.carriedOut) {
     // Carried out by a run that finished between the read and the claim: let go and report it.
-    await deps.incidents.completeDecision(job.incidentId, ref, decision.carriedOut);
+    await deps.incidents.releaseExecution(job.incidentId, decision.id);
     const { detail, complete } = decision.carriedOut;
     return { ok: true, updated: claimed, detail, complete, repeated: true };
   }

@@ -199,14 +199,19 @@ export const makeDecision = async (
       return { ok: false, current: (error.current as Incident | undefined)?.status ?? 'changed' };
     throw error;
   }
-  await deps.audit.record({
-    at,
-    outcome: 'decided',
-    reason: `${action} by ${by} via ${channel}`,
-    incidentId: incident.id,
-    action,
-    ...requester,
-  });
+  // Recorded: the decision is handed over whatever happens to its audit entry (the incident's timeline has it too).
+  await deps.audit
+    .record({
+      at,
+      outcome: 'decided',
+      reason: `${action} by ${by} via ${channel}`,
+      incidentId: incident.id,
+      action,
+      ...requester,
+    })
+    .catch((error: Error) =>
+      deps.logger.error('a recorded decision could not be audited', { incidentId: incident.id, decisionId, error }),
+    );
   const job: DecisionJob = { incidentId: incident.id, decisionId };
   try {
     return { ok: true, recorded, decisionId, outcome: await deps.executor.dispatch(job) };

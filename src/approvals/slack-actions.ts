@@ -84,16 +84,16 @@ export const handleSlackAction =
       await deps.audit.record({ at, outcome: 'refused', reason: `slack request ${verified.refusal}`, ...requester });
       return { status: 401, body: 'request not verified' };
     }
-    let payload: BlockActions;
+    let payload: BlockActions | null;
     try {
-      payload = JSON.parse(new URLSearchParams(rawBody).get('payload') ?? '') as BlockActions;
+      payload = JSON.parse(new URLSearchParams(rawBody).get('payload') ?? '') as BlockActions | null;
     } catch {
       await deps.audit.record({ at, outcome: 'refused', reason: 'slack payload is not JSON', ...requester });
       return { status: 400, body: JSON.stringify(ephemeral('kms-warden could not read this Slack request.')) };
     }
-    const user = payload.user?.id;
-    const token = payload.actions?.[0]?.value;
-    if (payload.type !== 'block_actions' || !user || !token) {
+    const user = typeof payload?.user?.id === 'string' ? payload.user.id : undefined;
+    const token = typeof payload?.actions?.[0]?.value === 'string' ? payload.actions[0].value : undefined;
+    if (payload?.type !== 'block_actions' || !user || !token) {
       await deps.audit.record({ at, outcome: 'refused', reason: 'slack payload is not a button press', ...requester });
       return { status: 400, body: JSON.stringify(ephemeral('kms-warden only answers its own buttons.')) };
     }

@@ -434,6 +434,23 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok ? this.withResources(written.incident) : undefined;
   }
 
+  async releaseExecution(id: string, decisionId: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(id),
+          UpdateExpression: 'REMOVE executing',
+          ConditionExpression: 'executing.decisionId = :decisionId',
+          ExpressionAttributeValues: { ':decisionId': decisionId },
+        }),
+      );
+    } catch (error) {
+      // Not held by it (let go already, or claimed by another since): nothing to let go of.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void> {
     await this.orConflict(
       id,
@@ -455,7 +472,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       id,
       await this.update(id, {
         UpdateExpression: `REMOVE executing SET decisions[${decision.index}].carriedOut = :carriedOut, ${results ? `decisions[${decision.index}].results = :results, ` : ''}${appendTimeline}`,
-        ConditionExpression: `${exists} AND decisions[${decision.index}].id = :decisionId`,
+        // Once: an overlapping run of the same job that finished first keeps what it recorded.
+        ConditionExpression: `${exists} AND decisions[${decision.index}].id = :decisionId AND attribute_not_exists(decisions[${decision.index}].carriedOut)`,
         ExpressionAttributeValues: {
           ':carriedOut': carriedOut,
           ...(results ? { ':results': results } : {}),

@@ -94,6 +94,19 @@ export const slackDeps = (
  * no power over keys or principals: the decisions' work is the executor's (`handOver` puts another in its place:
  * the integration tests run the executor function's own code, with its own role).
  */
+/**
+ * The approvals function's endpoint in Lambda: decisions always go to the private executor function. Without
+ * DECISION_EXECUTOR_FUNCTION it refuses to start, rather than carry decisions out with a role that must not.
+ */
+export const lambdaApprovalEndpoint = (config: Config) => {
+  if (!config.decisionExecutorFunction)
+    throw new ConfigError(
+      'DECISION_EXECUTOR_FUNCTION',
+      'is not set: the approvals function hands every decision to it',
+    );
+  return approvalEndpoint(config);
+};
+
 export const approvalEndpoint = (config: Config, handOver?: DecisionExecutor) => {
   const deps = approvalDeps(config, undefined, handOver);
   const slack = slackDeps(config, deps);

@@ -239,6 +239,13 @@ export class InMemoryIncidentStore implements IncidentStore {
     return structuredClone(claimed);
   }
 
+  async releaseExecution(id: string, decisionId: string): Promise<void> {
+    const current = this.incidents.get(id);
+    if (!current || current.executing?.decisionId !== decisionId) return;
+    const { executing: _executing, ...rest } = current;
+    this.incidents.set(id, structuredClone(rest));
+  }
+
   async recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void> {
     const current = this.incidents.get(id);
     const found = current?.decisions?.[decision.index];
@@ -258,6 +265,7 @@ export class InMemoryIncidentStore implements IncidentStore {
     const current = this.incidents.get(id);
     const found = current?.decisions?.[decision.index];
     if (!current || found?.id !== decision.id) throw new StateConflictError(id, current);
+    if (found.carriedOut) throw new StateConflictError(id, structuredClone(current));
     const decisions = [...current.decisions!];
     decisions[decision.index] = { ...found, carriedOut, ...(results ? { results } : {}) };
     const { executing: _executing, ...rest } = current;

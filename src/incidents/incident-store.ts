@@ -89,9 +89,15 @@ export interface IncidentStore {
    * release never undoes while a disable is half done). The incident when claimed; undefined while another holds it.
    */
   claimExecution(id: string, decisionId: string, at: string, until: string): Promise<Incident | undefined>;
+  /** Lets go of the claim `decisionId`'s executor holds, if it holds it, recording nothing. */
+  releaseExecution(id: string, decisionId: string): Promise<void>;
   /** Records the steps a release (or reject) has undone so far, so a run that stops halfway resumes from there. */
   recordUndone(id: string, decision: { index: number; id: string }, undone: string[]): Promise<void>;
-  /** Records what carrying a decision out did (and the results of its actions), and lets go of the claim. */
+  /**
+   * Records what carrying a decision out did (and the results of its actions), and lets go of the claim. Once: a
+   * decision already carried out (by an overlapping run of the same job) is a StateConflictError, and what the first
+   * run recorded stands.
+   */
   completeDecision(
     id: string,
     decision: { index: number; id: string },

@@ -1,4 +1,5 @@
 import { applyPlan, type PlannedAction } from '../actions';
+import { plainLine } from '../notify/escape';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detections';
 import { StateConflictError } from '../errors';
@@ -25,8 +26,11 @@ const finishAttached = async (
   return incident;
 };
 
+/** The summary carries CloudTrail's fields (an S3 object key may hold a line break): one plain line, no more. */
 const attachedLead = (signal: Signal) =>
-  `Another signal from the same principal on the same key: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`;
+  plainLine(
+    `Another signal from the same principal on the same key: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`,
+  );
 
 /**
  * A later signal of an active incident's group (same key, principal and family). Its own plan always runs: an

@@ -1,4 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { DecisionJob } from '../../src/approvals/carry-out';
+import type { DecisionExecutor } from '../../src/approvals/decide';
+import { approvalEndpoint } from '../../src/composition/approvals';
+import { loadConfig } from '../../src/config';
 import { join } from 'node:path';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
@@ -29,11 +34,30 @@ describe('an approval link in a real browser (Debian chromium, headless; install
     const { ARN } = await new SecretsManagerClient({}).send(
       new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }),
     );
-    moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN } });
-    Object.assign(process.env, responderEnvironment(stack), { APPROVAL_SECRET_ARN: ARN });
-    const { handler } = (await moto.asFunction('approvals', () => import('../../handlers/approvals'))) as unknown as {
-      handler: Parameters<typeof serveApprovals>[0];
+    const { stateMachineArn } = await new SFNClient({}).send(
+      new CreateStateMachineCommand({
+        name: 'kms-warden-browser-rekey',
+        definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
+        roleArn: 'arn:aws:iam::123456789012:role/sfn',
+      }),
+    );
+    moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN }, RekeyStateMachine: { Ref: stateMachineArn } });
+    Object.assign(process.env, responderEnvironment(stack), {
+      APPROVAL_SECRET_ARN: ARN,
+      REKEY_STATE_MACHINE_ARN: stateMachineArn,
+    });
+    // As in Lambda: the approvals function records the decision and hands it to the executor function, which
+    // carries it out with its own role (here at once, in process, where Lambda would invoke it asynchronously).
+    const { handler: execute } = (await moto.asFunction(
+      'executeDecision',
+      () => import('../../handlers/execute-decision'),
+    )) as unknown as { handler: (job: DecisionJob, context: unknown) => Promise<unknown> };
+    const handOver: DecisionExecutor = {
+      dispatch: async (job) => (await execute(job, localLambdaContext('executeDecision')), 'handed-over'),
     };
+    const handler = (await moto.asFunction('approvals', () =>
+      approvalEndpoint(loadConfig(), handOver),
+    )) as unknown as Parameters<typeof serveApprovals>[0];
     ({ handler: respond } = (await moto.asFunction(
       'onKmsApiCall',
       () => import('../../handlers/on-kms-api-call'),
@@ -85,7 +109,7 @@ describe('an approval link in a real browser (Debian chromium, headless; install
     await page.screenshot({ path: join(output, 'approval-page.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Approve re-key' }).click();
-    await page.waitForSelector('text=Done: Approve re-key');
+    await page.waitForSelector('text=Decided: Approve re-key');
 
     const { Items = [] } = await new DynamoDBClient({}).send(
       new QueryCommand({
@@ -96,7 +120,8 @@ describe('an approval link in a real browser (Debian chromium, headless; install
     );
     expect(unmarshall(Items[0]!)).toMatchObject({
       status: 'approved',
-      decisions: [{ action: 'approve-rekey', channel: 'approval-link' }],
+      // Carried out by the executor with its own role: re-keying started.
+      decisions: [{ action: 'approve-rekey', channel: 'approval-link', carriedOut: { complete: true } }],
     });
     await page.close();
   });

@@ -37,6 +37,7 @@ import {
   PutItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { clientSettings } from '../../src/aws/clients';
@@ -137,13 +138,31 @@ describe('the strict AWS layer', () => {
       ).toMatch(/AccessDeniedException/);
     });
 
-    it('evaluates dynamodb:LeadingKeys: the approvals role reaches incidents, nonces and audit items, not the items the executor trusts', async () => {
+    it('evaluates dynamodb:LeadingKeys and dynamodb:Attributes: the approvals role records decisions, never what the executor acts on', async () => {
       const dynamodb = await moto.asFunction('approvals', () => new DynamoDBClient(clientSettings()));
       const TableName = stack.incidentTable;
       const item = (pk: string) => ({ pk: { S: pk }, sk: { S: 'x' } });
-      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('INCIDENT#i-1') })))).toBe(
-        'accepted',
+      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('NONCE#n-0') })))).toBe('accepted');
+      // An incident is never written whole (a whole item names every attribute); a decision's attributes only.
+      expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('INCIDENT#i-1') })))).toMatch(
+        /AccessDeniedException: .*dynamodb:PutItem/,
       );
+      const update = (UpdateExpression: string, ExpressionAttributeNames?: Record<string, string>) =>
+        refusal(
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName,
+              Key: item('INCIDENT#i-1'),
+              UpdateExpression,
+              ...(ExpressionAttributeNames ? { ExpressionAttributeNames } : {}),
+              ExpressionAttributeValues: { ':v': { L: [] }, ':none': { L: [] } },
+            }),
+          ),
+        );
+      expect(await update('SET decisions = list_append(if_not_exists(decisions, :none), :v)')).toBe('accepted');
+      // The plan and the steps' results are what the executor undoes from: out of reach, by name or by #name.
+      expect(await update('SET #p = :v', { '#p': 'plan' })).toMatch(/AccessDeniedException: .*dynamodb:UpdateItem/);
+      expect(await update('SET decisions = :v, results = :v')).toMatch(/AccessDeniedException/);
       expect(await refusal(dynamodb.send(new GetItemCommand({ TableName, Key: item('NONCE#n-1') })))).toBe('accepted');
       // A stored key policy text (what release puts back), a key journal: out of its reach, moto alone allows them.
       expect(await refusal(dynamodb.send(new PutItemCommand({ TableName, Item: item('POLICYTEXT#k-1') })))).toMatch(
@@ -169,16 +188,14 @@ describe('the strict AWS layer', () => {
           dynamodb.send(
             new TransactWriteItemsCommand({
               TransactItems: [
-                { Put: { TableName, Item: item('INCIDENT#i-2') } },
+                { Put: { TableName, Item: item('NONCE#i-2') } },
                 { Put: { TableName, Item: item('POLICYTEXT#k-2') } },
               ],
             }),
           ),
         ),
       ).toMatch(/AccessDeniedException: .*dynamodb:PutItem/);
-      expect(await refusal(dynamodb.send(new GetItemCommand({ TableName, Key: item('INCIDENT#i-2') })))).toBe(
-        'accepted',
-      );
+      expect((await dynamodb.send(new GetItemCommand({ TableName, Key: item('NONCE#i-2') }))).Item).toBeUndefined();
     });
 
     it("evaluates Secrets Manager's condition keys: the re-key role moves a secret only to a key of this account", async () => {

@@ -312,6 +312,19 @@ export const describeIncidentStore = (
         );
         expect(done.executing).toBeUndefined();
         expect(done.decisions![0]!.carriedOut).toEqual({ at, detail: 'disabled', complete: true });
+        // An overlapping run of the same job finishing second records nothing over the first's account.
+        await expect(
+          incidents.completeDecision(id, { index: 0, id: 'e-1' }, { at, detail: 'not disabled', complete: true }, [
+            { outcome: 'skipped', reason: 'already disabled' },
+          ]),
+        ).rejects.toBeInstanceOf(StateConflictError);
+        expect((await incidents.get(id))!.decisions![0]!.carriedOut!.detail).toBe('disabled');
+        // Letting go without recording: only the holder's claim goes.
+        expect(await incidents.claimExecution(id, 'e-1', at, until)).toBeDefined();
+        await incidents.releaseExecution(id, 'e-2');
+        expect((await incidents.get(id))!.executing).toMatchObject({ decisionId: 'e-1' });
+        await incidents.releaseExecution(id, 'e-1');
+        expect((await incidents.get(id))!.executing).toBeUndefined();
         expect(await incidents.claimExecution(id, 'e-2', at, until)).toBeDefined();
         await incidents.recordUndone(id, { index: 1, id: 'e-2' }, ['step:0', 'step:2']);
         expect((await incidents.get(id))!.decisions![1]!.undone).toEqual(['step:0', 'step:2']);

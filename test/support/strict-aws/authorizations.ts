@@ -115,8 +115,71 @@ const leadingKeys = (
   return undefined;
 };
 
-const withLeadingKeys = (authorization: Authorization, keys: string[] | undefined): Authorization =>
-  keys ? { ...authorization, context: { ...authorization.context, 'dynamodb:LeadingKeys': keys } } : authorization;
+const expressionWords = new Set(
+  [
+    'SET',
+    'REMOVE',
+    'ADD',
+    'DELETE',
+    'AND',
+    'OR',
+    'NOT',
+    'IN',
+    'BETWEEN',
+    'if_not_exists',
+    'list_append',
+    'attribute_exists',
+    'attribute_not_exists',
+    'attribute_type',
+    'begins_with',
+    'contains',
+    'size',
+  ].map((word) => word.toLowerCase()),
+);
+
+/**
+ * The values of dynamodb:Attributes: the top-level attribute names a request reads or writes, its key's included
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html, "Limiting access to
+ * specific attributes"). Computed for writes (an item's names, an update's and a condition's paths) and for reads with
+ * a projection; a read of whole items names none, and the key is absent.
+ */
+const attributesOf = (request: {
+  Key?: Record<string, unknown>;
+  Item?: Record<string, unknown>;
+  UpdateExpression?: string;
+  ConditionExpression?: string;
+  ProjectionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+}): string[] | undefined => {
+  const expressions = [request.UpdateExpression, request.ConditionExpression, request.ProjectionExpression].filter(
+    (e): e is string => typeof e === 'string',
+  );
+  if (!request.Item && expressions.length === 0) return undefined;
+  const names = new Set([...Object.keys(request.Key ?? {}), ...Object.keys(request.Item ?? {})]);
+  for (const expression of expressions)
+    // A path's first element: a #name or a bare word, not after a dot, not a :value, not a function or keyword.
+    for (const [, word] of expression.matchAll(/(?<![.\w#:])(#?[A-Za-z_][\w]*)/g)) {
+      if (word!.startsWith('#')) names.add(request.ExpressionAttributeNames?.[word!] ?? word!);
+      else if (!expressionWords.has(word!.toLowerCase())) names.add(word!);
+    }
+  return [...names];
+};
+
+const withLeadingKeys = (
+  authorization: Authorization,
+  keys: string[] | undefined,
+  attributes?: string[],
+): Authorization =>
+  keys || attributes
+    ? {
+        ...authorization,
+        context: {
+          ...authorization.context,
+          ...(keys ? { 'dynamodb:LeadingKeys': keys } : {}),
+          ...(attributes ? { 'dynamodb:Attributes': attributes } : {}),
+        },
+      }
+    : authorization;
 
 const dynamodb = async (call: AwsCall, emulator: Emulator): Promise<Authorization[]> => {
   const { params } = call;
@@ -140,6 +203,7 @@ const dynamodb = async (call: AwsCall, emulator: Emulator): Promise<Authorizatio
         withLeadingKeys(
           { action: `dynamodb:${itemActions[kind] ?? kind}`, resource: tableArn(emulator, call, request.TableName) },
           leadingKeys(await partitionKeyOf(request.TableName), request),
+          attributesOf(request),
         ),
       ),
     );
@@ -171,6 +235,7 @@ const dynamodb = async (call: AwsCall, emulator: Emulator): Promise<Authorizatio
     withLeadingKeys(
       { action: `dynamodb:${call.action}`, resource: params.IndexName ? `${table}/index/${params.IndexName}` : table },
       leadingKeys(await partitionKeyOf(params.TableName), params),
+      /Item$/.test(call.action) ? attributesOf(params) : undefined,
     ),
   ];
 };

@@ -210,6 +210,25 @@ describe("answering within Slack's 3 seconds: the decision recorded, its work ha
     });
   });
 
+  it.each([['null'], ['[]'], ['{"type":"block_actions","user":{"id":7},"actions":[{"value":{}}]}'], ['{']])(
+    'answers a signed payload of %s with 400 and an audit entry, not a crash',
+    async (payload) => {
+      const { deps, audit } = await setup();
+      const body = `payload=${encodeURIComponent(payload)}`;
+      const timestamp = String(now.getTime() / 1000);
+      const reply = await handleSlackAction(deps)(
+        body,
+        {
+          'x-slack-request-timestamp': timestamp,
+          'x-slack-signature': signSlackRequest(signingSecret, timestamp, body),
+        },
+        { sourceIp: '203.0.113.9' },
+      );
+      expect(reply.status).toBe(400);
+      expect(audit.at(-1)).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^slack payload/) });
+    },
+  );
+
   it('refuses a non-approver before recording anything', async () => {
     const { jobs, executor } = handedOver();
     const { incident, incidents, posts, press, tokenFor } = await setup(() => executor);

@@ -396,7 +396,7 @@ describe('the packaged CloudFormation template', () => {
       expect(statementsOfRole('RekeyRole').filter((s) => s.Effect === 'Deny')).toEqual([
         expect.objectContaining({
           Action: ['lambda:InvokeFunction', 'lambda:UpdateFunctionConfiguration'],
-          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:kms-warden-test-*' },
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:${AWS::AccountId}:function:kms-warden-*' },
         }),
       ]);
     });
@@ -482,7 +482,7 @@ describe('the packaged CloudFormation template', () => {
 
     it('records decisions, reads its two secrets and invokes the executor: no IAM, KMS, SNS or Step Functions action', () => {
       expect(roleOf('ApprovalsLambdaFunction')).toBe('ApprovalsRole');
-      expect(allowsOf('ApprovalsRole').sort()).toEqual(
+      expect([...new Set(allowsOf('ApprovalsRole'))].sort()).toEqual(
         [
           'logs:CreateLogStream',
           'logs:PutLogEvents',
@@ -513,13 +513,30 @@ describe('the packaged CloudFormation template', () => {
       ]);
     });
 
-    it('writes only incident, nonce and audit items, with conditional writes', () => {
-      expect(statementGranting('ApprovalsRole', 'dynamodb:PutItem')).toMatchObject({
-        Resource: { 'Fn::GetAtt': ['IncidentsTable', 'Arn'] },
-        Condition: {
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*', 'NONCE#*', 'AUDIT#*', 'AUDITRATE#*'] },
-        },
-      });
+    it('writes nonce and audit items, and of an incident only what a decision changes', () => {
+      const table = { 'Fn::GetAtt': ['IncidentsTable', 'Arn'] };
+      const granting = (action: string) =>
+        statementsOfRole('ApprovalsRole').filter(
+          (s) => s.Effect === 'Allow' && ([] as string[]).concat(s.Action as string | string[]).includes(action),
+        );
+      // PutItem writes a whole item: never an incident.
+      expect(granting('dynamodb:PutItem')).toEqual([
+        expect.objectContaining({
+          Resource: table,
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NONCE#*', 'AUDIT#*', 'AUDITRATE#*'] } },
+        }),
+      ]);
+      const onIncidents = granting('dynamodb:UpdateItem').filter((s) =>
+        JSON.stringify(s.Condition).includes('INCIDENT#'),
+      );
+      expect(onIncidents).toHaveLength(1);
+      const attributes = (onIncidents[0]!.Condition as Record<string, Record<string, string[]>>)[
+        'ForAllValues:StringEquals'
+      ]!['dynamodb:Attributes']!;
+      expect(attributes).toEqual(expect.arrayContaining(['pk', 'sk', 'status', 'decisions', 'onceTaken']));
+      // What the executor acts on is not among them.
+      for (const forbidden of ['plan', 'results', 'signals', 'keyArn', 'principal', 'executing', 'rekey'])
+        expect(attributes).not.toContain(forbidden);
     });
 
     it('hands decisions to the private executor it names, and invokes no other function', () => {
@@ -615,8 +632,8 @@ describe('the packaged CloudFormation template', () => {
       'dynamodb:GetItem': ['dynamodb:LeadingKeys'],
       'dynamodb:Query': ['dynamodb:LeadingKeys'],
       'dynamodb:PutItem': ['dynamodb:LeadingKeys'],
-      'dynamodb:UpdateItem': ['dynamodb:LeadingKeys'],
-      'dynamodb:ConditionCheckItem': ['dynamodb:LeadingKeys'],
+      'dynamodb:UpdateItem': ['dynamodb:LeadingKeys', 'dynamodb:Attributes'],
+      'dynamodb:ConditionCheckItem': ['dynamodb:LeadingKeys', 'dynamodb:Attributes'],
     };
     /** Global keys, documented for every action that sets them. */
     const globalKeys = ['aws:SourceAccount', 'aws:SourceArn'];
