@@ -68,6 +68,7 @@ const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'to
   forged: 403,
   'wrong-action': 403,
   'wrong-incident': 403,
+  'slack-only': 403,
   expired: 410,
   replayed: 410,
   'unknown-incident': 404,
@@ -79,6 +80,7 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
   forged: 'This link is not valid',
   'wrong-action': 'This link is for another decision',
   'wrong-incident': 'This link is for another incident',
+  'slack-only': "This is a Slack button's token",
   expired: 'This link has expired',
   replayed: 'This link was already used',
   'unknown-incident': 'No such incident',
@@ -111,8 +113,8 @@ const refuse = async (
   };
 };
 
-const checked = async (token: string, deps: ApprovalDeps, requester: Requester) => {
-  const check = verifyToken(token, await deps.secret.bytes(), { now: deps.now() });
+const checked = async (token: string, deps: ApprovalDeps, requester: Requester, via: 'slack' | 'link' = 'link') => {
+  const check = verifyToken(token, await deps.secret.bytes(), { now: deps.now(), via });
   if (!check.ok) return { reply: await refuse(deps, check.refusal, check.detail, requester) };
   const incident = await deps.incidents.get(check.claims.incidentId);
   if (!incident)
@@ -243,7 +245,7 @@ export const decideApproval =
     channel: Decision['channel'] = 'approval-link',
     press?: Decision['press'],
   ): Promise<HttpReply> => {
-    const result = await checked(token, deps, requester);
+    const result = await checked(token, deps, requester, channel === 'slack' ? 'slack' : 'link');
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
     if (!canDecide(claims.action, incident)) {

@@ -167,7 +167,7 @@ export const answerPress = async (
   // The presser's id is Slack's own (a verified request); the summary may carry what outsiders wrote: escaped.
   const said = `<@${slackMrkdwn(press.user)}>: ${slackMrkdwn(reply.summary)}`;
   if (!reply.incident || !reply.carriedOut) return respondTo(deps, press, ephemeral(said));
-  const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps));
+  const updated = composeSlackMessage(reply.incident, await linksFor(reply.incident, deps, { forSlack: true }));
   return respondTo(deps, press, {
     replace_original: true,
     text: updated.text,

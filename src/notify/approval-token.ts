@@ -13,9 +13,15 @@ export interface TokenClaims {
   /** Epoch seconds. */
   expiresAt: number;
   nonce: string;
+  /**
+   * A Slack button's token: decided only through Slack's signed interactivity request, where `slackApprovers`
+   * applies. Anyone who can read the message's JSON (the channel's members through the API, its integrations) could
+   * otherwise open the same token as a link, where no approver list applies.
+   */
+  forSlack?: true;
 }
 
-export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-action' | 'wrong-incident';
+export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-action' | 'wrong-incident' | 'slack-only';
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; refusal: TokenRefusal; detail: string };
 
@@ -25,9 +31,8 @@ const mac = (secret: Buffer, payload: string) => createHmac('sha256', secret).up
 
 export const signToken = (claims: Omit<TokenClaims, 'nonce'> & { nonce?: string }, secret: Buffer): string => {
   const full: TokenClaims = { ...claims, nonce: claims.nonce ?? randomBytes(16).toString('base64url') };
-  const payload = Buffer.from(JSON.stringify([full.incidentId, full.action, full.expiresAt, full.nonce])).toString(
-    'base64url',
-  );
+  const fields = [full.incidentId, full.action, full.expiresAt, full.nonce, ...(full.forSlack ? ['slack'] : [])];
+  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 };
 
@@ -38,7 +43,7 @@ const maxTokenLength = 1024;
 export const verifyToken = (
   token: string,
   secret: Buffer,
-  expected: { action?: ApprovalAction; incidentId?: string; now: Date },
+  expected: { action?: ApprovalAction; incidentId?: string; now: Date; via?: 'slack' | 'link' },
 ): TokenCheck => {
   // Refused before any work on it, but refused like any other malformed token: answered with a page and audited.
   if (token.length > maxTokenLength)
@@ -60,10 +65,11 @@ export const verifyToken = (
   } catch {
     return { ok: false, refusal: 'malformed', detail: 'the signed payload is not readable' };
   }
-  if (!Array.isArray(fields) || fields.length !== 4)
+  if (!Array.isArray(fields) || fields.length < 4 || fields.length > 5)
     return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong shape' };
-  const [incidentId, action, expiresAt, nonce] = fields as [unknown, unknown, unknown, unknown];
+  const [incidentId, action, expiresAt, nonce, channel] = fields as [unknown, unknown, unknown, unknown, unknown];
   if (
+    (fields.length === 5 && channel !== 'slack') ||
     typeof incidentId !== 'string' ||
     !actions.includes(action as ApprovalAction) ||
     typeof expiresAt !== 'number' ||
@@ -71,9 +77,17 @@ export const verifyToken = (
   ) {
     return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong fields' };
   }
-  const claims: TokenClaims = { incidentId, action: action as ApprovalAction, expiresAt, nonce };
+  const claims: TokenClaims = {
+    incidentId,
+    action: action as ApprovalAction,
+    expiresAt,
+    nonce,
+    ...(channel === 'slack' ? { forSlack: true as const } : {}),
+  };
   if (expected.now.getTime() / 1000 >= expiresAt)
     return { ok: false, refusal: 'expired', detail: `expired at ${new Date(expiresAt * 1000).toISOString()}` };
+  if (claims.forSlack && expected.via !== 'slack')
+    return { ok: false, refusal: 'slack-only', detail: "this token is a Slack button's, and works only from Slack" };
   if (expected.action && claims.action !== expected.action)
     return { ok: false, refusal: 'wrong-action', detail: `the link is for ${claims.action}` };
   if (expected.incidentId && claims.incidentId !== expected.incidentId)

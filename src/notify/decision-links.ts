@@ -23,7 +23,12 @@ export const asksForDecision = (links: readonly DecisionLink[]): boolean =>
  * whose disabling was only offered (and not yet decided), release a containment that applied something reversible.
  * An incident past a decision offers it no more: a message updated after approval carries no Approve button.
  */
-export const decisionLinks = async (incident: Incident, signer: LinkSigner, now: Date): Promise<DecisionLink[]> => {
+export const decisionLinks = async (
+  incident: Incident,
+  signer: LinkSigner,
+  now: Date,
+  options: { forSlack?: boolean } = {},
+): Promise<DecisionLink[]> => {
   // The incident lifecycle's one definition of the decisions still open; those that carry a link of their own.
   const wanted: ApprovalAction[] = openDecisions(incident)
     .filter((open) => open.linked)
@@ -33,6 +38,6 @@ export const decisionLinks = async (incident: Incident, signer: LinkSigner, now:
   const expiresAt = Math.floor(now.getTime() / 1000) + signer.ttlSeconds;
   return wanted.map((action) => ({
     action,
-    url: `${signer.baseUrl}${signToken({ incidentId: incident.id, action, expiresAt }, secret)}`,
+    url: `${signer.baseUrl}${signToken({ incidentId: incident.id, action, expiresAt, ...(options.forSlack ? { forSlack: true as const } : {}) }, secret)}`,
   }));
 };

@@ -32,8 +32,15 @@ export interface Telling {
 }
 
 /** The links an incident's message carries: the decisions it can still take. */
-export const linksFor = async (incident: Incident, deps: Pick<TellDeps, 'links' | 'now'>): Promise<DecisionLink[]> =>
-  deps.links ? decisionLinks(incident, deps.links, deps.now()) : [];
+export const linksFor = async (
+  incident: Incident,
+  deps: Pick<TellDeps, 'links' | 'now'>,
+  options: { forSlack?: boolean } = {},
+): Promise<DecisionLink[]> => (deps.links ? decisionLinks(incident, deps.links, deps.now(), options) : []);
+
+/** A Slack message's buttons carry tokens of their own, that work only from Slack (where its approver list applies). */
+const slackLinksFor = async (incident: Incident, deps: TellDeps, offered: readonly DecisionLink[]) =>
+  deps.links ? linksFor(incident, deps, { forSlack: true }) : offered;
 
 /**
  * Tells people where an incident stands: SNS (text for email, Amazon Q custom JSON for chat, threaded by incident
@@ -49,7 +56,7 @@ export const tellPeople = async (
   if (telling.quiet) {
     if (deps.slack && incident.slackMessage) {
       await deps.slack
-        .publish(incident, offered, undefined, { updateOnly: true })
+        .publish(incident, await slackLinksFor(incident, deps, offered), undefined, { updateOnly: true })
         .catch((error: Error) => deps.logger.warn('Slack progress update failed', { incidentId: incident.id, error }));
     }
     return incident.notificationId ?? 'quiet';
@@ -64,7 +71,7 @@ export const tellPeople = async (
   });
   if (deps.slack && telling.slack !== false) {
     try {
-      const posted = await deps.slack.publish(incident, offered, telling.lead);
+      const posted = await deps.slack.publish(incident, await slackLinksFor(incident, deps, offered), telling.lead);
       const previous = incident.slackMessage?.ts;
       if (
         posted &&

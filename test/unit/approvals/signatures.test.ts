@@ -62,6 +62,26 @@ describe('approval tokens', () => {
     });
   });
 
+  it("keeps a Slack button's token to Slack: refused as a link, accepted from Slack's signed request", () => {
+    const slackOnly = signToken(
+      { incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay, nonce: 'n1', forSlack: true },
+      secret,
+    );
+    expect(verifyToken(slackOnly, secret, { now })).toMatchObject({ ok: false, refusal: 'slack-only' });
+    expect(verifyToken(slackOnly, secret, { now, via: 'link' })).toMatchObject({ ok: false, refusal: 'slack-only' });
+    expect(verifyToken(slackOnly, secret, { now, via: 'slack' })).toMatchObject({
+      ok: true,
+      claims: { forSlack: true, nonce: 'n1' },
+    });
+    // A link's token works from both; the mark cannot be taken off without breaking the signature.
+    expect(verifyToken(token, secret, { now, via: 'slack' })).toMatchObject({ ok: true });
+    const [payload, mac] = slackOnly.split('.');
+    const unmarked = Buffer.from(
+      JSON.stringify((JSON.parse(Buffer.from(payload!, 'base64url').toString()) as unknown[]).slice(0, 4)),
+    ).toString('base64url');
+    expect(verifyToken(`${unmarked}.${mac}`, secret, { now })).toMatchObject({ ok: false, refusal: 'forged' });
+  });
+
   it('refuses any change to a token (property)', () => {
     fc.assert(
       fc.property(

@@ -6,11 +6,12 @@ import {
   type SlackDeps,
 } from '../../../src/approvals/slack-actions';
 import { DecisionBusyError, type DecisionJob } from '../../../src/approvals/carry-out';
-import type { DecisionDeps, DecisionExecutor } from '../../../src/approvals/decide';
+import { decideApproval, type DecisionDeps, type DecisionExecutor } from '../../../src/approvals/decide';
 import { executeDecisionJob } from '../../../src/approvals/executor';
 import { InProcessExecutor } from '../../../src/approvals/in-process-executor';
 import { signSlackRequest } from '../../../src/approvals/slack-signature';
-import { signToken } from '../../../src/notify/approval-token';
+import { signToken, verifyToken } from '../../../src/notify/approval-token';
+import { tellPeople, type TellDeps } from '../../../src/notify/tell-people';
 import type { AuditEntry } from '../../../src/approvals/ports';
 import type { ActionDeps } from '../../../src/actions/action';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
@@ -95,8 +96,11 @@ const setup = async (executorOf?: (deps: DecisionDeps) => DecisionExecutor) => {
       { sourceIp: '203.0.113.9' },
     );
   };
-  const tokenFor = (action: 'approve-rekey' | 'release') =>
-    signToken({ incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600 }, linkSecret);
+  const tokenFor = (action: 'approve-rekey' | 'release', forSlack = false) =>
+    signToken(
+      { incidentId: incident.id, action, expiresAt: now.getTime() / 1000 + 600, ...(forSlack ? { forSlack } : {}) },
+      linkSecret,
+    );
   return { deps, decisionDeps, incidents, incident, posts, sent, audit, press, tokenFor };
 };
 
@@ -228,6 +232,45 @@ describe("answering within Slack's 3 seconds: the decision recorded, its work ha
       expect(audit.at(-1)).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^slack payload/) });
     },
   );
+
+  it("keeps a button's token to Slack: opened as a link it is refused and audited, pressed by an approver it decides", async () => {
+    const { jobs, executor } = handedOver();
+    const { deps, incident, incidents, audit, press, tokenFor } = await setup(() => executor);
+    const token = tokenFor('approve-rekey', true);
+    const asLink = await decideApproval(deps)(token, { sourceIp: '198.51.100.9' });
+    expect(asLink.status).toBe(403);
+    expect(audit.at(-1)).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^slack-only/) });
+    expect((await incidents.get(incident.id))!.decisions ?? []).toEqual([]);
+    // A non-approver who read the token from the message gets nothing either way; an approver's press decides.
+    await press('U0INTERN', token);
+    expect(jobs).toEqual([]);
+    await press('U0ONCALL', token);
+    expect(jobs).toHaveLength(1);
+  });
+
+  it("posts messages whose buttons carry Slack-only tokens, while the email's links stay links", async () => {
+    const { decisionDeps, incident, incidents } = await setup();
+    const published: string[][] = [];
+    const slack = {
+      publish: async (_incident: unknown, links: ReadonlyArray<{ url: string }>) => {
+        published.push(links.map((link) => link.url.slice(link.url.lastIndexOf('/') + 1)));
+        return undefined;
+      },
+    } as unknown as NonNullable<TellDeps['slack']>;
+    const sent: Notification[] = [];
+    await tellPeople((await incidents.get(incident.id))!, {
+      ...decisionDeps,
+      slack,
+      notifier: { send: async (n: Notification) => (sent.push(n), 'm1') },
+    });
+    expect(published[0]!.length).toBeGreaterThan(0);
+    for (const token of published[0]!)
+      expect(verifyToken(token, linkSecret, { now, via: 'link' })).toMatchObject({ refusal: 'slack-only' });
+    const emailed = [...sent[0]!.text.matchAll(/approvals\/([\w-]+\.[\w-]+)/g)].map(([, t]) => t!);
+    expect(emailed.length).toBeGreaterThan(0);
+    for (const token of emailed)
+      expect(verifyToken(token, linkSecret, { now, via: 'link' })).toMatchObject({ ok: true });
+  });
 
   it('refuses a non-approver before recording anything', async () => {
     const { jobs, executor } = handedOver();
