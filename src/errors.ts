@@ -154,6 +154,21 @@ export class ForeignPrincipalsInPolicyError extends Error {
   }
 }
 
+/**
+ * The old key cannot be replaced like for like by re-keying (imported key material, a CloudHSM or external key store):
+ * a plain AWS_KMS key would be a silent downgrade. The run stops with a plan for a person.
+ */
+export class KeyNotReplaceableError extends Error {
+  override readonly name = 'KeyNotReplaceable';
+  constructor(
+    readonly keyArn: string,
+    readonly reasons: string[],
+    options?: ErrorOptions,
+  ) {
+    super(`${keyArn} cannot be replaced like for like by re-keying: ${reasons.join('; ')}`, options);
+  }
+}
+
 /** Verified once, but not any more when the deletion is to be scheduled: the workflow waits and verifies again. */
 export class VerificationNoLongerHoldsError extends Error {
   override readonly name = 'VerificationNoLongerHolds';
@@ -170,5 +185,6 @@ export class VerificationNoLongerHoldsError extends Error {
 export const rekeyWorkflowErrors = [
   MalformedRekeyStepInputError,
   ForeignPrincipalsInPolicyError,
+  KeyNotReplaceableError,
   VerificationNoLongerHoldsError,
 ] as const;

@@ -35,12 +35,70 @@ export const foreignGrantees = (
     .filter((grantee, i, all) => all.indexOf(grantee) === i);
 };
 
-/** Tags the replacement carries: the owners' own, and two of kms-warden's so a resumed run finds the key it made. */
-export const replacementTags = (snapshot: KeySnapshot, incidentId: string): Record<string, string> => ({
-  ...snapshot.tags,
-  [replacesTag]: snapshot.keyArn,
-  [incidentTag]: incidentId,
-});
+/** KMS's limit of tags per key (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html). */
+export const maxTagsPerKey = 50;
+
+/**
+ * Tags the replacement carries: the owners' own, and two of kms-warden's so a resumed run finds the key it made. Not
+ * kms-warden's other tags (`kms-warden:mode`, `kms-warden:protected`: how kms-warden treats the old key is not a
+ * decision to copy silently). At most 50 in all: kms-warden's two first, then the owners' in name order; the rest are
+ * returned as `dropped`, for people to be told.
+ */
+export const replacementTagsOf = (
+  snapshot: KeySnapshot,
+  incidentId: string,
+): { tags: Record<string, string>; dropped: string[] } => {
+  const owners = Object.keys(snapshot.tags)
+    .filter((name) => !name.startsWith('kms-warden:'))
+    .sort();
+  const kept = owners.slice(0, maxTagsPerKey - 2);
+  return {
+    tags: {
+      ...Object.fromEntries(kept.map((name) => [name, snapshot.tags[name]!])),
+      [replacesTag]: snapshot.keyArn,
+      [incidentTag]: incidentId,
+    },
+    dropped: owners.slice(kept.length),
+  };
+};
+
+export const replacementTags = (snapshot: KeySnapshot, incidentId: string): Record<string, string> =>
+  replacementTagsOf(snapshot, incidentId).tags;
+
+/**
+ * Why re-keying cannot replace this key like for like, with what a person does instead; empty when it can. The
+ * replacement is always made in AWS KMS's own key material (Origin AWS_KMS): anything else would be a downgrade.
+ */
+export const notReplaceable = (snapshot: KeySnapshot): { reasons: string[]; instructions: string[] } => {
+  switch (snapshot.origin) {
+    case 'AWS_KMS':
+      return { reasons: [], instructions: [] };
+    case 'EXTERNAL':
+      return {
+        reasons: ['its key material was imported (Origin EXTERNAL): a replacement made by KMS would not be yours'],
+        instructions: [
+          'Create the replacement with imported material yourself: aws kms create-key --origin EXTERNAL, then get-parameters-for-import and import-key-material with new material from your own source (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html).',
+          `Copy the policy, description and tags of ${snapshot.keyArn}, move its aliases, and re-encrypt what it protects (npx kms-warden rekey status shows the inventory once a run reaches it).`,
+        ],
+      };
+    case 'AWS_CLOUDHSM':
+    case 'EXTERNAL_KEY_STORE':
+      return {
+        reasons: [
+          `it lives in a custom key store (Origin ${snapshot.origin}): a replacement made in AWS KMS would leave the store`,
+        ],
+        instructions: [
+          `Create the replacement in the same custom key store (aws kms create-key --origin ${snapshot.origin} --custom-key-store-id ...) (https://docs.aws.amazon.com/kms/latest/developerguide/custom-key-store-overview.html).`,
+          `Copy the policy, description and tags of ${snapshot.keyArn}, move its aliases, and re-encrypt what it protects.`,
+        ],
+      };
+    default:
+      return {
+        reasons: [`its origin ${snapshot.origin} is not one re-keying knows`],
+        instructions: [`Replace ${snapshot.keyArn} by hand with a key of the same origin.`],
+      };
+  }
+};
 
 export const replacesTag = 'kms-warden:replaces';
 export const incidentTag = 'kms-warden:incident';

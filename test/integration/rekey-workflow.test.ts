@@ -338,6 +338,30 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     ]);
   });
 
+  it('refuses a key of imported material with a plan for a person, and makes no replacement', async () => {
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({
+        Description: 'imported',
+        Origin: 'EXTERNAL',
+        Tags: [{ TagKey: 'team', TagValue: 'hsm' }],
+      }),
+    );
+    const keyArn = KeyMetadata!.Arn!;
+    const incident = await approvedIncident(keyArn, 'imported');
+    const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
+    const workflow = new LocalRekeyWorkflow(await deps(), { timeScale: 0.0001 });
+    expect(await workflow.start(run)).toMatchObject({ started: true });
+    await expect(workflow.finished(incident.id)).rejects.toThrow(/RekeyFailed/);
+    const stopped = await incidents.get(incident.id);
+    expect(stopped!.rekey!.failure).toMatchObject({ error: 'KeyNotReplaceable' });
+    expect(stopped!.rekey!.resources['kms:key:not-replaceable']).toMatchObject({
+      status: 'needs-human',
+      detail: expect.stringContaining('imported'),
+      instructions: expect.arrayContaining([expect.stringContaining('import-key-material')]),
+    });
+    expect(await replacementsOf(keyArn)).toEqual([]);
+  });
+
   it('resumes a run killed midway without doing anything twice', async () => {
     const name = 'ledger';
     const keyArn = await oldKey(name);

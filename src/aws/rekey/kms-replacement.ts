@@ -17,6 +17,10 @@ import type { KeySnapshot } from '../../rekey/key-snapshot';
 import { policyWithoutContainment } from '../../rekey/key-snapshot';
 import { KmsKeys, keyLocation } from '../kms-keys';
 
+/** Whether KMS rotates this kind of key automatically: symmetric encryption keys of AWS KMS's own material. */
+const canRotate = (keySpec: string | undefined, origin: string | undefined) =>
+  (keySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' && (origin ?? 'AWS_KMS') === 'AWS_KMS';
+
 /** The KMS calls re-keying makes: read the old key whole, create its replacement, move aliases, schedule deletion. */
 export class KeyReplacement {
   static readonly iamActions = [
@@ -51,13 +55,16 @@ export class KeyReplacement {
     const client = this.clientIn(region);
     return this.translated(keyArn, 'DescribeKey', async () => {
       // DescribeKey whole: the spec, usage, origin and multi-Region status the replacement copies.
-      const [{ KeyMetadata: key }, policy, rotationEnabled, tags, aliases] = await Promise.all([
+      const [{ KeyMetadata: key }, policy, tags, aliases] = await Promise.all([
         client.send(new DescribeKeyCommand({ KeyId: keyId })),
         this.keys.keyPolicy(keyArn),
-        this.keys.rotationEnabled(keyArn),
         this.keys.tags(keyArn),
         this.keys.aliases(keyArn),
       ]);
+      // GetKeyRotationStatus refuses (UnsupportedOperationException) keys that cannot rotate automatically: asymmetric
+      // and HMAC keys, imported material, custom key stores
+      // (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#rotation-supported).
+      const rotationEnabled = canRotate(key?.KeySpec, key?.Origin) ? await this.keys.rotationEnabled(keyArn) : false;
       return {
         keyArn,
         region,
@@ -98,7 +105,8 @@ export class KeyReplacement {
 
   /** Rotation on (symmetric encryption keys only: other kinds cannot rotate). Already on: nothing changes. */
   async ensureRotation(keyArn: string, keySpec: string): Promise<void> {
-    if (keySpec !== 'SYMMETRIC_DEFAULT') return;
+    // The replacement is always of AWS KMS's own material (re-keying refuses other origins).
+    if (!canRotate(keySpec, 'AWS_KMS')) return;
     await this.keys.enableKeyRotation(keyArn);
   }
 

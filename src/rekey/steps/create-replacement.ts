@@ -1,5 +1,5 @@
-import { ForeignPrincipalsInPolicyError } from '../../errors';
-import { foreignGrantees, replacementTags } from '../key-snapshot';
+import { ForeignPrincipalsInPolicyError, KeyNotReplaceableError } from '../../errors';
+import { foreignGrantees, notReplaceable, replacementTagsOf } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
 import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
@@ -10,6 +10,8 @@ import { incidentOf } from './incident-of';
  */
 /** The resource key a person acknowledges to let a policy with foreign principals be copied. */
 const foreignPolicyKey = 'kms:policy:foreign-principals';
+/** Where a key re-keying cannot replace like for like records its plan. */
+const notReplaceableKey = 'kms:key:not-replaceable';
 
 export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { keyArn: string }> = {
   name: 'create-replacement',
@@ -17,7 +19,22 @@ export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { ke
   run: async ({ run, snapshot }, deps) => {
     const incident = await incidentOf(run, deps);
     const recorded = incident.rekey?.replacementKeyArn;
-    const tags = replacementTags(snapshot, incident.id);
+    const unlike = notReplaceable(snapshot);
+    if (!recorded && unlike.reasons.length > 0) {
+      // Refused, never downgraded: recorded with a plan for a person, and the run stops (not retried).
+      await deps.incidents.recordResource(incident.id, notReplaceableKey, {
+        service: 'kms',
+        kind: 'key',
+        id: snapshot.keyArn,
+        region: snapshot.region,
+        status: 'needs-human',
+        detail: `not replaced: ${unlike.reasons.join('; ')}`,
+        instructions: unlike.instructions,
+        at: deps.now().toISOString(),
+      });
+      throw new KeyNotReplaceableError(snapshot.keyArn, unlike.reasons);
+    }
+    const { tags, dropped } = replacementTagsOf(snapshot, incident.id);
     const foreign = foreignGrantees(snapshot, deps.settings.trustedAccounts ?? []);
     if (!recorded && foreign.length > 0 && incident.rekey?.resources[foreignPolicyKey]?.status !== 'acknowledged') {
       // The run stops here, recorded and told; a person checks the policy, then acknowledges it and runs again.
@@ -50,7 +67,15 @@ export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { ke
         kept: keyArn,
       });
     }
-    // Whether made now or found, rotation is on (a run that died right after CreateKey never turned it on).
+    if (!found && dropped.length > 0)
+      await deps.incidents.recordRekey(
+        incident.id,
+        {},
+        deps.now().toISOString(),
+        `KMS allows 50 tags per key: the replacement did not get ${dropped.join(', ')}`,
+      );
+    // Whether made now or found, rotation is on where the key can rotate (a run that died right after CreateKey never
+    // turned it on); symmetric encryption keys of AWS KMS's own material only.
     await deps.keys.ensureRotation(keyArn, snapshot.keySpec);
     await tellPeople((await deps.incidents.get(incident.id))!, deps, { quiet: true });
     return { keyArn };

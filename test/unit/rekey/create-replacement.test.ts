@@ -3,6 +3,7 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { createReplacement } from '../../../src/rekey/steps/create-replacement';
+import { KeyNotReplaceableError } from '../../../src/errors';
 import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
@@ -13,15 +14,21 @@ const snapshot = {
   aliases: [],
   tags: {},
   keySpec: 'SYMMETRIC_DEFAULT',
+  origin: 'AWS_KMS',
 } as unknown as KeySnapshot;
 
-const setup = async () => {
+const setup = async (of: Partial<KeySnapshot> = {}) => {
   const incidents = new InMemoryIncidentStore();
   const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   const calls: string[] = [];
+  const created: Array<Record<string, string>> = [];
   const keys = {
     findKeyTagged: async () => undefined,
-    createReplacement: async () => (calls.push('create'), 'arn:aws:kms:us-west-2:123456789012:key/made-here'),
+    createReplacement: async (_snapshot: KeySnapshot, tags: Record<string, string>) => (
+      created.push(tags),
+      calls.push('create'),
+      'arn:aws:kms:us-west-2:123456789012:key/made-here'
+    ),
     ensureRotation: async (arn: string) => void calls.push(`rotation ${arn}`),
     disable: async (arn: string) => void calls.push(`disable ${arn}`),
     scheduleDeletion: async (arn: string, days: number) => (
@@ -40,10 +47,13 @@ const setup = async () => {
   } satisfies RekeyDeps;
   const step = () =>
     createReplacement.run(
-      { run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' }, snapshot },
+      {
+        run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' },
+        snapshot: { ...snapshot, ...of },
+      },
       deps,
     );
-  return { incidents, incident, calls, step };
+  return { incidents, incident, calls, created, step };
 };
 
 describe('creating the replacement key', () => {
@@ -124,5 +134,39 @@ describe('a policy that lets outsiders in', () => {
         { ...deps, settings: { ...deps.settings, trustedAccounts: ['999999999999'] } },
       ),
     ).resolves.toEqual({ keyArn: 'arn:new' });
+  });
+});
+
+describe('a replacement like the old key, or none', () => {
+  it.each([['EXTERNAL'], ['AWS_CLOUDHSM'], ['EXTERNAL_KEY_STORE']])(
+    'refuses a key of origin %s with a plan for a person, and makes no key',
+    async (origin) => {
+      const { step, calls, incidents, incident } = await setup({ origin });
+      await expect(step()).rejects.toThrow(KeyNotReplaceableError);
+      expect(calls).toEqual([]);
+      const plan = (await incidents.get(incident.id))!.rekey!.resources['kms:key:not-replaceable']!;
+      expect(plan).toMatchObject({ status: 'needs-human', id: keyArn, detail: expect.stringContaining(origin) });
+      expect(plan.instructions!.join(' ')).toMatch(/create-key --origin/);
+    },
+  );
+
+  it("copies at most 50 tags (kms-warden's two first, not its mode or protection), and records those left", async () => {
+    const owners = Object.fromEntries(Array.from({ length: 55 }, (_, i) => [`t${String(i).padStart(2, '0')}`, 'v']));
+    const { step, created, incidents, incident } = await setup({
+      tags: { ...owners, 'kms-warden:mode': 'observe', 'kms-warden:protected': 'true' },
+    });
+    await step();
+    const tags = created[0]!;
+    expect(Object.keys(tags)).toHaveLength(50);
+    expect(tags).toMatchObject({
+      'kms-warden:replaces': keyArn,
+      'kms-warden:incident': incident.id,
+      t00: 'v',
+      t47: 'v',
+    });
+    expect(tags).not.toHaveProperty('kms-warden:mode');
+    expect(tags).not.toHaveProperty('t48');
+    const timeline = (await incidents.get(incident.id))!.timeline!.map((entry) => entry.what);
+    expect(timeline).toContainEqual(expect.stringMatching(/did not get t48, t49, t50, t51, t52, t53, t54$/));
   });
 });
