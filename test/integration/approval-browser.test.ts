@@ -1,5 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mkdirSync } from 'node:fs';
 import type { DecisionJob } from '../../src/approvals/carry-out';
 import type { DecisionExecutor } from '../../src/approvals/decide';
 import { approvalEndpoint } from '../../src/composition/approvals';
@@ -18,6 +17,7 @@ import { provisionResponderStack, responderEnvironment, type ResponderStack } fr
 import { projectRoot } from '../../src/local/stack-definition';
 import { chromiumArgs, chromiumExecutable } from '../support/browser';
 import { useMoto } from '../support/moto';
+import { createRekeyStateMachine } from '../support/rekey-state-machine';
 
 const secretText = 'b'.repeat(64);
 
@@ -34,13 +34,7 @@ describe('an approval link in a real browser (Debian chromium, headless; install
     const { ARN } = await new SecretsManagerClient({}).send(
       new CreateSecretCommand({ Name: 'kms-warden/browser/signing', SecretString: secretText }),
     );
-    const { stateMachineArn } = await new SFNClient({}).send(
-      new CreateStateMachineCommand({
-        name: 'kms-warden-browser-rekey',
-        definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
-        roleArn: 'arn:aws:iam::123456789012:role/sfn',
-      }),
-    );
+    const stateMachineArn = await createRekeyStateMachine('kms-warden-browser-rekey');
     moto.aws.useStack(stack, { ApprovalSigningSecret: { Ref: ARN }, RekeyStateMachine: { Ref: stateMachineArn } });
     Object.assign(process.env, responderEnvironment(stack), {
       APPROVAL_SECRET_ARN: ARN,

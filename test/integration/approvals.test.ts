@@ -25,17 +25,10 @@ import {
   type ResponderStack,
 } from '../../src/local/responder-stack';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from '../../src/local/stack-definition';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsRekeyWorkflow } from '../../src/aws/step-functions-rekey';
 import { useMoto } from '../support/moto';
+import { createRekeyStateMachine } from '../support/rekey-state-machine';
 
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
 type Handler = (event: unknown, context: unknown) => Promise<Reply>;
@@ -94,15 +87,7 @@ describe('the approval endpoint, against moto', () => {
     const { ARN: webhookArn } = await secrets.send(
       new CreateSecretCommand({ Name: 'kms-warden/approve/webhook', SecretString: webhookUrl }),
     );
-    // The re-key state machine, in moto's Step Functions: approving a re-key must start an execution of it.
-    const { stateMachineArn } = await new SFNClient({}).send(
-      new CreateStateMachineCommand({
-        name: 'kms-warden-approve-rekey',
-        definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
-        roleArn: 'arn:aws:iam::123456789012:role/sfn',
-      }),
-    );
-    rekeyStateMachine = stateMachineArn!;
+    rekeyStateMachine = await createRekeyStateMachine('kms-warden-approve-rekey');
     Object.assign(process.env, responderEnvironment(stack), {
       REKEY_STATE_MACHINE_ARN: rekeyStateMachine,
       APPROVAL_SECRET_ARN: ARN,

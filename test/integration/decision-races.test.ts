@@ -8,10 +8,8 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DecisionJob } from '../../src/approvals/carry-out';
 import type { DecisionExecutor } from '../../src/approvals/decide';
 import { approvalEndpoint } from '../../src/composition/approvals';
@@ -19,9 +17,9 @@ import { loadConfig } from '../../src/config';
 import { kmsApiCallRecord, viaEventBridge } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
-import { projectRoot } from '../../src/local/stack-definition';
 import { signToken, type ApprovalAction } from '../../src/notify/approval-token';
 import { useMoto } from '../support/moto';
+import { createRekeyStateMachine } from '../support/rekey-state-machine';
 
 /**
  * Every decision moves the incident first (one conditional write: the winner), then the private executor acts. Two
@@ -48,14 +46,7 @@ describe('decisions made at the same moment, against moto', () => {
     const { ARN } = await new SecretsManagerClient({}).send(
       new CreateSecretCommand({ Name: 'kms-warden/races/signing', SecretString: secretText }),
     );
-    const { stateMachineArn } = await new SFNClient({}).send(
-      new CreateStateMachineCommand({
-        name: 'kms-warden-races-rekey',
-        definition: readFileSync(join(projectRoot, 'src/rekey/rekey-workflow.asl.json'), 'utf8'),
-        roleArn: 'arn:aws:iam::123456789012:role/sfn',
-      }),
-    );
-    rekeyStateMachine = stateMachineArn!;
+    rekeyStateMachine = await createRekeyStateMachine('kms-warden-races-rekey');
     Object.assign(process.env, responderEnvironment(stack), {
       REKEY_STATE_MACHINE_ARN: rekeyStateMachine,
       APPROVAL_SECRET_ARN: ARN,
