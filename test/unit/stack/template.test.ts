@@ -359,6 +359,13 @@ describe('the packaged CloudFormation template', () => {
 
     it('keeps kms:PutKeyPolicy (the lockout check at CreateKey) and creates grants only for AWS services', () => {
       expect(allowsOf('RekeyRole')).toContain('kms:PutKeyPolicy');
+      // Cryptographic operations only as the services moving data make them for it, never from its own code.
+      for (const action of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom'])
+        expect(statementGranting('RekeyRole', action).Condition).toEqual({
+          StringEquals: {
+            'kms:ViaService': expect.arrayContaining([{ 'Fn::Sub': 's3.${AWS::Region}.${AWS::URLSuffix}' }]),
+          },
+        });
       expect(statementGranting('RekeyRole', 'kms:CreateGrant')).toMatchObject({
         Action: 'kms:CreateGrant',
         Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
@@ -606,6 +613,11 @@ describe('the packaged CloudFormation template', () => {
       'kms:CreateGrant': ['kms:GrantIsForAWSResource', 'kms:ViaService', 'kms:CallerAccount'],
       'kms:Decrypt': ['kms:ViaService', 'kms:CallerAccount'],
       'kms:GenerateDataKey': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:GenerateDataKeyWithoutPlaintext': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:Encrypt': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:ReEncrypt*': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:ReEncryptFrom': ['kms:ViaService', 'kms:CallerAccount'],
+      'kms:ReEncryptTo': ['kms:ViaService', 'kms:CallerAccount'],
       // list_awssecretsmanager.html
       'secretsmanager:UpdateSecret': ['secretsmanager:KmsKeyId', 'secretsmanager:KmsKeyArn'],
       'secretsmanager:RotateSecret': ['secretsmanager:RotationLambdaARN', 'secretsmanager:ModifyRotationRules'],
