@@ -782,6 +782,13 @@ describe('the packaged CloudFormation template', () => {
     const granted = allowsOf('RemindersRole');
     expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish']));
+    // Of an incident it writes only when it reminded and where the Slack message is.
+    expect(statementGranting('RemindersRole', 'dynamodb:UpdateItem').Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] },
+      'ForAllValues:StringEquals': {
+        'dynamodb:Attributes': ['pk', 'sk', 'remindedAt', 'slackMessage', 'lastWriteId'],
+      },
+    });
   });
 
   it('serves approval links over an HTTP API: GET shows, POST decides, signed with a generated secret', () => {
