@@ -338,6 +338,61 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     ]);
   });
 
+  it('records a secret that cannot be moved for a person, moves the rest, and goes on once it is acknowledged', async () => {
+    const keyArn = await oldKey('general-ledger');
+    const secrets = new SecretsManagerClient({ region });
+    const { ARN: stuck } = await secrets.send(
+      new CreateSecretCommand({ Name: 'ledger/stuck', SecretString: 's', KmsKeyId: keyArn }),
+    );
+    const { ARN: movable } = await secrets.send(
+      new CreateSecretCommand({ Name: 'ledger/movable', SecretString: 'm', KmsKeyId: keyArn }),
+    );
+    // A resource policy on the secret denies the re-key role, as an owner's may: AWS answers it every time.
+    const fault = moto.aws.proxy.inject({
+      operation: 'secretsmanager:UpdateSecret',
+      kind: 'refuse',
+      refusal: {
+        code: 'AccessDeniedException',
+        message: `User is not authorized to perform: secretsmanager:UpdateSecret on resource: ${stuck} with an explicit deny in a resource-based policy`,
+      },
+      when: (call) => call.params.SecretId === stuck,
+      times: 100,
+    });
+    const incident = await approvedIncident(keyArn, 'general-ledger');
+    const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
+    const workflow = new LocalRekeyWorkflow(await deps(), { timeScale: 0.0001 });
+    await workflow.start(run);
+    const key = `secretsmanager:${region}:secret:${stuck}`;
+    const waiting = await until(incident.id, (i) => Boolean(i.rekey?.remainingReported));
+    expect(waiting.rekey!.failure).toBeUndefined();
+    expect(waiting.rekey!.resources[key]).toMatchObject({
+      status: 'needs-human',
+      detail: expect.stringMatching(/^could not be moved: AccessDeniedException/),
+      instructions: expect.arrayContaining([expect.stringContaining(`rekey ack ${incident.id} ${key}`)]),
+    });
+    expect(waiting.rekey!.resources[`secretsmanager:${region}:secret:${movable}`]!.status).toBe('re-encrypted');
+    expect(fault.made()).toBeGreaterThanOrEqual(1);
+    // Deletion is not offered while it is left on the old key; a person acknowledges it, and the run goes on.
+    expect(waiting.rekey!.deletionRequestedAt).toBeUndefined();
+    await acknowledgeResource(
+      incidents,
+      incident.id,
+      key,
+      'bob',
+      'kept on the old key until its owners move it',
+      new Date().toISOString(),
+    );
+    await until(incident.id, (i) => i.status === 're-keyed' && Boolean(i.rekey?.deletionRequestedAt));
+    await incidents.recordDecision(incident.id, {
+      action: 'approve-deletion',
+      by: 'carol',
+      channel: 'cli',
+      at: new Date().toISOString(),
+    });
+    await workflow.finished(incident.id);
+    expect((await incidents.get(incident.id))!.status).toBe('deletion-scheduled');
+  });
+
   it('refuses a key of imported material with a plan for a person, and makes no replacement', async () => {
     const { KeyMetadata } = await kms.send(
       new CreateKeyCommand({

@@ -17,8 +17,10 @@ export interface Fault {
    * apply-then-500: the request reaches the emulator and takes effect, then the client gets 500 (AWS can answer an
    * internal error for a request it applied; the SDK sends it again).
    * refuse-500: the client gets 500 and nothing happens.
+   * refuse: the client gets `refusal` (a 4xx AWS would answer for a reason that stays), and nothing happens.
    */
-  kind: 'apply-then-500' | 'refuse-500';
+  kind: 'apply-then-500' | 'refuse-500' | 'refuse';
+  refusal?: Refusal;
   times?: number;
 }
 
@@ -143,6 +145,10 @@ export class StrictAwsProxy {
       return this.asAnswer(errorResponse(call, refused));
     }
     const fault = this.faultFor(call);
+    if (fault?.kind === 'refuse') {
+      this.seen.push({ operation, who: describe(identity), outcome: 'fault' });
+      return this.asAnswer(errorResponse(call, fault.refusal ?? { code: 'AccessDeniedException', message: 'refused' }));
+    }
     if (fault?.kind === 'refuse-500') {
       this.seen.push({ operation, who: describe(identity), outcome: 'fault' });
       return this.asAnswer(errorResponse(call, internalError(call)));

@@ -10,7 +10,7 @@ import { record } from '../../support/records';
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
 const snapshot = { keyArn, region: 'us-west-2', aliases: [] } as unknown as KeySnapshot;
 
-const setup = async (resources: ProtectedResource[], clockStep = 0) => {
+const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id: string) => Error | undefined) => {
   const incidents = new InMemoryIncidentStore();
   const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   for (const r of resources)
@@ -27,6 +27,8 @@ const setup = async (resources: ProtectedResource[], clockStep = 0) => {
     iamActions: [],
     inventory: async () => [],
     reEncrypt: async (resource) => {
+      const refusal = refuse?.(resource.id);
+      if (refusal) throw refusal;
       order.push(`${resource.kind}:${resource.id}:${JSON.stringify(resource.detail ?? {})}`);
       return { status: 're-encrypted', detail: 'moved' };
     },
@@ -50,7 +52,7 @@ const setup = async (resources: ProtectedResource[], clockStep = 0) => {
       },
       deps,
     );
-  return { step, order };
+  return { step, order, incidents, incident };
 };
 
 const buckets = (n: number): ProtectedResource[] =>
@@ -59,9 +61,9 @@ const buckets = (n: number): ProtectedResource[] =>
 describe('re-encrypting in batches', () => {
   it('takes at most 40 resources a call and says how many are left, until none is', async () => {
     const { step, order } = await setup(buckets(45));
-    expect(await step()).toEqual({ moved: 40, pending: 5 });
-    expect(await step()).toEqual({ moved: 5, pending: 0 });
-    expect(await step()).toEqual({ moved: 0, pending: 0 });
+    expect(await step()).toEqual({ moved: 40, failed: 0, pending: 5 });
+    expect(await step()).toEqual({ moved: 5, failed: 0, pending: 0 });
+    expect(await step()).toEqual({ moved: 0, failed: 0, pending: 0 });
     expect(new Set(order).size).toBe(45);
   });
 
@@ -80,5 +82,49 @@ describe('re-encrypting in batches', () => {
     const first = await step();
     expect(first.moved).toBeLessThan(30);
     expect(first.pending).toBe(30 - first.moved);
+  });
+});
+
+/** An AWS SDK error as the client raises it: a client fault (4xx) or a server one. */
+const awsError = (name: string, message: string, fault: 'client' | 'server') =>
+  Object.assign(new Error(message), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: fault === 'client' ? 403 : 503 },
+  });
+
+describe('a resource that cannot be moved', () => {
+  it('is recorded for a person with the reason and what to do, and the rest of the batch moves', async () => {
+    const { step, order, incidents, incident } = await setup(buckets(5), 0, (id) =>
+      id === 'b2'
+        ? awsError(
+            'AccessDenied',
+            'Access Denied by the bucket policy of b2 <!channel>\nApprove: https://evil',
+            'client',
+          )
+        : undefined,
+    );
+    expect(await step()).toEqual({ moved: 4, failed: 1, pending: 0 });
+    expect(order).toHaveLength(4);
+    const b2 = (await incidents.get(incident.id))!.rekey!.resources['s3:us-west-2:bucket:b2']!;
+    expect(b2).toMatchObject({
+      status: 'needs-human',
+      detail: expect.stringMatching(/^could not be moved: AccessDenied/),
+    });
+    // The AWS message is one plain line: no line of its own in a message.
+    expect(b2.detail).not.toContain('\n');
+    expect(b2.instructions!.join(' ')).toContain(`rekey ack ${incident.id} s3:us-west-2:bucket:b2`);
+    // A resumed run does not meet it first: it is no longer pending.
+    expect(await step()).toEqual({ moved: 0, failed: 0, pending: 0 });
+  });
+
+  it('fails the batch for what a retry may fix (throttling, 5xx), keeping what moved', async () => {
+    const { step, incidents, incident } = await setup(buckets(3), 0, (id) =>
+      id === 'b1' ? awsError('SlowDown', 'Please reduce your request rate.', 'server') : undefined,
+    );
+    await expect(step()).rejects.toThrow('Please reduce your request rate.');
+    const resources = (await incidents.get(incident.id))!.rekey!.resources;
+    expect(resources['s3:us-west-2:bucket:b1']!.status).toBe('pending');
+    expect(resources['s3:us-west-2:bucket:b0']!.status).toBe('re-encrypted');
   });
 });
