@@ -7,7 +7,16 @@ import { incidentOf } from './incident-of';
 /** How many waiting resources a message lists; the CLI shows them all. */
 const shownInMessage = 20;
 
-export type Verification = { done: true } | { done: false; remaining: string[]; settlingUntil?: string };
+/**
+ * What verification found, for the workflow's state: a count and the first few keys, never the whole list (thousands
+ * of resources would pass Step Functions' 256 KB, and States.DataLimitExceeded is not caught by States.ALL). The list
+ * is on the incident's items.
+ */
+export type Verification =
+  { done: true } | { done: false; remaining: number; firstLeft: string[]; settlingUntil?: string };
+
+/** How many of the keys left the state carries: enough to read in a failed execution, bounded whatever is left. */
+const keptInState = 10;
 
 /**
  * Inventories again: nothing may be left on the old key but what a person acknowledged, and no service may have
@@ -57,7 +66,7 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
           `verification: ${remaining.length} left on the old key`,
         );
       }
-      return { done: false, remaining };
+      return { done: false, remaining: remaining.length, firstLeft: remaining.slice(0, keptInState) };
     }
 
     // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.
@@ -95,7 +104,8 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
       );
     }
     const settledAt = new Date(Date.parse(disabledAt) + deps.settings.settleMinutes * 60_000);
-    if (deps.now() < settledAt) return { done: false, remaining: [], settlingUntil: settledAt.toISOString() };
+    if (deps.now() < settledAt)
+      return { done: false, remaining: 0, firstLeft: [], settlingUntil: settledAt.toISOString() };
 
     incident = await deps.incidents.recordRekey(
       incident.id,

@@ -73,10 +73,23 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
 };
 
 describe('verifying a re-key', () => {
+  it("hands the workflow a count, not the list: 5,000 resources left stay far under Step Functions' 256 KB", async () => {
+    const left: ProtectedResource[] = Array.from({ length: 5_000 }, (_, i) => ({
+      service: 'ssm',
+      kind: 'parameter',
+      id: `/app/${'p'.repeat(200)}/${i}`,
+      region: 'us-west-2',
+    }));
+    const { step } = await setup(left);
+    const output = await step();
+    expect(output).toMatchObject({ done: false, remaining: 5_000 });
+    expect(Buffer.byteLength(JSON.stringify(output))).toBeLessThan(4_096);
+  });
+
   it('waits while anything is left on the old key, and tells people once per change of what is left', async () => {
     const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
     const { step, sent, key } = await setup(left);
-    expect(await step()).toEqual({ done: false, remaining: ['ssm:us-west-2:parameter:/app/token'] });
+    expect(await step()).toEqual({ done: false, remaining: 1, firstLeft: ['ssm:us-west-2:parameter:/app/token'] });
     await step();
     expect(sent).toHaveLength(1);
     expect(sent[0]!.text).toContain('ssm:us-west-2:parameter:/app/token: found on the old key');
@@ -95,7 +108,7 @@ describe('verifying a re-key', () => {
       detail: 'bob: gone with the app',
       at: '2026-11-28T12:30:00.000Z',
     });
-    expect(await step()).toMatchObject({ done: false, remaining: [], settlingUntil: '2026-11-28T14:00:00.000Z' });
+    expect(await step()).toMatchObject({ done: false, remaining: 0, settlingUntil: '2026-11-28T14:00:00.000Z' });
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: true });
   });
@@ -125,7 +138,12 @@ describe('verifying a re-key', () => {
     // Someone enabled it and something used it at 13:30; at 14:00 it is found Enabled and disabled again.
     key.state = 'Enabled';
     clock.now = new Date('2026-11-28T14:00:00.000Z');
-    expect(await step()).toEqual({ done: false, remaining: [], settlingUntil: '2026-11-28T15:00:00.000Z' });
+    expect(await step()).toEqual({
+      done: false,
+      remaining: 0,
+      firstLeft: [],
+      settlingUntil: '2026-11-28T15:00:00.000Z',
+    });
     expect(key).toMatchObject({ state: 'Disabled', disabled: 2 });
     expect(sent.at(-1)!.text).toMatch(
       /^The old key was used after re-keying disabled it \(Decrypt at 2026-11-28T13:30:00.000Z/,
