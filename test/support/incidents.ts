@@ -5,6 +5,7 @@ import { normaliseKmsApiCall } from '../../src/events/kms-api-call';
 import { newIncident, type Incident } from '../../src/incidents/incident';
 import { responderRoles } from './records';
 import type { IncidentStore } from '../../src/incidents/incident-store';
+import type { KeySnapshot } from '../../src/incidents/key-snapshot';
 
 /** A contained-or-open incident for the first signal a record raises (no key administrators configured). */
 export const incidentFrom = (record: CloudTrailRecord, overrides: Partial<Incident> = {}): Incident => {
@@ -37,3 +38,20 @@ export const rekeyingIncident = async (
     at,
   );
 };
+
+/** The old key as the snapshot step reads it: a symmetric key of AWS KMS material, enabled, nothing special. */
+export const keySnapshotOf = (keyArn: string, changes: Partial<KeySnapshot> = {}): KeySnapshot => ({
+  keyArn,
+  region: keyArn.split(':')[3]!,
+  policy: '{"Version":"2012-10-17","Statement":[]}',
+  tags: {},
+  description: '',
+  keySpec: 'SYMMETRIC_DEFAULT',
+  keyUsage: 'ENCRYPT_DECRYPT',
+  origin: 'AWS_KMS',
+  multiRegion: false,
+  rotationEnabled: true,
+  aliases: [],
+  state: 'Enabled',
+  ...changes,
+});

@@ -1,29 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
-import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { verify } from '../../../src/rekey/steps/verify';
 import { scheduleDeletion } from '../../../src/rekey/steps/schedule-deletion';
 import type { Notification } from '../../../src/notify/notifier';
-import { rekeyingIncident } from '../../support/incidents';
+import { keySnapshotOf, rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
-const snapshot: KeySnapshot = {
-  keyArn,
-  region: 'us-west-2',
-  policy: '{}',
-  tags: {},
-  description: '',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  origin: 'AWS_KMS',
-  multiRegion: false,
-  rotationEnabled: true,
-  aliases: [],
-  state: 'Enabled',
-};
+const snapshot = keySnapshotOf(keyArn, { policy: '{}' });
 const run = (incidentId: string) => ({ incidentId, keyArn, pendingWindowDays: 30, startedBy: 'alice' });
 
 /** A re-keying incident, a key in a given state, services that list what is left, and a clock. */

@@ -1,10 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import { LocalRekeyWorkflow } from '../../../src/local/local-rekey-workflow';
-import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
-import { incidentFrom } from '../../support/incidents';
+import { incidentFrom, keySnapshotOf } from '../../support/incidents';
 import { record } from '../../support/records';
 
 /**
@@ -39,21 +38,7 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
     };
     let keyState = 'Enabled';
     const keys: KeyReplacementPort = {
-      snapshot: async () =>
-        ({
-          keyArn,
-          region,
-          policy: '{"Version":"2012-10-17","Statement":[]}',
-          tags: {},
-          description: 'd',
-          keySpec: 'SYMMETRIC_DEFAULT',
-          keyUsage: 'ENCRYPT_DECRYPT',
-          origin: 'AWS_KMS',
-          multiRegion: false,
-          rotationEnabled: true,
-          aliases: [],
-          state: 'Enabled',
-        }) satisfies KeySnapshot,
+      snapshot: async () => keySnapshotOf(keyArn, { description: 'd' }),
       createReplacement: async () => `${keyArn}-replacement`,
       findKeyTagged: async () => undefined,
       ensureRotation: async () => undefined,
