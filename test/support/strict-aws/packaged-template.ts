@@ -27,6 +27,30 @@ const inputs = () => [
 const cacheRoot = join(projectRoot, 'node_modules', '.cache', 'kms-warden-template');
 
 /**
+ * `serverless package` into `dir`, for the test stage with `params` (`name=value`), and the template it wrote. osls
+ * packages offline: no AWS account or credentials are needed, and none from the environment is used.
+ */
+export const packageOffline = (dir: string, params: readonly string[] = []): CfnTemplate => {
+  execFileSync(
+    'npx',
+    ['serverless', 'package', '--stage', testStage, '--package', dir, ...params.map((param) => `--param=${param}`)],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_SESSION_TOKEN: '',
+        AWS_PROFILE: 'kms-warden-no-such-profile',
+        AWS_ENDPOINT_URL: '',
+      },
+      stdio: 'pipe',
+    },
+  );
+  return JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+};
+
+/**
  * The CloudFormation template `serverless package` makes, as CloudFormation would deploy it with the parameters'
  * defaults (the settings it was packaged with): every role, policy and environment variable the functions deploy
  * with, conditions decided (withConditionsDecided). Packaged once per change of its inputs (about 4 s) and kept under
@@ -42,19 +66,7 @@ export const packagedTemplate = (): CfnTemplate => {
     mkdirSync(cacheRoot, { recursive: true });
     const work = mkdtempSync(join(cacheRoot, 'packaging-'));
     try {
-      // osls packages offline: no AWS account or credentials needed.
-      execFileSync('npx', ['serverless', 'package', '--stage', testStage, '--package', work], {
-        cwd: projectRoot,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: '',
-          AWS_SECRET_ACCESS_KEY: '',
-          AWS_SESSION_TOKEN: '',
-          AWS_PROFILE: 'kms-warden-no-such-profile',
-          AWS_ENDPOINT_URL: '',
-        },
-        stdio: 'pipe',
-      });
+      packageOffline(work);
       for (const entry of readdirSync(work)) if (entry.endsWith('.zip')) rmSync(join(work, entry));
       try {
         renameSync(work, dir);

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../../src/local/stack-definition';
-import { withConditionsDecided, type CfnTemplate, type Json } from '../../support/strict-aws/packaged-template';
+import {
+  packageOffline,
+  withConditionsDecided,
+  type CfnTemplate,
+  type Json,
+} from '../../support/strict-aws/packaged-template';
 
 const breakGlass = ['arn:aws:iam::123456789012:role/ops/break-glass', 'arn:aws:iam::123456789012:user/account-keeper'];
 /** Every role whose function can quarantine: it is allowed iam:PutRolePolicy. */
@@ -62,32 +65,7 @@ describe('the packaged template with breakGlassPrincipals set', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kms-warden-break-glass-'));
-    // osls packages offline: no AWS account or credentials needed.
-    execFileSync(
-      'npx',
-      [
-        'serverless',
-        'package',
-        '--stage',
-        'test',
-        '--package',
-        dir,
-        `--param=breakGlassPrincipals=${breakGlass.join(',')}`,
-      ],
-      {
-        cwd: projectRoot,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: '',
-          AWS_SECRET_ACCESS_KEY: '',
-          AWS_PROFILE: 'kms-warden-no-such-profile',
-        },
-        stdio: 'pipe',
-      },
-    );
-    template = withConditionsDecided(
-      JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate,
-    );
+    template = withConditionsDecided(packageOffline(dir, [`breakGlassPrincipals=${breakGlass.join(',')}`]));
   }, 180_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
 import { reEncrypters } from '../../../src/composition/rekey';
 import { ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
+import { packageOffline } from '../../support/strict-aws/packaged-template';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
 // Every function plans through the same response policy, and a person's approval can run any action on its signals.
@@ -90,18 +90,7 @@ describe('the packaged CloudFormation template', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kms-warden-package-'));
-    // osls packages offline: no AWS account or credentials needed.
-    execFileSync('npx', ['serverless', 'package', '--stage', 'test', '--package', dir], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: '',
-        AWS_SECRET_ACCESS_KEY: '',
-        AWS_PROFILE: 'kms-warden-no-such-profile',
-      },
-      stdio: 'pipe',
-    });
-    template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    template = packageOffline(dir) as typeof template;
     resources = template.Resources;
   }, 180_000);
 
