@@ -371,7 +371,8 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       instructions: expect.arrayContaining([expect.stringContaining(`rekey ack ${incident.id} ${key}`)]),
     });
     expect(waiting.rekey!.resources[`secretsmanager:${region}:secret:${movable}`]!.status).toBe('re-encrypted');
-    expect(fault.made()).toBeGreaterThanOrEqual(1);
+    // Tried once: a 4xx is not retried by the SDK, and a resource recorded for a person is no longer pending.
+    expect(fault.made()).toBe(1);
     // Deletion is not offered while it is left on the old key; a person acknowledges it, and the run goes on.
     expect(waiting.rekey!.deletionRequestedAt).toBeUndefined();
     await acknowledgeResource(
