@@ -6,6 +6,7 @@ import { decisionRules, type DecisionAction } from '../incidents/lifecycle';
 import { decisionText } from '../notify/decision-text';
 import { tellPeople } from '../notify/tell-people';
 import { plainLine } from '../notify/escape';
+import { resumeWaiting } from '../rekey/waiting';
 import type { DecisionDeps } from './decide';
 
 /**
@@ -138,11 +139,20 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
         results,
       } satisfies Work;
     }
-    case 'approve-deletion':
+    case 'approve-deletion': {
+      // The decision is recorded (its conditional write won); the execution waiting for it is resumed now. If the
+      // wait began after this read, its own task finds the decision and resumes itself (rekey/steps/await-people.ts).
+      const resumed = await resumeWaiting(incident, 'deletion-approval', deps.rekey, {
+        by: decision.by,
+        why: 'deletion approved',
+      });
       return {
-        detail: 'deletion approved: the re-key workflow schedules it at its next check',
+        detail: resumed
+          ? 'deletion approved: the re-key workflow schedules it now'
+          : 'deletion approved: the re-key workflow schedules it as soon as it reaches its wait for the approval',
         complete: true,
       } satisfies Work;
+    }
     case 'reject':
     case 'release': {
       if (stillApplying(incident))

@@ -14,9 +14,12 @@ export interface AuditLog {
 }
 
 import type { RekeyRun } from '../rekey/step';
+import type { TaskResumer } from '../rekey/waiting';
 
-/** Starts re-keying an incident's key: the Step Functions workflow, or the local interpreter. */
-export interface RekeyWorkflow {
+export type { TaskResumer } from '../rekey/waiting';
+
+/** Starts re-keying an incident's key, and resumes it: the Step Functions workflow, or the local interpreter. */
+export interface RekeyWorkflow extends TaskResumer {
   /** `attempt` names a resumed run; the first run of an incident is named after it, so a second start is a no-op. */
   start(run: RekeyRun, attempt?: string): Promise<{ started: boolean; detail: string }>;
 }
@@ -27,4 +30,5 @@ export const rekeyNotConfigured: RekeyWorkflow = {
     started: false,
     detail: `approval recorded; no re-key state machine is configured here: start it with npx kms-warden rekey run ${run.keyArn} --yes`,
   }),
+  resume: async () => false,
 };

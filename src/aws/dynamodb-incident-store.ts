@@ -250,13 +250,13 @@ export class DynamoDbIncidentStore implements IncidentStore {
     id: string,
     fields: Partial<Omit<RekeyProgress, 'resources'>>,
     at: string,
-    what: string,
+    what: string | null,
   ): Promise<Incident> {
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     return this.orConflict(
       id,
       await this.update(id, {
-        UpdateExpression: `SET ${entries.map((_, i) => `rekey.#f${i} = :v${i}`).join(', ')}${entries.length > 0 ? ', ' : ''}${appendTimeline}`,
+        UpdateExpression: `SET ${[...entries.map((_, i) => `rekey.#f${i} = :v${i}`), ...(what === null ? [] : [appendTimeline])].join(', ')}`,
         // Named condition: re-keying is under way.
         ConditionExpression: `${exists} AND attribute_exists(rekey) AND #status IN (:rekeying, :rekeyed, :scheduled)`,
         ExpressionAttributeNames: {
@@ -266,7 +266,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ExpressionAttributeValues: {
           ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
           ...rekeyStatuses,
-          ...timelineValues({ at, what }),
+          ...(what === null ? {} : timelineValues({ at, what })),
         },
       }),
     );

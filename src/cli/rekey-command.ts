@@ -122,7 +122,15 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
       );
       return 0;
     }
-    await acknowledgeResource(deps.incidents, target, resource, by, values.why, new Date().toISOString());
+    await acknowledgeResource(
+      deps.incidents,
+      deps.workflow,
+      target,
+      resource,
+      by,
+      values.why,
+      new Date().toISOString(),
+    );
     report(`${resource}: acknowledged by ${by}`, { incidentId: target, resource, acknowledgedBy: by, why: values.why });
     return 0;
   }
@@ -238,6 +246,8 @@ export const rekeyCommand = async (argv: string[], io: CommandIo): Promise<numbe
     const pollSeconds = values['poll-seconds'] ? Number(values['poll-seconds']) : 15;
     const workflow = new LocalRekeyWorkflow(deps, {
       timeScale: pollSeconds / 900,
+      // An acknowledgement or the approval given from another terminal is seen on the incident at each poll.
+      watchEveryMs: pollSeconds * 1000,
       onState: (_id, state) => io.err(`state: ${state}`),
     });
     const started = await workflow.start(run, attempt);

@@ -7,7 +7,8 @@ import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { kmsClients, perRegion } from '../aws/clients';
+import { kmsClients, perRegion, sfnClient } from '../aws/clients';
+import { StepFunctionsTaskResumer } from '../aws/step-functions-rekey';
 import { DynamoDbTableReEncrypter } from '../aws/rekey/dynamodb';
 import { EbsReEncrypter } from '../aws/rekey/ebs';
 import { EfsReEncrypter } from '../aws/rekey/efs';
@@ -53,6 +54,8 @@ export const rekeyDeps = (config: Config): RekeyDeps => ({
     deletionApprovalDays: config.rekeyDeletionApprovalDays,
     trustedAccounts: config.trustedAccounts,
   },
+  // Its own wait, when what it waits for was done before the wait began (steps/await-people.ts).
+  workflow: new StepFunctionsTaskResumer(sfnClient()),
 });
 
 /** The re-key step function's composition root: the names of the workflow's steps, and one step run over its deps. */

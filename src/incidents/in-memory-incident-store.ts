@@ -103,11 +103,14 @@ export class InMemoryIncidentStore implements IncidentStore {
     id: string,
     fields: Partial<Omit<RekeyProgress, 'resources'>>,
     at: string,
-    what: string,
+    what: string | null,
   ): Promise<Incident> {
     const current = this.rekeying(id);
     const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-    return this.put({ ...current, rekey: { ...current.rekey!, ...set } }, { at, what });
+    const next = { ...current, rekey: { ...current.rekey!, ...set } };
+    if (what !== null) return this.put(next, { at, what });
+    this.incidents.set(id, next);
+    return structuredClone(next);
   }
 
   async claimReplacementKey(id: string, keyArn: string, at: string): Promise<string> {

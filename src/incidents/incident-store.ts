@@ -42,12 +42,15 @@ export interface IncidentStore {
    * resumed run: returned as it is, its progress kept. Any other status raises StateConflictError.
    */
   beginRekey(id: string, progress: RekeyProgress, at: string): Promise<Incident>;
-  /** Records re-keying progress (not resources) while the incident is re-keying, re-keyed or deletion-scheduled. */
+  /**
+   * Records re-keying progress (not resources) while the incident is re-keying, re-keyed or deletion-scheduled, with a
+   * line in the timeline, or none when `what` is null (bookkeeping repeated on every wait would fill it).
+   */
   recordRekey(
     id: string,
     fields: Partial<Omit<RekeyProgress, 'resources'>>,
     at: string,
-    what: string,
+    what: string | null,
   ): Promise<Incident>;
   /** Records the replacement key once; a second, different key loses and the first is returned. */
   claimReplacementKey(id: string, keyArn: string, at: string): Promise<string>;

@@ -104,6 +104,9 @@ export const boundedProgress = (progress: ResourceProgress): ResourceProgress =>
   };
 };
 
+/** What a re-key execution waits for people to do: move or acknowledge what is left, or approve the deletion. */
+export type RekeyWait = 'people' | 'deletion-approval';
+
 /** Where re-keying stands: written by the workflow's steps, each write conditional, read by people and the CLI. */
 export interface RekeyProgress {
   startedAt: string;
@@ -119,6 +122,15 @@ export interface RekeyProgress {
   /** Services whose inventory failed: verification cannot pass while one is unexplained. */
   inventoryGaps?: Record<string, string>;
   oldKeyDisabledAt?: string;
+  /** When verification last inventoried every service: it does so at most once per settle period. */
+  inventoriedAt?: string;
+  /** When a person last acknowledged something left on the old key: a wait that began before it is resumed. */
+  lastAcknowledgedAt?: string;
+  /**
+   * The execution waiting for people, and on what: its task token, sent back (SendTaskSuccess) by whoever ends the
+   * wait (an acknowledgement, the deletion's approval). Never shown: it resumes the execution.
+   */
+  awaiting?: { for: RekeyWait; token: string; since: string };
   /** What verification last told people was left, so it tells again only when that changes. */
   remainingReported?: string;
   verifiedAt?: string;

@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * A small interpreter for the Amazon States Language subset kms-warden's workflows use: Task, Map (inline), Choice,
  * Wait, Pass, Succeed and Fail; InputPath, Parameters / ItemSelector, ResultSelector, ResultPath and OutputPath;
- * Retry and Catch. Tests and `npm start` run the very definition Step Functions runs, with Task states calling the
- * step handlers in process. Semantics follow https://states-language.net/spec.html; anything outside the subset is
- * refused when the run starts, never half-run.
+ * Retry and Catch; TimeoutSeconds(Path) on a Task (States.Timeout); the Lambda integration
+ * (arn:aws:states:::lambda:invoke) with its callback pattern (.waitForTaskToken, $$.Task.Token, SendTaskSuccess
+ * through LocalTaskTokens). Tests and `npm start` run the very definition Step Functions runs, with Task states calling
+ * the step handlers in process. Semantics follow https://states-language.net/spec.html and
+ * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token; anything outside
+ * the subset is refused when the run starts, never half-run.
  */
 
 type Json = unknown;
@@ -34,6 +39,65 @@ export interface InterpreterOptions {
   maxTransitions?: number;
   /** Told of every state entered, for progress and tests. */
   onState?: (name: string, input: Json) => void;
+  /** Where a .waitForTaskToken task waits for its token: required by a definition that has one. */
+  tokens?: LocalTaskTokens;
+  /** Multiplies Task timeouts (TimeoutSeconds): timeScale unless given, so a test can wait for a person at speed. */
+  timeoutScale?: number;
+}
+
+/** An error as Step Functions' API returns it for SendTaskSuccess and SendTaskFailure. */
+export class TaskTokenError extends Error {
+  constructor(
+    override readonly name: 'TaskTimedOut' | 'InvalidToken',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Task tokens of the callback pattern, in process: a task waiting on one resumes when sendTaskSuccess (or
+ * sendTaskFailure) names it. As in Step Functions, a token that is not one refuses with InvalidToken and the token of
+ * a task already closed (resumed, timed out, or its execution over) with TaskTimedOut.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+ */
+export class LocalTaskTokens {
+  private readonly open = new Map<string, { resolve: (output: Json) => void; reject: (error: Error) => void }>();
+  private readonly closed = new Set<string>();
+
+  /** A new token, and the task's result once one is sent for it. */
+  issue(): { token: string; result: Promise<Json> } {
+    const token = `local-task-token-${randomUUID()}`;
+    const result = new Promise<Json>((resolve, reject) => this.open.set(token, { resolve, reject }));
+    return { token, result };
+  }
+
+  /** Closes a token no one may send for any more (its task timed out or failed). */
+  close(token: string): void {
+    this.open.delete(token);
+    this.closed.add(token);
+  }
+
+  private take(token: string) {
+    const waiting = this.open.get(token);
+    if (waiting) {
+      this.close(token);
+      return waiting;
+    }
+    if (this.closed.has(token)) throw new TaskTokenError('TaskTimedOut', 'the task of this token is already closed');
+    throw new TaskTokenError('InvalidToken', 'not a task token of this state machine');
+  }
+
+  /** SendTaskSuccess: `output` is the JSON text the task's result is parsed from (256 KB at most). */
+  sendTaskSuccess(token: string, output: string): void {
+    const value = JSON.parse(output) as Json;
+    withinPayloadLimit(value, 'SendTaskSuccess output');
+    this.take(token).resolve(value);
+  }
+
+  sendTaskFailure(token: string, error: string, cause: string): void {
+    this.take(token).reject(new ExecutionFailedError(error, cause));
+  }
 }
 
 /** A Fail state reached, or an error no Catch handled. */
@@ -117,6 +181,12 @@ const placeResult = (input: Json, result: Json, resultPath: string | null | unde
   node[segments.at(-1)!] = result;
   return root;
 };
+
+/** The service integrations this interpreter runs: Lambda's, request-response and callback. */
+const lambdaIntegrations = new Set([
+  'arn:aws:states:::lambda:invoke',
+  'arn:aws:states:::lambda:invoke.waitForTaskToken',
+]);
 
 /** Errors States.ALL does not match in Step Functions: they end the execution whatever its Catch says. */
 const uncatchableByAll = new Set(['States.Runtime', 'States.DataLimitExceeded']);
@@ -240,6 +310,66 @@ export const runStateMachine = async (
     }
   };
 
+  /**
+   * One attempt of a Task: a Lambda function by its ARN, or the Lambda integration (lambda:invoke), whose
+   * .waitForTaskToken form ends only when a token is sent for it. TimeoutSeconds (or TimeoutSecondsPath) bounds the
+   * whole attempt, the wait for the token included, and ends it with States.Timeout.
+   */
+  const runTask = async (state: StateDef, effective: Json, context: Json): Promise<Json> => {
+    const resource = state.Resource;
+    const integration = typeof resource === 'string' && resource.startsWith('arn:aws:states:::') ? resource : undefined;
+    if (integration && !lambdaIntegrations.has(integration))
+      throw new ExecutionFailedError('States.Runtime', `${integration} is not supported locally`);
+    const callback = integration?.endsWith('.waitForTaskToken') ?? false;
+    if (callback && !options.tokens)
+      throw new ExecutionFailedError('States.Runtime', 'a .waitForTaskToken task needs LocalTaskTokens');
+    const issued = callback ? options.tokens!.issue() : undefined;
+    const taskContext = issued ? { ...(context as object), Task: { Token: issued.token } } : context;
+    const payload = withinPayloadLimit(
+      state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, taskContext) : effective,
+      'a task input',
+    );
+    const invoked = integration
+      ? options.invokeTask(
+          (payload as { FunctionName?: Json }).FunctionName,
+          (payload as { Payload?: Json }).Payload ?? effective,
+        )
+      : options.invokeTask(resource, payload);
+    // The callback's result is what was sent for the token; the function's own answer is dropped (as in AWS).
+    const outcome = issued
+      ? invoked.then(
+          () => issued.result,
+          (error: unknown) => {
+            options.tokens!.close(issued.token);
+            throw error;
+          },
+        )
+      : integration
+        ? invoked.then((answer) => ({ Payload: answer, StatusCode: 200 }))
+        : invoked;
+    const timeoutSeconds = state.TimeoutSecondsPath
+      ? readPath(effective, state.TimeoutSecondsPath as string)
+      : state.TimeoutSeconds;
+    if (timeoutSeconds === undefined) return outcome;
+    if (typeof timeoutSeconds !== 'number' || !Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
+      throw new ExecutionFailedError('States.Runtime', `TimeoutSeconds must be a positive integer: ${timeoutSeconds}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => {
+          if (issued) options.tokens!.close(issued.token);
+          reject(new ExecutionFailedError('States.Timeout', `no result within ${timeoutSeconds} seconds`));
+        },
+        timeoutSeconds * 1000 * (options.timeoutScale ?? scale),
+      );
+    });
+    try {
+      return await Promise.race([outcome, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   /** One attempt of a Task, Map, Wait or Pass: its result placed in its raw input at ResultPath, then OutputPath. */
   const runOnce = async (state: StateDef, raw: Json, context: Json): Promise<Json> => {
     const effective = effectiveInput(state, raw, context);
@@ -261,11 +391,7 @@ export const runStateMachine = async (
         return state.OutputPath ? readPath(raw, state.OutputPath as string) : raw;
       }
       case 'Task': {
-        const payload = withinPayloadLimit(
-          state.Parameters !== undefined ? applyTemplate(state.Parameters, effective, context) : effective,
-          'a task input',
-        );
-        result = withinPayloadLimit(await options.invokeTask(state.Resource, payload), 'a task result');
+        result = withinPayloadLimit(await runTask(state, effective, context), 'a task result');
         if (state.ResultSelector) result = applyTemplate(state.ResultSelector, result, context);
         break;
       }

@@ -44,6 +44,7 @@ import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { approvalRoute } from '../approvals/route';
+import type { TaskResumer } from '../approvals/ports';
 import { decisionLinks } from '../notify/decision-links';
 import { loadConfig } from '../config';
 import { renderRekeyProgress } from '../notify/rekey-progress';
@@ -382,7 +383,7 @@ export const runLocalDemo = async (
     if (rekeyed !== 'decided')
       return { incidentId, keyState: after.KeyState ?? 'Unknown', failed: rekeyed === 'no-link' };
     workflow.finished(incidentId).catch((error: Error) => (watch.failure = error));
-    await actAsPerson(incidentId, { ...options, say, deps, watch });
+    await actAsPerson(incidentId, { ...options, say, deps, watch, workflow });
     const verified = await until(
       deps,
       incidentId,
@@ -534,7 +535,7 @@ const seedPayments = async (stage: string, keyArn: string): Promise<string[]> =>
  */
 const actAsPerson = async (
   incidentId: string,
-  options: DemoOptions & { say: Say; deps: DemoApprovalDeps; watch: Watch },
+  options: DemoOptions & { say: Say; deps: DemoApprovalDeps; watch: Watch; workflow: TaskResumer },
 ) => {
   const waiting = await until(
     options.deps,
@@ -599,10 +600,16 @@ const actAsPerson = async (
       );
       await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: resource.id, SkipFinalSnapshot: true }));
       done.push(`database ${resource.id} restored as ${resource.id}-rekeyed from ${copy.DBSnapshotIdentifier}`);
+    } else if (resource.service === 'ebs' && resource.kind === 'snapshot') {
+      // Copied under the new key; the original stays under the old key until someone deletes it, as its note says.
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: resource.id }));
+      done.push(`old snapshot ${resource.id} deleted`);
     } else {
       // moto keeps a table's old key whatever UpdateTable asks: a person would check DescribeTable, then acknowledge.
+      // Recorded, then the execution waiting for people is resumed with its task token.
       await acknowledgeResource(
         options.deps.incidents,
+        options.workflow,
         incidentId,
         key,
         options.autoApprove ? 'demo (auto-approve)' : 'demo operator',

@@ -1,5 +1,7 @@
+import type { TaskResumer } from './waiting';
 import type { Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
+import { resumeWaiting } from './waiting';
 
 /**
  * What re-keying recorded under `key`, if a person may acknowledge it: a resource it found, or a service it could
@@ -16,16 +18,19 @@ export const acknowledgeable = (incident: Incident | undefined, incidentId: stri
 
 /**
  * A person takes responsibility for something left on the old key (a cutover done another way, data that may go,
- * a service that could not be listed): verification no longer waits for it. Recorded with who and why.
+ * a service that could not be listed): verification no longer waits for it. Recorded with who and why, then the
+ * execution waiting for people is resumed (its task token), so verification looks again now rather than at its next
+ * inventory. Returns whether this resumed it.
  */
 export const acknowledgeResource = async (
   incidents: IncidentStore,
+  resumer: TaskResumer,
   incidentId: string,
   key: string,
   by: string,
   why: string,
   at: string,
-): Promise<void> => {
+): Promise<boolean> => {
   const known = acknowledgeable(await incidents.get(incidentId), incidentId, key);
   const [service = 'unknown', region = '', ...rest] = key.split(':');
   await incidents.recordResource(incidentId, key, {
@@ -38,4 +43,12 @@ export const acknowledgeResource = async (
     ...(known?.instructions ? { instructions: known.instructions } : {}),
     at,
   });
+  // Recorded first, then the wait ended: a wait that begins in between finds this time and resumes itself.
+  const recorded = await incidents.recordRekey(
+    incidentId,
+    { lastAcknowledgedAt: at },
+    at,
+    `${key} acknowledged by ${by}: it may stay on the old key`,
+  );
+  return resumeWaiting(recorded, 'people', resumer, { by, why: `acknowledged ${key}` });
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TaskResumer } from './waiting';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { TellDeps } from '../notify/tell-people';
 import type { KeySnapshot } from './key-snapshot';
@@ -95,6 +96,8 @@ export interface RekeyDeps extends TellDeps {
   /** Every service re-keying moves, in the order their resources are re-encrypted. */
   services: readonly ServiceReEncrypter[];
   settings: RekeySettings;
+  /** Resumes the execution's own wait when what it waits for was done before the wait began (steps/await-people). */
+  workflow: TaskResumer;
   logger: Logger;
   now: () => Date;
 }

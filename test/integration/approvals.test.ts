@@ -26,7 +26,9 @@ import {
 } from '../../src/local/responder-stack';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { StepFunctionsRekeyWorkflow } from '../../src/aws/step-functions-rekey';
+import { StepFunctionsRekeyWorkflow, StepFunctionsTaskResumer } from '../../src/aws/step-functions-rekey';
+import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { documentClient, sfnClient } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 import { createRekeyStateMachine } from '../support/rekey-state-machine';
 
@@ -215,6 +217,49 @@ describe('the approval endpoint, against moto', () => {
     expect(page.body).toContain('>Reject</button>');
     expect(page.body).not.toContain('<script');
     expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
+  });
+
+  it('approving the deletion resumes the waiting execution with its task token, as the executor role may', async () => {
+    const { incidentId, keyArn } = await containedIncident();
+    expect(
+      (await approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals')))
+        .statusCode,
+    ).toBe(202);
+    // What the run records by the time it asks for the second approval, and the token its wait was given.
+    const incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    const at = new Date().toISOString();
+    await incidents.beginRekey(
+      incidentId,
+      { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 7, resources: {} },
+      at,
+    );
+    await incidents.recordRekey(incidentId, { verifiedAt: at }, at, 'verified');
+    await incidents.advance(incidentId, 're-keyed', at, 'every resource is on the replacement key');
+    const taskToken = `AQB4AAAA-${incidentId}`;
+    moto.aws.emulator.taskTokens.set(taskToken, rekeyStateMachine);
+    await incidents.recordRekey(
+      incidentId,
+      { deletionRequestedAt: at, awaiting: { for: 'deletion-approval', token: taskToken, since: at } },
+      at,
+      'deletion approval requested',
+    );
+    // Act: the link, recorded by the approvals function, carried out by the executor with its own role.
+    const decided = await approvals(
+      request('POST', token(incidentId, 'approve-deletion')),
+      localLambdaContext('approvals'),
+    );
+    // Assess: SendTaskSuccess went through the strict layer, which authorized it on the token's state machine.
+    expect(decided.statusCode).toBe(202);
+    const stored = await statusOf(incidentId);
+    expect(stored.decisions.at(-1)).toMatchObject({
+      action: 'approve-deletion',
+      carriedOut: { detail: 'deletion approved: the re-key workflow schedules it now', complete: true },
+    });
+    // No other function may: the approvals function's role has no Step Functions action at all.
+    const asApprovals = await moto.asFunction('approvals', () => new StepFunctionsTaskResumer(sfnClient()));
+    await expect(asApprovals.resume(taskToken, { by: 'mallory', why: 'x' })).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 
   it('approves once: the incident is approved, the same link again is refused', async () => {

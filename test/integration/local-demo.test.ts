@@ -14,8 +14,9 @@ type Line = { step: string; [key: string]: unknown };
  */
 const everySeededResource = [
   'dynamodb:acknowledged',
+  // The volume, replaced by a person; the snapshot, copied, its original deleted by a person.
   'ebs:cut-over',
-  'ebs:re-encrypted',
+  'ebs:cut-over',
   'rds:cut-over',
   's3:re-encrypted',
   's3:re-encrypted',
@@ -86,11 +87,15 @@ describe('npm start: the local demo', () => {
       'person',
       'person',
       'person',
+      'person',
       'acknowledged',
       'approval',
       'decided',
       'done',
     ]);
+    // The run waited for people on task tokens, and the acknowledgement and the approval resumed it.
+    const states = steps.filter((s) => s.step === 'rekey-state').map((s) => (s as Line & { state: string }).state);
+    expect(states).toEqual(expect.arrayContaining(['WaitForPeople', 'WaitForDeletionApproval', 'ScheduleDeletion']));
     // Every scenario event went through the real rule patterns in the emulator's EventBridge.
     // Each step raised the signals its attack should, as the incidents recorded them.
     const played = steps.filter((s) =>

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { MalformedRekeyStepInputError } from '../../errors';
 import type { RekeyDeps, RekeyStep } from '../step';
+import { awaitPeople } from './await-people';
 import { begin } from './begin';
 import { createReplacement } from './create-replacement';
 import { deletionApproval } from './deletion-approval';
@@ -22,6 +23,7 @@ export const rekeySteps: ReadonlyArray<RekeyStep<z.ZodType, unknown>> = [
   inventory,
   reEncryptBatch,
   verify,
+  awaitPeople,
   requestDeletionApproval,
   deletionApproval,
   scheduleDeletion,

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { tellPeople } from '../../notify/tell-people';
-import { resourceKeyOf, type RekeyStep, stepInputs } from '../step';
+import { resourceKeyOf, type RekeyDeps, type RekeyRun, type RekeyStep, stepInputs } from '../step';
+import type { KeySnapshot } from '../key-snapshot';
+import type { RekeyProgress } from '../../incidents/incident';
+import { secondsUntil } from '../waiting';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
@@ -10,18 +13,96 @@ const shownInMessage = 20;
 /**
  * What verification found, for the workflow's state: a count and the first few keys, never the whole list (thousands
  * of resources would pass Step Functions' 256 KB, and States.DataLimitExceeded is not caught by States.ALL). The list
- * is on the incident's items.
+ * is on the incident's items. `at` and `waitSeconds` time the wait that follows: for people (a task token, resumed by
+ * an acknowledgement, timing out when the next inventory is due) or for the old key to settle.
  */
 export type Verification =
-  { done: true } | { done: false; remaining: number; firstLeft: string[]; settlingUntil?: string };
+  | { done: true }
+  | { done: false; remaining: number; firstLeft: string[]; at: string; waitSeconds: number; settlingUntil?: string };
 
 /** How many of the keys left the state carries: enough to read in a failed execution, bounded whatever is left. */
 const keptInState = 10;
 
+/** A wait for people lasts at least this long before verifying again by itself, whatever the settle period. */
+const shortestWaitSeconds = 60;
+
+/** Statuses of a resource that is still on the old key for all re-keying knows. */
+const leftStatuses = new Set(['pending', 'needs-human']);
+
 /**
- * Inventories again: nothing may be left on the old key but what a person acknowledged, and no service may have
- * gone unlisted. Then the old key is disabled (if it is not already) and must stay unused for the settle period.
- * Only then is the incident re-keyed. People are told what is left each time that changes, with what to do.
+ * What is left on the old key, by a new inventory of every service when one is due (at most once per settle period:
+ * a bucket's inventory may be 100,000 HeadObject calls), or else by what the last one recorded on the incident's items
+ * since. A due inventory records what changed: something found that was not left (it appeared after the inventory,
+ * or came back) is left now, for a person; something left that is gone was cut over.
+ */
+const whatIsLeft = async (
+  run: RekeyRun,
+  snapshot: KeySnapshot,
+  progress: RekeyProgress,
+  deps: RekeyDeps,
+): Promise<{ remaining: string[]; gaps: Record<string, string>; inventoried: boolean }> => {
+  const now = deps.now();
+  const at = now.toISOString();
+  const settleMs = deps.settings.settleMinutes * 60_000;
+  const acknowledged = (key: string) => progress.resources[key]?.status === 'acknowledged';
+  const due = !progress.inventoriedAt || now.getTime() >= Date.parse(progress.inventoriedAt) + settleMs;
+  if (!due) {
+    const gaps = progress.inventoryGaps ?? {};
+    const remaining = [
+      ...Object.entries(progress.resources).flatMap(([key, r]) => (leftStatuses.has(r.status) ? [key] : [])),
+      ...Object.keys(gaps)
+        .map((service) => `inventory:${service}`)
+        .filter((key) => !acknowledged(key)),
+    ].sort();
+    return { remaining, gaps, inventoried: false };
+  }
+  const found = await findProtected(snapshot, deps);
+  const foundKeys = new Set(found.resources.map(resourceKeyOf));
+  for (const resource of found.resources) {
+    const key = resourceKeyOf(resource);
+    const recorded = progress.resources[key];
+    if (recorded && (leftStatuses.has(recorded.status) || recorded.status === 'acknowledged')) continue;
+    await deps.incidents.recordResource(run.incidentId, key, {
+      service: resource.service,
+      kind: resource.kind,
+      id: resource.id,
+      region: resource.region,
+      status: 'needs-human',
+      detail: recorded
+        ? `still on the old key at verification (was: ${recorded.detail})`
+        : 'found on the old key at verification: it appeared after the inventory',
+      instructions: [
+        `Move it to the replacement key, or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
+      ],
+      ...(resource.detail ? { resourceDetail: resource.detail } : {}),
+      at,
+    });
+  }
+  // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.
+  for (const [key, resource] of Object.entries(progress.resources)) {
+    if (resource.status !== 'needs-human' || foundKeys.has(key) || key.startsWith('kms:')) continue;
+    await deps.incidents.recordResource(run.incidentId, key, {
+      ...resource,
+      status: 'cut-over',
+      detail: `no longer on the old key (was: ${resource.detail})`,
+      at,
+    });
+  }
+  await deps.incidents.recordRekey(run.incidentId, { inventoriedAt: at, inventoryGaps: found.gaps }, at, null);
+  const remaining = [
+    ...[...foundKeys].filter((key) => !acknowledged(key)),
+    ...Object.keys(found.gaps)
+      .map((service) => `inventory:${service}`)
+      .filter((key) => !acknowledged(key)),
+  ].sort();
+  return { remaining, gaps: found.gaps, inventoried: true };
+};
+
+/**
+ * Nothing may be left on the old key but what a person acknowledged, and no service may have gone unlisted. Then the
+ * old key is disabled (if it is not already) and must stay unused for the settle period; only an inventory after that
+ * passes verification, and the incident is re-keyed. People are told what is left each time that changes, with what
+ * to do.
  */
 export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Verification> = {
   name: 'verify',
@@ -29,24 +110,21 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
   run: async ({ run, snapshot }, deps) => {
     let incident = await incidentOf(run, deps);
     const progress = incident.rekey!;
-    const acknowledged = new Set(
-      Object.entries(progress.resources).flatMap(([key, p]) => (p.status === 'acknowledged' ? [key] : [])),
-    );
-    const found = await findProtected(snapshot, deps);
-    const remaining = [
-      ...found.resources.map(resourceKeyOf).filter((key) => !acknowledged.has(key)),
-      ...Object.keys(found.gaps)
-        .map((service) => `inventory:${service}`)
-        .filter((key) => !acknowledged.has(key)),
-    ].sort();
-    const at = deps.now().toISOString();
+    const { remaining, gaps, inventoried } = await whatIsLeft(run, snapshot, progress, deps);
+    // An inventory records what it found: read again, so the message says what the items say now.
+    if (inventoried) incident = await incidentOf(run, deps);
+    const recordedNow = incident.rekey!.resources;
+    const now = deps.now();
+    const at = now.toISOString();
+    const settleMs = deps.settings.settleMinutes * 60_000;
+    const inventoryDue = Date.parse(inventoried ? at : progress.inventoriedAt!) + settleMs;
 
     if (remaining.length > 0) {
       const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
       if (report !== progress.remainingReported) {
         const waiting = remaining.slice(0, shownInMessage).map((key) => {
-          const recorded = progress.resources[key];
-          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : (found.gaps[key.slice('inventory:'.length)] ?? 'found on the old key')}`.slice(
+          const recorded = recordedNow[key];
+          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : (gaps[key.slice('inventory:'.length)] ?? 'found on the old key')}`.slice(
             0,
             2000,
           );
@@ -61,24 +139,18 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
         });
         incident = await deps.incidents.recordRekey(
           incident.id,
-          { remainingReported: report, inventoryGaps: found.gaps },
+          { remainingReported: report },
           at,
           `verification: ${remaining.length} left on the old key`,
         );
       }
-      return { done: false, remaining: remaining.length, firstLeft: remaining.slice(0, keptInState) };
-    }
-
-    // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.
-    const stillThere = new Set(found.resources.map(resourceKeyOf));
-    for (const [key, resource] of Object.entries(progress.resources)) {
-      if (resource.status !== 'needs-human' || stillThere.has(key) || key.startsWith('kms:')) continue;
-      await deps.incidents.recordResource(incident.id, key, {
-        ...resource,
-        status: 'cut-over',
-        detail: `no longer on the old key (was: ${resource.detail})`,
+      return {
+        done: false,
+        remaining: remaining.length,
+        firstLeft: remaining.slice(0, keptInState),
         at,
-      });
+        waitSeconds: secondsUntil(inventoryDue, now, shortestWaitSeconds),
+      };
     }
 
     // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled.
@@ -103,9 +175,19 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
         'old key disabled: anything still using it fails now, and shows',
       );
     }
-    const settledAt = new Date(Date.parse(disabledAt) + deps.settings.settleMinutes * 60_000);
-    if (deps.now() < settledAt)
-      return { done: false, remaining: 0, firstLeft: [], settlingUntil: settledAt.toISOString() };
+    // Passed only on an inventory made once the key has settled: what the records say is not enough.
+    const settledAt = Date.parse(disabledAt) + settleMs;
+    if (now.getTime() < settledAt || !inventoried) {
+      const until = Math.max(settledAt, inventoryDue);
+      return {
+        done: false,
+        remaining: 0,
+        firstLeft: [],
+        at,
+        waitSeconds: secondsUntil(until, now),
+        settlingUntil: new Date(until).toISOString(),
+      };
+    }
 
     incident = await deps.incidents.recordRekey(
       incident.id,

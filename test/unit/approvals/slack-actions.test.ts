@@ -60,7 +60,7 @@ const setup = async (executorOf?: (deps: DecisionDeps) => DecisionExecutor) => {
     keyPolicyLock: {} as ActionDeps['keyPolicyLock'],
     incidents,
     audit: { record: async (entry) => void audit.push(entry) },
-    rekey: { start: async () => ({ started: true, detail: 're-keying started' }) },
+    rekey: { start: async () => ({ started: true, detail: 're-keying started' }), resume: async () => false },
     notifier: { send: async (notification: Notification) => (sent.push(notification), `m${sent.length}`) },
     links,
     logger: new Logger({ logLevel: 'SILENT' }),

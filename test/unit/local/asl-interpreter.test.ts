@@ -1,7 +1,12 @@
 import validator from 'asl-validator';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExecutionFailedError, runStateMachine, type StateMachineDefinition } from '../../../src/local/asl-interpreter';
+import {
+  ExecutionFailedError,
+  LocalTaskTokens,
+  runStateMachine,
+  type StateMachineDefinition,
+} from '../../../src/local/asl-interpreter';
 
 const task = (step: string, extra: Record<string, unknown> = {}) => ({
   Type: 'Task',
@@ -181,6 +186,71 @@ describe('the local ASL interpreter, where Step Functions is strict', () => {
     };
     await expect(runStateMachine(definition, {}, { invokeTask: async () => ({}) })).rejects.toMatchObject({
       error: 'States.Runtime',
+    });
+  });
+
+  describe('the callback pattern (.waitForTaskToken)', () => {
+    /** A wait for a person: the function records the token it is given; the task ends when a token is sent. */
+    const waiting = (timeout: Record<string, unknown>): StateMachineDefinition => ({
+      StartAt: 'Wait',
+      States: {
+        Wait: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'arn:f', Payload: { step: 'await', 'token.$': '$$.Task.Token' } },
+          ...timeout,
+          ResultPath: '$.resumedBy',
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.timedOut', Next: 'TimedOut' }],
+          End: true,
+        },
+        TimedOut: { Type: 'Pass', Result: 'timed out', ResultPath: '$.verdict', End: true },
+      },
+    });
+
+    it('hands the function its token and resumes with what SendTaskSuccess sent, once', async () => {
+      const tokens = new LocalTaskTokens();
+      const given: string[] = [];
+      const invokeTask = async (resource: unknown, input: unknown) => {
+        expect(resource).toBe('arn:f');
+        given.push((input as { token: string }).token);
+        return 'ignored: the result is what the token brings';
+      };
+      const run = runStateMachine(waiting({ TimeoutSecondsPath: '$.wait' }), { wait: 3600 }, { invokeTask, tokens });
+      while (given.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      tokens.sendTaskSuccess(given[0]!, JSON.stringify({ by: 'bob' }));
+      expect(await run).toEqual({ wait: 3600, resumedBy: { by: 'bob' } });
+      // As in AWS: a token whose task is closed, and a token that is none, are refused.
+      expect(() => tokens.sendTaskSuccess(given[0]!, '{}')).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
+      expect(() => tokens.sendTaskSuccess('forged', '{}')).toThrow(expect.objectContaining({ name: 'InvalidToken' }));
+    });
+
+    it('times out with States.Timeout, which a Catch takes, and closes the token', async () => {
+      const tokens = new LocalTaskTokens();
+      let token = '';
+      const output = await runStateMachine(
+        waiting({ TimeoutSeconds: 5 }),
+        {},
+        { invokeTask: async (_r, input) => void (token = (input as { token: string }).token), tokens, timeScale: 0 },
+      );
+      expect(output).toEqual({
+        verdict: 'timed out',
+        timedOut: { Error: 'States.Timeout', Cause: expect.any(String) },
+      });
+      expect(() => tokens.sendTaskSuccess(token, '{}')).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
+    });
+
+    it('refuses a timeout that is not a positive integer, and a callback task without tokens', async () => {
+      const tokens = new LocalTaskTokens();
+      await expect(
+        runStateMachine(
+          waiting({ TimeoutSecondsPath: '$.wait' }),
+          { wait: 0 },
+          { invokeTask: async () => ({}), tokens },
+        ),
+      ).rejects.toMatchObject({ error: 'States.Runtime' });
+      await expect(runStateMachine(waiting({}), {}, { invokeTask: async () => ({}) })).rejects.toMatchObject({
+        error: 'States.Runtime',
+      });
     });
   });
 });

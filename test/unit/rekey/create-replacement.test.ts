@@ -44,6 +44,7 @@ const setup = async (of: Partial<KeySnapshot> = {}) => {
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => new Date('2026-11-28T13:00:00.000Z'),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+    workflow: { resume: async () => false },
   } satisfies RekeyDeps;
   const step = () =>
     createReplacement.run(
@@ -116,6 +117,7 @@ describe('a policy that lets outsiders in', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       now: () => new Date('2026-11-28T13:00:00.000Z'),
       settings: { settleMinutes: 0, deletionApprovalDays: 14, trustedAccounts: [] },
+      workflow: { resume: async () => false },
     } satisfies RekeyDeps;
     const run = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
     await expect(createReplacement.run({ run, snapshot: widened }, deps)).rejects.toMatchObject({

@@ -42,6 +42,7 @@ const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => new Date((now += clockStep)),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+    workflow: { resume: async () => false },
   } satisfies RekeyDeps;
   const step = () =>
     reEncryptBatch.run(

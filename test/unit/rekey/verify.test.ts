@@ -46,6 +46,7 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => clock.now,
     settings: { settleMinutes: 60, deletionApprovalDays: 14 },
+    workflow: { resume: async () => false },
   };
   return {
     incidents,
@@ -75,10 +76,19 @@ describe('verifying a re-key', () => {
   it('waits while anything is left on the old key, and tells people once per change of what is left', async () => {
     const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
     const { step, sent, key } = await setup(left);
-    expect(await step()).toEqual({ done: false, remaining: 1, firstLeft: ['ssm:us-west-2:parameter:/app/token'] });
+    expect(await step()).toEqual({
+      done: false,
+      remaining: 1,
+      firstLeft: ['ssm:us-west-2:parameter:/app/token'],
+      at: '2026-11-28T13:00:00.000Z',
+      // The wait for people lasts until the next inventory is due: one settle period.
+      waitSeconds: 3600,
+    });
     await step();
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.text).toContain('ssm:us-west-2:parameter:/app/token: found on the old key');
+    expect(sent[0]!.text).toContain(
+      'ssm:us-west-2:parameter:/app/token: needs-human, found on the old key at verification: it appeared after the inventory',
+    );
     expect(key.state).toBe('Enabled');
   });
 
@@ -128,6 +138,8 @@ describe('verifying a re-key', () => {
       done: false,
       remaining: 0,
       firstLeft: [],
+      at: '2026-11-28T14:00:00.000Z',
+      waitSeconds: 3600,
       settlingUntil: '2026-11-28T15:00:00.000Z',
     });
     expect(key).toMatchObject({ state: 'Disabled', disabled: 2 });
@@ -179,5 +191,69 @@ describe('verifying a re-key', () => {
     expect(await scheduleDeletion.run(input, deps)).toEqual({ deletionDate: '2026-12-28T00:00:00.000Z' });
     expect(key.scheduled).toBe(1);
     expect((await incidents.get(incident.id))!.status).toBe('deletion-scheduled');
+  });
+
+  it('inventories at most once per settle period; between, what is left is read from the records', async () => {
+    const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
+    const { step, deps, incidents, incident, clock, key } = await setup(left);
+    let inventories = 0;
+    const listing = deps.services[0]!.inventory;
+    deps.services[0]!.inventory = async (...args) => ((inventories += 1), listing(...args));
+    expect(await step()).toMatchObject({ done: false, remaining: 1 });
+    expect(inventories).toBe(1);
+    // A person acknowledges it ten minutes later; the acknowledgement resumes the run, which looks again at once.
+    clock.now = new Date('2026-11-28T13:10:00.000Z');
+    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', {
+      service: 'ssm',
+      kind: 'parameter',
+      id: '/app/token',
+      region: 'us-west-2',
+      status: 'acknowledged',
+      detail: 'bob: gone with the app',
+      at: clock.now.toISOString(),
+    });
+    // Nothing is left by the records: the key is disabled now, without an inventory; it cannot pass on records.
+    expect(await step()).toEqual({
+      done: false,
+      remaining: 0,
+      firstLeft: [],
+      at: '2026-11-28T13:10:00.000Z',
+      waitSeconds: 3600,
+      settlingUntil: '2026-11-28T14:10:00.000Z',
+    });
+    expect(inventories).toBe(1);
+    expect(key.state).toBe('Disabled');
+    // An hour after the first inventory another is due; the key settles ten minutes after that; then it passes.
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toMatchObject({ done: false, remaining: 0, settlingUntil: '2026-11-28T15:00:00.000Z' });
+    expect(inventories).toBe(2);
+    clock.now = new Date('2026-11-28T14:10:00.000Z');
+    expect((await step()).done).toBe(false);
+    expect(inventories).toBe(2);
+    clock.now = new Date('2026-11-28T15:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
+    expect(inventories).toBe(3);
+  });
+
+  it('marks what is found again on the old key for a person, and what a person moved as cut over', async () => {
+    const token: ProtectedResource = { service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' };
+    const left = [token];
+    const { step, incidents, incident, clock } = await setup(left);
+    const key = 'ssm:us-west-2:parameter:/app/token';
+    await incidents.recordResource(incident.id, key, {
+      ...token,
+      status: 're-encrypted',
+      detail: 'moved',
+      at: '2026-11-28T12:00:00.000Z',
+    });
+    await step();
+    expect((await incidents.get(incident.id))!.rekey!.resources[key]).toMatchObject({
+      status: 'needs-human',
+      detail: 'still on the old key at verification (was: moved)',
+    });
+    left.pop();
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    await step();
+    expect((await incidents.get(incident.id))!.rekey!.resources[key]).toMatchObject({ status: 'cut-over' });
   });
 });

@@ -58,6 +58,7 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       now: () => new Date(),
       settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+      workflow: { resume: async () => false },
     };
     const workflow = new LocalRekeyWorkflow(deps, {
       timeScale: 0,
@@ -65,7 +66,7 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
         if (state === 'Verify') reachedVerify.push(Date.now());
         // People cut all 5,000 over while verification waits (nothing is on the old key any more), then give the
         // second approval.
-        if (state === 'WaitBeforeVerifyingAgain') cutOver = true;
+        if (state === 'WaitForPeople') cutOver = true;
         if (state === 'WaitForDeletionApproval')
           void incidents.recordDecision(opened.id, {
             action: 'approve-deletion',

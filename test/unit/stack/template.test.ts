@@ -342,8 +342,14 @@ describe('the packaged CloudFormation template', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'sns:Publish',
+        // A wait for people that finds its end already came resumes itself (rekey/steps/await-people.ts).
+        'states:SendTaskSuccess',
       ];
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
+      expect(statementGranting('RekeyRole', 'states:SendTaskSuccess').Resource).toEqual({
+        'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:kms-warden-test-rekey',
+      });
+      expect(resources.RekeyStateMachine!.Properties.StateMachineName).toBe('kms-warden-test-rekey');
     });
 
     it('keeps kms:PutKeyPolicy (the lockout check at CreateKey) and creates grants only for AWS services', () => {
@@ -454,19 +460,27 @@ describe('the packaged CloudFormation template', () => {
       });
     });
 
-    it('is started by the private executor, and by no other function', () => {
+    it('is started by the private executor, and by no other function; only it and the steps resume a wait', () => {
       expect(resources.ExecuteDecisionLambdaFunction!.Properties.Environment.Variables.REKEY_STATE_MACHINE_ARN).toEqual(
         {
           Ref: 'RekeyStateMachine',
         },
       );
-      const starting = ofType('AWS::IAM::Role')
-        .filter(([id]) => allowsOf(id).some((a) => a.startsWith('states:')))
-        .map(([id]) => id);
-      expect(starting).toEqual(['DecisionExecutorRole']);
-      expect(statementGranting('DecisionExecutorRole', 'states:StartExecution').Resource).toEqual({
-        Ref: 'RekeyStateMachine',
-      });
+      const withStates = (action: (a: string) => boolean) =>
+        ofType('AWS::IAM::Role')
+          .filter(([id]) => allowsOf(id).some(action))
+          .map(([id]) => id);
+      expect(withStates((a) => a.startsWith('states:') && a !== 'states:SendTaskSuccess')).toEqual([
+        'DecisionExecutorRole',
+      ]);
+      expect(withStates((a) => a === 'states:SendTaskSuccess').sort()).toEqual(['DecisionExecutorRole', 'RekeyRole']);
+      expect(
+        allowsOf('DecisionExecutorRole')
+          .filter((a) => a.startsWith('states:'))
+          .sort(),
+      ).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
+      for (const action of ['states:StartExecution', 'states:SendTaskSuccess'])
+        expect(statementGranting('DecisionExecutorRole', action).Resource).toEqual({ Ref: 'RekeyStateMachine' });
     });
   });
 
