@@ -16,4 +16,20 @@ export interface KeySnapshot {
   rotationEnabled: boolean;
   aliases: string[];
   state: string;
+  /**
+   * A multi-Region key: the primary's ARN (the key itself, or another Region's when this key is a replica) and the
+   * primary's replicas, each read in its own Region (policy, description and tags are not shared between them).
+   */
+  primaryKeyArn?: string;
+  replicas?: ReplicaSnapshot[];
+}
+
+/** One replica of a multi-Region primary, as the replacement's replica in the same Region copies it. */
+export interface ReplicaSnapshot {
+  keyArn: string;
+  region: string;
+  policy: string;
+  description: string;
+  tags: Record<string, string>;
+  aliases: string[];
 }

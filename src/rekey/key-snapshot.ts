@@ -45,7 +45,7 @@ export const maxTagsPerKey = 50;
  * returned as `dropped`, for people to be told.
  */
 export const replacementTagsOf = (
-  snapshot: KeySnapshot,
+  snapshot: Pick<KeySnapshot, 'keyArn' | 'tags'>,
   incidentId: string,
 ): { tags: Record<string, string>; dropped: string[] } => {
   const owners = Object.keys(snapshot.tags)
@@ -70,6 +70,15 @@ export const replacementTags = (snapshot: KeySnapshot, incidentId: string): Reco
  * replacement is always made in AWS KMS's own key material (Origin AWS_KMS): anything else would be a downgrade.
  */
 export const notReplaceable = (snapshot: KeySnapshot): { reasons: string[]; instructions: string[] } => {
+  if (snapshot.primaryKeyArn && snapshot.primaryKeyArn !== snapshot.keyArn)
+    return {
+      reasons: [
+        `it is a replica of the multi-Region key ${snapshot.primaryKeyArn}: they share key material, so the whole set is replaced from the primary`,
+      ],
+      instructions: [
+        `Re-key the primary instead, from kms-warden in its Region (${regionOf(snapshot.primaryKeyArn)}): npx kms-warden rekey run ${snapshot.primaryKeyArn} --yes. Its replacement gets a replica in every Region the primary has one, ${snapshot.region} included.`,
+      ],
+    };
   switch (snapshot.origin) {
     case 'AWS_KMS':
       return { reasons: [], instructions: [] };
@@ -99,6 +108,21 @@ export const notReplaceable = (snapshot: KeySnapshot): { reasons: string[]; inst
       };
   }
 };
+
+const regionOf = (arn: string) => arn.split(':')[3] ?? '';
+
+/** A multi-Region key's ARN in another Region: related multi-Region keys share their key id (mrk-...). */
+export const inRegion = (keyArn: string, region: string): string => {
+  const parts = keyArn.split(':');
+  parts[3] = region;
+  return parts.join(':');
+};
+
+/** The old key in every Region it is in: itself, then a multi-Region primary's replicas. */
+export const oldKeysOf = (snapshot: KeySnapshot): Array<{ keyArn: string; region: string; aliases: string[] }> => [
+  { keyArn: snapshot.keyArn, region: snapshot.region, aliases: snapshot.aliases },
+  ...(snapshot.replicas ?? []).map(({ keyArn, region, aliases }) => ({ keyArn, region, aliases })),
+];
 
 export const replacesTag = 'kms-warden:replaces';
 export const incidentTag = 'kms-warden:incident';

@@ -4,6 +4,7 @@ import type { TaskResumer } from './waiting';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { TellDeps } from '../notify/tell-people';
 import type { KeySnapshot } from './key-snapshot';
+import type { ReplicaSnapshot } from '../incidents/key-snapshot';
 import type { ProtectedResource, ServiceName, ServiceReEncrypter } from './protected-resource';
 
 /** What a run is about; the workflow carries it from state to state. */
@@ -30,6 +31,19 @@ export const keySnapshotSchema = z.object({
   rotationEnabled: z.boolean(),
   aliases: z.array(z.string()),
   state: z.string(),
+  primaryKeyArn: z.string().startsWith('arn:').optional(),
+  replicas: z
+    .array(
+      z.object({
+        keyArn: z.string().startsWith('arn:'),
+        region: z.string().min(1),
+        policy: z.string(),
+        description: z.string(),
+        tags: z.record(z.string(), z.string()),
+        aliases: z.array(z.string()),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<KeySnapshot>;
 
 /** The replacement key as create-replacement returned it. */
@@ -71,6 +85,11 @@ export const stepInputs = {
 export interface KeyReplacementPort {
   snapshot(keyArn: string): Promise<KeySnapshot>;
   createReplacement(snapshot: KeySnapshot, tags: Record<string, string>): Promise<string>;
+  /**
+   * The replacement's replica in `replica.region` (a multi-Region replacement), made with ReplicateKey if it has none
+   * there yet; its ARN either way.
+   */
+  ensureReplica(replacementArn: string, replica: ReplicaSnapshot, tags: Record<string, string>): Promise<string>;
   findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined>;
   ensureRotation(keyArn: string, keySpec: string): Promise<void>;
   retargetAlias(alias: string, keyArn: string): Promise<void>;

@@ -17,6 +17,7 @@ import {
   KMSClient,
   ListAliasesCommand,
   ListResourceTagsCommand,
+  ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
@@ -438,6 +439,83 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       instructions: expect.arrayContaining([expect.stringContaining('import-key-material')]),
     });
     expect(await replacementsOf(keyArn)).toEqual([]);
+  });
+
+  it("replaces a multi-Region key with one whose replica is in the old replica's Region, aliases there moved", async () => {
+    const otherRegion = 'us-west-2';
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({
+        Description: 'orders (multi-Region)',
+        MultiRegion: true,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'Owners',
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+          ],
+        }),
+      }),
+    );
+    const keyArn = KeyMetadata!.Arn!;
+    expect(KeyMetadata!.KeyId).toMatch(/^mrk-/);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/orders', TargetKeyId: KeyMetadata!.KeyId }));
+    const { ReplicaKeyMetadata } = await kms.send(
+      new ReplicateKeyCommand({ KeyId: KeyMetadata!.KeyId, ReplicaRegion: otherRegion }),
+    );
+    const west = new KMSClient({ region: otherRegion });
+    await west.send(new CreateAliasCommand({ AliasName: 'alias/orders-west', TargetKeyId: KeyMetadata!.KeyId }));
+    const incident = await approvedIncident(keyArn, 'orders');
+    const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 7, startedBy: 'alice' };
+    const workflow = new LocalRekeyWorkflow(await deps(), { timeScale: 0.0001 });
+    await workflow.start(run);
+
+    // The other Region's resources wait for a person: this run inventories the primary's Region.
+    const replicaItem = `kms:${otherRegion}:replica-region:${ReplicaKeyMetadata!.Arn}`;
+    const waiting = await until(incident.id, (i) => i.rekey?.awaiting?.for === 'people');
+    expect(waiting.rekey!.resources[replicaItem]).toMatchObject({
+      status: 'needs-human',
+      instructions: [expect.stringContaining(`rekey ack ${incident.id} ${replicaItem}`)],
+    });
+    expect(waiting.rekey!.deletionRequestedAt).toBeUndefined();
+    await acknowledgeResource(
+      incidents,
+      workflow,
+      incident.id,
+      replicaItem,
+      'bob',
+      'nothing there yet',
+      new Date().toISOString(),
+    );
+    await until(incident.id, (i) => i.rekey?.awaiting?.for === 'deletion-approval');
+    await approveDeletion(incident.id, workflow);
+    await workflow.finished(incident.id);
+
+    // Assess: the replacement is a multi-Region primary with its replica in the same Region as the old one.
+    const done = (await incidents.get(incident.id))!;
+    const newKeyArn = done.rekey!.replacementKeyArn!;
+    const replacement = (await kms.send(new DescribeKeyCommand({ KeyId: newKeyArn }))).KeyMetadata!;
+    expect(replacement).toMatchObject({ MultiRegion: true, KeyId: expect.stringMatching(/^mrk-/) });
+    expect(replacement.MultiRegionConfiguration!.ReplicaKeys!.map((r) => r.Region)).toEqual([otherRegion]);
+    const newReplicaArn = newKeyArn.replace(`:${region}:`, `:${otherRegion}:`);
+    expect((await west.send(new DescribeKeyCommand({ KeyId: newReplicaArn }))).KeyMetadata!.KeyState).toBe('Enabled');
+    // Each Region's aliases point at that Region's key of the new set.
+    const aliasTarget = async (client: KMSClient, name: string) =>
+      (await client.send(new ListAliasesCommand({}))).Aliases!.find((a) => a.AliasName === name)!.TargetKeyId;
+    expect(await aliasTarget(kms, 'alias/orders')).toBe(replacement.KeyId);
+    expect(await aliasTarget(west, 'alias/orders-west')).toBe(replacement.KeyId);
+    // The old replica was disabled with the primary, and is deleted with it.
+    expect((await west.send(new DescribeKeyCommand({ KeyId: ReplicaKeyMetadata!.Arn }))).KeyMetadata!.KeyState).toBe(
+      'PendingDeletion',
+    );
+    expect(done.status).toBe('deletion-scheduled');
+    expect(done.timeline.map((t) => t.what)).toEqual(
+      expect.arrayContaining([`replica of the replacement in ${otherRegion}: ${newReplicaArn}`]),
+    );
   });
 
   it('resumes a run killed midway without doing anything twice', async () => {

@@ -4,6 +4,7 @@ import {
   GetKeyLastUsageCommand,
   KMSInvalidStateException,
   NotFoundException,
+  ReplicateKeyCommand,
   ScheduleKeyDeletionCommand,
   UpdateAliasCommand,
   paginateListKeys,
@@ -13,8 +14,9 @@ import {
   type OriginType,
 } from '@aws-sdk/client-kms';
 import { KeyNotFoundError, KeyStateConflictError } from '../../errors';
+import type { ReplicaSnapshot } from '../../incidents/key-snapshot';
 import type { KeySnapshot } from '../../rekey/key-snapshot';
-import { policyWithoutContainment } from '../../rekey/key-snapshot';
+import { inRegion, policyWithoutContainment } from '../../rekey/key-snapshot';
 import { KmsKeys, keyLocation } from '../kms-keys';
 
 /** Whether KMS rotates this kind of key automatically: symmetric encryption keys of AWS KMS's own material. */
@@ -31,6 +33,9 @@ export class KeyReplacement {
     'kms:ListAliases',
     'kms:ListKeys',
     'kms:CreateKey',
+    // A multi-Region replacement's replicas. ReplicateKey also needs kms:CreateKey in the replica's Region, and
+    // kms:TagResource there for its Tags (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html).
+    'kms:ReplicateKey',
     // Never called: KMS's lockout safety check at CreateKey asks whether the caller could call PutKeyPolicy on the
     // new key, counting its IAM policy where the copied key policy delegates to the account (API_CreateKey, Policy).
     'kms:PutKeyPolicy',
@@ -65,6 +70,18 @@ export class KeyReplacement {
       // and HMAC keys, imported material, custom key stores
       // (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html#rotation-supported).
       const rotationEnabled = canRotate(key?.KeySpec, key?.Origin) ? await this.keys.rotationEnabled(keyArn) : false;
+      // A multi-Region key: its primary (itself, unless it is a replica) and, for a primary, each replica read in its
+      // own Region. Compared by ARN, not MultiRegionKeyType: an emulator may copy the primary's type onto replicas.
+      const multiRegion = key?.MultiRegionConfiguration;
+      const primaryKeyArn = multiRegion?.PrimaryKey?.Arn;
+      const replicas =
+        primaryKeyArn === keyArn
+          ? await Promise.all(
+              (multiRegion?.ReplicaKeys ?? [])
+                .filter((replica) => replica.Arn && replica.Arn !== keyArn)
+                .map((replica) => this.replicaSnapshot(replica.Arn!)),
+            )
+          : undefined;
       return {
         keyArn,
         region,
@@ -78,8 +95,48 @@ export class KeyReplacement {
         rotationEnabled,
         aliases,
         state: key?.KeyState ?? 'Unknown',
+        ...(primaryKeyArn ? { primaryKeyArn } : {}),
+        ...(replicas ? { replicas } : {}),
       };
     });
+  }
+
+  private async replicaSnapshot(keyArn: string): Promise<ReplicaSnapshot> {
+    const { region, keyId } = keyLocation(keyArn);
+    const [{ KeyMetadata: key }, policy, tags, aliases] = await Promise.all([
+      this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId })),
+      this.keys.keyPolicy(keyArn),
+      this.keys.tags(keyArn),
+      this.keys.aliases(keyArn),
+    ]);
+    return {
+      keyArn,
+      region,
+      policy: policyWithoutContainment(policy),
+      description: key?.Description ?? '',
+      tags,
+      aliases,
+    };
+  }
+
+  async ensureReplica(replacementArn: string, replica: ReplicaSnapshot, tags: Record<string, string>): Promise<string> {
+    const { region, keyId } = keyLocation(replacementArn);
+    const { KeyMetadata } = await this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId }));
+    const existing = KeyMetadata?.MultiRegionConfiguration?.ReplicaKeys?.find((r) => r.Region === replica.region);
+    if (existing?.Arn) return existing.Arn;
+    // The replica's own policy, description and tags, as the old replica had them; the lockout check is never
+    // bypassed, as at CreateKey.
+    const { ReplicaKeyMetadata } = await this.clientIn(region).send(
+      new ReplicateKeyCommand({
+        KeyId: keyId,
+        ReplicaRegion: replica.region,
+        Policy: replica.policy,
+        Description: replica.description,
+        Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        BypassPolicyLockoutSafetyCheck: false,
+      }),
+    );
+    return ReplicaKeyMetadata?.Arn ?? inRegion(replacementArn, replica.region);
   }
 
   /**

@@ -1,7 +1,9 @@
 import { ForeignPrincipalsInPolicyError, KeyNotReplaceableError } from '../../errors';
 import { foreignGrantees, notReplaceable, replacementTagsOf } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
-import { type RekeyStep, stepInputs } from '../step';
+import { type RekeyDeps, resourceKeyOf, type RekeyStep, stepInputs } from '../step';
+import type { Incident } from '../../incidents/incident';
+import type { ReplicaSnapshot } from '../../incidents/key-snapshot';
 import { incidentOf } from './incident-of';
 
 /**
@@ -12,6 +14,33 @@ import { incidentOf } from './incident-of';
 const foreignPolicyKey = 'kms:policy:foreign-principals';
 /** Where a key re-keying cannot replace like for like records its plan. */
 const notReplaceableKey = 'kms:key:not-replaceable';
+
+/**
+ * The replacement's replica in one of the old key's replica Regions, once (the adapter finds one made before), with
+ * the old replica's own policy, description and tags. What the old replica protects in that Region is not moved by
+ * this run (it inventories the primary's Region): recorded for a person, so verification and the deletion wait for
+ * it to be moved or acknowledged.
+ */
+const replicate = async (incident: Incident, keyArn: string, replica: ReplicaSnapshot, deps: RekeyDeps) => {
+  const { tags } = replacementTagsOf(replica, incident.id);
+  const made = await deps.keys.ensureReplica(keyArn, replica, tags);
+  const key = resourceKeyOf({ service: 'kms', region: replica.region, kind: 'replica-region', id: replica.keyArn });
+  if (incident.rekey?.resources[key]) return;
+  const at = deps.now().toISOString();
+  await deps.incidents.recordResource(incident.id, key, {
+    service: 'kms',
+    kind: 'replica-region',
+    id: replica.keyArn,
+    region: replica.region,
+    status: 'needs-human',
+    detail: `the replacement's replica ${made} was made in ${replica.region}; what the old replica protects there is not moved by this run`,
+    instructions: [
+      `In ${replica.region}, re-encrypt what ${replica.keyArn} protects under ${made} (the aliases there are moved to it; run kms-warden's re-keying from that Region's stack for the services it moves), then acknowledge: npx kms-warden rekey ack ${incident.id} ${key} --why "..." --yes`,
+    ],
+    at,
+  });
+  await deps.incidents.recordRekey(incident.id, {}, at, `replica of the replacement in ${replica.region}: ${made}`);
+};
 
 export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { keyArn: string }> = {
   name: 'create-replacement',
@@ -77,6 +106,9 @@ export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { ke
     // Whether made now or found, rotation is on where the key can rotate (a run that died right after CreateKey never
     // turned it on); symmetric encryption keys of AWS KMS's own material only.
     await deps.keys.ensureRotation(keyArn, snapshot.keySpec);
+    // A multi-Region primary: the replacement gets a replica in every Region the old key has one (rotation is the
+    // primary's, shared by its replicas).
+    for (const replica of snapshot.replicas ?? []) await replicate(incident, keyArn, replica, deps);
     await tellPeople((await deps.incidents.get(incident.id))!, deps, { quiet: true });
     return { keyArn };
   },

@@ -32,13 +32,21 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
       );
     }
     const key = await deps.keys.state(run.keyArn);
-    if (key.state !== 'PendingDeletion') {
+    // A primary scheduled while its replicas wait for deletion is PendingReplicaDeletion: scheduled all the same.
+    const pending = key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion';
+    if (!pending) {
       // The approval may come days after verification: verified again now, or nothing is scheduled.
       const now = await verify.run({ run, snapshot, replacement }, deps);
       if (!now.done) throw new VerificationNoLongerHoldsError(run.keyArn, now);
     }
+    // A multi-Region primary's replicas first: KMS deletes a primary only once its replicas are gone (until then it
+    // is PendingReplicaDeletion), https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-delete.html
+    for (const replica of snapshot.replicas ?? []) {
+      const state = await deps.keys.state(replica.keyArn);
+      if (state.state !== 'PendingDeletion') await deps.keys.scheduleDeletion(replica.keyArn, run.pendingWindowDays);
+    }
     const deletionDate =
-      key.state === 'PendingDeletion' && key.deletionDate
+      pending && key.deletionDate
         ? key.deletionDate
         : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
     const at = deps.now().toISOString();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { tellPeople } from '../../notify/tell-people';
 import { resourceKeyOf, type RekeyDeps, type RekeyRun, type RekeyStep, stepInputs } from '../step';
-import type { KeySnapshot } from '../key-snapshot';
+import { oldKeysOf, type KeySnapshot } from '../key-snapshot';
 import type { RekeyProgress } from '../../incidents/incident';
 import { secondsUntil } from '../waiting';
 import { findProtected } from './find-protected';
@@ -91,6 +91,10 @@ const whatIsLeft = async (
   await deps.incidents.recordRekey(run.incidentId, { inventoriedAt: at, inventoryGaps: found.gaps }, at, null);
   const remaining = [
     ...[...foundKeys].filter((key) => !acknowledged(key)),
+    // What no inventory finds but waits for a person all the same (a replica Region's resources).
+    ...Object.entries(progress.resources).flatMap(([key, r]) =>
+      key.startsWith('kms:') && r.status === 'needs-human' && !foundKeys.has(key) ? [key] : [],
+    ),
     ...Object.keys(found.gaps)
       .map((service) => `inventory:${service}`)
       .filter((key) => !acknowledged(key)),
@@ -153,10 +157,20 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
       };
     }
 
-    // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled.
-    const key = await deps.keys.state(snapshot.keyArn);
-    if (key.state === 'Enabled') await deps.keys.disable(snapshot.keyArn);
-    const lastUse = await deps.keys.lastUsage(snapshot.keyArn);
+    // Disabled now, and again if someone enabled it: the settle period counts from the last time it was disabled. A
+    // multi-Region key's replicas are keys of their own (a disabled primary leaves them enabled): each one too.
+    const oldKeys = oldKeysOf(snapshot);
+    const states = await Promise.all(oldKeys.map((old) => deps.keys.state(old.keyArn)));
+    for (const [i, old] of oldKeys.entries()) if (states[i]!.state === 'Enabled') await deps.keys.disable(old.keyArn);
+    const key = { state: states.some((s) => s.state === 'Enabled') ? 'Enabled' : states[0]!.state };
+    const uses = await Promise.all(oldKeys.map((old) => deps.keys.lastUsage(old.keyArn)));
+    // The latest use of any of them; unknown (undefined) where the last use cannot be read, never "never".
+    const lastUse = uses.includes(undefined)
+      ? undefined
+      : uses.reduce<(typeof uses)[number]>(
+          (latest, use) => (use && (!latest || use.at > latest.at) ? use : latest),
+          null,
+        );
     // Used since it was disabled: someone enabled it and something used it. Disabled again now (by a person or by the
     // line above), the settle period starts over, so verification cannot pass on the old disabling.
     const usedSince = Boolean(lastUse && progress.oldKeyDisabledAt && lastUse.at > progress.oldKeyDisabledAt);

@@ -68,6 +68,19 @@ const kms = async (call: AwsCall, emulator: Emulator): Promise<Authorization[] |
     const after = call.action === 'DeleteAlias' ? [] : await onKey(params.TargetKeyId);
     return [alias, ...before, ...after];
   }
+  if (call.action === 'ReplicateKey') {
+    // kms:ReplicateKey on the primary; kms:CreateKey in an IAM policy in the replica's Region, and kms:TagResource
+    // there for Tags (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html).
+    const primary = await onKey(params.KeyId);
+    const replica = primary[0]?.resource.replace(/^(arn:[^:]+:kms:)[^:]+/, `$1${String(params.ReplicaRegion)}`);
+    return [
+      ...primary.map(({ resource, kmsKey }) => ({ action, resource, ...(kmsKey ? { kmsKey } : {}) })),
+      { action: 'kms:CreateKey', resource: '*' },
+      ...(params.Tags && replica
+        ? [{ action: 'kms:TagResource', resource: replica, ...(context ? { context } : {}) }]
+        : []),
+    ];
+  }
   if (call.action === 'ReEncrypt') {
     return [
       ...(params.SourceKeyId

@@ -30,6 +30,10 @@ const setup = async (of: Partial<KeySnapshot> = {}) => {
       'arn:aws:kms:us-west-2:123456789012:key/made-here'
     ),
     ensureRotation: async (arn: string) => void calls.push(`rotation ${arn}`),
+    ensureReplica: async (arn: string, replica: { region: string }, tags: Record<string, string>) => (
+      calls.push(`replica of ${arn} in ${replica.region} tagged ${Object.keys(tags).join(',')}`),
+      arn.replace(':us-west-2:', `:${replica.region}:`)
+    ),
     disable: async (arn: string) => void calls.push(`disable ${arn}`),
     scheduleDeletion: async (arn: string, days: number) => (
       calls.push(`delete ${arn} in ${days}`),
@@ -170,5 +174,46 @@ describe('a replacement like the old key, or none', () => {
     expect(tags).not.toHaveProperty('t48');
     const timeline = (await incidents.get(incident.id))!.timeline!.map((entry) => entry.what);
     expect(timeline).toContainEqual(expect.stringMatching(/did not get t48, t49, t50, t51, t52, t53, t54$/));
+  });
+
+  it('refuses a replica of a multi-Region key, pointing at its primary', async () => {
+    const primary = 'arn:aws:kms:eu-west-1:123456789012:key/mrk-1';
+    const { step, calls, incidents, incident } = await setup({ multiRegion: true, primaryKeyArn: primary });
+    await expect(step()).rejects.toBeInstanceOf(KeyNotReplaceableError);
+    expect(calls).toEqual([]);
+    expect((await incidents.get(incident.id))!.rekey!.resources['kms:key:not-replaceable']).toMatchObject({
+      status: 'needs-human',
+      detail: expect.stringContaining(`a replica of the multi-Region key ${primary}`),
+      instructions: [expect.stringContaining(`rekey run ${primary} --yes`)],
+    });
+  });
+
+  it("gives a multi-Region primary's replacement a replica in each replica Region, each with its own tags, once", async () => {
+    const replica = {
+      keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+      region: 'eu-west-1',
+      policy: '{}',
+      description: 'orders in Europe',
+      tags: { team: 'eu-orders' },
+      aliases: ['alias/orders'],
+    };
+    const { step, calls, incidents, incident } = await setup({
+      multiRegion: true,
+      primaryKeyArn: keyArn,
+      replicas: [replica],
+    });
+    await step();
+    await step();
+    const made = 'arn:aws:kms:eu-west-1:123456789012:key/made-here';
+    expect(calls.filter((c) => c.startsWith('replica'))).toEqual([
+      `replica of arn:aws:kms:us-west-2:123456789012:key/made-here in eu-west-1 tagged team,kms-warden:replaces,kms-warden:incident`,
+      // Asked again on a retry: the adapter finds the replica made before (ReplicaKeys) and makes none.
+      `replica of arn:aws:kms:us-west-2:123456789012:key/made-here in eu-west-1 tagged team,kms-warden:replaces,kms-warden:incident`,
+    ]);
+    const item = (await incidents.get(incident.id))!.rekey!.resources[`kms:eu-west-1:replica-region:${replica.keyArn}`];
+    expect(item).toMatchObject({ status: 'needs-human', detail: expect.stringContaining(made) });
+    expect(
+      (await incidents.get(incident.id))!.timeline.filter((t) => t.what.startsWith('replica of the replacement')),
+    ).toHaveLength(1);
   });
 });

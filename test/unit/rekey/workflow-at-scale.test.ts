@@ -40,6 +40,9 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
     const keys: KeyReplacementPort = {
       snapshot: async () => keySnapshotOf(keyArn, { description: 'd' }),
       createReplacement: async () => `${keyArn}-replacement`,
+      ensureReplica: async () => {
+        throw new Error('not a multi-Region key');
+      },
       findKeyTagged: async () => undefined,
       ensureRotation: async () => undefined,
       retargetAlias: async () => undefined,
