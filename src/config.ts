@@ -125,6 +125,8 @@ const environment = z.object({
   REKEY_SETTLE_MINUTES: z.coerce.number().min(0).max(10_080).default(60),
   /** The role S3 Batch Operations copy jobs run as, for buckets with more objects than are copied one by one. */
   REKEY_S3_BATCH_ROLE_ARN: optionalText,
+  /** The re-key step's own role, with its path: the old key refuses every use but this role's while re-keying runs. */
+  REKEY_ROLE_ARN: optionalText,
   /** Days the second approval (to delete the old key) may take before the run ends, leaving the key disabled. */
   REKEY_DELETION_APPROVAL_DAYS: z.coerce.number().int().min(1).max(90).default(14),
 });
@@ -187,5 +189,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     rekeySettleMinutes: e.REKEY_SETTLE_MINUTES,
     rekeyDeletionApprovalDays: e.REKEY_DELETION_APPROVAL_DAYS,
     rekeyS3BatchRoleArn: e.REKEY_S3_BATCH_ROLE_ARN,
+    rekeyRoleArn: e.REKEY_ROLE_ARN,
   };
 };

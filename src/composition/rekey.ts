@@ -7,7 +7,8 @@ import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { kmsClients, perRegion, sfnClient } from '../aws/clients';
+import { documentClient, kmsClients, perRegion, sfnClient } from '../aws/clients';
+import { DynamoDbKeyPolicyLock } from '../aws/dynamodb-policy-texts';
 import { StepFunctionsTaskResumer } from '../aws/step-functions-rekey';
 import { DynamoDbTableReEncrypter } from '../aws/rekey/dynamodb';
 import { EbsReEncrypter } from '../aws/rekey/ebs';
@@ -53,7 +54,9 @@ export const rekeyDeps = (config: Config): RekeyDeps => ({
     settleMinutes: config.rekeySettleMinutes,
     deletionApprovalDays: config.rekeyDeletionApprovalDays,
     trustedAccounts: config.trustedAccounts,
+    oldKeyKeptFor: [config.rekeyRoleArn, config.rekeyS3BatchRoleArn].filter((arn): arn is string => Boolean(arn)),
   },
+  keyPolicyLock: new DynamoDbKeyPolicyLock(documentClient(), config.incidentTable),
   // Its own wait, when what it waits for was done before the wait began (steps/await-people.ts).
   workflow: new StepFunctionsTaskResumer(sfnClient()),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TaskResumer } from './waiting';
 import type { IncidentStore } from '../incidents/incident-store';
+import type { KeyPolicyLock } from '../state/policy-texts';
 import type { TellDeps } from '../notify/tell-people';
 import type { KeySnapshot } from './key-snapshot';
 import type { ReplicaSnapshot } from '../incidents/key-snapshot';
@@ -94,6 +95,8 @@ export interface KeyReplacementPort {
   ensureRotation(keyArn: string, keySpec: string): Promise<void>;
   retargetAlias(alias: string, keyArn: string): Promise<void>;
   state(keyArn: string): Promise<{ state: string; deletionDate: string | undefined }>;
+  keyPolicy(keyArn: string): Promise<string>;
+  putKeyPolicy(keyArn: string, policy: string): Promise<void>;
   enable(keyArn: string): Promise<void>;
   disable(keyArn: string): Promise<void>;
   lastUsage(keyArn: string): Promise<{ at: string; operation: string; eventId: string | undefined } | null | undefined>;
@@ -107,6 +110,11 @@ export interface RekeySettings {
   deletionApprovalDays: number;
   /** Accounts a key policy may let in without a person confirming it (the detection setting of the same name). */
   trustedAccounts?: readonly string[];
+  /**
+   * The roles re-keying runs as (its own, S3 Batch Operations'): during re-keying the old key refuses every use to
+   * everyone else. Empty (a run in a person's own process): the old key is not shut, and people are told so.
+   */
+  oldKeyKeptFor?: readonly string[];
 }
 
 export interface RekeyDeps extends TellDeps {
@@ -115,6 +123,8 @@ export interface RekeyDeps extends TellDeps {
   /** Every service re-keying moves, in the order their resources are re-encrypted. */
   services: readonly ServiceReEncrypter[];
   settings: RekeySettings;
+  /** Serializes changes to a key's policy with containment's (deny statements added while re-keying runs). */
+  keyPolicyLock: KeyPolicyLock;
   /** Resumes the execution's own wait when what it waits for was done before the wait began (steps/await-people). */
   workflow: TaskResumer;
   logger: Logger;

@@ -17,8 +17,11 @@ import {
   KMSClient,
   ListAliasesCommand,
   ListResourceTagsCommand,
+  DecryptCommand,
+  EncryptCommand,
   ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   CreateBucketCommand,
@@ -42,6 +45,7 @@ import { documentClient, kmsClients, snsClient } from '../../src/aws/clients';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
 import type { Incident } from '../../src/incidents/incident';
 import { LocalRekeyWorkflow } from '../../src/local/local-rekey-workflow';
+import { DynamoDbKeyPolicyLock } from '../../src/aws/dynamodb-policy-texts';
 import { resumeWaiting } from '../../src/rekey/waiting';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
 import { acknowledgeResource } from '../../src/rekey/acknowledge';
@@ -78,7 +82,12 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
       logger: new Logger({ logLevel: 'SILENT' }),
       now: () => new Date(),
-      settings: { settleMinutes: 0, deletionApprovalDays: 14 },
+      settings: {
+        settleMinutes: 0,
+        deletionApprovalDays: 14,
+        oldKeyKeptFor: [moto.aws.roleArnOf('rekeyStep')],
+      },
+      keyPolicyLock: new DynamoDbKeyPolicyLock(documentClient(), stack.incidentTable),
     }));
 
   /** An old key as a team would have it, with kms-warden's containment statement added to its policy. */
@@ -372,6 +381,29 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       when: (call) => call.params.SecretId === stuck,
       times: 100,
     });
+    // An application of the account that uses the key directly (envelope encryption), as its IAM policy allows.
+    const iam = new IAMClient({});
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'ledger-app',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'ledger-app',
+        PolicyName: 'use-key',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: keyArn }],
+        }),
+      }),
+    );
+    const app = new KMSClient({ region, credentials: await moto.aws.sessionOfRole('ledger-app', 'app') });
+    const { CiphertextBlob } = await app.send(new EncryptCommand({ KeyId: keyArn, Plaintext: Buffer.from('ledger') }));
     const incident = await approvedIncident(keyArn, 'general-ledger');
     const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
     // Waits for people time out as in AWS (a minute at least, then 14 days for the deletion's approval): this run
@@ -398,6 +430,28 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     // Deletion is not offered while it is left on the old key; a person acknowledges it, and the run goes on.
     expect(waiting.rekey!.deletionRequestedAt).toBeUndefined();
     await until(incident.id, (i) => i.rekey?.awaiting?.for === 'people');
+    // While re-keying waits for people the old key is enabled, but only re-keying may use it: the application is
+    // refused by the key policy (the strict layer evaluates it), and the replacement does not carry that statement.
+    await expect(app.send(new DecryptCommand({ CiphertextBlob, KeyId: keyArn }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('explicit deny in a resource-based policy'),
+    });
+    const shutPolicy = JSON.parse(
+      (await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy!,
+    ) as {
+      Statement: Array<{ Sid: string; Action: string[]; Condition: Record<string, Record<string, string[]>> }>;
+    };
+    expect(shutPolicy.Statement.find((st) => st.Sid === 'KmsWardenDenyAllButRekeying')).toMatchObject({
+      Action: expect.arrayContaining(['kms:Decrypt', 'kms:CreateGrant']),
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': expect.arrayContaining([moto.aws.roleArnOf('rekeyStep')]) } },
+    });
+    const waitingIncident = (await incidents.get(incident.id))!;
+    const replacementPolicy = (
+      await kms.send(
+        new GetKeyPolicyCommand({ KeyId: waitingIncident.rekey!.replacementKeyArn!, PolicyName: 'default' }),
+      )
+    ).Policy!;
+    expect(replacementPolicy).not.toContain('KmsWardenDeny');
     expect(
       await acknowledgeResource(
         incidents,

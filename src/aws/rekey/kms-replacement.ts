@@ -36,8 +36,9 @@ export class KeyReplacement {
     // A multi-Region replacement's replicas. ReplicateKey also needs kms:CreateKey in the replica's Region, and
     // kms:TagResource there for its Tags (https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html).
     'kms:ReplicateKey',
-    // Never called: KMS's lockout safety check at CreateKey asks whether the caller could call PutKeyPolicy on the
-    // new key, counting its IAM policy where the copied key policy delegates to the account (API_CreateKey, Policy).
+    // The old key shut to all but re-keying while it runs (rekey/old-key-shut.ts); and KMS's lockout safety check
+    // at CreateKey asks whether the caller could call PutKeyPolicy on the new key, counting its IAM policy where the
+    // copied key policy delegates to the account (API_CreateKey, Policy).
     'kms:PutKeyPolicy',
     'kms:TagResource',
     'kms:EnableKeyRotation',
@@ -232,6 +233,14 @@ export class KeyReplacement {
       if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
       throw error;
     }
+  }
+
+  keyPolicy(keyArn: string): Promise<string> {
+    return this.keys.keyPolicy(keyArn);
+  }
+
+  putKeyPolicy(keyArn: string, policy: string): Promise<void> {
+    return this.keys.putKeyPolicy(keyArn, policy);
   }
 
   async enable(keyArn: string): Promise<void> {

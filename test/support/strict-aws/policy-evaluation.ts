@@ -114,6 +114,9 @@ const contextOf = ({ caller, context = {}, now = new Date() }: Request): Context
     'aws:username': caller.kind === 'user' ? caller.arn.slice(caller.arn.lastIndexOf('/') + 1) : undefined,
     // "included in the request context only when the principal uses temporary credentials".
     'aws:TokenIssueTime': caller.tokenIssueTime,
+    // "The key is present in the request context for all signed API requests": false for every caller here, since
+    // none is an AWS service principal calling with its own identity (global condition keys page).
+    'aws:PrincipalIsAWSService': 'false',
     'aws:CurrentTime': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     'aws:EpochTime': Math.floor(now.getTime() / 1000),
   };

@@ -1,3 +1,4 @@
+import { InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
@@ -49,6 +50,7 @@ const setup = async (of: Partial<KeySnapshot> = {}) => {
     now: () => new Date('2026-11-28T13:00:00.000Z'),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
     workflow: { resume: async () => false },
+    keyPolicyLock: new InProcessKeyPolicyLock(),
   } satisfies RekeyDeps;
   const step = () =>
     createReplacement.run(
@@ -122,6 +124,7 @@ describe('a policy that lets outsiders in', () => {
       now: () => new Date('2026-11-28T13:00:00.000Z'),
       settings: { settleMinutes: 0, deletionApprovalDays: 14, trustedAccounts: [] },
       workflow: { resume: async () => false },
+      keyPolicyLock: new InProcessKeyPolicyLock(),
     } satisfies RekeyDeps;
     const run = { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' };
     await expect(createReplacement.run({ run, snapshot: widened }, deps)).rejects.toMatchObject({

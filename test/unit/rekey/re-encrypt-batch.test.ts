@@ -1,3 +1,4 @@
+import { InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
@@ -43,6 +44,7 @@ const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id
     now: () => new Date((now += clockStep)),
     settings: { settleMinutes: 0, deletionApprovalDays: 14 },
     workflow: { resume: async () => false },
+    keyPolicyLock: new InProcessKeyPolicyLock(),
   } satisfies RekeyDeps;
   const step = () =>
     reEncryptBatch.run(

@@ -1,3 +1,4 @@
+import { InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
@@ -47,6 +48,7 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
     now: () => clock.now,
     settings: { settleMinutes: 60, deletionApprovalDays: 14 },
     workflow: { resume: async () => false },
+    keyPolicyLock: new InProcessKeyPolicyLock(),
   };
   return {
     incidents,

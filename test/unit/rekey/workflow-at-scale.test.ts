@@ -1,3 +1,4 @@
+import { InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
 import { LocalRekeyWorkflow } from '../../../src/local/local-rekey-workflow';
@@ -40,6 +41,8 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
     const keys: KeyReplacementPort = {
       snapshot: async () => keySnapshotOf(keyArn, { description: 'd' }),
       createReplacement: async () => `${keyArn}-replacement`,
+      keyPolicy: async () => JSON.stringify({ Version: '2012-10-17', Statement: [] }),
+      putKeyPolicy: async () => undefined,
       ensureReplica: async () => {
         throw new Error('not a multi-Region key');
       },
@@ -62,6 +65,7 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
       now: () => new Date(),
       settings: { settleMinutes: 0, deletionApprovalDays: 14 },
       workflow: { resume: async () => false },
+      keyPolicyLock: new InProcessKeyPolicyLock(),
     };
     const workflow = new LocalRekeyWorkflow(deps, {
       timeScale: 0,

@@ -437,6 +437,10 @@ describe('the packaged CloudFormation template', () => {
       expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_S3_BATCH_ROLE_ARN).toEqual({
         'Fn::GetAtt': ['RekeyS3BatchRole', 'Arn'],
       });
+      // The roles the old key stays usable by while re-keying runs (rekey/old-key-shut.ts), with their paths.
+      expect(resources.RekeyStepLambdaFunction!.Properties.Environment.Variables.REKEY_ROLE_ARN).toEqual({
+        'Fn::GetAtt': ['RekeyRole', 'Arn'],
+      });
       const pass = statementsOfRole('RekeyRole').filter((s) => actionsOf(s).includes('iam:PassRole'));
       expect(pass).toEqual([
         expect.objectContaining({
