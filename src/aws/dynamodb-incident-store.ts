@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   paginateQuery,
@@ -630,6 +631,36 @@ export class DynamoDbIncidentStore implements IncidentStore {
       ExpressionAttributeValues: { ':message': message, ...(previousTs ? { ':previous': previousTs } : {}) },
     });
     return written.ok;
+  }
+
+  async head(id: string): Promise<Incident | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(id), ConsistentRead: true }),
+    );
+    return Item ? toIncident(Item) : undefined;
+  }
+
+  async resourcesAfter(
+    id: string,
+    after: string,
+    limit: number,
+  ): Promise<{ resources: Array<[string, ResourceProgress]>; next?: string }> {
+    // The partition's resource items in sort-key order, from just after `after`: a page of them, never the whole.
+    const { Items = [], LastEvaluatedKey } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keyOf(id).pk, ':prefix': resourcePrefix },
+        ...(after ? { ExclusiveStartKey: resourceKeyOf(id, after) } : {}),
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    const resources = Items.map((item): [string, ResourceProgress] => {
+      const { pk: _pk, sk: _sk, key, expiresAt: _expiresAt, ...progress } = item;
+      return [key as string, progress as ResourceProgress];
+    });
+    return LastEvaluatedKey && resources.length > 0 ? { resources, next: resources.at(-1)![0] } : { resources };
   }
 
   /** The incident with its re-keyed resources: one query over its partition. */

@@ -312,6 +312,27 @@ export class InMemoryIncidentStore implements IncidentStore {
     return incident && structuredClone(incident);
   }
 
+  async head(id: string): Promise<Incident | undefined> {
+    const incident = this.incidents.get(id);
+    if (!incident) return undefined;
+    const copy = structuredClone(incident);
+    if (copy.rekey) copy.rekey.resources = {};
+    return copy;
+  }
+
+  async resourcesAfter(
+    id: string,
+    after: string,
+    limit: number,
+  ): Promise<{ resources: Array<[string, ResourceProgress]>; next?: string }> {
+    // In key order, as DynamoDB keeps the items of a partition (by sort key, bytewise).
+    const all = Object.entries(this.incidents.get(id)?.rekey?.resources ?? {})
+      .filter(([key]) => key > after)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const resources = structuredClone(all.slice(0, limit));
+    return all.length > limit ? { resources, next: resources.at(-1)![0] } : { resources };
+  }
+
   private put(next: Incident, entry: TimelineEntry): Incident {
     const stored = { ...next, timeline: [...next.timeline, entry] };
     this.incidents.set(next.id, stored);

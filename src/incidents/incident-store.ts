@@ -59,6 +59,17 @@ export interface IncidentStore {
    * every one of them would be quadratic; callers that need the incident read it once, when they need it.
    */
   recordResource(id: string, key: string, progress: ResourceProgress): Promise<void>;
+  /** The incident's own item, without its resource items: one read, however many resources it re-keys. */
+  head(id: string): Promise<Incident | undefined>;
+  /**
+   * Up to `limit` resource items after the resource key `after` ('' from the first), in key order, and the key to go
+   * on after when there may be more: how re-keying walks thousands of resources a batch at a time.
+   */
+  resourcesAfter(
+    id: string,
+    after: string,
+    limit: number,
+  ): Promise<{ resources: Array<[string, ResourceProgress]>; next?: string }>;
   /** A move the workflow makes (re-keying -> re-keyed -> deletion-scheduled), conditional on the lifecycle table. */
   advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident>;
   /** Moves contained -> awaiting-approval when decision links go out to people. */

@@ -131,6 +131,8 @@ export interface RekeyProgress {
    * wait (an acknowledgement, the deletion's approval). Never shown: it resumes the execution.
    */
   awaiting?: { for: RekeyWait; token: string; since: string };
+  /** When re-encryption last told people of its progress (at most every few minutes, however many batches). */
+  progressToldAt?: string;
   /** What verification last told people was left, so it tells again only when that changes. */
   remainingReported?: string;
   verifiedAt?: string;

@@ -191,6 +191,30 @@ export const describeIncidentStore = (
       expect(recorded.rekey!.resources).toEqual({ 'ssm:us-east-1:/app/db': resource });
       // Each resource is recorded beside the incident, not in its timeline: thousands fit.
       expect(recorded.timeline.some((t) => t.what.includes('/app/db'))).toBe(false);
+      // Read a page at a time in key order, from after a cursor; the incident's own item alone without them.
+      for (const key of ['s3:us-east-1:bucket:b', 'lambda:us-east-1:f', 'ssm:us-east-1:/z'])
+        await incidents.recordResource(draft.id, key, { ...resource, id: key });
+      const first = await incidents.resourcesAfter(draft.id, '', 2);
+      expect(first.resources.map(([key]) => key)).toEqual(['lambda:us-east-1:f', 's3:us-east-1:bucket:b']);
+      expect(first.next).toBe('s3:us-east-1:bucket:b');
+      const rest = await incidents.resourcesAfter(draft.id, first.next!, 2);
+      expect(rest.resources.map(([key]) => key)).toEqual(['ssm:us-east-1:/app/db', 'ssm:us-east-1:/z']);
+      expect(rest.resources[0]![1]).toEqual(resource);
+      expect((await incidents.resourcesAfter(draft.id, rest.resources.at(-1)![0], 2)).resources).toEqual([]);
+      const head = (await incidents.head(draft.id))!;
+      expect(head).toMatchObject({ id: draft.id, status: 're-keying', rekey: { replacementKeyArn: 'arn:new-1' } });
+      expect(Object.keys(head.rekey!.resources)).toEqual([]);
+      // A record without a timeline line (bookkeeping a wait repeats).
+      const lines = recorded.timeline.length;
+      await incidents.recordRekey(
+        draft.id,
+        { progressToldAt: '2026-11-28T13:05:00.000Z' },
+        '2026-11-28T13:05:00.000Z',
+        null,
+      );
+      const quiet = (await incidents.get(draft.id))!;
+      expect(quiet.timeline).toHaveLength(lines);
+      expect(quiet.rekey!.progressToldAt).toBe('2026-11-28T13:05:00.000Z');
 
       expect(await incidents.advance(draft.id, 're-keyed', '2026-11-28T14:00:00.000Z', 'verified')).toMatchObject({
         status: 're-keyed',

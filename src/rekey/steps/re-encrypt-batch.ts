@@ -1,41 +1,74 @@
+import { z } from 'zod';
 import { kindOfError, remedyFor } from '../../actions/error-kinds';
+import type { ResourceProgress } from '../../incidents/incident';
 import { plainLine } from '../../notify/escape';
 import type { ProtectedResource } from '../protected-resource';
-import { resourceKeyOf, type RekeyStep, stepInputs } from '../step';
-import { incidentOf } from './incident-of';
+import { type RekeyStep, stepInputs } from '../step';
 import { tellPeople } from '../../notify/tell-people';
 import { reEncrypt } from './re-encrypt';
 
 /** Resources one invocation takes on, at most, and how many at once. */
 const batchSize = 40;
 const concurrency = 4;
+/** Resource items read a page at a time, looking for pending ones. */
+const pageSize = 100;
 /** No new resource is started after this long: the rest waits for the next batch, well inside Lambda's 15 minutes. */
 const budgetMs = 8 * 60_000;
+/** People are told of progress at most this often (a full read of the incident and a quiet Slack edit). */
+const progressEveryMs = 5 * 60_000;
+
+const batchInput = stepInputs.runSnapshotAndReplacement.extend({
+  /** The last resource key an earlier batch looked at ('' for the first batch): this one goes on after it. */
+  cursor: z.string().max(4096),
+});
+
+/** What a batch did, and where the next goes on: `done` once every resource item was looked at. */
+export interface BatchOutcome {
+  moved: number;
+  failed: number;
+  cursor: string;
+  done: boolean;
+}
 
 /**
- * Re-encrypts the next pending resources, a batch per invocation, and says how many are still pending; the workflow
- * calls it again until none is. One state per batch, not per resource, keeps an execution's history short, and the
- * list itself stays on the incident. Bucket defaults go before objects: otherwise new writes could land on the old
- * key between the two.
+ * Re-encrypts the next pending resources, a batch per invocation, walking the incident's resource items in key order
+ * from the cursor the last batch left (a page of items at a time, never the whole list: thousands of resources would
+ * make every batch read them all). The workflow calls it again until it is done. One state per batch, not per
+ * resource, keeps an execution's history short. Key order puts a bucket's default (`s3:REGION:bucket:NAME`) before
+ * its objects (`s3:REGION:objects:NAME`): otherwise new writes could land on the old key between the two. A batch
+ * that fails (and is retried) starts again from the same cursor; what it moved is no longer pending.
  */
-export const reEncryptBatch: RekeyStep<
-  typeof stepInputs.runSnapshotAndReplacement,
-  { moved: number; failed: number; pending: number }
-> = {
+export const reEncryptBatch: RekeyStep<typeof batchInput, BatchOutcome> = {
   name: 're-encrypt-batch',
-  input: stepInputs.runSnapshotAndReplacement,
-  run: async ({ run, snapshot, replacement }, deps) => {
-    const incident = await incidentOf(run, deps);
-    const pending = Object.values(incident.rekey?.resources ?? {})
-      .filter((r) => r.status === 'pending')
-      .sort((a, b) => Number(a.kind === 'objects') - Number(b.kind === 'objects'));
+  input: batchInput,
+  run: async ({ run, snapshot, replacement, cursor }, deps) => {
+    const head = await deps.incidents.head(run.incidentId);
+    if (!head) throw new Error(`incident ${run.incidentId} does not exist`);
+    if (head.keyArn !== run.keyArn)
+      throw new Error(`incident ${run.incidentId} is about ${head.keyArn ?? 'no key'}, not ${run.keyArn}`);
+
+    // The next pending resources after the cursor, and how far the walk got.
+    const queue: Array<[string, ResourceProgress]> = [];
+    let after = cursor;
+    let exhausted = false;
+    while (queue.length < batchSize && !exhausted) {
+      const page = await deps.incidents.resourcesAfter(run.incidentId, after, pageSize);
+      for (const [key, progress] of page.resources) {
+        if (queue.length >= batchSize) break;
+        after = key;
+        if (progress.status === 'pending') queue.push([key, progress]);
+      }
+      if (queue.length < batchSize && !page.next) exhausted = true;
+    }
+
     const started = deps.now().getTime();
-    const queue = pending.slice(0, batchSize);
     let moved = 0;
     let failed = 0;
+    let taken = 0;
     const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
+      while (taken < queue.length) {
         if (deps.now().getTime() - started > budgetMs) return;
+        const [key, next] = queue[taken++]!;
         const resource: ProtectedResource = {
           service: next.service as ProtectedResource['service'],
           kind: next.kind,
@@ -51,7 +84,6 @@ export const reEncryptBatch: RekeyStep<
           // this resource's alone: recorded on its item for a person, and the run goes on. Anything a retry may fix
           // (throttling, 5xx) fails the batch, which the state machine retries; what was moved stays moved.
           if (kindOfError(error) !== 'permanent') throw error;
-          const key = resourceKeyOf(resource);
           const reason = plainLine(`${(error as Error).name}: ${(error as Error).message}`, 500);
           await deps.incidents.recordResource(run.incidentId, key, {
             service: resource.service,
@@ -73,8 +105,20 @@ export const reEncryptBatch: RekeyStep<
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    // Progress for people once a batch, not once a resource: one read of the incident, one quiet Slack edit.
-    if (moved + failed > 0) await tellPeople((await deps.incidents.get(run.incidentId))!, deps, { quiet: true });
-    return { moved, failed, pending: pending.length - moved - failed };
+    // Out of time before the end of the queue: the next batch goes on from the last resource started.
+    const stoppedEarly = taken < queue.length;
+    const outcome: BatchOutcome = {
+      moved,
+      failed,
+      cursor: stoppedEarly ? (taken > 0 ? queue[taken - 1]![0] : cursor) : after,
+      done: exhausted && !stoppedEarly,
+    };
+    const told = head.rekey?.progressToldAt ? Date.parse(head.rekey.progressToldAt) : 0;
+    if (moved + failed > 0 && (outcome.done || deps.now().getTime() - told >= progressEveryMs)) {
+      const at = deps.now().toISOString();
+      await deps.incidents.recordRekey(run.incidentId, { progressToldAt: at }, at, null);
+      await tellPeople((await deps.incidents.get(run.incidentId))!, deps, { quiet: true });
+    }
+    return outcome;
   },
 };

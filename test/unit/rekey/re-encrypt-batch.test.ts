@@ -46,12 +46,13 @@ const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id
     workflow: { resume: async () => false },
     keyPolicyLock: new InProcessKeyPolicyLock(),
   } satisfies RekeyDeps;
-  const step = () =>
+  const step = (cursor = '') =>
     reEncryptBatch.run(
       {
         run: { incidentId: incident.id, keyArn, pendingWindowDays: 30, startedBy: 'alice' },
         snapshot,
         replacement: { keyArn: 'arn:new' },
+        cursor,
       },
       deps,
     );
@@ -62,12 +63,32 @@ const buckets = (n: number): ProtectedResource[] =>
   Array.from({ length: n }, (_, i) => ({ service: 's3', kind: 'bucket', id: `b${i}`, region: 'us-west-2' }));
 
 describe('re-encrypting in batches', () => {
-  it('takes at most 40 resources a call and says how many are left, until none is', async () => {
+  it('takes at most 40 resources a call, going on from the cursor the last call left, until done', async () => {
     const { step, order } = await setup(buckets(45));
-    expect(await step()).toEqual({ moved: 40, failed: 0, pending: 5 });
-    expect(await step()).toEqual({ moved: 5, failed: 0, pending: 0 });
-    expect(await step()).toEqual({ moved: 0, failed: 0, pending: 0 });
+    const first = await step();
+    expect(first).toMatchObject({ moved: 40, failed: 0, done: false });
+    expect(await step(first.cursor)).toEqual({
+      moved: 5,
+      failed: 0,
+      done: true,
+      cursor: first.cursor.replace(/b\d+$/, 'b9'),
+    });
     expect(new Set(order).size).toBe(45);
+  });
+
+  it('reads the resource items a page at a time after the cursor, never the whole incident', async () => {
+    const { step, incidents } = await setup(buckets(2_000));
+    const reads = { pages: 0, whole: 0 };
+    const page = incidents.resourcesAfter.bind(incidents);
+    incidents.resourcesAfter = (...args) => ((reads.pages += 1), page(...args));
+    const whole = incidents.get.bind(incidents);
+    incidents.get = (...args) => ((reads.whole += 1), whole(...args));
+    let cursor = '';
+    for (let batch = 0; batch < 10; batch += 1) cursor = (await step(cursor)).cursor;
+    // 400 resources moved in ten batches: each read one page of 100 items (40 pending), not 2,000 items.
+    expect(reads.pages).toBe(10);
+    // The whole incident is read only to tell people of progress: once here, as the clock stands still.
+    expect(reads.whole).toBe(1);
   });
 
   it('moves bucket defaults before objects, with the detail the inventory found', async () => {
@@ -79,12 +100,16 @@ describe('re-encrypting in batches', () => {
     expect(order).toEqual(['bucket:b0:{}', 'objects:b0:{"count":3}']);
   });
 
-  it('starts no new resource after its time budget, leaving the rest for the next call', async () => {
+  it('starts no new resource after its time budget; the next call goes on from the last one started', async () => {
     // Every clock reading advances a minute: the budget (8 minutes) runs out part way.
-    const { step } = await setup(buckets(30), 60_000);
+    const { step, order } = await setup(buckets(30), 60_000);
     const first = await step();
     expect(first.moved).toBeLessThan(30);
-    expect(first.pending).toBe(30 - first.moved);
+    expect(first.done).toBe(false);
+    let cursor = first.cursor;
+    for (let done = false; !done;) ({ cursor, done } = await step(cursor));
+    expect(order).toHaveLength(30);
+    expect(new Set(order).size).toBe(30);
   });
 });
 
@@ -107,7 +132,7 @@ describe('a resource that cannot be moved', () => {
           )
         : undefined,
     );
-    expect(await step()).toEqual({ moved: 4, failed: 1, pending: 0 });
+    expect(await step()).toMatchObject({ moved: 4, failed: 1, done: true });
     expect(order).toHaveLength(4);
     const b2 = (await incidents.get(incident.id))!.rekey!.resources['s3:us-west-2:bucket:b2']!;
     expect(b2).toMatchObject({
@@ -118,7 +143,7 @@ describe('a resource that cannot be moved', () => {
     expect(b2.detail).not.toContain('\n');
     expect(b2.instructions!.join(' ')).toContain(`rekey ack ${incident.id} s3:us-west-2:bucket:b2`);
     // A resumed run does not meet it first: it is no longer pending.
-    expect(await step()).toEqual({ moved: 0, failed: 0, pending: 0 });
+    expect(await step()).toMatchObject({ moved: 0, failed: 0, done: true });
   });
 
   it('fails the batch for what a retry may fix (throttling, 5xx), keeping what moved', async () => {
