@@ -6,6 +6,7 @@ import { decisionRules, type DecisionAction } from '../incidents/lifecycle';
 import { decisionText } from '../notify/decision-text';
 import { tellPeople } from '../notify/tell-people';
 import { plainLine } from '../notify/escape';
+import { acknowledgeResource } from '../rekey/acknowledge';
 import { resumeWaiting } from '../rekey/waiting';
 import type { DecisionDeps } from './decide';
 
@@ -150,6 +151,27 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
         detail: resumed
           ? 'deletion approved: the re-key workflow schedules it now'
           : 'deletion approved: the re-key workflow schedules it as soon as it reaches its wait for the approval',
+        complete: true,
+      } satisfies Work;
+    }
+    case 'acknowledge': {
+      // The resource the person saw on the page, recorded with the decision; acknowledged, and the waiting run resumed.
+      if (!decision.subject || !decision.why)
+        return {
+          detail: 'nothing acknowledged: the decision names no resource or reason',
+          complete: false,
+        } satisfies Work;
+      const resumed = await acknowledgeResource(
+        deps.incidents,
+        deps.rekey,
+        incident.id,
+        decision.subject,
+        decision.by,
+        decision.why,
+        at(),
+      );
+      return {
+        detail: `${decision.subject} acknowledged: it stays on the old key${resumed ? '; verification looks again now' : ''}`,
         complete: true,
       } satisfies Work;
     }

@@ -11,6 +11,8 @@ import type { AuditLog, RekeyWorkflow } from './ports';
 import type { TellDeps } from '../notify/tell-people';
 import { signToken, verifyToken, type ApprovalAction, type TokenRefusal } from '../notify/approval-token';
 import type { DecisionJob, DecisionOutcome } from './carry-out';
+import { acknowledgementRef, leftResourceOf } from '../rekey/acknowledge';
+import { plainLine } from '../notify/escape';
 
 /**
  * What carrying decisions out needs: the actions' adapters (it undoes and disables), telling people, starting
@@ -63,7 +65,7 @@ export interface HttpReply {
   incident?: Incident;
 }
 
-const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late', number> = {
+const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late' | 'missing-why', number> = {
   malformed: 400,
   forged: 403,
   'wrong-action': 403,
@@ -73,6 +75,7 @@ const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'to
   replayed: 410,
   'unknown-incident': 404,
   'too-late': 409,
+  'missing-why': 400,
 };
 
 const refusalTitle: Record<keyof typeof refusalStatus, string> = {
@@ -85,10 +88,22 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
   replayed: 'This link was already used',
   'unknown-incident': 'No such incident',
   'too-late': 'This decision can no longer be made',
+  'missing-why': 'Say why',
 };
 
-/** Whether the decision is still open: the incident lifecycle's one definition (links and reminders use it too). */
-const canDecide = (action: ApprovalAction, incident: Incident): boolean => isOpenDecision(incident, action);
+/**
+ * Whether the decision is still open: the incident lifecycle's one definition (links and reminders use it too). A
+ * decision on one thing of the incident (acknowledge) is open while that thing is still left.
+ */
+const canDecide = (action: ApprovalAction, incident: Incident, subject?: string): boolean =>
+  isOpenDecision(incident, action) &&
+  (action !== 'acknowledge' || (subject !== undefined && leftResourceOf(incident, subject) !== undefined));
+
+/** The reason a person gives for acknowledging, from the page's form: one plain line, 3 to 500 characters. */
+const whyOf = (body: string): string | undefined => {
+  const why = plainLine(new URLSearchParams(body).get('why') ?? '', 500).trim();
+  return why.length >= 3 ? why : undefined;
+};
 
 const refuse = async (
   deps: ApprovalDeps,
@@ -138,7 +153,7 @@ export const showApproval =
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
     // A link already used, or for a decision the incident can no longer take, shows what was decided: no button.
-    if (!canDecide(claims.action, incident) || (await deps.nonces.spent(claims.nonce)))
+    if (!canDecide(claims.action, incident, claims.subject) || (await deps.nonces.spent(claims.nonce)))
       return {
         status: 200,
         html: decidedPage(incident, claims.action),
@@ -158,7 +173,13 @@ export const showApproval =
         : undefined;
     return {
       status: 200,
-      html: confirmationPage(incident, claims.action, token, rejectToken),
+      html: confirmationPage(
+        incident,
+        claims.action,
+        token,
+        rejectToken,
+        claims.subject ? leftResourceOf(incident, claims.subject) : undefined,
+      ),
       summary: `confirm ${claims.action} for ${incident.id}`,
     };
   };
@@ -182,8 +203,10 @@ export const makeDecision = async (
   channel: Decision['channel'],
   requester: Requester = {},
   press?: Decision['press'],
+  about?: { subject: string; why: string },
 ): Promise<MadeDecision> => {
-  if (!canDecide(action, incident)) return { ok: false, current: incident.status };
+  if (!canDecide(action, incident, about && acknowledgementRef(about.subject)))
+    return { ok: false, current: incident.status };
   const at = deps.now().toISOString();
   const decisionId = randomUUID();
   let recorded: Incident;
@@ -195,6 +218,7 @@ export const makeDecision = async (
       channel,
       at,
       ...(press ? { press } : {}),
+      ...(about ? { subject: about.subject, why: about.why } : {}),
     });
   } catch (error) {
     if (error instanceof StateConflictError)
@@ -206,7 +230,7 @@ export const makeDecision = async (
     .record({
       at,
       outcome: 'decided',
-      reason: `${action} by ${by} via ${channel}`,
+      reason: `${action}${about ? ` of ${about.subject}` : ''} by ${by} via ${channel}${about ? `: ${about.why}` : ''}`,
       incidentId: incident.id,
       action,
       ...requester,
@@ -244,17 +268,36 @@ export const decideApproval =
     by = 'approval link holder',
     channel: Decision['channel'] = 'approval-link',
     press?: Decision['press'],
+    body = '',
   ): Promise<HttpReply> => {
     const result = await checked(token, deps, requester, channel === 'slack' ? 'slack' : 'link');
     if ('reply' in result) return result.reply!;
     const { claims, incident } = result;
-    if (!canDecide(claims.action, incident)) {
-      return refuse(deps, 'too-late', `the incident is ${incident.status}`, requester, claims);
+    if (!canDecide(claims.action, incident, claims.subject)) {
+      return refuse(
+        deps,
+        'too-late',
+        `the incident is ${incident.status}, or this is no longer left`,
+        requester,
+        claims,
+      );
     }
+    // Acknowledging takes a reason, as the CLI's --why: refused before the link is spent, so it can be sent again.
+    const subject = claims.subject ? leftResourceOf(incident, claims.subject) : undefined;
+    const why = claims.action === 'acknowledge' ? whyOf(body) : undefined;
+    if (claims.action === 'acknowledge' && !why)
+      return refuse(
+        deps,
+        'missing-why',
+        'write why it may stay on the old key (3 characters at least)',
+        requester,
+        claims,
+      );
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
-    const made = await makeDecision(deps, incident, claims.action, by, channel, requester, press);
+    const about = subject && why ? { subject, why } : undefined;
+    const made = await makeDecision(deps, incident, claims.action, by, channel, requester, press, about);
     if (!made.ok)
       return refuse(deps, 'too-late', `someone decided first: the incident is ${made.current}`, requester, claims);
     const { outcome } = made;

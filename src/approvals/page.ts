@@ -35,14 +35,38 @@ const incidentDetails = (incident: Incident) => {
 <h2>The plan</h2><ul>${steps || '<li>no steps</li>'}</ul>`;
 };
 
+/** The resource an acknowledgement is about, as re-keying recorded it: what it is, why it is left, what to do. */
+const leftResource = (incident: Incident, key: string) => {
+  const recorded = incident.rekey?.resources[key];
+  const gap = key.startsWith('inventory:')
+    ? incident.rekey?.inventoryGaps?.[key.slice('inventory:'.length)]
+    : undefined;
+  const instructions = (recorded?.instructions ?? []).map((line) => `<li>${escape(line)}</li>`).join('');
+  return `<h2>Left on the old key</h2><dl>
+<dt>Resource</dt><dd><code>${escape(key)}</code></dd>
+<dt>Why it is left</dt><dd>${escape(recorded?.detail ?? (gap ? `the service could not be listed: ${gap}` : 'found on the old key'))}</dd>
+${instructions ? `<dt>What to do instead</dt><dd><ul>${instructions}</ul></dd>` : ''}
+</dl>`;
+};
+
 /** The confirmation page a link opens. Showing it changes nothing: link scanners and unfurlers may fetch it freely. */
-export const confirmationPage = (incident: Incident, action: ApprovalAction, token: string, rejectToken?: string) =>
+export const confirmationPage = (
+  incident: Incident,
+  action: ApprovalAction,
+  token: string,
+  rejectToken?: string,
+  subject?: string,
+) =>
   layout(
     `kms-warden: ${decisionText[action].label} for ${incident.id}`,
     `<h1>${escape(decisionText[action].label)}?</h1>
-${incidentDetails(incident)}
+${subject ? leftResource(incident, subject) : ''}${incidentDetails(incident)}
 <p class="risk"><strong>What this does:</strong> ${escape(decisionText[action].risk)}</p>
-<form method="post" action="${escape(token)}"><button class="approve" type="submit">${escape(decisionText[action].label)}</button></form>
+<form method="post" action="${escape(token)}">${
+      action === 'acknowledge'
+        ? '<p><label for="why">Why it may stay on the old key (recorded with the decision)</label><br><textarea id="why" name="why" required minlength="3" maxlength="500" rows="3" cols="60"></textarea></p>'
+        : ''
+    }<button class="approve" type="submit">${escape(decisionText[action].label)}</button></form>
 ${rejectToken ? `<form method="post" action="${escape(rejectToken)}"><button class="reject" type="submit">Reject</button></form>` : ''}`,
   );
 

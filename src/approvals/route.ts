@@ -60,7 +60,10 @@ export const approvalRoute = (deps: ApprovalDeps, slack?: SlackRoutes) => {
       case 'GET':
         return htmlResponse(await show(token, requesterOf(request)));
       case 'POST':
-        return htmlResponse(await decide(token, requesterOf(request)));
+        // A link's form posts nothing but, for an acknowledgement, the reason typed on the page.
+        return htmlResponse(
+          await decide(token, requesterOf(request), undefined, undefined, undefined, rawBodyOf(request)),
+        );
       default:
         return htmlResponse({
           status: 405,

@@ -22,6 +22,9 @@ export interface Decision {
   press?: { user: string; responseUrl?: string };
   /** A release or reject carrying out: the steps undone so far (`step:<index>`, `decision:<id>`), to resume from. */
   undone?: string[];
+  /** A decision on one thing of the incident (acknowledge: the resource's key), and the reason a person gave. */
+  subject?: string;
+  why?: string;
 }
 
 export interface CarriedOut {

@@ -32,7 +32,8 @@ export const statusesLeadingTo = (to: IncidentStatus): IncidentStatus[] =>
 export const isActive = (status: IncidentStatus): boolean => transitions[status].length > 0;
 
 /** The decisions people make on an incident (an approval link, a Slack button or the CLI carries one). */
-export type DecisionAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion';
+export type DecisionAction =
+  'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion' | 'acknowledge';
 
 export interface OpenDecision {
   action: DecisionAction;
@@ -65,6 +66,8 @@ export const decisionRules = {
   release: { moves: 'released', from: ['open', 'contained', 'awaiting-approval'], once: false },
   'disable-key': { moves: undefined, from: ['open', 'contained', 'awaiting-approval', 'rejected'], once: true },
   'approve-deletion': { moves: undefined, from: ['re-keyed'], once: true },
+  // One resource left on the old key, taken as it is by a person: many, one per resource, while re-keying waits.
+  acknowledge: { moves: undefined, from: ['re-keying'], once: false },
 } as const satisfies Record<
   DecisionAction,
   { moves: IncidentStatus | undefined; from: readonly IncidentStatus[]; once: boolean }
@@ -133,7 +136,24 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
     open.push({ action: 'release', asked: undecidedOffers, linked: undoable });
   }
   if (may('reject')) open.push({ action: 'reject', asked: false, linked: false });
+  // Each resource left waits for its own link (the verification's message carries them), not one for the incident.
+  if (may('acknowledge') && leftForPeople(incident).length > 0)
+    open.push({ action: 'acknowledge', asked: false, linked: false });
   return open;
+};
+
+/**
+ * What re-keying left for a person that a person may acknowledge: resources waiting for a person, and services it
+ * could not list (`inventory:SERVICE`), unless acknowledged already. By resource key.
+ */
+export const leftForPeople = (incident: Incident): string[] => {
+  const resources = incident.rekey?.resources ?? {};
+  return [
+    ...Object.entries(resources).flatMap(([key, r]) => (r.status === 'needs-human' ? [key] : [])),
+    ...Object.keys(incident.rekey?.inventoryGaps ?? {})
+      .map((service) => `inventory:${service}`)
+      .filter((key) => resources[key]?.status !== 'acknowledged'),
+  ];
 };
 
 /** Whether `action` can still be decided on this incident. */

@@ -5,7 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * expiry and a nonce, with a secret only kms-warden holds. A token is valid once (the nonce is consumed by a
  * conditional write when the decision is made), for one action, until it expires.
  */
-export type ApprovalAction = 'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion';
+export type ApprovalAction =
+  'approve-rekey' | 'disable-key' | 'release' | 'reject' | 'approve-deletion' | 'acknowledge';
 
 export interface TokenClaims {
   incidentId: string;
@@ -19,19 +20,44 @@ export interface TokenClaims {
    * otherwise open the same token as a link, where no approver list applies.
    */
   forSlack?: true;
+  /**
+   * What the decision is about within the incident, for a decision on one thing of it (acknowledging one resource
+   * left on the old key): a short reference (a hash of the resource's key), never the resource's name, which would
+   * otherwise sit in URLs, proxies' logs and browser histories.
+   */
+  subject?: string;
 }
 
 export type TokenRefusal = 'malformed' | 'forged' | 'expired' | 'wrong-action' | 'wrong-incident' | 'slack-only';
 
 export type TokenCheck = { ok: true; claims: TokenClaims } | { ok: false; refusal: TokenRefusal; detail: string };
 
-const actions: readonly ApprovalAction[] = ['approve-rekey', 'disable-key', 'release', 'reject', 'approve-deletion'];
+const actions: readonly ApprovalAction[] = [
+  'approve-rekey',
+  'disable-key',
+  'release',
+  'reject',
+  'approve-deletion',
+  'acknowledge',
+];
+
+/** A subject as a token carries it: a reference, not a name. */
+const subjectPattern = /^[0-9a-f]{16}$/;
 
 const mac = (secret: Buffer, payload: string) => createHmac('sha256', secret).update(payload).digest();
 
 export const signToken = (claims: Omit<TokenClaims, 'nonce'> & { nonce?: string }, secret: Buffer): string => {
   const full: TokenClaims = { ...claims, nonce: claims.nonce ?? randomBytes(16).toString('base64url') };
-  const fields = [full.incidentId, full.action, full.expiresAt, full.nonce, ...(full.forSlack ? ['slack'] : [])];
+  if (full.subject !== undefined && !subjectPattern.test(full.subject))
+    throw new Error('a token subject is a 16-character hex reference');
+  // [incident, action, expiry, nonce], then 'slack' for a Slack button's, then ('' or 'slack', subject) for a subject.
+  const fields = [
+    full.incidentId,
+    full.action,
+    full.expiresAt,
+    full.nonce,
+    ...(full.subject !== undefined ? [full.forSlack ? 'slack' : '', full.subject] : full.forSlack ? ['slack'] : []),
+  ];
   const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 };
@@ -65,11 +91,12 @@ export const verifyToken = (
   } catch {
     return { ok: false, refusal: 'malformed', detail: 'the signed payload is not readable' };
   }
-  if (!Array.isArray(fields) || fields.length < 4 || fields.length > 5)
+  if (!Array.isArray(fields) || fields.length < 4 || fields.length > 6)
     return { ok: false, refusal: 'malformed', detail: 'the signed payload has the wrong shape' };
-  const [incidentId, action, expiresAt, nonce, channel] = fields as [unknown, unknown, unknown, unknown, unknown];
+  const [incidentId, action, expiresAt, nonce, channel, subject] = fields as unknown[];
   if (
     (fields.length === 5 && channel !== 'slack') ||
+    (fields.length === 6 && ((channel !== '' && channel !== 'slack') || !subjectPattern.test(String(subject)))) ||
     typeof incidentId !== 'string' ||
     !actions.includes(action as ApprovalAction) ||
     typeof expiresAt !== 'number' ||
@@ -83,6 +110,7 @@ export const verifyToken = (
     expiresAt,
     nonce,
     ...(channel === 'slack' ? { forSlack: true as const } : {}),
+    ...(fields.length === 6 ? { subject: String(subject) } : {}),
   };
   if (expected.now.getTime() / 1000 >= expiresAt)
     return { ok: false, refusal: 'expired', detail: `expired at ${new Date(expiresAt * 1000).toISOString()}` };

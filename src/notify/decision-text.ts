@@ -18,6 +18,10 @@ export const decisionText: Record<ApprovalAction, { label: string; risk: string 
     label: 'Approve key deletion',
     risk: 'Schedules the old key for deletion after its waiting period (7 to 30 days, cancellable until then). Anything still encrypted under it, such as older secret versions, parameter history and backups, becomes unreadable for ever.',
   },
+  acknowledge: {
+    label: 'Acknowledge: leave it on the old key',
+    risk: 'Re-keying stops waiting for this resource: it stays encrypted under the old key, which is then disabled and, once a person approves, deleted. Whatever it holds becomes unreadable for ever unless it is moved to the replacement first.',
+  },
   reject: {
     label: 'Reject',
     risk: 'Nothing is re-keyed, and the containment is released: every reversible step is undone.',

@@ -1,5 +1,7 @@
 import type { TaskResumer } from './waiting';
+import { createHash } from 'node:crypto';
 import type { Incident } from '../incidents/incident';
+import { leftForPeople } from '../incidents/lifecycle';
 import type { IncidentStore } from '../incidents/incident-store';
 import { resumeWaiting } from './waiting';
 
@@ -52,3 +54,10 @@ export const acknowledgeResource = async (
   );
   return resumeWaiting(recorded, 'people', resumer, { by, why: `acknowledged ${key}` });
 };
+
+/** How a link names a resource left on the old key: a hash of its key, so the name never sits in a URL. */
+export const acknowledgementRef = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 16);
+
+/** The resource key a link's reference names, if it is still one a person may acknowledge. */
+export const leftResourceOf = (incident: Incident, ref: string): string | undefined =>
+  leftForPeople(incident).find((key) => acknowledgementRef(key) === ref);

@@ -28,6 +28,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsRekeyWorkflow, StepFunctionsTaskResumer } from '../../src/aws/step-functions-rekey';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { acknowledgementRef } from '../../src/rekey/acknowledge';
 import { documentClient, sfnClient } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
 import { createRekeyStateMachine } from '../support/rekey-state-machine';
@@ -260,6 +261,74 @@ describe('the approval endpoint, against moto', () => {
     await expect(asApprovals.resume(taskToken, { by: 'mallory', why: 'x' })).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
+  });
+
+  it('acknowledges one resource left on the old key by its link: the page shows it, asks why, and resumes the run', async () => {
+    const { incidentId, keyArn } = await containedIncident();
+    await approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
+    const incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    const at = new Date().toISOString();
+    await incidents.beginRekey(
+      incidentId,
+      { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 7, resources: {} },
+      at,
+    );
+    // A secret an outsider named: its name is shown as text, never as markup or a second line.
+    const hostile = 'secretsmanager:us-east-1:secret:<img src=x onerror=alert(1)>\u202eevil';
+    await incidents.recordResource(incidentId, hostile, {
+      service: 'secretsmanager',
+      kind: 'secret',
+      id: '<img src=x onerror=alert(1)>\u202eevil',
+      region: 'us-east-1',
+      status: 'needs-human',
+      detail: 'could not be moved: AccessDeniedException',
+      instructions: ['Ask the secret owner to allow kms-warden, or acknowledge it.'],
+      at,
+    });
+    const taskToken = `AQB4AAAA-people-${incidentId}`;
+    moto.aws.emulator.taskTokens.set(taskToken, rekeyStateMachine);
+    await incidents.recordRekey(incidentId, { awaiting: { for: 'people', token: taskToken, since: at } }, at, null);
+    const link = signToken(
+      {
+        incidentId,
+        action: 'acknowledge',
+        subject: acknowledgementRef(hostile),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      Buffer.from(secretText),
+    );
+    // The page: the resource, why it is left, what to do instead, and a reason to give. Nothing changes.
+    const page = await approvals(request('GET', link), localLambdaContext('approvals'));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).not.toContain('<img');
+    expect(page.body).not.toContain('\u202e');
+    expect(page.body).toContain('Ask the secret owner to allow kms-warden');
+    expect(page.body).toContain('name="why"');
+    // Without a reason: refused, and the link is not spent.
+    const bare = await approvals(request('POST', link), localLambdaContext('approvals'));
+    expect(bare.statusCode).toBe(400);
+    // With one: recorded, carried out by the executor with its own role (the item acknowledged, the run resumed).
+    const decided = await approvals(
+      { ...request('POST', link), body: 'why=kept+until+its+owners+move+it' },
+      localLambdaContext('approvals'),
+    );
+    expect(decided.statusCode).toBe(202);
+    const after = (await incidents.get(incidentId))!;
+    expect(after.rekey!.resources[hostile]).toMatchObject({
+      status: 'acknowledged',
+      detail: 'acknowledged by approval link holder: kept until its owners move it',
+    });
+    expect(after.decisions!.at(-1)).toMatchObject({
+      action: 'acknowledge',
+      subject: hostile,
+      why: 'kept until its owners move it',
+      carriedOut: { detail: `${hostile} acknowledged: it stays on the old key; verification looks again now` },
+    });
+    // The same link again: refused, as the resource is no longer left to acknowledge (and its nonce is spent).
+    expect(
+      (await approvals({ ...request('POST', link), body: 'why=again' }, localLambdaContext('approvals'))).statusCode,
+    ).toBe(409);
   });
 
   it('approves once: the incident is approved, the same link again is refused', async () => {

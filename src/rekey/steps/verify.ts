@@ -4,6 +4,8 @@ import { resourceKeyOf, type RekeyDeps, type RekeyRun, type RekeyStep, stepInput
 import { oldKeysOf, type KeySnapshot } from '../key-snapshot';
 import type { RekeyProgress } from '../../incidents/incident';
 import { secondsUntil } from '../waiting';
+import { acknowledgementRef } from '../acknowledge';
+import { signToken } from '../../notify/approval-token';
 import { findProtected } from './find-protected';
 import { incidentOf } from './incident-of';
 
@@ -19,6 +21,15 @@ const shownInMessage = 20;
 export type Verification =
   | { done: true }
   | { done: false; remaining: number; firstLeft: string[]; at: string; waitSeconds: number; settlingUntil?: string };
+
+/** Signs an acknowledgement link per resource left, valid as long as the approval links; undefined without them. */
+const acknowledgementLinks = async (incidentId: string, deps: RekeyDeps) => {
+  if (!deps.links) return undefined;
+  const secret = await deps.links.secret.bytes();
+  const expiresAt = Math.floor(deps.now().getTime() / 1000) + deps.links.ttlSeconds;
+  return (key: string) =>
+    `${deps.links!.baseUrl}${signToken({ incidentId, action: 'acknowledge', subject: acknowledgementRef(key), expiresAt }, secret)}`;
+};
 
 /** How many of the keys left the state carries: enough to read in a failed execution, bounded whatever is left. */
 const keptInState = 10;
@@ -126,12 +137,16 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
     if (remaining.length > 0) {
       const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
       if (report !== progress.remainingReported) {
+        // Each with a link to acknowledge it (a page that shows it and asks why), where an approval endpoint is set.
+        const ackUrl = await acknowledgementLinks(incident.id, deps);
         const waiting = remaining.slice(0, shownInMessage).map((key) => {
           const recorded = recordedNow[key];
-          return `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : (gaps[key.slice('inventory:'.length)] ?? 'found on the old key')}`.slice(
-            0,
-            2000,
-          );
+          const line =
+            `${key}: ${recorded ? `${recorded.status}, ${recorded.detail}${recorded.instructions ? `; ${recorded.instructions.join(' ')}` : ''}` : (gaps[key.slice('inventory:'.length)] ?? 'found on the old key')}`.slice(
+              0,
+              2000,
+            );
+          return ackUrl ? `${line}\n  acknowledge it: ${ackUrl(key)}` : line;
         });
         const more =
           remaining.length > shownInMessage
@@ -139,7 +154,7 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
             : '';
         // Told first, then recorded: if telling fails, the retry tells again rather than never.
         await tellPeople(incident, deps, {
-          lead: `Re-keying waits for people: ${remaining.length} left on the old key. Do what each says, or acknowledge it with the CLI; verification runs again by itself.\n${waiting.join('\n')}${more}`,
+          lead: `Re-keying waits for people: ${remaining.length} left on the old key. Do what each says, or acknowledge it (its link, or the CLI); verification runs again by itself.\n${waiting.join('\n')}${more}`,
         });
         incident = await deps.incidents.recordRekey(
           incident.id,

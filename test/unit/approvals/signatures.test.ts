@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
 import { signToken, verifyToken, type ApprovalAction } from '../../../src/notify/approval-token';
 import { signSlackRequest, verifySlackRequest } from '../../../src/approvals/slack-signature';
 
@@ -60,6 +61,31 @@ describe('approval tokens', () => {
       ok: true,
       claims: { incidentId: 'kw-20261128-abc', action: 'approve-rekey', expiresAt: inADay, nonce: 'n0nce' },
     });
+  });
+
+  it('carries the subject of a decision on one thing of the incident, signed with the rest', () => {
+    const subject = '0123456789abcdef';
+    const ack = signToken(
+      { incidentId: 'kw-1', action: 'acknowledge', expiresAt: inADay, nonce: 'n', subject },
+      secret,
+    );
+    expect(verifyToken(ack, secret, { now })).toEqual({
+      ok: true,
+      claims: { incidentId: 'kw-1', action: 'acknowledge', expiresAt: inADay, nonce: 'n', subject },
+    });
+    // Another subject under the same signature is a forgery; a subject is a reference, never a name.
+    const [payload, mac] = ack.split('.') as [string, string];
+    const fields = JSON.parse(Buffer.from(payload, 'base64url').toString()) as unknown[];
+    fields[5] = 'fedcba9876543210';
+    const swapped = `${Buffer.from(JSON.stringify(fields)).toString('base64url')}.${mac}`;
+    expect(verifyToken(swapped, secret, { now })).toMatchObject({ ok: false, refusal: 'forged' });
+    expect(() =>
+      signToken({ incidentId: 'kw-1', action: 'acknowledge', expiresAt: inADay, subject: 'secretsmanager:x' }, secret),
+    ).toThrow('a token subject is a 16-character hex reference');
+    // Signed with a malformed subject (by someone holding the secret, or a bug): refused, not trusted.
+    const odd = Buffer.from(JSON.stringify(['kw-1', 'acknowledge', inADay, 'n', '', 'not-hex'])).toString('base64url');
+    const signed = `${odd}.${createHmac('sha256', secret).update(odd).digest('base64url')}`;
+    expect(verifyToken(signed, secret, { now })).toMatchObject({ ok: false, refusal: 'malformed' });
   });
 
   it("keeps a Slack button's token to Slack: refused as a link, accepted from Slack's signed request", () => {

@@ -4,6 +4,8 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { ProtectedResource, ServiceReEncrypter } from '../../../src/rekey/protected-resource';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { verify } from '../../../src/rekey/steps/verify';
+import { verifyToken } from '../../../src/notify/approval-token';
+import { acknowledgementRef } from '../../../src/rekey/acknowledge';
 import { scheduleDeletion } from '../../../src/rekey/steps/schedule-deletion';
 import type { Notification } from '../../../src/notify/notifier';
 import { keySnapshotOf, rekeyingIncident } from '../../support/incidents';
@@ -257,5 +259,30 @@ describe('verifying a re-key', () => {
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     await step();
     expect((await incidents.get(incident.id))!.rekey!.resources[key]).toMatchObject({ status: 'cut-over' });
+  });
+
+  it('gives each resource left a link to acknowledge it, naming it by reference only', async () => {
+    const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
+    const { step, sent, deps, incident } = await setup(left);
+    const secret = Buffer.from('k'.repeat(64));
+    deps.links = {
+      baseUrl: 'https://approvals.example/approvals/',
+      secret: { bytes: async () => secret },
+      ttlSeconds: 3600,
+    };
+    await step();
+    const [, url] = /acknowledge it: (\S+)/.exec(sent[0]!.text) ?? [];
+    expect(url).toMatch(/^https:\/\/approvals\.example\/approvals\//);
+    const token = url!.slice('https://approvals.example/approvals/'.length);
+    expect(Buffer.from(token.split('.')[0]!, 'base64url').toString()).not.toContain('/app/token');
+    const claims = verifyToken(token, secret, { now: deps.now() });
+    expect(claims).toMatchObject({
+      ok: true,
+      claims: {
+        incidentId: incident.id,
+        action: 'acknowledge',
+        subject: acknowledgementRef('ssm:us-west-2:parameter:/app/token'),
+      },
+    });
   });
 });
