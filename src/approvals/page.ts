@@ -1,5 +1,5 @@
 import type { Incident } from '../incidents/incident';
-import { keyAliasesText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
+import { keyAliasesText, keyPurposeText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
 import { escapeHtml, plainLine } from '../notify/escape';
@@ -28,6 +28,7 @@ const incidentDetails = (incident: Incident) => {
   return `<dl>
 <dt>Incident</dt><dd><code>${escape(incident.id)}</code> (${escape(incident.status)}${outcomeOf(incident) === incident.status ? '' : `: ${escape(outcomeOf(incident))}`})</dd>
 <dt>Key</dt><dd><code>${escape(incident.keyArn ?? 'not one key')}</code>${escape(keyAliasesText(incident))}</dd>
+${keyPurposeText(incident) ? `<dt>What its owners say it protects</dt><dd>${escape(keyPurposeText(incident))}</dd>` : ''}
 <dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
 <dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>
 <dt>Severity</dt><dd>${escape(signal.severity)}</dd>

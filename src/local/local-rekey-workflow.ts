@@ -26,7 +26,8 @@ export class LocalRekeyWorkflow implements RekeyWorkflow {
       timeScale?: number;
       /** Task timeouts (a wait for people) scale by this, timeScale unless given. */
       timeoutScale?: number;
-      onState?: (incidentId: string, state: string) => void;
+      /** Told of every state entered, with the execution's data as it enters it. */
+      onState?: (incidentId: string, state: string, data: unknown) => void;
       /**
        * How often a run waiting for people reads its incident, to resume itself when the wait ended there: a person
        * acknowledging or approving from another process (another terminal) cannot send this process's tokens.
@@ -60,7 +61,7 @@ export class LocalRekeyWorkflow implements RekeyWorkflow {
         timeScale: this.options.timeScale ?? 1,
         ...(this.options.timeoutScale !== undefined ? { timeoutScale: this.options.timeoutScale } : {}),
         tokens: this.tokens,
-        onState: (state) => this.options.onState?.(run.incidentId, state),
+        onState: (state, data) => this.options.onState?.(run.incidentId, state, data),
       },
     );
     const watching = this.options.watchEveryMs

@@ -572,6 +572,43 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     );
   });
 
+  // 300 in every run (about 30 s); KMS_WARDEN_SCALE_COUNT=5000 for the figure in issue 15's note (minutes: moto
+  // handles one DynamoDB request at a time). The largest state does not grow with the count: a count and a cursor.
+  it('re-keys hundreds of parameters with the workflow state a few kilobytes, whatever their number', async () => {
+    const count = Number(process.env.KMS_WARDEN_SCALE_COUNT ?? 300);
+    const keyArn = await oldKey('fleet');
+    const ssm = new SSMClient({ region });
+    const started = Date.now();
+    for (let i = 0; i < count; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+          ssm.send(
+            new PutParameterCommand({ Name: `/fleet/p${i + j}`, Value: 'v', Type: 'SecureString', KeyId: keyArn }),
+          ),
+        ),
+      );
+    const seeded = Date.now() - started;
+    const incident = await approvedIncident(keyArn, 'fleet');
+    const run: RekeyRun = { incidentId: incident.id, keyArn, pendingWindowDays: 7, startedBy: 'alice' };
+    let largest = 0;
+    const workflow = new LocalRekeyWorkflow(await deps(), {
+      timeScale: 0.0001,
+      onState: (_id, state, data) => {
+        largest = Math.max(largest, Buffer.byteLength(JSON.stringify(data)));
+        if (state === 'WaitForDeletionApproval') void approveDeletion(incident.id, workflow);
+      },
+    });
+    await workflow.start(run);
+    await workflow.finished(incident.id);
+    const done = (await incidents.get(incident.id))!;
+    expect(done.status).toBe('deletion-scheduled');
+    expect(Object.values(done.rekey!.resources).filter((r) => r.status === 're-encrypted')).toHaveLength(count);
+    console.log(
+      `seeded ${count} in ${seeded} ms; run ${Date.now() - started - seeded} ms; largest state ${largest} bytes`,
+    );
+    expect(largest).toBeLessThan(16_384);
+  }, 900_000);
+
   it('resumes a run killed midway without doing anything twice', async () => {
     const name = 'ledger';
     const keyArn = await oldKey(name);

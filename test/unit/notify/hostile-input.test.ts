@@ -8,6 +8,7 @@ import type { Notification } from '../../../src/notify/notifier';
 import { composeChatNotification } from '../../../src/notify/compose-chat-notification';
 import { composeNotification } from '../../../src/notify/compose-notification';
 import { composeSlackMessage, slackLimits } from '../../../src/notify/compose-slack-message';
+import { confirmationPage } from '../../../src/approvals/page';
 import type { DecisionLink } from '../../../src/notify/decision-links';
 import { chatMarkdown, plainLine, slackMrkdwn } from '../../../src/notify/escape';
 import { renderRekeyProgress } from '../../../src/notify/rekey-progress';
@@ -240,6 +241,29 @@ describe.each([false, true])('messages about an incident full of hostile text (r
         'Release (false positive): https://approvals.example/approvals/t0k3n-release',
       ]);
     });
+  });
+});
+
+describe('the approval page about an incident full of hostile text', () => {
+  it.each(hostile)('shows %s as text: no markup, no hidden or reordered characters', (_name, text) => {
+    const incident = incidentWith(text, true);
+    const subject = Object.keys(incident.rekey!.resources)[0]!;
+    for (const html of [
+      confirmationPage(incident, 'approve-rekey', 'tok'),
+      confirmationPage(incident, 'acknowledge', 'tok', undefined, subject),
+    ]) {
+      const body = html.slice(html.indexOf('<body>'));
+      // Only the page's own tags: every < an outsider wrote is &lt;.
+      expect(
+        body
+          .match(/<[a-z/!][^>]*>/g)!
+          .every((tag) =>
+            /^<\/?(body|h1|h2|dl|dt|dd|code|ul|li|p|strong|form|button|label|br|textarea|html)\b/.test(tag),
+          ),
+      ).toBe(true);
+      expect(body).not.toMatch(/[\u202e\u200b\u200d\u001b\r]/);
+    }
+    expect(confirmationPage(incident, 'approve-rekey', 'tok')).toContain('What its owners say it protects');
   });
 });
 
