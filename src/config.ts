@@ -117,6 +117,11 @@ const environment = z.object({
    * (the CLI, the local demo), decisions are carried out in the process that records them.
    */
   DECISION_EXECUTOR_FUNCTION: optionalText,
+  /**
+   * The function that lists what re-keying would do before anyone approves it (handlers/plan-rekey.ts): a responder
+   * hands it each incident it asks to re-key. Unset (the CLI, the local demo), no plan is asked for.
+   */
+  REKEY_PLAN_FUNCTION: optionalText,
   /** The re-key state machine; approving a re-key starts it (the approval endpoint and the CLI). */
   REKEY_STATE_MACHINE_ARN: optionalText,
   /** Days between scheduling the old key's deletion and the deletion: KMS allows 7 to 30. */
@@ -185,6 +190,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     detectionMemoryDays: e.DETECTION_MEMORY_DAYS,
     rekeyStateMachineArn: e.REKEY_STATE_MACHINE_ARN,
     decisionExecutorFunction: e.DECISION_EXECUTOR_FUNCTION,
+    rekeyPlanFunction: e.REKEY_PLAN_FUNCTION,
     rekeyDeletionWindowDays: e.REKEY_DELETION_WINDOW_DAYS,
     rekeySettleMinutes: e.REKEY_SETTLE_MINUTES,
     rekeyDeletionApprovalDays: e.REKEY_DELETION_APPROVAL_DAYS,

@@ -1,4 +1,4 @@
-import type { Incident } from '../incidents/incident';
+import type { Incident, RekeyPreview } from '../incidents/incident';
 import { keyAliasesText, keyPurposeText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
@@ -50,6 +50,37 @@ ${instructions ? `<dt>What to do instead</dt><dd><ul>${instructions}</ul></dd>` 
 </dl>`;
 };
 
+/**
+ * What re-keying would do, before anyone approves it: what moves on its own, what waits for a person's cutover, what
+ * stays behind under the old key (deleted with it), what could not be listed.
+ */
+const rekeyPlanSection = (incident: Incident) => {
+  const plan = incident.rekeyPlan;
+  if (!plan)
+    return `<h2>What re-keying would do</h2><p>Not listed yet: kms-warden is inventorying what the key protects. Reload this page in a minute, or list it yourself: <code>npx kms-warden rekey plan ${escape(incident.keyArn ?? '')}</code>.</p>`;
+  if (plan.refused)
+    return `<h2>What re-keying would do</h2><p class="risk">Re-keying would refuse this key: ${escape(plan.refused.join('; '))}. The incident records a plan for a person.</p>`;
+  const list = (lines: RekeyPreview['lines'], text: (entry: RekeyPreview['lines'][number]) => string) =>
+    lines.length > 0
+      ? `<ul>${lines.map((entry) => `<li><code>${escape(entry.key)}</code>: ${escape(text(entry))}</li>`).join('')}</ul>`
+      : '<p>none</p>';
+  const gaps = Object.entries(plan.gaps);
+  return `<h2>What re-keying would do (listed ${escape(plan.at)})</h2>
+<h3>Moves on its own (${plan.moves})</h3>${list(
+    plan.lines.filter((entry) => !entry.person),
+    (entry) => entry.how,
+  )}
+<h3>Waits for a person's cutover (${plan.person})</h3>${list(
+    plan.lines.filter((entry) => entry.person),
+    (entry) => entry.how,
+  )}
+<h3>Stays behind under the old key, and is deleted with it</h3>${list(plan.lines, (entry) => entry.stays)}
+${plan.more > 0 ? `<p>...and ${plan.more} more: <code>npx kms-warden rekey plan ${escape(incident.keyArn ?? '')}</code></p>` : ''}
+${gaps.length > 0 ? `<h3>Could not be listed</h3><ul>${gaps.map(([service, gap]) => `<li>${escape(service)}: ${escape(gap)}</li>`).join('')}</ul>` : ''}
+${plan.replicaRegions.length > 0 ? `<p>Replicas in ${escape(plan.replicaRegions.join(', '))}: the replacement gets a replica there; what they protect is moved by a person.</p>` : ''}
+<p>Objects in buckets are counted when re-keying runs. The old key is shut to everyone but re-keying while it runs.</p>`;
+};
+
 /** The confirmation page a link opens. Showing it changes nothing: link scanners and unfurlers may fetch it freely. */
 export const confirmationPage = (
   incident: Incident,
@@ -61,7 +92,7 @@ export const confirmationPage = (
   layout(
     `kms-warden: ${decisionText[action].label} for ${incident.id}`,
     `<h1>${escape(decisionText[action].label)}?</h1>
-${subject ? leftResource(incident, subject) : ''}${incidentDetails(incident)}
+${subject ? leftResource(incident, subject) : ''}${incidentDetails(incident)}${action === 'approve-rekey' ? rekeyPlanSection(incident) : ''}
 <p class="risk"><strong>What this does:</strong> ${escape(decisionText[action].risk)}</p>
 <form method="post" action="${escape(token)}">${
       action === 'acknowledge'

@@ -27,6 +27,7 @@ import {
   type CarriedOut,
   type Decision,
   type Incident,
+  type RekeyPreview,
   type RekeyProgress,
   type ResourceProgress,
   type SignalEntry,
@@ -350,6 +351,29 @@ export class DynamoDbIncidentStore implements IncidentStore {
             at,
             status: containmentSucceeded(results) ? 'contained' : 'open',
             what: containmentNote(results),
+          }),
+        },
+      }),
+    );
+  }
+
+  async recordRekeyPlan(id: string, plan: RekeyPreview): Promise<Incident> {
+    return this.orConflict(
+      id,
+      await this.update(id, {
+        // Not updatedAt: a plan is no change of the incident, and must not reset how long a decision has waited.
+        UpdateExpression: `SET rekeyPlan = :plan, ${appendTimeline}`,
+        // Named condition: re-keying may still be approved.
+        ConditionExpression: `${exists} AND #status IN (:open, :contained, :awaiting)`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':plan': plan,
+          ':open': 'open',
+          ':contained': 'contained',
+          ':awaiting': 'awaiting-approval',
+          ...timelineValues({
+            at: plan.at,
+            what: `re-key plan: ${plan.moves} move on their own, ${plan.person} wait for a person${plan.refused ? '; re-keying would refuse this key' : ''}`,
           }),
         },
       }),

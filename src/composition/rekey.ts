@@ -27,7 +27,9 @@ import { runRekeyStep, stepNames } from '../rekey/steps';
 import { tellers } from './tellers';
 
 /** Every service re-keying moves, each with its clients; the order is the order people read them in. */
-export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = {}): ServiceReEncrypter[] => [
+export const reEncrypters = (
+  options: { s3BatchRoleArn?: string | undefined; examineObjects?: boolean } = {},
+): ServiceReEncrypter[] => [
   new SecretsManagerReEncrypter(perRegion((c) => new SecretsManagerClient(c))),
   new SsmParameterReEncrypter(perRegion((c) => new SSMClient(c))),
   // S3 needs path-style addressing against an emulator (AWS_ENDPOINT_URL); real S3 takes either.
@@ -35,6 +37,7 @@ export const reEncrypters = (options: { s3BatchRoleArn?: string | undefined } = 
     perRegion((c) => new S3Client({ ...c, forcePathStyle: Boolean(c.endpoint) })),
     {
       ...(options.s3BatchRoleArn ? { batchOperationsRoleArn: options.s3BatchRoleArn } : {}),
+      ...(options.examineObjects === false ? { examineObjects: false } : {}),
     },
   ),
   new DynamoDbTableReEncrypter(perRegion((c) => new DynamoDBClient(c))),

@@ -1,6 +1,8 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaRekeyPlanner } from '../aws/lambda-rekey-planner';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActionDeps } from '../actions/action';
-import { cloudTrailClient, documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
+import { clientSettings, cloudTrailClient, documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
 import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
@@ -68,6 +70,8 @@ export const responderDeps = (config: Config) => {
       revokesPerSecond: config.revokesPerSecond,
     },
   };
+  if (config.rekeyPlanFunction)
+    deps.rekeyPlanner = new LambdaRekeyPlanner(new LambdaClient(clientSettings()), config.rekeyPlanFunction);
   return { deps, deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl) };
 };
 

@@ -10,6 +10,7 @@ import {
   type CarriedOut,
   type Decision,
   type Incident,
+  type RekeyPreview,
   type RekeyProgress,
   type ResourceProgress,
   type SignalEntry,
@@ -310,6 +311,19 @@ export class InMemoryIncidentStore implements IncidentStore {
   async get(id: string): Promise<Incident | undefined> {
     const incident = this.incidents.get(id);
     return incident && structuredClone(incident);
+  }
+
+  async recordRekeyPlan(id: string, plan: RekeyPreview): Promise<Incident> {
+    const current = this.incidents.get(id);
+    if (!current || !['open', 'contained', 'awaiting-approval'].includes(current.status))
+      throw new StateConflictError(id, current);
+    return this.put(
+      { ...current, rekeyPlan: plan },
+      {
+        at: plan.at,
+        what: `re-key plan: ${plan.moves} move on their own, ${plan.person} wait for a person${plan.refused ? '; re-keying would refuse this key' : ''}`,
+      },
+    );
   }
 
   async head(id: string): Promise<Incident | undefined> {

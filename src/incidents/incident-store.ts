@@ -1,7 +1,15 @@
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detections/detection';
 import type { PlannedAction } from '../actions';
-import type { CarriedOut, Decision, Incident, RekeyProgress, ResourceProgress, SignalEntry } from './incident';
+import type {
+  CarriedOut,
+  Decision,
+  Incident,
+  RekeyPreview,
+  RekeyProgress,
+  ResourceProgress,
+  SignalEntry,
+} from './incident';
 import type { DecisionAction, IncidentStatus } from './lifecycle';
 
 export type OpenResult =
@@ -59,6 +67,11 @@ export interface IncidentStore {
    * every one of them would be quadratic; callers that need the incident read it once, when they need it.
    */
   recordResource(id: string, key: string, progress: ResourceProgress): Promise<void>;
+  /**
+   * Records what re-keying would do, while re-keying may still be approved (open, contained, awaiting-approval): a
+   * plan that arrives after the approval is not recorded (StateConflictError), the run's own inventory is what counts.
+   */
+  recordRekeyPlan(id: string, plan: RekeyPreview): Promise<Incident>;
   /** The incident's own item, without its resource items: one read, however many resources it re-keys. */
   head(id: string): Promise<Incident | undefined>;
   /**

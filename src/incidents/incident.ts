@@ -107,6 +107,26 @@ export const boundedProgress = (progress: ResourceProgress): ResourceProgress =>
   };
 };
 
+/**
+ * What re-keying would do, inventoried before anyone approves it (handlers/plan-rekey.ts), for the approval page and
+ * the messages. Bounded: the first resources only, with the count of the rest.
+ */
+export interface RekeyPreview {
+  at: string;
+  /** Why re-keying would refuse this key (imported material, a custom key store, a replica), if it would. */
+  refused?: string[];
+  /** Resources on the old key: moved by re-keying on its own, and waiting for a person's cutover. */
+  moves: number;
+  person: number;
+  lines: Array<{ key: string; how: string; person: boolean; stays: string }>;
+  /** Resources not in `lines`. */
+  more: number;
+  /** Services that could not be listed: the plan is incomplete until they are. */
+  gaps: Record<string, string>;
+  /** A multi-Region key's replica Regions, whose resources a person moves. */
+  replicaRegions: string[];
+}
+
 /** What a re-key execution waits for people to do: move or acknowledge what is left, or approve the deletion. */
 export type RekeyWait = 'people' | 'deletion-approval';
 
@@ -172,6 +192,8 @@ export interface Incident {
   signalIds: string[];
   timeline: TimelineEntry[];
   priorKeyState: PriorKeyState;
+  /** What re-keying would do, inventoried before the approval is asked for; absent until it is. */
+  rekeyPlan?: RekeyPreview;
   /** The key's mode and protection when the plan was made. */
   keyMode?: KeyFacts;
   /** Planned and recorded, not applied. */

@@ -44,6 +44,8 @@ import { acknowledgeResource } from '../rekey/acknowledge';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { approvalRoute } from '../approvals/route';
+import { rekeyPlanner } from '../composition/rekey-plan';
+import { rekeyPlanLines } from '../notify/compose-notification';
 import type { TaskResumer } from '../approvals/ports';
 import { decisionLinks } from '../notify/decision-links';
 import { loadConfig } from '../config';
@@ -361,8 +363,21 @@ export const runLocalDemo = async (
     const again = await play('redelivery', 'EventBridge delivered the deletion again', [deletion]);
     void again;
 
-    // Approving the re-key runs the deployed workflow definition here, through the local interpreter.
+    // What re-keying would do, listed before anyone approves it (in AWS the responder hands this to the read-only
+    // planning function); the approval page shows it.
     const config = loadConfig();
+    const plan = await rekeyPlanner(config).plan({ incidentId });
+    if (plan)
+      say(
+        'plan',
+        [
+          `Re-key plan, listed before approval (the approval page shows each one):`,
+          ...rekeyPlanLines((await incidentStore.get(incidentId))!),
+        ].join('\n'),
+        { plan },
+      );
+
+    // Approving the re-key runs the deployed workflow definition here, through the local interpreter.
     const rekeySteps = demoRekeyDeps(config);
     const workflow = new LocalRekeyWorkflow(rekeySteps, {
       timeScale: options.autoApprove ? 0.0001 : 0.005,

@@ -127,6 +127,23 @@ export const nextStepFor = (incident: Incident, outcome: string): string => {
 };
 
 /**
+ * What re-keying would do, in a few lines (the approval page lists each resource): recorded before the approval is
+ * asked for, by a function that inventories every service read-only.
+ */
+export const rekeyPlanLines = (incident: Incident): string[] => {
+  const plan = incident.rekeyPlan;
+  if (!plan) return [];
+  if (plan.refused) return [`Re-key plan: re-keying would refuse this key: ${plan.refused.join('; ')}`];
+  const people = plan.lines.filter((entry) => entry.person).map((entry) => entry.key);
+  return [
+    `Re-key plan: of what the key protects, ${plan.moves} move on their own, ${plan.person} wait for a person's cutover${Object.keys(plan.gaps).length > 0 ? `; could not list ${Object.keys(plan.gaps).join(', ')}` : ''}${plan.replicaRegions.length > 0 ? `; replicas in ${plan.replicaRegions.join(', ')} moved by a person` : ''} (each one, and what stays behind, on the approval page).`,
+    ...(people.length > 0
+      ? [`  waiting for a person: ${people.slice(0, 5).join(', ')}${people.length > 5 ? ', ...' : ''}`]
+      : []),
+  ];
+};
+
+/**
  * The readable text an on-call person gets by email or SMS through the SNS topic (and the CLI prints): plain text,
  * each field an outsider can write shown on its own line, with whatever could forge a line or hide text made visible.
  */
@@ -173,6 +190,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
             ? '  - nothing (the caller is a key administrator)'
             : '  - nothing automatic: this signal is reported for a person to judge',
         ]),
+    ...(incident.rekeyPlan && !incident.rekey ? ['', ...rekeyPlanLines(incident).map((entry) => line(entry))] : []),
     ...(incident.rekey
       ? [
           '',

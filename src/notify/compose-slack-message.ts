@@ -5,6 +5,7 @@ import { renderRekeyProgress } from './rekey-progress';
 import {
   keyAliasesText,
   keyPurposeText,
+  rekeyPlanLines,
   laterSignalLines,
   nextStepFor,
   outcomeOf,
@@ -95,6 +96,14 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
           ]
         : []),
       ...(steps ? [{ type: 'section', text: mrkdwn(`*What kms-warden did*\n${steps}`) }] : []),
+      ...(incident.rekeyPlan && !incident.rekey
+        ? [
+            {
+              type: 'section',
+              text: mrkdwn(`*If re-keyed*\n${rekeyPlanLines(incident).map(value).join('\n')}`),
+            },
+          ]
+        : []),
       ...(incident.rekey
         ? [
             {

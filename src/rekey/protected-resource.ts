@@ -39,6 +39,8 @@ export interface ServiceReEncrypter {
   service: ServiceName;
   /** Every IAM action inventory and reEncrypt may call; the re-key function's role is checked against these. */
   iamActions: readonly string[];
+  /** The read-only actions inventory alone calls: the planning function's role is checked against these. */
+  inventoryIamActions: readonly string[];
   /** The resources of this service in `region` whose configured key is the old one (by ARN, id or alias). */
   inventory(oldKey: OldKey, region: string): Promise<ProtectedResource[]>;
   /**

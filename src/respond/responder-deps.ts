@@ -35,6 +35,11 @@ export interface ResponderSettings extends DetectionSettings {
   revokesPerSecond: number;
 }
 
+/** Asks for the list of what re-keying an incident's key would do, made elsewhere (handlers/plan-rekey.ts). */
+export interface RekeyPlanner {
+  request(incidentId: string): Promise<void>;
+}
+
 export interface ResponderDeps extends ActionDeps, TellDeps {
   /** What the actions call, and the key's aliases: messages name a key by what its owners call it. */
   kms: KeyOperations & { aliases(keyArn: string): Promise<string[]> };
@@ -52,6 +57,8 @@ export interface ResponderDeps extends ActionDeps, TellDeps {
   now: () => Date;
   /** Signals, steps and time to containment, for dashboards and alarms; absent, nothing is counted. */
   metrics?: ResponseMetrics;
+  /** Asked once an incident asks people to approve re-keying; absent (the CLI, the demo), no plan is made. */
+  rekeyPlanner?: RekeyPlanner;
 }
 
 export type Outcome =

@@ -14,6 +14,13 @@ export const tellOfStatus = async (incident: Incident, deps: ResponderDeps): Pro
   if (asksForDecision(links) && current.status === 'contained')
     current = await deps.incidents.awaitDecision(current.id, deps.now().toISOString());
   const notificationId = await tellPeople(current, deps, {}, links);
-  await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
+  const told = await deps.incidents.markNotified(current.id, current.status, notificationId, deps.now().toISOString());
+  // Asked to approve a re-key: what it would do is listed for the approval page (once, by the delivery that told).
+  if (told && deps.rekeyPlanner && !current.rekeyPlan && links.some((link) => link.action === 'approve-rekey')) {
+    await deps.rekeyPlanner.request(current.id).catch((error: Error) =>
+      // The approval page says the plan is missing and how to list it: no reason to fail containment.
+      deps.logger.warn('the re-key plan could not be asked for', { incidentId: current.id, error }),
+    );
+  }
   return current;
 };

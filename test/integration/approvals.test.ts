@@ -28,6 +28,8 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsRekeyWorkflow, StepFunctionsTaskResumer } from '../../src/aws/step-functions-rekey';
 import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { rekeyPlanner } from '../../src/composition/rekey-plan';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { acknowledgementRef } from '../../src/rekey/acknowledge';
 import { documentClient, sfnClient } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
@@ -329,6 +331,46 @@ describe('the approval endpoint, against moto', () => {
     expect(
       (await approvals({ ...request('POST', link), body: 'why=again' }, localLambdaContext('approvals'))).statusCode,
     ).toBe(409);
+  });
+
+  it('shows what re-keying would do on the approval page, listed before approval by the read-only planning function', async () => {
+    const { incidentId, keyArn } = await containedIncident();
+    const page = () => approvals(request('GET', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
+    expect((await page()).body).toContain('Not listed yet');
+    // What the key protects: a secret (moves on its own) and a database instance (waits for a person's cutover).
+    await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({ Name: 'payments/<b>db</b>', SecretString: 's', KmsKeyId: keyArn }),
+    );
+    await new RDSClient({}).send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'payments-orders',
+        DBInstanceClass: 'db.t3.micro',
+        Engine: 'postgres',
+        MasterUsername: 'admin',
+        MasterUserPassword: 'password123',
+        AllocatedStorage: 20,
+        StorageEncrypted: true,
+        KmsKeyId: keyArn,
+      }),
+    );
+    // Act: the planning function's own code, with its own read-only role (the strict layer evaluates each call).
+    const planner = await moto.asFunction('planRekey', () => rekeyPlanner(loadConfig()));
+    const plan = await planner.plan({ incidentId });
+    // Assess
+    expect(plan).toMatchObject({ moves: 1, person: 1, gaps: {} });
+    const shown = (await page()).body;
+    expect(shown).toContain('Moves on its own (1)');
+    expect(shown).toContain("Waits for a person's cutover (1)");
+    expect(shown).toContain('payments-orders');
+    expect(shown).toContain('versions older than AWSPREVIOUS stay under the old key');
+    expect(shown).toContain('payments/&lt;b&gt;db&lt;/b&gt;');
+    expect(shown).not.toContain('<b>db');
+    expect((await statusOf(incidentId)).timeline.at(-1).what).toBe(
+      're-key plan: 1 move on their own, 1 wait for a person',
+    );
+    // Once approved, a late plan is not recorded: the run's own inventory counts then.
+    await approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
+    expect(await planner.plan({ incidentId })).toBeUndefined();
   });
 
   it('approves once: the incident is approved, the same link again is refused', async () => {

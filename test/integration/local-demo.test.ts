@@ -82,6 +82,7 @@ describe('npm start: the local demo', () => {
       'incident',
       'notification',
       'redelivery',
+      'plan',
       'approval',
       'decided',
       'person',

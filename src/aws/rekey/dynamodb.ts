@@ -21,6 +21,8 @@ import {
  */
 export class DynamoDbTableReEncrypter implements ServiceReEncrypter {
   readonly service = 'dynamodb' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['dynamodb:ListTables', 'dynamodb:DescribeTable'] as const;
   readonly iamActions = [
     'dynamodb:ListTables',
     'dynamodb:DescribeTable',

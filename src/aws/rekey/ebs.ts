@@ -40,6 +40,8 @@ const tagOf = (tags: Tag[] | undefined, key: string) => tags?.find((tag) => tag.
  */
 export class EbsReEncrypter implements ServiceReEncrypter {
   readonly service = 'ebs' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots'] as const;
   readonly iamActions = [
     'ec2:DescribeVolumes',
     'ec2:DescribeSnapshots',

@@ -40,6 +40,8 @@ interface MountTarget {
  */
 export class EfsReEncrypter implements ServiceReEncrypter {
   readonly service = 'efs' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['elasticfilesystem:DescribeFileSystems'] as const;
   readonly iamActions = [
     'elasticfilesystem:DescribeFileSystems',
     'elasticfilesystem:DescribeMountTargets',

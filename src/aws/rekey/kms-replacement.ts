@@ -49,6 +49,15 @@ export class KeyReplacement {
     'kms:GetKeyLastUsage',
   ] as const;
 
+  /** What snapshot() alone calls: the plan made before approval reads the key as re-keying would. */
+  static readonly snapshotIamActions = [
+    'kms:DescribeKey',
+    'kms:GetKeyPolicy',
+    'kms:GetKeyRotationStatus',
+    'kms:ListResourceTags',
+    'kms:ListAliases',
+  ] as const;
+
   /** The reads and state changes containment already makes, with the same error translation. */
   private readonly keys: KmsKeys;
 

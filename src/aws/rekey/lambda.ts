@@ -21,6 +21,8 @@ import {
  */
 export class LambdaFunctionReEncrypter implements ServiceReEncrypter {
   readonly service = 'lambda' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['lambda:ListFunctions'] as const;
   readonly iamActions = [
     'lambda:ListFunctions',
     'lambda:GetFunctionConfiguration',

@@ -221,6 +221,13 @@ type NeedsHuman = Extract<ReEncryptOutcome, { status: 'needs-human' }>;
  */
 export class RdsReEncrypter implements ServiceReEncrypter {
   readonly service = 'rds' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = [
+    'rds:DescribeDBInstances',
+    'rds:DescribeDBClusters',
+    'rds:DescribeDBSnapshots',
+    'rds:DescribeDBClusterSnapshots',
+  ] as const;
   readonly iamActions = [
     'rds:DescribeDBInstances',
     'rds:DescribeDBClusters',

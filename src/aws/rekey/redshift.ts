@@ -21,6 +21,8 @@ import {
  */
 export class RedshiftReEncrypter implements ServiceReEncrypter {
   readonly service = 'redshift' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['redshift:DescribeClusters'] as const;
   readonly iamActions = ['redshift:DescribeClusters'] as const;
 
   constructor(private readonly clientIn: (region: string) => RedshiftClient) {}

@@ -37,6 +37,11 @@ import { perRegion } from '../clients';
 
 export interface S3ReEncrypterOptions {
   /**
+   * false: inventory lists bucket defaults only, not the objects under the old key (the plan made before approval,
+   * by a function that may not read objects). Re-keying itself always examines them.
+   */
+  examineObjects?: boolean;
+  /**
    * Past this many objects on the old key in one bucket, objects are not copied one by one: an S3 Batch Operations job
    * moves them.
    */
@@ -171,6 +176,15 @@ export class S3ReEncrypter implements ServiceReEncrypter {
   readonly service = 's3' as const;
 
   readonly iamActions: readonly string[];
+  /**
+   * What inventory alone calls when objects are not examined (the plan before approval): HeadObject would need
+   * s3:GetObject, which reads every object's content too, a power the planning function is not given.
+   */
+  readonly inventoryIamActions = [
+    's3:ListAllMyBuckets',
+    's3:GetBucketLocation',
+    's3:GetEncryptionConfiguration',
+  ] as const;
 
   private readonly clientIn: (region: string) => S3Client;
   private readonly s3ControlIn: (region: string) => S3ControlClient;
@@ -222,6 +236,7 @@ export class S3ReEncrypter implements ServiceReEncrypter {
           }),
         );
       }
+      if (this.options.examineObjects === false) return resources;
       const objects = await this.countObjectsOnOldKey(client, bucket, oldKey);
       if (objects) resources.push({ service: 's3', kind: 'objects', id: bucket, region, detail: objects });
     } catch (error) {

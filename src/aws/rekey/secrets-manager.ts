@@ -23,6 +23,8 @@ import {
  */
 export class SecretsManagerReEncrypter implements ServiceReEncrypter {
   readonly service = 'secretsmanager' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['secretsmanager:ListSecrets'] as const;
   readonly iamActions = [
     'secretsmanager:ListSecrets',
     'secretsmanager:DescribeSecret',

@@ -22,6 +22,8 @@ import {
  */
 export class SsmParameterReEncrypter implements ServiceReEncrypter {
   readonly service = 'ssm' as const;
+  /** What inventory alone calls: the plan shown before approval (handlers/plan-rekey.ts). */
+  readonly inventoryIamActions = ['ssm:DescribeParameters'] as const;
   readonly iamActions = [
     'ssm:DescribeParameters',
     'ssm:GetParameter',

@@ -18,6 +18,7 @@ export const functionNames = [
   'approvals',
   'executeDecision',
   'rekeyStep',
+  'planRekey',
 ] as const;
 export type FunctionName = (typeof functionNames)[number];
 

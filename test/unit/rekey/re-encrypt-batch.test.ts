@@ -26,6 +26,7 @@ const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id
   const service: ServiceReEncrypter = {
     service: 's3',
     iamActions: [],
+    inventoryIamActions: [],
     inventory: async () => [],
     reEncrypt: async (resource) => {
       const refusal = refuse?.(resource.id);

@@ -36,6 +36,7 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
   const service: ServiceReEncrypter = {
     service: 'ssm',
     iamActions: [],
+    inventoryIamActions: [],
     inventory: async () => left,
     reEncrypt: async () => ({ status: 'skipped', detail: '' }),
   };

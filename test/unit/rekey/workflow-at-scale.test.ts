@@ -33,6 +33,7 @@ describe('re-keying 5,000 resources through the workflow definition', () => {
     const ssm: ServiceReEncrypter = {
       service: 'ssm',
       iamActions: [],
+      inventoryIamActions: [],
       inventory: async () => (cutOver ? [] : resources),
       // Every one waits for a person's cutover: verification then finds all 5,000 still on the old key.
       reEncrypt: async () => ({ status: 'needs-human', detail: 'a person cuts it over', instructions: ['cut over'] }),

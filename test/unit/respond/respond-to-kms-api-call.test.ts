@@ -131,6 +131,28 @@ describe('responding to a KMS API call', () => {
     expect(sent[0]!.subject).toContain('CRITICAL');
   });
 
+  it('asks the planning function, once, to list what re-keying would do when it asks people to approve a re-key', async () => {
+    const { respond, deps, incidents } = setup();
+    keyPendingDeletion();
+    const asked: string[] = [];
+    deps.links = {
+      baseUrl: 'https://a.example/approvals/',
+      secret: { bytes: async () => Buffer.alloc(32) },
+      ttlSeconds: 60,
+    };
+    deps.rekeyPlanner = { request: async (incidentId) => void asked.push(incidentId) };
+    const first = await respond(event(scheduled));
+    await respond(event(scheduled));
+    const id = (first as { incidents: Array<{ id: string }> }).incidents[0]!.id;
+    expect((await incidents.get(id))!.status).toBe('awaiting-approval');
+    expect(asked).toEqual([id]);
+    // A planner that cannot be reached fails nothing: the approval page says how to list the plan by hand.
+    const other = setup();
+    other.deps.links = deps.links;
+    other.deps.rekeyPlanner = { request: async () => Promise.reject(new Error('Lambda unavailable')) };
+    await expect(respondToKmsApiCall(other.deps)(event(scheduled))).resolves.toMatchObject({ status: 'responded' });
+  });
+
   it('counts the signal, the steps by outcome and the time from the event to containment', async () => {
     const { deps } = setup();
     keyPendingDeletion();

@@ -20,7 +20,12 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
   ExecuteDecisionLambdaFunction: everyAction,
 };
 /** The functions invoked asynchronously (EventBridge, or the approvals function for the executor). */
-const asyncFunctions = [...Object.keys(actionsRunBy), 'RemindPendingDecisionsLambdaFunction'];
+const asyncFunctions = [
+  ...Object.keys(actionsRunBy),
+  'RemindPendingDecisionsLambdaFunction',
+  // Invoked by the responders, asynchronously, with an incident's id.
+  'PlanRekeyLambdaFunction',
+];
 /** Every function: the asynchronous ones, the internet-facing approvals function and the re-key step. */
 const allFunctions = [...asyncFunctions, 'ApprovalsLambdaFunction', 'RekeyStepLambdaFunction'];
 /** kms-warden's own roles, by the suffix of their names (RESPONDER_ROLE_ARNS, the NeverQuarantine deny). */
@@ -31,6 +36,7 @@ const ownRoles = [
   'reminders',
   'rekey',
   'rekey-s3-batch',
+  'rekey-plan',
   'approvals',
   'decision-executor',
 ];
@@ -350,6 +356,38 @@ describe('the packaged CloudFormation template', () => {
         'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:kms-warden-test-rekey',
       });
       expect(resources.RekeyStateMachine!.Properties.StateMachineName).toBe('kms-warden-test-rekey');
+    });
+
+    it('lists what re-keying would do with a read-only role: exactly the reads snapshot and inventory declare', () => {
+      expect(roleOf('PlanRekeyLambdaFunction')).toBe('RekeyPlanRole');
+      const inventory = reEncrypters({ examineObjects: false }).flatMap((service) => service.inventoryIamActions);
+      const own = [
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'secretsmanager:GetSecretValue',
+        'sqs:SendMessage',
+      ];
+      expect([...new Set(allowsOf('RekeyPlanRole'))].sort()).toEqual(
+        [...new Set([...KeyReplacement.snapshotIamActions, ...inventory, ...own])].sort(),
+      );
+      // Nothing that writes outside its incident's plan, and nothing that reads an object, a secret or a parameter.
+      expect(
+        allowsOf('RekeyPlanRole').filter((a) =>
+          /:(Put|Update|Create|Delete|Copy|Decrypt|GetObject$|GetParameter$)/.test(a),
+        ),
+      ).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'dynamodb:UpdateItem']);
+      expect(statementGranting('RekeyPlanRole', 'dynamodb:UpdateItem').Condition).toMatchObject({
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': ['pk', 'sk', 'status', 'rekeyPlan', 'timeline', 'slackMessage', 'lastWriteId'],
+        },
+      });
+      // The responders may invoke it (asynchronously) and it alone; no one else may.
+      for (const role of ['OnKmsApiCallRole', 'OnKmsActivityRole', 'OnSecurityFindingRole'])
+        expect(statementGranting(role, 'lambda:InvokeFunction').Resource).toEqual({
+          'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:kms-warden-test-planRekey',
+        });
     });
 
     it('keeps kms:PutKeyPolicy (the lockout check at CreateKey) and creates grants only for AWS services', () => {
