@@ -24,11 +24,14 @@ export interface KeySnapshot {
   replicas?: ReplicaSnapshot[];
 }
 
-/** One replica of a multi-Region primary, as the replacement's replica in the same Region copies it. */
+/**
+ * One replica of a multi-Region primary, as the replacement's replica in the same Region copies it. Its policy is read
+ * when the replica is made, not carried here: the workflow's state carries the snapshot, and a few policies of up to
+ * 32 KB each would pass Step Functions' 256 KB.
+ */
 export interface ReplicaSnapshot {
   keyArn: string;
   region: string;
-  policy: string;
   description: string;
   tags: Record<string, string>;
   aliases: string[];

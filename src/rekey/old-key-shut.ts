@@ -33,9 +33,12 @@ export const keyUses = [
 /**
  * Denies the key's uses to every principal but those given (the re-key role, and S3 Batch Operations' role for the
  * copies it makes): an AWS service moving a resource for the re-key role calls KMS as that role (forward access
- * sessions), so it is let through. Not denied: AWS services calling as themselves (aws:PrincipalIsAWSService, such
- * as DynamoDB's or EBS's access through their grants, which keeps the resources not yet moved readable), and
- * service-linked roles (the /aws-service-role/ path only AWS can create roles under).
+ * sessions, https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html), so it is let
+ * through. Not denied: AWS services calling as themselves (aws:PrincipalIsAWSService, such as DynamoDB's access
+ * through its grants, which keeps tables not yet moved readable), service-linked roles (the /aws-service-role/ path
+ * only AWS can create roles under), and EC2's infrastructure role, which uses the grants of encrypted EBS volumes when
+ * an instance starts: denying it would stop instances whose volumes wait for a person's swap from launching
+ * (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html#ebs-encryption-instance-permissions).
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
  */
 export const rekeyOnlyStatement = (keyArn: string, keptFor: readonly string[]) => {
@@ -47,7 +50,13 @@ export const rekeyOnlyStatement = (keyArn: string, keptFor: readonly string[]) =
     Action: [...keyUses],
     Resource: '*',
     Condition: {
-      ArnNotLike: { 'aws:PrincipalArn': [...keptFor, `arn:${partition}:iam::${account}:role/aws-service-role/*`] },
+      ArnNotLike: {
+        'aws:PrincipalArn': [
+          ...keptFor,
+          `arn:${partition}:iam::${account}:role/aws-service-role/*`,
+          `arn:${partition}:iam::${account}:role/aws:ec2-infrastructure`,
+        ],
+      },
       Bool: { 'aws:PrincipalIsAWSService': 'false' },
     },
   };

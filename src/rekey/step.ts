@@ -38,7 +38,6 @@ export const keySnapshotSchema = z.object({
       z.object({
         keyArn: z.string().startsWith('arn:'),
         region: z.string().min(1),
-        policy: z.string(),
         description: z.string(),
         tags: z.record(z.string(), z.string()),
         aliases: z.array(z.string()),

@@ -157,6 +157,17 @@ describe('the approval endpoint, against moto', () => {
     );
     return { incidentId: outcome.incidents![0]!.id, keyArn: KeyMetadata!.Arn!, keyId: KeyMetadata!.KeyId! };
   };
+  /** The incident as a run of re-keying leaves it once begun: its store (as the test's administrator), and when. */
+  const rekeying = async (incidentId: string, keyArn: string) => {
+    const incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
+    const at = new Date().toISOString();
+    await incidents.beginRekey(
+      incidentId,
+      { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 7, resources: {} },
+      at,
+    );
+    return { incidents, at };
+  };
   const token = (incidentId: string, action: ApprovalAction, expiresIn = 3600, key = secretText) =>
     signToken({ incidentId, action, expiresAt: Math.floor(Date.now() / 1000) + expiresIn }, Buffer.from(key));
   const drainInbox = async () => {
@@ -229,17 +240,10 @@ describe('the approval endpoint, against moto', () => {
         .statusCode,
     ).toBe(202);
     // What the run records by the time it asks for the second approval, and the token its wait was given.
-    const incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
-    const at = new Date().toISOString();
-    await incidents.beginRekey(
-      incidentId,
-      { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 7, resources: {} },
-      at,
-    );
+    const { incidents, at } = await rekeying(incidentId, keyArn);
     await incidents.recordRekey(incidentId, { verifiedAt: at }, at, 'verified');
     await incidents.advance(incidentId, 're-keyed', at, 'every resource is on the replacement key');
     const taskToken = `AQB4AAAA-${incidentId}`;
-    moto.aws.emulator.taskTokens.set(taskToken, rekeyStateMachine);
     await incidents.recordRekey(
       incidentId,
       { deletionRequestedAt: at, awaiting: { for: 'deletion-approval', token: taskToken, since: at } },
@@ -268,13 +272,7 @@ describe('the approval endpoint, against moto', () => {
   it('acknowledges one resource left on the old key by its link: the page shows it, asks why, and resumes the run', async () => {
     const { incidentId, keyArn } = await containedIncident();
     await approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
-    const incidents = new DynamoDbIncidentStore(documentClient(), stack.incidentTable);
-    const at = new Date().toISOString();
-    await incidents.beginRekey(
-      incidentId,
-      { startedAt: at, startedBy: 'alice', oldKeyArn: keyArn, pendingWindowDays: 7, resources: {} },
-      at,
-    );
+    const { incidents, at } = await rekeying(incidentId, keyArn);
     // A secret an outsider named: its name is shown as text, never as markup or a second line.
     const hostile = 'secretsmanager:us-east-1:secret:<img src=x onerror=alert(1)>\u202eevil';
     await incidents.recordResource(incidentId, hostile, {
@@ -288,7 +286,6 @@ describe('the approval endpoint, against moto', () => {
       at,
     });
     const taskToken = `AQB4AAAA-people-${incidentId}`;
-    moto.aws.emulator.taskTokens.set(taskToken, rekeyStateMachine);
     await incidents.recordRekey(incidentId, { awaiting: { for: 'people', token: taskToken, since: at } }, at, null);
     const link = signToken(
       {

@@ -56,6 +56,14 @@ import { useMoto } from '../support/moto';
 import { record } from '../support/records';
 
 const region = 'us-east-1';
+/** The statement a key's owners usually start from: the account's IAM policies decide. */
+const owners = {
+  Sid: 'Owners',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+  Action: 'kms:*',
+  Resource: '*',
+};
 
 describe('the re-key workflow, run by the local interpreter against moto', () => {
   const moto = useMoto();
@@ -95,13 +103,7 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
     const policy = {
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'Owners',
-          Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-          Action: 'kms:*',
-          Resource: '*',
-        },
+        owners,
         {
           Sid: 'KmsWardenDeny0123456789abcdef',
           Effect: 'Deny',
@@ -501,18 +503,7 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       new CreateKeyCommand({
         Description: 'orders (multi-Region)',
         MultiRegion: true,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'Owners',
-              Effect: 'Allow',
-              Principal: { AWS: 'arn:aws:iam::123456789012:root' },
-              Action: 'kms:*',
-              Resource: '*',
-            },
-          ],
-        }),
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [owners] }),
       }),
     );
     const keyArn = KeyMetadata!.Arn!;

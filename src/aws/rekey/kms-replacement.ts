@@ -113,16 +113,14 @@ export class KeyReplacement {
 
   private async replicaSnapshot(keyArn: string): Promise<ReplicaSnapshot> {
     const { region, keyId } = keyLocation(keyArn);
-    const [{ KeyMetadata: key }, policy, tags, aliases] = await Promise.all([
+    const [{ KeyMetadata: key }, tags, aliases] = await Promise.all([
       this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId })),
-      this.keys.keyPolicy(keyArn),
       this.keys.tags(keyArn),
       this.keys.aliases(keyArn),
     ]);
     return {
       keyArn,
       region,
-      policy: policyWithoutContainment(policy),
       description: key?.Description ?? '',
       tags,
       aliases,
@@ -134,13 +132,14 @@ export class KeyReplacement {
     const { KeyMetadata } = await this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId }));
     const existing = KeyMetadata?.MultiRegionConfiguration?.ReplicaKeys?.find((r) => r.Region === replica.region);
     if (existing?.Arn) return existing.Arn;
-    // The replica's own policy, description and tags, as the old replica had them; the lockout check is never
-    // bypassed, as at CreateKey.
+    // The replica's own policy (without kms-warden's deny statements), description and tags, as the old replica had
+    // them; the lockout check is never bypassed, as at CreateKey.
+    const policy = policyWithoutContainment(await this.keys.keyPolicy(replica.keyArn));
     const { ReplicaKeyMetadata } = await this.clientIn(region).send(
       new ReplicateKeyCommand({
         KeyId: keyId,
         ReplicaRegion: replica.region,
-        Policy: replica.policy,
+        Policy: policy,
         Description: replica.description,
         Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
         BypassPolicyLockoutSafetyCheck: false,

@@ -35,7 +35,7 @@ const replicate = async (incident: Incident, keyArn: string, replica: ReplicaSna
     status: 'needs-human',
     detail: `the replacement's replica ${made} was made in ${replica.region}; what the old replica protects there is not moved by this run`,
     instructions: [
-      `In ${replica.region}, re-encrypt what ${replica.keyArn} protects under ${made} (the aliases there are moved to it; run kms-warden's re-keying from that Region's stack for the services it moves), then acknowledge: npx kms-warden rekey ack ${incident.id} ${key} --why "..." --yes`,
+      `In ${replica.region}, move what ${replica.keyArn} protects to ${made}, service by service as the README's re-keying table says (the aliases there already point at it; list what is on it with npx kms-warden rekey plan ${replica.keyArn} --region ${replica.region}), then acknowledge: npx kms-warden rekey ack ${incident.id} ${key} --why "..." --yes. The old replica stays usable there until then; verification disables it with the primary.`,
     ],
     at,
   });

@@ -6,6 +6,7 @@ import type { ProtectedResource } from '../protected-resource';
 import { type RekeyStep, stepInputs } from '../step';
 import { tellPeople } from '../../notify/tell-people';
 import { reEncrypt } from './re-encrypt';
+import { recordForAPerson } from '../left-for-a-person';
 
 /** Resources one invocation takes on, at most, and how many at once. */
 const batchSize = 40;
@@ -85,19 +86,12 @@ export const reEncryptBatch: RekeyStep<typeof batchInput, BatchOutcome> = {
           // (throttling, 5xx) fails the batch, which the state machine retries; what was moved stays moved.
           if (kindOfError(error) !== 'permanent') throw error;
           const reason = plainLine(`${(error as Error).name}: ${(error as Error).message}`, 500);
-          await deps.incidents.recordResource(run.incidentId, key, {
-            service: resource.service,
-            kind: resource.kind,
-            id: resource.id,
-            region: resource.region,
-            status: 'needs-human',
+          await recordForAPerson(deps, run.incidentId, resource, {
             detail: `could not be moved: ${reason}`,
             instructions: [
               plainLine(remedyFor(error as Error), 500),
               `Move it to ${replacement.keyArn} yourself once the cause is fixed (verification finds it moved), or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
             ],
-            ...(resource.detail ? { resourceDetail: resource.detail } : {}),
-            at: deps.now().toISOString(),
           });
           deps.logger.warn('a resource could not be moved; the run goes on', { key, error: error as Error });
           failed += 1;

@@ -41,14 +41,25 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
     }
     // A multi-Region primary's replicas first: KMS deletes a primary only once its replicas are gone (until then it
     // is PendingReplicaDeletion), https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-delete.html
+    const replicaDates: number[] = [];
     for (const replica of snapshot.replicas ?? []) {
       const state = await deps.keys.state(replica.keyArn);
-      if (state.state !== 'PendingDeletion') await deps.keys.scheduleDeletion(replica.keyArn, run.pendingWindowDays);
+      const date =
+        state.state === 'PendingDeletion' && state.deletionDate
+          ? state.deletionDate
+          : await deps.keys.scheduleDeletion(replica.keyArn, run.pendingWindowDays);
+      replicaDates.push(Date.parse(date));
     }
+    // Scheduled once: a retry finds the primary pending (PendingReplicaDeletion has no date of its own yet).
+    const scheduledDate = pending
+      ? key.deletionDate
+      : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
+    // A primary with replicas is deleted its waiting period after the last of them is: that is its date.
+    // https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
     const deletionDate =
-      pending && key.deletionDate
-        ? key.deletionDate
-        : await deps.keys.scheduleDeletion(run.keyArn, run.pendingWindowDays);
+      replicaDates.length > 0
+        ? new Date(Math.max(...replicaDates) + run.pendingWindowDays * 86_400_000).toISOString()
+        : (scheduledDate ?? new Date(deps.now().getTime() + run.pendingWindowDays * 86_400_000).toISOString());
     const at = deps.now().toISOString();
     await deps.incidents.recordRekey(
       incident.id,

@@ -1,4 +1,4 @@
-import { oldKeysOf, type KeySnapshot } from '../key-snapshot';
+import type { KeySnapshot } from '../key-snapshot';
 import { shutPolicy } from '../old-key-shut';
 import { type RekeyDeps, type RekeyStep, stepInputs } from '../step';
 import { tellPeople } from '../../notify/tell-people';
@@ -6,9 +6,11 @@ import type { Incident } from '../../incidents/incident';
 import { incidentOf } from './incident-of';
 
 /**
- * Shuts the old key (each of a multi-Region key's) to everyone but re-keying, before anything enables it: a
- * compromised key stays usable only by the roles moving data off it, whatever days the cutover takes. Idempotent: in
- * place already, nothing changes. Serialized with containment's policy changes.
+ * Shuts the old key to everyone but re-keying, before anything enables it: a compromised key stays usable only by the
+ * roles moving data off it, whatever days the cutover takes. Idempotent: in place already, nothing changes.
+ * Serialized with containment's policy changes. A multi-Region key's replicas are not shut: what they protect in
+ * their Regions is moved by people (no role of this run acts there), who would be refused; they are disabled with the
+ * primary at verification, once people moved or acknowledged it.
  */
 const shut = async (incident: Incident, snapshot: KeySnapshot, deps: RekeyDeps): Promise<void> => {
   const keptFor = deps.settings.oldKeyKeptFor ?? [];
@@ -27,14 +29,12 @@ const shut = async (incident: Incident, snapshot: KeySnapshot, deps: RekeyDeps):
     return;
   }
   const changed: string[] = [];
-  for (const old of oldKeysOf(snapshot)) {
-    await deps.keyPolicyLock.around(old.keyArn, async () => {
-      const policy = shutPolicy(await deps.keys.keyPolicy(old.keyArn), old.keyArn, keptFor);
-      if (!policy) return;
-      await deps.keys.putKeyPolicy(old.keyArn, policy);
-      changed.push(old.keyArn);
-    });
-  }
+  await deps.keyPolicyLock.around(snapshot.keyArn, async () => {
+    const policy = shutPolicy(await deps.keys.keyPolicy(snapshot.keyArn), snapshot.keyArn, keptFor);
+    if (!policy) return;
+    await deps.keys.putKeyPolicy(snapshot.keyArn, policy);
+    changed.push(snapshot.keyArn);
+  });
   if (changed.length === 0) return;
   const recorded = await deps.incidents.recordRekey(
     incident.id,

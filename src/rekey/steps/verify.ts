@@ -7,6 +7,7 @@ import { secondsUntil } from '../waiting';
 import { acknowledgementRef } from '../acknowledge';
 import { signToken } from '../../notify/approval-token';
 import { findProtected } from './find-protected';
+import { recordForAPerson } from '../left-for-a-person';
 import { incidentOf } from './incident-of';
 
 /** How many waiting resources a message lists; the CLI shows them all. */
@@ -34,8 +35,12 @@ const acknowledgementLinks = async (incidentId: string, deps: RekeyDeps) => {
 /** How many of the keys left the state carries: enough to read in a failed execution, bounded whatever is left. */
 const keptInState = 10;
 
-/** A wait for people lasts at least this long before verifying again by itself, whatever the settle period. */
-const shortestWaitSeconds = 60;
+/**
+ * A wait for people lasts at least this long before verifying again by itself, whatever the settle period: each
+ * round is about a dozen events of the execution's history, which Step Functions caps at 25,000
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so days of cutover fit.
+ */
+const shortestWaitSeconds = 15 * 60;
 
 /** Statuses of a resource that is still on the old key for all re-keying knows. */
 const leftStatuses = new Set(['pending', 'needs-human']);
@@ -73,20 +78,13 @@ const whatIsLeft = async (
     const key = resourceKeyOf(resource);
     const recorded = progress.resources[key];
     if (recorded && (leftStatuses.has(recorded.status) || recorded.status === 'acknowledged')) continue;
-    await deps.incidents.recordResource(run.incidentId, key, {
-      service: resource.service,
-      kind: resource.kind,
-      id: resource.id,
-      region: resource.region,
-      status: 'needs-human',
+    await recordForAPerson(deps, run.incidentId, resource, {
       detail: recorded
         ? `still on the old key at verification (was: ${recorded.detail})`
         : 'found on the old key at verification: it appeared after the inventory',
       instructions: [
         `Move it to the replacement key, or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
       ],
-      ...(resource.detail ? { resourceDetail: resource.detail } : {}),
-      at,
     });
   }
   // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.

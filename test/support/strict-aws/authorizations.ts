@@ -353,10 +353,10 @@ export const authorizationsFor = async (
             : '*',
       );
     case 'states':
-      // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat: on the state machine whose execution issued the token
-      // (SAR, Step Functions, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html);
-      // a token the test did not register is refused as if it named "*".
-      if (params.taskToken) return one(emulator.taskTokens.get(String(params.taskToken)) ?? '*');
+      // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat name no resource type in the SAR (Step Functions,
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html): only a
+      // statement with Resource "*" allows them, as IAM evaluates them against "*".
+      if (params.taskToken) return one('*');
       return one(params.stateMachineArn ?? params.executionArn ?? '*');
     case 'sts':
       // GetCallerIdentity needs no permission (IAM user guide, "GetCallerIdentity").

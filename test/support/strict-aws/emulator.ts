@@ -45,13 +45,6 @@ export class Emulator {
   readonly iam: IAMClient;
   private readonly secretsByRegion = new Map<string, SecretsManagerClient>();
   private readonly partitionKeys = new Map<string, Promise<string | undefined>>();
-  /**
-   * The state machine each task token belongs to. A token is opaque in its request (SendTaskSuccess names nothing
-   * else), but IAM authorizes the call on the state machine of the execution that issued it; moto issues none, so a
-   * test that hands code a token says here whose it is.
-   */
-  readonly taskTokens = new Map<string, string>();
-
   constructor(
     readonly endpoint: string,
     private readonly credentials: Credentials,

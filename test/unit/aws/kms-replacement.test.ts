@@ -59,7 +59,6 @@ describe("the replacement key's multi-Region calls", () => {
       {
         keyArn: replica,
         region: 'eu-west-1',
-        policy: policy('Replica'),
         description: 'orders in Europe',
         tags: {},
         aliases: ['alias/eu'],
@@ -74,11 +73,20 @@ describe("the replacement key's multi-Region calls", () => {
     kms
       .on(ReplicateKeyCommand)
       .resolves({ ReplicaKeyMetadata: { KeyId: 'mrk-new', Arn: replacement.replace('us-east-1', 'eu-west-1') } });
+    // The old replica's own policy, read now, with kms-warden's containment statement in it: not copied.
+    kms.on(GetKeyPolicyCommand).resolves({
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Replica', Effect: 'Allow' },
+          { Sid: 'KmsWardenDeny0123456789abcdef', Effect: 'Deny' },
+        ],
+      }),
+    });
     const keys = new KeyReplacement((region) => new KMSClient({ region }));
     const old = {
       keyArn: replica,
       region: 'eu-west-1',
-      policy: policy('Replica'),
       description: 'eu',
       tags: {},
       aliases: [],

@@ -195,7 +195,6 @@ describe('a replacement like the old key, or none', () => {
     const replica = {
       keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1',
       region: 'eu-west-1',
-      policy: '{}',
       description: 'orders in Europe',
       tags: { team: 'eu-orders' },
       aliases: ['alias/orders'],

@@ -40,8 +40,8 @@ const ownRoles = [
   'approvals',
   'decision-executor',
 ];
-/** IAM actions that support no resource-level permissions. */
-const actionsWithoutResources = ['cloudtrail:LookupEvents', 'kms:ListAliases'];
+/** IAM actions that support no resource-level permissions (SAR): the task token names a Step Functions execution. */
+const actionsWithoutResources = ['cloudtrail:LookupEvents', 'kms:ListAliases', 'states:SendTaskSuccess'];
 
 /**
  * Reads beyond the actions' own: the key's tags (its mode) for every planner, its aliases for the messages responders
@@ -352,9 +352,8 @@ describe('the packaged CloudFormation template', () => {
         'states:SendTaskSuccess',
       ];
       expect([...granted].sort()).toEqual([...new Set([...declared, ...ownReads])].sort());
-      expect(statementGranting('RekeyRole', 'states:SendTaskSuccess').Resource).toEqual({
-        'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:kms-warden-test-rekey',
-      });
+      // SendTask* support no resource-level permission: the token names the execution.
+      expect(statementGranting('RekeyRole', 'states:SendTaskSuccess').Resource).toBe('*');
       expect(resources.RekeyStateMachine!.Properties.StateMachineName).toBe('kms-warden-test-rekey');
     });
 
@@ -521,8 +520,10 @@ describe('the packaged CloudFormation template', () => {
           .filter((a) => a.startsWith('states:'))
           .sort(),
       ).toEqual(['states:SendTaskSuccess', 'states:StartExecution']);
-      for (const action of ['states:StartExecution', 'states:SendTaskSuccess'])
-        expect(statementGranting('DecisionExecutorRole', action).Resource).toEqual({ Ref: 'RekeyStateMachine' });
+      expect(statementGranting('DecisionExecutorRole', 'states:StartExecution').Resource).toEqual({
+        Ref: 'RekeyStateMachine',
+      });
+      expect(statementGranting('DecisionExecutorRole', 'states:SendTaskSuccess').Resource).toBe('*');
     });
   });
 
