@@ -363,8 +363,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
       await this.update(id, {
         // Not updatedAt: a plan is no change of the incident, and must not reset how long a decision has waited.
         UpdateExpression: `SET rekeyPlan = :plan, ${appendTimeline}`,
-        // Named condition: re-keying may still be approved.
-        ConditionExpression: `${exists} AND #status IN (:open, :contained, :awaiting)`,
+        // Named condition: re-keying may still be approved, and no plan is recorded yet (one per incident).
+        ConditionExpression: `${exists} AND #status IN (:open, :contained, :awaiting) AND attribute_not_exists(rekeyPlan)`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':plan': plan,

@@ -315,7 +315,7 @@ export class InMemoryIncidentStore implements IncidentStore {
 
   async recordRekeyPlan(id: string, plan: RekeyPreview): Promise<Incident> {
     const current = this.incidents.get(id);
-    if (!current || !['open', 'contained', 'awaiting-approval'].includes(current.status))
+    if (!current || !['open', 'contained', 'awaiting-approval'].includes(current.status) || current.rekeyPlan)
       throw new StateConflictError(id, current);
     return this.put(
       { ...current, rekeyPlan: plan },

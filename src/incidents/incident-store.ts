@@ -68,8 +68,9 @@ export interface IncidentStore {
    */
   recordResource(id: string, key: string, progress: ResourceProgress): Promise<void>;
   /**
-   * Records what re-keying would do, while re-keying may still be approved (open, contained, awaiting-approval): a
-   * plan that arrives after the approval is not recorded (StateConflictError), the run's own inventory is what counts.
+   * Records what re-keying would do, once, while re-keying may still be approved (open, contained,
+   * awaiting-approval): a plan that arrives after the approval, or after another, is not recorded
+   * (StateConflictError); the run's own inventory is what counts.
    */
   recordRekeyPlan(id: string, plan: RekeyPreview): Promise<Incident>;
   /** The incident's own item, without its resource items: one read, however many resources it re-keys. */

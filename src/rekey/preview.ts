@@ -31,8 +31,13 @@ const beforeApproval = new Set(['open', 'contained', 'awaiting-approval']);
  */
 export const previewRekey = async (incidentId: string, deps: PreviewDeps): Promise<RekeyPreview | undefined> => {
   const head = await deps.incidents.head(incidentId);
-  if (!head?.keyArn || !beforeApproval.has(head.status)) {
-    deps.logger.info('no re-key plan needed', { incidentId, status: head?.status ?? 'no such incident' });
+  // Once per incident: invoked again (a retry, a second delivery, anyone allowed to invoke it), it lists nothing.
+  if (!head?.keyArn || !beforeApproval.has(head.status) || head.rekeyPlan) {
+    deps.logger.info('no re-key plan needed', {
+      incidentId,
+      status: head?.status ?? 'no such incident',
+      planned: Boolean(head?.rekeyPlan),
+    });
     return undefined;
   }
   const snapshot = await deps.keys.snapshot(head.keyArn);

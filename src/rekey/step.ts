@@ -89,7 +89,12 @@ export interface KeyReplacementPort {
    * The replacement's replica in `replica.region` (a multi-Region replacement), made with ReplicateKey if it has none
    * there yet; its ARN either way.
    */
-  ensureReplica(replacementArn: string, replica: ReplicaSnapshot, tags: Record<string, string>): Promise<string>;
+  ensureReplica(
+    replacementArn: string,
+    replica: ReplicaSnapshot,
+    policy: string,
+    tags: Record<string, string>,
+  ): Promise<string>;
   findKeyTagged(region: string, wanted: Record<string, string>): Promise<string | undefined>;
   ensureRotation(keyArn: string, keySpec: string): Promise<void>;
   retargetAlias(alias: string, keyArn: string): Promise<void>;

@@ -365,6 +365,10 @@ describe('the approval endpoint, against moto', () => {
     expect((await statusOf(incidentId)).timeline.at(-1).what).toBe(
       're-key plan: 1 move on their own, 1 wait for a person',
     );
+    // Once per incident: invoked again, it lists nothing and records nothing.
+    const lines = (await statusOf(incidentId)).timeline.length;
+    expect(await planner.plan({ incidentId })).toBeUndefined();
+    expect((await statusOf(incidentId)).timeline).toHaveLength(lines);
     // Once approved, a late plan is not recorded: the run's own inventory counts then.
     await approvals(request('POST', token(incidentId, 'approve-rekey')), localLambdaContext('approvals'));
     expect(await planner.plan({ incidentId })).toBeUndefined();

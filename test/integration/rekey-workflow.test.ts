@@ -495,6 +495,9 @@ describe('the re-key workflow, run by the local interpreter against moto', () =>
       instructions: expect.arrayContaining([expect.stringContaining('import-key-material')]),
     });
     expect(await replacementsOf(keyArn)).toEqual([]);
+    // Refused before anything changed the old key: it is not shut (applications keep it as containment left it).
+    const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy!;
+    expect(policy).not.toContain('KmsWardenDenyAllButRekeying');
   });
 
   it("replaces a multi-Region key with one whose replica is in the old replica's Region, aliases there moved", async () => {

@@ -127,14 +127,18 @@ export class KeyReplacement {
     };
   }
 
-  async ensureReplica(replacementArn: string, replica: ReplicaSnapshot, tags: Record<string, string>): Promise<string> {
+  async ensureReplica(
+    replacementArn: string,
+    replica: ReplicaSnapshot,
+    policy: string,
+    tags: Record<string, string>,
+  ): Promise<string> {
     const { region, keyId } = keyLocation(replacementArn);
     const { KeyMetadata } = await this.clientIn(region).send(new DescribeKeyCommand({ KeyId: keyId }));
     const existing = KeyMetadata?.MultiRegionConfiguration?.ReplicaKeys?.find((r) => r.Region === replica.region);
     if (existing?.Arn) return existing.Arn;
-    // The replica's own policy (without kms-warden's deny statements), description and tags, as the old replica had
-    // them; the lockout check is never bypassed, as at CreateKey.
-    const policy = policyWithoutContainment(await this.keys.keyPolicy(replica.keyArn));
+    // The replica's own policy (as the step checked it), description and tags, as the old replica had them; the
+    // lockout check is never bypassed, as at CreateKey.
     const { ReplicaKeyMetadata } = await this.clientIn(region).send(
       new ReplicateKeyCommand({
         KeyId: keyId,

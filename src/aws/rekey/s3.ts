@@ -241,7 +241,21 @@ export class S3ReEncrypter implements ServiceReEncrypter {
       if (objects) resources.push({ service: 's3', kind: 'objects', id: bucket, region, detail: objects });
     } catch (error) {
       // Deleted since ListBuckets: it protects nothing any more.
-      if (!(error instanceof NoSuchBucket)) throw error;
+      if (error instanceof NoSuchBucket) return resources;
+      // One bucket that refuses to be read (its policy denies it) is that bucket's alone: listed as one re-keying
+      // cannot see into, for a person, rather than failing the whole service's inventory (which would hide every
+      // other bucket's state from verification).
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403)
+        return [
+          {
+            service: 's3',
+            kind: 'bucket',
+            id: bucket,
+            region,
+            detail: { unreadable: `${error.name}: ${error.message}`.slice(0, 300) },
+          },
+        ];
+      throw error;
     }
     return resources;
   }

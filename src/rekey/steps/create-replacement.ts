@@ -1,5 +1,5 @@
 import { ForeignPrincipalsInPolicyError, KeyNotReplaceableError } from '../../errors';
-import { foreignGrantees, notReplaceable, replacementTagsOf } from '../key-snapshot';
+import { foreignGrantees, notReplaceable, policyWithoutContainment, replacementTagsOf } from '../key-snapshot';
 import { tellPeople } from '../../notify/tell-people';
 import { type RekeyDeps, resourceKeyOf, type RekeyStep, stepInputs } from '../step';
 import type { Incident } from '../../incidents/incident';
@@ -23,7 +23,32 @@ const notReplaceableKey = 'kms:key:not-replaceable';
  */
 const replicate = async (incident: Incident, keyArn: string, replica: ReplicaSnapshot, deps: RekeyDeps) => {
   const { tags } = replacementTagsOf(replica, incident.id);
-  const made = await deps.keys.ensureReplica(keyArn, replica, tags);
+  // The replica's own policy, read now, is what its new replica gets: checked for outsiders as the primary's is (a
+  // replica shares the replacement's key material, so an outside account in its policy could decrypt everything).
+  const policy = policyWithoutContainment(await deps.keys.keyPolicy(replica.keyArn));
+  const foreign = foreignGrantees({ keyArn: replica.keyArn, policy }, deps.settings.trustedAccounts ?? []);
+  const policyKey = resourceKeyOf({
+    service: 'kms',
+    region: replica.region,
+    kind: 'replica-policy',
+    id: replica.keyArn,
+  });
+  if (foreign.length > 0 && incident.rekey?.resources[policyKey]?.status !== 'acknowledged') {
+    await deps.incidents.recordResource(incident.id, policyKey, {
+      service: 'kms',
+      kind: 'replica-policy',
+      id: replica.keyArn,
+      region: replica.region,
+      status: 'needs-human',
+      detail: `the replica's policy lets in ${foreign.join(', ')}, and its new replica would copy it`,
+      instructions: [
+        `Check whether these principals belong in ${replica.keyArn}'s policy: ${foreign.join(', ')}. If not, remove them (aws kms put-key-policy --region ${replica.region}) and run re-keying again; if they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${policyKey} --why "..." --yes) and run again.`,
+      ],
+      at: deps.now().toISOString(),
+    });
+    throw new ForeignPrincipalsInPolicyError(replica.keyArn, foreign);
+  }
+  const made = await deps.keys.ensureReplica(keyArn, replica, policy, tags);
   const key = resourceKeyOf({ service: 'kms', region: replica.region, kind: 'replica-region', id: replica.keyArn });
   if (incident.rekey?.resources[key]) return;
   const at = deps.now().toISOString();

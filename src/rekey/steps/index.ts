@@ -52,5 +52,34 @@ export const runRekeyStep = async (
       { cause: parsed.error },
     );
   }
+  await sameAsRecorded(step.name, parsed.data as Record<string, unknown>, deps);
   return step.run(parsed.data, deps);
+};
+
+/** JSON with every object's keys in order: the same snapshot, whatever order a store gives its maps back in. */
+const stable = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+
+/**
+ * The snapshot and the replacement a step is handed must be the ones the incident records: whoever could invoke the
+ * step function with an input of their own (anyone allowed lambda:InvokeFunction on it) cannot point it at other keys,
+ * Regions or replicas than the run's.
+ */
+const sameAsRecorded = async (step: string, input: Record<string, unknown>, deps: RekeyDeps): Promise<void> => {
+  const run = input.run as { incidentId: string } | undefined;
+  if (!run || (!input.snapshot && !input.replacement)) return;
+  const recorded = (await deps.incidents.head(run.incidentId))?.rekey;
+  const problems = [
+    ...(input.snapshot && (!recorded?.snapshot || stable(recorded.snapshot) !== stable(input.snapshot))
+      ? ['snapshot: not the one the incident records']
+      : []),
+    ...(input.replacement && (input.replacement as { keyArn: string }).keyArn !== recorded?.replacementKeyArn
+      ? ['replacement: not the one the incident records']
+      : []),
+  ];
+  if (problems.length > 0) throw new MalformedRekeyStepInputError(step, problems);
 };

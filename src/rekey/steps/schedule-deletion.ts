@@ -2,7 +2,7 @@ import { VerificationNoLongerHoldsError } from '../../errors';
 import { tellPeople } from '../../notify/tell-people';
 import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
-import { verify } from './verify';
+import { verifyRekey } from './verify';
 
 /**
  * Schedules the old key's deletion with the run's waiting period (7 to 30 days). Never before verification and the
@@ -36,7 +36,7 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
     const pending = key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion';
     if (!pending) {
       // The approval may come days after verification: verified again now, or nothing is scheduled.
-      const now = await verify.run({ run, snapshot, replacement }, deps);
+      const now = await verifyRekey({ run, snapshot, replacement }, deps, { forceInventory: true });
       if (!now.done) throw new VerificationNoLongerHoldsError(run.keyArn, now);
     }
     // A multi-Region primary's replicas first: KMS deletes a primary only once its replicas are gone (until then it

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { tellPeople } from '../../notify/tell-people';
 import { resourceKeyOf, type RekeyDeps, type RekeyRun, type RekeyStep, stepInputs } from '../step';
@@ -56,12 +57,14 @@ const whatIsLeft = async (
   snapshot: KeySnapshot,
   progress: RekeyProgress,
   deps: RekeyDeps,
+  forceInventory: boolean,
 ): Promise<{ remaining: string[]; gaps: Record<string, string>; inventoried: boolean }> => {
   const now = deps.now();
   const at = now.toISOString();
   const settleMs = deps.settings.settleMinutes * 60_000;
   const acknowledged = (key: string) => progress.resources[key]?.status === 'acknowledged';
-  const due = !progress.inventoriedAt || now.getTime() >= Date.parse(progress.inventoriedAt) + settleMs;
+  const due =
+    forceInventory || !progress.inventoriedAt || now.getTime() >= Date.parse(progress.inventoriedAt) + settleMs;
   if (!due) {
     const gaps = progress.inventoryGaps ?? {};
     const remaining = [
@@ -87,9 +90,11 @@ const whatIsLeft = async (
       ],
     });
   }
-  // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so.
+  // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so. Not for
+  // a service this inventory could not list: not found there proves nothing (a refused or throttled listing).
   for (const [key, resource] of Object.entries(progress.resources)) {
     if (resource.status !== 'needs-human' || foundKeys.has(key) || key.startsWith('kms:')) continue;
+    if (found.gaps[resource.service] !== undefined) continue;
     await deps.incidents.recordResource(run.incidentId, key, {
       ...resource,
       status: 'cut-over',
@@ -100,9 +105,14 @@ const whatIsLeft = async (
   await deps.incidents.recordRekey(run.incidentId, { inventoriedAt: at, inventoryGaps: found.gaps }, at, null);
   const remaining = [
     ...[...foundKeys].filter((key) => !acknowledged(key)),
-    // What no inventory finds but waits for a person all the same (a replica Region's resources).
+    // What waits for a person that this inventory cannot have seen gone: a replica Region's resources, and those of
+    // a service it could not list.
     ...Object.entries(progress.resources).flatMap(([key, r]) =>
-      key.startsWith('kms:') && r.status === 'needs-human' && !foundKeys.has(key) ? [key] : [],
+      r.status === 'needs-human' &&
+      !foundKeys.has(key) &&
+      (key.startsWith('kms:') || found.gaps[r.service] !== undefined)
+        ? [key]
+        : [],
     ),
     ...Object.keys(found.gaps)
       .map((service) => `inventory:${service}`)
@@ -120,17 +130,33 @@ const whatIsLeft = async (
 export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Verification> = {
   name: 'verify',
   input: stepInputs.runSnapshotAndReplacement,
-  run: async ({ run, snapshot }, deps) => {
+  run: (input, deps) => verifyRekey(input, deps),
+};
+
+/**
+ * Verification, as the step runs it, or with a new inventory whatever the last one was (`forceInventory`: scheduling
+ * the deletion, which may come days after the last one and must not take the records' word for it).
+ */
+export const verifyRekey = async (
+  { run, snapshot }: z.output<typeof stepInputs.runSnapshotAndReplacement>,
+  deps: RekeyDeps,
+  { forceInventory = false }: { forceInventory?: boolean } = {},
+): Promise<Verification> => {
+  {
+    // Before anything is read: an acknowledgement made while this looks is after `at`, so the wait that follows
+    // finds it and resumes itself (steps/await-people.ts).
+    const at = deps.now().toISOString();
     let incident = await incidentOf(run, deps);
     const progress = incident.rekey!;
-    const { remaining, gaps, inventoried } = await whatIsLeft(run, snapshot, progress, deps);
+    const { remaining, gaps, inventoried } = await whatIsLeft(run, snapshot, progress, deps, forceInventory);
     // An inventory records what it found: read again, so the message says what the items say now.
     if (inventoried) incident = await incidentOf(run, deps);
     const recordedNow = incident.rekey!.resources;
     const now = deps.now();
-    const at = now.toISOString();
+    // When things change from here on (disabled, verified): after the inventory, which may have taken minutes.
+    const changedAt = now.toISOString();
     const settleMs = deps.settings.settleMinutes * 60_000;
-    const inventoryDue = Date.parse(inventoried ? at : progress.inventoriedAt!) + settleMs;
+    const inventoryDue = Date.parse(inventoried ? now.toISOString() : progress.inventoriedAt!) + settleMs;
 
     if (remaining.length > 0) {
       const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
@@ -188,7 +214,7 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
     // line above), the settle period starts over, so verification cannot pass on the old disabling.
     const usedSince = Boolean(lastUse && progress.oldKeyDisabledAt && lastUse.at > progress.oldKeyDisabledAt);
     const disabledAt =
-      key.state === 'Enabled' || usedSince || !progress.oldKeyDisabledAt ? at : progress.oldKeyDisabledAt;
+      key.state === 'Enabled' || usedSince || !progress.oldKeyDisabledAt ? changedAt : progress.oldKeyDisabledAt;
     if (usedSince) {
       await tellPeople(incident, deps, {
         lead: `The old key was used after re-keying disabled it (${lastUse!.operation} at ${lastUse!.at}, CloudTrail event ${lastUse!.eventId ?? 'unknown'}): something still depends on it. It is disabled again; find what used it and move it. Verification waits ${deps.settings.settleMinutes} minutes from now.`,
@@ -198,7 +224,7 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
       incident = await deps.incidents.recordRekey(
         incident.id,
         { oldKeyDisabledAt: disabledAt, ...(lastUse ? { lastUsedAt: lastUse.at } : {}) },
-        at,
+        changedAt,
         'old key disabled: anything still using it fails now, and shows',
       );
     }
@@ -218,12 +244,17 @@ export const verify: RekeyStep<typeof stepInputs.runSnapshotAndReplacement, Veri
 
     incident = await deps.incidents.recordRekey(
       incident.id,
-      { verifiedAt: at, lastUsedAt: lastUse === undefined ? 'unknown' : (lastUse?.at ?? 'never') },
-      at,
+      { verifiedAt: changedAt, lastUsedAt: lastUse === undefined ? 'unknown' : (lastUse?.at ?? 'never') },
+      changedAt,
       'verified: nothing left on the old key, disabled and settled',
     );
     if (incident.status === 're-keying')
-      incident = await deps.incidents.advance(incident.id, 're-keyed', at, 'every resource is on the replacement key');
+      incident = await deps.incidents.advance(
+        incident.id,
+        're-keyed',
+        changedAt,
+        'every resource is on the replacement key',
+      );
     return { done: true };
-  },
+  }
 };

@@ -73,16 +73,6 @@ describe("the replacement key's multi-Region calls", () => {
     kms
       .on(ReplicateKeyCommand)
       .resolves({ ReplicaKeyMetadata: { KeyId: 'mrk-new', Arn: replacement.replace('us-east-1', 'eu-west-1') } });
-    // The old replica's own policy, read now, with kms-warden's containment statement in it: not copied.
-    kms.on(GetKeyPolicyCommand).resolves({
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Sid: 'Replica', Effect: 'Allow' },
-          { Sid: 'KmsWardenDeny0123456789abcdef', Effect: 'Deny' },
-        ],
-      }),
-    });
     const keys = new KeyReplacement((region) => new KMSClient({ region }));
     const old = {
       keyArn: replica,
@@ -91,7 +81,7 @@ describe("the replacement key's multi-Region calls", () => {
       tags: {},
       aliases: [],
     };
-    expect(await keys.ensureReplica(replacement, old, { team: 'eu' })).toBe(
+    expect(await keys.ensureReplica(replacement, old, policy('Replica'), { team: 'eu' })).toBe(
       replacement.replace('us-east-1', 'eu-west-1'),
     );
     expect(kms.commandCalls(ReplicateKeyCommand)[0]!.args[0].input).toEqual({
@@ -111,7 +101,7 @@ describe("the replacement key's multi-Region calls", () => {
         MultiRegionConfiguration: { ReplicaKeys: [{ Region: 'eu-west-1', Arn: 'arn:replica-made-before' }] },
       },
     });
-    expect(await keys.ensureReplica(replacement, old, {})).toBe('arn:replica-made-before');
+    expect(await keys.ensureReplica(replacement, old, policy('Replica'), {})).toBe('arn:replica-made-before');
     expect(kms.commandCalls(ReplicateKeyCommand)).toHaveLength(0);
   });
 });

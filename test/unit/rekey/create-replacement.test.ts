@@ -4,6 +4,7 @@ import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident
 import type { KeySnapshot } from '../../../src/rekey/key-snapshot';
 import type { KeyReplacementPort, RekeyDeps } from '../../../src/rekey/step';
 import { createReplacement } from '../../../src/rekey/steps/create-replacement';
+import { acknowledgeResource } from '../../../src/rekey/acknowledge';
 import { KeyNotReplaceableError } from '../../../src/errors';
 import { rekeyingIncident } from '../../support/incidents';
 import { record } from '../../support/records';
@@ -18,6 +19,14 @@ const snapshot = {
   origin: 'AWS_KMS',
 } as unknown as KeySnapshot;
 
+/** The replicas' own policy, as the step reads it when it makes their new replicas. */
+const replicaPolicy = {
+  text: JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*' }],
+  }),
+};
+
 const setup = async (of: Partial<KeySnapshot> = {}) => {
   const incidents = new InMemoryIncidentStore();
   const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
@@ -31,7 +40,8 @@ const setup = async (of: Partial<KeySnapshot> = {}) => {
       'arn:aws:kms:us-west-2:123456789012:key/made-here'
     ),
     ensureRotation: async (arn: string) => void calls.push(`rotation ${arn}`),
-    ensureReplica: async (arn: string, replica: { region: string }, tags: Record<string, string>) => (
+    keyPolicy: async () => replicaPolicy.text,
+    ensureReplica: async (arn: string, replica: { region: string }, _policy: string, tags: Record<string, string>) => (
       calls.push(`replica of ${arn} in ${replica.region} tagged ${Object.keys(tags).join(',')}`),
       arn.replace(':us-west-2:', `:${replica.region}:`)
     ),
@@ -217,5 +227,47 @@ describe('a replacement like the old key, or none', () => {
     expect(
       (await incidents.get(incident.id))!.timeline.filter((t) => t.what.startsWith('replica of the replacement')),
     ).toHaveLength(1);
+  });
+
+  it("stops before copying a replica's policy that lets an outside account in, until a person acknowledges it", async () => {
+    const replica = {
+      keyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+      region: 'eu-west-1',
+      description: 'orders in Europe',
+      tags: {},
+      aliases: [],
+    };
+    const widened = replicaPolicy.text;
+    replicaPolicy.text = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'kms:Decrypt' }],
+    });
+    try {
+      const { step, calls, incidents, incident } = await setup({
+        multiRegion: true,
+        primaryKeyArn: keyArn,
+        replicas: [replica],
+      });
+      await expect(step()).rejects.toMatchObject({ name: 'ForeignPrincipalsInPolicy' });
+      expect(calls.filter((c) => c.startsWith('replica'))).toEqual([]);
+      const key = `kms:eu-west-1:replica-policy:${replica.keyArn}`;
+      expect((await incidents.get(incident.id))!.rekey!.resources[key]).toMatchObject({
+        status: 'needs-human',
+        detail: expect.stringContaining('arn:aws:iam::999999999999:root'),
+      });
+      await acknowledgeResource(
+        incidents,
+        { resume: async () => false },
+        incident.id,
+        key,
+        'bob',
+        'a partner',
+        '2026-11-28T13:10:00.000Z',
+      );
+      await step();
+      expect(calls.filter((c) => c.startsWith('replica'))).toHaveLength(1);
+    } finally {
+      replicaPolicy.text = widened;
+    }
   });
 });

@@ -286,4 +286,42 @@ describe('verifying a re-key', () => {
       },
     });
   });
+
+  it('schedules the deletion approved minutes after verification, inventorying again rather than waiting', async () => {
+    const { step, clock, key, incidents, incident, deps } = await setup([]);
+    await step();
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toEqual({ done: true });
+    await incidents.recordRekey(
+      incident.id,
+      { deletionRequestedAt: clock.now.toISOString() },
+      clock.now.toISOString(),
+      'asked',
+    );
+    await incidents.recordDecision(incident.id, {
+      action: 'approve-deletion',
+      by: 'carol',
+      channel: 'cli',
+      at: '2026-11-28T14:05:00.000Z',
+    });
+    clock.now = new Date('2026-11-28T14:05:00.000Z');
+    const input = { run: run(incident.id), snapshot, replacement: { keyArn: 'arn:new' } };
+    expect(await scheduleDeletion.run(input, deps)).toEqual({ deletionDate: '2026-12-28T00:00:00.000Z' });
+    expect(key.scheduled).toBe(1);
+  });
+
+  it('never takes a service it could not list for cut over: what waited for a person still waits', async () => {
+    const token: ProtectedResource = { service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' };
+    const { step, deps, incidents, incident, clock } = await setup([token]);
+    await step();
+    // The next inventory of the service is refused (a deny, a throttle an attacker causes): a gap, not "gone".
+    deps.services[0]!.inventory = async () => {
+      throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    };
+    clock.now = new Date('2026-11-28T14:00:00.000Z');
+    expect(await step()).toMatchObject({ done: false, remaining: 2 });
+    const recorded = (await incidents.get(incident.id))!.rekey!;
+    expect(recorded.resources['ssm:us-west-2:parameter:/app/token']!.status).toBe('needs-human');
+    expect(recorded.inventoryGaps).toEqual({ ssm: 'AccessDeniedException: denied' });
+  });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { MalformedRekeyStepInputError, rekeyWorkflowErrors } from '../../../src/errors';
 import { runRekeyStep } from '../../../src/rekey/steps';
 import type { RekeyDeps } from '../../../src/rekey/step';
+import { keySnapshotOf } from '../../support/incidents';
 
 type State = {
   Retry?: Array<{ ErrorEquals: string[] }>;
@@ -75,5 +76,45 @@ describe('re-key step inputs, parsed where the state machine hands them over', (
       name: 'MalformedRekeyStepInput',
       message: expect.stringContaining(problem),
     });
+  });
+
+  it('refuses a snapshot or a replacement other than the ones the incident records (a forged invocation)', async () => {
+    const recorded = keySnapshotOf(run.keyArn, { description: 'payments' });
+    const incidents = {
+      head: async () => ({
+        rekey: { snapshot: recorded, replacementKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/2' },
+      }),
+    };
+    const withRecords = { incidents } as unknown as RekeyDeps;
+    const forged = {
+      ...recorded,
+      replicas: [
+        {
+          keyArn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-x',
+          region: 'eu-west-1',
+          description: '',
+          tags: {},
+          aliases: [],
+        },
+      ],
+    };
+    for (const input of [
+      {
+        step: 'move-aliases',
+        run,
+        snapshot: forged,
+        replacement: { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/2' },
+      },
+      {
+        step: 'move-aliases',
+        run,
+        snapshot: recorded,
+        replacement: { keyArn: 'arn:aws:kms:us-east-1:111122223333:key/666' },
+      },
+    ])
+      await expect(runRekeyStep(input, withRecords)).rejects.toMatchObject({
+        name: 'MalformedRekeyStepInput',
+        message: expect.stringContaining('not the one the incident records'),
+      });
   });
 });
