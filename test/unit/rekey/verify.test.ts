@@ -64,6 +64,18 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
   };
 };
 
+/** A person acknowledged that /app/token stays on the old key, at `at`. */
+const acknowledged = (incidents: InMemoryIncidentStore, incidentId: string, at: string) =>
+  incidents.recordResource(incidentId, 'ssm:us-west-2:parameter:/app/token', {
+    service: 'ssm',
+    kind: 'parameter',
+    id: '/app/token',
+    region: 'us-west-2',
+    status: 'acknowledged',
+    detail: 'bob: gone with the app',
+    at,
+  });
+
 describe('verifying a re-key', () => {
   it("hands the workflow a count, not the list: 5,000 resources left stay far under Step Functions' 256 KB", async () => {
     const left: ProtectedResource[] = Array.from({ length: 5_000 }, (_, i) => ({
@@ -100,15 +112,7 @@ describe('verifying a re-key', () => {
   it('passes what a person acknowledged', async () => {
     const left: ProtectedResource[] = [{ service: 'ssm', kind: 'parameter', id: '/app/token', region: 'us-west-2' }];
     const { step, incidents, incident, clock } = await setup(left);
-    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', {
-      service: 'ssm',
-      kind: 'parameter',
-      id: '/app/token',
-      region: 'us-west-2',
-      status: 'acknowledged',
-      detail: 'bob: gone with the app',
-      at: '2026-11-28T12:30:00.000Z',
-    });
+    await acknowledged(incidents, incident.id, '2026-11-28T12:30:00.000Z');
     expect(await step()).toMatchObject({ done: false, remaining: 0, settlingUntil: '2026-11-28T14:00:00.000Z' });
     clock.now = new Date('2026-11-28T14:00:00.000Z');
     expect(await step()).toEqual({ done: true });
@@ -208,15 +212,7 @@ describe('verifying a re-key', () => {
     expect(inventories).toBe(1);
     // A person acknowledges it ten minutes later; the acknowledgement resumes the run, which looks again at once.
     clock.now = new Date('2026-11-28T13:10:00.000Z');
-    await incidents.recordResource(incident.id, 'ssm:us-west-2:parameter:/app/token', {
-      service: 'ssm',
-      kind: 'parameter',
-      id: '/app/token',
-      region: 'us-west-2',
-      status: 'acknowledged',
-      detail: 'bob: gone with the app',
-      at: clock.now.toISOString(),
-    });
+    await acknowledged(incidents, incident.id, clock.now.toISOString());
     // Nothing is left by the records: the key is disabled now, without an inventory; it cannot pass on records.
     expect(await step()).toEqual({
       done: false,
