@@ -148,6 +148,28 @@ export const describeIncidentStore = (
       expect(released.expiresAt).toBe(Date.parse(decision.at) / 1000 + 90 * 86_400);
     });
 
+    it('records what re-keying would do once, and only while it may still be approved', async () => {
+      const draft = incident('plan');
+      await incidents.open(draft);
+      const plan = {
+        at: '2026-11-28T12:10:00.000Z',
+        moves: 1,
+        person: 0,
+        lines: [{ key: 'ssm:us-east-1:parameter:/app/db', how: 'put again', person: false, stays: 'history' }],
+        more: 0,
+        gaps: {},
+        replicaRegions: [],
+      };
+      expect((await incidents.recordRekeyPlan(draft.id, plan)).rekeyPlan).toEqual(plan);
+      await expect(incidents.recordRekeyPlan(draft.id, { ...plan, moves: 2 })).rejects.toThrow(StateConflictError);
+      expect((await incidents.get(draft.id))!.rekeyPlan).toEqual(plan);
+      const late = incident('late-plan');
+      await incidents.open(late);
+      await incidents.recordContainment(late.id, [], '2026-11-28T12:00:01.000Z');
+      await incidents.decide(late.id, 'approved', { ...decision, action: 'approve-rekey' });
+      await expect(incidents.recordRekeyPlan(late.id, plan)).rejects.toThrow(StateConflictError);
+    });
+
     it('records re-keying: begun once from approved, resumed as it stands, the replacement key claimed once', async () => {
       const draft = incident('rekey');
       await incidents.open(draft);
