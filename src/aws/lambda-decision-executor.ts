@@ -1,4 +1,5 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { invokeAsynchronously } from './lambda-async';
 import type { DecisionJob } from '../approvals/carry-out';
 import type { DecisionExecutor } from '../approvals/decide';
 
@@ -17,14 +18,7 @@ export class LambdaDecisionExecutor implements DecisionExecutor {
   ) {}
 
   async dispatch(job: DecisionJob): Promise<'handed-over'> {
-    const { StatusCode } = await this.lambda.send(
-      new InvokeCommand({
-        FunctionName: this.functionName,
-        InvocationType: 'Event',
-        Payload: Buffer.from(JSON.stringify(job)),
-      }),
-    );
-    if (StatusCode !== 202) throw new Error(`Lambda did not queue the decision (status ${StatusCode})`);
+    await invokeAsynchronously(this.lambda, this.functionName, job, 'the decision');
     return 'handed-over';
   }
 }

@@ -1,4 +1,3 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { LambdaRekeyPlanner } from '../aws/lambda-rekey-planner';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActionDeps } from '../actions/action';
@@ -71,7 +70,11 @@ export const responderDeps = (config: Config) => {
     },
   };
   if (config.rekeyPlanFunction)
-    deps.rekeyPlanner = new LambdaRekeyPlanner(new LambdaClient(clientSettings()), config.rekeyPlanFunction);
+    deps.rekeyPlanner = new LambdaRekeyPlanner(
+      // Loaded when first needed (a dynamic import esbuild keeps lazy), not when a responder starts.
+      async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(clientSettings()),
+      config.rekeyPlanFunction,
+    );
   return { deps, deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl) };
 };
 

@@ -3,6 +3,7 @@ import { tellPeople } from '../../notify/tell-people';
 import { type RekeyStep, stepInputs } from '../step';
 import { incidentOf } from './incident-of';
 import { verifyRekey } from './verify';
+import { deletionApproved } from '../waiting';
 
 /**
  * Schedules the old key's deletion with the run's waiting period (7 to 30 days). Never before verification and the
@@ -25,7 +26,7 @@ export const scheduleDeletion: RekeyStep<typeof stepInputs.runSnapshotAndReplace
         );
       return { deletionDate: incident.rekey.deletionDate };
     }
-    const approved = (incident.decisions ?? []).some((decision) => decision.action === 'approve-deletion');
+    const approved = deletionApproved(incident);
     if (incident.status !== 're-keyed' || !incident.rekey?.verifiedAt || !approved) {
       throw new Error(
         `refusing to schedule the deletion of ${run.keyArn}: the incident is ${incident.status}, ${incident.rekey?.verifiedAt ? 'verified' : 'not verified'}, ${approved ? 'approved' : 'not approved'}`,

@@ -149,9 +149,6 @@ export const verifyRekey = async (
     let incident = await incidentOf(run, deps);
     const progress = incident.rekey!;
     const { remaining, gaps, inventoried } = await whatIsLeft(run, snapshot, progress, deps, forceInventory);
-    // An inventory records what it found: read again, so the message says what the items say now.
-    if (inventoried) incident = await incidentOf(run, deps);
-    const recordedNow = incident.rekey!.resources;
     const now = deps.now();
     // When things change from here on (disabled, verified): after the inventory, which may have taken minutes.
     const changedAt = now.toISOString();
@@ -161,6 +158,9 @@ export const verifyRekey = async (
     if (remaining.length > 0) {
       const report = createHash('sha256').update(remaining.join('\n')).digest('hex').slice(0, 16);
       if (report !== progress.remainingReported) {
+        // An inventory records what it found: read again, so the message says what the items say now.
+        if (inventoried) incident = await incidentOf(run, deps);
+        const recordedNow = incident.rekey!.resources;
         // Each with a link to acknowledge it (a page that shows it and asks why), where an approval endpoint is set.
         const ackUrl = await acknowledgementLinks(incident.id, deps);
         const waiting = remaining.slice(0, shownInMessage).map((key) => {
