@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -29,6 +30,7 @@ import {
   type Incident,
   type RekeyPreview,
   type RekeyProgress,
+  type ResourceEntry,
   type ResourceProgress,
   type SignalEntry,
   type TimelineEntry,
@@ -79,6 +81,12 @@ const resourceKeyOf = (id: string, key: string) => ({ pk: `INCIDENT#${id}`, sk: 
  * move.
  */
 const resourceGraceDays = 60;
+/** Resource items written at once by one call. */
+const resourceWriters = 8;
+/** Named condition: a resource's record is not a person's acknowledgement (which stands until the incident goes). */
+const notAcknowledged = 'attribute_not_exists(pk) OR #status <> :acknowledged';
+/** Statuses in which re-keying has effects to record. */
+const rekeyingStatuses = new Set<IncidentStatus>(['re-keying', 're-keyed', 'deletion-scheduled']);
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
@@ -289,9 +297,50 @@ export class DynamoDbIncidentStore implements IncidentStore {
 
   /**
    * One item per resource, beside the incident's (same partition): an incident re-keying thousands of resources stays
-   * far from DynamoDB's 400 KB item limit. Written only while the incident is re-keying (a condition on its item).
+   * far from DynamoDB's 400 KB item limit. A PutItem each, a few at a time, under the resource's own condition (a
+   * person's acknowledgement stands), after one read that finds the incident re-keying. Not one transaction with the
+   * incident's condition: a transaction holds 100 actions at most and costs each item twice
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html), and what is recorded
+   * here already happened to the resource: an incident that moved on meanwhile still gets the record of it.
    */
-  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<void> {
+  async recordResources(id: string, resources: readonly ResourceEntry[]): Promise<void> {
+    if (resources.length === 0) return;
+    const { Item } = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keyOf(id),
+        ConsistentRead: true,
+        ProjectionExpression: '#status, rekey.startedBy',
+        ExpressionAttributeNames: { '#status': 'status' },
+      }),
+    );
+    if (!Item || !(Item.rekey as object | undefined) || !rekeyingStatuses.has(Item.status as IncidentStatus))
+      throw new StateConflictError(id, Item ? await this.get(id) : undefined);
+    const latest = [...new Map(resources).entries()];
+    let next = 0;
+    const writer = async () => {
+      while (next < latest.length) {
+        const [key, progress] = latest[next++]!;
+        try {
+          await this.documents.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: this.resourceItem(id, key, progress),
+              ConditionExpression: notAcknowledged,
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':acknowledged': 'acknowledged' },
+            }),
+          );
+        } catch (error) {
+          // A person acknowledged it meanwhile: their record stands.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(resourceWriters, latest.length) }, writer));
+  }
+
+  async recordAcknowledgement(id: string, key: string, progress: ResourceProgress): Promise<void> {
     try {
       await this.documents.send(
         new TransactWriteCommand({
@@ -309,12 +358,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: {
-                  ...resourceKeyOf(id, key),
-                  key,
-                  ...boundedProgress(progress),
-                  expiresAt: expiresAfter(progress.at, this.retentionDays + resourceGraceDays),
-                },
+                Item: this.resourceItem(id, key, { ...progress, status: 'acknowledged' }),
               },
             },
           ],
@@ -325,6 +369,15 @@ export class DynamoDbIncidentStore implements IncidentStore {
       if (error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
       throw new StateConflictError(id, await this.get(id), { cause: error });
     }
+  }
+
+  private resourceItem(id: string, key: string, progress: ResourceProgress) {
+    return {
+      ...resourceKeyOf(id, key),
+      key,
+      ...boundedProgress(progress),
+      expiresAt: expiresAfter(progress.at, this.retentionDays + resourceGraceDays),
+    };
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {

@@ -12,6 +12,7 @@ import {
   type Incident,
   type RekeyPreview,
   type RekeyProgress,
+  type ResourceEntry,
   type ResourceProgress,
   type SignalEntry,
   type TimelineEntry,
@@ -125,13 +126,20 @@ export class InMemoryIncidentStore implements IncidentStore {
     return keyArn;
   }
 
-  async recordResource(id: string, key: string, progress: ResourceProgress): Promise<void> {
+  async recordResources(id: string, resources: readonly ResourceEntry[]): Promise<void> {
+    if (resources.length === 0) return;
     const current = this.rekeying(id);
     // As in DynamoDB, where each resource is an item of its own: no line in the incident's timeline.
-    this.incidents.set(id, {
-      ...current,
-      rekey: { ...current.rekey!, resources: { ...current.rekey!.resources, [key]: boundedProgress(progress) } },
-    });
+    const recorded = { ...current.rekey!.resources };
+    for (const [key, progress] of resources)
+      if (recorded[key]?.status !== 'acknowledged') recorded[key] = boundedProgress(progress);
+    this.incidents.set(id, { ...current, rekey: { ...current.rekey!, resources: recorded } });
+  }
+
+  async recordAcknowledgement(id: string, key: string, progress: ResourceProgress): Promise<void> {
+    const current = this.rekeying(id);
+    const resources = { ...current.rekey!.resources, [key]: boundedProgress({ ...progress, status: 'acknowledged' }) };
+    this.incidents.set(id, { ...current, rekey: { ...current.rekey!, resources } });
   }
 
   async advance(id: string, to: IncidentStatus, at: string, what: string): Promise<Incident> {

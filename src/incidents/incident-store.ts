@@ -7,6 +7,7 @@ import type {
   Incident,
   RekeyPreview,
   RekeyProgress,
+  ResourceEntry,
   ResourceProgress,
   SignalEntry,
 } from './incident';
@@ -63,10 +64,18 @@ export interface IncidentStore {
   /** Records the replacement key once; a second, different key loses and the first is returned. */
   claimReplacementKey(id: string, keyArn: string, at: string): Promise<string>;
   /**
-   * Records what became of one resource. Returns nothing: re-reading an incident with thousands of resources after
-   * every one of them would be quadratic; callers that need the incident read it once, when they need it.
+   * Records what re-keying did to resources, each on its own item (the last entry of a key wins), for an incident
+   * that is re-keying (StateConflictError otherwise). What is recorded already happened, so it is not undone by the
+   * incident moving on meanwhile; a person's acknowledgement of a resource stands (its entry is dropped). Returns
+   * nothing: re-reading an incident with thousands of resources after each would be quadratic; callers that need the
+   * incident read it once, when they need it.
    */
-  recordResource(id: string, key: string, progress: ResourceProgress): Promise<void>;
+  recordResources(id: string, resources: readonly ResourceEntry[]): Promise<void>;
+  /**
+   * A person's acknowledgement that a resource may stay on the old key, recorded only while the incident is re-keying
+   * (StateConflictError otherwise): a decision, so conditional on the incident, where recordResources records effects.
+   */
+  recordAcknowledgement(id: string, key: string, progress: ResourceProgress): Promise<void>;
   /**
    * Records what re-keying would do, once, while re-keying may still be approved (open, contained,
    * awaiting-approval): a plan that arrives after the approval, or after another, is not recorded

@@ -81,9 +81,13 @@ export interface ResourceProgress {
   at: string;
 }
 
+/** A resource's key on the incident (`service:region:kind:id`) and what became of it. */
+export type ResourceEntry = readonly [key: string, progress: ResourceProgress];
+
 /**
- * A resource's progress as stored: its texts capped, since every resource lives in the incident's one DynamoDB item
- * (400 KB at most). The CLI and messages show what is kept; the full instructions are rebuilt by running the step.
+ * A resource's progress as stored: its texts capped (a few KB an item), so a hundred fit a DynamoDB transaction's
+ * 4 MB many times over, and messages that list many stay small. The CLI and messages show what is kept; the full
+ * instructions are rebuilt by running the step.
  */
 export const boundedProgress = (progress: ResourceProgress): ResourceProgress => {
   const cap = (texts: string[] | undefined, total: number) => {

@@ -35,7 +35,7 @@ export const acknowledgeResource = async (
 ): Promise<boolean> => {
   const known = acknowledgeable(await incidents.get(incidentId), incidentId, key);
   const [service = 'unknown', region = '', ...rest] = key.split(':');
-  await incidents.recordResource(incidentId, key, {
+  await incidents.recordAcknowledgement(incidentId, key, {
     service: known?.service ?? (service === 'inventory' ? region : service),
     kind: known?.kind ?? (service === 'inventory' ? 'inventory' : 'resource'),
     id: known?.id ?? rest.join(':'),

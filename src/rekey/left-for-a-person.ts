@@ -1,17 +1,18 @@
+import type { ResourceEntry } from '../incidents/incident';
 import type { ProtectedResource } from './protected-resource';
-import { resourceKeyOf, type RekeyDeps } from './step';
+import { resourceKeyOf } from './step';
 
 /**
- * Records a resource as waiting for a person (to move it, or acknowledge it stays on the old key), on its own item:
+ * A resource waiting for a person (to move it, or acknowledge it stays on the old key), as its own item records it:
  * verification counts it as left, the message lists it with what to do, and the deletion waits for it.
  */
-export const recordForAPerson = (
-  deps: Pick<RekeyDeps, 'incidents' | 'now'>,
-  incidentId: string,
+export const leftForAPerson = (
   resource: ProtectedResource,
   why: { detail: string; instructions: string[] },
-): Promise<void> =>
-  deps.incidents.recordResource(incidentId, resourceKeyOf(resource), {
+  at: string,
+): ResourceEntry => [
+  resourceKeyOf(resource),
+  {
     service: resource.service,
     kind: resource.kind,
     id: resource.id,
@@ -20,5 +21,6 @@ export const recordForAPerson = (
     detail: why.detail,
     instructions: why.instructions,
     ...(resource.detail ? { resourceDetail: resource.detail } : {}),
-    at: deps.now().toISOString(),
-  });
+    at,
+  },
+];

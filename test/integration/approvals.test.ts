@@ -275,16 +275,21 @@ describe('the approval endpoint, against moto', () => {
     const { incidents, at } = await rekeying(incidentId, keyArn);
     // A secret an outsider named: its name is shown as text, never as markup or a second line.
     const hostile = 'secretsmanager:us-east-1:secret:<img src=x onerror=alert(1)>\u202eevil';
-    await incidents.recordResource(incidentId, hostile, {
-      service: 'secretsmanager',
-      kind: 'secret',
-      id: '<img src=x onerror=alert(1)>\u202eevil',
-      region: 'us-east-1',
-      status: 'needs-human',
-      detail: 'could not be moved: AccessDeniedException',
-      instructions: ['Ask the secret owner to allow kms-warden, or acknowledge it.'],
-      at,
-    });
+    await incidents.recordResources(incidentId, [
+      [
+        hostile,
+        {
+          service: 'secretsmanager',
+          kind: 'secret',
+          id: '<img src=x onerror=alert(1)>\u202eevil',
+          region: 'us-east-1',
+          status: 'needs-human',
+          detail: 'could not be moved: AccessDeniedException',
+          instructions: ['Ask the secret owner to allow kms-warden, or acknowledge it.'],
+          at,
+        },
+      ],
+    ]);
     const taskToken = `AQB4AAAA-people-${incidentId}`;
     await incidents.recordRekey(incidentId, { awaiting: { for: 'people', token: taskToken, since: at } }, at, null);
     const link = signToken(

@@ -208,14 +208,14 @@ export const describeIncidentStore = (
         detail: 'moved',
         at: '2026-11-28T13:04:00.000Z',
       };
-      await incidents.recordResource(draft.id, 'ssm:us-east-1:/app/db', resource);
+      await incidents.recordResources(draft.id, [['ssm:us-east-1:/app/db', resource]]);
       const recorded = (await incidents.get(draft.id))!;
       expect(recorded.rekey!.resources).toEqual({ 'ssm:us-east-1:/app/db': resource });
       // Each resource is recorded beside the incident, not in its timeline: thousands fit.
       expect(recorded.timeline.some((t) => t.what.includes('/app/db'))).toBe(false);
       // Read a page at a time in key order, from after a cursor; the incident's own item alone without them.
       for (const key of ['s3:us-east-1:bucket:b', 'lambda:us-east-1:f', 'ssm:us-east-1:/z'])
-        await incidents.recordResource(draft.id, key, { ...resource, id: key });
+        await incidents.recordResources(draft.id, [[key, { ...resource, id: key }]]);
       const first = await incidents.resourcesAfter(draft.id, '', 2);
       expect(first.resources.map(([key]) => key)).toEqual(['lambda:us-east-1:f', 's3:us-east-1:bucket:b']);
       expect(first.next).toBe('s3:us-east-1:bucket:b');
@@ -223,6 +223,40 @@ export const describeIncidentStore = (
       expect(rest.resources.map(([key]) => key)).toEqual(['ssm:us-east-1:/app/db', 'ssm:us-east-1:/z']);
       expect(rest.resources[0]![1]).toEqual(resource);
       expect((await incidents.resourcesAfter(draft.id, rest.resources.at(-1)![0], 2)).resources).toEqual([]);
+      // Many at once (more than one transaction's hundred actions), a key given twice written once with its last.
+      const many = Array.from(
+        { length: 250 },
+        (_, i) =>
+          [`ssm:us-east-1:parameter:/many/${String(i).padStart(3, '0')}`, { ...resource, id: `/many/${i}` }] as const,
+      );
+      await incidents.recordResources(draft.id, [
+        ...many,
+        [many[7]![0], { ...resource, status: 'needs-human', detail: 'last' }],
+      ]);
+      const walked: string[] = [];
+      for (let after = ''; ;) {
+        const page = await incidents.resourcesAfter(draft.id, after, 100);
+        walked.push(...page.resources.filter(([key]) => key.includes('/many/')).map(([key]) => key));
+        if (!page.next) break;
+        after = page.next;
+      }
+      expect(walked).toEqual(many.map(([key]) => key));
+      expect((await incidents.get(draft.id))!.rekey!.resources[many[7]![0]]).toMatchObject({
+        status: 'needs-human',
+        detail: 'last',
+      });
+      // A person's acknowledgement stands: what re-keying records after it leaves it as it is.
+      await incidents.recordAcknowledgement(draft.id, many[8]![0], {
+        ...resource,
+        detail: 'acknowledged by bob: gone',
+      });
+      await incidents.recordResources(draft.id, [
+        [many[8]![0], { ...resource, status: 'needs-human', detail: 'found' }],
+      ]);
+      expect((await incidents.get(draft.id))!.rekey!.resources[many[8]![0]]).toMatchObject({
+        status: 'acknowledged',
+        detail: 'acknowledged by bob: gone',
+      });
       const head = (await incidents.head(draft.id))!;
       expect(head).toMatchObject({ id: draft.id, status: 're-keying', rekey: { replacementKeyArn: 'arn:new-1' } });
       expect(Object.keys(head.rekey!.resources)).toEqual([]);
@@ -251,6 +285,12 @@ export const describeIncidentStore = (
       await expect(
         incidents.recordRekey(draft.id, { verifiedAt: 'x' }, '2026-11-28T16:01:00.000Z', 'late'),
       ).rejects.toThrow(StateConflictError);
+      await expect(incidents.recordResources(draft.id, [['ssm:us-east-1:/late', resource]])).rejects.toThrow(
+        StateConflictError,
+      );
+      await expect(incidents.recordAcknowledgement(draft.id, 'ssm:us-east-1:/late', resource)).rejects.toThrow(
+        StateConflictError,
+      );
     });
 
     it('records where the Slack message is once, and nothing for an incident that does not exist', async () => {

@@ -34,36 +34,46 @@ const replicate = async (incident: Incident, keyArn: string, replica: ReplicaSna
     id: replica.keyArn,
   });
   if (foreign.length > 0 && incident.rekey?.resources[policyKey]?.status !== 'acknowledged') {
-    await deps.incidents.recordResource(incident.id, policyKey, {
-      service: 'kms',
-      kind: 'replica-policy',
-      id: replica.keyArn,
-      region: replica.region,
-      status: 'needs-human',
-      detail: `the replica's policy lets in ${foreign.join(', ')}, and its new replica would copy it`,
-      instructions: [
-        `Check whether these principals belong in ${replica.keyArn}'s policy: ${foreign.join(', ')}. If not, remove them (aws kms put-key-policy --region ${replica.region}) and run re-keying again; if they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${policyKey} --why "..." --yes) and run again.`,
+    await deps.incidents.recordResources(incident.id, [
+      [
+        policyKey,
+        {
+          service: 'kms',
+          kind: 'replica-policy',
+          id: replica.keyArn,
+          region: replica.region,
+          status: 'needs-human',
+          detail: `the replica's policy lets in ${foreign.join(', ')}, and its new replica would copy it`,
+          instructions: [
+            `Check whether these principals belong in ${replica.keyArn}'s policy: ${foreign.join(', ')}. If not, remove them (aws kms put-key-policy --region ${replica.region}) and run re-keying again; if they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${policyKey} --why "..." --yes) and run again.`,
+          ],
+          at: deps.now().toISOString(),
+        },
       ],
-      at: deps.now().toISOString(),
-    });
+    ]);
     throw new ForeignPrincipalsInPolicyError(replica.keyArn, foreign);
   }
   const made = await deps.keys.ensureReplica(keyArn, replica, policy, tags);
   const key = resourceKeyOf({ service: 'kms', region: replica.region, kind: 'replica-region', id: replica.keyArn });
   if (incident.rekey?.resources[key]) return;
   const at = deps.now().toISOString();
-  await deps.incidents.recordResource(incident.id, key, {
-    service: 'kms',
-    kind: 'replica-region',
-    id: replica.keyArn,
-    region: replica.region,
-    status: 'needs-human',
-    detail: `the replacement's replica ${made} was made in ${replica.region}; what the old replica protects there is not moved by this run`,
-    instructions: [
-      `In ${replica.region}, move what ${replica.keyArn} protects to ${made}, service by service as the README's re-keying table says (the aliases there already point at it; list what is on it with npx kms-warden rekey plan ${replica.keyArn} --region ${replica.region}), then acknowledge: npx kms-warden rekey ack ${incident.id} ${key} --why "..." --yes. The old replica stays usable there until then; verification disables it with the primary.`,
+  await deps.incidents.recordResources(incident.id, [
+    [
+      key,
+      {
+        service: 'kms',
+        kind: 'replica-region',
+        id: replica.keyArn,
+        region: replica.region,
+        status: 'needs-human',
+        detail: `the replacement's replica ${made} was made in ${replica.region}; what the old replica protects there is not moved by this run`,
+        instructions: [
+          `In ${replica.region}, move what ${replica.keyArn} protects to ${made}, service by service as the README's re-keying table says (the aliases there already point at it; list what is on it with npx kms-warden rekey plan ${replica.keyArn} --region ${replica.region}), then acknowledge: npx kms-warden rekey ack ${incident.id} ${key} --why "..." --yes. The old replica stays usable there until then; verification disables it with the primary.`,
+        ],
+        at,
+      },
     ],
-    at,
-  });
+  ]);
   await deps.incidents.recordRekey(incident.id, {}, at, `replica of the replacement in ${replica.region}: ${made}`);
 };
 
@@ -76,36 +86,46 @@ export const createReplacement: RekeyStep<typeof stepInputs.runAndSnapshot, { ke
     const unlike = notReplaceable(snapshot);
     if (!recorded && unlike.reasons.length > 0) {
       // Refused, never downgraded: recorded with a plan for a person, and the run stops (not retried).
-      await deps.incidents.recordResource(incident.id, notReplaceableKey, {
-        service: 'kms',
-        kind: 'key',
-        id: snapshot.keyArn,
-        region: snapshot.region,
-        status: 'needs-human',
-        detail: `not replaced: ${unlike.reasons.join('; ')}`,
-        instructions: unlike.instructions,
-        at: deps.now().toISOString(),
-      });
+      await deps.incidents.recordResources(incident.id, [
+        [
+          notReplaceableKey,
+          {
+            service: 'kms',
+            kind: 'key',
+            id: snapshot.keyArn,
+            region: snapshot.region,
+            status: 'needs-human',
+            detail: `not replaced: ${unlike.reasons.join('; ')}`,
+            instructions: unlike.instructions,
+            at: deps.now().toISOString(),
+          },
+        ],
+      ]);
       throw new KeyNotReplaceableError(snapshot.keyArn, unlike.reasons);
     }
     const { tags, dropped } = replacementTagsOf(snapshot, incident.id);
     const foreign = foreignGrantees(snapshot, deps.settings.trustedAccounts ?? []);
     if (!recorded && foreign.length > 0 && incident.rekey?.resources[foreignPolicyKey]?.status !== 'acknowledged') {
       // The run stops here, recorded and told; a person checks the policy, then acknowledges it and runs again.
-      await deps.incidents.recordResource(incident.id, foreignPolicyKey, {
-        service: 'kms',
-        kind: 'key-policy',
-        id: snapshot.keyArn,
-        region: snapshot.region,
-        status: 'needs-human',
-        detail: `the old key's policy lets in ${foreign.join(', ')}, and the replacement would copy it`,
-        instructions: [
-          `Check whether these principals belong in the key policy: ${foreign.join(', ')}.`,
-          `If not, remove them from ${snapshot.keyArn}'s policy (aws kms put-key-policy), then run re-keying again: it reads the policy again.`,
-          `If they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${foreignPolicyKey} --why "..." --yes) and run re-keying again: the replacement gets the same policy.`,
+      await deps.incidents.recordResources(incident.id, [
+        [
+          foreignPolicyKey,
+          {
+            service: 'kms',
+            kind: 'key-policy',
+            id: snapshot.keyArn,
+            region: snapshot.region,
+            status: 'needs-human',
+            detail: `the old key's policy lets in ${foreign.join(', ')}, and the replacement would copy it`,
+            instructions: [
+              `Check whether these principals belong in the key policy: ${foreign.join(', ')}.`,
+              `If not, remove them from ${snapshot.keyArn}'s policy (aws kms put-key-policy), then run re-keying again: it reads the policy again.`,
+              `If they do, acknowledge it (npx kms-warden rekey ack ${incident.id} ${foreignPolicyKey} --why "..." --yes) and run re-keying again: the replacement gets the same policy.`,
+            ],
+            at: deps.now().toISOString(),
+          },
         ],
-        at: deps.now().toISOString(),
-      });
+      ]);
       throw new ForeignPrincipalsInPolicyError(snapshot.keyArn, foreign);
     }
     const found = recorded ?? (await deps.keys.findKeyTagged(snapshot.region, tags));

@@ -17,20 +17,24 @@ export const inventory: RekeyStep<
     const incident = await incidentOf(run, deps);
     const found = await findProtected(snapshot, deps);
     const at = deps.now().toISOString();
-    for (const resource of found.resources) {
-      const key = resourceKeyOf(resource);
-      if (incident.rekey?.resources[key]) continue;
-      await deps.incidents.recordResource(incident.id, key, {
-        service: resource.service,
-        kind: resource.kind,
-        id: resource.id,
-        region: resource.region,
-        status: 'pending',
-        detail: 'found on the old key',
-        ...(resource.detail ? { resourceDetail: resource.detail } : {}),
-        at,
-      });
-    }
+    await deps.incidents.recordResources(
+      incident.id,
+      found.resources
+        .filter((resource) => !incident.rekey?.resources[resourceKeyOf(resource)])
+        .map((resource) => [
+          resourceKeyOf(resource),
+          {
+            service: resource.service,
+            kind: resource.kind,
+            id: resource.id,
+            region: resource.region,
+            status: 'pending',
+            detail: 'found on the old key',
+            ...(resource.detail ? { resourceDetail: resource.detail } : {}),
+            at,
+          },
+        ]),
+    );
     const recorded = await deps.incidents.recordRekey(
       incident.id,
       { inventoryGaps: found.gaps },

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { kindOfError, remedyFor } from '../../actions/error-kinds';
-import type { ResourceProgress } from '../../incidents/incident';
+import type { ResourceEntry, ResourceProgress } from '../../incidents/incident';
 import { plainLine } from '../../notify/escape';
 import type { ProtectedResource } from '../protected-resource';
 import { type RekeyStep, stepInputs } from '../step';
 import { tellPeople } from '../../notify/tell-people';
 import { reEncrypt } from './re-encrypt';
-import { recordForAPerson } from '../left-for-a-person';
+import { leftForAPerson } from '../left-for-a-person';
 
 /** Resources one invocation takes on, at most, and how many at once. */
 const batchSize = 40;
@@ -66,8 +66,12 @@ export const reEncryptBatch: RekeyStep<typeof batchInput, BatchOutcome> = {
     let moved = 0;
     let failed = 0;
     let taken = 0;
+    // What became of each resource, recorded together when the batch ends (a transaction per 99, not a write each).
+    const results: ResourceEntry[] = [];
+    // A failure a retry may fix stops the other workers too: the state machine retries the batch from its cursor.
+    let retryable = false;
     const worker = async () => {
-      while (taken < queue.length) {
+      while (!retryable && taken < queue.length) {
         if (deps.now().getTime() - started > budgetMs) return;
         const [key, next] = queue[taken++]!;
         const resource: ProtectedResource = {
@@ -78,27 +82,40 @@ export const reEncryptBatch: RekeyStep<typeof batchInput, BatchOutcome> = {
           ...(next.resourceDetail ? { detail: next.resourceDetail } : {}),
         };
         try {
-          await reEncrypt.run({ run, snapshot, replacement, resource }, deps);
+          results.push(await reEncrypt(resource, snapshot, replacement.keyArn, deps));
           moved += 1;
         } catch (error) {
           // A refusal that stays (permissions, a bucket policy, Object Lock, a resource another service manages) is
           // this resource's alone: recorded on its item for a person, and the run goes on. Anything a retry may fix
-          // (throttling, 5xx) fails the batch, which the state machine retries; what was moved stays moved.
-          if (kindOfError(error) !== 'permanent') throw error;
+          // (throttling, 5xx) fails the batch, which the state machine retries; what was moved is recorded first
+          // and stays moved.
+          if (kindOfError(error) !== 'permanent') {
+            retryable = true;
+            throw error;
+          }
           const reason = plainLine(`${(error as Error).name}: ${(error as Error).message}`, 500);
-          await recordForAPerson(deps, run.incidentId, resource, {
-            detail: `could not be moved: ${reason}`,
-            instructions: [
-              plainLine(remedyFor(error as Error), 500),
-              `Move it to ${replacement.keyArn} yourself once the cause is fixed (verification finds it moved), or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
-            ],
-          });
+          results.push(
+            leftForAPerson(
+              resource,
+              {
+                detail: `could not be moved: ${reason}`,
+                instructions: [
+                  plainLine(remedyFor(error as Error), 500),
+                  `Move it to ${replacement.keyArn} yourself once the cause is fixed (verification finds it moved), or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
+                ],
+              },
+              deps.now().toISOString(),
+            ),
+          );
           deps.logger.warn('a resource could not be moved; the run goes on', { key, error: error as Error });
           failed += 1;
         }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    const ended = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+    await deps.incidents.recordResources(run.incidentId, results);
+    const thrown = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (thrown) throw thrown.reason;
     // Out of time before the end of the queue: the next batch goes on from the last resource started.
     const stoppedEarly = taken < queue.length;
     const outcome: BatchOutcome = {

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { tellPeople } from '../../notify/tell-people';
 import { resourceKeyOf, type RekeyDeps, type RekeyRun, type RekeyStep, stepInputs } from '../step';
 import { oldKeysOf, type KeySnapshot } from '../key-snapshot';
-import type { RekeyProgress } from '../../incidents/incident';
+import type { RekeyProgress, ResourceEntry } from '../../incidents/incident';
 import { secondsUntil } from '../waiting';
 import { acknowledgementRef } from '../acknowledge';
 import { signToken } from '../../notify/approval-token';
 import { findProtected } from './find-protected';
-import { recordForAPerson } from '../left-for-a-person';
+import { leftForAPerson } from '../left-for-a-person';
 import { incidentOf } from './incident-of';
 
 /** How many waiting resources a message lists; the CLI shows them all. */
@@ -77,31 +77,37 @@ const whatIsLeft = async (
   }
   const found = await findProtected(snapshot, deps);
   const foundKeys = new Set(found.resources.map(resourceKeyOf));
+  const changed: ResourceEntry[] = [];
   for (const resource of found.resources) {
     const key = resourceKeyOf(resource);
     const recorded = progress.resources[key];
     if (recorded && (leftStatuses.has(recorded.status) || recorded.status === 'acknowledged')) continue;
-    await recordForAPerson(deps, run.incidentId, resource, {
-      detail: recorded
-        ? `still on the old key at verification (was: ${recorded.detail})`
-        : 'found on the old key at verification: it appeared after the inventory',
-      instructions: [
-        `Move it to the replacement key, or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
-      ],
-    });
+    changed.push(
+      leftForAPerson(
+        resource,
+        {
+          detail: recorded
+            ? `still on the old key at verification (was: ${recorded.detail})`
+            : 'found on the old key at verification: it appeared after the inventory',
+          instructions: [
+            `Move it to the replacement key, or acknowledge that it stays on the old key: npx kms-warden rekey ack ${run.incidentId} ${key} --why "..." --yes`,
+          ],
+        },
+        at,
+      ),
+    );
   }
   // What waited for a person and is no longer on the old key was cut over: recorded, so the record says so. Not for
   // a service this inventory could not list: not found there proves nothing (a refused or throttled listing).
   for (const [key, resource] of Object.entries(progress.resources)) {
     if (resource.status !== 'needs-human' || foundKeys.has(key) || key.startsWith('kms:')) continue;
     if (found.gaps[resource.service] !== undefined) continue;
-    await deps.incidents.recordResource(run.incidentId, key, {
-      ...resource,
-      status: 'cut-over',
-      detail: `no longer on the old key (was: ${resource.detail})`,
-      at,
-    });
+    changed.push([
+      key,
+      { ...resource, status: 'cut-over', detail: `no longer on the old key (was: ${resource.detail})`, at },
+    ]);
   }
+  await deps.incidents.recordResources(run.incidentId, changed);
   await deps.incidents.recordRekey(run.incidentId, { inventoriedAt: at, inventoryGaps: found.gaps }, at, null);
   const remaining = [
     ...[...foundKeys].filter((key) => !acknowledged(key)),

@@ -15,13 +15,18 @@ const setup = async (resources: ProtectedResource[], clockStep = 0, refuse?: (id
   const incidents = new InMemoryIncidentStore();
   const incident = await rekeyingIncident(incidents, keyArn, record('ScheduleKeyDeletion.assumed-role'));
   for (const r of resources)
-    await incidents.recordResource(incident.id, resourceKeyOf(r), {
-      ...r,
-      status: 'pending',
-      detail: 'found',
-      ...(r.detail ? { resourceDetail: r.detail } : {}),
-      at: '2026-11-28T12:00:00.000Z',
-    });
+    await incidents.recordResources(incident.id, [
+      [
+        resourceKeyOf(r),
+        {
+          ...r,
+          status: 'pending',
+          detail: 'found',
+          ...(r.detail ? { resourceDetail: r.detail } : {}),
+          at: '2026-11-28T12:00:00.000Z',
+        },
+      ],
+    ]);
   const order: string[] = [];
   const service: ServiceReEncrypter = {
     service: 's3',

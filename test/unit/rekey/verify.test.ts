@@ -66,7 +66,7 @@ const setup = async (left: ProtectedResource[], lastUse: { at: string } | null |
 
 /** A person acknowledged that /app/token stays on the old key, at `at`. */
 const acknowledged = (incidents: InMemoryIncidentStore, incidentId: string, at: string) =>
-  incidents.recordResource(incidentId, 'ssm:us-west-2:parameter:/app/token', {
+  incidents.recordAcknowledgement(incidentId, 'ssm:us-west-2:parameter:/app/token', {
     service: 'ssm',
     kind: 'parameter',
     id: '/app/token',
@@ -241,12 +241,17 @@ describe('verifying a re-key', () => {
     const left = [token];
     const { step, incidents, incident, clock } = await setup(left);
     const key = 'ssm:us-west-2:parameter:/app/token';
-    await incidents.recordResource(incident.id, key, {
-      ...token,
-      status: 're-encrypted',
-      detail: 'moved',
-      at: '2026-11-28T12:00:00.000Z',
-    });
+    await incidents.recordResources(incident.id, [
+      [
+        key,
+        {
+          ...token,
+          status: 're-encrypted',
+          detail: 'moved',
+          at: '2026-11-28T12:00:00.000Z',
+        },
+      ],
+    ]);
     await step();
     expect((await incidents.get(incident.id))!.rekey!.resources[key]).toMatchObject({
       status: 'needs-human',
