@@ -68,17 +68,6 @@ export class StateConflictError<T> extends Error {
   }
 }
 
-/** Detection memory was changed by another invocation between reading and writing it. */
-export class MemoryConflictError extends Error {
-  override readonly name = 'MemoryConflictError';
-  constructor(
-    readonly entry: string,
-    options?: ErrorOptions,
-  ) {
-    super(`detection memory entry ${entry} changed concurrently`, options);
-  }
-}
-
 /** A replay input file that cannot be opened or decompressed. */
 export class UnreadableFileError extends Error {
   override readonly name = 'UnreadableFileError';

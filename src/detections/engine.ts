@@ -118,9 +118,14 @@ export const detectStateful = (
  * Runs every detector that applies to an API call. With a memory, stateful detectors run too and the call is
  * learnt afterwards; without one (a single event out of context), only the stateless detectors run.
  */
-export const detectSignals = (event: KmsApiCall, settings: DetectionSettings, memory?: DetectionMemory): Signal[] => {
+export const detectSignals = (
+  event: KmsApiCall,
+  settings: DetectionSettings,
+  memory?: DetectionMemory,
+  at?: number,
+): Signal[] => {
   const stateless = detectStateless(event, settings);
-  return memory ? [...stateless, ...detectStateful(event, settings, memory, stateless)] : stateless;
+  return memory ? [...stateless, ...detectStateful(event, settings, memory, stateless, at)] : stateless;
 };
 
 /** One signal per principal the finding names: each suspect gets its own incident and containment. */

@@ -2,7 +2,7 @@ import type { DetectionMemory, PairMemory, PrincipalMemory } from '../state/dete
 
 /** A principal's slice of detection memory, made empty the first time it is seen. */
 export const principalMemoryOf = (memory: DetectionMemory, principalArn: string): PrincipalMemory =>
-  memory.principal(principalArn) ?? { denied: [], enumerated: {} };
+  memory.principal(principalArn) ?? { denied: {}, enumerated: {} };
 
 /**
  * What is remembered of one principal's use of one key. The first use makes it (new-principal-for-key learns that),
@@ -15,3 +15,6 @@ export const pairMemoryOf = (memory: DetectionMemory, keyArn: string, principalA
   memory.putPair(keyArn, principalArn, pair);
   return pair;
 };
+
+/** Sources learnt per (key, principal): past this, a principal is all over the map, and a new one says nothing. */
+export const maxSources = 100;

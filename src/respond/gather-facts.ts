@@ -87,7 +87,7 @@ const keysUsedBySuspect = async (
 ): Promise<Array<{ keyArn: string; key: KeyFacts }>> => {
   if (signal.keyArn) return [];
   const principal = principalKey(signal.principal.arn);
-  await deps.memory.prefetch({ principalArn: principal });
+  await deps.memory.prefetch([{ principalArn: principal }]);
   const remembered = Object.keys(deps.memory.principal(principal)?.keysUsed ?? {});
   const accessKeyId = signal.principal.accessKeyId;
   const now = deps.now();

@@ -3,7 +3,8 @@ import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
 import { principalIsListed, principalKey } from '../events/principal';
 import { containmentTagsChanged } from '../policy/key-facts';
-import { MemoryConflictError } from '../errors';
+import type { Signal } from '../detections/detection';
+import type { StreamMark } from '../state/detection-memory';
 import type { KeyStateChange } from '../state/key-journal';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
 
@@ -66,39 +67,54 @@ const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<voi
   });
 };
 
-/** Detects with detection memory: prefetch, detect and learn, flush; a lost race re-reads and runs again. */
-const detectWithMemory = async (call: KmsApiCall, deps: ResponderDeps) => {
-  for (let attempt = 1; ; attempt += 1) {
-    await deps.memory.prefetch({ principalArn: principalKey(call.principal.arn), keyArn: call.keyArn });
-    const signals = detectSignals(call, deps.settings, deps.memory);
-    try {
-      await deps.memory.flush();
-      return signals;
-    } catch (error) {
-      if (!(error instanceof MemoryConflictError) || attempt >= 3) throw error;
-      deps.logger.info('detection memory changed concurrently; detecting again', { attempt });
-    }
-  }
+/**
+ * The use case behind the KMS rules, for a batch of calls (the activity stream's) or one (the control-plane path):
+ * normalise each, journal what changes a key, detect over the batch in time order with one read of detection memory
+ * and one write per memory entry the batch changed, then decide, act, record and tell, call by call. Outcomes come in
+ * the order of the records given.
+ */
+export const respondToKmsApiCalls =
+  (deps: ResponderDeps) =>
+  async (records: readonly CloudTrailRecord[], mark?: StreamMark): Promise<Outcome[]> => {
+    const calls = records.map((record) =>
+      normaliseKmsApiCall(record, { responderRoles: deps.settings.responderRoles }),
+    );
+    for (const call of calls) if (call.succeeded) await journalChange(call, deps);
+    await deps.memory.prefetch(
+      calls.map((call) => ({ principalArn: principalKey(call.principal.arn), keyArn: call.keyArn })),
+    );
+    // In time order: a stream keeps a principal's events in arrival order, which CloudTrail does not promise is time
+    // order. A stable sort keeps arrival order between equal times.
+    const inTimeOrder = calls
+      .map((call, index) => ({ call, index, at: Date.parse(call.eventTime) }))
+      .sort((a, b) => a.at - b.at);
+    const signals: Signal[][] = new Array(calls.length);
+    for (const { call, index, at } of inTimeOrder) signals[index] = detectSignals(call, deps.settings, deps.memory, at);
+    // Acted on before what was learnt is written: a batch that fails in between is retried whole, detects the same
+    // signals again from the same memory, and the responses are idempotent (an incident per signal). Written first,
+    // a retry would find the batch learnt and raise nothing. (Responding to API-call signals reads no memory, so it
+    // leaves the batch's entries as they are.)
+    const outcomes: Outcome[] = [];
+    for (const [index, call] of calls.entries()) outcomes.push(await outcomeOf(call, signals[index]!, deps));
+    await deps.memory.flush(mark);
+    return outcomes;
+  };
+
+const outcomeOf = async (call: KmsApiCall, signals: Signal[], deps: ResponderDeps): Promise<Outcome> => {
+  if (signals.length > 0) return respondToSignals(signals, deps);
+  const context = {
+    eventId: call.eventId,
+    eventName: call.eventName,
+    keyArn: call.keyArn,
+    principal: call.principal.arn,
+  };
+  if (!call.succeeded) deps.logger.info('failed KMS call: nothing to undo', { ...context, errorCode: call.errorCode });
+  else deps.logger.debug('no signal', context);
+  return { status: 'ignored', reason: call.succeeded ? 'no detector fired' : `call failed with ${call.errorCode}` };
 };
 
-/** The use case behind the KMS rules: normalise, detect, decide, act, record, tell. */
-export const respondToKmsApiCall =
-  (deps: ResponderDeps) =>
-  async (event: { detail: CloudTrailRecord }): Promise<Outcome> => {
-    const call = normaliseKmsApiCall(event.detail, { responderRoles: deps.settings.responderRoles });
-    const context = {
-      eventId: call.eventId,
-      eventName: call.eventName,
-      keyArn: call.keyArn,
-      principal: call.principal.arn,
-    };
-    if (call.succeeded) await journalChange(call, deps);
-    const signals = await detectWithMemory(call, deps);
-    if (signals.length === 0) {
-      if (!call.succeeded)
-        deps.logger.info('failed KMS call: nothing to undo', { ...context, errorCode: call.errorCode });
-      else deps.logger.debug('no signal', context);
-      return { status: 'ignored', reason: call.succeeded ? 'no detector fired' : `call failed with ${call.errorCode}` };
-    }
-    return respondToSignals(signals, deps);
-  };
+/** The use case for one call: a batch of one. */
+export const respondToKmsApiCall = (deps: ResponderDeps) => {
+  const batch = respondToKmsApiCalls(deps);
+  return async (event: { detail: CloudTrailRecord }): Promise<Outcome> => (await batch([event.detail]))[0]!;
+};

@@ -4,15 +4,19 @@
  * Times are epoch milliseconds.
  */
 export interface PrincipalMemory {
-  /** Times of recent failed KMS calls, oldest first, within the burst window. */
-  denied: number[];
-  /** The event ids of `denied`, same order: an event delivered twice (EventBridge is at-least-once) counts once. */
-  deniedIds?: string[];
+  /**
+   * Event id -> time of recent failed KMS calls within the burst window, the latest `count` at most: an event
+   * delivered twice (EventBridge is at-least-once) counts once.
+   */
+  denied: Record<string, number>;
   deniedAlertedAt?: number;
   /** Key ARN -> last read-only management call on it, within the enumeration window. */
   enumerated: Record<string, number>;
   enumerationAlertedAt?: number;
-  /** Key ARN -> last use by this principal (to the hour): the keys to protect when its credentials leak. */
+  /**
+   * Key ARN -> last use by this principal (to the hour): the keys to protect when its credentials leak. The most
+   * recent 50 are what counts; up to 100 are kept between prunings.
+   */
   keysUsed?: Record<string, number>;
 }
 
@@ -22,7 +26,7 @@ export interface KeyMemory {
 
 export interface PairMemory {
   firstSeen: number;
-  /** Network source (IP or VPC endpoint) -> first seen. */
+  /** Network source (IP or VPC endpoint) -> first seen; the first `maxSources` only. */
   sources: Record<string, number>;
   /** Hour index (epoch hours) -> calls in that hour, for the last week. */
   hourly: Record<string, number>;
@@ -39,10 +43,27 @@ export interface DetectionMemory {
   putPair(keyArn: string, principalArn: string, memory: PairMemory): void;
 }
 
+/**
+ * Where a batch of a stream ends: its shard and the sequence number of its last record. A store that keeps it per
+ * entry writes a retried batch (the whole or a part, as Lambda bisects a failing one) only to entries it did not
+ * reach the first time, so nothing is counted twice.
+ */
+export interface StreamMark {
+  shard: string;
+  sequence: string;
+}
+
 /** A memory that an adapter fills before detection and persists after it (DynamoDB in Lambda). */
 export interface DetectionMemoryStore extends DetectionMemory {
-  /** Loads the entries one event may read. */
-  prefetch(entries: { principalArn?: string; keyArn?: string }): Promise<void>;
-  /** Writes the entries changed since the last flush: at most one write per entry. */
-  flush(): Promise<void>;
+  /**
+   * Loads the entries the events of a batch may read (each principal, key and their pair), forgetting those loaded
+   * before.
+   */
+  prefetch(entries: ReadonlyArray<{ principalArn?: string; keyArn?: string }>): Promise<void>;
+  /**
+   * Writes what changed in the entries since they were read or last flushed: one write per changed entry, whatever
+   * the number of events that changed it, and never in conflict with another writer of the same entry. With a
+   * mark, an entry already written by a batch of the same shard that reached as far is left as it is.
+   */
+  flush(mark?: StreamMark): Promise<void>;
 }

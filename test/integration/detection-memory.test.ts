@@ -2,7 +2,6 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbDetectionMemory } from '../../src/aws/dynamodb-detection-memory';
-import { MemoryConflictError } from '../../src/errors';
 import { failed, record, viaEventBridge } from '../support/records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
@@ -30,39 +29,83 @@ describe('detection memory in DynamoDB, against moto', () => {
     return Items.map((item) => unmarshall(item)).filter((item) => String(item.pk).startsWith('MEMORY#'));
   };
 
-  it('writes each changed entry once per flush, with a version and a TTL, and reads it back', async () => {
+  it('writes each changed entry once per flush, as what changed, with a TTL, and reads it back', async () => {
     const writer = memory();
-    await writer.prefetch({ principalArn: alice, keyArn });
+    await writer.prefetch([{ principalArn: alice, keyArn }]);
     expect(writer.pair(keyArn, alice)).toBeUndefined();
     writer.putKey(keyArn, { firstSeen: 1 });
     writer.putPair(keyArn, alice, { firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 1 } });
     writer.putPair(keyArn, alice, { firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 2 } });
     await writer.flush();
+    expect(writer.sent).toEqual({ reads: 1, writes: 2, itemsWritten: 2 });
 
     const items = await memoryItems();
     expect(items.map((i) => i.pk).sort()).toEqual([`MEMORY#KEY#${keyArn}`, `MEMORY#PAIR#${keyArn}#${alice}`]);
-    expect(items.every((i) => i.version === 1 && i.expiresAt === Date.parse('2026-12-28T12:00:00.000Z') / 1000)).toBe(
-      true,
-    );
+    expect(items.every((i) => i.expiresAt === Date.parse('2026-12-28T12:00:00.000Z') / 1000)).toBe(true);
+    // Each map entry is an attribute of its own, so it changes on its own.
+    expect(items.find((i) => i.pk.startsWith('MEMORY#PAIR#'))).toMatchObject({
+      firstSeen: 1,
+      'sources.192.0.2.0': 1,
+      'hourly.10': 2,
+    });
 
     const reader = memory();
-    await reader.prefetch({ principalArn: alice, keyArn });
+    await reader.prefetch([{ principalArn: alice, keyArn }]);
     expect(reader.pair(keyArn, alice)).toEqual({ firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 2 } });
     expect(reader.principal(alice)).toBeUndefined();
+    // Nothing changed since the read: nothing written.
+    await reader.flush();
+    expect(reader.sent.writes).toBe(0);
   });
 
-  it('refuses to overwrite what another invocation wrote since it read', async () => {
-    const first = memory();
-    const second = memory();
-    await first.prefetch({ principalArn: alice, keyArn });
-    await second.prefetch({ principalArn: alice, keyArn });
-    first.putKey(keyArn, { firstSeen: 5 });
+  it('lands two invocations that change one entry at once, whatever the order: counts add up, first times stay', async () => {
+    const pairOf = (m: DynamoDbDetectionMemory) => m.pair(keyArn, bob);
+    const bob = 'arn:aws:iam::111122223333:role/bob';
+    const [first, second] = [memory(), memory()];
+    await first.prefetch([{ principalArn: bob, keyArn }]);
+    await second.prefetch([{ principalArn: bob, keyArn }]);
+    expect(pairOf(first)).toBeUndefined();
+    first.putPair(keyArn, bob, { firstSeen: 5, sources: { '198.51.100.1': 5 }, hourly: { '10': 3 } });
+    second.putPair(keyArn, bob, { firstSeen: 7, sources: { '203.0.113.9': 7 }, hourly: { '10': 4, '11': 1 } });
+    await second.flush();
     await first.flush();
-    second.putKey(keyArn, { firstSeen: 7 });
-    await expect(second.flush()).rejects.toThrow(MemoryConflictError);
     const reader = memory();
-    await reader.prefetch({ keyArn });
-    expect(reader.key(keyArn)).toEqual({ firstSeen: 5 });
+    await reader.prefetch([{ principalArn: bob, keyArn }]);
+    expect(pairOf(reader)).toEqual({
+      firstSeen: 7,
+      sources: { '198.51.100.1': 5, '203.0.113.9': 7 },
+      hourly: { '10': 7, '11': 1 },
+    });
+    // An old hour dropped is removed; a new one added to.
+    const next = pairOf(reader)!;
+    delete next.hourly['10'];
+    next.hourly['12'] = 1;
+    reader.putPair(keyArn, bob, next);
+    await reader.flush();
+    const again = memory();
+    await again.prefetch([{ principalArn: bob, keyArn }]);
+    expect(pairOf(again)!.hourly).toEqual({ '11': 1, '12': 1 });
+  });
+
+  it('writes a retried batch of a stream only where it did not land the first time: counts are not added twice', async () => {
+    const carol = 'arn:aws:iam::111122223333:role/carol';
+    const batch = async (sequence: string, calls: number) => {
+      const m = memory();
+      await m.prefetch([{ principalArn: carol, keyArn }]);
+      const pair = m.pair(keyArn, carol) ?? { firstSeen: 1, sources: {}, hourly: {} };
+      pair.hourly['10'] = (pair.hourly['10'] ?? 0) + calls;
+      m.putPair(keyArn, carol, pair);
+      await m.flush({ shard: 'shardId-000000000001', sequence });
+    };
+    await batch('49590338271490256608559692538361571095921575989136588898', 40);
+    // Retried whole, then as a half (Lambda bisects a failing batch): already there.
+    await batch('49590338271490256608559692538361571095921575989136588898', 40);
+    await batch('49590338271490256608559692538361571095921575989136588001', 20);
+    // The next batch of the shard, whose sequence number has more digits, lands.
+    await batch('149590338271490256608559692538361571095921575989136588899', 5);
+    const reader = memory();
+    await reader.prefetch([{ principalArn: carol, keyArn }]);
+    expect(reader.pair(keyArn, carol)!.hourly).toEqual({ '10': 45 });
   });
 
   it('counts a burst of refused calls across invocations of the real handler', async () => {
@@ -86,7 +129,7 @@ describe('detection memory in DynamoDB, against moto', () => {
     expect(outcomes.slice(0, 19).every((o) => o.status === 'ignored')).toBe(true);
     expect(outcomes[19]).toMatchObject({ status: 'responded', incidents: [{ status: 'contained' }] });
     const principal = (await memoryItems()).find((i) => i.pk === `MEMORY#PRINCIPAL#${alice}`);
-    expect(principal!.value.denied).toHaveLength(20);
-    expect(principal!.version).toBe(20);
+    // The last 20 refused calls, each under its event id: a redelivery is the same attribute.
+    expect(Object.keys(principal!).filter((name) => name.startsWith('denied.'))).toHaveLength(20);
   });
 });

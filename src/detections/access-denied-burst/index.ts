@@ -27,12 +27,14 @@ export const accessDeniedBurst = statefulDetection({
     const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
     const since = at - windowMinutes * 60_000;
     // Only the last `count` times can matter for the threshold; an event seen before is not counted again.
-    const ids = seen.deniedIds ?? [];
-    if (!ids.includes(event.eventId)) {
-      const kept = seen.denied.map((time, i) => ({ time, id: ids[i] ?? '' })).filter((d) => d.time > since);
-      const next = [...kept, { time: at, id: event.eventId }].slice(-count);
-      seen.denied = next.map((d) => d.time);
-      seen.deniedIds = next.map((d) => d.id);
+    if (seen.denied[event.eventId] === undefined) {
+      for (const [id, time] of Object.entries(seen.denied)) if (time <= since) delete seen.denied[id];
+      seen.denied[event.eventId] = at;
+      const kept = Object.entries(seen.denied);
+      if (kept.length > count) {
+        kept.sort(([, a], [, b]) => a - b);
+        for (const [id] of kept.slice(0, kept.length - count)) delete seen.denied[id];
+      }
     }
     // Reported once per window.
     if (fired) seen.deniedAlertedAt = at;
@@ -46,8 +48,9 @@ export const accessDeniedBurst = statefulDetection({
     const windowMs = windowMinutes * 60_000;
     const seen = memory.principal(principalKey(event.principal.arn));
     // An event delivered again is already among those counted (EventBridge delivers at least once).
-    if (seen?.deniedIds?.includes(event.eventId)) return null;
-    const recent = (seen?.denied ?? []).filter((time) => time > at - windowMs).length + 1;
+    if (seen?.denied[event.eventId] !== undefined) return null;
+    let recent = 1;
+    for (const time of Object.values(seen?.denied ?? {})) if (time > at - windowMs) recent += 1;
     const alertedRecently = seen?.deniedAlertedAt !== undefined && at - seen.deniedAlertedAt < windowMs;
     if (recent < count || alertedRecently) return null;
     return {

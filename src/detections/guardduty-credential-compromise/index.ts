@@ -59,7 +59,7 @@ const containLeakedCredential = (signal: Signal, facts: PlanningFacts): PlannedA
   return steps;
 };
 
-/** Keys remembered per principal, the most recently used kept. */
+/** Keys remembered per principal, the most recently used kept; pruned only past twice as many (amortized O(1)). */
 const maxKeysUsed = 50;
 
 /**
@@ -67,14 +67,14 @@ const maxKeysUsed = 50;
  */
 const rememberKeyUsed = (memory: DetectionMemory, principalArn: string, keyArn: string, at: number) => {
   const seen = principalMemoryOf(memory, principalArn);
-  const used = seen.keysUsed ?? {};
-  if (used[keyArn] !== undefined && hourOf(used[keyArn]!) === hourOf(at)) return;
+  const used = (seen.keysUsed ??= {});
+  const last = used[keyArn];
+  if (last !== undefined && hourOf(last) === hourOf(at)) return;
+  if (last === undefined && Object.keys(used).length >= 2 * maxKeysUsed) {
+    const recent = Object.entries(used).sort(([, a], [, b]) => b - a);
+    for (const [stale] of recent.slice(maxKeysUsed - 1)) delete used[stale];
+  }
   used[keyArn] = at;
-  const entries = Object.entries(used);
-  seen.keysUsed =
-    entries.length > maxKeysUsed
-      ? Object.fromEntries(entries.sort(([, a], [, b]) => b - a).slice(0, maxKeysUsed))
-      : used;
   memory.putPrincipal(principalArn, seen);
 };
 

@@ -1,4 +1,4 @@
-import { pairMemoryOf } from '../memory';
+import { maxSources, pairMemoryOf } from '../memory';
 import { statefulDetection } from '../detection';
 import { isolate } from '../responses';
 import { principalKey } from '../../events/principal';
@@ -20,7 +20,8 @@ export const newSourceForPrincipal = statefulDetection({
     if (!isKeyUse(event) || !source) return;
     const principalArn = principalKey(event.principal.arn);
     const pair = pairMemoryOf(memory, event.keyArn!, principalArn, at);
-    if (pair.sources[source] !== undefined) return;
+    // Only a new source costs a count; past the cap nothing more is learnt (nor detected).
+    if (pair.sources[source] !== undefined || Object.keys(pair.sources).length >= maxSources) return;
     pair.sources[source] = at;
     memory.putPair(event.keyArn!, principalArn, pair);
   },
@@ -32,6 +33,9 @@ export const newSourceForPrincipal = statefulDetection({
     const pair = memory.pair(event.keyArn!, principalKey(event.principal.arn));
     const learnedFor = settings.thresholds.learningPeriodDays * 86_400_000;
     if (!pair || at - pair.firstSeen < learnedFor || pair.sources[source] !== undefined) return null;
+    // A principal already seen from `maxSources` places uses many (a NAT pool, AWS's own addresses): one more says
+    // nothing.
+    if (Object.keys(pair.sources).length >= maxSources) return null;
     return {
       keyArn: event.keyArn,
       summary: `${event.principal.arn} used ${event.keyArn} from ${source}, not seen for this principal and key before`,

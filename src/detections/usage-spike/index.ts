@@ -8,8 +8,19 @@ import { isKeyUse } from '../new-principal-for-key';
 export const hourOf = (at: number): number => Math.floor(at / 3_600_000);
 const baselineHours = 7 * 24;
 
+/** The baseline last computed for a pair: it changes only when the hour does. */
+const baselines = new WeakMap<PairMemory, { hour: number; mean: number }>();
+
 /** Mean calls per hour over the week before the current hour, counting quiet hours since the pair was first seen. */
 export const baselineHourlyMean = (pair: PairMemory, hour: number): number => {
+  const known = baselines.get(pair);
+  if (known?.hour === hour) return known.mean;
+  const mean = meanOver(pair, hour);
+  baselines.set(pair, { hour, mean });
+  return mean;
+};
+
+const meanOver = (pair: PairMemory, hour: number): number => {
   const from = Math.max(hourOf(pair.firstSeen), hour - baselineHours);
   const hours = hour - from;
   if (hours <= 0) return 0;

@@ -1,0 +1,71 @@
+import { changeBetween, entryFrom, isEmptyChange } from '../../../src/state/memory-changes';
+
+describe('detection memory as changes', () => {
+  it('adds what counters gained, sets what maps gained, sets first times only if absent, removes what went', () => {
+    const change = changeBetween(
+      'pair',
+      { firstSeen: 1, sources: { a: 1 }, hourly: { '10': 4, '3': 9 }, spikeAlertedHour: 2 },
+      { firstSeen: 1, sources: { a: 1, b: 6 }, hourly: { '10': 7, '11': 1 }, spikeAlertedHour: 11 },
+    );
+    expect(change).toEqual({
+      add: [
+        ['hourly.10', 3],
+        ['hourly.11', 1],
+      ],
+      set: [['spikeAlertedHour', 11]],
+      setIfAbsent: [['sources.b', 6]],
+      remove: ['hourly.3'],
+    });
+  });
+
+  it('writes a new entry whole, its first time set only if another writer has not set one', () => {
+    expect(changeBetween('key', undefined, { firstSeen: 5 })).toEqual({
+      add: [],
+      set: [],
+      setIfAbsent: [['firstSeen', 5]],
+      remove: [],
+    });
+    const principal = changeBetween('principal', undefined, {
+      denied: { 'event-1': 10 },
+      enumerated: {},
+      keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
+    });
+    expect(principal.set).toEqual([
+      ['denied.event-1', 10],
+      ['keysUsed.arn:aws:kms:us-east-1:1:key/k', 3],
+    ]);
+  });
+
+  it('is empty when nothing changed, and a removed scalar is removed', () => {
+    const same = { firstSeen: 1, sources: { a: 1 }, hourly: { '1': 1 } };
+    expect(isEmptyChange(changeBetween('pair', same, structuredClone(same)))).toBe(true);
+    expect(
+      changeBetween('principal', { denied: {}, enumerated: {}, deniedAlertedAt: 4 }, { denied: {}, enumerated: {} })
+        .remove,
+    ).toEqual(['deniedAlertedAt']);
+  });
+
+  it('reads an entry back from its attributes, map names with dots and colons whole, and nothing else', () => {
+    expect(
+      entryFrom('pair', {
+        pk: 'MEMORY#PAIR#k#p',
+        sk: 'MEMORY',
+        expiresAt: 99,
+        'applied.shardId-000000000001': '000149',
+        firstSeen: 1,
+        'sources.192.0.2.1': 2,
+        'sources.vpce-1a2b': 3,
+        'hourly.10': 4,
+        // An older layout's whole-value attribute, and a field of another kind: left out.
+        value: { firstSeen: 0 },
+        denied: 7,
+      }),
+    ).toEqual({ firstSeen: 1, sources: { '192.0.2.1': 2, 'vpce-1a2b': 3 }, hourly: { '10': 4 } });
+    expect(entryFrom('principal', { pk: 'x', sk: 'MEMORY', expiresAt: 1 })).toBeUndefined();
+    expect(entryFrom('principal', { 'keysUsed.arn:aws:kms:us-east-1:1:key/k': 3 })).toEqual({
+      denied: {},
+      enumerated: {},
+      keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
+    });
+  });
+});
