@@ -15,8 +15,9 @@ import { IamPrincipals } from '../aws/iam-principals';
 import { KmsKeys } from '../aws/kms-keys';
 import { SqsDeadLetters } from '../aws/sqs-dead-letters';
 import type { Config } from '../config';
-import { respondToKmsApiCall } from '../respond/respond-to-kms-api-call';
+import { respondToKmsApiCall, respondToKmsApiCalls } from '../respond/respond-to-kms-api-call';
 import { respondToSecurityFinding } from '../respond/respond-to-security-finding';
+import { respondToActivityBatch } from '../respond/respond-to-activity-batch';
 import type { ResponderDeps } from '../respond/responder-deps';
 import { tellers } from './tellers';
 import { PowertoolsResponseMetrics } from '../aws/powertools-metrics';
@@ -82,6 +83,12 @@ export const responderDeps = (config: Config) => {
 export const kmsApiCallResponder = (config: Config) => {
   const { deps, deadLetters } = responderDeps(config);
   return { respond: respondToKmsApiCall(deps), deadLetters };
+};
+
+/** The activity function: the same use case over the batches it reads from the activity stream. */
+export const kmsActivityResponder = (config: Config) => {
+  const { deps, deadLetters } = responderDeps(config);
+  return { respond: respondToActivityBatch(respondToKmsApiCalls(deps), deadLetters, deps.logger) };
 };
 
 /**

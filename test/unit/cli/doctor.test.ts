@@ -66,9 +66,13 @@ describe("kms-warden's rules, from serverless.yml", () => {
   it('names every detection rule of the stage with the state it is deployed in', () => {
     const definition = loadServerlessDefinition();
     expect(defaultStage(definition)).toBe('dev');
+    const activity = (name: string, description: string) => ({
+      name: `kms-warden-prod-key-activity-${name}`,
+      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+      description,
+    });
     expect(detectionRules(definition, 'prod')).toEqual([
       { name: 'kms-warden-prod-key-lifecycle', state: 'ENABLED', patternFile: 'rules/kms-key-lifecycle.json' },
-      { name: 'kms-warden-prod-s3-object-kms-key', state: 'ENABLED', patternFile: 'rules/s3-object-kms-key.json' },
       {
         name: 'kms-warden-prod-guardduty-credential-findings',
         state: 'ENABLED',
@@ -79,11 +83,21 @@ describe("kms-warden's rules, from serverless.yml", () => {
         state: 'ENABLED',
         patternFile: 'rules/config-kms-compliance.json',
       },
+      // The activity rules: a pattern each, made from kms-key-activity.json (rules/activity-stream.cjs), not a file.
+      activity(
+        'by-role',
+        "KMS cryptographic and read-only calls by roles' sessions, less those AWS services make for customers (errors kept)",
+      ),
+      activity(
+        'by-principal',
+        "KMS cryptographic and read-only calls by IAM users, root and other accounts' principals (errors kept)",
+      ),
+      activity('unnamed', 'KMS cryptographic and read-only calls that name no principal (errors kept)'),
       {
-        name: 'kms-warden-prod-key-activity',
-        state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-        patternFile: 'rules/kms-key-activity.json',
-        description: 'KMS cryptographic and read-only calls, less those AWS services make for customers (errors kept)',
+        name: 'kms-warden-prod-s3-object-kms-key',
+        state: 'ENABLED',
+        patternFile: 'rules/s3-object-kms-key.json',
+        description: 'S3 writes that name a KMS key in their request',
       },
     ]);
   });

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
@@ -17,19 +16,11 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
-import { IamPrincipals } from '../../../src/aws/iam-principals';
-import { KmsKeys } from '../../../src/aws/kms-keys';
-import { defaultThresholds } from '../../../src/detections';
 import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
-import { InMemoryIncidentStore } from '../../../src/incidents/in-memory-incident-store';
-import type { Notification } from '../../../src/notify/notifier';
-import { respondToKmsApiCall, type ResponderDeps } from '../../../src/respond/respond-to-kms-api-call';
-import { InMemoryDetectionMemory } from '../../../src/state/in-memory-detection-memory';
-import { InMemoryCircuitBreaker } from '../../../src/policy/circuit-breaker';
-import { InMemoryKeyJournal } from '../../../src/state/in-memory-key-journal';
-import { failed, record, responderRoles } from '../../support/records';
+import { respondToKmsApiCall } from '../../../src/respond/respond-to-kms-api-call';
+import { inMemoryResponderDeps } from '../../support/responder';
+import { failed, record } from '../../support/records';
 import { incidentFrom } from '../../support/incidents';
-import { InMemoryPolicyTexts, InProcessKeyPolicyLock } from '../../../src/state/policy-texts';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
 const kms = mockClient(KMSClient);
@@ -50,35 +41,7 @@ const otherCalls = () => {
 };
 
 const setup = (keyAdministrators: string[] = []) => {
-  const sent: Notification[] = [];
-  const incidents = new InMemoryIncidentStore();
-  const deps: ResponderDeps = {
-    kms: new KmsKeys((region) => new KMSClient({ region })),
-    iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
-    policyTexts: new InMemoryPolicyTexts(),
-    keyPolicyLock: new InProcessKeyPolicyLock(),
-    incidents,
-    keyStates: new InMemoryKeyJournal(),
-    memory: new InMemoryDetectionMemory(),
-    keyPolicies: new InMemoryKeyJournal(),
-    keySettings: { administrators: new InMemoryKeyJournal(), others: new InMemoryKeyJournal() },
-    breaker: new InMemoryCircuitBreaker(3),
-    notifier: { send: async (n) => (sent.push(n), `msg-${sent.length}`) },
-    logger: new Logger({ logLevel: 'SILENT' }),
-    settings: {
-      keyAdministrators,
-      trustedAccounts: [],
-      thresholds: defaultThresholds,
-      defaultMode: 'contain',
-      protectedKeys: [],
-      dryRun: false,
-      disableKeysPerHour: 3,
-      revokesPerSecond: 10,
-      responderRoles,
-      unknownPriorKeyState: 'Enabled',
-    },
-    now: () => new Date('2026-11-28T12:00:00.000Z'),
-  };
+  const { deps, sent, incidents } = inMemoryResponderDeps(keyAdministrators);
   return { deps, sent, incidents, respond: respondToKmsApiCall(deps) };
 };
 

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
 import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
 import { reEncrypters } from '../../../src/composition/rekey';
-import { ruleTargets } from '../../../src/local/rule-targets';
+import { deployedRules, ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
 import { packageOffline } from '../../support/strict-aws/packaged-template';
 
@@ -21,13 +21,19 @@ const actionsRunBy: Record<string, Array<keyof typeof actions>> = {
 };
 /** The functions invoked asynchronously (EventBridge, or the approvals function for the executor). */
 const asyncFunctions = [
-  ...Object.keys(actionsRunBy),
+  // The activity function is invoked by its event source mapping (the activity stream), not asynchronously.
+  ...Object.keys(actionsRunBy).filter((id) => id !== 'OnKmsActivityLambdaFunction'),
   'RemindPendingDecisionsLambdaFunction',
   // Invoked by the responders, asynchronously, with an incident's id.
   'PlanRekeyLambdaFunction',
 ];
 /** Every function: the asynchronous ones, the internet-facing approvals function and the re-key step. */
-const allFunctions = [...asyncFunctions, 'ApprovalsLambdaFunction', 'RekeyStepLambdaFunction'];
+const allFunctions = [
+  ...asyncFunctions,
+  'OnKmsActivityLambdaFunction',
+  'ApprovalsLambdaFunction',
+  'RekeyStepLambdaFunction',
+];
 /** kms-warden's own roles, by the suffix of their names (RESPONDER_ROLE_ARNS, the NeverQuarantine deny). */
 const ownRoles = [
   'on-kms-api-call',
@@ -55,13 +61,10 @@ const readsBy: Record<string, string[]> = {
   ExecuteDecisionLambdaFunction: responderReads,
 };
 
-/** Every rule file, the state its rule needs, and the function it feeds. */
+/** Every rule, the state it needs, and the function it feeds (through the activity stream for some). */
 // The table the local demo routes by (src/local/rule-targets.ts): the template must deploy exactly it.
-const rules: Array<[file: string, state: string, target: string]> = ruleTargets.map(({ file, state, fn }) => [
-  file,
-  state,
-  `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`,
-]);
+const rules = deployedRules((file) => JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')));
+const functionIdOf = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 
 type Statement = {
   Sid?: string;
@@ -102,36 +105,71 @@ describe('the packaged CloudFormation template', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('defines one rule per file in rules/, and no other', () => {
-    expect(readdirSync(join(projectRoot, 'rules')).sort()).toEqual(rules.map(([file]) => file).sort());
+  it('defines the rules of every pattern file in rules/, and no other', () => {
+    const patternFiles = readdirSync(join(projectRoot, 'rules')).filter((file) => file.endsWith('.json'));
+    expect(patternFiles.sort()).toEqual(ruleTargets.map(({ file }) => file).sort());
     expect(ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.EventPattern)).toHaveLength(rules.length);
   });
 
-  it.each(rules)('loads %s as a rule in state %s feeding %s, with a dead-letter queue', (file, state, target) => {
-    const pattern = JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8'));
-    const matching = ofType('AWS::Events::Rule').filter(([, rule]) =>
-      isDeepStrictEqual(rule.Properties.EventPattern, pattern),
-    );
-    expect(matching).toHaveLength(1);
-    const [[, rule]] = matching as [[string, Resource]];
-    expect(rule.Properties.State).toBe(state);
-    expect(rule.Properties.Targets).toEqual([
+  it.each(rules.map((rule) => [rule.name, rule] as const))(
+    'deploys the %s rule in its state, feeding its function or the activity stream, with a dead-letter queue',
+    (_name, expected) => {
+      const matching = ofType('AWS::Events::Rule').filter(([, rule]) =>
+        isDeepStrictEqual(rule.Properties.EventPattern, expected.pattern),
+      );
+      expect(matching).toHaveLength(1);
+      const [[, rule]] = matching as [[string, Resource]];
+      expect(rule.Properties.State).toBe(expected.state);
+      const deadLetters = { DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } };
+      if (!expected.stream) {
+        expect(rule.Properties.Targets).toEqual([
+          expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionIdOf(expected.fn), 'Arn'] }, ...deadLetters }),
+        ]);
+        return;
+      }
+      const [target] = rule.Properties.Targets as [Json];
+      expect(rule.Properties.Targets).toHaveLength(1);
+      expect(target).toMatchObject({
+        Arn: { 'Fn::GetAtt': ['KmsActivityStream', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['ActivityStreamDeliveryRole', 'Arn'] },
+        ...deadLetters,
+      });
+      expect(target.KinesisParameters?.PartitionKeyPath).toBe(expected.stream.partitionKeyPath);
+    },
+  );
+
+  it('reads the activity stream in batches: split on error, retried, then recorded in the dead-letter queue', () => {
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+    expect(mapping.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['OnKmsActivityLambdaFunction', 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': ['KmsActivityStream', 'Arn'] },
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 10,
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+    });
+    expect(resources.KmsActivityStream!.Properties).toMatchObject({
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS' },
+    });
+    // The function reads the stream and nothing else of it; EventBridge's role only puts records into it.
+    expect(statementGranting('OnKmsActivityRole', 'kinesis:GetRecords').Resource).toEqual({
+      'Fn::GetAtt': ['KmsActivityStream', 'Arn'],
+    });
+    const delivery = resources.ActivityStreamDeliveryRole!.Properties;
+    expect(delivery.Policies.flatMap((p: Json) => p.PolicyDocument.Statement)).toEqual([
       expect.objectContaining({
-        Arn: { 'Fn::GetAtt': [target, 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+        Effect: 'Allow',
+        Action: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+        Resource: { 'Fn::GetAtt': ['KmsActivityStream', 'Arn'] },
       }),
     ]);
-  });
-
-  it('lets EventBridge invoke the function behind the rule defined in resources', () => {
-    const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
-    expect(permissions).toContainEqual(
-      expect.objectContaining({
-        FunctionName: { 'Fn::GetAtt': ['OnKmsActivityLambdaFunction', 'Arn'] },
-        Principal: 'events.amazonaws.com',
-        SourceArn: { 'Fn::GetAtt': ['KmsKeyActivityRule', 'Arn'] },
-      }),
-    );
+    expect(delivery.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
   });
 
   it('keeps incidents in an on-demand table with point-in-time recovery and a TTL', () => {
@@ -745,12 +783,13 @@ describe('the packaged CloudFormation template', () => {
         (a) => a.Namespace === namespace && a.MetricName === metric && isDeepStrictEqual(a.Dimensions, [dimension]),
       );
 
-    it('each notify the notification topic when anything happens at all in 5 minutes', () => {
+    it('each notify the notification topic when anything happens at all in 5 minutes (or the stream is read late)', () => {
       expect(alarms().length).toBeGreaterThan(0);
       for (const alarm of alarms()) {
         expect(alarm).toMatchObject({
           AlarmActions: [{ Ref: 'NotificationTopic' }],
-          Threshold: 0,
+          // IteratorAge is milliseconds behind the stream: five minutes behind.
+          Threshold: alarm.MetricName === 'IteratorAge' ? 300_000 : 0,
           ComparisonOperator: 'GreaterThanThreshold',
           Period: 300,
           EvaluationPeriods: 1,
@@ -759,6 +798,12 @@ describe('the packaged CloudFormation template', () => {
         expect(alarm.AlarmName).toMatch(/^kms-warden-test-/);
         expect(alarm.AlarmDescription.length).toBeGreaterThan(40);
       }
+    });
+
+    it('watch how far behind the activity stream its function reads', () => {
+      expect(
+        watching('AWS/Lambda', 'IteratorAge', { Name: 'FunctionName', Value: { Ref: 'OnKmsActivityLambdaFunction' } }),
+      ).toHaveLength(1);
     });
 
     it('watch the dead-letter queue', () => {
