@@ -5,6 +5,7 @@ import { ConfigError, UnreadableFileError } from '../errors';
 import { camelCaseKeys } from '../events/guardduty-finding';
 import { classifyInput, type InputEvent } from '../events/input';
 import type { Outcome } from '../respond/respond-to-kms-api-call';
+import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
 import type { CommandIo } from './io';
 import { isGzip, rawInputsOf } from '../replay/prepared-batches';
@@ -14,7 +15,8 @@ export const handleUsage = `Usage: kms-warden handle [--yes] [--json] FILE...
 Responds to the events in FILEs, in file order, as the deployed functions would: in this process, with the
 responders' own code, against the AWS account the environment points at. With --yes it acts: keys are changed,
 incidents recorded and people told. Without --yes it reads every event and says which responder would get it,
-and changes nothing. API calls go to the KMS responder, GuardDuty findings and Config compliance changes to
+and changes nothing. API calls go to the KMS responder in batches of up to 1,000, as the activity function reads
+its stream (one read and one write of detection memory a batch); GuardDuty findings and Config compliance changes to
 the findings responder; an event already responded to is reported as a duplicate and not acted on again.
 
 Input: EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding", "Config Rules Compliance Change"),
@@ -56,11 +58,8 @@ const findingEventOf = (value: unknown, event: Exclude<InputEvent, { kind: 'api-
   });
 };
 
-/** Each input to the use case its handler calls; the KMS responder reads only the record in EventBridge's detail. */
-const respondTo = (event: InputEvent, value: unknown, respond: Responders): Promise<Outcome> =>
-  event.kind === 'api-call'
-    ? respond.kmsApiCall({ detail: event.record })
-    : respond.securityFinding(findingEventOf(value, event));
+/** API calls responded to together, as the activity function takes a batch of its stream. */
+const batchSize = 1000;
 
 /** What an event was, for people: its name (API call, finding type, Config rule) and the id it is known by. */
 const describe = (event: InputEvent): { kind: InputEvent['kind']; name: string; eventId: string } => {
@@ -156,6 +155,37 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
     count.malformed += 1;
     io.err(`malformed: ${where}: ${problem}`);
   };
+  const report = (handled: Handled) => {
+    if (handled.status === 'failed') count.failed += 1;
+    else if (handled.status === 'ignored') count.ignored += 1;
+    else if (handled.status === 'responded') {
+      count.responded += 1;
+      count.incidents += handled.incidents.length;
+      count.duplicates += handled.incidents.filter((i) => i.duplicate).length;
+    }
+    io.out(values.json ? JSON.stringify(handled) : tableLine(handled));
+  };
+  const failedWith = (what: Omit<Handled, 'status'>, error: unknown): Handled => {
+    const handled = { ...what, status: 'failed' as const, error: (error as Error).message.split('\n')[0]! };
+    io.err(`kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`);
+    return handled;
+  };
+  // API calls wait here for the rest of their batch: the same path as the activity function's (one read and one
+  // write of detection memory a batch), in file order.
+  let pending: Array<{ what: Omit<Handled, 'status'>; record: CloudTrailRecord }> = [];
+  const respondToPending = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = await respond!.kmsApiCalls(batch.map((p) => p.record));
+    } catch (error) {
+      for (const { what } of batch) report(failedWith(what, error));
+      return;
+    }
+    for (const [i, { what }] of batch.entries()) report({ ...what, ...outcomes[i]! });
+  };
   for (const file of files) {
     try {
       for await (const input of rawInputsOf(file)) {
@@ -169,30 +199,28 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
           continue;
         }
         count.events += 1;
-        const what = { where: input.where, ...describe(classified.event) };
-        let handled: Handled;
+        const event = classified.event;
+        const what = { where: input.where, ...describe(event) };
+        if (!respond) {
+          report({
+            ...what,
+            status: 'preview',
+            responder: event.kind === 'api-call' ? 'onKmsApiCall' : 'onSecurityFinding',
+          });
+          continue;
+        }
+        if (event.kind === 'api-call') {
+          pending.push({ what, record: event.record });
+          if (pending.length >= batchSize) await respondToPending();
+          continue;
+        }
+        // A finding after API calls is answered after them: file order.
+        await respondToPending();
         try {
-          handled = respond
-            ? { ...what, ...(await respondTo(classified.event, input.value, respond)) }
-            : {
-                ...what,
-                status: 'preview',
-                responder: classified.event.kind === 'api-call' ? 'onKmsApiCall' : 'onSecurityFinding',
-              };
+          report({ ...what, ...(await respond.securityFinding(findingEventOf(input.value, event))) });
         } catch (error) {
-          handled = { ...what, status: 'failed', error: (error as Error).message.split('\n')[0]! };
-          io.err(
-            `kms-warden handle: the response to ${what.name} ${what.eventId} (${what.where}) failed: ${handled.error}`,
-          );
+          report(failedWith(what, error));
         }
-        if (handled.status === 'failed') count.failed += 1;
-        else if (handled.status === 'ignored') count.ignored += 1;
-        else if (handled.status === 'responded') {
-          count.responded += 1;
-          count.incidents += handled.incidents.length;
-          count.duplicates += handled.incidents.filter((i) => i.duplicate).length;
-        }
-        io.out(values.json ? JSON.stringify(handled) : tableLine(handled));
       }
     } catch (error) {
       if (!(error instanceof UnreadableFileError)) throw error;
@@ -200,6 +228,7 @@ export const handleCommand = async (argv: string[], io: CommandIo): Promise<numb
       io.err(`kms-warden handle: ${error.message}`);
     }
   }
+  await respondToPending();
   if (!respond) {
     io.err(
       `read ${count.events} events from ${files.length} file(s), ${count.malformed} malformed. Nothing changed. Run again with --yes to respond as the deployed functions would.`,

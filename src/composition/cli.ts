@@ -10,7 +10,7 @@ import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import type { Config, IncidentTableConfig } from '../config';
 import { ConfigError } from '../errors';
 import type { IncidentStore } from '../incidents/incident-store';
-import { respondToKmsApiCall } from '../respond/respond-to-kms-api-call';
+import { respondToKmsApiCalls } from '../respond/respond-to-kms-api-call';
 import { respondToSecurityFinding } from '../respond/respond-to-security-finding';
 import { responderDeps } from './responder';
 
@@ -73,7 +73,7 @@ export const cliResponders = (config: Config) => {
   const findingDeps = config.cloudTrailLookup
     ? { ...deps, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) }
     : deps;
-  return { kmsApiCall: respondToKmsApiCall(deps), securityFinding: respondToSecurityFinding(findingDeps) };
+  return { kmsApiCalls: respondToKmsApiCalls(deps), securityFinding: respondToSecurityFinding(findingDeps) };
 };
 
 export type { ExpectedRule, SetupCheck } from '../aws/account-setup';
