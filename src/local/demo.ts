@@ -15,6 +15,10 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { LocalEventRouter } from './event-router';
+import { LocalActivityStream } from './activity-stream';
+
+/** The activity function's batch size: the stack's default (activityBatchSize). */
+const activityBatchSize = 1000;
 
 type Handler = (
   event: unknown,
@@ -177,11 +181,13 @@ export const runLocalDemo = async (
     say('key', `Created the "payments" key ${keyArn} (Enabled), protecting ${seeded.join(', ')}`, { keyArn, seeded });
 
     const router = await LocalEventRouter.create(stage);
+    const stream = await LocalActivityStream.create(stage);
     // Loaded now, not at the top: a handler reads its settings once, when it loads, as in Lambda. require(), not
     // import(): the CLI's bin loads the sources through tsx's CommonJS hooks, which do not serve import().
     /* eslint-disable @typescript-eslint/no-require-imports */
     const handlers = {
       kms: (require('../../handlers/on-kms-api-call') as { handler: Handler }).handler,
+      activity: (require('../../handlers/on-kms-activity') as { handler: Handler }).handler,
       findings: (require('../../handlers/on-security-finding') as { handler: Handler }).handler,
     };
     /* eslint-enable @typescript-eslint/no-require-imports */
@@ -202,15 +208,28 @@ export const runLocalDemo = async (
       );
       const incidents = new Map<string, string>();
       let duplicates = 0;
-      for (const { fn, event } of routed) {
-        const outcome = await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(
-          event,
-          localLambdaContext(`kms-warden-${stage}-${fn}`),
-        );
+      const record = (outcome: Awaited<ReturnType<Handler>>) => {
         for (const incident of outcome.incidents ?? []) {
           incidents.set(incident.id, incident.status);
           if (incident.duplicate) duplicates += 1;
         }
+      };
+      for (const { fn, event, stream: partition } of routed) {
+        if (partition) continue;
+        record(
+          await (fn === 'onSecurityFinding' ? handlers.findings : handlers.kms)(
+            event,
+            localLambdaContext(`kms-warden-${stage}-${fn}`),
+          ),
+        );
+      }
+      // The activity rules' events go through the stream, and the activity function reads it in batches.
+      const streamed = routed.flatMap(({ event, stream: partition }) => (partition ? [{ event, ...partition }] : []));
+      await stream.put(streamed);
+      let batches = 0;
+      for await (const batch of stream.batches(activityBatchSize)) {
+        batches += 1;
+        record(await handlers.activity(batch, localLambdaContext(`kms-warden-${stage}-onKmsActivity`)));
       }
       const found = [...incidents].map(
         ([id, status]) => `${id} (${status})${duplicates > 0 ? ', already handled: nothing done again' : ''}`,
@@ -218,10 +237,12 @@ export const runLocalDemo = async (
       const signals = await signalsOf([...incidents.keys()], records);
       say(
         step,
-        `${text}: ${records.length} events, ${routed.length} passed the rules; ${signals.length > 0 ? `signals ${signals.join(', ')}; ` : ''}${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`,
+        `${text}: ${records.length} events, ${routed.length} passed the rules${streamed.length > 0 ? ` (${streamed.length} through the activity stream, in ${batches} batch${batches === 1 ? '' : 'es'})` : ''}; ${signals.length > 0 ? `signals ${signals.join(', ')}; ` : ''}${found.length > 0 ? `incidents ${found.join(', ')}` : 'no incident'}`,
         {
           events: records.length,
           routed: routed.length,
+          streamed: streamed.length,
+          batches,
           signals,
           incidents: Object.fromEntries(incidents),
           duplicates,

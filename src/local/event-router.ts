@@ -8,46 +8,51 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ruleTargets } from './rule-targets';
+import { deployedRules, ruleTargets, type DeployedRule } from './rule-targets';
 import { projectRoot } from './stack-definition';
 
 export interface RoutedEvent {
   rule: string;
   fn: (typeof ruleTargets)[number]['fn'];
   event: { id: string; source: string; 'detail-type': string; detail: Record<string, unknown> };
+  /** The rule feeds the activity stream, under the partition key at this path (none: the event id). */
+  stream?: DeployedRule['stream'];
 }
 
 /**
- * The rules/ patterns in the emulator's EventBridge, each with a queue standing in for its function: events are put
- * on the bus and come back only through the rules that match them, so a pattern that does not match really drops
- * the event, as in the account.
+ * The rules/ patterns in the emulator's EventBridge, as the stack deploys them (the activity rule as one rule per
+ * partition), each with a queue standing in for its target: events are put on the bus and come back only through the
+ * rules that match them, so a pattern that does not match really drops the event, as in the account. Those of the
+ * activity stream's rules say the partition key's path, for the demo to put them into its stream.
  */
 export class LocalEventRouter {
   private constructor(
     private readonly events: EventBridgeClient,
     private readonly sqs: SQSClient,
-    private readonly queues: Array<{ rule: string; fn: RoutedEvent['fn']; url: string }>,
+    private readonly queues: Array<{
+      rule: string;
+      fn: RoutedEvent['fn'];
+      url: string;
+      stream?: RoutedEvent['stream'];
+    }>,
   ) {}
 
   static async create(stage: string): Promise<LocalEventRouter> {
     const events = new EventBridgeClient({});
     const sqs = new SQSClient({});
     const queues = [];
-    for (const target of ruleTargets) {
-      const rule = `kms-warden-${stage}-${target.file.replace('.json', '')}`;
+    const rules = deployedRules((file) => JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')));
+    for (const target of rules) {
+      const rule = `kms-warden-${stage}-${target.name}`;
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: rule }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
       await events.send(
-        new PutRuleCommand({
-          Name: rule,
-          EventPattern: readFileSync(join(projectRoot, 'rules', target.file), 'utf8'),
-          State: 'ENABLED',
-        }),
+        new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify(target.pattern), State: 'ENABLED' }),
       );
       await events.send(
         new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'function', Arn: Attributes!.QueueArn }] }),
       );
-      queues.push({ rule, fn: target.fn, url: QueueUrl! });
+      queues.push({ rule, fn: target.fn, url: QueueUrl!, ...(target.stream ? { stream: target.stream } : {}) });
     }
     return new LocalEventRouter(events, sqs, queues);
   }
@@ -83,7 +88,13 @@ export class LocalEventRouter {
               delivered.account ??
               String((delivered.detail as { recipientAccountId?: unknown }).recipientAccountId ?? '123456789012'),
           };
-          routed.push({ rule: queue.rule, fn: queue.fn, event, order: order(event.detail) });
+          routed.push({
+            rule: queue.rule,
+            fn: queue.fn,
+            event,
+            ...(queue.stream ? { stream: queue.stream } : {}),
+            order: order(event.detail),
+          });
         }
         await this.sqs.send(
           new DeleteMessageBatchCommand({

@@ -4,8 +4,10 @@ import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand 
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { cryptographicOperations } from '../../src/detections/cross-account-key-use';
 import { projectRoot } from '../../src/local/stack-definition';
+import { activityPartitions } from '../../src/local/rule-targets';
+import { valueAtPath } from '../../src/local/activity-stream';
 import { useMoto } from '../support/moto';
-import { realRecords } from '../support/records';
+import { failed, realRecords, record } from '../support/records';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +42,19 @@ const s3Write = (eventID: string, keyHeader: boolean): Json => ({
   recipientAccountId: '111122223333',
 });
 
+/**
+ * A call an AWS service made as itself and KMS refused (test/fixtures/cloudtrail/Decrypt.aws-service-workmail.json,
+ * made to fail): the activity rule keeps every error, and such a caller has no principal id to partition by.
+ */
+const serviceRefusal = { ...failed(record('Decrypt.aws-service-workmail')), eventID: 'derived:service-refusal' };
+
 const entries = [
+  {
+    Source: 'aws.kms',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify(serviceRefusal),
+    id: serviceRefusal.eventID,
+  },
   ...records.map((r) => ({
     Source: 'aws.kms',
     DetailType: 'AWS API Call via CloudTrail',
@@ -123,21 +137,27 @@ const invokedBy = (r: Json) => (r.userIdentity as Json | undefined)?.invokedBy !
 describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
   useMoto();
   const arrived: Record<string, string[]> = {};
+  /** Each event as a rule delivered it ("rule id"): what EventBridge takes a partition key from. */
+  const delivered = new Map<string, Json>();
 
   beforeAll(async () => {
     const events = new EventBridgeClient({});
     const sqs = new SQSClient({});
-    const rules = readdirSync(join(projectRoot, 'rules'));
+    // Every pattern file, and the activity stream's partitions of kms-key-activity.json (rules/activity-stream.cjs).
+    const rules = [
+      ...readdirSync(join(projectRoot, 'rules'))
+        .filter((file) => file.endsWith('.json'))
+        .map((file) => ({ key: file, pattern: readFileSync(join(projectRoot, 'rules', file), 'utf8') })),
+      ...activityPartitions.map((p) => ({ key: `partition:${p.name}`, pattern: JSON.stringify(p.pattern) })),
+    ];
     const queues: Record<string, string> = {};
-    for (const file of rules) {
-      const name = file.replace('.json', '');
+    for (const { key, pattern } of rules) {
+      const name = key.replace('.json', '').replace(':', '-');
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-      await events.send(
-        new PutRuleCommand({ Name: name, EventPattern: readFileSync(join(projectRoot, 'rules', file), 'utf8') }),
-      );
+      await events.send(new PutRuleCommand({ Name: name, EventPattern: pattern }));
       await events.send(new PutTargetsCommand({ Rule: name, Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn }] }));
-      queues[file] = QueueUrl!;
+      queues[key] = QueueUrl!;
     }
     for (let i = 0; i < entries.length; i += 10) {
       const { FailedEntryCount } = await events.send(
@@ -151,6 +171,7 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
         const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
         if (Messages.length === 0) break;
         arrived[file]!.push(...Messages.map((m) => idOf(JSON.parse(m.Body!))));
+        for (const m of Messages) delivered.set(`${file} ${idOf(JSON.parse(m.Body!))}`, JSON.parse(m.Body!));
       }
     }
   });
@@ -170,7 +191,27 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
     const expected = records
       .filter((r) => activityCalls.includes(r.eventName as string) && (!invokedBy(r) || r.errorCode !== undefined))
       .map((r) => r.eventID as string);
-    expect(sorted(arrived['kms-key-activity.json']!)).toEqual(sorted(expected));
+    expect(sorted(arrived['kms-key-activity.json']!)).toEqual(sorted([...expected, serviceRefusal.eventID]));
+  });
+
+  it("splits the activity rule's events between its stream partitions, each once, each with its partition key", () => {
+    const partitions = activityPartitions.map((p) => ({ ...p, ids: arrived[`partition:${p.name}`]! }));
+    expect(sorted(partitions.flatMap((p) => p.ids))).toEqual(sorted(arrived['kms-key-activity.json']!));
+    // The real records name their callers every way: roles' sessions, users and other accounts, and services.
+    expect(Object.fromEntries(partitions.map((p) => [p.name, p.ids.length]))).toEqual({
+      'by-role': 4,
+      'by-principal': 25,
+      unnamed: 1,
+    });
+    expect(arrived['partition:unnamed']).toEqual([serviceRefusal.eventID]);
+    for (const { name, ids, partitionKeyPath } of partitions) {
+      if (!partitionKeyPath) continue;
+      for (const id of ids) {
+        const key = valueAtPath(delivered.get(`partition:${name} ${id}`), partitionKeyPath);
+        // Kinesis takes a partition key of 1 to 256 characters.
+        expect([id, typeof key, (key ?? '').length > 0 && (key ?? '').length <= 256]).toEqual([id, 'string', true]);
+      }
+    }
   });
 
   it('drops the service-made share of crypto calls (measured on the real records)', () => {
