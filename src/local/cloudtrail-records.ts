@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 
 /**
@@ -17,22 +17,24 @@ export interface Caller {
 const accountOf = (arn: string) => arn.split(':')[4] ?? '123456789012';
 const regionOf = (arn: string) => arn.split(':')[3] ?? 'us-east-1';
 
+/** A role's unique id as IAM shows it (AROA and 17 more), made from its ARN: the same role, the same id. */
+export const roleIdOf = (roleArn: string): string =>
+  `AROA${createHash('sha256').update(roleArn).digest('hex').toUpperCase().slice(0, 17)}`;
+
 export const assumedRoleIdentity = (caller: Caller) => {
   const account = accountOf(caller.roleArn);
   const roleName = caller.roleArn.split('/').at(-1)!;
+  const roleId = roleIdOf(caller.roleArn);
   return {
     type: 'AssumedRole',
-    principalId: `AROAEXAMPLE${roleName
-      .toUpperCase()
-      .replace(/[^A-Z0-9]/g, '')
-      .slice(0, 9)}:${caller.sessionName}`,
+    principalId: `${roleId}:${caller.sessionName}`,
     arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${caller.sessionName}`,
     accountId: account,
     accessKeyId: 'ASIAEXAMPLEKEYID0001',
     sessionContext: {
       sessionIssuer: {
         type: 'Role',
-        principalId: 'AROAEXAMPLE',
+        principalId: roleId,
         arn: caller.roleArn,
         accountId: account,
         userName: roleName,

@@ -27,8 +27,12 @@ export const keyEnumeration = statefulDetection({
     if (!isKeyRead(event)) return;
     const principalArn = principalKey(event.principal.arn);
     const seen = principalMemoryOf(memory, principalArn);
-    const since = at - settings.thresholds.keyEnumeration.windowMinutes * 60_000;
-    for (const [key, time] of Object.entries(seen.enumerated)) if (time <= since) delete seen.enumerated[key];
+    const windowMs = settings.thresholds.keyEnumeration.windowMinutes * 60_000;
+    const last = seen.enumerated[event.keyArn!];
+    // A key read again within a quarter of the window keeps its time: it still counts, and a principal that reads its
+    // few keys all day costs no write per batch (the entry may leave the window up to a quarter early).
+    if (last !== undefined && at - last < windowMs / 4 && !fired) return;
+    for (const [key, time] of Object.entries(seen.enumerated)) if (time <= at - windowMs) delete seen.enumerated[key];
     seen.enumerated[event.keyArn!] = at;
     // Reported once per window.
     if (fired) seen.enumerationAlertedAt = at;
