@@ -385,7 +385,7 @@ export class AccountSetup {
             check,
             ok: false,
             detail: `rule ${rule.name} is ${found.State ?? 'in no state'}, needs ${rule.state}${why}`,
-            fix: this.ruleStateFix(rule),
+            fix: this.ruleStateFix(rule, stage),
           };
         } catch (error) {
           if (error instanceof MissingPermissionError) return deniedCheck(check, `read rule ${rule.name}`, error);
@@ -403,12 +403,14 @@ export class AccountSetup {
     );
   }
 
-  private ruleStateFix(rule: ExpectedRule): string {
+  private ruleStateFix(rule: ExpectedRule, stage: string): string {
     const where = `${rule.eventBus ? ` --event-bus-name ${rule.eventBus}` : ''} --region ${this.region}`;
     if (rule.state === 'ENABLED') return `aws events enable-rule --name ${rule.name}${where}`;
     if (rule.state === 'DISABLED') return `aws events disable-rule --name ${rule.name}${where}`;
-    // PutRule replaces the whole rule except its targets: the pattern and description go with it.
-    const pattern = rule.patternFile ? ` --event-pattern file://${rule.patternFile}` : '';
+    // PutRule replaces the whole rule except its targets: the pattern and description go with it. A pattern that is
+    // not a file (the activity stream's, made from one by rules/activity-stream.cjs) comes back with a deploy.
+    if (!rule.patternFile) return `npx serverless deploy --stage ${stage} --region ${this.region}`;
+    const pattern = ` --event-pattern file://${rule.patternFile}`;
     const description = rule.description ? ` --description ${shellQuoted(rule.description)}` : '';
     return `aws events put-rule --name ${rule.name} --state ${rule.state}${pattern}${description}${where}`;
   }

@@ -42,7 +42,8 @@ const sequenceDigits = 128;
  * prefetches every entry it may read in a few BatchGetItem requests; detection runs on that copy; flush writes each
  * changed entry once, as what changed: counts added (ADD), first-seen times set if absent, the rest set or removed.
  * Two invocations writing one entry at once both land, whatever the order: no version, no conflict, no retry.
- * Entries expire (TTL) after the retention period without a change.
+ * Entries expire (TTL) after the retention period without a change. An instance holds one batch at a time, as a
+ * Lambda instance runs one invocation at a time.
  */
 export class DynamoDbDetectionMemory implements DetectionMemoryStore {
   private entries = new Map<string, Entry>();

@@ -98,6 +98,7 @@ export const refsFor = (pseudo: Pseudo, stack?: ResponderStack, extra: StackRefs
       Arn: `arn:${pseudo.partition}:iam::${pseudo.account}:role/kms-warden/${testStage}/kms-warden-${testStage}-RekeyS3BatchRole`,
     },
     HttpApi: { Ref: 'local' },
+    KmsActivityStream: { Arn: arn('kinesis', `stream/kms-warden-${testStage}-activity`) },
     ...Object.fromEntries(
       ['ApprovalSigningSecret', 'SlackSigningSecret', 'SlackWebhookSecret'].map((id) => [
         id,

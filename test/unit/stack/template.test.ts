@@ -150,6 +150,8 @@ describe('the packaged CloudFormation template', () => {
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
     });
+    // A shard's batches one at a time: detection memory's writes are marked per shard, which holds only then.
+    expect(mapping.Properties.ParallelizationFactor ?? 1).toBe(1);
     expect(resources.KmsActivityStream!.Properties).toMatchObject({
       StreamModeDetails: { StreamMode: 'ON_DEMAND' },
       StreamEncryption: { EncryptionType: 'KMS' },
