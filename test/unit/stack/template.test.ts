@@ -168,6 +168,22 @@ describe('the packaged CloudFormation template', () => {
         Resource: { 'Fn::GetAtt': ['KmsActivityStream', 'Arn'] },
       }),
     ]);
+    // Nobody else may put a record into it: a record there is taken as CloudTrail's word.
+    expect(resources.KmsActivityStreamPolicy!.Properties).toMatchObject({
+      ResourceArn: { 'Fn::GetAtt': ['KmsActivityStream', 'Arn'] },
+      ResourcePolicy: {
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['kinesis:PutRecord', 'kinesis:PutRecords'],
+            Condition: {
+              ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['ActivityStreamDeliveryRole', 'Arn'] } },
+            },
+          },
+        ],
+      },
+    });
     expect(delivery.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
       Principal: { Service: 'events.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
