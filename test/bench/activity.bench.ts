@@ -19,9 +19,15 @@
  * Prices are AWS's list prices in us-east-1 (pages cited beside each); the Lambda time is this machine's measured time
  * per batch, with moto answering in DynamoDB's place.
  *
+ * Last, the cold start: the packaged function's bundle loaded in a fresh `node`, against a bare `node`, in pairs.
+ *
  * `--short` (CI): small sizes, no goals checked. Otherwise it exits 1 if a goal of issue 16 is missed.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { kinesisEventOf } from '../../src/local/kinesis-event';
@@ -29,6 +35,7 @@ import { kmsApiCallRecord, roleIdOf, viaEventBridge } from '../../src/local/clou
 import { startMotoServer } from '../../src/local/moto-server';
 import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
 import { localLambdaContext } from '../../src/local/lambda-context';
+import { packageOffline } from '../support/strict-aws/packaged-template';
 
 const short = process.argv.includes('--short');
 const rate = Number(process.env.BENCH_RATE ?? 500);
@@ -191,6 +198,59 @@ const countingProxy = async (target: string) => {
 
 type Handler = (event: unknown, context: unknown) => Promise<{ responded: number; records: number }>;
 
+/**
+ * How long the packaged activity function takes to load (its cold start's init), against a bare `node`: runs in
+ * pairs, one after the other, the ratio taken pair by pair, the median quoted.
+ */
+const coldStart = (pairs: number) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kms-warden-coldstart-'));
+  try {
+    packageOffline(join(dir, 'package'));
+    execFileSync('unzip', ['-q', join(dir, 'package', 'onKmsActivity.zip'), '-d', join(dir, 'fn')]);
+    const env = {
+      ...process.env,
+      ...responderEnvironment({
+        stage: 'bench',
+        incidentTable: 't',
+        notificationTopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+        deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+        deadLetterQueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      }),
+      AWS_LAMBDA_FUNCTION_NAME: 'kms-warden-bench-onKmsActivity',
+      AWS_ENDPOINT_URL: '',
+      NODE_NO_WARNINGS: '1',
+    };
+    const timed = (args: string[]) => {
+      const started = process.hrtime.bigint();
+      execFileSync(process.execPath, args, { cwd: join(dir, 'fn'), env, stdio: 'ignore' });
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const load = ['-e', "require('./handlers/on-kms-activity.js')"];
+    timed(load);
+    timed(['-e', '0']);
+    const ratios: number[] = [];
+    const loads: number[] = [];
+    const bares: number[] = [];
+    for (let i = 0; i < pairs; i += 1) {
+      const loaded = timed(load);
+      const bare = timed(['-e', '0']);
+      loads.push(loaded);
+      bares.push(bare);
+      ratios.push(loaded / bare);
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    return {
+      bundleBytes: statSync(join(dir, 'fn', 'handlers', 'on-kms-activity.js')).size,
+      loadMs: Math.round(median(loads)),
+      bareNodeMs: Math.round(median(bares)),
+      ratioToBareNode: Number(median(ratios).toFixed(2)),
+      pairs,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
 const run = async (
   handler: Handler,
   counts: Awaited<ReturnType<typeof countingProxy>>['counts'],
@@ -307,6 +367,8 @@ const main = async () => {
     // The same first thousand, each event a batch of its own: what one invocation per event costs.
     await fresh();
     console.log(JSON.stringify({ ...(await run(handler, proxy.counts, 1000, 20, 10, 1)), path: 'an event a batch' }));
+    const started = coldStart(short ? 3 : 15);
+    console.log(JSON.stringify({ coldStart: started }));
     if (short) return;
     const goal = results.find((r) => r.events === 10_000)!;
     const misses = [
@@ -315,6 +377,7 @@ const main = async () => {
         .filter((r) => r.costPerMillionUsd.total >= 0.25)
         .map((r) => `cost per million at ${r.events}: $${r.costPerMillionUsd.total} >= $0.25`),
     ];
+    if (started.ratioToBareNode > 2) misses.push(`cold start ${started.ratioToBareNode} times a bare node > 2`);
     for (const miss of misses) console.log(`MISSED: ${miss}`);
     if (misses.length > 0) process.exitCode = 1;
   } finally {
