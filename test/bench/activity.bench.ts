@@ -206,7 +206,7 @@ const coldStart = (pairs: number) => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-warden-coldstart-'));
   try {
     packageOffline(join(dir, 'package'));
-    execFileSync('unzip', ['-q', join(dir, 'package', 'onKmsActivity.zip'), '-d', join(dir, 'fn')]);
+    execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, 'package', 'onKmsActivity.zip'), join(dir, 'fn')]);
     const env = {
       ...process.env,
       ...responderEnvironment({

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
 import { reEncrypters } from '../../../src/composition/rekey';
 import { deployedRules, ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
-import { packageOffline } from '../../support/strict-aws/packaged-template';
+import { packageOffline, resolveIntrinsics } from '../../support/strict-aws/packaged-template';
+import { refsFor } from '../../support/strict-aws/function-roles';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
 // Every function plans through the same response policy, and a person's approval can run any action on its signals.
@@ -934,5 +936,49 @@ describe('the packaged CloudFormation template', () => {
     const size = statSync(join(dir, `${name}.zip`)).size;
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(2_000_000);
+  });
+
+  // The bundle as Lambda loads it, in a node of its own with the stack's settings: a module esbuild could not bundle,
+  // or a setting read wrongly at start, fails here rather than at the first event.
+  it('loads every packaged function in a fresh node, with its handler exported', () => {
+    const zips = readdirSync(dir).filter((file) => file.endsWith('.zip'));
+    expect(zips.length).toBe(allFunctions.length);
+    const pseudo = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
+    const refs = refsFor(pseudo);
+    // The template's references as a deployed stack would have them; its parameters at their defaults.
+    const environmentOf = (name: string) => {
+      const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName.endsWith(`-${name}`))!;
+      const variables = resolveIntrinsics(
+        fn.Properties.Environment.Variables,
+        (logical, attribute) => {
+          const parameter = attribute ? undefined : template.Parameters?.[logical];
+          // What the emulated stack does not name (other functions' roles), as CloudFormation would shape it.
+          if (!parameter)
+            return (
+              refs(logical, attribute) ??
+              (attribute
+                ? `arn:aws:iam::${pseudo.account}:role/kms-warden/test/${logical}`
+                : `kms-warden-test-${logical}`)
+            );
+          const value = String(parameter.Default ?? '');
+          // A list parameter's Ref is a list (Fn::Join takes it).
+          return (parameter.Type === 'CommaDelimitedList' ? value.split(',').filter(Boolean) : value) as string;
+        },
+        pseudo,
+      ) as Record<string, string>;
+      return { ...variables, AWS_REGION: pseudo.region, AWS_LAMBDA_FUNCTION_NAME: fn.Properties.FunctionName };
+    };
+    const loaded = zips.map((zip) => {
+      const into = join(dir, `unzipped-${zip.replace('.zip', '')}`);
+      execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, zip), into]);
+      const [handler] = readdirSync(join(into, 'handlers')).filter((file) => file.endsWith('.js'));
+      const { status, stderr } = spawnSync(
+        process.execPath,
+        ['-e', `const m = require('./handlers/${handler}'); process.exit(typeof m.handler === 'function' ? 0 : 3)`],
+        { cwd: into, env: { ...environmentOf(zip.replace('.zip', '')), PATH: process.env.PATH }, encoding: 'utf8' },
+      );
+      return [zip, status, status === 0 ? '' : stderr.split('\n').slice(0, 5).join('\n')];
+    });
+    expect(loaded).toEqual(zips.map((zip) => [zip, 0, '']));
   });
 });
