@@ -42,6 +42,8 @@ import {
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { clientSettings } from '../../src/aws/clients';
 import { SnsNotifier } from '../../src/aws/sns-notifier';
+import { DynamoDbDetectionMemory } from '../../src/aws/dynamodb-detection-memory';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { provisionResponderStack, type ResponderStack } from '../../src/local/responder-stack';
 import { strictRules } from '../support/strict-aws/rules';
 import { useMoto } from '../support/moto';
@@ -647,6 +649,50 @@ describe('the strict AWS layer', () => {
           text: 'body',
         }),
       ).resolves.toEqual(expect.any(String));
+    });
+
+    it('dynamodb-expression-limits: an expression over 4 KB, and two actions on one path, are refused', async () => {
+      const dynamodb = new DynamoDBClient({});
+      const update = (UpdateExpression: string, names: Record<string, string>, values: Record<string, string>) =>
+        refusal(
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: stack.incidentTable,
+              Key: { pk: { S: 'MEMORY#strict' }, sk: { S: 'MEMORY' } },
+              UpdateExpression,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { N: v }])),
+            }),
+          ),
+        );
+      // Attributes with dots in their names are names of their own; nested paths that differ do not overlap.
+      expect(
+        await update(
+          'SET #a = if_not_exists(#a, :one), #b = :one ADD #c :one',
+          { '#a': 'hourly.10', '#b': 'hourly.11', '#c': 'hourly.12' },
+          { ':one': '1' },
+        ),
+      ).toBe('accepted');
+      expect(await update('SET #a = :one ADD #a :one', { '#a': 'hourly.10' }, { ':one': '1' })).toMatch(
+        /^ValidationException: .*Two document paths overlap/,
+      );
+      const many = Array.from({ length: 500 }, (_, i) => `#n${i} = :one`).join(', ');
+      const names = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`#n${i}`, `n${i}`]));
+      expect(await update(`SET ${many}`, names, { ':one': '1' })).toMatch(
+        /^ValidationException: Invalid UpdateExpression: Expression size has exceeded/,
+      );
+      // What detection memory writes for an entry with many changes: parts that each fit.
+      const memory = new DynamoDbDetectionMemory(DynamoDBDocumentClient.from(dynamodb), stack.incidentTable, 30);
+      await memory.prefetch([{ principalArn: 'arn:aws:iam::123456789012:role/strict' }]);
+      const enumerated = Object.fromEntries(
+        Array.from({ length: 400 }, (_, i) => [
+          `arn:aws:kms:us-east-1:123456789012:key/${String(i).padStart(36, '0')}`,
+          i,
+        ]),
+      );
+      memory.putPrincipal('arn:aws:iam::123456789012:role/strict', { denied: {}, enumerated });
+      await memory.flush({ shard: 'shardId-000000000000', sequence: '1' });
+      expect(memory.sent.writes).toBeGreaterThan(1);
     });
 
     it('has a case above for every rule', () => {

@@ -1,3 +1,4 @@
+import { dynamodbExpressionLimits } from './dynamodb-expression-limits';
 import { iamAttachedPolicies } from './iam-attached-policies';
 import { iamInlinePolicySize } from './iam-inline-policy-size';
 import { iamProtectedRoles } from './iam-protected-roles';
@@ -30,4 +31,5 @@ export const strictRules: readonly StrictRule[] = [
   iamAttachedPolicies,
   secretsManagerManagedSecrets,
   snsPublishLimits,
+  dynamodbExpressionLimits,
 ];
