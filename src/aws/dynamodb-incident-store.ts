@@ -39,6 +39,7 @@ import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incid
 import {
   decisionRules,
   isActive,
+  rekeyingStatuses,
   statusesLeadingTo,
   transitions,
   type DecisionAction,
@@ -62,6 +63,7 @@ const heldBy = 'incidentId = :holder';
  */
 const notThisWrite = '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)';
 
+// The values of `rekeyingStatuses` (lifecycle), named for conditions.
 const rekeyStatuses = { ':rekeying': 're-keying', ':rekeyed': 're-keyed', ':scheduled': 'deletion-scheduled' };
 
 /** Every write that changes an incident adds a line to its timeline. */
@@ -85,8 +87,6 @@ const resourceGraceDays = 60;
 const resourceWriters = 8;
 /** Named condition: a resource's record is not a person's acknowledgement (which stands until the incident goes). */
 const notAcknowledged = 'attribute_not_exists(pk) OR #status <> :acknowledged';
-/** Statuses in which re-keying has effects to record. */
-const rekeyingStatuses = new Set<IncidentStatus>(['re-keying', 're-keyed', 'deletion-scheduled']);
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
 
@@ -314,7 +314,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
         ExpressionAttributeNames: { '#status': 'status' },
       }),
     );
-    if (!Item || !(Item.rekey as object | undefined) || !rekeyingStatuses.has(Item.status as IncidentStatus))
+    if (!Item?.rekey || !rekeyingStatuses.includes(Item.status as IncidentStatus))
       throw new StateConflictError(id, Item ? await this.get(id) : undefined);
     const latest = [...new Map(resources).entries()];
     let next = 0;

@@ -17,7 +17,7 @@ import {
   type SignalEntry,
   type TimelineEntry,
 } from './incident';
-import { canMove, decisionRules, isActive } from './lifecycle';
+import { canMove, decisionRules, isActive, rekeyingStatuses } from './lifecycle';
 import { expiresAfter } from './retention';
 import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
 import type { DecisionAction, IncidentStatus } from './lifecycle';
@@ -159,8 +159,7 @@ export class InMemoryIncidentStore implements IncidentStore {
   /** The incident, if re-keying is under way; else the conflict the DynamoDB store's condition would raise. */
   private rekeying(id: string): Incident {
     const current = this.incidents.get(id);
-    if (!current?.rekey || !['re-keying', 're-keyed', 'deletion-scheduled'].includes(current.status))
-      throw new StateConflictError(id, current);
+    if (!current?.rekey || !rekeyingStatuses.includes(current.status)) throw new StateConflictError(id, current);
     return current;
   }
 

@@ -21,6 +21,9 @@ export const transitions = {
 
 export type IncidentStatus = keyof typeof transitions;
 
+/** The statuses in which re-keying is under way or has effects still to record. */
+export const rekeyingStatuses: readonly IncidentStatus[] = ['re-keying', 're-keyed', 'deletion-scheduled'];
+
 export const canMove = (from: IncidentStatus, to: IncidentStatus): boolean =>
   (transitions[from] as readonly IncidentStatus[]).includes(to);
 
