@@ -102,7 +102,8 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
       // Read again as what was written: a second flush of this batch writes only what changed since.
       entry.read = structuredClone(entry.value);
       this.sent.itemsWritten += 1;
-      // The first part carries every count and the mark; the others only set and remove (partsOf).
+      // The first part carries every count and the mark; the others only set and remove, which a retry repeats
+      // harmlessly.
       for (const [index, part] of partsOf(change).entries())
         updates.push(() => this.update(pk, part, expiresAt, index === 0 ? mark : undefined));
     }
@@ -199,23 +200,24 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
   }
 }
 
-/**
- * A change cut into updates of at most `attributesPerUpdate` attributes each, every count in the first (the one with
- * the mark): a count a retry repeated would be counted twice, a set or a removal repeated is the same. The counts stay
- * few (an entry keeps a week of hours), far under an expression's 4 KB.
- */
+/** A change cut into updates of at most `attributesPerUpdate` attributes each. */
 const partsOf = (change: MemoryChange): MemoryChange[] => {
-  const empty = (): MemoryChange => ({ add: [], set: [], setIfAbsent: [], remove: [] });
-  const size = (part: MemoryChange) => part.add.length + part.set.length + part.setIfAbsent.length + part.remove.length;
-  const parts = [{ ...empty(), add: change.add }];
-  const place = <K extends 'set' | 'setIfAbsent' | 'remove'>(kind: K, items: MemoryChange[K]) => {
-    for (const item of items) {
-      if (size(parts.at(-1)!) >= attributesPerUpdate) parts.push(empty());
-      (parts.at(-1)![kind] as Array<MemoryChange[K][number]>).push(item);
+  const all = [
+    ...change.add.map((a) => ({ add: [a] })),
+    ...change.set.map((s) => ({ set: [s] })),
+    ...change.setIfAbsent.map((s) => ({ setIfAbsent: [s] })),
+    ...change.remove.map((r) => ({ remove: [r] })),
+  ];
+  const parts: MemoryChange[] = [];
+  for (let i = 0; i < all.length; i += attributesPerUpdate) {
+    const part: MemoryChange = { add: [], set: [], setIfAbsent: [], remove: [] };
+    for (const one of all.slice(i, i + attributesPerUpdate)) {
+      if ('add' in one) part.add.push(...one.add);
+      if ('set' in one) part.set.push(...one.set);
+      if ('setIfAbsent' in one) part.setIfAbsent.push(...one.setIfAbsent);
+      if ('remove' in one) part.remove.push(...one.remove);
     }
-  };
-  place('set', change.set);
-  place('setIfAbsent', change.setIfAbsent);
-  place('remove', change.remove);
+    parts.push(part);
+  }
   return parts;
 };

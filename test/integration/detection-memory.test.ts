@@ -108,27 +108,6 @@ describe('detection memory in DynamoDB, against moto', () => {
     expect(reader.pair(keyArn, carol)!.hourly).toEqual({ '10': 45 });
   });
 
-  it('keeps every count of an entry in the part that carries the mark, however many attributes it changes', async () => {
-    const dave = 'arn:aws:iam::111122223333:role/dave';
-    // A backlog: a week of hours new to the pair in one batch, more counts than one update's attributes.
-    const batch = async () => {
-      const m = memory();
-      await m.prefetch([{ principalArn: dave, keyArn }]);
-      const pair = m.pair(keyArn, dave) ?? { firstSeen: 1, sources: {}, hourly: {} };
-      for (let hour = 1000; hour < 1150; hour += 1) pair.hourly[hour] = (pair.hourly[hour] ?? 0) + 1;
-      m.putPair(keyArn, dave, pair);
-      await m.flush({ shard: 'shardId-000000000002', sequence: '7' });
-      return m.sent.writes;
-    };
-    expect(await batch()).toBe(2);
-    await batch();
-    const reader = memory();
-    await reader.prefetch([{ principalArn: dave, keyArn }]);
-    const hourly = reader.pair(keyArn, dave)!.hourly;
-    expect(Object.keys(hourly)).toHaveLength(150);
-    expect(new Set(Object.values(hourly))).toEqual(new Set([1]));
-  });
-
   it('counts a burst of refused calls across invocations of the real handler', async () => {
     Object.assign(process.env, responderEnvironment(stack));
     const { handler } = (await moto.asFunction(
