@@ -102,8 +102,10 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
       // Read again as what was written: a second flush of this batch writes only what changed since.
       entry.read = structuredClone(entry.value);
       this.sent.itemsWritten += 1;
-      // The first part carries every count and the mark; the others only set and remove, which a retry repeats
-      // harmlessly.
+      // The first part carries the mark and the counts (they come first in partsOf); the others set and remove,
+      // which a retry repeats harmlessly. A stream batch's counts for one entry are the hours its events span (the
+      // stream keeps a day), well under a part's 80; past 80, a retried batch would count the rest again. Putting
+      // more in one update is not the way: moto answers an update of about 170 counts with a 500.
       for (const [index, part] of partsOf(change).entries())
         updates.push(() => this.update(pk, part, expiresAt, index === 0 ? mark : undefined));
     }
