@@ -8,7 +8,7 @@ import type { Outcome } from '../respond/respond-to-kms-api-call';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { securityFindingEventSchema, type SecurityFindingEvent } from '../respond/respond-to-security-finding';
 import type { CommandIo } from './io';
-import { isGzip, rawInputsOf } from '../replay/prepared-batches';
+import { checkReadable, rawInputsOf } from '../replay/sources';
 
 export const handleUsage = `Usage: kms-warden handle [--yes] [--json] FILE...
 
@@ -96,15 +96,6 @@ const outcomeText = (handled: Handled): string => {
 };
 
 const tableLine = (handled: Handled) => [handled.where, handled.name, handled.eventId, outcomeText(handled)].join('  ');
-
-/** Opens the file and reads its first bytes: that it can be read at all, before anything acts. */
-const checkReadable = async (file: string): Promise<void> => {
-  try {
-    await isGzip(file);
-  } catch (error) {
-    throw new UnreadableFileError(file, { cause: error });
-  }
-};
 
 export const handleCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({

@@ -4,11 +4,19 @@ import { userInfo } from 'node:os';
 export interface CommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** A status line redrawn in place; present only when stderr is a terminal. An empty line clears it. */
+  progress?: (line: string) => void;
 }
 
 export const processIo: CommandIo = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
+  ...(process.stderr.isTTY
+    ? {
+        progress: (line: string) =>
+          void process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`),
+      }
+    : {}),
 };
 
 /** Who is at the terminal, as decisions and operator incidents record it (`--by` overrides it). */

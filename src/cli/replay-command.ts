@@ -5,21 +5,29 @@ import { defaultDetectionSettings, type DetectionSettings, type Signal } from '.
 import { parseDetectionSettings } from '../detections/settings';
 import { UnreadableFileError } from '../errors';
 import { preparedInParallel, preparedInProcess } from '../replay/prepared-batches';
+import { localSources, s3Location, type ArchiveFactory, type ReplaySource, type TimeWindow } from '../replay/sources';
 import { replay } from '../replay/replay';
 import type { CommandIo } from './io';
 
-export const replayUsage = `Usage: kms-warden replay [--json] [--trusted-accounts ID,...] [--config FILE] FILE...
+export const replayUsage = `Usage: kms-warden replay [options] SOURCE...
 
-Runs every detector over CloudTrail files ({"Records":[...]} as delivered to S3, NDJSON, plain or .gz) and
-EventBridge events, in event-time order with in-memory state, and prints the signals.
+Runs every detector over CloudTrail logs, in event-time order with in-memory state, and prints the signals. It
+changes nothing. A SOURCE is a file ({"Records":[...]} as CloudTrail delivers it, NDJSON, EventBridge events; plain
+or .gz), a directory (walked for log files), or a CloudTrail bucket: s3://BUCKET/PREFIX, read where CloudTrail
+writes (AWSLogs/[O-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/, an organization trail's layout too).
 
 Options:
+  --since TIME             only events at or after TIME (ISO 8601: 2026-11-01 or 2026-11-01T12:00Z)
+  --until TIME             only events before TIME
   --json                   one JSON object per signal and line
   --trusted-accounts IDS   comma-separated account ids that are not external
   --config FILE            settings as JSON: {"keyAdministrators": [...], "trustedAccounts": [...], "thresholds": {...}}
-  --workers N              threads that parse and validate (default: CPUs - 1 above two CPUs, else 0: all in the main thread)
+  --workers N              threads that read and parse (default: one per CPU, none on one CPU; 0: all in this thread)
 
-Exit codes: 0 input read (malformed lines are counted on stderr), 2 a file or the config cannot be read, or bad usage.`;
+Reading a bucket needs s3:ListBucket on it and s3:GetObject on its objects (and kms:Decrypt on the trail's key when
+its files are encrypted with one). A progress line is shown on a terminal.
+
+Exit codes: 0 input read (malformed inputs are counted on stderr), 2 a source or the config cannot be read, or bad usage.`;
 
 const jsonLine = (signal: Signal) =>
   JSON.stringify({
@@ -60,10 +68,60 @@ const loadSettings = async (
 };
 
 /**
- * Moving prepared events between threads costs about as much as parsing them (measured: npm run bench:replay), so
- * worker threads pay off only with cores to spare beyond the main thread's detection work.
+ * Workers read, parse and run the stateless detectors; the main thread runs the stateful ones, a small share of the
+ * work. One worker per CPU (on one CPU, none: all in this thread), measured by npm run bench:replay.
  */
-const defaultWorkers = () => (availableParallelism() > 2 ? availableParallelism() - 1 : 0);
+const defaultWorkers = () => (availableParallelism() > 1 ? availableParallelism() : 0);
+
+const parseTime = (name: string, text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(at))
+    throw new UsageError(`--${name} takes an ISO 8601 time (2026-11-01 or 2026-11-01T12:00Z), not "${text}"`);
+  return at;
+};
+
+class UsageError extends Error {}
+
+/** The sources the arguments name: local paths walked, buckets listed. */
+const sourcesOf = async (args: string[], window: TimeWindow): Promise<ReplaySource[]> => {
+  const local = args.filter((arg) => !s3Location(arg));
+  const sources = local.length > 0 ? await localSources(local, window) : [];
+  const buckets = args.map(s3Location).filter((location) => location !== undefined);
+  if (buckets.length === 0) return sources;
+  const archive = (await import('../composition/replay')).cloudTrailArchive();
+  for (const { bucket, prefix } of buckets)
+    for (const file of await archive.files(bucket, prefix, window))
+      sources.push({ kind: 's3', bucket, key: file.key, deliveredAt: file.deliveredAt });
+  return sources;
+};
+
+/** A one-line progress report, redrawn in place at most five times a second, on a terminal only. */
+const progressLine = (io: CommandIo, total: number) => {
+  const show = io.progress;
+  if (!show) return { update: () => {}, done: () => {} };
+  const started = Date.now();
+  let shown = 0;
+  const draw = (sources: number, events: number) => {
+    const seconds = (Date.now() - started) / 1000;
+    const share = total === 0 ? 1 : sources / total;
+    const left = share > 0 ? (seconds / share) * (1 - share) : 0;
+    const width = 24;
+    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
+    show(
+      `[${bar}] ${sources}/${total} sources, ${events} events, ${Math.round(events / Math.max(seconds, 1e-3))}/s, ${Math.ceil(left)} s left`,
+    );
+  };
+  return {
+    update: (sources: number, events: number) => {
+      const now = Date.now();
+      if (now - shown < 200) return;
+      shown = now;
+      draw(sources, events);
+    },
+    done: () => show(''),
+  };
+};
 
 export const replayCommand = async (argv: string[], io: CommandIo): Promise<number> => {
   const { values, positionals } = parseArgs({
@@ -71,6 +129,8 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     allowPositionals: true,
     options: {
       json: { type: 'boolean' },
+      since: { type: 'string' },
+      until: { type: 'string' },
       'trusted-accounts': { type: 'string' },
       config: { type: 'string' },
       workers: { type: 'string' },
@@ -82,7 +142,7 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     return 0;
   }
   if (positionals.length === 0) {
-    io.err('kms-warden replay: name at least one file. See kms-warden replay --help.');
+    io.err('kms-warden replay: name at least one file, directory or s3://BUCKET/PREFIX. See kms-warden replay --help.');
     return 2;
   }
   let settings: DetectionSettings;
@@ -97,30 +157,57 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     io.err('kms-warden replay: --workers takes a whole number (0 parses in the main thread).');
     return 2;
   }
+  let window: TimeWindow;
+  try {
+    window = { since: parseTime('since', values.since), until: parseTime('until', values.until) };
+    if (window.since !== undefined && window.until !== undefined && window.since >= window.until)
+      throw new UsageError('--since must come before --until');
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`kms-warden replay: ${error.message}`);
+    return 2;
+  }
   const responderRoles = (process.env.RESPONDER_ROLE_ARNS ?? '')
     .split(',')
     .map((arn) => arn.trim())
     .filter(Boolean);
-  const options = { responderRoles, settings };
-  const batches =
-    workers === 0 ? preparedInProcess(positionals, options) : preparedInParallel(positionals, options, workers);
+  const options = { responderRoles, settings, window };
   const started = process.hrtime.bigint();
+  let sources: ReplaySource[];
   try {
-    const stats = await replay(batches, settings, (signal) =>
-      io.out(values.json ? jsonLine(signal) : tableLine(signal)),
-    );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    for (const problem of stats.problems) io.err(`malformed: ${problem}`);
-    io.err(
-      `replayed ${stats.events} events from ${positionals.length} file(s) in ${seconds.toFixed(2)} s` +
-        ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals, ${stats.malformed} malformed, ${stats.late} out of order`,
-    );
-    return 0;
+    sources = await sourcesOf(positionals, window);
   } catch (error) {
-    if (error instanceof UnreadableFileError) {
-      io.err(`kms-warden replay: ${error.message}`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof UnreadableFileError)) throw error;
+    io.err(`kms-warden replay: ${error.message}`);
+    return 2;
   }
+  const progress = progressLine(io, sources.length);
+  let sourcesDone = 0;
+  let events = 0;
+  const onSourceDone = () => {
+    sourcesDone += 1;
+    progress.update(sourcesDone, events);
+  };
+  let archive: ReturnType<ArchiveFactory> | undefined;
+  const archiveFactory = () => (archive ??= import('../composition/replay').then((m) => m.cloudTrailArchive()));
+  const batches =
+    workers === 0
+      ? preparedInProcess(sources, options, { archive: archiveFactory, onSourceDone })
+      : preparedInParallel(sources, options, { workers, onSourceDone });
+  const stats = await replay(
+    batches,
+    settings,
+    (signal) => io.out(values.json ? jsonLine(signal) : tableLine(signal)),
+    (count) => {
+      events = count;
+    },
+  );
+  progress.done();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  for (const problem of stats.problems) io.err(`malformed: ${problem}`);
+  io.err(
+    `replayed ${stats.events} events from ${sources.length} file(s) in ${seconds.toFixed(2)} s` +
+      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals, ${stats.malformed} malformed, ${stats.late} out of order`,
+  );
+  return 0;
 };

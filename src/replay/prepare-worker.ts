@@ -1,22 +1,52 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { prepareText, whereOf, type PrepareOptions, type Prepared } from './prepare';
+import { preparedOf, type ReadOptions } from './prepared-batches';
+import { project, type Projection } from './projection';
+import type { ArchiveFactory, ReplaySource } from './sources';
 
-/** A replay worker: parses and prepares batches of lines (or whole documents) sent by the reader. */
-export interface PrepareJob {
-  seq: number;
-  where: string;
-  firstLine: number;
-  texts: string[];
-  /** One JSON document, not lines. */
-  document?: boolean;
-}
+/** A replay worker thread: reads sources it is handed, one at a time, and sends back their prepared events. */
+export type ToWorker = { type: 'source'; seq: number; source: ReplaySource } | { type: 'ack' };
+export type FromWorker = { type: 'batch'; seq: number; projection: Projection } | { type: 'end'; seq: number };
 
-const options = workerData as PrepareOptions;
+/** Batches sent and not yet taken by the main thread, past which the worker waits. */
+const maxUnacknowledged = 4;
 
-parentPort?.on('message', (job: PrepareJob) => {
-  const prepared: Prepared[] = [];
-  job.texts.forEach((text, index) => {
-    for (const item of prepareText(text, whereOf(job, index), options)) prepared.push(item);
-  });
-  parentPort!.postMessage({ seq: job.seq, prepared });
+const options = workerData as ReadOptions;
+const port = parentPort!;
+const queue: Array<{ seq: number; source: ReplaySource }> = [];
+let unacknowledged = 0;
+let resume: (() => void) | undefined;
+let running = false;
+let archive: ReturnType<ArchiveFactory> | undefined;
+// Made when the first object in a bucket is read: local files never load the S3 client. A require, not an import():
+// tsx runs this thread's TypeScript as CommonJS, where import() of a path without its extension does not resolve.
+const archiveFactory = () =>
+  (archive ??= Promise.resolve().then(() =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../composition/replay') as typeof import('../composition/replay')).cloudTrailArchive(),
+  ));
+
+const run = async () => {
+  running = true;
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    for await (const prepared of preparedOf(job.source, options, archiveFactory)) {
+      const { projection, transfer } = project(prepared);
+      port.postMessage({ type: 'batch', seq: job.seq, projection } satisfies FromWorker, transfer);
+      unacknowledged += 1;
+      while (unacknowledged >= maxUnacknowledged) await new Promise<void>((r) => (resume = r));
+    }
+    port.postMessage({ type: 'end', seq: job.seq } satisfies FromWorker);
+  }
+  running = false;
+};
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'ack') {
+    unacknowledged -= 1;
+    const next = resume;
+    resume = undefined;
+    next?.();
+    return;
+  }
+  queue.push(message);
+  if (!running) void run();
 });

@@ -4,6 +4,8 @@ import type { ConfigComplianceChange } from '../events/config-compliance-change'
 import type { GuardDutyFinding } from '../events/guardduty-finding';
 import { classifyInput } from '../events/input';
 import { normaliseKmsApiCall, type KmsApiCall } from '../events/kms-api-call';
+import type { SourceValue } from './read-source';
+import type { TimeWindow } from './sources';
 
 /** One JSON value read from a file, or a line that is not JSON. */
 export type RawInput = { ok: true; value: unknown; where: string } | { ok: false; problem: string; where: string };
@@ -64,32 +66,22 @@ export const prepare = (input: RawInput, options: PrepareOptions): Prepared => {
   }
 };
 
-/** A CloudTrail log file's {"Records": [...]}, or a JSON array, is many events; anything else is one. */
-const manyOf = (value: unknown): unknown[] | undefined => {
-  if (Array.isArray(value)) return value;
-  const records = value && typeof value === 'object' ? (value as { Records?: unknown }).Records : undefined;
-  return Array.isArray(records) ? records : undefined;
+/**
+ * Prepares one value read from a source. Its `where` is left empty for the caller to fill (it knows the source); an
+ * event outside the time window is left out (undefined).
+ */
+export const prepareValue = (
+  value: SourceValue,
+  options: PrepareOptions & { window?: TimeWindow | undefined },
+): Prepared | undefined => {
+  const prepared = prepare(
+    value.ok ? { ok: true, value: value.value, where: '' } : { ok: false, problem: value.problem, where: '' },
+    options,
+  );
+  const window = options.window;
+  if (!prepared.ok || !window) return prepared;
+  const at = prepared.event.at;
+  if ((window.since !== undefined && at < window.since) || (window.until !== undefined && at >= window.until))
+    return undefined;
+  return prepared;
 };
-
-/** Where a batch's text came from: the file for a document, file:line for a line (batches hold consecutive lines). */
-export const whereOf = (
-  job: { where: string; firstLine: number; document?: boolean | undefined },
-  index: number,
-): string => (job.document ? job.where : `${job.where}:${job.firstLine + index}`);
-
-/** Parses one line or document into its inputs (a log file's records are many), or says it is not JSON. */
-export const parseText = (text: string, where: string): RawInput[] => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return [{ ok: false, where, problem: `not JSON: ${(error as Error).message}` }];
-  }
-  const many = manyOf(value);
-  if (!many) return [{ ok: true, value, where }];
-  return many.map((item, i) => ({ ok: true, value: item, where: `${where}[${i}]` }));
-};
-
-/** Parses one line or document and prepares every event in it. */
-export const prepareText = (text: string, where: string, options: PrepareOptions): Prepared[] =>
-  parseText(text, where).map((input) => prepare(input, options));

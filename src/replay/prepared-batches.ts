@@ -1,121 +1,52 @@
-import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createGunzip, gunzipSync } from 'node:zlib';
-import type { PrepareOptions, Prepared } from './prepare';
-import { parseText, prepareText, whereOf, type RawInput } from './prepare';
-import type { PrepareJob } from './prepare-worker';
-import { UnreadableFileError } from '../errors';
+import { prepareValue, type PrepareOptions, type Prepared } from './prepare';
+import { unproject, type Projection } from './projection';
+import { describePosition, valuesOf } from './read-source';
+import { bytesOf, nameOf, type ArchiveFactory, type ReplaySource, type TimeWindow } from './sources';
+import type { FromWorker, ToWorker } from './prepare-worker';
 
-// Lines per batch: fewer parsed records alive at once, so fewer outlive a scavenge (in A/B runs of the bench file,
-// 250 was as fast as 1,000 or up to 13% faster, with a lower peak RSS); large enough that per-batch overhead is small.
-const batchSize = 250;
-const chunkBytes = 1 << 20;
-
-/** Whether a file starts with gzip's magic bytes (1f 8b), whatever its name says. */
-export const isGzip = async (file: string): Promise<boolean> => {
-  const handle = await open(file, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-};
-
-/**
- * The work of one file, cut into jobs: batches of non-empty lines for NDJSON, or the whole text for a document
- * that is not line-delimited (a CloudTrail log file, a pretty-printed event).
- */
-async function* jobsOf(file: string): AsyncGenerator<Omit<PrepareJob, 'seq'>> {
-  let gzip: boolean;
-  try {
-    gzip = await isGzip(file);
-  } catch (error) {
-    throw new UnreadableFileError(file, { cause: error });
-  }
-  // Large chunks: with the default 16 KB ones, reading costs more than parsing.
-  const source = createReadStream(file, { highWaterMark: chunkBytes });
-  const stream = gzip ? source.pipe(createGunzip({ chunkSize: chunkBytes })) : source;
-  let rest = '';
-  let lineNumber = 0;
-  let texts: string[] = [];
-  let firstLine = 1;
-  let checkedFirst = false;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) {
-        lineNumber += 1;
-        if (line.trim() === '') continue;
-        if (!checkedFirst) {
-          checkedFirst = true;
-          try {
-            JSON.parse(line);
-          } catch {
-            // Not line-delimited: one document, read whole.
-            source.destroy();
-            const bytes = await readFile(file);
-            yield {
-              where: file,
-              firstLine: 1,
-              texts: [(gzip ? gunzipSync(bytes) : bytes).toString('utf8')],
-              document: true,
-            };
-            return;
-          }
-        }
-        // A batch holds consecutive lines, so each text's line number is its batch's first plus its index.
-        if (texts.length > 0 && lineNumber !== firstLine + texts.length) {
-          yield { where: file, firstLine, texts };
-          texts = [];
-        }
-        if (texts.length === 0) firstLine = lineNumber;
-        texts.push(line);
-        if (texts.length >= batchSize) {
-          yield { where: file, firstLine, texts };
-          texts = [];
-        }
-      }
-    }
-  } catch (error) {
-    throw new UnreadableFileError(file, { cause: error });
-  }
-  if (rest.trim() !== '') {
-    lineNumber += 1;
-    if (texts.length > 0 && lineNumber !== firstLine + texts.length) {
-      yield { where: file, firstLine, texts };
-      texts = [];
-    }
-    if (texts.length === 0) firstLine = lineNumber;
-    texts.push(rest);
-  }
-  if (texts.length > 0) yield { where: file, firstLine, texts };
+export interface ReadOptions extends PrepareOptions {
+  window?: TimeWindow;
 }
 
 /**
- * Every JSON value of a file, in order, as delivered (not normalised): for the handle command, which gives the
- * responders the records and envelopes the functions would get.
+ * One source's events, prepared, in batches. A source that cannot be read to its end (a truncated gzip, an object
+ * gone or refused) ends with one malformed entry that says so: the events read before are kept, and the replay goes
+ * on with the next source.
  */
-export async function* rawInputsOf(file: string): AsyncGenerator<RawInput> {
-  for await (const job of jobsOf(file)) {
-    for (const [index, text] of job.texts.entries()) yield* parseText(text, whereOf(job, index));
-  }
-}
-
-/** Prepares every file's events in this thread: for small inputs and tests. */
-export async function* preparedInProcess(files: string[], options: PrepareOptions): AsyncGenerator<Prepared[]> {
-  for (const file of files) {
-    for await (const job of jobsOf(file)) {
+export async function* preparedOf(
+  source: ReplaySource,
+  options: ReadOptions,
+  archive: ArchiveFactory,
+): AsyncGenerator<Prepared[]> {
+  const where = nameOf(source);
+  try {
+    for await (const values of valuesOf(bytesOf(source, archive))) {
       const prepared: Prepared[] = [];
-      job.texts.forEach((text, index) => {
-        for (const item of prepareText(text, whereOf(job, index), options)) prepared.push(item);
-      });
+      for (const value of values) {
+        const item = prepareValue(value, options);
+        if (item === undefined) continue;
+        if (!item.ok) item.where = describePosition(where, value);
+        prepared.push(item);
+      }
       yield prepared;
     }
+  } catch (error) {
+    yield [{ ok: false, where, problem: `could not be read to its end: ${(error as Error).message}` }];
+  }
+}
+
+/** Prepares every source's events in this thread: for one core, small inputs and tests. */
+export async function* preparedInProcess(
+  sources: readonly ReplaySource[],
+  options: ReadOptions,
+  { archive, onSourceDone }: { archive: ArchiveFactory; onSourceDone?: () => void },
+): AsyncGenerator<Prepared[]> {
+  for (const source of sources) {
+    yield* preparedOf(source, options, archive);
+    onSourceDone?.();
   }
 }
 
@@ -127,71 +58,87 @@ const workerSource = __filename.endsWith('.js')
   ? `require(${JSON.stringify(join(__dirname, 'prepare-worker.js'))});`
   : `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'prepare-worker.ts'))});`;
 
+/** Sources handed to a worker ahead of the one being read, so it never waits for work. */
+const sourcesAhead = 2;
+
 /**
- * Prepares events on worker threads (JSON.parse and validation are most of the cost), and yields the batches in
- * file and line order. At most a few batches per worker are in flight, so memory stays bounded.
+ * Reads, parses, validates and runs the stateless detectors on worker threads, a source at a time each, and yields
+ * the batches in source order. Only a compact projection of each event crosses back (src/replay/projection.ts).
+ *
+ * Memory stays bounded: each worker holds at most `sourcesAhead` sources, and stops after a few batches the main
+ * thread has not taken yet (it acknowledges each one it takes).
  */
 export async function* preparedInParallel(
-  files: string[],
-  options: PrepareOptions,
-  workerCount = availableParallelism(),
+  sources: readonly ReplaySource[],
+  options: ReadOptions,
+  {
+    workers: workerCount = Math.max(1, availableParallelism() - 1),
+    onSourceDone,
+  }: { workers?: number; onSourceDone?: () => void } = {},
 ): AsyncGenerator<Prepared[]> {
-  const workers = Array.from(
-    { length: Math.max(1, workerCount) },
-    () => new Worker(workerSource, { eval: true, workerData: options }),
-  );
-  const done = new Map<number, Prepared[]>();
-  const waiting = new Map<number, (value: Prepared[]) => void>();
+  type Slot = { worker: Worker; assigned: number };
+  type Result = { batches: Projection[]; ended: boolean; slot: Slot };
+  const results = new Map<number, Result>();
+  let wake: (() => void) | undefined;
   let failure: Error | undefined;
-  for (const worker of workers) {
-    worker.on('message', ({ seq, prepared }: { seq: number; prepared: Prepared[] }) => {
-      const resolve = waiting.get(seq);
-      if (resolve) {
-        waiting.delete(seq);
-        resolve(prepared);
-      } else {
-        done.set(seq, prepared);
-      }
+  const notify = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  const slots: Slot[] = Array.from({ length: Math.max(1, workerCount) }, () => {
+    // The environment as this thread sees it now (credentials, endpoint), not as the process started.
+    const worker = new Worker(workerSource, { eval: true, workerData: options, env: process.env });
+    const slot: Slot = { worker, assigned: 0 };
+    worker.on('message', (message: FromWorker) => {
+      const result = results.get(message.seq)!;
+      if (message.type === 'batch') result.batches.push(message.projection);
+      else result.ended = true;
+      notify();
     });
     worker.on('error', (error) => {
       failure = error;
-      for (const resolve of waiting.values()) resolve([]);
+      notify();
     });
-  }
-  const result = (seq: number) =>
-    new Promise<Prepared[]>((resolve) => {
-      const ready = done.get(seq);
-      if (ready) {
-        done.delete(seq);
-        resolve(ready);
-      } else {
-        waiting.set(seq, resolve);
-      }
-    });
+    return slot;
+  });
+  const post = (slot: Slot, message: ToWorker) => slot.worker.postMessage(message);
 
-  const maxInFlight = workers.length * 4;
-  let sent = 0;
-  let next = 0;
-  try {
-    for (const file of files) {
-      for await (const job of jobsOf(file)) {
-        workers[sent % workers.length]!.postMessage({ ...job, seq: sent });
-        sent += 1;
-        while (sent - next >= maxInFlight) {
-          const prepared = await result(next);
-          if (failure) throw failure;
-          next += 1;
-          yield prepared;
-        }
-      }
+  let dispatched = 0;
+  const dispatch = () => {
+    while (dispatched < sources.length) {
+      const slot = slots.reduce((a, b) => (b.assigned < a.assigned ? b : a));
+      if (slot.assigned >= sourcesAhead) return;
+      slot.assigned += 1;
+      results.set(dispatched, { batches: [], ended: false, slot });
+      post(slot, { type: 'source', seq: dispatched, source: sources[dispatched]! });
+      dispatched += 1;
     }
-    while (next < sent) {
-      const prepared = await result(next);
-      if (failure) throw failure;
-      next += 1;
-      yield prepared;
+  };
+
+  try {
+    dispatch();
+    for (let seq = 0; seq < sources.length; seq += 1) {
+      for (;;) {
+        if (failure) throw failure;
+        const result = results.get(seq)!;
+        const batch = result.batches.shift();
+        if (batch) {
+          post(result.slot, { type: 'ack' });
+          yield unproject(batch);
+          continue;
+        }
+        if (result.ended) {
+          results.delete(seq);
+          result.slot.assigned -= 1;
+          onSourceDone?.();
+          dispatch();
+          break;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
     }
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(slots.map(({ worker }) => worker.terminate()));
   }
 }

@@ -16,6 +16,11 @@ export interface ReplayStats {
 
 /** Events are put in time order within this window: CloudTrail delivers a file about every five minutes. */
 const reorderWindowMs = 5 * 60_000;
+/**
+ * At most this many events wait to be put in order, whatever the rate of the archive: past it, the oldest goes on
+ * (memory stays bounded; an event that then arrives earlier than it is counted out of order).
+ */
+const maxWaiting = 100_000;
 
 type Timed = PreparedEvent;
 
@@ -69,6 +74,8 @@ export const replay = async (
   batches: AsyncIterable<Prepared[]>,
   settings: DetectionSettings,
   onSignal: (signal: Signal) => void,
+  /** Told the events read so far after each batch. */
+  onProgress?: (events: number) => void,
 ): Promise<ReplayStats> => {
   const stats: ReplayStats = { events: 0, malformed: 0, late: 0, signals: 0, problems: [] };
   const memory = new InMemoryDetectionMemory();
@@ -108,12 +115,13 @@ export const replay = async (
       }
       heap.push(event);
       if (event.at > newest) newest = event.at;
-      while (heap.size > 0 && heap.peek()!.at < newest - reorderWindowMs) {
+      while (heap.size > 0 && (heap.peek()!.at < newest - reorderWindowMs || heap.size > maxWaiting)) {
         const next = heap.pop()!;
         watermark = next.at;
         detect(next);
       }
     }
+    onProgress?.(stats.events);
   }
   while (heap.size > 0) detect(heap.pop()!);
   return stats;

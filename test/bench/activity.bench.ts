@@ -36,6 +36,7 @@ import { startMotoServer } from '../../src/local/moto-server';
 import { provisionResponderStack, responderEnvironment } from '../../src/local/responder-stack';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { packageOffline } from '../support/strict-aws/packaged-template';
+import { pick, random, zipfWeights } from './skewed';
 
 const short = process.argv.includes('--short');
 const rate = Number(process.env.BENCH_RATE ?? 500);
@@ -61,22 +62,6 @@ const price = {
   dynamodbRead: 0.125 / 1e6,
 };
 
-/** A small deterministic generator: the same traffic on every run. */
-const random = (seed: number) => () => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-  return seed / 2_147_483_648;
-};
-
-const pick = <T>(items: readonly T[], weights: readonly number[], r: number): T => {
-  const total = weights.reduce((a, b) => a + b, 0);
-  let at = r * total;
-  for (const [i, item] of items.entries()) {
-    at -= weights[i]!;
-    if (at <= 0) return item;
-  }
-  return items.at(-1)!;
-};
-
 const traffic = (events: number, roles: number, keys: number) => {
   const next = random(events * 31 + roles * 7 + keys);
   const account = '123456789012';
@@ -92,7 +77,7 @@ const traffic = (events: number, roles: number, keys: number) => {
     const from = Array.from({ length: 1 + Math.floor(next() * 4) }, () => addresses[Math.floor(next() * 400)]!);
     return { roleArn, roleId: roleIdOf(roleArn), keys: used, from };
   });
-  const weights = callers.map((_, i) => 1 / (i + 1) ** 1.1);
+  const weights = zipfWeights(callers.length);
   const start = Date.parse('2026-11-28T12:00:00Z');
   return Array.from({ length: events }, (_, n) => {
     const caller = pick(callers, weights, next());

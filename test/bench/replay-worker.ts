@@ -1,52 +1,53 @@
-import { createReadStream } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { createGunzip } from 'node:zlib';
-import { defaultDetectionSettings } from '../../src/detections';
-import { preparedInParallel, preparedInProcess } from '../../src/replay/prepared-batches';
-import { replay } from '../../src/replay/replay';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { localSources } from '../../src/replay/sources';
 
-/** One measurement in a process of its own; prints a JSON result. */
-const [mode, ...paths] = process.argv.slice(2);
-const startRssBytes = process.memoryUsage.rss();
+/**
+ * One measurement in a process of its own (so peak memory is that run's alone); prints a JSON result.
+ * `baseline DIR`: gunzip + JSON.parse of every file, in one thread, the floor any reader pays.
+ * `replay DIR WORKERS`: the built CLI's `kms-warden replay --json --workers WORKERS DIR`, as a user runs it (its
+ * worker threads load the built worker too), its output read back.
+ */
+const [mode, dir, workers] = process.argv.slice(2);
 
-/** Plain gunzip + JSON.parse of every line, in one thread: the floor any reader pays. */
-const baseline = async () => {
-  let records = 0;
-  for (const path of paths) {
-    let rest = '';
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }).pipe(
-      createGunzip({ chunkSize: 1 << 20 }),
-    ) as AsyncIterable<Buffer>) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) {
-        if (line) {
-          JSON.parse(line);
-          records += 1;
-        }
-      }
-    }
-  }
-  return { records };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { current, build } = require('../../src/cli/build.cjs') as {
+  current: () => string;
+  build: () => Promise<{ outdir: string }>;
 };
 
 const run = async () => {
+  // Built before the clock starts, as `npm start` and the installed CLI would have it.
+  const outdir = existsSync(join(current(), 'main.js')) ? current() : (await build()).outdir;
   const started = process.hrtime.bigint();
-  let result: { records: number; signals?: number; malformed?: number; workers?: number };
+  let result: { records: number; signals?: string[]; malformed?: number; late?: number };
   if (mode === 'baseline') {
-    result = await baseline();
+    let records = 0;
+    for (const source of await localSources([dir!])) {
+      if (source.kind !== 'file') continue;
+      const document = JSON.parse(gunzipSync(readFileSync(source.path)).toString('utf8')) as { Records: unknown[] };
+      records += document.Records.length;
+    }
+    result = { records };
   } else {
-    const workers = Number(process.env.BENCH_WORKERS ?? (availableParallelism() > 2 ? availableParallelism() - 1 : 0));
-    const options = { responderRoles: [], settings: defaultDetectionSettings };
-    let signals = 0;
-    const batches = workers === 0 ? preparedInProcess(paths, options) : preparedInParallel(paths, options, workers);
-    const stats = await replay(batches, defaultDetectionSettings, () => (signals += 1));
-    result = { records: stats.events, signals, malformed: stats.malformed, workers };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { main } = require(join(outdir, 'main.js')) as typeof import('../../src/cli/main');
+    const signals: string[] = [];
+    const errors: string[] = [];
+    const code = await main(['replay', '--json', '--workers', workers!, dir!], {
+      out: (line) => {
+        const signal = JSON.parse(line) as { detector: string; principalArn: string };
+        signals.push(`${signal.detector} ${signal.principalArn}`);
+      },
+      err: (line) => errors.push(line),
+    });
+    const summary = /replayed (\d+) events .* (\d+) malformed, (\d+) out of order$/.exec(errors.at(-1) ?? '');
+    if (code !== 0 || !summary) throw new Error(`replay failed (${code}): ${errors.join('\n')}`);
+    result = { records: Number(summary[1]), signals, malformed: Number(summary[2]), late: Number(summary[3]) };
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(
-    JSON.stringify({ ...result, seconds, startRssBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }),
-  );
+  process.stdout.write(JSON.stringify({ ...result, seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
 };
 
 void run();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -145,6 +145,63 @@ describe('kms-warden replay', () => {
     expect(threaded.err.at(-1)).toEqual(
       expect.stringContaining(inProcess.err.at(-1)!.replace(/^replayed (\d+ events from \d+ file\(s\)).*$/, '$1')),
     );
+  });
+
+  it('walks a directory laid out as CloudTrail writes it, in delivery order across accounts and Regions', async () => {
+    // Names sort account by account; delivery times interleave them. Read in name order, the second account's
+    // earlier events would come out of order.
+    const root = join(dir, 'org', 'AWSLogs', 'o-a1b2c3d4e5');
+    const put = (account: string, region: string, stamp: string, records: object[]) => {
+      const folder = join(root, account, 'CloudTrail', region, '2019', '01', '01');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, `${account}_CloudTrail_${region}_${stamp}_abcdefghijklmnop.json.gz`),
+        gzipSync(JSON.stringify({ Records: records })),
+      );
+    };
+    const at = (id: string, time: string) => ({ ...disabled, eventID: id, eventTime: time });
+    put('111111111111', 'us-east-1', '20190101T0005Z', [at('a1', '2019-01-01T00:01:00Z')]);
+    put('111111111111', 'us-east-1', '20190101T0020Z', [at('a2', '2019-01-01T00:16:00Z')]);
+    put('222222222222', 'eu-west-1', '20190101T0010Z', [at('b1', '2019-01-01T00:08:00Z')]);
+    // Not a log file: ignored.
+    writeFileSync(join(root, 'README.txt'), 'not a log');
+    const { code, out, err } = await run('--json', join(dir, 'org'));
+    expect(code).toBe(0);
+    expect(out.map((line) => JSON.parse(line).eventId)).toEqual(['a1', 'b1', 'a2']);
+    expect(err.at(-1)).toMatch(/^replayed 3 events from 3 file\(s\).* 0 out of order$/);
+
+    // --since and --until keep the events of the window; files delivered before --since are not read.
+    const window = await run(
+      '--json',
+      '--since',
+      '2019-01-01T00:06:00Z',
+      '--until',
+      '2019-01-01T00:10:00Z',
+      join(dir, 'org'),
+    );
+    expect(window.out.map((line) => JSON.parse(line).eventId)).toEqual(['b1']);
+    expect(window.err.at(-1)).toMatch(/^replayed 1 events from 2 file\(s\)/);
+  });
+
+  it('goes on past a file cut short, and says which one', async () => {
+    const whole = gzipSync(JSON.stringify({ Records: [disabled, scheduled] }));
+    const cut = file('cut.json.gz', whole.subarray(0, whole.length - 12));
+    const fine = file('fine.json', JSON.stringify({ Records: [{ ...scheduled, eventID: 'fine' }] }));
+    for (const workers of ['0', '2']) {
+      const { code, out, err } = await run('--json', '--workers', workers, cut, fine);
+      expect(code).toBe(0);
+      expect(out.map((line) => JSON.parse(line).eventId)).toContain('fine');
+      expect(err).toContainEqual(expect.stringMatching(/^malformed: .*cut\.json\.gz: could not be read to its end/));
+    }
+  });
+
+  it.each([
+    [['--since', 'yesterday', 'x'], /--since takes an ISO 8601 time/],
+    [['--since', '2019-01-02', '--until', '2019-01-01', 'x'], /--since must come before --until/],
+  ])('refuses %j with exit code 2', async (args, message) => {
+    const { code, err } = await run(...args);
+    expect(code).toBe(2);
+    expect(err.at(-1)).toMatch(message);
   });
 
   it('refuses a negative worker count', async () => {
