@@ -1,6 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../replay/sources';
+import { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../events/cloudtrail-files';
 
 /** One CloudTrail log file in a bucket. */
 export interface ArchivedFile {

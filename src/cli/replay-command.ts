@@ -5,9 +5,17 @@ import { defaultDetectionSettings, type DetectionSettings, type Signal } from '.
 import { parseDetectionSettings } from '../detections/settings';
 import { UnreadableFileError } from '../errors';
 import { preparedInParallel, preparedInProcess } from '../replay/prepared-batches';
-import { localSources, s3Location, type ArchiveFactory, type ReplaySource, type TimeWindow } from '../replay/sources';
+import {
+  inDeliveryOrder,
+  localSources,
+  s3Location,
+  type ArchiveFactory,
+  type ReplaySource,
+  type TimeWindow,
+} from '../replay/sources';
 import { replay } from '../replay/replay';
 import type { CommandIo } from './io';
+import { plainLine } from '../notify/escape';
 
 export const replayUsage = `Usage: kms-warden replay [options] SOURCE...
 
@@ -27,7 +35,8 @@ Options:
 Reading a bucket needs s3:ListBucket on it and s3:GetObject on its objects (and kms:Decrypt on the trail's key when
 its files are encrypted with one). A progress line is shown on a terminal.
 
-Exit codes: 0 input read (malformed inputs are counted on stderr), 2 a source or the config cannot be read, or bad usage.`;
+Exit codes: 0 every source read (malformed inputs are counted on stderr), 2 a source or the config cannot be read
+(a source that fails part-way is named, and the rest are still replayed), or bad usage.`;
 
 const jsonLine = (signal: Signal) =>
   JSON.stringify({
@@ -44,12 +53,13 @@ const jsonLine = (signal: Signal) =>
     evidence: signal.evidence,
   });
 
+/** One line per signal: its summary quotes what an outsider wrote (ARNs, names), with control characters shown. */
 const tableLine = (signal: Signal) =>
   [
-    signal.source.eventTime.replace(/\.\d{3}Z$/, 'Z'),
+    plainLine(signal.source.eventTime.replace(/\.\d{3}Z$/, 'Z'), 40),
     signal.severity.padEnd(8),
     signal.detector.padEnd(31),
-    signal.summary,
+    plainLine(signal.summary, 2000),
   ].join('  ');
 
 const loadSettings = async (
@@ -83,23 +93,25 @@ const parseTime = (name: string, text: string | undefined): number | undefined =
 
 class UsageError extends Error {}
 
-/** The sources the arguments name: local paths walked, buckets listed. */
+/** The sources the arguments name, local paths walked and buckets listed, all in delivery order. */
 const sourcesOf = async (args: string[], window: TimeWindow): Promise<ReplaySource[]> => {
   const local = args.filter((arg) => !s3Location(arg));
   const sources = local.length > 0 ? await localSources(local, window) : [];
   const buckets = args.map(s3Location).filter((location) => location !== undefined);
-  if (buckets.length === 0) return sources;
-  const archive = (await import('../composition/replay')).cloudTrailArchive();
-  for (const { bucket, prefix } of buckets)
-    for (const file of await archive.files(bucket, prefix, window))
-      sources.push({ kind: 's3', bucket, key: file.key, deliveredAt: file.deliveredAt });
-  return sources;
+  if (buckets.length > 0) {
+    const archive = (await import('../composition/replay')).cloudTrailArchive();
+    for (const { bucket, prefix } of buckets)
+      for (const file of await archive.files(bucket, prefix, window))
+        sources.push({ kind: 's3', bucket, key: file.key, deliveredAt: file.deliveredAt });
+  }
+  return inDeliveryOrder(sources);
 };
 
 /** A one-line progress report, redrawn in place at most five times a second, on a terminal only. */
 const progressLine = (io: CommandIo, total: number) => {
   const show = io.progress;
-  if (!show) return { update: () => {}, done: () => {} };
+  if (!show) return { update: () => {}, done: () => {}, clear: () => {} };
+  let drawn = false;
   const started = Date.now();
   let shown = 0;
   const draw = (sources: number, events: number) => {
@@ -117,7 +129,13 @@ const progressLine = (io: CommandIo, total: number) => {
       const now = Date.now();
       if (now - shown < 200) return;
       shown = now;
+      drawn = true;
       draw(sources, events);
+    },
+    /** Before a line of output: the progress line is drawn again at the next update. */
+    clear: () => {
+      if (drawn) show('');
+      drawn = false;
     },
     done: () => show(''),
   };
@@ -197,17 +215,24 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
   const stats = await replay(
     batches,
     settings,
-    (signal) => io.out(values.json ? jsonLine(signal) : tableLine(signal)),
+    (signal) => {
+      progress.clear();
+      io.out(values.json ? jsonLine(signal) : tableLine(signal));
+    },
     (count) => {
       events = count;
     },
   );
   progress.done();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const problem of stats.problems) io.err(`malformed: ${problem}`);
+  // A problem quotes the input (a file or object name, JSON.parse's excerpt of the text): escaped, and cut short.
+  for (const problem of stats.problems) io.err(`malformed: ${plainLine(problem, 500)}`);
+  for (const problem of stats.unreadableSources) io.err(`unreadable: ${plainLine(problem, 500)}`);
+  const unreadable = stats.unreadable > 0 ? `, ${stats.unreadable} unreadable` : '';
   io.err(
     `replayed ${stats.events} events from ${sources.length} file(s) in ${seconds.toFixed(2)} s` +
-      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals, ${stats.malformed} malformed, ${stats.late} out of order`,
+      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals, ${stats.malformed} malformed${unreadable}, ${stats.late} out of order`,
   );
-  return 0;
+  // Signals found in what was read are printed; a source not read to its end is a failure to say, not to hide.
+  return stats.unreadable > 0 ? 2 : 0;
 };

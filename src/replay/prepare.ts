@@ -17,7 +17,9 @@ export type PreparedEvent =
   | { kind: 'guardduty-finding'; at: number; finding: GuardDutyFinding }
   | { kind: 'config-compliance'; at: number; change: ConfigComplianceChange };
 
-export type Prepared = { ok: true; event: PreparedEvent } | { ok: false; where: string; problem: string };
+/** `unreadable`: the source itself could not be read to its end (a cut gzip, an object refused), not one input. */
+export type Prepared =
+  { ok: true; event: PreparedEvent } | { ok: false; where: string; problem: string; unreadable?: boolean };
 
 export interface PrepareOptions {
   /** kms-warden's own role ARNs (RESPONDER_ROLE_ARNS when set): their calls are not reported. */

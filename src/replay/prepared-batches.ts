@@ -34,7 +34,9 @@ export async function* preparedOf(
       yield prepared;
     }
   } catch (error) {
-    yield [{ ok: false, where, problem: `could not be read to its end: ${(error as Error).message}` }];
+    yield [
+      { ok: false, where, problem: `could not be read to its end: ${(error as Error).message}`, unreadable: true },
+    ];
   }
 }
 

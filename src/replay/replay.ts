@@ -7,6 +7,10 @@ import type { Prepared, PreparedEvent } from './prepare';
 export interface ReplayStats {
   events: number;
   malformed: number;
+  /** Sources that could not be read to their end: their events before the failure are counted in `events`. */
+  unreadable: number;
+  /** Each source not read to its end, and why. */
+  unreadableSources: string[];
   /** Events that arrived later than the reorder window allowed: detected, but out of time order. */
   late: number;
   signals: number;
@@ -77,7 +81,15 @@ export const replay = async (
   /** Told the events read so far after each batch. */
   onProgress?: (events: number) => void,
 ): Promise<ReplayStats> => {
-  const stats: ReplayStats = { events: 0, malformed: 0, late: 0, signals: 0, problems: [] };
+  const stats: ReplayStats = {
+    events: 0,
+    malformed: 0,
+    unreadable: 0,
+    unreadableSources: [],
+    late: 0,
+    signals: 0,
+    problems: [],
+  };
   const memory = new InMemoryDetectionMemory();
   const heap = new TimeHeap();
   let watermark = -Infinity;
@@ -102,6 +114,11 @@ export const replay = async (
   for await (const batch of batches) {
     for (const item of batch) {
       if (!item.ok) {
+        if (item.unreadable) {
+          stats.unreadable += 1;
+          stats.unreadableSources.push(`${item.where}: ${item.problem}`);
+          continue;
+        }
         stats.malformed += 1;
         if (stats.problems.length < 20) stats.problems.push(`${item.where}: ${item.problem}`);
         continue;

@@ -1,46 +1,16 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { UnreadableFileError } from '../errors';
 import { describePosition, valuesOf } from './read-source';
+import { deliveredAt, within, type TimeWindow } from '../events/cloudtrail-files';
+
+export { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../events/cloudtrail-files';
 
 /** Where replay reads: a local file, or an object in a CloudTrail bucket. */
 export type ReplaySource =
   | { kind: 'file'; path: string; deliveredAt?: number | undefined }
   | { kind: 's3'; bucket: string; key: string; deliveredAt?: number | undefined };
-
-/** Records kept: eventTime at or after `since` and before `until` (epoch ms), each when given. */
-export interface TimeWindow {
-  since?: number | undefined;
-  until?: number | undefined;
-}
-
-/**
- * How long after a call its log file may be delivered. CloudTrail delivers within about 5 minutes on average, with no
- * guarantee, and "a log file delivered at a specific time can contain records written at any point before that time"
- * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html): files delivered up
- * to this long after `until` are read, and their records filtered by time.
- */
-export const deliveryAllowanceMs = 60 * 60_000;
-
-const deliveryStamp = /_CloudTrail_[a-z0-9-]+_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_/;
-
-/** When CloudTrail delivered a file, from the name it gave it (ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE). */
-export const deliveredAt = (name: string): number | undefined => {
-  const match = deliveryStamp.exec(basename(name));
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute] = match.map(Number) as [number, number, number, number, number, number];
-  return Date.UTC(year, month - 1, day, hour, minute);
-};
-
-/**
- * Whether a file may hold records of the window: delivered after `since` (its name gives the minute, so within the
- * minute after it), and not long after `until`.
- */
-export const within = (file: { deliveredAt?: number | undefined }, window: TimeWindow): boolean =>
-  file.deliveredAt === undefined ||
-  ((window.since === undefined || file.deliveredAt + 60_000 > window.since) &&
-    (window.until === undefined || file.deliveredAt <= window.until + deliveryAllowanceMs));
 
 export const nameOf = (source: ReplaySource): string =>
   source.kind === 'file' ? source.path : `s3://${source.bucket}/${source.key}`;
@@ -54,9 +24,9 @@ export const s3Location = (argument: string): { bucket: string; prefix: string }
 const logFileName = /\.(json|ndjson|jsonl)(\.gz)?$|\.gz$/;
 
 /**
- * The files named, with directories walked for log files (*.json.gz, *.json, *.ndjson, *.gz). Files named
- * explicitly are read whatever their name. Sorted by delivery time when every file has CloudTrail's name, so an
- * organization's accounts and Regions interleave as they happened; otherwise in the order given.
+ * The files named, with directories walked for log files (*.json.gz, *.json, *.ndjson, *.gz), as the bucket walk does:
+ * not into CloudTrail's digest, Insights or other side folders (CloudTrail-Digest, CloudTrail-Insight, ...). Files
+ * named explicitly are read whatever their name.
  */
 export const localSources = async (paths: string[], window: TimeWindow = {}): Promise<ReplaySource[]> => {
   const files: ReplaySource[] = [];
@@ -65,8 +35,9 @@ export const localSources = async (paths: string[], window: TimeWindow = {}): Pr
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && logFileName.test(entry.name))
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('CloudTrail-')) await walk(path);
+      } else if (entry.isFile() && logFileName.test(entry.name))
         files.push({ kind: 'file', path, deliveredAt: deliveredAt(path) });
     }
   };
@@ -80,11 +51,16 @@ export const localSources = async (paths: string[], window: TimeWindow = {}): Pr
     if (isDirectory) await walk(path);
     else files.push({ kind: 'file', path, deliveredAt: deliveredAt(path) });
   }
-  const kept = files.filter((file) => within(file, window));
-  return kept.every((file) => file.deliveredAt !== undefined)
-    ? kept.sort((a, b) => a.deliveredAt! - b.deliveredAt!)
-    : kept;
+  return files.filter((file) => within(file, window));
 };
+
+/**
+ * Sources in the order CloudTrail delivered them (the time in their names), wherever they come from, so an
+ * organization's accounts and Regions interleave as they happened. Those without CloudTrail's name come first, in the
+ * order given (a stable sort).
+ */
+export const inDeliveryOrder = (sources: readonly ReplaySource[]): ReplaySource[] =>
+  [...sources].sort((a, b) => (a.deliveredAt ?? -Infinity) - (b.deliveredAt ?? -Infinity) || 0);
 
 /** Reads S3 objects: made when the first one is read. */
 export type ArchiveFactory = () => Promise<{ bytes(bucket: string, key: string): AsyncIterable<Buffer> }>;

@@ -123,11 +123,12 @@ describe('kms-warden replay from a CloudTrail bucket, against moto', () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: victim, Body: readFileSync(cut) }));
     rmSync(cut);
     const remote = await replay(`s3://${bucket}/${prefix}`);
-    expect(remote.code).toBe(0);
-    expect(remote.malformed).toBe(1);
+    expect(remote.code).toBe(2);
+    expect(remote.malformed).toBe(0);
+    expect(remote.err.at(-1)).toMatch(/ 0 malformed, 1 unreadable, /);
     expect(remote.err).toContainEqual(
       expect.stringMatching(
-        new RegExp(`^malformed: s3://${bucket}/${victim.replace(/[.]/g, '\\.')}: could not be read to its end`),
+        new RegExp(`^unreadable: s3://${bucket}/${victim.replace(/[.]/g, '\\.')}: could not be read to its end`),
       ),
     );
     expect(remote.events).toBeLessThan(archive.records);

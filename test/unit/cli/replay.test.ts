@@ -163,12 +163,18 @@ describe('kms-warden replay', () => {
     put('111111111111', 'us-east-1', '20190101T0005Z', [at('a1', '2019-01-01T00:01:00Z')]);
     put('111111111111', 'us-east-1', '20190101T0020Z', [at('a2', '2019-01-01T00:16:00Z')]);
     put('222222222222', 'eu-west-1', '20190101T0010Z', [at('b1', '2019-01-01T00:08:00Z')]);
-    // Not a log file: ignored.
+    // Not a log file, and CloudTrail's digests beside the logs (as `aws s3 sync` copies them): not read.
     writeFileSync(join(root, 'README.txt'), 'not a log');
+    const digests = join(root, '111111111111', 'CloudTrail-Digest', 'us-east-1', '2019', '01', '01');
+    mkdirSync(digests, { recursive: true });
+    writeFileSync(
+      join(digests, '111111111111_CloudTrail-Digest_us-east-1_trail_us-east-1_20190101T001500Z.json.gz'),
+      gzipSync(JSON.stringify({ digestStartTime: '2019-01-01T00:00:00Z' })),
+    );
     const { code, out, err } = await run('--json', join(dir, 'org'));
     expect(code).toBe(0);
     expect(out.map((line) => JSON.parse(line).eventId)).toEqual(['a1', 'b1', 'a2']);
-    expect(err.at(-1)).toMatch(/^replayed 3 events from 3 file\(s\).* 0 out of order$/);
+    expect(err.at(-1)).toMatch(/^replayed 3 events from 3 file\(s\).* 0 malformed, 0 out of order$/);
 
     // --since and --until keep the events of the window; files delivered before --since are not read.
     const window = await run(
@@ -189,9 +195,11 @@ describe('kms-warden replay', () => {
     const fine = file('fine.json', JSON.stringify({ Records: [{ ...scheduled, eventID: 'fine' }] }));
     for (const workers of ['0', '2']) {
       const { code, out, err } = await run('--json', '--workers', workers, cut, fine);
-      expect(code).toBe(0);
+      // The signals of what was read are printed, and the run fails: a source was not read to its end.
+      expect(code).toBe(2);
+      expect(err.at(-1)).toMatch(/ 1 unreadable, /);
       expect(out.map((line) => JSON.parse(line).eventId)).toContain('fine');
-      expect(err).toContainEqual(expect.stringMatching(/^malformed: .*cut\.json\.gz: could not be read to its end/));
+      expect(err).toContainEqual(expect.stringMatching(/^unreadable: .*cut\.json\.gz: could not be read to its end/));
     }
   });
 

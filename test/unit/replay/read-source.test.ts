@@ -62,15 +62,19 @@ describe('reading a source', () => {
     const text = `{"Records": [${JSON.stringify(tricky[0])}, 42, "x", {"broken": tru}, ${JSON.stringify(tricky[1])}, null]}`;
     const all = await collect(valuesOf(chunked(Buffer.from(text), 10), 64));
     expect(all.filter((v) => v.ok).map((v) => (v.ok ? v.value : undefined))).toEqual([tricky[0], tricky[1]]);
-    expect(all.filter((v) => !v.ok).map((v) => (v.ok ? '' : v.problem))).toEqual([
-      expect.stringMatching(/^not JSON/),
-      '3 value(s) in the Records array that are not records',
+    expect(all.map((v) => `${v.element} ${v.ok ? 'ok' : v.problem.slice(0, 20)}`)).toEqual([
+      '0 ok',
+      '1 a value in the Recor',
+      '2 a value in the Recor',
+      '3 not JSON: Unexpected',
+      '4 ok',
+      '5 a value in the Recor',
     ]);
   });
 
-  it('says when a large document has no Records array', async () => {
+  it('reads a large object without a Records array as one value (what it is, detection says)', async () => {
     const all = await collect(valuesOf(chunked(Buffer.from(JSON.stringify({ other: tricky })), 100), 64));
-    expect(values(all)).toEqual(['a document over 64 bytes without a Records array']);
+    expect(values(all)).toEqual([{ other: tricky }]);
   });
 
   it('reads NDJSON line by line, small or streamed, naming the line of what does not parse', async () => {
@@ -91,10 +95,66 @@ describe('reading a source', () => {
     expect(await collect(valuesOf(chunked(Buffer.alloc(0), 10)))).toEqual([]);
   });
 
-  it('the scanner finds each record once, across pushes', () => {
+  it('the scanner finds each record once, across pushes of one character', () => {
     const scanner = new RecordsScanner();
     const text = JSON.stringify({ Records: tricky.slice(0, 3) });
     const found = [...text].flatMap((c) => scanner.push(c));
-    expect(found.map((t) => JSON.parse(t))).toEqual(tricky.slice(0, 3));
+    expect(found.map((cut) => ('text' in cut ? JSON.parse(cut.text) : cut.problem))).toEqual(tricky.slice(0, 3));
+    expect(found.map((cut) => cut.element)).toEqual([0, 1, 2]);
+    expect(scanner.end()).toEqual([]);
+  });
+
+  describe('past the limit, nothing is lost without a word', () => {
+    const streamed = async (text: string | Buffer, limit = 1024, maxChars?: number) =>
+      collect(valuesOf(chunked(Buffer.from(text), 97), limit, maxChars));
+    const line = (i: number) => JSON.stringify({ ...tricky[i % tricky.length], eventID: `e${i}` });
+
+    it('reads NDJSON whose first line is longer than the limit, every line after it too', async () => {
+      const lines = [line(0), line(1), line(2)];
+      const all = await streamed(lines.join('\n'), 64);
+      expect(all.map((v) => (v.ok ? (v.value as { eventID: string }).eventID : v.problem))).toEqual(['e0', 'e1', 'e2']);
+      expect(all.map((v) => v.line)).toEqual([1, 2, 3]);
+    });
+
+    it('reads documents back to back, and NDJSON lines that are documents', async () => {
+      const text = `${JSON.stringify({ Records: [tricky[0], tricky[1]] })}${JSON.stringify({ Records: [tricky[2]] })}\n${JSON.stringify({ Records: [tricky[3]] })}`;
+      expect(values(await streamed(text))).toEqual(tricky.slice(0, 4));
+    });
+
+    it('names the lines of NDJSON that do not parse, blank lines and a bad first line included', async () => {
+      const text = ['', 'not json', line(1), '{"broken": tru}', line(3), '42', line(5)].join('\n');
+      const all = await streamed(text, 16);
+      expect(all.map((v) => describePosition('f', v) + (v.ok ? '' : ' !'))).toEqual([
+        'f:2 !',
+        'f:3',
+        'f:4 !',
+        'f:5',
+        'f:6 !',
+        'f:7',
+      ]);
+    });
+
+    it('says a document cut short ends inside a value, after the records it holds', async () => {
+      const text = JSON.stringify({ Records: tricky.slice(0, 5) });
+      const all = await streamed(text.slice(0, Math.floor(text.length * 0.7)));
+      expect(all.filter((v) => v.ok).length).toBeGreaterThan(0);
+      expect(all.at(-1)).toEqual(
+        expect.objectContaining({ ok: false, problem: expect.stringMatching(/ends inside a value/) }),
+      );
+    });
+
+    it('never holds a record over the cap: it is counted, and the records after it are read', async () => {
+      const huge = { ...tricky[0], padding: 'x'.repeat(5000) };
+      const text = JSON.stringify({ Records: [tricky[1], huge, tricky[2]] });
+      const all = await streamed(text, 1024, 4096);
+      expect(all.map((v) => (v.ok ? 'ok' : v.problem))).toEqual(['ok', 'a value over 4096 characters, not read', 'ok']);
+      expect(all.map((v) => v.element)).toEqual([0, 1, 2]);
+    });
+
+    it('reads a \\u-escaped Records key as JSON.parse does, and skips a byte order mark', async () => {
+      const text = `\ufeff{"\\u0052ecords": ${JSON.stringify(tricky.slice(0, 2))}}`;
+      expect(values(await streamed(text, 64))).toEqual(tricky.slice(0, 2));
+      expect(values(await collect(valuesOf(chunked(Buffer.from(text), 97))))).toEqual(tricky.slice(0, 2));
+    });
   });
 });
