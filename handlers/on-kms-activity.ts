@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { kmsActivityResponder } from '../src/composition/responder';
+import { kmsActivityResponder } from '../src/composition/activity';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
 

@@ -1,9 +1,9 @@
-import { LambdaRekeyPlanner } from '../aws/lambda-rekey-planner';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActionDeps } from '../actions/action';
-import { clientSettings, cloudTrailClient, documentClient, iamClient, kmsClients, sqsClient } from '../aws/clients';
-import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
+import type { PrincipalOperations } from '../actions/ports';
+import { clientSettings, type ClientSettings } from '../aws/client-settings';
 import { DynamoDbCircuitBreaker } from '../aws/dynamodb-circuit-breaker';
+import { documentClient } from '../aws/dynamodb-client';
 import { DynamoDbDetectionMemory } from '../aws/dynamodb-detection-memory';
 import {
   DynamoDbKeyPolicyJournal,
@@ -11,40 +11,90 @@ import {
   DynamoDbKeyStateJournal,
 } from '../aws/dynamodb-key-journals';
 import { DynamoDbKeyPolicyLock, DynamoDbPolicyTexts } from '../aws/dynamodb-policy-texts';
-import { IamPrincipals } from '../aws/iam-principals';
-import { KmsKeys } from '../aws/kms-keys';
-import { SqsDeadLetters } from '../aws/sqs-dead-letters';
 import type { Config } from '../config';
+import type { DeadLetters } from '../middleware/parse-event';
 import { respondToKmsApiCall, respondToKmsApiCalls } from '../respond/respond-to-kms-api-call';
 import { respondToSecurityFinding } from '../respond/respond-to-security-finding';
 import { respondToActivityBatch } from '../respond/respond-to-activity-batch';
-import type { ResponderDeps } from '../respond/responder-deps';
+import type { KeyUsageHistory, RekeyPlanner, ResponderDeps } from '../respond/responder-deps';
+import { onFirstUse, type MethodsOf } from './on-first-use';
 import { tellers } from './tellers';
 import { PowertoolsResponseMetrics } from '../aws/powertools-metrics';
 
 /** The event the security-finding function accepts (GuardDuty findings, Config compliance changes). */
 export { securityFindingEventSchema } from '../respond/respond-to-security-finding';
 
-/** The adapters the actions run through, as the concrete classes: the responders also read a key's aliases. */
+/** The adapters the actions run through: the responders also read a key's aliases. */
 export interface ActionAdapters extends ActionDeps {
-  kms: KmsKeys;
-  iam: IamPrincipals;
+  kms: ResponderDeps['kms'];
+  iam: PrincipalOperations;
 }
 
-/** What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease. */
-export const actionAdapters = (config: Config, documents: DynamoDBDocumentClient): ActionAdapters => ({
-  kms: new KmsKeys(kmsClients()),
-  iam: new IamPrincipals(iamClient()),
+const keyOperations: MethodsOf<ActionAdapters['kms']> = {
+  status: true,
+  cancelKeyDeletion: true,
+  enableKey: true,
+  disableKey: true,
+  tags: true,
+  tagKey: true,
+  untagKey: true,
+  rotationEnabled: true,
+  enableKeyRotation: true,
+  disableKeyRotation: true,
+  keyPolicy: true,
+  putKeyPolicy: true,
+  grants: true,
+  revokeGrant: true,
+  createGrant: true,
+  aliases: true,
+};
+
+const principalOperations: MethodsOf<PrincipalOperations> = {
+  arnOf: true,
+  inlinePolicy: true,
+  putInlinePolicy: true,
+  deleteInlinePolicy: true,
+  userHasManagedPolicy: true,
+  attachUserPolicy: true,
+  detachUserPolicy: true,
+  activeAccessKeys: true,
+  setAccessKeyStatus: true,
+};
+
+/**
+ * What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease.
+ * KMS and IAM (their adapters and clients) are loaded when an action first calls them: most invocations of a
+ * responder contain nothing.
+ */
+export const actionAdapters = (
+  config: Config,
+  documents: DynamoDBDocumentClient,
+  settings: ClientSettings = clientSettings(),
+): ActionAdapters => ({
+  kms: onFirstUse(keyOperations, async () => {
+    const [{ KmsKeys }, { kmsClients }] = await Promise.all([import('../aws/kms-keys'), import('../aws/kms-client')]);
+    return new KmsKeys(kmsClients(settings));
+  }),
+  iam: onFirstUse(principalOperations, async () => {
+    const [{ IamPrincipals }, { iamClient }] = await Promise.all([
+      import('../aws/iam-principals'),
+      import('../aws/iam-client'),
+    ]);
+    return new IamPrincipals(iamClient(settings));
+  }),
   policyTexts: new DynamoDbPolicyTexts(documents, config.incidentTable, config.incidentRetentionDays),
   keyPolicyLock: new DynamoDbKeyPolicyLock(documents, config.incidentTable),
 });
 
-/** The responders' composition root: adapters over clients, settings from the validated config. */
-export const responderDeps = (config: Config) => {
-  const documents = documentClient();
+/**
+ * The responders' composition root: adapters over clients, settings from the validated config. DynamoDB's adapters
+ * are built at once; the others when first used.
+ */
+export const responderDeps = (config: Config, settings: ClientSettings = clientSettings()) => {
+  const documents = documentClient(settings);
   const deps: ResponderDeps = {
-    ...tellers(config, documents),
-    ...actionAdapters(config, documents),
+    ...tellers(config, documents, settings),
+    ...actionAdapters(config, documents, settings),
     keyStates: new DynamoDbKeyStateJournal(documents, config.incidentTable),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, config.incidentTable),
     keySettings: {
@@ -70,13 +120,23 @@ export const responderDeps = (config: Config) => {
       revokesPerSecond: config.revokesPerSecond,
     },
   };
-  if (config.rekeyPlanFunction)
-    deps.rekeyPlanner = new LambdaRekeyPlanner(
-      // Loaded when first needed (a dynamic import esbuild keeps lazy), not when a responder starts.
-      async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(clientSettings()),
-      config.rekeyPlanFunction,
-    );
-  return { deps, deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl) };
+  const { rekeyPlanFunction } = config;
+  if (rekeyPlanFunction)
+    deps.rekeyPlanner = onFirstUse<RekeyPlanner>({ request: true }, async () => {
+      const [{ LambdaRekeyPlanner }, { lambdaClient }] = await Promise.all([
+        import('../aws/lambda-rekey-planner'),
+        import('../aws/lambda-client'),
+      ]);
+      return new LambdaRekeyPlanner(async () => lambdaClient(settings), rekeyPlanFunction);
+    });
+  const deadLetters = onFirstUse<DeadLetters>({ keep: true }, async () => {
+    const [{ SqsDeadLetters }, { sqsClient }] = await Promise.all([
+      import('../aws/sqs-dead-letters'),
+      import('../aws/sqs-client'),
+    ]);
+    return new SqsDeadLetters(sqsClient(settings), config.deadLetterQueueUrl);
+  });
+  return { deps, deadLetters };
 };
 
 /** The KMS API call function: the use case over its deps, and where events it cannot read go. */
@@ -85,19 +145,32 @@ export const kmsApiCallResponder = (config: Config) => {
   return { respond: respondToKmsApiCall(deps), deadLetters };
 };
 
-/** The activity function: the same use case over the batches it reads from the activity stream. */
-export const kmsActivityResponder = (config: Config) => {
-  const { deps, deadLetters } = responderDeps(config);
-  return { respond: respondToActivityBatch(respondToKmsApiCalls(deps), deadLetters, deps.logger) };
+/**
+ * The activity function's use case over the batches it reads from the activity stream, with the client settings
+ * its root read at start (src/composition/activity.ts loads this module with the first batch).
+ */
+export const activityBatchResponder = (config: Config, settings: ClientSettings) => {
+  const { deps, deadLetters } = responderDeps(config, settings);
+  return respondToActivityBatch(respondToKmsApiCalls(deps), deadLetters, deps.logger);
 };
 
 /**
  * The security-finding function: as the responders, and only it asks CloudTrail which keys a leaked credential used.
  */
 export const securityFindingResponder = (config: Config) => {
-  const { deps: responder, deadLetters } = responderDeps(config);
+  const settings = clientSettings();
+  const { deps: responder, deadLetters } = responderDeps(config, settings);
   const deps = config.cloudTrailLookup
-    ? { ...responder, keyUsage: new CloudTrailKeyUsage(cloudTrailClient()) }
+    ? {
+        ...responder,
+        keyUsage: onFirstUse<KeyUsageHistory>({ keysUsedBy: true }, async () => {
+          const [{ CloudTrailKeyUsage }, { cloudTrailClient }] = await Promise.all([
+            import('../aws/cloudtrail-key-usage'),
+            import('../aws/cloudtrail-client'),
+          ]);
+          return new CloudTrailKeyUsage(cloudTrailClient(settings));
+        }),
+      }
     : responder;
   return { respond: respondToSecurityFinding(deps), deadLetters };
 };

@@ -1,25 +1,48 @@
-import { CachedSecret } from '../aws/cached-secret';
-import { documentClient, secretsClient, snsClient } from '../aws/clients';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { clientSettings, type ClientSettings } from '../aws/client-settings';
+import { documentClient } from '../aws/dynamodb-client';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
-import { SnsNotifier } from '../aws/sns-notifier';
 import type { Config } from '../config';
 import { logger } from '../logger';
+import type { Notifier } from '../notify/notifier';
 import { SlackChannel } from '../notify/slack-channel';
+import { onFirstUse } from './on-first-use';
 
-/** How people are told: SNS always, Slack and decision links when configured. Shared by every responder. */
-export const tellers = (config: Config, documents = documentClient()) => {
-  const secrets = config.slackWebhookSecretArn || config.approvalSecretArn ? secretsClient() : undefined;
+type Secret = { bytes(): Promise<Buffer> };
+
+/**
+ * How people are told: SNS always, Slack and decision links when configured. Shared by every responder. SNS and
+ * Secrets Manager are loaded when someone is first told (src/composition/on-first-use.ts): most invocations of a
+ * responder tell nobody.
+ */
+export const tellers = (config: Config, documents = documentClient(), settings: ClientSettings = clientSettings()) => {
+  // One Secrets Manager client for both secrets, made for the first of them read.
+  let secrets: SecretsManagerClient | undefined;
+  const secretNamed = (secretId: string, options?: { minimumBytes: number }) =>
+    onFirstUse<Secret>({ bytes: true }, async () => {
+      const [{ CachedSecret }, { secretsClient }] = await Promise.all([
+        import('../aws/cached-secret'),
+        import('../aws/secrets-manager-client'),
+      ]);
+      return new CachedSecret((secrets ??= secretsClient(settings)), secretId, options);
+    });
   return {
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
-    notifier: new SnsNotifier(snsClient(), config.notificationTopicArn),
-    ...(secrets && config.slackWebhookSecretArn
-      ? { slack: new SlackChannel(new CachedSecret(secrets, config.slackWebhookSecretArn, { minimumBytes: 1 })) }
+    notifier: onFirstUse<Notifier>({ send: true }, async () => {
+      const [{ SnsNotifier }, { snsClient }] = await Promise.all([
+        import('../aws/sns-notifier'),
+        import('../aws/sns-client'),
+      ]);
+      return new SnsNotifier(snsClient(settings), config.notificationTopicArn);
+    }),
+    ...(config.slackWebhookSecretArn
+      ? { slack: new SlackChannel(secretNamed(config.slackWebhookSecretArn, { minimumBytes: 1 })) }
       : {}),
-    ...(secrets && config.approvalsUrl && config.approvalSecretArn
+    ...(config.approvalsUrl && config.approvalSecretArn
       ? {
           links: {
             baseUrl: config.approvalsUrl,
-            secret: new CachedSecret(secrets, config.approvalSecretArn),
+            secret: secretNamed(config.approvalSecretArn),
             ttlSeconds: config.approvalTokenHours * 3600,
           },
         }

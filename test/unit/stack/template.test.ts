@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { actions } from '../../../src/actions';
 import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
@@ -932,7 +932,7 @@ describe('the packaged CloudFormation template', () => {
     'approvals',
     'executeDecision',
     'remindPendingDecisions',
-  ])('bundles %s into one small file', (name) => {
+  ])('bundles %s into a small package', (name) => {
     const size = statSync(join(dir, `${name}.zip`)).size;
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(2_000_000);
@@ -980,5 +980,31 @@ describe('the packaged CloudFormation template', () => {
       return [zip, status, status === 0 ? '' : stderr.split('\n').slice(0, 5).join('\n')];
     });
     expect(loaded).toEqual(zips.map((zip) => [zip, 0, '']));
+  });
+
+  // The activity function runs on every direct KMS call: at start it reads its config and little else. Its use case
+  // and DynamoDB come with the first batch, the other clients when a signal needs them (src/composition/activity.ts),
+  // each a file of its own: were they loaded at start, its cold start would grow back (npm run bench:activity).
+  it('starts the activity function without its use case or any SDK client: their files are loaded later', () => {
+    const into = join(dir, 'at-start-onKmsActivity');
+    execFileSync('python3', ['-m', 'zipfile', '-e', join(dir, 'onKmsActivity.zip'), into]);
+    expect(JSON.parse(readFileSync(join(into, 'handlers', 'package.json'), 'utf8'))).toEqual({ type: 'module' });
+    // The files loaded at start: the handler's static imports, and theirs (as esbuild writes them: from"./x.js").
+    const atStart = new Set<string>();
+    const visit = (file: string) => {
+      if (atStart.has(file)) return;
+      atStart.add(file);
+      for (const [, path] of readFileSync(file, 'utf8').matchAll(
+        /(?:^|[;\n])\s*import\s*(?:[\w{},\s$*]*?from\s*)?"(\.[^"]+)"/g,
+      ))
+        visit(join(dirname(file), path!));
+    };
+    visit(join(into, 'handlers', 'on-kms-activity.js'));
+    expect(atStart.size).toBeGreaterThan(1);
+    const code = [...atStart].map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(code.length).toBeLessThan(400_000);
+    const clients = ['DynamoDBClient', 'KMSClient', 'IAMClient', 'SNSClient', 'SQSClient', 'SecretsManagerClient'];
+    expect(clients.filter((client) => code.includes(`"${client}"`))).toEqual([]);
+    expect(code).not.toContain('"respondToKmsApiCalls"');
   });
 });
