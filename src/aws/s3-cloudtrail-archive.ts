@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../events/cloudtrail-files';
 
@@ -13,7 +13,6 @@ export interface ArchivedFile {
 const region = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const account = /^\d{12}$/;
 const organization = /^o-[a-z0-9]{10,32}$/;
-const datePart = /^\d{2,4}$/;
 const logFile = /\.json(\.gz)?$/;
 /** Folders above AWSLogs (a trail's own prefix) walked before giving up: a bucket is not searched whole. */
 const maxPrefixDepth = 3;
@@ -21,14 +20,6 @@ const maxPrefixDepth = 3;
 const listConcurrency = 8;
 
 const lastSegment = (prefix: string) => prefix.replace(/\/$/, '').split('/').at(-1) ?? '';
-
-/** The days from `since` to `until`, as YYYY/MM/DD. */
-const daysOf = (window: { since: number; until: number }): string[] => {
-  const days: string[] = [];
-  for (let day = Math.floor(window.since / 86_400_000); day <= Math.floor(window.until / 86_400_000); day += 1)
-    days.push(new Date(day * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '/'));
-  return days;
-};
 
 /**
  * A CloudTrail bucket, read where CloudTrail writes: PREFIX/AWSLogs/[O-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
@@ -38,27 +29,41 @@ const daysOf = (window: { since: number; until: number }): string[] => {
  * trail adds the organization's id above the accounts.
  *
  * The walk descends one level at a time (ListObjectsV2 with a delimiter), through organizations, accounts and
- * Regions, into `CloudTrail/` only (not digests or Insights), and with a time window lists only the days in it. It
- * needs s3:ListBucket on the bucket and s3:GetObject on its objects (and kms:Decrypt when the trail encrypts its
- * files with a KMS key).
+ * Regions, into `CloudTrail/` only (not digests or Insights). Each Region's folder is then listed flat in one paginated
+ * listing that starts at the first day of the window (StartAfter) and stops past its last: a long window with empty
+ * days costs no call per day, and a window open at one end does not list the whole history. Only log files under a
+ * Region's folder are read. It needs s3:ListBucket on the bucket and s3:GetObject on its objects (and kms:Decrypt
+ * when the trail encrypts its files with a KMS key).
  */
 export class S3CloudTrailArchive {
-  constructor(private readonly s3: S3Client) {}
+  constructor(
+    private readonly s3: S3Client,
+    /** Keys a listing page asks for (S3's most, 1,000, unless a test wants many pages). */
+    private readonly pageSize?: number,
+  ) {}
+
+  /**
+   * The bucket's Region (HeadBucket, which s3:ListBucket allows): a client made there reads without a redirect per
+   * request, which the SDK's followRegionRedirects pays on every call.
+   */
+  async regionOf(bucket: string): Promise<string | undefined> {
+    return (await this.s3.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
+  }
 
   /** Every log file under `prefix` delivered within the window, in delivery order (then by key). */
   async files(bucket: string, prefix: string, window: TimeWindow = {}): Promise<ArchivedFile[]> {
     const found: ArchivedFile[] = [];
     const start = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    let level: string[] = [start];
+    let level: string[] = [];
+    // Pointed at a Region's folder or below it (a year, a month, a day): listed flat.
+    if (this.regionFolderOf(start)) await this.listFlat(bucket, start, this.regionFolderOf(start)!, window, found);
+    else level = [start];
     let depth = 0;
     while (level.length > 0) {
       const next: string[] = [];
       await inBatches(level, listConcurrency, async (folder) => {
-        for (const day of this.daysUnder(folder, window)) await this.listAll(bucket, day, window, found);
-        if (this.isRegion(folder)) return;
-        const { folders, files } = await this.listLevel(bucket, folder);
-        for (const file of files) if (within(file, window)) found.push(file);
-        for (const child of folders) if (this.descends(child, depth)) next.push(child);
+        if (this.regionFolderOf(folder)) return this.listFlat(bucket, folder, folder, window, found);
+        for (const child of await this.subfolders(bucket, folder)) if (this.descends(child, depth)) next.push(child);
       });
       level = next;
       depth += 1;
@@ -73,55 +78,72 @@ export class S3CloudTrailArchive {
     yield* Body as Readable;
   }
 
-  private isRegion(folder: string) {
+  /** The `.../CloudTrail/REGION/` folder a prefix is in or below, if any. */
+  private regionFolderOf(folder: string): string | undefined {
     const parts = folder.replace(/\/$/, '').split('/');
-    return region.test(parts.at(-1) ?? '') && parts.at(-2) === 'CloudTrail';
-  }
-
-  /** A Region's folder: the day folders the window covers (all of it, listed flat, without a window). */
-  private daysUnder(folder: string, window: TimeWindow): string[] {
-    if (!this.isRegion(folder)) return [];
-    if (window.since === undefined || window.until === undefined) return [folder];
-    return daysOf({ since: window.since, until: window.until + deliveryAllowanceMs }).map((day) => `${folder}${day}/`);
+    const at = parts.lastIndexOf('CloudTrail');
+    if (at < 0 || at + 1 >= parts.length || !region.test(parts[at + 1]!)) return undefined;
+    return `${parts.slice(0, at + 2).join('/')}/`;
   }
 
   private descends(folder: string, depth: number): boolean {
     const segment = lastSegment(folder);
     const parts = folder.replace(/\/$/, '').split('/');
-    const underLogs = parts.includes('AWSLogs');
-    if (!underLogs) return segment === 'AWSLogs' || depth < maxPrefixDepth;
+    if (!parts.includes('AWSLogs')) return segment === 'AWSLogs' || depth < maxPrefixDepth;
     if (segment === 'AWSLogs' || organization.test(segment) || account.test(segment)) return true;
     if (segment === 'CloudTrail') return true;
-    if (parts.at(-2) === 'CloudTrail') return region.test(segment);
-    // Pointed at a year or month folder: go on down.
-    return datePart.test(segment) && parts.includes('CloudTrail');
+    return parts.at(-2) === 'CloudTrail' && region.test(segment);
   }
 
-  private async listLevel(bucket: string, prefix: string) {
+  private async subfolders(bucket: string, prefix: string): Promise<string[]> {
     const folders: string[] = [];
-    const files: ArchivedFile[] = [];
     let token: string | undefined;
     do {
       const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+          MaxKeys: this.pageSize,
+        }),
       );
       for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
-      for (const object of page.Contents ?? []) {
-        if (object.Key && logFile.test(object.Key)) files.push(fileOf(object.Key, object.Size));
-      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return { folders, files };
+    return folders;
   }
 
-  private async listAll(bucket: string, prefix: string, window: TimeWindow, found: ArchivedFile[]) {
+  /**
+   * Everything under `prefix` (a Region's folder, or a date folder in it) in one paginated listing, from the window's
+   * first day to past its last: keys sort by day (YYYY/MM/DD/ after the Region's folder).
+   */
+  private async listFlat(
+    bucket: string,
+    prefix: string,
+    regionFolder: string,
+    window: TimeWindow,
+    found: ArchivedFile[],
+  ) {
+    const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10).replace(/-/g, '/');
+    const first = window.since === undefined ? undefined : `${regionFolder}${dayOf(window.since)}`;
+    const last =
+      window.until === undefined ? undefined : `${regionFolder}${dayOf(window.until + deliveryAllowanceMs)}/\uffff`;
     let token: string | undefined;
     do {
       const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          ContinuationToken: token,
+          MaxKeys: this.pageSize,
+          ...(token === undefined && first !== undefined && first > prefix ? { StartAfter: first } : {}),
+        }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key || !logFile.test(object.Key)) continue;
+        if (!object.Key) continue;
+        if (last !== undefined && object.Key > last) return;
+        if (!logFile.test(object.Key)) continue;
         const file = fileOf(object.Key, object.Size);
         if (within(file, window)) found.push(file);
       }
@@ -129,7 +151,6 @@ export class S3CloudTrailArchive {
     } while (token);
   }
 }
-
 const fileOf = (key: string, size: number | undefined): ArchivedFile => ({
   key,
   size: size ?? 0,

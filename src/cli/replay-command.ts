@@ -9,7 +9,7 @@ import {
   inDeliveryOrder,
   localSources,
   s3Location,
-  type ArchiveFactory,
+  archivesByRegion,
   type ReplaySource,
   type TimeWindow,
 } from '../replay/sources';
@@ -94,15 +94,20 @@ const parseTime = (name: string, text: string | undefined): number | undefined =
 class UsageError extends Error {}
 
 /** The sources the arguments name, local paths walked and buckets listed, all in delivery order. */
-const sourcesOf = async (args: string[], window: TimeWindow): Promise<ReplaySource[]> => {
+const sourcesOf = async (args: string[], window: TimeWindow, warn: (line: string) => void): Promise<ReplaySource[]> => {
   const local = args.filter((arg) => !s3Location(arg));
   const sources = local.length > 0 ? await localSources(local, window) : [];
   const buckets = args.map(s3Location).filter((location) => location !== undefined);
   if (buckets.length > 0) {
-    const archive = (await import('../composition/replay')).cloudTrailArchive();
-    for (const { bucket, prefix } of buckets)
-      for (const file of await archive.files(bucket, prefix, window))
-        sources.push({ kind: 's3', bucket, key: file.key, deliveredAt: file.deliveredAt });
+    const { cloudTrailArchive } = await import('../composition/replay');
+    for (const { bucket, prefix } of buckets) {
+      // Listed and read from the bucket's own Region.
+      const region = await cloudTrailArchive().regionOf(bucket);
+      const files = await cloudTrailArchive(region).files(bucket, prefix, window);
+      if (files.length === 0) warn(`no CloudTrail log files under s3://${bucket}/${prefix} for the window given`);
+      for (const file of files)
+        sources.push({ kind: 's3', bucket, key: file.key, region, deliveredAt: file.deliveredAt });
+    }
   }
   return inDeliveryOrder(sources);
 };
@@ -193,7 +198,7 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
   const started = process.hrtime.bigint();
   let sources: ReplaySource[];
   try {
-    sources = await sourcesOf(positionals, window);
+    sources = await sourcesOf(positionals, window, (line) => io.err(`kms-warden replay: ${plainLine(line, 500)}`));
   } catch (error) {
     if (!(error instanceof UnreadableFileError)) throw error;
     io.err(`kms-warden replay: ${error.message}`);
@@ -206,8 +211,9 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     sourcesDone += 1;
     progress.update(sourcesDone, events);
   };
-  let archive: ReturnType<ArchiveFactory> | undefined;
-  const archiveFactory = () => (archive ??= import('../composition/replay').then((m) => m.cloudTrailArchive()));
+  const archiveFactory = archivesByRegion((region) =>
+    import('../composition/replay').then((m) => m.cloudTrailArchive(region)),
+  );
   const batches =
     workers === 0
       ? preparedInProcess(sources, options, { archive: archiveFactory, onSourceDone })

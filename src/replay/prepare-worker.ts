@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { preparedOf, type ReadOptions } from './prepared-batches';
 import { project, type Projection } from './projection';
-import type { ArchiveFactory, ReplaySource } from './sources';
+import { archivesByRegion, type ReplaySource } from './sources';
 
 /** A replay worker thread: reads sources it is handed, one at a time, and sends back their prepared events. */
 export type ToWorker = { type: 'source'; seq: number; source: ReplaySource } | { type: 'ack' };
@@ -16,14 +16,15 @@ const queue: Array<{ seq: number; source: ReplaySource }> = [];
 let unacknowledged = 0;
 let resume: (() => void) | undefined;
 let running = false;
-let archive: ReturnType<ArchiveFactory> | undefined;
-// Made when the first object in a bucket is read: local files never load the S3 client. A require, not an import():
-// tsx runs this thread's TypeScript as CommonJS, where import() of a path without its extension does not resolve.
-const archiveFactory = () =>
-  (archive ??= Promise.resolve().then(() =>
+// Made when the first object in a bucket is read, one per Region: local files never load the S3 client. A require, not
+// an import(): tsx runs this thread's TypeScript as CommonJS, where import() of a path without its extension does not
+// resolve.
+const archiveFactory = archivesByRegion((bucketRegion) =>
+  Promise.resolve().then(() =>
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('../composition/replay') as typeof import('../composition/replay')).cloudTrailArchive(),
-  ));
+    (require('../composition/replay') as typeof import('../composition/replay')).cloudTrailArchive(bucketRegion),
+  ),
+);
 
 const run = async () => {
   running = true;

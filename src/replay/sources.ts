@@ -10,7 +10,7 @@ export { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../ev
 /** Where replay reads: a local file, or an object in a CloudTrail bucket. */
 export type ReplaySource =
   | { kind: 'file'; path: string; deliveredAt?: number | undefined }
-  | { kind: 's3'; bucket: string; key: string; deliveredAt?: number | undefined };
+  | { kind: 's3'; bucket: string; key: string; region?: string | undefined; deliveredAt?: number | undefined };
 
 export const nameOf = (source: ReplaySource): string =>
   source.kind === 'file' ? source.path : `s3://${source.bucket}/${source.key}`;
@@ -63,7 +63,25 @@ export const inDeliveryOrder = (sources: readonly ReplaySource[]): ReplaySource[
   [...sources].sort((a, b) => (a.deliveredAt ?? -Infinity) - (b.deliveredAt ?? -Infinity) || 0);
 
 /** Reads S3 objects: made when the first one is read. */
-export type ArchiveFactory = () => Promise<{ bytes(bucket: string, key: string): AsyncIterable<Buffer> }>;
+export type ArchiveFactory = (
+  bucketRegion?: string,
+) => Promise<{ bytes(bucket: string, key: string): AsyncIterable<Buffer> }>;
+
+/** An archive per bucket Region, each made when first asked for (a failed one is made again next time). */
+export const archivesByRegion = (make: ArchiveFactory): ArchiveFactory => {
+  const made = new Map<string, ReturnType<ArchiveFactory>>();
+  return (bucketRegion) => {
+    let archive = made.get(bucketRegion ?? '');
+    if (!archive) {
+      archive = make(bucketRegion).catch((error: unknown) => {
+        made.delete(bucketRegion ?? '');
+        throw error;
+      });
+      made.set(bucketRegion ?? '', archive);
+    }
+    return archive;
+  };
+};
 
 /** Reads a source's bytes as they arrive; S3 objects through the archive given. */
 export const bytesOf = (source: ReplaySource, archive: ArchiveFactory): AsyncIterable<Buffer> =>
@@ -71,7 +89,7 @@ export const bytesOf = (source: ReplaySource, archive: ArchiveFactory): AsyncIte
     ? // Large chunks: with the default 64 KB ones, reading costs more than parsing.
       (createReadStream(source.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
     : (async function* () {
-        yield* (await archive()).bytes(source.bucket, source.key);
+        yield* (await archive(source.region)).bytes(source.bucket, source.key);
       })();
 
 /** Every JSON value of a file, in order, as delivered (not normalised), each with where it came from. */

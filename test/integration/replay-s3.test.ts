@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { main } from '../../src/cli/main';
+import { S3CloudTrailArchive } from '../../src/aws/s3-cloudtrail-archive';
 import { writeArchive, type Archive } from '../bench/cloudtrail-archive';
 import { captured } from '../support/captured-io';
 import { startMotoServer, type MotoServer } from '../../src/local/moto-server';
@@ -110,6 +111,59 @@ describe('kms-warden replay from a CloudTrail bucket, against moto', () => {
     const empty = await replay('--since', '2026-10-01', '--until', '2026-10-02', `s3://${bucket}/${prefix}`);
     expect(empty).toEqual(expect.objectContaining({ code: 0, files: 0, events: 0 }));
   }, 60_000);
+
+  describe('the bucket walk', () => {
+    const s3 = () => new S3Client({ forcePathStyle: true });
+    const keysOf = (files: Array<{ key: string }>) => files.map((f) => f.key);
+    const logKeys = () => archive.paths.map((path) => `${prefix}/${relative(dir, path)}`);
+
+    beforeAll(async () => {
+      const client = s3();
+      // An Insights file, a log file outside any Region's folder, and a trail of a single account (no organization).
+      const account = relative(dir, archive.paths[0]!).split('/').slice(0, 3).join('/');
+      for (const [key, body] of [
+        [
+          `${prefix}/${account}/CloudTrail-Insight/us-east-1/2026/11/01/x_CloudTrail-Insight_us-east-1_20261101T0010Z_a.json.gz`,
+          '{}',
+        ],
+        [`${prefix}/AWSLogs/stray.json`, '{"Records": []}'],
+        [
+          `single/AWSLogs/777788889999/CloudTrail/eu-west-1/2026/11/02/777788889999_CloudTrail_eu-west-1_20261102T0005Z_b.json.gz`,
+          '{"Records": []}',
+        ],
+      ] as const)
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      client.destroy();
+    });
+
+    it('lists every log file, in delivery order, through many small pages, and nothing else', async () => {
+      const files = await new S3CloudTrailArchive(s3(), 2).files(bucket, prefix);
+      expect(keysOf(files).sort()).toEqual(logKeys().sort());
+      const times = files.map((f) => f.deliveredAt!);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    });
+
+    it('lists from the first day of the window with --since alone, to its last with --until alone', async () => {
+      const archiveIn = new S3CloudTrailArchive(s3(), 3);
+      const since = Date.parse('2026-11-01T00:07:00Z');
+      const after = await archiveIn.files(bucket, prefix, { since });
+      expect(after.length).toBe((archive.paths.length * 2) / 3);
+      const before = await archiveIn.files(bucket, prefix, { until: Date.parse('2026-10-31T00:00:00Z') });
+      expect(before).toEqual([]);
+    });
+
+    it('reads a trail without an organization, a prefix pointed at a day, and the Region of the bucket', async () => {
+      const archiveIn = new S3CloudTrailArchive(s3());
+      expect(keysOf(await archiveIn.files(bucket, 'single'))).toEqual([
+        'single/AWSLogs/777788889999/CloudTrail/eu-west-1/2026/11/02/777788889999_CloudTrail_eu-west-1_20261102T0005Z_b.json.gz',
+      ]);
+      const day = relative(dir, archive.paths[0]!).split('/').slice(0, 8).join('/');
+      const ofDay = await archiveIn.files(bucket, `${prefix}/${day}`);
+      expect(ofDay.length).toBeGreaterThan(0);
+      expect(ofDay.every((f) => f.key.startsWith(`${prefix}/${day}/`))).toBe(true);
+      expect(await archiveIn.regionOf(bucket)).toBe('us-east-1');
+    });
+  });
 
   it('goes on past a log file cut short, and says which one', async () => {
     const s3 = new S3Client({ forcePathStyle: true });
