@@ -101,6 +101,26 @@ describe('configuration', () => {
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    ['DISABLE_KEYS_PER_HOUR', 'many', 'must be a number'],
+    ['DISABLE_KEYS_PER_HOUR', '1.5', 'must be a whole number'],
+    ['REKEY_DELETION_WINDOW_DAYS', '6', 'must be from 7 to 30'],
+    ['DEFAULT_MODE', 'Contain', 'must be one of observe, contain, lockdown'],
+    ['DEAD_LETTER_QUEUE_URL', 'not a url', 'must be a URL'],
+    ['DETECTION_THRESHOLDS', '{"usageSpike":', 'must be JSON'],
+    ['DETECTION_THRESHOLDS', '{"usageSpike": {"factor": 0}}', 'usageSpike.factor: must be more than 0'],
+    ['INCIDENT_TABLE', '', 'must not be empty'],
+  ])('says what is wrong with %s=%s', (variable, value, message) => {
+    expect(() => loadConfig({ ...valid, [variable]: value })).toThrow(new ConfigError(variable, message));
+  });
+
+  it('takes an empty number (a stack parameter left unset) as its default', () => {
+    expect(loadConfig({ ...valid, DISABLE_KEYS_PER_HOUR: '', REMIND_AFTER_HOURS: '0.5' })).toMatchObject({
+      disableKeysPerHour: 3,
+      remindAfterHours: 0.5,
+    });
+  });
+
   it('lists every missing and wrong setting in one error, each with what is wrong', () => {
     const error = (() => {
       try {
