@@ -1,4 +1,11 @@
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  type ListObjectsV2CommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { deliveredAt, deliveryAllowanceMs, within, type TimeWindow } from '../events/cloudtrail-files';
 
@@ -95,22 +102,26 @@ export class S3CloudTrailArchive {
     return parts.at(-2) === 'CloudTrail' && region.test(segment);
   }
 
-  private async subfolders(bucket: string, prefix: string): Promise<string[]> {
-    const folders: string[] = [];
+  /** A listing's pages, one request each (StartAfter on the first only: the continuation token carries on). */
+  private async *pages(input: ListObjectsV2CommandInput): AsyncGenerator<ListObjectsV2CommandOutput> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(
         new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          Delimiter: '/',
-          ContinuationToken: token,
+          ...input,
           MaxKeys: this.pageSize,
+          ...(token === undefined ? {} : { ContinuationToken: token, StartAfter: undefined }),
         }),
       );
-      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
+      yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  private async subfolders(bucket: string, prefix: string): Promise<string[]> {
+    const folders: string[] = [];
+    for await (const page of this.pages({ Bucket: bucket, Prefix: prefix, Delimiter: '/' }))
+      for (const common of page.CommonPrefixes ?? []) if (common.Prefix) folders.push(common.Prefix);
     return folders;
   }
 
@@ -129,17 +140,8 @@ export class S3CloudTrailArchive {
     const first = window.since === undefined ? undefined : `${regionFolder}${dayOf(window.since)}`;
     const last =
       window.until === undefined ? undefined : `${regionFolder}${dayOf(window.until + deliveryAllowanceMs)}/\uffff`;
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          ContinuationToken: token,
-          MaxKeys: this.pageSize,
-          ...(token === undefined && first !== undefined && first > prefix ? { StartAfter: first } : {}),
-        }),
-      );
+    const startAfter = first !== undefined && first > prefix ? { StartAfter: first } : {};
+    for await (const page of this.pages({ Bucket: bucket, Prefix: prefix, ...startAfter })) {
       for (const object of page.Contents ?? []) {
         if (!object.Key) continue;
         if (last !== undefined && object.Key > last) return;
@@ -147,10 +149,10 @@ export class S3CloudTrailArchive {
         const file = fileOf(object.Key, object.Size);
         if (within(file, window)) found.push(file);
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
   }
 }
+
 const fileOf = (key: string, size: number | undefined): ArchivedFile => ({
   key,
   size: size ?? 0,
