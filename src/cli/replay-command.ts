@@ -83,6 +83,9 @@ const loadSettings = async (
  */
 const defaultWorkers = () => (availableParallelism() > 1 ? availableParallelism() : 0);
 
+/** A refusal the user can fix (a time, a bucket the identity may not list): exit 2 with the reason. */
+class UsageError extends Error {}
+
 const parseTime = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
   const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
@@ -90,8 +93,6 @@ const parseTime = (name: string, text: string | undefined): number | undefined =
     throw new UsageError(`--${name} takes an ISO 8601 time (2026-11-01 or 2026-11-01T12:00Z), not "${text}"`);
   return at;
 };
-
-class UsageError extends Error {}
 
 /** The sources the arguments name, local paths walked and buckets listed, all in delivery order. */
 const sourcesOf = async (args: string[], window: TimeWindow, warn: (line: string) => void): Promise<ReplaySource[]> => {
@@ -101,9 +102,19 @@ const sourcesOf = async (args: string[], window: TimeWindow, warn: (line: string
   if (buckets.length > 0) {
     const { cloudTrailArchive } = await import('../composition/replay');
     for (const { bucket, prefix } of buckets) {
-      // Listed and read from the bucket's own Region.
-      const region = await cloudTrailArchive().regionOf(bucket);
-      const files = await cloudTrailArchive(region).files(bucket, prefix, window);
+      let region: string | undefined;
+      let files: Awaited<ReturnType<ReturnType<typeof cloudTrailArchive>['files']>>;
+      try {
+        // Listed and read from the bucket's own Region.
+        region = await cloudTrailArchive().regionOf(bucket);
+        files = await cloudTrailArchive(region).files(bucket, prefix, window);
+      } catch (error) {
+        // HeadBucket answers a refusal without a body: the SDK names it by its status (Forbidden, NotFound).
+        const { name, message } = error as Error;
+        throw new UsageError(
+          `cannot list s3://${bucket}/${prefix}: ${name}: ${message}. Reading a CloudTrail bucket needs s3:ListBucket on it and s3:GetObject on its objects`,
+        );
+      }
       if (files.length === 0) warn(`no CloudTrail log files under s3://${bucket}/${prefix} for the window given`);
       for (const file of files)
         sources.push({ kind: 's3', bucket, key: file.key, region, deliveredAt: file.deliveredAt });
@@ -200,8 +211,8 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
   try {
     sources = await sourcesOf(positionals, window, (line) => io.err(`kms-warden replay: ${plainLine(line, 500)}`));
   } catch (error) {
-    if (!(error instanceof UnreadableFileError)) throw error;
-    io.err(`kms-warden replay: ${error.message}`);
+    if (!(error instanceof UnreadableFileError || error instanceof UsageError)) throw error;
+    io.err(`kms-warden replay: ${plainLine(error.message, 1000)}`);
     return 2;
   }
   const progress = progressLine(io, sources.length);

@@ -34,9 +34,10 @@ export async function* preparedOf(
       yield prepared;
     }
   } catch (error) {
-    yield [
-      { ok: false, where, problem: `could not be read to its end: ${(error as Error).message}`, unreadable: true },
-    ];
+    const { name, message } = error as Error;
+    // GetObject refuses an object in S3 Glacier Flexible Retrieval or Deep Archive until it is restored.
+    const hint = name === 'InvalidObjectState' ? ' (archived: restore it first, then replay again)' : '';
+    yield [{ ok: false, where, problem: `could not be read to its end: ${message}${hint}`, unreadable: true }];
   }
 }
 
