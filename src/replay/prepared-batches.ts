@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { prepareValue, type PrepareOptions, type Prepared } from './prepare';
@@ -75,9 +74,13 @@ export async function* preparedInParallel(
   sources: readonly ReplaySource[],
   options: ReadOptions,
   {
-    workers: workerCount = Math.max(1, availableParallelism() - 1),
+    workers: workerCount,
     onSourceDone,
-  }: { workers?: number; onSourceDone?: () => void } = {},
+  }: {
+    /** How many: the CLI decides (src/cli/replay-command.ts, one per CPU, measured by npm run bench:replay). */
+    workers: number;
+    onSourceDone?: () => void;
+  },
 ): AsyncGenerator<Prepared[]> {
   type Slot = { worker: Worker; assigned: number };
   type Result = { batches: Projection[]; ended: boolean; slot: Slot };
