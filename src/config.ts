@@ -1,6 +1,7 @@
 import type { Thresholds } from './detections/detection';
 import { accountIdPattern, checkThresholds, principalArnPattern } from './detections/thresholds';
 import { ConfigError } from './errors';
+import { parseMemberRole, type MemberRole } from './organization/member-role';
 
 /**
  * The only place that reads process.env. Validated once at cold start; a bad value fails the function's start
@@ -178,6 +179,16 @@ const environment = {
   REKEY_ROLE_ARN: optionalText,
   /** Days the second approval (to delete the old key) may take before the run ends, leaving the key disabled. */
   REKEY_DELETION_APPROVAL_DAYS: integer(1, 90, 14),
+  /**
+   * Organization mode: the path and name of the role the member template makes in every member account
+   * ("/kms-warden/kms-warden-member-prod"). Set, the functions act in the account an event came from through it, and
+   * an account of the organization is not external. Unset, kms-warden acts in its own account only.
+   */
+  MEMBER_ROLE: optionalText,
+  /** The external id the member role's trust policy requires (set with MEMBER_ROLE). */
+  MEMBER_EXTERNAL_ID: optionalText,
+  /** The function's Region (Lambda sets it): the member role's partition, and STS's regional endpoint. */
+  AWS_REGION: optionalText,
 } satisfies Record<string, Check<unknown>>;
 
 type Environment = { [K in keyof typeof environment]: CheckedValue<(typeof environment)[K]> };
@@ -211,10 +222,34 @@ export const loadIncidentTableConfig = (env: NodeJS.ProcessEnv = process.env) =>
   return { incidentTable: e.INCIDENT_TABLE, incidentRetentionDays: e.INCIDENT_RETENTION_DAYS };
 };
 
+/** MEMBER_ROLE and MEMBER_EXTERNAL_ID: both set (organization mode), or neither. */
+const memberRoleOf = (
+  role: string | undefined,
+  externalId: string | undefined,
+  accountId: string | undefined,
+): MemberRole | undefined => {
+  if (!role && !externalId) return undefined;
+  if (!role) throw new ConfigError('MEMBER_ROLE', 'is not set, but MEMBER_EXTERNAL_ID is: set both or neither');
+  if (!externalId) throw new ConfigError('MEMBER_EXTERNAL_ID', 'is not set, but MEMBER_ROLE is: set both or neither');
+  if (!accountId)
+    throw new ConfigError('ACCOUNT_ID', 'is not set, but MEMBER_ROLE is: organization mode needs the central account');
+  const parsed = parseMemberRole(role, externalId);
+  if (!parsed.ok)
+    throw new ConfigError(
+      parsed.problem.startsWith('the external id') ? 'MEMBER_EXTERNAL_ID' : 'MEMBER_ROLE',
+      parsed.problem,
+    );
+  return parsed.role;
+};
+
 /** Every setting of the deployed functions, checked at once: an error names all that are missing or wrong. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
   const e = checked(env, Object.keys(environment) as Array<keyof typeof environment>);
+  const memberRole = memberRoleOf(e.MEMBER_ROLE, e.MEMBER_EXTERNAL_ID, e.ACCOUNT_ID);
   return {
+    /** Organization mode: the role assumed in member accounts; undefined, kms-warden acts in its own account. */
+    memberRole,
+    region: e.AWS_REGION,
     incidentTable: e.INCIDENT_TABLE,
     notificationTopicArn: e.NOTIFICATION_TOPIC_ARN,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,

@@ -177,3 +177,38 @@ export const rekeyWorkflowErrors = [
   KeyNotReplaceableError,
   VerificationNoLongerHoldsError,
 ] as const;
+
+/**
+ * STS refused a session of the member role in an account of the organization: the role is not there (the member
+ * StackSet has not been deployed to it), or its trust policy does not admit this function. A person must fix it.
+ */
+export class MemberRoleRefusedError extends Error {
+  override readonly name = 'MemberRoleRefusedError';
+  constructor(
+    readonly account: string,
+    readonly roleArn: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      code === 'RegionDisabledException'
+        ? `STS is not activated in this Region for account ${account}: activate the Region's STS endpoint in its IAM account settings`
+        : `account ${account} refused kms-warden its member role ${roleArn}: deploy the member StackSet to the account (kms-warden doctor --organization), and check the role trusts this function's role with the organization's external id`,
+      options,
+    );
+  }
+}
+
+/** kms-warden was asked to act in an account that is not in its organization: it never assumes a role there. */
+export class NotAnOrganizationAccountError extends Error {
+  override readonly name = 'NotAnOrganizationAccountError';
+  constructor(
+    readonly account: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `account ${account} is not in the organization: kms-warden acts only in the organization's accounts (an outsider's key or principal is denied where kms-warden can act, and its owners are asked to deal with it)`,
+      options,
+    );
+  }
+}

@@ -8,7 +8,21 @@ export interface ActionDeps {
   policyTexts: PolicyTexts;
   /** One read-modify-write of a key policy at a time, across functions. */
   keyPolicyLock: KeyPolicyLock;
+  /**
+   * IAM in another account of the organization (organization mode): a principal is quarantined where it lives.
+   * Absent, `iam` is the only account kms-warden acts in.
+   */
+  principalsIn?: (account: string) => PrincipalOperations;
+  /**
+   * The same adapters acting for one incident: the sessions they open in member accounts are named after it, so the
+   * member account's CloudTrail says which incident each change was for.
+   */
+  forIncident?: (incidentId: string) => ActionDeps;
 }
+
+/** The adapters to act with for an incident: named after it where the deps can be, as they are otherwise. */
+export const actingFor = <D extends ActionDeps>(deps: D, incidentId: string | undefined): ActionDeps =>
+  incidentId && deps.forIncident ? deps.forIncident(incidentId) : deps;
 
 export interface ActionContext {
   /** True when an earlier attempt at the same plan was interrupted: an action may find its own half-done work. */

@@ -3,6 +3,8 @@ import {
   KeyNotFoundError,
   KeyPolicyBusyError,
   KeyStateConflictError,
+  MemberRoleRefusedError,
+  NotAnOrganizationAccountError,
   PrincipalNotFoundError,
 } from '../errors';
 
@@ -64,7 +66,9 @@ export const kindOfError = (error: unknown): ErrorKind => {
     error instanceof KeyNotFoundError ||
     error instanceof PrincipalNotFoundError ||
     error instanceof KeyStateConflictError ||
-    error instanceof InlinePolicyLimitError
+    error instanceof InlinePolicyLimitError ||
+    error instanceof MemberRoleRefusedError ||
+    error instanceof NotAnOrganizationAccountError
   )
     return 'permanent';
   if (!(error instanceof Error)) return 'defect';
@@ -85,6 +89,8 @@ export const remedyFor = (error: Error): string => {
   // message.
   if (error instanceof InlinePolicyLimitError)
     return "the principal's inline policies are at IAM's size limit: remove one, or attach the AWS managed policy AWSDenyAll by hand";
+  // Its message says what to deploy or activate in which account.
+  if (error instanceof MemberRoleRefusedError || error instanceof NotAnOrganizationAccountError) return error.message;
   const code = error.name.replace(/Exception$/, '');
   if (/^(AccessDenied|UnauthorizedOperation|AuthorizationError)$/.test(code)) {
     return error.message.includes('resource-based policy')

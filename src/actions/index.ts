@@ -1,6 +1,7 @@
 import { kindOfError, remedyFor } from './error-kinds';
 import { KeyNotFoundError, PrincipalNotFoundError } from '../errors';
 import {
+  actingFor,
   isFinal,
   PartialStepError,
   type Action,
@@ -85,8 +86,14 @@ const runStep = async (
 export const applyPlan = async (
   steps: readonly PlannedAction[],
   deps: ActionDeps,
-  options: Omit<ActionContext, 'previous'> & { dryRun?: boolean; recorded?: readonly ActionResult[] | undefined },
+  options: Omit<ActionContext, 'previous'> & {
+    dryRun?: boolean;
+    recorded?: readonly ActionResult[] | undefined;
+    /** The incident the plan is for: sessions opened in member accounts are named after it. */
+    incidentId?: string | undefined;
+  },
 ): Promise<ActionResult[]> => {
+  const acting = actingFor(deps, options.incidentId);
   const results: ActionResult[] = new Array(steps.length);
   const lanes = new Map<string, number[]>();
   steps.forEach((step, index) => {
@@ -99,7 +106,7 @@ export const applyPlan = async (
         const previous = options.recorded?.[index];
         results[index] = isFinal(previous)
           ? previous!
-          : await runStep(steps[index]!, deps, { resuming: options.resuming, dryRun: options.dryRun, previous });
+          : await runStep(steps[index]!, acting, { resuming: options.resuming, dryRun: options.dryRun, previous });
       }
     }),
   );

@@ -92,10 +92,12 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     parseIamPrincipal(principalArn)?.kind === 'user'
       ? `quarantine user ${principalArn}: deactivate its access keys, then refuse it everything`
       : `quarantine ${principalArn}: refuse everything to its sessions issued before ${sessionsIssuedBefore}, and refuse it KMS entirely`,
-  apply: async (params, { iam }, context) => {
+  apply: async (params, deps, context) => {
     const refused = quarantineRefusal(params);
     if (refused) return { outcome: 'skipped', reason: refused };
     const { kind, name, path, partition, account } = parseIamPrincipal(params.principalArn)!;
+    // In an organization, IAM of the principal's own account (the plan allowed it: ownAccount is that account).
+    const iam = deps.principalsIn?.(account) ?? deps.iam;
     // The exact principal: the name in this account, and the path too when the ARN gives one.
     const found = await iam.arnOf(kind, name);
     if (!found) return gone(kind, name);
@@ -118,14 +120,15 @@ export const quarantinePrincipal: Action<QuarantineParams> = {
     if (resolved) return resolved;
     return kind === 'role' ? quarantineRole(name, params, iam, context) : quarantineUser(name, partition, iam, context);
   },
-  undo: async ({ principalArn }, { iam }, result) => {
+  undo: async ({ principalArn }, deps, result) => {
     // Applied, or done in part before an error (a user's keys deactivated, the deny refused or failed).
     if (!(
       result.outcome === 'applied' ||
       ((result.outcome === 'needs-person' || result.outcome === 'failed') && result.before && result.after)
     ))
       return;
-    const { kind, name, partition } = parseIamPrincipal(principalArn)!;
+    const { kind, name, partition, account } = parseIamPrincipal(principalArn)!;
+    const iam = deps.principalsIn?.(account) ?? deps.iam;
     const before = result.before!;
     const after = result.after!;
     if (before.inlinePolicy === null && after.inlinePolicy === quarantinePolicyName)

@@ -1,5 +1,5 @@
 import { actions, applyPlan, type ActionType } from '../actions';
-import { changedSomething, type Action, type ActionResult } from '../actions/action';
+import { actingFor, changedSomething, type Action, type ActionResult } from '../actions/action';
 import { kindOfError } from '../actions/error-kinds';
 import type { Decision, Incident } from '../incidents/incident';
 import { decisionRules, type DecisionAction } from '../incidents/lifecycle';
@@ -79,7 +79,11 @@ const undoAll = async (
     const action = actionFor(step.type);
     if (!action.reversible) continue;
     try {
-      await action.undo(step.params as Record<string, unknown>, deps, step.result as ActionResult);
+      await action.undo(
+        step.params as Record<string, unknown>,
+        actingFor(deps, incident.id),
+        step.result as ActionResult,
+      );
       undone.push(step.marker);
       await deps.incidents.recordUndone(incident.id, decision, undone);
     } catch (error) {
@@ -124,6 +128,7 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
         } satisfies Work;
       const results = incident.keyArn
         ? await applyPlan([{ type: 'disable-key', params: { keyArn: incident.keyArn }, run: 'automatic' }], deps, {
+            incidentId: incident.id,
             resuming: false,
           })
         : [];

@@ -11,10 +11,13 @@
  *
  * No SDK here: a function reads its settings at start without loading any client.
  */
+export type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
+
 export type ClientSettings = {
   maxAttempts: number;
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Fixed (the function's own), or a provider the SDK asks again before they expire (a member role's session). */
+  credentials?: Credentials | (() => Promise<Credentials>);
 };
 
 export const clientSettings = (env: NodeJS.ProcessEnv = process.env): ClientSettings => {
@@ -42,6 +45,23 @@ export const perRegion = <C>(
   return (region: string): C => {
     let client = byRegion.get(region);
     if (!client) byRegion.set(region, (client = make({ ...settings, region })));
+    return client;
+  };
+};
+
+/**
+ * A client per account and Region, made on first use: `settingsIn` says who acts in an account (the function itself
+ * in its own, a session of the member role in the organization's others). No account: the function's own.
+ */
+export const perAccountAndRegion = <C>(
+  make: (config: ClientSettings & { region: string }) => C,
+  settingsIn: (account: string | undefined) => ClientSettings,
+) => {
+  const clients = new Map<string, C>();
+  return (region: string, account?: string): C => {
+    const key = `${account ?? ''}/${region}`;
+    let client = clients.get(key);
+    if (!client) clients.set(key, (client = make({ ...settingsIn(account), region })));
     return client;
   };
 };

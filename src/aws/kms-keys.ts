@@ -23,21 +23,25 @@ import {
 import type { Grant, KeyOperations, KeyStatus } from '../actions/ports';
 import { KeyNotFoundError, KeyStateConflictError } from '../errors';
 
-const keyArnPattern = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/([\w-]+)$/;
+const keyArnPattern = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/([\w-]+)$/;
 
 /**
  * Where a key lives. A multi-Region key has the same id in every Region, so each call goes to the client of the
  * key's own Region with the bare id, and can never land on a replica elsewhere.
  */
-export const keyLocation = (keyArn: string): { region: string; keyId: string } => {
+export const keyLocation = (keyArn: string): { region: string; account: string; keyId: string } => {
   const match = keyArnPattern.exec(keyArn);
   if (!match) throw new KeyNotFoundError(keyArn, { cause: new Error('not a KMS key ARN') });
-  return { region: match[1]!, keyId: match[2]! };
+  return { region: match[1]!, account: match[2]!, keyId: match[3]! };
 };
 
-/** The KMS calls kms-warden makes, with KMS's errors translated into named ones. */
+/**
+ * The KMS calls kms-warden makes, with KMS's errors translated into named ones. Each goes to the key's own Region and,
+ * in an organization, its own account: only the key's account may change it (a key policy that lets another account
+ * use a key never lets it manage it).
+ */
 export class KmsKeys implements KeyOperations {
-  constructor(private readonly clientIn: (region: string) => KMSClient) {}
+  constructor(private readonly clientIn: (region: string, account: string) => KMSClient) {}
 
   async status(keyArn: string): Promise<KeyStatus> {
     const { KeyMetadata } = await this.call(keyArn, 'DescribeKey', (client, KeyId) =>
@@ -205,9 +209,9 @@ export class KmsKeys implements KeyOperations {
     operation: string,
     send: (client: KMSClient, keyId: string) => Promise<T>,
   ): Promise<T> {
-    const { region, keyId } = keyLocation(keyArn);
+    const { region, account, keyId } = keyLocation(keyArn);
     try {
-      return await send(this.clientIn(region), keyId);
+      return await send(this.clientIn(region, account), keyId);
     } catch (error) {
       if (error instanceof NotFoundException) throw new KeyNotFoundError(keyArn, { cause: error });
       if (error instanceof KMSInvalidStateException)

@@ -67,8 +67,9 @@ export const detectionRules = (definition: ServerlessDefinition, stage: string):
       ];
     }),
   );
+  // Organization mode's rules are on the organization bus, deployed only with organization=true (checked apart).
   const fromResources = Object.entries(definition.resources.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
+    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule' && resource.Condition !== 'OrganizationMode')
     .map(([logicalId, { Properties = {} }]): ExpectedRule => {
       const patternFile = patternFileOf(Properties.EventPattern);
       return {

@@ -117,7 +117,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     },
     now,
   );
-  const results = await applyPlan(plan, deps, { resuming: false });
+  const results = await applyPlan(plan, deps, { incidentId: incident.id, resuming: false });
   const recorded = await deps.incidents.recordContainment(incident.id, results, new Date().toISOString());
   await tellPeople(recorded, deps, { lead: `${by} contained ${keyArn} by hand.` });
   const steps = plan.map((step, i) => ({

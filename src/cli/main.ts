@@ -13,6 +13,7 @@ Usage:
   kms-warden replay [--json] FILE...           run the detectors over CloudTrail files; changes nothing
   kms-warden handle [--yes] [--json] FILE...   respond to the events in files, as the deployed functions would
   kms-warden doctor [--stage S] [--region R]   check the account is set up for detection, and how to fix it
+  kms-warden organization member-template      the member StackSet's template, for organization mode
   kms-warden rekey plan|run|status|ack|approve-deletion ...
                                                replace a key and move every resource off it
   kms-warden incidents list|show ...           the incidents and their timelines
@@ -51,6 +52,7 @@ const commands: Record<string, () => Promise<Command>> = {
   contain: async () => (await import('./key-commands')).containCommand,
   handle: async () => (await import('./handle-command')).handleCommand,
   doctor: async () => (await import('./doctor-command')).doctorCommand,
+  organization: async () => (await import('./organization-command')).organizationCommand,
 };
 
 /** Every command's name, for the help and flag checks. */

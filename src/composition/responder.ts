@@ -18,6 +18,7 @@ import { respondToSecurityFinding } from '../respond/respond-to-security-finding
 import { respondToActivityBatch } from '../respond/respond-to-activity-batch';
 import type { KeyUsageHistory, RekeyPlanner, ResponderDeps } from '../respond/responder-deps';
 import { onFirstUse, type MethodsOf } from './on-first-use';
+import { memberAccess, type MemberAccess } from './organization';
 import { tellers } from './tellers';
 import { PowertoolsResponseMetrics } from '../aws/powertools-metrics';
 
@@ -61,30 +62,67 @@ const principalOperations: MethodsOf<PrincipalOperations> = {
   setAccessKeyStatus: true,
 };
 
-/**
- * What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease.
- * KMS and IAM (their adapters and clients) are loaded when an action first calls them: most invocations of a
- * responder contain nothing.
- */
-export const actionAdapters = (
-  config: Config,
-  documents: DynamoDBDocumentClient,
-  settings: ClientSettings = clientSettings(),
-): ActionAdapters => ({
-  kms: onFirstUse(keyOperations, async () => {
-    const [{ KmsKeys }, { kmsClients }] = await Promise.all([import('../aws/kms-keys'), import('../aws/kms-client')]);
-    return new KmsKeys(kmsClients(settings));
-  }),
-  iam: onFirstUse(principalOperations, async () => {
+const keysActingAs = (settingsIn: (account: string | undefined) => ClientSettings) =>
+  onFirstUse(keyOperations, async () => {
+    const [{ KmsKeys }, { kmsClientsIn }] = await Promise.all([import('../aws/kms-keys'), import('../aws/kms-client')]);
+    return new KmsKeys(kmsClientsIn(settingsIn));
+  });
+
+const principalsActingAs = (settings: ClientSettings) =>
+  onFirstUse(principalOperations, async () => {
     const [{ IamPrincipals }, { iamClient }] = await Promise.all([
       import('../aws/iam-principals'),
       import('../aws/iam-client'),
     ]);
     return new IamPrincipals(iamClient(settings));
-  }),
-  policyTexts: new DynamoDbPolicyTexts(documents, config.incidentTable, config.incidentRetentionDays),
-  keyPolicyLock: new DynamoDbKeyPolicyLock(documents, config.incidentTable),
-});
+  });
+
+/** Incidents whose adapters are kept: an invocation acts for one or a few. */
+const incidentsKept = 20;
+
+/**
+ * What every function that runs containment actions needs: KMS, IAM, policy texts kept apart, the key-policy lease.
+ * KMS and IAM (their adapters and clients) are loaded when an action first calls them: most invocations of a
+ * responder contain nothing. In an organization (`access`), KMS calls go to the key's own account and IAM calls to the
+ * principal's, through sessions of the member role named after the incident they are for.
+ */
+export const actionAdapters = (
+  config: Config,
+  documents: DynamoDBDocumentClient,
+  settings: ClientSettings = clientSettings(),
+  access: MemberAccess | undefined = memberAccess(config, settings),
+): ActionAdapters => {
+  const shared = {
+    policyTexts: new DynamoDbPolicyTexts(documents, config.incidentTable, config.incidentRetentionDays),
+    keyPolicyLock: new DynamoDbKeyPolicyLock(documents, config.incidentTable),
+  };
+  if (!access) return { kms: keysActingAs(() => settings), iam: principalsActingAs(settings), ...shared };
+  const actingAs = (purpose: string): ActionAdapters => {
+    const principals = new Map<string, PrincipalOperations>();
+    return {
+      kms: keysActingAs((account) => access.settingsIn(account, purpose)),
+      iam: principalsActingAs(settings),
+      principalsIn: (account) => {
+        let found = principals.get(account);
+        if (!found) principals.set(account, (found = principalsActingAs(access.settingsIn(account, purpose))));
+        return found;
+      },
+      ...shared,
+    };
+  };
+  const forIncident = new Map<string, ActionAdapters>();
+  return {
+    ...actingAs('responder'),
+    forIncident: (incidentId) => {
+      let adapters = forIncident.get(incidentId);
+      if (!adapters) {
+        if (forIncident.size >= incidentsKept) forIncident.delete(forIncident.keys().next().value!);
+        forIncident.set(incidentId, (adapters = actingAs(incidentId)));
+      }
+      return adapters;
+    },
+  };
+};
 
 /**
  * The responders' composition root: adapters over clients, settings from the validated config. DynamoDB's adapters
@@ -92,9 +130,11 @@ export const actionAdapters = (
  */
 export const responderDeps = (config: Config, settings: ClientSettings = clientSettings()) => {
   const documents = documentClient(settings);
+  const access = memberAccess(config, settings);
   const deps: ResponderDeps = {
     ...tellers(config, documents, settings),
-    ...actionAdapters(config, documents, settings),
+    ...actionAdapters(config, documents, settings, access),
+    ...(access ? { organization: { directory: access.directory, memberRoleArn: access.memberRoleArn } } : {}),
     keyStates: new DynamoDbKeyStateJournal(documents, config.incidentTable),
     keyPolicies: new DynamoDbKeyPolicyJournal(documents, config.incidentTable),
     keySettings: {

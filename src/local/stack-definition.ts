@@ -44,6 +44,8 @@ export const projectRoot = findProjectRoot(__dirname);
 export interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
+  /** The stack condition it is made under (OrganizationMode), if any. */
+  Condition?: string;
 }
 
 export interface ServerlessDefinition {

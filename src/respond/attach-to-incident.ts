@@ -17,7 +17,12 @@ const finishAttached = async (
   lead: string,
   previous?: ActionResult[],
 ) => {
-  const results = await applyPlan(steps, deps, { resuming, dryRun: deps.settings.dryRun, recorded: previous });
+  const results = await applyPlan(steps, deps, {
+    incidentId,
+    resuming,
+    dryRun: deps.settings.dryRun,
+    recorded: previous,
+  });
   const incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
   await tellPeople(incident, deps, { lead });
   // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
@@ -73,7 +78,7 @@ export const attachToIncident = async (
     if (!(error instanceof StateConflictError)) throw error;
     // The holder's own containment is unrecorded (still running, or failing) or another signal attached first:
     // contain now all the same, then let Lambda retry the record.
-    await applyPlan(plan, deps, { resuming: true, dryRun: deps.settings.dryRun });
+    await applyPlan(plan, deps, { incidentId: holder.id, resuming: true, dryRun: deps.settings.dryRun });
     throw new Error(
       `${signalId} was contained but could not be attached to ${holder.id} yet (${(error.current as Incident | undefined)?.status ?? 'gone'}); retrying`,
       { cause: error },

@@ -1,5 +1,6 @@
 import { detectionOf, type Need, type PlanningFacts, type Signal } from '../detections';
-import { accountOfKey } from '../events/accounts';
+import { accountOfKey, accountOfPrincipal } from '../events/accounts';
+import { actingAccountFor, responderRolesIn } from './organization';
 import { principalKey } from '../events/principal';
 import { KeyNotFoundError } from '../errors';
 import type { KeyProfile } from '../incidents/incident';
@@ -140,9 +141,14 @@ export const gatherFacts = async (signal: Signal, deps: ResponderDeps): Promise<
     policyHistory,
     key,
     trustedAccounts: deps.settings.trustedAccounts,
-    responderRoles: deps.settings.responderRoles,
+    responderRoles: responderRolesIn(
+      deps.settings,
+      accountOfPrincipal(signal.principal.arn),
+      keyArn ? accountOfKey(keyArn) : undefined,
+      signal.source.accountId,
+    ),
     breakGlass: deps.settings.breakGlass ?? [],
-    ownAccount: deps.settings.accountId ?? (keyArn ? accountOfKey(keyArn) : undefined) ?? signal.source.accountId,
+    ownAccount: actingAccountFor(signal, deps.settings),
     now,
     revokesPerSecond: deps.settings.revokesPerSecond,
     keysUsed,

@@ -7,6 +7,7 @@ import type { Signal } from '../detections/detection';
 import type { StreamMark } from '../state/detection-memory';
 import type { KeyStateChange } from '../state/key-journal';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
+import { responderRolesIn, withOrganization } from './organization';
 
 export type { Outcome, ResponderDeps, ResponderSettings } from './respond-to-signals';
 
@@ -74,10 +75,12 @@ const journalChange = async (call: KmsApiCall, deps: ResponderDeps): Promise<voi
  * the order of the records given.
  */
 export const respondToKmsApiCalls =
-  (deps: ResponderDeps) =>
+  (given: ResponderDeps) =>
   async (records: readonly CloudTrailRecord[], mark?: StreamMark): Promise<Outcome[]> => {
+    const deps = await withOrganization(given);
+    // In a member account, kms-warden's calls are its member role's sessions there.
     const calls = records.map((record) =>
-      normaliseKmsApiCall(record, { responderRoles: deps.settings.responderRoles }),
+      normaliseKmsApiCall(record, { responderRoles: responderRolesIn(deps.settings, record.recipientAccountId) }),
     );
     for (const call of calls) if (call.succeeded) await journalChange(call, deps);
     await deps.memory.prefetch(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { detectInComplianceChange, detectInFinding } from '../detections';
 import { configComplianceChangeEventSchema } from '../events/config-compliance-change';
 import { guardDutyFindingEventSchema, normaliseGuardDutyFinding } from '../events/guardduty-finding';
+import { withOrganization } from './organization';
 import { respondToSignals, type Outcome, type ResponderDeps } from './respond-to-signals';
 
 /** What the findings rules deliver: GuardDuty findings and Config compliance changes. */
@@ -13,8 +14,11 @@ export type SecurityFindingEvent = z.infer<typeof securityFindingEventSchema>;
 
 /** The use case behind the GuardDuty and Config rules: normalise, detect, then the same response as API calls. */
 export const respondToSecurityFinding =
-  (deps: ResponderDeps) =>
+  (given: ResponderDeps) =>
   async (event: SecurityFindingEvent): Promise<Outcome> => {
+    // A delegated administrator receives its members' findings: each is about the member account it names, where the
+    // response acts (src/respond/organization.ts).
+    const deps = await withOrganization(given);
     const signals =
       event['detail-type'] === 'GuardDuty Finding'
         ? detectInFinding(normaliseGuardDutyFinding(event.detail), deps.settings)

@@ -53,6 +53,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     if (resuming) logger.warn('resuming an interrupted response', { incidentId: incident.id });
     // The stored plan is the one to finish, even if settings changed since it was made.
     const results = await applyPlan(incident.plan, deps, {
+      incidentId: incident.id,
       resuming,
       dryRun: incident.dryRun,
       recorded: resuming ? incident.results : undefined,

@@ -2,6 +2,7 @@ import type { ResponseMetrics } from './response-metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ActionDeps } from '../actions/action';
 import type { KeyOperations } from '../actions/ports';
+import type { OrganizationDirectory } from '../organization/directory';
 import type { DetectionSettings } from '../detections';
 import type { IncidentStore } from '../incidents/incident-store';
 import type { TellDeps } from '../notify/tell-people';
@@ -33,6 +34,8 @@ export interface ResponderSettings extends DetectionSettings {
   disableKeysPerHour: number;
   /** RevokeGrant calls started per second. */
   revokesPerSecond: number;
+  /** Organization mode, as read for this batch or finding (src/respond/organization.ts): accounts by id, with names. */
+  organization?: { accounts: ReadonlyMap<string, string>; memberRoleArn: (account: string) => string };
 }
 
 /** Asks for the list of what re-keying an incident's key would do, made elsewhere (handlers/plan-rekey.ts). */
@@ -57,6 +60,8 @@ export interface ResponderDeps extends ActionDeps, TellDeps {
   now: () => Date;
   /** Signals, steps and time to containment, for dashboards and alarms; absent, nothing is counted. */
   metrics?: ResponseMetrics;
+  /** Organization mode: the organization's accounts, and the role kms-warden acts through in them. */
+  organization?: { directory: OrganizationDirectory; memberRoleArn: (account: string) => string };
   /** Asked once an incident asks people to approve re-keying; absent (the CLI, the demo), no plan is made. */
   rekeyPlanner?: RekeyPlanner;
 }

@@ -55,18 +55,19 @@ export const packageOffline = (dir: string, params: readonly string[] = []): Cfn
  * defaults (the settings it was packaged with): every role, policy and environment variable the functions deploy
  * with, conditions decided (withConditionsDecided). Packaged once per change of its inputs (about 4 s) and kept under
  * node_modules/.cache; test files running at the same time may both package it, and the last rename wins with the
- * same content.
+ * same content. `params`: serverless params (`name=value`) it is packaged with, organization mode's for one.
  */
-export const packagedTemplate = (): CfnTemplate => {
+export const packagedTemplate = (params: readonly string[] = []): CfnTemplate => {
   const hash = createHash('sha256');
   for (const file of inputs()) hash.update(file).update(readFileSync(file));
+  for (const param of params) hash.update(param);
   const dir = join(cacheRoot, hash.digest('hex').slice(0, 16));
   const file = join(dir, 'cloudformation-template-update-stack.json');
   if (!existsSync(file)) {
     mkdirSync(cacheRoot, { recursive: true });
     const work = mkdtempSync(join(cacheRoot, 'packaging-'));
     try {
-      packageOffline(work);
+      packageOffline(work, params);
       for (const entry of readdirSync(work)) if (entry.endsWith('.zip')) rmSync(join(work, entry));
       try {
         renameSync(work, dir);

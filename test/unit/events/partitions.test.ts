@@ -35,7 +35,7 @@ describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
   it('acts on keys and principals of the other partitions', () => {
     expect(
       keyLocation('arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-    ).toEqual({ region: 'us-gov-west-1', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' });
+    ).toEqual({ region: 'us-gov-west-1', account: '111122223333', keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' });
     expect(parseIamPrincipal('arn:aws-cn:iam::111122223333:role/ops/deployer')).toEqual({
       partition: 'aws-cn',
       account: '111122223333',

@@ -8,7 +8,12 @@ import { KeyReplacement } from '../../../src/aws/rekey/kms-replacement';
 import { reEncrypters } from '../../../src/composition/rekey';
 import { deployedRules, ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
-import { packageOffline, resolveIntrinsics } from '../../support/strict-aws/packaged-template';
+import {
+  packageOffline,
+  resolveIntrinsics,
+  withConditionsDecided,
+  type CfnTemplate,
+} from '../../support/strict-aws/packaged-template';
 import { refsFor } from '../../support/strict-aws/function-roles';
 
 /** The actions each function may run; its role must allow exactly what they need, and no more. */
@@ -77,13 +82,17 @@ type Statement = {
 };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON, asserted field by field
 type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string };
+type Resource = { Type: string; Properties: Record<string, Json>; DeletionPolicy?: string; Condition?: string };
 
 describe('the packaged CloudFormation template', () => {
   let dir: string;
   let resources: Record<string, Resource>;
   let template: { Resources: Record<string, Resource>; Conditions?: Record<string, Json>; Parameters?: Json };
-  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  /** Resources deployed in one account (organization mode's only with organization=true, tested apart below). */
+  const ofType = (type: string) =>
+    Object.entries(resources).filter(([, r]) => r.Type === type && r.Condition !== 'OrganizationMode');
+  const organizationOnly = (type: string) =>
+    Object.entries(resources).filter(([, r]) => r.Type === type && r.Condition === 'OrganizationMode');
   /** A role's statements, as written (a break-glass deny is still an Fn::If). */
   const statementsOfRole = (roleId: string) =>
     resources[roleId]!.Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Statement[];
@@ -139,6 +148,34 @@ describe('the packaged CloudFormation template', () => {
       expect(target.KinesisParameters?.PartitionKeyPath).toBe(expected.stream.partitionKeyPath);
     },
   );
+
+  it('deploys every rule again on the organization bus in organization mode, to the same target', () => {
+    const own = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.EventPattern);
+    const organization = organizationOnly('AWS::Events::Rule');
+    expect(organization).toHaveLength(own.length);
+    for (const [, rule] of own) {
+      const twin = organization.find(([, r]) =>
+        isDeepStrictEqual(r.Properties.EventPattern, rule.Properties.EventPattern),
+      );
+      expect(twin?.[1].Properties.EventBusName).toEqual({ Ref: 'OrganizationBus' });
+      const strip = ({ Id: _id, ...target }: Json) => target;
+      expect(twin?.[1].Properties.Targets.map(strip)).toEqual(rule.Properties.Targets.map(strip));
+      // Forwarded events reach a custom bus as any other event: no management-event state there.
+      expect(twin?.[1].Properties.State).toBe('ENABLED');
+    }
+    // A rule straight to a function needs the function's permission for that rule.
+    for (const [id, rule] of organization.filter(([, r]) => !r.Properties.Targets[0].RoleArn))
+      expect(
+        organizationOnly('AWS::Lambda::Permission').filter(([, p]) => p.Properties.SourceArn['Fn::GetAtt']?.[0] === id),
+      ).toEqual([
+        [
+          expect.any(String),
+          expect.objectContaining({
+            Properties: expect.objectContaining({ FunctionName: rule.Properties.Targets[0].Arn }),
+          }),
+        ],
+      ]);
+  });
 
   it('reads the activity stream in batches: split on error, retried, then recorded in the dead-letter queue', () => {
     const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
@@ -303,7 +340,7 @@ describe('the packaged CloudFormation template', () => {
 
     it('denies itself any IAM change to the break-glass principals, when the setting names some', () => {
       const { statements } = statementsOf();
-      const breakGlass = statements.filter((s) => (s as Json)['Fn::If']);
+      const breakGlass = statements.filter((s) => (s as Json)['Fn::If']?.[0] === 'HasBreakGlassPrincipals');
       expect(breakGlass).toEqual([
         {
           'Fn::If': [
@@ -946,8 +983,12 @@ describe('the packaged CloudFormation template', () => {
     const pseudo = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
     const refs = refsFor(pseudo);
     // The template's references as a deployed stack would have them; its parameters at their defaults.
+    // Conditions decided as CloudFormation would with the parameters' defaults (organization mode off).
+    const decided = withConditionsDecided(template as CfnTemplate).Resources;
     const environmentOf = (name: string) => {
-      const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Properties.FunctionName.endsWith(`-${name}`))!;
+      const [, fn] = Object.entries(decided).find(
+        ([, f]) => f.Type === 'AWS::Lambda::Function' && f.Properties.FunctionName.endsWith(`-${name}`),
+      )!;
       const variables = resolveIntrinsics(
         fn.Properties.Environment.Variables,
         (logical, attribute) => {

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ruleTargets } from '../../../src/local/rule-targets';
+import { projectRoot } from '../../../src/local/stack-definition';
+import { memberIamActions, memberTemplate } from '../../../src/organization/member-template';
+import {
+  packagedTemplate,
+  resolveIntrinsics,
+  testStage,
+  type CfnTemplate,
+  type Json,
+} from '../../support/strict-aws/packaged-template';
+
+const readPattern = (file: string) => JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Json;
+const member = memberTemplate(ruleTargets.map(({ file, state }) => ({ file, state, pattern: readPattern(file) }))) as {
+  Resources: Record<string, Json>;
+  Parameters: Record<string, Json>;
+};
+const central: CfnTemplate = packagedTemplate(['organization=true', 'organizationId=o-abcdefghij']);
+const pseudo = { partition: 'aws', region: 'eu-west-1', account: '111122223333' };
+
+/** The member template's parameters as a StackSet would be given them, for this central stack. */
+const memberParameters: Record<string, string> = {
+  Stage: testStage,
+  CentralAccountId: pseudo.account,
+  CentralRegion: pseudo.region,
+  OrganizationId: 'o-abcdefghij',
+  ExternalId: `kms-warden-${testStage}`,
+};
+const resolveMember = (node: Json) =>
+  resolveIntrinsics(node, (name) => memberParameters[name], { ...pseudo, account: '222233334444' });
+
+const statementsOf = (document: Json): Json[] => [document.Statement].flat();
+const actionsOf = (statement: Json): string[] => [statement.Action].flat();
+const kmsAndIam = (actions: string[]) => actions.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'));
+
+/** The central roles that act in member accounts: those allowed to assume the member role. */
+const centralActingRoles = Object.values(central.Resources).filter(
+  (resource) =>
+    resource.Type === 'AWS::IAM::Role' &&
+    (resource.Properties.Policies ?? []).some((policy: Json) =>
+      statementsOf(policy.PolicyDocument).some((s) => actionsOf(s).includes('sts:AssumeRole')),
+    ),
+);
+
+describe('the member template', () => {
+  it('forwards every rule file to the central bus, with the same pattern and state as the central rules', () => {
+    const forwarded = Object.values(member.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    expect(forwarded).toHaveLength(ruleTargets.length);
+    for (const { file, state } of ruleTargets) {
+      const rule = forwarded.find((r) => r.Properties.Description.includes(`rules/${file}`));
+      expect(rule?.Properties.EventPattern).toEqual(readPattern(file));
+      expect(rule?.Properties.State).toBe(state);
+      expect(rule?.Properties.Targets).toEqual([
+        { Id: 'kms-warden-central', Arn: expect.anything(), RoleArn: { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] } },
+      ]);
+    }
+  });
+
+  it("targets the central stack's organization bus, which admits the organization only", () => {
+    const bus = Object.values(central.Resources).find((r) => r.Type === 'AWS::Events::EventBus')!;
+    const busArn = resolveMember(member.Resources.ForwardKmsKeyLifecycle.Properties.Targets[0].Arn);
+    expect(busArn).toBe(
+      `arn:aws:events:${pseudo.region}:${pseudo.account}:event-bus/${resolveIntrinsics(bus.Properties.Name, () => undefined, pseudo)}`,
+    );
+    const policy = Object.values(central.Resources).find((r) => r.Type === 'AWS::Events::EventBusPolicy')!;
+    expect(policy.Properties.Statement).toMatchObject({
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } },
+    });
+    // The forwarder may put events there and nowhere else.
+    const forwarder = member.Resources.ForwarderRole.Properties.Policies[0].PolicyDocument;
+    expect(statementsOf(forwarder).map((s) => [s.Action, resolveMember(s.Resource)])).toEqual([
+      ['events:PutEvents', busArn],
+    ]);
+  });
+
+  it('trusts exactly the central roles that may assume it, within the organization and with the external id', () => {
+    const trust = statementsOf(member.Resources.MemberRole.Properties.AssumeRolePolicyDocument);
+    expect(trust).toHaveLength(1);
+    const trusted = (resolveMember(trust[0].Principal.AWS) as string[]).sort();
+    const acting = centralActingRoles
+      .map((role) =>
+        resolveIntrinsics(
+          { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role${role.Properties.Path}` },
+          () => undefined,
+          pseudo,
+        ).concat(resolveIntrinsics(role.Properties.RoleName, () => undefined, pseudo)),
+      )
+      .sort();
+    expect(trusted).toEqual(acting);
+    expect(resolveMember(trust[0].Condition)).toEqual({
+      StringEquals: { 'sts:ExternalId': `kms-warden-${testStage}`, 'aws:PrincipalOrgID': 'o-abcdefghij' },
+    });
+  });
+
+  it("holds exactly the KMS and IAM permissions of the central roles that act, on the account's own keys and principals", () => {
+    const policy = member.Resources.MemberRole.Properties.Policies[0].PolicyDocument;
+    const allowed = statementsOf(policy)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect([...allowed].sort()).toEqual(memberIamActions());
+    for (const role of centralActingRoles) {
+      const centralAllowed = (role.Properties.Policies as Json[])
+        .flatMap((p) => statementsOf(p.PolicyDocument))
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap(actionsOf);
+      expect([...new Set(kmsAndIam(centralAllowed))].sort()).toEqual(memberIamActions());
+    }
+    for (const statement of statementsOf(policy).filter((s) => s.Effect === 'Allow')) {
+      const resources = [resolveMember(statement.Resource)].flat() as string[];
+      for (const resource of resources)
+        if (resource === '*') expect(statement.Action).toEqual(['kms:ListAliases']);
+        else expect(resource).toMatch(/^arn:aws:(kms:\*|iam:):222233334444:/);
+    }
+  });
+
+  it('denies the member role changes to itself, the forwarders, AWS managed roles and the StackSet execution roles', () => {
+    const policy = member.Resources.MemberRole.Properties.Policies[0].PolicyDocument;
+    const deny = statementsOf(policy).find((s) => s.Sid === 'NeverQuarantineOwnOrAwsManagedRoles');
+    expect(resolveMember(deny.Resource)).toEqual([
+      'arn:aws:iam::222233334444:role/kms-warden/*',
+      'arn:aws:iam::222233334444:role/aws-service-role/*',
+      'arn:aws:iam::222233334444:role/aws-reserved/*',
+      'arn:aws:iam::222233334444:role/stacksets-exec-*',
+      'arn:aws:iam::222233334444:role/AWSCloudFormationStackSetExecutionRole',
+    ]);
+  });
+});
