@@ -1,8 +1,8 @@
 /**
  * The member template: what every account and Region of an organization gets, as a service-managed StackSet, so that
  * the central stack (serverless.yml with organization=true) detects and acts there. Made from the same rule table
- * (src/local/rule-targets.ts, given by the caller) and the same actions the central functions deploy with, so the two cannot drift (test/unit/organization keeps them in
- * step). Pure: `kms-warden organization member-template` prints it.
+ * (src/local/rule-targets.ts, given by the caller) and the same actions the central functions deploy with, so the two
+ * cannot drift (test/unit/organization keeps them in step). Pure: `kms-warden organization member-template` prints it.
  *
  * In every Region:
  * - a rule per rule file on the default bus, forwarding matched events to the central organization bus (cross-account,
