@@ -9,10 +9,10 @@ import type { FunctionName } from './strict-aws/function-roles';
  * as it); a function's code runs with its own role through `asFunction`. DynamoDB requests reach moto one at a time,
  * as DynamoDB applies writes to an item. A missing moto fails the suite with the install command.
  */
-export const useMoto = () => {
+export const useMoto = (options: { organization?: readonly string[] } = {}) => {
   const handle: { aws?: StrictAws } = {};
   beforeAll(async () => {
-    handle.aws = await StrictAws.start();
+    handle.aws = await StrictAws.start(options);
     delete process.env.AWS_SESSION_TOKEN;
     Object.assign(process.env, handle.aws.environment(), {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',

@@ -64,9 +64,13 @@ export const functionRolesOf = (
 export const stackIdentityEnvironment = (pseudo: Pseudo, template: CfnTemplate = packagedTemplate()) => {
   const variables = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties
     .Environment.Variables;
+  const resolved = (name: string) => resolveIntrinsics(variables[name] ?? '', () => undefined, pseudo) as string;
   return {
-    RESPONDER_ROLE_ARNS: resolveIntrinsics(variables.RESPONDER_ROLE_ARNS, () => undefined, pseudo) as string,
-    ACCOUNT_ID: resolveIntrinsics(variables.ACCOUNT_ID, () => undefined, pseudo) as string,
+    RESPONDER_ROLE_ARNS: resolved('RESPONDER_ROLE_ARNS'),
+    ACCOUNT_ID: resolved('ACCOUNT_ID'),
+    // Organization mode's (empty in one account).
+    MEMBER_ROLE: resolved('MEMBER_ROLE'),
+    MEMBER_EXTERNAL_ID: resolved('MEMBER_EXTERNAL_ID'),
   };
 };
 

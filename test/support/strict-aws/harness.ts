@@ -1,4 +1,5 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
@@ -21,8 +22,8 @@ import {
   type StackRefs,
 } from './function-roles';
 import { everything } from './identities';
-import type { Pseudo } from './packaged-template';
-import type { Caller } from './policy-evaluation';
+import { packagedTemplate, resolveIntrinsics, testStage, type Json, type Pseudo } from './packaged-template';
+import type { Caller, PolicyDocument } from './policy-evaluation';
 import { StrictAwsProxy } from './proxy';
 
 export const testAccount = '123456789012';
@@ -39,7 +40,38 @@ const identityVariables = [
   'AWS_SESSION_TOKEN',
   'RESPONDER_ROLE_ARNS',
   'ACCOUNT_ID',
+  'MEMBER_ROLE',
+  'MEMBER_EXTERNAL_ID',
 ] as const;
+
+/** An account of the organization a test made, with its administrator (an IAM user allowed everything there). */
+export interface MemberAccount {
+  account: string;
+  name: string;
+  admin: Credentials;
+}
+
+export interface OrganizationMade {
+  id: string;
+  /** The test's own account, where kms-warden runs: the organization's management account. */
+  management: string;
+  members: MemberAccount[];
+}
+
+/** Organization mode's serverless params, as the tests package the template with them. */
+export const organizationParams = ['organization=true', 'organizationId=o-kmswardentest'] as const;
+
+/** Requests made as `account` before IAM is enforced: moto takes the account from this header (moto/core/responses.py). */
+const inAccount = <C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C, account: string): C => {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccount' },
+  );
+  return client;
+};
 
 /**
  * moto behind the strict-AWS layer, with IAM enforced: the test runs as an administrator user, and each function's
@@ -51,11 +83,15 @@ export class StrictAws {
   private refs: StackRefs = {};
   private stack: ResponderStack | undefined;
   private standIns = 0;
+  /** The organization the test asked for (StrictAws.start's option), made at start. */
+  organization?: OrganizationMade;
 
   private constructor(
     readonly moto: MotoServer,
     readonly proxy: StrictAwsProxy,
     private adminCredentials: Credentials,
+    /** The serverless params the functions' roles are packaged with. */
+    private readonly templateParams: readonly string[] = [],
   ) {}
 
   get admin() {
@@ -90,14 +126,77 @@ export class StrictAws {
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   }
 
-  static async start(): Promise<StrictAws> {
+  /**
+   * An organization whose management account is the test's own (where kms-warden runs), with a member account per
+   * name, each with an administrator: made before IAM is enforced, as the bootstrap administrator.
+   */
+  private static async makeOrganization(moto: MotoServer, names: readonly string[]) {
+    const settings = {
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' },
+    };
+    const organizations = new OrganizationsClient(settings);
+    const { Organization } = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const members: MemberAccount[] = [];
+    for (const name of names) {
+      const { CreateAccountStatus } = await organizations.send(
+        new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }),
+      );
+      const account = CreateAccountStatus!.AccountId!;
+      const iam = inAccount(new IAMClient(settings), account);
+      await iam.send(new CreateUserCommand({ UserName: adminName }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: adminName,
+          PolicyName: 'everything',
+          PolicyDocument: JSON.stringify(everything),
+        }),
+      );
+      const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: adminName }));
+      iam.destroy();
+      members.push({
+        account,
+        name,
+        admin: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! },
+      });
+    }
+    organizations.destroy();
+    return { id: Organization!.Id!, management: testAccount, members };
+  }
+
+  /**
+   * `organization`: the names of member accounts to make, in an organization whose management account is the test's
+   * own; the functions' roles are then organization mode's.
+   */
+  static async start(options: { organization?: readonly string[] } = {}): Promise<StrictAws> {
     const moto = await startMotoServer();
     try {
+      const organization = options.organization
+        ? await StrictAws.makeOrganization(moto, options.organization)
+        : undefined;
       const admin = await StrictAws.bootstrap(moto);
       const proxy = new StrictAwsProxy(new Emulator(moto.endpoint, admin, testAccount));
       await proxy.start();
-      const aws = new StrictAws(moto, proxy, admin);
+      const aws = new StrictAws(moto, proxy, admin, organization ? organizationParams : []);
       aws.registerAdmin();
+      if (organization) {
+        aws.organization = organization;
+        proxy.organization = {
+          id: organization.id,
+          management: organization.management,
+          accounts: new Set([organization.management, ...organization.members.map((m) => m.account)]),
+          delegatedAdministrators: new Set(),
+        };
+        for (const member of organization.members) {
+          proxy.addAccount(new Emulator(moto.endpoint, member.admin, member.account));
+          const arn = `arn:aws:iam::${member.account}:user/${adminName}`;
+          proxy.identities.add(member.admin.accessKeyId, {
+            kind: 'admin',
+            caller: { kind: 'user', account: member.account, partition: 'aws', arn, principalArn: arn },
+          });
+        }
+      }
       return aws;
     } catch (error) {
       await moto.stop();
@@ -117,6 +216,7 @@ export class StrictAws {
    * environment; function roles are made again when next used.
    */
   async reset(): Promise<void> {
+    if (this.organization) throw new Error('a test with an organization cannot reset the emulator: start another');
     await fetch(`${this.moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: 'inf' });
     await fetch(`${this.moto.endpoint}/moto-api/reset`, { method: 'POST' });
     this.adminCredentials = await StrictAws.bootstrap(this.moto);
@@ -158,7 +258,7 @@ export class StrictAws {
       AWS_ACCESS_KEY_ID: session.accessKeyId,
       AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
       AWS_SESSION_TOKEN: session.sessionToken,
-      ...stackIdentityEnvironment(pseudo),
+      ...stackIdentityEnvironment(pseudo, this.template()),
     });
     try {
       return await load();
@@ -172,7 +272,7 @@ export class StrictAws {
 
   /** kms-warden's own role ARNs, as the template gives them to every function (RESPONDER_ROLE_ARNS). */
   get responderRoles(): string[] {
-    return stackIdentityEnvironment(pseudo).RESPONDER_ROLE_ARNS.split(',');
+    return stackIdentityEnvironment(pseudo, this.template()).RESPONDER_ROLE_ARNS.split(',');
   }
 
   /** The ARN of a function's role, as the responder sees its own calls in CloudTrail. */
@@ -182,7 +282,69 @@ export class StrictAws {
   }
 
   private rolesOf() {
-    return (this.roles ??= functionRolesOf(pseudo));
+    return (this.roles ??= functionRolesOf(pseudo, this.template()));
+  }
+
+  private template() {
+    return packagedTemplate(this.templateParams);
+  }
+
+  /** SDK client settings to act as a member account's administrator, through the layer. */
+  memberClient(account: string) {
+    const member = this.organization?.members.find((m) => m.account === account);
+    if (!member) throw new Error(`no member account ${account} in the test's organization`);
+    return { endpoint: this.proxy.endpoint, region: pseudo.region, credentials: member.admin };
+  }
+
+  /**
+   * The member template's role in a member account, as the StackSet would make it: its trust policy as written, its
+   * policies kept by the layer (moto holds their projection), given the organization and external id the test's
+   * functions are deployed with.
+   */
+  async deployMemberRole(account: string, member: Json) {
+    const organization = this.organization!;
+    const { MEMBER_EXTERNAL_ID: externalId } = stackIdentityEnvironment(pseudo, this.template());
+    const parameters: Record<string, string> = {
+      Stage: testStage,
+      CentralAccountId: testAccount,
+      CentralRegion: pseudo.region,
+      OrganizationId: organization.id,
+      ExternalId: externalId,
+    };
+    const written = member.Resources.MemberRole.Properties;
+    // The break-glass deny is a condition on a parameter the tests leave empty (BreakGlassPrincipals): not made.
+    const role = {
+      ...written,
+      Policies: (written.Policies as Array<{ PolicyDocument: Json }>).map(({ PolicyDocument, ...rest }) => ({
+        ...rest,
+        PolicyDocument: {
+          ...PolicyDocument,
+          Statement: [PolicyDocument.Statement].flat().filter((statement: Json) => !('Fn::If' in statement)),
+        },
+      })),
+    };
+    const resolved = resolveIntrinsics(role, (name) => parameters[name], { ...pseudo, account });
+    const policies = (resolved.Policies as Array<{ PolicyDocument: PolicyDocument }>).map(
+      ({ PolicyDocument }) => PolicyDocument,
+    );
+    const iam = this.proxy.emulatorOf(account).iam;
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: resolved.RoleName,
+        Path: resolved.Path,
+        AssumeRolePolicyDocument: JSON.stringify(resolved.AssumeRolePolicyDocument),
+        MaxSessionDuration: resolved.MaxSessionDuration,
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: resolved.RoleName,
+        PolicyName: 'moto-enforced-actions',
+        PolicyDocument: JSON.stringify(motoProjection(policies)),
+      }),
+    );
+    this.proxy.rolePolicies.set(Role!.Arn!, policies);
+    return Role!.Arn!;
   }
 
   private async sessionOf(name: FunctionName): Promise<Credentials> {

@@ -29,7 +29,8 @@ export class Identities {
   private readonly byKey = new Map<string, Identity>();
   private readonly policyCache = new Map<string, Promise<PolicyDocument[]>>();
 
-  constructor(private readonly emulator: Emulator) {}
+  /** `emulatorOf`: the emulator's view of an account, where a principal's policies are stored. */
+  constructor(private readonly emulatorOf: (account: string) => Emulator) {}
 
   add(accessKeyId: string, identity: Identity) {
     this.byKey.set(accessKeyId, identity);
@@ -50,10 +51,10 @@ export class Identities {
     const [kind, name] = identity.user
       ? (['user', identity.user.name] as const)
       : (['role', identity.roleName!] as const);
-    const cacheKey = `${kind}/${name}`;
+    const cacheKey = `${identity.caller.account}/${kind}/${name}`;
     let policies = this.policyCache.get(cacheKey);
     if (!policies) {
-      policies = this.emulator.identityPolicies(kind, name);
+      policies = this.emulatorOf(identity.caller.account).identityPolicies(kind, name);
       this.policyCache.set(cacheKey, policies);
       policies.catch(() => this.policyCache.delete(cacheKey));
     }

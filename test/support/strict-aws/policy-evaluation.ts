@@ -363,7 +363,8 @@ const conditionsHold = (statement: Statement, context: Context, variables: boole
 // ---------------------------------------------------------------------------------------------------------------
 // Statements: what AWS would refuse to store, then Action, Resource, Principal
 
-type PolicyKind = 'identity' | 'resource';
+/** trust: a role's trust policy, a resource-based policy with no Resource element (the role is the resource). */
+type PolicyKind = 'identity' | 'resource' | 'trust';
 
 /** Throws on a statement AWS would not accept, before any request is matched against it. */
 const checkStatement = (statement: Statement, name: string, kind: PolicyKind) => {
@@ -376,14 +377,18 @@ const checkStatement = (statement: Statement, name: string, kind: PolicyKind) =>
   // "Statements must include either an Action or NotAction element" (Action page); likewise Resource (Resource page).
   if ((statement.Action === undefined) === (statement.NotAction === undefined))
     fail('needs exactly one of Action and NotAction');
-  if ((statement.Resource === undefined) === (statement.NotResource === undefined))
+  // A trust policy names no resource: IAM refuses one with "Has prohibited field Resource" (IAM user guide, "Role
+  // trust policy").
+  if (kind === 'trust' && (statement.Resource !== undefined || statement.NotResource !== undefined))
+    fail('has a Resource element, which IAM refuses in a trust policy');
+  if (kind !== 'trust' && (statement.Resource === undefined) === (statement.NotResource === undefined))
     fail('needs exactly one of Resource and NotResource');
   const hasPrincipal = statement.Principal !== undefined || statement.NotPrincipal !== undefined;
   // "You cannot use the Principal element in an identity-based policy"; "You must use the Principal element in
   // resource-based policies" (Principal page).
   if (kind === 'identity' && hasPrincipal)
     fail('has a Principal or NotPrincipal element, which IAM refuses in an identity-based policy');
-  if (kind === 'resource' && (statement.Principal === undefined) === (statement.NotPrincipal === undefined))
+  if (kind !== 'identity' && (statement.Principal === undefined) === (statement.NotPrincipal === undefined))
     fail('needs exactly one of Principal and NotPrincipal');
   // IAM's own refusal reads "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.".
   for (const action of policyStrings(statement.Action ?? statement.NotAction, `statement ${name} Action`)) {
@@ -513,16 +518,21 @@ export function evaluateIdentityPolicies(policies: PolicyDocument[], request: Re
 export function evaluateResourcePolicy(
   policy: PolicyDocument,
   request: Request,
+  kind: 'resource' | 'trust' = 'resource',
 ): { deny: boolean; allowDirect: boolean; allowAccount: boolean; matched: string[] } {
   if (!request.action.includes(':')) throw new Error(`request action ${request.action} has no service prefix`);
   const context = contextOf(request);
   const variables = usesVariables(policy);
   const result = { deny: false, allowDirect: false, allowAccount: false, matched: [] as string[] };
   const statements = statementsOf(policy);
-  statements.forEach((statement, index) => checkStatement(statement, nameOf(statement, index), 'resource'));
+  statements.forEach((statement, index) => checkStatement(statement, nameOf(statement, index), kind));
   statements.forEach((statement, index) => {
     const name = nameOf(statement, index);
-    if (!actionMatches(statement, request.action) || !resourceMatches(statement, request.resource, context, variables))
+    // A trust policy's statements are about the role itself: no Resource to match.
+    if (
+      !actionMatches(statement, request.action) ||
+      (kind === 'resource' && !resourceMatches(statement, request.resource, context, variables))
+    )
       return;
     const applies = principalApplies(statement, request.caller, `resource-based policy statement ${name}`);
     if (!applies || !conditionsHold(statement, context, variables)) return;

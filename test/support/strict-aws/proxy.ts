@@ -4,7 +4,13 @@ import { accessDeniedCode, errorResponse, readCall, type AwsCall, type Refusal }
 import { authorizationsFor } from './authorizations';
 import type { Emulator } from './emulator';
 import { Identities, type Identity } from './identities';
-import { authorizeKms, evaluateIdentityPolicies, parsePolicy, type Caller } from './policy-evaluation';
+import {
+  authorizeKms,
+  evaluateIdentityPolicies,
+  parsePolicy,
+  type Caller,
+  type PolicyDocument,
+} from './policy-evaluation';
 import { Overlay, type Answer, type RuleContext, type StrictRule } from './rules/rule';
 import { strictRules } from './rules';
 
@@ -59,8 +65,25 @@ const describe = (identity: Identity | undefined) =>
  *    on several threads and takes no lock);
  * 5. shows state moto does not keep (rules' answers), and injects the failures a test asks for.
  */
+/** The organization a test made in the emulator: which accounts are in it, and who may list them. */
+export interface OrganizationFacts {
+  id: string;
+  management: string;
+  accounts: ReadonlySet<string>;
+  /** Member accounts registered as delegated administrators (ListAccounts answers them too). */
+  delegatedAdministrators: ReadonlySet<string>;
+}
+
 export class StrictAwsProxy {
   identities: Identities;
+  /** The other accounts of a test's organization, each with the emulator's view of it as its administrator. */
+  private readonly accounts = new Map<string, Emulator>();
+  organization?: OrganizationFacts;
+  /**
+   * Roles whose sessions the layer evaluates with these policies: moto holds only their projection (see
+   * motoProjection), as for the functions' roles. A session of one is known by the AssumeRole answer that made it.
+   */
+  readonly rolePolicies = new Map<string, PolicyDocument[]>();
   overlay = new Overlay();
   readonly seen: SeenCall[] = [];
   private readonly faults: Array<Fault & { left: number }> = [];
@@ -72,14 +95,28 @@ export class StrictAwsProxy {
     public emulator: Emulator,
     private readonly rules: readonly StrictRule[] = strictRules,
   ) {
-    this.identities = new Identities(emulator);
+    this.identities = new Identities((account) => this.emulatorOf(account));
+  }
+
+  /** Another account the test acts in (a member of its organization), as its administrator sees it. */
+  addAccount(emulator: Emulator) {
+    this.accounts.set(emulator.account, emulator);
+  }
+
+  /** The emulator's view of an account: the test's own account when it knows no other by that id. */
+  emulatorOf(account: string | undefined): Emulator {
+    return (account !== undefined && this.accounts.get(account)) || this.emulator;
   }
 
   /** After the emulator was emptied: no identity, overlay or fault from before. */
   resetWith(emulator: Emulator) {
     this.emulator.destroy();
+    for (const other of this.accounts.values()) other.destroy();
+    this.accounts.clear();
+    this.rolePolicies.clear();
+    this.organization = undefined;
     this.emulator = emulator;
-    this.identities = new Identities(emulator);
+    this.identities = new Identities((account) => this.emulatorOf(account));
     this.overlay = new Overlay();
     this.faults.length = 0;
   }
@@ -117,6 +154,7 @@ export class StrictAwsProxy {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.emulator.destroy();
+    for (const other of this.accounts.values()) other.destroy();
   }
 
   /** Makes the next matching requests fail as the fault says. Returns a count of the faults made so far. */
@@ -176,19 +214,28 @@ export class StrictAwsProxy {
 
   private contextFor(call: AwsCall, identity: Identity): RuleContext {
     let keyArn: Promise<string | undefined> | undefined;
+    const emulator = this.emulatorOf(identity.caller.account);
     return {
       call,
       identity,
       policies: () => this.identities.policiesOf(identity),
-      emulator: this.emulator,
+      emulator,
+      emulatorOf: (account) =>
+        account === this.emulator.account || this.accounts.has(account) ? this.emulatorOf(account) : undefined,
+      organization: this.organization,
+      rolePolicies: this.rolePolicies,
+      remember: (accessKeyId, known) => this.identities.add(accessKeyId, known),
       overlay: this.overlay,
-      keyArn: () => (keyArn ??= this.emulator.keyArnOf(call.params.KeyId, call.region)),
+      keyArn: () => (keyArn ??= emulator.keyArnOf(call.params.KeyId, call.region)),
     };
   }
 
   private async refusal(call: AwsCall, identity: Identity): Promise<Refusal | undefined> {
     if (identity.kind === 'principal' && identity.user) {
-      const status = await this.emulator.accessKeyStatus(identity.user.name, identity.user.accessKeyId);
+      const status = await this.emulatorOf(identity.caller.account).accessKeyStatus(
+        identity.user.name,
+        identity.user.accessKeyId,
+      );
       if (status !== 'Active') {
         // A deactivated or deleted access key signs nothing (IAM user guide, "Manage access keys for IAM users").
         return call.protocol === 'json'
@@ -214,16 +261,25 @@ export class StrictAwsProxy {
   private async authorize(call: AwsCall, identity: Identity): Promise<Refusal | undefined> {
     const needed = await authorizationsFor(
       call,
-      this.emulator,
+      this.emulatorOf(identity.caller.account),
       identity.caller.kind === 'user' ? identity.caller.arn.split('/').pop() : undefined,
     );
     if (!needed) return undefined;
     const policies = await this.identities.policiesOf(identity);
     const caller: Caller = identity.caller;
     for (const { action, resource, kmsKey, context } of needed) {
-      const request = { caller, action, resource, context: { 'kms:CallerAccount': caller.account, ...context } };
+      // aws:PrincipalOrgID: "the identifier of the organization that the requesting principal belongs to" (global
+      // condition keys page); absent for a principal of no organization.
+      const inOrganization = this.organization?.accounts.has(caller.account) ? this.organization.id : undefined;
+      const request = {
+        caller,
+        action,
+        resource,
+        context: { 'kms:CallerAccount': caller.account, 'aws:PrincipalOrgID': inOrganization, ...context },
+      };
       if (kmsKey) {
-        const keyPolicy = await this.emulator.keyPolicy(kmsKey);
+        // A key policy is read in the key's own account (a caller may use another account's key).
+        const keyPolicy = await this.emulatorOf(kmsKey.split(':')[4]).keyPolicy(kmsKey);
         // A key the emulator does not have: moto answers NotFoundException.
         if (keyPolicy === undefined) continue;
         const verdict = authorizeKms(parsePolicy(keyPolicy), policies, request);

@@ -14,6 +14,8 @@ import { kmsTagsPerKey } from './kms-tags-per-key';
 import type { StrictRule } from './rule';
 import { secretsManagerManagedSecrets } from './secretsmanager-managed-secrets';
 import { snsPublishLimits } from './sns-publish-limits';
+import { organizationsListAccounts } from './organizations-list-accounts';
+import { stsAssumeRoleTrust } from './sts-assume-role-trust';
 
 /** Every rule of the strict layer, in the order the README lists them. */
 export const strictRules: readonly StrictRule[] = [
@@ -32,4 +34,6 @@ export const strictRules: readonly StrictRule[] = [
   secretsManagerManagedSecrets,
   snsPublishLimits,
   dynamodbExpressionLimits,
+  stsAssumeRoleTrust,
+  organizationsListAccounts,
 ];

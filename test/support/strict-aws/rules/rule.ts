@@ -2,6 +2,7 @@ import type { AwsCall, Refusal } from '../aws-call';
 import type { Emulator } from '../emulator';
 import type { Identity } from '../identities';
 import type { PolicyDocument } from '../policy-evaluation';
+import type { OrganizationFacts } from '../proxy';
 
 /** What the emulator answered, as the client will receive it (a rule may change it). */
 export interface Answer {
@@ -36,7 +37,16 @@ export interface RuleContext {
   identity: Identity;
   /** The caller's identity-based policies, as IAM would evaluate them. */
   policies(): Promise<PolicyDocument[]>;
+  /** The emulator's view of the caller's account. */
   emulator: Emulator;
+  /** The emulator's view of another account the test made; undefined for an account nobody made. */
+  emulatorOf(account: string): Emulator | undefined;
+  /** The organization the test made, if any. */
+  organization: OrganizationFacts | undefined;
+  /** Roles whose sessions are evaluated with these policies (moto holds their projection). */
+  rolePolicies: ReadonlyMap<string, PolicyDocument[]>;
+  /** Makes the layer know the credentials an answer issued (a role session) as this identity. */
+  remember(accessKeyId: string, identity: Identity): void;
   overlay: Overlay;
   /** The key the call names (KeyId, resolved through aliases), as an ARN; undefined when none or unknown. */
   keyArn(): Promise<string | undefined>;

@@ -1,0 +1,223 @@
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  ListGrantsCommand,
+  ListKeysCommand,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quarantinePolicyName } from '../../src/actions/quarantine-principal';
+import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
+import { localLambdaContext } from '../../src/local/lambda-context';
+import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
+import { ruleTargets } from '../../src/local/rule-targets';
+import { projectRoot } from '../../src/local/stack-definition';
+import { memberTemplate } from '../../src/organization/member-template';
+import { testAccount, type MemberAccount } from '../support/strict-aws/harness';
+import { useMoto } from '../support/moto';
+
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ status: string; incidents?: Array<{ id: string; status: string; duplicate: boolean }> }>;
+
+const outsider = '999988887777';
+const member = memberTemplate(
+  ruleTargets.map(({ file, state }) => ({
+    file,
+    state,
+    pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
+  })),
+);
+
+describe('organization mode: one responder, three accounts, against moto', () => {
+  const moto = useMoto({ organization: ['payments', 'analytics'] });
+  let stack: ResponderStack;
+  let onKmsCall: Handler;
+  let onFinding: Handler;
+  let payments: MemberAccount;
+  let analytics: MemberAccount;
+  const kmsIn = (account: MemberAccount) => new KMSClient(moto.aws.memberClient(account.account));
+  const iamIn = (account: MemberAccount) => new IAMClient(moto.aws.memberClient(account.account));
+  const memberSessionsOf = (account: string) =>
+    moto.aws.proxy.seen.filter((call) =>
+      call.who.startsWith(`function member role arn:aws:iam::${account}:role/kms-warden/kms-warden-member-test`),
+    );
+
+  beforeAll(async () => {
+    [payments, analytics] = moto.aws.organization!.members as [MemberAccount, MemberAccount];
+    stack = await provisionResponderStack('org');
+    moto.aws.useStack(stack);
+    Object.assign(process.env, responderEnvironment(stack));
+    for (const account of [payments, analytics]) await moto.aws.deployMemberRole(account.account, member);
+    ({ handler: onKmsCall } = (await moto.asFunction(
+      'onKmsApiCall',
+      () => import('../../handlers/on-kms-api-call'),
+    )) as unknown as { handler: Handler });
+    ({ handler: onFinding } = (await moto.asFunction(
+      'onSecurityFinding',
+      () => import('../../handlers/on-security-finding'),
+    )) as unknown as { handler: Handler });
+  });
+
+  const attackerIn = async (account: MemberAccount, name: string): Promise<Caller> => {
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: account.account }, Action: 'sts:AssumeRole' }],
+    };
+    const { Role } = await iamIn(account).send(
+      new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    return { roleArn: Role!.Arn!, sessionName: 'mallory' };
+  };
+
+  const incidentsOf = async (detector: string) => {
+    const { Items = [] } = await new DynamoDBClient({}).send(new ScanCommand({ TableName: stack.incidentTable }));
+    return Items.map((item) => unmarshall(item)).filter(
+      (item) => String(item.pk).startsWith('INCIDENT#') && item.signal?.detector === detector,
+    );
+  };
+
+  it('undoes a deletion in member account B in B, through the member role, and changes nothing in its own account', async () => {
+    const kms = kmsIn(payments);
+    const attacker = await attackerIn(payments, 'ci-deployer');
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments ledger' }));
+    const keyArn = KeyMetadata!.Arn!;
+    expect(keyArn).toContain(`:${payments.account}:key/`);
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
+
+    const outcome = await onKmsCall(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn,
+          caller: attacker,
+          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+
+    expect(outcome.incidents?.[0]?.status).toBe('contained');
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
+    // The key is B's: the central account has no such key, and changed nothing of its own.
+    const centralKeys = (await new KMSClient({}).send(new ListKeysCommand({}))).Keys ?? [];
+    expect(centralKeys.map((key) => key.KeyId)).not.toContain(KeyMetadata!.KeyId);
+    const inB = memberSessionsOf(payments.account).map((call) => call.operation);
+    expect(inB).toEqual(expect.arrayContaining(['kms:CancelKeyDeletion', 'kms:EnableKey']));
+    // Refused nothing on the way: the member role holds what containment needs.
+    expect(memberSessionsOf(payments.account).filter((call) => call.outcome !== 'forwarded')).toEqual([]);
+    const centralKms = moto.aws.proxy.seen.filter(
+      (call) => call.who === 'function onKmsApiCall' && call.operation.startsWith('kms:'),
+    );
+    expect(centralKms).toEqual([]);
+    // The sessions it opened in B say kms-warden and the incident.
+    const assumed = moto.aws.proxy.seen.filter((call) => call.operation === 'sts:AssumeRole');
+    expect(assumed.every((call) => call.outcome === 'forwarded')).toBe(true);
+    const [incident] = await incidentsOf('key-deletion-scheduled');
+    expect(incident).toMatchObject({ keyArn, status: 'contained' });
+  });
+
+  it('revokes a grant to an account outside the organization and keeps one to a member account', async () => {
+    const kms = kmsIn(payments);
+    const attacker = await attackerIn(payments, 'grant-maker');
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments exports' }));
+    const keyArn = KeyMetadata!.Arn!;
+    const keyId = KeyMetadata!.KeyId!;
+    const toMember = `arn:aws:iam::${analytics.account}:role/reporting`;
+    const toOutsider = `arn:aws:iam::${outsider}:role/exfil`;
+    const { GrantId: memberGrant } = await kms.send(
+      new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: toMember, Operations: ['Decrypt'] }),
+    );
+    const { GrantId: outsiderGrant } = await kms.send(
+      new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: toOutsider, Operations: ['Decrypt'] }),
+    );
+    const grantEvent = (grantee: string, grantId: string) =>
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'CreateGrant',
+          keyArn,
+          caller: attacker,
+          requestParameters: { keyId: keyArn, granteePrincipal: grantee, operations: ['Decrypt'] },
+          responseElements: { grantId },
+        }),
+      );
+
+    // A grant to another account of the organization is not external: no signal.
+    expect(await onKmsCall(grantEvent(toMember, memberGrant!), localLambdaContext('onKmsApiCall'))).toMatchObject({
+      status: 'ignored',
+    });
+    const outcome = await onKmsCall(grantEvent(toOutsider, outsiderGrant!), localLambdaContext('onKmsApiCall'));
+
+    expect(outcome.incidents?.[0]?.status).toBe('contained');
+    const grantees = ((await kms.send(new ListGrantsCommand({ KeyId: keyId }))).Grants ?? []).map(
+      (grant) => grant.GranteePrincipal,
+    );
+    expect(grantees).toEqual([toMember]);
+    // The grantor, a role of B, is quarantined in B.
+    expect((await iamIn(payments).send(new ListRolePoliciesCommand({ RoleName: 'grant-maker' }))).PolicyNames).toEqual([
+      quarantinePolicyName,
+    ]);
+  });
+
+  it('quarantines, in its own member account, the principal of a GuardDuty finding delivered to the administrator', async () => {
+    await attackerIn(analytics, 'etl-worker');
+    const finding = {
+      version: '0',
+      id: 'gd-org-1',
+      'detail-type': 'GuardDuty Finding',
+      source: 'aws.guardduty',
+      // Delivered to the GuardDuty administrator (the central account), about a member's principal.
+      account: testAccount,
+      time: '2026-12-06T10:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: {
+        schemaVersion: '2.0',
+        accountId: analytics.account,
+        region: 'us-east-1',
+        id: 'gd-finding-org-1',
+        type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+        severity: 8,
+        createdAt: '2026-12-06T09:58:00.000Z',
+        updatedAt: '2026-12-06T10:00:00.000Z',
+        resource: {
+          resourceType: 'AccessKey',
+          accessKeyDetails: {
+            accessKeyId: 'ASIAEXAMPLEORG00001',
+            principalId: 'AROAEXAMPLEORG:i-0abc',
+            userName: 'etl-worker',
+            userType: 'AssumedRole',
+          },
+        },
+        service: { count: 1, additionalInfo: {} },
+      },
+    };
+
+    const outcome = await onFinding(finding, localLambdaContext('onSecurityFinding'));
+
+    expect(outcome.incidents?.[0]?.status).toBe('contained');
+    const iam = iamIn(analytics);
+    expect((await iam.send(new ListRolePoliciesCommand({ RoleName: 'etl-worker' }))).PolicyNames).toEqual([
+      quarantinePolicyName,
+    ]);
+    const { PolicyDocument } = await iam.send(
+      new GetRolePolicyCommand({ RoleName: 'etl-worker', PolicyName: quarantinePolicyName }),
+    );
+    expect(decodeURIComponent(PolicyDocument!)).toContain('aws:TokenIssueTime');
+    expect(memberSessionsOf(analytics.account).map((call) => call.operation)).toContain('iam:PutRolePolicy');
+    // Nothing was quarantined in the central account.
+    expect(
+      moto.aws.proxy.seen.filter(
+        (call) => call.who === 'function onSecurityFinding' && call.operation.startsWith('iam:'),
+      ),
+    ).toEqual([]);
+  });
+});
