@@ -186,6 +186,8 @@ export interface Incident {
   keyArn: string | undefined;
   /** The key as its owners describe it, read when the incident opened: messages say what the key protects. */
   keyProfile?: KeyProfile;
+  /** Organization mode: the name Organizations gives the account the signal came from, when the incident opened. */
+  accountName?: string;
   /** Key, principal and detector family: while the incident is active, later signals of its group attach to it. */
   group: string;
   /** The signal that opened the incident. */
@@ -282,7 +284,8 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
 export const newIncident = (
   signal: Signal,
   at: string,
-  fields: Pick<Incident, 'priorKeyState' | 'plan'> & Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyProfile'>>,
+  fields: Pick<Incident, 'priorKeyState' | 'plan'> &
+    Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyProfile' | 'accountName'>>,
 ): Incident => ({
   id: incidentIdFor(signal),
   status: 'open',

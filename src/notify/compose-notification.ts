@@ -42,6 +42,13 @@ export const stepBullets = (incident: Incident, escape: (text: string) => string
   stepOutcomes(incident).map(({ description, outcome }) => `• ${escape(description)}: *${outcome}*`);
 
 /** The key as people know it: its aliases after its ARN. */
+/**
+ * Where it happened: the account (with its name in an organization, which its administrators chose) and the Region.
+ * Not escaped: each caller escapes it for its medium.
+ */
+export const whereText = (incident: Incident): string =>
+  `${incident.signal.source.accountId ?? 'unknown account'}${incident.accountName ? ` (${incident.accountName})` : ''}, ${incident.signal.source.region}`;
+
 export const keyAliasesText = (incident: Incident): string =>
   incident.keyProfile?.aliases.length ? ` (${incident.keyProfile.aliases.join(', ')})` : '';
 
@@ -158,6 +165,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     '',
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${signal.severity}`,
+    `Account:    ${line(whereText(incident))}`,
     `Key:        ${incident.keyArn ? `${line(incident.keyArn)}${line(keyAliasesText(incident))}` : 'not one key (see what happened)'}`,
     ...(keyPurposeText(incident) ? [`Protects:   ${line(keyPurposeText(incident))}`] : []),
     ...(incident.keyProfile?.replicas?.length

@@ -4,6 +4,7 @@ import type { Incident } from '../incidents/incident';
 import { renderRekeyProgress } from './rekey-progress';
 import {
   keyAliasesText,
+  whereText,
   keyPurposeText,
   rekeyPlanLines,
   laterSignalLines,
@@ -71,6 +72,7 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
         fields: [
           mrkdwn(`*Incident*\n\`${value(incident.id)}\``, slackLimits.fieldText),
           mrkdwn(`*Severity*\n${value(signal.severity)}`, slackLimits.fieldText),
+          mrkdwn(`*Account, Region*\n${value(whereText(incident))}`, slackLimits.fieldText),
           mrkdwn(
             `*Key*\n\`${value(incident.keyArn ?? 'not one key')}\`${value(keyAliasesText(incident))}`,
             slackLimits.fieldText,

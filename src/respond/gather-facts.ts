@@ -2,7 +2,7 @@ import { detectionOf, type Need, type PlanningFacts, type Signal } from '../dete
 import { accountOfKey, accountOfPrincipal } from '../events/accounts';
 import { actingAccountFor, responderRolesIn } from './organization';
 import { principalKey } from '../events/principal';
-import { KeyNotFoundError } from '../errors';
+import { KeyNotFoundError, MemberRoleRefusedError, NotAnOrganizationAccountError } from '../errors';
 import type { KeyProfile } from '../incidents/incident';
 import { keyFactsFrom, trustedContainmentTags, type KeyFacts } from '../policy/key-facts';
 import { priorKeyState, type PriorKeyState } from '../policy/prior-key-state';
@@ -40,9 +40,20 @@ const tagsOf = async (keyArn: string, deps: ResponderDeps): Promise<Record<strin
   try {
     return await deps.kms.tags(keyArn);
   } catch (error) {
-    if (!(error instanceof KeyNotFoundError)) throw error;
-    deps.logger.warn('key not found while reading its tags; planning with the default mode', { keyArn });
-    return {};
+    if (error instanceof KeyNotFoundError) {
+      deps.logger.warn('key not found while reading its tags; planning with the default mode', { keyArn });
+      return {};
+    }
+    // An account of the organization kms-warden cannot act in (no member role there yet): the incident is still
+    // recorded and people told; its steps will say what to deploy.
+    if (error instanceof MemberRoleRefusedError || error instanceof NotAnOrganizationAccountError) {
+      deps.logger.warn("cannot read the key's tags in its account; planning with the default mode", {
+        keyArn,
+        error,
+      });
+      return {};
+    }
+    throw error;
   }
 };
 

@@ -53,3 +53,12 @@ export const actingAccountFor = (
   if (suspectAccount && organization.accounts.has(suspectAccount)) return suspectAccount;
   return keyAccount ?? signal.source.accountId;
 };
+
+/** The name Organizations gives the signal's account, for people; nothing outside organization mode. */
+export const accountNameOf = (
+  signal: Pick<Signal, 'source'>,
+  settings: ResponderSettings,
+): { accountName?: string } => {
+  const name = signal.source.accountId ? settings.organization?.accounts.get(signal.source.accountId) : undefined;
+  return name ? { accountName: name } : {};
+};

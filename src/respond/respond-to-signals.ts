@@ -7,6 +7,7 @@ import { throughCircuitBreaker } from './guard-plan';
 import { planResponse } from './plan-response';
 import type { Outcome, ResponderDeps } from './responder-deps';
 import { tellOfStatus } from './tell-of-status';
+import { accountNameOf } from './organization';
 
 export type { KeyUsageHistory, Outcome, ResponderDeps, ResponderSettings } from './responder-deps';
 
@@ -35,6 +36,7 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     keyProfile,
     plan,
     dryRun: deps.settings.dryRun,
+    ...accountNameOf(signal, deps.settings),
   });
 
   const opened = await deps.incidents.open(draft);

@@ -37,12 +37,14 @@ const member = memberTemplate(
 );
 
 describe('organization mode: one responder, three accounts, against moto', () => {
-  const moto = useMoto({ organization: ['payments', 'analytics'] });
+  // sandbox: a member account the member StackSet has not reached yet.
+  const moto = useMoto({ organization: ['payments', 'analytics', 'sandbox'] });
   let stack: ResponderStack;
   let onKmsCall: Handler;
   let onFinding: Handler;
   let payments: MemberAccount;
   let analytics: MemberAccount;
+  let sandbox: MemberAccount;
   const kmsIn = (account: MemberAccount) => new KMSClient(moto.aws.memberClient(account.account));
   const iamIn = (account: MemberAccount) => new IAMClient(moto.aws.memberClient(account.account));
   const memberSessionsOf = (account: string) =>
@@ -51,7 +53,7 @@ describe('organization mode: one responder, three accounts, against moto', () =>
     );
 
   beforeAll(async () => {
-    [payments, analytics] = moto.aws.organization!.members as [MemberAccount, MemberAccount];
+    [payments, analytics, sandbox] = moto.aws.organization!.members as [MemberAccount, MemberAccount, MemberAccount];
     stack = await provisionResponderStack('org');
     moto.aws.useStack(stack);
     Object.assign(process.env, responderEnvironment(stack));
@@ -219,5 +221,74 @@ describe('organization mode: one responder, three accounts, against moto', () =>
         (call) => call.who === 'function onSecurityFinding' && call.operation.startsWith('iam:'),
       ),
     ).toEqual([]);
+  });
+
+  it('knows its own calls in a member account, made through the member role, and raises nothing on them', async () => {
+    const kms = kmsIn(payments);
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments reports' }));
+    const keyArn = KeyMetadata!.Arn!;
+    const byMemberRole: Caller = {
+      roleArn: `arn:aws:iam::${payments.account}:role/kms-warden/kms-warden-member-test`,
+      sessionName: 'kms-warden-kw-20261206-0123456789ab',
+    };
+    const disabled = (caller: Caller) =>
+      viaEventBridge(
+        kmsApiCallRecord({ eventName: 'DisableKey', keyArn, caller, requestParameters: { keyId: keyArn } }),
+      );
+
+    expect(await onKmsCall(disabled(byMemberRole), localLambdaContext('onKmsApiCall'))).toMatchObject({
+      status: 'ignored',
+    });
+    // The same role name in an account outside the organization is somebody else.
+    const outsiderKey = `arn:aws:kms:us-east-1:${outsider}:key/0e7f1c2a-0000-4000-8000-000000000001`;
+    const fromOutside = viaEventBridge(
+      kmsApiCallRecord({
+        eventName: 'DisableKey',
+        keyArn: outsiderKey,
+        caller: { roleArn: `arn:aws:iam::${outsider}:role/kms-warden/kms-warden-member-test`, sessionName: 'x' },
+        requestParameters: { keyId: outsiderKey },
+      }),
+    );
+    const assumed = () => moto.aws.proxy.seen.filter((call) => call.operation === 'sts:AssumeRole').length;
+    const before = assumed();
+    const outcome = await onKmsCall(fromOutside, localLambdaContext('onKmsApiCall'));
+    expect(outcome.status).toBe('responded');
+    // kms-warden never asks for a role in an account outside the organization.
+    expect(assumed()).toBe(before);
+  });
+
+  it('records an attack in an account without the member role, and says what to deploy there', async () => {
+    const kms = kmsIn(sandbox);
+    const attacker = await attackerIn(sandbox, 'intern');
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'sandbox data' }));
+    const keyArn = KeyMetadata!.Arn!;
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
+
+    const outcome = await onKmsCall(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn,
+          caller: attacker,
+          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+
+    expect(outcome.status).toBe('responded');
+    const [incident] = (await incidentsOf('key-deletion-scheduled')).filter((i) => i.keyArn === keyArn);
+    expect(incident!.accountName).toBe('sandbox');
+    const cancel =
+      incident!.results[incident!.plan.findIndex((step: { type: string }) => step.type === 'cancel-key-deletion')];
+    expect(cancel).toMatchObject({ outcome: 'needs-person', error: 'MemberRoleRefusedError' });
+    expect(cancel.remedy).toContain(`account ${sandbox.account} refused kms-warden its member role`);
+    expect(cancel.remedy).toContain('deploy the member StackSet');
+    // STS refused it: the role is not there.
+    expect(
+      moto.aws.proxy.seen.filter((call) => call.operation === 'sts:AssumeRole' && call.outcome === 'refused').length,
+    ).toBeGreaterThan(0);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('PendingDeletion');
   });
 });

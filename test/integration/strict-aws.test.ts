@@ -29,6 +29,13 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ruleTargets } from '../../src/local/rule-targets';
+import { projectRoot } from '../../src/local/stack-definition';
+import { memberTemplate } from '../../src/organization/member-template';
+import type { MemberAccount } from '../support/strict-aws/harness';
 import {
   CreateTableCommand,
   DeleteItemCommand,
@@ -699,5 +706,72 @@ describe('the strict AWS layer', () => {
       const cases = readFileSync(__filename, 'utf8');
       for (const rule of strictRules) expect(cases).toMatch(new RegExp(`it\\(['"]${rule.id}:`));
     });
+  });
+});
+
+/** The rules about accounts of an organization, in one: a member role, the management account, a member's admin. */
+describe('the strict AWS layer, in an organization', () => {
+  const moto = useMoto({ organization: ['payments'] });
+  let payments: MemberAccount;
+  let memberRoleArn: string;
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'accepted',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+  const member = memberTemplate(
+    ruleTargets.map(({ file, state }) => ({
+      file,
+      state,
+      pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
+    })),
+  );
+
+  beforeAll(async () => {
+    [payments] = moto.aws.organization!.members as [MemberAccount];
+    moto.aws.useStack(await provisionResponderStack('strict-org'));
+    memberRoleArn = await moto.aws.deployMemberRole(payments.account, member);
+  });
+
+  const assume = (sts: STSClient, input: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> = {}) =>
+    sts.send(
+      new AssumeRoleCommand({
+        RoleArn: memberRoleArn,
+        RoleSessionName: 'kms-warden-test',
+        ExternalId: 'kms-warden-test',
+        ...input,
+      }),
+    );
+
+  it("sts-assume-role-trust: only the trusted central roles, with the organization's external id, to a role that exists", async () => {
+    const sts = await moto.asFunction('onKmsApiCall', () => new STSClient(clientSettings()));
+    expect(await refusal(assume(sts))).toBe('accepted');
+    const denied =
+      /^AccessDenied: User: arn:aws:sts::123456789012:assumed-role\/.+ is not authorized to perform: sts:AssumeRole on resource: /;
+    expect(await refusal(assume(sts, { ExternalId: 'someone-else' }))).toMatch(denied);
+    expect(await refusal(assume(sts, { ExternalId: undefined }))).toMatch(denied);
+    expect(
+      await refusal(assume(sts, { RoleArn: `arn:aws:iam::${payments.account}:role/kms-warden/no-such-role` })),
+    ).toMatch(denied);
+    // The member role trusts the central roles that act; the approvals function is not one of them.
+    const approvals = await moto.asFunction('approvals', () => new STSClient(clientSettings()));
+    expect(await refusal(assume(approvals))).toMatch(/^AccessDenied: /);
+    // Nor the member account's own administrator.
+    const admin = new STSClient(moto.aws.memberClient(payments.account));
+    expect(await refusal(assume(admin))).toMatch(/^AccessDenied: User: arn:aws:iam::\d{12}:user\//);
+    expect(await refusal(assume(sts, { RoleSessionName: 'x' }))).toMatch(/^ValidationError: .*roleSessionName/);
+    expect(await refusal(assume(sts, { RoleSessionName: 'has space' }))).toMatch(/^ValidationError: /);
+    expect(await refusal(assume(sts, { DurationSeconds: 7200 }))).toMatch(/^ValidationError: .*role chaining/);
+  });
+
+  it('organizations-list-accounts: the management account lists them; a member account and a page over 20 are refused', async () => {
+    const central = await moto.asFunction('onKmsApiCall', () => new OrganizationsClient(clientSettings()));
+    const { Accounts = [] } = await central.send(new ListAccountsCommand({ MaxResults: 20 }));
+    expect(Accounts.map((a) => a.Id).sort()).toEqual([account, payments.account].sort());
+    expect(await refusal(central.send(new ListAccountsCommand({ MaxResults: 21 })))).toMatch(/^InvalidInputException/);
+    const memberAdmin = new OrganizationsClient(moto.aws.memberClient(payments.account));
+    expect(await refusal(memberAdmin.send(new ListAccountsCommand({})))).toBe(
+      "AccessDeniedException: You don't have permissions to access this resource.",
+    );
   });
 });
