@@ -61,7 +61,7 @@ export interface OrganizationMade {
 /** Organization mode's serverless params, as the tests package the template with them. */
 export const organizationParams = ['organization=true', 'organizationId=o-kmswardentest'] as const;
 
-/** Requests made as `account` before IAM is enforced: moto takes the account from this header (its core/responses.py). */
+/** Requests made as `account` before IAM is enforced: moto reads the account from this header (core/responses.py). */
 const inAccount = <C extends { middlewareStack: IAMClient['middlewareStack'] }>(client: C, account: string): C => {
   client.middlewareStack.add(
     (next) => async (args) => {
