@@ -7,7 +7,7 @@ import { LambdaDecisionExecutor } from '../aws/lambda-decision-executor';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import type { ApprovalDeps, DecisionDeps, DecisionExecutor, RecordDeps } from '../approvals/decide';
 import { InProcessExecutor } from '../approvals/in-process-executor';
-import { rekeyNotConfigured, type RekeyWorkflow } from '../approvals/ports';
+import { onlyKeysOf, rekeyNotConfigured, type RekeyWorkflow } from '../approvals/ports';
 import { approvalRoute } from '../approvals/route';
 import { handleSlackAction, type SlackDeps } from '../approvals/slack-actions';
 import type { Config } from '../config';
@@ -20,19 +20,23 @@ import { tellers } from './tellers';
  * What carrying decisions out needs (the private executor, and the CLI with the operator's own credentials): the
  * actions' adapters, telling people, starting re-keying.
  */
-export const decisionDeps = (config: Config, documents = documentClient(), rekey?: RekeyWorkflow): DecisionDeps => ({
-  // SNS, Slack and links, like the responders: people hear of every decision.
-  ...tellers(config, documents),
-  ...actionAdapters(config, documents),
-  incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
-  audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
-  rekey:
+export const decisionDeps = (config: Config, documents = documentClient(), rekey?: RekeyWorkflow): DecisionDeps => {
+  const workflow =
     rekey ??
     (config.rekeyStateMachineArn
       ? new StepFunctionsRekeyWorkflow(sfnClient(), config.rekeyStateMachineArn)
-      : rekeyNotConfigured),
-  deletionWindowDays: config.rekeyDeletionWindowDays,
-});
+      : rekeyNotConfigured);
+  return {
+    // SNS, Slack and links, like the responders: people hear of every decision.
+    ...tellers(config, documents),
+    ...actionAdapters(config, documents),
+    incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
+    audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
+    // Organization mode: re-keying runs in the central account only (issue 17 leaves member accounts' keys).
+    rekey: config.memberRole && config.accountId ? onlyKeysOf(config.accountId, workflow) : workflow,
+    deletionWindowDays: config.rekeyDeletionWindowDays,
+  };
+};
 
 /**
  * Decisions made from the CLI: recorded and carried out in this process with the operator's own AWS identity (no

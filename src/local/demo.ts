@@ -66,12 +66,15 @@ import {
 } from '../composition/local-demo';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveApprovals } from './approval-server';
+import { runOrganizationDemo } from './organization-demo';
 
 /** The attacks the demo can play; the last step of each is the key's scheduled deletion, which is then re-keyed. */
 export const scenarios = {
   'stolen-role':
     'stolen role credentials: key enumeration, a burst of denied Decrypts, a Decrypt from a new address, a grant to an outside account, then the key scheduled for deletion',
   deletion: 'one call: a role that is not a key administrator schedules the key for deletion in 7 days',
+  organization:
+    'three accounts: an attack in member account "payments" forwarded to the central account and contained there through the member role; a GuardDuty finding quarantined in "analytics"',
 } as const;
 export type ScenarioName = keyof typeof scenarios;
 
@@ -114,6 +117,14 @@ export const runLocalDemo = async (
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+
+  if (options.scenario === 'organization') {
+    try {
+      return await runOrganizationDemo({ autoApprove: options.autoApprove, say });
+    } finally {
+      await moto?.stop();
+    }
+  }
 
   // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
   let route:

@@ -37,7 +37,11 @@ export class LocalEventRouter {
     }>,
   ) {}
 
-  static async create(stage: string): Promise<LocalEventRouter> {
+  /**
+   * `eventBusName`: the bus the rules are on (organization mode's organization bus); by default the account's default
+   * bus.
+   */
+  static async create(stage: string, eventBusName?: string): Promise<LocalEventRouter> {
     const events = new EventBridgeClient({});
     const sqs = new SQSClient({});
     const queues = [];
@@ -46,24 +50,32 @@ export class LocalEventRouter {
       const rule = `kms-warden-${stage}-${target.name}`;
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: rule }));
       const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      const bus = eventBusName ? { EventBusName: eventBusName } : {};
       await events.send(
-        new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify(target.pattern), State: 'ENABLED' }),
+        new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify(target.pattern), State: 'ENABLED', ...bus }),
       );
       await events.send(
-        new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'function', Arn: Attributes!.QueueArn }] }),
+        new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'function', Arn: Attributes!.QueueArn }], ...bus }),
       );
       queues.push({ rule, fn: target.fn, url: QueueUrl!, ...(target.stream ? { stream: target.stream } : {}) });
     }
     return new LocalEventRouter(events, sqs, queues);
   }
 
-  /** Puts the events on the bus, then returns what each rule delivered, in the order the events were put. */
-  async route(entries: Array<{ source: string; detailType: string; detail: object }>): Promise<RoutedEvent[]> {
+  /**
+   * Puts the events on the bus, then returns what each rule delivered, in the order the events were put. `from`: the
+   * EventBridge of another account whose default bus the events are put on (a member account, whose rules forward
+   * them to the bus these rules are on).
+   */
+  async route(
+    entries: Array<{ source: string; detailType: string; detail: object }>,
+    from: EventBridgeClient = this.events,
+  ): Promise<RoutedEvent[]> {
     for (let i = 0; i < entries.length; i += 10) {
       const batch = entries
         .slice(i, i + 10)
         .map((e) => ({ Source: e.source, DetailType: e.detailType, Detail: JSON.stringify(e.detail) }));
-      const { FailedEntryCount } = await this.events.send(new PutEventsCommand({ Entries: batch }));
+      const { FailedEntryCount } = await from.send(new PutEventsCommand({ Entries: batch }));
       if (FailedEntryCount) throw new Error(`EventBridge refused ${FailedEntryCount} events`);
     }
     const routed: Array<RoutedEvent & { order: number }> = [];

@@ -214,7 +214,7 @@ describe('npm start: the local demo', () => {
     expect(err[1]).toMatch(/^kms-warden local: Unknown option '--no-such-flag'/);
     expect(await main(['local', '--scenario', 'alien-invasion'], io)).toBe(2);
     expect(err[2]).toBe(
-      'kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion). See kms-warden local --help.',
+      'kms-warden local: no scenario "alien-invasion" (one of stolen-role, deletion, organization). See kms-warden local --help.',
     );
   });
 
@@ -260,5 +260,41 @@ describe('npm start: the local demo', () => {
       oldKeyState: 'PendingDeletion',
       incident: { status: 'deletion-scheduled' },
     });
+  });
+
+  it('plays the organization scenario to its end: an attack in a member account contained from the central account, each change made in its own account', () => {
+    const steps = viaBin('--scenario', 'organization', '--auto-approve', '--json');
+    const organization = steps.find((s) => s.step === 'organization') as Line & {
+      central: string;
+      members: { payments: string; analytics: string };
+    };
+    const { payments, analytics } = organization.members;
+    expect(steps.filter((s) => s.step === 'member')).toEqual([
+      expect.objectContaining({ name: 'payments', status: 'CREATE_COMPLETE' }),
+      expect.objectContaining({ name: 'analytics', status: 'CREATE_COMPLETE' }),
+    ]);
+    // A grant to another account of the organization raises nothing; every event crossed to the central bus.
+    expect(steps.find((s) => s.step === 'member-grant')).toMatchObject({ routed: 1, incidents: {} });
+    expect(steps.find((s) => s.step === 'response')).toMatchObject({
+      keyState: 'Enabled',
+      outsiderGrant: false,
+      memberGrant: true,
+      ciDeployerQuarantined: true,
+      etlWorkerQuarantined: true,
+      centralKeys: 0,
+    });
+    expect(steps.find((s) => s.step === 'decided')).toMatchObject({ action: 'disable-key', status: 200 });
+    const done = steps.at(-1) as Line & {
+      changes: Record<string, string[]>;
+      incidents: Array<{ accountName: string }>;
+    };
+    expect(done.step).toBe('done');
+    expect(done.changes[organization.central]).toEqual([]);
+    expect(done.changes[payments]).toEqual(
+      expect.arrayContaining(['cancel-key-deletion', 'revoke-grants', 'quarantine-principal', 'disable-key (decided)']),
+    );
+    expect(done.changes[analytics]).toEqual(['quarantine-principal']);
+    expect(done).toMatchObject({ keyState: 'Disabled' });
+    expect(done.incidents.map((i) => i.accountName).sort()).toEqual(['analytics', 'payments', 'payments']);
   });
 });
