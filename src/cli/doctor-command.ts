@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
-import { accountSetup, cliRegion, type ExpectedRule, type SetupCheck } from '../composition/cli';
+import { accountSetup, cliRegion, organizationSetup, type ExpectedRule, type SetupCheck } from '../composition/cli';
 import { loadServerlessDefinition, type ServerlessDefinition } from '../local/stack-definition';
 import type { CommandIo } from './io';
 
 export const doctorUsage = `Usage: kms-warden doctor [--stage STAGE] [--region R] [--json]
+       kms-warden doctor --organization [--stage STAGE] [--region R] [--regions R1,R2] [--stack-set NAME]
+                         [--call-as DELEGATED_ADMIN] [--json]
 
 Checks that the account and Region are set up for kms-warden's detection, and prints how to fix what is not:
   cloudtrail    a logging trail (multi-Region, or based in the Region) recording management events, read-only
@@ -13,8 +15,22 @@ Checks that the account and Region are set up for kms-warden's detection, and pr
 It only reads: cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors, events:DescribeRule, kms:ListKeys,
 DescribeKey and GetKeyRotationStatus. A call it may not make fails its check, naming the permission.
 
+With --organization, from the central account (the management account or a delegated administrator):
+  organization      the organization's accounts can be listed (organizations:DescribeOrganization, ListAccounts)
+  member-stackset   the member StackSet deploys itself to accounts that join, and every active account but the
+                    management one has a current, successful member stack in every Region of --regions (its
+                    forwarding rules there, and in the central Region its member role)
+  organization-bus  the central organization bus admits the organization (aws:PrincipalOrgID)
+  organization-trail a multi-Region organization trail logs every account's management events
+It only reads: cloudformation:DescribeStackSet and ListStackInstances, events:DescribeEventBus,
+cloudtrail:DescribeTrails, and the two Organizations calls.
+
 Options:
   --stage STAGE   the deployed stage (default: serverless.yml's, dev)
+  --organization  check the organization instead of this account (see above)
+  --regions LIST  with --organization: the Regions the member StackSet must reach (default: --region's)
+  --stack-set N   with --organization: the member StackSet's name (default: kms-warden-member-STAGE)
+  --call-as WHO   with --organization: DELEGATED_ADMIN when a StackSets delegated administrator runs it
   --region R      the Region to check (default: the profile's)
   --json          one JSON object per check and line: {"check", "ok", "detail", "fix"}
 
@@ -104,7 +120,15 @@ const usageError = (io: CommandIo, problem: string): number => {
 };
 
 export const doctorCommand = async (argv: string[], io: CommandIo): Promise<number> => {
-  let values: { stage?: string; json?: boolean; help?: boolean };
+  let values: {
+    stage?: string;
+    json?: boolean;
+    help?: boolean;
+    organization?: boolean;
+    regions?: string;
+    'stack-set'?: string;
+    'call-as'?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -112,6 +136,10 @@ export const doctorCommand = async (argv: string[], io: CommandIo): Promise<numb
         stage: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        organization: { type: 'boolean' },
+        regions: { type: 'string' },
+        'stack-set': { type: 'string' },
+        'call-as': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -124,11 +152,34 @@ export const doctorCommand = async (argv: string[], io: CommandIo): Promise<numb
   if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage))
     return usageError(io, `--stage takes letters, digits and hyphens, not "${values.stage}"`);
 
+  const organizationOnly = ['regions', 'stack-set', 'call-as'] as const;
+  if (!values.organization && organizationOnly.some((flag) => values[flag] !== undefined))
+    return usageError(io, `--${organizationOnly.find((flag) => values[flag] !== undefined)} goes with --organization`);
+  if (values['call-as'] !== undefined && !['SELF', 'DELEGATED_ADMIN'].includes(values['call-as']))
+    return usageError(io, `--call-as takes SELF or DELEGATED_ADMIN, not "${values['call-as']}"`);
+  const regions = values.regions
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const badRegion = regions?.find((r) => !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r));
+  if (badRegion !== undefined)
+    return usageError(io, `--regions takes Region names such as eu-west-1, not "${badRegion}"`);
+  if (values['stack-set'] !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(values['stack-set']))
+    return usageError(io, `--stack-set takes a StackSet name, not "${values['stack-set']}"`);
+
   const definition = loadServerlessDefinition();
   const stage = values.stage ?? defaultStage(definition);
   const region = await cliRegion();
-  const setup = accountSetup(region);
-  const results = await setup.all(detectionRules(definition, stage), stage);
+  const results = values.organization
+    ? await (
+        await organizationSetup(region, {
+          stage,
+          regions: regions && regions.length > 0 ? regions : [region],
+          stackSetName: values['stack-set'] ?? `kms-warden-member-${stage}`,
+          callAs: (values['call-as'] as 'SELF' | 'DELEGATED_ADMIN' | undefined) ?? 'SELF',
+        })
+      ).all()
+    : await accountSetup(region).all(detectionRules(definition, stage), stage);
   for (const result of results) for (const line of values.json ? [jsonLine(result)] : textLines(result)) io.out(line);
   const toFix = results.filter((r) => !r.ok).length;
   io.err(`kms-warden doctor: ${results.length - toFix} ok, ${toFix} to fix (stage ${stage}, ${region})`);

@@ -2,7 +2,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { AccountSetup } from '../aws/account-setup';
-import { cloudTrailClient, documentClient, kmsClients, perRegion, sfnClient } from '../aws/clients';
+import { clientSettings, cloudTrailClient, documentClient, kmsClients, perRegion, sfnClient } from '../aws/clients';
 import { CloudTrailKeyUsage } from '../aws/cloudtrail-key-usage';
 import { DynamoDbIncidentStore } from '../aws/dynamodb-incident-store';
 import { KeyReplacement } from '../aws/rekey/kms-replacement';
@@ -80,3 +80,25 @@ export type { ExpectedRule, SetupCheck } from '../aws/account-setup';
 export { operatorDecisionDeps } from './approvals';
 export { reEncrypters, rekeyDeps } from './rekey';
 export { responderDeps } from './responder';
+
+/** `kms-warden doctor --organization`: the organization, the member StackSet, the organization bus and trail. */
+export const organizationSetup = async (
+  region: string,
+  options: { stage: string; regions: readonly string[]; stackSetName: string; callAs: 'SELF' | 'DELEGATED_ADMIN' },
+) => {
+  const [{ OrganizationSetup }, { CloudFormationClient }, { OrganizationsClient }] = await Promise.all([
+    import('../aws/organization-setup'),
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-organizations'),
+  ]);
+  const settings = { ...clientSettings(), region };
+  return new OrganizationSetup(
+    {
+      organizations: new OrganizationsClient(settings),
+      cloudFormation: new CloudFormationClient(settings),
+      events: new EventBridgeClient(settings),
+      cloudTrail: new CloudTrailClient(settings),
+    },
+    { ...options, region },
+  );
+};

@@ -32,6 +32,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { CloudFormationClient, CreateStackSetCommand, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
 import { ruleTargets } from '../../src/local/rule-targets';
 import { projectRoot } from '../../src/local/stack-definition';
 import { memberTemplate } from '../../src/organization/member-template';
@@ -773,5 +774,44 @@ describe('the strict AWS layer, in an organization', () => {
     expect(await refusal(memberAdmin.send(new ListAccountsCommand({})))).toBe(
       "AccessDeniedException: You don't have permissions to access this resource.",
     );
+  });
+
+  it('cloudformation-stackset-auto-deployment: kept and shown for a service-managed StackSet, refused where AWS refuses it', async () => {
+    const cloudFormation = new CloudFormationClient({});
+    const body = JSON.stringify({ Resources: { Topic: { Type: 'AWS::SNS::Topic' } } });
+    expect(
+      await refusal(
+        cloudFormation.send(
+          new CreateStackSetCommand({
+            StackSetName: 'self-managed',
+            TemplateBody: body,
+            PermissionModel: 'SELF_MANAGED',
+            AutoDeployment: { Enabled: true },
+          }),
+        ),
+      ),
+    ).toMatch(/^ValidationError: AutoDeployment is only supported/);
+    expect(
+      await refusal(
+        cloudFormation.send(
+          new CreateStackSetCommand({
+            StackSetName: 'retain-without-enabled',
+            TemplateBody: body,
+            PermissionModel: 'SERVICE_MANAGED',
+            AutoDeployment: { Enabled: false, RetainStacksOnAccountRemoval: true },
+          }),
+        ),
+      ),
+    ).toMatch(/^ValidationError: RetainStacksOnAccountRemoval/);
+    await cloudFormation.send(
+      new CreateStackSetCommand({
+        StackSetName: 'service-managed',
+        TemplateBody: body,
+        PermissionModel: 'SERVICE_MANAGED',
+        AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      }),
+    );
+    const { StackSet } = await cloudFormation.send(new DescribeStackSetCommand({ StackSetName: 'service-managed' }));
+    expect(StackSet?.AutoDeployment).toEqual({ Enabled: true, RetainStacksOnAccountRemoval: false });
   });
 });

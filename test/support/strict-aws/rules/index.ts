@@ -16,6 +16,7 @@ import { secretsManagerManagedSecrets } from './secretsmanager-managed-secrets';
 import { snsPublishLimits } from './sns-publish-limits';
 import { organizationsListAccounts } from './organizations-list-accounts';
 import { stsAssumeRoleTrust } from './sts-assume-role-trust';
+import { cloudFormationStackSetAutoDeployment } from './cloudformation-stackset-auto-deployment';
 
 /** Every rule of the strict layer, in the order the README lists them. */
 export const strictRules: readonly StrictRule[] = [
@@ -36,4 +37,5 @@ export const strictRules: readonly StrictRule[] = [
   dynamodbExpressionLimits,
   stsAssumeRoleTrust,
   organizationsListAccounts,
+  cloudFormationStackSetAutoDeployment,
 ];
