@@ -233,7 +233,7 @@ export const memberTemplate = (rules: readonly ForwardedRule[]): Json => ({
               Statement: [
                 ...actStatements(),
                 // Belt and braces to the code's own refusal: never itself, never what forwards events, never roles AWS
-                // manages or the StackSet's own execution role.
+                // manages, the StackSet's own execution role, or the organization's way back in.
                 {
                   Sid: 'NeverQuarantineOwnOrAwsManagedRoles',
                   Effect: 'Deny',
@@ -244,7 +244,19 @@ export const memberTemplate = (rules: readonly ForwardedRule[]): Json => ({
                     sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-reserved/*'),
                     sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/stacksets-exec-*'),
                     sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSCloudFormationStackSetExecutionRole'),
+                    // How the organization's administrators get back into the account.
+                    sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/OrganizationAccountAccessRole'),
+                    sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSControlTowerExecution'),
                   ],
+                },
+                // kms-warden never bypasses KMS's lockout safety check: a key policy it puts always leaves the account
+                // able to manage the key (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html).
+                {
+                  Sid: 'NeverBypassLockoutSafetyCheck',
+                  Effect: 'Deny',
+                  Action: 'kms:PutKeyPolicy',
+                  Resource: '*',
+                  Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } },
                 },
                 {
                   'Fn::If': [

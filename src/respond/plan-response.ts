@@ -25,6 +25,18 @@ const onlyWhatAwsAllows = (signal: Signal, facts: PlanningFacts, steps: PlannedA
 };
 
 /**
+ * A step on a key of another account than the event's. Such a key ARN can come from what the caller wrote (a request
+ * parameter naming another account's key); in an organization, kms-warden could act there through the member role, so
+ * the step waits for a person rather than letting one account's events change another account's keys.
+ */
+const onAnotherAccountsKey = (signal: Signal, step: PlannedAction): boolean => {
+  const keyArn = (step.params as { keyArn?: unknown }).keyArn;
+  if (step.run !== 'automatic' || typeof keyArn !== 'string' || step.type === 'ask-a-person') return false;
+  const account = accountOfKey(keyArn);
+  return account !== undefined && signal.source.accountId !== undefined && account !== signal.source.accountId;
+};
+
+/**
  * The plan for a signal: its detection's playbook, shaped by the key's mode. A signal of a detection that no longer
  * exists (stored by an older version) gets no automatic steps.
  * - observe: nothing runs on its own; every step is offered for approval.
@@ -62,7 +74,15 @@ export const planResponse = (signal: Signal, facts: PlanningFacts): PlannedActio
           },
         ]
       : [];
-  const planned = onlyWhatAwsAllows(signal, facts, [...steps, ...disable]);
+  const planned = onlyWhatAwsAllows(signal, facts, [...steps, ...disable]).map((step) =>
+    onAnotherAccountsKey(signal, step)
+      ? {
+          ...step,
+          run: 'approval' as const,
+          why: `the key is in account ${accountOfKey((step.params as { keyArn: string }).keyArn)}, not ${signal.source.accountId ?? 'the account'} the event came from: a person decides`,
+        }
+      : step,
+  );
   if (mode !== 'observe') return planned;
   return planned.map((step) => ({
     ...step,

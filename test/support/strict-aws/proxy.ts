@@ -108,6 +108,12 @@ export class StrictAwsProxy {
     return (account !== undefined && this.accounts.get(account)) || this.emulator;
   }
 
+  /** The emulator's view of an account the test made (its own, or a member); undefined for any other. */
+  knownEmulator(account: string | undefined): Emulator | undefined {
+    if (account === this.emulator.account) return this.emulator;
+    return account === undefined ? undefined : this.accounts.get(account);
+  }
+
   /** After the emulator was emptied: no identity, overlay or fault from before. */
   resetWith(emulator: Emulator) {
     this.emulator.destroy();
@@ -220,8 +226,7 @@ export class StrictAwsProxy {
       identity,
       policies: () => this.identities.policiesOf(identity),
       emulator,
-      emulatorOf: (account) =>
-        account === this.emulator.account || this.accounts.has(account) ? this.emulatorOf(account) : undefined,
+      emulatorOf: (account) => this.knownEmulator(account),
       organization: this.organization,
       rolePolicies: this.rolePolicies,
       remember: (accessKeyId, known) => this.identities.add(accessKeyId, known),
@@ -278,8 +283,10 @@ export class StrictAwsProxy {
         context: { 'kms:CallerAccount': caller.account, 'aws:PrincipalOrgID': inOrganization, ...context },
       };
       if (kmsKey) {
-        // A key policy is read in the key's own account (a caller may use another account's key).
-        const keyPolicy = await this.emulatorOf(kmsKey.split(':')[4]).keyPolicy(kmsKey);
+        // A key policy is read in the key's own account (a caller may use another account's key); a key of an account
+        // the test never made does not exist, and moto answers NotFoundException.
+        const owner = this.knownEmulator(kmsKey.split(':')[4]);
+        const keyPolicy = owner ? await owner.keyPolicy(kmsKey) : undefined;
         // A key the emulator does not have: moto answers NotFoundException.
         if (keyPolicy === undefined) continue;
         const verdict = authorizeKms(parsePolicy(keyPolicy), policies, request);

@@ -67,8 +67,26 @@ describe('the member template', () => {
     expect(policy.Properties.Statement).toMatchObject({
       Principal: '*',
       Action: 'events:PutEvents',
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } },
+      Condition: {
+        StringEquals: {
+          'aws:PrincipalOrgID': 'o-abcdefghij',
+          'events:source': ['aws.kms', 'aws.s3', 'aws.guardduty', 'aws.config'],
+        },
+      },
     });
+    // Only the member template's forwarder roles: the pattern matches the forwarder of every Region.
+    const pattern = resolveIntrinsics(
+      policy.Properties.Statement.Condition.ArnLike['aws:PrincipalArn'],
+      () => undefined,
+      pseudo,
+    ) as string;
+    const forwarderArn = `arn:aws:iam::222233334444:role${member.Resources.ForwarderRole.Properties.Path}${resolveMember(member.Resources.ForwarderRole.Properties.RoleName)}`;
+    expect(new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(forwarderArn)).toBe(true);
+    // Every source the member rules forward is admitted.
+    for (const { file } of ruleTargets)
+      expect(policy.Properties.Statement.Condition.StringEquals['events:source']).toEqual(
+        expect.arrayContaining(readPattern(file).source),
+      );
     // The forwarder may put events there and nowhere else.
     const forwarder = member.Resources.ForwarderRole.Properties.Policies[0].PolicyDocument;
     expect(statementsOf(forwarder).map((s) => [s.Action, resolveMember(s.Resource)])).toEqual([
@@ -125,6 +143,15 @@ describe('the member template', () => {
       'arn:aws:iam::222233334444:role/aws-reserved/*',
       'arn:aws:iam::222233334444:role/stacksets-exec-*',
       'arn:aws:iam::222233334444:role/AWSCloudFormationStackSetExecutionRole',
+      'arn:aws:iam::222233334444:role/OrganizationAccountAccessRole',
+      'arn:aws:iam::222233334444:role/AWSControlTowerExecution',
     ]);
+    expect(statementsOf(policy).find((s) => s.Sid === 'NeverBypassLockoutSafetyCheck')).toEqual({
+      Sid: 'NeverBypassLockoutSafetyCheck',
+      Effect: 'Deny',
+      Action: 'kms:PutKeyPolicy',
+      Resource: '*',
+      Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } },
+    });
   });
 });

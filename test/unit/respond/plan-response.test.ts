@@ -387,3 +387,20 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     ]);
   });
 });
+
+describe("a key of another account than the event's", () => {
+  it('is acted on only with a person’s approval: its ARN may be what the caller wrote', () => {
+    const inB = signalOf('key-deletion-scheduled');
+    const keyOfC = inB.keyArn!.replace(/:\d{12}:/, ':333344445555:');
+    const signal: Signal = { ...inB, keyArn: keyOfC };
+    const plan = planResponse(signal, { ...facts('contain'), ownAccount: inB.source.accountId });
+    const onKey = plan.filter((step) => 'keyArn' in step.params);
+    expect(onKey.length).toBeGreaterThan(0);
+    for (const step of onKey) {
+      expect(step.run).toBe('approval');
+      expect(step.why).toContain(`the key is in account 333344445555, not ${inB.source.accountId}`);
+    }
+    // The same signal about the event's own account's key runs on its own.
+    expect(planResponse(inB, facts('contain')).find((s) => s.type === 'cancel-key-deletion')?.run).toBe('automatic');
+  });
+});
