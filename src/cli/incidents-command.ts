@@ -6,11 +6,14 @@ import { incidentReader, operatorDecisionDeps } from '../composition/cli';
 import { loadConfig, loadIncidentTableConfig } from '../config';
 import type { Incident } from '../incidents/incident';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
-import { composeNotification } from '../notify/compose-notification';
+import { composeNotification, whereText } from '../notify/compose-notification';
+import { plainLine } from '../notify/escape';
 import { operatorName, reporter, type CommandIo } from './io';
 
 export const incidentsUsage = `Usage:
-  kms-warden incidents list [--status S,...] [--key ARN] [--json]   active incidents (or those in the given statuses), oldest change first
+  kms-warden incidents list [--status S,...] [--key ARN] [--account ID] [--json]
+                                                                    active incidents (or those in the given statuses),
+                                                                    oldest change first; --account: of that account only
   kms-warden incidents show INCIDENT [--json]                       the incident as on-call was told, with its timeline
   kms-warden incidents carry-out INCIDENT [--yes] [--json]          carry out decisions recorded but not carried out
                                                                     (the executor failed, or was never handed them)
@@ -38,6 +41,8 @@ const line = (incident: Incident) =>
     incident.status.padEnd(18),
     incident.signal.severity.padEnd(8),
     incident.id,
+    // Where: the account (its name in an organization) and the Region, as the messages say it.
+    plainLine(whereText(incident)),
     incident.keyArn ?? '-',
     incident.signal.title,
   ].join('  ');
@@ -49,6 +54,7 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
     options: {
       status: { type: 'string' },
       key: { type: 'string' },
+      account: { type: 'string' },
       json: { type: 'boolean' },
       yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -72,9 +78,13 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
       );
       return 2;
     }
-    const found = values.key
-      ? (await incidents.listByKey(values.key)).filter((i) => statuses.includes(i.status))
-      : await incidents.listByStatus(statuses, '9999');
+    if (values.account !== undefined && !/^\d{12}$/.test(values.account))
+      return usageError(io, 'incidents', `--account takes a 12-digit account id, not "${values.account}"`);
+    const found = (
+      values.key
+        ? (await incidents.listByKey(values.key)).filter((i) => statuses.includes(i.status))
+        : await incidents.listByStatus(statuses, '9999')
+    ).filter((i) => values.account === undefined || i.signal.source.accountId === values.account);
     for (const incident of found)
       io.out(
         values.json
@@ -83,6 +93,9 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
               status: incident.status,
               severity: incident.signal.severity,
               keyArn: incident.keyArn ?? null,
+              account: incident.signal.source.accountId ?? null,
+              accountName: incident.accountName ?? null,
+              region: incident.signal.source.region,
               title: incident.signal.title,
               updatedAt: incident.updatedAt,
             })

@@ -52,6 +52,17 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     const bad = captured();
     expect(await main(['incidents', 'list', '--status', 'opened'], bad.io)).toBe(2);
     expect(bad.err[0]).toMatch(/^kms-warden incidents: unknown status opened/);
+
+    // Each incident names its account and Region; --account keeps one account's.
+    const { account, region } = JSON.parse(listed.out[0]!) as { account: string; region: string };
+    expect(account).toMatch(/^\d{12}$/);
+    const text = captured();
+    expect(await main(['incidents', 'list', '--account', account], text.io)).toBe(0);
+    expect(text.out).toEqual([expect.stringContaining(`  ${account}, ${region}  `)]);
+    const other = captured();
+    expect(await main(['incidents', 'list', '--account', '999988887777', '--json'], other.io)).toBe(0);
+    expect(other.out).toEqual([]);
+    expect(await main(['incidents', 'list', '--account', 'payments'], captured().io)).toBe(2);
   });
 
   it('says what a decision would do and changes nothing without --yes, then decides with it', async () => {
