@@ -32,19 +32,3 @@ export const rekeyNotConfigured: RekeyWorkflow = {
   }),
   resume: async () => false,
 };
-
-/**
- * Organization mode: re-keying runs with the central account's own roles, so a key of another account is not started
- * (its first step would fail there): the approval is recorded and the page says how to re-key it.
- */
-export const onlyKeysOf = (account: string, workflow: RekeyWorkflow): RekeyWorkflow => ({
-  start: async (run, attempt) => {
-    const keyAccount = run.keyArn.split(':')[4];
-    if (keyAccount === account) return workflow.start(run, attempt);
-    return {
-      started: false,
-      detail: `approval recorded; re-keying a key of account ${keyAccount} is not carried out from the central account yet: re-key it from that account with its own credentials (npx kms-warden rekey run ${run.keyArn} --yes)`,
-    };
-  },
-  resume: (...args) => workflow.resume(...args),
-});

@@ -1,9 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ruleTargets } from '../local/rule-targets';
-import { projectRoot } from '../local/stack-definition';
-import { memberTemplate } from '../organization/member-template';
+import { memberTemplateOfRepository } from '../local/member-template-source';
 import type { CommandIo } from './io';
 
 const usage = `Usage: kms-warden organization member-template [--json]
@@ -26,13 +22,7 @@ export const organizationCommand = async (argv: string[], io: CommandIo): Promis
     io.err(usage);
     return 2;
   }
-  const template = memberTemplate(
-    ruleTargets.map(({ file, state }) => ({
-      file,
-      state,
-      pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
-    })),
-  );
+  const template = memberTemplateOfRepository();
   // The template is JSON either way: --json prints it on one line.
   io.out(values.json ? JSON.stringify(template) : JSON.stringify(template, null, 2));
   return 0;

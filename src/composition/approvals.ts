@@ -7,7 +7,7 @@ import { LambdaDecisionExecutor } from '../aws/lambda-decision-executor';
 import { StepFunctionsRekeyWorkflow } from '../aws/step-functions-rekey';
 import type { ApprovalDeps, DecisionDeps, DecisionExecutor, RecordDeps } from '../approvals/decide';
 import { InProcessExecutor } from '../approvals/in-process-executor';
-import { onlyKeysOf, rekeyNotConfigured, type RekeyWorkflow } from '../approvals/ports';
+import { rekeyNotConfigured, type RekeyWorkflow } from '../approvals/ports';
 import { approvalRoute } from '../approvals/route';
 import { handleSlackAction, type SlackDeps } from '../approvals/slack-actions';
 import type { Config } from '../config';
@@ -32,8 +32,7 @@ export const decisionDeps = (config: Config, documents = documentClient(), rekey
     ...actionAdapters(config, documents),
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
     audit: new DynamoDbAuditLog(documents, config.incidentTable, config.incidentRetentionDays),
-    // Organization mode: re-keying runs in the central account only (issue 17 leaves member accounts' keys).
-    rekey: config.memberRole && config.accountId ? onlyKeysOf(config.accountId, workflow) : workflow,
+    rekey: workflow,
     deletionWindowDays: config.rekeyDeletionWindowDays,
   };
 };

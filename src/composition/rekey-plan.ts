@@ -5,6 +5,7 @@ import { SqsDeadLetters } from '../aws/sqs-dead-letters';
 import { sqsClient } from '../aws/clients';
 import type { Config } from '../config';
 import { previewRekey } from '../rekey/preview';
+import { accountOfKey } from '../events/accounts';
 import { reEncrypters } from './rekey';
 import { tellers } from './tellers';
 
@@ -22,7 +23,16 @@ export const rekeyPlanner = (config: Config) => {
     services: reEncrypters({ examineObjects: false }),
   };
   return {
-    plan: ({ incidentId }: z.output<typeof rekeyPlanRequestSchema>) => previewRekey(incidentId, deps),
+    plan: async ({ incidentId }: z.output<typeof rekeyPlanRequestSchema>) => {
+      // Organization mode: the planning role is read-only, and the member role is not; a member account's key is
+      // listed when re-keying runs (its inventory step), not before approval.
+      const keyAccount = accountOfKey((await deps.incidents.head(incidentId))?.keyArn ?? '');
+      if (config.memberRole && keyAccount && keyAccount !== config.accountId) {
+        deps.logger.info("no re-key plan before approval for a member account's key", { incidentId, keyAccount });
+        return undefined;
+      }
+      return previewRekey(incidentId, deps);
+    },
     deadLetters: new SqsDeadLetters(sqsClient(), config.deadLetterQueueUrl),
   };
 };

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { memberTemplateOfRepository } from './member-template-source';
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
@@ -24,14 +23,11 @@ import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { accountOfKey, accountOfPrincipal } from '../events/accounts';
 import type { Incident } from '../incidents/incident';
 import { decisionLinks } from '../notify/decision-links';
-import { memberTemplate } from '../organization/member-template';
 import { serveApprovals } from './approval-server';
 import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import { LocalEventRouter } from './event-router';
 import { localLambdaContext } from './lambda-context';
 import { provisionResponderStack, responderEnvironment, subscribeInbox } from './responder-stack';
-import { ruleTargets } from './rule-targets';
-import { projectRoot } from './stack-definition';
 
 type Handler = (
   event: unknown,
@@ -166,13 +162,7 @@ export const runOrganizationDemo = async (options: {
     });
 
     // The member template, as the StackSet deploys it to every member account.
-    const template = memberTemplate(
-      ruleTargets.map(({ file, state }) => ({
-        file,
-        state,
-        pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
-      })),
-    );
+    const template = memberTemplateOfRepository();
     const clients: Record<string, Awaited<ReturnType<typeof adminOf>>> = {};
     for (const [name, account] of Object.entries(members)) {
       const admin = (clients[account] = await adminOf(account));

@@ -18,8 +18,17 @@ import { actions, type ActionType } from '../actions';
 
 type Json = Record<string, unknown>;
 
-/** The central functions that act in member accounts: the member role trusts their roles and no other. */
-export const actingFunctionRoles = ['on-kms-api-call', 'on-kms-activity', 'on-security-finding', 'decision-executor'];
+/**
+ * The central functions that act in member accounts: the member role trusts their roles and no other. The re-key
+ * step re-keys a member account's key in it.
+ */
+export const actingFunctionRoles = [
+  'on-kms-api-call',
+  'on-kms-activity',
+  'on-security-finding',
+  'decision-executor',
+  'rekey',
+];
 
 /** What the responders read besides what their actions declare: a key's tags (its mode) and aliases (for people). */
 export const responderReads = ['kms:DescribeKey', 'kms:ListResourceTags', 'kms:ListAliases'];
@@ -107,7 +116,11 @@ export interface ForwardedRule {
   pattern: Json;
 }
 
-export const memberTemplate = (rules: readonly ForwardedRule[]): Json => ({
+/**
+ * `rules`: the rule files and their central rules' states. `rekeyStatements`: the member role's re-key permissions
+ * (src/organization/rekey-statements.ts, from the central re-key role's).
+ */
+export const memberTemplate = (rules: readonly ForwardedRule[], rekeyStatements: readonly Json[]): Json => ({
   AWSTemplateFormatVersion: '2010-09-09',
   Description:
     'kms-warden member: forwards KMS, GuardDuty and Config events to the central kms-warden, and the role it contains incidents with',
@@ -232,6 +245,7 @@ export const memberTemplate = (rules: readonly ForwardedRule[]): Json => ({
               Version: '2012-10-17',
               Statement: [
                 ...actStatements(),
+                ...rekeyStatements,
                 // Belt and braces to the code's own refusal: never itself, never what forwards events, never roles AWS
                 // manages, the StackSet's own execution role, or the organization's way back in.
                 {

@@ -1,3 +1,4 @@
+import { memberTemplateOfRepository } from '../../src/local/member-template-source';
 import {
   CloudFormationClient,
   CreateStackInstancesCommand,
@@ -8,12 +9,7 @@ import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
 import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { ruleTargets } from '../../src/local/rule-targets';
-import { projectRoot } from '../../src/local/stack-definition';
-import { memberTemplate } from '../../src/organization/member-template';
 import { captured } from '../support/captured-io';
 import { useMoto } from '../support/moto';
 import type { MemberAccount } from '../support/strict-aws/harness';
@@ -67,13 +63,7 @@ describe('kms-warden doctor --organization, against moto', () => {
     expect(first.checks.find((c) => c.check === 'organization-bus')).toMatchObject({ ok: false });
     expect(first.checks.find((c) => c.check === 'organization-trail')).toMatchObject({ ok: false });
 
-    const template = memberTemplate(
-      ruleTargets.map(({ file, state }) => ({
-        file,
-        state,
-        pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
-      })),
-    );
+    const template = memberTemplateOfRepository();
     await cloudFormation().send(
       new CreateStackSetCommand({
         StackSetName: stackSet,

@@ -1,26 +1,30 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { memberTemplateOfRepository } from '../../src/local/member-template-source';
 import { CreateRoleCommand, GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import {
+  CreateAliasCommand,
   CreateGrantCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
   KMSClient,
+  ListAliasesCommand,
   ListGrantsCommand,
   ListKeysCommand,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { quarantinePolicyName } from '../../src/actions/quarantine-principal';
 import { kmsApiCallRecord, viaEventBridge, type Caller } from '../../src/local/cloudtrail-records';
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
-import { ruleTargets } from '../../src/local/rule-targets';
-import { projectRoot } from '../../src/local/stack-definition';
-import { memberTemplate } from '../../src/organization/member-template';
 import { testAccount, type MemberAccount } from '../support/strict-aws/harness';
 import { useMoto } from '../support/moto';
+import { CreateSecretCommand, DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { rekeyDepsOfRun } from '../../src/composition/rekey';
+import { loadConfig } from '../../src/config';
+import { LocalRekeyWorkflow } from '../../src/local/local-rekey-workflow';
 
 type Handler = (
   event: unknown,
@@ -28,13 +32,7 @@ type Handler = (
 ) => Promise<{ status: string; incidents?: Array<{ id: string; status: string; duplicate: boolean }> }>;
 
 const outsider = '999988887777';
-const member = memberTemplate(
-  ruleTargets.map(({ file, state }) => ({
-    file,
-    state,
-    pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
-  })),
-);
+const member = memberTemplateOfRepository();
 
 describe('organization mode: one responder, three accounts, against moto', () => {
   // sandbox: a member account the member StackSet has not reached yet.
@@ -290,5 +288,77 @@ describe('organization mode: one responder, three accounts, against moto', () =>
       moto.aws.proxy.seen.filter((call) => call.operation === 'sts:AssumeRole' && call.outcome === 'refused').length,
     ).toBeGreaterThan(0);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('PendingDeletion');
+  });
+
+  it("re-keys a member account's key in that account, through the member role, and asks before deleting the old one", async () => {
+    const kms = kmsIn(payments);
+    const attacker = await attackerIn(payments, 'rekey-victim');
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments card tokens' }));
+    const keyArn = KeyMetadata!.Arn!;
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/payments-tokens', TargetKeyId: KeyMetadata!.KeyId! }));
+    await new SecretsManagerClient(moto.aws.memberClient(payments.account)).send(
+      new CreateSecretCommand({ Name: 'payments/tokens', SecretString: 'tok', KmsKeyId: keyArn }),
+    );
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
+    const contained = await onKmsCall(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn,
+          caller: attacker,
+          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    const incidentId = contained.incidents![0]!.id;
+    const incidents = new DynamoDbIncidentStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
+      stack.incidentTable,
+    );
+    await incidents.decide(incidentId, 'approved', {
+      action: 'approve-rekey',
+      by: 'alice',
+      channel: 'cli',
+      at: new Date().toISOString(),
+    });
+
+    // The re-key step's composition root, with its own role: the run's deps are those of the key's account.
+    const depsOf = await moto.asFunction('rekeyStep', () => rekeyDepsOfRun({ ...loadConfig(), rekeySettleMinutes: 0 }));
+    const deps = await depsOf(incidentId);
+    const workflow = new LocalRekeyWorkflow(deps, { timeScale: 0.0001 });
+    expect(await workflow.start({ incidentId, keyArn, pendingWindowDays: 21, startedBy: 'alice' })).toMatchObject({
+      started: true,
+    });
+    let incident = await incidents.get(incidentId);
+    for (let i = 0; i < 400 && !incident?.rekey?.deletionRequestedAt && !incident?.rekey?.failure; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      incident = await incidents.get(incidentId);
+    }
+    expect(incident?.rekey?.failure).toBeUndefined();
+    expect(incident?.status).toBe('re-keyed');
+
+    // The replacement is a key of payments, the secret moved onto it, the alias with it; the old key waits, disabled.
+    const replacement = incident!.rekey!.replacementKeyArn!;
+    expect(replacement).toContain(`:${payments.account}:key/`);
+    const secret = await new SecretsManagerClient(moto.aws.memberClient(payments.account)).send(
+      new DescribeSecretCommand({ SecretId: 'payments/tokens' }),
+    );
+    expect(secret.KmsKeyId).toBe(replacement);
+    const { Aliases = [] } = await kms.send(new ListAliasesCommand({ KeyId: replacement.split('/').at(-1) }));
+    expect(Aliases.map((a) => a.AliasName)).toEqual(['alias/payments-tokens']);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Disabled');
+    // Every call was the member role's, in payments; nothing was refused; the central account got no key.
+    const rekeyCalls = memberSessionsOf(payments.account).filter((call) =>
+      ['kms:CreateKey', 'secretsmanager:UpdateSecret', 'kms:UpdateAlias'].includes(call.operation),
+    );
+    expect(rekeyCalls.map((call) => call.operation)).toEqual(
+      expect.arrayContaining(['kms:CreateKey', 'secretsmanager:UpdateSecret', 'kms:UpdateAlias']),
+    );
+    expect(memberSessionsOf(payments.account).filter((call) => call.outcome !== 'forwarded')).toEqual([]);
+    expect(((await new KMSClient({}).send(new ListKeysCommand({}))).Keys ?? []).map((k) => k.KeyArn)).not.toContain(
+      replacement,
+    );
   });
 });

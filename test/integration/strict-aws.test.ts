@@ -1,3 +1,4 @@
+import { memberTemplateOfRepository } from '../../src/local/member-template-source';
 import {
   AttachUserPolicyCommand,
   CreateRoleCommand,
@@ -29,13 +30,9 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CloudFormationClient, CreateStackSetCommand, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
-import { ruleTargets } from '../../src/local/rule-targets';
-import { projectRoot } from '../../src/local/stack-definition';
-import { memberTemplate } from '../../src/organization/member-template';
 import type { MemberAccount } from '../support/strict-aws/harness';
 import {
   CreateTableCommand,
@@ -720,13 +717,7 @@ describe('the strict AWS layer, in an organization', () => {
       () => 'accepted',
       (error: Error) => `${error.name}: ${error.message}`,
     );
-  const member = memberTemplate(
-    ruleTargets.map(({ file, state }) => ({
-      file,
-      state,
-      pattern: JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Record<string, unknown>,
-    })),
-  );
+  const member = memberTemplateOfRepository();
 
   beforeAll(async () => {
     [payments] = moto.aws.organization!.members as [MemberAccount];

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleTargets } from '../../../src/local/rule-targets';
 import { projectRoot } from '../../../src/local/stack-definition';
-import { memberIamActions, memberTemplate } from '../../../src/organization/member-template';
+import { memberIamActions } from '../../../src/organization/member-template';
+import { centralOnlyRekeySids } from '../../../src/organization/rekey-statements';
+import { memberTemplateOfRepository } from '../../../src/local/member-template-source';
 import {
   packagedTemplate,
   resolveIntrinsics,
@@ -12,7 +14,7 @@ import {
 } from '../../support/strict-aws/packaged-template';
 
 const readPattern = (file: string) => JSON.parse(readFileSync(join(projectRoot, 'rules', file), 'utf8')) as Json;
-const member = memberTemplate(ruleTargets.map(({ file, state }) => ({ file, state, pattern: readPattern(file) }))) as {
+const member = memberTemplateOfRepository() as {
   Resources: Record<string, Json>;
   Parameters: Record<string, Json>;
 };
@@ -113,20 +115,20 @@ describe('the member template', () => {
     });
   });
 
-  it("holds exactly the KMS and IAM permissions of the central roles that act, on the account's own keys and principals", () => {
+  it("holds exactly the containment permissions of the central responders, on the account's own keys and principals", () => {
     const policy = member.Resources.MemberRole.Properties.Policies[0].PolicyDocument;
-    const allowed = statementsOf(policy)
-      .filter((s) => s.Effect === 'Allow')
-      .flatMap(actionsOf);
-    expect([...allowed].sort()).toEqual(memberIamActions());
-    for (const role of centralActingRoles) {
+    const containment = statementsOf(policy).filter((s) => s.Effect === 'Allow' && !String(s.Sid).startsWith('Rekey'));
+    expect([...new Set(containment.flatMap(actionsOf))].sort()).toEqual(memberIamActions());
+    for (const role of centralActingRoles.filter(
+      (r) => !String(r.Properties.RoleName['Fn::Sub'] ?? r.Properties.RoleName).endsWith('-rekey'),
+    )) {
       const centralAllowed = (role.Properties.Policies as Json[])
         .flatMap((p) => statementsOf(p.PolicyDocument))
         .filter((s) => s.Effect === 'Allow')
         .flatMap(actionsOf);
       expect([...new Set(kmsAndIam(centralAllowed))].sort()).toEqual(memberIamActions());
     }
-    for (const statement of statementsOf(policy).filter((s) => s.Effect === 'Allow')) {
+    for (const statement of containment) {
       const resources = [resolveMember(statement.Resource)].flat() as string[];
       for (const resource of resources)
         if (resource === '*') expect(statement.Action).toEqual(['kms:ListAliases']);
@@ -153,5 +155,45 @@ describe('the member template', () => {
       Resource: '*',
       Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } },
     });
+  });
+
+  it("holds the central re-key role's permissions, less what only the central stack uses, for the same Region", () => {
+    const policy = member.Resources.MemberRole.Properties.Policies[0].PolicyDocument;
+    const rekey = statementsOf(policy).filter((s) => String(s.Sid).startsWith('Rekey'));
+    const centralRole = Object.values(central.Resources).find(
+      (r) => r.Type === 'AWS::IAM::Role' && String(r.Properties.RoleName?.['Fn::Sub'] ?? '').endsWith('-rekey'),
+    )!;
+    const centralStatements = (centralRole.Properties.Policies as Json[]).flatMap((p) =>
+      statementsOf(p.PolicyDocument),
+    );
+    // What the central role has on its own account, with no resource of the central stack in it.
+    const expected = centralStatements.filter(
+      (s) =>
+        s.Sid !== undefined &&
+        !(centralOnlyRekeySids as readonly string[]).includes(s.Sid) &&
+        !/"Ref":"(?!AWS::)|"Fn::GetAtt"/.test(JSON.stringify(s)) &&
+        !['SigningSecret', 'Incidents', 'Notify', 'ActInMemberAccounts', 'OrganizationAccounts'].includes(s.Sid),
+    );
+    expect(rekey.map((s) => s.Sid)).toEqual(expected.map((s) => `Rekey${s.Sid}`));
+    // The same statements, each resolved in its own stack: the member's in the member account, in the central Region.
+    const inMember = { partition: 'aws', region: pseudo.region, account: '222233334444' };
+    for (const [index, statement] of rekey.entries())
+      expect(resolveMember({ ...statement, Sid: expected[index]!.Sid })).toEqual(
+        resolveIntrinsics(expected[index], () => undefined, inMember),
+      );
+  });
+
+  it("fits IAM's quota for a role's inline policies (10,240 characters, white space not counted)", () => {
+    const written = member.Resources.MemberRole.Properties.Policies[0].PolicyDocument;
+    // The break-glass deny counts too, with one principal named.
+    const policy = resolveMember({
+      ...written,
+      Statement: statementsOf(written).map((s) =>
+        'Fn::If' in s ? { ...s['Fn::If'][1], Resource: ['arn:aws:iam::222233334444:role/break-glass'] } : s,
+      ),
+    }) as Json;
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+    const length = JSON.stringify(policy).replace(/\s/g, '').length;
+    expect(length).toBeLessThanOrEqual(10_240);
   });
 });
