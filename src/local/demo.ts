@@ -74,7 +74,7 @@ export const scenarios = {
     'stolen role credentials: key enumeration, a burst of denied Decrypts, a Decrypt from a new address, a grant to an outside account, then the key scheduled for deletion',
   deletion: 'one call: a role that is not a key administrator schedules the key for deletion in 7 days',
   organization:
-    'three accounts: an attack in member account "payments" forwarded to the central account and contained there through the member role; a GuardDuty finding quarantined in "analytics"',
+    'three accounts: an attack in member account "payments" forwarded to the central account and contained there through the member role, then re-keyed in payments; a GuardDuty finding quarantined in "analytics"',
 } as const;
 export type ScenarioName = keyof typeof scenarios;
 

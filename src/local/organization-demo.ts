@@ -17,6 +17,10 @@ import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } 
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { approvalRoute } from '../approvals/route';
+import { rekeyDepsOfRun } from '../composition/rekey';
+import { isActive } from '../incidents/lifecycle';
+import { renderRekeyProgress } from '../notify/rekey-progress';
+import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { demoApprovalDeps, demoIncidentStore } from '../composition/local-demo';
 import { loadConfig } from '../config';
 import type { CloudTrailRecord } from '../events/cloudtrail-record';
@@ -95,9 +99,9 @@ const changesByAccount = (incidents: Incident[]): Map<string, string[]> => {
  * `kms-warden local --scenario organization`: an organization of three accounts in the emulator (the central one,
  * "payments", "analytics"); the member template deployed to the two members with CloudFormation, as the StackSet
  * would; an attack in payments forwarded by its rules to the central organization bus and contained there through the
- * member role; a GuardDuty finding about a role of analytics quarantined in analytics. With --auto-approve, a person's
- * decision (disable the key) is taken by its link and carried out in payments. The last line says which account each
- * change was made in.
+ * member role; a GuardDuty finding about a role of analytics quarantined in analytics. Then a person's decisions, by
+ * their links (pressed by the demo with --auto-approve): disable the key, re-key it (in payments, through the member
+ * role), delete the old one. The last line says which account each change was made in.
  */
 export const runOrganizationDemo = async (options: {
   autoApprove: boolean;
@@ -141,6 +145,8 @@ export const runOrganizationDemo = async (options: {
       ACCOUNT_ID: central,
       MEMBER_ROLE: `/kms-warden/kms-warden-member-${stage}`,
       MEMBER_EXTERNAL_ID: externalId,
+      // A demo cannot wait an hour for the old key to settle.
+      REKEY_SETTLE_MINUTES: '0',
     });
     const busName = `kms-warden-${stage}-organization`;
     const events = new EventBridgeClient({});
@@ -209,6 +215,13 @@ export const runOrganizationDemo = async (options: {
     const keyArn = KeyMetadata!.Arn!;
     const keyId = KeyMetadata!.KeyId!;
     await kms.send(new CreateAliasCommand({ AliasName: `alias/${stage}-payments`, TargetKeyId: keyId }));
+    await new SecretsManagerClient(inPayments).send(
+      new CreateSecretCommand({
+        Name: `${stage}/payments/db`,
+        SecretString: 'correct horse battery staple',
+        KmsKeyId: keyArn,
+      }),
+    );
     await new IAMClient(inPayments).send(
       new CreateRoleCommand({ RoleName: 'ci-deployer', AssumeRolePolicyDocument: trustingAccount(members.payments) }),
     );
@@ -216,7 +229,7 @@ export const runOrganizationDemo = async (options: {
       await new IAMClient(inAnalytics).send(
         new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trustingAccount(members.analytics) }),
       );
-    say('key', `Created the payments key ${keyArn} in payments`, { keyArn });
+    say('key', `Created the payments key ${keyArn} in payments, protecting a secret there`, { keyArn });
 
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the settings are in place, as in Lambda */
     const handlers = {
@@ -361,55 +374,77 @@ export const runOrganizationDemo = async (options: {
 
     // A person's decision, by its link: disabling the key, carried out in payments.
     const config = loadConfig();
-    const deps = demoApprovalDeps(config, {
-      start: async () => ({ started: false, detail: 'no re-key in this scenario' }),
-      resume: async () => false,
+    // Re-keying the payments key runs in payments, through the member role (the re-key step's own composition).
+    const workflow = new LocalRekeyWorkflow(await rekeyDepsOfRun(config)(incidentId), {
+      timeScale: 0.0001,
+      onState: (_id, state) => say('rekey-state', `re-key workflow: ${state}`, { state }),
     });
+    const deps = demoApprovalDeps(config, workflow);
     route = approvalRoute(deps);
-    // The key is protected: containment offered disabling it (the outside grant's incident) for a person to approve.
-    let link: { url: string } | undefined;
-    let decidedOn = incidentId;
-    for (const id of incidentIds) {
-      const offered = (
+    const linkFor = async (id: string, action: string) =>
+      (
         await decisionLinks(
           (await deps.incidents.get(id))!,
           { baseUrl: approvals.url, secret: deps.secret, ttlSeconds: 3600 },
           new Date(),
         )
-      ).find((l) => l.action === 'disable-key');
-      if (offered) {
-        link = offered;
-        decidedOn = id;
-        break;
-      }
-    }
-    let decided = false;
-    if (link) {
-      say('approval', `Disable the payments key: ${link.url}`, { action: 'disable-key', url: link.url });
+      ).find((l) => l.action === action);
+    /** A person's decision by its link: pressed by the demo with --auto-approve, else awaited. */
+    const decide = async (id: string, action: string, what: string): Promise<boolean> => {
+      const link = await linkFor(id, action);
+      if (!link) return false;
+      say('approval', `${what}: ${link.url}`, { action, url: link.url });
       if (options.autoApprove) {
         await fetch(link.url);
         const reply = await fetch(link.url, { method: 'POST' });
-        say('decided', `disable-key: HTTP ${reply.status}`, { action: 'disable-key', status: reply.status });
-        if (reply.status !== 200) throw new Error(`the disable-key link answered HTTP ${reply.status}`);
-        decided = true;
-      } else {
-        say('waiting', 'Open the link in a browser and press the button; the demo goes on when you have.');
-        for (;;) {
-          const now = (await deps.incidents.get(decidedOn))!;
-          if ((now.decisions ?? []).some((d) => d.action === 'disable-key' || d.action === 'release')) break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        decided = true;
+        say('decided', `${action}: HTTP ${reply.status}`, { action, status: reply.status });
+        if (reply.status !== 200) throw new Error(`the ${action} link answered HTTP ${reply.status}`);
+        return true;
       }
+      say('waiting', 'Open the link in a browser and press the button; the demo goes on when you have.');
+      for (;;) {
+        const now = (await deps.incidents.get(id))!;
+        if ((now.decisions ?? []).some((d) => d.action === action)) return true;
+        if (!isActive(now.status)) return false;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+
+    // The key is protected: containment offered disabling it (the outside grant's incident) for a person to approve.
+    let disabled = false;
+    for (const id of incidentIds) {
+      if (!(await linkFor(id, 'disable-key'))) continue;
+      disabled = await decide(id, 'disable-key', 'Disable the payments key');
+      break;
+    }
+    // Then re-keying the key the attacker tried to delete, in payments; and the old key's deletion, asked again.
+    let rekeyed: Incident | undefined;
+    if (await decide(incidentId, 'approve-rekey', 'Approve re-keying the payments key')) {
+      for (let waited = 0; waited < 120_000; waited += 50) {
+        rekeyed = await deps.incidents.get(incidentId);
+        if (rekeyed?.rekey?.deletionRequestedAt || rekeyed?.rekey?.failure) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (rekeyed?.rekey?.failure) throw new Error(`re-keying failed: ${JSON.stringify(rekeyed.rekey.failure)}`);
+      if (!rekeyed?.rekey?.deletionRequestedAt)
+        throw new Error(`re-keying ${incidentId} did not get to its deletion approval in two minutes`);
+      for (const line of renderRekeyProgress(rekeyed!, { tty: false })) say('rekey', line);
+      if (await decide(incidentId, 'approve-deletion', "Approve deleting the payments key's old key"))
+        await workflow.finished(incidentId);
     }
     const finalState = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState ?? 'Unknown';
+    const replacement = (await deps.incidents.get(incidentId))?.rekey?.replacementKeyArn;
 
     const incidents = (
       await Promise.all([...incidentIds].map((id) => demoIncidentStore(stack.incidentTable).get(id)))
     ).filter((i): i is Incident => i !== undefined);
     const changes = changesByAccount(incidents);
-    if (decided && finalState === 'Disabled')
-      changes.set(members.payments, [...(changes.get(members.payments) ?? []), 'disable-key (decided)']);
+    const decided = [
+      ...(disabled ? ['disable-key (decided)'] : []),
+      ...(replacement ? [`re-keyed onto ${replacement}`] : []),
+      ...(finalState === 'PendingDeletion' ? ['old key scheduled for deletion (decided)'] : []),
+    ];
+    changes.set(members.payments, [...(changes.get(members.payments) ?? []), ...decided]);
     const names: Record<string, string> = {
       [central]: 'central',
       [members.payments]: 'payments',
@@ -424,6 +459,7 @@ export const runOrganizationDemo = async (options: {
       {
         changes: byAccount,
         keyState: finalState,
+        replacementKeyArn: replacement ?? null,
         incidents: incidents.map((i) => ({
           id: i.id,
           status: i.status,

@@ -283,18 +283,32 @@ describe('npm start: the local demo', () => {
       etlWorkerQuarantined: true,
       centralKeys: 0,
     });
-    expect(steps.find((s) => s.step === 'decided')).toMatchObject({ action: 'disable-key', status: 200 });
+    expect(steps.filter((s) => s.step === 'decided')).toEqual([
+      expect.objectContaining({ action: 'disable-key', status: 200 }),
+      expect.objectContaining({ action: 'approve-rekey', status: 200 }),
+      expect.objectContaining({ action: 'approve-deletion', status: 200 }),
+    ]);
     const done = steps.at(-1) as Line & {
       changes: Record<string, string[]>;
       incidents: Array<{ accountName: string }>;
+      replacementKeyArn: string;
     };
     expect(done.step).toBe('done');
     expect(done.changes[organization.central]).toEqual([]);
     expect(done.changes[payments]).toEqual(
-      expect.arrayContaining(['cancel-key-deletion', 'revoke-grants', 'quarantine-principal', 'disable-key (decided)']),
+      expect.arrayContaining([
+        'cancel-key-deletion',
+        'revoke-grants',
+        'quarantine-principal',
+        'disable-key (decided)',
+        `re-keyed onto ${done.replacementKeyArn}`,
+        'old key scheduled for deletion (decided)',
+      ]),
     );
     expect(done.changes[analytics]).toEqual(['quarantine-principal']);
-    expect(done).toMatchObject({ keyState: 'Disabled' });
+    // Re-keyed in payments, through the member role: the replacement is a key of payments.
+    expect(done.replacementKeyArn).toContain(`:${payments}:key/`);
+    expect(done).toMatchObject({ keyState: 'PendingDeletion' });
     expect(done.incidents.map((i) => i.accountName).sort()).toEqual(['analytics', 'payments', 'payments']);
   });
 });
