@@ -20,12 +20,15 @@ export const incidentsUsage = `Usage:
 
 Environment: the deployed stack's settings (INCIDENT_TABLE, NOTIFICATION_TOPIC_ARN, ...; see the README).`;
 
-export const decisionUsage = (action: string) => `Usage: kms-warden ${action} INCIDENT [--by NAME] [--yes] [--json]
+export const decisionUsage = (
+  action: string,
+) => `Usage: kms-warden ${action} INCIDENT [--by NAME] [--account ID] [--yes] [--json]
 
 ${decisionText[decisionOf[action]!].risk}
 Without --yes, the command says what it would do and changes nothing. Recorded as decided by --by (default cli:$USER)
-through the CLI, audited and told to on-call like a decision by link. --json: the outcome as one JSON object
-({"incidentId", "action", "decided", "status", "detail", "complete"}).`;
+through the CLI, audited and told to on-call like a decision by link. --account: the account you mean to act in (in
+an organization, where the incident happened); an incident of another account is refused, nothing changed. --json:
+the outcome as one JSON object ({"incidentId", "action", "decided", "status", "detail", "complete"}).`;
 
 /** CLI verbs and the decision each makes. */
 export const decisionOf: Record<string, ApprovalAction> = {
@@ -186,6 +189,7 @@ export const decisionCommand =
       allowPositionals: true,
       options: {
         by: { type: 'string' },
+        account: { type: 'string' },
         yes: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -199,11 +203,21 @@ export const decisionCommand =
     }
     const [id] = positionals;
     if (!id) return usageError(io, verb, 'it needs an INCIDENT');
+    if (values.account !== undefined && !/^\d{12}$/.test(values.account))
+      return usageError(io, verb, `--account takes a 12-digit account id, not "${values.account}"`);
     const deps = operatorDecisionDeps(loadConfig());
     const incident = await deps.incidents.get(id);
     if (!incident) {
       io.err(`kms-warden ${verb}: no incident ${id}`);
       return 1;
+    }
+    // A decision acts where the incident happened: the operator says where they mean to act, and a mistyped incident
+    // id of another account changes nothing.
+    if (values.account !== undefined && incident.signal.source.accountId !== values.account) {
+      io.err(
+        `kms-warden ${verb}: ${id} happened in ${plainLine(whereText(incident))}, not in ${values.account}: nothing changed`,
+      );
+      return 2;
     }
     if (!values.yes) {
       report(

@@ -17,12 +17,14 @@ export const inventoryUsage = `Usage: kms-warden inventory KEY [--region R] [--j
 What KEY (an ARN, id or alias) protects, service by service: secrets, parameters, buckets and objects, tables,
 functions, volumes and snapshots, databases, file systems, clusters. Reads only.`;
 
-export const containUsage = `Usage: kms-warden contain KEY [--principal ARN] [--disable] [--by NAME] [--yes] [--region R] [--json]
+export const containUsage = `Usage: kms-warden contain KEY [--principal ARN] [--disable] [--by NAME] [--account ID] [--yes] [--region R]
+                           [--json]
 
 The manual isolation step: deny the principal every use of KEY in its policy, revoke its grants and grants held
 outside the account, quarantine the principal (its current sessions refused everything), and with --disable also
 disable KEY (every workload using it fails until it is enabled again). Without --yes: the plan, nothing changed.
 Recorded as an incident, told to on-call, and undone with: kms-warden release INCIDENT --yes
+--account: the account you mean to act in; a KEY of another account is refused, nothing changed.
 --json: the plan, then each step's outcome, as one JSON object ({"keyArn", "applied", "plan", "incidentId", "steps"}).`;
 
 export const inventoryCommand = async (argv: string[], io: CommandIo): Promise<number> => {
@@ -67,6 +69,7 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     options: {
       principal: { type: 'string' },
       disable: { type: 'boolean' },
+      account: { type: 'string' },
       by: { type: 'string' },
       yes: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -78,6 +81,12 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
     io.out(containUsage);
     return values.help ? 0 : 2;
   }
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+    io.err(
+      `kms-warden contain: --account takes a 12-digit account id, not "${values.account}". See kms-warden contain --help.`,
+    );
+    return 2;
+  }
   const config = loadConfig();
   const refused = values.principal
     ? principalRefusal(values.principal, config.responderRoles, config.accountId, config.breakGlassPrincipals)
@@ -88,6 +97,12 @@ export const containCommand = async (argv: string[], io: CommandIo): Promise<num
   }
   const { deps } = responderDeps(config);
   const keyArn = await keyReader().resolve(positionals[0], await cliRegion());
+  if (values.account !== undefined && accountOfKey(keyArn) !== values.account) {
+    io.err(
+      `kms-warden contain: ${keyArn} is a key of account ${accountOfKey(keyArn)}, not ${values.account}: nothing changed.`,
+    );
+    return 2;
+  }
   const now = new Date();
   const plan = planManualContainment({
     keyArn,

@@ -146,6 +146,12 @@ export const memberTemplate = (rules: readonly ForwardedRule[], rekeyStatements:
       AllowedPattern: '^[\\w+=,.@:/-]{2,1224}$',
       Description: 'The external id the central stack was given (memberExternalId)',
     },
+    OperatorRoleArns: {
+      Type: 'CommaDelimitedList',
+      Default: '',
+      Description:
+        'Role ARNs of the central account whose sessions may act here too: the people who run kms-warden decisions and contain from the CLI',
+    },
     BreakGlassPrincipals: {
       Type: 'CommaDelimitedList',
       Default: '',
@@ -161,6 +167,7 @@ export const memberTemplate = (rules: readonly ForwardedRule[], rekeyStatements:
     MakesMemberRole: {
       'Fn::And': [{ Condition: 'IsCentralRegion' }, { 'Fn::Not': [{ Condition: 'IsCentralAccount' }] }],
     },
+    HasOperatorRoles: { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': [',', ref('OperatorRoleArns')] }, ''] }] },
     HasBreakGlassPrincipals: {
       'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': [',', ref('BreakGlassPrincipals')] }, ''] }],
     },
@@ -235,6 +242,22 @@ export const memberTemplate = (rules: readonly ForwardedRule[], rekeyStatements:
               Condition: {
                 StringEquals: { 'sts:ExternalId': ref('ExternalId'), 'aws:PrincipalOrgID': ref('OrganizationId') },
               },
+            },
+            // The CLI's decisions and `contain` act with the operator's own identity, here through this role.
+            {
+              'Fn::If': [
+                'HasOperatorRoles',
+                {
+                  Sid: 'KmsWardenOperators',
+                  Effect: 'Allow',
+                  Principal: { AWS: ref('OperatorRoleArns') },
+                  Action: 'sts:AssumeRole',
+                  Condition: {
+                    StringEquals: { 'sts:ExternalId': ref('ExternalId'), 'aws:PrincipalOrgID': ref('OrganizationId') },
+                  },
+                },
+                ref('AWS::NoValue'),
+              ],
             },
           ],
         },

@@ -81,8 +81,16 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     const kms = new KMSClient({});
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
 
+    // Said to be for another account: refused, nothing changed.
+    const elsewhere = captured();
+    expect(await main(['disable', incidentId, '--account', '999988887777', '--yes'], elsewhere.io)).toBe(2);
+    expect(elsewhere.err[0]).toMatch(
+      new RegExp(`^kms-warden disable: ${incidentId} happened in \\d{12}, .+, not in 999988887777: nothing changed$`),
+    );
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
+
     const decided = captured();
-    expect(await main(['disable', incidentId, '--yes'], decided.io)).toBe(0);
+    expect(await main(['disable', incidentId, '--account', keyArn.split(':')[4]!, '--yes'], decided.io)).toBe(0);
     expect(decided.out[0]).toBe(`Disable key for ${incidentId}: ${keyArn} is disabled (now contained)`);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Disabled');
     expect((await incidents.get(incidentId))!.decisions).toEqual([

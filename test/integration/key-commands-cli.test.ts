@@ -91,6 +91,13 @@ describe('kms-warden inventory and contain, against moto', () => {
   });
 
   it('shows the plan without --yes, then isolates the principal and records an incident that release undoes', async () => {
+    const elsewhere = captured();
+    expect(
+      await main(['contain', keyArn, '--principal', suspect, '--account', '999988887777', '--yes'], elsewhere.io),
+    ).toBe(2);
+    expect(elsewhere.err[0]).toBe(
+      `kms-warden contain: ${keyArn} is a key of account ${keyArn.split(':')[4]}, not 999988887777: nothing changed.`,
+    );
     const dry = captured();
     expect(await main(['contain', keyArn, '--principal', suspect], dry.io)).toBe(0);
     expect(dry.out.at(-1)).toBe('Nothing changed. Run again with --yes to apply this plan.');

@@ -315,6 +315,13 @@ export class StrictAws {
     // The break-glass deny is a condition on a parameter the tests leave empty (BreakGlassPrincipals): not made.
     const role = {
       ...written,
+      // Likewise the operators' trust (OperatorRoleArns, left empty).
+      AssumeRolePolicyDocument: {
+        ...written.AssumeRolePolicyDocument,
+        Statement: [written.AssumeRolePolicyDocument.Statement]
+          .flat()
+          .filter((statement: Json) => !('Fn::If' in statement)),
+      },
       Policies: (written.Policies as Array<{ PolicyDocument: Json }>).map(({ PolicyDocument, ...rest }) => ({
         ...rest,
         PolicyDocument: {

@@ -97,8 +97,21 @@ describe('the member template', () => {
   });
 
   it('trusts exactly the central roles that may assume it, within the organization and with the external id', () => {
-    const trust = statementsOf(member.Resources.MemberRole.Properties.AssumeRolePolicyDocument);
+    const [trust, operators] = [
+      statementsOf(member.Resources.MemberRole.Properties.AssumeRolePolicyDocument).filter((s) => !('Fn::If' in s)),
+      statementsOf(member.Resources.MemberRole.Properties.AssumeRolePolicyDocument).filter((s) => 'Fn::If' in s),
+    ];
     expect(trust).toHaveLength(1);
+    // Operators' roles only when the stack instance names some, with the same conditions.
+    expect(operators).toEqual([
+      {
+        'Fn::If': [
+          'HasOperatorRoles',
+          expect.objectContaining({ Principal: { AWS: { Ref: 'OperatorRoleArns' } }, Condition: trust[0].Condition }),
+          { Ref: 'AWS::NoValue' },
+        ],
+      },
+    ]);
     const trusted = (resolveMember(trust[0].Principal.AWS) as string[]).sort();
     const acting = centralActingRoles
       .map((role) =>
