@@ -56,16 +56,26 @@ export class MissingPermissionError extends Error {
 
 const KMS = 'kms.amazonaws.com';
 
-const isAccessDenied = (error: unknown) => {
+const isAccessDenied = (error: unknown, alsoDenied: readonly string[]) => {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'AccessDeniedException' || name === 'AccessDenied' || $metadata?.httpStatusCode === 403;
+  return (
+    name === 'AccessDeniedException' ||
+    name === 'AccessDenied' ||
+    (name !== undefined && alsoDenied.includes(name)) ||
+    $metadata?.httpStatusCode === 403
+  );
 };
 
-const asking = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
+/** A call the caller may not be allowed to make: a refusal becomes MissingPermissionError, naming `action`. */
+export const asking = async <T>(
+  action: string,
+  call: () => Promise<T>,
+  alsoDenied: readonly string[] = [],
+): Promise<T> => {
   try {
     return await call();
   } catch (error) {
-    if (isAccessDenied(error)) throw new MissingPermissionError(action, { cause: error });
+    if (isAccessDenied(error, alsoDenied)) throw new MissingPermissionError(action, { cause: error });
     throw error;
   }
 };

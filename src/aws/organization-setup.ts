@@ -14,7 +14,7 @@ import {
   paginateListAccounts,
   type Account,
 } from '@aws-sdk/client-organizations';
-import { MissingPermissionError, type SetupCheck } from './account-setup';
+import { asking as askingOr, MissingPermissionError, type SetupCheck } from './account-setup';
 
 export interface OrganizationSetupClients {
   organizations: OrganizationsClient;
@@ -23,24 +23,9 @@ export interface OrganizationSetupClients {
   cloudTrail: CloudTrailClient;
 }
 
-const isAccessDenied = (error: unknown) => {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    name === 'AccessDeniedException' ||
-    name === 'AccessDenied' ||
-    name === 'AWSOrganizationsNotInUseException' ||
-    $metadata?.httpStatusCode === 403
-  );
-};
-
-const asking = async <T>(action: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (error) {
-    if (isAccessDenied(error)) throw new MissingPermissionError(action, { cause: error });
-    throw error;
-  }
-};
+/** Outside an organization, Organizations answers AWSOrganizationsNotInUseException: as good as a refusal here. */
+const asking = <T>(action: string, call: () => Promise<T>) =>
+  askingOr(action, call, ['AWSOrganizationsNotInUseException']);
 
 const denied = (check: string, what: string, error: MissingPermissionError): SetupCheck => ({
   check,

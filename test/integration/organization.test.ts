@@ -77,6 +77,18 @@ describe('organization mode: one responder, three accounts, against moto', () =>
     return { roleArn: Role!.Arn!, sessionName: 'mallory' };
   };
 
+  /** CloudTrail's record of a ScheduleKeyDeletion with the shortest window, as EventBridge delivers it. */
+  const deletionScheduled = (keyArn: string, caller: Caller) =>
+    viaEventBridge(
+      kmsApiCallRecord({
+        eventName: 'ScheduleKeyDeletion',
+        keyArn,
+        caller,
+        requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
+        responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
+      }),
+    );
+
   const incidentsOf = async (detector: string) => {
     const { Items = [] } = await new DynamoDBClient({}).send(new ScanCommand({ TableName: stack.incidentTable }));
     return Items.map((item) => unmarshall(item)).filter(
@@ -92,18 +104,7 @@ describe('organization mode: one responder, three accounts, against moto', () =>
     expect(keyArn).toContain(`:${payments.account}:key/`);
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
 
-    const outcome = await onKmsCall(
-      viaEventBridge(
-        kmsApiCallRecord({
-          eventName: 'ScheduleKeyDeletion',
-          keyArn,
-          caller: attacker,
-          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
-          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
-        }),
-      ),
-      localLambdaContext('onKmsApiCall'),
-    );
+    const outcome = await onKmsCall(deletionScheduled(keyArn, attacker), localLambdaContext('onKmsApiCall'));
 
     expect(outcome.incidents?.[0]?.status).toBe('contained');
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!.KeyState).toBe('Enabled');
@@ -262,18 +263,7 @@ describe('organization mode: one responder, three accounts, against moto', () =>
     const keyArn = KeyMetadata!.Arn!;
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
 
-    const outcome = await onKmsCall(
-      viaEventBridge(
-        kmsApiCallRecord({
-          eventName: 'ScheduleKeyDeletion',
-          keyArn,
-          caller: attacker,
-          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
-          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
-        }),
-      ),
-      localLambdaContext('onKmsApiCall'),
-    );
+    const outcome = await onKmsCall(deletionScheduled(keyArn, attacker), localLambdaContext('onKmsApiCall'));
 
     expect(outcome.status).toBe('responded');
     const [incident] = (await incidentsOf('key-deletion-scheduled')).filter((i) => i.keyArn === keyArn);
@@ -300,18 +290,7 @@ describe('organization mode: one responder, three accounts, against moto', () =>
       new CreateSecretCommand({ Name: 'payments/tokens', SecretString: 'tok', KmsKeyId: keyArn }),
     );
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId!, PendingWindowInDays: 7 }));
-    const contained = await onKmsCall(
-      viaEventBridge(
-        kmsApiCallRecord({
-          eventName: 'ScheduleKeyDeletion',
-          keyArn,
-          caller: attacker,
-          requestParameters: { keyId: keyArn, pendingWindowInDays: 7 },
-          responseElements: { keyId: keyArn, keyState: 'PendingDeletion', pendingWindowInDays: 7 },
-        }),
-      ),
-      localLambdaContext('onKmsApiCall'),
-    );
+    const contained = await onKmsCall(deletionScheduled(keyArn, attacker), localLambdaContext('onKmsApiCall'));
     const incidentId = contained.incidents![0]!.id;
     const incidents = new DynamoDbIncidentStore(
       DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
