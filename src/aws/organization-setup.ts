@@ -10,9 +10,13 @@ import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtr
 import { DescribeEventBusCommand, EventBridgeClient, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import {
   DescribeOrganizationCommand,
+  DescribePolicyCommand,
   OrganizationsClient,
   paginateListAccounts,
+  paginateListPolicies,
+  paginateListTargetsForPolicy,
   type Account,
+  type PolicyTargetSummary,
 } from '@aws-sdk/client-organizations';
 import { asking as askingOr, MissingPermissionError, type SetupCheck } from './account-setup';
 
@@ -49,6 +53,9 @@ export class OrganizationSetup {
   static readonly iamActions = [
     'organizations:DescribeOrganization',
     'organizations:ListAccounts',
+    'organizations:ListPolicies',
+    'organizations:DescribePolicy',
+    'organizations:ListTargetsForPolicy',
     'cloudformation:DescribeStackSet',
     'cloudformation:ListStackInstances',
     'events:DescribeEventBus',
@@ -76,6 +83,7 @@ export class OrganizationSetup {
     return [
       organization.check,
       ...(await this.stackSet(accounts, management)),
+      await this.serviceControlPolicy(),
       await this.organizationBus(id),
       await this.organizationTrail(),
     ];
@@ -188,6 +196,48 @@ export class OrganizationSetup {
             fix: 'npx kms-warden organization member-template > kms-warden-member.json, then create the StackSet (README, "Deploying to an organization")',
           },
         ];
+      throw error;
+    }
+  }
+
+  /**
+   * A service control policy guarding kms-warden's parts in member accounts (`kms-warden organization scp`), attached
+   * somewhere: without it, a member account's administrator can act through the member role unseen.
+   */
+  private async serviceControlPolicy(): Promise<SetupCheck> {
+    const check = 'service-control-policy';
+    const guarded = `kms-warden-member-${this.options.stage}`;
+    const client = this.clients.organizations;
+    const fix = `npx kms-warden organization scp --stage ${this.options.stage} > scp.json, then aws organizations create-policy --type SERVICE_CONTROL_POLICY --name kms-warden-${this.options.stage} --description kms-warden --content file://scp.json and attach-policy to the OUs the StackSet targets`;
+    try {
+      const targets = await asking('organizations:ListPolicies', async () => {
+        for await (const page of paginateListPolicies({ client }, { Filter: 'SERVICE_CONTROL_POLICY' }))
+          for (const summary of page.Policies ?? []) {
+            const { Policy } = await client.send(new DescribePolicyCommand({ PolicyId: summary.Id }));
+            if (!Policy?.Content?.includes(guarded)) continue;
+            const found: PolicyTargetSummary[] = [];
+            for await (const listed of paginateListTargetsForPolicy({ client }, { PolicyId: summary.Id }))
+              found.push(...(listed.Targets ?? []));
+            return { name: summary.Name, found };
+          }
+        return undefined;
+      });
+      if (!targets)
+        return { check, ok: false, detail: `no service control policy guards ${guarded} and its forwarders`, fix };
+      if (targets.found.length === 0)
+        return {
+          check,
+          ok: false,
+          detail: `service control policy ${targets.name} guards kms-warden but is attached nowhere`,
+          fix,
+        };
+      return {
+        check,
+        ok: true,
+        detail: `service control policy ${targets.name} guards kms-warden's member parts, attached to ${targets.found.map((t) => `${t.Type} ${t.Name ?? t.TargetId}`).join(', ')}`,
+      };
+    } catch (error) {
+      if (error instanceof MissingPermissionError) return denied(check, 'read service control policies', error);
       throw error;
     }
   }

@@ -20,10 +20,12 @@ With --organization, from the central account (the management account or a deleg
   member-stackset   the member StackSet deploys itself to accounts that join, and every active account but the
                     management one has a current, successful member stack in every Region of --regions (its
                     forwarding rules there, and in the central Region its member role)
+  service-control-policy  a service control policy from kms-warden organization scp is attached somewhere
   organization-bus  the central organization bus admits the organization (aws:PrincipalOrgID)
   organization-trail a multi-Region organization trail logs every account's management events
 It only reads: cloudformation:DescribeStackSet and ListStackInstances, events:DescribeEventBus,
-cloudtrail:DescribeTrails, and the two Organizations calls.
+cloudtrail:DescribeTrails, and organizations:DescribeOrganization, ListAccounts, ListPolicies, DescribePolicy and
+ListTargetsForPolicy.
 
 Options:
   --stage STAGE   the deployed stage (default: serverless.yml's, dev)

@@ -8,7 +8,13 @@ import {
 import { CloudTrailClient, CreateTrailCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
-import { ListRootsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  ListRootsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { serviceControlPolicy } from '../../src/organization/service-control-policy';
 import { main } from '../../src/cli/main';
 import { captured } from '../support/captured-io';
 import { useMoto } from '../support/moto';
@@ -51,7 +57,7 @@ describe('kms-warden doctor --organization, against moto', () => {
     await cloudFormation().send(new DescribeStackSetOperationCommand({ StackSetName: stackSet, OperationId }));
   };
 
-  it('says what is missing, then nothing once the StackSet, the bus and the organization trail are there', async () => {
+  it('says what is missing, then nothing once the StackSet, the SCP, the bus and the organization trail are there', async () => {
     const first = await doctor('--regions', 'us-east-1,eu-west-1');
     expect(first.code).toBe(1);
     expect(first.checks[0]).toMatchObject({ check: 'organization', ok: true });
@@ -61,6 +67,7 @@ describe('kms-warden doctor --organization, against moto', () => {
       detail: `no StackSet ${stackSet}: no member account forwards events or lets kms-warden act in it`,
     });
     expect(first.checks.find((c) => c.check === 'organization-bus')).toMatchObject({ ok: false });
+    expect(first.checks.find((c) => c.check === 'service-control-policy')).toMatchObject({ ok: false });
     expect(first.checks.find((c) => c.check === 'organization-trail')).toMatchObject({ ok: false });
 
     const template = memberTemplateOfRepository();
@@ -111,6 +118,21 @@ describe('kms-warden doctor --organization, against moto', () => {
         IsOrganizationTrail: true,
         IsMultiRegionTrail: true,
       }),
+    );
+
+    // The service control policy kms-warden prints, attached to the organization's root.
+    const organizations = new OrganizationsClient({});
+    const { Policy } = await organizations.send(
+      new CreatePolicyCommand({
+        Name: `kms-warden-${stage}`,
+        Description: 'kms-warden',
+        Type: 'SERVICE_CONTROL_POLICY',
+        Content: JSON.stringify(serviceControlPolicy(stage)),
+      }),
+    );
+    const { Roots = [] } = await organizations.send(new ListRootsCommand({}));
+    await organizations.send(
+      new AttachPolicyCommand({ PolicyId: Policy!.PolicySummary!.Id!, TargetId: Roots[0]!.Id! }),
     );
 
     const third = await doctor('--regions', 'us-east-1,eu-west-1');

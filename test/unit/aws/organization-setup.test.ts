@@ -7,7 +7,10 @@ import { CloudTrailClient, DescribeTrailsCommand } from '@aws-sdk/client-cloudtr
 import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   DescribeOrganizationCommand,
+  DescribePolicyCommand,
   ListAccountsCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
   OrganizationsClient,
   OrganizationsServiceException,
 } from '@aws-sdk/client-organizations';
@@ -51,6 +54,21 @@ beforeEach(() => {
   cloudTrail.on(DescribeTrailsCommand).resolves({
     trailList: [{ Name: 'org', IsOrganizationTrail: true, IsMultiRegionTrail: true, HomeRegion: 'us-east-1' }],
   });
+  organizations.on(ListPoliciesCommand).resolves({
+    Policies: [
+      { Id: 'p-other', Name: 'deny-regions' },
+      { Id: 'p-kw', Name: 'kms-warden-prod' },
+    ],
+  });
+  organizations
+    .on(DescribePolicyCommand, { PolicyId: 'p-other' })
+    .resolves({ Policy: { Content: '{"Statement":[]}' } });
+  organizations
+    .on(DescribePolicyCommand, { PolicyId: 'p-kw' })
+    .resolves({ Policy: { Content: JSON.stringify({ Resource: 'arn:*:iam::*:role/*kms-warden-member-prod' }) } });
+  organizations
+    .on(ListTargetsForPolicyCommand)
+    .resolves({ Targets: [{ TargetId: 'r-ab12', Name: 'Root', Type: 'ROOT' }] });
 });
 
 describe('kms-warden doctor --organization', () => {
@@ -125,5 +143,24 @@ describe('kms-warden doctor --organization', () => {
     cloudTrail.on(DescribeTrailsCommand).resolves({ trailList: [{ Name: 'account-only', IsMultiRegionTrail: true }] });
     const failing = (await setup().all()).filter((c) => !c.ok).map((c) => c.check);
     expect(failing).toEqual(['member-stackset', 'member-stackset', 'organization-bus', 'organization-trail']);
+  });
+
+  it("names the service control policy guarding kms-warden's member parts, and says when none is attached", async () => {
+    cloudFormation.on(ListStackInstancesCommand).resolves({ Summaries: [] });
+    const attached = (await setup().all()).find((c) => c.check === 'service-control-policy');
+    expect(attached).toMatchObject({ ok: true, detail: expect.stringContaining('kms-warden-prod') });
+    expect(attached!.detail).toContain('ROOT Root');
+    organizations.on(ListTargetsForPolicyCommand).resolves({ Targets: [] });
+    expect((await setup().all()).find((c) => c.check === 'service-control-policy')).toMatchObject({
+      ok: false,
+      detail: 'service control policy kms-warden-prod guards kms-warden but is attached nowhere',
+    });
+    organizations.on(ListPoliciesCommand).resolves({ Policies: [{ Id: 'p-other', Name: 'deny-regions' }] });
+    const none = (await setup().all()).find((c) => c.check === 'service-control-policy');
+    expect(none).toMatchObject({
+      ok: false,
+      detail: 'no service control policy guards kms-warden-member-prod and its forwarders',
+    });
+    expect(none!.fix).toContain('npx kms-warden organization scp --stage prod');
   });
 });
