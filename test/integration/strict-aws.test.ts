@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { readFileSync } from 'node:fs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { ListAccountsCommand, ListPoliciesCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CloudFormationClient, CreateStackSetCommand, DescribeStackSetCommand } from '@aws-sdk/client-cloudformation';
 import type { MemberAccount } from '../support/strict-aws/harness';
 import {
@@ -756,7 +756,7 @@ describe('the strict AWS layer, in an organization', () => {
     expect(await refusal(assume(sts, { DurationSeconds: 7200 }))).toMatch(/^ValidationError: .*role chaining/);
   });
 
-  it('organizations-list-accounts: the management account lists them; a member account and a page over 20 are refused', async () => {
+  it('organizations-management-reads: the management account lists them; a member account and a page over 20 are refused', async () => {
     const central = await moto.asFunction('onKmsApiCall', () => new OrganizationsClient(clientSettings()));
     const { Accounts = [] } = await central.send(new ListAccountsCommand({ MaxResults: 20 }));
     expect(Accounts.map((a) => a.Id).sort()).toEqual([account, payments.account].sort());
@@ -765,6 +765,13 @@ describe('the strict AWS layer, in an organization', () => {
     expect(await refusal(memberAdmin.send(new ListAccountsCommand({})))).toBe(
       "AccessDeniedException: You don't have permissions to access this resource.",
     );
+    expect(await refusal(memberAdmin.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' })))).toBe(
+      "AccessDeniedException: You don't have permissions to access this resource.",
+    );
+    // The management account's administrator (the test) may read its policies.
+    expect(
+      await refusal(new OrganizationsClient({}).send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))),
+    ).toBe('accepted');
   });
 
   it('cloudformation-stackset-auto-deployment: kept and shown for a service-managed StackSet, refused where AWS refuses it', async () => {

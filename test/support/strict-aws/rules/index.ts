@@ -14,7 +14,7 @@ import { kmsTagsPerKey } from './kms-tags-per-key';
 import type { StrictRule } from './rule';
 import { secretsManagerManagedSecrets } from './secretsmanager-managed-secrets';
 import { snsPublishLimits } from './sns-publish-limits';
-import { organizationsListAccounts } from './organizations-list-accounts';
+import { organizationsManagementReads } from './organizations-management-reads';
 import { stsAssumeRoleTrust } from './sts-assume-role-trust';
 import { cloudFormationStackSetAutoDeployment } from './cloudformation-stackset-auto-deployment';
 
@@ -36,6 +36,6 @@ export const strictRules: readonly StrictRule[] = [
   snsPublishLimits,
   dynamodbExpressionLimits,
   stsAssumeRoleTrust,
-  organizationsListAccounts,
+  organizationsManagementReads,
   cloudFormationStackSetAutoDeployment,
 ];
