@@ -3,7 +3,7 @@ import type { MemberSessions } from '../aws/member-sessions';
 import type { Config } from '../config';
 import { partitionOf } from '../events/accounts';
 import type { OrganizationDirectory } from '../organization/directory';
-import { memberRoleArn, type MemberRole } from '../organization/member-role';
+import { memberRoleArn } from '../organization/member-role';
 import { onFirstUse } from './on-first-use';
 import { NotAnOrganizationAccountError } from '../errors';
 
@@ -11,8 +11,6 @@ import { NotAnOrganizationAccountError } from '../errors';
 export interface MemberAccess {
   /** The account the function runs in (the central account). */
   home: string;
-  role: MemberRole;
-  partition: string;
   /**
    * The settings of a client that acts in `account` for `purpose` (an incident id, or the function's name): the
    * function's own in its own account (or when no account is named), a session of the member role elsewhere.
@@ -50,8 +48,6 @@ export const memberAccess = (config: Config, settings: ClientSettings): MemberAc
   };
   return {
     home,
-    role,
-    partition,
     settingsIn: (account, purpose) =>
       !account || account === home ? settings : { ...settings, credentials: () => memberSession(account, purpose) },
     directory,

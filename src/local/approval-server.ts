@@ -1,5 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { localLambdaContext } from './lambda-context';
 
 type HttpHandler = (
   event: unknown,
@@ -60,5 +63,36 @@ export const serveApprovals = async (
   return {
     url: `http://127.0.0.1:${port}/approvals/`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+/**
+ * The local demo's approval endpoint and its signing secret: served at once (messages carry links to it), answered by
+ * the route the demo gives it once the approval deps exist.
+ */
+export const serveDemoApprovals = async (stage: string) => {
+  let route: HttpHandler | undefined;
+  const served = await serveApprovals(
+    (event, context) => route!(event, context),
+    () => localLambdaContext('approvals'),
+  );
+  let ARN: string | undefined;
+  try {
+    ({ ARN } = await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({
+        Name: `kms-warden/${stage}/approval-signing`,
+        SecretString: randomBytes(32).toString('hex'),
+      }),
+    ));
+  } catch (error) {
+    await served.close();
+    throw error;
+  }
+  return {
+    ...served,
+    secretArn: ARN!,
+    answerWith: (handler: (event: unknown) => ReturnType<HttpHandler>) => {
+      route = (event) => handler(event);
+    },
   };
 };

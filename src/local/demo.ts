@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import {
   CreateAliasCommand,
@@ -65,7 +64,7 @@ import {
   type DemoApprovalDeps,
 } from '../composition/local-demo';
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
-import { serveApprovals } from './approval-server';
+import { serveDemoApprovals } from './approval-server';
 import { runOrganizationDemo } from './organization-demo';
 
 /** The attacks the demo can play; the last step of each is the key's scheduled deletion, which is then re-keyed. */
@@ -126,25 +125,14 @@ export const runLocalDemo = async (
     }
   }
 
+  const stage = `demo${Date.now().toString(36)}`;
   // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
-  let route:
-    ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
-  const approvals = await serveApprovals(
-    (event) => route!(event),
-    () => localLambdaContext('approvals'),
-  );
+  const approvals = await serveDemoApprovals(stage);
 
   try {
-    const stage = `demo${Date.now().toString(36)}`;
     const stack = await provisionResponderStack(stage);
-    const { ARN: approvalSecretArn } = await new SecretsManagerClient({}).send(
-      new CreateSecretCommand({
-        Name: `kms-warden/${stage}/approval-signing`,
-        SecretString: randomBytes(32).toString('hex'),
-      }),
-    );
     Object.assign(process.env, responderEnvironment(stack, { keyAdministrators }), {
-      APPROVAL_SECRET_ARN: approvalSecretArn,
+      APPROVAL_SECRET_ARN: approvals.secretArn,
       APPROVALS_URL: approvals.url,
       // A demo cannot wait an hour for the old key to settle.
       REKEY_SETTLE_MINUTES: '0',
@@ -416,7 +404,7 @@ export const runLocalDemo = async (
       onState: (_id, state) => say('rekey-state', `re-key workflow: ${state}`, { state }),
     });
     const deps = demoApprovalDeps(config, workflow);
-    route = approvalRoute(deps);
+    approvals.answerWith(approvalRoute(deps));
     // Waits end when the run fails, and (never waiting for a person) after a few minutes at most.
     const watch: Watch = { failure: undefined, deadline: options.autoApprove ? Date.now() + 5 * 60_000 : undefined };
     const rekeyed = await decide(incidentId, 'approve-rekey', {

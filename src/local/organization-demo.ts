@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { memberTemplateOfRepository } from './member-template-source';
 import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CreateEventBusCommand, EventBridgeClient, PutPermissionCommand } from '@aws-sdk/client-eventbridge';
@@ -27,7 +26,7 @@ import type { CloudTrailRecord } from '../events/cloudtrail-record';
 import { accountOfKey, accountOfPrincipal } from '../events/accounts';
 import type { Incident } from '../incidents/incident';
 import { decisionLinks } from '../notify/decision-links';
-import { serveApprovals } from './approval-server';
+import { serveDemoApprovals } from './approval-server';
 import { kmsApiCallRecord, type Caller } from './cloudtrail-records';
 import { LocalEventRouter } from './event-router';
 import { localLambdaContext } from './lambda-context';
@@ -108,14 +107,9 @@ export const runOrganizationDemo = async (options: {
   say: Say;
 }): Promise<{ incidentId: string; keyState: string; failed?: boolean }> => {
   const { say } = options;
-  let route:
-    ((event: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body?: string }>) | undefined;
-  const approvals = await serveApprovals(
-    (event) => route!(event),
-    () => localLambdaContext('approvals'),
-  );
+  const stage = `org${Date.now().toString(36)}`;
+  const approvals = await serveDemoApprovals(stage);
   try {
-    const stage = `org${Date.now().toString(36)}`;
     const organizations = new OrganizationsClient({ region: region() });
     const { Organization } = await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const members: Record<'payments' | 'analytics', string> = { payments: '', analytics: '' };
@@ -133,14 +127,8 @@ export const runOrganizationDemo = async (options: {
 
     // The central stack, organization mode: its table, topic and queue, the organization bus and its rules.
     const stack = await provisionResponderStack(stage);
-    const { ARN: approvalSecretArn } = await new SecretsManagerClient({}).send(
-      new CreateSecretCommand({
-        Name: `kms-warden/${stage}/approval-signing`,
-        SecretString: randomBytes(32).toString('hex'),
-      }),
-    );
     Object.assign(process.env, responderEnvironment(stack), {
-      APPROVAL_SECRET_ARN: approvalSecretArn,
+      APPROVAL_SECRET_ARN: approvals.secretArn,
       APPROVALS_URL: approvals.url,
       ACCOUNT_ID: central,
       MEMBER_ROLE: `/kms-warden/kms-warden-member-${stage}`,
@@ -380,7 +368,7 @@ export const runOrganizationDemo = async (options: {
       onState: (_id, state) => say('rekey-state', `re-key workflow: ${state}`, { state }),
     });
     const deps = demoApprovalDeps(config, workflow);
-    route = approvalRoute(deps);
+    approvals.answerWith(approvalRoute(deps));
     const linkFor = async (id: string, action: string) =>
       (
         await decisionLinks(
