@@ -25,6 +25,7 @@ import {
   boundedProgress,
   containmentSucceeded,
   incidentBounds,
+  placeInStory,
   type CarriedOut,
   type Decision,
   type Incident,
@@ -35,7 +36,14 @@ import {
   type SignalEntry,
   type TimelineEntry,
 } from '../incidents/incident';
-import type { AttachResult, IncidentStore, OpenResult } from '../incidents/incident-store';
+import {
+  raisedBy,
+  storyFieldsOf,
+  type AttachResult,
+  type IncidentStore,
+  type OpenResult,
+  type StoryChange,
+} from '../incidents/incident-store';
 import {
   decisionRules,
   isActive,
@@ -89,6 +97,9 @@ const resourceWriters = 8;
 const notAcknowledged = 'attribute_not_exists(pk) OR #status <> :acknowledged';
 /** The item naming the incident that holds a group (key, principal, family) while it is active. */
 const groupKeyOf = (group: string) => ({ pk: `GROUP#${group}`, sk: 'HOLDER' });
+/** The item naming the incident that took a signal (detector#eventId): a signal is handled by one incident, ever. */
+const claimKeyOf = (signalId: string) => ({ pk: `SIGNAL#${signalId}`, sk: 'CLAIM' });
+const unclaimed = 'attribute_not_exists(pk)';
 
 const toIncident = (item: Record<string, unknown>): Incident => {
   const { pk: _pk, sk: _sk, lastWriteId: _lastWriteId, onceTaken, ...incident } = item;
@@ -114,9 +125,20 @@ export class DynamoDbIncidentStore implements IncidentStore {
   ) {}
 
   async open(incident: Incident): Promise<OpenResult> {
-    // The incident and its group's holder are written together: two signals of one group racing make one incident.
+    // The incident, its signal's claim and its group's holder are written together: two signals of one group racing
+    // make one incident, and a signal another incident took (attached to it) is never taken again.
     let staleHolder: string | undefined;
+    // A late event, before the story holding the group: an incident of its own, the group left to the story.
+    let holdsGroup = true;
     const writeId = randomUUID();
+    const claims = incident.signalIds.map((signalId) => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { ...claimKeyOf(signalId), incidentId: incident.id, expiresAt: this.claimExpiry(incident.createdAt) },
+        ConditionExpression: unclaimed,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    }));
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         await this.documents.send(
@@ -130,29 +152,37 @@ export class DynamoDbIncidentStore implements IncidentStore {
                   ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
               },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...groupKeyOf(incident.group),
-                    incidentId: incident.id,
-                    since: incident.createdAt,
-                    expiresAt: expiresAfter(incident.createdAt, this.retentionDays),
-                  },
-                  // Named condition: nobody holds the group, or the holder found inactive still does (no one took
-                  // over).
-                  ConditionExpression: staleHolder ? heldBy : heldByNobody,
-                  ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
+              ...claims,
+              ...(holdsGroup
+                ? [
+                    {
+                      Put: {
+                        TableName: this.tableName,
+                        Item: {
+                          ...groupKeyOf(incident.group),
+                          incidentId: incident.id,
+                          since: incident.createdAt,
+                          expiresAt: expiresAfter(incident.createdAt, this.retentionDays),
+                        },
+                        // Named condition: nobody holds the group, or the holder found inactive (or its story over)
+                        // still does (no one took over).
+                        ConditionExpression: staleHolder ? heldBy : heldByNobody,
+                        ...(staleHolder ? { ExpressionAttributeValues: { ':holder': staleHolder } } : {}),
+                        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+                      },
+                    },
+                  ]
+                : []),
             ],
           }),
         );
         return { outcome: 'created', incident };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
-        const [ownReason, groupReason] = error.CancellationReasons ?? [];
+        const reasons = error.CancellationReasons ?? [];
+        const [ownReason] = reasons;
+        const claimReasons = reasons.slice(1, 1 + claims.length);
+        const groupReason = reasons[1 + claims.length];
         if (ownReason?.Code === 'ConditionalCheckFailed') {
           const found = oldItemOf(ownReason);
           const existing = found.current ?? (await this.get(incident.id));
@@ -161,6 +191,16 @@ export class DynamoDbIncidentStore implements IncidentStore {
           if (found.lastWriteId === writeId) return { outcome: 'created', incident: existing };
           return { outcome: 'exists', incident: existing };
         }
+        const claimed = claimReasons.find((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (claimed) {
+          // The signal is another incident's already (attached to a story): it is handled there, never twice.
+          const ownerId = claimed.Item ? (unmarshall(claimed.Item).incidentId as string) : undefined;
+          const owner = ownerId === undefined ? undefined : await this.get(ownerId);
+          if (!owner) throw new StateConflictError(incident.id, undefined, { cause: error });
+          return owner.id === incident.id
+            ? { outcome: 'exists', incident: owner }
+            : { outcome: 'grouped', incident: owner };
+        }
         // A TransactionConflict (another writer at the same moment) is thrown: Lambda retries the event.
         if (groupReason?.Code !== 'ConditionalCheckFailed') throw error;
         const holderId = groupReason.Item
@@ -168,18 +208,27 @@ export class DynamoDbIncidentStore implements IncidentStore {
           : await this.holderOf(incident.group);
         const holder = holderId === undefined ? undefined : await this.get(holderId);
         if (holder && holder.id === incident.id) return { outcome: 'exists', incident: holder };
-        // A signal the ended holder already had, delivered again: it is that incident's, not a new one's.
+        // A signal the ended holder already had (from before claims were written), delivered again: that incident's.
         if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId)))
-          return { outcome: 'exists', incident: holder };
-        // An active holder with room takes the signal. One that holds as many signals as an incident may keeps its
-        // own, and a new incident takes the group over from it (the item stays under DynamoDB's 400 KB).
-        if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
           return { outcome: 'grouped', incident: holder };
-        // Released, closed, expired or full: the group is free; take it over from that holder.
-        staleHolder = holderId;
+        const place = holder ? placeInStory(holder, incident) : 'after';
+        const active = holder !== undefined && isActive(holder.status);
+        // An active story with room, within whose window the signal falls, takes the signal. One that holds as many
+        // signals as an incident may keeps its own, and a new incident takes the group over from it (the item stays
+        // under DynamoDB's 400 KB).
+        if (active && place === 'within' && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
+          return { outcome: 'grouped', incident: holder };
+        if (active && place === 'before') holdsGroup = false;
+        // Released, closed, expired, full or its story over: the group is free; take it over from that holder.
+        else staleHolder = holderId;
       }
     }
     throw new StateConflictError(incident.id, undefined);
+  }
+
+  /** A signal's claim lasts as long as a released incident is kept: redeliveries come within hours. */
+  private claimExpiry(at: string) {
+    return expiresAfter(at, this.retentionDays);
   }
 
   private async holderOf(group: string): Promise<string | undefined> {
@@ -195,33 +244,88 @@ export class DynamoDbIncidentStore implements IncidentStore {
     steps: PlannedAction[],
     planLength: number,
     at: string,
+    story?: StoryChange,
   ): Promise<AttachResult> {
     const names = attachable.map((_, i) => `:active${i}`);
     const pending: ActionResult[] = steps.map(() => ({ outcome: 'pending', reason: 'recorded before it runs' }));
-    const written = await this.update(id, {
-      // Not updatedAt: a new signal is no decision, and must not reset how long one has been waiting.
-      UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${appendTimeline}`,
-      // Named condition: the signal is not attached yet; the incident is active; and its plan is the one read, each
-      // step with a result, so the new steps' results line up with them.
-      ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND size(signalIds) < :maxSignals AND #status IN (${names.join(', ')}) AND size(#plan) = :planLength AND attribute_exists(#results) AND size(#results) = :planLength`,
-      // PLAN is one of DynamoDB's reserved words.
-      ExpressionAttributeNames: { '#status': 'status', '#plan': 'plan', '#results': 'results' },
-      ExpressionAttributeValues: {
-        ...Object.fromEntries(attachable.map((status, i) => [names[i]!, status])),
-        ':entry': [{ ...entry, planFrom: planLength, planSteps: steps.length }],
-        ':signalIds': [entry.id],
-        ':signalId': entry.id,
-        ':steps': steps,
-        ':pending': pending,
-        ':planLength': planLength,
-        ':maxSignals': incidentBounds.maxSignalsPerIncident,
-        ':at': at,
-        ...timelineValues({ at, what: attachNote(entry, steps.length) }),
-      },
-    });
-    if (written.ok) return { attached: true, incident: written.incident };
-    if (written.current?.signalIds.includes(entry.id)) return { attached: false, incident: written.current };
-    throw new StateConflictError(id, written.current ?? (await this.get(id)), { cause: written.error });
+    const storyFields = story ? storyFieldsOf(story) : {};
+    const storySets = Object.keys(storyFields).map((field) => `#story_${field} = :story_${field}`);
+    const writeId = randomUUID();
+    const note = attachNote(entry, steps.length, story && raisedBy(story));
+    try {
+      await this.documents.send(
+        new TransactWriteCommand({
+          // The same token on the SDK's own retries: a transaction AWS already applied is not applied again.
+          ClientRequestToken: writeId,
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keyOf(id),
+                // Not updatedAt: a new signal is no decision, and must not reset how long one has been waiting.
+                UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${[...storySets, appendTimeline].join(', ')}, #lastWriteId = :writeId`,
+                // Named condition: the signal is not attached yet; the incident is active; and its plan is the one
+                // read, each step with a result, so the new steps' results line up with them; and, with a story, it
+                // has the signals the story was computed from.
+                ConditionExpression: `${exists} AND NOT contains(signalIds, :signalId) AND size(signalIds) < :maxSignals AND #status IN (${names.join(', ')}) AND size(#plan) = :planLength AND attribute_exists(#results) AND size(#results) = :planLength${story ? ' AND size(signalIds) = :signalCount' : ''}`,
+                // PLAN is one of DynamoDB's reserved words.
+                ExpressionAttributeNames: {
+                  '#status': 'status',
+                  '#plan': 'plan',
+                  '#results': 'results',
+                  '#lastWriteId': 'lastWriteId',
+                  ...Object.fromEntries(Object.keys(storyFields).map((field) => [`#story_${field}`, field])),
+                },
+                ExpressionAttributeValues: {
+                  ...Object.fromEntries(attachable.map((status, i) => [names[i]!, status])),
+                  ':entry': [{ ...entry, planFrom: planLength, planSteps: steps.length }],
+                  ':signalIds': [entry.id],
+                  ':signalId': entry.id,
+                  ':steps': steps,
+                  ':pending': pending,
+                  ':planLength': planLength,
+                  ':maxSignals': incidentBounds.maxSignalsPerIncident,
+                  ':at': at,
+                  ':writeId': writeId,
+                  ...(story ? { ':signalCount': story.signalCount } : {}),
+                  ...Object.fromEntries(
+                    Object.entries(storyFields).map(([field, value]) => [`:story_${field}`, value]),
+                  ),
+                  ...timelineValues({ at, what: note }),
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...claimKeyOf(entry.id), incidentId: id, expiresAt: this.claimExpiry(at) },
+                ConditionExpression: unclaimed,
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [incidentReason, claimReason] = error.CancellationReasons ?? [];
+      if (incidentReason?.Code === 'ConditionalCheckFailed') {
+        const found = oldItemOf(incidentReason);
+        if (found.current?.signalIds.includes(entry.id)) return { attached: false, incident: found.current };
+        throw new StateConflictError(id, found.current ?? (await this.get(id)), { cause: error });
+      }
+      if (claimReason?.Code === 'ConditionalCheckFailed') {
+        // Another incident took this signal first (a redelivery racing, or an earlier story): it is handled there.
+        const ownerId = claimReason.Item ? (unmarshall(claimReason.Item).incidentId as string) : undefined;
+        const owner = ownerId === undefined ? undefined : await this.get(ownerId);
+        if (owner) return { attached: false, incident: owner };
+      }
+      throw error;
+    }
+    const attached = await this.get(id);
+    if (!attached) throw new StateConflictError(id, undefined);
+    return { attached: true, incident: attached };
   }
 
   async recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident> {

@@ -31,6 +31,11 @@ export interface Thresholds {
    * for approval. 7 is where GuardDuty's High begins (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html).
    */
   guardDutyQuarantineSeverity: number;
+  /**
+   * Hours between one principal's signals for them to be one story (one incident): measured on the events' own times,
+   * so replay groups as the live path does.
+   */
+  correlationWindowHours: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -40,6 +45,7 @@ export const defaultThresholds: Thresholds = {
   usageSpike: { factor: 10, minimumCalls: 1000 },
   guardDutyMinimumSeverity: 4,
   guardDutyQuarantineSeverity: 7,
+  correlationWindowHours: 6,
 };
 
 export const defaultDetectionSettings: DetectionSettings = {
@@ -47,6 +53,14 @@ export const defaultDetectionSettings: DetectionSettings = {
   trustedAccounts: [],
   thresholds: defaultThresholds,
 };
+
+/**
+ * The steps of an attack on keys, in the order an attacker takes them: finding keys, using a stolen credential,
+ * handing access out, weakening protection, destroying. One principal's signals within the correlation window are
+ * one story, whose severity follows the stages it reached (incidents/story).
+ */
+export type AttackStage =
+  'reconnaissance' | 'credential-use' | 'access-handed-out' | 'defence-weakened' | 'destruction';
 
 /** What a detector says about one event; the engine turns it into a Signal. */
 export interface Detection {
@@ -134,6 +148,8 @@ interface DetectionInfo<Id extends string> {
   title: string;
   severity: Severity;
   mitre: readonly string[];
+  /** Where its signal sits in an attack: a story's severity rises as its steps reach later stages (incidents/story). */
+  stage: AttackStage;
   /** How its signal is answered. Required: a detection without a response does not compile. */
   respond: Playbook;
   /** What the pipeline gathers for `respond`. */

@@ -7,6 +7,7 @@ import {
   boundedProgress,
   containmentSucceeded,
   incidentBounds,
+  placeInStory,
   type CarriedOut,
   type Decision,
   type Incident,
@@ -19,7 +20,8 @@ import {
 } from './incident';
 import { canMove, decisionRules, isActive, rekeyingStatuses } from './lifecycle';
 import { expiresAfter } from './retention';
-import type { AttachResult, IncidentStore, OpenResult } from './incident-store';
+import type { AttachResult, IncidentStore, OpenResult, StoryChange } from './incident-store';
+import { raisedBy, storyFieldsOf } from './incident-store';
 import type { DecisionAction, IncidentStatus } from './lifecycle';
 import { containmentNote, decisionNote, attachNote } from './timeline';
 
@@ -31,16 +33,29 @@ export class InMemoryIncidentStore implements IncidentStore {
   /** Group -> the incident holding it. */
   readonly groups = new Map<string, string>();
 
+  /** Signal id -> the incident that took it (the DynamoDB store's SIGNAL# claim items). */
+  readonly claims = new Map<string, string>();
+
   async open(incident: Incident): Promise<OpenResult> {
     const existing = this.incidents.get(incident.id);
     if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
+    const claimedBy = this.incidents.get(this.claims.get(incident.signalIds[0] ?? '') ?? '');
+    if (claimedBy) return { outcome: 'grouped', incident: structuredClone(claimedBy) };
     const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
-    if (holder && isActive(holder.status) && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
+    const place = holder ? placeInStory(holder, incident) : 'after';
+    if (
+      holder &&
+      place === 'within' &&
+      isActive(holder.status) &&
+      holder.signalIds.length < incidentBounds.maxSignalsPerIncident
+    )
       return { outcome: 'grouped', incident: structuredClone(holder) };
     if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId)))
       return { outcome: 'exists', incident: structuredClone(holder) };
     this.incidents.set(incident.id, structuredClone(incident));
-    this.groups.set(incident.group, incident.id);
+    for (const signalId of incident.signalIds) this.claims.set(signalId, incident.id);
+    // A late event (before the holder's story) is an incident of its own; the group stays with the story.
+    if (!holder || place !== 'before' || !isActive(holder.status)) this.groups.set(incident.group, incident.id);
     return { outcome: 'created', incident };
   }
 
@@ -50,13 +65,17 @@ export class InMemoryIncidentStore implements IncidentStore {
     steps: PlannedAction[],
     planLength: number,
     at: string,
+    story?: StoryChange,
   ): Promise<AttachResult> {
     const current = this.incidents.get(id);
     if (current?.signalIds.includes(entry.id)) return { attached: false, incident: structuredClone(current) };
+    const claimedBy = this.incidents.get(this.claims.get(entry.id) ?? '');
+    if (claimedBy) return { attached: false, incident: structuredClone(claimedBy) };
     const aligned = current?.plan.length === planLength && current.results?.length === planLength;
     if (
       !current ||
       !aligned ||
+      (story && current.signalIds.length !== story.signalCount) ||
       !isActive(current.status) ||
       current.status === 'rejected' ||
       current.signalIds.length >= incidentBounds.maxSignalsPerIncident
@@ -72,8 +91,13 @@ export class InMemoryIncidentStore implements IncidentStore {
         ...steps.map((): ActionResult => ({ outcome: 'pending', reason: 'recorded before it runs' })),
       ],
       lastSeenAt: at,
+      ...(story ? storyFieldsOf(story) : {}),
     };
-    return { attached: true, incident: this.put(next, { at, what: attachNote(entry, steps.length) }) };
+    this.claims.set(entry.id, id);
+    return {
+      attached: true,
+      incident: this.put(next, { at, what: attachNote(entry, steps.length, story && raisedBy(story)) }),
+    };
   }
 
   async recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident> {

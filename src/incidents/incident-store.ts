@@ -1,5 +1,5 @@
 import type { ActionResult } from '../actions/action';
-import type { Signal } from '../detections/detection';
+import type { Severity, Signal } from '../detections/detection';
 import type { PlannedAction } from '../actions';
 import type {
   CarriedOut,
@@ -20,14 +20,38 @@ export type OpenResult =
   /** Another active incident holds the signal's group (key, principal, family): the signal belongs to it. */
   | { outcome: 'grouped'; incident: Incident };
 
+/**
+ * What a signal joining a story changes besides the signal and its steps (`storyAfter`), and the number of signals
+ * the story had when it was computed: the attach is refused if another joined since, so a severity is never computed
+ * from a story missing a step.
+ */
+export interface StoryChange extends Pick<Incident, 'severity' | 'severityReason' | 'storyWindow' | 'keys' | 'keyArn'> {
+  signalCount: number;
+  /** The story's severity before the signal joined. */
+  before: Severity;
+}
+
+/** The incident's fields a story change sets (not the count it was computed from). */
+export const storyFieldsOf = ({ signalCount: _count, before: _before, ...fields }: StoryChange): Partial<Incident> =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+
+/** What the timeline says of a severity the signal raised. */
+export const raisedBy = (story: StoryChange) => ({
+  from: story.before,
+  to: story.severity ?? story.before,
+  reason: story.severityReason,
+});
+
 export type AttachResult = { attached: true; incident: Incident } | { attached: false; incident: Incident };
 
 /** Where incidents live. Every change is a conditional write; a lost race raises StateConflictError. */
 export interface IncidentStore {
   /**
-   * Creates the incident and makes it the holder of its group, unless one with its id exists or another active
-   * incident holds the group: those are returned untouched. An incident that was released or closed holds its group
-   * no longer.
+   * Creates the incident and makes it the holder of its group, unless one with its id exists, its signal was already
+   * taken by another incident (returned as 'grouped': the signal is known there), or another active incident holds
+   * the group and the signal's activity falls within that story's window: those are returned untouched. An incident
+   * that was released or closed holds its group no longer, nor one whose window the signal comes after; a signal from
+   * before the holder's window (a late event) opens an incident of its own that does not take the group.
    */
   open(incident: Incident): Promise<OpenResult>;
   /**
@@ -43,6 +67,7 @@ export interface IncidentStore {
     steps: PlannedAction[],
     planLength: number,
     at: string,
+    story?: StoryChange,
   ): Promise<AttachResult>;
   /** Records the results of an attached signal's steps, which start at `from` in the plan. */
   recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident>;

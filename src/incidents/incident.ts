@@ -7,6 +7,19 @@ import { principalKey } from '../events/principal';
 import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
 import type { IncidentStatus } from './lifecycle';
+import {
+  activityOf,
+  afterWindow,
+  higherSeverity,
+  withinWindow,
+  storyKeyOf,
+  storySeverity,
+  widen,
+  windowOf,
+  type Activity,
+  type StoryWindow,
+} from './story';
+import { defaultThresholds } from '../detections/detection';
 
 export interface Decision {
   /** Names the decision for the executor that carries it out (decisions recorded before there was one have none). */
@@ -49,6 +62,14 @@ export interface SignalEntry {
   userAgent: string | undefined;
   evidence: Record<string, unknown>;
   receivedAt: string;
+  /** The key it is about, the caller (the role or user, and the session or access key used) and its techniques. */
+  keyArn?: string;
+  principalArn?: string;
+  sessionName?: string;
+  accessKeyId?: string;
+  mitre?: readonly string[];
+  /** When its activity happened (GuardDuty: first to last sight), which places it in the story. */
+  activity?: Activity;
   /** Where this signal's own steps sit in the incident's plan: [planFrom, planFrom + planSteps). */
   planFrom?: number;
   planSteps?: number;
@@ -188,8 +209,19 @@ export interface Incident {
   keyProfile?: KeyProfile;
   /** Organization mode: the name Organizations gives the account the signal came from, when the incident opened. */
   accountName?: string;
-  /** Key, principal and detector family: while the incident is active, later signals of its group attach to it. */
+  /**
+   * The story (the principal; incidents/story) or, for signals that are no actor's story, the key, principal and
+   * detector family: while the incident is active, later signals of its group within its window attach to it.
+   */
   group: string;
+  /** The story's severity: its worst signal's, raised by the stages its signals reached together. Only rises. */
+  severity?: Severity;
+  /** Why the severity is above the worst signal's ("reconnaissance followed by destruction"). */
+  severityReason?: string;
+  /** The times within which a later signal of the group joins the story; grows as signals join. */
+  storyWindow?: StoryWindow;
+  /** Every key the story's signals were about, in the order they came. */
+  keys?: string[];
   /** The signal that opened the incident. */
   signal: Signal;
   /** Every signal of the incident, the first included, in the order they arrived. */
@@ -265,6 +297,10 @@ export const boundedSignal = (signal: Signal): Signal => ({
 export const incidentGroupOf = (signal: Pick<Signal, 'detector' | 'keyArn' | 'principal'>): string =>
   [signal.keyArn ?? 'no-key', principalKey(signal.principal.arn), familyOf(signal.detector)].join('|');
 
+/** The group an incident for this signal holds: its story, or for signals that are no actor's story, the old key. */
+export const groupOf = (signal: Pick<Signal, 'detector' | 'keyArn' | 'principal'>): string =>
+  storyKeyOf(signal) ?? incidentGroupOf(signal);
+
 export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry => ({
   id: signalIdOf(signal),
   detector: signal.detector,
@@ -278,7 +314,60 @@ export const signalEntryOf = (signal: Signal, receivedAt: string): SignalEntry =
   userAgent: signal.source.userAgent,
   evidence: boundedEvidence(signal.evidence),
   receivedAt,
+  ...(signal.keyArn ? { keyArn: signal.keyArn } : {}),
+  principalArn: signal.principal.arn,
+  ...(signal.principal.sessionName ? { sessionName: signal.principal.sessionName } : {}),
+  ...(signal.principal.accessKeyId ? { accessKeyId: signal.principal.accessKeyId } : {}),
+  mitre: [...signal.mitre],
+  activity: activityOf(signal),
 });
+
+/** The story's severity, for incidents stored before stories (the first signal's). */
+export const severityOf = (incident: Pick<Incident, 'severity' | 'signal'>): Severity =>
+  incident.severity ?? incident.signal.severity;
+
+/**
+ * Where a new signal stands against the story that holds its group: within its window (it joins), after it (a new
+ * story takes the group over) or before it (a late event: an incident of its own, the group left to the story).
+ * Incidents stored before stories have no window: everything is within, as it was.
+ */
+export const placeInStory = (
+  holder: Pick<Incident, 'storyWindow'>,
+  draft: Pick<Incident, 'signals'>,
+): 'within' | 'after' | 'before' => {
+  const activity = draft.signals[0]?.activity;
+  if (!holder.storyWindow || !activity || withinWindow(holder.storyWindow, activity)) return 'within';
+  return afterWindow(holder.storyWindow, activity) ? 'after' : 'before';
+};
+
+/** What a story looks like once a signal joined: its severity (never lower), window and keys. */
+export const storyAfter = (
+  incident: Pick<Incident, 'signals' | 'severity' | 'signal' | 'storyWindow' | 'keys' | 'keyArn'>,
+  entry: SignalEntry,
+  windowHours: number,
+): Required<Pick<Incident, 'severity' | 'storyWindow' | 'keys'>> & Pick<Incident, 'severityReason' | 'keyArn'> => {
+  const steps = [...incident.signals, entry].map((step) => ({
+    detector: step.detector,
+    severity: step.severity,
+    at: step.activity?.from ?? step.eventTime,
+    keyArn: step.keyArn,
+  }));
+  const story = storySeverity(steps);
+  const before = severityOf(incident);
+  const activity = entry.activity ?? { from: entry.eventTime, to: entry.eventTime };
+  const keys = [...(incident.keys ?? (incident.keyArn ? [incident.keyArn] : []))];
+  if (entry.keyArn && !keys.includes(entry.keyArn)) keys.push(entry.keyArn);
+  return {
+    severity: higherSeverity(before, story.severity),
+    ...(story.reason ? { severityReason: story.reason } : {}),
+    storyWindow: incident.storyWindow
+      ? widen(incident.storyWindow, activity, windowHours)
+      : windowOf(activity, windowHours),
+    keys,
+    // A story opened by a signal about no key (enumeration) takes the first key a later signal names.
+    keyArn: incident.keyArn ?? entry.keyArn,
+  };
+};
 
 /** A new incident for a signal, not yet stored: the fields every incident starts with. */
 export const newIncident = (
@@ -286,16 +375,20 @@ export const newIncident = (
   at: string,
   fields: Pick<Incident, 'priorKeyState' | 'plan'> &
     Partial<Pick<Incident, 'keyMode' | 'dryRun' | 'keyProfile' | 'accountName'>>,
+  windowHours = defaultThresholds.correlationWindowHours,
 ): Incident => ({
   id: incidentIdFor(signal),
   status: 'open',
   createdAt: at,
   updatedAt: at,
   keyArn: signal.keyArn,
-  group: incidentGroupOf(signal),
+  group: groupOf(signal),
   signal: boundedSignal(signal),
-  signals: [signalEntryOf(signal, at)],
+  signals: [{ ...signalEntryOf(signal, at), planFrom: 0, planSteps: fields.plan.length }],
   signalIds: [signalIdOf(signal)],
+  severity: signal.severity,
+  storyWindow: windowOf(activityOf(signal), windowHours),
+  keys: signal.keyArn ? [signal.keyArn] : [],
   timeline: [
     { at, status: 'open', what: `opened on ${signal.detector} (${signal.source.eventName} ${signal.source.eventId})` },
   ],

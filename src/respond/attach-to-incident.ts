@@ -3,7 +3,14 @@ import { plainLine } from '../notify/escape';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detections';
 import { StateConflictError } from '../errors';
-import { containmentSucceeded, signalEntryOf, signalIdOf, type Incident } from '../incidents/incident';
+import {
+  containmentSucceeded,
+  severityOf,
+  signalEntryOf,
+  signalIdOf,
+  storyAfter,
+  type Incident,
+} from '../incidents/incident';
 import { tellPeople } from '../notify/tell-people';
 import type { ResponderDeps } from './responder-deps';
 
@@ -34,7 +41,7 @@ const finishAttached = async (
 /** The summary carries CloudTrail's fields (an S3 object key may hold a line break): one plain line, no more. */
 const attachedLead = (signal: Signal) =>
   plainLine(
-    `Another signal from the same principal on the same key: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`,
+    `Another step by the same principal: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`,
   );
 
 /**
@@ -73,7 +80,13 @@ export const attachToIncident = async (
   const at = deps.now().toISOString();
   let attached;
   try {
-    attached = await deps.incidents.attachSignal(holder.id, signalEntryOf(signal, at), plan, holder.plan.length, at);
+    const entry = signalEntryOf(signal, at);
+    const story = storyAfter(holder, entry, deps.settings.thresholds.correlationWindowHours);
+    attached = await deps.incidents.attachSignal(holder.id, entry, plan, holder.plan.length, at, {
+      ...story,
+      signalCount: holder.signalIds.length,
+      before: severityOf(holder),
+    });
   } catch (error) {
     if (!(error instanceof StateConflictError)) throw error;
     // The holder's own containment is unrecorded (still running, or failing) or another signal attached first:

@@ -30,14 +30,19 @@ const respondToSignal = async (signal: Signal, deps: ResponderDeps) => {
     );
   }
   const plan = await throughCircuitBreaker(planned, signal, incidentIdFor(signal), deps);
-  const draft = newIncident(signal, now, {
-    priorKeyState: prior,
-    keyMode: facts.key,
-    keyProfile,
-    plan,
-    dryRun: deps.settings.dryRun,
-    ...accountNameOf(signal, deps.settings),
-  });
+  const draft = newIncident(
+    signal,
+    now,
+    {
+      priorKeyState: prior,
+      keyMode: facts.key,
+      keyProfile,
+      plan,
+      dryRun: deps.settings.dryRun,
+      ...accountNameOf(signal, deps.settings),
+    },
+    deps.settings.thresholds.correlationWindowHours,
+  );
 
   const opened = await deps.incidents.open(draft);
   if (opened.outcome === 'grouped') return attachToIncident(opened.incident, signal, plan, deps);

@@ -26,6 +26,15 @@ export const describeIncidentStore = (
       ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID }),
       group,
     });
+    /** A signal of `group` whose event happened at `eventTime` (a story's window is six hours either side). */
+    const at = (eventID: string, group: string, eventTime: string): Incident => ({
+      ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID, eventTime }),
+      group,
+    });
+    const contained = async (draft: Incident) => {
+      await incidents.recordContainment(draft.id, [{ outcome: 'applied' }], draft.createdAt);
+      return (await incidents.get(draft.id))!;
+    };
     const decision = { action: 'release', by: 'alice', channel: 'cli' as const, at: '2026-11-28T13:00:00.000Z' };
 
     it('opens an incident once and hands back the stored one on a second open', async () => {
@@ -92,7 +101,7 @@ export const describeIncidentStore = (
         updatedAt: '2026-11-28T12:00:02.000Z',
       });
       expect(attached.incident.signals.map((s) => [s.eventId, s.planFrom, s.planSteps])).toEqual([
-        ['attach-holder', undefined, undefined],
+        ['attach-holder', 0, 1],
         ['attach-later', 1, 1],
       ]);
 
@@ -113,11 +122,80 @@ export const describeIncidentStore = (
       await expect(
         incidents.attachSignal(holder.id, incident('attach-late').signals[0]!, [], 2, '2026-11-28T14:00:00.000Z'),
       ).rejects.toThrow(StateConflictError);
-      // The released holder's own signals, delivered again, are still its own: no new incident.
+      // The released holder's own signals, delivered again, are still its own (grouped there, where the responder
+      // finds them known and counts a repeat): no new incident.
       expect(await incidents.open(incident('attach-later', holder.group))).toMatchObject({
-        outcome: 'exists',
+        outcome: 'grouped',
         incident: { id: holder.id },
       });
+    });
+
+    it('joins a signal to the story within its window; past it a new story takes the group, before it one stands apart', async () => {
+      const first = at('story-1', 'story-group', '2026-11-28T08:00:00Z');
+      expect((await incidents.open(first)).outcome).toBe('created');
+      expect(first.storyWindow).toEqual({ since: '2026-11-28T02:00:00.000Z', until: '2026-11-28T14:00:00.000Z' });
+      const within = await incidents.open(at('story-2', 'story-group', '2026-11-28T13:59:00Z'));
+      expect(within).toMatchObject({ outcome: 'grouped', incident: { id: first.id } });
+
+      // A day later: the first story is still active (waiting on people) but over; a new one takes the group.
+      const dayLater = at('story-3', 'story-group', '2026-11-29T08:00:00Z');
+      expect((await incidents.open(dayLater)).outcome).toBe('created');
+      expect(await incidents.open(at('story-4', 'story-group', '2026-11-29T09:00:00Z'))).toMatchObject({
+        outcome: 'grouped',
+        incident: { id: dayLater.id },
+      });
+      // An event of the day before, delivered late: an incident of its own, which does not take the group back.
+      const late = at('story-5', 'story-group', '2026-11-27T20:00:00Z');
+      expect((await incidents.open(late)).outcome).toBe('created');
+      expect(await incidents.open(at('story-6', 'story-group', '2026-11-29T10:00:00Z'))).toMatchObject({
+        outcome: 'grouped',
+        incident: { id: dayLater.id },
+      });
+    });
+
+    it('keeps a signal with the story that took it, even once a new story holds the group', async () => {
+      const first = at('claim-1', 'claim-group', '2026-11-28T08:00:00Z');
+      await incidents.open(first);
+      const holder = await contained(first);
+      const joined = at('claim-2', 'claim-group', '2026-11-28T09:00:00Z');
+      const change = { signalCount: 1, before: 'high' as const, severity: 'critical' as const, severityReason: 'why' };
+      expect(
+        (await incidents.attachSignal(holder.id, joined.signals[0]!, [], 1, '2026-11-28T09:00:01.000Z', change))
+          .attached,
+      ).toBe(true);
+      // The next day's story takes the group over.
+      const next = at('claim-3', 'claim-group', '2026-11-29T12:00:00Z');
+      expect((await incidents.open(next)).outcome).toBe('created');
+      // The earlier story's later signal, delivered again: it is that story's, not the new one's, and not new.
+      expect(await incidents.open(joined)).toMatchObject({ outcome: 'grouped', incident: { id: first.id } });
+      const nextHolder = await contained(next);
+      expect(
+        await incidents.attachSignal(nextHolder.id, joined.signals[0]!, [], 1, '2026-11-29T12:00:01.000Z'),
+      ).toMatchObject({
+        attached: false,
+        incident: { id: first.id },
+      });
+      expect((await incidents.get(next.id))!.signalIds).toEqual(next.signalIds);
+      expect((await incidents.get(first.id))!).toMatchObject({
+        signalIds: [...first.signalIds, joined.signals[0]!.id],
+        severity: 'critical',
+        severityReason: 'why',
+      });
+      expect((await incidents.get(first.id))!.timeline.at(-1)!.what).toMatch(
+        /; severity raised from high to critical \(why\)$/,
+      );
+    });
+
+    it('refuses to attach with a story computed from fewer signals than the incident has', async () => {
+      const first = at('count-1', 'count-group', '2026-11-28T08:00:00Z');
+      await incidents.open(first);
+      const holder = await contained(first);
+      const entry = at('count-2', 'count-group', '2026-11-28T08:10:00Z').signals[0]!;
+      const change = { signalCount: 0, before: 'high' as const, severity: 'high' as const };
+      await expect(incidents.attachSignal(holder.id, entry, [], 1, '2026-11-28T08:10:01.000Z', change)).rejects.toThrow(
+        StateConflictError,
+      );
+      expect((await incidents.get(first.id))!.signalIds).toEqual(first.signalIds);
     });
 
     it('moves a contained incident to awaiting-approval once', async () => {

@@ -19,6 +19,7 @@ export const accessDeniedBurst = statefulDetection({
   title: 'A burst of refused KMS calls by one principal',
   severity: 'high',
   mitre: ['T1110', 'T1580'],
+  stage: 'reconnaissance',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   learn: (event, memory, { settings, at, fired }) => {
     if (!isDeniedKmsCall(event)) return;

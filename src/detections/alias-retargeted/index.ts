@@ -7,6 +7,7 @@ export const aliasRetargeted = apiCallDetection({
   title: 'A KMS alias was pointed at another key or deleted',
   severity: 'medium',
   mitre: ['T1565'],
+  stage: 'access-handed-out',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   appliesTo: ['UpdateAlias', 'DeleteAlias'],
   detect: (event) => {

@@ -14,6 +14,7 @@ export const containmentTagChanged = apiCallDetection({
   title: "A key's kms-warden settings were changed by someone who is not a key administrator",
   severity: 'high',
   mitre: ['T1562.001'],
+  stage: 'defence-weakened',
   needs: ['administratorTags'],
   // The changed tags go back to what a key administrator last set (removed where none did); the changer is isolated.
   respond: (signal, facts) => [

@@ -24,6 +24,7 @@ export const crossAccountKeyUse = apiCallDetection({
   title: 'A KMS key was used from another account',
   severity: 'high',
   mitre: ['T1552'],
+  stage: 'credential-use',
   respond: (signal, facts) => isolate(signal, facts),
   appliesTo: cryptographicOperations,
   detect: (event, settings) => {

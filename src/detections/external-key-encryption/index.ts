@@ -10,6 +10,7 @@ export const externalKeyEncryption = apiCallDetection({
   title: "S3 objects encrypted with another account's KMS key",
   severity: 'critical',
   mitre: ['T1486'],
+  stage: 'destruction',
   // The key is the outsider's: nothing is done to it; the writer is isolated.
   respond: (signal, facts) => isolate({ ...signal, keyArn: undefined }, facts),
   appliesTo: ['PutObject', 'CopyObject'],

@@ -8,6 +8,7 @@ export const grantExternalPrincipal = apiCallDetection({
   title: 'A grant on a KMS key was given to another account',
   severity: 'high',
   mitre: ['T1098'],
+  stage: 'access-handed-out',
   respond: (signal, facts) => isolate(signal, facts),
   appliesTo: ['CreateGrant'],
   detect: (event, settings) => {

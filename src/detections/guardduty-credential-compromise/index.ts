@@ -84,6 +84,7 @@ export const guardDutyCredentialCompromise = findingDetection({
   title: 'GuardDuty found a compromised IAM credential',
   severity: 'high',
   mitre: ['T1078.004'],
+  stage: 'credential-use',
   needs: ['keysUsedBySuspect'],
   respond: (signal, facts) => containLeakedCredential(signal, facts),
   // Its response shuts a leaked credential out of the keys it used: every direct use of a key is remembered.

@@ -7,6 +7,7 @@ export const importedMaterialDeleted = apiCallDetection({
   title: 'Imported key material was deleted',
   severity: 'critical',
   mitre: ['T1485'],
+  stage: 'destruction',
   respond: (signal, facts) => isolate(signal, facts),
   disablingAddsNothing: true,
   appliesTo: ['DeleteImportedKeyMaterial'],

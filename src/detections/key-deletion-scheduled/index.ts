@@ -11,6 +11,7 @@ export const keyDeletionScheduled = apiCallDetection({
   title: 'A KMS key was scheduled for deletion',
   severity: 'high',
   mitre: ['T1485'],
+  stage: 'destruction',
   respond: (signal, facts) =>
     byKeyAdministrator(signal) || !signal.keyArn
       ? []

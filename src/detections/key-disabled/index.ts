@@ -8,6 +8,7 @@ export const keyDisabled = apiCallDetection({
   title: 'A KMS key was disabled',
   severity: 'high',
   mitre: ['T1485', 'T1486'],
+  stage: 'destruction',
   respond: (signal, facts) => (byKeyAdministrator(signal) ? [] : isolate(signal, facts)),
   disablingAddsNothing: true,
   appliesTo: ['DisableKey'],

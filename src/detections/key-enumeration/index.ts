@@ -22,6 +22,7 @@ export const keyEnumeration = statefulDetection({
   title: 'One principal read the settings of many KMS keys',
   severity: 'medium',
   mitre: ['T1580', 'T1526'],
+  stage: 'reconnaissance',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   learn: (event, memory, { settings, at, fired }) => {
     if (!isKeyRead(event)) return;

@@ -7,6 +7,7 @@ export const keyMaterialImported = apiCallDetection({
   title: 'Key material was imported into a KMS key',
   severity: 'medium',
   mitre: ['T1486'],
+  stage: 'defence-weakened',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   appliesTo: ['ImportKeyMaterial'],
   detect: (event) =>

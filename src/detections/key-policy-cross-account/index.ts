@@ -9,6 +9,7 @@ export const keyPolicyCrossAccount = apiCallDetection({
   title: 'A key policy grants another account',
   severity: 'high',
   mitre: ['T1098'],
+  stage: 'access-handed-out',
   needs: ['keyPolicyHistory'],
   respond: (signal, facts) => [...restorePolicy(signal, facts), ...isolate(signal, facts)],
   appliesTo: ['PutKeyPolicy', 'CreateKey'],

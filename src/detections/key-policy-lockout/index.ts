@@ -7,6 +7,7 @@ export const keyPolicyLockout = apiCallDetection({
   title: 'A key policy was set with the lockout safety check bypassed',
   severity: 'high',
   mitre: ['T1531'],
+  stage: 'destruction',
   needs: ['keyPolicyHistory'],
   // A lockout policy is put back as it was before, when kms-warden saw it; there are no openings to close.
   respond: (signal, facts) => [...restorePolicy(signal, facts, { closeOpenings: false }), ...isolate(signal, facts)],

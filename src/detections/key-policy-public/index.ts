@@ -8,6 +8,7 @@ export const keyPolicyPublic = apiCallDetection({
   title: 'A key policy lets anyone use the key',
   severity: 'critical',
   mitre: ['T1098', 'T1537'],
+  stage: 'access-handed-out',
   needs: ['keyPolicyHistory'],
   respond: (signal, facts) => [...restorePolicy(signal, facts), ...isolate(signal, facts)],
   appliesTo: ['PutKeyPolicy', 'CreateKey'],

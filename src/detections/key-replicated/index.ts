@@ -7,6 +7,7 @@ export const keyReplicated = apiCallDetection({
   title: 'A multi-Region key was replicated or its primary Region moved',
   severity: 'medium',
   mitre: ['T1537'],
+  stage: 'access-handed-out',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   appliesTo: ['ReplicateKey', 'UpdatePrimaryRegion'],
   detect: (event) => {

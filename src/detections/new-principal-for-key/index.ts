@@ -18,6 +18,7 @@ export const newPrincipalForKey = statefulDetection({
   title: 'A principal used a KMS key for the first time',
   severity: 'medium',
   mitre: ['T1078'],
+  stage: 'credential-use',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   // Keys are watched from the first event that names them; a principal is known to a key from its first use.
   learn: (event, memory, { at }) => {

@@ -14,6 +14,7 @@ export const newSourceForPrincipal = statefulDetection({
   title: 'A principal used a KMS key from a new network source',
   severity: 'medium',
   mitre: ['T1078', 'T1550'],
+  stage: 'credential-use',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   learn: (event, memory, { at }) => {
     const source = networkSourceOf(event);

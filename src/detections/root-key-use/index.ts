@@ -7,6 +7,7 @@ export const rootKeyUse = apiCallDetection({
   title: 'The root user called KMS',
   severity: 'high',
   mitre: ['T1078.004'],
+  stage: 'credential-use',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   appliesTo: ['*'],
   // Any call by root is worth a look, failed ones included.

@@ -7,6 +7,7 @@ export const rotationDisabled = apiCallDetection({
   title: 'Automatic rotation turned off for a KMS key',
   severity: 'medium',
   mitre: ['T1562'],
+  stage: 'defence-weakened',
   respond: (signal) => rotateAgain(signal),
   appliesTo: ['DisableKeyRotation'],
   detect: (event) =>

@@ -11,6 +11,7 @@ export const rotationNoncompliant = complianceDetection({
   title: 'AWS Config found a KMS key without automatic rotation',
   severity: 'medium',
   mitre: ['T1562'],
+  stage: 'defence-weakened',
   respond: (signal) => rotateAgain(signal),
   input: 'config-compliance',
   detect: (change) => {

@@ -35,6 +35,7 @@ export const usageSpike = statefulDetection({
   title: "A principal's use of a KMS key spiked",
   severity: 'high',
   mitre: ['T1530', 'T1005'],
+  stage: 'credential-use',
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   learn: (event, memory, { at, fired }) => {
     if (!isKeyUse(event)) return;

@@ -67,15 +67,19 @@ describe('what does not compile', () => {
       .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   };
 
-  const aDetection = (respond: string) => `
+  const aDetection = (respond: string, stage = "stage: 'reconnaissance',") => `
     import { apiCallDetection } from './detection';
     export const quiet = apiCallDetection({
-      id: 'quiet-detection', family: 'suspicious-use', title: 'Quiet', severity: 'low', mitre: [],
+      id: 'quiet-detection', family: 'suspicious-use', title: 'Quiet', severity: 'low', mitre: [], ${stage}
       appliesTo: ['Decrypt'], detect: () => null,${respond}
     });`;
 
   it('compiles a detection with a response (the control)', () => {
     expect(compile(aDetection('\n      respond: () => [],'))).toEqual([]);
+  }, 60_000);
+
+  it('refuses a detection without a stage of an attack (a story could not place it)', () => {
+    expect(compile(aDetection('\n      respond: () => [],', '')).join('\n')).toMatch(/Property 'stage' is missing/);
   }, 60_000);
 
   it('refuses a detection without a response', () => {
