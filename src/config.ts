@@ -151,6 +151,11 @@ const environment = {
   SLACK_APPROVERS: list(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
   /** Hours a decision may wait before on-call is reminded. */
   REMIND_AFTER_HOURS: numberIn(0.25, 168, 4),
+  /**
+   * Minutes after a message about an incident during which later signals of its story wait, so a burst of them is one
+   * update (the scheduled sweep sends it).
+   */
+  UPDATE_QUIET_MINUTES: numberIn(0, 60, 5),
   /** Hours an approval link stays valid. */
   APPROVAL_TOKEN_HOURS: integer(1, 168, 24),
   /** Days a released or closed incident (and each audit entry) is kept before DynamoDB's TTL removes it. */
@@ -270,6 +275,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     approvalSecretArn: e.APPROVAL_SECRET_ARN,
     approvalTokenHours: e.APPROVAL_TOKEN_HOURS,
     remindAfterHours: e.REMIND_AFTER_HOURS,
+    updateQuietMinutes: e.UPDATE_QUIET_MINUTES,
     approvalsUrl: e.APPROVALS_URL,
     slackSigningSecretArn: e.SLACK_SIGNING_SECRET_ARN,
     slackApprovers: e.SLACK_APPROVERS,

@@ -1,4 +1,4 @@
-import type { Incident, RekeyPreview } from '../incidents/incident';
+import { severityOf, type Incident, type RekeyPreview } from '../incidents/incident';
 import { keyAliasesText, keyPurposeText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
@@ -31,7 +31,7 @@ const incidentDetails = (incident: Incident) => {
 ${keyPurposeText(incident) ? `<dt>What its owners say it protects</dt><dd>${escape(keyPurposeText(incident))}</dd>` : ''}
 <dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
 <dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>
-<dt>Severity</dt><dd>${escape(signal.severity)}</dd>
+<dt>Severity</dt><dd>${escape(severityOf(incident))}</dd>
 </dl>
 <h2>The plan</h2><ul>${steps || '<li>no steps</li>'}</ul>`;
 };

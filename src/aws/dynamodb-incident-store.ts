@@ -552,6 +552,29 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
+  async claimNews(id: string, at: string, quietSince: string): Promise<boolean> {
+    const written = await this.update(id, {
+      // Not updatedAt: telling people is no change of the incident.
+      UpdateExpression: `REMOVE newsPendingSince SET newsToldAt = :at, ${appendTimeline}`,
+      // Named condition: no message went out within the quiet period (the page, or an update).
+      ConditionExpression: `${exists} AND (attribute_not_exists(notifiedAt) OR notifiedAt <= :quietSince) AND (attribute_not_exists(newsToldAt) OR newsToldAt <= :quietSince)`,
+      ExpressionAttributeValues: {
+        ':at': at,
+        ':quietSince': quietSince,
+        ...timelineValues({ at, what: 'update sent' }),
+      },
+    });
+    return written.ok;
+  }
+
+  async markNews(id: string, at: string): Promise<void> {
+    await this.update(id, {
+      UpdateExpression: 'SET newsPendingSince = if_not_exists(newsPendingSince, :at)',
+      ConditionExpression: exists,
+      ExpressionAttributeValues: { ':at': at },
+    });
+  }
+
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {
     // Not updatedAt: a repeat of the same signal is no change of the incident, and must not reset how long a
     // decision has been waiting.

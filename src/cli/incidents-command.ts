@@ -4,7 +4,7 @@ import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
 import { incidentReader, operatorDecisionDeps } from '../composition/cli';
 import { loadConfig, loadIncidentTableConfig } from '../config';
-import type { Incident } from '../incidents/incident';
+import { severityOf, titleOf, type Incident } from '../incidents/incident';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { composeNotification, whereText } from '../notify/compose-notification';
 import { plainLine } from '../notify/escape';
@@ -42,12 +42,12 @@ const line = (incident: Incident) =>
   [
     incident.updatedAt.replace(/\.\d{3}Z$/, 'Z'),
     incident.status.padEnd(18),
-    incident.signal.severity.padEnd(8),
+    severityOf(incident).padEnd(8),
     incident.id,
     // Where: the account (its name in an organization) and the Region, as the messages say it.
     plainLine(whereText(incident)),
     incident.keyArn ?? '-',
-    incident.signal.title,
+    titleOf(incident),
   ].join('  ');
 
 export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<number> => {
@@ -94,12 +94,12 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
           ? JSON.stringify({
               id: incident.id,
               status: incident.status,
-              severity: incident.signal.severity,
+              severity: severityOf(incident),
               keyArn: incident.keyArn ?? null,
               account: incident.signal.source.accountId ?? null,
               accountName: incident.accountName ?? null,
               region: incident.signal.source.region,
-              title: incident.signal.title,
+              title: titleOf(incident),
               updatedAt: incident.updatedAt,
             })
           : line(incident),

@@ -27,6 +27,7 @@ export const tellers = (config: Config, documents = documentClient(), settings: 
       return new CachedSecret((secrets ??= secretsClient(settings)), secretId, options);
     });
   return {
+    quietMinutes: config.updateQuietMinutes,
     incidents: new DynamoDbIncidentStore(documents, config.incidentTable, config.incidentRetentionDays),
     notifier: onFirstUse<Notifier>({ send: true }, async () => {
       const [{ SnsNotifier }, { snsClient }] = await Promise.all([

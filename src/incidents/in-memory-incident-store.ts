@@ -196,6 +196,20 @@ export class InMemoryIncidentStore implements IncidentStore {
     );
   }
 
+  async claimNews(id: string, at: string, quietSince: string): Promise<boolean> {
+    const current = this.incidents.get(id);
+    if (!current) return false;
+    if ((current.notifiedAt ?? '') > quietSince || (current.newsToldAt ?? '') > quietSince) return false;
+    const { newsPendingSince: _told, ...rest } = current;
+    this.put({ ...rest, newsToldAt: at }, { at, what: 'update sent' });
+    return true;
+  }
+
+  async markNews(id: string, at: string): Promise<void> {
+    const current = this.incidents.get(id);
+    if (current) this.incidents.set(id, { ...current, newsPendingSince: current.newsPendingSince ?? at });
+  }
+
   async markNotified(id: string, status: IncidentStatus, notificationId: string, at: string): Promise<boolean> {
     const current = this.incidents.get(id);
     if (!current || current.notifiedStatus === status) return false;

@@ -25,7 +25,8 @@ export type OpenResult =
  * the story had when it was computed: the attach is refused if another joined since, so a severity is never computed
  * from a story missing a step.
  */
-export interface StoryChange extends Pick<Incident, 'severity' | 'severityReason' | 'storyWindow' | 'keys' | 'keyArn'> {
+export interface StoryChange
+  extends Pick<Incident, 'severity' | 'severityReason' | 'storyWindow' | 'keys'>, Partial<Pick<Incident, 'keyArn'>> {
   signalCount: number;
   /** The story's severity before the signal joined. */
   before: Severity;
@@ -173,5 +174,13 @@ export interface IncidentStore {
   /** Records a reminder; false when one was already sent since `since` (another run got there first). */
   markReminded(id: string, at: string, since: string): Promise<boolean>;
   /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */
+  /**
+   * Claims telling people of what happened since they were last told, once the quiet period has passed since the last
+   * message (`notifiedAt`, `newsToldAt` both before `quietSince`): one sender per burst. Clears the pending news.
+   * False when a message went out within the quiet period (or another sender claimed first).
+   */
+  claimNews(id: string, at: string, quietSince: string): Promise<boolean>;
+  /** Notes news not yet told (kept from its first moment): the scheduled sweep tells it once the quiet period is over. */
+  markNews(id: string, at: string): Promise<void>;
   recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;
 }

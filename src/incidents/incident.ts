@@ -255,6 +255,10 @@ export interface Incident {
   /** The status people were last told about: a change of status is worth a new message, a redelivery is not. */
   notifiedStatus?: IncidentStatus;
   notificationId?: string;
+  /** When people were last sent a short update of the story (later signals), after the message itself. */
+  newsToldAt?: string;
+  /** When news came that people have not been told yet (a signal within the quiet period after the last message). */
+  newsPendingSince?: string;
   rekey?: RekeyProgress;
   /** The Slack message kept up to date as the incident moves (bot token configured); absent with a webhook. */
   slackMessage?: { channel: string; ts: string };
@@ -338,6 +342,17 @@ export const placeInStory = (
   const activity = draft.signals[0]?.activity;
   if (!holder.storyWindow || !activity || withinWindow(holder.storyWindow, activity)) return 'within';
   return afterWindow(holder.storyWindow, activity) ? 'after' : 'before';
+};
+
+/**
+ * The incident's title: its signal's, or for a story of several kinds of step, the attack's, with why it is as severe
+ * as it is. The principal's name is the caller's to choose: each message escapes it for its medium.
+ */
+export const titleOf = (incident: Pick<Incident, 'signal' | 'signals' | 'severityReason'>): string => {
+  const kinds = new Set(incident.signals.map((entry) => entry.detector)).size;
+  if (kinds < 2) return incident.signal.title;
+  const who = principalKey(incident.signal.principal.arn).split(':').at(-1);
+  return `Attack by ${who}: ${incident.severityReason ?? `${kinds} kinds of step`}`;
 };
 
 /** What a story looks like once a signal joined: its severity (never lower), window and keys. */

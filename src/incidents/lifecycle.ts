@@ -115,7 +115,7 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
   if (incident.keyArn && may('approve-rekey')) {
     // Any incident about a key may be re-keyed by a person who chooses to (the CLI, say); kms-warden asks for it, and
     // links it, only for high and critical signals it acted on for real.
-    const worthy = !incident.dryRun && rekeyWorthy.has(incident.signal.severity);
+    const worthy = !incident.dryRun && rekeyWorthy.has(incident.severity ?? incident.signal.severity);
     open.push({ action: 'approve-rekey', asked: worthy, linked: worthy });
   }
   if (may('disable-key')) {

@@ -1,6 +1,6 @@
 import type { DecisionLink } from './decision-links';
 import { decisionText } from './decision-text';
-import type { Incident } from '../incidents/incident';
+import { severityOf, titleOf, type Incident } from '../incidents/incident';
 import { keyAliasesText, laterSignalLines, nextStepFor, outcomeOf, stepBullets } from './compose-notification';
 import { chatMarkdown } from './escape';
 
@@ -27,7 +27,7 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
     id: `${incident.id}:${incident.status}:${incident.signals?.length ?? 1}`,
     content: {
       textType: 'client-markdown',
-      title: `:rotating_light: ${chatMarkdown(`${signal.severity.toUpperCase()} ${signal.title}: ${outcome}`)}`,
+      title: `:rotating_light: ${chatMarkdown(`${severityOf(incident).toUpperCase()} ${titleOf(incident)}: ${outcome}`)}`,
       description: [
         `*Incident* \`${value(incident.id)}\` (${incident.status})`,
         `*Key* \`${value(incident.keyArn ?? 'not one key')}\`${value(keyAliasesText(incident))}`,
@@ -45,16 +45,16 @@ export const composeChatNotification = (incident: Incident, links: readonly Deci
         chatMarkdown(nextStepFor(incident, outcome)),
         ...links.map((link) => `${decisionText[link.action].label}: ${link.url}`),
       ],
-      keywords: [signal.detector, signal.severity, outcome],
+      keywords: [signal.detector, severityOf(incident), outcome],
     },
     metadata: {
       threadId: incident.id,
-      summary: `${signal.title}: ${outcome} (${incident.id})`,
+      summary: `${titleOf(incident)}: ${outcome} (${incident.id})`,
       eventType: signal.detector,
       relatedResources: [incident.keyArn, signal.principal.arn]
         .filter((r): r is string => typeof r === 'string')
         .map((r) => chatMarkdown(r)),
-      additionalContext: { incidentId: incident.id, status: incident.status, severity: signal.severity },
+      additionalContext: { incidentId: incident.id, status: incident.status, severity: severityOf(incident) },
     },
   };
 };

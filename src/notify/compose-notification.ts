@@ -1,7 +1,8 @@
 import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
 import { detectionOf } from '../detections';
-import type { Incident } from '../incidents/incident';
+import { severityOf, titleOf, type Incident, type SignalEntry } from '../incidents/incident';
+import { mitreOf } from '../incidents/story';
 import { renderRekeyProgress } from './rekey-progress';
 import type { Notification } from './notifier';
 import type { DecisionLink } from './decision-links';
@@ -71,7 +72,7 @@ export const laterSignalLines = (incident: Incident): string[] => {
     .slice(-laterSignalsShown)
     .map(
       (entry) =>
-        `${entry.eventName} at ${entry.eventTime} from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary} (${entry.detector}, event ${entry.eventId})`,
+        `${entry.eventName} at ${entry.eventTime} from ${entry.sourceIp ?? 'unknown address'}${entry.keyArn && entry.keyArn !== incident.keyArn ? ` on ${entry.keyArn}` : ''}: ${entry.summary} (${entry.detector}, event ${entry.eventId})`,
     );
   return later.length > shown.length ? [`${later.length - shown.length} earlier ones not shown`, ...shown] : shown;
 };
@@ -161,10 +162,10 @@ export const composeNotification = (incident: Incident, links: readonly Decision
     ({ description, result }) => `  - ${line(description)}: ${line(resultLine(result))}`,
   );
   const text = [
-    `${signal.title}: ${outcome}.`,
+    `${titleOf(incident)}: ${outcome}.`,
     '',
     `Incident:   ${incident.id} (${incident.status})`,
-    `Severity:   ${signal.severity}`,
+    `Severity:   ${severityOf(incident)}${incident.severityReason ? ` (${line(incident.severityReason)})` : ''}`,
     `Account:    ${line(whereText(incident))}`,
     `Key:        ${incident.keyArn ? `${line(incident.keyArn)}${line(keyAliasesText(incident))}` : 'not one key (see what happened)'}`,
     ...(keyPurposeText(incident) ? [`Protects:   ${line(keyPurposeText(incident))}`] : []),
@@ -183,11 +184,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
       ?.tell?.whatHappened?.(incident)
       .map((entry) => `  ${line(entry)}`) ?? []),
     ...(laterSignalLines(incident).length > 0
-      ? [
-          '',
-          'Then, from the same principal on the same key:',
-          ...laterSignalLines(incident).map((entry) => `  - ${line(entry)}`),
-        ]
+      ? ['', 'Then, from the same principal:', ...laterSignalLines(incident).map((entry) => `  - ${line(entry)}`)]
       : []),
     '',
     'What kms-warden did:',
@@ -220,8 +217,60 @@ export const composeNotification = (incident: Incident, links: readonly Decision
   ].join('\n');
   return {
     incidentId: incident.id,
-    severity: signal.severity,
-    subject: emailSubject(`[kms-warden] ${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`),
+    severity: severityOf(incident),
+    subject: emailSubject(
+      `[kms-warden] ${severityOf(incident).toUpperCase()} ${titleOf(incident)}: ${outcome} (${incident.id})`,
+    ),
+    text,
+  };
+};
+
+/** One step of a story as people read it: when, what (its ATT&CK techniques), on which key, and what was done. */
+export const storyStepLine = (incident: Incident, entry: SignalEntry): string => {
+  const from = entry.planFrom ?? 0;
+  const steps = incident.plan.slice(from, from + (entry.planSteps ?? 0)).map((step, i) => {
+    const result = incident.results?.[from + i];
+    return `${describeAction(step)} (${result?.outcome ?? 'not run'})`;
+  });
+  const mitre = entry.mitre ?? mitreOf(entry.detector);
+  return [
+    `${entry.eventTime} ${entry.detector} [${mitre.join(', ')}] ${entry.severity}`,
+    entry.keyArn ? ` on ${entry.keyArn}` : '',
+    ` from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary}`,
+    steps.length > 0 ? `; done: ${steps.join('; ')}` : '',
+  ].join('');
+};
+
+/**
+ * A short update of a story people were already told of: the steps since, the severity now. Not a new page: its
+ * subject says Update and names the incident, and the full incident is one command away.
+ */
+export const composeUpdate = (
+  incident: Incident,
+  since: string | undefined,
+  links: readonly DecisionLink[] = [],
+): Notification => {
+  const fresh = incident.signals.filter((entry) => since === undefined || entry.receivedAt > since);
+  const severity = severityOf(incident);
+  const text = [
+    `${fresh.length} new step${fresh.length === 1 ? '' : 's'} in incident ${incident.id} (${incident.status}).`,
+    `Severity:   ${severity}${incident.severityReason ? ` (${line(incident.severityReason)})` : ''}`,
+    `Account:    ${line(whereText(incident))}`,
+    `Principal:  ${line(incident.signal.principal.arn)}`,
+    '',
+    'New:',
+    ...fresh.slice(-laterSignalsShown).map((entry) => `  - ${line(storyStepLine(incident, entry))}`),
+    ...(fresh.length > laterSignalsShown ? [`  (${fresh.length - laterSignalsShown} more not shown)`] : []),
+    '',
+    `The whole story: npx kms-warden incidents show ${incident.id}`,
+    ...(links.length > 0
+      ? ['', 'Decide:', ...links.map((link) => `  ${decisionText[link.action].label}: ${link.url}`)]
+      : []),
+  ].join('\n');
+  return {
+    incidentId: incident.id,
+    severity,
+    subject: emailSubject(`[kms-warden] Update: ${severity.toUpperCase()} ${titleOf(incident)} (${incident.id})`),
     text,
   };
 };

@@ -1,6 +1,6 @@
 import { decisionText } from './decision-text';
 import type { DecisionLink } from './decision-links';
-import type { Incident } from '../incidents/incident';
+import { severityOf, titleOf, type Incident } from '../incidents/incident';
 import { renderRekeyProgress } from './rekey-progress';
 import {
   keyAliasesText,
@@ -63,15 +63,15 @@ export const composeSlackMessage = (incident: Incident, links: readonly Decision
   const purpose = keyPurposeText(incident);
   const later = laterSignalLines(incident);
   return {
-    text: slackMrkdwn(`${signal.severity.toUpperCase()} ${signal.title}: ${outcome} (${incident.id})`),
+    text: slackMrkdwn(`${severityOf(incident).toUpperCase()} ${titleOf(incident)}: ${outcome} (${incident.id})`),
     blocks: [
-      { type: 'header', text: plainText(`${signal.title}: ${outcome}`, slackLimits.headerText) },
+      { type: 'header', text: plainText(`${titleOf(incident)}: ${outcome}`, slackLimits.headerText) },
       ...(lead ? [{ type: 'context', elements: [mrkdwn(slackMrkdwnLines(lead), slackLimits.contextText)] }] : []),
       {
         type: 'section',
         fields: [
           mrkdwn(`*Incident*\n\`${value(incident.id)}\``, slackLimits.fieldText),
-          mrkdwn(`*Severity*\n${value(signal.severity)}`, slackLimits.fieldText),
+          mrkdwn(`*Severity*\n${value(severityOf(incident))}`, slackLimits.fieldText),
           mrkdwn(`*Account, Region*\n${value(whereText(incident))}`, slackLimits.fieldText),
           mrkdwn(
             `*Key*\n\`${value(incident.keyArn ?? 'not one key')}\`${value(keyAliasesText(incident))}`,

@@ -11,7 +11,9 @@ import {
   storyAfter,
   type Incident,
 } from '../incidents/incident';
-import { tellPeople } from '../notify/tell-people';
+import { asksForDecision } from '../notify/decision-links';
+import { tellOfNews } from '../notify/tell-news';
+import { linksFor } from '../notify/tell-people';
 import type { ResponderDeps } from './responder-deps';
 
 /** Runs a later signal's steps and records their results where they were attached in the incident's plan. */
@@ -30,12 +32,38 @@ const finishAttached = async (
     dryRun: deps.settings.dryRun,
     recorded: previous,
   });
-  const incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
-  await tellPeople(incident, deps, { lead });
+  let incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
+  incident = await askForNewDecisions(incident, deps);
+  if (incident.notifiedAt === undefined) {
+    // The page has not gone out (the story's first response is still telling): it will carry this step.
+    deps.logger.info('a later step of a story not yet told', { incidentId, lead });
+  } else await tellOfNews(incident, deps);
   // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
   if (!containmentSucceeded(results))
     throw new Error(`containment of a later signal of ${incidentId} did not finish: ${JSON.stringify(results)}`);
   return incident;
+};
+
+/**
+ * A later step may raise the story to where a decision is asked (a re-key once it is high, a step offered for
+ * approval): a contained incident then waits for it, as its first message would have, and the re-key plan is asked
+ * for. The update that follows carries the links.
+ */
+const askForNewDecisions = async (incident: Incident, deps: ResponderDeps): Promise<Incident> => {
+  const links = await linksFor(incident, deps);
+  if (!asksForDecision(links) || incident.status !== 'contained') return incident;
+  const waiting = await deps.incidents.awaitDecision(incident.id, deps.now().toISOString()).catch((error: unknown) => {
+    if (error instanceof StateConflictError) return undefined;
+    throw error;
+  });
+  if (!waiting) return (await deps.incidents.get(incident.id)) ?? incident;
+  if (deps.rekeyPlanner && !waiting.rekeyPlan && links.some((link) => link.action === 'approve-rekey'))
+    await deps.rekeyPlanner
+      .request(waiting.id)
+      .catch((error: Error) =>
+        deps.logger.warn('the re-key plan could not be asked for', { incidentId: waiting.id, error }),
+      );
+  return waiting;
 };
 
 /** The summary carries CloudTrail's fields (an S3 object key may hold a line break): one plain line, no more. */

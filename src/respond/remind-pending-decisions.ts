@@ -1,9 +1,10 @@
 import type { Incident } from '../incidents/incident';
 import { openDecisions } from '../incidents/lifecycle';
 import type { IncidentStore } from '../incidents/incident-store';
-import { tellPeople, type TellDeps } from '../notify/tell-people';
+import { tellPeople } from '../notify/tell-people';
+import { tellPendingNews, type NewsDeps } from '../notify/tell-news';
 
-export interface ReminderDeps extends TellDeps {
+export interface ReminderDeps extends NewsDeps {
   incidents: IncidentStore;
   /** How long a decision may wait before people are reminded (and reminded again). */
   waitHours: number;
@@ -17,26 +18,33 @@ const waitingForDecision = (incident: Incident) =>
   !incident.dryRun && openDecisions(incident).some((open) => open.asked);
 
 /**
- * The scheduled reminder: incidents whose offered steps have waited longer than the setting get a reminder, with
+ * The scheduled sweep (every minute): updates held back by the quiet period, then reminders. Incidents whose offered steps have waited longer than the setting get a reminder, with
  * fresh links. At most one reminder per incident per waiting period, however many runs overlap.
  */
-export const remindPendingDecisions = (deps: ReminderDeps) => async (): Promise<{ reminded: string[] }> => {
-  const now = deps.now();
-  const cutoff = new Date(now.getTime() - deps.waitHours * 3_600_000).toISOString();
-  const candidates = (await deps.incidents.listByStatus(['contained', 'awaiting-approval', 're-keyed'], cutoff)).filter(
-    waitingForDecision,
-  );
-  const reminded: string[] = [];
-  for (const incident of candidates) {
-    if (!(await deps.incidents.markReminded(incident.id, now.toISOString(), cutoff))) continue;
-    const waited = Math.floor((now.getTime() - Date.parse(incident.updatedAt)) / 3_600_000);
-    // Fresh links: the ones sent first may have expired.
-    await tellPeople(incident, deps, {
-      subjectPrefix: 'Reminder',
-      lead: `Reminder: this incident has waited ${waited} hours for a decision.`,
+export const remindPendingDecisions =
+  (deps: ReminderDeps) => async (): Promise<{ reminded: string[]; updated: string[] }> => {
+    // Stories with news held back by the quiet period: one update each, then the reminders.
+    const updated = await tellPendingNews(deps);
+    const now = deps.now();
+    const cutoff = new Date(now.getTime() - deps.waitHours * 3_600_000).toISOString();
+    const candidates = (
+      await deps.incidents.listByStatus(['contained', 'awaiting-approval', 're-keyed'], cutoff)
+    ).filter(waitingForDecision);
+    const reminded: string[] = [];
+    for (const incident of candidates) {
+      if (!(await deps.incidents.markReminded(incident.id, now.toISOString(), cutoff))) continue;
+      const waited = Math.floor((now.getTime() - Date.parse(incident.updatedAt)) / 3_600_000);
+      // Fresh links: the ones sent first may have expired.
+      await tellPeople(incident, deps, {
+        subjectPrefix: 'Reminder',
+        lead: `Reminder: this incident has waited ${waited} hours for a decision.`,
+      });
+      reminded.push(incident.id);
+    }
+    deps.logger.info('reminders sent', {
+      reminded: reminded.length,
+      candidates: candidates.length,
+      updated: updated.length,
     });
-    reminded.push(incident.id);
-  }
-  deps.logger.info('reminders sent', { reminded: reminded.length, candidates: candidates.length });
-  return { reminded };
-};
+    return { reminded, updated };
+  };

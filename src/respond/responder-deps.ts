@@ -5,7 +5,7 @@ import type { KeyOperations } from '../actions/ports';
 import type { OrganizationDirectory } from '../organization/directory';
 import type { DetectionSettings } from '../detections';
 import type { IncidentStore } from '../incidents/incident-store';
-import type { TellDeps } from '../notify/tell-people';
+import type { NewsDeps } from '../notify/tell-news';
 import type { CircuitBreaker } from '../policy/circuit-breaker';
 import type { KeyMode } from '../policy/key-facts';
 import type { DetectionMemoryStore } from '../state/detection-memory';
@@ -43,7 +43,7 @@ export interface RekeyPlanner {
   request(incidentId: string): Promise<void>;
 }
 
-export interface ResponderDeps extends ActionDeps, TellDeps {
+export interface ResponderDeps extends ActionDeps, NewsDeps {
   /** What the actions call, and the key's aliases: messages name a key by what its owners call it. */
   kms: KeyOperations & { aliases(keyArn: string): Promise<string[]> };
   incidents: IncidentStore;

@@ -104,6 +104,7 @@ const run = async (revokesPerSecond: number) => {
       },
     });
   const deps: ResponderDeps = {
+    quietMinutes: 5,
     kms: new KmsKeys(() => new KMSClient({ region: 'us-east-1' })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
     policyTexts: new InMemoryPolicyTexts(),

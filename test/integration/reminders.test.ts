@@ -51,6 +51,7 @@ describe('reminders of decisions waiting too long, against moto', () => {
     // The reminders function's own role reads the waiting incidents, marks them and tells people.
     const remind = await moto.asFunction('remindPendingDecisions', () =>
       remindPendingDecisions({
+        quietMinutes: 5,
         incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
         notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
         logger: new Logger({ logLevel: 'SILENT' }),

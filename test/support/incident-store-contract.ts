@@ -32,7 +32,7 @@ export const describeIncidentStore = (
       group,
     });
     const contained = async (draft: Incident) => {
-      await incidents.recordContainment(draft.id, [{ outcome: 'applied' }], draft.createdAt);
+      await incidents.recordContainment(draft.id, [{ outcome: 'applied', before: {}, after: {} }], draft.createdAt);
       return (await incidents.get(draft.id))!;
     };
     const decision = { action: 'release', by: 'alice', channel: 'cli' as const, at: '2026-11-28T13:00:00.000Z' };

@@ -21,6 +21,7 @@ export const inMemoryResponderDeps = (keyAdministrators: string[] = []) => {
   const sent: Notification[] = [];
   const incidents = new InMemoryIncidentStore();
   const deps: ResponderDeps = {
+    quietMinutes: 5,
     kms: new KmsKeys((region) => new KMSClient({ region })),
     iam: new IamPrincipals(new IAMClient({ region: 'us-east-1' })),
     policyTexts: new InMemoryPolicyTexts(),

@@ -48,6 +48,7 @@ describe('configuration', () => {
       approvalSecretArn: undefined,
       approvalTokenHours: 24,
       remindAfterHours: 4,
+      updateQuietMinutes: 5,
       approvalsUrl: undefined,
       slackSigningSecretArn: undefined,
       slackApprovers: [],

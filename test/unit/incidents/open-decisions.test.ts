@@ -19,6 +19,7 @@ const offered: ActionResult = { outcome: 'not-run', reason: 'offered for approva
 /** A high-severity incident whose containment applied a reversible step and offered disabling the key. */
 const incident = (status: IncidentStatus, overrides: Partial<Incident> = {}): Incident => ({
   ...base,
+  severity: 'high',
   signal: { ...base.signal, severity: 'high' },
   status,
   plan: [cancel, disable],
@@ -81,20 +82,23 @@ describe('the decisions an incident can still take (one definition for links, th
   it('asks for re-keying only for a high or critical incident about a key, not a dry run; a person may choose it for any', () => {
     const rekey = (overrides: Partial<Incident>) =>
       openDecisions(incident('contained', overrides)).find((d) => d.action === 'approve-rekey');
-    expect(rekey({ signal: { ...base.signal, severity: 'medium' } })).toEqual({
+    expect(rekey({ severity: 'medium', signal: { ...base.signal, severity: 'medium' } })).toEqual({
       action: 'approve-rekey',
       asked: false,
       linked: false,
     });
     expect(rekey({ dryRun: true })).toEqual({ action: 'approve-rekey', asked: false, linked: false });
-    expect(rekey({ signal: { ...base.signal, severity: 'critical' } })).toEqual({
+    expect(rekey({ severity: 'critical', signal: { ...base.signal, severity: 'critical' } })).toEqual({
       action: 'approve-rekey',
       asked: true,
       linked: true,
     });
     // Still a decision the endpoint takes (the CLI's `rekey approve`): open, just not asked for.
     expect(
-      isOpenDecision(incident('contained', { signal: { ...base.signal, severity: 'medium' } }), 'approve-rekey'),
+      isOpenDecision(
+        incident('contained', { severity: 'medium', signal: { ...base.signal, severity: 'medium' } }),
+        'approve-rekey',
+      ),
     ).toBe(true);
     expect(isOpenDecision(incident('contained', { keyArn: undefined }), 'approve-rekey')).toBe(false);
     expect(isOpenDecision(incident('approved'), 'approve-rekey')).toBe(false);
@@ -132,7 +136,12 @@ describe('the decisions an incident can still take (one definition for links, th
   it('links release only when a reversible step changed something, and asks for it while offered steps wait undecided', () => {
     expect(
       openDecisions(
-        incident('contained', { plan: [disable], results: [offered], signal: { ...base.signal, severity: 'low' } }),
+        incident('contained', {
+          plan: [disable],
+          results: [offered],
+          severity: 'low',
+          signal: { ...base.signal, severity: 'low' },
+        }),
       ),
     ).toEqual([
       { action: 'approve-rekey', asked: false, linked: false },
@@ -147,6 +156,7 @@ describe('the decisions an incident can still take (one definition for links, th
     const waiting = incident('contained', {
       plan: [quarantineOffered],
       results: [offered],
+      severity: 'low',
       signal: { ...base.signal, severity: 'low' },
     });
     expect(openDecisions(waiting)).toEqual([

@@ -920,22 +920,35 @@ describe('the packaged CloudFormation template', () => {
     });
   });
 
-  it('runs the reminder hourly with a role that reads incidents by status and touches no key or principal', () => {
+  it('runs the update and reminder sweep every minute with a role that reads incidents by status and touches no key or principal', () => {
     const [[, schedule]] = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression) as [
       [string, Resource],
     ];
     expect(schedule.Properties).toMatchObject({
-      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpression: 'rate(1 minute)',
       Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }],
     });
     const granted = allowsOf('RemindersRole');
     expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish']));
-    // Of an incident it writes only when it reminded and where the Slack message is.
+    // Of an incident it writes only when it reminded, the updates it told (and the status they told of) and where the
+    // Slack message is.
     expect(statementGranting('RemindersRole', 'dynamodb:UpdateItem').Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] },
       'ForAllValues:StringEquals': {
-        'dynamodb:Attributes': ['pk', 'sk', 'remindedAt', 'slackMessage', 'lastWriteId'],
+        'dynamodb:Attributes': [
+          'pk',
+          'sk',
+          'remindedAt',
+          'slackMessage',
+          'lastWriteId',
+          'newsToldAt',
+          'newsPendingSince',
+          'notifiedAt',
+          'notifiedStatus',
+          'notificationId',
+          'timeline',
+        ],
       },
     });
   });
