@@ -329,6 +329,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
   }
 
   async recordSignalResults(id: string, from: number, results: ActionResult[], at: string): Promise<Incident> {
+    // A signal with no steps of its own (a key administrator's, reported only): nothing to record.
+    if (results.length === 0) {
+      const current = await this.get(id);
+      if (!current) throw new StateConflictError(id, undefined);
+      return current;
+    }
     const sets = results.map((_, i) => `#results[${from + i}] = :r${i}`);
     return this.orConflict(
       id,

@@ -5,6 +5,7 @@ import type { ApprovalAction } from '../notify/approval-token';
 import { incidentReader, operatorDecisionDeps } from '../composition/cli';
 import { loadConfig, loadIncidentTableConfig } from '../config';
 import { severityOf, titleOf, type Incident } from '../incidents/incident';
+import { storyLines, storyOf } from '../notify/story-of';
 import { isActive, transitions, type IncidentStatus } from '../incidents/lifecycle';
 import { composeNotification, whereText } from '../notify/compose-notification';
 import { plainLine } from '../notify/escape';
@@ -114,9 +115,11 @@ export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<n
       io.err(`kms-warden incidents: no incident ${id}`);
       return 1;
     }
-    if (values.json) io.out(JSON.stringify(incident));
+    if (values.json) io.out(JSON.stringify({ ...incident, story: storyOf(incident) }));
     else {
       io.out(composeNotification(incident).text);
+      io.out('');
+      for (const entry of storyLines(incident)) io.out(entry);
       io.out('');
       io.out('Timeline:');
       for (const entry of incident.timeline) io.out(`  ${entry.at}  ${entry.what}`);

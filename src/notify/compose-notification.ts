@@ -1,8 +1,8 @@
 import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
 import { detectionOf } from '../detections';
-import { severityOf, titleOf, type Incident, type SignalEntry } from '../incidents/incident';
-import { mitreOf } from '../incidents/story';
+import { severityOf, titleOf, type Incident } from '../incidents/incident';
+import { storyOf, type StoryEntry } from './story-of';
 import { renderRekeyProgress } from './rekey-progress';
 import type { Notification } from './notifier';
 import type { DecisionLink } from './decision-links';
@@ -225,21 +225,14 @@ export const composeNotification = (incident: Incident, links: readonly Decision
   };
 };
 
-/** One step of a story as people read it: when, what (its ATT&CK techniques), on which key, and what was done. */
-export const storyStepLine = (incident: Incident, entry: SignalEntry): string => {
-  const from = entry.planFrom ?? 0;
-  const steps = incident.plan.slice(from, from + (entry.planSteps ?? 0)).map((step, i) => {
-    const result = incident.results?.[from + i];
-    return `${describeAction(step)} (${result?.outcome ?? 'not run'})`;
-  });
-  const mitre = entry.mitre ?? mitreOf(entry.detector);
-  return [
-    `${entry.eventTime} ${entry.detector} [${mitre.join(', ')}] ${entry.severity}`,
-    entry.keyArn ? ` on ${entry.keyArn}` : '',
-    ` from ${entry.sourceIp ?? 'unknown address'}: ${entry.summary}`,
-    steps.length > 0 ? `; done: ${steps.join('; ')}` : '',
+/** One step of a story on one line: when, what (its ATT&CK techniques), on which key, and what was done. */
+const storyStepLine = (step: StoryEntry): string =>
+  [
+    `${step.at} ${step.detector} [${step.mitre.join(', ')}] ${step.severity}: ${step.eventName} ${step.eventId}`,
+    step.keyArn ? ` on ${step.keyArn}` : '',
+    ` from ${step.sourceIp ?? 'unknown address'}: ${step.summary}`,
+    step.steps.length > 0 ? ` (done: ${step.steps.map((done) => `${done.type} ${done.outcome}`).join(', ')})` : '',
   ].join('');
-};
 
 /**
  * A short update of a story people were already told of: the steps since, the severity now. Not a new page: its
@@ -250,7 +243,10 @@ export const composeUpdate = (
   since: string | undefined,
   links: readonly DecisionLink[] = [],
 ): Notification => {
-  const fresh = incident.signals.filter((entry) => since === undefined || entry.receivedAt > since);
+  const freshIds = new Set(
+    incident.signals.filter((entry) => since === undefined || entry.receivedAt > since).map((entry) => entry.eventId),
+  );
+  const fresh = storyOf(incident).steps.filter((step) => freshIds.has(step.eventId));
   const severity = severityOf(incident);
   const text = [
     `${fresh.length} new step${fresh.length === 1 ? '' : 's'} in incident ${incident.id} (${incident.status}).`,
@@ -259,7 +255,7 @@ export const composeUpdate = (
     `Principal:  ${line(incident.signal.principal.arn)}`,
     '',
     'New:',
-    ...fresh.slice(-laterSignalsShown).map((entry) => `  - ${line(storyStepLine(incident, entry))}`),
+    ...fresh.slice(-laterSignalsShown).map((step) => `  - ${line(storyStepLine(step))}`),
     ...(fresh.length > laterSignalsShown ? [`  (${fresh.length - laterSignalsShown} more not shown)`] : []),
     '',
     `The whole story: npx kms-warden incidents show ${incident.id}`,

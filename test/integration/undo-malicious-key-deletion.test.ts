@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { GetItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateAliasCommand,
@@ -17,10 +18,24 @@ import {
   subscribeInbox,
   type ResponderStack,
 } from '../../src/local/responder-stack';
+import { documentClient, snsClient } from '../../src/aws/clients';
+import { DynamoDbIncidentStore } from '../../src/aws/dynamodb-incident-store';
+import { SnsNotifier } from '../../src/aws/sns-notifier';
+import { remindPendingDecisions } from '../../src/respond/remind-pending-decisions';
 import { useMoto } from '../support/moto';
 
-const attacker: Caller = { roleArn: 'arn:aws:iam::123456789012:role/ci-deployer', sessionName: 'mallory' };
+/**
+ * One principal's signals within hours are one story (one incident across keys): each test's attacker is a role of
+ * its own, so one test's deletion never joins another's story.
+ */
+let attacker: Caller;
+let attackers = 0;
 const keyAdministrator: Caller = { roleArn: 'arn:aws:iam::123456789012:role/platform/KeyAdmins', sessionName: 'alice' };
+/** Another key administrator: its disable in one test is a story of its own, apart from the other's deletion. */
+const otherKeyAdministrator: Caller = {
+  roleArn: 'arn:aws:iam::123456789012:role/platform/KeyOwners',
+  sessionName: 'bob',
+};
 
 describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto', () => {
   const moto = useMoto();
@@ -34,7 +49,12 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
   beforeAll(async () => {
     stack = await provisionResponderStack('test');
     moto.aws.useStack(stack);
-    Object.assign(process.env, responderEnvironment(stack, { keyAdministrators: [keyAdministrator.roleArn] }));
+    Object.assign(
+      process.env,
+      responderEnvironment(stack, {
+        keyAdministrators: [keyAdministrator.roleArn, otherKeyAdministrator.roleArn],
+      }),
+    );
     kms = new KMSClient({});
     dynamodb = new DynamoDBClient({});
     sqs = new SQSClient({});
@@ -91,6 +111,8 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
   };
 
   beforeEach(async () => {
+    attackers += 1;
+    attacker = { roleArn: `arn:aws:iam::123456789012:role/ci-deployer-${attackers}`, sessionName: 'mallory' };
     await drainInbox();
   });
 
@@ -211,10 +233,26 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
       after: { state: 'Enabled' },
     });
     expect(incident!.signals[1]).toMatchObject({ planFrom: first!.plan.length, planSteps: 4 });
+    // The page went out a moment ago: the update waits out the quiet period, then the sweep sends one short update
+    // naming the incident (not a second page).
+    expect(await drainInbox()).toHaveLength(0);
+    const sweep = await moto.asFunction('remindPendingDecisions', () =>
+      remindPendingDecisions({
+        quietMinutes: 5,
+        incidents: new DynamoDbIncidentStore(documentClient(), stack.incidentTable),
+        notifier: new SnsNotifier(snsClient(), stack.notificationTopicArn),
+        logger: new Logger({ logLevel: 'SILENT' }),
+        now: () => new Date(Date.now() + 6 * 60_000),
+        waitHours: 4,
+      }),
+    );
+    expect((await sweep()).updated).toEqual([first!.id]);
     const messages = await drainInbox();
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toContain('Then, from the same principal on the same key:');
-    expect(messages[0]).toContain(`event ${again.detail.eventID}`);
+    expect(messages[0]).toContain(`1 new step in incident ${first!.id} (contained).`);
+    expect(messages[0]).toMatch(/Severity: +critical/);
+    expect(messages[0]).toContain(again.detail.eventID);
+    expect((await sweep()).updated).toEqual([]);
 
     // The same event delivered again changes nothing and tells nobody.
     await handler(again, localLambdaContext('onKmsApiCall'));
@@ -230,7 +268,7 @@ describe('a ScheduleKeyDeletion through the KMS lifecycle handler, against moto'
         kmsApiCallRecord({
           eventName: 'DisableKey',
           keyArn,
-          caller: keyAdministrator,
+          caller: otherKeyAdministrator,
           requestParameters: { keyId: keyArn },
           eventTime: new Date(Date.now() - 60_000),
         }),
