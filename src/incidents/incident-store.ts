@@ -180,7 +180,7 @@ export interface IncidentStore {
    * False when a message went out within the quiet period (or another sender claimed first).
    */
   claimNews(id: string, at: string, quietSince: string): Promise<boolean>;
-  /** Notes news not yet told (kept from its first moment): the scheduled sweep tells it once the quiet period is over. */
+  /** Notes news not yet told (from its first moment): the scheduled sweep tells it once the quiet period is over. */
   markNews(id: string, at: string): Promise<void>;
   recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;
 }

@@ -18,8 +18,9 @@ const waitingForDecision = (incident: Incident) =>
   !incident.dryRun && openDecisions(incident).some((open) => open.asked);
 
 /**
- * The scheduled sweep (every minute): updates held back by the quiet period, then reminders. Incidents whose offered steps have waited longer than the setting get a reminder, with
- * fresh links. At most one reminder per incident per waiting period, however many runs overlap.
+ * The scheduled sweep (every minute): updates held back by the quiet period, then reminders. Incidents whose offered
+ * steps have waited longer than the setting get a reminder, with fresh links. At most one reminder per incident per
+ * waiting period, however many runs overlap.
  */
 export const remindPendingDecisions =
   (deps: ReminderDeps) => async (): Promise<{ reminded: string[]; updated: string[] }> => {
