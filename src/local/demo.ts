@@ -66,6 +66,9 @@ import {
 import { LocalRekeyWorkflow } from './local-rekey-workflow';
 import { serveDemoApprovals } from './approval-server';
 import { runOrganizationDemo } from './organization-demo';
+import { serveSlackStub, slackMessagesOf } from './slack-stub';
+import { remindPendingDecisions } from '../respond/remind-pending-decisions';
+import { tellers } from '../composition/tellers';
 
 /** The attacks the demo can play; the last step of each is the key's scheduled deletion, which is then re-keyed. */
 export const scenarios = {
@@ -128,12 +131,21 @@ export const runLocalDemo = async (
   const stage = `demo${Date.now().toString(36)}`;
   // The approval endpoint on loopback: messages carry links to it, and the browser opens real pages.
   const approvals = await serveDemoApprovals(stage);
+  // Slack on loopback: the bot token's two methods, so the demo shows one message per incident, edited as it moves.
+  const slack = await serveSlackStub();
 
   try {
     const stack = await provisionResponderStack(stage);
+    const { ARN: slackSecretArn } = await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({
+        Name: `${stage}/slack`,
+        SecretString: JSON.stringify({ botToken: 'xoxb-demo', channel: 'C0INCIDENTS', apiBase: slack.apiBase }),
+      }),
+    );
     Object.assign(process.env, responderEnvironment(stack, { keyAdministrators }), {
       APPROVAL_SECRET_ARN: approvals.secretArn,
       APPROVALS_URL: approvals.url,
+      SLACK_WEBHOOK_SECRET_ARN: slackSecretArn,
       // A demo cannot wait an hour for the old key to settle.
       REKEY_SETTLE_MINUTES: '0',
     });
@@ -372,20 +384,46 @@ export const runLocalDemo = async (
       },
     );
 
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10 }));
-    const told = Messages.find((message) => message.Body?.includes(incidentId));
-    if (told)
-      say('notification', `On-call was told (SNS):\n${indent(told.Body ?? '')}`, {
-        message: told.Body,
-        messages: Messages.length,
-      });
+    // The attack's later steps came within the quiet period after the page: their update waits for it. The demo moves
+    // the sweep's clock past it (in AWS the sweep runs every minute) and runs it once.
+    const config = loadConfig();
+    const quiet = config.updateQuietMinutes;
+    const sweep = remindPendingDecisions({
+      ...tellers(config),
+      waitHours: config.remindAfterHours,
+      now: () => new Date(Date.now() + (quiet + 1) * 60_000),
+    });
+    const { updated } = await sweep();
+    const inboxMessages: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: inbox, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      if (Messages.length === 0) break;
+      inboxMessages.push(...Messages.map((message) => message.Body ?? ''));
+    }
+    const told = inboxMessages.filter((body) => body.includes(incidentId));
+    const updates = told.filter((body) => /^\d+ new steps? in incident /.test(body));
+    const pages = told.filter((body) => !updates.includes(body));
+    const slackMessages = slackMessagesOf(slack.calls);
+    say(
+      'notification',
+      [
+        `On-call was told (SNS): ${count(pages.length, 'page')} for the incident, then ${count(updates.length, 'short update')} of its later steps, held back by the ${quiet}-minute quiet period. ` +
+          `Slack: ${count(slackMessages.length, 'message')}, ${slackMessages.map((m) => `edited ${count(m.edits, 'time')} with ${count(m.replies, 'reply', 'replies')} in its thread`).join('; ')}.`,
+        'The page:',
+        indent(pages[0] ?? ''),
+        'The update:',
+        indent(updates[0] ?? ''),
+      ].join('\n'),
+      { pages: pages.length, updates: updates.length, updated, messages: inboxMessages.length, slack: slackMessages },
+    );
 
     const again = await play('redelivery', 'EventBridge delivered the deletion again', [deletion]);
     void again;
 
     // What re-keying would do, listed before anyone approves it (in AWS the responder hands this to the read-only
     // planning function); the approval page shows it.
-    const config = loadConfig();
     const plan = await rekeyPlanner(config).plan({ incidentId });
     if (plan)
       say(
@@ -462,9 +500,12 @@ export const runLocalDemo = async (
     return { incidentId, keyState: old.KeyState ?? 'Unknown' };
   } finally {
     await approvals.close();
+    await slack.close();
     await moto?.stop();
   }
 };
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** A small account's worth of data under the key: a secret, a SecureString parameter, a bucket with objects. */
 const seedPayments = async (stage: string, keyArn: string): Promise<string[]> => {

@@ -231,7 +231,7 @@ const storyStepLine = (step: StoryEntry): string =>
     `${step.at} ${step.detector} [${step.mitre.join(', ')}] ${step.severity}: ${step.eventName} ${step.eventId}`,
     step.keyArn ? ` on ${step.keyArn}` : '',
     ` from ${step.sourceIp ?? 'unknown address'}: ${step.summary}`,
-    step.steps.length > 0 ? ` (done: ${step.steps.map((done) => `${done.type} ${done.outcome}`).join(', ')})` : '',
+    step.steps.length > 0 ? ` (steps: ${step.steps.map((done) => `${done.type} ${done.outcome}`).join(', ')})` : '',
   ].join('');
 
 /**

@@ -10,7 +10,15 @@ export interface SlackMessageRef {
 }
 
 export type SlackTarget =
-  { kind: 'off' } | { kind: 'webhook'; url: string } | { kind: 'bot'; token: string; channel: string };
+  | { kind: 'off' }
+  | { kind: 'webhook'; url: string }
+  | { kind: 'bot'; token: string; channel: string; apiBase?: string };
+
+/**
+ * A Web API on this machine's loopback (the local demo's stand-in for Slack), as a webhook may be: never another host,
+ * so a secret cannot send the bot token anywhere but Slack.
+ */
+const loopbackApi = /^http:\/\/127\.0\.0\.1:\d{1,5}\/api\/$/;
 
 /**
  * What the Slack secret holds. An incoming webhook URL posts a new message each time (webhooks cannot edit); a bot
@@ -22,9 +30,16 @@ export const slackTargetOf = (secret: string): SlackTarget => {
   if (/^https:\/\//.test(text) || /^http:\/\/127\.0\.0\.1[:/]/.test(text)) return { kind: 'webhook', url: text };
   if (text.startsWith('{')) {
     try {
-      const { botToken, channel } = JSON.parse(text) as { botToken?: unknown; channel?: unknown };
-      if (typeof botToken === 'string' && botToken.startsWith('xox') && typeof channel === 'string' && channel)
-        return { kind: 'bot', token: botToken, channel };
+      const { botToken, channel, apiBase } = JSON.parse(text) as {
+        botToken?: unknown;
+        channel?: unknown;
+        apiBase?: unknown;
+      };
+      if (typeof botToken === 'string' && botToken.startsWith('xox') && typeof channel === 'string' && channel) {
+        if (apiBase === undefined) return { kind: 'bot', token: botToken, channel };
+        if (typeof apiBase === 'string' && loopbackApi.test(apiBase))
+          return { kind: 'bot', token: botToken, channel, apiBase };
+      }
     } catch {
       // Not JSON after all: treated as not configured below.
     }
@@ -75,7 +90,7 @@ export class SlackChannel {
         if (posted) {
           // chat.update's parse defaults to client, unlike chat.postMessage's none: no parsing of names in our text.
           // https://github.com/slackapi/slack-api-specs/issues/50
-          const updated = await this.call(target.token, 'chat.update', {
+          const updated = await this.call(target, 'chat.update', {
             channel: posted.channel,
             ts: posted.ts,
             parse: 'none',
@@ -84,7 +99,7 @@ export class SlackChannel {
           // Deleted by someone in the channel: post it again rather than lose the news.
           if (updated.ok || updated.error !== 'message_not_found' || options.updateOnly) {
             if (lead)
-              await this.call(target.token, 'chat.postMessage', {
+              await this.call(target, 'chat.postMessage', {
                 channel: posted.channel,
                 thread_ts: posted.ts,
                 parse: 'none',
@@ -93,7 +108,7 @@ export class SlackChannel {
             return posted;
           }
         }
-        const created = await this.call(target.token, 'chat.postMessage', {
+        const created = await this.call(target, 'chat.postMessage', {
           channel: target.channel,
           parse: 'none',
           ...message,
@@ -114,11 +129,13 @@ export class SlackChannel {
 
   /** A Web API method: HTTP 200 with ok false is a refusal; message_not_found is returned, anything else thrown. */
   private async call(
-    token: string,
+    target: { token: string; apiBase?: string },
     method: string,
     body: object,
   ): Promise<{ ok: boolean; error?: string; channel?: string; ts?: string }> {
-    const response = await this.send(`${this.apiBase}${method}`, body, { authorization: `Bearer ${token}` });
+    const response = await this.send(`${target.apiBase ?? this.apiBase}${method}`, body, {
+      authorization: `Bearer ${target.token}`,
+    });
     if (!response.ok)
       throw new Error(`Slack ${method} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
     const answer = (await response.json()) as { ok: boolean; error?: string; channel?: string; ts?: string };

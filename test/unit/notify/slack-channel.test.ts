@@ -43,6 +43,21 @@ describe('what the Slack secret holds', () => {
     ['a token without a channel', JSON.stringify({ botToken: 'xoxb-1' }), { kind: 'off' }],
     ['broken JSON', '{"botToken":', { kind: 'off' }],
     ['a plain-http URL off loopback', 'http://hooks.example/x', { kind: 'off' }],
+    [
+      "a bot whose Web API is on loopback (the local demo's Slack)",
+      JSON.stringify({ botToken: 'xoxb-1', channel: 'C1', apiBase: 'http://127.0.0.1:4555/api/' }),
+      { kind: 'bot', token: 'xoxb-1', channel: 'C1', apiBase: 'http://127.0.0.1:4555/api/' },
+    ],
+    [
+      'a bot whose Web API is anywhere else (the token would go there)',
+      JSON.stringify({ botToken: 'xoxb-1', channel: 'C1', apiBase: 'https://slack.example/api/' }),
+      { kind: 'off' },
+    ],
+    [
+      'a bot whose loopback Web API hides another host',
+      JSON.stringify({ botToken: 'xoxb-1', channel: 'C1', apiBase: 'http://127.0.0.1:4555@evil.example/api/' }),
+      { kind: 'off' },
+    ],
   ])('%s', (_name, text, target) => {
     expect(slackTargetOf(text)).toEqual(target);
   });
