@@ -14,20 +14,22 @@ import {
   type TimeWindow,
 } from '../replay/sources';
 import { replay } from '../replay/replay';
+import { StoryBook, type ReplayStory } from '../replay/stories';
 import type { CommandIo } from './io';
 import { plainLine } from '../notify/escape';
 
 export const replayUsage = `Usage: kms-warden replay [options] SOURCE...
 
-Runs every detector over CloudTrail logs, in event-time order with in-memory state, and prints the signals. It
-changes nothing. A SOURCE is a file ({"Records":[...]} as CloudTrail delivers it, NDJSON, EventBridge events; plain
+Runs every detector over CloudTrail logs, in event-time order with in-memory state, and prints the signals, then
+the stories they make (one incident each, grouped as the responder groups them). It changes nothing. A SOURCE is a file ({"Records":[...]} as CloudTrail delivers it, NDJSON, EventBridge events; plain
 or .gz), a directory (walked for log files), or a CloudTrail bucket: s3://BUCKET/PREFIX, read where CloudTrail
 writes (AWSLogs/[O-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/, an organization trail's layout too).
 
 Options:
   --since TIME             only events at or after TIME (ISO 8601: 2026-11-01 or 2026-11-01T12:00Z)
   --until TIME             only events before TIME
-  --json                   one JSON object per signal and line
+  --json                   one JSON object per line: each signal (with its story's id), and each story ("kind": "story")
+                           once it is complete
   --trusted-accounts IDS   comma-separated account ids that are not external
   --config FILE            settings as JSON: {"keyAdministrators": [...], "trustedAccounts": [...], "thresholds": {...}}
   --workers N              threads that read and parse (default: one per CPU, none on one CPU; 0: all in this thread)
@@ -38,8 +40,9 @@ its files are encrypted with one). A progress line is shown on a terminal.
 Exit codes: 0 every source read (malformed inputs are counted on stderr), 2 a source or the config cannot be read
 (a source that fails part-way is named, and the rest are still replayed), or bad usage.`;
 
-const jsonLine = (signal: Signal) =>
+const jsonLine = (signal: Signal, story: string) =>
   JSON.stringify({
+    story,
     detector: signal.detector,
     severity: signal.severity,
     eventId: signal.source.eventId,
@@ -52,6 +55,19 @@ const jsonLine = (signal: Signal) =>
     mitre: signal.mitre,
     evidence: signal.evidence,
   });
+
+/** A story once it can grow no more: one JSON line (kind "story"), or a table line under "Stories:". */
+const storyJson = (story: ReplayStory) => JSON.stringify({ kind: 'story', ...story });
+const storyTableLine = (story: ReplayStory) =>
+  [
+    story.id,
+    story.severity.padEnd(8),
+    `${story.from.replace(/\.\d{3}Z$/, 'Z')} to ${story.to.replace(/\.\d{3}Z$/, 'Z')}`,
+    plainLine(story.principalArn, 300),
+    `${story.signals} signal${story.signals === 1 ? '' : 's'} (${story.detectors.join(', ')})`,
+    `on ${story.keys.length} key${story.keys.length === 1 ? '' : 's'}`,
+    story.severityReason ? `: ${story.severityReason}` : '',
+  ].join('  ');
 
 /** One line per signal: its summary quotes what an outsider wrote (ARNs, names), with control characters shown. */
 const tableLine = (signal: Signal) =>
@@ -229,18 +245,39 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
     workers === 0
       ? preparedInProcess(sources, options, { archive: archiveFactory, onSourceDone })
       : preparedInParallel(sources, options, { workers, onSourceDone });
+  // Signals grouped into stories as the responder groups them into incidents: in JSON each story's line follows once
+  // it is closed (past its window), in a table the stories come last.
+  const stories = new StoryBook(settings.thresholds.correlationWindowHours);
+  const closedStories: ReplayStory[] = [];
+  let storyCount = 0;
   const stats = await replay(
     batches,
     settings,
     (signal) => {
       progress.clear();
-      io.out(values.json ? jsonLine(signal) : tableLine(signal));
+      const story = stories.add(signal);
+      io.out(values.json ? jsonLine(signal, story) : tableLine(signal));
+      // Replay reorders within minutes: a story whose window ended an hour before this signal can grow no more.
+      const watermark = new Date(Date.parse(signal.source.eventTime) - 3_600_000).toISOString();
+      for (const closed of stories.closed(watermark)) {
+        storyCount += 1;
+        if (values.json) io.out(storyJson(closed));
+        else closedStories.push(closed);
+      }
     },
     (count) => {
       events = count;
     },
   );
   progress.done();
+  const rest = stories.rest();
+  storyCount += rest.length;
+  if (values.json) for (const story of rest) io.out(storyJson(story));
+  else if (closedStories.length + rest.length > 0) {
+    io.out('');
+    io.out('Stories (one incident each, as the responder would have opened them):');
+    for (const story of [...closedStories, ...rest]) io.out(`  ${storyTableLine(story)}`);
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // A problem quotes the input (a file or object name, JSON.parse's excerpt of the text): escaped, and cut short.
   for (const problem of stats.problems) io.err(`malformed: ${plainLine(problem, 500)}`);
@@ -248,7 +285,7 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
   const unreadable = stats.unreadable > 0 ? `, ${stats.unreadable} unreadable` : '';
   io.err(
     `replayed ${stats.events} events from ${sources.length} file(s) in ${seconds.toFixed(2)} s` +
-      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals, ${stats.malformed} malformed${unreadable}, ${stats.late} out of order`,
+      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals in ${storyCount} stor${storyCount === 1 ? 'y' : 'ies'}, ${stats.malformed} malformed${unreadable}, ${stats.late} out of order`,
   );
   // Signals found in what was read are printed; a source not read to its end is a failure to say, not to hide.
   return stats.unreadable > 0 ? 2 : 0;

@@ -7,11 +7,15 @@ import { main } from '../../../src/cli/main';
 import { projectRoot } from '../../../src/local/stack-definition';
 import { record, viaEventBridge, withRequest } from '../../support/records';
 
+/** What replay printed: signal lines in `out`, story lines (JSON "kind": "story", or the table's last part) apart. */
 const run = async (...argv: string[]) => {
-  const out: string[] = [];
+  const printed: string[] = [];
   const err: string[] = [];
-  const code = await main(['replay', ...argv], { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
+  const code = await main(['replay', ...argv], { out: (l) => printed.push(l), err: (l) => err.push(l) });
+  const table = printed.indexOf('');
+  const stories = table >= 0 ? printed.slice(table + 2) : printed.filter((l) => l.startsWith('{"kind":"story"'));
+  const out = table >= 0 ? printed.slice(0, table) : printed.filter((l) => !l.startsWith('{"kind":"story"'));
+  return { code, out, err, stories };
 };
 
 describe('kms-warden replay', () => {
@@ -53,7 +57,9 @@ describe('kms-warden replay', () => {
         summary: expect.stringContaining('scheduled'),
       }),
     );
-    expect(err.at(-1)).toMatch(/^replayed 2 events from 1 file\(s\) in .* 2 signals, 0 malformed, 0 out of order$/);
+    expect(err.at(-1)).toMatch(
+      /^replayed 2 events from 1 file\(s\) in .* 2 signals in 1 story, 0 malformed, 0 out of order$/,
+    );
   });
 
   it('reads NDJSON of records and EventBridge events, counts malformed lines on stderr and still exits 0', async () => {
@@ -227,7 +233,57 @@ describe('kms-warden replay', () => {
       },
     );
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout.trim())).toMatchObject({ detector: 'key-deletion-scheduled' });
+    const [signal, story] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(signal).toMatchObject({ detector: 'key-deletion-scheduled' });
+    expect(story).toMatchObject({ kind: 'story', id: signal.story, signals: 1 });
     expect(readFileSync(path, 'utf8')).toContain('ScheduleKeyDeletion');
+  });
+
+  it('groups the signals into stories as the responder groups incidents: one per principal within the window', async () => {
+    const at = (eventTime: string, eventID: string, roleArn = 'arn:aws:iam::123456789012:role/tester') => ({
+      ...scheduled,
+      eventTime,
+      eventID,
+      userIdentity: {
+        ...scheduled.userIdentity,
+        arn: `${roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/s`,
+        sessionContext: {
+          ...(scheduled.userIdentity as { sessionContext: { sessionIssuer: object } }).sessionContext,
+          sessionIssuer: {
+            ...(scheduled.userIdentity as { sessionContext: { sessionIssuer: object } }).sessionContext.sessionIssuer,
+            arn: roleArn,
+          },
+        },
+      },
+    });
+    const records = [
+      at('2026-11-01T10:00:00Z', 'a1'),
+      at('2026-11-01T11:00:00Z', 'b1', 'arn:aws:iam::123456789012:role/other'),
+      at('2026-11-01T13:00:00Z', 'a2'),
+      // A day later: the same principal's next story.
+      at('2026-11-02T13:00:00Z', 'a3'),
+    ];
+    const path = file('stories.ndjson', records.map((r) => JSON.stringify(r)).join('\n'));
+    const { code, out, stories } = await run('--json', path);
+    expect(code).toBe(0);
+    const signals = out.map((line) => JSON.parse(line) as { eventId: string; story: string });
+    const storyOf = Object.fromEntries(signals.map((s) => [s.eventId, s.story]));
+    expect(storyOf.a2).toBe(storyOf.a1);
+    expect(new Set([storyOf.a1, storyOf.b1, storyOf.a3]).size).toBe(3);
+    const told = stories.map((line) => JSON.parse(line) as { id: string; signals: number; from: string; to: string });
+    expect(told.map((s) => [s.id, s.signals, s.from, s.to]).sort()).toEqual(
+      [
+        [storyOf.a1, 2, '2026-11-01T10:00:00.000Z', '2026-11-01T13:00:00.000Z'],
+        [storyOf.b1, 1, '2026-11-01T11:00:00.000Z', '2026-11-01T11:00:00.000Z'],
+        [storyOf.a3, 1, '2026-11-02T13:00:00.000Z', '2026-11-02T13:00:00.000Z'],
+      ].sort(),
+    );
+    // A table lists the stories last.
+    const table = await run(path);
+    expect(table.stories).toHaveLength(3);
+    expect(table.stories[0]).toContain(storyOf.a1);
   });
 });
