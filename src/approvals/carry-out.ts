@@ -8,6 +8,7 @@ import { tellPeople } from '../notify/tell-people';
 import { plainLine } from '../notify/escape';
 import { acknowledgeResource } from '../rekey/acknowledge';
 import { resumeWaiting } from '../rekey/waiting';
+import { storyRekeyIncident } from '../rekey/operator-request';
 import type { DecisionDeps } from './decide';
 
 /**
@@ -109,15 +110,38 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
   const action = decision.action as DecisionAction;
   switch (action) {
     case 'approve-rekey': {
-      const started = incident.keyArn
-        ? await deps.rekey.start({
+      // The incident's own key is re-keyed on the incident; each other key of the story the person ticked, on an
+      // incident of its own (a re-key run is one key's), linked to this one.
+      const keys = decision.keys ?? (incident.keyArn ? [incident.keyArn] : []);
+      if (keys.length === 0) return { detail: 'the incident names no key', complete: true } satisfies Work;
+      const details: string[] = [];
+      let complete = true;
+      for (const keyArn of keys) {
+        if (keyArn === incident.keyArn) {
+          const started = await deps.rekey.start({
             incidentId: incident.id,
-            keyArn: incident.keyArn,
+            keyArn,
             pendingWindowDays: deps.deletionWindowDays,
             startedBy: decision.by,
-          })
-        : { started: false, detail: 'the incident names no key' };
-      return { detail: started.detail, complete: true } satisfies Work;
+          });
+          details.push(keys.length === 1 ? started.detail : `${keyArn}: ${started.detail}`);
+          continue;
+        }
+        const part = await storyRekeyIncident(deps.incidents, incident, keyArn, decision.by, deps.now());
+        if ('refused' in part) {
+          complete = false;
+          details.push(`${keyArn}: not re-keyed: ${part.refused}`);
+          continue;
+        }
+        const started = await deps.rekey.start({
+          incidentId: part.incident.id,
+          keyArn,
+          pendingWindowDays: deps.deletionWindowDays,
+          startedBy: decision.by,
+        });
+        details.push(`${keyArn}: incident ${part.incident.id}: ${started.detail}`);
+      }
+      return { detail: details.join('; '), complete } satisfies Work;
     }
     case 'disable-key': {
       // Recorded before a re-key was approved or a release made, but carried out after: the later decision stands.

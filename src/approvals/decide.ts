@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ActionDeps } from '../actions/action';
 import { StateConflictError } from '../errors';
-import type { Decision, Incident } from '../incidents/incident';
+import { rekeyCandidates, type Decision, type Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { isOpenDecision } from '../incidents/lifecycle';
 import type { NonceStore } from './nonce-store';
@@ -65,7 +65,10 @@ export interface HttpReply {
   incident?: Incident;
 }
 
-const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late' | 'missing-why', number> = {
+const refusalStatus: Record<
+  TokenRefusal | 'replayed' | 'unknown-incident' | 'too-late' | 'missing-why' | 'which-keys',
+  number
+> = {
   malformed: 400,
   forged: 403,
   'wrong-action': 403,
@@ -76,6 +79,7 @@ const refusalStatus: Record<TokenRefusal | 'replayed' | 'unknown-incident' | 'to
   'unknown-incident': 404,
   'too-late': 409,
   'missing-why': 400,
+  'which-keys': 400,
 };
 
 const refusalTitle: Record<keyof typeof refusalStatus, string> = {
@@ -89,6 +93,7 @@ const refusalTitle: Record<keyof typeof refusalStatus, string> = {
   'unknown-incident': 'No such incident',
   'too-late': 'This decision can no longer be made',
   'missing-why': 'Say why',
+  'which-keys': 'Say which keys',
 };
 
 /**
@@ -100,6 +105,23 @@ const canDecide = (action: ApprovalAction, incident: Incident, subject?: string)
   (action !== 'acknowledge' || (subject !== undefined && leftResourceOf(incident, subject) !== undefined));
 
 /** The reason a person gives for acknowledging, from the page's form: one plain line, 3 to 500 characters. */
+/**
+ * The keys a person ticked on the re-key page: each must be one of the story's (the body is the requester's to
+ * write). No key field (a Slack button, the CLI): the incident's own key, as before stories. A form that listed keys
+ * and came back with none ticked, or with a key that is not the story's, is refused before the link is spent.
+ */
+const keysOf = (body: string, incident: Incident): { keys?: string[]; problem?: string } => {
+  const form = new URLSearchParams(body);
+  if (form.get('keys') !== 'chosen') return {};
+  const ticked = [...new Set(form.getAll('key'))];
+  const candidates = new Set(rekeyCandidates(incident).map((candidate) => candidate.keyArn));
+  if (ticked.length === 0) return { problem: 'tick at least one key to re-key' };
+  const foreign = ticked.find((key) => !candidates.has(key));
+  if (foreign !== undefined)
+    return { problem: `${plainLine(foreign, 200)} is not a key of this incident's story: nothing was decided` };
+  return { keys: ticked };
+};
+
 const whyOf = (body: string): string | undefined => {
   const why = plainLine(new URLSearchParams(body).get('why') ?? '', 500).trim();
   return why.length >= 3 ? why : undefined;
@@ -204,6 +226,8 @@ export const makeDecision = async (
   requester: Requester = {},
   press?: Decision['press'],
   about?: { subject: string; why: string },
+  /** approve-rekey: the story's keys the person ticked. */
+  keys?: string[],
 ): Promise<MadeDecision> => {
   if (!canDecide(action, incident, about && acknowledgementRef(about.subject)))
     return { ok: false, current: incident.status };
@@ -219,6 +243,7 @@ export const makeDecision = async (
       at,
       ...(press ? { press } : {}),
       ...(about ? { subject: about.subject, why: about.why } : {}),
+      ...(keys ? { keys } : {}),
     });
   } catch (error) {
     if (error instanceof StateConflictError)
@@ -230,7 +255,7 @@ export const makeDecision = async (
     .record({
       at,
       outcome: 'decided',
-      reason: `${action}${about ? ` of ${about.subject}` : ''} by ${by} via ${channel}${about ? `: ${about.why}` : ''}`,
+      reason: `${action}${about ? ` of ${about.subject}` : ''}${keys ? ` of ${keys.join(', ')}` : ''} by ${by} via ${channel}${about ? `: ${about.why}` : ''}`,
       incidentId: incident.id,
       action,
       ...requester,
@@ -293,11 +318,13 @@ export const decideApproval =
         requester,
         claims,
       );
+    const chosen = claims.action === 'approve-rekey' ? keysOf(body, incident) : {};
+    if (chosen.problem) return refuse(deps, 'which-keys', chosen.problem, requester, claims);
     if (!(await deps.nonces.consume(claims.nonce, claims.incidentId, claims.expiresAt))) {
       return refuse(deps, 'replayed', 'each link works once', requester, claims);
     }
     const about = subject && why ? { subject, why } : undefined;
-    const made = await makeDecision(deps, incident, claims.action, by, channel, requester, press, about);
+    const made = await makeDecision(deps, incident, claims.action, by, channel, requester, press, about, chosen.keys);
     if (!made.ok)
       return refuse(deps, 'too-late', `someone decided first: the incident is ${made.current}`, requester, claims);
     const { outcome } = made;

@@ -1,4 +1,5 @@
-import { severityOf, type Incident, type RekeyPreview } from '../incidents/incident';
+import { rekeyCandidates, severityOf, type Incident, type RekeyPreview } from '../incidents/incident';
+import { storyOf } from '../notify/story-of';
 import { keyAliasesText, keyPurposeText, outcomeOf, stepOutcomes } from '../notify/compose-notification';
 import { decisionText } from '../notify/decision-text';
 import type { ApprovalAction } from '../notify/approval-token';
@@ -20,6 +21,36 @@ form{display:inline-block;margin-right:1rem}button{font-size:1rem;padding:.6rem 
 .approve{background:#0a5;color:#fff;border:0}.reject{background:#eee;border:1px solid #999}</style></head>
 <body>${body}</body></html>`;
 
+/** A story of more than one step: each, in the order its events happened, with its techniques and key. */
+const storySection = (incident: Incident) => {
+  const { steps } = storyOf(incident);
+  if (steps.length < 2) return '';
+  const items = steps
+    .map(
+      (step) =>
+        `<li><code>${escape(step.at)}</code> ${escape(step.detector)} [${escape(step.mitre.join(', '))}] ${escape(step.severity)}${step.keyArn ? ` on <code>${escape(step.keyArn)}</code>` : ''}: ${escape(step.summary)}</li>`,
+    )
+    .join('');
+  return `<h2>The story</h2><ol>${items}</ol>`;
+};
+
+/**
+ * The story's keys, each a box to tick (the ones it handed out, weakened or attacked ticked already): approving
+ * re-keys the ticked ones. The hidden field says the form listed them, so none ticked is refused, not read as "the
+ * incident's key".
+ */
+const keyChoices = (incident: Incident) => {
+  const candidates = rekeyCandidates(incident);
+  if (candidates.length < 2) return '';
+  const boxes = candidates
+    .map(
+      (candidate, i) =>
+        `<li><label><input type="checkbox" name="key" id="key${i}" value="${escape(candidate.keyArn)}"${candidate.suggested ? ' checked' : ''}> <code>${escape(candidate.keyArn)}</code> (${escape(candidate.steps.join(', ') || "the incident's key")})</label></li>`,
+    )
+    .join('');
+  return `<fieldset><legend>Keys to re-key (each one is re-keyed on its own, its own incident for the others)</legend><ul>${boxes}</ul></fieldset><input type="hidden" name="keys" value="chosen">`;
+};
+
 const incidentDetails = (incident: Incident) => {
   const { signal } = incident;
   const steps = stepOutcomes(incident)
@@ -31,9 +62,9 @@ const incidentDetails = (incident: Incident) => {
 ${keyPurposeText(incident) ? `<dt>What its owners say it protects</dt><dd>${escape(keyPurposeText(incident))}</dd>` : ''}
 <dt>Principal</dt><dd><code>${escape(signal.principal.arn)}</code></dd>
 <dt>What happened</dt><dd>${escape(signal.summary)} (${escape(signal.source.eventName)} at ${escape(signal.source.eventTime)} from ${escape(signal.source.sourceIp ?? 'unknown address')}, event <code>${escape(signal.source.eventId)}</code>)</dd>
-<dt>Severity</dt><dd>${escape(severityOf(incident))}</dd>
+<dt>Severity</dt><dd>${escape(severityOf(incident))}${incident.severityReason ? `: ${escape(incident.severityReason)}` : ''}</dd>
 </dl>
-<h2>The plan</h2><ul>${steps || '<li>no steps</li>'}</ul>`;
+${storySection(incident)}<h2>The plan</h2><ul>${steps || '<li>no steps</li>'}</ul>`;
 };
 
 /** The resource an acknowledgement is about, as re-keying recorded it: what it is, why it is left, what to do. */
@@ -94,7 +125,7 @@ export const confirmationPage = (
     `<h1>${escape(decisionText[action].label)}?</h1>
 ${subject ? leftResource(incident, subject) : ''}${incidentDetails(incident)}${action === 'approve-rekey' ? rekeyPlanSection(incident) : ''}
 <p class="risk"><strong>What this does:</strong> ${escape(decisionText[action].risk)}</p>
-<form method="post" action="${escape(token)}">${
+<form method="post" action="${escape(token)}">${action === 'approve-rekey' ? keyChoices(incident) : ''}${
       action === 'acknowledge'
         ? '<p><label for="why">Why it may stay on the old key (recorded with the decision)</label><br><textarea id="why" name="why" required minlength="3" maxlength="500" rows="3" cols="60"></textarea></p>'
         : ''

@@ -11,6 +11,7 @@ import {
   activityOf,
   afterWindow,
   higherSeverity,
+  stageOf,
   withinWindow,
   storyKeyOf,
   storySeverity,
@@ -37,6 +38,8 @@ export interface Decision {
   undone?: string[];
   /** A decision on one thing of the incident (acknowledge: the resource's key), and the reason a person gave. */
   subject?: string;
+  /** approve-rekey: the keys of the story the person ticked (absent: the incident's key alone). */
+  keys?: string[];
   why?: string;
 }
 
@@ -222,6 +225,8 @@ export interface Incident {
   storyWindow?: StoryWindow;
   /** Every key the story's signals were about, in the order they came. */
   keys?: string[];
+  /** The story this incident is part of (a key of its re-key, on an incident of its own). */
+  parentId?: string;
   /** The signal that opened the incident. */
   signal: Signal;
   /** Every signal of the incident, the first included, in the order they arrived. */
@@ -353,6 +358,35 @@ export const titleOf = (incident: Pick<Incident, 'signal' | 'signals' | 'severit
   if (kinds < 2) return incident.signal.title;
   const who = principalKey(incident.signal.principal.arn).split(':').at(-1);
   return `Attack by ${who}: ${incident.severityReason ?? `${kinds} kinds of step`}`;
+};
+
+/** A key of the story that could be re-keyed, and whether the page ticks it before the person chooses. */
+export interface RekeyCandidate {
+  keyArn: string;
+  suggested: boolean;
+  /** The story's steps on it, as their detectors. */
+  steps: string[];
+}
+
+/** Stages after which a key's data is no longer the owner's alone, or its protection is gone: ticked by default. */
+const rekeySuggestingStages = new Set(['access-handed-out', 'defence-weakened', 'destruction']);
+
+/**
+ * The keys a re-key of the story may cover: the incident's key first, then each other key a step of the story was
+ * about. Suggested (ticked) for the incident's key and for keys handed out, weakened or attacked; a key only used or
+ * read is listed for the person to tick.
+ */
+export const rekeyCandidates = (incident: Pick<Incident, 'keyArn' | 'keys' | 'signals'>): RekeyCandidate[] => {
+  const keys = [...new Set([...(incident.keyArn ? [incident.keyArn] : []), ...(incident.keys ?? [])])];
+  return keys.map((keyArn) => {
+    const on = incident.signals.filter((entry) => entry.keyArn === keyArn);
+    return {
+      keyArn,
+      suggested:
+        keyArn === incident.keyArn || on.some((entry) => rekeySuggestingStages.has(stageOf(entry.detector) ?? '')),
+      steps: [...new Set(on.map((entry) => entry.detector))],
+    };
+  });
 };
 
 /** What a story looks like once a signal joined: its severity (never lower), window and keys. */

@@ -14,6 +14,10 @@ export interface OperatorRequest {
   title: string;
   summary: string;
   plan: PlannedAction[];
+  /** Names the request, so asking again finds the same incident (a retried executor); else each request is new. */
+  requestId?: string;
+  /** The incident this one is part of (a key of a story's re-key). */
+  parentId?: string;
 }
 
 /**
@@ -36,7 +40,7 @@ export const openOperatorIncident = async (
     summary: request.summary,
     evidence: { requestedBy: request.by },
     source: {
-      eventId: `operator-${randomUUID()}`,
+      eventId: `operator-${request.requestId ?? randomUUID()}`,
       eventName: 'OperatorRequest',
       eventTime: at,
       region: request.keyArn.split(':')[3] ?? 'unknown',
@@ -49,7 +53,7 @@ export const openOperatorIncident = async (
     priorKeyState: { state: 'Enabled', basis: 'not relevant: asked for by an operator' },
     plan: request.plan,
   });
-  const opened = await incidents.open(draft);
+  const opened = await incidents.open(request.parentId ? { ...draft, parentId: request.parentId } : draft);
   if (opened.outcome === 'grouped')
     throw new Error(
       `${request.by} already has an active incident of this kind for ${request.keyArn}: ${opened.incident.id}`,

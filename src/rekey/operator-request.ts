@@ -28,3 +28,41 @@ export const operatorRekeyIncident = async (
   await incidents.recordContainment(opened.id, [], at);
   return incidents.decide(opened.id, 'approved', { action: 'approve-rekey', by, channel: 'cli', at });
 };
+
+/**
+ * A key of a story re-keyed with it: an incident of its own (a re-key run is one key's, recorded on one incident),
+ * approved by the person who approved the story's re-key, naming the story it is part of. Its id comes from the story
+ * and the key, so the executor run again finds the same one. Refused when another active incident re-keys the key.
+ */
+export const storyRekeyIncident = async (
+  incidents: IncidentStore,
+  story: Pick<Incident, 'id'>,
+  keyArn: string,
+  by: string,
+  now: Date,
+): Promise<{ incident: Incident } | { refused: string }> => {
+  const at = now.toISOString();
+  let opened: Incident;
+  try {
+    opened = await openOperatorIncident(
+      incidents,
+      {
+        keyArn,
+        by,
+        detector: 'operator-rekey',
+        title: `Re-key of a key the attack of ${story.id} touched`,
+        summary: `${by} approved re-keying ${keyArn} with incident ${story.id}`,
+        plan: [],
+        requestId: `${story.id}:rekey:${keyArn}`,
+        parentId: story.id,
+      },
+      now,
+    );
+  } catch (error) {
+    return { refused: (error as Error).message };
+  }
+  if (opened.status === 'open') opened = await incidents.recordContainment(opened.id, [], at);
+  if (opened.status === 'contained')
+    opened = await incidents.decide(opened.id, 'approved', { action: 'approve-rekey', by, channel: 'cli', at });
+  return { incident: opened };
+};

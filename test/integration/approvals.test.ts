@@ -1,6 +1,7 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import {
+  CreateGrantCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
   GetKeyPolicyCommand,
@@ -140,8 +141,28 @@ describe('the approval endpoint, against moto', () => {
     )) as unknown as { handler: typeof respond });
   });
 
+  /**
+   * A role of its own for each incident: one principal's signals within hours are one story (one incident), so tests
+   * sharing a suspect would share an incident.
+   */
+  let suspects = 0;
+  const freshSuspect = async (): Promise<Caller> => {
+    suspects += 1;
+    const name = `ci-deployer-${suspects}`;
+    await new IAMClient({}).send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    return { ...attacker, roleArn: `arn:aws:iam::123456789012:role/${name}` };
+  };
   /** A contained incident: the attacker scheduled a deletion, kms-warden undid it and isolated the role. */
-  const containedIncident = async (suspect: Caller = attacker) => {
+  const containedIncident = async (given?: Caller) => {
+    const suspect = given ?? (await freshSuspect());
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'payments' }));
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }));
     const outcome = await respond(
@@ -415,6 +436,107 @@ describe('the approval endpoint, against moto', () => {
     expect(stored.decisions).toEqual([expect.objectContaining({ action: 'approve-rekey', channel: 'approval-link' })]);
   });
 
+  /** One attacker's story over two keys: a grant to an outsider on one, then the other scheduled for deletion. */
+  const storyOfTwoKeys = async (suspect: Caller) => {
+    const created = async () => (await kms.send(new CreateKeyCommand({ Description: 'story' }))).KeyMetadata!;
+    const [handedOut, destroyed, untouched] = [await created(), await created(), await created()];
+    await kms.send(
+      new CreateGrantCommand({
+        KeyId: handedOut.KeyId,
+        GranteePrincipal: 'arn:aws:iam::999988887777:role/exfil',
+        Operations: ['Decrypt'],
+      }),
+    );
+    const grant = await respond(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'CreateGrant',
+          keyArn: handedOut.Arn!,
+          caller: suspect,
+          requestParameters: {
+            keyId: handedOut.Arn!,
+            granteePrincipal: 'arn:aws:iam::999988887777:role/exfil',
+            operations: ['Decrypt'],
+          },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: destroyed.KeyId, PendingWindowInDays: 7 }));
+    const deletion = await respond(
+      viaEventBridge(
+        kmsApiCallRecord({
+          eventName: 'ScheduleKeyDeletion',
+          keyArn: destroyed.Arn!,
+          caller: suspect,
+          requestParameters: { keyId: destroyed.KeyId, pendingWindowInDays: 7 },
+        }),
+      ),
+      localLambdaContext('onKmsApiCall'),
+    );
+    expect(deletion.incidents![0]!.id).toBe(grant.incidents![0]!.id);
+    return { incidentId: grant.incidents![0]!.id, handedOut, destroyed, untouched };
+  };
+
+  it("re-keys every key of the story the person ticks, each on its own run, and refuses a key not the story's", async () => {
+    // One attacker: a grant to an outsider on one key, then another key scheduled for deletion: one story, two keys.
+    const { incidentId, handedOut, destroyed, untouched } = await storyOfTwoKeys(await freshSuspect());
+
+    const approve = token(incidentId, 'approve-rekey');
+    const page = await approvals(request('GET', approve), localLambdaContext('approvals'));
+    // Both keys offered, both ticked (one handed out, one attacked), with the story's steps.
+    expect(page.body).toContain(`name="key" id="key0" value="${handedOut.Arn}" checked`);
+    expect(page.body).toContain(`name="key" id="key1" value="${destroyed.Arn}" checked`);
+    expect(page.body).toContain('<h2>The story</h2>');
+
+    // A key that is not the story's, or none: refused, and the link still works.
+    const forged = await approvals(
+      { ...request('POST', approve), body: `keys=chosen&key=${encodeURIComponent(untouched.Arn!)}` },
+      localLambdaContext('approvals'),
+    );
+    expect(forged.statusCode).toBe(400);
+    expect(forged.body).toContain('is not a key of this incident');
+    const none = await approvals({ ...request('POST', approve), body: 'keys=chosen' }, localLambdaContext('approvals'));
+    expect(none.statusCode).toBe(400);
+    expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
+
+    const body = `keys=chosen&key=${encodeURIComponent(handedOut.Arn!)}&key=${encodeURIComponent(destroyed.Arn!)}`;
+    const decided = await approvals({ ...request('POST', approve), body }, localLambdaContext('approvals'));
+    expect(decided.statusCode).toBe(202);
+    const stored = await statusOf(incidentId);
+    expect(stored.decisions[0]).toMatchObject({ action: 'approve-rekey', keys: [handedOut.Arn, destroyed.Arn] });
+    // The story's own key on the story; the other on an incident of its own, part of the story, each a run.
+    const { Items = [] } = await new DynamoDBClient({}).send(
+      new ScanCommand({
+        TableName: stack.incidentTable,
+        FilterExpression: 'parentId = :story',
+        ExpressionAttributeValues: { ':story': { S: incidentId } },
+      }),
+    );
+    const parts = Items.map((item) => unmarshall(item));
+    expect(parts.map((part) => [part.keyArn, part.status])).toEqual([[destroyed.Arn, 'approved']]);
+    const { executions = [] } = await new SFNClient({}).send(
+      new ListExecutionsCommand({ stateMachineArn: rekeyStateMachine }),
+    );
+    const inputs = await Promise.all(
+      executions
+        .filter((e) => e.name === incidentId || e.name === parts[0]!.id)
+        .map(async (e) => {
+          const { input } = await new SFNClient({}).send(
+            new DescribeExecutionCommand({ executionArn: e.executionArn }),
+          );
+          return JSON.parse(input!).run as { incidentId: string; keyArn: string };
+        }),
+    );
+    expect(inputs.map((run) => [run.incidentId, run.keyArn]).sort()).toEqual(
+      [
+        [incidentId, handedOut.Arn],
+        [parts[0]!.id, destroyed.Arn],
+      ].sort(),
+    );
+    expect(stored.decisions[0].carriedOut.detail).toContain(`${destroyed.Arn}: incident ${parts[0]!.id}`);
+  });
+
   it('lets one of two simultaneous approvals win', async () => {
     const { incidentId } = await containedIncident();
     const replies = await Promise.all([
@@ -455,6 +577,23 @@ describe('the approval endpoint, against moto', () => {
     );
     // The cancelled deletion's EnableKey is taken back too: the key is Disabled, not pending deletion.
     expect((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState).toBe('Disabled');
+  });
+
+  it('releases a story: every reversible step of every signal undone, on each key', async () => {
+    const suspect = await freshSuspect();
+    const role = suspect.roleArn.split('/').at(-1)!;
+    const { incidentId, handedOut, destroyed } = await storyOfTwoKeys(suspect);
+    const denied = async (keyId: string) =>
+      JSON.parse(
+        (await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy!,
+      ).Statement.some((statement: { Sid?: string }) => statement.Sid?.startsWith('KmsWardenDeny'));
+    expect([await denied(handedOut.KeyId!), await denied(destroyed.KeyId!)]).toEqual([true, true]);
+    const reply = await approvals(request('POST', token(incidentId, 'release')), localLambdaContext('approvals'));
+    expect(reply.statusCode).toBe(202);
+    expect((await statusOf(incidentId)).status).toBe('released');
+    // The grant step's deny on one key and the deletion step's on the other are both gone, and the quarantine.
+    expect([await denied(handedOut.KeyId!), await denied(destroyed.KeyId!)]).toEqual([false, false]);
+    expect((await new IAMClient({}).send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames).toEqual([]);
   });
 
   it('reports a release AWS applied and then answered 500 for as done, not as a lost race', async () => {
