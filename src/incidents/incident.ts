@@ -360,6 +360,26 @@ export const titleOf = (incident: Pick<Incident, 'signal' | 'signals' | 'severit
   return `Attack by ${who}: ${incident.severityReason ?? `${kinds} kinds of step`}`;
 };
 
+/** What a step acts on: its kind, key and principal. */
+const targetOf = (step: PlannedAction): string => {
+  const params = step.params as unknown as Record<string, unknown>;
+  return [step.type, params.keyArn ?? '', params.principalArn ?? params.suspectArn ?? ''].join('|');
+};
+
+/**
+ * Steps offered for a person (not run) that another step of the story applied since on the same key and principal:
+ * the enumeration's quarantine, offered, then applied by the grant's. Nothing is left to decide on them.
+ */
+export const supersededOffers = (incident: Pick<Incident, 'plan' | 'results'>): Set<number> => {
+  const results = incident.results ?? [];
+  const applied = new Set(
+    incident.plan.flatMap((step, i) => (results[i]?.outcome === 'applied' ? [targetOf(step)] : [])),
+  );
+  return new Set(
+    incident.plan.flatMap((step, i) => (results[i]?.outcome === 'not-run' && applied.has(targetOf(step)) ? [i] : [])),
+  );
+};
+
 /** A key of the story that could be re-keyed, and whether the page ticks it before the person chooses. */
 export interface RekeyCandidate {
   keyArn: string;

@@ -1,6 +1,6 @@
 import { actions, type ActionType } from '../actions';
 import { changedSomething } from '../actions/action';
-import type { Incident } from './incident';
+import { supersededOffers, type Incident } from './incident';
 
 /**
  * Every status an incident can have and the moves allowed between them. Stores check a move against this
@@ -132,10 +132,14 @@ export const openDecisions = (incident: Incident): OpenDecision[] => {
     );
     // Steps offered that no decision of their own answers (a quarantine for approval, say) wait for a person too:
     // applied by hand, or the incident released.
+    // An offer a later step of the story applied anyway is no longer waiting.
+    const superseded = supersededOffers(incident);
     const undecidedOffers =
       !incident.dryRun &&
       (incident.decisions ?? []).length === 0 &&
-      incident.plan.some((step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run');
+      incident.plan.some(
+        (step, i) => step.type !== 'disable-key' && results[i]?.outcome === 'not-run' && !superseded.has(i),
+      );
     open.push({ action: 'release', asked: undecidedOffers, linked: undoable });
   }
   if (may('reject')) open.push({ action: 'reject', asked: false, linked: false });

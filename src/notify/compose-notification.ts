@@ -1,7 +1,7 @@
 import type { ActionResult } from '../actions/action';
 import { describeAction } from '../actions';
 import { detectionOf } from '../detections';
-import { severityOf, titleOf, type Incident } from '../incidents/incident';
+import { severityOf, supersededOffers, titleOf, type Incident } from '../incidents/incident';
 import { storyOf, type StoryEntry } from './story-of';
 import { renderRekeyProgress } from './rekey-progress';
 import type { Notification } from './notifier';
@@ -31,12 +31,15 @@ const resultLine = (result: ActionResult | undefined): string => {
 };
 
 /** Each planned step as people read it, with the one word for what became of it. */
-export const stepOutcomes = (incident: Incident) =>
-  incident.plan.map((step, i) => ({
+export const stepOutcomes = (incident: Incident) => {
+  const superseded = supersededOffers(incident);
+  return incident.plan.map((step, i) => ({
     description: describeAction(step),
-    outcome: incident.results?.[i]?.outcome ?? 'not run',
-    result: incident.results?.[i],
+    outcome: superseded.has(i) ? 'applied by a later step' : (incident.results?.[i]?.outcome ?? 'not run'),
+    result: superseded.has(i) ? undefined : incident.results?.[i],
+    superseded: superseded.has(i),
   }));
+};
 
 /** Chat markdown: one bullet per step, its description escaped for the channel by `escape`. */
 export const stepBullets = (incident: Incident, escape: (text: string) => string): string[] =>
@@ -115,7 +118,10 @@ export const nextStepFor = (incident: Incident, outcome: string): string => {
   if (rekeying) return rekeying;
   const principal = incident.signal.principal.arn;
   const evidence = `CloudTrail event ${incident.signal.source.eventId}`;
-  const offered = (incident.results ?? []).some((r) => r.outcome === 'not-run' && !incident.dryRun);
+  const superseded = supersededOffers(incident);
+  const offered = (incident.results ?? []).some(
+    (r, i) => r.outcome === 'not-run' && !incident.dryRun && !superseded.has(i),
+  );
   switch (outcome) {
     case 'containment FAILED':
       return `Containment did not finish and will be retried. Check the key now: aws kms describe-key --key-id ${incident.keyArn ?? '<key>'}`;
@@ -159,7 +165,8 @@ export const composeNotification = (incident: Incident, links: readonly Decision
   const { signal } = incident;
   const outcome = outcomeOf(incident);
   const steps = stepOutcomes(incident).map(
-    ({ description, result }) => `  - ${line(description)}: ${line(resultLine(result))}`,
+    ({ description, result, superseded }) =>
+      `  - ${line(description)}: ${superseded ? 'offered, then applied by a later step' : line(resultLine(result))}`,
   );
   const text = [
     `${titleOf(incident)}: ${outcome}.`,

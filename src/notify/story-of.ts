@@ -1,5 +1,5 @@
 import { describeAction } from '../actions';
-import { severityOf, type Incident } from '../incidents/incident';
+import { severityOf, supersededOffers, type Incident } from '../incidents/incident';
 import { mitreOf, stageOf, stageTitles } from '../incidents/story';
 import { plainLine as line } from './escape';
 
@@ -23,39 +23,44 @@ export interface StoryEntry {
 }
 
 /** The story of an incident: its severity and why, and each signal as a step, in event-time order. */
-export const storyOf = (incident: Incident) => ({
-  severity: severityOf(incident),
-  severityReason: incident.severityReason ?? null,
-  keys: incident.keys ?? (incident.keyArn ? [incident.keyArn] : []),
-  steps: incident.signals
-    .map((entry): StoryEntry => {
-      const from = entry.planFrom ?? 0;
-      // Entries stored before stories have no slice of their own: the first signal had the whole plan then.
-      const count = entry.planSteps ?? (entry === incident.signals[0] ? incident.plan.length : 0);
-      const stage = stageOf(entry.detector);
-      return {
-        at: entry.activity?.from ?? entry.eventTime,
-        detector: entry.detector,
-        stage: stage ? stageTitles[stage] : null,
-        mitre: entry.mitre ?? mitreOf(entry.detector),
-        severity: entry.severity,
-        keyArn: entry.keyArn ?? (entry === incident.signals[0] ? (incident.signal.keyArn ?? null) : null),
-        principalArn: entry.principalArn ?? null,
-        sessionName: entry.sessionName ?? null,
-        accessKeyId: entry.accessKeyId ?? null,
-        sourceIp: entry.sourceIp ?? null,
-        eventName: entry.eventName,
-        eventId: entry.eventId,
-        summary: entry.summary,
-        steps: incident.plan.slice(from, from + count).map((step, i) => ({
-          type: step.type,
-          action: describeAction(step),
-          outcome: incident.results?.[from + i]?.outcome ?? 'not run',
-        })),
-      };
-    })
-    .sort((a, b) => a.at.localeCompare(b.at)),
-});
+export const storyOf = (incident: Incident) => {
+  const superseded = supersededOffers(incident);
+  return {
+    severity: severityOf(incident),
+    severityReason: incident.severityReason ?? null,
+    keys: incident.keys ?? (incident.keyArn ? [incident.keyArn] : []),
+    steps: incident.signals
+      .map((entry): StoryEntry => {
+        const from = entry.planFrom ?? 0;
+        // Entries stored before stories have no slice of their own: the first signal had the whole plan then.
+        const count = entry.planSteps ?? (entry === incident.signals[0] ? incident.plan.length : 0);
+        const stage = stageOf(entry.detector);
+        return {
+          at: entry.activity?.from ?? entry.eventTime,
+          detector: entry.detector,
+          stage: stage ? stageTitles[stage] : null,
+          mitre: entry.mitre ?? mitreOf(entry.detector),
+          severity: entry.severity,
+          keyArn: entry.keyArn ?? (entry === incident.signals[0] ? (incident.signal.keyArn ?? null) : null),
+          principalArn: entry.principalArn ?? null,
+          sessionName: entry.sessionName ?? null,
+          accessKeyId: entry.accessKeyId ?? null,
+          sourceIp: entry.sourceIp ?? null,
+          eventName: entry.eventName,
+          eventId: entry.eventId,
+          summary: entry.summary,
+          steps: incident.plan.slice(from, from + count).map((step, i) => ({
+            type: step.type,
+            action: describeAction(step),
+            outcome: superseded.has(from + i)
+              ? 'applied by a later step'
+              : (incident.results?.[from + i]?.outcome ?? 'not run'),
+          })),
+        };
+      })
+      .sort((a, b) => a.at.localeCompare(b.at)),
+  };
+};
 
 /** The story as the CLI prints it: one line per step, then what was done, every outside field on one plain line. */
 export const storyLines = (incident: Incident): string[] => {

@@ -171,4 +171,41 @@ describe('the decisions an incident can still take (one definition for links, th
       { action: 'release', asked: false, linked: false },
     ]);
   });
+
+  it("does not wait on an offer a later step of the story applied to the same principal (it is no one's to decide)", () => {
+    const quarantine = (at: string): PlannedAction => ({
+      type: 'quarantine-principal',
+      params: { principalArn: 'arn:aws:iam::123456789012:role/ci', sessionsIssuedBefore: at },
+      run: 'approval',
+    });
+    const quarantined: ActionResult = {
+      outcome: 'applied',
+      before: {},
+      after: { inlinePolicy: 'KmsWardenQuarantine' },
+    };
+    // The enumeration's quarantine was offered; the grant's, minutes later, applied it.
+    const story = incident('contained', {
+      plan: [quarantine('t1'), { ...quarantine('t2'), run: 'automatic' }],
+      results: [offered, quarantined],
+      severity: 'low',
+      signal: { ...base.signal, severity: 'low' },
+    });
+    expect(openDecisions(story).find((d) => d.action === 'release')).toEqual({
+      action: 'release',
+      asked: false,
+      linked: true,
+    });
+    // Another principal's quarantine applied leaves this one's offer waiting.
+    const other = {
+      ...story,
+      plan: [
+        quarantine('t1'),
+        {
+          ...quarantine('t2'),
+          params: { principalArn: 'arn:aws:iam::123456789012:role/x', sessionsIssuedBefore: 't2' },
+        },
+      ],
+    };
+    expect(openDecisions(other).find((d) => d.action === 'release')).toMatchObject({ asked: true });
+  });
 });
