@@ -271,7 +271,9 @@ describe('the approval page about an incident full of hostile text', () => {
         body
           .match(/<[a-z/!][^>]*>/g)!
           .every((tag) =>
-            /^<\/?(body|h1|h2|h3|dl|dt|dd|code|ul|ol|li|p|strong|form|button|label|br|textarea|html|fieldset|legend|input)\b/.test(tag),
+            /^<\/?(body|h1|h2|h3|dl|dt|dd|code|ul|ol|li|p|strong|form|button|label|br|textarea|html|fieldset|legend|input)\b/.test(
+              tag,
+            ),
           ),
       ).toBe(true);
       for (const hidden of ['\u202e', '\u200b', '\u200d', '\u001b', '\r']) expect(body).not.toContain(hidden);
