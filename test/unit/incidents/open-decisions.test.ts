@@ -196,16 +196,12 @@ describe('the decisions an incident can still take (one definition for links, th
       linked: true,
     });
     // Another principal's quarantine applied leaves this one's offer waiting.
-    const other = {
-      ...story,
-      plan: [
-        quarantine('t1'),
-        {
-          ...quarantine('t2'),
-          params: { principalArn: 'arn:aws:iam::123456789012:role/x', sessionsIssuedBefore: 't2' },
-        },
-      ],
+    const elsewhere: PlannedAction = {
+      type: 'quarantine-principal',
+      params: { principalArn: 'arn:aws:iam::123456789012:role/x', sessionsIssuedBefore: 't2' },
+      run: 'automatic',
     };
+    const other: Incident = { ...story, plan: [quarantine('t1'), elsewhere] };
     expect(openDecisions(other).find((d) => d.action === 'release')).toMatchObject({ asked: true });
   });
 });
