@@ -32,9 +32,10 @@ describe('kms-warden replay from a CloudTrail bucket, against moto', () => {
     const signals = run.out.map(
       (line) => JSON.parse(line) as { detector: string; principalArn: string; eventId: string },
     );
-    const summary = /replayed (\d+) events from (\d+) file\(s\).* (\d+) signals in \d+ stor(?:y|ies), (\d+) malformed/.exec(
-      run.err.at(-1) ?? '',
-    );
+    const summary =
+      /replayed (\d+) events from (\d+) file\(s\).* (\d+) signals in \d+ stor(?:y|ies), (\d+) malformed/.exec(
+        run.err.at(-1) ?? '',
+      );
     return {
       code,
       err: run.err,
