@@ -1,4 +1,3 @@
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,6 +10,7 @@ import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
 import { hourOf } from '../../src/detections/usage-spike';
 import { useMoto } from '../support/moto';
+import { createWorkloadRole } from '../support/roles';
 
 type Handler = (
   event: unknown,
@@ -57,16 +57,7 @@ describe('the activity function under a spike, with its own role, against moto',
 
   /** A role and a key in the emulator, a week of its ordinary use (two calls an hour), and `calls` calls this hour. */
   const scenario = async (name: string, calls: number) => {
-    const roleArn = `arn:aws:iam::${account}:role/${name}`;
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
+    const roleArn = await createWorkloadRole(name, account);
     const { KeyMetadata } = await new KMSClient({}).send(new CreateKeyCommand({ Description: name }));
     const keyArn = KeyMetadata!.Arn!;
     const call = (at: number, n: string) =>

@@ -1,5 +1,5 @@
 import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import {
   CreateGrantCommand,
   CreateKeyCommand,
@@ -34,6 +34,7 @@ import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { acknowledgementRef } from '../../src/rekey/acknowledge';
 import { documentClient, sfnClient } from '../../src/aws/clients';
 import { useMoto } from '../support/moto';
+import { createWorkloadRole } from '../support/roles';
 import { createRekeyStateMachine } from '../support/rekey-state-machine';
 
 type Reply = { statusCode: number; headers: Record<string, string>; body: string };
@@ -109,15 +110,7 @@ describe('the approval endpoint, against moto', () => {
       RekeyStateMachine: { Ref: rekeyStateMachine },
     });
     inbox = await subscribeInbox(stack.notificationTopicArn, 'approvals-inbox');
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: 'ci-deployer',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
+    await createWorkloadRole('ci-deployer');
     kms = new KMSClient({});
     // The executor function's own code with its own role; the approvals function hands it each decision it records
     // (in AWS, an asynchronous invocation: here the hand-over runs it before answering, so tests see its effect).
@@ -148,17 +141,7 @@ describe('the approval endpoint, against moto', () => {
   let suspects = 0;
   const freshSuspect = async (): Promise<Caller> => {
     suspects += 1;
-    const name = `ci-deployer-${suspects}`;
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
-    return { ...attacker, roleArn: `arn:aws:iam::123456789012:role/${name}` };
+    return { ...attacker, roleArn: await createWorkloadRole(`ci-deployer-${suspects}`) };
   };
   /** A contained incident: the attacker scheduled a deletion, kms-warden undid it and isolated the role. */
   const containedIncident = async (given?: Caller) => {
@@ -549,15 +532,7 @@ describe('the approval endpoint, against moto', () => {
 
   it('releases a false positive: every reversible step undone, in moto', async () => {
     // A role of its own: the quarantine this incident applied is the one its release must take back.
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: 'batch-job',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
+    await createWorkloadRole('batch-job');
     const { incidentId, keyId } = await containedIncident({
       roleArn: 'arn:aws:iam::123456789012:role/batch-job',
       sessionName: 'nightly',

@@ -1,5 +1,4 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateGrantCommand, CreateKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Incident } from '../../src/incidents/incident';
@@ -8,6 +7,7 @@ import { localLambdaContext } from '../../src/local/lambda-context';
 import { provisionResponderStack, responderEnvironment, type ResponderStack } from '../../src/local/responder-stack';
 import type { CloudTrailRecord } from '../../src/events/cloudtrail-record';
 import { useMoto } from '../support/moto';
+import { createWorkloadRole } from '../support/roles';
 import { realRecords } from '../support/records';
 
 type Handler = (
@@ -46,16 +46,7 @@ describe('stories: signals correlated into one incident per attack, against moto
 
   /** A role that exists in the account (quarantine acts on it), calling from its own address. */
   const attackerRole = async (name: string, sourceIp: string): Promise<Caller> => {
-    await new IAMClient({}).send(
-      new CreateRoleCommand({
-        RoleName: name,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
-      }),
-    );
-    return { roleArn: `arn:aws:iam::${account}:role/${name}`, sessionName: `${name}-session`, sourceIp };
+    return { roleArn: await createWorkloadRole(name, account), sessionName: `${name}-session`, sourceIp };
   };
   const newKey = async () => (await kms().send(new CreateKeyCommand({ Description: 'stories' }))).KeyMetadata!.Arn!;
 
