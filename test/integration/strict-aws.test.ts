@@ -656,6 +656,33 @@ describe('the strict AWS layer', () => {
       ).resolves.toEqual(expect.any(String));
     });
 
+    it('dynamodb-transaction-limits: two actions on one item, over 100 actions, or a long token are refused', async () => {
+      const dynamodb = new DynamoDBClient({});
+      const put = (pk: string, sk = 'CLAIM') => ({
+        Put: { TableName: stack.incidentTable, Item: { pk: { S: pk }, sk: { S: sk }, at: { S: 'now' } } },
+      });
+      const transact = (TransactItems: Array<ReturnType<typeof put>>, ClientRequestToken?: string) =>
+        refusal(dynamodb.send(new TransactWriteItemsCommand({ TransactItems, ClientRequestToken })));
+      // What the incident store writes: an incident, its signal's claim and its group's holder, three items.
+      expect(
+        await transact(
+          [put('INCIDENT#strict-t', 'INCIDENT'), put('SIGNAL#strict-t'), put('GROUP#strict-t', 'HOLDER')],
+          '00000000-0000-4000-8000-000000000000',
+        ),
+      ).toBe('accepted');
+      expect(await transact([put('SIGNAL#strict-twice'), put('SIGNAL#strict-twice')])).toMatch(
+        /^ValidationException: Transaction request cannot include multiple operations on one item/,
+      );
+      // The same partition key with another sort key is another item.
+      expect(await transact([put('SIGNAL#strict-two', 'A'), put('SIGNAL#strict-two', 'B')])).toBe('accepted');
+      expect(await transact(Array.from({ length: 101 }, (_, i) => put(`SIGNAL#strict-many-${i}`)))).toMatch(
+        /^ValidationException: .*transactItems/,
+      );
+      expect(await transact([put('SIGNAL#strict-token')], 'x'.repeat(37))).toMatch(
+        /^ValidationException: .*clientRequestToken/,
+      );
+    });
+
     it('dynamodb-expression-limits: an expression over 4 KB, and two actions on one path, are refused', async () => {
       const dynamodb = new DynamoDBClient({});
       const update = (UpdateExpression: string, names: Record<string, string>, values: Record<string, string>) =>

@@ -44,7 +44,7 @@ export class Emulator {
   private readonly kmsByRegion = new Map<string, KMSClient>();
   readonly iam: IAMClient;
   private readonly secretsByRegion = new Map<string, SecretsManagerClient>();
-  private readonly partitionKeys = new Map<string, Promise<string | undefined>>();
+  private readonly keySchemas = new Map<string, Promise<string[] | undefined>>();
   constructor(
     readonly endpoint: string,
     private readonly credentials: Credentials,
@@ -188,23 +188,34 @@ export class Emulator {
     }
   }
 
-  /** The name of a table's partition key (the attribute dynamodb:LeadingKeys reads); undefined for no such table. */
-  partitionKeyOf(table: string, region: string): Promise<string | undefined> {
+  /** A table's key attributes, partition key first; undefined for no such table. */
+  keySchemaOf(table: string, region: string): Promise<string[] | undefined> {
     const name = table.startsWith('arn:') ? table.split(':table/')[1]!.split('/')[0]! : table;
     const cacheKey = `${region}/${name}`;
-    let found = this.partitionKeys.get(cacheKey);
+    let found = this.keySchemas.get(cacheKey);
     if (!found) {
       const client = new DynamoDBClient({ endpoint: this.endpoint, credentials: this.credentials, region });
       found = client
         .send(new DescribeTableCommand({ TableName: name }))
-        .then(({ Table }) => Table?.KeySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName)
+        .then(({ Table }) =>
+          Table?.KeySchema
+            ? [...Table.KeySchema]
+                .sort((a, b) => (a.KeyType === 'HASH' ? -1 : b.KeyType === 'HASH' ? 1 : 0))
+                .map((key) => key.AttributeName!)
+            : undefined,
+        )
         .catch(() => undefined)
         .finally(() => client.destroy());
       // A table not made yet is asked again next time.
-      this.partitionKeys.set(cacheKey, found);
-      void found.then((name) => name === undefined && this.partitionKeys.delete(cacheKey));
+      this.keySchemas.set(cacheKey, found);
+      void found.then((schema) => schema === undefined && this.keySchemas.delete(cacheKey));
     }
     return found;
+  }
+
+  /** The name of a table's partition key (the attribute dynamodb:LeadingKeys reads); undefined for no such table. */
+  async partitionKeyOf(table: string, region: string): Promise<string | undefined> {
+    return (await this.keySchemaOf(table, region))?.[0];
   }
 
   destroy() {

@@ -1,4 +1,5 @@
 import { dynamodbExpressionLimits } from './dynamodb-expression-limits';
+import { dynamodbTransactionLimits } from './dynamodb-transaction-limits';
 import { iamAttachedPolicies } from './iam-attached-policies';
 import { iamInlinePolicySize } from './iam-inline-policy-size';
 import { iamProtectedRoles } from './iam-protected-roles';
@@ -35,6 +36,7 @@ export const strictRules: readonly StrictRule[] = [
   secretsManagerManagedSecrets,
   snsPublishLimits,
   dynamodbExpressionLimits,
+  dynamodbTransactionLimits,
   stsAssumeRoleTrust,
   organizationsManagementReads,
   cloudFormationStackSetAutoDeployment,
