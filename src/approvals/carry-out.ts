@@ -1,7 +1,7 @@
 import { actions, applyPlan, type ActionType } from '../actions';
 import { actingFor, changedSomething, type Action, type ActionResult } from '../actions/action';
 import { kindOfError } from '../actions/error-kinds';
-import type { Decision, Incident } from '../incidents/incident';
+import { rekeyCandidates, type Decision, type Incident } from '../incidents/incident';
 import { decisionRules, type DecisionAction } from '../incidents/lifecycle';
 import { decisionText } from '../notify/decision-text';
 import { tellPeople } from '../notify/tell-people';
@@ -112,10 +112,16 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
     case 'approve-rekey': {
       // The incident's own key is re-keyed on the incident; each other key of the story the person ticked, on an
       // incident of its own (a re-key run is one key's), linked to this one.
-      const keys = decision.keys ?? (incident.keyArn ? [incident.keyArn] : []);
-      if (keys.length === 0) return { detail: 'the incident names no key', complete: true } satisfies Work;
-      const details: string[] = [];
-      let complete = true;
+      // Only the story's keys, whatever the record says: the approvals function, which wrote it, must not be able to
+      // name any other key in the account for re-keying.
+      const candidates = new Set(rekeyCandidates(incident).map((candidate) => candidate.keyArn));
+      const asked = decision.keys ?? (incident.keyArn ? [incident.keyArn] : []);
+      const keys = asked.filter((keyArn) => candidates.has(keyArn));
+      const foreign = asked.filter((keyArn) => !candidates.has(keyArn));
+      const details: string[] = foreign.map((keyArn) => `${keyArn}: not re-keyed: not a key of this incident's story`);
+      let complete = foreign.length === 0;
+      if (keys.length === 0)
+        return { detail: [...details, 'the incident names no key to re-key'].join('; '), complete } satisfies Work;
       for (const keyArn of keys) {
         if (keyArn === incident.keyArn) {
           const started = await deps.rekey.start({
@@ -127,7 +133,8 @@ const work = async (incident: Incident, decision: Decision & { id: string }, ind
           details.push(keys.length === 1 ? started.detail : `${keyArn}: ${started.detail}`);
           continue;
         }
-        const part = await storyRekeyIncident(deps.incidents, incident, keyArn, decision.by, deps.now());
+        // Made at the decision's time, so a retried executor (after midnight too) finds the same one.
+        const part = await storyRekeyIncident(deps.incidents, incident, keyArn, decision, new Date(decision.at));
         if ('refused' in part) {
           complete = false;
           details.push(`${keyArn}: not re-keyed: ${part.refused}`);

@@ -107,15 +107,21 @@ const canDecide = (action: ApprovalAction, incident: Incident, subject?: string)
 /** The reason a person gives for acknowledging, from the page's form: one plain line, 3 to 500 characters. */
 /**
  * The keys a person ticked on the re-key page: each must be one of the story's (the body is the requester's to
- * write). No key field (a Slack button, the CLI): the incident's own key, as before stories. A form that listed keys
- * and came back with none ticked, or with a key that is not the story's, is refused before the link is spent.
+ * write), and the incident's own key is always among them (the page sends it, unticked or not). No key field (a
+ * Slack button, the CLI): the incident's own key, as before stories. A form that came back without the incident's
+ * key, or with a key that is not the story's, is refused before the link is spent.
  */
 const keysOf = (body: string, incident: Incident): { keys?: string[]; problem?: string } => {
   const form = new URLSearchParams(body);
   if (form.get('keys') !== 'chosen') return {};
   const ticked = [...new Set(form.getAll('key'))];
   const candidates = new Set(rekeyCandidates(incident).map((candidate) => candidate.keyArn));
-  if (ticked.length === 0) return { problem: 'tick at least one key to re-key' };
+  // The incident's own key is re-keyed whenever its re-key is approved: without it the incident would wait on a run
+  // that never starts.
+  if (incident.keyArn && !ticked.includes(incident.keyArn))
+    return {
+      problem: `the incident's own key ${incident.keyArn} is always re-keyed with its story: nothing was decided`,
+    };
   const foreign = ticked.find((key) => !candidates.has(key));
   if (foreign !== undefined)
     return { problem: `${plainLine(foreign, 200)} is not a key of this incident's story: nothing was decided` };

@@ -43,9 +43,11 @@ const keyChoices = (incident: Incident) => {
   const candidates = rekeyCandidates(incident);
   if (candidates.length < 2) return '';
   const boxes = candidates
-    .map(
-      (candidate, i) =>
-        `<li><label><input type="checkbox" name="key" id="key${i}" value="${escape(candidate.keyArn)}"${candidate.suggested ? ' checked' : ''}> <code>${escape(candidate.keyArn)}</code> (${escape(candidate.steps.join(', ') || "the incident's key")})</label></li>`,
+    .map((candidate, i) =>
+      // The incident's own key is always re-keyed with its story: shown, sent, not a choice.
+      candidate.keyArn === incident.keyArn
+        ? `<li><input type="hidden" name="key" value="${escape(candidate.keyArn)}"><code>${escape(candidate.keyArn)}</code> (the incident's key, always re-keyed${candidate.steps.length > 0 ? `: ${escape(candidate.steps.join(', '))}` : ''})</li>`
+        : `<li><label><input type="checkbox" name="key" id="key${i}" value="${escape(candidate.keyArn)}"${candidate.suggested ? ' checked' : ''}> <code>${escape(candidate.keyArn)}</code> (${escape(candidate.steps.join(', '))})</label></li>`,
     )
     .join('');
   return `<fieldset><legend>Keys to re-key (each one is re-keyed on its own, its own incident for the others)</legend><ul>${boxes}</ul></fieldset><input type="hidden" name="keys" value="chosen">`;

@@ -26,6 +26,8 @@ import {
   containmentSucceeded,
   incidentBounds,
   placeInStory,
+  continuesStory,
+  continuing,
   type CarriedOut,
   type Decision,
   type Incident,
@@ -124,7 +126,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
     private readonly retentionDays = 90,
   ) {}
 
-  async open(incident: Incident): Promise<OpenResult> {
+  async open(opening: Incident): Promise<OpenResult> {
+    let incident = opening;
     // The incident, its signal's claim and its group's holder are written together: two signals of one group racing
     // make one incident, and a signal another incident took (attached to it) is never taken again.
     let staleHolder: string | undefined;
@@ -219,8 +222,12 @@ export class DynamoDbIncidentStore implements IncidentStore {
         if (active && place === 'within' && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
           return { outcome: 'grouped', incident: holder };
         if (active && place === 'before') holdsGroup = false;
-        // Released, closed, expired, full or its story over: the group is free; take it over from that holder.
-        else staleHolder = holderId;
+        // Released, closed, expired, full or its story over: the group is free; take it over from that holder. A
+        // story full or decided on is continued: the new one starts as severe as both make it.
+        else {
+          if (holder && continuesStory(holder, incident)) incident = continuing(incident, holder);
+          staleHolder = holderId;
+        }
       }
     }
     throw new StateConflictError(incident.id, undefined);
@@ -558,27 +565,41 @@ export class DynamoDbIncidentStore implements IncidentStore {
     return written.ok;
   }
 
-  async claimNews(id: string, at: string, quietSince: string): Promise<boolean> {
+  async claimNews(id: string, at: string, quietSince: string): Promise<Incident | undefined> {
     const written = await this.update(id, {
-      // Not updatedAt: telling people is no change of the incident.
-      UpdateExpression: `REMOVE newsPendingSince SET newsToldAt = :at, ${appendTimeline}`,
-      // Named condition: no message went out within the quiet period (the page, or an update).
-      ConditionExpression: `${exists} AND (attribute_not_exists(notifiedAt) OR notifiedAt <= :quietSince) AND (attribute_not_exists(newsToldAt) OR newsToldAt <= :quietSince)`,
-      ExpressionAttributeValues: {
-        ':at': at,
-        ':quietSince': quietSince,
-        ...timelineValues({ at, what: 'update sent' }),
-      },
+      // Not updatedAt: telling people is no change of the incident. No timeline line either: the sweep's role may
+      // not write the timeline (dynamodb:Attributes), so that it can never rewrite it; the log says it.
+      UpdateExpression: 'REMOVE newsPending, newsPendingSince SET newsToldAt = :at',
+      // Named condition: the page went out, and no message went out within the quiet period since (the page, or an
+      // update).
+      ConditionExpression: `${exists} AND attribute_exists(notifiedAt) AND notifiedAt <= :quietSince AND (attribute_not_exists(newsToldAt) OR newsToldAt <= :quietSince)`,
+      ExpressionAttributeValues: { ':at': at, ':quietSince': quietSince },
     });
-    return written.ok;
+    return written.ok ? written.incident : undefined;
   }
 
   async markNews(id: string, at: string): Promise<void> {
     await this.update(id, {
-      UpdateExpression: 'SET newsPendingSince = if_not_exists(newsPendingSince, :at)',
+      // newsPending puts the incident in the byNews index, which the sweep reads.
+      UpdateExpression: 'SET newsPending = :pending, newsPendingSince = if_not_exists(newsPendingSince, :at)',
       ConditionExpression: exists,
-      ExpressionAttributeValues: { ':at': at },
+      ExpressionAttributeValues: { ':at': at, ':pending': 'pending' },
     });
+  }
+
+  async listNewsPending(before: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const page of paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        IndexName: 'byNews',
+        KeyConditionExpression: 'newsPending = :pending AND newsPendingSince <= :before',
+        ExpressionAttributeValues: { ':pending': 'pending', ':before': before },
+      },
+    ))
+      for (const item of page.Items ?? []) ids.push(String(item.pk).slice('INCIDENT#'.length));
+    return ids;
   }
 
   async recordRepeat(id: string, signal: Signal, at: string): Promise<Incident> {

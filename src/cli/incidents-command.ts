@@ -48,7 +48,7 @@ const line = (incident: Incident) =>
     // Where: the account (its name in an organization) and the Region, as the messages say it.
     plainLine(whereText(incident)),
     incident.keyArn ?? '-',
-    titleOf(incident),
+    plainLine(titleOf(incident), 300),
   ].join('  ');
 
 export const incidentsCommand = async (argv: string[], io: CommandIo): Promise<number> => {

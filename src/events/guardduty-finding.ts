@@ -129,9 +129,17 @@ const principalOf = (finding: GuardDutyFindingRecord): Principal => {
   switch (userType) {
     case 'IAMUser':
       return { kind: 'iam-user', arn: `arn:${partition}:iam::${account}:user/${name}`, ...base };
-    case 'AssumedRole':
+    case 'AssumedRole': {
       // GuardDuty gives the role name without its path; IAM role names are unique per account.
-      return { kind: 'assumed-role', arn: `arn:${partition}:iam::${account}:role/${name}`, ...base };
+      const arn = `arn:${partition}:iam::${account}:role/${name}`;
+      // An Identity Center permission set's role is many people; the session (principalId's part after the colon,
+      // which Identity Center sets to the person) says which one, as CloudTrail's session name does.
+      if (name?.startsWith('AWSReservedSSO_')) {
+        const sessionName = details?.principalId?.split(':')[1];
+        return { kind: 'identity-center', arn, ...base, ...(sessionName ? { sessionName } : {}) };
+      }
+      return { kind: 'assumed-role', arn, ...base };
+    }
     case 'Root':
       return { kind: 'root', arn: `arn:${partition}:iam::${account}:root`, ...base };
     case 'FederatedUser':

@@ -8,6 +8,8 @@ import {
   containmentSucceeded,
   incidentBounds,
   placeInStory,
+  continuesStory,
+  continuing,
   type CarriedOut,
   type Decision,
   type Incident,
@@ -36,26 +38,25 @@ export class InMemoryIncidentStore implements IncidentStore {
   /** Signal id -> the incident that took it (the DynamoDB store's SIGNAL# claim items). */
   readonly claims = new Map<string, string>();
 
-  async open(incident: Incident): Promise<OpenResult> {
+  async open(opening: Incident): Promise<OpenResult> {
+    let incident = opening;
     const existing = this.incidents.get(incident.id);
     if (existing) return { outcome: 'exists', incident: structuredClone(existing) };
     const claimedBy = this.incidents.get(this.claims.get(incident.signalIds[0] ?? '') ?? '');
     if (claimedBy) return { outcome: 'grouped', incident: structuredClone(claimedBy) };
     const holder = this.incidents.get(this.groups.get(incident.group) ?? '');
-    const place = holder ? placeInStory(holder, incident) : 'after';
-    if (
-      holder &&
-      place === 'within' &&
-      isActive(holder.status) &&
-      holder.signalIds.length < incidentBounds.maxSignalsPerIncident
-    )
-      return { outcome: 'grouped', incident: structuredClone(holder) };
+    // A signal the holder already had (from before claims): that incident's, as the DynamoDB store answers.
     if (holder && incident.signalIds.some((signalId) => holder.signalIds.includes(signalId)))
-      return { outcome: 'exists', incident: structuredClone(holder) };
+      return { outcome: 'grouped', incident: structuredClone(holder) };
+    const place = holder ? placeInStory(holder, incident) : 'after';
+    const active = holder !== undefined && isActive(holder.status);
+    if (active && place === 'within' && holder.signalIds.length < incidentBounds.maxSignalsPerIncident)
+      return { outcome: 'grouped', incident: structuredClone(holder) };
+    if (holder && continuesStory(holder, incident)) incident = continuing(incident, holder);
     this.incidents.set(incident.id, structuredClone(incident));
     for (const signalId of incident.signalIds) this.claims.set(signalId, incident.id);
     // A late event (before the holder's story) is an incident of its own; the group stays with the story.
-    if (!holder || place !== 'before' || !isActive(holder.status)) this.groups.set(incident.group, incident.id);
+    if (!(active && place === 'before')) this.groups.set(incident.group, incident.id);
     return { outcome: 'created', incident };
   }
 
@@ -196,13 +197,21 @@ export class InMemoryIncidentStore implements IncidentStore {
     );
   }
 
-  async claimNews(id: string, at: string, quietSince: string): Promise<boolean> {
+  async claimNews(id: string, at: string, quietSince: string): Promise<Incident | undefined> {
     const current = this.incidents.get(id);
-    if (!current) return false;
-    if ((current.notifiedAt ?? '') > quietSince || (current.newsToldAt ?? '') > quietSince) return false;
+    if (!current?.notifiedAt || current.notifiedAt > quietSince || (current.newsToldAt ?? '') > quietSince)
+      return undefined;
     const { newsPendingSince: _told, ...rest } = current;
-    this.put({ ...rest, newsToldAt: at }, { at, what: 'update sent' });
-    return true;
+    const next = { ...rest, newsToldAt: at };
+    this.incidents.set(id, next);
+    return structuredClone(next);
+  }
+
+  async listNewsPending(before: string): Promise<string[]> {
+    return [...this.incidents.values()]
+      .filter((incident) => incident.newsPendingSince !== undefined && incident.newsPendingSince <= before)
+      .sort((a, b) => a.newsPendingSince!.localeCompare(b.newsPendingSince!))
+      .map((incident) => incident.id);
   }
 
   async markNews(id: string, at: string): Promise<void> {

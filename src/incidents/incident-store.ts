@@ -176,10 +176,13 @@ export interface IncidentStore {
   /** Counts another delivery of the incident's signal and keeps its latest evidence; changes nothing else. */
   /**
    * Claims telling people of what happened since they were last told, once the quiet period has passed since the last
-   * message (`notifiedAt`, `newsToldAt` both before `quietSince`): one sender per burst. Clears the pending news.
-   * False when a message went out within the quiet period (or another sender claimed first).
+   * message (`notifiedAt`, `newsToldAt` both before `quietSince`, the page sent): one sender per burst. Clears the
+   * pending news and returns the incident as it is then, every step attached so far in it; undefined when a message
+   * went out within the quiet period, the page has not, or another sender claimed first.
    */
-  claimNews(id: string, at: string, quietSince: string): Promise<boolean>;
+  claimNews(id: string, at: string, quietSince: string): Promise<Incident | undefined>;
+  /** The incidents with news noted before `before` (the byNews index): their ids, oldest first. */
+  listNewsPending(before: string): Promise<string[]>;
   /** Notes news not yet told (from its first moment): the scheduled sweep tells it once the quiet period is over. */
   markNews(id: string, at: string): Promise<void>;
   recordRepeat(id: string, signal: Signal, at: string): Promise<Incident>;

@@ -4,15 +4,17 @@ import type { PlannedAction } from '../actions';
 import type { Severity, Signal } from '../detections/detection';
 import { familyOf } from '../detections';
 import { principalKey } from '../events/principal';
+import { accountOfKey } from '../events/accounts';
 import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
-import type { IncidentStatus } from './lifecycle';
+import { isActive, type IncidentStatus } from './lifecycle';
 import {
   activityOf,
   afterWindow,
   higherSeverity,
   stageOf,
   withinWindow,
+  isStoryGroup,
   storyKeyOf,
   storySeverity,
   widen,
@@ -227,6 +229,8 @@ export interface Incident {
   keys?: string[];
   /** The story this incident is part of (a key of its re-key, on an incident of its own). */
   parentId?: string;
+  /** The earlier story of the same principal this one continues (that one full, or decided on, within the window). */
+  previousId?: string;
   /** The signal that opened the incident. */
   signal: Signal;
   /** Every signal of the incident, the first included, in the order they arrived. */
@@ -341,12 +345,58 @@ export const severityOf = (incident: Pick<Incident, 'severity' | 'signal'>): Sev
  * Incidents stored before stories have no window: everything is within, as it was.
  */
 export const placeInStory = (
-  holder: Pick<Incident, 'storyWindow'>,
+  holder: Pick<Incident, 'storyWindow' | 'group' | 'status'>,
   draft: Pick<Incident, 'signals'>,
 ): 'within' | 'after' | 'before' => {
+  // Groups that are no actor's story (an operator's request, Config's findings) hold while active, as before stories:
+  // an operator's second re-key of a key is refused however late it comes.
+  if (!isStoryGroup(holder.group)) return 'within';
+  // A story a person has decided on (approved, re-keying, and on): a later step is news of its own, with its own
+  // decisions; it opens the next story, which continues this one.
+  if (!storyTakesSteps.has(holder.status)) return 'after';
   const activity = draft.signals[0]?.activity;
   if (!holder.storyWindow || !activity || withinWindow(holder.storyWindow, activity)) return 'within';
   return afterWindow(holder.storyWindow, activity) ? 'after' : 'before';
+};
+
+/**
+ * Whether a new incident continues the story holding its group rather than starting afresh: the holder is the same
+ * principal's story, active, within the window, but full or decided on.
+ */
+export const continuesStory = (
+  holder: Pick<Incident, 'group' | 'status' | 'signalIds' | 'storyWindow'>,
+  draft: Pick<Incident, 'signals'>,
+): boolean => {
+  if (!isStoryGroup(holder.group) || !isActive(holder.status)) return false;
+  const activity = draft.signals[0]?.activity;
+  const inWindow = !holder.storyWindow || !activity || withinWindow(holder.storyWindow, activity);
+  return (
+    inWindow && (holder.signalIds.length >= incidentBounds.maxSignalsPerIncident || !storyTakesSteps.has(holder.status))
+  );
+};
+
+/** The statuses in which a story takes later steps: until a person decides on it. */
+const storyTakesSteps: ReadonlySet<string> = new Set(['open', 'contained', 'awaiting-approval']);
+
+/**
+ * A story opened where another of the same principal left off (that one full, or decided on, within the window):
+ * it starts as severe as the steps of both make it, and names the one it continues.
+ */
+export const continuing = (draft: Incident, previous: Pick<Incident, 'id' | 'signals' | 'severity' | 'signal'>) => {
+  const steps = [...previous.signals, ...draft.signals].map((step) => ({
+    detector: step.detector,
+    severity: step.severity,
+    at: step.activity?.from ?? step.eventTime,
+    keyArn: step.keyArn,
+  }));
+  const story = storySeverity(steps);
+  const severity = higherSeverity(severityOf(draft), higherSeverity(story.severity, severityOf(previous)));
+  return {
+    ...draft,
+    previousId: previous.id,
+    severity,
+    ...(story.reason && severity === story.severity ? { severityReason: `${story.reason} (with ${previous.id})` } : {}),
+  };
 };
 
 /**
@@ -398,8 +448,10 @@ const rekeySuggestingStages = new Set(['access-handed-out', 'defence-weakened', 
  */
 export const rekeyCandidates = (incident: Pick<Incident, 'keyArn' | 'keys' | 'signals'>): RekeyCandidate[] => {
   const keys = [...new Set([...(incident.keyArn ? [incident.keyArn] : []), ...(incident.keys ?? [])])];
-  return keys.map((keyArn) => {
+  return keys.flatMap((keyArn) => {
     const on = incident.signals.filter((entry) => entry.keyArn === keyArn);
+    // A key the principal was only refused on, or only read, is not offered: it never had the key's use.
+    if (keyArn !== incident.keyArn && on.every((entry) => stageOf(entry.detector) === 'reconnaissance')) return [];
     return {
       keyArn,
       suggested:
@@ -425,7 +477,11 @@ export const storyAfter = (
   const before = severityOf(incident);
   const activity = entry.activity ?? { from: entry.eventTime, to: entry.eventTime };
   const keys = [...(incident.keys ?? (incident.keyArn ? [incident.keyArn] : []))];
-  if (entry.keyArn && !keys.includes(entry.keyArn)) keys.push(entry.keyArn);
+  // Only keys of the account the story is in: a key of another account (data encrypted under an outsider's key) is
+  // the attacker's, never one to re-key, disable or adopt as the incident's.
+  const account = incident.signal.source.accountId;
+  const ours = entry.keyArn !== undefined && (account === undefined || accountOfKey(entry.keyArn) === account);
+  if (ours && !keys.includes(entry.keyArn!)) keys.push(entry.keyArn!);
   return {
     severity: higherSeverity(before, story.severity),
     ...(story.reason ? { severityReason: story.reason } : {}),
@@ -433,8 +489,9 @@ export const storyAfter = (
       ? widen(incident.storyWindow, activity, windowHours)
       : windowOf(activity, windowHours),
     keys,
-    // A story opened by a signal about no key (enumeration) takes the first key a later signal names.
-    keyArn: incident.keyArn ?? entry.keyArn,
+    // A story opened by a signal about no key (enumeration) takes the first key of its own account a later signal
+    // names.
+    keyArn: incident.keyArn ?? (ours ? entry.keyArn : undefined),
   };
 };
 

@@ -66,11 +66,18 @@ export const mitreOf = (detector: string): readonly string[] => detectionOf(dete
  */
 export const storyKeyOf = (signal: Pick<Signal, 'detector' | 'principal'>): string | undefined => {
   if (signal.detector.startsWith('operator-')) return undefined;
-  const { kind, arn, sessionName } = signal.principal;
+  const { kind, arn, sessionName, issuerArn } = signal.principal;
   if (kind === 'aws-service' || kind === 'unknown') return undefined;
-  const who = principalKey(arn);
+  // A federated user's name is the caller's choice at each GetFederationToken: its story is the IAM user behind it.
+  const who = principalKey(kind === 'federated-user' && issuerArn ? issuerArn : arn);
   return kind === 'identity-center' ? `story|${who}|${sessionName ?? ''}` : `story|${who}`;
 };
+
+/** Whether a group is an actor's story (not the key, principal and family of signals that are none). */
+export const isStoryGroup = (group: string): boolean => group.startsWith('story|');
+
+/** The longest activity one signal places in a story: the longest correlation window allowed (72 hours). */
+const longestActivityMs = 72 * 3_600_000;
 
 const isTime = (value: unknown): value is string => typeof value === 'string' && Number.isFinite(Date.parse(value));
 
@@ -81,9 +88,11 @@ const isTime = (value: unknown): value is string => typeof value === 'string' &&
 export const activityOf = (signal: Pick<Signal, 'source' | 'evidence'>): Activity => {
   const { eventFirstSeen, eventLastSeen } = signal.evidence;
   const at = signal.source.eventTime;
-  const from = isTime(eventFirstSeen) ? eventFirstSeen : at;
-  const to = isTime(eventLastSeen) && Date.parse(eventLastSeen) >= Date.parse(from) ? eventLastSeen : from;
-  return { from: new Date(Date.parse(from)).toISOString(), to: new Date(Date.parse(to)).toISOString() };
+  const first = isTime(eventFirstSeen) ? eventFirstSeen : at;
+  const to = isTime(eventLastSeen) && Date.parse(eventLastSeen) >= Date.parse(first) ? eventLastSeen : first;
+  // A finding seen for weeks is placed by its last three days: a story's reach stays within the window's cap.
+  const from = Math.max(Date.parse(first), Date.parse(to) - longestActivityMs);
+  return { from: new Date(from).toISOString(), to: new Date(Date.parse(to)).toISOString() };
 };
 
 const hours = (count: number) => count * 3_600_000;

@@ -409,7 +409,7 @@ export const runLocalDemo = async (
     say(
       'notification',
       [
-        `On-call was told (SNS): ${count(pages.length, 'page')} for the incident, then ${count(updates.length, 'short update')} of its later steps, held back by the ${quiet}-minute quiet period. ` +
+        `On-call was told (SNS): ${count(pages.length, 'page')} for the incident, then ${count(updates.length, 'short update')} of its later steps (at once when the story turned critical; the rest after the ${quiet}-minute quiet period, as one). ` +
           `Slack: ${count(slackMessages.length, 'message')}, ${slackMessages.map((m) => `edited ${count(m.edits, 'time')} with ${count(m.replies, 'reply', 'replies')} in its thread`).join('; ')}.`,
         'The page:',
         indent(pages[0] ?? ''),

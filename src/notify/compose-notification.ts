@@ -169,7 +169,7 @@ export const composeNotification = (incident: Incident, links: readonly Decision
       `  - ${line(description)}: ${superseded ? 'offered, then applied by a later step' : line(resultLine(result))}`,
   );
   const text = [
-    `${titleOf(incident)}: ${outcome}.`,
+    `${line(titleOf(incident))}: ${outcome}.`,
     '',
     `Incident:   ${incident.id} (${incident.status})`,
     `Severity:   ${severityOf(incident)}${incident.severityReason ? ` (${line(incident.severityReason)})` : ''}`,

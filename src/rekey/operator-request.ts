@@ -1,4 +1,4 @@
-import type { Incident } from '../incidents/incident';
+import type { Decision, Incident } from '../incidents/incident';
 import type { IncidentStore } from '../incidents/incident-store';
 import { openOperatorIncident } from '../incidents/operator-incident';
 
@@ -38,9 +38,10 @@ export const storyRekeyIncident = async (
   incidents: IncidentStore,
   story: Pick<Incident, 'id'>,
   keyArn: string,
-  by: string,
+  decided: Pick<Decision, 'by' | 'channel'>,
   now: Date,
 ): Promise<{ incident: Incident } | { refused: string }> => {
+  const { by, channel } = decided;
   const at = now.toISOString();
   let opened: Incident;
   try {
@@ -63,6 +64,6 @@ export const storyRekeyIncident = async (
   }
   if (opened.status === 'open') opened = await incidents.recordContainment(opened.id, [], at);
   if (opened.status === 'contained')
-    opened = await incidents.decide(opened.id, 'approved', { action: 'approve-rekey', by, channel: 'cli', at });
+    opened = await incidents.decide(opened.id, 'approved', { action: 'approve-rekey', by, channel, at });
   return { incident: opened };
 };

@@ -1,5 +1,4 @@
 import { applyPlan, type PlannedAction } from '../actions';
-import { plainLine } from '../notify/escape';
 import type { ActionResult } from '../actions/action';
 import type { Signal } from '../detections';
 import { StateConflictError } from '../errors';
@@ -23,8 +22,9 @@ const finishAttached = async (
   steps: PlannedAction[],
   deps: ResponderDeps,
   resuming: boolean,
-  lead: string,
   previous?: ActionResult[],
+  /** The step made the story critical: people hear now, not after the quiet period. */
+  raised = false,
 ) => {
   const results = await applyPlan(steps, deps, {
     incidentId,
@@ -32,12 +32,11 @@ const finishAttached = async (
     dryRun: deps.settings.dryRun,
     recorded: previous,
   });
-  let incident = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
-  incident = await askForNewDecisions(incident, deps);
-  if (incident.notifiedAt === undefined) {
-    // The page has not gone out (the story's first response is still telling): it will carry this step.
-    deps.logger.info('a later step of a story not yet told', { incidentId, lead });
-  } else await tellOfNews(incident, deps);
+  const recorded = await deps.incidents.recordSignalResults(incidentId, from, results, deps.now().toISOString());
+  const incident = await askForNewDecisions(recorded, deps);
+  // Urgent: the story became critical. Anything else (a decision now asked for too) waits out the quiet period, so a
+  // burst of steps is one update. Before the page has gone out the news is noted, and told once it has.
+  await tellOfNews(incident, deps, { urgent: raised });
   // Thrown after recording and telling, so people see the failure; Lambda's retry finds the steps and reruns them.
   if (!containmentSucceeded(results))
     throw new Error(`containment of a later signal of ${incidentId} did not finish: ${JSON.stringify(results)}`);
@@ -66,11 +65,17 @@ const askForNewDecisions = async (incident: Incident, deps: ResponderDeps): Prom
   return waiting;
 };
 
-/** The summary carries CloudTrail's fields (an S3 object key may hold a line break): one plain line, no more. */
-const attachedLead = (signal: Signal) =>
-  plainLine(
-    `Another step by the same principal: ${signal.summary} (${signal.source.eventName}, event ${signal.source.eventId}).`,
-  );
+/** Attempts to record a later step of a story before its plan runs anyway and Lambda retries the record. */
+const attachAttempts = 4;
+
+/** DynamoDB cancelled a transaction because another write on the item was in flight: worth trying again at once. */
+const isTransactionConflict = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'TransactionConflictException' ||
+    (error.name === 'TransactionCanceledException' &&
+      ((error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).some(
+        (reason) => reason.Code === 'TransactionConflict',
+      )));
 
 /**
  * A later signal of an active incident's group (same key, principal and family). Its own plan always runs: an
@@ -97,7 +102,6 @@ export const attachToIncident = async (
         steps,
         deps,
         true,
-        attachedLead(signal),
         holder.results?.slice(from, from + steps.length),
       );
       return { id: finished.id, status: finished.status, duplicate: false };
@@ -105,25 +109,42 @@ export const attachToIncident = async (
     await deps.incidents.recordRepeat(holder.id, signal, deps.now().toISOString());
     return { id: holder.id, status: holder.status, duplicate: true };
   }
-  const at = deps.now().toISOString();
+  // All of a principal's signals write to its story's one item, so signals of a burst race for it: each attempt reads
+  // the story again and computes its change from what it read (the write is refused if another step joined since).
   let attached;
-  try {
-    const entry = signalEntryOf(signal, at);
-    const story = storyAfter(holder, entry, deps.settings.thresholds.correlationWindowHours);
-    attached = await deps.incidents.attachSignal(holder.id, entry, plan, holder.plan.length, at, {
-      ...story,
-      signalCount: holder.signalIds.length,
-      before: severityOf(holder),
-    });
-  } catch (error) {
-    if (!(error instanceof StateConflictError)) throw error;
-    // The holder's own containment is unrecorded (still running, or failing) or another signal attached first:
-    // contain now all the same, then let Lambda retry the record.
-    await applyPlan(plan, deps, { incidentId: holder.id, resuming: true, dryRun: deps.settings.dryRun });
-    throw new Error(
-      `${signalId} was contained but could not be attached to ${holder.id} yet (${(error.current as Incident | undefined)?.status ?? 'gone'}); retrying`,
-      { cause: error },
-    );
+  let current = holder;
+  let raised = false;
+  for (let attempt = 1; ; attempt += 1) {
+    const at = deps.now().toISOString();
+    try {
+      const entry = signalEntryOf(signal, at);
+      const story = storyAfter(current, entry, deps.settings.thresholds.correlationWindowHours);
+      // Critical now, and not before: worth a message at once, whatever the quiet period.
+      raised = story.severity === 'critical' && severityOf(current) !== 'critical';
+      attached = await deps.incidents.attachSignal(current.id, entry, plan, current.plan.length, at, {
+        ...story,
+        signalCount: current.signalIds.length,
+        before: severityOf(current),
+      });
+      break;
+    } catch (error) {
+      const again =
+        attempt < attachAttempts && (error instanceof StateConflictError || isTransactionConflict(error))
+          ? await deps.incidents.get(holder.id)
+          : undefined;
+      if (again && again.status === current.status && !again.signalIds.includes(signalId)) {
+        current = again;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+        continue;
+      }
+      // Whatever kept the step from being recorded (its holder's containment still unrecorded, a burst of writes, an
+      // item at its size): contain now all the same, then let Lambda retry the record.
+      await applyPlan(plan, deps, { incidentId: holder.id, resuming: true, dryRun: deps.settings.dryRun });
+      throw new Error(
+        `${signalId} was contained but could not be attached to ${holder.id} yet (${error instanceof StateConflictError ? ((error.current as Incident | undefined)?.status ?? 'gone') : (error as Error).name}); retrying`,
+        { cause: error },
+      );
+    }
   }
   if (!attached.attached) return { id: holder.id, status: holder.status, duplicate: true };
   deps.logger.info('signal attached to an open incident', {
@@ -131,6 +152,6 @@ export const attachToIncident = async (
     signal: signalId,
     steps: plan.length,
   });
-  const incident = await finishAttached(holder.id, holder.plan.length, plan, deps, false, attachedLead(signal));
+  const incident = await finishAttached(holder.id, current.plan.length, plan, deps, false, undefined, raised);
   return { id: incident.id, status: incident.status, duplicate: false };
 };

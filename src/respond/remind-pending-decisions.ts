@@ -18,14 +18,16 @@ const waitingForDecision = (incident: Incident) =>
   !incident.dryRun && openDecisions(incident).some((open) => open.asked);
 
 /**
- * The scheduled sweep (every minute): updates held back by the quiet period, then reminders. Incidents whose offered
- * steps have waited longer than the setting get a reminder, with fresh links. At most one reminder per incident per
- * waiting period, however many runs overlap.
+ * The scheduled sweeps: every minute the updates held back by the quiet period (`sweep: 'updates'`), every hour the
+ * reminders (`sweep: 'reminders'`); a run naming neither does both. Incidents whose offered steps have waited longer
+ * than the setting get a reminder, with fresh links. At most one reminder per incident per waiting period, however
+ * many runs overlap.
  */
 export const remindPendingDecisions =
-  (deps: ReminderDeps) => async (): Promise<{ reminded: string[]; updated: string[] }> => {
-    // Stories with news held back by the quiet period: one update each, then the reminders.
-    const updated = await tellPendingNews(deps);
+  (deps: ReminderDeps) =>
+  async (event: { sweep?: 'updates' | 'reminders' } = {}): Promise<{ reminded: string[]; updated: string[] }> => {
+    const updated = event.sweep === 'reminders' ? [] : await tellPendingNews(deps);
+    if (event.sweep === 'updates') return { reminded: [], updated };
     const now = deps.now();
     const cutoff = new Date(now.getTime() - deps.waitHours * 3_600_000).toISOString();
     const candidates = (

@@ -467,20 +467,30 @@ describe('the approval endpoint, against moto', () => {
 
     const approve = token(incidentId, 'approve-rekey');
     const page = await approvals(request('GET', approve), localLambdaContext('approvals'));
-    // Both keys offered, both ticked (one handed out, one attacked), with the story's steps.
-    expect(page.body).toContain(`name="key" id="key0" value="${handedOut.Arn}" checked`);
+    // The incident's key always re-keyed; the other offered and ticked (attacked); the story's steps shown.
+    expect(page.body).toContain(`<input type="hidden" name="key" value="${handedOut.Arn}">`);
     expect(page.body).toContain(`name="key" id="key1" value="${destroyed.Arn}" checked`);
     expect(page.body).toContain('<h2>The story</h2>');
 
     // A key that is not the story's, or none: refused, and the link still works.
     const forged = await approvals(
-      { ...request('POST', approve), body: `keys=chosen&key=${encodeURIComponent(untouched.Arn!)}` },
+      {
+        ...request('POST', approve),
+        body: `keys=chosen&key=${encodeURIComponent(handedOut.Arn!)}&key=${encodeURIComponent(untouched.Arn!)}`,
+      },
       localLambdaContext('approvals'),
     );
     expect(forged.statusCode).toBe(400);
     expect(forged.body).toContain('is not a key of this incident');
     const none = await approvals({ ...request('POST', approve), body: 'keys=chosen' }, localLambdaContext('approvals'));
     expect(none.statusCode).toBe(400);
+    // Without the incident's own key the incident would wait on a run that never starts: refused.
+    const withoutOwn = await approvals(
+      { ...request('POST', approve), body: `keys=chosen&key=${encodeURIComponent(destroyed.Arn!)}` },
+      localLambdaContext('approvals'),
+    );
+    expect(withoutOwn.statusCode).toBe(400);
+    expect(withoutOwn.body).toContain('always re-keyed');
     expect((await statusOf(incidentId)).status).toBe('awaiting-approval');
 
     const body = `keys=chosen&key=${encodeURIComponent(handedOut.Arn!)}&key=${encodeURIComponent(destroyed.Arn!)}`;

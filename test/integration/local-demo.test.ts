@@ -132,18 +132,19 @@ describe('npm start: the local demo', () => {
       ['grant-external-principal', ['T1098']],
       ['key-deletion-scheduled', ['T1485']],
     ]);
-    // One message, updated: one SNS page and one short update for the burst of later steps; in Slack one message,
-    // edited in place, its update a reply in its thread.
+    // One message, updated: in Slack one message, edited in place, each update a reply in its thread; by SNS one page,
+    // then short updates naming the incident: at once when the grant made the story critical (a multi-stage attack),
+    // and the deletion after the quiet period, by the sweep.
     const told = steps.find((s) => s.step === 'notification') as Line & {
       pages: number;
       updates: number;
       updated: string[];
       slack: Array<{ edits: number; replies: number }>;
     };
-    expect(told).toMatchObject({ pages: 1, updates: 1, updated: [storyId] });
+    expect(told).toMatchObject({ pages: 1, updates: 2, updated: [storyId] });
     expect(told.slack).toHaveLength(1);
-    expect(told.slack[0]!.edits).toBeGreaterThanOrEqual(1);
-    expect(told.slack[0]!.replies).toBe(1);
+    expect(told.slack[0]!.edits).toBeGreaterThanOrEqual(4);
+    expect(told.slack[0]!.replies).toBe(2);
     expect(steps.find((s) => s.step === 'response')).toMatchObject({
       keyState: 'Enabled',
       deletionDate: null,

@@ -131,40 +131,67 @@ export const describeIncidentStore = (
     });
 
     it('joins a signal to the story within its window; past it a new story takes the group, before it one stands apart', async () => {
-      const first = at('story-1', 'story-group', '2026-11-28T08:00:00Z');
+      const first = at('story-1', 'story|story-group', '2026-11-28T08:00:00Z');
       expect((await incidents.open(first)).outcome).toBe('created');
       expect(first.storyWindow).toEqual({ since: '2026-11-28T02:00:00.000Z', until: '2026-11-28T14:00:00.000Z' });
-      const within = await incidents.open(at('story-2', 'story-group', '2026-11-28T13:59:00Z'));
+      const within = await incidents.open(at('story-2', 'story|story-group', '2026-11-28T13:59:00Z'));
       expect(within).toMatchObject({ outcome: 'grouped', incident: { id: first.id } });
 
       // A day later: the first story is still active (waiting on people) but over; a new one takes the group.
-      const dayLater = at('story-3', 'story-group', '2026-11-29T08:00:00Z');
+      const dayLater = at('story-3', 'story|story-group', '2026-11-29T08:00:00Z');
       expect((await incidents.open(dayLater)).outcome).toBe('created');
-      expect(await incidents.open(at('story-4', 'story-group', '2026-11-29T09:00:00Z'))).toMatchObject({
+      expect(await incidents.open(at('story-4', 'story|story-group', '2026-11-29T09:00:00Z'))).toMatchObject({
         outcome: 'grouped',
         incident: { id: dayLater.id },
       });
       // An event of the day before, delivered late: an incident of its own, which does not take the group back.
-      const late = at('story-5', 'story-group', '2026-11-27T20:00:00Z');
+      const late = at('story-5', 'story|story-group', '2026-11-27T20:00:00Z');
       expect((await incidents.open(late)).outcome).toBe('created');
-      expect(await incidents.open(at('story-6', 'story-group', '2026-11-29T10:00:00Z'))).toMatchObject({
+      expect(await incidents.open(at('story-6', 'story|story-group', '2026-11-29T10:00:00Z'))).toMatchObject({
         outcome: 'grouped',
         incident: { id: dayLater.id },
       });
     });
 
+    it('holds a group that is no story while its incident is active, however late the next signal', async () => {
+      const first = at('plain-1', 'key|role|operator-rekey', '2026-11-28T08:00:00Z');
+      await incidents.open(first);
+      expect(await incidents.open(at('plain-2', 'key|role|operator-rekey', '2026-11-30T08:00:00Z'))).toMatchObject({
+        outcome: 'grouped',
+        incident: { id: first.id },
+      });
+    });
+
+    it('continues a story a person decided on: the next step opens the next story, as severe as both', async () => {
+      const first = at('decided-1', 'story|decided', '2026-11-28T08:00:00Z');
+      await incidents.open({
+        ...first,
+        severity: 'critical',
+        severityReason: 'reconnaissance followed by destruction',
+      });
+      await contained(first);
+      await incidents.decide(first.id, 'approved', { ...decision, action: 'approve-rekey' });
+      const next = { ...at('decided-2', 'story|decided', '2026-11-28T09:00:00Z'), severity: 'high' as const };
+      const opened = await incidents.open(next);
+      expect(opened).toMatchObject({ outcome: 'created', incident: { previousId: first.id, severity: 'critical' } });
+      expect(await incidents.open(at('decided-3', 'story|decided', '2026-11-28T09:10:00Z'))).toMatchObject({
+        outcome: 'grouped',
+        incident: { id: next.id },
+      });
+    });
+
     it('keeps a signal with the story that took it, even once a new story holds the group', async () => {
-      const first = at('claim-1', 'claim-group', '2026-11-28T08:00:00Z');
+      const first = at('claim-1', 'story|claim-group', '2026-11-28T08:00:00Z');
       await incidents.open(first);
       const holder = await contained(first);
-      const joined = at('claim-2', 'claim-group', '2026-11-28T09:00:00Z');
+      const joined = at('claim-2', 'story|claim-group', '2026-11-28T09:00:00Z');
       const change = { signalCount: 1, before: 'high' as const, severity: 'critical' as const, severityReason: 'why' };
       expect(
         (await incidents.attachSignal(holder.id, joined.signals[0]!, [], 1, '2026-11-28T09:00:01.000Z', change))
           .attached,
       ).toBe(true);
       // The next day's story takes the group over.
-      const next = at('claim-3', 'claim-group', '2026-11-29T12:00:00Z');
+      const next = at('claim-3', 'story|claim-group', '2026-11-29T12:00:00Z');
       expect((await incidents.open(next)).outcome).toBe('created');
       // The earlier story's later signal, delivered again: it is that story's, not the new one's, and not new.
       expect(await incidents.open(joined)).toMatchObject({ outcome: 'grouped', incident: { id: first.id } });
@@ -187,10 +214,10 @@ export const describeIncidentStore = (
     });
 
     it('refuses to attach with a story computed from fewer signals than the incident has', async () => {
-      const first = at('count-1', 'count-group', '2026-11-28T08:00:00Z');
+      const first = at('count-1', 'story|count-group', '2026-11-28T08:00:00Z');
       await incidents.open(first);
       const holder = await contained(first);
-      const entry = at('count-2', 'count-group', '2026-11-28T08:10:00Z').signals[0]!;
+      const entry = at('count-2', 'story|count-group', '2026-11-28T08:10:00Z').signals[0]!;
       const change = { signalCount: 0, before: 'high' as const, severity: 'high' as const };
       await expect(incidents.attachSignal(holder.id, entry, [], 1, '2026-11-28T08:10:01.000Z', change)).rejects.toThrow(
         StateConflictError,

@@ -4,6 +4,7 @@ import { keyArnOf } from '../../../src/events/kms-api-call';
 import { parseIamPrincipal, quarantineRefusal } from '../../../src/actions/quarantine-principal';
 import { keyLocation } from '../../../src/aws/kms-keys';
 import { record } from '../../support/records';
+import { storyKeyOf } from '../../../src/incidents/story';
 
 describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
   it.each([
@@ -30,6 +31,41 @@ describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
       },
     });
     expect(normaliseGuardDutyFinding(finding).principal.arn).toBe('arn:aws-cn:iam::111122223333:role/deployer');
+  });
+
+  it("names an Identity Center role's person, as CloudTrail does, so GuardDuty's finding joins that person's story", () => {
+    const finding = guardDutyFindingSchema.parse({
+      accountId: '111122223333',
+      region: 'us-east-1',
+      id: 'f',
+      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+      severity: 8,
+      updatedAt: '2026-11-28T10:00:00.000Z',
+      resource: {
+        resourceType: 'AccessKey',
+        accessKeyDetails: {
+          accessKeyId: 'ASIA',
+          principalId: 'AROAEXAMPLE:alice@example.com',
+          userName: 'AWSReservedSSO_Admin_0123abcd',
+          userType: 'AssumedRole',
+        },
+      },
+    });
+    const principal = normaliseGuardDutyFinding(finding).principal;
+    expect(principal).toMatchObject({
+      kind: 'identity-center',
+      arn: 'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0123abcd',
+      sessionName: 'alice@example.com',
+    });
+    const cloudTrail = storyKeyOf({
+      detector: 'key-disabled',
+      principal: {
+        kind: 'identity-center',
+        arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd',
+        sessionName: 'alice@example.com',
+      },
+    });
+    expect(storyKeyOf({ detector: 'guardduty-credential-compromise', principal })).toBe(cloudTrail);
   });
 
   it('acts on keys and principals of the other partitions', () => {

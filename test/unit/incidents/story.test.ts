@@ -1,4 +1,7 @@
 import type { Signal } from '../../../src/detections';
+import { rekeyCandidates, signalEntryOf, storyAfter, titleOf } from '../../../src/incidents/incident';
+import { incidentFrom } from '../../support/incidents';
+import { record } from '../../support/records';
 import {
   activityOf,
   storyKeyOf,
@@ -186,5 +189,57 @@ describe("a story's severity", () => {
       expect(now).toBeGreaterThanOrEqual(last);
       last = now;
     }
+  });
+});
+
+describe('a story as an incident keeps it', () => {
+  const deletion = incidentFrom(record('ScheduleKeyDeletion.assumed-role'));
+  const later = (name: string, eventID: string, changes: Partial<Signal> = {}) => ({
+    ...signalEntryOf({ ...incidentFrom({ ...record(name), eventID }).signal, ...changes }, '2026-11-28T12:05:00.000Z'),
+  });
+
+  it('never lowers the severity, whatever the steps make', () => {
+    // Stored critical by an earlier version's reading; a low step joins.
+    const incident = { ...deletion, severity: 'critical' as const };
+    const low = later('DisableKey.assumed-role', 'low-step', { severity: 'low' });
+    expect(storyAfter(incident, low, 6).severity).toBe('critical');
+  });
+
+  it("keeps keys of other accounts out of the story's keys, and never adopts one as the incident's key", () => {
+    const outside = 'arn:aws:kms:us-east-1:999988887777:key/outside';
+    const noKey = { ...deletion, keyArn: undefined, keys: [] };
+    const entry = later('DisableKey.assumed-role', 'outside-step', { keyArn: outside });
+    expect(storyAfter(noKey, entry, 6)).toMatchObject({ keys: [], keyArn: undefined });
+    const own = later('DisableKey.assumed-role', 'own-step');
+    expect(storyAfter(noKey, own, 6)).toMatchObject({ keys: [own.keyArn], keyArn: own.keyArn });
+  });
+
+  it('offers for re-keying the keys a step handed out, weakened or attacked, and not those only probed', () => {
+    const other = 'arn:aws:kms:us-west-2:123456789012:key/2';
+    const probed = 'arn:aws:kms:us-west-2:123456789012:key/3';
+    const incident = {
+      ...deletion,
+      keys: [deletion.keyArn!, other, probed],
+      signals: [
+        ...deletion.signals,
+        { ...later('DisableKey.assumed-role', 'a'), keyArn: other, detector: 'grant-external-principal' },
+        { ...later('DisableKey.assumed-role', 'b'), keyArn: probed, detector: 'access-denied-burst' },
+        { ...later('DisableKey.assumed-role', 'c'), keyArn: probed, detector: 'key-enumeration' },
+      ],
+    };
+    expect(rekeyCandidates(incident).map((c) => [c.keyArn, c.suggested])).toEqual([
+      [deletion.keyArn, true],
+      [other, true],
+    ]);
+  });
+
+  it("titles a story of several kinds of step by its principal and reason, one kind by its signal's title", () => {
+    expect(titleOf(deletion)).toBe(deletion.signal.title);
+    const story = {
+      ...deletion,
+      severityReason: 'reconnaissance followed by destruction',
+      signals: [...deletion.signals, { ...deletion.signals[0]!, detector: 'key-enumeration' }],
+    };
+    expect(titleOf(story)).toBe('Attack by role/tester: reconnaissance followed by destruction');
   });
 });

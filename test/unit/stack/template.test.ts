@@ -253,6 +253,7 @@ describe('the packaged CloudFormation template', () => {
     ).toEqual([
       ['byStatus', 'status', 'updatedAt'],
       ['byKey', 'keyArn', 'createdAt'],
+      ['byNews', 'newsPending', 'newsPendingSince'],
     ]);
   });
 
@@ -921,18 +922,21 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('runs the update and reminder sweep every minute with a role that reads incidents by status and touches no key or principal', () => {
-    const [[, schedule]] = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression) as [
-      [string, Resource],
-    ];
-    expect(schedule.Properties).toMatchObject({
-      ScheduleExpression: 'rate(1 minute)',
-      Targets: [{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }],
-    });
+    const schedules = ofType('AWS::Events::Rule')
+      .filter(([, rule]) => rule.Properties.ScheduleExpression)
+      .map(([, rule]) => rule.Properties as { ScheduleExpression: string; Targets: Array<{ Input: string }> });
+    // The updates every minute, the reminders every hour, each telling the function which.
+    expect(schedules.map((rule) => [rule.ScheduleExpression, JSON.parse(rule.Targets[0]!.Input)])).toEqual([
+      ['rate(1 minute)', { sweep: 'updates' }],
+      ['rate(1 hour)', { sweep: 'reminders' }],
+    ]);
+    for (const rule of schedules)
+      expect(rule.Targets).toMatchObject([{ Arn: { 'Fn::GetAtt': ['RemindPendingDecisionsLambdaFunction', 'Arn'] } }]);
     const granted = allowsOf('RemindersRole');
     expect(granted.filter((a) => a.startsWith('kms:') || a.startsWith('iam:'))).toEqual([]);
     expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'sns:Publish']));
-    // Of an incident it writes only when it reminded, the updates it told (and the status they told of) and where the
-    // Slack message is.
+    // Of an incident it writes only when it reminded, the updates it told and where the Slack message is: never the
+    // timeline.
     expect(statementGranting('RemindersRole', 'dynamodb:UpdateItem').Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['INCIDENT#*'] },
       'ForAllValues:StringEquals': {
@@ -943,11 +947,9 @@ describe('the packaged CloudFormation template', () => {
           'slackMessage',
           'lastWriteId',
           'newsToldAt',
+          'newsPending',
           'newsPendingSince',
           'notifiedAt',
-          'notifiedStatus',
-          'notificationId',
-          'timeline',
         ],
       },
     });
