@@ -13,6 +13,7 @@ import {
 import { asksForDecision } from '../notify/decision-links';
 import { tellOfNews } from '../notify/tell-news';
 import { linksFor } from '../notify/tell-people';
+import { isActive } from '../incidents/lifecycle';
 import type { ResponderDeps } from './responder-deps';
 
 /** Runs a later signal's steps and records their results where they were attached in the incident's plan. */
@@ -132,7 +133,8 @@ export const attachToIncident = async (
         attempt < attachAttempts && (error instanceof StateConflictError || isTransactionConflict(error))
           ? await deps.incidents.get(holder.id)
           : undefined;
-      if (again && again.status === current.status && !again.signalIds.includes(signalId)) {
+      // Still taking steps, and not this one yet (another delivery of it may have won): try again from what is there.
+      if (again && isActive(again.status) && again.status !== 'rejected' && !again.signalIds.includes(signalId)) {
         current = again;
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
         continue;

@@ -6,6 +6,18 @@ import { keyLocation } from '../../../src/aws/kms-keys';
 import { record } from '../../support/records';
 import { storyKeyOf } from '../../../src/incidents/story';
 
+/** A GuardDuty credential finding about the access key `details` name, in `region`. */
+const credentialFinding = (region: string, details: Record<string, string>) =>
+  guardDutyFindingSchema.parse({
+    accountId: '111122223333',
+    region,
+    id: 'f',
+    type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
+    severity: 8,
+    updatedAt: '2026-11-28T10:00:00.000Z',
+    resource: { resourceType: 'AccessKey', accessKeyDetails: details },
+  });
+
 describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
   it.each([
     ['us-east-1', 'aws'],
@@ -18,38 +30,20 @@ describe('ARNs in every partition (aws, aws-cn, aws-us-gov)', () => {
   });
 
   it('names a GuardDuty principal in the partition of the finding', () => {
-    const finding = guardDutyFindingSchema.parse({
-      accountId: '111122223333',
-      region: 'cn-northwest-1',
-      id: 'f',
-      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
-      severity: 8,
-      updatedAt: '2026-11-28T10:00:00.000Z',
-      resource: {
-        resourceType: 'AccessKey',
-        accessKeyDetails: { accessKeyId: 'ASIA', userName: 'deployer', userType: 'AssumedRole' },
-      },
+    const finding = credentialFinding('cn-northwest-1', {
+      accessKeyId: 'ASIA',
+      userName: 'deployer',
+      userType: 'AssumedRole',
     });
     expect(normaliseGuardDutyFinding(finding).principal.arn).toBe('arn:aws-cn:iam::111122223333:role/deployer');
   });
 
   it("names an Identity Center role's person, as CloudTrail does, so GuardDuty's finding joins that person's story", () => {
-    const finding = guardDutyFindingSchema.parse({
-      accountId: '111122223333',
-      region: 'us-east-1',
-      id: 'f',
-      type: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
-      severity: 8,
-      updatedAt: '2026-11-28T10:00:00.000Z',
-      resource: {
-        resourceType: 'AccessKey',
-        accessKeyDetails: {
-          accessKeyId: 'ASIA',
-          principalId: 'AROAEXAMPLE:alice@example.com',
-          userName: 'AWSReservedSSO_Admin_0123abcd',
-          userType: 'AssumedRole',
-        },
-      },
+    const finding = credentialFinding('us-east-1', {
+      accessKeyId: 'ASIA',
+      principalId: 'AROAEXAMPLE:alice@example.com',
+      userName: 'AWSReservedSSO_Admin_0123abcd',
+      userType: 'AssumedRole',
     });
     const principal = normaliseGuardDutyFinding(finding).principal;
     expect(principal).toMatchObject({
