@@ -65,6 +65,48 @@ describe('kms-warden incidents and decisions, through the CLI, against moto', ()
     expect(await main(['incidents', 'list', '--account', 'payments'], captured().io)).toBe(2);
   });
 
+  it('shows a story as a timeline of its steps with their ATT&CK ids, and carries it in --json', async () => {
+    const draft = {
+      ...incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: 'story-opening' }),
+      group: 'story|cli',
+      plan: [],
+    };
+    const opening = { ...draft, signal: { ...draft.signal, detector: 'key-enumeration' as const } };
+    opening.signals = [{ ...draft.signals[0]!, detector: 'key-enumeration', mitre: ['T1580', 'T1526'] }];
+    await incidents.open(opening);
+    await incidents.recordContainment(opening.id, [], '2026-11-28T12:00:01.000Z');
+    const deletion = incidentFrom({ ...record('ScheduleKeyDeletion.assumed-role'), eventID: 'story-deletion' });
+    await incidents.attachSignal(opening.id, deletion.signals[0]!, [], 0, '2026-11-28T12:05:00.000Z', {
+      signalCount: 1,
+      before: 'medium',
+      severity: 'critical',
+      severityReason: 'reconnaissance followed by destruction',
+      storyWindow: opening.storyWindow!,
+      keys: [deletion.keyArn!],
+      keyArn: deletion.keyArn,
+    });
+    const shown = captured();
+    expect(await main(['incidents', 'show', opening.id], shown.io)).toBe(0);
+    const story = shown.out.slice(
+      shown.out.indexOf('Story: 2 steps, severity critical (reconnaissance followed by destruction)'),
+    );
+    expect(story[0]).toBe('Story: 2 steps, severity critical (reconnaissance followed by destruction)');
+    expect(story.filter((line) => /^ {2}\S+ {2}\[/.test(line))).toEqual([
+      expect.stringMatching(/\[T1580, T1526\] {2}key-enumeration \(reconnaissance\)/),
+      expect.stringMatching(/\[T1485\] {2}key-deletion-scheduled \(destruction\) {2}critical$/),
+    ]);
+    const json = captured();
+    expect(await main(['incidents', 'show', opening.id, '--json'], json.io)).toBe(0);
+    const { story: carried } = JSON.parse(json.out[0]!) as {
+      story: { severity: string; steps: Array<{ detector: string; mitre: string[]; stage: string }> };
+    };
+    expect(carried.severity).toBe('critical');
+    expect(carried.steps.map((step) => [step.detector, step.mitre, step.stage])).toEqual([
+      ['key-enumeration', ['T1580', 'T1526'], 'reconnaissance'],
+      ['key-deletion-scheduled', ['T1485'], 'destruction'],
+    ]);
+  });
+
   it('says what a decision would do and changes nothing without --yes, then decides with it', async () => {
     const dry = captured();
     expect(await main(['disable', incidentId], dry.io)).toBe(0);
