@@ -262,7 +262,8 @@ export class DynamoDbIncidentStore implements IncidentStore {
     try {
       await this.documents.send(
         new TransactWriteCommand({
-          // The same token on the SDK's own retries: a transaction AWS already applied is not applied again.
+          // The same token on the SDK's own retries: a transaction AWS already applied is not applied again (so this
+          // write needs no lastWriteId of its own, unlike the single-item updates).
           ClientRequestToken: writeId,
           TransactItems: [
             {
@@ -270,7 +271,7 @@ export class DynamoDbIncidentStore implements IncidentStore {
                 TableName: this.tableName,
                 Key: keyOf(id),
                 // Not updatedAt: a new signal is no decision, and must not reset how long one has been waiting.
-                UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${[...storySets, appendTimeline].join(', ')}, #lastWriteId = :writeId`,
+                UpdateExpression: `SET signals = list_append(signals, :entry), signalIds = list_append(signalIds, :signalIds), #plan = list_append(#plan, :steps), #results = list_append(#results, :pending), lastSeenAt = :at, ${[...storySets, appendTimeline].join(', ')}`,
                 // Named condition: the signal is not attached yet; the incident is active; and its plan is the one
                 // read, each step with a result, so the new steps' results line up with them; and, with a story, it
                 // has the signals the story was computed from.
@@ -280,7 +281,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
                   '#status': 'status',
                   '#plan': 'plan',
                   '#results': 'results',
-                  '#lastWriteId': 'lastWriteId',
                   ...Object.fromEntries(Object.keys(storyFields).map((field) => [`#story_${field}`, field])),
                 },
                 ExpressionAttributeValues: {
@@ -293,7 +293,6 @@ export class DynamoDbIncidentStore implements IncidentStore {
                   ':planLength': planLength,
                   ':maxSignals': incidentBounds.maxSignalsPerIncident,
                   ':at': at,
-                  ':writeId': writeId,
                   ...(story ? { ':signalCount': story.signalCount } : {}),
                   ...Object.fromEntries(
                     Object.entries(storyFields).map(([field, value]) => [`:story_${field}`, value]),
