@@ -1,5 +1,5 @@
 import { accountOfPrincipal, isExternalAccount } from '../events/accounts';
-import { callerLimitingConditionKeys } from '../events/key-policy';
+import { admittedCallers, readStatement } from '../events/key-policy';
 import type { Action, ActionResult } from './action';
 import { samePolicy } from './restore-key-policy';
 
@@ -20,51 +20,38 @@ type Policy = { Statement?: Statement[] | Statement } & Record<string, unknown>;
 const list = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
-const exactOperators = new Set(['stringequals', 'stringequalsignorecase', 'arnequals']);
-const accountKeys = new Set(['kms:calleraccount', 'aws:principalaccount', 'aws:sourceaccount']);
-
 /**
- * Whether a condition really ties the statement to known callers: a positive, exact operator (not Not..., not
- * ...IfExists, not a set operator), values without wildcards, and for account keys only the key's own or trusted
- * accounts. kms:ViaService alone limits the service, not the caller: any account's S3 could use the key through it.
+ * Whether a statement's conditions keep it to known callers, read as the detectors read them (admittedCallers):
+ * limited otherwise than by account (an organisation, a VPC endpoint), or to the key's own and trusted accounts only.
+ * kms:ViaService alone limits the service, not the caller; StringNotEquals, Null, "*" patterns limit no one.
  */
 export const limitsCaller = (
   statement: Statement,
   params: Pick<CloseOpenKeyPolicyParams, 'ownAccount' | 'trustedAccounts'>,
-) =>
-  Object.entries(statement.Condition ?? {}).some(
-    ([operator, block]) =>
-      exactOperators.has(operator.toLowerCase()) &&
-      Object.entries(block ?? {}).some(([key, value]) => {
-        const name = key.toLowerCase();
-        const values = list(value);
-        if (
-          name === 'kms:viaservice' ||
-          !callerLimitingConditionKeys.includes(name) ||
-          values.length === 0 ||
-          values.some((v) => /[*?]/.test(v))
-        )
-          return false;
-        return (
-          !accountKeys.has(name) || values.every((v) => v === params.ownAccount || params.trustedAccounts.includes(v))
-        );
-      }),
+) => {
+  const admitted = admittedCallers(readStatement(statement));
+  return (
+    admitted.kind === 'limited' ||
+    (admitted.kind === 'accounts' &&
+      admitted.accounts.every((account) => !isExternalAccount(account, params.ownAccount, params.trustedAccounts)))
   );
+};
 
 /**
- * What an Allow statement opens to outsiders: everyone (Principal "*" with no condition that limits the caller), or
- * principals of accounts neither the key's own nor trusted. Returns the statement as it should stay (undefined: it
- * goes) and what was taken out.
+ * What an Allow statement opens to outsiders: everyone (Principal "*", or NotPrincipal, with no condition that limits
+ * the caller to the key's own or trusted accounts), or principals of accounts neither the key's own nor trusted.
+ * Returns the statement as it should stay (undefined: it goes) and what was taken out.
  */
 export const closeStatement = (
   statement: Statement,
   params: CloseOpenKeyPolicyParams,
 ): { kept: Statement | undefined; removed: string[] } => {
-  if (statement.Effect !== 'Allow' || statement.Principal === undefined) return { kept: statement, removed: [] };
-  const principal = statement.Principal;
-  const aws = principal === '*' ? ['*'] : list((principal as Record<string, unknown>).AWS);
-  if (aws.includes('*'))
+  if (statement.Effect !== 'Allow') return { kept: statement, removed: [] };
+  if (readStatement(statement).anyone)
     return limitsCaller(statement, params) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
+  if (statement.Principal === undefined) return { kept: statement, removed: [] };
+  const principal = statement.Principal;
+  const aws = list((principal as Record<string, unknown>).AWS);
   const outside = aws.filter((p) =>
     isExternalAccount(accountOfPrincipal(p), params.ownAccount, params.trustedAccounts),
   );

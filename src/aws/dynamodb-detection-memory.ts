@@ -145,7 +145,7 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
       names[placeholder] = attribute;
       return placeholder;
     };
-    const value = (v: number) => {
+    const value = (v: number | string) => {
       const placeholder = `:v${Object.keys(values).length}`;
       values[placeholder] = v;
       return placeholder;

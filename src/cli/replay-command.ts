@@ -285,7 +285,9 @@ export const replayCommand = async (argv: string[], io: CommandIo): Promise<numb
   const unreadable = stats.unreadable > 0 ? `, ${stats.unreadable} unreadable` : '';
   io.err(
     `replayed ${stats.events} events from ${sources.length} file(s) in ${seconds.toFixed(2)} s` +
-      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals in ${storyCount} stor${storyCount === 1 ? 'y' : 'ies'}, ${stats.malformed} malformed${unreadable}, ${stats.late} out of order`,
+      ` (${Math.round(stats.events / Math.max(seconds, 1e-9))} events/s): ${stats.signals} signals in ${storyCount} stor${storyCount === 1 ? 'y' : 'ies'}, ${stats.malformed} malformed${unreadable}, ${stats.late} out of order${
+        stats.secondCopies > 0 ? `, ${stats.secondCopies} second records of cross-account calls left out` : ''
+      }`,
   );
   // Signals found in what was read are printed; a source not read to its end is a failure to say, not to hide.
   return stats.unreadable > 0 ? 2 : 0;

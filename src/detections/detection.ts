@@ -27,6 +27,11 @@ export interface Thresholds {
   usageSpike: { factor: number; minimumCalls: number };
   guardDutyMinimumSeverity: number;
   /**
+   * The minimum for `Policy:IAMUser/RootCredentialUsage`, which GuardDuty rates Low (1 to 3.9): by default every one
+   * passes, as root should not be in use at all.
+   */
+  guardDutyRootCredentialSeverity: number;
+  /**
    * GuardDuty severity from which a compromised principal is quarantined on its own; below it quarantine is offered
    * for approval. 7 is where GuardDuty's High begins (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html).
    */
@@ -44,6 +49,7 @@ export const defaultThresholds: Thresholds = {
   learningPeriodDays: 7,
   usageSpike: { factor: 10, minimumCalls: 1000 },
   guardDutyMinimumSeverity: 4,
+  guardDutyRootCredentialSeverity: 1,
   guardDutyQuarantineSeverity: 7,
   correlationWindowHours: 6,
 };
@@ -208,6 +214,8 @@ export interface Signal {
   evidence: Record<string, unknown>;
   source: {
     eventId: string;
+    /** The cross-account call's id in both accounts' records: one signal for the two (incidents/signalIdOf). */
+    sharedEventId?: string;
     eventName: string;
     eventTime: string;
     region: string;

@@ -59,6 +59,7 @@ const signalOf = (
 
 const sourceOf = (event: KmsApiCall): Signal['source'] => ({
   eventId: event.eventId,
+  ...(event.sharedEventId === undefined ? {} : { sharedEventId: event.sharedEventId }),
   eventName: event.eventName,
   eventTime: event.eventTime,
   region: event.region,

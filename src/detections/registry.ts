@@ -2,9 +2,11 @@ import { accessDeniedBurst } from './access-denied-burst';
 import { aliasRetargeted } from './alias-retargeted';
 import { containmentTagChanged } from './containment-tag-changed';
 import { crossAccountKeyUse } from './cross-account-key-use';
+import { customKeyStoreDisconnected } from './custom-key-store-disconnected';
 import type { AnyDetection } from './detection';
 import { externalKeyEncryption } from './external-key-encryption';
 import { grantExternalPrincipal } from './grant-external-principal';
+import { grantRemoved } from './grant-removed';
 import { guardDutyCredentialCompromise } from './guardduty-credential-compromise';
 import { importedMaterialDeleted } from './imported-material-deleted';
 import { keyDeletionScheduled } from './key-deletion-scheduled';
@@ -34,8 +36,10 @@ export const detections = [
   keyPolicyCrossAccount,
   keyPolicyLockout,
   grantExternalPrincipal,
+  grantRemoved,
   rotationDisabled,
   importedMaterialDeleted,
+  customKeyStoreDisconnected,
   keyMaterialImported,
   aliasRetargeted,
   keyReplicated,

@@ -61,7 +61,7 @@ const quarantineStep = (principalArn: string, facts: PlanningFacts, run: Run, wh
   ...(why ? { why } : {}),
 });
 
-const askAPerson = (what: string, why: string): PlannedAction => ({
+export const askAPerson = (what: string, why: string): PlannedAction => ({
   type: 'ask-a-person',
   params: { what, why },
   run: 'automatic',

@@ -21,6 +21,7 @@ const rules: {
   learningPeriodDays: { min: 0 },
   usageSpike: { factor: { min: 0, above: true }, minimumCalls: { min: 0, above: true, integer: true } },
   guardDutyMinimumSeverity: { min: 0, max: 10 },
+  guardDutyRootCredentialSeverity: { min: 0, max: 10 },
   guardDutyQuarantineSeverity: { min: 0, max: 10 },
   // Three days at most: a story longer than that is a campaign, and an incident that long never lets its group go.
   correlationWindowHours: { min: 0, above: true, max: 72 },

@@ -74,6 +74,7 @@ export const cloudTrailRecordFastPath = (value: unknown): CloudTrailRecord | und
     !optionalString(r.eventType) ||
     !optionalString(r.recipientAccountId) ||
     !optionalString(r.vpcEndpointId) ||
+    !optionalString(r.sharedEventID) ||
     !(r.readOnly === undefined || typeof r.readOnly === 'boolean')
   ) {
     return undefined;

@@ -74,6 +74,12 @@ export const cloudTrailRecordSchema = z.object({
   resources: z.array(resource).nullish(),
   recipientAccountId: z.string().optional(),
   vpcEndpointId: z.string().optional(),
+  /**
+   * One action logged in two accounts (a cross-account call: in the caller's and in the key owner's) has two records,
+   * two eventIDs and this one id
+   * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+   */
+  sharedEventID: z.string().optional(),
 });
 
 export type CloudTrailRecord = z.infer<typeof cloudTrailRecordSchema>;

@@ -5,6 +5,8 @@ import { isSamePrincipal, normalisePrincipal, type Principal } from './principal
 /** One KMS API call, normalised from a CloudTrail record: what every detector reads. */
 export interface KmsApiCall {
   eventId: string;
+  /** Set when CloudTrail logged the call in two accounts (cross-account): both records carry it. */
+  sharedEventId?: string | undefined;
   eventSource: string;
   eventName: string;
   eventTime: string;
@@ -25,6 +27,13 @@ export interface KmsApiCall {
   requestParameters: Record<string, unknown>;
   responseElements: Record<string, unknown>;
 }
+
+/**
+ * The action a record is of: its eventID, or the sharedEventID both accounts' records of one cross-account call carry.
+ * Counting by it counts such a call once, whichever copies arrive.
+ */
+export const actionIdOf = (call: Pick<KmsApiCall, 'eventId' | 'sharedEventId'>): string =>
+  call.sharedEventId ?? call.eventId;
 
 export interface NormaliseOptions {
   /** kms-warden's own role ARNs: their sessions' calls are the responder's own. */
@@ -76,6 +85,7 @@ export const normaliseKmsApiCall = (record: CloudTrailRecord, options: Normalise
     principal.kind === 'assumed-role' && options.responderRoles.some((role) => isSamePrincipal(principal.arn, role));
   return {
     eventId: record.eventID,
+    ...(record.sharedEventID === undefined ? {} : { sharedEventId: record.sharedEventID }),
     eventSource: record.eventSource,
     eventName: record.eventName,
     eventTime: isoMillis.test(record.eventTime) ? record.eventTime : new Date(record.eventTime).toISOString(),

@@ -278,8 +278,12 @@ export interface Incident {
   expiresAt?: number;
 }
 
+/**
+ * A signal's id, claimed once (SIGNAL#<id>): a redelivered event, and the other account's record of one cross-account
+ * call (an organization's events reach kms-warden from both accounts, with one sharedEventID), are the same signal.
+ */
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string =>
-  `${signal.detector}#${signal.source.eventId}`;
+  `${signal.detector}#${signal.source.sharedEventId ?? signal.source.eventId}`;
 
 /**
  * An incident is one DynamoDB item (400 KB at most), and much of what it holds is written by the attacker: a key

@@ -36,6 +36,7 @@ const fields = [
   'userAgent',
   'vpcEndpointId',
   'invokedBy',
+  'sharedEventId',
 ] as const satisfies ReadonlyArray<keyof KmsApiCall>;
 const principalFields = [
   'kind',
@@ -131,6 +132,7 @@ export const unproject = (projection: Projection): Prepared[] => {
       userAgent: field(7),
       vpcEndpointId: field(8),
       invokedBy: field(9),
+      ...(field(10) === undefined ? {} : { sharedEventId: field(10) }),
       principal,
       succeeded: (flags & succeededFlag) !== 0,
       byResponder: (flags & byResponderFlag) !== 0,

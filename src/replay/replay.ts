@@ -13,6 +13,11 @@ export interface ReplayStats {
   unreadableSources: string[];
   /** Events that arrived later than the reorder window allowed: detected, but out of time order. */
   late: number;
+  /**
+   * The second account's records of cross-account calls (an organization trail logs such a call in the caller's
+   * account and in the key owner's, with one sharedEventID): read, and left out of detection.
+   */
+  secondCopies: number;
   signals: number;
   /** The first few malformed inputs, with where and why. */
   problems: string[];
@@ -25,6 +30,11 @@ const reorderWindowMs = 5 * 60_000;
  * (memory stays bounded; an event that then arrives earlier than it is counted out of order).
  */
 const maxWaiting = 100_000;
+/**
+ * A cross-account call's two records have the same event time: its sharedEventID is remembered this long past the
+ * watermark (the reorder window twice), then forgotten, so memory stays bounded on any archive.
+ */
+const sharedIdsKeptMs = 2 * reorderWindowMs;
 
 type Timed = PreparedEvent;
 
@@ -87,8 +97,24 @@ export const replay = async (
     unreadable: 0,
     unreadableSources: [],
     late: 0,
+    secondCopies: 0,
     signals: 0,
     problems: [],
+  };
+  /** sharedEventID -> event time, for the calls detected recently. */
+  const sharedIds = new Map<string, number>();
+  let sharedPrunedAt = -Infinity;
+  /** Whether this record is the other account's copy of a call already detected. */
+  const isSecondCopy = (event: PreparedEvent): boolean => {
+    if (event.kind !== 'api-call' || event.call.sharedEventId === undefined) return false;
+    const id = event.call.sharedEventId;
+    if (sharedIds.has(id)) return true;
+    sharedIds.set(id, event.at);
+    if (event.at - sharedPrunedAt > sharedIdsKeptMs) {
+      for (const [seen, at] of sharedIds) if (at < event.at - sharedIdsKeptMs) sharedIds.delete(seen);
+      sharedPrunedAt = event.at;
+    }
+    return false;
   };
   const memory = new InMemoryDetectionMemory();
   const heap = new TimeHeap();
@@ -101,6 +127,10 @@ export const replay = async (
   };
 
   const detect = (event: PreparedEvent) => {
+    if (isSecondCopy(event)) {
+      stats.secondCopies += 1;
+      return;
+    }
     const signals =
       event.kind === 'api-call'
         ? withStateful(event.call, event.signals ?? detectStateless(event.call, settings), event.at)

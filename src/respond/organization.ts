@@ -40,7 +40,8 @@ export const responderRolesIn = (
 /**
  * The account kms-warden acts on the suspect in. One account: the one it runs in (or else the key's, the event's). In
  * an organization: the suspect's own account when it is a member (quarantined there through the member role), or
- * else the key's account, where an outsider is denied and a person is asked to deal with it.
+ * else the key's account when it is a member, where an outsider is denied and a person is asked to deal with it, or
+ * else the event's.
  */
 export const actingAccountFor = (
   signal: Pick<Signal, 'keyArn' | 'principal' | 'source'>,
@@ -51,7 +52,10 @@ export const actingAccountFor = (
   if (!organization) return settings.accountId ?? keyAccount ?? signal.source.accountId;
   const suspectAccount = accountOfPrincipal(signal.principal.arn);
   if (suspectAccount && organization.accounts.has(suspectAccount)) return suspectAccount;
-  return keyAccount ?? signal.source.accountId;
+  // Never an account outside the organization: data written under an outsider's key (external-key-encryption) is
+  // answered where it was written.
+  if (keyAccount && organization.accounts.has(keyAccount)) return keyAccount;
+  return signal.source.accountId ?? keyAccount;
 };
 
 /** The name Organizations gives the signal's account, for people; nothing outside organization mode. */

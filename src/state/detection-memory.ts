@@ -10,8 +10,13 @@ export interface PrincipalMemory {
    */
   denied: Record<string, number>;
   deniedAlertedAt?: number;
-  /** Key ARN -> last read-only management call on it, within the enumeration window. */
+  /**
+   * Key ARN (or region:alias) -> last read-only management call on it, allowed or refused, within the enumeration
+   * window.
+   */
   enumerated: Record<string, number>;
+  /** The same, for the reads that were refused. */
+  refusedReads?: Record<string, number>;
   enumerationAlertedAt?: number;
   /**
    * Key ARN -> last use by this principal (to the hour): the keys to protect when its credentials leak. The most
@@ -31,6 +36,11 @@ export interface PairMemory {
   /** Hour index (epoch hours) -> calls in that hour, for the last week. */
   hourly: Record<string, number>;
   spikeAlertedHour?: number;
+  /**
+   * The distinct calls (by event id) of the latest hour with calls, as usage-spike/distinct-calls writes them: a
+   * redelivered event is not counted again.
+   */
+  callsThisHour?: string;
 }
 
 export interface DetectionMemory {

@@ -6,11 +6,13 @@ import type { KeyMemory, PairMemory, PrincipalMemory } from './detection-memory'
  * - `map`: a map of times; an entry set is set (last writer wins), one dropped is removed;
  * - `first-map`: a map of first-seen times; an entry is set only if absent, one dropped is removed;
  * - `first`: a time set once, never moved;
- * - `scalar`: a value set (last writer wins), or removed.
+ * - `scalar`: a value set (last writer wins), or removed;
+ * - `text`: the same, for a string (an encoded value its detection reads whole: usage-spike's distinct calls). Last
+ *   writer wins is safe because one shard writes a pair: the stream's partition key is the principal.
  * Every change is one of those, so two writers of one entry never need to see each other's: no read-modify-write,
  * no version, no conflict.
  */
-export type FieldKind = 'counters' | 'map' | 'first-map' | 'first' | 'scalar';
+export type FieldKind = 'counters' | 'map' | 'first-map' | 'first' | 'scalar' | 'text';
 
 export const memoryFields = {
   principal: {
@@ -18,10 +20,17 @@ export const memoryFields = {
     deniedAlertedAt: 'scalar',
     enumerated: 'map',
     enumerationAlertedAt: 'scalar',
+    refusedReads: 'map',
     keysUsed: 'map',
   },
   key: { firstSeen: 'first' },
-  pair: { firstSeen: 'first', sources: 'first-map', hourly: 'counters', spikeAlertedHour: 'scalar' },
+  pair: {
+    firstSeen: 'first',
+    sources: 'first-map',
+    hourly: 'counters',
+    spikeAlertedHour: 'scalar',
+    callsThisHour: 'text',
+  },
 } as const satisfies {
   principal: Record<keyof PrincipalMemory, FieldKind>;
   key: Record<keyof KeyMemory, FieldKind>;
@@ -33,12 +42,14 @@ export type MemoryKind = keyof typeof memoryFields;
 /** What one entry's change is, per attribute: a flat name (`field` or `field.entry`) and a number. */
 export interface MemoryChange {
   add: Array<[string, number]>;
-  set: Array<[string, number]>;
+  set: Array<[string, number | string]>;
   setIfAbsent: Array<[string, number]>;
   remove: string[];
 }
 
-type Flat = Record<string, number | Record<string, number> | undefined>;
+type Flat = Record<string, number | string | Record<string, number> | undefined>;
+
+const isWhole = (kind: FieldKind) => kind === 'first' || kind === 'scalar' || kind === 'text';
 
 /** The attribute a map entry lives in: maps are flattened so each entry changes on its own. */
 export const attributeOf = (field: string, entry?: string): string =>
@@ -55,12 +66,12 @@ export const changeBetween = (kind: MemoryKind, before: object | undefined, afte
   for (const [field, fieldKind] of Object.entries(memoryFields[kind]) as Array<[string, FieldKind]>) {
     const old = was[field];
     const value = now[field];
-    if (fieldKind === 'first' || fieldKind === 'scalar') {
+    if (isWhole(fieldKind)) {
       if (value === old) continue;
       if (value === undefined) change.remove.push(field);
       else if (fieldKind === 'first') {
         if (old === undefined) change.setIfAbsent.push([field, value as number]);
-      } else change.set.push([field, value as number]);
+      } else change.set.push([field, value as number | string]);
       continue;
     }
     const oldMap = (old ?? {}) as Record<string, number>;
@@ -90,23 +101,22 @@ export const entryFrom = (kind: MemoryKind, attributes: Record<string, unknown>)
   const entry: Flat = {};
   let any = false;
   for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value !== 'number') continue;
     const dot = name.indexOf('.');
     const field = dot < 0 ? name : name.slice(0, dot);
     const fieldKind = fields[field];
     if (!fieldKind) continue;
+    if (typeof value !== (fieldKind === 'text' ? 'string' : 'number')) continue;
     if (dot < 0) {
-      if (fieldKind !== 'first' && fieldKind !== 'scalar') continue;
-      entry[field] = value;
+      if (!isWhole(fieldKind)) continue;
+      entry[field] = value as number | string;
     } else {
-      if (fieldKind === 'first' || fieldKind === 'scalar') continue;
-      ((entry[field] ??= {}) as Record<string, number>)[name.slice(dot + 1)] = value;
+      if (isWhole(fieldKind)) continue;
+      ((entry[field] ??= {}) as Record<string, number>)[name.slice(dot + 1)] = value as number;
     }
     any = true;
   }
   if (!any) return undefined;
   // Maps a detection expects are there even when empty.
-  for (const [field, fieldKind] of Object.entries(fields))
-    if (fieldKind !== 'first' && fieldKind !== 'scalar') entry[field] ??= {};
+  for (const [field, fieldKind] of Object.entries(fields)) if (!isWhole(fieldKind)) entry[field] ??= {};
   return entry;
 };

@@ -35,7 +35,12 @@ describe('detection memory in DynamoDB, against moto', () => {
     expect(writer.pair(keyArn, alice)).toBeUndefined();
     writer.putKey(keyArn, { firstSeen: 1 });
     writer.putPair(keyArn, alice, { firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 1 } });
-    writer.putPair(keyArn, alice, { firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 2 } });
+    writer.putPair(keyArn, alice, {
+      firstSeen: 1,
+      sources: { '192.0.2.0': 1 },
+      hourly: { '10': 2 },
+      callsThisHour: '10:xAAAAAQAAAAC',
+    });
     await writer.flush();
     expect(writer.sent).toEqual({ reads: 1, writes: 2, itemsWritten: 2 });
 
@@ -47,11 +52,18 @@ describe('detection memory in DynamoDB, against moto', () => {
       firstSeen: 1,
       'sources.192.0.2.0': 1,
       'hourly.10': 2,
+      // usage-spike's distinct calls: a string, set whole.
+      callsThisHour: '10:xAAAAAQAAAAC',
     });
 
     const reader = memory();
     await reader.prefetch([{ principalArn: alice, keyArn }]);
-    expect(reader.pair(keyArn, alice)).toEqual({ firstSeen: 1, sources: { '192.0.2.0': 1 }, hourly: { '10': 2 } });
+    expect(reader.pair(keyArn, alice)).toEqual({
+      firstSeen: 1,
+      sources: { '192.0.2.0': 1 },
+      hourly: { '10': 2 },
+      callsThisHour: '10:xAAAAAQAAAAC',
+    });
     expect(reader.principal(alice)).toBeUndefined();
     // Nothing changed since the read: nothing written.
     await reader.flush();

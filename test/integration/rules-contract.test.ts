@@ -43,6 +43,43 @@ const s3Write = (eventID: string, keyHeader: boolean): Json => ({
 });
 
 /**
+ * An S3 write that named no key, encrypted by the bucket's default KMS key: the key only in the response
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html, "Monitoring default encryption with
+ * CloudTrail").
+ */
+const s3DefaultKmsWrite: Json = {
+  ...s3Write('s3:default-kms', false),
+  responseElements: {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:us-east-1:999988887777:key/x',
+  },
+  additionalEventData: { SSEApplied: 'Default_SSE_KMS' },
+};
+
+/** PutBucketEncryption as CloudTrail logs its body (the XML's elements), setting a KMS key or SSE-S3. */
+const bucketEncryption = (eventID: string, byDefault: Json): Json => ({
+  ...s3Write(eventID, false),
+  eventName: 'PutBucketEncryption',
+  requestParameters: {
+    bucketName: 'b',
+    ServerSideEncryptionConfiguration: {
+      xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+      Rule: { ApplyServerSideEncryptionByDefault: byDefault, BucketKeyEnabled: true },
+    },
+  },
+});
+
+/**
+ * GuardDuty's root credential finding at its default Low severity
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-iam.html), derived from the aws-samples
+ * access-key finding.
+ */
+const rootCredentialFinding: Json = (() => {
+  const base = findings.find((f) => (f.resource as Json | null)?.resourceType === 'AccessKey')!;
+  return { ...base, id: 'root-credential-usage', type: 'Policy:IAMUser/RootCredentialUsage', severity: 2 };
+})();
+
+/**
  * A call an AWS service made as itself and KMS refused (test/fixtures/cloudtrail/Decrypt.aws-service-workmail.json,
  * made to fail): the activity rule keeps every error, and such a caller has no principal id to partition by.
  */
@@ -61,7 +98,7 @@ const entries = [
     Detail: JSON.stringify(r),
     id: r.eventID as string,
   })),
-  ...findings.map((f) => ({
+  ...[...findings, rootCredentialFinding].map((f) => ({
     Source: 'aws.guardduty',
     DetailType: 'GuardDuty Finding',
     Detail: JSON.stringify(f),
@@ -94,6 +131,19 @@ const entries = [
     Detail: JSON.stringify(s3Write('s3:default-encryption', false)),
     id: 's3:default-encryption',
   },
+  ...[
+    s3DefaultKmsWrite,
+    bucketEncryption('s3:bucket-default-kms', {
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: 'arn:aws:kms:us-east-1:999988887777:key/x',
+    }),
+    bucketEncryption('s3:bucket-default-sse-s3', { SSEAlgorithm: 'AES256' }),
+  ].map((detail) => ({
+    Source: 'aws.s3',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify(detail),
+    id: detail.eventID as string,
+  })),
 ];
 
 const idOf = (event: { source: string; detail: Json }) =>
@@ -111,12 +161,17 @@ const lifecycleCalls = [
   'CreateKey',
   'PutKeyPolicy',
   'CreateGrant',
+  'RevokeGrant',
+  'RetireGrant',
   'DisableKeyRotation',
   'EnableKeyRotation',
   'DeleteImportedKeyMaterial',
   'ImportKeyMaterial',
+  'CreateAlias',
   'UpdateAlias',
   'DeleteAlias',
+  'DisconnectCustomKeyStore',
+  'DeleteCustomKeyStore',
   'ReplicateKey',
   'UpdatePrimaryRegion',
   // kms-warden's own settings live in tags (containment-tag-changed).
@@ -224,22 +279,25 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
     expect({ crypto: crypto.length, dropped: crypto.length - kept.length }).toEqual({ crypto: 281, dropped: 255 });
   });
 
-  it('sends credential findings of severity 4 or more to the GuardDuty rule', () => {
+  it('sends credential findings of every severity to the GuardDuty rule: the detector applies the thresholds', () => {
     expect(sorted(arrived['guardduty-credential-findings.json']!)).toEqual(
       sorted([
         'finding:8c258d654378414b9bc26f61a93eb816:9',
-        ...findings
+        ...[...findings, rootCredentialFinding]
           .filter((f) => (f.resource as Json | null)?.resourceType === 'AccessKey')
           .map((f) => `finding:${f.id as string}:${f.severity}`),
       ]),
     );
+    expect(arrived['guardduty-credential-findings.json']).toContain('finding:root-credential-usage:2');
   });
 
   it('sends NON_COMPLIANT KMS key evaluations to the Config rule', () => {
     expect(arrived['config-kms-compliance.json']).toEqual(['config:noncompliant']);
   });
 
-  it('sends S3 writes that name a KMS key to the S3 rule', () => {
-    expect(arrived['s3-object-kms-key.json']).toEqual(['s3:with-key']);
+  it("sends S3 writes under a KMS key, named or the bucket's default, and default encryption set to one, to the S3 rule", () => {
+    expect(sorted(arrived['s3-object-kms-key.json']!)).toEqual(
+      sorted(['s3:with-key', 's3:default-kms', 's3:bucket-default-kms']),
+    );
   });
 });

@@ -2,7 +2,7 @@ import { principalMemoryOf } from '../memory';
 import { statefulDetection } from '../detection';
 import { isolate } from '../responses';
 import { principalKey } from '../../events/principal';
-import type { KmsApiCall } from '../../events/kms-api-call';
+import { actionIdOf, type KmsApiCall } from '../../events/kms-api-call';
 
 const deniedErrors = /^(AccessDenied|IncorrectKey|InvalidCiphertext|Disabled|KMSInvalidState)/;
 
@@ -28,9 +28,10 @@ export const accessDeniedBurst = statefulDetection({
     const { count, windowMinutes } = settings.thresholds.accessDeniedBurst;
     const since = at - windowMinutes * 60_000;
     // Only the last `count` times can matter for the threshold; an event seen before is not counted again.
-    if (seen.denied[event.eventId] === undefined) {
+    const action = actionIdOf(event);
+    if (seen.denied[action] === undefined) {
       for (const [id, time] of Object.entries(seen.denied)) if (time <= since) delete seen.denied[id];
-      seen.denied[event.eventId] = at;
+      seen.denied[action] = at;
       const kept = Object.entries(seen.denied);
       if (kept.length > count) {
         kept.sort(([, a], [, b]) => a - b);
@@ -49,7 +50,7 @@ export const accessDeniedBurst = statefulDetection({
     const windowMs = windowMinutes * 60_000;
     const seen = memory.principal(principalKey(event.principal.arn));
     // An event delivered again is already among those counted (EventBridge delivers at least once).
-    if (seen?.denied[event.eventId] !== undefined) return null;
+    if (seen?.denied[actionIdOf(event)] !== undefined) return null;
     let recent = 1;
     for (const time of Object.values(seen?.denied ?? {})) if (time > at - windowMs) recent += 1;
     const alertedRecently = seen?.deniedAlertedAt !== undefined && at - seen.deniedAlertedAt < windowMs;

@@ -10,6 +10,32 @@ import {
 } from '../../../test/support/cases/input';
 
 /**
+ * GuardDuty's finding that the root user's credentials were used, at its default Low severity (origin:
+ * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-iam.html, Policy:IAMUser/RootCredentialUsage;
+ * Low is 1.0 to 3.9, https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html), derived
+ * from the aws-samples access-key finding by its type, severity and the root user as the key's owner.
+ */
+const rootCredentialUsage = (severity: number) => {
+  const finding: Record<string, unknown> = withSeverity(
+    withType(withoutSample(iamEvent), 'Policy:IAMUser/RootCredentialUsage'),
+    severity,
+  );
+  const resource = finding.resource as Record<string, unknown>;
+  return {
+    ...finding,
+    resource: {
+      ...resource,
+      accessKeyDetails: {
+        accessKeyId: 'ASIAROOTEXAMPLE',
+        principalId: '111122223333',
+        userType: 'Root',
+        userName: 'Root',
+      },
+    },
+  };
+};
+
+/**
  * Fixtures that must fire guardduty-credential-compromise and fixtures that must not
  * (test/unit/detections/cases.test.ts runs them).
  */
@@ -42,6 +68,11 @@ export const cases: { kind: 'input'; match: InputCase[]; noMatch: InputCase[] } 
       },
       expect: { principal: { kind: 'iam-user', arn: 'arn:aws:iam::111122223333:user/testuser' } },
     },
+    {
+      name: 'Policy:IAMUser/RootCredentialUsage at its default Low severity (2), under the usual minimum of 4',
+      input: rootCredentialUsage(2),
+      expect: { severity: 'medium', principal: { kind: 'root' } },
+    },
   ],
   noMatch: [
     { name: 'a sample finding (aws-samples)', input: iamEvent },
@@ -56,5 +87,10 @@ export const cases: { kind: 'input'; match: InputCase[]; noMatch: InputCase[] } 
       input: withoutSample(guardduty('aws-samples-guardduty-automated-response.ndjson', 0)),
     },
     { name: 'severity below 4', input: withSeverity(withoutSample(iamEvent), 3.9) },
+    {
+      name: 'another Policy:IAMUser finding at Low severity: only root credential use passes at its own threshold',
+      input: withType(rootCredentialUsage(2), 'Policy:IAMUser/S3BlockPublicAccessDisabled'),
+    },
+    { name: 'RootCredentialUsage marked as a sample', input: { ...rootCredentialUsage(2), service: iamEvent.service } },
   ],
 };

@@ -11,6 +11,12 @@ import { denyStep, guardOf, isFederatedSession, isolate, revokeStep, suspectIsIa
 const credentialFamilies =
   /^(UnauthorizedAccess|CredentialAccess|Impact|Exfiltration|Persistence|PrivilegeEscalation|DefenseEvasion|Discovery|InitialAccess|Stealth|Recon):IAMUser\//;
 const alsoCredential = /^(AttackSequence:IAM\/|Policy:IAMUser\/RootCredentialUsage)/;
+/**
+ * The root user's credentials in use. GuardDuty gives it Low severity by default
+ * (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-iam.html), under the usual minimum: it
+ * passes at its own threshold, `guardDutyRootCredentialSeverity`.
+ */
+const rootCredentialUsage = 'Policy:IAMUser/RootCredentialUsage';
 
 const severityOf = (score: number): Severity => (score >= 9 ? 'critical' : score >= 7 ? 'high' : 'medium');
 
@@ -93,7 +99,11 @@ export const guardDutyCredentialCompromise = findingDetection({
   },
   input: 'guardduty-finding',
   detect: (finding, settings) => {
-    if (finding.sample || finding.severity < settings.thresholds.guardDutyMinimumSeverity) return null;
+    const minimum =
+      finding.type === rootCredentialUsage
+        ? settings.thresholds.guardDutyRootCredentialSeverity
+        : settings.thresholds.guardDutyMinimumSeverity;
+    if (finding.sample || finding.severity < minimum) return null;
     const attackSequence = finding.type.startsWith('AttackSequence:IAM/');
     const credentialFinding =
       (finding.resourceType === 'AccessKey' &&

@@ -13,8 +13,29 @@ export const keyReadOperations = [
   'ListKeyPolicies',
 ];
 
+/**
+ * An alias a caller named instead of a key (a refused read often names no key ARN): bounded, as it becomes a name in
+ * memory.
+ */
+const aliasName = /^alias\/[A-Za-z0-9/_-]{1,250}$/;
+
+/**
+ * The key (or alias) a read names. Refused reads count as much as allowed ones: a caller probing keys it may not read
+ * is enumerating all the same, and the stronger sign of the two.
+ */
+export const keyReadTarget = (event: KmsApiCall): string | undefined => {
+  if (event.keyArn) return event.keyArn;
+  const named = event.requestParameters.keyId;
+  return typeof named === 'string' && aliasName.test(named) ? `${event.region}:${named}` : undefined;
+};
+
+/** A read of a key's settings, allowed or refused, made directly by a person or workload. */
 export const isKeyRead = (event: KmsApiCall): boolean =>
-  keyReadOperations.includes(event.eventName) && !!event.keyArn && !event.invokedBy && !event.byResponder;
+  keyReadOperations.includes(event.eventName) &&
+  event.eventSource === 'kms.amazonaws.com' &&
+  !event.invokedBy &&
+  !event.byResponder &&
+  keyReadTarget(event) !== undefined;
 
 export const keyEnumeration = statefulDetection({
   id: 'key-enumeration',
@@ -29,12 +50,23 @@ export const keyEnumeration = statefulDetection({
     const principalArn = principalKey(event.principal.arn);
     const seen = principalMemoryOf(memory, principalArn);
     const windowMs = settings.thresholds.keyEnumeration.windowMinutes * 60_000;
-    const last = seen.enumerated[event.keyArn!];
+    const target = keyReadTarget(event)!;
+    const last = seen.enumerated[target];
+    const refused = !event.succeeded;
     // A key read again within a quarter of the window keeps its time: it still counts, and a principal that reads its
     // few keys all day costs no write per batch (the entry may leave the window up to a quarter early).
-    if (last !== undefined && at - last < windowMs / 4 && !fired) return;
+    if (
+      last !== undefined &&
+      at - last < windowMs / 4 &&
+      !fired &&
+      (!refused || seen.refusedReads?.[target] !== undefined)
+    )
+      return;
     for (const [key, time] of Object.entries(seen.enumerated)) if (time <= at - windowMs) delete seen.enumerated[key];
-    seen.enumerated[event.keyArn!] = at;
+    for (const [key, time] of Object.entries(seen.refusedReads ?? {}))
+      if (time <= at - windowMs) delete seen.refusedReads![key];
+    seen.enumerated[target] = at;
+    if (refused) (seen.refusedReads ??= {})[target] = at;
     // Reported once per window.
     if (fired) seen.enumerationAlertedAt = at;
     memory.putPrincipal(principalArn, seen);
@@ -46,17 +78,20 @@ export const keyEnumeration = statefulDetection({
     const { distinctKeys, windowMinutes } = settings.thresholds.keyEnumeration;
     const windowMs = windowMinutes * 60_000;
     const seen = memory.principal(principalKey(event.principal.arn));
-    const keys = new Set(
-      Object.entries(seen?.enumerated ?? {})
-        .filter(([, time]) => time > at - windowMs)
-        .map(([key]) => key),
-    );
-    keys.add(event.keyArn!);
+    const target = keyReadTarget(event)!;
+    const recent = ([key, time]: [string, number]) => time > at - windowMs && key !== target;
+    const keys = Object.entries(seen?.enumerated ?? {}).filter(recent).length + 1;
+    const refused = Object.entries(seen?.refusedReads ?? {}).filter(recent).length + (event.succeeded ? 0 : 1);
     const alertedRecently = seen?.enumerationAlertedAt !== undefined && at - seen.enumerationAlertedAt < windowMs;
-    if (keys.size < distinctKeys || alertedRecently) return null;
+    if (keys < distinctKeys || alertedRecently) return null;
+    // Most of them refused: probing keys it has no access to, not an inventory tool reading its own.
+    const probing = refused * 2 >= keys;
     return {
-      summary: `${event.principal.arn} read the settings of ${keys.size} keys within ${windowMinutes} minutes`,
-      evidence: { distinctKeys: keys.size, windowMinutes, sourceIp: event.sourceIp },
+      severity: probing ? 'high' : 'medium',
+      summary: `${event.principal.arn} tried to read the settings of ${keys} keys within ${windowMinutes} minutes${
+        refused > 0 ? `, ${refused} of them refused` : ''
+      }`,
+      evidence: { distinctKeys: keys, refusedKeys: refused, windowMinutes, sourceIp: event.sourceIp },
     };
   },
 });

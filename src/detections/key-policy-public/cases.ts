@@ -1,8 +1,10 @@
 import {
   anyoneMayDecrypt,
   byResponder,
+  callerAccountExample,
   failed,
   invokedByService,
+  notPrincipalExample,
   policy,
   record,
   withRequest,
@@ -26,6 +28,47 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
         policy: policy({ ...anyoneMayDecrypt, Condition: { Bool: { 'aws:SecureTransport': 'true' } } }),
       }),
     },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    {
+      name: 'an Allow with NotPrincipal (everyone but Bob)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), { policy: policy(notPrincipalExample('Allow')) }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+    // and reference_policies_elements_condition_operators.html (StringNotEquals: negated matching)
+    {
+      name: 'Principal "*" with StringNotEquals kms:CallerAccount (every other account)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringNotEquals: { 'kms:CallerAccount': '111122223333' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+    {
+      name: 'Principal "*" with StringLike kms:CallerAccount "*"',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringLike: { 'kms:CallerAccount': '*' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+    {
+      name: 'Principal "*" held to a service only (kms:ViaService names no caller)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEquals: { 'kms:ViaService': 'ec2.us-west-2.amazonaws.com' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    {
+      name: 'Principal "*" with aws:PrincipalArn of any account (arn:aws:iam::*:role/x)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/x' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+    {
+      name: 'Principal "*" with StringEqualsIfExists aws:PrincipalOrgID (principals in no organisation pass)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } })),
+      }),
+    },
   ],
   noMatch: [
     { name: 'a policy naming its own account', record: record('PutKeyPolicy.default-policy') },
@@ -46,6 +89,45 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
           },
         }),
       }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+    {
+      name: "the KMS guide's kms:CallerAccount example, held to the key's own account",
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(
+          callerAccountExample({
+            StringEquals: { 'kms:CallerAccount': '111122223333', 'kms:ViaService': 'ec2.us-west-2.amazonaws.com' },
+          }),
+        ),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+    {
+      name: 'Principal "*" with StringEqualsIfExists kms:CallerAccount, the own account (always present: still limits)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEqualsIfExists: { 'kms:CallerAccount': '111122223333' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+    {
+      name: 'Principal "*" held to an outside account (key-policy-cross-account reports it)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEquals: { 'kms:CallerAccount': '999988887777' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    {
+      name: 'Principal "*" held to another account\'s role by aws:PrincipalArn (key-policy-cross-account reports it)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(
+          callerAccountExample({ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::999988887777:role/app-*' } }),
+        ),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    {
+      name: 'a Deny with NotPrincipal (a restriction)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), { policy: policy(notPrincipalExample('Deny')) }),
     },
     {
       name: 'a Deny for everyone',

@@ -1,6 +1,6 @@
 import { apiCallDetection, isDirectSuccessfulCall } from '../detection';
 import { restorePolicy, isolate } from '../responses';
-import { callerLimitingConditionKeys, policyOf } from '../../events/key-policy';
+import { admittedCallers, policyOf } from '../../events/key-policy';
 
 export const keyPolicyPublic = apiCallDetection({
   id: 'key-policy-public',
@@ -16,8 +16,7 @@ export const keyPolicyPublic = apiCallDetection({
     // Reported even when the record does not say which key: the policy itself is the finding.
     if (!isDirectSuccessfulCall(event)) return null;
     const open = (policyOf(event.requestParameters) ?? []).filter(
-      (s) =>
-        s.effect === 'Allow' && s.anyone && !s.conditionKeys.some((key) => callerLimitingConditionKeys.includes(key)),
+      (s) => s.effect === 'Allow' && s.anyone && admittedCallers(s).kind === 'anyone',
     );
     if (open.length === 0) return null;
     return {
@@ -25,7 +24,14 @@ export const keyPolicyPublic = apiCallDetection({
       summary: `${event.principal.arn} set a policy on ${event.keyArn ?? 'a key'} that lets any AWS principal call ${[
         ...new Set(open.flatMap((s) => s.actions)),
       ].join(', ')}`,
-      evidence: { statements: open.map(({ sid, actions, conditionKeys }) => ({ sid, actions, conditionKeys })) },
+      evidence: {
+        statements: open.map(({ sid, actions, exceptPrincipals, conditionKeys }) => ({
+          sid,
+          actions,
+          ...(exceptPrincipals.length > 0 ? { exceptPrincipals } : {}),
+          conditionKeys,
+        })),
+      },
     };
   },
 });

@@ -42,3 +42,36 @@ export const anyoneMayDecrypt = { Effect: 'Allow', Principal: { AWS: '*' }, Acti
 
 /** Per detector: records that must fire it and records that must not. Every registered detector needs both. */
 export { byResponder, byRoot, failed, fromAccount, invokedByService, record, renamed, withRequest };
+
+/**
+ * The KMS developer guide's kms:CallerAccount example statement (Principal "*" held to account 111122223333 through
+ * EBS), with its Condition replaced: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+ */
+export const callerAccountExample = (Condition: Record<string, Record<string, unknown>>) => ({
+  Sid: 'Allow access through EBS for all principals in the account that are authorized to use EBS',
+  Effect: 'Allow',
+  Principal: { AWS: '*' },
+  Condition,
+  Action: [
+    'kms:Encrypt',
+    'kms:Decrypt',
+    'kms:ReEncrypt*',
+    'kms:GenerateDataKey*',
+    'kms:CreateGrant',
+    'kms:DescribeKey',
+  ],
+  Resource: '*',
+});
+
+const bobAndHisAccount = { AWS: ['arn:aws:iam::444455556666:user/Bob', 'arn:aws:iam::444455556666:root'] };
+
+/**
+ * The IAM User Guide's NotPrincipal example (everyone but Bob and his account 444455556666), as a key policy statement
+ * with the given Effect: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+ */
+export const notPrincipalExample = (Effect: 'Allow' | 'Deny', NotPrincipal: unknown = bobAndHisAccount) => ({
+  Effect,
+  NotPrincipal,
+  Action: 'kms:*',
+  Resource: '*',
+});

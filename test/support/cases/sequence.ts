@@ -5,6 +5,13 @@ import { byResponder, failed, invokedByService, record, renamed } from '../recor
 export interface SequenceCase {
   name: string;
   records: CloudTrailRecord[];
+  /**
+   * For a detector that estimates a count (usage-spike, past 64 calls an hour): it fires once, on a record at this
+   * index or after, rather than on the last.
+   */
+  firesOnceFrom?: number;
+  /** What the signal must say, beyond firing. */
+  expect?: { severity?: string; evidence?: Record<string, unknown> };
 }
 
 export const start = Date.parse('2026-11-01T00:00:00Z');

@@ -97,7 +97,8 @@ describe("kms-warden's rules, from serverless.yml", () => {
         name: 'kms-warden-prod-s3-object-kms-key',
         state: 'ENABLED',
         patternFile: 'rules/s3-object-kms-key.json',
-        description: 'S3 writes that name a KMS key in their request',
+        description:
+          'S3 writes whose request or response names a KMS key, and bucket default encryption set to a KMS key',
       },
     ]);
   });

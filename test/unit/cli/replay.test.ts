@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { main } from '../../../src/cli/main';
 import { projectRoot } from '../../../src/local/stack-definition';
-import { record, viaEventBridge, withRequest } from '../../support/records';
+import { fromAccount, record, viaEventBridge, withRequest } from '../../support/records';
 
 /** What replay printed: signal lines in `out`, story lines (JSON "kind": "story", or the table's last part) apart. */
 const run = async (...argv: string[]) => {
@@ -193,6 +193,47 @@ describe('kms-warden replay', () => {
     );
     expect(window.out.map((line) => JSON.parse(line).eventId)).toEqual(['b1']);
     expect(window.err.at(-1)).toMatch(/^replayed 1 events from 2 file\(s\)/);
+  });
+
+  it("reports each cross-account call of an organization trail once, though both accounts' trails log it", async () => {
+    // A call on a key of 111122223333 by a user of 999988887777 is logged in both accounts, each record with its own
+    // eventID and the same sharedEventID (https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html,
+    // https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+    const root = join(dir, 'org-shared', 'AWSLogs', 'o-a1b2c3d4e5');
+    const decrypt = fromAccount(record('Decrypt.iam-user'), '999988887777');
+    const put = (account: string, stamp: string, records: object[]) => {
+      const folder = join(root, account, 'CloudTrail', 'us-west-2', '2022', '09', '01');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, `${account}_CloudTrail_us-west-2_${stamp}_abcdefghijklmnop.json.gz`),
+        gzipSync(JSON.stringify({ Records: records })),
+      );
+    };
+    const copy = (recipient: string, eventID: string, sharedEventID: string, minute: number) => ({
+      ...decrypt,
+      eventID,
+      sharedEventID,
+      eventTime: `2022-09-01T19:${String(minute).padStart(2, '0')}:00Z`,
+      recipientAccountId: recipient,
+    });
+    // Three calls; the caller's account delivers its file first for the first two.
+    put('999988887777', '20220901T1905Z', [copy('999988887777', 'c1', 's1', 1), copy('999988887777', 'c2', 's2', 2)]);
+    put('111122223333', '20220901T1910Z', [
+      copy('111122223333', 'k1', 's1', 1),
+      copy('111122223333', 'k2', 's2', 2),
+      copy('111122223333', 'k3', 's3', 3),
+    ]);
+    for (const workers of ['0', '2']) {
+      const { code, out, err } = await run('--json', '--workers', workers, join(dir, 'org-shared'));
+      expect(code).toBe(0);
+      const signals = out.map((line) => JSON.parse(line)).filter((s) => s.detector === 'cross-account-key-use');
+      // Either account's record may stand for the call (they tie on time): each call once.
+      const call = (eventId: string) => eventId.replace(/^[ck]/, 's');
+      expect([workers, signals.map((s) => call(s.eventId))]).toEqual([workers, ['s1', 's2', 's3']]);
+      expect(err.at(-1)).toMatch(
+        /^replayed 5 events from 2 file\(s\).*, 2 second records of cross-account calls left out$/,
+      );
+    }
   });
 
   it('goes on past a file cut short, and says which one', async () => {

@@ -16,6 +16,13 @@ const firings = (records: Parameters<typeof normaliseKmsApiCall>[0][], id: strin
 describe.each(Object.entries(statefulCases))('%s', (id, { match, noMatch }) => {
   it.each(match.map((c) => [c.name, c] as const))('fires on the last of %s', (_name, c) => {
     const fired = firings(c.records, id);
+    if (c.expect?.severity) expect(fired.map((f) => f.signal.severity)).toEqual([c.expect.severity]);
+    if (c.expect?.evidence) expect(fired[0]?.signal.evidence).toMatchObject(c.expect.evidence);
+    if (c.firesOnceFrom !== undefined) {
+      expect(fired).toHaveLength(1);
+      expect(fired[0]!.index).toBeGreaterThanOrEqual(c.firesOnceFrom);
+      return;
+    }
     expect(fired.map((f) => f.index)).toEqual([c.records.length - 1]);
     expect(fired[0]!.signal.source.eventId).toBe(c.records.at(-1)!.eventID);
   });

@@ -128,6 +128,38 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
     expect(shape(signalOf(detector), facts(mode, guards))).toEqual(expected);
   });
 
+  it.each([
+    // The writer chose the outside key: the attacker, isolated at once (the key is the outsider's: no deny on it).
+    ['PutObject under a key of another account', ['quarantine-principal:automatic']],
+    // The bucket's default chose it: the writer is likelier a workload; the bucket is for a person to fix.
+    [
+      "PutObject encrypted by the bucket's default, an outside key",
+      ['ask-a-person:automatic', 'quarantine-principal:approval'],
+    ],
+    // Whoever made the outside key the bucket's default set the trap: isolated, and the bucket is for a person.
+    [
+      "PutBucketEncryption making an outside key the bucket's default",
+      ['quarantine-principal:automatic', 'ask-a-person:automatic'],
+    ],
+  ] as const)('answers external-key-encryption by how the key came to be used: %s', (name, expected) => {
+    const fixture = apiCallCases['external-key-encryption']!.match.find((c) => c.name === name)!;
+    // Not Alice: this file's settings make her a key administrator.
+    const byMallory = {
+      ...fixture.record,
+      userIdentity: {
+        ...fixture.record.userIdentity,
+        arn: 'arn:aws:iam::111122223333:user/Mallory',
+        userName: 'Mallory',
+      },
+    };
+    const signal = detectSignals(normaliseKmsApiCall(byMallory, options), settings).find(
+      (s) => s.detector === 'external-key-encryption',
+    )!;
+    // The account the data was written in: the key is the outsider's (organization.ts never acts in the key's account).
+    const plan = planResponse(signal, { ...facts('contain'), ownAccount: '111122223333' });
+    expect(plan.map((step) => `${step.type}:${step.run}`)).toEqual(expected);
+  });
+
   it('does nothing to a key administrator scheduling a deletion', () => {
     const signal = detectSignals(normaliseKmsApiCall(record('ScheduleKeyDeletion.iam-user'), options), settings)[0]!;
     expect(planFor(signal, facts('lockdown'))).toEqual([]);

@@ -19,7 +19,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudTrailRecord } from '../../../src/events/cloudtrail-record';
 import { respondToKmsApiCall } from '../../../src/respond/respond-to-kms-api-call';
 import { inMemoryResponderDeps } from '../../support/responder';
-import { failed, record } from '../../support/records';
+import { failed, fromAccount, record } from '../../support/records';
 import { incidentFrom } from '../../support/incidents';
 
 const keyArn = 'arn:aws:kms:us-west-2:123456789012:key/1';
@@ -92,6 +92,34 @@ describe('responding to a KMS API call', () => {
     expect(kms).toHaveReceivedCommandTimes(EnableKeyCommand, 1);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.subject).toContain('CRITICAL');
+  });
+
+  it("answers a cross-account call once when both accounts' records of it arrive (an organization's events)", async () => {
+    const { respond, sent, incidents } = setup();
+    kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: '1', KeyState: 'Enabled', Description: 'payments' } });
+    // One Decrypt of 111122223333's key by a user of 999988887777: logged in both accounts, one sharedEventID.
+    const decrypt = fromAccount(record('Decrypt.iam-user'), '999988887777');
+    const inKeyOwner = {
+      ...decrypt,
+      eventID: 'owner-copy',
+      sharedEventID: 'shared-1',
+      recipientAccountId: '111122223333',
+    };
+    const inCaller = {
+      ...decrypt,
+      eventID: 'caller-copy',
+      sharedEventID: 'shared-1',
+      recipientAccountId: '999988887777',
+    };
+
+    const first = await respond(event(inCaller));
+    const second = await respond(event(inKeyOwner));
+
+    expect(first).toMatchObject({ status: 'responded', incidents: [{ duplicate: false }] });
+    expect(second).toMatchObject({ status: 'responded', incidents: [{ duplicate: true }] });
+    const id = (first as { incidents: Array<{ id: string }> }).incidents[0]!.id;
+    expect((await incidents.get(id))!.signals.map((s) => s.eventId)).toEqual(['caller-copy']);
+    expect(sent).toHaveLength(1);
   });
 
   it('asks the planning function, once, to list what re-keying would do when it asks people to approve a re-key', async () => {

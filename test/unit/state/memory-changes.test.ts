@@ -28,12 +28,29 @@ describe('detection memory as changes', () => {
     const principal = changeBetween('principal', undefined, {
       denied: { 'event-1': 10 },
       enumerated: {},
+      refusedReads: {},
       keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
     });
     expect(principal.set).toEqual([
       ['denied.event-1', 10],
       ['keysUsed.arn:aws:kms:us-east-1:1:key/k', 3],
     ]);
+  });
+
+  it("sets usage-spike's distinct calls whole, as text, and reads them back only as text", () => {
+    const before = { firstSeen: 1, sources: {}, hourly: {}, callsThisHour: '10:xAAAAAQ==' };
+    const after = { firstSeen: 1, sources: {}, hourly: {}, callsThisHour: '10:xAAAAAQAAAAC' };
+    expect(changeBetween('pair', before, after).set).toEqual([['callsThisHour', '10:xAAAAAQAAAAC']]);
+    expect(isEmptyChange(changeBetween('pair', after, structuredClone(after)))).toBe(true);
+    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: '10:xAAAAAQ==' })).toMatchObject({
+      callsThisHour: '10:xAAAAAQ==',
+    });
+    // A number where text belongs, or text where a number does, is not this layout: left out.
+    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: 5, spikeAlertedHour: 'x' })).toEqual({
+      firstSeen: 1,
+      sources: {},
+      hourly: {},
+    });
   });
 
   it('is empty when nothing changed, and a removed scalar is removed', () => {
@@ -65,6 +82,7 @@ describe('detection memory as changes', () => {
     expect(entryFrom('principal', { 'keysUsed.arn:aws:kms:us-east-1:1:key/k': 3 })).toEqual({
       denied: {},
       enumerated: {},
+      refusedReads: {},
       keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
     });
   });
