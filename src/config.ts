@@ -1,6 +1,7 @@
 import type { Thresholds } from './detections/detection';
 import { accountIdPattern, checkThresholds, principalArnPattern } from './detections/thresholds';
 import { ConfigError } from './errors';
+import { organizationIdPattern } from './events/key-policy';
 import { parseMemberRole, type MemberRole } from './organization/member-role';
 
 /**
@@ -120,6 +121,14 @@ const environment = {
   KEY_ADMINISTRATORS: list(principalArnPattern, 'must be an IAM or STS ARN'),
   /** Accounts that are not external although they do not own the key (comma-separated 12-digit ids). */
   TRUSTED_ACCOUNTS: list(accountIdPattern, 'must be a 12-digit account id'),
+  /**
+   * Organizations a key policy may open a key to (aws:PrincipalOrgID and the like) without a signal (comma-separated
+   * o-... ids). In organization mode the stack adds its own organization's id.
+   */
+  TRUSTED_ORGANIZATIONS: list(
+    organizationIdPattern,
+    'must be an organization id (o- and 10 to 32 lower-case letters or digits)',
+  ),
   /** Prior state assumed for a key scheduled for deletion when no earlier DisableKey/EnableKey was seen. */
   UNKNOWN_PRIOR_KEY_STATE: oneOf(['Enabled', 'Disabled'], 'Enabled'),
   /** Detection thresholds as JSON, any subset of them (see README); the rest keep their defaults. */
@@ -263,6 +272,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env) => {
     accountId: e.ACCOUNT_ID,
     keyAdministrators: e.KEY_ADMINISTRATORS,
     trustedAccounts: e.TRUSTED_ACCOUNTS,
+    trustedOrganizations: e.TRUSTED_ORGANIZATIONS,
     thresholds: e.DETECTION_THRESHOLDS,
     unknownPriorKeyState: e.UNKNOWN_PRIOR_KEY_STATE,
     incidentRetentionDays: e.INCIDENT_RETENTION_DAYS,

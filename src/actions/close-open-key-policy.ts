@@ -1,5 +1,6 @@
 import { accountOfPrincipal, isExternalAccount } from '../events/accounts';
-import { admittedCallers, readStatement } from '../events/key-policy';
+import { openingOf, readStatement, withDenyLimits, type Opening } from '../events/key-policy';
+import type { PlannedAction } from '.';
 import type { Action, ActionResult } from './action';
 import { samePolicy } from './restore-key-policy';
 
@@ -7,6 +8,8 @@ export interface CloseOpenKeyPolicyParams {
   keyArn: string;
   ownAccount: string;
   trustedAccounts: string[];
+  /** Absent in plans made before organizations could be trusted: none is. */
+  trustedOrganizations?: string[];
 }
 
 type Statement = Record<string, unknown> & {
@@ -21,34 +24,46 @@ const list = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 /**
- * Whether a statement's conditions keep it to known callers, read as the detectors read them (admittedCallers):
- * limited otherwise than by account (an organisation, a VPC endpoint), or to the key's own and trusted accounts only.
- * kms:ViaService alone limits the service, not the caller; StringNotEquals, Null, "*" patterns limit no one.
+ * What an Allow to everyone opens, read as the detectors read it (openingOf, with the Deny statements of `policy`):
+ * undefined when its conditions keep it to the key's own and trusted accounts, or to trusted organizations.
+ */
+const openingIn = (
+  statement: Statement,
+  params: Omit<CloseOpenKeyPolicyParams, 'keyArn'>,
+  policy: readonly Statement[] = [statement],
+): Opening | undefined =>
+  openingOf(withDenyLimits(readStatement(statement), policy.map(readStatement)), {
+    ownAccount: params.ownAccount,
+    trustedAccounts: params.trustedAccounts,
+    trustedOrganizations: params.trustedOrganizations ?? [],
+  });
+
+/**
+ * Whether a statement's conditions keep it to known callers: kms:ViaService alone limits the service, not the caller;
+ * StringNotEquals, Null, "*" patterns limit no one; a VPC endpoint or principal id cannot be tied to the account.
  */
 export const limitsCaller = (
   statement: Statement,
-  params: Pick<CloseOpenKeyPolicyParams, 'ownAccount' | 'trustedAccounts'>,
-) => {
-  const admitted = admittedCallers(readStatement(statement));
-  return (
-    admitted.kind === 'limited' ||
-    (admitted.kind === 'accounts' &&
-      admitted.accounts.every((account) => !isExternalAccount(account, params.ownAccount, params.trustedAccounts)))
-  );
-};
+  params: Omit<CloseOpenKeyPolicyParams, 'keyArn'>,
+  policy?: readonly Statement[],
+) => openingIn(statement, params, policy) === undefined;
 
 /**
- * What an Allow statement opens to outsiders: everyone (Principal "*", or NotPrincipal, with no condition that limits
- * the caller to the key's own or trusted accounts), or principals of accounts neither the key's own nor trusted.
- * Returns the statement as it should stay (undefined: it goes) and what was taken out.
+ * What an Allow statement opens to outsiders: everyone (Principal "*", or NotPrincipal, with no condition, its own or
+ * a Deny's of `policy`, that keeps callers to the key's own or trusted accounts or organizations), or principals of
+ * accounts neither the key's own nor trusted. Returns the statement as it should stay (undefined: it goes) and what
+ * was taken out.
  */
 export const closeStatement = (
   statement: Statement,
-  params: CloseOpenKeyPolicyParams,
+  params: Omit<CloseOpenKeyPolicyParams, 'keyArn'>,
+  policy?: readonly Statement[],
 ): { kept: Statement | undefined; removed: string[] } => {
   if (statement.Effect !== 'Allow') return { kept: statement, removed: [] };
   if (readStatement(statement).anyone)
-    return limitsCaller(statement, params) ? { kept: statement, removed: [] } : { kept: undefined, removed: ['*'] };
+    return limitsCaller(statement, params, policy)
+      ? { kept: statement, removed: [] }
+      : { kept: undefined, removed: ['*'] };
   if (statement.Principal === undefined) return { kept: statement, removed: [] };
   const principal = statement.Principal;
   const aws = list((principal as Record<string, unknown>).AWS);
@@ -71,9 +86,26 @@ export const closeStatement = (
 };
 
 /**
+ * A playbook's close-open-key-policy steps with the organizations the detector trusted (its signal's evidence): the
+ * action must keep what the detector let pass.
+ */
+export const closingWithTrustedOrganizations = (
+  steps: PlannedAction[],
+  trustedOrganizations: unknown,
+): PlannedAction[] =>
+  Array.isArray(trustedOrganizations) && trustedOrganizations.length > 0
+    ? steps.map((step) =>
+        step.type === 'close-open-key-policy'
+          ? { ...step, params: { ...step.params, trustedOrganizations: trustedOrganizations.map(String) } }
+          : step,
+      )
+    : steps;
+
+/**
  * A key policy opened to everyone or to another account, when kms-warden never saw the policy before (a key made
  * before it was deployed): the openings are taken out, statement by statement, and recorded so a release puts them
- * back. Statements that limit the caller by a condition (aws:PrincipalOrgID, kms:CallerAccount...) stay.
+ * back. Statements that keep callers to the account, trusted accounts or trusted organizations by a condition
+ * (kms:CallerAccount, aws:PrincipalOrgID..., or a Deny for everyone else) stay.
  */
 export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
   type: 'close-open-key-policy',
@@ -81,7 +113,7 @@ export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
   reversible: true,
   lane: ({ keyArn }) => `key-policy:${keyArn}`,
   describe: ({ keyArn }) =>
-    `take out of the policy of ${keyArn} what lets anyone, or another account, use the key (no earlier policy is known to put back)`,
+    `take out of the policy of ${keyArn} what lets anyone, another account or organization, or callers it cannot tie to the account use the key (no earlier policy is known to put back)`,
   apply: async (params, { kms, keyPolicyLock, policyTexts }) =>
     keyPolicyLock.around(params.keyArn, async (): Promise<ActionResult> => {
       const text = await kms.keyPolicy(params.keyArn);
@@ -94,7 +126,7 @@ export const closeOpenKeyPolicy: Action<CloseOpenKeyPolicyParams> = {
       const removed: Array<{ sid: string | undefined; principals: string[] }> = [];
       const kept: Statement[] = [];
       for (const statement of statements) {
-        const closed = closeStatement(statement, params);
+        const closed = closeStatement(statement, params, statements);
         if (closed.removed.length > 0) removed.push({ sid: statement.Sid, principals: closed.removed });
         if (closed.kept) kept.push(closed.kept);
       }

@@ -139,13 +139,13 @@ export class DynamoDbDetectionMemory implements DetectionMemoryStore {
 
   private async update(pk: string, change: MemoryChange, expiresAt: number, mark: StreamMark | undefined) {
     const names: Record<string, string> = {};
-    const values: Record<string, number | string> = { ':expires': expiresAt };
+    const values: Record<string, number | string | Uint8Array> = { ':expires': expiresAt };
     const name = (attribute: string) => {
       const placeholder = `#a${Object.keys(names).length}`;
       names[placeholder] = attribute;
       return placeholder;
     };
-    const value = (v: number | string) => {
+    const value = (v: number | Uint8Array) => {
       const placeholder = `:v${Object.keys(values).length}`;
       values[placeholder] = v;
       return placeholder;

@@ -31,7 +31,8 @@ Options:
   --json                   one JSON object per line: each signal (with its story's id), and each story ("kind": "story")
                            once it is complete
   --trusted-accounts IDS   comma-separated account ids that are not external
-  --config FILE            settings as JSON: {"keyAdministrators": [...], "trustedAccounts": [...], "thresholds": {...}}
+  --config FILE            settings as JSON: {"keyAdministrators": [...], "trustedAccounts": [...],
+                           "trustedOrganizations": [...], "thresholds": {...}}
   --workers N              threads that read and parse (default: one per CPU, none on one CPU; 0: all in this thread)
 
 Reading a bucket needs s3:ListBucket on it and s3:GetObject on its objects (and kms:Decrypt on the trail's key when

@@ -148,6 +148,7 @@ export const responderDeps = (config: Config, settings: ClientSettings = clientS
     settings: {
       keyAdministrators: config.keyAdministrators,
       trustedAccounts: config.trustedAccounts,
+      trustedOrganizations: config.trustedOrganizations,
       thresholds: config.thresholds,
       responderRoles: config.responderRoles,
       breakGlass: config.breakGlassPrincipals,

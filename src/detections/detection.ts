@@ -16,6 +16,8 @@ export interface DetectionSettings {
   keyAdministrators: readonly string[];
   /** Accounts that are not "external" even though they do not own the key. */
   trustedAccounts: readonly string[];
+  /** Organization ids (o-...) a key policy may hold "*" to: aws:PrincipalOrgID and the like naming only these pass. */
+  trustedOrganizations: readonly string[];
   thresholds: Thresholds;
 }
 
@@ -57,6 +59,7 @@ export const defaultThresholds: Thresholds = {
 export const defaultDetectionSettings: DetectionSettings = {
   keyAdministrators: [],
   trustedAccounts: [],
+  trustedOrganizations: [],
   thresholds: defaultThresholds,
 };
 
@@ -171,6 +174,13 @@ interface DetectionInfo<Id extends string> {
 export interface ApiCallDetection<Id extends string = string> extends DetectionInfo<Id> {
   appliesTo: readonly string[];
   detect: (event: KmsApiCall, settings: DetectionSettings) => Detection | null;
+  /**
+   * For a finding that repeats with every call of one act (each object a workload writes under a bucket's wrong
+   * default): raised once per principal and subject within the window, the repeats left out (engine/withoutRepeats).
+   * A signal whose subject is undefined is always raised.
+   * Needs detection memory: without it (one event out of context) every call is raised.
+   */
+  reportedOncePer?: { hours: number; subject: (signal: Signal) => string | undefined };
 }
 
 /** A detection over API calls that also reads what earlier events left in detection memory. */

@@ -13,6 +13,8 @@ import type { GuardDutyFinding } from '../events/guardduty-finding';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { DetectionMemory } from '../state/detection-memory';
 import { detections, type DetectionId } from './registry';
+import { principalMemoryOf } from './memory';
+import { principalKey } from '../events/principal';
 
 type ApiCallDetector = ApiCallDetection | StatefulDetection;
 const isApiCallDetector = (d: AnyDetection): d is ApiCallDetector => 'appliesTo' in d;
@@ -115,18 +117,68 @@ export const detectStateful = (
   return signals;
 };
 
+const onceDetections = new Map(
+  (detections as readonly AnyDetection[])
+    .filter((d): d is ApiCallDetection => isApiCallDetector(d) && !isStateful(d) && 'reportedOncePer' in d)
+    .map((d) => [d.id, d.reportedOncePer!] as const),
+);
+/** Subjects remembered per principal: an attacker's many buckets cannot grow its memory past this. */
+const maxReported = 100;
+/** A subject is the attacker's text too (bucket names): kept to this length in memory. */
+const subjectChars = 400;
+
+/**
+ * The stateless signals of a call less those its detection reports once per window (`reportedOncePer`) and already
+ * raised for this principal and subject; remembers the ones kept. Called once per call, before stateful detection.
+ */
+export const withoutRepeats = (signals: Signal[], event: KmsApiCall, memory: DetectionMemory, at: number): Signal[] => {
+  if (signals.length === 0 || onceDetections.size === 0) return signals;
+  const kept: Signal[] = [];
+  for (const signal of signals) {
+    const once = onceDetections.get(signal.detector);
+    if (!once) {
+      kept.push(signal);
+      continue;
+    }
+    const about = once.subject(signal);
+    if (about === undefined) {
+      kept.push(signal);
+      continue;
+    }
+    const principalArn = principalKey(event.principal.arn);
+    const seen = principalMemoryOf(memory, principalArn);
+    const reported = (seen.reported ??= {});
+    const subject = `${signal.detector}|${about}`.slice(0, subjectChars);
+    const last = reported[subject];
+    // A repeat within the window either side (events arrive somewhat out of order): left out.
+    if (last !== undefined && Math.abs(at - last) < once.hours * 3_600_000) continue;
+    const entries = Object.entries(reported);
+    if (last === undefined && entries.length >= maxReported) {
+      entries.sort(([, a], [, b]) => a - b);
+      for (const [old] of entries.slice(0, entries.length - maxReported + 1)) delete reported[old];
+    }
+    reported[subject] = Math.max(at, last ?? at);
+    memory.putPrincipal(principalArn, seen);
+    kept.push(signal);
+  }
+  return kept;
+};
+
 /**
  * Runs every detector that applies to an API call. With a memory, stateful detectors run too and the call is
- * learnt afterwards; without one (a single event out of context), only the stateless detectors run.
+ * learnt afterwards, and a finding reported once per window is left out when it repeats; without one (a single
+ * event out of context), only the stateless detectors run.
  */
 export const detectSignals = (
   event: KmsApiCall,
   settings: DetectionSettings,
   memory?: DetectionMemory,
-  at?: number,
+  at = Date.parse(event.eventTime),
 ): Signal[] => {
   const stateless = detectStateless(event, settings);
-  return memory ? [...stateless, ...detectStateful(event, settings, memory, stateless, at)] : stateless;
+  if (!memory) return stateless;
+  const kept = withoutRepeats(stateless, event, memory, at);
+  return [...kept, ...detectStateful(event, settings, memory, kept, at)];
 };
 
 /** One signal per principal the finding names: each suspect gets its own incident and containment. */

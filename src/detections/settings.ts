@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defaultThresholds, type DetectionSettings } from './detection';
 import { accountIdPattern, checkThresholds, principalArnPattern } from './thresholds';
+import { organizationIdPattern } from '../events/key-policy';
 
 /** A principal named in settings: an IAM or STS ARN. */
 export const principalArnSchema = z.string().regex(principalArnPattern, 'must be an IAM or STS ARN');
@@ -23,6 +24,13 @@ export const detectionSettingsSchema = z
   .object({
     keyAdministrators: z.array(principalArnSchema).default([]),
     trustedAccounts: z.array(accountIdSchema).default([]),
+    trustedOrganizations: z
+      .array(
+        z
+          .string()
+          .regex(organizationIdPattern, 'must be an organization id (o- and 10 to 32 lower-case letters or digits)'),
+      )
+      .default([]),
     thresholds: thresholdsSchema,
   })
   .strict();

@@ -7,6 +7,11 @@ export interface KmsApiCall {
   eventId: string;
   /** Set when CloudTrail logged the call in two accounts (cross-account): both records carry it. */
   sharedEventId?: string | undefined;
+  /**
+   * The account owning the S3 bucket an S3 call acted on, as its record's resources name it (a write to another
+   * account's bucket is logged in both accounts): unset for other calls.
+   */
+  bucketOwner?: string | undefined;
   eventSource: string;
   eventName: string;
   eventTime: string;
@@ -64,6 +69,13 @@ export const keyArnOf = (record: CloudTrailRecord): string | undefined => {
   return undefined;
 };
 
+const accountIdPattern = /^\d{12}$/;
+const bucketOwnerOf = (record: CloudTrailRecord): { bucketOwner?: string } => {
+  if (record.eventSource !== 's3.amazonaws.com') return {};
+  const owner = record.resources?.find((r) => r.type === 'AWS::S3::Bucket')?.accountId;
+  return owner && accountIdPattern.test(owner) ? { bucketOwner: owner } : {};
+};
+
 const serviceHost = /\.amazonaws\.com$/;
 /** Already in the form the schemas produce: no need to parse and print it again. */
 const isoMillis = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -86,6 +98,7 @@ export const normaliseKmsApiCall = (record: CloudTrailRecord, options: Normalise
   return {
     eventId: record.eventID,
     ...(record.sharedEventID === undefined ? {} : { sharedEventId: record.sharedEventID }),
+    ...bucketOwnerOf(record),
     eventSource: record.eventSource,
     eventName: record.eventName,
     eventTime: isoMillis.test(record.eventTime) ? record.eventTime : new Date(record.eventTime).toISOString(),

@@ -527,7 +527,9 @@ export const newIncident = (
 
 /** EventBridge delivers at least once: the same source event always names the same incident. */
 export const incidentIdFor = (signal: Pick<Signal, 'detector' | 'source'>): string => {
-  const digest = createHash('sha256').update(`${signal.detector}\n${signal.source.eventId}`).digest('hex');
+  // The shared id of a cross-account call's two records: both name one incident (and one circuit-breaker slot).
+  const action = signal.source.sharedEventId ?? signal.source.eventId;
+  const digest = createHash('sha256').update(`${signal.detector}\n${action}`).digest('hex');
   return `kw-${signal.source.eventTime.slice(0, 10).replaceAll('-', '')}-${digest.slice(0, 12)}`;
 };
 

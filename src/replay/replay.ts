@@ -1,4 +1,10 @@
-import { detectInComplianceChange, detectInFinding, detectStateful, detectStateless } from '../detections';
+import {
+  detectInComplianceChange,
+  detectInFinding,
+  detectStateful,
+  detectStateless,
+  withoutRepeats,
+} from '../detections';
 import type { KmsApiCall } from '../events/kms-api-call';
 import type { DetectionSettings, Signal } from '../detections/detection';
 import { InMemoryDetectionMemory } from '../state/in-memory-detection-memory';
@@ -104,33 +110,59 @@ export const replay = async (
   /** sharedEventID -> event time, for the calls detected recently. */
   const sharedIds = new Map<string, number>();
   let sharedPrunedAt = -Infinity;
-  /** Whether this record is the other account's copy of a call already detected. */
-  const isSecondCopy = (event: PreparedEvent): boolean => {
-    if (event.kind !== 'api-call' || event.call.sharedEventId === undefined) return false;
+  /**
+   * Records of cross-account calls that name their caller only by account and id (the key owner's copy may:
+   * `userIdentity.type` `AWSAccount`, https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html),
+   * held back for the reorder window in case the caller's copy, which names it by ARN, comes: that one is detected
+   * instead. Bounded by the calls of one window.
+   */
+  const thinCopies = new Map<string, Extract<PreparedEvent, { kind: 'api-call' }>>();
+  /** What to do with a record: detect it, leave it out (the call was detected), or hold it (a thin copy). */
+  const copyOf = (event: PreparedEvent): 'detect' | 'second' | 'held' => {
+    if (event.kind !== 'api-call' || event.call.sharedEventId === undefined) return 'detect';
     const id = event.call.sharedEventId;
-    if (sharedIds.has(id)) return true;
+    if (sharedIds.has(id)) return 'second';
+    if (event.call.principal.kind === 'unknown') {
+      if (thinCopies.has(id)) return 'second';
+      thinCopies.set(id, event);
+      return 'held';
+    }
+    if (thinCopies.delete(id)) stats.secondCopies += 1;
     sharedIds.set(id, event.at);
     if (event.at - sharedPrunedAt > sharedIdsKeptMs) {
       for (const [seen, at] of sharedIds) if (at < event.at - sharedIdsKeptMs) sharedIds.delete(seen);
       sharedPrunedAt = event.at;
     }
-    return false;
+    return 'detect';
   };
   const memory = new InMemoryDetectionMemory();
   const heap = new TimeHeap();
   let watermark = -Infinity;
   let newest = -Infinity;
 
-  const withStateful = (call: KmsApiCall, stateless: Signal[], at: number) => {
+  const withStateful = (call: KmsApiCall, found: Signal[], at: number) => {
+    const stateless = withoutRepeats(found, call, memory, at);
     const stateful = detectStateful(call, settings, memory, stateless, at);
     return stateful.length === 0 ? stateless : [...stateless, ...stateful];
   };
 
   const detect = (event: PreparedEvent) => {
-    if (isSecondCopy(event)) {
-      stats.secondCopies += 1;
-      return;
+    const copy = copyOf(event);
+    if (copy === 'second') stats.secondCopies += 1;
+    if (copy !== 'detect') return;
+    runDetectors(event);
+  };
+  /** A held copy whose sibling did not come within the window is the only record of its call: detected. */
+  const releaseThinCopies = (before: number) => {
+    // Held in time order (detection runs in time order): the first not yet due ends the walk.
+    for (const [id, held] of thinCopies) {
+      if (held.at >= before) break;
+      thinCopies.delete(id);
+      sharedIds.set(id, held.at);
+      runDetectors(held);
     }
+  };
+  const runDetectors = (event: PreparedEvent) => {
     const signals =
       event.kind === 'api-call'
         ? withStateful(event.call, event.signals ?? detectStateless(event.call, settings), event.at)
@@ -166,10 +198,12 @@ export const replay = async (
         const next = heap.pop()!;
         watermark = next.at;
         detect(next);
+        if (thinCopies.size > 0) releaseThinCopies(watermark - reorderWindowMs);
       }
     }
     onProgress?.(stats.events);
   }
   while (heap.size > 0) detect(heap.pop()!);
+  releaseThinCopies(Infinity);
   return stats;
 };

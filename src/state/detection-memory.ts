@@ -23,6 +23,11 @@ export interface PrincipalMemory {
    * recent 50 are what counts; up to 100 are kept between prunings.
    */
   keysUsed?: Record<string, number>;
+  /**
+   * "detector|subject" -> when a detection reported once per window (`reportedOncePer`) last raised it for this
+   * principal; the most recent 100 are kept.
+   */
+  reported?: Record<string, number>;
 }
 
 export interface KeyMemory {
@@ -40,7 +45,7 @@ export interface PairMemory {
    * The distinct calls (by event id) of the latest hour with calls, as usage-spike/distinct-calls writes them: a
    * redelivered event is not counted again.
    */
-  callsThisHour?: string;
+  callsThisHour?: Uint8Array;
 }
 
 export interface DetectionMemory {

@@ -7,12 +7,12 @@ import type { KeyMemory, PairMemory, PrincipalMemory } from './detection-memory'
  * - `first-map`: a map of first-seen times; an entry is set only if absent, one dropped is removed;
  * - `first`: a time set once, never moved;
  * - `scalar`: a value set (last writer wins), or removed;
- * - `text`: the same, for a string (an encoded value its detection reads whole: usage-spike's distinct calls). Last
- *   writer wins is safe because one shard writes a pair: the stream's partition key is the principal.
+ * - `bytes`: the same, for binary (an encoded value its detection reads whole: usage-spike's distinct calls), compared
+ *   by content. Last writer wins is safe because one shard writes a pair: the stream's partition key is the principal.
  * Every change is one of those, so two writers of one entry never need to see each other's: no read-modify-write,
  * no version, no conflict.
  */
-export type FieldKind = 'counters' | 'map' | 'first-map' | 'first' | 'scalar' | 'text';
+export type FieldKind = 'counters' | 'map' | 'first-map' | 'first' | 'scalar' | 'bytes';
 
 export const memoryFields = {
   principal: {
@@ -22,6 +22,7 @@ export const memoryFields = {
     enumerationAlertedAt: 'scalar',
     refusedReads: 'map',
     keysUsed: 'map',
+    reported: 'map',
   },
   key: { firstSeen: 'first' },
   pair: {
@@ -29,7 +30,7 @@ export const memoryFields = {
     sources: 'first-map',
     hourly: 'counters',
     spikeAlertedHour: 'scalar',
-    callsThisHour: 'text',
+    callsThisHour: 'bytes',
   },
 } as const satisfies {
   principal: Record<keyof PrincipalMemory, FieldKind>;
@@ -42,14 +43,16 @@ export type MemoryKind = keyof typeof memoryFields;
 /** What one entry's change is, per attribute: a flat name (`field` or `field.entry`) and a number. */
 export interface MemoryChange {
   add: Array<[string, number]>;
-  set: Array<[string, number | string]>;
+  set: Array<[string, number | Uint8Array]>;
   setIfAbsent: Array<[string, number]>;
   remove: string[];
 }
 
-type Flat = Record<string, number | string | Record<string, number> | undefined>;
+type Flat = Record<string, number | Uint8Array | Record<string, number> | undefined>;
 
-const isWhole = (kind: FieldKind) => kind === 'first' || kind === 'scalar' || kind === 'text';
+const isWhole = (kind: FieldKind) => kind === 'first' || kind === 'scalar' || kind === 'bytes';
+const sameValue = (a: unknown, b: unknown) =>
+  a === b || (a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0);
 
 /** The attribute a map entry lives in: maps are flattened so each entry changes on its own. */
 export const attributeOf = (field: string, entry?: string): string =>
@@ -67,11 +70,11 @@ export const changeBetween = (kind: MemoryKind, before: object | undefined, afte
     const old = was[field];
     const value = now[field];
     if (isWhole(fieldKind)) {
-      if (value === old) continue;
+      if (sameValue(value, old)) continue;
       if (value === undefined) change.remove.push(field);
       else if (fieldKind === 'first') {
         if (old === undefined) change.setIfAbsent.push([field, value as number]);
-      } else change.set.push([field, value as number | string]);
+      } else change.set.push([field, value as number | Uint8Array]);
       continue;
     }
     const oldMap = (old ?? {}) as Record<string, number>;
@@ -105,10 +108,10 @@ export const entryFrom = (kind: MemoryKind, attributes: Record<string, unknown>)
     const field = dot < 0 ? name : name.slice(0, dot);
     const fieldKind = fields[field];
     if (!fieldKind) continue;
-    if (typeof value !== (fieldKind === 'text' ? 'string' : 'number')) continue;
+    if (fieldKind === 'bytes' ? !(value instanceof Uint8Array) : typeof value !== 'number') continue;
     if (dot < 0) {
       if (!isWhole(fieldKind)) continue;
-      entry[field] = value as number | string;
+      entry[field] = value as number | Uint8Array;
     } else {
       if (isWhole(fieldKind)) continue;
       ((entry[field] ??= {}) as Record<string, number>)[name.slice(dot + 1)] = value as number;

@@ -37,6 +37,7 @@ import { provisionResponderStack, responderEnvironment } from '../../src/local/r
 import { localLambdaContext } from '../../src/local/lambda-context';
 import { packageOffline } from '../support/strict-aws/packaged-template';
 import { pick, random, zipfWeights } from './skewed';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 
 const short = process.argv.includes('--short');
 const rate = Number(process.env.BENCH_RATE ?? 500);
@@ -129,7 +130,13 @@ const batchesOf = (calls: ReturnType<typeof traffic>, batchSize: number) => {
 
 /** Counts every request on its way to moto: the operation (X-Amz-Target) and, for writes, the items written. */
 const countingProxy = async (target: string) => {
-  const counts = { requests: new Map<string, number>(), itemsWritten: 0, readUnits: 0 };
+  const counts = {
+    requests: new Map<string, number>(),
+    itemsWritten: 0,
+    readUnits: 0,
+    /** Updates per item key, to charge each the write units its size costs. */
+    updatesByKey: new Map<string, number>(),
+  };
   const server = createServer((incoming: IncomingMessage, answer) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -140,6 +147,11 @@ const countingProxy = async (target: string) => {
         .at(-1)!;
       counts.requests.set(operation, (counts.requests.get(operation) ?? 0) + 1);
       if (['PutItem', 'UpdateItem', 'DeleteItem'].includes(operation)) counts.itemsWritten += 1;
+      if (operation === 'UpdateItem') {
+        const { Key } = JSON.parse(body.toString()) as { Key?: { pk?: { S?: string } } };
+        const pk = Key?.pk?.S ?? '';
+        counts.updatesByKey.set(pk, (counts.updatesByKey.get(pk) ?? 0) + 1);
+      }
       if (operation === 'BatchWriteItem' || operation === 'TransactWriteItems') {
         const parsed = JSON.parse(body.toString()) as {
           RequestItems?: Record<string, unknown[]>;
@@ -182,6 +194,47 @@ const countingProxy = async (target: string) => {
 };
 
 type Handler = (event: unknown, context: unknown) => Promise<{ responded: number; records: number }>;
+
+/**
+ * An item's size as DynamoDB bills it: each attribute's name and value, a string by its UTF-8 bytes, a number by about
+ * one byte per two significant digits plus one, a map or list 3 bytes plus its contents
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
+ */
+const sizeOf = (value: AttributeValue): number => {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|^0+/g, '').length / 2) + 1;
+  if (value.B !== undefined) return value.B.length;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + sizeOf(v) + 1, 0);
+  if (value.L !== undefined) return 3 + value.L.reduce((sum, v) => sum + sizeOf(v) + 1, 0);
+  return 0;
+};
+const itemSize = (item: Record<string, AttributeValue>) =>
+  Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + sizeOf(value), 0);
+
+/**
+ * Write units the run's updates cost: an update is billed on the larger of the item's size before and after it, a
+ * unit a KB; charged here at the item's size at the end of the run, the largest it reached (an upper bound).
+ */
+const writeUnitsOf = async (updatesByKey: Map<string, number>, endpoint: string, table: string) => {
+  const sizes = new Map<string, number>();
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  const client = new DynamoDBClient({ endpoint });
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) sizes.set(item.pk!.S!, itemSize(item));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  let units = 0;
+  for (const [pk, updates] of updatesByKey) units += updates * Math.max(1, Math.ceil((sizes.get(pk) ?? 0) / 1024));
+  const pairs = [...sizes].filter(([pk]) => pk.startsWith('MEMORY#PAIR#')).map(([, size]) => size);
+  pairs.sort((a, b) => a - b);
+  return {
+    units,
+    pairItemBytes: { median: pairs[Math.floor(pairs.length / 2)] ?? 0, max: pairs.at(-1) ?? 0, count: pairs.length },
+  };
+};
 
 /**
  * How long the packaged activity function takes to load (its cold start's init), against a bare `node`: runs in
@@ -254,6 +307,7 @@ const coldStart = (pairs: number) => {
 const run = async (
   handler: Handler,
   counts: Awaited<ReturnType<typeof countingProxy>>['counts'],
+  emulator: string,
   events: number,
   roles: number,
   keys: number,
@@ -262,6 +316,7 @@ const run = async (
   counts.requests.clear();
   counts.itemsWritten = 0;
   counts.readUnits = 0;
+  counts.updatesByKey.clear();
   const calls = traffic(events, roles, keys);
   const batches = batchesOf(calls, batchSize);
   let sequence = 10n ** 55n;
@@ -293,7 +348,10 @@ const run = async (
     responded += outcome.responded;
   }
   const requests = [...counts.requests.values()].reduce((a, b) => a + b, 0);
-  const writeUnits = counts.itemsWritten; // memory items stay under 1 KB: one write unit each
+  const written = await writeUnitsOf(counts.updatesByKey, emulator, 'kms-warden-bench-incidents');
+  // Updates at their items' sizes; other writes (incidents, a few) at one unit each.
+  const updates = [...counts.updatesByKey.values()].reduce((a, b) => a + b, 0);
+  const writeUnits = written.units + (counts.itemsWritten - updates);
   const perMillion = 1e6 / events;
   const cost = {
     lambda:
@@ -311,6 +369,8 @@ const run = async (
     signals: responded,
     requestsPer1000: Number(((requests / events) * 1000).toFixed(1)),
     itemsWrittenPer1000: Number(((counts.itemsWritten / events) * 1000).toFixed(1)),
+    writeUnitsPer1000: Number(((writeUnits / events) * 1000).toFixed(1)),
+    pairItemBytes: written.pairItemBytes,
     requestsByOperation: Object.fromEntries(counts.requests),
     averageEventBytes: Math.round(bytes / events),
     lambdaMsPerBatch: Math.round(milliseconds / batches.length),
@@ -357,7 +417,7 @@ const main = async () => {
     };
     for (const [events, roles, keys] of sizes) {
       await fresh();
-      const result = await run(handler, proxy.counts, events!, roles!, keys!);
+      const result = await run(handler, proxy.counts, moto.endpoint, events!, roles!, keys!);
       results.push(result);
       console.log(JSON.stringify(result));
     }
@@ -366,7 +426,12 @@ const main = async () => {
     );
     // The same first thousand, each event a batch of its own: what one invocation per event costs.
     await fresh();
-    console.log(JSON.stringify({ ...(await run(handler, proxy.counts, 1000, 20, 10, 1)), path: 'an event a batch' }));
+    console.log(
+      JSON.stringify({
+        ...(await run(handler, proxy.counts, moto.endpoint, 1000, 20, 10, 1)),
+        path: 'an event a batch',
+      }),
+    );
     const started = coldStart(short ? 3 : 15);
     console.log(JSON.stringify({ coldStart: started }));
     if (short) return;

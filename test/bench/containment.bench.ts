@@ -123,6 +123,7 @@ const run = async (revokesPerSecond: number) => {
     settings: {
       keyAdministrators: [],
       trustedAccounts: [],
+      trustedOrganizations: [],
       thresholds: defaultThresholds,
       responderRoles: [],
       unknownPriorKeyState: 'Enabled',

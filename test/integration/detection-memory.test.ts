@@ -39,7 +39,7 @@ describe('detection memory in DynamoDB, against moto', () => {
       firstSeen: 1,
       sources: { '192.0.2.0': 1 },
       hourly: { '10': 2 },
-      callsThisHour: '10:xAAAAAQAAAAC',
+      callsThisHour: Uint8Array.from([0, 0, 0, 10, 1, 0, 0, 0, 1]),
     });
     await writer.flush();
     expect(writer.sent).toEqual({ reads: 1, writes: 2, itemsWritten: 2 });
@@ -52,8 +52,8 @@ describe('detection memory in DynamoDB, against moto', () => {
       firstSeen: 1,
       'sources.192.0.2.0': 1,
       'hourly.10': 2,
-      // usage-spike's distinct calls: a string, set whole.
-      callsThisHour: '10:xAAAAAQAAAAC',
+      // usage-spike's distinct calls: binary, set whole.
+      callsThisHour: Uint8Array.from([0, 0, 0, 10, 1, 0, 0, 0, 1]),
     });
 
     const reader = memory();
@@ -62,7 +62,7 @@ describe('detection memory in DynamoDB, against moto', () => {
       firstSeen: 1,
       sources: { '192.0.2.0': 1 },
       hourly: { '10': 2 },
-      callsThisHour: '10:xAAAAAQAAAAC',
+      callsThisHour: Uint8Array.from([0, 0, 0, 10, 1, 0, 0, 0, 1]),
     });
     expect(reader.principal(alice)).toBeUndefined();
     // Nothing changed since the read: nothing written.

@@ -279,16 +279,16 @@ describe('rules/ patterns in EventBridge (moto), fed the real records', () => {
     expect({ crypto: crypto.length, dropped: crypto.length - kept.length }).toEqual({ crypto: 281, dropped: 255 });
   });
 
-  it('sends credential findings of every severity to the GuardDuty rule: the detector applies the thresholds', () => {
+  it('sends credential findings of severity 4 or more, and root credential use at any, to the GuardDuty rule', () => {
     expect(sorted(arrived['guardduty-credential-findings.json']!)).toEqual(
       sorted([
         'finding:8c258d654378414b9bc26f61a93eb816:9',
-        ...[...findings, rootCredentialFinding]
-          .filter((f) => (f.resource as Json | null)?.resourceType === 'AccessKey')
+        'finding:root-credential-usage:2',
+        ...findings
+          .filter((f) => (f.resource as Json | null)?.resourceType === 'AccessKey' && (f.severity as number) >= 4)
           .map((f) => `finding:${f.id as string}:${f.severity}`),
       ]),
     );
-    expect(arrived['guardduty-credential-findings.json']).toContain('finding:root-credential-usage:2');
   });
 
   it('sends NON_COMPLIANT KMS key evaluations to the Config rule', () => {

@@ -37,6 +37,7 @@ export const inMemoryResponderDeps = (keyAdministrators: string[] = []) => {
     settings: {
       keyAdministrators,
       trustedAccounts: [],
+      trustedOrganizations: [],
       thresholds: defaultThresholds,
       defaultMode: 'contain',
       protectedKeys: [],

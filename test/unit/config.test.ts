@@ -29,6 +29,7 @@ describe('configuration', () => {
       breakGlassPrincipals: [],
       keyAdministrators: ['arn:aws:iam::123456789012:role/KeyAdmins', 'arn:aws:iam::123456789012:user/alice'],
       trustedAccounts: [],
+      trustedOrganizations: [],
       thresholds: defaultThresholds,
       unknownPriorKeyState: 'Enabled',
       incidentRetentionDays: 365,
@@ -53,6 +54,12 @@ describe('configuration', () => {
       slackSigningSecretArn: undefined,
       slackApprovers: [],
       slackWebhookSecretArn: undefined,
+    });
+  });
+
+  it('reads the trusted organizations, leaving out the empty entry organization mode adds outside it', () => {
+    expect(loadConfig({ ...valid, TRUSTED_ORGANIZATIONS: 'o-a1b2c3d4e5, o-exampleorgid,' })).toMatchObject({
+      trustedOrganizations: ['o-a1b2c3d4e5', 'o-exampleorgid'],
     });
   });
 
@@ -82,6 +89,8 @@ describe('configuration', () => {
   it.each([
     ['KEY_ADMINISTRATORS', 'KeyAdmins', 'KEY_ADMINISTRATORS: must be an IAM or STS ARN'],
     ['TRUSTED_ACCOUNTS', '1234', 'TRUSTED_ACCOUNTS: must be a 12-digit account id'],
+    ['TRUSTED_ORGANIZATIONS', 'o-short', 'TRUSTED_ORGANIZATIONS: must be an organization id'],
+    ['TRUSTED_ORGANIZATIONS', '111122223333', 'TRUSTED_ORGANIZATIONS: must be an organization id'],
     ['PROTECTED_KEYS', 'alias/payments', 'PROTECTED_KEYS: must be a KMS key ARN'],
     ['SLACK_APPROVERS', 'alice', 'SLACK_APPROVERS: must be a Slack user id'],
     ['DRY_RUN', 'yes', 'DRY_RUN:'],

@@ -53,6 +53,8 @@ export const aliasRetargeted = apiCallDetection({
   respond: (signal, facts) => isolate(signal, facts, 'approval'),
   // CreateAlias to a key of the account is what every deployment does: only the attempts above are reported.
   appliesTo: ['CreateAlias', 'UpdateAlias', 'DeleteAlias'],
+  // Anyone may make a refused call, as often as they like: refused attempts are raised once an hour per principal.
+  reportedOncePer: { hours: 1, subject: (signal) => (signal.evidence.refused === true ? 'refused' : undefined) },
   detect: (event, settings) => {
     if (event.byResponder || event.invokedBy) return null;
     const attempted = attempt(event, settings.trustedAccounts);

@@ -2,6 +2,7 @@ import type { CloudTrailRecord } from '../../events/cloudtrail-record';
 import {
   byResponder,
   failed,
+  fromAccount,
   invokedByService,
   renamed,
   s3PutObject,
@@ -64,6 +65,21 @@ const putBucketEncryption = (byDefault: Record<string, unknown>): CloudTrailReco
   }) as CloudTrailRecord;
 
 /**
+ * A write as S3 data events name its resources, the object and the bucket with its owner's account (origin:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-logging-understanding-s3-entries.html), logged in
+ * `recipient`'s trail.
+ */
+const withBucket = (write: CloudTrailRecord, owner: string, recipient: string): CloudTrailRecord => ({
+  ...write,
+  eventID: `${write.eventID}-${recipient}`,
+  recipientAccountId: recipient,
+  resources: [
+    { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::ledger-exports/exports/2026-11-20.csv' },
+    { accountId: owner, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::ledger-exports' },
+  ],
+});
+
+/**
  * Fixtures that must fire external-key-encryption and fixtures that must not (test/unit/detections/cases.test.ts runs
  * them).
  */
@@ -82,6 +98,28 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
     {
       name: 'a multipart upload started under a key of another account',
       record: renamed(s3PutObject(outsideKey), 'CreateMultipartUpload'),
+    },
+    {
+      // An alias or bare id resolves in the requester's account (origin:
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html): the response names the key used.
+      name: "PutObject naming an alias, which S3 resolved to an outside account's key",
+      record: {
+        ...s3PutObject(outsideKey),
+        requestParameters: {
+          ...s3PutObject(outsideKey).requestParameters,
+          'x-amz-server-side-encryption-aws-kms-key-id': 'alias/ransom',
+        },
+        responseElements: {
+          'x-amz-server-side-encryption': 'aws:kms',
+          'x-amz-server-side-encryption-aws-kms-key-id': outsideKey,
+        },
+      },
+      expect: { severity: 'critical', evidence: { keyAccount: '999988887777', route: 'request' } },
+    },
+    {
+      name: "another account's user writing into this account's bucket under its own account's key (the owner's copy)",
+      record: withBucket(fromAccount(s3PutObject(outsideKey), '999988887777'), '111122223333', '111122223333'),
+      expect: { severity: 'critical', evidence: { keyAccount: '999988887777', route: 'request' } },
     },
     {
       name: "PutObject encrypted by the bucket's default, an outside key",
@@ -119,6 +157,11 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
     { name: "kms-warden's own write", record: byResponder(s3PutObject(outsideKey)) },
     { name: 'a service naming an outside key for a customer', record: invokedByService(s3PutObject(outsideKey)) },
     { name: "PutObject encrypted by the bucket's default, the account's own key", record: byBucketDefault(ownKey) },
+    {
+      // The writer's account logs a write to a partner's bucket too: the partner's default key is the partner's own.
+      name: "this account's write to a partner's bucket, encrypted by that bucket's default key (the writer's copy)",
+      record: withBucket(byBucketDefault(outsideKey), '999988887777', '111122223333'),
+    },
     { name: "PutObject encrypted by the bucket's default, a trusted key", record: byBucketDefault(trustedKey) },
     {
       name: 'PutObject under SSE-S3 (no KMS key anywhere)',
@@ -133,8 +176,8 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
       record: putBucketEncryption({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: ownKey }),
     },
     {
-      // A bare key id names a key of the bucket owner's account (API_PutBucketEncryption.html: a key in another account
-      // must be named by its ARN).
+      // A bare key id resolves in the requester's account, here the bucket owner's (API_PutBucketEncryption.html: a key
+      // in another account must be named by its ARN).
       name: 'PutBucketEncryption with a bare key id',
       record: putBucketEncryption({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: '1234abcd-12ab-34cd-56ef-1234567890ab' }),
     },

@@ -43,15 +43,22 @@ export const defaultKeyOf = (requestParameters: Record<string, unknown>): string
   return undefined;
 };
 
+/**
+ * The key that encrypted the data, and how it was chosen. The response names the key S3 used, by ARN; the request
+ * may name it by alias or bare id, which S3 resolves in the requester's account, not the bucket owner's
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html, x-amz-server-side-encryption-aws-kms-key-id):
+ * the response's ARN is read first.
+ */
 const foreignKeyOf = (event: KmsApiCall): { keyArn: string; route: ForeignKeyRoute } | undefined => {
   if (event.eventName === 'PutBucketEncryption') {
     const keyArn = defaultKeyOf(event.requestParameters);
     return keyArn ? { keyArn, route: 'bucket-default-set' } : undefined;
   }
   const requested = stringAt(event.requestParameters[kmsKeyHeader]);
-  if (requested) return { keyArn: requested, route: 'request' };
   const applied = stringAt(event.responseElements[kmsKeyHeader]);
-  return applied ? { keyArn: applied, route: 'bucket-default' } : undefined;
+  const keyArn = [applied, requested].find((key) => key !== undefined && accountOfKey(key) !== undefined);
+  if (!keyArn) return undefined;
+  return { keyArn, route: requested ? 'request' : 'bucket-default' };
 };
 
 const bucketOf = (event: KmsApiCall) => String(event.requestParameters.bucketName ?? 'an unnamed bucket');
@@ -75,10 +82,19 @@ export const externalKeyEncryption = apiCallDetection({
     const route = signal.evidence.route as ForeignKeyRoute;
     const suspect: Signal = { ...signal, keyArn: undefined };
     if (route === 'request') return isolate(suspect, facts);
-    if (route === 'bucket-default-set') return [...isolate(suspect, facts), fixTheBucket(signal)];
+    // Set through a stack (CloudFormation acting for the caller): likelier a pipeline pointed at a central key account
+    // not listed as trusted than an attacker, so its isolation is offered.
+    if (route === 'bucket-default-set')
+      return [...isolate(suspect, facts, signal.evidence.through ? 'approval' : 'automatic'), fixTheBucket(signal)];
     return [fixTheBucket(signal), ...isolate(suspect, facts, 'approval')];
   },
   appliesTo: [...objectWrites, 'PutBucketEncryption'],
+  // Every object a workload writes under a bucket's outside default is the same finding: one signal an hour per writer,
+  // bucket, key and route, not one per object (which would fill a story in 40 writes, and page again after).
+  reportedOncePer: {
+    hours: 1,
+    subject: (signal) => `${String(signal.evidence.bucket)}|${signal.keyArn ?? ''}|${String(signal.evidence.route)}`,
+  },
   detect: (event, settings) => {
     if (event.eventSource !== 's3.amazonaws.com' || !event.succeeded || event.byResponder) return null;
     const foreign = foreignKeyOf(event);
@@ -86,8 +102,14 @@ export const externalKeyEncryption = apiCallDetection({
     // A key the writer named is its own choice: a service writing for a customer is not reported. A bucket's default
     // is reported whoever wrote under it (a service delivering logs too), and whoever set it (a stack too).
     if (foreign.route === 'request' && !isDirectSuccessfulCall(event)) return null;
+    // Outside of the bucket owner's account. A write to another account's bucket is logged in both accounts
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-logging-s3-info.html): the writer's copy is
+    // the owner's business, under the owner's key.
+    const owner = event.bucketOwner ?? event.accountId;
+    if (event.bucketOwner !== undefined && event.accountId !== undefined && event.bucketOwner !== event.accountId)
+      return null;
     const keyAccount = accountOfKey(foreign.keyArn);
-    if (!isExternalAccount(keyAccount, event.accountId, settings.trustedAccounts)) return null;
+    if (!isExternalAccount(keyAccount, owner, settings.trustedAccounts)) return null;
     const bucket = bucketOf(event);
     const summary =
       foreign.route === 'bucket-default-set'
@@ -103,6 +125,7 @@ export const externalKeyEncryption = apiCallDetection({
         ...(foreign.route === 'bucket-default-set' ? {} : { objectKey: event.requestParameters.key }),
         keyAccount,
         route: foreign.route,
+        ...(event.invokedBy ? { through: event.invokedBy } : {}),
       },
     };
   },

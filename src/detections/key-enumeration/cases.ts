@@ -57,6 +57,15 @@ export const cases: { kind: 'sequence'; match: SequenceCase[]; noMatch: Sequence
       expect: { severity: 'medium', evidence: { distinctKeys: 20, refusedKeys: 8 } },
     },
     {
+      // Throttled (origin: https://docs.aws.amazon.com/kms/latest/developerguide/throttling.html): read, not refused.
+      name: 'DescribeKey throttled on 20 keys: reads, not refusals',
+      records: times(20, start, 10_000).map((at, i) => ({
+        ...refusedRead(at, otherKey(i)),
+        errorCode: 'ThrottlingException',
+      })),
+      expect: { severity: 'medium', evidence: { distinctKeys: 20, refusedKeys: 0 } },
+    },
+    {
       name: 'DescribeKey of 20 guessed alias names, each refused as not found',
       records: times(20, start, 10_000).map((at, i) => refusedAliasRead(at, i)),
       expect: { severity: 'high', evidence: { distinctKeys: 20, refusedKeys: 20 } },

@@ -1,12 +1,16 @@
 import {
   anyoneMayDecrypt,
+  anyoneMayUseTheKey,
   byResponder,
   callerAccountExample,
+  deniedToAllBut,
   failed,
   invokedByService,
   notPrincipalExample,
   policy,
+  policyWith,
   record,
+  vpceRestrictionExample,
   withRequest,
   type ApiCallCase,
 } from '../../../test/support/cases/api-call';
@@ -69,14 +73,105 @@ export const cases: { kind: 'api-call'; match: ApiCallCase[]; noMatch: ApiCallCa
         policy: policy(callerAccountExample({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-abc123' } })),
       }),
     },
+    // origin: https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+    // (IfExists on a principal key is paired with aws:PrincipalIsAWSService: service principals do not carry it)
+    {
+      name: 'Principal "*" with StringEqualsIfExists aws:PrincipalAccount, the own account (service principals pass)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEqualsIfExists: { 'aws:PrincipalAccount': '111122223333' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html#vpce-policy and
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    {
+      name: "a Deny but through one VPC endpoint that leaves the Allow's kms:CreateGrant and kms:DescribeKey open",
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policyWith(
+          callerAccountExample({ StringEquals: { 'kms:ViaService': 'ec2.us-west-2.amazonaws.com' } }),
+          vpceRestrictionExample('vpce-0295a3caf8414c94a'),
+        ),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+    {
+      name: 'Principal {"AWS": "*"} with a Deny of one organisation only (StringEquals: everyone else passes)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policyWith(
+          anyoneMayUseTheKey,
+          deniedToAllBut({ StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } }),
+        ),
+      }),
+    },
   ],
   noMatch: [
     { name: 'a policy naming its own account', record: record('PutKeyPolicy.default-policy') },
     { name: 'a policy naming specific roles', record: record('PutKeyPolicy.restricted') },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
     {
-      name: 'Principal "*" limited to the organisation',
+      name: 'Principal "*" limited to a trusted organisation',
       record: withRequest(record('PutKeyPolicy.default-policy'), {
-        policy: policy({ ...anyoneMayDecrypt, Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } } }),
+        policy: policy({
+          ...anyoneMayDecrypt,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+        }),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+    {
+      name: 'Principal "*" held to its own account\'s topic in any Region (ArnLike arn:aws:sns:*:111122223333:alerts)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:111122223333:alerts' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+    {
+      name: 'Principal "*" held to its own role in any partition (ArnLike arn:*:iam::111122223333:role/app)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ ArnLike: { 'aws:PrincipalArn': 'arn:*:iam::111122223333:role/app' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html#vpce-policy
+    {
+      name: 'Principal "*" limited to a VPC endpoint (key-policy-cross-account reports it)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policy(callerAccountExample({ StringEquals: { 'aws:SourceVpce': 'vpce-0attacker' } })),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+    // and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    {
+      name: 'Principal {"AWS": "*"} guarded by a Deny for all outside a trusted organisation',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policyWith(
+          anyoneMayUseTheKey,
+          deniedToAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+        ),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+    {
+      name: 'the same guard on "*" with StringNotEqualsIfExists and BoolIfExists aws:PrincipalIsAWSService',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policyWith(
+          anyoneMayUseTheKey,
+          deniedToAllBut(
+            {
+              StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+              BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+            },
+            '*',
+          ),
+        ),
+      }),
+    },
+    // origin: https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+    {
+      name: 'the guard naming an untrusted organisation (key-policy-cross-account reports it)',
+      record: withRequest(record('PutKeyPolicy.default-policy'), {
+        policy: policyWith(
+          anyoneMayUseTheKey,
+          deniedToAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } }),
+        ),
       }),
     },
     {

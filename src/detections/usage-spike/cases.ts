@@ -28,6 +28,11 @@ export const cases: { kind: 'sequence'; match: SequenceCase[]; noMatch: Sequence
       firesOnceFrom: steadyHours + 900,
     },
     {
+      name: "1100 calls in an hour, each logged in both accounts' trails",
+      records: loggedInBothAccounts(steadyThenBurst(10, 1100)),
+      firesOnceFrom: 2 * (steadyHours + 900),
+    },
+    {
       name: '1100 calls in an hour, each delivered twice',
       records: deliveredTwice(steadyThenBurst(10, 1100)),
       firesOnceFrom: 2 * (steadyHours + 900),

@@ -6,17 +6,23 @@
  * eventID, and must not count twice.
  *
  * The first `exactUpTo` ids are kept as 32-bit fingerprints: counted exactly. Past that, the hour becomes a HyperLogLog
- * sketch of 2^10 registers (Flajolet et al., 2007), whose standard error is 1.04/sqrt(1024), about 3.3%: a duplicate
- * never changes it, and it stays 1,024 bytes whatever the number of calls. Both are written as one text attribute,
- * `<hour>:x<base64>` or `<hour>:h<base64>`, so a quiet pair's memory stays a few hundred bytes.
+ * sketch of 2^10 four-bit registers (Flajolet et al., 2007), whose standard error is 1.04/sqrt(1024), about 3.3%: a
+ * duplicate never changes it, and it stays 512 bytes whatever the number of calls (four bits count to 2^15 calls a
+ * register, 33 million an hour). Both are one binary attribute: the hour (4 bytes), a tag, then the fingerprints or the
+ * registers. DynamoDB bills a binary attribute by its bytes
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html), so a busy pair's
+ * item stays under the 1 KB of one write unit.
  */
 
 const precision = 10;
 const registerCount = 1 << precision;
-/** Fingerprints kept before the sketch takes over: 64 of 4 bytes, 344 characters of base64. */
+/** Fingerprints kept before the sketch takes over: 64 of 4 bytes. */
 export const exactUpTo = 64;
-/** Rank of the first set bit in the 22 bits after the register index, 1 to 23. */
-const maxRank = 32 - precision + 1;
+/** Rank of the first set bit in the 22 bits after the register index, capped to what four bits hold. */
+const maxRank = 15;
+const exactTag = 1;
+const sketchTag = 2;
+const headerBytes = 5;
 const alpha = 0.7213 / (1 + 1.079 / registerCount);
 
 /** A 32-bit hash of an event id: FNV-1a, then MurmurHash3's finaliser so every bit depends on every character. */
@@ -41,6 +47,11 @@ const rankOf = (fingerprint: number) => Math.min(Math.clz32((fingerprint << prec
 export class DistinctCalls {
   private exact: Set<number> | undefined = new Set();
   private registers: Uint8Array | undefined;
+  /**
+   * The sketch in its binary form, kept up to date register by register: a busy pair's event changes a nibble, not a
+   * fresh 517-byte copy.
+   */
+  private packed: Uint8Array | undefined;
   /** Sum of 2^-register and the count of zero registers, kept so an estimate costs nothing. */
   private inverseSum = registerCount;
   private zeros = registerCount;
@@ -51,21 +62,24 @@ export class DistinctCalls {
     return new DistinctCalls(hour);
   }
 
-  /** Read from its text form; undefined when the text is not one this code writes (an older layout, or damage). */
-  static parse(text: string): DistinctCalls | undefined {
-    const match = /^(\d+):([xh])([A-Za-z0-9+/=]*)$/.exec(text);
-    if (!match) return undefined;
-    const calls = new DistinctCalls(Number(match[1]));
-    const bytes = Buffer.from(match[3]!, 'base64');
-    if (match[2] === 'x') {
-      if (bytes.length % 4 !== 0 || bytes.length / 4 > exactUpTo) return undefined;
-      for (let i = 0; i < bytes.length; i += 4) calls.exact!.add(bytes.readUInt32BE(i));
+  /** Read from its binary form; undefined when it is not one this code writes (an older layout, or damage). */
+  static fromBytes(bytes: Uint8Array): DistinctCalls | undefined {
+    if (bytes.length < headerBytes) return undefined;
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const calls = new DistinctCalls(view.readUInt32BE(0));
+    const tag = view[4];
+    const body = view.subarray(headerBytes);
+    if (tag === exactTag) {
+      if (body.length % 4 !== 0 || body.length / 4 > exactUpTo) return undefined;
+      for (let i = 0; i < body.length; i += 4) calls.exact!.add(body.readUInt32BE(i));
       return calls;
     }
-    if (bytes.length !== registerCount) return undefined;
-    calls.exact = undefined;
-    calls.registers = new Uint8Array(registerCount);
-    for (let i = 0; i < registerCount; i++) calls.raise(i, Math.min(bytes[i]!, maxRank));
+    if (tag !== sketchTag || body.length !== registerCount / 2) return undefined;
+    calls.toSketch();
+    for (let i = 0; i < registerCount / 2; i++) {
+      calls.raise(2 * i, body[i]! >> 4);
+      calls.raise(2 * i + 1, body[i]! & 0x0f);
+    }
     return calls;
   }
 
@@ -92,8 +106,7 @@ export class DistinctCalls {
       this.exact.add(fingerprint);
       if (this.exact.size <= exactUpTo) return true;
       const kept = this.exact;
-      this.exact = undefined;
-      this.registers = new Uint8Array(registerCount);
+      this.toSketch();
       for (const one of kept) this.raise(registerOf(one), rankOf(one));
       return true;
     }
@@ -110,14 +123,24 @@ export class DistinctCalls {
     return this.exact !== undefined;
   }
 
-  toText(): string {
-    if (this.exact) {
-      const bytes = Buffer.alloc(this.exact.size * 4);
-      let offset = 0;
-      for (const one of this.exact) offset = bytes.writeUInt32BE(one, offset);
-      return `${this.hour}:x${bytes.toString('base64')}`;
-    }
-    return `${this.hour}:h${Buffer.from(this.registers!).toString('base64')}`;
+  /** The binary form: a new array while exact; the sketch's own array, changed in place, after. */
+  toBytes(): Uint8Array {
+    if (this.packed) return this.packed;
+    const bytes = Buffer.alloc(headerBytes + this.exact!.size * 4);
+    bytes.writeUInt32BE(this.hour, 0);
+    bytes[4] = exactTag;
+    let offset = headerBytes;
+    for (const one of this.exact!) offset = bytes.writeUInt32BE(one, offset);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  private toSketch() {
+    this.exact = undefined;
+    this.registers = new Uint8Array(registerCount);
+    const packed = Buffer.alloc(headerBytes + registerCount / 2);
+    packed.writeUInt32BE(this.hour, 0);
+    packed[4] = sketchTag;
+    this.packed = new Uint8Array(packed.buffer, packed.byteOffset, packed.length);
   }
 
   private raise(index: number, rank: number) {
@@ -126,6 +149,9 @@ export class DistinctCalls {
     this.inverseSum += 2 ** -rank - 2 ** -before;
     if (before === 0) this.zeros -= 1;
     this.registers![index] = rank;
+    const at = headerBytes + (index >> 1);
+    const packed = this.packed!;
+    packed[at] = index & 1 ? (packed[at]! & 0xf0) | rank : (packed[at]! & 0x0f) | (rank << 4);
   }
 }
 

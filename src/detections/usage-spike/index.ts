@@ -32,16 +32,16 @@ const meanOver = (pair: PairMemory, hour: number): number => {
 };
 
 /** The pair's distinct calls as last read or written: parsed once per pair object, not once per event. */
-const parsed = new WeakMap<PairMemory, { text: string; calls: DistinctCalls }>();
+const parsed = new WeakMap<PairMemory, { bytes: Uint8Array; calls: DistinctCalls }>();
 
 /** The distinct calls the pair remembers, of whatever hour (undefined: none, or a layout this code does not read). */
 const distinctCallsOf = (pair: PairMemory): DistinctCalls | undefined => {
-  const text = pair.callsThisHour;
-  if (text === undefined) return undefined;
+  const bytes = pair.callsThisHour;
+  if (!(bytes instanceof Uint8Array)) return undefined;
   const known = parsed.get(pair);
-  if (known?.text === text) return known.calls;
-  const calls = DistinctCalls.parse(text);
-  if (calls) parsed.set(pair, { text, calls });
+  if (known?.bytes === bytes) return known.calls;
+  const calls = DistinctCalls.fromBytes(bytes);
+  if (calls) parsed.set(pair, { bytes, calls });
   return calls;
 };
 
@@ -66,9 +66,9 @@ const countCall = (pair: PairMemory, hour: number, actionId: string) => {
   }
   if (!calls || calls.hour < hour) calls = DistinctCalls.empty(hour);
   if (!calls.add(fingerprintOf(actionId)) && pair.callsThisHour !== undefined) return;
-  const text = calls.toText();
-  pair.callsThisHour = text;
-  parsed.set(pair, { text, calls });
+  const bytes = calls.toBytes();
+  pair.callsThisHour = bytes;
+  parsed.set(pair, { bytes, calls });
   // Never below what was counted before the hour had ids (memory written by an older version).
   pair.hourly[hour] = Math.max(pair.hourly[hour] ?? 0, calls.count());
 };

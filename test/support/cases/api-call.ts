@@ -75,3 +75,37 @@ export const notPrincipalExample = (Effect: 'Allow' | 'Deny', NotPrincipal: unkn
   Action: 'kms:*',
   Resource: '*',
 });
+
+/** A key policy of several statements, as PutKeyPolicy carries it. */
+export const policyWith = (...statements: Array<Record<string, unknown>>) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+/** An Allow of every KMS action to every AWS principal: the first half of the data perimeter's guarded policy. */
+export const anyoneMayUseTheKey = { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' };
+
+/**
+ * The data perimeter's identity guard as a key policy statement: everyone is denied the key but the callers the
+ * negated condition spares
+ * (https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html).
+ */
+export const deniedToAllBut = (Condition: Record<string, Record<string, unknown>>, Action: unknown = 'kms:*') => ({
+  Sid: 'EnforceIdentityPerimeter',
+  Effect: 'Deny',
+  Principal: '*',
+  Action,
+  Resource: '*',
+  Condition,
+});
+
+/**
+ * The KMS developer guide's VPC endpoint statement: its cryptographic operations denied but through one endpoint
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html#vpce-policy).
+ */
+export const vpceRestrictionExample = (endpoint: string) => ({
+  Sid: 'Restrict usage to my VPC endpoint',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+  Resource: '*',
+  Condition: { StringNotEquals: { 'aws:sourceVpce': endpoint } },
+});

@@ -1,16 +1,24 @@
-import { closeStatement, limitsCaller } from '../../../src/actions/close-open-key-policy';
-import { detectSignals } from '../../../src/detections';
+import {
+  closeStatement,
+  closingWithTrustedOrganizations,
+  limitsCaller,
+} from '../../../src/actions/close-open-key-policy';
+import { planResponse } from '../../../src/respond/plan-response';
+import { detectSignals, type PlanningFacts } from '../../../src/detections';
 import { isDirectSuccessfulCall } from '../../../src/detections/detection';
 import { cases as crossAccountCases } from '../../../src/detections/key-policy-cross-account/cases';
 import { cases as publicCases } from '../../../src/detections/key-policy-public/cases';
 import { accountOfKey } from '../../../src/events/accounts';
 import { normaliseKmsApiCall } from '../../../src/events/kms-api-call';
+import { keyFactsFrom } from '../../../src/policy/key-facts';
+import { record, withRequest } from '../../support/records';
 import { options, settings } from '../detections/settings';
 
 const params = {
   keyArn: 'arn:aws:kms:us-east-1:111122223333:key/k',
   ownAccount: '111122223333',
   trustedAccounts: ['444455556666'],
+  trustedOrganizations: ['o-a1b2c3d4e5'],
 };
 const open = (Condition?: Record<string, Record<string, unknown>>) => ({
   Sid: 'Open',
@@ -25,7 +33,46 @@ describe('what close-open-key-policy takes out', () => {
   it.each([
     ['no condition', undefined, false],
     ['kms:CallerAccount, this account', { StringEquals: { 'kms:CallerAccount': '111122223333' } }, true],
-    ['aws:PrincipalOrgID, exactly', { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123' } }, true],
+    ['aws:PrincipalOrgID, a trusted organisation', { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }, true],
+    ['aws:PrincipalOrgID, another organisation', { StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } }, false],
+    [
+      'aws:PrincipalOrgPaths, a path in a trusted organisation',
+      { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/*' } },
+      true,
+    ],
+    ['aws:SourceVpce alone (cannot be tied to the account)', { StringEquals: { 'aws:SourceVpce': 'vpce-1' } }, false],
+    ['aws:userid alone', { StringLike: { 'aws:userid': 'AROAATTACKER:*' } }, false],
+    ['aws:SourceArn, an S3 bucket (no account)', { ArnLike: { 'aws:SourceArn': 'arn:aws:s3:::a-bucket' } }, false],
+    [
+      'aws:SourceVpc and kms:CallerAccount, this account (conditions are ANDed)',
+      { StringEquals: { 'aws:SourceVpc': 'vpc-1', 'kms:CallerAccount': '111122223333' } },
+      true,
+    ],
+    [
+      'aws:SourceVpc and aws:PrincipalOrgID, a trusted organisation',
+      { StringEquals: { 'aws:SourceVpc': 'vpc-1', 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      true,
+    ],
+    [
+      'an outside account in a trusted organisation (only its members pass)',
+      { StringEquals: { 'kms:CallerAccount': '999988887777', 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      true,
+    ],
+    [
+      'StringEqualsIfExists aws:PrincipalAccount, this account (service principals pass)',
+      { StringEqualsIfExists: { 'aws:PrincipalAccount': '111122223333' } },
+      false,
+    ],
+    [
+      'ArnLike aws:SourceArn, this account in any Region',
+      { ArnLike: { 'aws:SourceArn': 'arn:aws:sns:*:111122223333:alerts' } },
+      true,
+    ],
+    [
+      'StringLike aws:SourceArn, this account in any Region (a string "*" spans fields)',
+      { StringLike: { 'aws:SourceArn': 'arn:aws:sns:*:111122223333:alerts' } },
+      false,
+    ],
     [
       'kms:CallerAccount, a trusted account',
       { StringEquals: { 'kms:CallerAccount': ['111122223333', '444455556666'] } },
@@ -96,6 +143,75 @@ describe('what close-open-key-policy takes out', () => {
     expect(closeStatement(held, params)).toEqual({ kept: held, removed: [] });
   });
 
+  describe('with the Deny statements of the policy (an explicit deny overrides an allow)', () => {
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    const allowAll = { Sid: 'Open', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' };
+    const denyAllBut = (Condition: Record<string, Record<string, unknown>>, Action: unknown = 'kms:*') => ({
+      Effect: 'Deny',
+      Principal: '*',
+      Action,
+      Resource: '*',
+      Condition,
+    });
+
+    it.each([
+      [
+        'outside a trusted organisation',
+        denyAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+        true,
+      ],
+      [
+        'of "*" outside this account, IfExists',
+        denyAllBut({ StringNotEqualsIfExists: { 'kms:CallerAccount': '111122223333' } }, '*'),
+        true,
+      ],
+      [
+        'outside a trusted organisation but AWS service principals',
+        denyAllBut({
+          StringNotEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+          BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+        }),
+        true,
+      ],
+      [
+        'outside another organisation',
+        denyAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } }),
+        false,
+      ],
+      [
+        'of one organisation (StringEquals)',
+        denyAllBut({ StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } }),
+        false,
+      ],
+      [
+        'of kms:Decrypt only (the rest of kms:* stays open)',
+        denyAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }, 'kms:Decrypt'),
+        false,
+      ],
+      [
+        'with a second condition (the deny holds only when both do)',
+        denyAllBut({
+          StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+          Bool: { 'aws:SecureTransport': 'true' },
+        }),
+        false,
+      ],
+      [
+        'for all but one role (NotPrincipal)',
+        {
+          ...denyAllBut({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }),
+          Principal: undefined,
+          NotPrincipal: { AWS: 'arn:aws:iam::111122223333:role/a' },
+        },
+        false,
+      ],
+    ])('an Allow of kms:* to "*" with a Deny %s is kept: %s', (_what, deny, kept) => {
+      const policy = [allowAll, deny];
+      expect(closeStatement(allowAll, params, policy).kept === allowAll).toBe(kept);
+      expect(closeStatement(allowAll, params).kept).toBeUndefined();
+    });
+  });
+
   it('takes outside principals out of a statement and keeps the rest of it', () => {
     const shared = {
       Sid: 'Share',
@@ -129,14 +245,74 @@ describe('close-open-key-policy and the key policy detectors', () => {
         return; // not a policy: neither reads it
       }
       const ownAccount = (call.keyArn && accountOfKey(call.keyArn)) ?? call.accountId!;
-      const closing = { keyArn: call.keyArn ?? 'a key', ownAccount, trustedAccounts: [...settings.trustedAccounts] };
-      // Act
-      const reported = detectSignals(call, settings).some((s) =>
+      const signals = detectSignals(call, settings).filter((s) =>
         ['key-policy-public', 'key-policy-cross-account'].includes(s.detector),
       );
-      const closed = document.Statement.some((statement) => closeStatement(statement, closing).removed.length > 0);
+      // The organizations the action trusts come from the signal, as the playbook passes them.
+      const steps = closingWithTrustedOrganizations(
+        [
+          {
+            type: 'close-open-key-policy',
+            params: { keyArn: 'k', ownAccount, trustedAccounts: [...settings.trustedAccounts] },
+            run: 'automatic',
+          },
+        ],
+        signals[0]?.evidence.trustedOrganizations ?? settings.trustedOrganizations,
+      );
+      const closing = steps[0]!.params as Parameters<typeof closeStatement>[1];
+      // Act
+      const reported = signals.length > 0;
+      const closed = document.Statement.some(
+        (statement) => closeStatement(statement, closing, document.Statement).removed.length > 0,
+      );
       // Assess
       expect(closed).toBe(reported);
     },
   );
+});
+
+describe("the key policy detectors' playbooks and close-open-key-policy", () => {
+  const call = (policy: string) =>
+    normaliseKmsApiCall(withRequest(record('PutKeyPolicy.default-policy'), { policy }), options);
+  const signalOf = (policy: string, detector: string) =>
+    detectSignals(call(policy), settings).find((s) => s.detector === detector)!;
+  const facts: PlanningFacts = {
+    priorKeyState: { state: 'Enabled', basis: 'assumed' },
+    key: keyFactsFrom('k', {}, { defaultMode: 'contain', protectedKeys: [] }),
+    trustedAccounts: [],
+    responderRoles: [],
+    ownAccount: '111122223333',
+    now: '2026-11-28T12:00:00.000Z',
+  };
+  const shape = (policy: string, detector: string) =>
+    planResponse(signalOf(policy, detector), facts).map((step) => `${step.type}:${step.run}`);
+  const anyoneHeldBy = (Condition: Record<string, Record<string, unknown>>) =>
+    JSON.stringify({ Statement: [{ ...open(Condition), Action: 'kms:*' }] });
+
+  it('offers, rather than applies, closing a statement held only to a VPC endpoint, and isolating its author', () => {
+    // origin: https://docs.aws.amazon.com/kms/latest/developerguide/kms-vpc-endpoint.html#vpce-policy
+    const steps = shape(
+      anyoneHeldBy({ StringEquals: { 'aws:SourceVpce': 'vpce-0attacker' } }),
+      'key-policy-cross-account',
+    );
+    expect(steps[0]).toBe('close-open-key-policy:approval');
+    expect(steps.filter((step) => step.endsWith(':automatic'))).toEqual([]);
+  });
+
+  it('closes an untrusted organisation at once, and hands the trusted ones to the action', () => {
+    // origin: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+    const policy = anyoneHeldBy({ StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } });
+    const [close] = planResponse(signalOf(policy, 'key-policy-cross-account'), facts);
+    expect(close).toMatchObject({
+      type: 'close-open-key-policy',
+      run: 'automatic',
+      params: { trustedOrganizations: ['o-a1b2c3d4e5'] },
+    });
+  });
+
+  it('hands the trusted organisations to the action from key-policy-public too', () => {
+    const policy = anyoneHeldBy({ Bool: { 'aws:SecureTransport': 'true' } });
+    const [close] = planResponse(signalOf(policy, 'key-policy-public'), facts);
+    expect(close).toMatchObject({ type: 'close-open-key-policy', params: { trustedOrganizations: ['o-a1b2c3d4e5'] } });
+  });
 });

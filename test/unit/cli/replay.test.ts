@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { main } from '../../../src/cli/main';
 import { projectRoot } from '../../../src/local/stack-definition';
 import { fromAccount, record, viaEventBridge, withRequest } from '../../support/records';
+import { s3PutObject } from '../../support/cases/api-call';
 
 /** What replay printed: signal lines in `out`, story lines (JSON "kind": "story", or the table's last part) apart. */
 const run = async (...argv: string[]) => {
@@ -233,6 +234,60 @@ describe('kms-warden replay', () => {
       expect(err.at(-1)).toMatch(
         /^replayed 5 events from 2 file\(s\).*, 2 second records of cross-account calls left out$/,
       );
+    }
+  });
+
+  it("prefers the caller's record of a cross-account call to the key owner's, which may name the caller by id only", async () => {
+    // The key owner's copy may carry userIdentity type AWSAccount with the caller's account and principal id only
+    // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+    const decrypt = fromAccount(record('Decrypt.iam-user'), '999988887777');
+    const thin = (eventID: string, sharedEventID: string, minute: number) => ({
+      ...decrypt,
+      userIdentity: { type: 'AWSAccount', principalId: 'AIDAEXAMPLE', accountId: '999988887777' },
+      eventID,
+      sharedEventID,
+      eventTime: `2022-09-01T19:0${minute}:00Z`,
+      recipientAccountId: '111122223333',
+    });
+    const rich = (eventID: string, sharedEventID: string, minute: number) => ({
+      ...decrypt,
+      eventID,
+      sharedEventID,
+      eventTime: `2022-09-01T19:0${minute}:00Z`,
+      recipientAccountId: '999988887777',
+    });
+    // The owner's thin copy read first for s1; s2 has no caller's copy (a trail of the key's account alone).
+    const path = file(
+      'thin-and-rich.json',
+      JSON.stringify({ Records: [thin('k1', 's1', 1), thin('k2', 's2', 2), rich('c1', 's1', 1)] }),
+    );
+    const { code, out, err } = await run('--json', '--workers', '0', path);
+    expect(code).toBe(0);
+    const signals = out.map((line) => JSON.parse(line)).filter((s) => s.detector === 'cross-account-key-use');
+    expect(signals.map((s) => [s.eventId, s.principalArn])).toEqual([
+      ['c1', 'arn:aws:iam::999988887777:user/Alice'],
+      ['k2', expect.any(String)],
+    ]);
+    expect(err.at(-1)).toMatch(/, 1 second records of cross-account calls left out$/);
+  });
+
+  it("reports a workload's writes under a bucket's outside default once an hour, as the responder does", async () => {
+    const outsideKey = 'arn:aws:kms:us-east-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const write = (minute: number) => ({
+      ...s3PutObject(outsideKey),
+      eventID: `w${minute}`,
+      eventTime: `2026-11-20T10:${String(minute).padStart(2, '0')}:00Z`,
+      requestParameters: { bucketName: 'ledger-exports', key: `exports/${minute}.csv` },
+      responseElements: {
+        'x-amz-server-side-encryption': 'aws:kms',
+        'x-amz-server-side-encryption-aws-kms-key-id': outsideKey,
+      },
+    });
+    const path = file('bucket-default.json', JSON.stringify({ Records: [1, 2, 3, 40, 59].map(write) }));
+    for (const workers of ['0', '2']) {
+      const { code, out } = await run('--json', '--workers', workers, path);
+      expect(code).toBe(0);
+      expect([workers, out.map((line) => JSON.parse(line).eventId)]).toEqual([workers, ['w1']]);
     }
   });
 

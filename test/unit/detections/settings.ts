@@ -3,6 +3,7 @@ import { defaultThresholds, type DetectionSettings } from '../../../src/detectio
 export const settings: DetectionSettings = {
   keyAdministrators: ['arn:aws:iam::111122223333:user/Alice'],
   trustedAccounts: ['444455556666'],
+  trustedOrganizations: ['o-a1b2c3d4e5'],
   thresholds: defaultThresholds,
 };
 

@@ -141,6 +141,11 @@ describe('the response policy: detector x key mode x guards -> plan', () => {
       "PutBucketEncryption making an outside key the bucket's default",
       ['quarantine-principal:automatic', 'ask-a-person:automatic'],
     ],
+    // Through a stack: likelier a pipeline aimed at a central key account not listed as trusted: offered.
+    [
+      'PutBucketEncryption by a stack (invokedBy CloudFormation) setting an outside key',
+      ['quarantine-principal:approval', 'ask-a-person:automatic'],
+    ],
   ] as const)('answers external-key-encryption by how the key came to be used: %s', (name, expected) => {
     const fixture = apiCallCases['external-key-encryption']!.match.find((c) => c.name === name)!;
     // Not Alice: this file's settings make her a key administrator.

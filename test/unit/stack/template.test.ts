@@ -149,6 +149,15 @@ describe('the packaged CloudFormation template', () => {
     },
   );
 
+  it("trusts the trustedOrganizations setting in every function, and in organization mode the organization's own id", () => {
+    const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions)
+      expect(fn.Properties.Environment.Variables.TRUSTED_ORGANIZATIONS).toEqual({
+        'Fn::Join': [',', ['', { 'Fn::If': ['OrganizationMode', { Ref: 'OrganizationId' }, ''] }]],
+      });
+  });
+
   it('deploys every rule again on the organization bus in organization mode, to the same target', () => {
     const own = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.EventPattern);
     const organization = organizationOnly('AWS::Events::Rule');

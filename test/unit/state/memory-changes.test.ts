@@ -30,6 +30,7 @@ describe('detection memory as changes', () => {
       enumerated: {},
       refusedReads: {},
       keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
+      reported: {},
     });
     expect(principal.set).toEqual([
       ['denied.event-1', 10],
@@ -37,16 +38,22 @@ describe('detection memory as changes', () => {
     ]);
   });
 
-  it("sets usage-spike's distinct calls whole, as text, and reads them back only as text", () => {
-    const before = { firstSeen: 1, sources: {}, hourly: {}, callsThisHour: '10:xAAAAAQ==' };
-    const after = { firstSeen: 1, sources: {}, hourly: {}, callsThisHour: '10:xAAAAAQAAAAC' };
-    expect(changeBetween('pair', before, after).set).toEqual([['callsThisHour', '10:xAAAAAQAAAAC']]);
+  it("sets usage-spike's distinct calls whole, as binary compared by content, and reads them back only as binary", () => {
+    const before = { firstSeen: 1, sources: {}, hourly: {}, callsThisHour: Uint8Array.from([0, 0, 0, 10, 1]) };
+    const after = {
+      firstSeen: 1,
+      sources: {},
+      hourly: {},
+      callsThisHour: Uint8Array.from([0, 0, 0, 10, 1, 0, 0, 0, 7]),
+    };
+    expect(changeBetween('pair', before, after).set).toEqual([['callsThisHour', after.callsThisHour]]);
+    // The same bytes in another array (as read back, or cloned) are no change.
     expect(isEmptyChange(changeBetween('pair', after, structuredClone(after)))).toBe(true);
-    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: '10:xAAAAAQ==' })).toMatchObject({
-      callsThisHour: '10:xAAAAAQ==',
+    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: Uint8Array.from([0, 0, 0, 10, 1]) })).toMatchObject({
+      callsThisHour: Uint8Array.from([0, 0, 0, 10, 1]),
     });
-    // A number where text belongs, or text where a number does, is not this layout: left out.
-    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: 5, spikeAlertedHour: 'x' })).toEqual({
+    // A number or text where binary belongs, or binary where a number does, is not this layout: left out.
+    expect(entryFrom('pair', { firstSeen: 1, callsThisHour: '10:x', spikeAlertedHour: Uint8Array.from([1]) })).toEqual({
       firstSeen: 1,
       sources: {},
       hourly: {},
@@ -84,6 +91,7 @@ describe('detection memory as changes', () => {
       enumerated: {},
       refusedReads: {},
       keysUsed: { 'arn:aws:kms:us-east-1:1:key/k': 3 },
+      reported: {},
     });
   });
 });
