@@ -5,6 +5,7 @@ import type { Severity, Signal } from '../detections/detection';
 import { familyOf } from '../detections';
 import { principalKey } from '../events/principal';
 import { accountOfKey } from '../events/accounts';
+import { actionIdOf } from '../events/kms-api-call';
 import type { KeyFacts } from '../policy/key-facts';
 import type { PriorKeyState } from '../policy/prior-key-state';
 import { isActive, type IncidentStatus } from './lifecycle';
@@ -283,7 +284,7 @@ export interface Incident {
  * call (an organization's events reach kms-warden from both accounts, with one sharedEventID), are the same signal.
  */
 export const signalIdOf = (signal: Pick<Signal, 'detector' | 'source'>): string =>
-  `${signal.detector}#${signal.source.sharedEventId ?? signal.source.eventId}`;
+  `${signal.detector}#${actionIdOf(signal.source)}`;
 
 /**
  * An incident is one DynamoDB item (400 KB at most), and much of what it holds is written by the attacker: a key
@@ -527,9 +528,10 @@ export const newIncident = (
 
 /** EventBridge delivers at least once: the same source event always names the same incident. */
 export const incidentIdFor = (signal: Pick<Signal, 'detector' | 'source'>): string => {
-  // The shared id of a cross-account call's two records: both name one incident (and one circuit-breaker slot).
-  const action = signal.source.sharedEventId ?? signal.source.eventId;
-  const digest = createHash('sha256').update(`${signal.detector}\n${action}`).digest('hex');
+  // A cross-account call's two records name one incident (and take one circuit-breaker slot).
+  const digest = createHash('sha256')
+    .update(`${signal.detector}\n${actionIdOf(signal.source)}`)
+    .digest('hex');
   return `kw-${signal.source.eventTime.slice(0, 10).replaceAll('-', '')}-${digest.slice(0, 12)}`;
 };
 
